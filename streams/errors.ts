@@ -1,0 +1,17 @@
+/** Errors the core raises, each with a stable `code` that callers and tests compare against. */
+
+export class LineTooLongError extends Error {
+  readonly code = 'LINE_TOO_LONG';
+  /** `fatal` means the peer went past the hard limit without a newline and the connection must end. */
+  constructor(
+    readonly maxBytes: number,
+    readonly fatal = false,
+  ) {
+    super(
+      fatal
+        ? `line too long: no newline within ${maxBytes} bytes`
+        : `line too long (max ${maxBytes} bytes)`,
+    );
+    this.name = 'LineTooLongError';
+  }
+}

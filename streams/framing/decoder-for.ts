@@ -1,0 +1,11 @@
+import type { OperatorFunction } from 'rxjs';
+import { decodeLines, DEFAULT_LINE_LIMITS, type FramedInput, type LineLimits } from './decode-lines.js';
+import { decodeRaw } from './decode-raw.js';
+import type { Framing } from './encode.js';
+
+export function decoderFor(
+  framing: Framing,
+  limits: LineLimits = DEFAULT_LINE_LIMITS,
+): OperatorFunction<Uint8Array, FramedInput> {
+  return framing === 'raw' ? decodeRaw() : decodeLines(limits);
+}

@@ -1,0 +1,67 @@
+/** What a client's line asks for. Plain text is a message; `//text` is the literal `/text`. */
+export type ClientCommand =
+  | { kind: 'say'; text: string }
+  | { kind: 'nick'; name: string }
+  | { kind: 'msg'; to: string; text: string }
+  | { kind: 'me'; text: string }
+  | { kind: 'who' }
+  | { kind: 'help' }
+  | { kind: 'quit'; reason: string }
+  | { kind: 'ignore' }
+  | { kind: 'invalid'; error: string };
+
+export const CLIENT_HELP: readonly string[] = [
+  'commands:',
+  '  /nick NAME       change your nick',
+  '  /msg NAME TEXT   a private message',
+  '  /me TEXT         an action',
+  '  /who             who is here',
+  '  /quit [REASON]   leave',
+  '  //TEXT           send TEXT that starts with a slash',
+];
+
+export function parseClientLine(line: string): ClientCommand {
+  if (line.trim().length === 0) return { kind: 'ignore' };
+  if (!line.startsWith('/')) return { kind: 'say', text: line };
+  if (line.startsWith('//')) return { kind: 'say', text: line.slice(1) };
+  const { name, rest } = splitCommand(line);
+  switch (name) {
+    case 'nick':
+      return rest ? { kind: 'nick', name: rest } : usage('/nick NAME');
+    case 'msg': {
+      const { head, tail } = splitWord(rest);
+      return head && tail ? { kind: 'msg', to: head, text: tail } : usage('/msg NAME TEXT');
+    }
+    case 'me':
+      return rest ? { kind: 'me', text: rest } : usage('/me TEXT');
+    case 'who':
+      return { kind: 'who' };
+    case 'help':
+      return { kind: 'help' };
+    case 'quit':
+      return { kind: 'quit', reason: rest };
+    default:
+      return unknown(name);
+  }
+}
+
+/** `/name rest...`: the command word lower-cased, the rest trimmed. */
+export function splitCommand(line: string): { name: string; rest: string } {
+  const { head, tail } = splitWord(line.slice(1));
+  return { name: head.toLowerCase(), rest: tail };
+}
+
+export function splitWord(text: string): { head: string; tail: string } {
+  const trimmed = text.trim();
+  const space = trimmed.search(/\s/);
+  if (space === -1) return { head: trimmed, tail: '' };
+  return { head: trimmed.slice(0, space), tail: trimmed.slice(space + 1).trim() };
+}
+
+export function usage(form: string): { kind: 'invalid'; error: string } {
+  return { kind: 'invalid', error: `usage: ${form}` };
+}
+
+export function unknown(name: string): { kind: 'invalid'; error: string } {
+  return { kind: 'invalid', error: `unknown command /${name}; try /help` };
+}

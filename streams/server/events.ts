@@ -1,0 +1,30 @@
+import type { ConsoleCommand } from '../protocol/console-command.js';
+import type { ConnId } from './roster.js';
+
+/** What the router hears: connections opening, their lines, their end, the console, shutdown. */
+export type RouterEvent =
+  | { kind: 'open'; id: ConnId; address: string }
+  | { kind: 'lines'; id: ConnId; lines: readonly string[] }
+  /** `fatal`: no newline within the hard limit, so the connection ends. */
+  | { kind: 'line-too-long'; id: ConnId; maxBytes: number; fatal: boolean }
+  | { kind: 'closed'; id: ConnId; reason: string }
+  | { kind: 'console'; command: ConsoleCommand }
+  | { kind: 'shutdown'; reason: string };
+
+/** What the router decides. The shell carries these out. */
+export type Effect =
+  | { kind: 'send'; to: readonly ConnId[]; lines: readonly string[] }
+  /** End the connection once what was sent before has been written. */
+  | { kind: 'close'; id: ConnId; reason: string }
+  | { kind: 'log'; entries: readonly LogEntry[] };
+
+/** What the console (or `--json`) records. */
+export type LogEntry =
+  | { type: 'join'; id: ConnId; from: string; address: string }
+  | { type: 'leave'; id: ConnId; from: string; reason: string }
+  | { type: 'nick'; id: ConnId; from: string; to: string }
+  | { type: 'message'; id: ConnId; from: string; text: string }
+  | { type: 'action'; id: ConnId; from: string; text: string }
+  | { type: 'private'; id: ConnId; from: string; to: string; text: string }
+  | { type: 'notice'; text: string }
+  | { type: 'error'; text: string; id?: ConnId };

@@ -1,0 +1,69 @@
+import { invalidNickReason, nickKey } from '../protocol/nick.js';
+
+/** A connection's number, given by the shell when it accepts the connection. */
+export type ConnId = number;
+
+export interface Member {
+  readonly id: ConnId;
+  readonly nick: string;
+  readonly address: string;
+}
+
+/**
+ * Who is connected, by connection and by nick. Nicks are unique without regard to case, the
+ * console's name is reserved, and guests are numbered without reuse within one roster.
+ * Updated in place (owned by one router) so joins and lookups stay O(1) with 10,000 members.
+ */
+export interface Roster {
+  readonly byId: Map<ConnId, Member>;
+  readonly byNick: Map<string, ConnId>;
+  readonly reserved: ReadonlySet<string>;
+  nextGuest: number;
+}
+
+export function createRoster(reservedNicks: readonly string[]): Roster {
+  return { byId: new Map(), byNick: new Map(), reserved: new Set(reservedNicks.map(nickKey)), nextGuest: 1 };
+}
+
+export function addGuest(roster: Roster, id: ConnId, address: string): Member {
+  let nick = `guest-${roster.nextGuest++}`;
+  while (isTaken(roster, nick)) nick = `guest-${roster.nextGuest++}`;
+  const member = { id, nick, address };
+  roster.byId.set(id, member);
+  roster.byNick.set(nickKey(nick), id);
+  return member;
+}
+
+export type RenameResult = { ok: true; before: Member; after: Member } | { ok: false; error: string };
+
+export function rename(roster: Roster, id: ConnId, nick: string): RenameResult {
+  const before = roster.byId.get(id);
+  if (!before) return { ok: false, error: 'not connected' };
+  const invalid = invalidNickReason(nick);
+  if (invalid) return { ok: false, error: invalid };
+  const key = nickKey(nick);
+  if (isTaken(roster, nick) && roster.byNick.get(key) !== id) return { ok: false, error: `nick ${nick} is taken` };
+  const after = { ...before, nick };
+  roster.byNick.delete(nickKey(before.nick));
+  roster.byNick.set(key, id);
+  roster.byId.set(id, after);
+  return { ok: true, before, after };
+}
+
+export function remove(roster: Roster, id: ConnId): Member | undefined {
+  const member = roster.byId.get(id);
+  if (!member) return undefined;
+  roster.byId.delete(id);
+  roster.byNick.delete(nickKey(member.nick));
+  return member;
+}
+
+export function findByNick(roster: Roster, nick: string): Member | undefined {
+  const id = roster.byNick.get(nickKey(nick));
+  return id === undefined ? undefined : roster.byId.get(id);
+}
+
+function isTaken(roster: Roster, nick: string): boolean {
+  const key = nickKey(nick);
+  return roster.byNick.has(key) || roster.reserved.has(key);
+}
