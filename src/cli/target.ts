@@ -7,6 +7,7 @@ export interface Target {
 export function parseTarget(text: string): Target {
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
   if (bracketed) return withPort(bracketed[1], bracketed[2]);
+  if (text.startsWith('[')) throw new Error(`${text} is not HOST:PORT or [IPV6]:PORT`);
   const colons = text.split(':').length - 1;
   if (colons === 1) {
     const [host, port] = text.split(':');

@@ -1,0 +1,78 @@
+import { describe, expect, it } from '@jest/globals';
+import { buildParser } from '../../../src/cli/parser.js';
+import type { ConnectConfig } from '../../../src/run/connect.js';
+import type { ServeConfig } from '../../../src/run/serve.js';
+
+class UsageError extends Error {}
+
+/** Runs the real parser with runners that only record the config they were handed. */
+async function parse(...args: string[]): Promise<{ serve?: ServeConfig; connect?: ConnectConfig }> {
+  const got: { serve?: ServeConfig; connect?: ConnectConfig } = {};
+  const parser = buildParser(
+    args,
+    {
+      serve: async (config) => void (got.serve = config),
+      connect: async (config) => void (got.connect = config),
+    },
+    '1.2.3',
+    (message) => {
+      throw new UsageError(message);
+    },
+  );
+  await parser.parseAsync();
+  return got;
+}
+
+describe('tcpchat serve options', () => {
+  it('defaults to console mode on port 2023 on every interface', async () => {
+    const { serve } = await parse('serve');
+    expect(serve).toMatchObject({ host: undefined, port: 2023, relay: false, name: 'server', json: false, framing: 'line' });
+    expect(serve?.limits.maxLineBytes).toBe(8192);
+  });
+
+  it('takes host, port, relay, name, json, framing and max-line', async () => {
+    const { serve } = await parse('serve', '--host', '::1', '-p', '0', '--relay', '--name', 'hub', '--json', '--framing', 'raw', '--max-line', '100');
+    expect(serve).toMatchObject({ host: '::1', port: 0, relay: true, name: 'hub', json: true, framing: 'raw' });
+    expect(serve?.limits.maxLineBytes).toBe(100);
+  });
+
+  it.each([
+    [['serve', '--port', '70000'], /port/],
+    [['serve', '--framing', 'json'], /framing/i],
+    [['serve', '--name', 'two words'], /--name/],
+    [['serve', '--max-line', '0'], /--max-line/],
+    [['serve', '--bogus'], /bogus/i],
+    [['talk'], /talk/i],
+    [[], /tcpchat serve, or tcpchat connect/],
+  ])('refuses %j with one sentence', async (args, message) => {
+    await expect(parse(...args)).rejects.toThrow(message);
+  });
+});
+
+describe('tcpchat connect options', () => {
+  it('goes to 127.0.0.1:2023 by default', async () => {
+    const { connect } = await parse('connect');
+    expect(connect).toMatchObject({ host: '127.0.0.1', port: 2023, json: false, framing: 'line' });
+    expect(connect?.nick).toBeUndefined();
+  });
+
+  it('reads HOST:PORT, [IPV6]:PORT and --port', async () => {
+    expect((await parse('connect', 'example.org:4000')).connect).toMatchObject({ host: 'example.org', port: 4000 });
+    expect((await parse('connect', '[::1]:4001')).connect).toMatchObject({ host: '::1', port: 4001 });
+    expect((await parse('connect', '::1', '--port', '4002')).connect).toMatchObject({ host: '::1', port: 4002 });
+  });
+
+  it('takes --nick, --json, --framing raw and accepts --no-retry', async () => {
+    const { connect } = await parse('connect', '-n', 'ada', '--json', '--framing', 'raw', '--no-retry');
+    expect(connect).toMatchObject({ nick: 'ada', json: true, framing: 'raw' });
+  });
+
+  it.each([
+    [['connect', 'host:1', '--port', '2'], /two ports/],
+    [['connect', 'host:99999'], /port/],
+    [['connect', '--nick', 'a b'], /--nick/],
+    [['connect', 'a', 'b'], /argument/i],
+  ])('refuses %j with one sentence', async (args, message) => {
+    await expect(parse(...args)).rejects.toThrow(message);
+  });
+});
