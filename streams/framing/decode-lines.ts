@@ -37,7 +37,8 @@ const CR = 0x0d;
 export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorFunction<Uint8Array, FramedInput> {
   return (source) =>
     new Observable<FramedInput>((subscriber) => {
-      const decoder = new TextDecoder();
+      // Each line is decoded on its own: without ignoreBOM a U+FEFF starting any line would be lost.
+      const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
       let pending: Uint8Array[] = [];
       let pendingBytes = 0;
       let skipping = false;
@@ -88,8 +89,10 @@ export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorF
         },
         complete() {
           if (cutOff) return subscriber.complete();
-          if (pendingBytes > 0 && !skipping) subscriber.next([decode(takePending(new Uint8Array(0)))]);
-          else if (skipping) subscriber.next(new LineTooLongError(limits.maxLineBytes));
+          // The tail may hold maxLineBytes + 1 bytes awaiting a CRLF's LF; unterminated, they are too many.
+          const tooLong = skipping || pendingBytes - (pendingEndsInCr() ? 1 : 0) > limits.maxLineBytes;
+          if (tooLong) subscriber.next(new LineTooLongError(limits.maxLineBytes));
+          else if (pendingBytes > 0) subscriber.next([decode(takePending(new Uint8Array(0)))]);
           subscriber.complete();
         },
       });

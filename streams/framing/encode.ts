@@ -6,6 +6,8 @@ export type Framing = 'line' | 'raw';
 
 /** Each line ends in LF. */
 export function encodeLines(lines: readonly string[]): Uint8Array {
+  // An empty batch is no bytes, not one empty line.
+  if (lines.length === 0) return new Uint8Array(0);
   return encoder.encode(lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n');
 }
 

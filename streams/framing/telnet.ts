@@ -43,7 +43,10 @@ export function stripTelnetCommands(bytes: Uint8Array): Uint8Array {
 
 function findSubnegotiationEnd(bytes: Uint8Array, from: number): number {
   for (let i = from; i < bytes.length - 1; i++) {
-    if (bytes[i] === IAC && bytes[i + 1] === SE) return i + 2;
+    if (bytes[i] !== IAC) continue;
+    if (bytes[i + 1] === SE) return i + 2;
+    // IAC IAC is an escaped 0xFF data byte: skip both, or its second IAC could pose as an end.
+    if (bytes[i + 1] === IAC) i += 1;
   }
   return bytes.length;
 }

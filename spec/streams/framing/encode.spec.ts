@@ -1,0 +1,51 @@
+import { describe, it, expect } from '@jest/globals';
+import { encodeLines, encodeRaw, encoderFor } from '../../../streams/framing/encode.js';
+
+const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+describe('encodeLines', () => {
+  it('ends one line in LF', () => {
+    expect(decode(encodeLines(['hello']))).toBe('hello\n');
+  });
+
+  it('ends every line of a batch in LF', () => {
+    expect(decode(encodeLines(['a', '', 'b']))).toBe('a\n\nb\n');
+  });
+
+  it('encodes an empty line as a lone LF', () => {
+    expect(Array.from(encodeLines(['']))).toEqual([0x0a]);
+  });
+
+  it('encodes an empty batch as no bytes', () => {
+    expect(encodeLines([])).toHaveLength(0);
+  });
+
+  it('encodes text as UTF-8', () => {
+    expect(Array.from(encodeLines(['é€😀']))).toEqual([0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0x0a]);
+  });
+});
+
+describe('encodeRaw', () => {
+  it('adds no newline after a single message', () => {
+    expect(decode(encodeRaw(['hello']))).toBe('hello');
+  });
+
+  it('separates the lines of a batch with LF', () => {
+    expect(decode(encodeRaw(['a', 'b', 'c']))).toBe('a\nb\nc');
+  });
+
+  it('encodes an empty batch as no bytes', () => {
+    expect(encodeRaw([])).toHaveLength(0);
+  });
+
+  it('encodes text as UTF-8', () => {
+    expect(Array.from(encodeRaw(['中']))).toEqual([0xe4, 0xb8, 0xad]);
+  });
+});
+
+describe('encoderFor', () => {
+  it('chooses the encoder of each framing', () => {
+    expect(encoderFor('line')).toBe(encodeLines);
+    expect(encoderFor('raw')).toBe(encodeRaw);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, it, expect } from '@jest/globals';
+import fc from 'fast-check';
+import { sanitize } from '../../../streams/protocol/sanitize.js';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_BUT_TAB = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
+describe('sanitize', () => {
+  it('makes ESC visible as ␛, so a peer cannot send terminal escape sequences', () => {
+    expect(sanitize('\x1b[2J\x1b[1;1Hfake <admin> hi')).toBe('\u241b[2J\u241b[1;1Hfake <admin> hi');
+  });
+
+  it.each([
+    ['CR', '\r', '\u240d'],
+    ['BEL', '\x07', '\u2407'],
+    ['backspace', '\b', '\u2408'],
+    ['LF', '\n', '\u240a'],
+    ['NUL', '\0', '\u2400'],
+    ['unit separator', '\x1f', '\u241f'],
+  ])('makes %s visible as its control picture', (_, control, picture) => {
+    expect(sanitize(`a${control}b`)).toBe(`a${picture}b`);
+  });
+
+  it('maps every C0 control but TAB to its control picture', () => {
+    for (let code = 0; code < 0x20; code++) {
+      const expected = code === 0x09 ? '\t' : String.fromCharCode(0x2400 + code);
+      expect(sanitize(String.fromCharCode(code))).toBe(expected);
+    }
+  });
+
+  it('makes DEL visible as ␡', () => {
+    expect(sanitize('a\x7fb')).toBe('a\u2421b');
+  });
+
+  it('turns C1 controls into U+FFFD', () => {
+    expect(sanitize('\x80a\x85b\x9b2Jc\x9f')).toBe('\ufffda\ufffdb\ufffd2Jc\ufffd');
+  });
+
+  it('keeps TAB', () => {
+    expect(sanitize('a\tb\t')).toBe('a\tb\t');
+  });
+
+  it('keeps the characters right next to the control ranges', () => {
+    expect(sanitize(' ~\u00a0\u00ff')).toBe(' ~\u00a0\u00ff');
+  });
+
+  it.each([
+    ['Arabic', 'مرحبا بالعالم'],
+    ['Hebrew', 'שלום עולם'],
+    ['Hindi', 'नमस्ते दुनिया'],
+    ['Chinese', '你好，世界'],
+    ['Japanese', 'こんにちは世界'],
+    ['Korean', '안녕하세요'],
+    ['Thai', 'สวัสดีชาวโลก'],
+    ['emoji with ZWJ and skin tones', '👩‍👩‍👧‍👦 👍🏽 🏳️‍🌈 🇫🇷'],
+    ['combining marks', 'e\u0301 a\u0308 Z\u0351\u0352'],
+    ['U+FFFD and a byte order mark', '\ufffd\ufeff'],
+  ])('passes %s through untouched', (_, text) => {
+    expect(sanitize(text)).toBe(text);
+  });
+
+  it('sanitizes every call alike, whatever came before', () => {
+    expect(sanitize('plain text first, \x1b later')).toBe('plain text first, \u241b later');
+    expect(sanitize('\x1b')).toBe('\u241b');
+    expect(sanitize('clean')).toBe('clean');
+    expect(sanitize('\x1b')).toBe('\u241b');
+  });
+
+  describe('properties', () => {
+    const char = fc.oneof(
+      fc.integer({ min: 0, max: 0xa0 }).map((code) => String.fromCharCode(code)),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    );
+    const text = fc.string({ unit: char, maxLength: 40 });
+
+    it('never leaves a control character other than TAB, and replaces each with one character', () => {
+      fc.assert(
+        fc.property(text, (value) => {
+          const result = sanitize(value);
+
+          expect(result).not.toMatch(CONTROL_BUT_TAB);
+          expect(result.length).toBe(value.length);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('leaves text without control characters unchanged', () => {
+      fc.assert(
+        fc.property(text, (value) => {
+          const clean = value.replace(new RegExp(CONTROL_BUT_TAB.source, 'g'), '');
+          expect(sanitize(clean)).toBe(clean);
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
+});
