@@ -9,7 +9,8 @@ const REASONS: Readonly<Record<string, string>> = {
 
 export function describeConnectionError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && REASONS[code]) return REASONS[code];
+  // Own keys only: a code such as 'constructor' must not find Object.prototype's members.
+  if (typeof code === 'string' && Object.hasOwn(REASONS, code)) return REASONS[code];
   if (error instanceof Error && error.message) return error.message;
   return 'connection failed';
 }

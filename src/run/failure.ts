@@ -14,6 +14,6 @@ const CAUSES: Readonly<Record<string, string>> = {
 
 export function describeFailure(error: unknown, doing: string): string {
   const code = (error as { code?: unknown } | null)?.code;
-  const cause = typeof code === 'string' && CAUSES[code] ? CAUSES[code] : error instanceof Error ? error.message : String(error);
+  const cause = typeof code === 'string' && Object.hasOwn(CAUSES, code) ? CAUSES[code] : error instanceof Error ? error.message : String(error);
   return `${doing}: ${cause}`;
 }

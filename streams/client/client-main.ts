@@ -1,4 +1,4 @@
-import { catchError, concat, defer, endWith, filter, ignoreElements, map, merge, Observable, of, share, startWith, take, takeUntil, withLatestFrom } from 'rxjs';
+import { catchError, concat, defer, EMPTY, endWith, filter, ignoreElements, map, merge, Observable, of, share, startWith, take, takeUntil, withLatestFrom } from 'rxjs';
 import { describeConnectionError } from '../connection-error.js';
 import { LineTooLongError } from '../errors.js';
 import type { LineLimits } from '../framing/decode-lines.js';
@@ -31,7 +31,7 @@ export interface ClientExit {
 export interface ClientSinks {
   /** Bytes for the server, one write per typed line. Completes at end of input: half-close then. */
   readonly send$: Observable<Uint8Array>;
-  /** What the server said, batch by batch, made safe for a terminal. */
+  /** What the server said, batch by batch, made safe for a terminal. Completes, never errors. */
   readonly display$: Observable<readonly ServerLine[]>;
   /** How the client ends: once the server has closed or the connection failed. */
   readonly exit$: Observable<ClientExit>;
@@ -67,6 +67,9 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Clie
         ? [{ kind: 'error', text: `a line from the server was too long (over ${framed.maxBytes} bytes) and was dropped` }]
         : framed.map((line) => parseServerLine(sanitize(line))),
     ),
+    // A failed connection is reported once, by exit$; here it only ends the display, so that a
+    // display subscriber without an error handler cannot crash the process with a stack trace.
+    catchError(() => EMPTY),
   );
 
   const exit$ = defer(() =>

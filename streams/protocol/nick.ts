@@ -1,7 +1,7 @@
 /** Nicks: 1 to 32 letters, digits, `_`, `-`, `.`, `[`, `]`; compared without case. */
 
 export const MAX_NICK_LENGTH = 32;
-const NICK = /^[\p{L}\p{N}_\-.[\]]+$/u;
+const NICK = /^[\p{L}\p{M}\p{N}_\-.[\]]+$/u;
 
 /** Returns why `name` cannot be a nick, or undefined when it can. */
 export function invalidNickReason(name: string): string | undefined {

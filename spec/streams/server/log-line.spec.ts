@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { formatServerLine } from '../../../streams/protocol/server-line.js';
+import type { LogEntry } from '../../../streams/server/events.js';
+import { jsonLine, logEntryLine } from '../../../streams/server/log-line.js';
+
+describe('logEntryLine', () => {
+  it.each<[LogEntry, string]>([
+    [{ type: 'join', id: 1, from: 'guest-1', address: '10.0.0.1:5000' }, '* guest-1 joined from 10.0.0.1:5000'],
+    [{ type: 'leave', id: 1, from: 'bob', reason: 'quit: bye' }, '* bob left (quit: bye)'],
+    [{ type: 'nick', id: 1, from: 'guest-1', to: 'bob' }, '* guest-1 is now bob'],
+    [{ type: 'message', id: 1, from: 'bob', text: 'hi' }, '<bob> hi'],
+    [{ type: 'action', id: 1, from: 'bob', text: 'waves' }, '* bob waves'],
+    [{ type: 'private', id: 1, from: 'bob', to: 'server', text: 'psst' }, '*bob* psst'],
+    [{ type: 'notice', text: '2 connected' }, '* 2 connected'],
+    [{ type: 'error', text: 'no such nick: carol' }, '! no such nick: carol'],
+    [{ type: 'error', id: 3, text: 'line too long (max 8192 bytes)' }, '! line too long (max 8192 bytes)'],
+  ])('shows %j as %j', (entry, line) => {
+    expect(formatServerLine(logEntryLine(entry))).toBe(line);
+  });
+
+  it('gives structured lines, not just text', () => {
+    expect(logEntryLine({ type: 'message', id: 1, from: 'bob', text: 'hi' })).toEqual({
+      kind: 'message',
+      from: 'bob',
+      text: 'hi',
+    });
+    expect(logEntryLine({ type: 'private', id: 1, from: 'bob', to: 'server', text: 'psst' })).toEqual({
+      kind: 'private',
+      from: 'bob',
+      text: 'psst',
+    });
+  });
+});
+
+describe('jsonLine', () => {
+  const time = new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678));
+
+  it('writes one JSON object with type and time first, then the fields', () => {
+    const line = jsonLine({ type: 'message', id: 4, from: 'bob', text: 'hi "there"' }, time);
+    expect(line).toBe('{"type":"message","time":"2024-01-02T03:04:05.678Z","id":4,"from":"bob","text":"hi \\"there\\""}');
+    expect(Object.keys(JSON.parse(line) as object)).toEqual(['type', 'time', 'id', 'from', 'text']);
+  });
+
+  it('keeps a line on one line whatever the text holds', () => {
+    const line = jsonLine({ type: 'message', id: 1, from: 'bob', text: 'a\nb\u2028c' }, time);
+    expect(line).not.toContain('\n');
+    expect((JSON.parse(line) as { text: string }).text).toBe('a\nb\u2028c');
+  });
+
+  it('works for any record with a type, such as the listening event', () => {
+    expect(jsonLine({ type: 'listening', host: '::', port: 2023 }, time)).toBe(
+      '{"type":"listening","time":"2024-01-02T03:04:05.678Z","host":"::","port":2023}',
+    );
+  });
+});

@@ -1,0 +1,349 @@
+import { describe, expect, it } from '@jest/globals';
+import { map, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { formatServerLine } from '../../../streams/protocol/server-line.js';
+import { logEntryLine } from '../../../streams/server/log-line.js';
+import {
+  serverMain,
+  type ConnectionSource,
+  type ServerOptions,
+  type ServerOutput,
+  type ServerSources,
+} from '../../../streams/server/server-main.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const bytes = (text: string): Uint8Array => encoder.encode(text);
+
+const RELAY: ServerOptions = {
+  name: 'server',
+  relay: true,
+  framing: 'line',
+  limits: { maxLineBytes: 16, hardLimitBytes: 64 },
+};
+
+/** Outputs in a form a person can read: bytes decoded, log entries as the console shows them. */
+function show(outputs: readonly ServerOutput[]): string[] {
+  return outputs.map((output) => {
+    switch (output.kind) {
+      case 'write':
+        return `to ${output.to.join(',')}: ${decoder.decode(output.bytes)}`;
+      case 'close':
+        return `close ${output.id}: ${output.reason}`;
+      case 'log':
+        return `log: ${output.entries.map((entry) => formatServerLine(logEntryLine(entry))).join(' | ')}`;
+    }
+  });
+}
+
+const run = (sources: ServerSources, options: ServerOptions = RELAY): Observable<string[]> =>
+  serverMain(sources, options).pipe(map(show));
+
+const connection = (id: number, data$: Observable<Uint8Array>): ConnectionSource => ({
+  id,
+  address: `10.0.0.${id}:4000`,
+  data$,
+});
+
+const welcome = (id: number): string => `to ${id}: * welcome to server, you are guest-${id}; /help lists commands\n`;
+const joined = (id: number): string => `log: * guest-${id} joined from 10.0.0.${id}:4000`;
+
+const reset = (): Error => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+
+describe('serverMain', () => {
+  let scheduler: TestScheduler;
+  const fresh = (): void => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  };
+
+  it("routes a connection's lines to the others and tells of joins and leaves", () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const data1 = cold<Uint8Array>('    ----x---|', { x: bytes('hi\n') });
+      const data2 = cold<Uint8Array>('      --------|');
+      const connection$ = hot('-a-b--------', { a: connection(1, data1), b: connection(2, data2) });
+      const console$ = hot('   ------------');
+      const shutdown$ = hot('  ------------');
+      const expected = '      -a-b-c---d-e';
+
+      expectObservable(run({ connection$, console$, shutdown$ })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
+        c: ['to 2: <guest-1> hi\n', 'log: <guest-1> hi'],
+        d: ['to 2: * guest-1 left (connection closed)\n', 'log: * guest-1 left (connection closed)'],
+        e: ['log: * guest-2 left (connection closed)'],
+      });
+      expectSubscriptions(data1.subscriptions).toBe('-^-------!');
+      expectSubscriptions(data2.subscriptions).toBe('---^-------!');
+      expectSubscriptions(connection$.subscriptions).toBe('^');
+    });
+  });
+
+  it('handles the lines of one chunk as one batch, joining lines split across chunks', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const data1 = cold<Uint8Array>('    --x-y', { x: bytes('he'), y: bytes('llo\r\nworld\n') });
+      const data2 = cold<Uint8Array>('      ---');
+      const connection$ = hot('ab', { a: connection(1, data1), b: connection(2, data2) });
+      const expected = '      ab--c';
+
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
+        c: ['to 2: <guest-1> hello\n<guest-1> world\n', 'log: <guest-1> hello | <guest-1> world'],
+      });
+    });
+  });
+
+  it('sends one encoded batch to every recipient at once', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const quiet = cold<Uint8Array>('-');
+      const connection$ = hot('abc', { a: connection(1, quiet), b: connection(2, quiet), c: connection(3, quiet) });
+      const console$ = hot('   ----s', { s: 'hello all' });
+      const outputs = serverMain({ connection$, console$, shutdown$: hot('-') }, RELAY).pipe(
+        map((batch) => batch.map((output) => (output.kind === 'write' ? `${output.to.join(',')} ${output.bytes.length}` : output.kind))),
+      );
+      const size = (text: string): number => bytes(text).length;
+      const welcomeSize = size('* welcome to server, you are guest-1; /help lists commands\n');
+      expectObservable(outputs).toBe('abc-d', {
+        a: [`1 ${welcomeSize}`, 'log'],
+        b: [`2 ${welcomeSize}`, `1 ${size('* guest-2 joined\n')}`, 'log'],
+        c: [`3 ${welcomeSize}`, `1,2 ${size('* guest-3 joined\n')}`, 'log'],
+        d: [`1,2,3 ${size('<server> hello all\n')}`],
+      });
+    });
+  });
+
+  it('ends only that connection when it fails, never the stream', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const data1 = cold<Uint8Array>('     --#', undefined, reset());
+      const data2 = cold<Uint8Array>('      -----x', { x: bytes('still here\n') });
+      const data3 = cold<Uint8Array>('         ---#', undefined, new Error('read EPIPE but uncoded'));
+      const connection$ = hot('-ab--c----', { a: connection(1, data1), b: connection(2, data2), c: connection(3, data3) });
+      const expected = '      -abd-e-fg';
+
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
+        d: ['to 2: * guest-1 left (connection reset)\n', 'log: * guest-1 left (connection reset)'],
+        e: [welcome(3), 'to 2: * guest-3 joined\n', joined(3)],
+        f: ['to 3: <guest-2> still here\n', 'log: <guest-2> still here'],
+        g: ['to 2: * guest-3 left (read EPIPE but uncoded)\n', 'log: * guest-3 left (read EPIPE but uncoded)'],
+      });
+      expectSubscriptions(data1.subscriptions).toBe('-^-!');
+      expectSubscriptions(data3.subscriptions).toBe('-----^--!');
+      expectSubscriptions(connection$.subscriptions).toBe('^');
+    });
+  });
+
+  it('fails when accepting connections fails (it cannot listen)', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const error = Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' });
+      const connection$ = cold<ConnectionSource>('--#', undefined, error);
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') })).toBe('--#', undefined, error);
+    });
+  });
+
+  it('after shutdown$ stops accepting and reading the console, keeps connections until they end, then completes', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const data1 = cold<Uint8Array>('     ----x----|', { x: bytes('late\n') });
+      const data2 = cold<Uint8Array>('      -----#', undefined, reset());
+      const data3 = cold<Uint8Array>('           -');
+      const connection$ = hot('-ab----c-----', { a: connection(1, data1), b: connection(2, data2), c: connection(3, data3) });
+      const console$ = hot('   ------x-----', { x: 'anyone?' });
+      const shutdown$ = hot('  ---s--------', { s: 'got SIGTERM' });
+      const expected = '      -abs------|';
+
+      expectObservable(run({ connection$, console$, shutdown$ })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
+        s: [
+          'to 1,2: * server is going down (got SIGTERM)\n',
+          'close 1: server shutting down',
+          'close 2: server shutting down',
+          'log: * shutting down (got SIGTERM); told 2 clients',
+        ],
+      });
+      expectSubscriptions(connection$.subscriptions).toBe('^--!');
+      expectSubscriptions(console$.subscriptions).toBe('  ^--!');
+      expectSubscriptions(shutdown$.subscriptions).toBe(' ^--!');
+      expectSubscriptions(data1.subscriptions).toBe('     -^--------!');
+      expectSubscriptions(data2.subscriptions).toBe('     --^----!');
+      expectSubscriptions(data3.subscriptions).toBe([]);
+    });
+  });
+
+  it('completes, never fails, when the last connection to end after shutdown fails', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const data1 = cold<Uint8Array>('    -----#', undefined, reset());
+      const connection$ = hot('a-------', { a: connection(1, data1) });
+      const shutdown$ = hot('  --s-----', { s: 'got SIGINT' });
+      const expected = '      a-s--|';
+
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$ })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        s: [
+          'to 1: * server is going down (got SIGINT)\n',
+          'close 1: server shutting down',
+          'log: * shutting down (got SIGINT); told 1 client',
+        ],
+      });
+      expectSubscriptions(data1.subscriptions).toBe('^----!');
+    });
+  });
+
+  it("shuts down on the console's /quit as on shutdown$", () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const data1 = cold<Uint8Array>('    ------|');
+      const connection$ = hot('-a-----', { a: connection(1, data1) });
+      const console$ = hot('   ---q-x-', { q: '/quit', x: 'too late' });
+      const shutdown$ = hot('  -------s', { s: 'got SIGINT' });
+      const expected = '      -a-b---|';
+
+      expectObservable(run({ connection$, console$, shutdown$ })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [
+          'to 1: * server is going down (shut down from the console)\n',
+          'close 1: server shutting down',
+          'log: * shutting down (shut down from the console); told 1 client',
+        ],
+      });
+      expectSubscriptions(connection$.subscriptions).toBe('^--!');
+      expectSubscriptions(console$.subscriptions).toBe('^--!');
+      expectSubscriptions(shutdown$.subscriptions).toBe('^--!');
+      expectSubscriptions(data1.subscriptions).toBe('-^-----!');
+    });
+  });
+
+  it('completes at shutdown when no connection is open', () => {
+    fresh();
+    scheduler.run(({ hot, expectObservable }) => {
+      const connection$ = hot<ConnectionSource>('-----');
+      const shutdown$ = hot('  --s--', { s: 'got SIGTERM' });
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$ })).toBe('--(s|)', {
+        s: ['log: * shutting down (got SIGTERM); told 0 clients'],
+      });
+    });
+  });
+
+  it('keeps running when the console ends, since a server may run without one', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const connection$ = hot('----a--', { a: connection(1, cold<Uint8Array>('-')) });
+      const console$ = hot('   -x|', { x: 'bye console' });
+      const shutdown$ = hot('  ------s', { s: 'got SIGTERM' });
+      expectObservable(run({ connection$, console$, shutdown$ })).toBe('----a-b', {
+        a: [welcome(1), joined(1)],
+        b: [
+          'to 1: * server is going down (got SIGTERM)\n',
+          'close 1: server shutting down',
+          'log: * shutting down (got SIGTERM); told 1 client',
+        ],
+      });
+    });
+  });
+
+  it("sends the console's lines to every client and its /msg to one, in console mode", () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const data1 = cold<Uint8Array>('    ---x', { x: bytes('hello server\n') });
+      const connection$ = hot('ab------', { a: connection(1, data1), b: connection(2, cold<Uint8Array>('-')) });
+      const console$ = hot('   --s-m-u-', { s: 'hello all', m: '/msg guest-2 just you', u: '/frob' });
+      const expected = '      abcde-f-';
+
+      expectObservable(run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, relay: false })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), joined(2)],
+        c: ['to 1,2: <server> hello all\n'],
+        d: ['log: <guest-1> hello server'],
+        e: ['to 2: *server* just you\n'],
+        f: ['log: ! unknown command /frob; try /help'],
+      });
+    });
+  });
+
+  it('closes a connection that quits and ignores what it sends after /quit', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const data1 = cold<Uint8Array>('    --x--y---|', { x: bytes('bye all\n/quit later\nghost\n'), y: bytes('more ghost\n') });
+      const connection$ = hot('ab---------', { a: connection(1, data1), b: connection(2, cold<Uint8Array>('-')) });
+      const expected = '      abc--------';
+
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
+        c: [
+          'to 2: <guest-1> bye all\n',
+          'log: <guest-1> bye all',
+          'to 1: * bye\n',
+          'to 2: * guest-1 left (quit: later)\n',
+          'log: * guest-1 left (quit: later)',
+          'close 1: quit: later',
+        ],
+      });
+      // The shell closes the socket; until it has, the connection is still read (and ignored).
+      expectSubscriptions(data1.subscriptions).toBe('^--------!');
+      expectSubscriptions(connection$.subscriptions).toBe('^');
+    });
+  });
+
+  it('answers an over-long line with an error and cuts off a peer past the hard limit', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const data1 = cold<Uint8Array>('    --x', { x: bytes('this line is too long\nok\n') });
+      const data2 = cold<Uint8Array>('     ------y--z--|', { y: bytes('n'.repeat(65)), z: bytes('\nsneaky\n') });
+      const connection$ = hot('ab-----------', { a: connection(1, data1), b: connection(2, data2) });
+      const expected = '      ab(cd)-y------';
+
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
+        c: ['to 1: ! line too long (max 16 bytes)\n', 'log: ! line too long (max 16 bytes)'],
+        d: ['to 2: <guest-1> ok\n', 'log: <guest-1> ok'],
+        y: [
+          'to 2: ! no newline within 64 bytes\n',
+          'to 1: * guest-2 left (no newline within 64 bytes)\n',
+          'log: * guest-2 left (no newline within 64 bytes)',
+          'close 2: no newline within 64 bytes',
+        ],
+      });
+      // Cut off, its bytes are ignored; it stays subscribed until the shell's close ends it.
+      expectSubscriptions(data2.subscriptions).toBe('-^-----------!');
+    });
+  });
+
+  it('speaks raw framing: a chunk is a message and nothing gets a newline', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const data1 = cold<Uint8Array>('    --x-y', { x: bytes('hello'), y: bytes('two\nlines') });
+      const connection$ = hot('ab---', { a: connection(1, data1), b: connection(2, cold<Uint8Array>('-')) });
+      const expected = '      abc-d';
+
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, { ...RELAY, framing: 'raw' })).toBe(
+        expected,
+        {
+          a: ['to 1: * welcome to server, you are guest-1; /help lists commands', joined(1)],
+          b: ['to 2: * welcome to server, you are guest-2; /help lists commands', 'to 1: * guest-2 joined', joined(2)],
+          c: ['to 2: <guest-1> hello', 'log: <guest-1> hello'],
+          d: ['to 2: <guest-1> two\n<guest-1> lines', 'log: <guest-1> two | <guest-1> lines'],
+        },
+      );
+    });
+  });
+
+  it('starts afresh for each subscription', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const connection$ = hot('-a-', { a: connection(1, cold<Uint8Array>('-')) });
+      const main$ = run({ connection$, console$: hot('-'), shutdown$: hot('-') });
+      expectObservable(main$).toBe('-a-', { a: [welcome(1), joined(1)] });
+      expectObservable(main$).toBe('-a-', { a: [welcome(1), joined(1)] });
+    });
+  });
+});
