@@ -3,10 +3,11 @@ import { DEFAULT_LINE_LIMITS } from '../../streams/framing/decode-lines.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ConnectConfig } from '../run/connect.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
+import { passwordFileOption, resolvePassword } from './password-option.js';
 import { parsePort, parseTarget } from './target.js';
 
 /** `tcpchat connect`: turns options into a ConnectConfig and hands it to `run`. */
-export function connectCommand(run: (config: ConnectConfig) => Promise<void>): CommandModule {
+export function connectCommand(run: (config: ConnectConfig) => Promise<void>, env: NodeJS.ProcessEnv): CommandModule {
   return {
     command: 'connect [target]',
     describe: 'join a chat server',
@@ -14,6 +15,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>): C
       withCommonOptions(yargs)
         .positional('target', { type: 'string', default: '127.0.0.1', describe: 'HOST, HOST:PORT or [IPV6]:PORT' })
         .option('nick', { alias: 'n', type: 'string', describe: 'the nick to ask for' })
+        .option('password-file', passwordFileOption)
         .option('retry', { type: 'boolean', default: true, describe: 'with --no-retry, exit when the connection is lost (this version always does)' })
         .check((argv) => {
           const target = parseTarget(argv.target as string);
@@ -34,6 +36,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>): C
         host: target.host,
         port: parsePort(argv.port ?? target.port ?? DEFAULT_PORT),
         nick: argv.nick as string | undefined,
+        password: resolvePassword(argv['password-file'], env),
         json: argv.json as boolean,
         framing: argv.framing as ConnectConfig['framing'],
         limits: { ...DEFAULT_LINE_LIMITS, maxLineBytes: argv['max-line'] as number },

@@ -36,4 +36,5 @@ await buildParser(
   },
   version,
   usageError,
+  process.env,
 ).parseAsync();

@@ -10,12 +10,18 @@ export interface Runners {
 }
 
 /** The whole command line. Usage errors call `fail` with one sentence; nothing here opens a socket. */
-export function buildParser(args: readonly string[], runners: Runners, version: string, fail: (message: string) => void) {
+export function buildParser(
+  args: readonly string[],
+  runners: Runners,
+  version: string,
+  fail: (message: string) => void,
+  env: NodeJS.ProcessEnv = {},
+) {
   return yargs([...args])
     .scriptName('tcpchat')
     .usage('$0 <command> [options]\n\nA terminal chat over TCP. Everyone can type and read at the same time.')
-    .command(serveCommand(runners.serve))
-    .command(connectCommand(runners.connect))
+    .command(serveCommand(runners.serve, env))
+    .command(connectCommand(runners.connect, env))
     .demandCommand(1, 'say what to do: tcpchat serve, or tcpchat connect')
     .strict()
     .version(version)

@@ -1,12 +1,15 @@
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_LINE_LIMITS } from '../../streams/framing/decode-lines.js';
+import { DEFAULT_RATE_LIMIT } from '../../streams/limits/throttle-lines.js';
+import { DEFAULT_ADMISSION_LIMITS } from '../../streams/server/admission.js';
+import { passwordFileOption, resolvePassword } from './password-option.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ServeConfig } from '../run/serve.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
 import { parsePort } from './target.js';
 
 /** `tcpchat serve`: turns options into a ServeConfig and hands it to `run`. */
-export function serveCommand(run: (config: ServeConfig) => Promise<void>): CommandModule {
+export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: NodeJS.ProcessEnv): CommandModule {
   return {
     command: 'serve',
     describe: 'run a chat server (console mode: clients talk to this terminal; --relay: a chat room)',
@@ -15,10 +18,23 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>): Comma
         .option('host', { alias: 'H', type: 'string', describe: 'address to listen on (default: every interface)' })
         .option('relay', { type: 'boolean', default: false, describe: "chat-room mode: what a client says reaches every other client" })
         .option('name', { type: 'string', default: 'server', describe: "the console's nick" })
+        .option('password-file', passwordFileOption)
+        .option('rate', { type: 'number', default: DEFAULT_RATE_LIMIT.linesPerSecond, describe: 'lines per second from one client once its burst is spent (0: no limit)' })
+        .option('burst', { type: 'number', default: DEFAULT_RATE_LIMIT.burst, describe: 'lines one client may send at once' })
+        .option('max-clients', { type: 'number', default: DEFAULT_ADMISSION_LIMITS.maxClients, describe: 'connections in all' })
+        .option('max-per-address', { type: 'number', describe: `connections from one address (default ${DEFAULT_ADMISSION_LIMITS.maxPerAddress}, loopback exempt)` })
+        .option('send-queue', { type: 'number', default: 1024 * 1024, describe: "bytes of a client's unread output before it is cut off" })
+        .option('idle-timeout', { type: 'number', default: 0, describe: 'seconds of silence before a client is disconnected (0: never)' })
         .check((argv) => {
           parsePort(argv.port ?? DEFAULT_PORT);
           const invalid = invalidNickReason(argv.name);
           if (invalid) throw new Error(`--name: ${invalid}`);
+          requireWhole(argv, 'rate', 0);
+          requireWhole(argv, 'burst', 1);
+          requireWhole(argv, 'max-clients', 1);
+          requireWhole(argv, 'max-per-address', 1);
+          requireWhole(argv, 'send-queue', 1024);
+          requireWhole(argv, 'idle-timeout', 0);
           return true;
         })
         .example('$0 serve', 'console mode on port 2023, every interface')
@@ -32,8 +48,26 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>): Comma
         json: argv.json as boolean,
         framing: argv.framing as ServeConfig['framing'],
         limits: { ...DEFAULT_LINE_LIMITS, maxLineBytes: argv['max-line'] as number },
-        sendQueueBytes: 1024 * 1024,
+        sendQueueBytes: argv['send-queue'] as number,
+        rate: { linesPerSecond: argv.rate as number, burst: argv.burst as number },
+        admission: {
+          ...DEFAULT_ADMISSION_LIMITS,
+          maxClients: argv['max-clients'] as number,
+          maxPerAddress: (argv['max-per-address'] as number | undefined) ?? DEFAULT_ADMISSION_LIMITS.maxPerAddress,
+          limitLoopback: argv['max-per-address'] !== undefined,
+        },
+        idleTimeoutMs: (argv['idle-timeout'] as number) * 1000,
+        password: resolvePassword(argv['password-file'], env),
+        passwordTimeoutMs: 10_000,
         shutdownDeadlineMs: 5000,
       }),
   };
+}
+
+function requireWhole(argv: Record<string, unknown>, name: string, min: number): void {
+  const value = argv[name];
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new Error(`--${name} must be a whole number, at least ${min}`);
+  }
 }

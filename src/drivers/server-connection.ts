@@ -24,6 +24,8 @@ export interface ServerConnection extends ConnectionSource {
   write(bytes: Uint8Array): void;
   /** Ends our side after what is queued; destroys the socket if the peer lingers. */
   close(): void;
+  /** Pauses or resumes reading, so TCP makes a fast sender wait. */
+  reading(on: boolean): void;
   readonly socket: Socket;
 }
 
@@ -35,6 +37,7 @@ export function serverConnection(id: number, socket: Socket, options: ServerConn
   return {
     id,
     address,
+    ip: socket.remoteAddress ?? '',
     socket,
     data$: socketData(socket),
     write(bytes) {
@@ -42,6 +45,10 @@ export function serverConnection(id: number, socket: Socket, options: ServerConn
       socket.write(bytes);
       // A reader that falls this far behind is cut off alone; the others never wait for it.
       if (socket.writableLength > options.sendQueueBytes) socket.destroy(new SendQueueExceededError(options.sendQueueBytes));
+    },
+    reading(on) {
+      if (on) socket.resume();
+      else socket.pause();
     },
     close() {
       if (socket.destroyed || linger) return;

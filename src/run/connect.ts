@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, fromEvent, merge, take, type Observable, type Subscription } from 'rxjs';
 import { clientMain } from '../../streams/client/client-main.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { Framing } from '../../streams/framing/encode.js';
@@ -16,6 +16,7 @@ export interface ConnectConfig {
   readonly host: string;
   readonly port: number;
   readonly nick?: string;
+  readonly password?: string;
   readonly json: boolean;
   readonly framing: Framing;
   readonly limits: LineLimits;
@@ -29,6 +30,9 @@ export interface ConnectConfig {
  */
 export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observable<unknown>): Promise<number> {
   const where = formatAddress(config.host, config.port);
+  // A closed output (`tcpchat connect | head -1`) must not crash us: nobody reads any more, so we leave.
+  io.stdout.on('error', ignore);
+  const outputClosed$ = fromEvent(io.stdout, 'error').pipe(take(1));
   return new Promise((resolve) => {
     const subscriptions: Subscription[] = [];
     const finish = (code: number, message?: string): void => {
@@ -52,8 +56,8 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
       if (person.interactive) io.stderr.write(`tcpchat: connected to ${where}\n`);
 
       const sinks = clientMain(
-        { input$: person.line$, received$: socketData(socket), leave$ },
-        { nick: config.nick, framing: config.framing, limits: config.limits },
+        { input$: person.line$, received$: socketData(socket), leave$: merge(leave$, outputClosed$) },
+        { nick: config.nick, password: config.password, framing: config.framing, limits: config.limits },
       );
 
       const render = (line: ServerLine): string =>

@@ -1,6 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { filter, map, Observable, share, switchMap, take, tap, timer } from 'rxjs';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
+import type { RateLimit } from '../../streams/limits/throttle-lines.js';
+import type { AdmissionLimits } from '../../streams/server/admission.js';
 import type { Framing } from '../../streams/framing/encode.js';
 import type { LogEntry } from '../../streams/server/events.js';
 import { jsonLine, logEntryLine } from '../../streams/server/log-line.js';
@@ -22,6 +24,12 @@ export interface ServeConfig {
   readonly framing: Framing;
   readonly limits: LineLimits;
   readonly sendQueueBytes: number;
+  readonly rate: RateLimit;
+  readonly admission: AdmissionLimits;
+  /** 0: never. */
+  readonly idleTimeoutMs: number;
+  readonly password?: string;
+  readonly passwordTimeoutMs: number;
   /** How long shutdown waits for queued output to reach the clients. */
   readonly shutdownDeadlineMs: number;
 }
@@ -73,7 +81,17 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
 
     const main = serverMain(
       { connection$, console$: console.line$, shutdown$ },
-      { name: config.name, relay: config.relay, framing: config.framing, limits: config.limits },
+      {
+        name: config.name,
+        relay: config.relay,
+        framing: config.framing,
+        limits: config.limits,
+        rate: config.rate,
+        admission: config.admission,
+        idleTimeoutMs: config.idleTimeoutMs,
+        password: config.password,
+        passwordTimeoutMs: config.passwordTimeoutMs,
+      },
     );
 
     const finish = (code: number): void => {
@@ -105,6 +123,9 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
           return;
         case 'log':
           record(output.entries);
+          return;
+        case 'reading':
+          connections.get(output.id)?.reading(!output.paused);
           return;
       }
     }

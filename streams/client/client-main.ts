@@ -18,6 +18,8 @@ export interface ClientSources {
 
 export interface ClientOptions {
   readonly nick?: string;
+  /** Sent as `/pass` before anything else. */
+  readonly password?: string;
   readonly framing: Framing;
   readonly limits: LineLimits;
 }
@@ -45,7 +47,7 @@ export interface ClientSinks {
  */
 export function clientMain(sources: ClientSources, options: ClientOptions): ClientSinks {
   const encode = encoderFor(options.framing);
-  const greeting = options.nick ? [`/nick ${options.nick}`] : [];
+  const greeting = [...(options.password ? [`/pass ${options.password}`] : []), ...(options.nick ? [`/nick ${options.nick}`] : [])];
   const outgoing$ = sources.input$.pipe(takeUntil(sources.leave$), share());
   const received$ = sources.received$.pipe(share());
 

@@ -7,6 +7,8 @@ export type ClientCommand =
   | { kind: 'who' }
   | { kind: 'help' }
   | { kind: 'quit'; reason: string }
+  /** `/pass` after the door: the secret is dropped here and never logged. */
+  | { kind: 'pass' }
   | { kind: 'ignore' }
   | { kind: 'invalid'; error: string };
 
@@ -40,6 +42,8 @@ export function parseClientLine(line: string): ClientCommand {
       return { kind: 'help' };
     case 'quit':
       return { kind: 'quit', reason: rest };
+    case 'pass':
+      return { kind: 'pass' };
     default:
       return unknown(name);
   }

@@ -3,11 +3,15 @@ import type { ConnId } from './roster.js';
 
 /** What the router hears: connections opening, their lines, their end, the console, shutdown. */
 export type RouterEvent =
-  | { kind: 'open'; id: ConnId; address: string }
+  /** `ip` is the peer's address without the port, for per-address limits. */
+  | { kind: 'open'; id: ConnId; address: string; ip: string }
   | { kind: 'lines'; id: ConnId; lines: readonly string[] }
   /** `fatal`: no newline within the hard limit, so the connection ends. */
   | { kind: 'line-too-long'; id: ConnId; maxBytes: number; fatal: boolean }
   | { kind: 'closed'; id: ConnId; reason: string }
+  | { kind: 'idle'; id: ConnId; seconds: number }
+  /** The time to give the password is up. */
+  | { kind: 'password-deadline'; id: ConnId }
   | { kind: 'console'; command: ConsoleCommand }
   | { kind: 'shutdown'; reason: string };
 
@@ -21,6 +25,7 @@ export type Effect =
 /** What the console (or `--json`) records. */
 export type LogEntry =
   | { type: 'join'; id: ConnId; from: string; address: string }
+  | { type: 'refused'; id: ConnId; address: string; reason: string }
   | { type: 'leave'; id: ConnId; from: string; reason: string }
   | { type: 'nick'; id: ConnId; from: string; to: string }
   | { type: 'message'; id: ConnId; from: string; text: string }

@@ -6,6 +6,8 @@ export function logEntryLine(entry: LogEntry): ServerLine {
   switch (entry.type) {
     case 'join':
       return { kind: 'notice', text: `${entry.from} joined from ${entry.address}` };
+    case 'refused':
+      return { kind: 'notice', text: `refused ${entry.address} (${entry.reason})` };
     case 'leave':
       return { kind: 'notice', text: `${entry.from} left (${entry.reason})` };
     case 'nick':

@@ -3,13 +3,14 @@ import { CONSOLE_HELP, type ConsoleCommand } from '../protocol/console-command.j
 import { sanitize } from '../protocol/sanitize.js';
 import { formatError, formatMessage, formatNotice, formatPrivate } from '../protocol/server-line.js';
 import type { Effect, LogEntry, RouterEvent } from './events.js';
+import { createGate, type GateOptions } from './gate.js';
 import { addGuest, createRoster, findByNick, remove, rename, type ConnId, type Member } from './roster.js';
 
-export interface RouterOptions {
+export interface RouterOptions extends GateOptions {
   /** The console's nick. */
-  name: string;
+  readonly name: string;
   /** Chat-room mode: what a client says reaches every other client too. */
-  relay: boolean;
+  readonly relay: boolean;
 }
 
 export type Router = (event: RouterEvent) => readonly Effect[];
@@ -20,6 +21,9 @@ export type Router = (event: RouterEvent) => readonly Effect[];
  */
 export function createRouter(options: RouterOptions): Router {
   const roster = createRoster([options.name]);
+  const gate = createGate(options);
+  /** Connections at the door (waiting for the password), with their addresses. */
+  const outside = new Map<ConnId, string>();
   let everyone: ConnId[] | undefined;
   let stopped = false;
 
@@ -41,7 +45,29 @@ export function createRouter(options: RouterOptions): Router {
     return [...send(peersOf(member.id), formatNotice(notice)), log({ type: 'leave', id: member.id, from: member.nick, reason })];
   }
 
-  function open(id: ConnId, address: string): Effect[] {
+  function open(id: ConnId, address: string, ip: string): Effect[] {
+    const verdict = gate.open(id, ip);
+    if (verdict.kind === 'refuse') return refuse(id, address, verdict.reason);
+    if (verdict.kind === 'join') return join(id, address);
+    outside.set(id, address);
+    return send([id], formatNotice('this server needs a password: send /pass SECRET'));
+  }
+
+  function refuse(id: ConnId, address: string, reason: string): Effect[] {
+    outside.delete(id);
+    return [...send([id], formatError(reason)), { kind: 'close', id, reason }, log({ type: 'refused', id, address, reason })];
+  }
+
+  /** The first line from a connection at the door must be the password; the rest of its batch follows. */
+  function answer(id: ConnId, batch: readonly string[]): Effect[] {
+    const address = outside.get(id) ?? '';
+    const verdict = gate.answer(id, batch[0]);
+    if (verdict.kind !== 'join') return refuse(id, address, verdict.kind === 'refuse' ? verdict.reason : 'authentication failed');
+    outside.delete(id);
+    return [...join(id, address), ...lines(id, batch.slice(1))];
+  }
+
+  function join(id: ConnId, address: string): Effect[] {
     const member = addGuest(roster, id, address);
     changed();
     return [
@@ -52,6 +78,7 @@ export function createRouter(options: RouterOptions): Router {
   }
 
   function lines(id: ConnId, batch: readonly string[]): Effect[] {
+    if (gate.waiting(id)) return answer(id, batch);
     const effects: Effect[] = [];
     let said: string[] = [];
     const flushSaid = (member: Member): void => {
@@ -85,6 +112,8 @@ export function createRouter(options: RouterOptions): Router {
         return send([id], formatError(command.error));
       case 'help':
         return send([id], ...CLIENT_HELP.map(formatNotice));
+      case 'pass':
+        return send([id], formatNotice(options.password === undefined ? 'this server needs no password' : 'you are already in'));
       case 'who':
         return send([id], formatNotice(whoLine()));
       case 'nick': {
@@ -161,6 +190,8 @@ export function createRouter(options: RouterOptions): Router {
       remove(roster, member.id);
       effects.push({ kind: 'close', id: member.id, reason: 'server shutting down' });
     }
+    for (const id of outside.keys()) effects.push({ kind: 'close', id, reason: 'server shutting down' });
+    outside.clear();
     changed();
     effects.push(log({ type: 'notice', text: `shutting down (${reason}); told ${members.length} ${members.length === 1 ? "client" : "clients"}` }));
     return effects;
@@ -175,10 +206,11 @@ export function createRouter(options: RouterOptions): Router {
     if (stopped) return [];
     switch (event.kind) {
       case 'open':
-        return open(event.id, event.address);
+        return open(event.id, event.address, event.ip);
       case 'lines':
         return lines(event.id, event.lines);
       case 'line-too-long': {
+        if (gate.waiting(event.id)) return answer(event.id, ['']); // no password is that long
         const member = roster.byId.get(event.id);
         if (!member) return [];
         if (!event.fatal) {
@@ -189,8 +221,20 @@ export function createRouter(options: RouterOptions): Router {
         return [...send([event.id], formatError(reason)), ...leave(member, reason), { kind: 'close', id: event.id, reason }];
       }
       case 'closed': {
+        gate.closed(event.id);
+        outside.delete(event.id);
         const member = roster.byId.get(event.id);
         return member ? leave(member, event.reason) : [];
+      }
+      case 'idle': {
+        const member = roster.byId.get(event.id);
+        if (!member) return [];
+        const reason = `idle for ${event.seconds} seconds`;
+        return [...send([event.id], formatNotice(`disconnected: ${reason}`)), ...leave(member, reason), { kind: 'close', id: event.id, reason }];
+      }
+      case 'password-deadline': {
+        const verdict = gate.expire(event.id);
+        return verdict?.kind === 'refuse' ? refuse(event.id, outside.get(event.id) ?? '', verdict.reason) : [];
       }
       case 'console':
         return consoleCommand(event.command);

@@ -1,8 +1,29 @@
-import { concat, defer, endWith, filter, map, merge, mergeMap, Observable, of, share, take, takeUntil, catchError } from 'rxjs';
+import {
+  asyncScheduler,
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  endWith,
+  filter,
+  ignoreElements,
+  map,
+  merge,
+  mergeMap,
+  Observable,
+  of,
+  share,
+  take,
+  takeUntil,
+  timer,
+  type SchedulerLike,
+} from 'rxjs';
 import { LineTooLongError } from '../errors.js';
 import { decoderFor } from '../framing/decoder-for.js';
 import { encoderFor, type Framing } from '../framing/encode.js';
-import type { LineLimits } from '../framing/decode-lines.js';
+import type { FramedInput, LineLimits } from '../framing/decode-lines.js';
+import { idleTimeout, IdleTimeoutError } from '../limits/idle-timeout.js';
+import { throttleLines, type RateLimit } from '../limits/throttle-lines.js';
 import { parseConsoleLine } from '../protocol/console-command.js';
 import type { Effect, LogEntry, RouterEvent } from './events.js';
 import { createRouter, type RouterOptions } from './router.js';
@@ -13,6 +34,8 @@ import { describeConnectionError } from '../connection-error.js';
 export interface ConnectionSource {
   readonly id: ConnId;
   readonly address: string;
+  /** The peer's address without the port. */
+  readonly ip: string;
   /** Completes when the peer ends, errors when the connection fails. */
   readonly data$: Observable<Uint8Array>;
 }
@@ -25,16 +48,27 @@ export interface ServerSources {
   readonly shutdown$: Observable<string>;
 }
 
-export interface ServerOptions extends RouterOptions {
+export interface ServerOptions extends Omit<RouterOptions, 'now'> {
   readonly framing: Framing;
   readonly limits: LineLimits;
+  readonly rate: RateLimit;
+  /** Silence after which a client is disconnected; 0 is never. */
+  readonly idleTimeoutMs: number;
+  /** Time a connection has to give the password, when there is one. */
+  readonly passwordTimeoutMs: number;
+  /** The clock for every limit; virtual in tests. */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** What the shell must do, in order: write bytes to connections, end one, or record events. */
 export type ServerOutput =
   | { kind: 'write'; to: readonly ConnId[]; bytes: Uint8Array }
   | { kind: 'close'; id: ConnId; reason: string }
-  | { kind: 'log'; entries: readonly LogEntry[] };
+  | { kind: 'log'; entries: readonly LogEntry[] }
+  /** Stop or restart reading from a connection that sends faster than its rate. */
+  | ReadingOutput;
+
+type ReadingOutput = { kind: 'reading'; id: ConnId; paused: boolean };
 
 /**
  * The server as a function of its sources. Connections, console lines and the shutdown signal
@@ -45,8 +79,8 @@ export type ServerOutput =
  */
 export function serverMain(sources: ServerSources, options: ServerOptions): Observable<readonly ServerOutput[]> {
   return defer(() => {
-    const route = createRouter(options);
-    const decode = decoderFor(options.framing, options.limits);
+    const scheduler = options.scheduler ?? asyncScheduler;
+    const route = createRouter({ ...options, now: () => scheduler.now() });
     const encode = encoderFor(options.framing);
 
     const consoleCommand$ = sources.console$.pipe(map(parseConsoleLine), share());
@@ -58,7 +92,7 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
 
     const connectionEvent$ = sources.connection$.pipe(
       takeUntil(shutdown$),
-      mergeMap((connection) => connectionEvents(connection, decode)),
+      mergeMap((connection) => connectionEvents(connection, options, scheduler)),
     );
     const consoleEvent$ = consoleCommand$.pipe(
       takeUntil(shutdown$),
@@ -68,31 +102,70 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
     const shutdownEvent$ = shutdown$.pipe(map((reason): RouterEvent => ({ kind: 'shutdown', reason })));
 
     return merge(shutdownEvent$, connectionEvent$, consoleEvent$).pipe(
-      map((event) => route(event).map((effect) => toOutput(effect, encode))),
+      map((event) => (event.kind === 'reading' ? [event] : route(event).map((effect) => toOutput(effect, encode)))),
       filter((outputs) => outputs.length > 0),
     );
   });
 }
 
+/** One connection's life as events: opened, its lines (at most at its rate), idle, closed. */
 function connectionEvents(
   connection: ConnectionSource,
-  decode: ReturnType<typeof decoderFor>,
-): Observable<RouterEvent> {
+  options: ServerOptions,
+  scheduler: SchedulerLike,
+): Observable<RouterEvent | ReadingOutput> {
   const { id } = connection;
-  return concat(
-    of<RouterEvent>({ kind: 'open', id, address: connection.address }),
-    connection.data$.pipe(
-      decode,
-      map(
-        (framed): RouterEvent =>
-          framed instanceof LineTooLongError
-            ? { kind: 'line-too-long', id, maxBytes: framed.maxBytes, fatal: framed.fatal }
-            : { kind: 'lines', id, lines: framed },
-      ),
-      endWith<RouterEvent>({ kind: 'closed', id, reason: 'connection closed' }),
-      catchError((error: unknown) => of<RouterEvent>({ kind: 'closed', id, reason: describeConnectionError(error) })),
+  const input$ = connection.data$.pipe(
+    decoderFor(options.framing, options.limits),
+    map(asItems),
+    idleTimeout(options.idleTimeoutMs, scheduler),
+    map((items) => (items instanceof IdleTimeoutError ? [items] : items)),
+    throttleLines<InputItem>(options.rate, scheduler),
+    mergeMap((throttled): (RouterEvent | ReadingOutput)[] =>
+      throttled.kind === 'reading' ? [{ kind: 'reading', id, paused: throttled.paused }] : toEvents(id, throttled.items),
     ),
+    endWith<RouterEvent | ReadingOutput>({ kind: 'closed', id, reason: 'connection closed' }),
+    catchError((error: unknown) => of<RouterEvent>({ kind: 'closed', id, reason: describeConnectionError(error) })),
+    share(),
   );
+  const passwordDeadline$ =
+    options.password === undefined
+      ? EMPTY
+      : timer(options.passwordTimeoutMs, scheduler).pipe(
+          map((): RouterEvent => ({ kind: 'password-deadline', id })),
+          takeUntil(input$.pipe(ignoreElements(), endWith(true))),
+        );
+  return concat(of<RouterEvent>({ kind: 'open', id, address: connection.address, ip: connection.ip }), merge(input$, passwordDeadline$));
+}
+
+type InputItem = string | LineTooLongError | IdleTimeoutError;
+
+function asItems(framed: FramedInput): readonly InputItem[] {
+  return framed instanceof LineTooLongError ? [framed] : framed;
+}
+
+/** Consecutive lines stay one batch; a limit's notice comes between them in its place. */
+function toEvents(id: ConnId, items: readonly InputItem[]): RouterEvent[] {
+  const events: RouterEvent[] = [];
+  let lines: string[] = [];
+  const flush = (): void => {
+    if (lines.length > 0) events.push({ kind: 'lines', id, lines });
+    lines = [];
+  };
+  for (const item of items) {
+    if (typeof item === 'string') {
+      lines.push(item);
+      continue;
+    }
+    flush();
+    events.push(
+      item instanceof IdleTimeoutError
+        ? { kind: 'idle', id, seconds: item.seconds }
+        : { kind: 'line-too-long', id, maxBytes: item.maxBytes, fatal: item.fatal },
+    );
+  }
+  flush();
+  return events;
 }
 
 function toOutput(effect: Effect, encode: (lines: readonly string[]) => Uint8Array): ServerOutput {

@@ -4,10 +4,15 @@ import { CLIENT_HELP } from '../../../streams/protocol/client-command.js';
 import { CONSOLE_HELP, parseConsoleLine } from '../../../streams/protocol/console-command.js';
 import type { Effect, LogEntry, RouterEvent } from '../../../streams/server/events.js';
 import type { ConnId } from '../../../streams/server/roster.js';
-import { createRouter, type Router } from '../../../streams/server/router.js';
+import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
+import { createRouter as createRouterWith, type Router, type RouterOptions } from '../../../streams/server/router.js';
+
+/** A router with the default door: no password, the default caps. */
+const createRouter = (options: Pick<RouterOptions, 'name' | 'relay'> & Partial<RouterOptions>): Router =>
+  createRouterWith({ admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, ...options });
 
 // Events, as the server's streams produce them.
-const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000` });
+const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const closed = (id: ConnId, reason = 'connection closed'): RouterEvent => ({ kind: 'closed', id, reason });
 const typed = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
@@ -641,5 +646,94 @@ describe('createRouter', () => {
         { numRuns: 500 },
       );
     });
+  });
+});
+
+describe('createRouter at the door', () => {
+  const guarded = () => createRouter({ name: 'server', relay: true, password: 'pw' });
+
+  it('never lets a connection without the password read or send chat, in any order of events', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant('open' as const), id: fc.integer({ min: 1, max: 4 }) }),
+            fc.record({
+              kind: fc.constant('lines' as const),
+              id: fc.integer({ min: 1, max: 4 }),
+              lines: fc.array(fc.oneof(fc.constantFrom('/pass pw', '/pass no', 'hi', '/nick x', '/who', '/msg guest-1 psst'), fc.string()), {
+                minLength: 1,
+                maxLength: 3,
+              }),
+            }),
+            fc.record({ kind: fc.constant('closed' as const), id: fc.integer({ min: 1, max: 4 }) }),
+            fc.record({ kind: fc.constant('password-deadline' as const), id: fc.integer({ min: 1, max: 4 }) }),
+          ),
+          { maxLength: 30 },
+        ),
+        (script) => {
+          const route = guarded();
+          const open = new Set<number>();
+          const members = new Set<number>();
+          for (const step of script) {
+            let event: RouterEvent;
+            if (step.kind === 'open') {
+              if (open.has(step.id)) continue;
+              open.add(step.id);
+              event = { kind: 'open', id: step.id, address: `10.0.0.${step.id}:1`, ip: `10.0.0.${step.id}` };
+            } else if (step.kind === 'lines') {
+              if (!open.has(step.id)) continue;
+              event = { kind: 'lines', id: step.id, lines: step.lines };
+            } else if (step.kind === 'closed') {
+              if (!open.delete(step.id)) continue;
+              members.delete(step.id);
+              event = { kind: 'closed', id: step.id, reason: 'gone' };
+            } else {
+              if (!open.has(step.id)) continue;
+              event = { kind: 'password-deadline', id: step.id };
+            }
+            const effects = route(event);
+            for (const entry of logged(effects)) if (entry.type === 'join') members.add(entry.id);
+            for (const close of closes(effects)) {
+              open.delete(close.id);
+              members.delete(close.id);
+            }
+            // Chat lines (<nick> text, *nick* text) only ever go to members; members only hear from members.
+            for (const send of sends(effects)) {
+              const chat = send.lines.filter((line) => line.startsWith('<') || /^\*[^ ]+\* /.test(line));
+              if (chat.length > 0) for (const id of send.to) expect(members.has(id)).toBe(true);
+            }
+            if (step.kind === 'lines' && !members.has(step.id)) {
+              expect(logged(effects).filter((entry) => entry.type === 'message')).toEqual([]);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers /pass after the door without echoing the secret', () => {
+    const route = createRouter({ name: 'server', relay: true });
+    route(open(1));
+    const effects = route(lines(1, '/pass secret'));
+    expect(inbox(effects, 1)).toEqual(['* this server needs no password']);
+    expect(JSON.stringify(effects)).not.toContain('secret');
+  });
+
+  it('disconnects an idle member with a notice, and tells the room', () => {
+    const route = room(2);
+    expect(route({ kind: 'idle', id: 1, seconds: 300 })).toEqual([
+      { kind: 'send', to: [1], lines: ['* disconnected: idle for 300 seconds'] },
+      { kind: 'send', to: [2], lines: ['* guest-1 left (idle for 300 seconds)'] },
+      { kind: 'log', entries: [{ type: 'leave', id: 1, from: 'guest-1', reason: 'idle for 300 seconds' }] },
+      { kind: 'close', id: 1, reason: 'idle for 300 seconds' },
+    ]);
+  });
+
+  it('closes connections still at the door on shutdown', () => {
+    const route = guarded();
+    route(open(1));
+    expect(closes(route(shutdown()))).toEqual([{ kind: 'close', id: 1, reason: 'server shutting down' }]);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { formatServerLine } from '../../../streams/protocol/server-line.js';
+import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import { logEntryLine } from '../../../streams/server/log-line.js';
 import {
   serverMain,
@@ -20,6 +21,10 @@ const RELAY: ServerOptions = {
   relay: true,
   framing: 'line',
   limits: { maxLineBytes: 16, hardLimitBytes: 64 },
+  rate: { linesPerSecond: 0, burst: 0 },
+  idleTimeoutMs: 0,
+  passwordTimeoutMs: 10_000,
+  admission: DEFAULT_ADMISSION_LIMITS,
 };
 
 /** Outputs in a form a person can read: bytes decoded, log entries as the console shows them. */
@@ -32,6 +37,8 @@ function show(outputs: readonly ServerOutput[]): string[] {
         return `close ${output.id}: ${output.reason}`;
       case 'log':
         return `log: ${output.entries.map((entry) => formatServerLine(logEntryLine(entry))).join(' | ')}`;
+      case 'reading':
+        return `${output.paused ? 'pause' : 'resume'} ${output.id}`;
     }
   });
 }
@@ -42,6 +49,7 @@ const run = (sources: ServerSources, options: ServerOptions = RELAY): Observable
 const connection = (id: number, data$: Observable<Uint8Array>): ConnectionSource => ({
   id,
   address: `10.0.0.${id}:4000`,
+  ip: `10.0.0.${id}`,
   data$,
 });
 
@@ -344,6 +352,75 @@ describe('serverMain', () => {
       const main$ = run({ connection$, console$: hot('-'), shutdown$: hot('-') });
       expectObservable(main$).toBe('-a-', { a: [welcome(1), joined(1)] });
       expectObservable(main$).toBe('-a-', { a: [welcome(1), joined(1)] });
+    });
+  });
+});
+
+describe('serverMain limits', () => {
+  const fresh = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+  it('pauses reading from a client past its burst, releases its lines at its rate, then resumes', () => {
+    fresh().run(({ cold, hot, expectObservable }) => {
+      const data1 = cold<Uint8Array>('   -x', { x: bytes('1\n2\n3\n') });
+      const connection$ = hot('a', { a: connection(1, data1) });
+      const options = { ...RELAY, relay: false, rate: { linesPerSecond: 10, burst: 2 } };
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, options)).toBe('a(bp) 96ms (cd)', {
+        a: [welcome(1), joined(1)],
+        b: ['log: <guest-1> 1 | <guest-1> 2'],
+        p: ['pause 1'],
+        c: ['log: <guest-1> 3'],
+        d: ['resume 1'],
+      });
+    });
+  });
+
+  it('tells an idle client why and closes it', () => {
+    fresh().run(({ cold, hot, expectObservable }) => {
+      const data1 = cold<Uint8Array>('   -x', { x: bytes('hi\n') });
+      const connection$ = hot('a', { a: connection(1, data1) });
+      const options = { ...RELAY, relay: false, idleTimeoutMs: 5000 };
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, options)).toBe('ab 4999ms c', {
+        a: [welcome(1), joined(1)],
+        b: ['log: <guest-1> hi'],
+        c: ['to 1: * disconnected: idle for 5 seconds\n', 'log: * guest-1 left (idle for 5 seconds)', 'close 1: idle for 5 seconds'],
+      });
+    });
+  });
+
+  it('admits a client with the password; refuses a wrong one and one that says nothing in time', () => {
+    fresh().run(({ cold, hot, expectObservable }) => {
+      const right = cold<Uint8Array>('-x', { x: bytes('/pass open sesame\n/nick ada\nhello\n') });
+      const wrong = cold<Uint8Array>(' -x', { x: bytes('/pass guess\nhello\n') });
+      const silent = cold<Uint8Array>('  -');
+      const connection$ = hot('a 9ms b 9ms c', { a: connection(1, right), b: connection(2, wrong), c: connection(3, silent) });
+      const options = { ...RELAY, limits: { maxLineBytes: 64, hardLimitBytes: 256 }, password: 'open sesame', passwordTimeoutMs: 1000 };
+      const ask = (id: number) => [`to ${id}: * this server needs a password: send /pass SECRET\n`];
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, options)).toBe('ab 8ms cd 8ms e 999ms f', {
+        a: ask(1),
+        b: [
+          welcome(1),
+          joined(1),
+          'to 1: * you are now ada\n',
+          'log: * guest-1 is now ada',
+          'log: <ada> hello',
+        ],
+        c: ask(2),
+        d: ['to 2: ! authentication failed\n', 'close 2: authentication failed', 'log: * refused 10.0.0.2:4000 (authentication failed)'],
+        e: ask(3),
+        f: ['to 3: ! authentication timed out\n', 'close 3: authentication timed out', 'log: * refused 10.0.0.3:4000 (authentication timed out)'],
+      });
+    });
+  });
+
+  it('tells a newcomer the server is full', () => {
+    fresh().run(({ cold, hot, expectObservable }) => {
+      const quiet = cold<Uint8Array>('-');
+      const connection$ = hot('ab', { a: connection(1, quiet), b: connection(2, quiet) });
+      const options = { ...RELAY, admission: { ...DEFAULT_ADMISSION_LIMITS, maxClients: 1 } };
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, options)).toBe('ab', {
+        a: [welcome(1), joined(1)],
+        b: ['to 2: ! server full\n', 'close 2: server full', 'log: * refused 10.0.0.2:4000 (server full)'],
+      });
     });
   });
 });

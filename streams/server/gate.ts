@@ -1,0 +1,68 @@
+import { constantTimeEqual } from '../limits/constant-time-equal.js';
+import { splitCommand } from '../protocol/client-command.js';
+import { admit, createAdmission, recordAuthFailure, recordAuthSuccess, release, type AdmissionLimits } from './admission.js';
+import type { ConnId } from './roster.js';
+
+export interface GateOptions {
+  readonly admission: AdmissionLimits;
+  /** When set, a connection's first line must be `/pass` with this secret. */
+  readonly password?: string;
+  readonly now: () => number;
+}
+
+export type Verdict = { readonly kind: 'join' } | { readonly kind: 'wait-for-password' } | { readonly kind: 'refuse'; readonly reason: string };
+
+/**
+ * The door before the roster: connection caps, and the password when there is one. A connection
+ * that has not given the password is never a member, so it can neither read nor send chat.
+ */
+export interface Gate {
+  open(id: ConnId, ip: string): Verdict;
+  /** The first line of a connection waiting for the password. */
+  answer(id: ConnId, line: string): Verdict;
+  waiting(id: ConnId): boolean;
+  /** The password deadline passed: refuses the connection if it is still waiting. */
+  expire(id: ConnId): Verdict | undefined;
+  closed(id: ConnId): void;
+}
+
+export function createGate(options: GateOptions): Gate {
+  const admission = createAdmission(options.admission);
+  const admitted = new Map<ConnId, string>();
+  const waitingIps = new Map<ConnId, string>();
+
+  return {
+    open(id, ip) {
+      const entry = admit(admission, ip, options.now());
+      if (!entry.ok) return { kind: 'refuse', reason: entry.reason };
+      admitted.set(id, ip);
+      if (options.password === undefined) return { kind: 'join' };
+      waitingIps.set(id, ip);
+      return { kind: 'wait-for-password' };
+    },
+    answer(id, line) {
+      const ip = waitingIps.get(id);
+      if (ip === undefined || options.password === undefined) return { kind: 'refuse', reason: 'not waiting for a password' };
+      waitingIps.delete(id);
+      const { name, rest } = line.startsWith('/') ? splitCommand(line) : { name: '', rest: '' };
+      if (name === 'pass' && constantTimeEqual(rest, options.password)) {
+        recordAuthSuccess(admission, ip);
+        return { kind: 'join' };
+      }
+      recordAuthFailure(admission, ip, options.now());
+      return { kind: 'refuse', reason: 'authentication failed' };
+    },
+    waiting: (id) => waitingIps.has(id),
+    expire(id) {
+      if (!waitingIps.delete(id)) return undefined;
+      return { kind: 'refuse', reason: 'authentication timed out' };
+    },
+    closed(id) {
+      const ip = admitted.get(id);
+      if (ip === undefined) return;
+      admitted.delete(id);
+      waitingIps.delete(id);
+      release(admission, ip);
+    },
+  };
+}
