@@ -8,4 +8,6 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/spec/**/*.spec.ts'],
   testTimeout: 20000,
+  /** Builds dist/ once when the run includes spec/e2e, which spawns the built CLI. */
+  globalSetup: '<rootDir>/spec/e2e/global-setup.ts',
 };

@@ -1,0 +1,20 @@
+import { tcpchat, type Running, type RunOptions } from './processes.js';
+
+export interface Server extends Running {
+  readonly host: string;
+  readonly port: number;
+}
+
+const LISTENING = /^tcpchat: listening on (?:\[(.+)\]|([^:]+)):(\d+)$/;
+
+/**
+ * Starts `tcpchat serve --host HOST --port 0 ARGS...` and resolves once it says where it
+ * listens (on stderr), with the real port.
+ */
+export async function startServer(args: readonly string[] = [], options: RunOptions & { host?: string } = {}): Promise<Server> {
+  const host = options.host ?? '127.0.0.1';
+  const running = tcpchat(['serve', '--host', host, '--port', '0', ...args], { stdin: options.stdin, name: options.name ?? 'server' });
+  const line = await running.stderr.waitFor(LISTENING);
+  const [, v6, v4, port] = LISTENING.exec(line)!;
+  return { ...running, host: v6 ?? v4, port: Number(port) };
+}

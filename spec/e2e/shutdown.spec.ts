@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { joined } from './helpers/client.js';
+import { cleanUp } from './helpers/leftovers.js';
+import { tcpchat, waitForExit } from './helpers/processes.js';
+import { startServer } from './helpers/server.js';
+
+afterEach(cleanUp);
+
+const NOTICE = '* server is going down (got SIGTERM)';
+
+describe('stopping the server', () => {
+  it('on SIGTERM tells every client, ends each connection, and exits 0', async () => {
+    const server = await startServer(['--relay']);
+    const ada = await joined(server.port, 'ada');
+    const bob = await joined(server.port, 'bob');
+    const cat = await joined(server.port, 'cat');
+    const viaCli = tcpchat(['connect', `127.0.0.1:${server.port}`, '--nick', 'dee'], { name: 'tcpchat dee' });
+    await viaCli.stdout.waitFor('* you are now dee');
+
+    server.child.kill('SIGTERM');
+
+    for (const client of [ada, bob, cat]) {
+      await client.ended; // EOF, not a reset
+      expect(client.lines.all.at(-1)).toBe(NOTICE);
+    }
+    await viaCli.stdout.waitFor(NOTICE);
+    await waitForExit(viaCli);
+    // Well before the 5 s flush deadline: every client closed in turn.
+    expect(await waitForExit(server, 4000)).toEqual({ code: 0, signal: null });
+    expect(await server.stdout.end()).toContain('* shutting down (got SIGTERM); told 4 clients');
+  });
+
+  it.each(['ignore', 'closed pipe'] as const)('keeps serving when its stdin is at EOF (%s)', async (stdin) => {
+    const server = await startServer([], { stdin: stdin === 'ignore' ? 'ignore' : 'pipe' });
+    if (stdin === 'closed pipe') {
+      const early = await joined(server.port, 'early');
+      server.write('last console line\n');
+      server.endInput();
+      await early.lines.waitFor('<server> last console line'); // stdin has been read up to its end
+    }
+    const ada = await joined(server.port, 'ada');
+    ada.send('anyone there?\n');
+    await server.stdout.waitFor('<ada> anyone there?');
+    expect(server.child.exitCode).toBeNull();
+    expect(server.stderr.all).toEqual([`tcpchat: listening on 127.0.0.1:${server.port}`]);
+  });
+});

@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { lastValueFrom, toArray } from 'rxjs';
+import { SendQueueExceededError, serverConnection } from '../../../src/drivers/server-connection.js';
+import { event, Leftovers, readToEnd, readUntil, socketPair, within } from './helpers/loopback.js';
+
+const leftovers = new Leftovers();
+afterEach(() => leftovers.cleanUp());
+
+const MiB = 1024 * 1024;
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** An accepted connection as the server makes it, with its data stream read as the server does. */
+async function accepted(options = { sendQueueBytes: MiB, lingerMs: 2000 }) {
+  const { ours, peer } = await socketPair(leftovers);
+  const connection = serverConnection(7, ours, options);
+  const ended = within(lastValueFrom(connection.data$, { defaultValue: undefined }), 'the end of data$', 5000);
+  ended.catch(() => {}); // a test that expects the failure awaits it itself
+  return { connection, peer, ended };
+}
+
+describe('serverConnection', () => {
+  it("carries the id, the peer's address and its bytes", async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const connection = serverConnection(3, ours, { sendQueueBytes: MiB, lingerMs: 2000 });
+    expect(connection.id).toBe(3);
+    expect(connection.address).toBe(`127.0.0.1:${peer.localPort}`);
+    expect(connection.ip).toBe('127.0.0.1');
+    const all = within(lastValueFrom(connection.data$), 'the data');
+    peer.end('hi');
+    expect(Buffer.from(await all).toString()).toBe('hi');
+  });
+
+  it('reading(false) pauses reading and reading(true) resumes it, losing nothing', async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const connection = serverConnection(1, ours, { sendQueueBytes: MiB, lingerMs: 2000 });
+    const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
+    connection.reading(false);
+    expect(ours.isPaused()).toBe(true);
+    const sent = Buffer.alloc(4 * MiB, 'p'); // more than the buffers hold: the peer has to wait
+    peer.end(sent);
+    expect(peer.writableLength).toBeGreaterThan(0);
+
+    connection.reading(true);
+    expect(ours.isPaused()).toBe(false);
+    const received = Buffer.concat(await all);
+    expect(received.length).toBe(sent.length);
+  });
+
+  it('write delivers the bytes to the peer', async () => {
+    const { connection, peer } = await accepted();
+    connection.write(encode('<ada> hello\n'));
+    connection.write(encode('<bob> 你好\n'));
+    expect(await readUntil(peer, '你好\n')).toBe('<ada> hello\n<bob> 你好\n');
+  });
+
+  it('close ends our side after the queued output: the peer gets every byte, then EOF', async () => {
+    const { connection, peer, ended } = await accepted({ sendQueueBytes: 64 * MiB, lingerMs: 2000 });
+    const queued = Buffer.alloc(4 * MiB - 1, 'z'); // far more than the kernel takes at once
+    connection.write(queued);
+    connection.write(encode('\nlast line\n'));
+    connection.close();
+    connection.close(); // a second close changes nothing
+
+    const all = await readToEnd(peer, 5000);
+    expect(all.length).toBe(queued.length + '\nlast line\n'.length);
+    expect(all.subarray(-11).toString()).toBe('\nlast line\n');
+    await ended; // the peer closed in turn (it does not allow half-open), so data$ completes
+    await event(connection.socket, 'close');
+  });
+
+  it('write after close is ignored instead of failing', async () => {
+    const { connection, peer } = await accepted();
+    connection.close();
+    expect(() => connection.write(encode('too late\n'))).not.toThrow();
+    expect((await readToEnd(peer)).toString()).toBe('');
+  });
+
+  it('destroys a peer that never closes once the linger time is over', async () => {
+    const { connection, peer, ended } = await accepted({ sendQueueBytes: MiB, lingerMs: 50 });
+    peer.allowHalfOpen = true; // it gets our EOF but keeps its side open
+    const peerSawEnd = readToEnd(peer);
+    connection.close();
+    await peerSawEnd;
+    await event(connection.socket, 'close');
+    expect(connection.socket.destroyed).toBe(true);
+    await ended;
+  });
+
+  it('cuts off a peer that does not read once its queue passes sendQueueBytes; others are unaffected', async () => {
+    const limit = 256 * 1024;
+    const slow = await accepted({ sendQueueBytes: limit, lingerMs: 2000 });
+    const fast = await accepted({ sendQueueBytes: limit, lingerMs: 2000 });
+    slow.peer.pause(); // never reads: the kernel buffers fill, then our queue grows
+    let fastReceived = 0;
+    fast.peer.on('data', (chunk: Buffer) => (fastReceived += chunk.length));
+    const fastCaughtUp = (total: number) =>
+      within(
+        new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (fastReceived < total) return;
+            fast.peer.off('data', check);
+            resolve();
+          };
+          fast.peer.on('data', check);
+          check();
+        }),
+        `the fast reader to get ${total} bytes`,
+      );
+
+    // The same bytes to both, as a relay does; the fast reader reads between the writes.
+    const chunk = Buffer.alloc(limit, 'm');
+    let written = 0;
+    for (let i = 0; i < 256 && !slow.connection.socket.destroyed; i++) {
+      slow.connection.write(chunk);
+      fast.connection.write(chunk);
+      written += chunk.length;
+      await fastCaughtUp(written);
+    }
+
+    expect(slow.connection.socket.destroyed).toBe(true);
+    const failure = await slow.ended.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(SendQueueExceededError);
+    expect(failure).toMatchObject({ code: 'SEND_QUEUE_EXCEEDED', limitBytes: limit, message: `send queue exceeded (over ${limit} bytes unread)` });
+
+    fast.connection.write(encode('after the cut\n'));
+    expect(await readUntil(fast.peer, 'after the cut\n')).toBe('after the cut\n');
+    expect(fastReceived).toBe(written + 'after the cut\n'.length);
+    expect(fast.connection.socket.destroyed).toBe(false);
+  });
+});
+
