@@ -65,7 +65,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
 
       subscriptions.push(
         sinks.display$.subscribe((lines) => {
-          if (!person.print(lines.map(render))) {
+          if (!person.print(lines.map(render)) && !socket.isPaused()) {
             socket.pause();
             io.stdout.once('drain', () => socket.resume());
           }
@@ -73,7 +73,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
         sinks.exit$.subscribe(({ code, message }) => finish(code, message)),
         sinks.send$.subscribe({
           next: (bytes) => {
-            if (!socket.writable || socket.write(bytes)) return;
+            if (!socket.writable || socket.write(bytes) || serverBusy$.value) return;
             serverBusy$.next(true);
             socket.once('drain', () => serverBusy$.next(false));
           },

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { filter, map, Observable, share, switchMap, take, tap, timer } from 'rxjs';
+import { filter, map, Observable, share, take, tap, timer, type Subscription } from 'rxjs';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
@@ -96,13 +96,13 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
 
     const finish = (code: number): void => {
       running.unsubscribe();
-      deadline.unsubscribe();
+      deadline?.unsubscribe();
       for (const connection of connections.values()) connection.socket.destroy();
       io.stdout.write('', () => resolve(code));
     };
 
     // Once shutdown starts, queued output has until the deadline to reach the clients.
-    const deadline = shutdown$.pipe(switchMap(() => timer(config.shutdownDeadlineMs))).subscribe(() => finish(0));
+    let deadline: Subscription | undefined;
 
     const running = main.subscribe({
       next: (outputs) => outputs.forEach(apply),
@@ -123,6 +123,10 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
           return;
         case 'log':
           record(output.entries);
+          return;
+        case 'stopping':
+          // Signal or console /quit alike: queued output has until the deadline to drain.
+          deadline ??= timer(config.shutdownDeadlineMs).subscribe(() => finish(0));
           return;
         case 'reading':
           connections.get(output.id)?.reading(!output.paused);

@@ -20,7 +20,9 @@ export type Effect =
   | { kind: 'send'; to: readonly ConnId[]; lines: readonly string[] }
   /** End the connection once what was sent before has been written. */
   | { kind: 'close'; id: ConnId; reason: string }
-  | { kind: 'log'; entries: readonly LogEntry[] };
+  | { kind: 'log'; entries: readonly LogEntry[] }
+  /** Shutdown has begun: what is queued now has until the shell's deadline to drain. */
+  | { kind: 'stopping' };
 
 /** What the console (or `--json`) records. */
 export type LogEntry =

@@ -193,6 +193,7 @@ export function createRouter(options: RouterOptions): Router {
     for (const id of outside.keys()) effects.push({ kind: 'close', id, reason: 'server shutting down' });
     outside.clear();
     changed();
+    effects.push({ kind: 'stopping' });
     effects.push(log({ type: 'notice', text: `shutting down (${reason}); told ${members.length} ${members.length === 1 ? "client" : "clients"}` }));
     return effects;
   }

@@ -65,6 +65,7 @@ export type ServerOutput =
   | { kind: 'write'; to: readonly ConnId[]; bytes: Uint8Array }
   | { kind: 'close'; id: ConnId; reason: string }
   | { kind: 'log'; entries: readonly LogEntry[] }
+  | { kind: 'stopping' }
   /** Stop or restart reading from a connection that sends faster than its rate. */
   | ReadingOutput;
 

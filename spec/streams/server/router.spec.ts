@@ -508,12 +508,14 @@ describe('createRouter', () => {
         { kind: 'close', id: 1, reason: 'server shutting down' },
         { kind: 'close', id: 2, reason: 'server shutting down' },
         { kind: 'close', id: 3, reason: 'server shutting down' },
+        { kind: 'stopping' },
         { kind: 'log', entries: [{ type: 'notice', text: 'shutting down (got SIGINT); told 3 clients' }] },
       ]);
     });
 
     it('with nobody connected only logs', () => {
       expect(room(0)(shutdown())).toEqual([
+        { kind: 'stopping' },
         { kind: 'log', entries: [{ type: 'notice', text: 'shutting down (got SIGTERM); told 0 clients' }] },
       ]);
     });

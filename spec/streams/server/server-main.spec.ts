@@ -39,6 +39,8 @@ function show(outputs: readonly ServerOutput[]): string[] {
         return `log: ${output.entries.map((entry) => formatServerLine(logEntryLine(entry))).join(' | ')}`;
       case 'reading':
         return `${output.paused ? 'pause' : 'resume'} ${output.id}`;
+      case 'stopping':
+        return 'stopping';
     }
   });
 }
@@ -173,6 +175,7 @@ describe('serverMain', () => {
           'to 1,2: * server is going down (got SIGTERM)\n',
           'close 1: server shutting down',
           'close 2: server shutting down',
+          'stopping',
           'log: * shutting down (got SIGTERM); told 2 clients',
         ],
       });
@@ -198,6 +201,7 @@ describe('serverMain', () => {
         s: [
           'to 1: * server is going down (got SIGINT)\n',
           'close 1: server shutting down',
+          'stopping',
           'log: * shutting down (got SIGINT); told 1 client',
         ],
       });
@@ -219,6 +223,7 @@ describe('serverMain', () => {
         b: [
           'to 1: * server is going down (shut down from the console)\n',
           'close 1: server shutting down',
+          'stopping',
           'log: * shutting down (shut down from the console); told 1 client',
         ],
       });
@@ -235,7 +240,7 @@ describe('serverMain', () => {
       const connection$ = hot<ConnectionSource>('-----');
       const shutdown$ = hot('  --s--', { s: 'got SIGTERM' });
       expectObservable(run({ connection$, console$: hot('-'), shutdown$ })).toBe('--(s|)', {
-        s: ['log: * shutting down (got SIGTERM); told 0 clients'],
+        s: ['stopping', 'log: * shutting down (got SIGTERM); told 0 clients'],
       });
     });
   });
@@ -251,6 +256,7 @@ describe('serverMain', () => {
         b: [
           'to 1: * server is going down (got SIGTERM)\n',
           'close 1: server shutting down',
+          'stopping',
           'log: * shutting down (got SIGTERM); told 1 client',
         ],
       });
