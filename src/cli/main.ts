@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { config } from 'rxjs';
 import { hideBin } from 'yargs/helpers';
 import { signal, stopSignals } from '../drivers/signals.js';
 import { runClient } from '../run/connect.js';
@@ -15,6 +16,11 @@ const io: ProcessIo = {
   stderr: process.stderr,
   env: process.env,
   now: () => new Date(),
+};
+
+// An error no stream handled is a bug to report, never a reason to drop everyone's connection.
+config.onUnhandledError = (error: unknown) => {
+  process.stderr.write(`tcpchat: internal error (please report it): ${error instanceof Error ? error.message : String(error)}\n`);
 };
 
 // The exit code is set and the event loop left to drain, so no queued output is cut off.
