@@ -9,6 +9,9 @@ export type ClientCommand =
   | { kind: 'quit'; reason: string }
   /** `/pass` after the door: the secret is dropped here and never logged. */
   | { kind: 'pass' }
+  /** `/cap tcpchat [session=S] [resume=EPOCH:SEQ]`: tcpchat's own client asks for tags. */
+  | { kind: 'cap'; name: string; params: Readonly<Record<string, string>> }
+  | { kind: 'history'; count: number }
   | { kind: 'ignore' }
   | { kind: 'invalid'; error: string };
 
@@ -18,6 +21,7 @@ export const CLIENT_HELP: readonly string[] = [
   '  /msg NAME TEXT   a private message',
   '  /me TEXT         an action',
   '  /who             who is here',
+  '  /history [N]     the last N lines said here (20)',
   '  /quit [REASON]   leave',
   '  //TEXT           send TEXT that starts with a slash',
 ];
@@ -44,9 +48,28 @@ export function parseClientLine(line: string): ClientCommand {
       return { kind: 'quit', reason: rest };
     case 'pass':
       return { kind: 'pass' };
+    case 'cap':
+      return rest ? parseCap(rest) : usage('/cap NAME [KEY=VALUE...]');
+    case 'history': {
+      if (!rest) return { kind: 'history', count: DEFAULT_HISTORY_COUNT };
+      const count = Number(rest);
+      return Number.isInteger(count) && count > 0 ? { kind: 'history', count } : usage('/history [N]');
+    }
     default:
       return unknown(name);
   }
+}
+
+export const DEFAULT_HISTORY_COUNT = 20;
+
+function parseCap(rest: string): ClientCommand {
+  const [name, ...pairs] = rest.split(/\s+/);
+  const params: Record<string, string> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals > 0) params[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return { kind: 'cap', name: name.toLowerCase(), params };
 }
 
 /** `/name rest...`: the command word lower-cased, the rest trimmed. */

@@ -1,0 +1,94 @@
+import { CLIENT_HELP, type ClientCommand } from '../protocol/client-command.js';
+import { formatError, formatNotice, formatPrivate } from '../protocol/server-line.js';
+import { formatTagged } from '../protocol/tags.js';
+import type { Effect } from './events.js';
+import { latest, since } from './history.js';
+import type { RouterContext } from './router-context.js';
+import { findByNick, rename, type Member } from './roster.js';
+
+/** The capability tcpchat's own client asks for. */
+export const TCPCHAT_CAPABILITY = 'tcpchat';
+
+/** What a member's command does (plain messages are batched by the router itself). */
+export function clientCommand(context: RouterContext, member: Member, command: Exclude<ClientCommand, { kind: 'say' }>): Effect[] {
+  const { options, roster, delivery, log } = context;
+  const { id } = member;
+  const reply = (...lines: string[]): Effect[] => delivery.direct([id], ...lines);
+  switch (command.kind) {
+    case 'ignore':
+      return [];
+    case 'invalid':
+      return reply(formatError(command.error));
+    case 'help':
+      return reply(...CLIENT_HELP.map(formatNotice));
+    case 'pass':
+      return reply(formatNotice(options.password === undefined ? 'this server needs no password' : 'you are already in'));
+    case 'who': {
+      const nicks = [options.name, ...[...roster.byId.values()].map((m) => m.nick)];
+      return reply(formatNotice(`online (${nicks.length}): ${nicks.join(', ')}`));
+    }
+    case 'nick': {
+      const result = rename(roster, id, command.name);
+      if (!result.ok) return reply(formatError(result.error));
+      if (result.before.nick === result.after.nick) return reply(formatNotice(`you are ${result.after.nick}`));
+      context.changed();
+      return [
+        ...reply(formatNotice(`you are now ${result.after.nick}`)),
+        ...context.announce(id, [formatNotice(`${result.before.nick} is now ${result.after.nick}`)]),
+        log({ type: 'nick', id, from: result.before.nick, to: result.after.nick }),
+      ];
+    }
+    case 'me':
+      return [...context.announce(id, [formatNotice(`${member.nick} ${command.text}`)]), log({ type: 'action', id, from: member.nick, text: command.text })];
+    case 'msg': {
+      if (command.to.toLowerCase() === options.name.toLowerCase()) {
+        return [log({ type: 'private', id, from: member.nick, to: options.name, text: command.text })];
+      }
+      const target = findByNick(roster, command.to);
+      if (!target) return reply(formatError(`no such nick: ${command.to}`));
+      return delivery.direct([target.id], formatPrivate(member.nick, command.text));
+    }
+    case 'quit': {
+      const reason = command.reason ? `quit: ${command.reason}` : 'quit';
+      return [...reply(formatNotice('bye')), ...context.leave(member, reason), { kind: 'close', id, reason }];
+    }
+    case 'history': {
+      const entries = latest(delivery.history, command.count);
+      if (delivery.sessionOf(id) !== undefined) return delivery.replay(id, entries);
+      return [
+        ...reply(formatNotice(`history: the last ${entries.length} ${entries.length === 1 ? 'line' : 'lines'}`)),
+        ...delivery.replay(id, entries),
+        ...reply(formatNotice('end of history')),
+      ];
+    }
+    case 'cap':
+      return capability(context, member, command.name, command.params);
+  }
+}
+
+/**
+ * `/cap tcpchat session=S [resume=EPOCH:SEQ]`: from now on this connection's lines carry tags.
+ * Another connection still holding the same session is one its client gave up on: it is closed,
+ * so the nick is free to reclaim. With a resume point from this server run, what was missed follows.
+ */
+function capability(context: RouterContext, member: Member, name: string, params: Readonly<Record<string, string>>): Effect[] {
+  const { delivery, roster } = context;
+  const { id } = member;
+  if (name !== TCPCHAT_CAPABILITY) return delivery.direct([id], formatError(`unknown capability ${name}`));
+  const session = params.session || `connection-${id}`;
+  const effects: Effect[] = [];
+  const stale = delivery.holderOf(session, id);
+  const staleMember = stale === undefined ? undefined : roster.byId.get(stale);
+  if (staleMember) effects.push(...context.leave(staleMember, 'reconnected'), { kind: 'close', id: staleMember.id, reason: 'reconnected' });
+  delivery.tag(id, session);
+  const { epoch, lastSeq } = delivery.history;
+  effects.push(...delivery.raw(id, formatTagged({ cap: TCPCHAT_CAPABILITY, epoch, seq: String(lastSeq) }, '')));
+  const [resumeEpoch, resumeSeq] = (params.resume ?? '').split(':');
+  if (params.resume && resumeEpoch === epoch) {
+    const missed = since(delivery.history, Number(resumeSeq) || 0).filter((entry) => entry.author !== session);
+    effects.push(...delivery.replay(id, missed));
+  } else if (params.resume) {
+    effects.push(...delivery.direct([id], formatNotice('the server has restarted since; what was said before is gone')));
+  }
+  return effects;
+}

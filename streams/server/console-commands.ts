@@ -1,0 +1,43 @@
+import { CONSOLE_HELP, type ConsoleCommand } from '../protocol/console-command.js';
+import { formatMessage, formatNotice, formatPrivate } from '../protocol/server-line.js';
+import type { Effect, LogEntry } from './events.js';
+import type { RouterContext } from './router-context.js';
+import { findByNick } from './roster.js';
+
+/** What a line typed at the server's console does. */
+export function consoleCommand(context: RouterContext, command: ConsoleCommand): Effect[] {
+  const { options, roster, delivery, log } = context;
+  switch (command.kind) {
+    case 'ignore':
+      return [];
+    case 'invalid':
+      return [log({ type: 'error', text: command.error })];
+    case 'help':
+      return [log(...CONSOLE_HELP.map((text): LogEntry => ({ type: 'notice', text })))];
+    case 'say':
+      return delivery.room(context.all(), [formatMessage(options.name, command.text)]);
+    case 'who': {
+      const members = [...roster.byId.values()];
+      const entries = members.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${m.address})` }));
+      return [log({ type: 'notice', text: `${members.length} connected` }, ...entries)];
+    }
+    case 'msg': {
+      const target = findByNick(roster, command.to);
+      if (!target) return [log({ type: 'error', text: `no such nick: ${command.to}` })];
+      return delivery.direct([target.id], formatPrivate(options.name, command.text));
+    }
+    case 'kick': {
+      const target = findByNick(roster, command.name);
+      if (!target) return [log({ type: 'error', text: `no such nick: ${command.name}` })];
+      const why = command.reason ? `: ${command.reason}` : '';
+      const reason = `kicked by ${options.name}${why}`;
+      return [
+        ...delivery.direct([target.id], formatNotice(`you were ${reason}`)),
+        ...context.leave(target, reason, `${target.nick} was ${reason}`),
+        { kind: 'close', id: target.id, reason },
+      ];
+    }
+    case 'quit':
+      return context.shutdown('shut down from the console');
+  }
+}

@@ -1,0 +1,20 @@
+import type { Delivery } from './delivery.js';
+import type { Effect, LogEntry } from './events.js';
+import type { RouterOptions } from './router.js';
+import type { ConnId, Member, Roster } from './roster.js';
+
+/** What command handlers share with the router: its state and the few moves they are built from. */
+export interface RouterContext {
+  readonly options: RouterOptions;
+  readonly roster: Roster;
+  readonly delivery: Delivery;
+  /** Every member, in join order. */
+  all(): readonly ConnId[];
+  /** Room lines from `from` to the others in relay mode (and into the history); nothing in console mode. */
+  announce(from: ConnId, lines: readonly string[]): Effect[];
+  /** Call after a nick changes or a member goes, so cached recipient lists are rebuilt. */
+  changed(): void;
+  leave(member: Member, reason: string, notice?: string): Effect[];
+  log(...entries: LogEntry[]): Effect;
+  shutdown(reason: string): Effect[];
+}
