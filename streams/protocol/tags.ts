@@ -27,7 +27,8 @@ export function parseTagged(line: string): TaggedLine {
   const space = line.indexOf(' ');
   const head = space === -1 ? line.slice(1) : line.slice(1, space);
   const text = space === -1 ? '' : line.slice(space + 1);
-  const tags: Record<string, string> = {};
+  // No prototype: a key like `__proto__` is kept as a tag, and a missing key (`constructor`) reads as undefined.
+  const tags: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const pair of head.split(';')) {
     if (pair === '') continue;
     const equals = pair.indexOf('=');

@@ -83,9 +83,15 @@ function capability(context: RouterContext, member: Member, name: string, params
   delivery.tag(id, session);
   const { epoch, lastSeq } = delivery.history;
   effects.push(...delivery.raw(id, formatTagged({ cap: TCPCHAT_CAPABILITY, epoch, seq: String(lastSeq) }, '')));
-  const [resumeEpoch, resumeSeq] = (params.resume ?? '').split(':');
+  // Split at the last colon: an epoch may contain colons (a time does), a sequence number never.
+  const colon = (params.resume ?? '').lastIndexOf(':');
+  const resumeEpoch = colon === -1 ? params.resume : params.resume.slice(0, colon);
+  const resumeSeq = colon === -1 ? '' : params.resume.slice(colon + 1);
   if (params.resume && resumeEpoch === epoch) {
-    const missed = since(delivery.history, Number(resumeSeq) || 0).filter((entry) => entry.author !== session);
+    // Room lines after this connection joined already reached it live, untagged, before this /cap:
+    // replaying them too would show them twice. Its own lines (same session) it knows already.
+    const heardLive = delivery.joinedAfter(id) ?? lastSeq;
+    const missed = since(delivery.history, Number(resumeSeq) || 0).filter((entry) => entry.seq <= heardLive && entry.author !== session);
     effects.push(...delivery.replay(id, missed));
   } else if (params.resume) {
     effects.push(...delivery.direct([id], formatNotice('the server has restarted since; what was said before is gone')));

@@ -19,6 +19,11 @@ export function createDelivery(options: DeliveryOptions) {
   const history = createHistory(options.epoch, options.historySize);
   /** Tagged connections, with the session their client named (to resume and to reclaim). */
   const sessions = new Map<ConnId, string>();
+  /**
+   * The last sequence number before each member joined. Every room line after it reached that
+   * connection live (plain, before it asked for tags), so a resume must not replay it again.
+   */
+  const joinedAfter = new Map<ConnId, number>();
   const time = (ms: number): string => new Date(ms).toISOString();
 
   function split(to: readonly ConnId[]): { plain: readonly ConnId[]; tagged: ConnId[] } {
@@ -70,6 +75,13 @@ export function createDelivery(options: DeliveryOptions) {
       return sessions.has(id) ? [{ kind: 'send', to: [id], lines: [line] }] : [];
     },
 
+    /** Call when a connection becomes a member, before its join is announced. */
+    joined(id: ConnId): void {
+      joinedAfter.set(id, history.lastSeq);
+    },
+    /** The last room line this member did not hear live (undefined for one that never joined). */
+    joinedAfter: (id: ConnId): number | undefined => joinedAfter.get(id),
+
     tag(id: ConnId, session: string): void {
       sessions.set(id, session);
     },
@@ -81,6 +93,7 @@ export function createDelivery(options: DeliveryOptions) {
     },
     forget(id: ConnId): void {
       sessions.delete(id);
+      joinedAfter.delete(id);
     },
   };
 }

@@ -78,6 +78,7 @@ export function createRouter(options: RouterOptions): Router {
   function join(id: ConnId, address: string): Effect[] {
     const member = addGuest(roster, id, address);
     changed();
+    delivery.joined(id); // before its own join notice, which it never hears
     return [
       ...delivery.direct([id], formatNotice(`welcome to ${options.name}, you are ${member.nick}; /help lists commands`)),
       ...announce(id, [formatNotice(`${member.nick} joined`)]),

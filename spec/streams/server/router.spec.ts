@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { CLIENT_HELP } from '../../../streams/protocol/client-command.js';
 import { CONSOLE_HELP, parseConsoleLine } from '../../../streams/protocol/console-command.js';
+import { parseTagged } from '../../../streams/protocol/tags.js';
 import type { Effect, LogEntry, RouterEvent } from '../../../streams/server/events.js';
 import type { ConnId } from '../../../streams/server/roster.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
@@ -737,5 +738,336 @@ describe('createRouter at the door', () => {
     const route = guarded();
     route(open(1));
     expect(closes(route(shutdown()))).toEqual([{ kind: 'close', id: 1, reason: 'server shutting down' }]);
+  });
+});
+
+describe('createRouter with tagged clients', () => {
+  const TIME = '1970-01-01T00:00:00.000Z';
+  const cap = (id: ConnId, session: string): RouterEvent => lines(id, `/cap tcpchat session=${session}`);
+  /** Room lines as a tagged client reads them. */
+  const numbered = (received: readonly string[]) =>
+    received
+      .map(parseTagged)
+      .filter(({ tags }) => tags.seq !== undefined && tags.cap === undefined)
+      .map(({ tags, text }) => ({ seq: Number(tags.seq), text }));
+
+  /** Clients 1..n, those in `tagged` after `/cap` with session `s<id>`. */
+  function tagged(n: number, taggedIds: readonly ConnId[], options: { relay?: boolean } = {}): Router {
+    const route = room(n, options);
+    for (const id of taggedIds) route(cap(id, `s${id}`));
+    return route;
+  }
+
+  describe('acknowledgements', () => {
+    it('acknowledge the last id of a batch once, to the sender only, after what the batch did', () => {
+      const route = tagged(2, [1]);
+      expect(route(lines(1, '@id=s1.1 hi', '@id=s1.2 there'))).toEqual([
+        { kind: 'send', to: [2], lines: ['<guest-1> hi', '<guest-1> there'] },
+        {
+          kind: 'log',
+          entries: [
+            { type: 'message', id: 1, from: 'guest-1', text: 'hi' },
+            { type: 'message', id: 1, from: 'guest-1', text: 'there' },
+          ],
+        },
+        { kind: 'send', to: [1], lines: ['@ack=s1.2'] },
+      ]);
+    });
+
+    it('cover commands and blank lines too', () => {
+      const route = tagged(1, [1]);
+      expect(inbox(route(lines(1, '@id=s1.1 /who')), 1)).toEqual([`@time=${TIME} * online (2): server, guest-1`, '@ack=s1.1']);
+      expect(route(lines(1, '@id=s1.2', '@id=s1.3   '))).toEqual([{ kind: 'send', to: [1], lines: ['@ack=s1.3'] }]);
+    });
+
+    it('echo an id with escaped characters escaped again', () => {
+      const route = tagged(1, [1]);
+      expect(inbox(route(lines(1, '@id=a\\sb\\:c x')), 1)).toEqual(['@ack=a\\sb\\:c']);
+    });
+
+    it('are not sent for a batch without ids', () => {
+      const route = tagged(2, [1]);
+      expect(inbox(route(lines(1, 'no id here')), 1)).toEqual([]);
+    });
+
+    it('are never sent to a plain client, whose @ line is just text', () => {
+      const route = room(2);
+      const effects = route(lines(1, '@id=x.1 hi'));
+      expect(inbox(effects, 1)).toEqual([]);
+      expect(inbox(effects, 2)).toEqual(['<guest-1> @id=x.1 hi']);
+    });
+
+    it('are not sent once the batch has quit, and the lines after /quit are not handled', () => {
+      const route = tagged(2, [1]);
+      const effects = route(lines(1, '@id=s1.1 bye all', '@id=s1.2 /quit', '@id=s1.3 after'));
+      expect(inbox(effects, 1).filter((line) => line.startsWith('@ack'))).toEqual([]);
+      expect(inbox(effects, 2)).toEqual(['<guest-1> bye all', '* guest-1 left (quit)']);
+    });
+
+    it('start from the /cap line itself: the rest of its batch is read as tagged', () => {
+      const route = room(2);
+      const effects = route(lines(1, '/cap tcpchat session=s1', '@id=s1.1 first'));
+      expect(inbox(effects, 2)).toEqual(['<guest-1> first']);
+      expect(inbox(effects, 1)).toEqual(['@cap=tcpchat;epoch=0;seq=2', '@ack=s1.1']);
+    });
+  });
+
+  describe('duplicate ids', () => {
+    it('skip a resent line but acknowledge it', () => {
+      const route = tagged(2, [1]);
+      route(lines(1, '@id=s1.1 once'));
+      const effects = route(lines(1, '@id=s1.1 once'));
+      expect(effects).toEqual([{ kind: 'send', to: [1], lines: ['@ack=s1.1'] }]);
+    });
+
+    it('skip only the lines already seen in a batch, in the same batch too', () => {
+      const route = tagged(2, [1]);
+      route(lines(1, '@id=s1.1 one', '@id=s1.2 two'));
+      const effects = route(lines(1, '@id=s1.2 two', '@id=s1.3 three', '@id=s1.3 three'));
+      expect(inbox(effects, 2)).toEqual(['<guest-1> three']);
+      expect(inbox(effects, 1)).toEqual(['@ack=s1.3']);
+      expect(logged(effects)).toEqual([{ type: 'message', id: 1, from: 'guest-1', text: 'three' }]);
+    });
+
+    it('skip a command resent after a reconnect, so it does not act twice', () => {
+      const route = tagged(2, [1]);
+      route(lines(1, '@id=s1.1 /me waves'));
+      route(open(3));
+      const effects = route(lines(3, '/cap tcpchat session=s1', '@id=s1.1 /me waves', '@id=s1.2 new'));
+      expect(inbox(effects, 2)).toEqual(['* guest-1 left (reconnected)', '<guest-3> new']);
+      expect(inbox(effects, 3).at(-1)).toBe('@ack=s1.2');
+    });
+  });
+
+  describe('sequence numbers', () => {
+    it('go up by one per room line, with the same number for every tagged recipient of a line', () => {
+      const route = tagged(4, [1, 2, 3]);
+      const effects = route(lines(4, 'a', 'b', '/me c'));
+      for (const id of [1, 2, 3]) {
+        expect(numbered(inbox(effects, id))).toEqual([
+          { seq: 5, text: '<guest-4> a' },
+          { seq: 6, text: '<guest-4> b' },
+          { seq: 7, text: '* guest-4 c' },
+        ]);
+      }
+      expect(inbox(effects, 4)).toEqual([]);
+      expect(numbered(inbox(route(typed('d')), 4))).toEqual([]);
+    });
+
+    it('send one copy per kind of recipient: the plain lines once, the tagged lines once', () => {
+      const route = tagged(4, [1, 3]);
+      expect(route(lines(4, 'hi'))).toEqual([
+        { kind: 'send', to: [2], lines: ['<guest-4> hi'] },
+        { kind: 'send', to: [1, 3], lines: [`@seq=5;time=${TIME} <guest-4> hi`] },
+        { kind: 'log', entries: [{ type: 'message', id: 4, from: 'guest-4', text: 'hi' }] },
+      ]);
+    });
+
+    it('number joins, renames, actions and leaves in relay mode, and skip the lines a client hears alone', () => {
+      const route = tagged(2, [1]);
+      const heard = [
+        ...inbox(route(open(3)), 1),
+        ...inbox(route(lines(3, '/nick carol', '/me waves', '/who', '/msg guest-1 psst')), 1),
+        ...inbox(route(lines(1, '/who')), 1),
+        ...inbox(route(closed(3)), 1),
+      ];
+      expect(numbered(heard)).toEqual([
+        { seq: 3, text: '* guest-3 joined' },
+        { seq: 4, text: '* guest-3 is now carol' },
+        { seq: 5, text: '* carol waves' },
+        { seq: 6, text: '* carol left (connection closed)' },
+      ]);
+      expect(heard).toContain(`@time=${TIME} *carol* psst`);
+    });
+
+    it('in console mode number only what the console says to everyone', () => {
+      const route = tagged(2, [1], { relay: false });
+      const heard = [
+        ...inbox(route(lines(2, 'to the console')), 1),
+        ...inbox(route(typed('one')), 1),
+        ...inbox(route(open(3)), 1),
+        ...inbox(route(typed('/msg guest-1 private')), 1),
+        ...inbox(route(typed('two')), 1),
+      ];
+      expect(numbered(heard)).toEqual([
+        { seq: 1, text: '<server> one' },
+        { seq: 2, text: '<server> two' },
+      ]);
+      expect(heard).toContain(`@time=${TIME} *server* private`);
+    });
+  });
+
+  describe('with any sequence of events, plain and tagged clients mixed', () => {
+    const EPOCH = 'e1';
+    const OBSERVER = 1;
+    const sessions = ['a', 'b', 'c'];
+    const text = fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('hi', '', '@x', '@id=1 y', '@', ' @z', '\x1b[2J'));
+    const nick = fc.constantFrom('alice', 'bob', 'guest-2', 'guest-3', 'server');
+    const clientLine = fc.oneof(
+      { weight: 4, arbitrary: text },
+      { weight: 1, arbitrary: nick.map((n) => `/nick ${n}`) },
+      { weight: 1, arbitrary: fc.tuple(nick, text).map(([n, t]) => `/msg ${n} ${t}`) },
+      { weight: 1, arbitrary: text.map((t) => `/me ${t}`) },
+      { weight: 1, arbitrary: fc.constantFrom('/who', '/help', '/quit', '/frob', '/pass x', '/cap irc') },
+      { weight: 1, arbitrary: fc.constantFrom('/history', '/history 3') },
+    );
+    type Step =
+      | { kind: 'open' }
+      | { kind: 'cap'; id: number; session: string; resume?: string }
+      | { kind: 'lines'; id: number; lines: string[]; ids: (number | null)[] }
+      | { kind: 'closed'; id: number }
+      | { kind: 'idle'; id: number }
+      | { kind: 'line-too-long'; id: number; fatal: boolean }
+      | { kind: 'console'; line: string }
+      | { kind: 'shutdown' };
+    /** Which connection, as an index into those opened so far (some of them closed since). */
+    const id = fc.nat({ max: 20 });
+    const batch = fc.array(fc.tuple(clientLine, fc.option(fc.nat({ max: 5 }))), { minLength: 1, maxLength: 4 });
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 3, arbitrary: fc.constant({ kind: 'open' as const }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant('cap' as const),
+          id,
+          session: fc.constantFrom(...sessions),
+          resume: fc.option(fc.oneof(fc.nat({ max: 30 }).map((n) => `${EPOCH}:${n}`), fc.constant('old:3')), { nil: undefined }),
+        }),
+      },
+      {
+        weight: 8,
+        arbitrary: fc.record({ kind: fc.constant('lines' as const), id, batch }).map(({ id: to, batch: pairs }) => ({
+          kind: 'lines' as const,
+          id: to,
+          lines: pairs.map(([line]) => line),
+          ids: pairs.map(([, n]) => n),
+        })),
+      },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('closed' as const), id }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('idle' as const), id }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('line-too-long' as const), id, fatal: fc.boolean() }) },
+      {
+        weight: 2,
+        arbitrary: fc.oneof(text, fc.constantFrom('/msg guest-2 hey', '/kick guest-3', '/kick alice', '/who', '/quit')).map((line) => ({
+          kind: 'console' as const,
+          line,
+        })),
+      },
+      { weight: 1, arbitrary: fc.constant({ kind: 'shutdown' as const }) },
+    );
+
+    it('never show a plain client a tag; number every room line once, in order, the same for everyone', () => {
+      fc.assert(
+        fc.property(fc.array(step, { maxLength: 40 }), fc.boolean(), (steps, relay) => {
+          const route = createRouter({ name: 'server', relay, epoch: EPOCH });
+          /** Connections that sent `/cap` (their session), and those that got its answer. */
+          const asked = new Map<ConnId, string>();
+          const answered = new Set<ConnId>();
+          const textOf = new Map<number, string>();
+          const lastLive = new Map<ConnId, number>();
+          let observerSeq = -1;
+          let nextId = 2;
+          let stopped = false;
+          const pick = (n: number): ConnId => 2 + (n % Math.max(1, nextId - 2));
+
+          const check = (event: RouterEvent): void => {
+            const effects = route(event);
+            if (stopped) {
+              expect(effects).toEqual([]);
+              return;
+            }
+            for (const effect of effects) {
+              if (effect.kind !== 'send') continue;
+              for (const to of effect.to) {
+                for (const line of effect.lines) {
+                  if (!asked.has(to)) expect(line.startsWith('@')).toBe(false);
+                  if (answered.has(to)) expect(line.startsWith('@')).toBe(true);
+                  const { tags, text: body } = parseTagged(line);
+                  if (tags.cap !== undefined) {
+                    expect(asked.has(to)).toBe(true);
+                    expect(tags.epoch).toBe(EPOCH);
+                    answered.add(to);
+                    lastLive.set(to, Number(tags.seq));
+                    if (to === OBSERVER) observerSeq = Number(tags.seq);
+                    continue;
+                  }
+                  if (tags.ack !== undefined) {
+                    expect(event.kind === 'lines' && event.id === to).toBe(true);
+                    continue;
+                  }
+                  if (tags.seq === undefined) continue;
+                  const seq = Number(tags.seq);
+                  // One number, one line, wherever and whenever it is seen.
+                  if (textOf.has(seq)) expect(body).toBe(textOf.get(seq));
+                  else textOf.set(seq, body);
+                  if (tags.replay !== undefined) {
+                    // Only what was numbered before, which the observer has heard already.
+                    expect(seq).toBeLessThanOrEqual(observerSeq);
+                    continue;
+                  }
+                  // Live room lines come in order, each once.
+                  expect(seq).toBeGreaterThan(lastLive.get(to) ?? 0);
+                  lastLive.set(to, seq);
+                  // The observer hears every room line: no gaps.
+                  if (to === OBSERVER) expect(seq).toBe(++observerSeq);
+                }
+              }
+            }
+            if (event.kind === 'shutdown' || (event.kind === 'console' && event.command.kind === 'quit')) stopped = true;
+          };
+
+          // The observer never speaks and is never kicked: it hears every room line from its /cap on.
+          check(open(OBSERVER));
+          check(lines(OBSERVER, '/nick observer'));
+          asked.set(OBSERVER, 'observer');
+          check(lines(OBSERVER, '/cap tcpchat session=observer'));
+          expect(observerSeq).toBeGreaterThanOrEqual(0);
+
+          for (const step of steps) {
+            const s = 'id' in step ? { ...step, id: pick(step.id) } : step;
+            switch (s.kind) {
+              case 'open':
+                check(open(nextId++));
+                break;
+              case 'cap':
+                asked.set(s.id, s.session);
+                check(lines(s.id, `/cap tcpchat session=${s.session}${s.resume === undefined ? '' : ` resume=${s.resume}`}`));
+                break;
+              case 'lines': {
+                // A plain client never asks for tags, not even by accident.
+                const plain = !asked.has(s.id);
+                const batchLines = s.lines
+                  .filter((line) => !(plain && /^\/cap(\s|$)/i.test(line)))
+                  .map((line, i) => (s.ids[i] === null || plain ? line : `@id=${asked.get(s.id)}.${s.ids[i]} ${line}`));
+                if (batchLines.length > 0) check(lines(s.id, ...batchLines));
+                break;
+              }
+              case 'closed':
+                check(closed(s.id));
+                break;
+              case 'idle':
+                check({ kind: 'idle', id: s.id, seconds: 60 });
+                break;
+              case 'line-too-long':
+                check(tooLong(s.id, s.fatal));
+                break;
+              case 'console':
+                check(typed(s.line));
+                break;
+              case 'shutdown':
+                check(shutdown());
+                break;
+            }
+          }
+          if (stopped) return;
+          // A newcomer's /cap answer names the last number given: the observer has heard them all.
+          const late = nextId++;
+          route(open(late));
+          const answer = inbox(route(lines(late, '/cap tcpchat session=late')), late);
+          expect(answer[0]).toBe(`@cap=tcpchat;epoch=${EPOCH};seq=${observerSeq + (relay ? 1 : 0)}`);
+        }),
+        { numRuns: 1000 },
+      );
+    });
   });
 });

@@ -1,0 +1,113 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { createHistory, latest, record, since } from '../../../streams/server/history.js';
+
+const texts = (history: { entries: readonly { line: string }[] }) => history.entries.map((entry) => entry.line);
+
+describe('history', () => {
+  it('starts empty at sequence 0, with its epoch and capacity', () => {
+    expect(createHistory('e1', 5)).toEqual({ epoch: 'e1', capacity: 5, entries: [], lastSeq: 0 });
+  });
+
+  it('numbers lines from 1, one by one, across records, with their time and author', () => {
+    const history = createHistory('e', 10);
+    expect(record(history, ['a', 'b'], 1000, 'alice')).toEqual([
+      { seq: 1, time: 1000, line: 'a', author: 'alice' },
+      { seq: 2, time: 1000, line: 'b', author: 'alice' },
+    ]);
+    expect(record(history, ['c'], 2000)).toEqual([{ seq: 3, time: 2000, line: 'c', author: undefined }]);
+    expect(history.lastSeq).toBe(3);
+    expect(history.entries.map((entry) => entry.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('records nothing for an empty batch', () => {
+    const history = createHistory('e', 10);
+    expect(record(history, [], 0)).toEqual([]);
+    expect(history.lastSeq).toBe(0);
+  });
+
+  it('keeps at most its capacity, dropping the oldest, even within one batch', () => {
+    const history = createHistory('e', 3);
+    record(history, ['a', 'b'], 0);
+    record(history, ['c', 'd'], 0);
+    expect(texts(history)).toEqual(['b', 'c', 'd']);
+    record(history, ['e', 'f', 'g', 'h'], 0);
+    expect(texts(history)).toEqual(['f', 'g', 'h']);
+    expect(history.entries.map((entry) => entry.seq)).toEqual([6, 7, 8]);
+    expect(history.lastSeq).toBe(8);
+  });
+
+  it('with capacity 0 keeps nothing but still numbers the lines', () => {
+    const history = createHistory('e', 0);
+    expect(record(history, ['a', 'b'], 5).map((entry) => entry.seq)).toEqual([1, 2]);
+    expect(record(history, ['c'], 5).map((entry) => entry.seq)).toEqual([3]);
+    expect(history.entries).toEqual([]);
+    expect(since(history, 0)).toEqual([]);
+    expect(latest(history, 20)).toEqual([]);
+  });
+
+  describe('since', () => {
+    const history = createHistory('e', 4);
+    record(history, ['a', 'b', 'c', 'd', 'e', 'f'], 0); // keeps 3..6
+
+    it('returns what came after a sequence number, in order', () => {
+      expect(since(history, 4).map((entry) => entry.line)).toEqual(['e', 'f']);
+    });
+
+    it('returns everything kept from a point before the oldest kept line', () => {
+      expect(since(history, 0).map((entry) => entry.seq)).toEqual([3, 4, 5, 6]);
+      expect(since(history, 1).map((entry) => entry.seq)).toEqual([3, 4, 5, 6]);
+    });
+
+    it('returns nothing from the newest sequence number or past it', () => {
+      expect(since(history, 6)).toEqual([]);
+      expect(since(history, 99)).toEqual([]);
+    });
+
+    it('returns a copy, not the history itself', () => {
+      const copy = since(history, 0);
+      copy.pop();
+      expect(history.entries).toHaveLength(4);
+    });
+  });
+
+  describe('latest', () => {
+    const history = createHistory('e', 5);
+    record(history, ['a', 'b', 'c'], 0);
+
+    it('returns the last N lines, oldest first', () => {
+      expect(latest(history, 2).map((entry) => entry.line)).toEqual(['b', 'c']);
+    });
+
+    it('returns all it has when asked for more', () => {
+      expect(latest(history, 20).map((entry) => entry.line)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('returns nothing for 0 or less', () => {
+      expect(latest(history, 0)).toEqual([]);
+      expect(latest(history, -1)).toEqual([]);
+    });
+  });
+
+  it('always holds the last min(capacity, recorded) lines with consecutive numbers ending at lastSeq', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 8 }), fc.array(fc.array(fc.string(), { maxLength: 5 }), { maxLength: 10 }), (capacity, batches) => {
+        const history = createHistory('e', capacity);
+        const all: string[] = [];
+        for (const batch of batches) {
+          record(history, batch, 0);
+          all.push(...batch);
+        }
+        const kept = capacity === 0 ? [] : all.slice(-capacity);
+        expect(texts(history)).toEqual(kept);
+        expect(history.lastSeq).toBe(all.length);
+        expect(history.entries.map((entry) => entry.seq)).toEqual(kept.map((_, i) => all.length - kept.length + 1 + i));
+        for (let seq = 0; seq <= all.length; seq++) {
+          expect(since(history, seq).map((entry) => entry.seq)).toEqual(
+            history.entries.filter((entry) => entry.seq > seq).map((entry) => entry.seq),
+          );
+        }
+      }),
+    );
+  });
+});
