@@ -1,95 +1,121 @@
-import { catchError, concat, defer, EMPTY, endWith, filter, ignoreElements, map, merge, Observable, of, share, startWith, take, takeUntil, withLatestFrom } from 'rxjs';
-import { describeConnectionError } from '../connection-error.js';
+import {
+  asyncScheduler,
+  catchError,
+  concat,
+  defer,
+  endWith,
+  map,
+  merge,
+  mergeMap,
+  Observable,
+  of,
+  scan,
+  share,
+  startWith,
+  switchMap,
+  take,
+  takeUntil,
+  takeWhile,
+  timer,
+  type SchedulerLike,
+} from 'rxjs';
 import { LineTooLongError } from '../errors.js';
 import type { LineLimits } from '../framing/decode-lines.js';
 import { decoderFor } from '../framing/decoder-for.js';
-import { encoderFor, type Framing } from '../framing/encode.js';
-import { sanitize } from '../protocol/sanitize.js';
-import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
+import { encoderFor } from '../framing/encode.js';
+import { formatError } from '../protocol/server-line.js';
+import { initialClientState, stepClient, type ClientEffect, type ClientEvent, type ClientPolicy, type DisplayLine, type Step } from './client-state.js';
+
+/** What came of one attempt to connect, as the shell reports it. */
+export type ConnectAttempt =
+  | { readonly kind: 'connected'; readonly received$: Observable<Uint8Array> }
+  | { readonly kind: 'failed'; readonly error: unknown };
 
 export interface ClientSources {
   /** Lines the person types (or a pipe gives); completes at end of input. */
   readonly input$: Observable<string>;
-  /** Bytes from the server; completes when the server closes, errors when the connection fails. */
-  readonly received$: Observable<Uint8Array>;
-  /** A request to leave (Ctrl-C): stop reading input, as at its end. */
+  /** One report per `connect` output: the new connection's bytes, or why it failed. */
+  readonly attempt$: Observable<ConnectAttempt>;
+  /** A request to leave (Ctrl-C). */
   readonly leave$: Observable<unknown>;
 }
 
-export interface ClientOptions {
-  readonly nick?: string;
-  /** Sent as `/pass` before anything else. */
-  readonly password?: string;
-  readonly framing: Framing;
+export interface ClientOptions extends ClientPolicy {
   readonly limits: LineLimits;
+  /** The clock for reconnect delays; virtual in tests. */
+  readonly scheduler?: SchedulerLike;
 }
 
-export interface ClientExit {
-  readonly code: 0 | 1;
-  /** One sentence for stderr when the end was not asked for. */
-  readonly message?: string;
-}
-
-export interface ClientSinks {
-  /** Bytes for the server, one write per typed line. Completes at end of input: half-close then. */
-  readonly send$: Observable<Uint8Array>;
-  /** What the server said, batch by batch, made safe for a terminal. Completes, never errors. */
-  readonly display$: Observable<readonly ServerLine[]>;
-  /** How the client ends: once the server has closed or the connection failed. */
-  readonly exit$: Observable<ClientExit>;
-}
+/** What the shell must do: connect now, write, half-close, show, report, or end the process. */
+export type ClientOutput =
+  | { readonly kind: 'connect' }
+  | { readonly kind: 'send'; readonly bytes: Uint8Array }
+  | { readonly kind: 'end' }
+  | { readonly kind: 'display'; readonly lines: readonly DisplayLine[] }
+  | { readonly kind: 'status'; readonly text: string }
+  | { readonly kind: 'exit'; readonly code: 0 | 1; readonly message?: string };
 
 /**
- * The client as a function of its sources. Typing and receiving are independent streams: the
- * input goes out line by line while the server's lines come in, and neither waits for the other.
- * The end is normal (exit 0) when the person left (`/quit` or end of input) before the server
- * closed; otherwise it is a lost connection (exit 1).
+ * The client as a function of its sources. Typing and receiving are independent streams merged
+ * into one ordered stream of events; `stepClient` decides, and its effects come out as outputs.
+ * A connection is asked for with a `connect` output (after the backoff delay, on the scheduler)
+ * and reported back through `attempt$`, so reconnecting is part of the stream graph, not a loop.
+ * Completes after the `exit` output.
  */
-export function clientMain(sources: ClientSources, options: ClientOptions): ClientSinks {
-  const encode = encoderFor(options.framing);
-  const greeting = [...(options.password ? [`/pass ${options.password}`] : []), ...(options.nick ? [`/nick ${options.nick}`] : [])];
-  const outgoing$ = sources.input$.pipe(takeUntil(sources.leave$), share());
-  const received$ = sources.received$.pipe(share());
+export function clientMain(sources: ClientSources, options: ClientOptions): Observable<ClientOutput> {
+  return defer(() => {
+    const scheduler = options.scheduler ?? asyncScheduler;
+    const encode = encoderFor(options.framing);
+    const decode = decoderFor(options.framing, options.limits);
 
-  const leaving$ = merge(
-    outgoing$.pipe(filter(isQuit)),
-    outgoing$.pipe(ignoreElements(), endWith('')),
-  ).pipe(
-    take(1),
-    map(() => true),
-    startWith(false),
-  );
+    const connection = (attempt: ConnectAttempt): Observable<ClientEvent> =>
+      attempt.kind === 'failed'
+        ? of({ kind: 'connect-failed', error: attempt.error })
+        : concat(
+            of<ClientEvent>({ kind: 'connected' }),
+            attempt.received$.pipe(
+              decode,
+              map((framed): ClientEvent => ({ kind: 'received', lines: framed instanceof LineTooLongError ? [tooLongNotice(framed)] : framed })),
+              endWith<ClientEvent>({ kind: 'disconnected' }),
+              catchError((error: unknown) => of<ClientEvent>({ kind: 'disconnected', error })),
+            ),
+          );
 
-  const send$ = concat(of(...greeting), outgoing$).pipe(map((line) => encode([line])));
+    const leave$ = sources.leave$.pipe(take(1), share());
+    const event$ = merge(
+      // Ctrl-C stops reading input, as its end does: after the half-close nothing more can be sent.
+      sources.input$.pipe(
+        takeUntil(leave$),
+        map((line): ClientEvent => ({ kind: 'typed', line })),
+        endWith<ClientEvent>({ kind: 'input-ended' }),
+      ),
+      leave$.pipe(map((): ClientEvent => ({ kind: 'leave' }))),
+      sources.attempt$.pipe(switchMap(connection)),
+    ).pipe(startWith<ClientEvent>({ kind: 'start' }));
 
-  const display$ = received$.pipe(
-    decoderFor(options.framing, options.limits),
-    map((framed): readonly ServerLine[] =>
-      framed instanceof LineTooLongError
-        ? [{ kind: 'error', text: `a line from the server was too long (over ${framed.maxBytes} bytes) and was dropped` }]
-        : framed.map((line) => parseServerLine(sanitize(line))),
-    ),
-    // A failed connection is reported once, by exit$; here it only ends the display, so that a
-    // display subscriber without an error handler cannot crash the process with a stack trace.
-    catchError(() => EMPTY),
-  );
-
-  const exit$ = defer(() =>
-    received$.pipe(
-      ignoreElements(),
-      endWith(undefined),
-      catchError((error: unknown) => of({ error })),
-      withLatestFrom(leaving$),
-      map(([failure, leaving]): ClientExit => {
-        if (failure) return { code: 1, message: `connection lost: ${describeConnectionError(failure.error)}` };
-        return leaving ? { code: 0 } : { code: 1, message: 'the server closed the connection' };
-      }),
-    ),
-  );
-
-  return { send$, display$, exit$ };
+    const initial: Step = { state: initialClientState(options), effects: [] };
+    return event$.pipe(
+      scan((step, event) => stepClient(step.state, event, options), initial),
+      mergeMap((step) => step.effects),
+      // After the delays: ending here also cancels a reconnect still waiting for its timer, which
+      // would otherwise come out as a `connect` after the `exit` and hold the stream open.
+      mergeMap((effect) => toOutput(effect, encode, scheduler)),
+      takeWhile((output) => output.kind !== 'exit', true),
+    );
+  });
 }
 
-function isQuit(line: string): boolean {
-  return /^\/quit(\s|$)/i.test(line);
+function toOutput(effect: ClientEffect, encode: (lines: readonly string[]) => Uint8Array, scheduler: SchedulerLike): Observable<ClientOutput> {
+  switch (effect.kind) {
+    case 'connect':
+      return effect.afterMs <= 0 ? of({ kind: 'connect' }) : timer(effect.afterMs, scheduler).pipe(map((): ClientOutput => ({ kind: 'connect' })));
+    case 'send':
+      return of({ kind: 'send', bytes: encode(effect.lines) });
+    default:
+      return of(effect);
+  }
+}
+
+function tooLongNotice(error: LineTooLongError): string {
+  return formatError(`a line from the server was too long (over ${error.maxBytes} bytes) and was dropped`);
 }

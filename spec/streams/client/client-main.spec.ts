@@ -1,22 +1,49 @@
 import { describe, expect, it } from '@jest/globals';
 import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { clientMain, type ClientOptions, type ClientSources } from '../../../streams/client/client-main.js';
+import { clientMain, type ClientOptions, type ClientOutput, type ClientSources, type ConnectAttempt } from '../../../streams/client/client-main.js';
+import type { DisplayLine } from '../../../streams/client/client-state.js';
+import { DEFAULT_OUTBOX_LIMITS } from '../../../streams/client/outbox.js';
+import { DEFAULT_BACKOFF } from '../../../streams/limits/backoff.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const bytes = (text: string): Uint8Array => encoder.encode(text);
-const text = (chunk: Uint8Array): string => decoder.decode(chunk);
 
-const LINE: ClientOptions = { framing: 'line', limits: { maxLineBytes: 32, hardLimitBytes: 128 } };
+const OPTIONS: ClientOptions = {
+  where: '127.0.0.1:2023',
+  framing: 'line',
+  retries: 0,
+  backoff: DEFAULT_BACKOFF,
+  outbox: DEFAULT_OUTBOX_LIMITS,
+  session: 'S',
+  random: () => 0.5,
+  limits: { maxLineBytes: 64, hardLimitBytes: 256 },
+};
 
+const T = '2024-05-01T12:00:00.000Z';
+const WELCOME = '* welcome to server, you are guest-1; /help lists commands\n';
 const reset = (): Error => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2023'), { code: 'ECONNREFUSED' });
 
-/** The three sinks, subscribed in the shell's order, with the bytes sent shown as text. */
-function sinks(sources: ClientSources, options: ClientOptions = LINE) {
-  const { send$, display$, exit$ } = clientMain(sources, options);
-  return { display$, exit$, sent$: send$.pipe(map(text)) as Observable<string> };
+/** An output as the tests compare it: what is sent as text rather than bytes. */
+type Seen = Exclude<ClientOutput, { kind: 'send' }> | { readonly kind: 'send'; readonly text: string };
+
+function client(sources: ClientSources, options: Partial<ClientOptions> = {}): Observable<Seen> {
+  return clientMain(sources, { ...OPTIONS, ...options }).pipe(
+    map((output): Seen => (output.kind === 'send' ? { kind: 'send', text: decoder.decode(output.bytes) } : output)),
+  );
 }
+
+const connectOut: Seen = { kind: 'connect' };
+const endOut: Seen = { kind: 'end' };
+const sent = (text: string): Seen => ({ kind: 'send', text });
+const status = (text: string): Seen => ({ kind: 'status', text });
+const shown = (...lines: DisplayLine[]): Seen => ({ kind: 'display', lines });
+const exit = (code: 0 | 1, message?: string): Seen => ({ kind: 'exit', code, ...(message ? { message } : {}) });
+const connectedTo = (received$: Observable<Uint8Array>): ConnectAttempt => ({ kind: 'connected', received$ });
+const failedWith = (error: unknown): ConnectAttempt => ({ kind: 'failed', error });
+const welcomeLine = (guest: string): DisplayLine => ({ kind: 'notice', text: `welcome to server, you are ${guest}; /help lists commands` });
 
 describe('clientMain', () => {
   let scheduler: TestScheduler;
@@ -24,230 +51,325 @@ describe('clientMain', () => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   };
 
-  describe('send$', () => {
-    it('sends each typed line as LF-terminated bytes, completing at the end of input', () => {
+  describe('connecting', () => {
+    it('asks to connect at once, and exits 1 when the first connection is refused, letting go of its sources', () => {
       fresh();
       scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
-        const input$ = hot('   --a--b---|', { a: 'hello', b: 'héllo wörld' });
-        const received$ = hot<Uint8Array>('-');
-        const { sent$ } = sinks({ input$, received$, leave$: hot('-') });
+        const input$ = hot<string>('-');
+        const attempt$ = hot<ConnectAttempt>('--f', { f: failedWith(refused()) });
+        const leave$ = hot('-');
 
-        expectObservable(sent$).toBe('--a--b---|', { a: 'hello\n', b: 'héllo wörld\n' });
-        expectSubscriptions(input$.subscriptions).toBe('^--------!');
-      });
-    });
-
-    it('with --nick sends /nick NAME before anything typed', () => {
-      fresh();
-      scheduler.run(({ hot, expectObservable }) => {
-        const input$ = hot('  --a-|', { a: 'hi' });
-        const { sent$ } = sinks({ input$, received$: hot('-'), leave$: hot('-') }, { ...LINE, nick: 'alice' });
-
-        expectObservable(sent$).toBe('n-a-|', { n: '/nick alice\n', a: 'hi\n' });
-      });
-    });
-
-    it('in raw framing sends each line without a newline', () => {
-      fresh();
-      scheduler.run(({ hot, expectObservable }) => {
-        const input$ = hot('  -a-b-|', { a: 'hello', b: 'there' });
-        const { sent$ } = sinks({ input$, received$: hot('-'), leave$: hot('-') }, { ...LINE, framing: 'raw', nick: 'bo' });
-
-        expectObservable(sent$).toBe('na-b-|', { n: '/nick bo', a: 'hello', b: 'there' });
-      });
-    });
-
-    it('stops reading input when leave$ emits', () => {
-      fresh();
-      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
-        const input$ = hot('  -a---b--|', { a: 'one', b: 'two' });
-        const leave$ = hot('  ---l-----');
-        const { sent$ } = sinks({ input$, received$: hot('-'), leave$ });
-
-        expectObservable(sent$).toBe('-a-|', { a: 'one\n' });
-        expectSubscriptions(input$.subscriptions).toBe('^--!');
-        expectSubscriptions(leave$.subscriptions).toBe('^--!');
+        expectObservable(client({ input$, attempt$, leave$ }, { retries: 5 })).toBe('c-(x|)', {
+          c: connectOut,
+          x: exit(1, 'cannot connect to 127.0.0.1:2023: connection refused'),
+        });
+        expectSubscriptions(input$.subscriptions).toBe('^-!');
+        expectSubscriptions(attempt$.subscriptions).toBe('^-!');
+        expectSubscriptions(leave$.subscriptions).toBe('^-!');
       });
     });
   });
 
-  describe('display$', () => {
-    it('reads the lines of each chunk as one batch, joining what chunks split', () => {
-      fresh();
-      scheduler.run(({ hot, expectObservable }) => {
-        const received$ = hot<Uint8Array>('  -a-b-c', {
-          a: bytes('<bob> hi\r\n* alice jo'),
-          b: bytes('ined\n*bob* psst\n! no such nick: x\nplain\n'),
-          c: new Uint8Array([0x3c, 0x62, 0x3e, 0x20, 0xc3]),
-        });
-        const { display$ } = sinks({ input$: hot('-'), received$, leave$: hot('-') });
-
-        expectObservable(display$).toBe('-a-b', {
-          a: [{ kind: 'message', from: 'bob', text: 'hi' }],
-          b: [
-            { kind: 'notice', text: 'alice joined' },
-            { kind: 'private', from: 'bob', text: 'psst' },
-            { kind: 'error', text: 'no such nick: x' },
-            { kind: 'text', text: 'plain' },
-          ],
-        });
-      });
-    });
-
-    it('joins a character split across chunks', () => {
-      fresh();
-      scheduler.run(({ hot, expectObservable }) => {
-        const received$ = hot<Uint8Array>('  -a-b', { a: new Uint8Array([0x3c, 0x62, 0x3e, 0x20, 0xc3]), b: new Uint8Array([0xa9, 0x0a]) });
-        const { display$ } = sinks({ input$: hot('-'), received$, leave$: hot('-') });
-
-        expectObservable(display$).toBe('---b', { b: [{ kind: 'message', from: 'b', text: 'é' }] });
-      });
-    });
-
-    it('makes control characters from the server visible', () => {
-      fresh();
-      scheduler.run(({ hot, expectObservable }) => {
-        const received$ = hot<Uint8Array>('  -a', { a: bytes('<bob> \x1b[2J\x1b[Hgotcha\x07\n\x1b[1A* fake notice\n') });
-        const { display$ } = sinks({ input$: hot('-'), received$, leave$: hot('-') });
-
-        expectObservable(display$).toBe('-a', {
-          a: [
-            { kind: 'message', from: 'bob', text: '␛[2J␛[Hgotcha␇' },
-            { kind: 'text', text: '␛[1A* fake notice' },
-          ],
-        });
-      });
-    });
-
-    it('shows an over-long line from the server as an error and goes on', () => {
-      fresh();
-      scheduler.run(({ hot, expectObservable }) => {
-        const received$ = hot<Uint8Array>('  -a', { a: bytes(`<bob> ${'x'.repeat(40)}\n<bob> ok\n`) });
-        const { display$ } = sinks({ input$: hot('-'), received$, leave$: hot('-') });
-
-        expectObservable(display$).toBe('-(ab)', {
-          a: [{ kind: 'error', text: 'a line from the server was too long (over 32 bytes) and was dropped' }],
-          b: [{ kind: 'message', from: 'bob', text: 'ok' }],
-        });
-      });
-    });
-
-    it('in raw framing shows each chunk as it comes', () => {
-      fresh();
-      scheduler.run(({ hot, expectObservable }) => {
-        const received$ = hot<Uint8Array>('  -a-b', { a: bytes('hi there'), b: bytes('<srv> ok') });
-        const { display$ } = sinks({ input$: hot('-'), received$, leave$: hot('-') }, { ...LINE, framing: 'raw' });
-
-        expectObservable(display$).toBe('-a-b', {
-          a: [{ kind: 'text', text: 'hi there' }],
-          b: [{ kind: 'message', from: 'srv', text: 'ok' }],
-        });
-      });
-    });
-
-    it('completes when the server closes, showing an unterminated last line', () => {
-      fresh();
-      scheduler.run(({ hot, expectObservable }) => {
-        const received$ = hot<Uint8Array>('  -a-|', { a: bytes('* bye') });
-        const { display$ } = sinks({ input$: hot('-'), received$, leave$: hot('-') });
-
-        expectObservable(display$).toBe('---(a|)', { a: [{ kind: 'notice', text: 'bye' }] });
-      });
-    });
-
-    it('ends without an error when the connection fails, leaving the report to exit$', () => {
+  describe('with a plain server', () => {
+    it('sends typed lines as LF lines at once, half-closes at the end of input and exits 0 when the server closes', () => {
       fresh();
       scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
-        const received$ = hot<Uint8Array>('  -a-#', { a: bytes('<bob> hi\n') }, reset());
-        const { display$, exit$ } = sinks({ input$: hot('-'), received$, leave$: hot('-') });
+        const server$ = hot<Uint8Array>('     -----a---|', { a: bytes('<bob> hi\n') });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a-b-|', { a: 'hello', b: 'héllo wörld' });
 
-        expectObservable(display$).toBe('-a-|', { a: [{ kind: 'message', from: 'bob', text: 'hi' }] });
-        expectObservable(exit$).toBe('---(x|)', { x: { code: 1, message: 'connection lost: connection reset' } });
-        expectSubscriptions(received$.subscriptions).toBe('^--!');
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice' })).toBe('c-s-tde--(x|)', {
+          c: connectOut,
+          s: sent('hello\n'),
+          t: sent('héllo wörld\n'),
+          d: shown({ kind: 'message', from: 'bob', text: 'hi' }),
+          e: endOut,
+          x: exit(0),
+        });
+        expectSubscriptions(input$.subscriptions).toBe('^-----!');
+        expectSubscriptions(server$.subscriptions).toBe('-^-------!');
+        expectSubscriptions(attempt$.subscriptions).toBe('^--------!');
+      });
+    });
+
+    it('exits 1 when the server closes while the person is still typing, with no retries, and stops reading input', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const server$ = hot<Uint8Array>('     ----|');
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a---b-|', { a: 'hello?', b: 'anyone?' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') })).toBe('c-s-(x|)', {
+          c: connectOut,
+          s: sent('hello?\n'),
+          x: exit(1, 'the server closed the connection'),
+        });
+        expectSubscriptions(input$.subscriptions).toBe('^---!');
+        expectSubscriptions(attempt$.subscriptions).toBe('^---!');
+      });
+    });
+
+    it('exits 1 with the reason when the connection fails', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const server$ = hot<Uint8Array>('     --a-#', { a: bytes('<bob> hi\n') }, reset());
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot<string>('-');
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') })).toBe('c-d-(x|)', {
+          c: connectOut,
+          d: shown({ kind: 'message', from: 'bob', text: 'hi' }),
+          x: exit(1, 'connection lost: connection reset'),
+        });
+        expectSubscriptions(server$.subscriptions).toBe('-^--!');
+        expectSubscriptions(input$.subscriptions).toBe('^---!');
+      });
+    });
+
+    it('shows the server’s lines batch by batch: split characters joined, over-long lines reported, control characters visible, an unterminated last line at the close', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     --a-b-c-d-|', {
+          a: bytes(`<bob> ${'x'.repeat(80)}\n<bob> ok\n`),
+          b: new Uint8Array([0x3c, 0x62, 0x3e, 0x20, 0xc3]),
+          c: new Uint8Array([0xa9, 0x0a, 0x1b, 0x5b, 0x31, 0x41, 0x2a, 0x20, 0x66, 0x0a]),
+          d: bytes('* bye'),
+        });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') })).toBe('c-(ab)e---(dx|)', {
+          c: connectOut,
+          a: shown({ kind: 'error', text: 'a line from the server was too long (over 64 bytes) and was dropped' }),
+          b: shown({ kind: 'message', from: 'bob', text: 'ok' }),
+          e: shown({ kind: 'message', from: 'b', text: 'é' }, { kind: 'text', text: '␛[1A* f' }),
+          d: shown({ kind: 'notice', text: 'bye' }),
+          x: exit(1, 'the server closed the connection'),
+        });
       });
     });
   });
 
-  describe('exit$', () => {
-    it('is 0 when input ended before the server closed', () => {
+  describe('with a tcpchat server', () => {
+    it('asks for tags after the welcome, then numbers typed lines and shows tagged lines once, with their time', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
-        const input$ = hot('     -a-|', { a: 'bye' });
-        const received$ = hot<Uint8Array>('  ------|');
-        const { display$, exit$, sent$ } = sinks({ input$, received$, leave$: hot('-') });
+        const server$ = hot<Uint8Array>('10ms w 9ms c 19ms a 9ms l', {
+          w: bytes(WELCOME),
+          c: bytes(`@cap=tcpchat;epoch=E;seq=4\n@time=${T} * you are now alice\n`),
+          a: bytes('@ack=S.1\n'),
+          l: bytes(`@seq=5;time=${T} <bob> hi\n@seq=5;time=${T} <bob> hi\n@seq=4;time=${T} <bob> old\n@seq=3;time=${T};replay <bob> old too\n@seq=6;time=${T};replay <bob> earlier\n`),
+        });
+        const attempt$ = hot<ConnectAttempt>('5ms k', { k: connectedTo(server$) });
+        const input$ = hot('30ms a', { a: 'hello' });
 
-        expectObservable(display$).toBe('------|');
-        expectObservable(exit$).toBe('------(x|)', { x: { code: 0 } });
-        expectObservable(sent$).toBe('-a-|', { a: 'bye\n' });
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice' })).toBe('c 9ms (wn) 6ms d 9ms s 19ms l', {
+          c: connectOut,
+          w: shown(welcomeLine('guest-1')),
+          n: sent('/cap tcpchat session=S\n/nick alice\n'),
+          d: shown({ kind: 'notice', text: 'you are now alice', time: T }),
+          s: sent('@id=S.1 hello\n'),
+          l: shown({ kind: 'message', from: 'bob', text: 'hi', time: T }, { kind: 'message', from: 'bob', text: 'earlier', time: T, replayed: true }),
+        });
       });
     });
 
-    it('is 0 when /quit was sent before the server closed, even with input still open', () => {
+    it('sends nothing more after the end of input, even when the welcome comes later (echo hi | tcpchat connect)', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
-        const input$ = hot('     -q----', { q: '/QUIT for now' });
-        const received$ = hot<Uint8Array>('  ---a-|', { a: bytes('* bye\n') });
-        const { exit$ } = sinks({ input$, received$, leave$: hot('-') });
+        const server$ = hot<Uint8Array>('     ----w|', { w: bytes(WELCOME) });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a|', { a: 'hi' });
 
-        expectObservable(exit$).toBe('-----(x|)', { x: { code: 0 } });
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice' })).toBe('c-sed(x|)', {
+          c: connectOut,
+          s: sent('hi\n'),
+          e: endOut,
+          d: shown(welcomeLine('guest-1')),
+          x: exit(0),
+        });
+      });
+    });
+  });
+
+  describe('reconnecting', () => {
+    it('says so, reconnects after the backoff delay, resumes, reclaims its nick and resends what was not acknowledged, in order', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const first$ = hot<Uint8Array>(
+          '20ms w 9ms c 19ms b 19ms #',
+          {
+            w: bytes(WELCOME),
+            c: bytes(`@cap=tcpchat;epoch=E;seq=4\n@time=${T} * you are now alice\n`),
+            b: bytes(`@ack=S.1\n@time=${T} * you are now bob\n@seq=5;time=${T} <carol> hi\n`),
+          },
+          reset(),
+        );
+        const second$ = hot<Uint8Array>('460ms w 9ms c 19ms a', {
+          w: bytes('* welcome to server, you are guest-2; /help lists commands\n'),
+          c: bytes(`@cap=tcpchat;epoch=E;seq=6\n@seq=5;time=${T} <carol> hi\n@seq=6;time=${T};replay <carol> missed\n`),
+          a: bytes('@ack=S.5\n'),
+        });
+        const attempt$ = hot<ConnectAttempt>('10ms k 439ms K', { k: connectedTo(first$), K: connectedTo(second$) });
+        const input$ = hot('40ms a 19ms b 19ms c 374ms d 24ms e', { a: '/nick bob', b: 'two', c: 'three', d: 'four', e: 'five' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', retries: 2 })).toBe(
+          'c 19ms (wn) 6ms a 9ms s 9ms b 9ms t 9ms l 374ms r 4ms k 9ms (WN) 6ms (Rm) 6ms f',
+          {
+            c: connectOut,
+            w: shown(welcomeLine('guest-1')),
+            n: sent('/cap tcpchat session=S\n/nick alice\n'),
+            a: shown({ kind: 'notice', text: 'you are now alice', time: T }),
+            s: sent('@id=S.1 /nick bob\n'),
+            b: shown({ kind: 'notice', text: 'you are now bob', time: T }, { kind: 'message', from: 'carol', text: 'hi', time: T }),
+            t: sent('@id=S.2 two\n'),
+            l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+            r: connectOut,
+            k: status('reconnected to 127.0.0.1:2023'),
+            W: shown(welcomeLine('guest-2')),
+            N: sent('/cap tcpchat session=S resume=E:5\n/nick bob\n'),
+            R: sent('@id=S.2 two\n@id=S.3 three\n@id=S.4 four\n'),
+            m: shown({ kind: 'message', from: 'carol', text: 'missed', time: T, replayed: true }),
+            f: sent('@id=S.5 five\n'),
+          },
+        );
+        expectSubscriptions(first$.subscriptions).toBe('10ms ^ 59ms !');
+        expectSubscriptions(second$.subscriptions).toBe('450ms ^');
       });
     });
 
-    it('is 0 after leave$ once the server closes', () => {
+    it('counts sequence numbers afresh when the server has restarted (a new epoch)', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
-        const input$ = hot('     -a------', { a: 'hi' });
-        const leave$ = hot('     ---l----');
-        const received$ = hot<Uint8Array>('  -----|');
-        const { exit$ } = sinks({ input$, received$, leave$ });
+        const first$ = hot<Uint8Array>('2ms w 9ms c 9ms l 9ms |', {
+          w: bytes(WELCOME),
+          c: bytes('@cap=tcpchat;epoch=E;seq=8\n'),
+          l: bytes(`@seq=9;time=${T} <bob> nine\n`),
+        });
+        const second$ = hot<Uint8Array>('420ms w 9ms c', {
+          w: bytes(WELCOME),
+          c: bytes(`@cap=tcpchat;epoch=F;seq=1\n* the server has restarted since; what was said before is gone\n@seq=2;time=${T} <bob> two\n`),
+        });
+        const attempt$ = hot<ConnectAttempt>('1ms k 408ms K', { k: connectedTo(first$), K: connectedTo(second$) });
 
-        expectObservable(exit$).toBe('-----(x|)', { x: { code: 0 } });
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1 })).toBe('c 1ms (wn) 16ms d 9ms l 374ms r 2ms k 9ms (WN) 6ms b', {
+          c: connectOut,
+          w: shown(welcomeLine('guest-1')),
+          n: sent('/cap tcpchat session=S\n'),
+          d: shown({ kind: 'message', from: 'bob', text: 'nine', time: T }),
+          l: status('the server closed the connection; reconnecting in 0.4 s'),
+          r: connectOut,
+          k: status('reconnected to 127.0.0.1:2023'),
+          W: shown(welcomeLine('guest-1')),
+          N: sent('/cap tcpchat session=S resume=E:9\n'),
+          b: shown(
+            { kind: 'notice', text: 'the server has restarted since; what was said before is gone' },
+            // Sequence 2 is below the 9 seen before the restart: only a new baseline shows it.
+            { kind: 'message', from: 'bob', text: 'two', time: T },
+          ),
+        });
       });
     });
 
-    it('is 1 with a message when the server closed first', () => {
+    it('backs off on virtual time, doubling up to the cap, and gives up after the last retry with one sentence', () => {
       fresh();
-      scheduler.run(({ hot, expectObservable }) => {
-        const input$ = hot('     -a-----|', { a: 'hello?' });
-        const received$ = hot<Uint8Array>('  ---|');
-        const { exit$ } = sinks({ input$, received$, leave$: hot('-') });
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const server$ = hot<Uint8Array>('20ms #', undefined, reset());
+        const attempt$ = hot<ConnectAttempt>('10ms k 389ms f 759ms f 759ms f', { k: connectedTo(server$), f: failedWith(refused()) });
+        const input$ = hot<string>('-');
+        const leave$ = hot('-');
+        const backoff = { initialMs: 500, maxMs: 1000, factor: 2 };
 
-        expectObservable(exit$).toBe('---(x|)', { x: { code: 1, message: 'the server closed the connection' } });
+        expectObservable(client({ input$, attempt$, leave$ }, { retries: 3, backoff, scheduler })).toBe('c 19ms l 374ms r 4ms m 749ms r 9ms m 749ms r 9ms (x|)', {
+          c: connectOut,
+          l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+          m: status('cannot reach 127.0.0.1:2023: connection refused; reconnecting in 0.8 s'),
+          r: connectOut,
+          x: exit(1, 'cannot reach 127.0.0.1:2023: connection refused (gave up after 3 retries)'),
+        });
+        expectSubscriptions(input$.subscriptions).toBe('^ 1919ms !');
+        expectSubscriptions(attempt$.subscriptions).toBe('^ 1919ms !');
+        expectSubscriptions(leave$.subscriptions).toBe('^ 1919ms !');
       });
     });
 
-    it('does not take //quit or a message mentioning /quit for a quit', () => {
+    it('drops the oldest waiting line with a visible warning when the outbox is full', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
-        const input$ = hot('     -ab----', { a: '//quit', b: 'type /quit to leave' });
-        const received$ = hot<Uint8Array>('  ----|');
-        const { exit$ } = sinks({ input$, received$, leave$: hot('-') });
+        const server$ = hot<Uint8Array>('20ms #', undefined, reset());
+        const again$ = hot<Uint8Array>('-');
+        const attempt$ = hot<ConnectAttempt>('10ms k 389ms K', { k: connectedTo(server$), K: connectedTo(again$) });
+        const input$ = hot('30ms a 9ms b', { a: 'first', b: 'second' });
 
-        expectObservable(exit$).toBe('----(x|)', { x: { code: 1, message: 'the server closed the connection' } });
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { retries: 1, outbox: { maxLines: 1, maxBytes: 1024 } })).toBe(
+          'c 19ms l 19ms o 354ms r 4ms (ks)',
+          {
+            c: connectOut,
+            l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+            o: status('outbox full: dropped the oldest 1 line'),
+            r: connectOut,
+            k: status('reconnected to 127.0.0.1:2023'),
+            s: sent('second\n'),
+          },
+        );
+      });
+    });
+  });
+
+  describe('leaving (Ctrl-C)', () => {
+    it('while connected half-closes, stops reading input, and exits 0 when the server closes', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const server$ = hot<Uint8Array>('30ms |');
+        const attempt$ = hot<ConnectAttempt>('5ms k', { k: connectedTo(server$) });
+        const input$ = hot('10ms a 9ms b', { a: 'hi', b: 'too late' });
+        const leave$ = hot('15ms l 4ms l');
+
+        expectObservable(client({ input$, attempt$, leave$ })).toBe('c 9ms s 4ms e 14ms (x|)', {
+          c: connectOut,
+          s: sent('hi\n'),
+          e: endOut,
+          x: exit(0),
+        });
+        expectSubscriptions(input$.subscriptions).toBe('^ 14ms !');
+        expectSubscriptions(leave$.subscriptions).toBe('^ 14ms !');
+        expectSubscriptions(attempt$.subscriptions).toBe('^ 29ms !');
       });
     });
 
-    it('is 1 with the reason when the connection fails', () => {
+    it('while disconnected exits 0 at once, saying how many lines were unsent, and cancels the reconnect', () => {
       fresh();
-      scheduler.run(({ hot, expectObservable }) => {
-        const input$ = hot('     -a---', { a: 'hi' });
-        const received$ = hot<Uint8Array>('  ---#', undefined, Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
-        const { exit$ } = sinks({ input$, received$, leave$: hot('-') });
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const server$ = hot<Uint8Array>('20ms #', undefined, reset());
+        const attempt$ = hot<ConnectAttempt>('10ms k', { k: connectedTo(server$) });
+        const input$ = hot('30ms a 4ms b', { a: 'one', b: 'two' });
+        const leave$ = hot('40ms l');
 
-        expectObservable(exit$).toBe('---(x|)', { x: { code: 1, message: 'connection lost: connection broken' } });
+        expectObservable(client({ input$, attempt$, leave$ }, { retries: 3 })).toBe('c 19ms l 19ms (x|)', {
+          c: connectOut,
+          l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+          x: exit(0, 'left with 2 lines unsent'),
+        });
+        expectSubscriptions(input$.subscriptions).toBe('^ 39ms !');
+        expectSubscriptions(attempt$.subscriptions).toBe('^ 39ms !');
+        expectSubscriptions(leave$.subscriptions).toBe('^ 39ms !');
       });
     });
+  });
 
-    it('reads the server once for what it shows and how it ends', () => {
+  describe('raw framing', () => {
+    it('sends /pass and /nick at once on connect, never /cap, and each line without a newline', () => {
       fresh();
-      scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
-        const received$ = cold('  -a--|', { a: bytes('* hi\n') });
-        const { display$, exit$, sent$ } = sinks({ input$: hot('-'), received$, leave$: hot('-') });
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     ---w', { w: bytes(WELCOME.trimEnd()) });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 -----a', { a: 'hi' });
 
-        expectObservable(display$).toBe('-a--|', { a: [{ kind: 'notice', text: 'hi' }] });
-        expectObservable(exit$).toBe('----(x|)', { x: { code: 1, message: 'the server closed the connection' } });
-        expectObservable(sent$).toBe('-');
-        expectSubscriptions(received$.subscriptions).toBe('^---!');
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { framing: 'raw', nick: 'alice', password: 'secret' })).toBe('cp-w-s', {
+          c: connectOut,
+          p: sent('/pass secret\n/nick alice'),
+          w: shown(welcomeLine('guest-1')),
+          s: sent('hi'),
+        });
       });
     });
   });

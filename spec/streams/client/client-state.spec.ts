@@ -1,0 +1,613 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  initialClientState,
+  stepClient,
+  type ClientEffect,
+  type ClientEvent,
+  type ClientPolicy,
+  type ClientState,
+} from '../../../streams/client/client-state.js';
+import { DEFAULT_OUTBOX_LIMITS } from '../../../streams/client/outbox.js';
+import { DEFAULT_BACKOFF } from '../../../streams/limits/backoff.js';
+
+const WHERE = '127.0.0.1:2023';
+const POLICY: ClientPolicy = {
+  where: WHERE,
+  framing: 'line',
+  retries: 3,
+  backoff: DEFAULT_BACKOFF,
+  outbox: DEFAULT_OUTBOX_LIMITS,
+  session: 'S',
+  random: () => 0.5,
+};
+const T = '2024-05-01T12:00:00.000Z';
+const WELCOME = '* welcome to server, you are guest-1; /help lists commands';
+const cap = (epoch: string, seq: number): string => `@cap=tcpchat;epoch=${epoch};seq=${seq}`;
+
+const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2023'), { code: 'ECONNREFUSED' });
+const reset = (): Error => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+
+const start: ClientEvent = { kind: 'start' };
+const connected: ClientEvent = { kind: 'connected' };
+const inputEnded: ClientEvent = { kind: 'input-ended' };
+const leave: ClientEvent = { kind: 'leave' };
+const closed: ClientEvent = { kind: 'disconnected' };
+const lost = (error: unknown = reset()): ClientEvent => ({ kind: 'disconnected', error });
+const failed = (error: unknown = refused()): ClientEvent => ({ kind: 'connect-failed', error });
+const typed = (line: string): ClientEvent => ({ kind: 'typed', line });
+const received = (...lines: string[]): ClientEvent => ({ kind: 'received', lines });
+
+interface Played {
+  readonly state: ClientState;
+  readonly effects: ClientEffect[];
+}
+
+/** Runs events from a state (the initial one by default); the effects are those of these events only. */
+function play(events: readonly ClientEvent[], policy: ClientPolicy = POLICY, from: ClientState = initialClientState(policy)): Played {
+  let state = from;
+  const effects: ClientEffect[] = [];
+  for (const event of events) {
+    const step = stepClient(state, event, policy);
+    state = step.state;
+    effects.push(...step.effects);
+  }
+  return { state, effects };
+}
+
+const then = (before: Played, events: readonly ClientEvent[], policy: ClientPolicy = POLICY): Played => play(events, policy, before.state);
+
+/** Connected to a tcpchat server that answered `/cap` with epoch E, at sequence 4. */
+const tagged = (policy: ClientPolicy = POLICY): Played => play([start, connected, received(WELCOME), received(cap('E', 4))], policy);
+
+const send = (...lines: string[]): ClientEffect => ({ kind: 'send', lines });
+const status = (text: string): ClientEffect => ({ kind: 'status', text });
+const ids = (state: ClientState): string[] => state.outbox.items.map((item) => `${item.id} ${item.line}`);
+
+describe('stepClient', () => {
+  describe('starting', () => {
+    it('asks to connect at once', () => {
+      const { state, effects } = play([start]);
+      expect(effects).toEqual([{ kind: 'connect', afterMs: 0 }]);
+      expect(state.phase).toBe('connecting');
+    });
+
+    it('exits 1 when the first connection is refused, without retrying', () => {
+      const { state, effects } = play([start, failed()], { ...POLICY, retries: Infinity });
+      expect(effects.slice(1)).toEqual([{ kind: 'exit', code: 1, message: 'cannot connect to 127.0.0.1:2023: connection refused' }]);
+      expect(state.phase).toBe('done');
+    });
+
+    it('names other reasons a connection cannot be made, and falls back to the message', () => {
+      const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND nowhere'), { code: 'ENOTFOUND' });
+      expect(play([start, failed(notFound)]).effects[1]).toEqual({ kind: 'exit', code: 1, message: 'cannot connect to 127.0.0.1:2023: no such host' });
+      expect(play([start, failed(new Error('socket hang up'))]).effects[1]).toEqual({
+        kind: 'exit',
+        code: 1,
+        message: 'cannot connect to 127.0.0.1:2023: socket hang up',
+      });
+    });
+
+    it('sends lines typed while connecting as soon as it connects, in order', () => {
+      const before = play([start, typed('one'), typed('two')]);
+      expect(before.effects).toEqual([{ kind: 'connect', afterMs: 0 }]);
+      expect(then(before, [connected]).effects).toEqual([send('one', 'two')]);
+    });
+  });
+
+  describe('with a plain server (no welcome)', () => {
+    it('sends nothing on connect in line framing, then each typed line as it is, at once', () => {
+      const up = play([start, connected], { ...POLICY, nick: 'alice' });
+      expect(up.effects).toEqual([{ kind: 'connect', afterMs: 0 }]);
+      const { state, effects } = then(up, [typed('hello'), typed('@id=x not a tag')]);
+      expect(effects).toEqual([send('hello'), send('@id=x not a tag')]);
+      expect(state.outbox.items).toEqual([]);
+    });
+
+    it('shows what the server says, sanitized, and never reads tags from it', () => {
+      const { effects } = play([start, connected, received('<bob> \x1b[2Jhi', '@ack=S.1 look', '* bob joined', '*bob* psst', '! oops')]);
+      expect(effects.slice(1)).toEqual([
+        {
+          kind: 'display',
+          lines: [
+            { kind: 'message', from: 'bob', text: '␛[2Jhi' },
+            { kind: 'text', text: '@ack=S.1 look' },
+            { kind: 'notice', text: 'bob joined' },
+            { kind: 'private', from: 'bob', text: 'psst' },
+            { kind: 'error', text: 'oops' },
+          ],
+        },
+      ]);
+    });
+
+    it('half-closes at the end of input and exits 0 when the server then closes', () => {
+      const ended = play([start, connected, typed('bye'), inputEnded]);
+      expect(ended.effects.slice(1)).toEqual([send('bye'), { kind: 'end' }]);
+      expect(then(ended, [closed]).effects).toEqual([{ kind: 'exit', code: 0 }]);
+    });
+
+    it('exits 0 when the server closes after /quit', () => {
+      expect(play([start, connected, typed('/QUIT for now'), closed]).effects.at(-1)).toEqual({ kind: 'exit', code: 0 });
+    });
+
+    it('does not take //quit or a message mentioning /quit for a quit', () => {
+      const { effects } = play([start, connected, typed('//quit'), typed('type /quit to leave'), closed], { ...POLICY, retries: 0 });
+      expect(effects.at(-1)).toEqual({ kind: 'exit', code: 1, message: 'the server closed the connection' });
+    });
+
+    it('exits 1 when the server closes while the person is still typing, with no retries', () => {
+      const { state, effects } = play([start, connected, typed('hello?'), closed], { ...POLICY, retries: 0 });
+      expect(effects.slice(1)).toEqual([send('hello?'), { kind: 'exit', code: 1, message: 'the server closed the connection' }]);
+      expect(state.phase).toBe('done');
+    });
+
+    it('exits 1 with the reason when the connection fails, with no retries', () => {
+      const { effects } = play([start, connected, lost()], { ...POLICY, retries: 0 });
+      expect(effects.slice(1)).toEqual([{ kind: 'exit', code: 1, message: 'connection lost: connection reset' }]);
+    });
+
+    it('sends what was typed while disconnected, plain, as soon as it is back', () => {
+      const down = play([start, connected, lost(), typed('a'), typed('b')]);
+      expect(down.effects.slice(1)).toEqual([status('connection lost: connection reset; reconnecting in 0.4 s'), { kind: 'connect', afterMs: 375 }]);
+      expect(then(down, [connected]).effects).toEqual([status('reconnected to 127.0.0.1:2023'), send('a', 'b')]);
+    });
+  });
+
+  describe('with a tcpchat server', () => {
+    it('answers the welcome with /cap and /nick, after showing it', () => {
+      const { effects } = play([start, connected, received(WELCOME)], { ...POLICY, nick: 'alice' });
+      expect(effects.slice(1)).toEqual([
+        { kind: 'display', lines: [{ kind: 'notice', text: 'welcome to server, you are guest-1; /help lists commands' }] },
+        send('/cap tcpchat session=S', '/nick alice'),
+      ]);
+    });
+
+    it('asks only for the capability without a nick', () => {
+      expect(play([start, connected, received(WELCOME)]).effects.at(-1)).toEqual(send('/cap tcpchat session=S'));
+    });
+
+    it('switches to tags on the answer to /cap: typed lines carry ids and wait for their ack', () => {
+      const capped = tagged();
+      expect(capped.effects.filter((effect) => effect.kind === 'display')).toHaveLength(1); // the welcome, not the cap line
+      expect(capped.state).toMatchObject({ tagged: true, epoch: 'E', lastSeq: 4 });
+
+      const sent = then(capped, [typed('hello'), typed('again')]);
+      expect(sent.effects).toEqual([send('@id=S.1 hello'), send('@id=S.2 again')]);
+      expect(ids(sent.state)).toEqual(['S.1 hello', 'S.2 again']);
+
+      const acked = then(sent, [received('@ack=S.1')]);
+      expect(acked.effects).toEqual([]);
+      expect(ids(acked.state)).toEqual(['S.2 again']);
+      expect(then(acked, [received('@ack=S.2')]).state.outbox).toEqual({ items: [], bytes: 0 });
+    });
+
+    it('reads the answer to /cap in the same batch as the welcome', () => {
+      const { state, effects } = play([start, connected, received(WELCOME, cap('E', 9), `@time=${T} * you are now alice`)], { ...POLICY, nick: 'alice' });
+      expect(state).toMatchObject({ tagged: true, epoch: 'E', lastSeq: 9, nick: 'alice' });
+      expect(effects.filter((effect) => effect.kind === 'display')).toEqual([
+        { kind: 'display', lines: [{ kind: 'notice', text: 'welcome to server, you are guest-1; /help lists commands' }] },
+        { kind: 'display', lines: [{ kind: 'notice', text: 'you are now alice', time: T }] },
+      ]);
+    });
+
+    it('takes an ack for a later line as an ack for the earlier ones too (one ack per batch)', () => {
+      const { state } = then(tagged(), [typed('a'), typed('b'), typed('c'), received('@ack=S.2')]);
+      expect(ids(state)).toEqual(['S.3 c']);
+    });
+
+    it('ignores an ack for an id it does not hold', () => {
+      const { state } = then(tagged(), [typed('a'), received('@ack=S.9', '@ack=X.1')]);
+      expect(ids(state)).toEqual(['S.1 a']);
+    });
+
+    it('shows tagged lines without their tags, with their time, each sequence number once', () => {
+      const { state, effects } = then(tagged(), [
+        received(`@seq=5;time=${T} <bob> hi`, `@time=${T} *carol* psst`, `@seq=4;time=${T} <bob> old`),
+        received(`@seq=5;time=${T} <bob> hi`, `@seq=6;time=${T} <bob> next`),
+      ]);
+      expect(effects).toEqual([
+        {
+          kind: 'display',
+          lines: [
+            { kind: 'message', from: 'bob', text: 'hi', time: T },
+            { kind: 'private', from: 'carol', text: 'psst', time: T },
+          ],
+        },
+        { kind: 'display', lines: [{ kind: 'message', from: 'bob', text: 'next', time: T }] },
+      ]);
+      expect(state.lastSeq).toBe(6);
+    });
+
+    it('marks replayed lines', () => {
+      const { effects } = then(tagged(), [received(`@seq=5;time=${T};replay <bob> earlier`)]);
+      expect(effects).toEqual([{ kind: 'display', lines: [{ kind: 'message', from: 'bob', text: 'earlier', time: T, replayed: true }] }]);
+    });
+
+    it('remembers the nick the server gave, but not a guest name', () => {
+      const renamed = then(tagged({ ...POLICY, nick: 'alice' }), [received(`@time=${T} * you are now bob`)]);
+      expect(renamed.state.nick).toBe('bob');
+      expect(then(renamed, [received(`@time=${T} * you are now guest-7`)]).state.nick).toBe('bob');
+    });
+
+    it('does not answer a welcome in raw framing', () => {
+      const { effects, state } = play([start, connected, received(WELCOME)], { ...POLICY, framing: 'raw' });
+      expect(effects.filter((effect) => effect.kind === 'send')).toEqual([]);
+      expect(state.tagged).toBe(false);
+    });
+  });
+
+  describe('reconnecting', () => {
+    it('says the connection was lost and when it tries again', () => {
+      const down = then(tagged(), [lost()]);
+      expect(down.effects).toEqual([status('connection lost: connection reset; reconnecting in 0.4 s'), { kind: 'connect', afterMs: 375 }]);
+      expect(down.state).toMatchObject({ phase: 'waiting', tagged: false });
+      expect(then(tagged(), [closed]).effects[0]).toEqual(status('the server closed the connection; reconnecting in 0.4 s'));
+    });
+
+    it('waits 500 ms scaled by jitter, doubling per failed attempt, up to the cap', () => {
+      const policy = { ...POLICY, retries: Infinity };
+      const failures = Array.from({ length: 7 }, () => failed());
+      const { effects, state } = play([start, connected, lost(), ...failures], policy);
+      const delays = effects.flatMap((effect) => (effect.kind === 'connect' ? [effect.afterMs] : []));
+      expect(delays).toEqual([0, 375, 750, 1500, 3000, 6000, 12000, 22500, 22500]);
+      expect(state.phase).toBe('waiting');
+      expect(effects.filter((effect) => effect.kind === 'status').at(-1)).toEqual(
+        status('cannot reach 127.0.0.1:2023: connection refused; reconnecting in 22.5 s'),
+      );
+    });
+
+    it('spreads the delay between half and the whole step', () => {
+      const delay = (random: () => number): unknown => play([start, connected, lost()], { ...POLICY, random }).effects.at(-1);
+      expect(delay(() => 0)).toEqual({ kind: 'connect', afterMs: 250 });
+      expect(delay(() => 0.999)).toEqual({ kind: 'connect', afterMs: 500 });
+    });
+
+    it('starts the backoff over after a good connection', () => {
+      const { effects } = play([start, connected, lost(), failed(), connected, lost()]);
+      expect(effects.flatMap((effect) => (effect.kind === 'connect' ? [effect.afterMs] : []))).toEqual([0, 375, 750, 375]);
+    });
+
+    it('resumes the session: reclaims its nick, resends the unacknowledged lines with their ids, then what was typed meanwhile', () => {
+      const before = then(tagged({ ...POLICY, nick: 'alice' }), [
+        typed('/nick bob'),
+        received('@ack=S.1', `@time=${T} * you are now bob`, `@seq=5;time=${T} <carol> hi`, `@seq=6;time=${T} <carol> there`),
+        typed('two'),
+        lost(),
+        typed('three'),
+      ]);
+      expect(before.effects.filter((effect) => effect.kind === 'send')).toEqual([send('@id=S.1 /nick bob'), send('@id=S.2 two')]);
+      expect(ids(before.state)).toEqual(['S.2 two', 'S.3 three']);
+
+      const back = then(before, [connected, typed('four')]);
+      expect(back.effects).toEqual([status('reconnected to 127.0.0.1:2023')]); // nothing goes before the answer to /cap
+
+      const greeted = then(back, [received('* welcome to server, you are guest-2; /help lists commands')]);
+      expect(greeted.effects.at(-1)).toEqual(send('/cap tcpchat session=S resume=E:6', '/nick bob'));
+
+      const resumed = then(greeted, [received(cap('E', 8), `@seq=6;time=${T} <carol> there`, `@seq=7;time=${T};replay <carol> missed`)]);
+      expect(resumed.effects).toEqual([
+        send('@id=S.2 two', '@id=S.3 three', '@id=S.4 four'),
+        { kind: 'display', lines: [{ kind: 'message', from: 'carol', text: 'missed', time: T, replayed: true }] },
+      ]);
+      expect(then(resumed, [typed('five')]).effects).toEqual([send('@id=S.5 five')]);
+    });
+
+    it('keeps the sequence baseline when the server is the same run', () => {
+      const { state, effects } = then(tagged(), [received(`@seq=6;time=${T} <bob> six`), lost(), connected, received(WELCOME), received(cap('E', 9), `@seq=5;time=${T} <bob> five`)]);
+      expect(state.lastSeq).toBe(6);
+      expect(effects.at(-1)).toEqual(send('/cap tcpchat session=S resume=E:6'));
+    });
+
+    it('starts the sequence baseline over when the server has restarted (a new epoch)', () => {
+      const { state, effects } = then(tagged(), [
+        received(`@seq=6;time=${T} <bob> six`),
+        lost(),
+        connected,
+        received(WELCOME),
+        received(cap('F', 2), `@seq=3;time=${T} <bob> after the restart`),
+      ]);
+      expect(state).toMatchObject({ epoch: 'F', lastSeq: 3 });
+      expect(effects.at(-1)).toEqual({ kind: 'display', lines: [{ kind: 'message', from: 'bob', text: 'after the restart', time: T }] });
+    });
+
+    it('gives up after the last retry with one sentence', () => {
+      const policy = { ...POLICY, retries: 2 };
+      const { effects, state } = play([start, connected, lost(), failed(), failed()], policy);
+      const exits = effects.filter((effect) => effect.kind === 'exit');
+      expect(exits).toEqual([{ kind: 'exit', code: 1, message: 'cannot reach 127.0.0.1:2023: connection refused (gave up after 2 retries)' }]);
+      expect(state.phase).toBe('done');
+      expect(effects.filter((effect) => effect.kind === 'connect')).toHaveLength(3);
+      expect(play([start, connected, lost(), failed()], { ...POLICY, retries: 1 }).effects.at(-1)).toEqual({
+        kind: 'exit',
+        code: 1,
+        message: 'cannot reach 127.0.0.1:2023: connection refused (gave up after 1 retry)',
+      });
+    });
+
+    it('says how many lines are left unsent when it gives up', () => {
+      const { effects } = then(tagged({ ...POLICY, retries: 1 }), [typed('a'), lost(), typed('b'), failed()], { ...POLICY, retries: 1 });
+      expect(effects.at(-1)).toEqual({
+        kind: 'exit',
+        code: 1,
+        message: 'cannot reach 127.0.0.1:2023: connection refused (gave up after 1 retry); 2 lines unsent',
+      });
+    });
+  });
+
+  describe('the outbox bound', () => {
+    it('drops the oldest line with a visible warning when too many wait', () => {
+      const policy = { ...POLICY, outbox: { maxLines: 2, maxBytes: 1024 } };
+      const down = then(tagged(policy), [lost(), typed('a'), typed('b')], policy);
+      const full = then(down, [typed('c')], policy);
+      expect(full.effects).toEqual([status('outbox full: dropped the oldest 1 line')]);
+      expect(ids(full.state)).toEqual(['S.2 b', 'S.3 c']);
+      expect(then(full, [connected, received(WELCOME), received(cap('E', 4))], policy).effects.at(-1)).toEqual(send('@id=S.2 b', '@id=S.3 c'));
+    });
+
+    it('counts bytes too, and says how many lines went', () => {
+      const policy = { ...POLICY, outbox: { maxLines: 100, maxBytes: 10 } };
+      const { state, effects } = play([start, typed('aaa'), typed('bbb'), typed('ccc'), typed('dddddddddd')], policy);
+      expect(effects.at(-1)).toEqual(status('outbox full: dropped the oldest 3 lines'));
+      expect(state.outbox.items.map((item) => item.line)).toEqual(['dddddddddd']);
+    });
+  });
+
+  describe('leaving', () => {
+    it('half-closes on Ctrl-C while connected, sends nothing typed after it, and exits 0 when the server closes', () => {
+      const left = play([start, connected, typed('hi'), leave]);
+      expect(left.effects.slice(1)).toEqual([send('hi'), { kind: 'end' }]);
+      const after = then(left, [typed('too late'), closed]);
+      expect(after.effects).toEqual([{ kind: 'exit', code: 0 }]);
+    });
+
+    it('half-closes on Ctrl-C while connected with tags, and exits 0 when the server closes', () => {
+      const left = then(tagged(), [typed('hi'), leave]);
+      expect(left.effects).toEqual([send('@id=S.1 hi'), { kind: 'end' }]);
+      expect(then(left, [typed('too late')]).effects).toEqual([]);
+      expect(then(left, [closed]).effects).toEqual([{ kind: 'exit', code: 0 }]);
+    });
+
+    it('exits 0 on Ctrl-C while disconnected, saying how many lines were unsent', () => {
+      const down = then(tagged(), [typed('a'), lost(), typed('b')]);
+      expect(then(down, [leave]).effects).toEqual([{ kind: 'exit', code: 0, message: 'left with 2 lines unsent' }]);
+      expect(then(tagged(), [lost(), typed('b'), leave]).effects.at(-1)).toEqual({ kind: 'exit', code: 0, message: 'left with 1 line unsent' });
+      expect(then(tagged(), [lost(), leave]).effects.at(-1)).toEqual({ kind: 'exit', code: 0 });
+      expect(play([start, leave]).effects.at(-1)).toEqual({ kind: 'exit', code: 0 });
+    });
+
+    it('exits 0 on Ctrl-C after reconnecting but before the outbox went out, saying how many lines were unsent', () => {
+      const { effects, state } = then(tagged(), [typed('a'), lost(), connected, leave]);
+      expect(effects.at(-1)).toEqual({ kind: 'exit', code: 0, message: 'left with 1 line unsent' });
+      expect(state.phase).toBe('done');
+    });
+
+    it('at the end of input half-closes at once, and resends what was not acknowledged if the connection drops first', () => {
+      const ended = then(tagged(), [typed('a'), inputEnded]);
+      expect(ended.effects).toEqual([send('@id=S.1 a'), { kind: 'end' }]);
+      const down = then(ended, [closed]);
+      expect(down.effects.map((effect) => effect.kind)).toEqual(['status', 'connect']);
+      const back = then(down, [connected, received(WELCOME)]);
+      expect(back.effects.some((effect) => effect.kind === 'end')).toBe(false); // not before the outbox
+      const resent = then(back, [received(cap('E', 4))]);
+      expect(resent.effects).toEqual([send('@id=S.1 a'), { kind: 'end' }]);
+      expect(then(resent, [received('@ack=S.1'), closed]).effects).toEqual([{ kind: 'exit', code: 0 }]);
+    });
+
+    it('at the end of input while disconnected, half-closes once what waited has gone out', () => {
+      const down = then(tagged(), [lost(), typed('late'), inputEnded]);
+      expect(down.effects.some((effect) => effect.kind === 'end')).toBe(false);
+      const { effects } = then(down, [connected, received(WELCOME, cap('E', 4))]);
+      expect(effects.slice(-2)).toEqual([send('@id=S.1 late'), { kind: 'end' }]);
+    });
+
+    it('ignores everything once it has exited', () => {
+      const done = play([start, failed()]);
+      const { state, effects } = then(done, [connected, typed('x'), received('<a> b'), leave, closed]);
+      expect(effects).toEqual([]);
+      expect(state).toBe(done.state);
+    });
+  });
+
+  describe('raw framing and passwords', () => {
+    it('in raw framing sends /pass and /nick at once on connect, never /cap', () => {
+      const policy: ClientPolicy = { ...POLICY, framing: 'raw', nick: 'alice', password: 'secret' };
+      const { effects } = play([start, connected, received(WELCOME), typed('hi')], policy);
+      expect(effects.filter((effect) => effect.kind === 'send')).toEqual([send('/pass secret', '/nick alice'), send('hi')]);
+    });
+
+    it('in line framing sends /pass first, and /nick with /cap after the welcome', () => {
+      const policy: ClientPolicy = { ...POLICY, nick: 'alice', password: 'secret' };
+      const { effects } = play([start, connected, received('* password required'), received(WELCOME)], policy);
+      expect(effects.filter((effect) => effect.kind === 'send')).toEqual([send('/pass secret'), send('/cap tcpchat session=S', '/nick alice')]);
+    });
+  });
+
+  describe('property: nothing typed is lost silently', () => {
+    type Action =
+      | { readonly kind: 'type' }
+      | { readonly kind: 'ack' }
+      | { readonly kind: 'drop'; readonly error: boolean }
+      | { readonly kind: 'connect'; readonly ok: boolean }
+      | { readonly kind: 'welcome' }
+      | { readonly kind: 'leave' }
+      | { readonly kind: 'end-input' };
+
+    const action: fc.Arbitrary<Action> = fc.oneof(
+      { weight: 5, arbitrary: fc.constant<Action>({ kind: 'type' }) },
+      { weight: 2, arbitrary: fc.constant<Action>({ kind: 'ack' }) },
+      { weight: 2, arbitrary: fc.boolean().map((error): Action => ({ kind: 'drop', error })) },
+      { weight: 3, arbitrary: fc.boolean().map((ok): Action => ({ kind: 'connect', ok })) },
+      { weight: 2, arbitrary: fc.constant<Action>({ kind: 'welcome' }) },
+      { weight: 1, arbitrary: fc.constant<Action>({ kind: 'leave' }) },
+      { weight: 1, arbitrary: fc.constant<Action>({ kind: 'end-input' }) },
+    );
+
+    /**
+     * A model tcpchat server that receives every write at once: it remembers the ids it took
+     * (so a resent line counts once), answers /cap, and acknowledges on request.
+     */
+    function simulate(actions: readonly Action[], policy: ClientPolicy): void {
+      let state = initialClientState(policy);
+      let connectAsked = false;
+      let link: 'none' | 'open' | 'welcomed' = 'none';
+      let serverTagged = false;
+      let halfClosed = false;
+      let lastIdHere: string | undefined;
+      let inputOver = false;
+      let count = 0;
+      const typedLines: string[] = [];
+      const serverGot = new Set<string>(); // lines the server took, by text
+      const firstSeen: string[] = []; // in the order the server first took them
+      const textOfId = new Map<string, string>();
+      const dropped = new Set<string>();
+
+      const step = (event: ClientEvent): void => {
+        const before = state;
+        const result = stepClient(state, event, policy);
+        state = result.state;
+        const reply: string[] = [];
+        let reported = 0;
+        for (const effect of result.effects) {
+          switch (effect.kind) {
+            case 'connect':
+              expect(link).toBe('none');
+              connectAsked = true;
+              break;
+            case 'end':
+              expect(halfClosed).toBe(false);
+              halfClosed = true;
+              break;
+            case 'send':
+              expect(link).not.toBe('none');
+              expect(halfClosed).toBe(false); // never a write after the half-close
+              for (const line of effect.lines) {
+                const tag = /^@id=(\S+) (.*)$/s.exec(line);
+                if (line.startsWith('/cap ')) {
+                  serverTagged = true;
+                  reply.push(cap('E', 0));
+                  continue;
+                }
+                if (line.startsWith('/nick ') || line.startsWith('/pass ')) continue;
+                if (tag) {
+                  expect(serverTagged).toBe(true);
+                  const [, id, text] = tag;
+                  // An id always names the same line.
+                  expect(textOfId.get(id) ?? text).toBe(text);
+                  textOfId.set(id, text);
+                  lastIdHere = id;
+                  if (serverGot.has(text)) continue;
+                  serverGot.add(text);
+                  firstSeen.push(text);
+                } else {
+                  expect(serverTagged).toBe(false);
+                  serverGot.add(line);
+                  firstSeen.push(line);
+                }
+              }
+              break;
+            case 'status': {
+              const full = /^outbox full: dropped the oldest (\d+) lines?$/.exec(effect.text);
+              if (full) reported += Number(full[1]);
+              break;
+            }
+            case 'exit': {
+              const left = before.outbox.items.length;
+              const unsent = /(\d+) lines? unsent$/.exec(effect.message ?? '');
+              // Lines that wait when the client ends are counted in its last sentence (unless it never
+              // connected, or they went out on the connection it half-closed).
+              const handedOver = event.kind === 'leave' && before.phase === 'connected' && (before.tagged || !before.wasTagged);
+              if (left > 0 && before.everConnected && !handedOver) {
+                expect(Number(unsent?.[1])).toBe(left);
+              }
+              break;
+            }
+            default:
+              break;
+          }
+        }
+        // Lines leave the outbox only by an ack, by being handed to the server, or with a report.
+        const now = new Set(state.outbox.items.map((item) => item.id));
+        const gone = before.outbox.items.filter((item) => !now.has(item.id));
+        if (event.kind === 'typed') {
+          expect(gone).toHaveLength(reported);
+          gone.forEach((item) => dropped.add(item.line));
+        } else {
+          expect(reported).toBe(0);
+          for (const item of gone) expect(serverGot.has(item.line)).toBe(true);
+        }
+        if (reply.length > 0) step(received(...reply));
+      };
+
+      step(start);
+      for (const next of actions) {
+        if (state.phase === 'done') break;
+        switch (next.kind) {
+          case 'type': {
+            if (inputOver) break;
+            const line = `line ${++count}`;
+            typedLines.push(line);
+            step(typed(line));
+            break;
+          }
+          case 'ack':
+            if (link === 'welcomed' && serverTagged && lastIdHere !== undefined) step(received(`@ack=${lastIdHere}`));
+            break;
+          case 'drop':
+            if (link === 'none') break;
+            link = 'none';
+            step(next.error ? lost() : closed);
+            break;
+          case 'connect':
+            if (!connectAsked) break;
+            connectAsked = false;
+            if (next.ok) {
+              link = 'open';
+              serverTagged = false;
+              halfClosed = false;
+              lastIdHere = undefined;
+              step(connected);
+            } else {
+              step(failed());
+            }
+            break;
+          case 'welcome':
+            if (link !== 'open') break;
+            link = 'welcomed';
+            step(received(WELCOME));
+            break;
+          case 'leave':
+            inputOver = true; // clientMain stops reading input at Ctrl-C
+            step(leave);
+            break;
+          case 'end-input':
+            if (inputOver) break;
+            inputOver = true;
+            step(inputEnded);
+            break;
+        }
+      }
+
+      const waiting = new Set(state.outbox.items.map((item) => item.line));
+      for (const line of typedLines) {
+        expect(waiting.has(line) || serverGot.has(line) || dropped.has(line)).toBe(true);
+      }
+      // The server took each line once, in the order typed.
+      const order = firstSeen.map((line) => typedLines.indexOf(line));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
+
+    it('holds for random typing, acks, drops and reconnects', () => {
+      fc.assert(
+        fc.property(
+          fc.array(action, { maxLength: 80 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.constantFrom(0, 2, Infinity),
+          (actions, maxLines, retries) => {
+            simulate(actions, { ...POLICY, retries, outbox: { maxLines, maxBytes: 1024 } });
+          },
+        ),
+        { numRuns: 500 },
+      );
+    });
+  });
+});

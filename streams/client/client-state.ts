@@ -1,0 +1,280 @@
+import { describeConnectionError } from '../connection-error.js';
+import type { Framing } from '../framing/encode.js';
+import { backoffDelay, type Backoff } from '../limits/backoff.js';
+import { sanitize } from '../protocol/sanitize.js';
+import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
+import { formatTagged, parseTagged } from '../protocol/tags.js';
+import { acknowledge, EMPTY_OUTBOX, enqueue, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
+
+export interface ClientPolicy {
+  /** `host:port`, for the sentences the person reads. */
+  readonly where: string;
+  readonly nick?: string;
+  readonly password?: string;
+  readonly framing: Framing;
+  /** Reconnect attempts after a lost connection; 0 never, Infinity forever. */
+  readonly retries: number;
+  readonly backoff: Backoff;
+  readonly outbox: OutboxLimits;
+  /** Names this client across its reconnects; the server uses it to drop a stale connection. */
+  readonly session: string;
+  readonly random: () => number;
+}
+
+export type ClientEvent =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'typed'; readonly line: string }
+  | { readonly kind: 'input-ended' }
+  | { readonly kind: 'leave' }
+  | { readonly kind: 'connected' }
+  | { readonly kind: 'connect-failed'; readonly error: unknown }
+  | { readonly kind: 'received'; readonly lines: readonly string[] }
+  | { readonly kind: 'disconnected'; readonly error?: unknown };
+
+/** A line to show: what the server said, with its time and whether it is replayed history. */
+export type DisplayLine = ServerLine & { readonly time?: string; readonly replayed?: boolean };
+
+export type ClientEffect =
+  | { readonly kind: 'connect'; readonly afterMs: number }
+  | { readonly kind: 'send'; readonly lines: readonly string[] }
+  /** Half-close: everything is sent; the server closes when it has handled it. */
+  | { readonly kind: 'end' }
+  | { readonly kind: 'display'; readonly lines: readonly DisplayLine[] }
+  /** A word about the connection itself, for stderr (or above the prompt). */
+  | { readonly kind: 'status'; readonly text: string }
+  | { readonly kind: 'exit'; readonly code: 0 | 1; readonly message?: string };
+
+export interface ClientState {
+  readonly phase: 'connecting' | 'connected' | 'waiting' | 'done';
+  readonly everConnected: boolean;
+  /** Failed attempts since the last good connection. */
+  readonly attempt: number;
+  /** Whether the current connection speaks tags (after the server answered `/cap`). */
+  readonly tagged: boolean;
+  /** Whether the server spoke tags before: then the outbox waits for the answer to `/cap`. */
+  readonly wasTagged: boolean;
+  /** Whether this connection sent `/cap`: its answer is a tagged line, the first one. */
+  readonly capAsked: boolean;
+  readonly outbox: Outbox;
+  readonly nextId: number;
+  readonly epoch?: string;
+  readonly lastSeq: number;
+  /** The nick to ask for (again) after a reconnect. */
+  readonly nick?: string;
+  readonly leaving: boolean;
+  readonly ended: boolean;
+}
+
+export function initialClientState(policy: ClientPolicy): ClientState {
+  return {
+    phase: 'connecting',
+    everConnected: false,
+    attempt: 0,
+    tagged: false,
+    wasTagged: false,
+    capAsked: false,
+    outbox: EMPTY_OUTBOX,
+    nextId: 1,
+    lastSeq: 0,
+    nick: policy.nick,
+    leaving: false,
+    ended: false,
+  };
+}
+
+const WELCOME = /^\* welcome to .+, you are (\S+); /;
+const RENAMED = /^\* you are (?:now )?(\S+)$/;
+const GUEST = /^guest-\d+$/;
+
+export interface Step {
+  readonly state: ClientState;
+  readonly effects: readonly ClientEffect[];
+}
+
+/**
+ * The client's decisions, as a pure step from one state and event to the next state and effects.
+ *
+ * Connected to a tcpchat server (recognised by its welcome), the client asks for tags: from then
+ * on each typed line carries an id and waits in the outbox until the server acknowledges it, and
+ * every line from the server carries a sequence number, so nothing is shown twice. When the
+ * connection is lost it retries with backoff, reclaims its nick, resumes from the last sequence
+ * it saw and resends what was not acknowledged. Lines typed while disconnected wait in the
+ * bounded outbox. Other servers (nc, ncat, the raw framing) get plain lines, at most once.
+ */
+export function stepClient(state: ClientState, event: ClientEvent, policy: ClientPolicy): Step {
+  if (state.phase === 'done') return { state, effects: [] };
+  switch (event.kind) {
+    case 'start':
+      return { state, effects: [{ kind: 'connect', afterMs: 0 }] };
+    case 'connected':
+      return connected(state, policy);
+    case 'connect-failed':
+      return connectFailed(state, event.error, policy);
+    case 'received':
+      return received(state, event.lines, policy);
+    case 'typed':
+      return typed(state, event.line, policy);
+    case 'input-ended':
+      return finishSending({ ...state, leaving: true });
+    case 'leave': {
+      // Reconnected but not yet resent (that waits for the answer to /cap): the outbox is still
+      // unsent, so leaving says so, as when disconnected, instead of forgetting it silently.
+      const resent = !state.wasTagged || state.tagged;
+      if (state.phase === 'connected' && (resent || state.outbox.items.length === 0)) return finishSending({ ...state, leaving: true, outbox: EMPTY_OUTBOX });
+      const unsent = state.outbox.items.length;
+      return exit(state, 0, unsent > 0 ? `left with ${lines(unsent)} unsent` : undefined);
+    }
+    case 'disconnected':
+      return disconnected(state, event.error, policy);
+  }
+}
+
+function connected(state: ClientState, policy: ClientPolicy): Step {
+  const next: ClientState = { ...state, phase: 'connected', everConnected: true, attempt: 0, tagged: false, capAsked: false, ended: false };
+  const effects: ClientEffect[] = [];
+  if (state.everConnected) effects.push({ kind: 'status', text: `reconnected to ${policy.where}` });
+  const greeting = policy.password ? [`/pass ${policy.password}`] : [];
+  // The raw framing cannot carry a conversation about capabilities: say everything at once.
+  if (policy.framing === 'raw' && state.nick) greeting.push(`/nick ${state.nick}`);
+  if (greeting.length > 0) effects.push({ kind: 'send', lines: greeting });
+  if (state.wasTagged) return { state: next, effects };
+  // A plain server: what waited in the outbox goes now, as plain lines.
+  const step = flushPlain(next);
+  return { state: step.state, effects: [...effects, ...step.effects] };
+}
+
+function flushPlain(state: ClientState): Step {
+  const effects: ClientEffect[] = [];
+  if (state.outbox.items.length > 0) effects.push({ kind: 'send', lines: state.outbox.items.map((item) => item.line) });
+  const next = finishSending({ ...state, outbox: EMPTY_OUTBOX });
+  return { state: next.state, effects: [...effects, ...next.effects] };
+}
+
+/** When leaving and nothing waits to be sent on this connection, half-close it. */
+function finishSending(state: ClientState): Step {
+  if (!state.leaving || state.ended || state.phase !== 'connected') return { state, effects: [] };
+  if (state.wasTagged && !state.tagged) return { state, effects: [] }; // the outbox goes after /cap is answered
+  return { state: { ...state, ended: true }, effects: [{ kind: 'end' }] };
+}
+
+function typed(state: ClientState, line: string, policy: ClientPolicy): Step {
+  // Our side is closed (Ctrl-C while connected): a write now would fail, or, queued, make us
+  // reconnect after the person left.
+  if (state.ended) return { state, effects: [] };
+  const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
+  const base = { ...state, leaving };
+  if (state.phase === 'connected' && !state.tagged && !state.wasTagged) {
+    return { state: base, effects: [{ kind: 'send', lines: [line] }] };
+  }
+  const item: OutboxItem = { id: `${policy.session}.${state.nextId}`, line };
+  const { outbox, dropped } = enqueue(state.outbox, item, policy.outbox);
+  const next: ClientState = { ...base, outbox, nextId: state.nextId + 1 };
+  const effects: ClientEffect[] = [];
+  if (dropped.length > 0) effects.push({ kind: 'status', text: `outbox full: dropped the oldest ${lines(dropped.length)}` });
+  if (state.phase === 'connected' && state.tagged) effects.push({ kind: 'send', lines: [formatTagged({ id: item.id }, line)] });
+  return { state: next, effects };
+}
+
+function received(state: ClientState, raw: readonly string[], policy: ClientPolicy): Step {
+  let next = state;
+  const effects: ClientEffect[] = [];
+  const shown: DisplayLine[] = [];
+  const flushShown = (): void => {
+    if (shown.length > 0) effects.push({ kind: 'display', lines: shown.splice(0) });
+  };
+  for (const line of raw) {
+    // capAsked: on the first connection the answer to /cap is the first tagged line, so it must be parsed too.
+    const { tags, text } = next.tagged || next.wasTagged || next.capAsked ? parseTagged(line) : { tags: {}, text: line };
+    if (tags.cap !== undefined) {
+      flushShown();
+      const step = capabilityGranted(next, tags.epoch ?? '', Number(tags.seq) || 0);
+      next = step.state;
+      effects.push(...step.effects);
+      continue;
+    }
+    if (tags.ack !== undefined) {
+      next = { ...next, outbox: acknowledge(next.outbox, tags.ack) };
+      continue;
+    }
+    if (tags.seq !== undefined) {
+      const seq = Number(tags.seq);
+      if (seq <= next.lastSeq) continue; // seen before this reconnect
+      next = { ...next, lastSeq: seq };
+    }
+    const parsed = parseServerLine(sanitize(text));
+    const welcome = parsed.kind === 'notice' ? WELCOME.exec(`* ${parsed.text}`) : null;
+    const renamed = parsed.kind === 'notice' ? RENAMED.exec(`* ${parsed.text}`) : null;
+    if (renamed && !GUEST.test(renamed[1])) next = { ...next, nick: renamed[1] };
+    shown.push({ ...parsed, ...(tags.time ? { time: tags.time } : {}), ...(tags.replay !== undefined ? { replayed: true } : {}) });
+    // Not after our half-close (`echo hi | tcpchat connect` ends before the welcome): no more writes then.
+    if (welcome && policy.framing === 'line' && !next.ended) {
+      flushShown();
+      effects.push({ kind: 'send', lines: greetTcpchat(next, policy) });
+      next = { ...next, capAsked: true };
+    }
+  }
+  flushShown();
+  return { state: next, effects };
+}
+
+/** A tcpchat server welcomed us: ask for tags (resuming where we were) and for our nick. */
+function greetTcpchat(state: ClientState, policy: ClientPolicy): string[] {
+  const resume = state.epoch === undefined ? '' : ` resume=${state.epoch}:${state.lastSeq}`;
+  return [`/cap tcpchat session=${policy.session}${resume}`, ...(state.nick ? [`/nick ${state.nick}`] : [])];
+}
+
+function capabilityGranted(state: ClientState, epoch: string, seq: number): Step {
+  // Sequence numbers from another server run mean nothing: count from where this one is.
+  const lastSeq = epoch === state.epoch ? state.lastSeq : seq;
+  const next: ClientState = { ...state, tagged: true, wasTagged: true, epoch, lastSeq };
+  const resend = next.outbox.items.map((item) => formatTagged({ id: item.id }, item.line));
+  const effects: ClientEffect[] = resend.length > 0 ? [{ kind: 'send', lines: resend }] : [];
+  const finish = finishSending(next);
+  return { state: finish.state, effects: [...effects, ...finish.effects] };
+}
+
+function disconnected(state: ClientState, error: unknown, policy: ClientPolicy): Step {
+  const reason = error === undefined ? 'the server closed the connection' : `connection lost: ${describeConnectionError(error)}`;
+  const pending = state.wasTagged ? state.outbox.items.length : 0;
+  if (state.leaving && pending === 0) return exit(state, 0);
+  return retry({ ...state, tagged: false }, reason, policy);
+}
+
+/** Why a connection could not be made (describeConnectionError knows why one was lost). */
+const CONNECT_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name could not be looked up',
+};
+
+function connectFailed(state: ClientState, error: unknown, policy: ClientPolicy): Step {
+  const code = (error as { code?: unknown } | null)?.code;
+  const reason = typeof code === 'string' && Object.hasOwn(CONNECT_REASONS, code) ? CONNECT_REASONS[code] : describeConnectionError(error);
+  if (!state.everConnected) return exit(state, 1, `cannot connect to ${policy.where}: ${reason}`);
+  return retry(state, `cannot reach ${policy.where}: ${reason}`, policy);
+}
+
+function retry(state: ClientState, reason: string, policy: ClientPolicy): Step {
+  if (state.attempt >= policy.retries) {
+    const tries = state.attempt === 0 ? '' : ` (gave up after ${state.attempt} ${state.attempt === 1 ? 'retry' : 'retries'})`;
+    // Giving up with lines still waiting says so: they are never lost silently.
+    const unsent = state.outbox.items.length > 0 ? `; ${lines(state.outbox.items.length)} unsent` : '';
+    return exit(state, 1, `${reason}${tries}${unsent}`);
+  }
+  const afterMs = backoffDelay(state.attempt, policy.backoff, policy.random);
+  return {
+    state: { ...state, phase: 'waiting', attempt: state.attempt + 1 },
+    effects: [
+      { kind: 'status', text: `${reason}; reconnecting in ${(afterMs / 1000).toFixed(1)} s` },
+      { kind: 'connect', afterMs },
+    ],
+  };
+}
+
+function exit(state: ClientState, code: 0 | 1, message?: string): Step {
+  return { state: { ...state, phase: 'done' }, effects: [{ kind: 'exit', code, ...(message ? { message } : {}) }] };
+}
+
+const lines = (count: number): string => `${count} ${count === 1 ? 'line' : 'lines'}`;
