@@ -130,7 +130,8 @@ export function stepClient(state: ClientState, event: ClientEvent, policy: Clien
 }
 
 function connected(state: ClientState, policy: ClientPolicy): Step {
-  const next: ClientState = { ...state, phase: 'connected', everConnected: true, attempt: 0, tagged: false, capAsked: false, ended: false };
+  // `attempt` counts on until the server says something: one that accepts and hangs up at once is not back.
+  const next: ClientState = { ...state, phase: 'connected', everConnected: true, tagged: false, capAsked: false, ended: false };
   const effects: ClientEffect[] = [];
   if (state.everConnected) effects.push({ kind: 'status', text: `reconnected to ${policy.where}` });
   const greeting = policy.password ? [`/pass ${policy.password}`] : [];
@@ -182,6 +183,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
   const flushShown = (): void => {
     if (shown.length > 0) effects.push({ kind: 'display', lines: shown.splice(0) });
   };
+  if (next.attempt > 0) next = { ...next, attempt: 0 };
   for (const line of raw) {
     // capAsked: on the first connection the answer to /cap is the first tagged line, so it must be parsed too.
     const { tags, text } = next.tagged || next.wasTagged || next.capAsked ? parseTagged(line) : { tags: {}, text: line };
@@ -198,8 +200,9 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     }
     if (tags.seq !== undefined) {
       const seq = Number(tags.seq);
-      if (seq <= next.lastSeq) continue; // seen before this reconnect
-      next = { ...next, lastSeq: seq };
+      // A live line at or below the last seen came twice; replayed ones (/history, resume) were asked for.
+      if (seq <= next.lastSeq && tags.replay === undefined) continue;
+      if (seq > next.lastSeq) next = { ...next, lastSeq: seq };
     }
     const parsed = parseServerLine(sanitize(text));
     const welcome = parsed.kind === 'notice' ? WELCOME.exec(`* ${parsed.text}`) : null;

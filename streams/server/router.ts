@@ -121,7 +121,12 @@ export function createRouter(options: RouterOptions): Router {
     }
     const member = roster.byId.get(id);
     if (member) flushSaid(member);
-    if (lastId !== undefined) effects.push(...delivery.raw(id, formatTagged({ ack: lastId }, '')));
+    if (lastId === undefined) return effects;
+    // The ack goes before a close (after /quit), or it would be lost and the line sent again.
+    const ack: Effect[] = [{ kind: 'send', to: [id], lines: [formatTagged({ ack: lastId }, '')] }];
+    const close = effects.findIndex((effect) => effect.kind === 'close' && effect.id === id);
+    if (close === -1) effects.push(...ack);
+    else effects.splice(close, 0, ...ack);
     return effects;
   }
 

@@ -168,7 +168,12 @@ describe('clientMain', () => {
           n: sent('/cap tcpchat session=S\n/nick alice\n'),
           d: shown({ kind: 'notice', text: 'you are now alice', time: T }),
           s: sent('@id=S.1 hello\n'),
-          l: shown({ kind: 'message', from: 'bob', text: 'hi', time: T }, { kind: 'message', from: 'bob', text: 'earlier', time: T, replayed: true }),
+          // Live lines at or below the last seen are dropped; replayed ones were asked for (/history).
+          l: shown(
+            { kind: 'message', from: 'bob', text: 'hi', time: T },
+            { kind: 'message', from: 'bob', text: 'old too', time: T, replayed: true },
+            { kind: 'message', from: 'bob', text: 'earlier', time: T, replayed: true },
+          ),
         });
       });
     });

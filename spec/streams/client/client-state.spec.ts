@@ -262,9 +262,14 @@ describe('stepClient', () => {
       expect(delay(() => 0.999)).toEqual({ kind: 'connect', afterMs: 500 });
     });
 
-    it('starts the backoff over after a good connection', () => {
-      const { effects } = play([start, connected, lost(), failed(), connected, lost()]);
+    it('starts the backoff over once a new connection has said something', () => {
+      const { effects } = play([start, connected, lost(), failed(), connected, received('* hello'), lost()]);
       expect(effects.flatMap((effect) => (effect.kind === 'connect' ? [effect.afterMs] : []))).toEqual([0, 375, 750, 375]);
+    });
+
+    it('keeps backing off from a server that accepts and hangs up at once', () => {
+      const { effects } = play([start, connected, received('* hello'), lost(), connected, lost(), connected, lost()]);
+      expect(effects.flatMap((effect) => (effect.kind === 'connect' ? [effect.afterMs] : []))).toEqual([0, 375, 750, 1500]);
     });
 
     it('resumes the session: reclaims its nick, resends the unacknowledged lines with their ids, then what was typed meanwhile', () => {

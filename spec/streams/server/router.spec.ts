@@ -797,10 +797,12 @@ describe('createRouter with tagged clients', () => {
       expect(inbox(effects, 2)).toEqual(['<guest-1> @id=x.1 hi']);
     });
 
-    it('are not sent once the batch has quit, and the lines after /quit are not handled', () => {
+    it('acknowledge the /quit line before the close, so it is not sent again; the lines after it are not handled', () => {
       const route = tagged(2, [1]);
       const effects = route(lines(1, '@id=s1.1 bye all', '@id=s1.2 /quit', '@id=s1.3 after'));
-      expect(inbox(effects, 1).filter((line) => line.startsWith('@ack'))).toEqual([]);
+      expect(inbox(effects, 1).filter((line) => line.startsWith('@ack'))).toEqual(['@ack=s1.2']);
+      const ack = effects.findIndex((effect) => effect.kind === 'send' && effect.lines.includes('@ack=s1.2'));
+      expect(ack).toBeLessThan(effects.findIndex((effect) => effect.kind === 'close'));
       expect(inbox(effects, 2)).toEqual(['<guest-1> bye all', '* guest-1 left (quit)']);
     });
 
