@@ -14,7 +14,7 @@ describe('stopping the server', () => {
     const ada = await joined(server.port, 'ada');
     const bob = await joined(server.port, 'bob');
     const cat = await joined(server.port, 'cat');
-    const viaCli = tcpchat(['connect', `127.0.0.1:${server.port}`, '--nick', 'dee'], { name: 'tcpchat dee' });
+    const viaCli = tcpchat(['connect', `127.0.0.1:${server.port}`, '--nick', 'dee', '--no-retry'], { name: 'tcpchat dee' });
     await viaCli.stdout.waitFor('* you are now dee');
 
     server.child.kill('SIGTERM');
@@ -24,7 +24,8 @@ describe('stopping the server', () => {
       expect(client.lines.all.at(-1)).toBe(NOTICE);
     }
     await viaCli.stdout.waitFor(NOTICE);
-    await waitForExit(viaCli);
+    // Told the server is going down and not to retry, it says the server closed and exits 1.
+    expect(await waitForExit(viaCli)).toEqual({ code: 1, signal: null });
     // Well before the 5 s flush deadline: every client closed in turn.
     expect(await waitForExit(server, 4000)).toEqual({ code: 0, signal: null });
     expect(await server.stdout.end()).toContain('* shutting down (got SIGTERM); told 4 clients');

@@ -4,7 +4,9 @@ import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ConnectConfig } from '../run/connect.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
 import { passwordFileOption, resolvePassword } from './password-option.js';
+import { DEFAULT_RETRIES, retryOption } from './retry-option.js';
 import { parsePort, parseTarget } from './target.js';
+import { connectTlsConfig, withConnectTlsOptions } from './tls-options.js';
 
 /** `tcpchat connect`: turns options into a ConnectConfig and hands it to `run`. */
 export function connectCommand(run: (config: ConnectConfig) => Promise<void>, env: NodeJS.ProcessEnv): CommandModule {
@@ -12,11 +14,12 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, en
     command: 'connect [target]',
     describe: 'join a chat server',
     builder: (yargs: Argv) =>
-      withCommonOptions(yargs)
+      withConnectTlsOptions(withCommonOptions(yargs))
         .positional('target', { type: 'string', default: '127.0.0.1', describe: 'HOST, HOST:PORT or [IPV6]:PORT' })
         .option('nick', { alias: 'n', type: 'string', describe: 'the nick to ask for' })
         .option('password-file', passwordFileOption)
-        .option('retry', { type: 'boolean', default: true, describe: 'with --no-retry, exit when the connection is lost (this version always does)' })
+        .option('retry', retryOption)
+        .option('timestamps', { type: 'boolean', default: false, describe: "show each line's time" })
         .check((argv) => {
           const target = parseTarget(argv.target as string);
           if (target.port !== undefined && argv.port !== undefined && target.port !== argv.port) {
@@ -40,6 +43,9 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, en
         json: argv.json as boolean,
         framing: argv.framing as ConnectConfig['framing'],
         limits: { ...DEFAULT_LINE_LIMITS, maxLineBytes: argv['max-line'] as number },
+        retries: (argv.retry as number | undefined) ?? DEFAULT_RETRIES,
+        timestamps: argv.timestamps as boolean,
+        tls: connectTlsConfig(argv),
       });
     },
   };

@@ -37,7 +37,8 @@ const usageError = (message: string): void => {
 await buildParser(
   hideBin(process.argv),
   {
-    serve: async (config) => done(await runServer(config, io, stopSignals())),
+    // SIGHUP re-reads the TLS certificate (it is only listened to when there is one).
+    serve: async (config) => done(await runServer(config, io, stopSignals(), signal('SIGHUP'))),
     connect: async (config) => done(await runClient(config, io, signal('SIGINT'))),
   },
   version,

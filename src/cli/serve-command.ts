@@ -7,6 +7,8 @@ import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ServeConfig } from '../run/serve.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
 import { parsePort } from './target.js';
+import { accessConfig, withAccessOptions } from './access-options.js';
+import { serveTlsConfig, withServeTlsOptions } from './tls-options.js';
 
 /** `tcpchat serve`: turns options into a ServeConfig and hands it to `run`. */
 export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: NodeJS.ProcessEnv): CommandModule {
@@ -14,7 +16,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
     command: 'serve',
     describe: 'run a chat server (console mode: clients talk to this terminal; --relay: a chat room)',
     builder: (yargs: Argv) =>
-      withCommonOptions(yargs)
+      withAccessOptions(withServeTlsOptions(withCommonOptions(yargs)))
         .option('host', { alias: 'H', type: 'string', describe: 'address to listen on (default: every interface)' })
         .option('relay', { type: 'boolean', default: false, describe: "chat-room mode: what a client says reaches every other client" })
         .option('name', { type: 'string', default: 'server', describe: "the console's nick" })
@@ -24,7 +26,10 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
         .option('max-clients', { type: 'number', default: DEFAULT_ADMISSION_LIMITS.maxClients, describe: 'connections in all' })
         .option('max-per-address', { type: 'number', describe: `connections from one address (default ${DEFAULT_ADMISSION_LIMITS.maxPerAddress}, loopback exempt)` })
         .option('send-queue', { type: 'number', default: 1024 * 1024, describe: "bytes of a client's unread output before it is cut off" })
+        .option('history', { type: 'number', default: 1000, describe: 'room lines kept for /history and for clients that reconnect (0: none)' })
         .option('idle-timeout', { type: 'number', default: 0, describe: 'seconds of silence before a client is disconnected (0: never)' })
+        .option('password-timeout', { type: 'number', default: 10, describe: 'seconds a client has to send /pass when there is a password' })
+        .option('shutdown-deadline', { type: 'number', default: 5, describe: 'seconds queued output may take to reach the clients when the server stops' })
         .check((argv) => {
           parsePort(argv.port ?? DEFAULT_PORT);
           const invalid = invalidNickReason(argv.name);
@@ -35,6 +40,9 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
           requireWhole(argv, 'max-per-address', 1);
           requireWhole(argv, 'send-queue', 1024);
           requireWhole(argv, 'idle-timeout', 0);
+          requireWhole(argv, 'history', 0);
+          requireWhole(argv, 'password-timeout', 1);
+          requireWhole(argv, 'shutdown-deadline', 0);
           return true;
         })
         .example('$0 serve', 'console mode on port 2023, every interface')
@@ -58,8 +66,11 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
         },
         idleTimeoutMs: (argv['idle-timeout'] as number) * 1000,
         password: resolvePassword(argv['password-file'], env),
-        passwordTimeoutMs: 10_000,
-        shutdownDeadlineMs: 5000,
+        passwordTimeoutMs: (argv['password-timeout'] as number) * 1000,
+        historySize: argv.history as number,
+        shutdownDeadlineMs: (argv['shutdown-deadline'] as number) * 1000,
+        tls: serveTlsConfig(argv),
+        access: accessConfig(argv),
       }),
   };
 }

@@ -1,22 +1,49 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { Observable } from 'rxjs';
 
 export interface ConnectOptions {
   readonly host: string;
   readonly port: number;
+  /** Speak TLS; without it, plain TCP. */
+  readonly tls?: ConnectTls;
+}
+
+export interface ConnectTls {
+  /** Trust only these CAs (PEM) instead of the system's. */
+  readonly ca?: Buffer;
+  /**
+   * true: a certificate that does not verify is the observable's error. false: the socket is
+   * handed on anyway, with `authorized` and `authorizationError` set, for the caller to judge.
+   */
+  readonly verify: boolean;
 }
 
 /**
- * Connects when subscribed and emits the socket once it is connected, then completes; the
- * socket then belongs to the subscriber. Unsubscribing while still connecting abandons the attempt.
+ * Connects when subscribed and emits the socket once it is connected (with TLS: once the
+ * handshake is done, as a TLSSocket), then completes; the socket then belongs to the
+ * subscriber. Unsubscribing while still connecting abandons the attempt.
  */
 export function connect(options: ConnectOptions): Observable<Socket> {
   return new Observable<Socket>((subscriber) => {
-    const socket = netConnect({ host: options.host, port: options.port, noDelay: true, keepAlive: true });
+    const { host, port, tls } = options;
+    const socket = tls
+      ? tlsConnect({
+          host,
+          port,
+          // SNI carries host names only; an IP address there is against RFC 6066.
+          servername: isIP(host) ? undefined : host,
+          ca: tls.ca,
+          rejectUnauthorized: tls.verify,
+          minVersion: 'TLSv1.2',
+        })
+      : netConnect({ host, port, noDelay: true, keepAlive: true });
+    // tls.connect takes no socket options; they apply once TCP is connected.
+    if (tls) socket.once('connect', () => socket.setNoDelay(true).setKeepAlive(true));
     let connected = false;
     const onError = (error: Error) => subscriber.error(error);
     socket.once('error', onError);
-    socket.once('connect', () => {
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
       connected = true;
       socket.off('error', onError);
       socket.pause(); // nothing is lost before the new owner subscribes to its data

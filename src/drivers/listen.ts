@@ -1,25 +1,79 @@
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { Observable } from 'rxjs';
+import type { TlsCredentials } from './tls-credentials.js';
 
 export interface ListenOptions {
   /** Undefined listens on every interface (IPv6 and IPv4 where the system allows). */
   readonly host?: string;
   readonly port: number;
+  /** Speak TLS; without it, plain TCP. */
+  readonly tls?: ListenTls;
+}
+
+export interface ListenTls {
+  readonly credentials: TlsCredentials;
+  /** A client that has not finished its handshake by then is dropped. */
+  readonly handshakeTimeoutMs: number;
+  /** Credentials for connections from now on (e.g. on SIGHUP); established ones keep theirs. */
+  readonly reload$?: Observable<TlsCredentials>;
 }
 
 export type ListenEvent =
   | { readonly type: 'listening'; readonly host: string; readonly port: number }
-  | { readonly type: 'connection'; readonly socket: Socket };
+  | { readonly type: 'connection'; readonly socket: Socket }
+  /** A TLS handshake that failed or timed out; its socket is already destroyed. */
+  | { readonly type: 'handshake-failed'; readonly error: Error; readonly address: string | undefined }
+  | { readonly type: 'credentials-reloaded'; readonly fingerprint: string }
+  | { readonly type: 'credentials-reload-failed'; readonly error: Error };
 
 /**
- * A listening TCP server as a cold observable: subscribing binds, unsubscribing stops accepting.
- * Accepted sockets are handed on and belong to whoever receives them; closing the server does
- * not close them. A failure to bind is the observable's error.
+ * A listening TCP (or TLS) server as a cold observable: subscribing binds, unsubscribing stops
+ * accepting. Accepted sockets are handed on and belong to whoever receives them; closing the
+ * server does not close them. With TLS a socket is handed on only once its handshake is done,
+ * and a failed handshake is an event, never the observable's error. A failure to bind is.
  */
 export function listen(options: ListenOptions): Observable<ListenEvent> {
   return new Observable<ListenEvent>((subscriber) => {
-    const server = createServer({ allowHalfOpen: false, keepAlive: true, noDelay: true });
-    server.on('connection', (socket) => subscriber.next({ type: 'connection', socket }));
+    const tls = options.tls;
+    const serverOptions = { allowHalfOpen: false, keepAlive: true, noDelay: true };
+    let server: Server;
+    let stopHandingOn: () => void;
+    if (tls) {
+      const tlsServer = createTlsServer({
+        ...serverOptions,
+        cert: tls.credentials.cert,
+        key: tls.credentials.key,
+        minVersion: 'TLSv1.2',
+        handshakeTimeout: tls.handshakeTimeoutMs,
+      });
+      tlsServer.on('secureConnection', (socket: TLSSocket) => subscriber.next({ type: 'connection', socket }));
+      tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+        const address = socket.remoteAddress;
+        socket.destroy(); // a scanner or a broken client costs nothing more
+        subscriber.next({ type: 'handshake-failed', error, address });
+      });
+      const reloading = tls.reload$?.subscribe((credentials) => {
+        try {
+          tlsServer.setSecureContext({ cert: credentials.cert, key: credentials.key });
+          subscriber.next({ type: 'credentials-reloaded', fingerprint: credentials.fingerprint });
+        } catch (error) {
+          // The old certificate stays in use; the server goes on.
+          subscriber.next({ type: 'credentials-reload-failed', error: error as Error });
+        }
+      });
+      if (reloading) subscriber.add(reloading);
+      server = tlsServer;
+      stopHandingOn = () => {
+        // A handshake still under way when we stop would hand its socket to nobody.
+        tlsServer.removeAllListeners('secureConnection');
+        tlsServer.on('secureConnection', (socket: TLSSocket) => socket.destroy());
+      };
+    } else {
+      server = createServer(serverOptions);
+      server.on('connection', (socket) => subscriber.next({ type: 'connection', socket }));
+      stopHandingOn = () => server.removeAllListeners('connection');
+    }
     server.on('error', (error) => subscriber.error(error));
     server.listen({ host: options.host, port: options.port }, () => {
       const address = server.address();
@@ -28,7 +82,7 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
       }
     });
     return () => {
-      server.removeAllListeners('connection');
+      stopHandingOn();
       server.on('error', () => {});
       server.close();
     };

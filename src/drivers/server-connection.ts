@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
-import { timer, type Observable, type Subscription } from 'rxjs';
+import { asapScheduler, Observable, timer, type Subscription } from 'rxjs';
+import { encodeLines } from '../../streams/framing/encode.js';
+import { formatError } from '../../streams/protocol/server-line.js';
 import type { ConnectionSource } from '../../streams/server/server-main.js';
 import { formatAddress, ignore, socketData } from './socket-data.js';
 
@@ -8,7 +10,12 @@ export interface ServerConnectionOptions {
   readonly sendQueueBytes: number;
   /** How long an ended connection may wait for its peer to close before it is destroyed. */
   readonly lingerMs: number;
+  /** The last bytes a client that is cut off gets, saying why (default: an `! error` line). */
+  readonly farewell?: (reason: string) => Uint8Array;
 }
+
+/** What a peer may still send after we have ended the connection before it is cut. */
+const DISCARD_AFTER_CLOSE_BYTES = 64 * 1024;
 
 export class SendQueueExceededError extends Error {
   readonly code = 'SEND_QUEUE_EXCEEDED';
@@ -22,38 +29,95 @@ export class SendQueueExceededError extends Error {
 export interface ServerConnection extends ConnectionSource {
   readonly data$: Observable<Uint8Array>;
   write(bytes: Uint8Array): void;
-  /** Ends our side after what is queued; destroys the socket if the peer lingers. */
+  /** Ends our side after what is queued; destroys the socket if the peer lingers, or keeps sending. */
   close(): void;
   /** Pauses or resumes reading, so TCP makes a fast sender wait. */
   reading(on: boolean): void;
   readonly socket: Socket;
 }
 
+/**
+ * A client that falls `sendQueueBytes` behind is cut off alone: it gets no more chat, only one
+ * farewell line saying why after what is already queued, then our end of the connection; if it
+ * still does not read, the socket is destroyed after `lingerMs`. Its `data$` fails at once with
+ * a `SendQueueExceededError`, so the core lets it go without waiting for the socket.
+ *
+ * After our end, what the peer sends is read and dropped, so its close is seen at once; a peer
+ * that sends more than 64 KiB after it is no longer read, and is cut once our last bytes are out.
+ *
+ * `data$` owns the socket (subscribe to it once): unsubscribing destroys it, except after that
+ * cut, when the linger owns it.
+ */
 export function serverConnection(id: number, socket: Socket, options: ServerConnectionOptions): ServerConnection {
   socket.on('error', ignore); // the data$ subscriber reports errors; this one only keeps a stray one harmless
   const address = formatAddress(socket.remoteAddress, socket.remotePort);
+  const farewell = options.farewell ?? ((reason: string) => encodeLines([formatError(reason)]));
   let linger: Subscription | undefined;
+  let cutOff: SendQueueExceededError | undefined;
+  let failInput: ((error: Error) => void) | undefined;
   socket.once('close', () => linger?.unsubscribe());
+
+  const close = (last?: Uint8Array): void => {
+    if (socket.destroyed || linger) return;
+    if (last) socket.end(last);
+    else socket.end();
+    linger = timer(options.lingerMs).subscribe(() => socket.destroy());
+    // Reading goes on, so the peer's own close is seen at once; but a peer that keeps sending after
+    // our end is read only so far: then it is cut as soon as our last bytes are out.
+    let discarded = 0;
+    const discard = (chunk: Buffer): void => {
+      discarded += chunk.length;
+      if (discarded <= DISCARD_AFTER_CLOSE_BYTES) return;
+      socket.off('data', discard);
+      socket.pause();
+      if (socket.writableFinished) socket.destroy();
+      else socket.once('finish', () => socket.destroy());
+    };
+    socket.on('data', discard);
+    socket.resume();
+  };
+
+  const cut = (): void => {
+    cutOff = new SendQueueExceededError(options.sendQueueBytes);
+    close(farewell(cutOff.message));
+    // Told after the current batch has gone to everyone else, as a socket error would be.
+    const error = cutOff;
+    asapScheduler.schedule(() => failInput?.(error));
+  };
+
+  const data$ = new Observable<Uint8Array>((subscriber) => {
+    if (cutOff) return subscriber.error(cutOff);
+    const reading = socketData(socket).subscribe({
+      next: (chunk) => subscriber.next(chunk),
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+    failInput = (error) => subscriber.error(error);
+    return () => {
+      failInput = undefined;
+      if (cutOff && !socket.destroyed) socket.once('close', () => reading.unsubscribe());
+      else reading.unsubscribe();
+    };
+  });
+
   return {
     id,
     address,
     ip: socket.remoteAddress ?? '',
     socket,
-    data$: socketData(socket),
+    data$,
     write(bytes) {
       if (!socket.writable) return;
-      socket.write(bytes);
       // A reader that falls this far behind is cut off alone; the others never wait for it.
-      if (socket.writableLength > options.sendQueueBytes) socket.destroy(new SendQueueExceededError(options.sendQueueBytes));
+      const queued = socket.writableLength;
+      if (queued > 0 && queued + bytes.length > options.sendQueueBytes) return cut();
+      socket.write(bytes);
     },
     reading(on) {
+      if (linger) return; // closing: reading goes on until the peer closes (or floods)
       if (on) socket.resume();
       else socket.pause();
     },
-    close() {
-      if (socket.destroyed || linger) return;
-      socket.end();
-      linger = timer(options.lingerMs).subscribe(() => socket.destroy());
-    },
+    close: () => close(),
   };
 }

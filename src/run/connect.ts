@@ -1,16 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { BehaviorSubject, fromEvent, merge, take, type Observable, type Subscription } from 'rxjs';
-import { clientMain } from '../../streams/client/client-main.js';
+import { BehaviorSubject, fromEvent, merge, Subject, take, type Observable, type Subscription } from 'rxjs';
+import { clientMain, type ConnectAttempt } from '../../streams/client/client-main.js';
+import type { DisplayLine } from '../../streams/client/client-state.js';
+import { DEFAULT_OUTBOX_LIMITS } from '../../streams/client/outbox.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { Framing } from '../../streams/framing/encode.js';
-import type { ServerLine } from '../../streams/protocol/server-line.js';
+import { DEFAULT_BACKOFF } from '../../streams/limits/backoff.js';
 import { jsonLine } from '../../streams/server/log-line.js';
-import { connect } from '../drivers/connect.js';
+import { connect, type ConnectTls } from '../drivers/connect.js';
+import { knownHostsPath } from '../drivers/known-hosts.js';
 import { formatAddress, ignore, socketData } from '../drivers/socket-data.js';
-import { renderServerLine, useColour } from '../drivers/style.js';
+import { renderDisplayLine, renderStatus, useColour } from '../drivers/style.js';
 import { terminal } from '../drivers/terminal.js';
-import { describeFailure } from './failure.js';
+import { flushed } from './flushed.js';
+import { describeFailure, isTrustFailure } from './failure.js';
 import type { ProcessIo } from './serve.js';
+import { connectTls, trustedServer, type ClientTls } from './server-trust.js';
 
 export interface ConnectConfig {
   readonly host: string;
@@ -20,70 +26,122 @@ export interface ConnectConfig {
   readonly json: boolean;
   readonly framing: Framing;
   readonly limits: LineLimits;
+  /** Reconnect attempts after a lost connection: 0 never, Infinity forever. */
+  readonly retries: number;
+  /** Show each line's time. */
+  readonly timestamps: boolean;
+  /** `--tls`: speak TLS only. */
+  readonly tls?: ClientTls;
 }
 
 /**
  * Runs `tcpchat connect` until the conversation ends; resolves to the exit code.
- * Typed lines go out and the server's lines come in as two independent streams. When the
- * server cannot take more, reading input pauses; when our output cannot take more, reading
- * from the server pauses (and TCP tells the server to wait).
+ * The core asks for connections and says what to write and show; this function connects,
+ * reports each attempt back, and carries out the rest. When the server cannot take more,
+ * reading input pauses; when our output cannot take more, reading from the server pauses.
  */
 export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observable<unknown>): Promise<number> {
   const where = formatAddress(config.host, config.port);
   // A closed output (`tcpchat connect | head -1`) must not crash us: nobody reads any more, so we leave.
   io.stdout.on('error', ignore);
   const outputClosed$ = fromEvent(io.stdout, 'error').pipe(take(1));
+
   return new Promise((resolve) => {
-    const subscriptions: Subscription[] = [];
+    let running: Subscription | undefined;
+    let attempt: Subscription | undefined;
+    let socket: Socket | undefined;
     const finish = (code: number, message?: string): void => {
       if (message) io.stderr.write(`tcpchat: ${message}\n`);
-      subscriptions.forEach((subscription) => subscription.unsubscribe());
-      io.stdout.write('', () => resolve(code));
+      attempt?.unsubscribe();
+      running?.unsubscribe();
+      socket?.destroy();
+      void flushed(io.stdout).then(() => resolve(code));
     };
 
-    subscriptions.push(
-      connect({ host: config.host, port: config.port }).subscribe({
-        next: (socket) => converse(socket),
-        error: (error: unknown) => finish(1, describeFailure(error, `cannot connect to ${where}`)),
-      }),
-    );
-
-    function converse(socket: Socket): void {
-      socket.on('error', ignore); // reported through the data stream
-      const serverBusy$ = new BehaviorSubject(false);
-      const person = terminal({ input: io.stdin, output: io.stdout, prompt: '> ', pause$: serverBusy$ });
-      const colour = useColour(io.stdout, io.env);
-      if (person.interactive) io.stderr.write(`tcpchat: connected to ${where}\n`);
-
-      const sinks = clientMain(
-        { input$: person.line$, received$: socketData(socket), leave$: merge(leave$, outputClosed$) },
-        { nick: config.nick, password: config.password, framing: config.framing, limits: config.limits },
-      );
-
-      const render = (line: ServerLine): string =>
-        config.json ? jsonLine(lineFields(line), io.now()) : renderServerLine(line, colour);
-
-      subscriptions.push(
-        sinks.display$.subscribe((lines) => {
-          if (!person.print(lines.map(render)) && !socket.isPaused()) {
-            socket.pause();
-            io.stdout.once('drain', () => socket.resume());
-          }
-        }),
-        sinks.exit$.subscribe(({ code, message }) => finish(code, message)),
-        sinks.send$.subscribe({
-          next: (bytes) => {
-            if (!socket.writable || socket.write(bytes) || serverBusy$.value) return;
-            serverBusy$.next(true);
-            socket.once('drain', () => serverBusy$.next(false));
-          },
-          complete: () => socket.end(),
-        }),
-      );
+    let tls: ConnectTls | undefined;
+    try {
+      tls = config.tls && connectTls(config.tls);
+    } catch (error) {
+      return finish(1, error instanceof Error ? error.message : String(error));
     }
+
+    const attempt$ = new Subject<ConnectAttempt>();
+    const serverBusy$ = new BehaviorSubject(false);
+    const person = terminal({ input: io.stdin, output: io.stdout, prompt: '> ', pause$: serverBusy$ });
+    const colour = useColour(io.stdout, io.env);
+    const status = (text: string): void => {
+      if (person.interactive) person.print([renderStatus(text, colour)]);
+      else io.stderr.write(`tcpchat: ${text}\n`);
+    };
+    const render = (line: DisplayLine): string =>
+      config.json ? jsonDisplayLine(line, io.now()) : renderDisplayLine(line, { colour, timestamps: config.timestamps, now: io.now });
+
+    function connectNow(): void {
+      attempt?.unsubscribe();
+      // With TLS, a server whose certificate is not trusted fails the connection like a refusal.
+      attempt = connect({ host: config.host, port: config.port, tls })
+        .pipe(trustedServer(where, config.tls, knownHostsPath(io.env), status))
+        .subscribe({
+          next: (connected) => {
+            socket = connected;
+            connected.on('error', ignore); // reported through the data stream
+            attempt$.next({ kind: 'connected', received$: socketData(connected) });
+          },
+          // Retrying does not make a certificate trustworthy: that ends the client at once.
+          error: (error: unknown) =>
+            isTrustFailure(error) ? finish(1, describeFailure(error, `cannot connect to ${where}`)) : attempt$.next({ kind: 'failed', error }),
+        });
+    }
+
+    function send(bytes: Uint8Array): void {
+      if (!socket?.writable || socket.write(bytes) || serverBusy$.value) return;
+      serverBusy$.next(true);
+      socket.once('drain', () => serverBusy$.next(false));
+    }
+
+    function show(lines: readonly DisplayLine[]): void {
+      if (io.stdout.destroyed) return; // nobody reads any more; we are leaving, so keep reading the server to its end
+      if (person.print(lines.map(render)) || !socket || socket.isPaused()) return;
+      const paused = socket;
+      paused.pause();
+      io.stdout.once('drain', () => paused.resume());
+    }
+
+    running = clientMain(
+      { input$: person.line$, attempt$, leave$: merge(leave$, outputClosed$) },
+      {
+        where,
+        nick: config.nick,
+        password: config.password,
+        framing: config.framing,
+        limits: config.limits,
+        retries: config.retries,
+        backoff: DEFAULT_BACKOFF,
+        outbox: DEFAULT_OUTBOX_LIMITS,
+        session: randomBytes(9).toString('base64url'),
+        random: Math.random,
+      },
+    ).subscribe((output) => {
+      switch (output.kind) {
+        case 'connect':
+          return connectNow();
+        case 'send':
+          return send(output.bytes);
+        case 'end':
+          socket?.end();
+          return;
+        case 'display':
+          return show(output.lines);
+        case 'status':
+          return status(output.text);
+        case 'exit':
+          return finish(output.code, output.message);
+      }
+    });
   });
 }
 
-function lineFields({ kind, ...fields }: ServerLine): { type: string } {
-  return { type: kind, ...fields };
+/** One JSON object per line; its time is the server's when the line carries one. */
+function jsonDisplayLine({ kind, time, ...fields }: DisplayLine, now: Date): string {
+  return jsonLine({ type: kind, ...fields }, time ? new Date(time) : now);
 }

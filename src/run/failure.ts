@@ -1,19 +1,24 @@
+import { describeConnectionError } from '../../streams/connection-error.js';
+
 /** One sentence for a failure of the process as a whole (bind, connect), from the error's code. */
 
-const CAUSES: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'the address is already in use',
-  EACCES: 'permission denied',
-  EADDRNOTAVAIL: 'the address is not available on this machine',
-  ECONNREFUSED: 'connection refused',
-  ETIMEDOUT: 'the connection timed out',
-  EHOSTUNREACH: 'the host is unreachable',
-  ENETUNREACH: 'the network is unreachable',
-  ENOTFOUND: 'no such host',
-  EAI_AGAIN: 'the host name could not be looked up',
-};
-
 export function describeFailure(error: unknown, doing: string): string {
+  return `${doing}: ${describeConnectionError(error)}`;
+}
+
+/** TLS verification codes: the server's certificate itself was refused. */
+const TRUST_CODES = new Set([
+  'SERVER_NOT_TRUSTED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A failure that retrying cannot mend: the server's certificate is not one we trust. */
+export function isTrustFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  const cause = typeof code === 'string' && Object.hasOwn(CAUSES, code) ? CAUSES[code] : error instanceof Error ? error.message : String(error);
-  return `${doing}: ${cause}`;
+  return typeof code === 'string' && TRUST_CODES.has(code);
 }

@@ -1,18 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { filter, map, Observable, share, take, tap, timer, type Subscription } from 'rxjs';
+import { filter, map, NEVER, Observable, share, take, tap, timer, type Subscription } from 'rxjs';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
-import type { Framing } from '../../streams/framing/encode.js';
+import { encoderFor, type Framing } from '../../streams/framing/encode.js';
+import { formatError } from '../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../streams/server/events.js';
 import { jsonLine, logEntryLine } from '../../streams/server/log-line.js';
 import { serverMain, type ServerOutput } from '../../streams/server/server-main.js';
-import { listen, type ListenEvent } from '../drivers/listen.js';
+import { accessList, type AccessList, type AccessRules } from '../drivers/access-list.js';
+import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
+import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
 import { serverConnection, type ServerConnection } from '../drivers/server-connection.js';
 import { formatAddress } from '../drivers/socket-data.js';
 import { renderServerLine, useColour } from '../drivers/style.js';
 import { terminal } from '../drivers/terminal.js';
+import { flushed } from './flushed.js';
 import { describeFailure } from './failure.js';
 
 export interface ServeConfig {
@@ -30,8 +35,14 @@ export interface ServeConfig {
   readonly idleTimeoutMs: number;
   readonly password?: string;
   readonly passwordTimeoutMs: number;
+  /** Room lines kept for /history and for clients that resume. */
+  readonly historySize: number;
   /** How long shutdown waits for queued output to reach the clients. */
   readonly shutdownDeadlineMs: number;
+  /** `--tls-cert`, `--tls-key`: speak TLS only. */
+  readonly tls?: ServeTls;
+  /** `--allow`, `--deny`: checked before a connection reaches the core. */
+  readonly access?: AccessRules;
 }
 
 export interface ProcessIo {
@@ -47,13 +58,26 @@ export interface ProcessIo {
  * The listening server, each connection, the console and the stop signals are drivers; the
  * stream core decides, and this function only carries out what it decides.
  */
-export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>): Promise<number> {
+export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
   return new Promise((resolve) => {
+    // Certificate, key and access rules are read before anything starts: a bad one is one sentence, exit 1.
+    let tls: ListenTls | undefined;
+    let access: AccessList;
+    try {
+      tls = config.tls && serverTls(config.tls, reload$, (line) => io.stderr.write(`tcpchat: ${line}\n`));
+      access = accessList(config.access ?? { allow: [], deny: [] });
+    } catch (error) {
+      io.stderr.write(`tcpchat: ${error instanceof Error ? error.message : String(error)}\n`);
+      resolve(1);
+      return;
+    }
     const connections = new Map<number, ServerConnection>();
     let nextId = 1;
     const console = terminal({ input: io.stdin, output: io.stdout, prompt: '> ' });
     const colour = useColour(io.stdout, io.env);
     io.stdout.on('error', () => {}); // a closed pipe on our output must not stop the chat
+    const encode = encoderFor(config.framing);
+    const farewell = (reason: string): Uint8Array => encode([formatError(reason)]);
 
     const record = (entries: readonly LogEntry[]): void => {
       const lines = config.json
@@ -62,15 +86,20 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       console.print(lines);
     };
 
-    const connection$ = listen({ host: config.host, port: config.port }).pipe(
+    const connection$ = listen({ host: config.host, port: config.port, tls }).pipe(
       tap((event) => event.type === 'listening' && announce(event)),
+      tap((event) => {
+        const line = tlsEventLine(event, tls);
+        if (line) io.stderr.write(`tcpchat: ${line}\n`);
+      }),
       filter((event): event is Extract<ListenEvent, { type: 'connection' }> => event.type === 'connection'),
       map(({ socket }) => {
-        const connection = serverConnection(nextId++, socket, { sendQueueBytes: config.sendQueueBytes, lingerMs: 5000 });
+        const connection = serverConnection(nextId++, socket, { sendQueueBytes: config.sendQueueBytes, lingerMs: 5000, farewell });
         connections.set(connection.id, connection);
         socket.once('close', () => connections.delete(connection.id));
         return connection;
       }),
+      filter(admitted),
     );
 
     const shutdown$ = stop$.pipe(
@@ -91,6 +120,9 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
         idleTimeoutMs: config.idleTimeoutMs,
         password: config.password,
         passwordTimeoutMs: config.passwordTimeoutMs,
+        historySize: config.historySize,
+        // Names this run: a resuming client learns whether its sequence numbers still mean anything.
+        epoch: randomBytes(6).toString('base64url'),
       },
     );
 
@@ -98,7 +130,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       running.unsubscribe();
       deadline?.unsubscribe();
       for (const connection of connections.values()) connection.socket.destroy();
-      io.stdout.write('', () => resolve(code));
+      void flushed(io.stdout).then(() => resolve(code));
     };
 
     // Once shutdown starts, queued output has until the deadline to reach the clients.
@@ -132,6 +164,17 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
           connections.get(output.id)?.reading(!output.paused);
           return;
       }
+    }
+
+    /** `--allow`/`--deny`: a refused address is told why, closed, and recorded, and never reaches the core. */
+    function admitted(connection: ServerConnection): boolean {
+      if (access.admits(connection.ip)) return true;
+      const reason = 'access denied';
+      connection.write(encode([formatError(reason)]));
+      connection.close();
+      connection.socket.resume(); // discard what it sends, so its end (and our close) comes promptly
+      record([{ type: 'refused', id: connection.id, address: connection.address, reason }]);
+      return false;
     }
 
     function announce(event: { host: string; port: number }): void {

@@ -243,18 +243,8 @@ function disconnected(state: ClientState, error: unknown, policy: ClientPolicy):
   return retry({ ...state, tagged: false }, reason, policy);
 }
 
-/** Why a connection could not be made (describeConnectionError knows why one was lost). */
-const CONNECT_REASONS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  EHOSTUNREACH: 'the host is unreachable',
-  ENETUNREACH: 'the network is unreachable',
-  ENOTFOUND: 'no such host',
-  EAI_AGAIN: 'the host name could not be looked up',
-};
-
 function connectFailed(state: ClientState, error: unknown, policy: ClientPolicy): Step {
-  const code = (error as { code?: unknown } | null)?.code;
-  const reason = typeof code === 'string' && Object.hasOwn(CONNECT_REASONS, code) ? CONNECT_REASONS[code] : describeConnectionError(error);
+  const reason = describeConnectionError(error);
   if (!state.everConnected) return exit(state, 1, `cannot connect to ${policy.where}: ${reason}`);
   return retry(state, `cannot reach ${policy.where}: ${reason}`, policy);
 }

@@ -28,13 +28,15 @@ export interface RunOptions {
   /** 'pipe' (default) lets the test type; 'ignore' gives the process /dev/null, at EOF at once. */
   readonly stdin?: 'pipe' | 'ignore';
   readonly name?: string;
+  /** Variables added to the environment the process gets. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Starts a program with its output collected as lines; it is killed in afterEach if still running. */
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Running {
   const name = options.name ?? [command, ...args].join(' ');
   // Run as a user would: without the test runner's NODE_OPTIONS, never on a terminal.
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', ...options.env };
   delete env.FORCE_COLOR;
   const child = trackChild(spawn(command, args, { cwd: ROOT, env, stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'] }));
   const exit = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -55,7 +57,7 @@ export function run(command: string, args: readonly string[], options: RunOption
 
 /** `tcpchat ARGS...` from dist. */
 export function tcpchat(args: readonly string[], options: RunOptions = {}): Running {
-  return run(process.execPath, [CLI, ...args], { name: options.name ?? `tcpchat ${args.join(' ')}`, stdin: options.stdin });
+  return run(process.execPath, [CLI, ...args], { ...options, name: options.name ?? `tcpchat ${args.join(' ')}` });
 }
 
 export function waitForExit(running: Running, ms = WAIT_MS): Promise<Exit> {

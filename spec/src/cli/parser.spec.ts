@@ -36,8 +36,16 @@ describe('tcpchat serve options', () => {
     expect(serve?.limits.maxLineBytes).toBe(100);
   });
 
+  it('gives the password 10 s and shutdown 5 s unless told otherwise, in whole seconds', async () => {
+    expect((await parse('serve')).serve).toMatchObject({ passwordTimeoutMs: 10_000, shutdownDeadlineMs: 5000 });
+    const { serve } = await parse('serve', '--password-timeout', '1', '--shutdown-deadline', '0');
+    expect(serve).toMatchObject({ passwordTimeoutMs: 1000, shutdownDeadlineMs: 0 });
+  });
+
   it.each([
     [['serve', '--port', '70000'], /port/],
+    [['serve', '--password-timeout', '0'], /--password-timeout must be a whole number, at least 1/],
+    [['serve', '--shutdown-deadline', '1.5'], /--shutdown-deadline must be a whole number, at least 0/],
     [['serve', '--framing', 'json'], /framing/i],
     [['serve', '--name', 'two words'], /--name/],
     [['serve', '--max-line', '0'], /--max-line/],
@@ -72,6 +80,54 @@ describe('tcpchat connect options', () => {
     [['connect', 'host:99999'], /port/],
     [['connect', '--nick', 'a b'], /--nick/],
     [['connect', 'a', 'b'], /argument/i],
+  ])('refuses %j with one sentence', async (args, message) => {
+    await expect(parse(...args)).rejects.toThrow(message);
+  });
+});
+
+describe('tcpchat serve TLS and access options', () => {
+  it('has neither TLS nor access rules by default', async () => {
+    const { serve } = await parse('serve');
+    expect(serve?.tls).toBeUndefined();
+    expect(serve?.access).toEqual({ allow: [], deny: [] });
+  });
+
+  it('takes --tls-cert and --tls-key as files, with the 10 s handshake limit', async () => {
+    const { serve } = await parse('serve', '--tls-cert', 'server.crt', '--tls-key', 'server.key');
+    expect(serve?.tls).toEqual({ certFile: 'server.crt', keyFile: 'server.key', handshakeTimeoutMs: 10_000 });
+  });
+
+  it('collects repeated (and comma-separated) --allow and --deny, IPv4 and IPv6', async () => {
+    const { serve } = await parse('serve', '--allow', '10.0.0.0/8', '--allow', '::1,fd00::/8', '--deny', '10.1.0.0/16');
+    expect(serve?.access).toEqual({ allow: ['10.0.0.0/8', '::1', 'fd00::/8'], deny: ['10.1.0.0/16'] });
+  });
+
+  it.each([
+    [['serve', '--tls-cert', 'server.crt'], /^--tls-cert and --tls-key go together/],
+    [['serve', '--tls-key', 'server.key'], /^--tls-cert and --tls-key go together/],
+    [['serve', '--allow', '10.0.0.0/33'], /^--allow 10\.0\.0\.0\/33 is not an address or a CIDR block/],
+    [['serve', '--deny', 'example.org'], /^--deny example\.org is not an address or a CIDR block/],
+    [['serve', '--deny', '10.0.0.1,'], /^--deny "" is not an address/],
+  ])('refuses %j with one sentence', async (args, message) => {
+    await expect(parse(...args)).rejects.toThrow(message);
+  });
+});
+
+describe('tcpchat connect TLS options', () => {
+  it('speaks plain TCP unless --tls is given', async () => {
+    expect((await parse('connect')).connect?.tls).toBeUndefined();
+  });
+
+  it('takes --tls alone (CAs, then pinning), with --ca FILE, or with --insecure', async () => {
+    expect((await parse('connect', '--tls')).connect?.tls).toEqual({ caFile: undefined, insecure: false });
+    expect((await parse('connect', '--tls', '--ca', 'ca.pem')).connect?.tls).toEqual({ caFile: 'ca.pem', insecure: false });
+    expect((await parse('connect', '--tls', '--insecure')).connect?.tls).toEqual({ caFile: undefined, insecure: true });
+  });
+
+  it.each([
+    [['connect', '--ca', 'ca.pem'], /^--ca needs --tls$/],
+    [['connect', '--insecure'], /^--insecure needs --tls$/],
+    [['connect', '--tls', '--ca', 'ca.pem', '--insecure'], /^--ca and --insecure contradict each other/],
   ])('refuses %j with one sentence', async (args, message) => {
     await expect(parse(...args)).rejects.toThrow(message);
   });

@@ -68,6 +68,23 @@ describe('serverConnection', () => {
     await event(connection.socket, 'close');
   });
 
+  it('after close reads on to see the peer close, but cuts a peer that keeps sending once our last bytes are out', async () => {
+    const { connection, peer, ended } = await accepted({ sendQueueBytes: MiB, lingerMs: 5000 });
+    connection.reading(false); // paused by the rate limit, say: closing reads again
+    connection.write(encode('! go away\n'));
+    connection.close();
+    connection.reading(false); // and the core can no longer pause it
+    const received = readUntil(peer, 'go away\n');
+    const peerEnded = event(peer, 'end');
+    peer.write(Buffer.alloc(16 * MiB, 'f')); // a flood after our end
+
+    await event(connection.socket, 'close', 1000); // long before the linger
+    expect(await received).toBe('! go away\n');
+    await peerEnded; // our end reached the peer before the cut
+    expect(connection.socket.bytesRead).toBeLessThan(256 * 1024); // 64 KiB after the close, plus what one read takes
+    await ended;
+  });
+
   it('write after close is ignored instead of failing', async () => {
     const { connection, peer } = await accepted();
     connection.close();
@@ -86,7 +103,7 @@ describe('serverConnection', () => {
     await ended;
   });
 
-  it('cuts off a peer that does not read once its queue passes sendQueueBytes; others are unaffected', async () => {
+  it('cuts off a peer that does not read before its queue passes sendQueueBytes, with a last line saying why; others are unaffected', async () => {
     const limit = 256 * 1024;
     const slow = await accepted({ sendQueueBytes: limit, lingerMs: 2000 });
     const fast = await accepted({ sendQueueBytes: limit, lingerMs: 2000 });
@@ -110,25 +127,51 @@ describe('serverConnection', () => {
     // The same bytes to both, as a relay does; the fast reader reads between the writes.
     const chunk = Buffer.alloc(limit, 'm');
     let written = 0;
-    for (let i = 0; i < 256 && !slow.connection.socket.destroyed; i++) {
+    let slowGot = 0; // chunks the slow peer was given before the cut
+    for (let i = 0; i < 256 && !slow.connection.socket.writableEnded; i++) {
       slow.connection.write(chunk);
+      if (!slow.connection.socket.writableEnded) slowGot += 1;
       fast.connection.write(chunk);
       written += chunk.length;
       await fastCaughtUp(written);
     }
 
-    expect(slow.connection.socket.destroyed).toBe(true);
+    expect(slow.connection.socket.writableEnded).toBe(true);
+    expect(slow.connection.socket.destroyed).toBe(false); // it may still read what it was sent
     const failure = await slow.ended.then(
       () => undefined,
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(SendQueueExceededError);
     expect(failure).toMatchObject({ code: 'SEND_QUEUE_EXCEEDED', limitBytes: limit, message: `send queue exceeded (over ${limit} bytes unread)` });
+    slow.connection.write(chunk); // no more chat for it
+    slow.connection.reading(false); // nor does the core pause it any more
 
     fast.connection.write(encode('after the cut\n'));
     expect(await readUntil(fast.peer, 'after the cut\n')).toBe('after the cut\n');
     expect(fastReceived).toBe(written + 'after the cut\n'.length);
     expect(fast.connection.socket.destroyed).toBe(false);
+
+    // When it reads at last: what was queued before the cut, whole, then why, then EOF.
+    const farewell = `! send queue exceeded (over ${limit} bytes unread)\n`;
+    slow.peer.resume();
+    const all = await readToEnd(slow.peer, 5000);
+    expect(all.length).toBe(slowGot * limit + farewell.length);
+    expect(all.subarray(0, slowGot * limit).every((byte) => byte === 0x6d)).toBe(true);
+    expect(all.subarray(slowGot * limit).toString()).toBe(farewell);
+    await event(slow.connection.socket, 'close'); // closed by the peer in turn, long before the linger
+  });
+
+  it('destroys a cut-off peer that still does not read once the linger time is over', async () => {
+    const limit = 64 * 1024;
+    const slow = await accepted({ sendQueueBytes: limit, lingerMs: 100 });
+    slow.peer.pause();
+    const chunk = Buffer.alloc(limit, 'q');
+    for (let i = 0; i < 1024 && !slow.connection.socket.writableEnded; i++) slow.connection.write(chunk);
+    expect(slow.connection.socket.writableEnded).toBe(true);
+    await expect(slow.ended).rejects.toBeInstanceOf(SendQueueExceededError);
+    await event(slow.connection.socket, 'close');
+    expect(slow.connection.socket.destroyed).toBe(true);
   });
 });
 

@@ -1,0 +1,145 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { filter, firstValueFrom, ReplaySubject, Subject, type Subscription } from 'rxjs';
+import { listen, type ListenEvent } from '../../../src/drivers/listen.js';
+import { readCredentials, type TlsCredentials } from '../../../src/drivers/tls-credentials.js';
+import { makeCertificates, type TestCertificates } from '../../helpers/certificates.js';
+import { connectTo, event, Leftovers, readUntil, within } from './helpers/loopback.js';
+
+let certs: TestCertificates;
+let first: TlsCredentials;
+let second: TlsCredentials;
+beforeAll(() => {
+  certs = makeCertificates();
+  first = readCredentials({ certFile: certs.selfSigned.cert, keyFile: certs.selfSigned.key });
+  second = readCredentials({ certFile: certs.otherSelfSigned.cert, keyFile: certs.otherSelfSigned.key });
+});
+afterAll(() => certs.remove());
+
+const leftovers = new Leftovers();
+const subscriptions: Subscription[] = [];
+afterEach(async () => {
+  subscriptions.splice(0).forEach((subscription) => subscription.unsubscribe());
+  await leftovers.cleanUp();
+});
+
+type Of<T extends ListenEvent['type']> = Extract<ListenEvent, { type: T }>;
+
+/** A TLS server on 127.0.0.1, every event replayed so a test can wait for any of them. */
+async function tlsServer(options: { handshakeTimeoutMs?: number; reload$?: Subject<TlsCredentials> } = {}) {
+  const events = new ReplaySubject<ListenEvent>();
+  const tls = { credentials: first, handshakeTimeoutMs: options.handshakeTimeoutMs ?? 3000, reload$: options.reload$ };
+  subscriptions.push(listen({ host: '127.0.0.1', port: 0, tls }).subscribe(events));
+  const next = <T extends ListenEvent['type']>(type: T, what: string): Promise<Of<T>> =>
+    within(firstValueFrom(events.pipe(filter((e): e is Of<T> => e.type === type))), what);
+  const all = <T extends ListenEvent['type']>(type: T): Of<T>[] => {
+    const seen: Of<T>[] = [];
+    events.subscribe((e) => e.type === type && seen.push(e as Of<T>)).unsubscribe();
+    return seen;
+  };
+  const { port } = await next('listening', 'the listening event');
+  return { events, port, next, all };
+}
+
+/** A TLS client that accepts any certificate (these specs check the server, not trust). */
+async function tlsClient(port: number, options: ConnectionOptions = {}): Promise<TLSSocket> {
+  const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...options });
+  leftovers.socket(socket, true);
+  await event(socket, 'secureConnect');
+  return socket;
+}
+
+describe('listen with TLS', () => {
+  it('hands on a connection only once its handshake is done, and chat flows encrypted both ways', async () => {
+    const server = await tlsServer();
+    const plain = await connectTo(leftovers, server.port); // TCP only: no handshake yet
+    const client = await tlsClient(server.port);
+    const { socket } = await server.next('connection', 'the TLS connection');
+    leftovers.socket(socket);
+
+    expect(server.all('connection')).toHaveLength(1);
+    expect(socket.remotePort).toBe(client.localPort);
+    expect(socket.remotePort).not.toBe(plain.localPort);
+    expect((socket as TLSSocket).encrypted).toBe(true);
+    expect(client.getPeerCertificate().fingerprint256).toBe(certs.selfSigned.fingerprint);
+    expect(['TLSv1.2', 'TLSv1.3']).toContain(client.getProtocol());
+
+    socket.write('hello over TLS\n');
+    await readUntil(client, 'hello over TLS\n');
+    client.write('and back\n');
+    await readUntil(socket, 'and back\n');
+  });
+
+  it('reports a garbage handshake as an event, closes that socket alone, and goes on accepting', async () => {
+    const server = await tlsServer();
+    const scanner = await connectTo(leftovers, server.port);
+    const closed = event(scanner, 'close');
+    scanner.write('GET / HTTP/1.0\r\n\r\n');
+    const failed = await server.next('handshake-failed', 'the failed handshake');
+    expect(failed.address).toBe('127.0.0.1');
+    await closed;
+
+    const client = await tlsClient(server.port);
+    const { socket } = await server.next('connection', 'a good connection after the bad one');
+    leftovers.socket(socket);
+    expect(socket.remotePort).toBe(client.localPort);
+  });
+
+  it('drops a client that does not finish its handshake in time', async () => {
+    const server = await tlsServer({ handshakeTimeoutMs: 150 });
+    const silent = await connectTo(leftovers, server.port);
+    const closed = event(silent, 'close');
+    const failed = await server.next('handshake-failed', 'the handshake timeout');
+    expect((failed.error as NodeJS.ErrnoException).code).toBe('ERR_TLS_HANDSHAKE_TIMEOUT');
+    await closed;
+  });
+
+  it('refuses TLS 1.1', async () => {
+    const server = await tlsServer();
+    // SECLEVEL=0 lets this OpenSSL offer TLS 1.1 at all, so it is the server that says no.
+    const old = tlsConnect({ host: '127.0.0.1', port: server.port, rejectUnauthorized: false, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+    leftovers.socket(old);
+    const [clientError] = await event<[Error]>(old, 'error');
+    expect(clientError.message).toMatch(/protocol version|unsupported protocol/i);
+    const failed = await server.next('handshake-failed', 'the refused old handshake');
+    expect(failed.error.message).toMatch(/unsupported protocol/i);
+  });
+
+  it('uses reloaded credentials for new connections; a connection made before keeps working', async () => {
+    const reload$ = new Subject<TlsCredentials>();
+    const server = await tlsServer({ reload$ });
+    const before = await tlsClient(server.port);
+    const { socket: old } = await server.next('connection', 'the first connection');
+    leftovers.socket(old);
+
+    reload$.next(second);
+    expect(await server.next('credentials-reloaded', 'the reload')).toEqual({ type: 'credentials-reloaded', fingerprint: certs.otherSelfSigned.fingerprint });
+    const after = await tlsClient(server.port);
+    expect(after.getPeerCertificate().fingerprint256).toBe(certs.otherSelfSigned.fingerprint);
+    expect(before.getPeerCertificate().fingerprint256).toBe(certs.selfSigned.fingerprint);
+    old.write('still here\n');
+    await readUntil(before, 'still here\n');
+  });
+
+  it('keeps the old certificate when a reload cannot be used', async () => {
+    const reload$ = new Subject<TlsCredentials>();
+    const server = await tlsServer({ reload$ });
+    // A certificate with another certificate's key: setSecureContext refuses it.
+    reload$.next({ cert: readFileSync(certs.selfSigned.cert), key: readFileSync(certs.otherSelfSigned.key), fingerprint: 'n/a' });
+    const failed = await server.next('credentials-reload-failed', 'the failed reload');
+    expect(failed.error.message).toMatch(/key values mismatch/i);
+    const client = await tlsClient(server.port);
+    expect(client.getPeerCertificate().fingerprint256).toBe(certs.selfSigned.fingerprint);
+  });
+
+  it('stops accepting when unsubscribed', async () => {
+    const server = await tlsServer();
+    subscriptions.splice(0).forEach((subscription) => subscription.unsubscribe());
+    const refused = tlsConnect({ host: '127.0.0.1', port: server.port, rejectUnauthorized: false });
+    leftovers.socket(refused);
+    const [error] = await event<[NodeJS.ErrnoException]>(refused, 'error');
+    expect(error.code).toBe('ECONNREFUSED');
+  });
+});
+

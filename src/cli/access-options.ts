@@ -1,0 +1,23 @@
+import type { Argv } from 'yargs';
+import { accessList, type AccessRules } from '../drivers/access-list.js';
+
+/** `serve --allow CIDR --deny CIDR`, each repeatable (or comma-separated). */
+export function withAccessOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('allow', { type: 'string', array: true, describe: 'let in only these addresses (CIDR or address; repeatable)' })
+    .option('deny', { type: 'string', array: true, describe: 'keep out these addresses (CIDR or address; repeatable; wins over --allow)' })
+    .group(['allow', 'deny'], 'Security:')
+    .check((argv) => {
+      accessList(accessConfig(argv)); // throws one sentence for a rule it cannot read
+      return true;
+    });
+}
+
+export function accessConfig(argv: Record<string, unknown>): AccessRules {
+  return { allow: rules(argv.allow), deny: rules(argv.deny) };
+}
+
+function rules(value: unknown): string[] {
+  const given = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return given.flatMap((text) => String(text).split(',')).map((text) => text.trim()); // '' stays, and is refused
+}

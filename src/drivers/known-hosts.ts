@@ -1,0 +1,50 @@
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+
+/**
+ * The client's pinned server certificates, like ssh's known_hosts: one `HOST:PORT FINGERPRINT`
+ * per line (SHA-256, `AB:CD:...`); blank lines and `#` comments are kept as they are.
+ */
+export interface KnownHost {
+  readonly fingerprint: string;
+  /** 1-based, so a person can be told which line to remove. */
+  readonly line: number;
+}
+
+/** `$XDG_CONFIG_HOME/tcpchat/known_hosts`, else `~/.config/tcpchat/known_hosts`. */
+export function knownHostsPath(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_CONFIG_HOME;
+  // The XDG spec says a relative value is to be ignored.
+  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.config');
+  return join(base, 'tcpchat', 'known_hosts');
+}
+
+/** The entries for `hostPort`; none when the file does not exist yet. Other read errors throw. */
+export function knownHostEntries(file: string, hostPort: string): KnownHost[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return []; // no such file, so nothing pinned yet
+    throw error;
+  }
+  return text.split('\n').flatMap((raw, index) => {
+    const [name, fingerprint] = raw.trim().split(/\s+/);
+    return name === hostPort && fingerprint ? [{ fingerprint, line: index + 1 }] : [];
+  });
+}
+
+/** Appends a pin, creating the folder (owner only) and the file (owner read/write) if needed. */
+export function addKnownHost(file: string, hostPort: string, fingerprint: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let text = `${hostPort} ${fingerprint}\n`;
+  try {
+    const existing = readFileSync(file, 'utf8');
+    if (existing.length > 0 && !existing.endsWith('\n')) text = `\n${text}`; // never glue onto a hand-edited last line
+  } catch {
+    // no file yet: appendFileSync creates it
+  }
+  appendFileSync(file, text, { mode: 0o600 });
+}
