@@ -46,7 +46,7 @@ export interface ClientOptions extends ClientPolicy {
   readonly scheduler?: SchedulerLike;
 }
 
-/** What the shell must do: connect now, write, half-close, show, report, or end the process. */
+/** What the shell must do: connect now, write, half-close, show, report, or exit. */
 export type ClientOutput =
   | { readonly kind: 'connect' }
   | { readonly kind: 'send'; readonly bytes: Uint8Array }
