@@ -1,0 +1,263 @@
+// Load-generator child process: holds receivers (and idle connections) on 127.0.0.1, counts what
+// they get, measures latency from timestamps in the payload, and answers the coordinator over IPC.
+// Started by bench/run.mjs with child_process.fork; never run by hand.
+//
+// Counting is cheap on purpose: every receiver counts bytes (one addition per read, into a shared
+// read buffer: no allocation per read); one "exact" receiver per process also counts newlines, and
+// all receivers of a relay get the same byte stream, so lines = bytes x (exact lines / exact bytes).
+import { connect } from 'node:net';
+import { Histogram, nowUs } from './stats.mjs';
+
+const LF = 0x0a;
+const MARK0 = 0x7e; // '~'
+const MARK1 = 0x54; // 'T'
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024); // shared: onread callbacks run one at a time
+
+/** @type {Receiver[]} */
+let receivers = [];
+let hist = new Histogram();
+let notices = [];
+let progressTimer;
+let cpuAtStart = process.cpuUsage();
+
+class Receiver {
+  constructor(kind, exact) {
+    this.kind = kind; // 'count' | 'latency' | 'slow'
+    this.exact = exact;
+    this.bytes = 0;
+    this.lines = 0; // exact receivers and latency receivers only
+    this.carry = null; // latency: an incomplete line
+    this.socket = null;
+    this.closed = false;
+    this.closedByUs = false;
+    this.ended = false;
+  }
+
+  onRead(n, buf) {
+    this.bytes += n;
+    if (this.kind === 'latency') this.parse(n, buf);
+    else if (this.exact) {
+      for (let i = buf.indexOf(LF, 0); i !== -1 && i < n; i = buf.indexOf(LF, i + 1)) this.lines++;
+    }
+  }
+
+  /** Latency receivers: each complete line that carries `~T<microseconds>~` is one sample. */
+  parse(n, buf) {
+    const now = nowUs();
+    let from = 0;
+    if (this.carry) {
+      const nl = buf.indexOf(LF, 0);
+      if (nl === -1 || nl >= n) {
+        this.carry = Buffer.concat([this.carry, buf.subarray(0, n)]);
+        if (this.carry.length > 65536) this.carry = null; // not a line of ours; stay bounded
+        return;
+      }
+      const line = Buffer.concat([this.carry, buf.subarray(0, nl)]);
+      this.carry = null;
+      this.line(line, 0, line.length, now);
+      from = nl + 1;
+    }
+    for (let nl = buf.indexOf(LF, from); nl !== -1 && nl < n; nl = buf.indexOf(LF, from)) {
+      this.line(buf, from, nl, now);
+      from = nl + 1;
+    }
+    if (from < n) this.carry = Buffer.from(buf.subarray(from, n));
+  }
+
+  line(buf, start, end, now) {
+    this.lines++;
+    // find "~T" within [start, end)
+    for (let i = start; i < end - 1; i++) {
+      if (buf[i] === MARK0 && buf[i + 1] === MARK1) {
+        let v = 0;
+        for (let j = i + 2; j < end; j++) {
+          const b = buf[j];
+          if (b < 0x30 || b > 0x39) break;
+          v = v * 10 + (b - 0x30);
+        }
+        hist.record(now - v);
+        return;
+      }
+    }
+    if (notices.length < 20) notices.push({ atUs: now, text: buf.toString('utf8', start, Math.min(end, start + 160)) });
+  }
+}
+
+function open(port, kind, exact, timeoutMs) {
+  const r = new Receiver(kind, exact);
+  return new Promise((resolve) => {
+    const socket = connect({
+      host: '127.0.0.1',
+      port,
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (n, buf) => r.onRead(n, buf) },
+    });
+    r.socket = socket;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(null);
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      if (kind === 'slow') socket.pause(); // never reads
+      resolve(r);
+    });
+    socket.on('error', () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
+    socket.on('end', () => {
+      r.ended = true;
+    });
+    socket.on('close', () => {
+      r.closed = true;
+      clearTimeout(timer);
+      resolve(null);
+    });
+  });
+}
+
+async function openMany({ port, count, slow = 0, timed = 0, exact = 0, concurrency = 200, timeoutMs = 10000, deadlineMs = 120000, gapMs = 0 }) {
+  const started = Date.now();
+  const deadline = started + deadlineMs;
+  let next = 0;
+  let failed = 0;
+  const opened = [];
+  // `count` receivers: first the slow ones (never read), then the timed ones (every line's latency
+  // is recorded), then the counting ones, of which the first `exact` also count newlines
+  const kindOf = (i) => (i < slow ? 'slow' : i < slow + timed ? 'latency' : 'count');
+  const exactOf = (i) => i >= slow + timed && i < slow + timed + exact;
+  const worker = async () => {
+    while (next < count && Date.now() < deadline) {
+      const i = next++;
+      const r = await open(port, kindOf(i), exactOf(i), timeoutMs);
+      if (gapMs > 0) await sleep(gapMs);
+      if (r) opened.push(r);
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: gapMs > 0 ? 1 : Math.min(concurrency, count) }, worker));
+  receivers.push(...opened);
+  return { connected: opened.length, failed, notTried: count - next, ms: Date.now() - started };
+}
+
+function ratio() {
+  let lines = 0;
+  let bytes = 0;
+  for (const r of receivers) {
+    if (r.exact) {
+      lines += r.lines;
+      bytes += r.bytes;
+    }
+  }
+  return { lines, bytes, perByte: bytes > 0 ? lines / bytes : 0 };
+}
+
+function snapshot(withHist) {
+  let bytes = 0;
+  let open = 0;
+  let closedEarly = 0;
+  let latencyLines = 0;
+  let minBytes = Infinity;
+  for (const r of receivers) {
+    if (r.kind === 'slow') continue;
+    bytes += r.bytes;
+    latencyLines += r.kind === 'latency' ? r.lines : 0;
+    if (r.closed && !r.closedByUs) closedEarly++;
+    else {
+      open++;
+      if (r.bytes < minBytes) minBytes = r.bytes;
+    }
+  }
+  const sample = ratio();
+  const cpu = process.cpuUsage(cpuAtStart);
+  return {
+    bytes,
+    open,
+    closedEarly,
+    sampleLines: sample.lines,
+    sampleBytes: sample.bytes,
+    estLines: bytes * sample.perByte,
+    latencyLines,
+    minLines: minBytes === Infinity ? 0 : minBytes * sample.perByte,
+    minBytes: minBytes === Infinity ? 0 : minBytes,
+    cpuUs: cpu.user + cpu.system,
+    hist: withHist ? hist.toJSON() : undefined,
+    notices: withHist ? notices : undefined,
+  };
+}
+
+function reset() {
+  for (const r of receivers) {
+    r.bytes = 0;
+    r.lines = 0;
+  }
+  hist = new Histogram();
+  notices = [];
+}
+
+function progress(on, intervalMs = 1) {
+  clearInterval(progressTimer);
+  if (!on) return;
+  progressTimer = setInterval(() => {
+    const s = snapshot(false);
+    process.send({ type: 'progress', minLines: s.minLines, open: s.open });
+  }, intervalMs);
+}
+
+/** Lets the slow readers read again, to see what the relay kept for them or whether it cut them off. */
+async function slowCheck(waitMs = 1000) {
+  const slow = receivers.filter((r) => r.kind === 'slow');
+  for (const r of slow) {
+    r.bytes = 0;
+    r.socket.resume();
+  }
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline && slow.some((r) => !r.ended && !r.closed)) await sleep(50);
+  return slow.map((r) => ({ bufferedBytes: r.bytes, cutOff: r.ended || r.closed }));
+}
+
+async function closeAll() {
+  const all = receivers;
+  receivers = [];
+  clearInterval(progressTimer);
+  await Promise.all(
+    all.map(
+      (r) =>
+        new Promise((resolve) => {
+          r.closedByUs = true;
+          if (r.closed) return resolve();
+          r.socket.once('close', resolve);
+          r.socket.destroy();
+        }),
+    ),
+  );
+  return { closed: all.length };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const handlers = {
+  open: (m) => openMany(m),
+  reset: () => reset(),
+  snapshot: (m) => snapshot(m.hist),
+  progress: (m) => progress(m.on, m.intervalMs),
+  slowCheck: (m) => slowCheck(m.waitMs),
+  closeAll: () => closeAll(),
+  cpuReset: () => {
+    cpuAtStart = process.cpuUsage();
+  },
+  exit: () => {
+    setImmediate(() => process.exit(0));
+  },
+};
+
+process.on('message', async (m) => {
+  try {
+    const result = await handlers[m.cmd](m);
+    process.send({ type: 'reply', id: m.id, result });
+  } catch (error) {
+    process.send({ type: 'reply', id: m.id, error: String(error?.stack ?? error) });
+  }
+});
+process.on('disconnect', () => process.exit(0)); // the coordinator went away

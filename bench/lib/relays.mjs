@@ -1,0 +1,208 @@
+// The relays under test, each started as its own child process on a 127.0.0.1 port, and the
+// /proc readings (RSS, CPU time) taken from them.
+import { spawn, spawnSync } from 'node:child_process';
+import { openSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { nowUs } from './stats.mjs';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+export const ROOT = here('../..');
+export const TCPCHAT_MAIN = here('../../dist/src/cli/main.js');
+const CHUNK_RELAY = here('../relays/node-chunk-relay.mjs');
+const LINE_RELAY = here('../relays/node-line-relay.mjs');
+
+export function ncatPath() {
+  const found = spawnSync('sh', ['-c', 'command -v ncat'], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : null;
+}
+
+/**
+ * Options tcpchat must get to be measured as a relay rather than as a guarded public server:
+ * no per-client rate limit, no client cap below the benchmark's sizes. Only those its
+ * `serve --help` lists are passed, so the bench runs against older and newer builds alike.
+ */
+export function tcpchatBenchOptions() {
+  if (!existsSync(TCPCHAT_MAIN)) return [];
+  const help = spawnSync(process.execPath, [TCPCHAT_MAIN, 'serve', '--help'], { encoding: 'utf8' }).stdout ?? '';
+  const options = [];
+  if (help.includes('--rate')) options.push('--rate', '0');
+  if (help.includes('--max-clients')) options.push('--max-clients', '1000000');
+  return options;
+}
+
+const NCAT_SELECT = {
+  // ncat listens with a backlog of 10: connections opened in a burst overflow it, and a client
+  // whose handshake was dropped waits a second for a retry (or, with SYN cookies, forever, as it
+  // never sends). So they are opened one at a time per load generator, a millisecond apart.
+  connectGapMs: 1,
+  maxConnections: 1000,
+  maxConnectionsWhy: 'ncat waits with select(), which cannot watch descriptors past FD_SETSIZE (1024): it aborts past ~1,020 connections',
+  maxConnectionsShort: 'select: ~1,020 max',
+};
+
+/** What each relay is: how to start it and how it announces that it listens. */
+export function relayDefinitions({ cpuProfDir } = {}) {
+  const ncat = ncatPath();
+  const nodeArgs = (key) => (cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}/${key}`] : []);
+  const tcpchatOptions = tcpchatBenchOptions();
+  return {
+    tcpchat: {
+      label: 'tcpchat --relay',
+      available: existsSync(TCPCHAT_MAIN),
+      missing: 'dist/src/cli/main.js not built (run npm run build)',
+      command: (port) => [process.execPath, [...nodeArgs('tcpchat'), TCPCHAT_MAIN, 'serve', '--relay', '--host', '127.0.0.1', '--port', String(port), ...tcpchatOptions]],
+      options: tcpchatOptions,
+      wantsPort0: true,
+      backlog: 511,
+    },
+    'node-chunk': {
+      label: 'node chunk relay',
+      available: true,
+      command: (port) => [process.execPath, [...nodeArgs('node-chunk'), CHUNK_RELAY, '--host', '127.0.0.1', '--port', String(port)]],
+      wantsPort0: true,
+      backlog: 511,
+    },
+    'node-line': {
+      label: 'node line relay',
+      available: true,
+      command: (port) => [process.execPath, [...nodeArgs('node-line'), LINE_RELAY, '--host', '127.0.0.1', '--port', String(port)]],
+      wantsPort0: true,
+      backlog: 511,
+    },
+    'ncat-broker': {
+      label: 'ncat --broker',
+      available: Boolean(ncat),
+      missing: 'ncat not installed',
+      command: (port) => [ncat, ['-v', '--broker', '-m', '100000', '-l', '127.0.0.1', String(port)]],
+      wantsPort0: false, // ncat reports port 0 literally, so it gets a free port found beforehand
+      backlog: 10,
+      ...NCAT_SELECT,
+    },
+    'ncat-chat': {
+      label: 'ncat --chat',
+      available: Boolean(ncat),
+      missing: 'ncat not installed',
+      command: (port) => [ncat, ['-v', '--chat', '-m', '100000', '-l', '127.0.0.1', String(port)]],
+      wantsPort0: false,
+      backlog: 10,
+      ...NCAT_SELECT,
+    },
+  };
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const LISTENING = /listening on \[?([0-9a-f.:]+?)\]?:(\d+)/i;
+
+/**
+ * Starts a relay and resolves once it has said it listens. stdout goes to /dev/null (tcpchat in
+ * relay mode logs every message there); stderr is drained, its last lines kept.
+ */
+export async function startRelay(def, { readyTimeoutMs = 15000 } = {}) {
+  const port = def.wantsPort0 ? 0 : await freePort();
+  const [cmd, args] = def.command(port);
+  const devNull = openSync('/dev/null', 'w');
+  const t0 = nowUs();
+  const proc = spawn(cmd, args, { stdio: ['pipe', devNull, 'pipe'], cwd: ROOT });
+  const relay = { label: def.label, proc, pid: proc.pid, port: 0, stderrTail: [], exited: null, readyMs: NaN };
+  proc.on('error', () => {}); // reported through exit
+  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  exited.then((e) => (relay.exited = e));
+  relay.exitedPromise = exited;
+  let buffer = '';
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${def.label}: no listening line within ${readyTimeoutMs} ms`)), readyTimeoutMs);
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (text) => {
+      buffer += text;
+      let nl;
+      while ((nl = buffer.indexOf('\n')) !== -1) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (!relay.port) {
+          const m = LISTENING.exec(line);
+          if (m && Number(m[2]) > 0) {
+            relay.port = Number(m[2]);
+            relay.readyMs = (nowUs() - t0) / 1000;
+            clearTimeout(timer);
+            resolve();
+            continue;
+          }
+        }
+        if (/Connection from|Connection to/.test(line)) continue; // ncat -v: one per connection
+        relay.stderrTail.push(line);
+        if (relay.stderrTail.length > 20) relay.stderrTail.shift();
+      }
+      if (buffer.length > 65536) buffer = '';
+    });
+    exited.then((e) => {
+      clearTimeout(timer);
+      reject(new Error(`${def.label} exited before listening (code ${e.code}, signal ${e.signal}): ${relay.stderrTail.join(' | ')}`));
+    });
+  });
+  try {
+    await ready;
+  } catch (error) {
+    proc.kill('SIGKILL');
+    throw error;
+  }
+  relay.stop = () => stopRelay(relay);
+  return relay;
+}
+
+/** SIGTERM, then SIGKILL after a deadline; resolves with how it ended. */
+export async function stopRelay(relay, deadlineMs = 8000) {
+  if (relay.exited) return relay.exited;
+  const t0 = Date.now();
+  relay.proc.kill('SIGTERM');
+  let timer;
+  const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(null), deadlineMs)));
+  const how = await Promise.race([relay.exitedPromise, timeout]);
+  clearTimeout(timer);
+  if (how) return { ...how, ms: Date.now() - t0 };
+  relay.proc.kill('SIGKILL');
+  return { ...(await relay.exitedPromise), killedAfterMs: deadlineMs };
+}
+
+/** Resident memory of a process in bytes, from /proc/PID/status (VmRSS). */
+export function rssBytes(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+let clockTicks;
+/** User + system CPU time of a process in microseconds, from /proc/PID/stat. */
+export function cpuUs(pid) {
+  clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / clockTicks) * 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The soft limit on open files for processes we start (they inherit ours). */
+export function openFileLimit() {
+  try {
+    const m = /Max open files\s+(\d+|unlimited)\s+/.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return !m || m[1] === 'unlimited' ? Infinity : Number(m[1]);
+  } catch {
+    return NaN;
+  }
+}

@@ -1,0 +1,675 @@
+#!/usr/bin/env node
+// tcpchat's benchmark: relays side by side in one run, on 127.0.0.1 only.
+//   node bench/run.mjs [--quick] [--help] [flags]        (npm run bench -- [flags])
+// Prints a table of absolute figures and same-run ratios; writes JSON, Markdown and an SVG chart
+// to bench/results/. Only same-run ratios are comparable between machines or runs.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { Pool } from './lib/pool.mjs';
+import { cpuUs, openFileLimit, relayDefinitions, rssBytes, startRelay, TCPCHAT_MAIN, ROOT } from './lib/relays.mjs';
+import { markdownTable, svgChart } from './lib/report.mjs';
+import { openSenders, paced, saturate } from './lib/senders.mjs';
+import { Histogram, median, nowUs } from './lib/stats.mjs';
+
+const ALL_RELAYS = ['tcpchat', 'node-chunk', 'node-line', 'ncat-broker', 'ncat-chat'];
+const ALL_SCENARIOS = ['startup', 'saturated', 'paced', 'slow', 'idle'];
+
+const FULL = {
+  receivers: '10,100,500,1000',
+  warmup: '0.5',
+  duration: '2',
+  'paced-rate': '500',
+  'paced-receivers': '500',
+  'paced-duration': '5',
+  idle: '1000,5000,10000',
+  'idle-timeout': '30',
+  'startup-runs': '5',
+  'slow-fast': '100',
+  'slow-rate': '20000',
+  'slow-batch': '40',
+  'slow-duration': '4',
+};
+const QUICK = {
+  receivers: '100',
+  warmup: '0.2',
+  duration: '1',
+  'paced-rate': '500',
+  'paced-receivers': '50',
+  'paced-duration': '0.8',
+  idle: '200',
+  'idle-timeout': '3',
+  'startup-runs': '2',
+  'slow-fast': '50',
+  'slow-rate': '20000',
+  'slow-batch': '40',
+  'slow-duration': '0.6',
+};
+
+const HELP = `usage: node bench/run.mjs [options]
+
+  --quick                 a smoke run, under a minute (smaller sizes, shorter windows)
+  --relays LIST           ${ALL_RELAYS.join(',')} (default: all available)
+  --scenarios LIST        ${ALL_SCENARIOS.join(',')} (default: all)
+  --rounds N              repeat every measurement N times, interleaved; report medians (default 1)
+  --procs N               load-generator processes the receivers are split over (default 2)
+
+  saturated fan-out: one or more senders write 64-byte lines as fast as the relay takes them
+  --receivers LIST        receiver counts (default ${FULL.receivers})
+  --senders N             sender connections (default 1)
+  --warmup S --duration S seconds before and of the measured window (default ${FULL.warmup}, ${FULL.duration})
+  --window LINES          senders stay at most LINES ahead of the slowest receiver; 0 = unlimited,
+                          TCP and the relay alone decide (default 16384)
+
+  paced latency: lines carrying their send time, p50/p99 over all receivers
+  --paced-rate N --paced-receivers N --paced-duration S   (default ${FULL['paced-rate']}/s, ${FULL['paced-receivers']}, ${FULL['paced-duration']} s)
+
+  slow reader: paced load to fast receivers, without and with one receiver that never reads
+  --slow-fast N --slow-rate N --slow-batch N --slow-duration S
+                          (default ${FULL['slow-fast']} receivers, ${FULL['slow-rate']} lines/s written ${FULL['slow-batch']} per write, ${FULL['slow-duration']} s;
+                          enough bytes that the never-reading socket fills its kernel buffers)
+
+  idle connections: server RSS before and after, per connection
+  --idle LIST             connection counts (default ${FULL.idle}); needs ulimit -n above the largest
+  --idle-timeout S        how long the connections may take to open and settle (default ${FULL['idle-timeout']})
+
+  startup: time to the listening line, and tcpchat --help
+  --startup-runs N        (default ${FULL['startup-runs']})
+
+  --cpu-prof              start the Node relays with node --cpu-prof (profiles in OUT/cpuprof/RELAY/,
+                          written when they exit; summarise with node bench/cpuprofile-top.mjs FILE)
+  --out DIR               where results go (default bench/results)
+`;
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+    relays: { type: 'string' },
+    scenarios: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+    procs: { type: 'string', default: '2' },
+    receivers: { type: 'string' },
+    senders: { type: 'string', default: '1' },
+    warmup: { type: 'string' },
+    duration: { type: 'string' },
+    window: { type: 'string', default: '16384' },
+    'paced-rate': { type: 'string' },
+    'paced-receivers': { type: 'string' },
+    'paced-duration': { type: 'string' },
+    'slow-fast': { type: 'string' },
+    'slow-rate': { type: 'string' },
+    'slow-duration': { type: 'string' },
+    'slow-batch': { type: 'string' },
+    idle: { type: 'string' },
+    'idle-timeout': { type: 'string' },
+    'startup-runs': { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(ROOT, 'bench', 'results') },
+  },
+});
+if (flags.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const preset = flags.quick ? QUICK : FULL;
+const opt = (name) => flags[name] ?? preset[name];
+const num = (name) => {
+  const v = Number(opt(name));
+  if (!Number.isFinite(v) || v < 0) usage(`--${name} wants a number, got ${opt(name)}`);
+  return v;
+};
+const list = (name) => String(opt(name)).split(',').filter(Boolean).map(Number);
+function usage(message) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+const log = (text) => process.stderr.write(`${text}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const notes = [];
+const note = (text) => {
+  notes.push(text);
+  log(`note: ${text}`);
+};
+
+const outDir = flags.out;
+mkdirSync(outDir, { recursive: true });
+const cpuProfDir = flags['cpu-prof'] ? join(outDir, 'cpuprof') : undefined;
+const defs = relayDefinitions({ cpuProfDir });
+const wanted = flags.relays ? flags.relays.split(',') : ALL_RELAYS;
+for (const r of wanted) if (!defs[r]) usage(`unknown relay ${r} (known: ${ALL_RELAYS.join(', ')})`);
+const relays = wanted.filter((r) => {
+  if (defs[r].available) return true;
+  note(`${defs[r].label} skipped: ${defs[r].missing}`);
+  return false;
+});
+if (!relays.includes('tcpchat') && wanted.includes('tcpchat')) usage('tcpchat is not built: run npm run build first');
+const scenarios = flags.scenarios ? flags.scenarios.split(',') : ALL_SCENARIOS;
+for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) usage(`unknown scenario ${s} (known: ${ALL_SCENARIOS.join(', ')})`);
+if (relays.includes('tcpchat')) note(`tcpchat runs as: tcpchat serve --relay --host 127.0.0.1 --port 0 ${defs.tcpchat.options.join(' ')}`.trim());
+const labels = Object.fromEntries(ALL_RELAYS.map((r) => [r, defs[r].label]));
+const rounds = Math.max(1, Math.floor(num('rounds')));
+const procs = Math.max(1, Math.floor(num('procs')));
+const windowLines = num('window');
+
+// ---------------------------------------------------------------------------------------------
+
+const pool = new Pool(procs);
+const liveRelays = new Set();
+const stopTimes = [];
+let liveSenders = [];
+const started = Date.now();
+
+async function withRelay(key, body) {
+  const relay = await startRelay(defs[key]);
+  liveRelays.add(relay);
+  try {
+    return await body(relay);
+  } finally {
+    // the relay goes first: closing a thousand clients first would make a chat server announce
+    // a thousand departures to everyone left
+    relay.stopResult = await relay.stop();
+    if (relay.stopResult.killedAfterMs) note(`${relay.label} did not stop within ${relay.stopResult.killedAfterMs} ms of SIGTERM; killed`);
+    stopTimes.push({ relay: key, ms: relay.stopResult.ms });
+    liveRelays.delete(relay);
+    for (const s of liveSenders) s.destroy();
+    liveSenders = [];
+    await pool.all('closeAll');
+  }
+}
+
+/**
+ * Waits until the relay has really taken every receiver in: a TCP connect can complete while the
+ * relay has not accepted it yet (a full accept queue). Probe lines are sent until every receiver
+ * has had some bytes (a welcome, a join notice or a probe). At most `maxMs`.
+ */
+async function wired(sender, maxMs) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < maxMs) {
+    const s = await pool.snapshot();
+    if (s.minBytes > 0) return { wired: true, ms: Date.now() - t0 };
+    sender.write('probe\n');
+    await sleep(100);
+  }
+  return { wired: false, ms: Date.now() - t0 };
+}
+
+/** Waits until the receivers have had no bytes for `stableMs` (join notices settled), at most `maxMs`. */
+async function quiesce(stableMs, maxMs) {
+  const t0 = Date.now();
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() - t0 < maxMs) {
+    const s = await pool.snapshot();
+    if (s.bytes !== last) {
+      last = s.bytes;
+      since = Date.now();
+    } else if (Date.now() - since >= stableMs) return { quiet: true, ms: Date.now() - t0 };
+    await sleep(100);
+  }
+  return { quiet: false, ms: Date.now() - t0 };
+}
+
+async function point(relay) {
+  const before = nowUs();
+  const snap = await pool.snapshot();
+  const after = nowUs();
+  const self = process.cpuUsage();
+  return { t: (before + after) / 2, snap, relayCpu: cpuUs(relay.pid), selfCpu: self.user + self.system };
+}
+
+async function saturated(key, receivers) {
+  return withRelay(key, async (relay) => {
+    const opened = await pool.open(relay.port, receivers, { exact: 1, backlog: defs[key].backlog, gapMs: defs[key].connectGapMs ?? 0, deadlineMs: 60000 });
+    if (opened.connected < receivers) throw new Error(`only ${opened.connected} of ${receivers} receivers connected`);
+    liveSenders = await openSenders(relay.port, num('senders'));
+    const wiring = await wired(liveSenders[0], 30000);
+    if (!wiring.wired) throw new Error('not every receiver got the probe line within 30 s');
+    const settled = await quiesce(200, 20000);
+    await pool.all('reset');
+    await pool.progress(windowLines > 0);
+    const warmupMs = num('warmup') * 1000;
+    const durationMs = num('duration') * 1000;
+    const load = saturate(liveSenders, {
+      window: windowLines,
+      durationMs: warmupMs + durationMs + 5000,
+      maxLines: 5e6 * ((warmupMs + durationMs) / 1000 + 5),
+      minReceived: () => pool.globalMinLines(),
+    });
+    pool.onProgress = () => load.progress();
+    await sleep(warmupMs);
+    const sentA = load.sent;
+    const a = await point(relay);
+    await sleep(durationMs);
+    const sentB = load.sent;
+    const b = await point(relay);
+    load.stop();
+    pool.onProgress = () => {};
+    await pool.progress(false);
+    const seconds = (b.t - a.t) / 1e6;
+    const result = {
+      deliveriesPerS: (b.snap.estLines - a.snap.estLines) / seconds,
+      inputLinesPerS: (sentB - sentA) / seconds,
+      relayCpuPct: ((b.relayCpu - a.relayCpu) / (b.t - a.t)) * 100,
+      // CPU time per delivery holds up better than deliveries/s on a machine others are using
+      relayNsPerDelivery: ((b.relayCpu - a.relayCpu) * 1000) / (b.snap.estLines - a.snap.estLines),
+      loadgenCpuPct: ((b.snap.cpuUs - a.snap.cpuUs + b.selfCpu - a.selfCpu) / (b.t - a.t)) * 100,
+      loadgenCpuPctPerProcess: b.snap.parts.map((p, i) => ((p.cpuUs - a.snap.parts[i].cpuUs) / (b.t - a.t)) * 100),
+      coordinatorCpuPct: ((b.selfCpu - a.selfCpu) / (b.t - a.t)) * 100,
+      receiversCutOff: b.snap.closedEarly,
+      relayExited: relay.exited,
+      settledMs: settled.ms,
+      settled: settled.quiet,
+      relayStderr: relay.stderrTail.slice(-5),
+    };
+    if (relay.exited) throw new Error(`relay exited during the run: ${JSON.stringify(relay.exited)}`);
+    return result;
+  });
+}
+
+async function pacedRun(key, { receivers, rate, batch = 1, durationS, warmupS, slow = 0 }) {
+  return withRelay(key, async (relay) => {
+    // every line is timed on at most enough receivers for ~300k samples/s (the load generator's budget)
+    const timed = Math.min(receivers, Math.ceil(300000 / rate));
+    const opened = await pool.open(relay.port, receivers, { slow, timed, backlog: defs[key].backlog, gapMs: defs[key].connectGapMs ?? 0, deadlineMs: 60000 });
+    if (opened.connected < receivers + slow) throw new Error(`only ${opened.connected} of ${receivers + slow} receivers connected`);
+    liveSenders = await openSenders(relay.port, 1);
+    const wiring = await wired(liveSenders[0], 30000);
+    if (!wiring.wired) throw new Error('not every receiver got the probe line within 30 s');
+    await quiesce(200, 20000);
+    const rss0 = rssBytes(relay.pid);
+    const load = paced(liveSenders, { rate, batch, durationMs: (warmupS + durationS) * 1000 });
+    await sleep(warmupS * 1000);
+    await pool.all('reset');
+    const sentA = load.sent;
+    const a = await point(relay);
+    await load.done;
+    const sentB = load.sent;
+    await sleep(300); // the last lines' flight
+    const parts = await pool.all('snapshot', { hist: true });
+    const b = await point(relay);
+    const hist = Histogram.merge(parts.map((p) => p.hist));
+    const delivered = parts.reduce((s, p) => s + p.latencyLines, 0);
+    const slowState = slow ? await pool.call(0, 'slowCheck', { waitMs: flags.quick ? 700 : 1500 }) : undefined;
+    const result = {
+      p50Ms: hist.quantile(0.5) / 1000,
+      p99Ms: hist.quantile(0.99) / 1000,
+      p999Ms: hist.quantile(0.999) / 1000,
+      maxMs: hist.max / 1000,
+      samples: hist.count,
+      timedReceivers: timed,
+      expected: (sentB - sentA) * timed,
+      deliveredPct: (delivered / ((sentB - sentA) * timed)) * 100,
+      senderBehindTicks: load.behindTicks,
+      relayCpuPct: ((b.relayCpu - a.relayCpu) / (b.t - a.t)) * 100,
+      loadgenCpuPct: ((b.snap.cpuUs - a.snap.cpuUs + b.selfCpu - a.selfCpu) / (b.t - a.t)) * 100,
+      relayRssGrowthKiB: (rssBytes(relay.pid) - rss0) / 1024,
+      receiversCutOff: b.snap.closedEarly,
+      notices: parts.flatMap((p) => p.notices ?? []).slice(0, 5).map((n) => n.text),
+      slowReader: slowState?.[0],
+      relayStderr: relay.stderrTail.slice(-5),
+    };
+    if (relay.exited) throw new Error(`relay exited during the run: ${JSON.stringify(relay.exited)}`);
+    return result;
+  });
+}
+
+async function idle(key, count) {
+  return withRelay(key, async (relay) => {
+    await sleep(300);
+    const rss0 = rssBytes(relay.pid);
+    const timeoutMs = num('idle-timeout') * 1000;
+    const t0 = Date.now();
+    const opened = await pool.open(relay.port, count, { timeoutMs: 10000, deadlineMs: timeoutMs, backlog: defs[key].backlog, gapMs: defs[key].connectGapMs ?? 0 });
+    liveSenders = await openSenders(relay.port, 1).catch(() => []);
+    const wiring = liveSenders.length ? await wired(liveSenders[0], Math.max(1000, timeoutMs - (Date.now() - t0))) : { wired: false };
+    const settled = await quiesce(500, Math.max(1000, timeoutMs - (Date.now() - t0)));
+    const rss1 = rssBytes(relay.pid);
+    const snap = await pool.snapshot();
+    const result = {
+      connected: opened.connected,
+      failed: opened.failed,
+      openMs: opened.ms,
+      allAccepted: wiring.wired,
+      settled: settled.quiet,
+      settleMs: settled.ms,
+      stillOpen: snap.open,
+      rssBeforeMiB: rss0 / 2 ** 20,
+      rssAfterMiB: rss1 / 2 ** 20,
+      kibPerConnection: (rss1 - rss0) / 1024 / Math.max(1, snap.open),
+      bytesReceivedPerConnection: snap.bytes / Math.max(1, opened.connected),
+      relayExited: relay.exited,
+      relayStderr: relay.stderrTail.slice(-3),
+    };
+    const seconds = num('idle-timeout');
+    if (relay.exited) result.error = `relay exited (${JSON.stringify(relay.exited)})`;
+    else if (opened.connected < count) result.error = `${opened.connected} of ${count} connected within ${seconds} s`;
+    else if (snap.open < count) result.error = `${count - snap.open} of ${count} cut off`;
+    else if (!wiring.wired) result.error = `not all taken in within ${seconds} s`;
+    else if (!settled.quiet) result.error = `join notices still flowing after ${seconds} s`;
+    result.held = !result.error;
+    return result;
+  });
+}
+
+function timeProcess(cmd, args) {
+  return new Promise((resolve) => {
+    const t0 = nowUs();
+    const p = spawn(cmd, args, { stdio: 'ignore', cwd: ROOT });
+    p.on('exit', (code) => resolve({ ms: (nowUs() - t0) / 1000, code }));
+  });
+}
+
+async function startup() {
+  const runs = num('startup-runs');
+  const ready = Object.fromEntries(relays.map((r) => [r, []]));
+  const help = [];
+  const bareNode = [];
+  for (let i = 0; i < runs; i++) {
+    for (const r of relays) {
+      const relay = await startRelay(defs[r]);
+      ready[r].push(relay.readyMs);
+      await relay.stop();
+    }
+    help.push((await timeProcess(process.execPath, [TCPCHAT_MAIN, '--help'])).ms);
+    bareNode.push((await timeProcess(process.execPath, ['-e', '0'])).ms);
+  }
+  return {
+    readyMs: Object.fromEntries(relays.map((r) => [r, median(ready[r])])),
+    readyRuns: ready,
+    helpMs: median(help),
+    helpRuns: help,
+    bareNodeMs: median(bareNode),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const results = { startup: null, saturated: {}, paced: {}, slow: {}, idle: {} };
+const runs = { saturated: [], paced: [], slow: [], idle: [] };
+const M = (v) => (v / 1e6).toFixed(2);
+
+async function attempt(kind, key, params, fn) {
+  const t0 = Date.now();
+  try {
+    const r = await fn();
+    r.elapsedS = (Date.now() - t0) / 1000;
+    runs[kind].push({ relay: key, ...params, ...r });
+    return r;
+  } catch (error) {
+    const message = String(error?.message ?? error).split('\n')[0];
+    runs[kind].push({ relay: key, ...params, error: message, elapsedS: (Date.now() - t0) / 1000 });
+    log(`  ${labels[key]}: failed: ${message}`);
+    return { error: message };
+  }
+}
+
+async function main() {
+  const fdLimit = openFileLimit();
+  log(`bench: ${flags.quick ? 'quick' : 'full'} run, relays: ${relays.join(', ')}; ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ulimit -n ${fdLimit}`);
+
+  if (scenarios.includes('startup')) {
+    log('startup: time to the listening line');
+    results.startup = await startup();
+    log(`  ${relays.map((r) => `${labels[r]} ${results.startup.readyMs[r].toFixed(0)} ms`).join(', ')}; tcpchat --help ${results.startup.helpMs.toFixed(0)} ms; node -e 0 ${results.startup.bareNodeMs.toFixed(0)} ms`);
+  }
+
+  if (scenarios.includes('saturated')) {
+    for (const n of list('receivers')) {
+      log(`saturated fan-out to ${n} receivers (${num('senders')} sender, window ${windowLines || 'off'})`);
+      for (let round = 0; round < rounds; round++) {
+        for (const r of relays) {
+          const res = await attempt('saturated', r, { receivers: n, round }, () => saturated(r, n));
+          if (!res.error) {
+            log(`  ${labels[r]}: ${M(res.deliveriesPerS)} M deliveries/s; relay cpu ${res.relayCpuPct.toFixed(0)}% (${res.relayNsPerDelivery.toFixed(1)} ns per delivery), load gen cpu ${res.loadgenCpuPct.toFixed(0)}% (${res.loadgenCpuPctPerProcess.map((c) => c.toFixed(0)).join('+')}+${res.coordinatorCpuPct.toFixed(0)})${res.receiversCutOff ? `; ${res.receiversCutOff} receivers cut off` : ''}`);
+          }
+        }
+      }
+    }
+  }
+
+  if (scenarios.includes('paced')) {
+    const p = { receivers: num('paced-receivers'), rate: num('paced-rate'), durationS: num('paced-duration'), warmupS: Math.min(1, num('warmup')) };
+    log(`paced: ${p.rate} msg/s to ${p.receivers} receivers for ${p.durationS} s`);
+    for (let round = 0; round < rounds; round++) {
+      for (const r of relays) {
+        const res = await attempt('paced', r, { ...p, round }, () => pacedRun(r, p));
+        if (!res.error) log(`  ${labels[r]}: ${res.deliveredPct < 99 ? 'STALLED, ' : ''}p50 ${res.p50Ms.toFixed(2)} ms, p99 ${res.p99Ms.toFixed(2)} ms, max ${res.maxMs.toFixed(1)} ms; ${res.deliveredPct.toFixed(1)}% delivered; relay cpu ${res.relayCpuPct.toFixed(0)}%`);
+      }
+    }
+  }
+
+  if (scenarios.includes('slow')) {
+    const p = { receivers: num('slow-fast'), rate: num('slow-rate'), batch: num('slow-batch'), durationS: num('slow-duration'), warmupS: Math.min(1, num('warmup')) };
+    log(`slow reader: ${p.rate} lines/s (${p.batch} per write) to ${p.receivers} fast receivers, without and with one that never reads`);
+    for (let round = 0; round < rounds; round++) {
+      for (const r of relays) {
+        const without = await attempt('slow', r, { ...p, slow: 0, round }, () => pacedRun(r, { ...p, slow: 0 }));
+        const withSlow = await attempt('slow', r, { ...p, slow: 1, round }, () => pacedRun(r, { ...p, slow: 1 }));
+        if (!without.error && !withSlow.error) {
+          const s = withSlow.slowReader;
+          log(`  ${labels[r]}: fast p99 ${without.p99Ms.toFixed(2)} → ${withSlow.p99Ms.toFixed(2)} ms (${(withSlow.p99Ms / without.p99Ms).toFixed(2)}×), ${without.deliveredPct.toFixed(1)}% → ${withSlow.deliveredPct.toFixed(1)}% of lines arrived; slow reader ${s?.cutOff ? 'cut off' : 'kept'} (${((s?.bufferedBytes ?? 0) / 1024).toFixed(0)} KiB waiting for it); relay RSS +${withSlow.relayRssGrowthKiB.toFixed(0)} KiB`);
+        }
+      }
+    }
+  }
+
+  if (scenarios.includes('idle')) {
+    for (let n of list('idle')) {
+      const need = n + 200;
+      if (need > fdLimit) {
+        const fewer = Math.max(0, fdLimit - 200);
+        note(`idle ${n}: ulimit -n is ${fdLimit}, too low for ${n} connections (the relay needs one descriptor each); measuring ${fewer} instead. Raise it with ulimit -n ${n + 1000}.`);
+        n = fewer;
+      }
+      log(`idle: ${n} connections`);
+      for (let round = 0; round < rounds; round++) {
+        for (const r of relays) {
+          if (defs[r].maxConnections && n > defs[r].maxConnections) {
+            if (round === 0) note(`${labels[r]}, ${n} idle connections: not run; ${defs[r].maxConnectionsWhy}`);
+            runs.idle.push({ relay: r, connections: n, round, skipped: true, held: false, error: 'cannot' });
+            continue;
+          }
+          const res = await attempt('idle', r, { connections: n, round }, () => idle(r, n));
+          if (!res.error || res.connected !== undefined) {
+            log(`  ${labels[r]}: ${res.held ? 'held' : `NOT settled (${res.error})`}; ${(res.bytesReceivedPerConnection / 1024).toFixed(0)} KiB of notices per connection; ${res.kibPerConnection.toFixed(2)} KiB/connection (RSS ${res.rssBeforeMiB.toFixed(1)} → ${res.rssAfterMiB.toFixed(1)} MiB); opened in ${res.openMs} ms, settled ${res.settled ? `in ${res.settleMs} ms` : 'NOT within the timeout'}`);
+          }
+        }
+      }
+    }
+  }
+
+  await pool.exit();
+  return report(fdLimit);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function medianOf(kind, filter, field) {
+  const vals = runs[kind].filter((x) => !x.error && filter(x)).map((x) => x[field]);
+  return vals.length ? median(vals) : undefined;
+}
+/** A latency figure, or why there is none: lines that never arrived make a percentile meaningless. */
+function latencyOf(kind, filter, field) {
+  const ok = runs[kind].filter((x) => !x.error && filter(x));
+  if (ok.length === 0) return errorOf(kind, filter) ?? '–';
+  const stalled = ok.filter((x) => x.deliveredPct < 99);
+  if (stalled.length * 2 > ok.length) return `stalled (${median(stalled.map((x) => x.deliveredPct)).toFixed(0)}% arrived)`;
+  return median(ok.filter((x) => !(x.deliveredPct < 99)).map((x) => x[field]));
+}
+
+function errorOf(kind, filter) {
+  const failed = runs[kind].filter((x) => filter(x) && (x.error || x.held === false));
+  const ok = runs[kind].filter((x) => filter(x) && !x.error && x.held !== false);
+  if (failed.length === 0 || ok.length > 0) return undefined;
+  const e = failed[0].error ?? '';
+  const m = /only (\d+) of (\d+) receivers connected/.exec(e);
+  if (m) return `${m[1]} of ${m[2]} connected in 60 s`;
+  return /exited|ECONNRESET|refused|held/i.test(e) ? 'failed' : 'error';
+}
+
+function report(fdLimit) {
+  const rows = [];
+  const byRelay = (fn) => Object.fromEntries(relays.map((r) => [r, fn(r)]));
+  for (const n of scenarios.includes('saturated') ? list('receivers') : []) {
+    rows.push({
+      label: `fan-out, ${n} receivers`,
+      unit: 'M deliveries/s',
+      values: byRelay((r) => {
+        const v = medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'deliveriesPerS');
+        return v === undefined ? errorOf('saturated', (x) => x.relay === r && x.receivers === n) ?? '–' : v / 1e6;
+      }),
+    });
+    rows.push({
+      label: `  relay CPU per delivery at ${n}`,
+      unit: 'ns',
+      better: 'lower',
+      digits: 1,
+      values: byRelay((r) => medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'relayNsPerDelivery') ?? '–'),
+    });
+    rows.push({
+      label: `  relay CPU at ${n}`,
+      unit: '% of a core',
+      digits: 0,
+      values: byRelay((r) => medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'relayCpuPct') ?? '–'),
+    });
+    rows.push({
+      label: `  load-generator CPU at ${n}`,
+      unit: '% of a core, all processes',
+      digits: 0,
+      values: byRelay((r) => medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'loadgenCpuPct') ?? '–'),
+    });
+  }
+  if (scenarios.includes('paced')) {
+    const p = runs.paced[0] ?? {};
+    for (const [field, name] of [['p50Ms', 'p50'], ['p99Ms', 'p99']]) {
+      rows.push({
+        label: `paced ${p.rate}/s to ${p.receivers}: ${name}`,
+        unit: 'ms',
+        better: 'lower',
+        values: byRelay((r) => latencyOf('paced', (x) => x.relay === r, field)),
+      });
+    }
+  }
+  if (scenarios.includes('slow')) {
+    const p = runs.slow[0] ?? {};
+    const p99 = (r, slow) => latencyOf('slow', (x) => x.relay === r && x.slow === slow, 'p99Ms');
+    const cutOff = (r) => {
+      const withSlow = runs.slow.filter((x) => x.relay === r && x.slow === 1 && !x.error);
+      if (withSlow.length === 0) return '–';
+      const n = withSlow.filter((x) => x.slowReader?.cutOff).length;
+      return n === withSlow.length ? 'cut off' : n === 0 ? 'kept' : `cut off ${n}/${withSlow.length}`;
+    };
+    rows.push({ label: `${p.receivers} fast at ${p.rate} lines/s: p99 without slow reader`, unit: 'ms', better: 'lower', values: byRelay((r) => p99(r, 0)) });
+    rows.push({ label: `  p99 with one reader that never reads`, unit: 'ms', better: 'lower', values: byRelay((r) => p99(r, 1)) });
+    rows.push({ label: `  with / without`, unit: '×', better: 'lower', values: byRelay((r) => (typeof p99(r, 1) === 'number' && typeof p99(r, 0) === 'number' ? p99(r, 1) / p99(r, 0) : '–')) });
+    rows.push({ label: `  the slow reader was`, unit: '', values: byRelay(cutOff) });
+  }
+  if (scenarios.includes('idle')) {
+    const counts = [...new Set(runs.idle.map((x) => x.connections))];
+    for (const n of counts) {
+      rows.push({
+        label: `${n} idle connections: memory`,
+        unit: 'KiB per connection',
+        better: 'lower',
+        values: byRelay((r) => {
+          const ok = runs.idle.filter((x) => x.relay === r && x.connections === n && x.held);
+          if (ok.length) return median(ok.map((x) => x.kibPerConnection));
+          if (runs.idle.some((x) => x.relay === r && x.connections === n && x.skipped)) return `cannot (${defs[r].maxConnectionsShort})`;
+          const failed = runs.idle.find((x) => x.relay === r && x.connections === n);
+          return failed ? `${failed.error}${Number.isFinite(failed.kibPerConnection) ? ` (${failed.kibPerConnection.toFixed(1)} KiB/conn then)` : ''}` : '–';
+        }),
+      });
+    }
+  }
+  if (results.startup) {
+    rows.push({ label: 'startup to listening', unit: 'ms', better: 'lower', digits: 0, values: byRelay((r) => results.startup.readyMs[r]) });
+    rows.push({ label: `tcpchat --help (node -e 0: ${results.startup.bareNodeMs.toFixed(0)} ms)`, unit: 'ms', better: 'lower', digits: 0, values: { tcpchat: results.startup.helpMs } });
+  }
+
+  const table = markdownTable(rows, relays, labels);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const meta = {
+    date: new Date().toISOString(),
+    mode: flags.quick ? 'quick' : 'full',
+    argv: process.argv.slice(2),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    loadavgAtEnd: os.loadavg(),
+    ulimitN: fdLimit,
+    procs,
+    rounds,
+    window: windowLines,
+    seconds: (Date.now() - started) / 1000,
+    notes,
+  };
+  const header = `tcpchat bench, ${meta.mode} run, ${meta.date}, node ${meta.node}, ${meta.cpus} cpus (${meta.cpuModel}), ${rounds} round(s), ${procs} load-generator processes`;
+  const md = `${header}\n\n${table}\n${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
+
+  const panels = [];
+  if (scenarios.includes('saturated')) {
+    panels.push({
+      title: 'Saturated fan-out: deliveries per second (higher is better)',
+      unit: 'M deliveries/s',
+      groups: list('receivers').map((n) => ({
+        label: `${n} receivers`,
+        values: byRelay((r) => (medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'deliveriesPerS') ?? NaN) / 1e6),
+      })),
+    });
+  }
+  const latencyGroups = [];
+  if (scenarios.includes('paced')) {
+    const n = (v) => (typeof v === 'number' ? v : NaN);
+    latencyGroups.push({ label: 'paced p50', values: byRelay((r) => n(latencyOf('paced', (x) => x.relay === r, 'p50Ms'))) });
+    latencyGroups.push({ label: 'paced p99', values: byRelay((r) => n(latencyOf('paced', (x) => x.relay === r, 'p99Ms'))) });
+  }
+  if (scenarios.includes('slow')) {
+    const m = (v) => (typeof v === 'number' ? v : NaN);
+    latencyGroups.push({ label: 'p99, no slow reader', values: byRelay((r) => m(latencyOf('slow', (x) => x.relay === r && x.slow === 0, 'p99Ms'))) });
+    latencyGroups.push({ label: 'p99, one slow reader', values: byRelay((r) => m(latencyOf('slow', (x) => x.relay === r && x.slow === 1, 'p99Ms'))) });
+  }
+  if (latencyGroups.length) panels.push({ title: 'Latency (lower is better; × = stalled, under 99% of lines arrived)', unit: 'ms', groups: latencyGroups });
+  if (scenarios.includes('idle')) {
+    const counts = [...new Set(runs.idle.map((x) => x.connections))];
+    panels.push({
+      title: 'Idle connections: server memory per connection (lower is better; × = not held)',
+      unit: 'KiB/connection',
+      groups: counts.map((n) => ({
+        label: `${n} connections`,
+        values: byRelay((r) => {
+          const ok = runs.idle.filter((x) => x.relay === r && x.connections === n && x.held);
+          return ok.length ? median(ok.map((x) => x.kibPerConnection)) : NaN;
+        }),
+      })),
+    });
+  }
+  const svg = svgChart({ title: 'tcpchat benchmark', subtitle: header, panels, relays, labels });
+
+  const json = { meta, table: rows, results: { startup: results.startup, ...runs, relayStopTimes: stopTimes } };
+  const base = join(outDir, `bench-${meta.mode}-${stamp}`);
+  writeFileSync(`${base}.json`, JSON.stringify(json, null, 2));
+  writeFileSync(`${base}.md`, md);
+  writeFileSync(`${base}.svg`, svg);
+  for (const ext of ['json', 'md', 'svg']) copyFileSync(`${base}.${ext}`, join(outDir, `latest.${ext}`));
+  process.stdout.write(`\n${md}\nwritten: ${base}.{json,md,svg} (and latest.*), ${meta.seconds.toFixed(0)} s\n`);
+}
+
+function cleanup() {
+  for (const r of liveRelays) r.proc.kill('SIGKILL');
+  for (const c of pool.children) c.child.kill('SIGKILL');
+}
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+main().catch((error) => {
+  log(`bench: ${error?.stack ?? error}`);
+  cleanup();
+  process.exit(1);
+});
+
