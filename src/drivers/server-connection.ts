@@ -14,7 +14,7 @@ export interface ServerConnectionOptions {
   readonly farewell?: (reason: string) => Uint8Array;
 }
 
-/** What a peer may still send after we have ended the connection before it is cut. */
+/** What a peer may still send after we have ended the connection before we stop reading it. */
 const DISCARD_AFTER_CLOSE_BYTES = 64 * 1024;
 
 export class SendQueueExceededError extends Error {
@@ -29,7 +29,7 @@ export class SendQueueExceededError extends Error {
 export interface ServerConnection extends ConnectionSource {
   readonly data$: Observable<Uint8Array>;
   write(bytes: Uint8Array): void;
-  /** Ends our side after what is queued; destroys the socket if the peer lingers, or keeps sending. */
+  /** Ends our side after what is queued; destroys the socket if the peer lingers. */
   close(): void;
   /** Pauses or resumes reading, so TCP makes a fast sender wait. */
   reading(on: boolean): void;
@@ -43,7 +43,7 @@ export interface ServerConnection extends ConnectionSource {
  * a `SendQueueExceededError`, so the core lets it go without waiting for the socket.
  *
  * After our end, what the peer sends is read and dropped, so its close is seen at once; a peer
- * that sends more than 64 KiB after it is no longer read, and is cut once our last bytes are out.
+ * that sends more than 64 KiB after it is no longer read (memory stays flat) until the linger ends.
  *
  * `data$` owns the socket (subscribe to it once): unsubscribing destroys it, except after that
  * cut, when the linger owns it.
@@ -63,15 +63,14 @@ export function serverConnection(id: number, socket: Socket, options: ServerConn
     else socket.end();
     linger = timer(options.lingerMs).subscribe(() => socket.destroy());
     // Reading goes on, so the peer's own close is seen at once; but a peer that keeps sending after
-    // our end is read only so far: then it is cut as soon as our last bytes are out.
+    // our end is read only so far: then TCP makes it wait until the linger is over. (Not a reset
+    // at once: a peer busy writing would lose the line that says why before reading it.)
     let discarded = 0;
     const discard = (chunk: Buffer): void => {
       discarded += chunk.length;
       if (discarded <= DISCARD_AFTER_CLOSE_BYTES) return;
       socket.off('data', discard);
       socket.pause();
-      if (socket.writableFinished) socket.destroy();
-      else socket.once('finish', () => socket.destroy());
     };
     socket.on('data', discard);
     socket.resume();

@@ -21,6 +21,20 @@ export function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
+/**
+ * Resolves with the process's fd count once it is `expected`, or the last count after `ms`.
+ * Nothing reports a process closing a socket, so this polls /proc (every 20 ms, bounded).
+ */
+export async function fdsSettle(pid: number, expected: number, ms = 2000): Promise<number> {
+  const deadline = performance.now() + ms;
+  let fds = openFds(pid);
+  while (fds !== expected && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    fds = openFds(pid);
+  }
+  return fds;
+}
+
 export interface Latencies {
   readonly rounds: number;
   readonly maxMs: number;
@@ -37,11 +51,13 @@ export interface ChatLimits {
   readonly paceMs?: number;
   /** Longest wait for one line before the probe fails. */
   readonly waitMs?: number;
+  /** 'room' (relay mode, the default) or 'private' (/msg, which console mode has too). */
+  readonly via?: 'room' | 'private';
 }
 
 /**
- * Two relay clients chatting while something else happens: `a` says a line, `b` answers when it
- * arrives, and each round trip is timed, until `until` settles (or the bounds are reached).
+ * Two clients chatting while something else happens: `a` says a line (to the room, or privately),
+ * `b` answers when it arrives, and each round trip is timed, until `until` settles (or the bounds are reached).
  * It fails if a line does not arrive within `waitMs`, so a stalled bystander fails the test.
  */
 export async function bystanders(
@@ -50,7 +66,9 @@ export async function bystanders(
   until: Promise<unknown>,
   limits: ChatLimits = {},
 ): Promise<Latencies> {
-  const { minRounds = 3, maxRounds = 2000, maxMs = 15_000, paceMs = 10, waitMs = 5000 } = limits;
+  const { minRounds = 3, maxRounds = 2000, maxMs = 15_000, paceMs = 10, waitMs = 5000, via = 'room' } = limits;
+  const say = (to: string, text: string): string => (via === 'room' ? `${text}\n` : `/msg ${to} ${text}\n`);
+  const heard = (from: string, text: string): string => (via === 'room' ? `<${from}> ${text}` : `*${from}* ${text}`);
   let settled = false;
   until.then(
     () => (settled = true),
@@ -61,11 +79,11 @@ export async function bystanders(
   for (let round = 0; round < maxRounds && (round < minRounds || (!settled && performance.now() - started < maxMs)); round++) {
     const t0 = performance.now();
     const bFrom = b.lines.all.length;
-    a.send(`ping ${round}\n`);
-    await b.lines.waitFor(`<${aNick}> ping ${round}`, waitMs, bFrom);
+    a.send(say(bNick, `ping ${round}`));
+    await b.lines.waitFor(heard(aNick, `ping ${round}`), waitMs, bFrom);
     const aFrom = a.lines.all.length;
-    b.send(`pong ${round}\n`);
-    await a.lines.waitFor(`<${bNick}> pong ${round}`, waitMs, aFrom);
+    b.send(say(aNick, `pong ${round}`));
+    await a.lines.waitFor(heard(bNick, `pong ${round}`), waitMs, aFrom);
     latencies.push(performance.now() - t0);
     await new Promise((resolve) => setTimeout(resolve, paceMs));
   }

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { joined, rawClient, type Client } from '../helpers/client.js';
+import { cleanUp } from '../helpers/leftovers.js';
+import { MiB, ms } from '../helpers/probe.js';
+import { waitForExit } from '../helpers/processes.js';
+import { startServer } from '../helpers/server.js';
+import { within } from '../helpers/within.js';
+
+afterEach(cleanUp);
+
+const WELCOME = /^\* welcome to server, you are guest-\d+; \/help lists commands$/;
+
+describe('stopping under load', () => {
+  it('SIGTERM with 300 clients that have not read their output: each gets every line, then the notice, then EOF; one that never reads is cut off at the deadline', async () => {
+    // A larger send queue, so that ten of them can have megabytes queued in the server itself.
+    const server = await startServer(['--shutdown-deadline', '2', '--send-queue', String(8 * MiB)]);
+    const clients: Client[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      const connected = await Promise.all(Array.from({ length: 50 }, (_, i) => rawClient(server.port, `client ${batch * 50 + i}`)));
+      await Promise.all(connected.map((client) => client.lines.waitFor(WELCOME)));
+      clients.push(...connected);
+    }
+    const never = await rawClient(server.port, 'never');
+    await never.lines.waitFor(WELCOME);
+    const witness = await rawClient(server.port, 'witness');
+    await witness.lines.waitFor(WELCOME);
+    for (const client of [...clients, never]) client.socket.pause(); // output queues up for them
+
+    // 200 lines of 1 KiB from the console to everyone (on loopback the socket buffers hold that
+    // unread), and first 5 MiB more to each of ten of them, more than the buffers take (about
+    // 3.7 MiB here), so that the server itself holds the rest.
+    const heavy = clients.slice(0, 10);
+    const nickOf = (client: Client): string => / you are (guest-\d+);/.exec(client.lines.all[0])![1];
+    const privately = Array.from({ length: 5 * 1024 }, (_, i) => `private ${i} ${'p'.repeat(1024)}`);
+    for (const client of heavy) server.write(privately.map((line) => `/msg ${nickOf(client)} ${line}\n`).join(''));
+    const said = Array.from({ length: 200 }, (_, i) => `line ${i} ${'q'.repeat(1024)}`);
+    server.write(said.join('\n') + '\n');
+    // The console is read in order and each line is written to its clients at once, so once the
+    // witness has the last, all of it is queued.
+    await witness.lines.waitFor(`<server> ${said.at(-1)}`, 15_000);
+
+    const started = performance.now();
+    server.child.kill('SIGTERM');
+    for (const client of clients) client.socket.resume();
+    const ends = await within(
+      Promise.all(clients.map((client) => client.ended.then(() => performance.now() - started))),
+      'every reading client to get EOF',
+      5000,
+    );
+    const exit = await waitForExit(server, 5000);
+    const exitMs = performance.now() - started;
+
+    const broadcast = [...said.map((line) => `<server> ${line}`), '* server is going down (got SIGTERM)'];
+    const expected = [expect.stringMatching(WELCOME), ...broadcast];
+    for (const client of clients.slice(10)) expect(await client.lines.end()).toEqual(expected);
+    for (const client of heavy) {
+      const lines = await client.lines.end();
+      expect(lines.length).toBe(1 + privately.length + broadcast.length);
+      expect(lines.slice(1, 1 + privately.length)).toEqual(privately.map((line) => `*server* ${line}`));
+      expect(lines.slice(1 + privately.length)).toEqual(broadcast);
+    }
+    console.log(
+      `SIGTERM with 300 clients holding 200 KiB of unread output each (10 of them 5 MiB more) and one that never reads (--shutdown-deadline 2): ` +
+        `every reader had it all and EOF after ${ms(Math.max(...ends))}; the server exited ${exit.code} after ${ms(exitMs)}`,
+    );
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Math.max(...ends)).toBeLessThan(1500); // the one that never reads held nobody up
+    expect(exitMs).toBeGreaterThan(1500); // it was given until the deadline...
+    expect(exitMs).toBeLessThan(3500); // ...and no longer
+    expect(await server.stdout.end()).toContain('* shutting down (got SIGTERM); told 302 clients');
+
+    // What the one that never read finds later: a prefix of the same lines, whole.
+    never.socket.resume();
+    const late = await never.lines.end();
+    expect(late).toEqual(expected.slice(0, late.length));
+  });
+
+  it("console /quit tells the clients, ends their connections and exits 0", async () => {
+    const server = await startServer(['--relay']);
+    const ada = await joined(server.port, 'ada');
+    const bob = await joined(server.port, 'bob');
+    server.write('/quit\n');
+    for (const client of [ada, bob]) {
+      await within(client.ended, `EOF on ${client.lines.name}`);
+      expect(client.lines.all.at(-1)).toBe('* server is going down (shut down from the console)');
+    }
+    expect(await waitForExit(server, 3000)).toEqual({ code: 0, signal: null });
+    expect(await server.stdout.end()).toContain('* shutting down (shut down from the console); told 2 clients');
+  });
+
+  it('keeps serving when its stdout is closed early (tcpchat serve --json | head -1), and still exits 0', async () => {
+    const server = await startServer(['--relay', '--rate', '0', '--json']);
+    await server.stdout.waitFor(/"type":"listening"/);
+    server.child.stdout!.destroy(); // what head does after its one line
+
+    const ada = await joined(server.port, 'ada');
+    const bob = await joined(server.port, 'bob');
+    const lines = Array.from({ length: 2000 }, (_, i) => `message ${i}`); // far more log than a pipe holds
+    ada.send(lines.join('\n') + '\n');
+    await bob.lines.waitFor(`<ada> ${lines.at(-1)}`);
+    server.write('/who\n');
+    bob.send('/who\n');
+    await bob.lines.waitFor(/^\* online \(3\): server, ada, bob$/);
+    expect(server.child.exitCode).toBeNull();
+
+    server.child.kill('SIGTERM');
+    expect(await waitForExit(server, 3000)).toEqual({ code: 0, signal: null });
+    expect(await server.stderr.end()).toEqual([`tcpchat: listening on 127.0.0.1:${server.port}`]);
+  });
+});
