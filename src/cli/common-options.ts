@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { DEFAULT_LINE_LIMITS } from '../../streams/framing/decode-lines.js';
+import { DEFAULT_LINE_LIMITS } from '../../streams/framing/line-limits.js';
 
 /** Options both commands take. */
 export function withCommonOptions<T>(yargs: Argv<T>) {

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_LINE_LIMITS } from '../../streams/framing/decode-lines.js';
+import { DEFAULT_LINE_LIMITS } from '../../streams/framing/line-limits.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ConnectConfig } from '../run/connect.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';

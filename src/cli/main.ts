@@ -1,10 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { config } from 'rxjs';
 import { hideBin } from 'yargs/helpers';
-import { signal, stopSignals } from '../drivers/signals.js';
-import { runClient } from '../run/connect.js';
-import { runServer, type ProcessIo } from '../run/serve.js';
+import type { ProcessIo } from '../run/serve.js';
 import { buildParser } from './parser.js';
 
 const packageJson = new URL('../../../package.json', import.meta.url);
@@ -18,11 +15,6 @@ const io: ProcessIo = {
   now: () => new Date(),
 };
 
-// An error no stream handled is a bug to report, never a reason to drop everyone's connection.
-config.onUnhandledError = (error: unknown) => {
-  process.stderr.write(`tcpchat: internal error (please report it): ${error instanceof Error ? error.message : String(error)}\n`);
-};
-
 // The exit code is set and the event loop left to drain, so no queued output is cut off.
 const done = (code: number): void => {
   process.exitCode = code;
@@ -34,12 +26,25 @@ const usageError = (message: string): void => {
   process.exit(2);
 };
 
+/** The streams are loaded only for the command that runs, so `--help` and usage errors start fast. */
+async function streams() {
+  const [signals, unhandled] = await Promise.all([import('../drivers/signals.js'), import('../run/unhandled-errors.js')]);
+  unhandled.reportUnhandledErrors(process.stderr);
+  return signals;
+}
+
 await buildParser(
   hideBin(process.argv),
   {
-    // SIGHUP re-reads the TLS certificate (it is only listened to when there is one).
-    serve: async (config) => done(await runServer(config, io, stopSignals(), signal('SIGHUP'))),
-    connect: async (config) => done(await runClient(config, io, signal('SIGINT'))),
+    serve: async (config) => {
+      const [{ signal, stopSignals }, { runServer }] = await Promise.all([streams(), import('../run/serve.js')]);
+      // SIGHUP re-reads the TLS certificate (it is only listened to when there is one).
+      done(await runServer(config, io, stopSignals(), signal('SIGHUP')));
+    },
+    connect: async (config) => {
+      const [{ signal }, { runClient }] = await Promise.all([streams(), import('../run/connect.js')]);
+      done(await runClient(config, io, signal('SIGINT')));
+    },
   },
   version,
   usageError,

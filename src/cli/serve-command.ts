@@ -1,7 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_LINE_LIMITS } from '../../streams/framing/decode-lines.js';
-import { DEFAULT_RATE_LIMIT } from '../../streams/limits/throttle-lines.js';
+import { DEFAULT_LINE_LIMITS } from '../../streams/framing/line-limits.js';
+import { DEFAULT_RATE_LIMIT } from '../../streams/limits/rate-limit.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../streams/server/admission.js';
+import { DEFAULT_ANNOUNCE_MAX } from '../../streams/server/announce.js';
 import { passwordFileOption, resolvePassword } from './password-option.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ServeConfig } from '../run/serve.js';
@@ -26,6 +27,8 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
         .option('max-clients', { type: 'number', default: DEFAULT_ADMISSION_LIMITS.maxClients, describe: 'connections in all' })
         .option('max-per-address', { type: 'number', describe: `connections from one address (default ${DEFAULT_ADMISSION_LIMITS.maxPerAddress}, loopback exempt)` })
         .option('send-queue', { type: 'number', default: 1024 * 1024, describe: "bytes of a client's unread output before it is cut off" })
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'the console records joins, leaves and errors, not the conversation' })
+        .option('announce-max', { type: 'number', default: DEFAULT_ANNOUNCE_MAX, describe: 'announce joins, leaves and renames while the room has at most this many members' })
         .option('history', { type: 'number', default: 1000, describe: 'room lines kept for /history and for clients that reconnect (0: none)' })
         .option('idle-timeout', { type: 'number', default: 0, describe: 'seconds of silence before a client is disconnected (0: never)' })
         .option('password-timeout', { type: 'number', default: 10, describe: 'seconds a client has to send /pass when there is a password' })
@@ -41,6 +44,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
           requireWhole(argv, 'send-queue', 1024);
           requireWhole(argv, 'idle-timeout', 0);
           requireWhole(argv, 'history', 0);
+          requireWhole(argv, 'announce-max', 0);
           requireWhole(argv, 'password-timeout', 1);
           requireWhole(argv, 'shutdown-deadline', 0);
           return true;
@@ -68,6 +72,8 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
         password: resolvePassword(argv['password-file'], env),
         passwordTimeoutMs: (argv['password-timeout'] as number) * 1000,
         historySize: argv.history as number,
+        quiet: argv.quiet as boolean,
+        announceMax: argv['announce-max'] as number,
         shutdownDeadlineMs: (argv['shutdown-deadline'] as number) * 1000,
         tls: serveTlsConfig(argv),
         access: accessConfig(argv),

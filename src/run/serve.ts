@@ -20,6 +20,8 @@ import { terminal } from '../drivers/terminal.js';
 import { flushed } from './flushed.js';
 import { describeFailure } from './failure.js';
 
+const CONVERSATION: ReadonlySet<LogEntry['type']> = new Set(['message', 'action', 'private']);
+
 export interface ServeConfig {
   readonly host?: string;
   readonly port: number;
@@ -37,6 +39,9 @@ export interface ServeConfig {
   readonly passwordTimeoutMs: number;
   /** Room lines kept for /history and for clients that resume. */
   readonly historySize: number;
+  /** Leave the conversation out of the console's record. */
+  readonly quiet: boolean;
+  readonly announceMax: number;
   /** How long shutdown waits for queued output to reach the clients. */
   readonly shutdownDeadlineMs: number;
   /** `--tls-cert`, `--tls-key`: speak TLS only. */
@@ -79,7 +84,10 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
     const encode = encoderFor(config.framing);
     const farewell = (reason: string): Uint8Array => encode([formatError(reason)]);
 
-    const record = (entries: readonly LogEntry[]): void => {
+    const record = (all: readonly LogEntry[]): void => {
+      // --quiet: the console keeps joins, leaves and errors, not the conversation.
+      const entries = config.quiet ? all.filter((entry) => !CONVERSATION.has(entry.type)) : all;
+      if (entries.length === 0) return;
       const lines = config.json
         ? entries.map((entry) => jsonLine(entry, io.now()))
         : entries.map((entry) => renderServerLine(logEntryLine(entry), colour));
@@ -121,6 +129,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
         password: config.password,
         passwordTimeoutMs: config.passwordTimeoutMs,
         historySize: config.historySize,
+        announceMax: config.announceMax,
         // Names this run: a resuming client learns whether its sequence numbers still mean anything.
         epoch: randomBytes(6).toString('base64url'),
       },
@@ -147,9 +156,12 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
 
     function apply(output: ServerOutput): void {
       switch (output.kind) {
-        case 'write':
-          for (const id of output.to) connections.get(id)?.write(output.bytes);
+        case 'write': {
+          // One Buffer view for every recipient: a bare Uint8Array would be wrapped anew on each write.
+          const chunk = Buffer.from(output.bytes.buffer, output.bytes.byteOffset, output.bytes.byteLength);
+          for (const id of output.to) connections.get(id)?.write(chunk);
           return;
+        }
         case 'close':
           connections.get(output.id)?.close();
           return;

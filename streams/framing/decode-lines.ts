@@ -1,15 +1,10 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { LineTooLongError } from '../errors.js';
+import { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 import { containsTelnetCommand, stripTelnetCommands } from './telnet.js';
 
-export interface LineLimits {
-  /** Longest line accepted, in bytes, not counting the line ending. */
-  maxLineBytes: number;
-  /** Bytes without any newline after which the peer is cut off. */
-  hardLimitBytes: number;
-}
+export { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 
-export const DEFAULT_LINE_LIMITS: LineLimits = { maxLineBytes: 8192, hardLimitBytes: 65536 };
 
 /** What one read chunk yields: the complete lines it finished, or a notice that a line was dropped. */
 export type LineBatch = readonly string[];
@@ -67,8 +62,8 @@ export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorF
         next(chunk) {
           if (cutOff) return;
           let lines: string[] = [];
-          let from = 0;
-          for (let newline = chunk.indexOf(LF); newline !== -1; newline = chunk.indexOf(LF, from)) {
+          /** The line ending at `newline` (after what earlier chunks left pending), or its LineTooLongError. */
+          const line = (from: number, newline: number): void => {
             const size = pendingBytes + newline - from;
             const endsInCr = newline > from ? chunk[newline - 1] === CR : pendingEndsInCr();
             if (skipping || size - (endsInCr ? 1 : 0) > limits.maxLineBytes) {
@@ -79,7 +74,24 @@ export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorF
             } else {
               lines.push(decode(takePending(chunk.subarray(from, newline))));
             }
+          };
+          let from = 0;
+          if (pendingBytes > 0 || skipping) {
+            const newline = chunk.indexOf(LF);
+            if (newline === -1) return keepTail(chunk);
+            line(0, newline);
             from = newline + 1;
+          }
+          const last = chunk.lastIndexOf(LF);
+          if (last >= from && linesFit(chunk, from, last, limits.maxLineBytes)) {
+            // The usual case: every complete line of the chunk decoded at once.
+            for (const text of decoder.decode(chunk.subarray(from, last)).split('\n')) lines.push(dropLineEnding(text));
+            from = last + 1;
+          } else {
+            for (let newline = chunk.indexOf(LF, from); newline !== -1 && newline <= last; newline = chunk.indexOf(LF, from)) {
+              line(from, newline);
+              from = newline + 1;
+            }
           }
           if (lines.length > 0) subscriber.next(lines);
           if (from < chunk.length) keepTail(chunk.subarray(from));
@@ -98,6 +110,7 @@ export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorF
       });
 
       function keepTail(tail: Uint8Array): void {
+        if (tail.length === 0) return; // an empty chunk must not hide whether the pending line ends in CR
         pendingBytes += tail.length;
         if (pendingBytes > limits.hardLimitBytes) {
           cutOff = true;
@@ -113,6 +126,19 @@ export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorF
         }
       }
     });
+}
+
+/** Whether the lines between `from` and the LF at `last` are all within the limit and free of telnet commands. */
+function linesFit(chunk: Uint8Array, from: number, last: number, maxLineBytes: number): boolean {
+  if (containsTelnetCommand(chunk.subarray(from, last))) return false;
+  if (last - from <= maxLineBytes) return true;
+  for (let start = from; start <= last; ) {
+    const newline = chunk.indexOf(LF, start);
+    const size = newline - start - (newline > start && chunk[newline - 1] === CR ? 1 : 0);
+    if (size > maxLineBytes) return false;
+    start = newline + 1;
+  }
+  return true;
 }
 
 function dropLineEnding(line: string): string {

@@ -1,13 +1,7 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import type { RateLimit } from './rate-limit.js';
 
-export interface RateLimit {
-  /** Lines per second once the burst is spent; 0 turns the limit off. */
-  readonly linesPerSecond: number;
-  /** Lines that may come at once. */
-  readonly burst: number;
-}
-
-export const DEFAULT_RATE_LIMIT: RateLimit = { linesPerSecond: 10, burst: 20 };
+export { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.js';
 
 /** What the throttle emits: a batch of items to handle now, or a request to pause or resume reading. */
 export type Throttled<T> = { readonly kind: 'items'; readonly items: readonly T[] } | { readonly kind: 'reading'; readonly paused: boolean };

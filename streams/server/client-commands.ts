@@ -34,7 +34,7 @@ export function clientCommand(context: RouterContext, member: Member, command: E
       context.changed();
       return [
         ...reply(formatNotice(`you are now ${result.after.nick}`)),
-        ...context.announce(id, [formatNotice(`${result.before.nick} is now ${result.after.nick}`)]),
+        ...context.announceMembership(id, `${result.before.nick} is now ${result.after.nick}`),
         log({ type: 'nick', id, from: result.before.nick, to: result.after.nick }),
       ];
     }

@@ -12,6 +12,8 @@ export interface RouterContext {
   all(): readonly ConnId[];
   /** Room lines from `from` to the others in relay mode (and into the history); nothing in console mode. */
   announce(from: ConnId, lines: readonly string[]): Effect[];
+  /** Joins, leaves and renames: announced like room lines, but only while the room is small enough. */
+  announceMembership(from: ConnId, notice: string): Effect[];
   /** Call after a nick changes or a member goes, so cached recipient lists are rebuilt. */
   changed(): void;
   leave(member: Member, reason: string, notice?: string): Effect[];

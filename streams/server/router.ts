@@ -2,6 +2,7 @@ import { parseClientLine } from '../protocol/client-command.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { formatError, formatMessage, formatNotice } from '../protocol/server-line.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
+import { DEFAULT_ANNOUNCE_MAX } from './announce.js';
 import { clientCommand } from './client-commands.js';
 import { consoleCommand } from './console-commands.js';
 import { createDelivery, type DeliveryOptions } from './delivery.js';
@@ -15,6 +16,11 @@ export interface RouterOptions extends GateOptions, Partial<Omit<DeliveryOptions
   readonly name: string;
   /** Chat-room mode: what a client says reaches every other client too. */
   readonly relay: boolean;
+  /**
+   * Joins, leaves and renames are announced while the room has at most this many members; in a
+   * larger room they would cost a write to everyone for every arrival (and /who still tells).
+   */
+  readonly announceMax?: number;
 }
 
 export type Router = (event: RouterEvent) => readonly Effect[];
@@ -43,15 +49,17 @@ export function createRouter(options: RouterOptions): Router {
   const log = (...entries: LogEntry[]): Effect => ({ kind: 'log', entries });
   const announce = (from: ConnId, lines: readonly string[]): Effect[] =>
     options.relay ? delivery.room(all().filter((other) => other !== from), lines, from) : [];
+  const announceMembership = (from: ConnId, notice: string): Effect[] =>
+    roster.byId.size <= (options.announceMax ?? DEFAULT_ANNOUNCE_MAX) ? announce(from, [formatNotice(notice)]) : [];
 
   function leave(member: Member, reason: string, notice = `${member.nick} left (${reason})`): Effect[] {
     remove(roster, member.id);
     delivery.forget(member.id);
     changed();
-    return [...announce(member.id, [formatNotice(notice)]), log({ type: 'leave', id: member.id, from: member.nick, reason })];
+    return [...announceMembership(member.id, notice), log({ type: 'leave', id: member.id, from: member.nick, reason })];
   }
 
-  const context: RouterContext = { options, roster, delivery, all, announce, changed, leave, log, shutdown };
+  const context: RouterContext = { options, roster, delivery, all, announce, announceMembership, changed, leave, log, shutdown };
 
   function open(id: ConnId, address: string, ip: string): Effect[] {
     const verdict = gate.open(id, ip);
@@ -81,7 +89,7 @@ export function createRouter(options: RouterOptions): Router {
     delivery.joined(id); // before its own join notice, which it never hears
     return [
       ...delivery.direct([id], formatNotice(`welcome to ${options.name}, you are ${member.nick}; /help lists commands`)),
-      ...announce(id, [formatNotice(`${member.nick} joined`)]),
+      ...announceMembership(id, `${member.nick} joined`),
       log({ type: 'join', id, from: member.nick, address }),
     ];
   }

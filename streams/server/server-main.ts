@@ -102,8 +102,11 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
     );
     const shutdownEvent$ = shutdown$.pipe(map((reason): RouterEvent => ({ kind: 'shutdown', reason })));
 
-    return merge(shutdownEvent$, connectionEvent$, consoleEvent$).pipe(
-      map((event) => (event.kind === 'reading' ? [event] : route(event).map((effect) => toOutput(effect, encode)))),
+    // Events come in batches (a read chunk's lines); each batch's effects leave as one batch of outputs.
+    const handle = (event: ConnectionEvent): readonly ServerOutput[] =>
+      event.kind === 'reading' ? [event] : route(event).map((effect) => toOutput(effect, encode));
+    return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, consoleEvent$.pipe(map(batchOf))).pipe(
+      map((events) => (events.length === 1 ? handle(events[0]) : events.flatMap(handle))),
       filter((outputs) => outputs.length > 0),
     );
   });
@@ -114,7 +117,7 @@ function connectionEvents(
   connection: ConnectionSource,
   options: ServerOptions,
   scheduler: SchedulerLike,
-): Observable<RouterEvent | ReadingOutput> {
+): Observable<readonly ConnectionEvent[]> {
   const { id } = connection;
   const input$ = connection.data$.pipe(
     decoderFor(options.framing, options.limits),
@@ -122,22 +125,26 @@ function connectionEvents(
     idleTimeout(options.idleTimeoutMs, scheduler),
     map((items) => (items instanceof IdleTimeoutError ? [items] : items)),
     throttleLines<InputItem>(options.rate, scheduler),
-    mergeMap((throttled): (RouterEvent | ReadingOutput)[] =>
+    map((throttled): readonly ConnectionEvent[] =>
       throttled.kind === 'reading' ? [{ kind: 'reading', id, paused: throttled.paused }] : toEvents(id, throttled.items),
     ),
-    endWith<RouterEvent | ReadingOutput>({ kind: 'closed', id, reason: 'connection closed' }),
-    catchError((error: unknown) => of<RouterEvent>({ kind: 'closed', id, reason: describeConnectionError(error) })),
+    endWith(batchOf({ kind: 'closed', id, reason: 'connection closed' })),
+    catchError((error: unknown) => of(batchOf({ kind: 'closed', id, reason: describeConnectionError(error) }))),
     share(),
   );
   const passwordDeadline$ =
     options.password === undefined
       ? EMPTY
       : timer(options.passwordTimeoutMs, scheduler).pipe(
-          map((): RouterEvent => ({ kind: 'password-deadline', id })),
+          map(() => batchOf({ kind: 'password-deadline', id })),
           takeUntil(input$.pipe(ignoreElements(), endWith(true))),
         );
-  return concat(of<RouterEvent>({ kind: 'open', id, address: connection.address, ip: connection.ip }), merge(input$, passwordDeadline$));
+  return concat(of(batchOf({ kind: 'open', id, address: connection.address, ip: connection.ip })), merge(input$, passwordDeadline$));
 }
+
+type ConnectionEvent = RouterEvent | ReadingOutput;
+
+const batchOf = (event: ConnectionEvent): readonly ConnectionEvent[] => [event];
 
 type InputItem = string | LineTooLongError | IdleTimeoutError;
 

@@ -629,3 +629,12 @@ describe('decodeLines', () => {
     });
   });
 });
+
+describe('decodeLines with empty chunks', () => {
+  it('keeps a CR at the limit paired with its LF across an empty chunk', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('abc|', { a: bytes('abcd\r'), b: bytes(''), c: bytes('\n') });
+      expectObservable(decoded(source, small)).toBe('--x|', { x: ['abcd'] });
+    });
+  });
+});
