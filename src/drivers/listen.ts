@@ -75,7 +75,8 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
       stopHandingOn = () => server.removeAllListeners('connection');
     }
     server.on('error', (error) => subscriber.error(error));
-    server.listen({ host: options.host, port: options.port }, () => {
+    // A deep backlog: a crowd arriving at once waits in the kernel instead of retrying SYNs for seconds.
+    server.listen({ host: options.host, port: options.port, backlog: 4096 }, () => {
       const address = server.address();
       if (address && typeof address === 'object') {
         subscriber.next({ type: 'listening', host: address.address, port: address.port });
