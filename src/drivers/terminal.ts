@@ -56,8 +56,16 @@ export function terminal(options: TerminalOptions): Terminal {
     if (lines.length === 0) return true;
     const text = lines.join('\n') + '\n';
     if (!interactive || !active) return options.output.write(text);
-    // Clear the prompt line, print above it, then redraw the prompt with what was typed.
-    const written = options.output.write('\r\x1b[2K' + text);
+    // Clear the prompt and what was typed, print in their place, then redraw them below. A typed
+    // line wider than the terminal spans several rows: clearing only the cursor's row left the
+    // rows above it behind, a stale copy of the input per incoming batch. So go up from the
+    // cursor's row to the first, clear down, print, and leave as many rows as readline goes back
+    // up before it redraws: its own record of the cursor's row (`prevRows`, not documented, and
+    // behind after a paste that wrapped), else the row itself.
+    const { rows } = active.getCursorPos();
+    const back = (active as unknown as { prevRows?: unknown }).prevRows;
+    const up = rows > 0 ? `\x1b[${rows}A` : '';
+    const written = options.output.write(`\r${up}\x1b[J${text}${'\n'.repeat(typeof back === 'number' ? back : rows)}`);
     active.prompt(true);
     return written;
   }

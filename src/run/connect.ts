@@ -104,7 +104,14 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
       if (person.print(lines.map(render)) || !socket || socket.isPaused()) return;
       const paused = socket;
       paused.pause();
-      io.stdout.once('drain', () => paused.resume());
+      // The write that returned false may be the one that failed (EPIPE: `tcpchat connect | head -1`),
+      // and then no 'drain' ever comes. A paused socket keeps no event loop alive: the server's
+      // close was never read and the process died with exit code 13 instead of leaving with 0.
+      const resume = (): void => {
+        for (const event of ['drain', 'error', 'close']) io.stdout.off(event, resume);
+        paused.resume();
+      };
+      for (const event of ['drain', 'error', 'close']) io.stdout.once(event, resume);
     }
 
     running = clientMain(

@@ -55,6 +55,8 @@ export interface ClientState {
   readonly wasTagged: boolean;
   /** Whether this connection sent `/cap`: its answer is a tagged line, the first one. */
   readonly capAsked: boolean;
+  /** Whether this connection sent `/nick` already (with the first lines typed before the welcome). */
+  readonly named: boolean;
   readonly outbox: Outbox;
   readonly nextId: number;
   readonly epoch?: string;
@@ -73,6 +75,7 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     tagged: false,
     wasTagged: false,
     capAsked: false,
+    named: false,
     outbox: EMPTY_OUTBOX,
     nextId: 1,
     lastSeq: 0,
@@ -131,7 +134,7 @@ export function stepClient(state: ClientState, event: ClientEvent, policy: Clien
 
 function connected(state: ClientState, policy: ClientPolicy): Step {
   // `attempt` counts on until the server says something: one that accepts and hangs up at once is not back.
-  const next: ClientState = { ...state, phase: 'connected', everConnected: true, tagged: false, capAsked: false, ended: false };
+  const next: ClientState = { ...state, phase: 'connected', everConnected: true, tagged: false, capAsked: false, named: false, ended: false };
   const effects: ClientEffect[] = [];
   if (state.everConnected) effects.push({ kind: 'status', text: `reconnected to ${policy.where}` });
   const greeting = policy.password ? [`/pass ${policy.password}`] : [];
@@ -140,15 +143,34 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
   if (greeting.length > 0) effects.push({ kind: 'send', lines: greeting });
   if (state.wasTagged) return { state: next, effects };
   // A plain server: what waited in the outbox goes now, as plain lines.
-  const step = flushPlain(next);
+  const step = flushPlain(next, policy);
   return { state: step.state, effects: [...effects, ...step.effects] };
 }
 
-function flushPlain(state: ClientState): Step {
+function flushPlain(state: ClientState, policy: ClientPolicy): Step {
   const effects: ClientEffect[] = [];
-  if (state.outbox.items.length > 0) effects.push({ kind: 'send', lines: state.outbox.items.map((item) => item.line) });
-  const next = finishSending({ ...state, outbox: EMPTY_OUTBOX });
+  let named = state;
+  if (state.outbox.items.length > 0) {
+    const plain = sendPlain(state, state.outbox.items.map((item) => item.line), policy);
+    named = plain.state;
+    effects.push(...plain.effects);
+  }
+  const next = finishSending({ ...named, outbox: EMPTY_OUTBOX });
   return { state: next.state, effects: [...effects, ...next.effects] };
+}
+
+/**
+ * Lines that go out untagged before any welcome. The nick goes first if it has not gone yet on
+ * this connection: otherwise `echo hi | tcpchat connect --nick ci`, whose line and end of input
+ * come before the welcome (which brings /cap and /nick), would speak under a guest name.
+ * Nothing typed, nothing sent: a peer that is not tcpchat (`nc -l`) sees no `/nick` for nothing.
+ */
+function sendPlain(state: ClientState, typed: readonly string[], policy: ClientPolicy): Step {
+  const nickFirst = policy.framing === 'line' && state.nick !== undefined && !state.named && !state.capAsked;
+  return {
+    state: nickFirst ? { ...state, named: true } : state,
+    effects: [{ kind: 'send', lines: nickFirst ? [`/nick ${state.nick}`, ...typed] : typed }],
+  };
 }
 
 /** When leaving and nothing waits to be sent on this connection, half-close it. */
@@ -164,9 +186,7 @@ function typed(state: ClientState, line: string, policy: ClientPolicy): Step {
   if (state.ended) return { state, effects: [] };
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
   const base = { ...state, leaving };
-  if (state.phase === 'connected' && !state.tagged && !state.wasTagged) {
-    return { state: base, effects: [{ kind: 'send', lines: [line] }] };
-  }
+  if (state.phase === 'connected' && !state.tagged && !state.wasTagged) return sendPlain(base, [line], policy);
   const item: OutboxItem = { id: `${policy.session}.${state.nextId}`, line };
   const { outbox, dropped } = enqueue(state.outbox, item, policy.outbox);
   const next: ClientState = { ...base, outbox, nextId: state.nextId + 1 };
@@ -223,7 +243,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
 /** A tcpchat server welcomed us: ask for tags (resuming where we were) and for our nick. */
 function greetTcpchat(state: ClientState, policy: ClientPolicy): string[] {
   const resume = state.epoch === undefined ? '' : ` resume=${state.epoch}:${state.lastSeq}`;
-  return [`/cap tcpchat session=${policy.session}${resume}`, ...(state.nick ? [`/nick ${state.nick}`] : [])];
+  return [`/cap tcpchat session=${policy.session}${resume}`, ...(state.nick && !state.named ? [`/nick ${state.nick}`] : [])];
 }
 
 function capabilityGranted(state: ClientState, epoch: string, seq: number): Step {

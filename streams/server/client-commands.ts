@@ -87,14 +87,17 @@ function capability(context: RouterContext, member: Member, name: string, params
   const colon = (params.resume ?? '').lastIndexOf(':');
   const resumeEpoch = colon === -1 ? params.resume : params.resume.slice(0, colon);
   const resumeSeq = colon === -1 ? '' : params.resume.slice(colon + 1);
+  // Room lines after this connection joined already reached it live, untagged, before this /cap:
+  // replaying them too would show them twice. Its own lines (same session) it knows already.
+  const heardLive = delivery.joinedAfter(id) ?? lastSeq;
+  const missed = (after: number) => since(delivery.history, after).filter((entry) => entry.seq <= heardLive && entry.author !== session);
   if (params.resume && resumeEpoch === epoch) {
-    // Room lines after this connection joined already reached it live, untagged, before this /cap:
-    // replaying them too would show them twice. Its own lines (same session) it knows already.
-    const heardLive = delivery.joinedAfter(id) ?? lastSeq;
-    const missed = since(delivery.history, Number(resumeSeq) || 0).filter((entry) => entry.seq <= heardLive && entry.author !== session);
-    effects.push(...delivery.replay(id, missed));
+    effects.push(...delivery.replay(id, missed(Number(resumeSeq) || 0)));
   } else if (params.resume) {
+    // What this run heard while the client was away (others back sooner said things) is missed
+    // all the same: without it a restart would lose the lines said before everyone was back.
     effects.push(...delivery.direct([id], formatNotice('the server has restarted since; what was said before is gone')));
+    effects.push(...delivery.replay(id, missed(0)));
   }
   return effects;
 }

@@ -80,7 +80,7 @@ describe('clientMain', () => {
 
         expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice' })).toBe('c-s-tde--(x|)', {
           c: connectOut,
-          s: sent('hello\n'),
+          s: sent('/nick alice\nhello\n'),
           t: sent('héllo wörld\n'),
           d: shown({ kind: 'message', from: 'bob', text: 'hi' }),
           e: endOut,
@@ -178,7 +178,7 @@ describe('clientMain', () => {
       });
     });
 
-    it('sends nothing more after the end of input, even when the welcome comes later (echo hi | tcpchat connect)', () => {
+    it('sends nothing more after the end of input, even when the welcome comes later, but the nick before the line (echo hi | tcpchat connect --nick alice)', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
         const server$ = hot<Uint8Array>('     ----w|', { w: bytes(WELCOME) });
@@ -187,7 +187,7 @@ describe('clientMain', () => {
 
         expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice' })).toBe('c-sed(x|)', {
           c: connectOut,
-          s: sent('hi\n'),
+          s: sent('/nick alice\nhi\n'),
           e: endOut,
           d: shown(welcomeLine('guest-1')),
           x: exit(0),

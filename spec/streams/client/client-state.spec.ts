@@ -96,12 +96,19 @@ describe('stepClient', () => {
   });
 
   describe('with a plain server (no welcome)', () => {
-    it('sends nothing on connect in line framing, then each typed line as it is, at once', () => {
+    it('sends nothing on connect in line framing, then each typed line as it is, at once, the nick before the first', () => {
       const up = play([start, connected], { ...POLICY, nick: 'alice' });
       expect(up.effects).toEqual([{ kind: 'connect', afterMs: 0 }]);
       const { state, effects } = then(up, [typed('hello'), typed('@id=x not a tag')]);
-      expect(effects).toEqual([send('hello'), send('@id=x not a tag')]);
+      expect(effects).toEqual([send('/nick alice', 'hello'), send('@id=x not a tag')]);
       expect(state.outbox.items).toEqual([]);
+    });
+
+    it('sends the nick before lines typed while connecting, and not again with /cap after the welcome', () => {
+      const policy = { ...POLICY, nick: 'alice' };
+      const early = play([start, typed('hi'), connected], policy);
+      expect(early.effects.filter((effect) => effect.kind === 'send')).toEqual([send('/nick alice', 'hi')]);
+      expect(then(early, [received(WELCOME)], policy).effects.at(-1)).toEqual(send('/cap tcpchat session=S'));
     });
 
     it('shows what the server says, sanitized, and never reads tags from it', () => {

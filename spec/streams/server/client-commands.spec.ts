@@ -182,12 +182,22 @@ describe('resume', () => {
     expect(texts).toEqual(['<guest-2> b', '<guest-2> c']);
   });
 
-  it('from another server run says that earlier history is gone, and replays nothing', () => {
+  it('from another server run says that earlier history is gone, and replays what this run heard, except its own lines', () => {
     const { r, seen } = missedWhileAway();
-    expect(inbox(r(cap(3, 'a', `an-older-run:${seen}`)), 3)).toEqual([
-      capAnswer(seen + 6),
-      `@time=${TIME} * the server has restarted since; what was said before is gone`,
+    const received = inbox(r(cap(3, 'a', `an-older-run:${seen}`)), 3);
+    expect(received.slice(0, 2)).toEqual([capAnswer(seen + 6), `@time=${TIME} * the server has restarted since; what was said before is gone`]);
+    // Here "this run" is all of it: after a real restart it is what was said since (while the client was away).
+    const replayed = seqs(received.slice(2));
+    expect(replayed.map((line) => line.text)).toEqual([
+      '* guest-1 joined',
+      '* guest-2 joined',
+      '<guest-2> before',
+      '<guest-2> missed one',
+      '* guest-2 missed two',
+      '* guest-1 left (connection closed)',
+      '<server> missed three',
     ]);
+    expect(replayed.every((line, index) => line.replay && (index === 0 || line.seq > replayed[index - 1].seq))).toBe(true);
   });
 
   it('works with an epoch that contains colons, such as a time', () => {

@@ -1,0 +1,232 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { nickColour } from '../../src/drivers/style.js';
+import { joined, type Client } from './helpers/client.js';
+import { cleanUp } from './helpers/leftovers.js';
+import { CLI, ROOT } from './helpers/processes.js';
+import { startServer } from './helpers/server.js';
+
+/**
+ * `tcpchat connect` on a real terminal: a tmux pane of a fixed size, on a tmux server of its own
+ * (`-L`, a socket name no one else uses, `-f /dev/null`, no user configuration), killed after each test.
+ */
+class Pane {
+  private static count = 0;
+  private readonly socket = `tcpchat-e2e-${process.pid}-${Pane.count++}`;
+  private alive = true;
+  private readonly path: string;
+
+  constructor(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}) {
+    const vars = { NODE_OPTIONS: '', TERM: 'xterm-256color', NO_COLOR: undefined, FORCE_COLOR: undefined, ...env };
+    const unset = Object.entries(vars).flatMap(([name, value]) => (value === undefined ? ['-u', name] : []));
+    const set = Object.entries(vars).flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`]));
+    const command = ['env', ...unset, ...set, process.execPath, CLI, 'connect', ...args];
+    const session = ['new-session', '-d', '-x', String(WIDTH), '-y', String(HEIGHT), '-s', 'chat', '-c', ROOT, ...command];
+    this.tmux(...session, ';', 'set-option', '-g', 'remain-on-exit', 'on'); // so a crash can still be captured
+    this.path = this.tmux('display-message', '-p', '#{socket_path}').trim();
+  }
+
+  tmux(...args: string[]): string {
+    const env = { ...process.env };
+    delete env.TMUX; // never the user's tmux, even when the tests run inside one
+    return execFileSync('tmux', ['-f', '/dev/null', '-L', this.socket, ...args], { encoding: 'utf8', env, timeout: 5000 });
+  }
+
+  /** The screen as text, each row without trailing spaces, without the empty rows at the bottom. */
+  rows(escapes = false): string[] {
+    const rows = this.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'chat').split('\n').map((row) => row.trimEnd());
+    while (rows.length > 0 && rows.at(-1) === '') rows.pop();
+    return rows;
+  }
+
+  cursor(): { x: number; y: number } {
+    const [x, y] = this.tmux('display-message', '-p', '-t', 'chat', '#{cursor_x} #{cursor_y}').trim().split(' ').map(Number);
+    return { x, y };
+  }
+
+  /** Types text as keys, without Enter. */
+  type(text: string): void {
+    this.tmux('send-keys', '-t', 'chat', '-l', text);
+  }
+
+  press(...keys: string[]): void {
+    this.tmux('send-keys', '-t', 'chat', ...keys);
+  }
+
+  /**
+   * Polls the screen (a terminal cannot be subscribed to) until `ready` holds: every 25 ms, at
+   * most 5 s, then fails showing the last screen.
+   */
+  async until(what: string, ready: (rows: string[]) => boolean, escapes = false): Promise<string[]> {
+    let rows: string[] = [];
+    for (let tries = 0; tries < 200; tries++) {
+      rows = this.rows(escapes);
+      if (ready(rows)) return rows;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`the pane never showed ${what}; it showed:\n${rows.map((row) => `  |${JSON.stringify(row).slice(1, -1)}`).join('\n')}`);
+  }
+
+  kill(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // already gone
+    }
+    rmSync(this.path, { force: true }); // tmux leaves its socket file behind
+  }
+}
+
+const WIDTH = 100;
+const HEIGHT = 20;
+const panes: Pane[] = [];
+const pane = (args: readonly string[], env?: Readonly<Record<string, string | undefined>>): Pane => {
+  const started = new Pane(args, env);
+  panes.push(started);
+  return started;
+};
+
+afterEach(async () => {
+  for (const started of panes.splice(0)) started.kill();
+  await cleanUp();
+});
+
+const last = (rows: readonly string[]): string | undefined => rows.at(-1);
+const ESC = '\x1b';
+
+/**
+ * The SGR parameters in effect where `marker` starts in the first row (of a `-e` capture) that
+ * has it, since the last reset. tmux writes only changes, so an attribute may come from a row above.
+ */
+function styleAt(screen: readonly string[], marker: string, from = 0): string[] {
+  const row = screen.findIndex((text, index) => index >= from && text.includes(marker));
+  if (row === -1) throw new Error(`no row with ${JSON.stringify(marker)} in:\n${screen.join('\n')}`);
+  const before = [...screen.slice(0, row), screen[row].slice(0, screen[row].indexOf(marker))].join('\n');
+  const params = [...before.matchAll(/\x1b\[([0-9;]*)m/g)].flatMap((match) => (match[1] === '' ? ['0'] : match[1].split(';')));
+  const reset = params.lastIndexOf('0');
+  // 39 and 49 are the default colours: no colour.
+  return params.slice(reset + 1).filter((param) => param !== '' && param !== '39' && param !== '49');
+}
+
+async function adaJoins(port: number, args: readonly string[] = [], env?: Readonly<Record<string, string | undefined>>): Promise<Pane> {
+  const ada = pane([`127.0.0.1:${port}`, '--nick', 'ada', ...args], env);
+  await ada.until('ada named, at the prompt', (rows) => rows.some((row) => row.endsWith('* you are now ada')) && last(rows) === '>');
+  return ada;
+}
+
+const say = (client: Client, ...lines: string[]): void => client.send(lines.map((line) => `${line}\n`).join(''));
+
+describe('tcpchat connect on a terminal (tmux)', () => {
+  it('prints incoming lines above the prompt and never garbles the half-typed line; Enter sends it; arrow-up recalls it', async () => {
+    const server = await startServer(['--relay']);
+    const ada = await adaJoins(server.port);
+    const bob = await joined(server.port, 'bob');
+
+    ada.type('half a li');
+    await ada.until('the half-typed line', (rows) => last(rows) === '> half a li');
+    say(bob, 'one', 'two');
+    say(bob, 'three', '/me waves');
+    // The prompt is redrawn after each batch is printed: wait for both.
+    const screen = await ada.until('bob waving, then the prompt', (rows) => rows.includes('* bob waves') && last(rows) === '> half a li');
+
+    expect(screen).toEqual([
+      '* welcome to server, you are guest-1; /help lists commands',
+      '* you are now ada',
+      '* guest-2 joined',
+      '* guest-2 is now bob',
+      '<bob> one',
+      '<bob> two',
+      '<bob> three',
+      '* bob waves',
+      '> half a li',
+    ]);
+    expect(ada.cursor()).toEqual({ x: '> half a li'.length, y: screen.length - 1 }); // still where the typing was
+    expect(bob.lines.all.filter((line) => line.startsWith('<ada>'))).toEqual([]); // nothing sent before Enter
+
+    ada.type('ne');
+    ada.press('Enter');
+    await bob.lines.waitFor('<ada> half a line');
+    await ada.until('a fresh prompt', (rows) => last(rows) === '>' && rows.at(-2) === '> half a line');
+
+    ada.press('Up');
+    await ada.until('the previous line recalled', (rows) => last(rows) === '> half a line');
+    ada.press('End', ' again', 'Enter');
+    await bob.lines.waitFor('<ada> half a line again');
+    expect(bob.lines.all.filter((line) => line.startsWith('<ada>'))).toEqual(['<ada> half a line', '<ada> half a line again']);
+  });
+
+  it('keeps a typed line wider than the terminal whole, over several rows, while lines arrive', async () => {
+    const server = await startServer(['--relay']);
+    const ada = await adaJoins(server.port);
+    const bob = await joined(server.port, 'bob');
+
+    const typed = `${'a long line that wraps, '.repeat(6)}你好`; // with the prompt 150 columns: two rows
+    ada.type(typed);
+    await ada.until('the wrapped line', (rows) => last(rows) === `${'> ' + typed}`.slice(WIDTH));
+    say(bob, 'first');
+    await ada.until('the first line', (rows) => rows.includes('<bob> first'));
+    say(bob, 'second', 'third');
+    const prompt = `> ${typed}`;
+    const screen = await ada.until('the third line, then the prompt', (rows) => rows.includes('<bob> third') && last(rows) === prompt.slice(WIDTH));
+
+    expect(screen.slice(-5)).toEqual(['<bob> first', '<bob> second', '<bob> third', prompt.slice(0, WIDTH).trimEnd(), prompt.slice(WIDTH)]);
+    expect(screen.filter((row) => row.startsWith('> '))).toHaveLength(1); // no stale copy of the input above
+    ada.press('Enter');
+    await bob.lines.waitFor(`<ada> ${typed}`);
+  });
+
+  it('shows colour: a stable colour per nick, notices dim, errors red', async () => {
+    const server = await startServer(['--relay']);
+    const ada = await adaJoins(server.port);
+    const bob = await joined(server.port, 'bob');
+    const cy = await joined(server.port, 'cy');
+    expect(nickColour('bob')).not.toBe(nickColour('cy')); // a precondition of the last check
+
+    say(bob, 'one');
+    await cy.lines.waitFor('<bob> one');
+    say(cy, 'two');
+    await bob.lines.waitFor('<cy> two');
+    say(bob, 'three');
+    await ada.until('the third line', (rows) => rows.includes('<bob> three'));
+    ada.type('/nosuchcommand');
+    ada.press('Enter');
+    const screen = await ada.until('the error', (rows) => rows.some((row) => row.includes('unknown command')), true);
+
+    const colour = (nick: string): string => String(inspect.colors[nickColour(nick)]![0]);
+    const bold = '1';
+    const bobRows = screen.flatMap((row, index) => (row.includes('<bob>') ? [index] : []));
+    expect(bobRows).toHaveLength(2);
+    for (const row of bobRows) expect(styleAt(screen, '<bob>', row).sort()).toEqual([bold, colour('bob')].sort());
+    expect(styleAt(screen, '<cy>').sort()).toEqual([bold, colour('cy')].sort());
+    expect(styleAt(screen, ' three')).toEqual([]); // only the nick is coloured, not the text
+    expect(styleAt(screen, '* you are now ada')).toEqual(['2']); // dim
+    expect(styleAt(screen, '! unknown command')).toEqual(['31']); // red
+  });
+
+  it('with NO_COLOR and --timestamps: no escape codes, and each line starts with [HH:MM]', async () => {
+    const server = await startServer(['--relay']);
+    const ada = await adaJoins(server.port, ['--timestamps'], { NO_COLOR: '1' });
+    const bob = await joined(server.port, 'bob');
+    ada.type('typing');
+    say(bob, 'one', '/me waves');
+    const screen = await ada.until('bob waving, then the prompt', (rows) => rows.some((row) => row.endsWith('* bob waves')) && last(rows) === '> typing', true);
+
+    expect(screen.join('\n')).not.toContain(ESC);
+    const conversation = screen.slice(0, -1);
+    expect(conversation.length).toBeGreaterThanOrEqual(6);
+    for (const row of conversation) expect(row).toMatch(/^\[([01]\d|2[0-3]):[0-5]\d\] /);
+    expect(conversation.map((row) => row.slice('[HH:MM] '.length))).toEqual([
+      '* welcome to server, you are guest-1; /help lists commands',
+      '* you are now ada',
+      '* guest-2 joined',
+      '* guest-2 is now bob',
+      '<bob> one',
+      '* bob waves',
+    ]);
+    expect(last(screen)).toBe('> typing');
+  });
+});
