@@ -54,9 +54,11 @@ export function createRouter(options: RouterOptions): Router {
 
   function leave(member: Member, reason: string, notice = `${member.nick} left (${reason})`): Effect[] {
     remove(roster, member.id);
-    delivery.forget(member.id);
     changed();
-    return [...announceMembership(member.id, notice), log({ type: 'leave', id: member.id, from: member.nick, reason })];
+    // Announced before its session is forgotten, so the notice is its own and never replayed to it.
+    const announced = announceMembership(member.id, notice);
+    delivery.forget(member.id);
+    return [...announced, log({ type: 'leave', id: member.id, from: member.nick, reason })];
   }
 
   const context: RouterContext = { options, roster, delivery, all, announce, announceMembership, changed, leave, log, shutdown };
