@@ -3,7 +3,7 @@ import { asapScheduler, Observable, timer, type Subscription } from 'rxjs';
 import { encodeLines } from '../../streams/framing/encode.js';
 import { formatError } from '../../streams/protocol/server-line.js';
 import type { ConnectionSource } from '../../streams/server/server-main.js';
-import { formatAddress, ignore, socketData } from './socket-data.js';
+import { formatAddress, ignore, readSocket, type SocketReading } from './socket-data.js';
 
 export interface ServerConnectionOptions {
   /** Unsent output above which a client that does not read is cut off. */
@@ -12,6 +12,8 @@ export interface ServerConnectionOptions {
   readonly lingerMs: number;
   /** The last bytes a client that is cut off gets, saying why (default: an `! error` line). */
   readonly farewell?: (reason: string) => Uint8Array;
+  /** Told once, when the socket has closed. */
+  readonly closed?: (connection: ServerConnection) => void;
 }
 
 /** What a peer may still send after we have ended the connection before we stop reading it. */
@@ -49,19 +51,77 @@ export interface ServerConnection extends ConnectionSource {
  * cut, when the linger owns it.
  */
 export function serverConnection(id: number, socket: Socket, options: ServerConnectionOptions): ServerConnection {
-  socket.on('error', ignore); // the data$ subscriber reports errors; this one only keeps a stray one harmless
-  const address = formatAddress(socket.remoteAddress, socket.remotePort);
-  const farewell = options.farewell ?? ((reason: string) => encodeLines([formatError(reason)]));
-  let linger: Subscription | undefined;
-  let cutOff: SendQueueExceededError | undefined;
-  let failInput: ((error: Error) => void) | undefined;
-  socket.once('close', () => linger?.unsubscribe());
+  return new Connection(id, socket, options);
+}
 
-  const close = (last?: Uint8Array): void => {
-    if (socket.destroyed || linger) return;
+const CONNECTION = Symbol('tcpchat.serverConnection');
+
+type ConnectionSocket = Socket & { [CONNECTION]?: Connection };
+
+/**
+ * An object with its methods on the prototype and one shared close listener, rather than a
+ * closure per method and per event: a server holds one per connection, most of them idle.
+ */
+class Connection implements ServerConnection {
+  readonly address: string;
+  readonly ip: string;
+  private linger: Subscription | undefined;
+  private cutOff: SendQueueExceededError | undefined;
+  private input: SocketReading | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly socket: ConnectionSocket,
+    private readonly options: ServerConnectionOptions,
+  ) {
+    socket.on('error', ignore); // the data$ subscriber reports errors; this one only keeps a stray one harmless
+    socket[CONNECTION] = this;
+    socket.on('close', onClose);
+    this.address = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.ip = socket.remoteAddress ?? '';
+  }
+
+  /** Made on each use, as it is subscribed once: an observable kept for the connection's life would cost memory for nothing. */
+  get data$(): Observable<Uint8Array> {
+    return new Observable<Uint8Array>((subscriber) => {
+      if (this.cutOff) return subscriber.error(this.cutOff);
+      this.input = readSocket(this.socket, subscriber);
+      return this.input;
+    });
+  }
+
+  write(bytes: Uint8Array): void {
+    const { socket } = this;
+    if (!socket.writable) return;
+    // A reader that falls this far behind is cut off alone; the others never wait for it.
+    const queued = socket.writableLength;
+    if (queued > 0 && queued + bytes.length > this.options.sendQueueBytes) return this.cut();
+    socket.write(bytes);
+  }
+
+  reading(on: boolean): void {
+    if (this.linger) return; // closing: reading goes on until the peer closes (or floods)
+    if (on) this.socket.resume();
+    else this.socket.pause();
+  }
+
+  close(): void {
+    this.end();
+  }
+
+  /** The socket has closed. */
+  closed(): void {
+    this.linger?.unsubscribe();
+    this.options.closed?.(this);
+  }
+
+  /** Ends our side after what is queued (and `last`); the linger destroys the socket if the peer stays. */
+  private end(last?: Uint8Array): void {
+    const { socket } = this;
+    if (socket.destroyed || this.linger) return;
     if (last) socket.end(last);
     else socket.end();
-    linger = timer(options.lingerMs).subscribe(() => socket.destroy());
+    this.linger = timer(this.options.lingerMs).subscribe(() => socket.destroy());
     // Reading goes on, so the peer's own close is seen at once; but a peer that keeps sending after
     // our end is read only so far: then TCP makes it wait until the linger is over. (Not a reset
     // at once: a peer busy writing would lose the line that says why before reading it.)
@@ -74,49 +134,25 @@ export function serverConnection(id: number, socket: Socket, options: ServerConn
     };
     socket.on('data', discard);
     socket.resume();
-  };
+  }
 
-  const cut = (): void => {
-    cutOff = new SendQueueExceededError(options.sendQueueBytes);
-    close(farewell(cutOff.message));
+  private cut(): void {
+    const cutOff = new SendQueueExceededError(this.options.sendQueueBytes);
+    this.cutOff = cutOff;
+    const farewell = this.options.farewell ?? defaultFarewell;
+    this.end(farewell(cutOff.message));
+    // From now on the linger owns the socket: data$ ending must not destroy it.
+    const input = this.input;
+    input?.spare();
     // Told after the current batch has gone to everyone else, as a socket error would be.
-    const error = cutOff;
-    asapScheduler.schedule(() => failInput?.(error));
-  };
+    asapScheduler.schedule(() => input?.fail(cutOff));
+  }
+}
 
-  const data$ = new Observable<Uint8Array>((subscriber) => {
-    if (cutOff) return subscriber.error(cutOff);
-    const reading = socketData(socket).subscribe({
-      next: (chunk) => subscriber.next(chunk),
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
-    });
-    failInput = (error) => subscriber.error(error);
-    return () => {
-      failInput = undefined;
-      if (cutOff && !socket.destroyed) socket.once('close', () => reading.unsubscribe());
-      else reading.unsubscribe();
-    };
-  });
+function onClose(this: ConnectionSocket): void {
+  this[CONNECTION]?.closed();
+}
 
-  return {
-    id,
-    address,
-    ip: socket.remoteAddress ?? '',
-    socket,
-    data$,
-    write(bytes) {
-      if (!socket.writable) return;
-      // A reader that falls this far behind is cut off alone; the others never wait for it.
-      const queued = socket.writableLength;
-      if (queued > 0 && queued + bytes.length > options.sendQueueBytes) return cut();
-      socket.write(bytes);
-    },
-    reading(on) {
-      if (linger) return; // closing: reading goes on until the peer closes (or floods)
-      if (on) socket.resume();
-      else socket.pause();
-    },
-    close: () => close(),
-  };
+function defaultFarewell(reason: string): Uint8Array {
+  return encodeLines([formatError(reason)]);
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
 
 /**
  * A socket's incoming bytes. Completes when the peer ends its side (the socket then finishes
@@ -9,36 +9,125 @@ import { Observable } from 'rxjs';
  * error a no-op listener stays, so a late error can never crash the process.
  */
 export function socketData(socket: Socket): Observable<Uint8Array> {
-  return new Observable<Uint8Array>((subscriber) => {
-    let ended = false;
-    const onData = (chunk: Buffer) => subscriber.next(chunk);
-    const onEnd = () => {
-      ended = true;
-      subscriber.complete();
-    };
-    const onError = (error: Error) => {
-      ended = true;
-      subscriber.error(error);
-    };
-    const onClose = () => {
-      ended = true;
-      subscriber.complete();
-    };
-    socket.on('data', onData);
-    socket.on('end', onEnd);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    if (socket.destroyed) onClose();
+  return new Observable<Uint8Array>((subscriber) => readSocket(socket, subscriber));
+}
+
+/**
+ * Feeds a socket's bytes to `subscriber` as `socketData` does, for observables that own a
+ * socket in their own way; what it returns is their teardown.
+ */
+export function readSocket(socket: Socket, subscriber: Subscriber<Uint8Array>): SocketReading {
+  return new SocketReader(socket, subscriber);
+}
+
+/** A subscription to a socket's bytes: unsubscribing stops reading and destroys the socket unless it had ended. */
+export interface SocketReading extends Unsubscribable {
+  /** Ends the reading with `error`. */
+  fail(error: unknown): void;
+  /** Someone else now decides when the socket goes: unsubscribing no longer destroys it. */
+  spare(): void;
+}
+
+const READERS = Symbol('tcpchat.socketReaders');
+
+type ReadSocket = Socket & { [READERS]?: SocketReader };
+
+/**
+ * One subscription to a socket's bytes. The socket's listeners are shared functions that find
+ * its readers on the socket (as ws finds its WebSocket), so a connection that is only held open
+ * costs one small object here, not a closure per event. A socket read by several subscriptions
+ * at once keeps them in a list.
+ */
+class SocketReader implements SocketReading {
+  private ended = false;
+  private spared = false;
+  /** The next reader of the same socket. */
+  later: SocketReader | undefined;
+
+  constructor(
+    private readonly socket: ReadSocket,
+    private subscriber: Subscriber<Uint8Array> | undefined,
+  ) {
+    let last = socket[READERS];
+    if (last === undefined) {
+      socket[READERS] = this;
+      socket.on('data', onData);
+      socket.on('end', onEnd);
+      socket.on('error', onError);
+      socket.on('close', onEnd);
+    } else {
+      while (last.later) last = last.later;
+      last.later = this;
+    }
+    if (socket.destroyed) this.end();
     else socket.resume();
-    return () => {
+  }
+
+  fail(error: unknown): void {
+    this.subscriber?.error(error);
+  }
+
+  spare(): void {
+    this.spared = true;
+  }
+
+  /** Stops reading; destroys the socket unless it had ended or is spared. */
+  unsubscribe(): void {
+    const { socket } = this;
+    if (this.subscriber === undefined) return;
+    this.subscriber = undefined;
+    this.leave();
+    if (socket[READERS] === undefined) {
       socket.off('data', onData);
       socket.off('end', onEnd);
       socket.off('error', onError);
-      socket.off('close', onClose);
-      socket.on('error', ignore);
-      if (!ended) socket.destroy();
-    };
-  });
+      socket.off('close', onEnd);
+    }
+    socket.on('error', ignore);
+    if (!this.ended && !this.spared) socket.destroy();
+  }
+
+  next(chunk: Buffer): void {
+    this.subscriber?.next(chunk);
+  }
+
+  end(): void {
+    this.ended = true;
+    this.subscriber?.complete();
+  }
+
+  failed(error: Error): void {
+    this.ended = true;
+    this.subscriber?.error(error);
+  }
+
+  /** Out of the socket's list (its own `later` stays, so a dispatch under way goes on past it). */
+  private leave(): void {
+    const { socket } = this;
+    if (socket[READERS] === this) {
+      socket[READERS] = this.later;
+      return;
+    }
+    for (let reader = socket[READERS]; reader; reader = reader.later) {
+      if (reader.later === this) {
+        reader.later = this.later;
+        return;
+      }
+    }
+  }
+}
+
+// `this` is the socket: EventEmitter calls listeners on it.
+function onData(this: ReadSocket, chunk: Buffer): void {
+  for (let reader = this[READERS]; reader; reader = reader.later) reader.next(chunk);
+}
+
+function onEnd(this: ReadSocket): void {
+  for (let reader = this[READERS]; reader; reader = reader.later) reader.end();
+}
+
+function onError(this: ReadSocket, error: Error): void {
+  for (let reader = this[READERS]; reader; reader = reader.later) reader.failed(error);
 }
 
 export function ignore(): void {}

@@ -13,7 +13,7 @@ import { accessList, type AccessList, type AccessRules } from '../drivers/access
 import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
 import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
-import { serverConnection, type ServerConnection } from '../drivers/server-connection.js';
+import { serverConnection, type ServerConnection, type ServerConnectionOptions } from '../drivers/server-connection.js';
 import { formatAddress } from '../drivers/socket-data.js';
 import { renderServerLine, useColour } from '../drivers/style.js';
 import { terminal } from '../drivers/terminal.js';
@@ -83,6 +83,12 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
     io.stdout.on('error', () => {}); // a closed pipe on our output must not stop the chat
     const encode = encoderFor(config.framing);
     const farewell = (reason: string): Uint8Array => encode([formatError(reason)]);
+    const connectionOptions: ServerConnectionOptions = {
+      sendQueueBytes: config.sendQueueBytes,
+      lingerMs: 5000,
+      farewell,
+      closed: (connection) => connections.delete(connection.id),
+    };
 
     const record = (all: readonly LogEntry[]): void => {
       // --quiet: the console keeps joins, leaves and errors, not the conversation.
@@ -102,9 +108,8 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       }),
       filter((event): event is Extract<ListenEvent, { type: 'connection' }> => event.type === 'connection'),
       map(({ socket }) => {
-        const connection = serverConnection(nextId++, socket, { sendQueueBytes: config.sendQueueBytes, lingerMs: 5000, farewell });
+        const connection = serverConnection(nextId++, socket, connectionOptions);
         connections.set(connection.id, connection);
-        socket.once('close', () => connections.delete(connection.id));
         return connection;
       }),
       filter(admitted),

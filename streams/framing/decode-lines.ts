@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import { LineTooLongError } from '../errors.js';
 import { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 import { containsTelnetCommand, stripTelnetCommands } from './telnet.js';
@@ -12,6 +12,15 @@ export type FramedInput = LineBatch | LineTooLongError;
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** The pending parts of a framer that has none: shared, never added to (a line's first part replaces it). */
+const NOTHING = Object.freeze([]) as unknown as Uint8Array[];
+
+/**
+ * Only complete lines are decoded, each call on its own (never `stream: true`), so one decoder
+ * serves every subscription: it holds no state between calls. Without ignoreBOM a U+FEFF
+ * starting any line would be lost.
+ */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * Turns a byte stream into batches of text lines, one batch per chunk that completes lines.
@@ -30,102 +39,124 @@ const CR = 0x0d;
  * ```
  */
 export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorFunction<Uint8Array, FramedInput> {
-  return (source) =>
-    new Observable<FramedInput>((subscriber) => {
-      // Each line is decoded on its own: without ignoreBOM a U+FEFF starting any line would be lost.
-      const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-      let pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      let skipping = false;
-      let cutOff = false;
+  return (source) => new Observable<FramedInput>((subscriber) => source.subscribe(new LineFramer(subscriber, limits)));
+}
 
-      const decode = (bytes: Uint8Array): string => {
-        const clean = containsTelnetCommand(bytes) ? stripTelnetCommands(bytes) : bytes;
-        return dropLineEnding(decoder.decode(clean));
-      };
-      const takePending = (tail: Uint8Array): Uint8Array => {
-        const whole = pending.length === 0 ? tail : concatBytes([...pending, tail], pendingBytes + tail.length);
-        forgetPending();
-        return whole;
-      };
-      const forgetPending = (): void => {
-        pending = [];
-        pendingBytes = 0;
-        skipping = false;
-      };
-      const pendingEndsInCr = (): boolean => {
-        const last = pending[pending.length - 1];
-        return last !== undefined && last[last.length - 1] === CR;
-      };
+/**
+ * One subscription's framing state. An object rather than closures: a server holds one per
+ * connection, mostly idle, so what it costs is what every idle connection costs.
+ */
+class LineFramer implements Observer<Uint8Array> {
+  /** The start of an unfinished line, from earlier chunks (copies, so no read buffer is pinned). */
+  private pending: Uint8Array[] = NOTHING;
+  private pendingBytes = 0;
+  /** The unfinished line is over the limit: it is counted, not kept, up to its newline. */
+  private skipping = false;
+  /** Past the hard limit: the rest of the input is ignored. */
+  private cutOff = false;
 
-      return source.subscribe({
-        next(chunk) {
-          if (cutOff) return;
-          let lines: string[] = [];
-          /** The line ending at `newline` (after what earlier chunks left pending), or its LineTooLongError. */
-          const line = (from: number, newline: number): void => {
-            const size = pendingBytes + newline - from;
-            const endsInCr = newline > from ? chunk[newline - 1] === CR : pendingEndsInCr();
-            if (skipping || size - (endsInCr ? 1 : 0) > limits.maxLineBytes) {
-              forgetPending();
-              if (lines.length > 0) subscriber.next(lines);
-              lines = [];
-              subscriber.next(new LineTooLongError(limits.maxLineBytes));
-            } else {
-              lines.push(decode(takePending(chunk.subarray(from, newline))));
-            }
-          };
-          let from = 0;
-          if (pendingBytes > 0 || skipping) {
-            const newline = chunk.indexOf(LF);
-            if (newline === -1) return keepTail(chunk);
-            line(0, newline);
-            from = newline + 1;
-          }
-          const last = chunk.lastIndexOf(LF);
-          if (last >= from && linesFit(chunk, from, last, limits.maxLineBytes)) {
-            // The usual case: every complete line of the chunk decoded at once.
-            for (const text of decoder.decode(chunk.subarray(from, last)).split('\n')) lines.push(dropLineEnding(text));
-            from = last + 1;
-          } else {
-            for (let newline = chunk.indexOf(LF, from); newline !== -1 && newline <= last; newline = chunk.indexOf(LF, from)) {
-              line(from, newline);
-              from = newline + 1;
-            }
-          }
-          if (lines.length > 0) subscriber.next(lines);
-          if (from < chunk.length) keepTail(chunk.subarray(from));
-        },
-        error(err) {
-          subscriber.error(err);
-        },
-        complete() {
-          if (cutOff) return subscriber.complete();
-          // The tail may hold maxLineBytes + 1 bytes awaiting a CRLF's LF; unterminated, they are too many.
-          const tooLong = skipping || pendingBytes - (pendingEndsInCr() ? 1 : 0) > limits.maxLineBytes;
-          if (tooLong) subscriber.next(new LineTooLongError(limits.maxLineBytes));
-          else if (pendingBytes > 0) subscriber.next([decode(takePending(new Uint8Array(0)))]);
-          subscriber.complete();
-        },
-      });
+  constructor(
+    private readonly subscriber: Subscriber<FramedInput>,
+    private readonly limits: LineLimits,
+  ) {}
 
-      function keepTail(tail: Uint8Array): void {
-        if (tail.length === 0) return; // an empty chunk must not hide whether the pending line ends in CR
-        pendingBytes += tail.length;
-        if (pendingBytes > limits.hardLimitBytes) {
-          cutOff = true;
-          pending = [];
-          subscriber.next(new LineTooLongError(limits.hardLimitBytes, true));
-        } else if (skipping || pendingBytes > limits.maxLineBytes + 1) {
-          // Count what is skipped (for the hard limit) without keeping it.
-          skipping = true;
-          pending = [];
-        } else {
-          // A copy, so a small tail does not pin the socket's whole read buffer.
-          pending.push(tail.slice());
-        }
+  next(chunk: Uint8Array): void {
+    if (this.cutOff) return;
+    let lines: string[] = [];
+    let from = 0;
+    if (this.pendingBytes > 0 || this.skipping) {
+      const newline = chunk.indexOf(LF);
+      if (newline === -1) return this.keepTail(chunk);
+      lines = this.line(chunk, 0, newline, lines);
+      from = newline + 1;
+    }
+    const last = chunk.lastIndexOf(LF);
+    if (last >= from && linesFit(chunk, from, last, this.limits.maxLineBytes)) {
+      // The usual case: every complete line of the chunk decoded at once.
+      for (const text of utf8.decode(chunk.subarray(from, last)).split('\n')) lines.push(dropLineEnding(text));
+      from = last + 1;
+    } else {
+      for (let newline = chunk.indexOf(LF, from); newline !== -1 && newline <= last; newline = chunk.indexOf(LF, from)) {
+        lines = this.line(chunk, from, newline, lines);
+        from = newline + 1;
       }
-    });
+    }
+    if (lines.length > 0) this.subscriber.next(lines);
+    if (from < chunk.length) this.keepTail(chunk.subarray(from));
+  }
+
+  error(err: unknown): void {
+    this.subscriber.error(err);
+  }
+
+  complete(): void {
+    if (this.cutOff) return this.subscriber.complete();
+    // The tail may hold maxLineBytes + 1 bytes awaiting a CRLF's LF; unterminated, they are too many.
+    const tooLong = this.skipping || this.pendingBytes - (this.pendingEndsInCr() ? 1 : 0) > this.limits.maxLineBytes;
+    if (tooLong) this.subscriber.next(new LineTooLongError(this.limits.maxLineBytes));
+    else if (this.pendingBytes > 0) this.subscriber.next([decode(this.takePending(new Uint8Array(0)))]);
+    this.subscriber.complete();
+  }
+
+  /**
+   * The line ending at `newline` (after what earlier chunks left pending) added to `lines`, or
+   * its LineTooLongError emitted in its place after the lines before it; returns the lines to go on with.
+   */
+  private line(chunk: Uint8Array, from: number, newline: number, lines: string[]): string[] {
+    const size = this.pendingBytes + newline - from;
+    const endsInCr = newline > from ? chunk[newline - 1] === CR : this.pendingEndsInCr();
+    if (this.skipping || size - (endsInCr ? 1 : 0) > this.limits.maxLineBytes) {
+      this.forgetPending();
+      if (lines.length > 0) this.subscriber.next(lines);
+      this.subscriber.next(new LineTooLongError(this.limits.maxLineBytes));
+      return [];
+    }
+    lines.push(decode(this.takePending(chunk.subarray(from, newline))));
+    return lines;
+  }
+
+  private takePending(tail: Uint8Array): Uint8Array {
+    const { pending } = this;
+    const whole = pending.length === 0 ? tail : concatBytes([...pending, tail], this.pendingBytes + tail.length);
+    this.forgetPending();
+    return whole;
+  }
+
+  private forgetPending(): void {
+    this.pending = NOTHING;
+    this.pendingBytes = 0;
+    this.skipping = false;
+  }
+
+  private pendingEndsInCr(): boolean {
+    const last = this.pending[this.pending.length - 1];
+    return last !== undefined && last[last.length - 1] === CR;
+  }
+
+  private keepTail(tail: Uint8Array): void {
+    if (tail.length === 0) return; // an empty chunk must not hide whether the pending line ends in CR
+    this.pendingBytes += tail.length;
+    if (this.pendingBytes > this.limits.hardLimitBytes) {
+      this.cutOff = true;
+      this.pending = NOTHING;
+      this.subscriber.next(new LineTooLongError(this.limits.hardLimitBytes, true));
+    } else if (this.skipping || this.pendingBytes > this.limits.maxLineBytes + 1) {
+      // Count what is skipped (for the hard limit) without keeping it.
+      this.skipping = true;
+      this.pending = NOTHING;
+    } else {
+      // A copy, so a small tail does not pin the socket's whole read buffer.
+      const part = tail.slice();
+      if (this.pending === NOTHING) this.pending = [part];
+      else this.pending.push(part);
+    }
+  }
+}
+
+/** One complete line's bytes as text, without its line ending and telnet's bytes. */
+function decode(bytes: Uint8Array): string {
+  const clean = containsTelnetCommand(bytes) ? stripTelnetCommands(bytes) : bytes;
+  return dropLineEnding(utf8.decode(clean));
 }
 
 /** Whether the lines between `from` and the LF at `last` are all within the limit and free of telnet commands. */

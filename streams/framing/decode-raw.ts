@@ -14,17 +14,18 @@ import type { FramedInput } from './decode-lines.js';
 export function decodeRaw(): OperatorFunction<Uint8Array, FramedInput> {
   return (source) =>
     new Observable<FramedInput>((subscriber) => {
-      const decoder = new TextDecoder();
+      // Made on the first chunk: a connection that never sends costs no decoder.
+      let decoder: TextDecoder | undefined;
       const emit = (text: string): void => {
         const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
         const nonEmpty = lines.filter((line) => line.length > 0);
         if (nonEmpty.length > 0) subscriber.next(nonEmpty);
       };
       return source.subscribe({
-        next: (chunk) => emit(decoder.decode(chunk, { stream: true })),
+        next: (chunk) => emit((decoder ??= new TextDecoder()).decode(chunk, { stream: true })),
         error: (err) => subscriber.error(err),
         complete: () => {
-          emit(decoder.decode());
+          if (decoder) emit(decoder.decode());
           subscriber.complete();
         },
       });

@@ -1,4 +1,13 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  Observable,
+  type Observer,
+  type OperatorFunction,
+  type SchedulerAction,
+  type SchedulerLike,
+  type Subscriber,
+  type Subscription,
+} from 'rxjs';
 
 export class IdleTimeoutError extends Error {
   readonly code = 'IDLE_TIMEOUT';
@@ -11,7 +20,8 @@ export class IdleTimeoutError extends Error {
 /**
  * Passes values through and, after `ms` without one, emits a single `IdleTimeoutError` as a
  * value (not an error: the connection's owner decides how it ends, after telling the peer).
- * The clock stops after that and when the source ends. `ms <= 0` turns it off.
+ * The clock stops after that and when the source ends. `ms <= 0` turns it off: the source is
+ * returned as it is.
  *
  * ```
  * ms = 3
@@ -20,36 +30,52 @@ export class IdleTimeoutError extends Error {
  * ```
  */
 export function idleTimeout<T>(ms: number, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<T, T | IdleTimeoutError> {
+  if (ms <= 0) return (source) => source;
   return (source) =>
     new Observable<T | IdleTimeoutError>((subscriber) => {
-      let clock: Subscription | undefined;
-      let fired = false;
-      const restart = (): void => {
-        clock?.unsubscribe();
-        if (ms <= 0 || fired) return;
-        clock = scheduler.schedule(() => {
-          fired = true;
-          subscriber.next(new IdleTimeoutError(ms / 1000));
-        }, ms);
-      };
-      restart();
-      const subscription = source.subscribe({
-        next(value) {
-          restart();
-          subscriber.next(value);
-        },
-        error(err) {
-          clock?.unsubscribe();
-          subscriber.error(err);
-        },
-        complete() {
-          clock?.unsubscribe();
-          subscriber.complete();
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        clock?.unsubscribe();
-      };
+      const watch = new IdleWatch<T>(subscriber, ms, scheduler);
+      subscriber.add(watch.clock);
+      return source.subscribe(watch);
     });
+}
+
+/**
+ * One subscription's clock. A value only notes the time; the one scheduled check looks at how
+ * long ago the last value came and either fires or waits for the rest (so a busy connection
+ * does not cancel and reschedule a timer on every chunk).
+ */
+class IdleWatch<T> implements Observer<T> {
+  lastAt: number;
+  readonly clock: Subscription;
+
+  constructor(
+    readonly subscriber: Subscriber<T | IdleTimeoutError>,
+    readonly ms: number,
+    readonly scheduler: SchedulerLike,
+  ) {
+    this.lastAt = scheduler.now();
+    this.clock = scheduler.schedule(check, ms, this);
+  }
+
+  next(value: T): void {
+    this.lastAt = this.scheduler.now();
+    this.subscriber.next(value);
+  }
+
+  error(err: unknown): void {
+    this.clock.unsubscribe();
+    this.subscriber.error(err);
+  }
+
+  complete(): void {
+    this.clock.unsubscribe();
+    this.subscriber.complete();
+  }
+}
+
+function check<T>(this: SchedulerAction<IdleWatch<T>>, watch?: IdleWatch<T>): void {
+  if (!watch) return;
+  const quiet = watch.scheduler.now() - watch.lastAt;
+  if (quiet < watch.ms) this.schedule(watch, watch.ms - quiet);
+  else watch.subscriber.next(new IdleTimeoutError(watch.ms / 1000));
 }

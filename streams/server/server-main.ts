@@ -1,41 +1,30 @@
 import {
   asyncScheduler,
-  catchError,
-  concat,
   defer,
-  EMPTY,
-  endWith,
   filter,
-  ignoreElements,
   map,
   merge,
-  mergeMap,
   Observable,
-  of,
   share,
   take,
   takeUntil,
-  timer,
   type SchedulerLike,
 } from 'rxjs';
 import { LineTooLongError } from '../errors.js';
 import { decoderFor } from '../framing/decoder-for.js';
 import { encoderFor, type Framing } from '../framing/encode.js';
 import type { FramedInput, LineLimits } from '../framing/decode-lines.js';
+import { deadline } from '../limits/deadline.js';
 import { idleTimeout, IdleTimeoutError } from '../limits/idle-timeout.js';
-import { throttleLines, type RateLimit } from '../limits/throttle-lines.js';
+import { throttleLines, type RateLimit, type Throttled } from '../limits/throttle-lines.js';
 import { parseConsoleLine } from '../protocol/console-command.js';
+import { mergeConnections, type ConnectionEvent, type ConnectionPeer, type ReadingRequest } from './merge-connections.js';
 import type { Effect, LogEntry, RouterEvent } from './events.js';
 import { createRouter, type RouterOptions } from './router.js';
 import type { ConnId } from './roster.js';
-import { describeConnectionError } from '../connection-error.js';
 
 /** A connection as the core sees it: who it is and the bytes it sends. */
-export interface ConnectionSource {
-  readonly id: ConnId;
-  readonly address: string;
-  /** The peer's address without the port. */
-  readonly ip: string;
+export interface ConnectionSource extends ConnectionPeer {
   /** Completes when the peer ends, errors when the connection fails. */
   readonly data$: Observable<Uint8Array>;
 }
@@ -67,9 +56,7 @@ export type ServerOutput =
   | { kind: 'log'; entries: readonly LogEntry[] }
   | { kind: 'stopping' }
   /** Stop or restart reading from a connection that sends faster than its rate. */
-  | ReadingOutput;
-
-type ReadingOutput = { kind: 'reading'; id: ConnId; paused: boolean };
+  | ReadingRequest;
 
 /**
  * The server as a function of its sources. Connections, console lines and the shutdown signal
@@ -83,6 +70,7 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
     const scheduler = options.scheduler ?? asyncScheduler;
     const route = createRouter({ ...options, now: () => scheduler.now() });
     const encode = encoderFor(options.framing);
+    const input = connectionInput(options, scheduler);
 
     const consoleCommand$ = sources.console$.pipe(map(parseConsoleLine), share());
     const quit$ = consoleCommand$.pipe(
@@ -93,7 +81,7 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
 
     const connectionEvent$ = sources.connection$.pipe(
       takeUntil(shutdown$),
-      mergeMap((connection) => connectionEvents(connection, options, scheduler)),
+      mergeConnections(input, toEvents),
     );
     const consoleEvent$ = consoleCommand$.pipe(
       takeUntil(shutdown$),
@@ -112,68 +100,71 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
   });
 }
 
-/** One connection's life as events: opened, its lines (at most at its rate), idle, closed. */
-function connectionEvents(
-  connection: ConnectionSource,
-  options: ServerOptions,
-  scheduler: SchedulerLike,
-): Observable<readonly ConnectionEvent[]> {
-  const { id } = connection;
-  const input$ = connection.data$.pipe(
-    decoderFor(options.framing, options.limits),
-    map(asItems),
-    idleTimeout(options.idleTimeoutMs, scheduler),
-    map((items) => (items instanceof IdleTimeoutError ? [items] : items)),
-    throttleLines<InputItem>(options.rate, scheduler),
-    map((throttled): readonly ConnectionEvent[] =>
-      throttled.kind === 'reading' ? [{ kind: 'reading', id, paused: throttled.paused }] : toEvents(id, throttled.items),
-    ),
-    endWith(batchOf({ kind: 'closed', id, reason: 'connection closed' })),
-    catchError((error: unknown) => of(batchOf({ kind: 'closed', id, reason: describeConnectionError(error) }))),
-    share(),
-  );
-  const passwordDeadline$ =
-    options.password === undefined
-      ? EMPTY
-      : timer(options.passwordTimeoutMs, scheduler).pipe(
-          map(() => batchOf({ kind: 'password-deadline', id })),
-          takeUntil(input$.pipe(ignoreElements(), endWith(true))),
-        );
-  return concat(of(batchOf({ kind: 'open', id, address: connection.address, ip: connection.ip })), merge(input$, passwordDeadline$));
+/**
+ * What one connection's bytes become before `toEvents`: its lines (at most at its rate), idle,
+ * and, when there is a password, the moment its time to give it is up. Limits that are off are
+ * not built, and the operators are made once for every connection: a server holds one such
+ * pipeline per connection, most of them idle, so each stage counts.
+ */
+function connectionInput(options: ServerOptions, scheduler: SchedulerLike): (connection: ConnectionSource) => Observable<ConnectionInput> {
+  const decode = decoderFor(options.framing, options.limits);
+  const idle = idleTimeout<FramedInput>(options.idleTimeoutMs, scheduler); // off: the source itself
+  const throttle = options.rate.linesPerSecond > 0 ? throttleLines<InputItem>(options.rate, scheduler) : undefined;
+  const passwordDeadline =
+    options.password === undefined ? undefined : deadline<ConnectionInput, typeof PASSWORD_DEADLINE>(options.passwordTimeoutMs, PASSWORD_DEADLINE, scheduler);
+  return (connection) => {
+    const framed$ = connection.data$.pipe(decode, idle);
+    const input$: Observable<ConnectionInput> = throttle ? framed$.pipe(throttle) : framed$;
+    return passwordDeadline ? input$.pipe(passwordDeadline) : input$;
+  };
 }
 
-type ConnectionEvent = RouterEvent | ReadingOutput;
+/** The time to give the password is up. */
+const PASSWORD_DEADLINE = Symbol('password deadline');
+
+/** What `toEvents` gets from a connection: framed lines, with the limits that are on applied. */
+type ConnectionInput = FramedInput | IdleTimeoutError | Throttled<InputItem> | typeof PASSWORD_DEADLINE;
 
 const batchOf = (event: ConnectionEvent): readonly ConnectionEvent[] => [event];
 
 type InputItem = string | LineTooLongError | IdleTimeoutError;
 
-function asItems(framed: FramedInput): readonly InputItem[] {
-  return framed instanceof LineTooLongError ? [framed] : framed;
+function toEvents(id: ConnId, input: ConnectionInput): readonly ConnectionEvent[] {
+  if (Array.isArray(input)) return itemEvents(id, input);
+  if (input === PASSWORD_DEADLINE) return [{ kind: 'password-deadline', id }];
+  if (input instanceof LineTooLongError || input instanceof IdleTimeoutError) return [itemEvent(id, input)];
+  const throttled = input as Throttled<InputItem>;
+  return throttled.kind === 'reading' ? [{ kind: 'reading', id, paused: throttled.paused }] : itemEvents(id, throttled.items);
 }
 
 /** Consecutive lines stay one batch; a limit's notice comes between them in its place. */
-function toEvents(id: ConnId, items: readonly InputItem[]): RouterEvent[] {
+function itemEvents(id: ConnId, items: readonly InputItem[]): RouterEvent[] {
+  // The usual case, lines only: the batch as it is.
+  if (onlyLines(items)) return [{ kind: 'lines', id, lines: items }];
   const events: RouterEvent[] = [];
   let lines: string[] = [];
-  const flush = (): void => {
-    if (lines.length > 0) events.push({ kind: 'lines', id, lines });
-    lines = [];
-  };
   for (const item of items) {
     if (typeof item === 'string') {
       lines.push(item);
       continue;
     }
-    flush();
-    events.push(
-      item instanceof IdleTimeoutError
-        ? { kind: 'idle', id, seconds: item.seconds }
-        : { kind: 'line-too-long', id, maxBytes: item.maxBytes, fatal: item.fatal },
-    );
+    if (lines.length > 0) events.push({ kind: 'lines', id, lines });
+    lines = [];
+    events.push(itemEvent(id, item));
   }
-  flush();
+  if (lines.length > 0) events.push({ kind: 'lines', id, lines });
   return events;
+}
+
+function onlyLines(items: readonly InputItem[]): items is readonly string[] {
+  for (const item of items) if (typeof item !== 'string') return false;
+  return true;
+}
+
+function itemEvent(id: ConnId, notice: LineTooLongError | IdleTimeoutError): RouterEvent {
+  return notice instanceof IdleTimeoutError
+    ? { kind: 'idle', id, seconds: notice.seconds }
+    : { kind: 'line-too-long', id, maxBytes: notice.maxBytes, fatal: notice.fatal };
 }
 
 function toOutput(effect: Effect, encode: (lines: readonly string[]) => Uint8Array): ServerOutput {

@@ -86,6 +86,17 @@ describe('serverConnection', () => {
     await ended;
   });
 
+  it('says once when its socket has closed, whoever closed it', async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const closed: number[] = [];
+    const connection = serverConnection(5, ours, { sendQueueBytes: MiB, lingerMs: 2000, closed: (which) => closed.push(which.id) });
+    const ended = within(lastValueFrom(connection.data$, { defaultValue: undefined }), 'the end of data$');
+    peer.end();
+    await ended;
+    await event(ours, 'close');
+    expect(closed).toEqual([5]);
+  });
+
   it('write after close is ignored instead of failing', async () => {
     const { connection, peer } = await accepted();
     connection.close();

@@ -73,6 +73,27 @@ describe('socketData', () => {
     expect(all.equals(queued)).toBe(true);
   });
 
+  it('gives every subscription the bytes when several read at once, and completes them all', async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const data = socketData(ours);
+    const first = within(lastValueFrom(data.pipe(toArray())), 'the first to complete');
+    const second = within(lastValueFrom(data.pipe(toArray())), 'the second to complete');
+    peer.write('one\n');
+    peer.end('two\n');
+    expect(text(await first)).toBe('one\ntwo\n');
+    expect(text(await second)).toBe('one\ntwo\n');
+  });
+
+  it('destroys the socket when one of several subscriptions leaves before the end, and the others complete', async () => {
+    const { ours } = await socketPair(leftovers);
+    const data = socketData(ours);
+    const first = data.subscribe();
+    const second = within(lastValueFrom(data.pipe(toArray())), 'the second to complete');
+    first.unsubscribe();
+    expect(ours.destroyed).toBe(true);
+    expect(await second).toEqual([]);
+  });
+
   it('keeps a late error harmless after an early unsubscribe', async () => {
     const { ours } = await socketPair(leftovers);
     socketData(ours).subscribe().unsubscribe();

@@ -502,6 +502,17 @@ describe('decodeLines', () => {
         expectObservable(second.pipe(decode, map(plain))).toBe(expected, { x: ['cd'] });
       });
     });
+
+    it("keeps a character split between chunks to its subscription while another decodes between the halves", () => {
+      scheduler().run(({ cold, expectObservable }) => {
+        const decode = decodeLines();
+        const first = cold(' a-b|', { a: bytes('x', [0xe2, 0x82]), b: bytes([0xac], '\n') });
+        const second = cold('-a-|', { a: bytes('y', [0xe2], '\n') });
+
+        expectObservable(first.pipe(decode, map(plain))).toBe(' --x|', { x: ['x€'] });
+        expectObservable(second.pipe(decode, map(plain))).toBe('-y-|', { y: ['y\uFFFD'] });
+      });
+    });
   });
 
   describe('properties', () => {

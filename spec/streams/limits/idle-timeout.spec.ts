@@ -33,9 +33,25 @@ describe('idleTimeout', () => {
     });
   });
 
-  it('is off at 0', () => {
+  it('is off at 0, and then no stage at all: the source is returned as it is', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('----------|').pipe(idleTimeout(0))).toBe('----------|');
+      const source = cold('----------|');
+      expect(source.pipe(idleTimeout(0))).toBe(source);
+      expectObservable(source.pipe(idleTimeout(0))).toBe('----------|');
+    });
+  });
+
+  it('counts from the last value, however many came before', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a-b-c----------|').pipe(idleTimeout(4))).toBe('-a-b-c---I------|', { a: 'a', b: 'b', c: 'c', I: new IdleTimeoutError(0.004) });
+    });
+  });
+
+  it('stops its clock when unsubscribed', () => {
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a------');
+      expectObservable(source.pipe(idleTimeout(3)), '^-!').toBe('-a-', { a: 'a' });
+      expectSubscriptions(source.subscriptions).toBe('^-!');
     });
   });
 

@@ -63,11 +63,33 @@ describe('throttleLines', () => {
     });
   });
 
+  it('counts a value that is not a batch as one line of its own', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const notice = new Error('line too long');
+      const source = cold<readonly (string | Error)[] | Error>('a-b', { a: notice, b: ['1', '2'] });
+      const result = source.pipe(throttleLines<string | Error>({ linesPerSecond: 1, burst: 2 }));
+      expectObservable(result).toBe('a-(xp) 994ms (yr)', {
+        a: { kind: 'items', items: [notice] },
+        x: { kind: 'items', items: ['1'] },
+        p: paused,
+        y: { kind: 'items', items: ['2'] },
+        r: resumed,
+      });
+    });
+  });
+
   it('is off at 0 lines per second', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const many = Array.from({ length: 1000 }, (_, i) => String(i));
       const source = cold('a|', { a: many });
       expectObservable(source.pipe(throttleLines<string>({ linesPerSecond: 0, burst: 1 }))).toBe('a|', { a: items(...many) });
+    });
+  });
+
+  it('stops its clock when the source fails while nothing waits', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('a-#', { a: ['1'] }, new Error('reset'));
+      expectObservable(source.pipe(throttleLines<string>({ linesPerSecond: 1, burst: 2 }))).toBe('a-#', { a: items('1') }, new Error('reset'));
     });
   });
 

@@ -1,0 +1,128 @@
+import { Observable, type Observer, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import { describeConnectionError } from '../connection-error.js';
+import type { RouterEvent } from './events.js';
+import type { ConnId } from './roster.js';
+
+/** A request to stop or restart reading from a connection that sends faster than its rate. */
+export type ReadingRequest = { kind: 'reading'; id: ConnId; paused: boolean };
+
+/** What a connection adds to the server's stream of events. */
+export type ConnectionEvent = RouterEvent | ReadingRequest;
+
+/** Who is at the other end of a connection. */
+export interface ConnectionPeer {
+  readonly id: ConnId;
+  readonly address: string;
+  /** The peer's address without the port. */
+  readonly ip: string;
+}
+
+/**
+ * Every connection's life as batches of events, merged into one stream. For each connection
+ * the source brings: `open` at once; then each value of `input(connection)` as the batch
+ * `toEvents` makes of it; then `closed` when that input completes or fails (the failure
+ * described in a few words). A failure of `toEvents` closes the connection the same way. A
+ * connection's failure never gets further: it cannot end the server. Completes once the source
+ * has completed and every connection has closed; a failure of the source itself is passed on.
+ *
+ * It does the work of `mergeMap` around `concat(of(open), input.pipe(map, endWith, catchError))`
+ * in one stage, with one small object per connection and no closures: a server holds one life
+ * per connection, most of them idle, so what a life costs is what an idle connection costs.
+ *
+ * ```
+ * source:  -a-------b------|
+ * input a:  --x--|
+ * input b:          --y--#
+ * result:  -A-X--C--B-Y--E-|     A, B = [open], X, Y = toEvents, C = [closed: connection closed], E = [closed: the error]
+ * ```
+ */
+export function mergeConnections<C extends ConnectionPeer, T>(
+  input: (connection: C) => Observable<T>,
+  toEvents: (id: ConnId, value: T) => readonly ConnectionEvent[],
+): OperatorFunction<C, readonly ConnectionEvent[]> {
+  return (source) =>
+    new Observable<readonly ConnectionEvent[]>((subscriber) => source.subscribe(new Lives(subscriber, input, toEvents)));
+}
+
+/** The merge: connections coming in, and how many are still open. */
+class Lives<C extends ConnectionPeer, T> implements Observer<C> {
+  private open = 0;
+  private sourceDone = false;
+
+  constructor(
+    readonly subscriber: Subscriber<readonly ConnectionEvent[]>,
+    private readonly input: (connection: C) => Observable<T>,
+    readonly toEvents: (id: ConnId, value: T) => readonly ConnectionEvent[],
+  ) {}
+
+  next(connection: C): void {
+    const { id, address, ip } = connection;
+    this.open++;
+    this.subscriber.next([{ kind: 'open', id, address, ip }]);
+    if (this.subscriber.closed) return;
+    let input$: Observable<T>;
+    try {
+      input$ = this.input(connection);
+    } catch (error) {
+      return this.subscriber.error(error); // as mergeMap's project failing
+    }
+    const life = new Life(this, id);
+    const subscription = input$.subscribe(life);
+    // Unsubscribing the merge ends every life; a life that ends takes itself out again.
+    if (life.ended) subscription.unsubscribe();
+    else this.subscriber.add((life.subscription = subscription));
+  }
+
+  error(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.sourceDone = true;
+    if (this.open === 0) this.subscriber.complete();
+  }
+
+  closed(id: ConnId, reason: string): void {
+    this.subscriber.next([{ kind: 'closed', id, reason }]);
+    this.open--;
+    if (this.sourceDone && this.open === 0) this.subscriber.complete();
+  }
+}
+
+/** One connection's life. */
+class Life<C extends ConnectionPeer, T> implements Observer<T> {
+  ended = false;
+  subscription: Subscription | undefined;
+
+  constructor(
+    private readonly lives: Lives<C, T>,
+    private readonly id: ConnId,
+  ) {}
+
+  next(value: T): void {
+    if (this.ended) return;
+    let events: readonly ConnectionEvent[];
+    try {
+      events = this.lives.toEvents(this.id, value);
+    } catch (error) {
+      this.end(describeConnectionError(error));
+      this.subscription?.unsubscribe();
+      return;
+    }
+    this.lives.subscriber.next(events);
+  }
+
+  error(error: unknown): void {
+    this.end(describeConnectionError(error));
+  }
+
+  complete(): void {
+    this.end('connection closed');
+  }
+
+  private end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.lives.closed(this.id, reason);
+  }
+}
