@@ -1,6 +1,6 @@
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect } from '@jest/globals';
 import fc from 'fast-check';
-import { config, from, map, type Observable } from 'rxjs';
+import { from, map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   decodeLines,
@@ -10,6 +10,7 @@ import {
 } from '../../../streams/framing/decode-lines.js';
 import { encodeLines } from '../../../streams/framing/encode.js';
 import { LineTooLongError } from '../../../streams/errors.js';
+import { throwOperatorErrorsSynchronously } from '../../helpers/synchronous-errors.js';
 
 const encoder = new TextEncoder();
 
@@ -516,16 +517,7 @@ describe('decodeLines', () => {
   });
 
   describe('properties', () => {
-    // rxjs reports an exception thrown inside an operator later, on a timer; this makes it throw
-    // out of subscribe() so that a property fails on the input that caused it.
-    let previous: boolean;
-    beforeAll(() => {
-      previous = config.useDeprecatedSynchronousErrorHandling;
-      config.useDeprecatedSynchronousErrorHandling = true;
-    });
-    afterAll(() => {
-      config.useDeprecatedSynchronousErrorHandling = previous;
-    });
+    throwOperatorErrorsSynchronously();
 
     function decodeAll(chunks: readonly Uint8Array[], limits?: LineLimits): { out: FramedInput[]; completed: boolean } {
       const out: FramedInput[] = [];

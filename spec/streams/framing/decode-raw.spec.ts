@@ -1,9 +1,10 @@
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect } from '@jest/globals';
 import fc from 'fast-check';
-import { config, from } from 'rxjs';
+import { from } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { decodeRaw } from '../../../streams/framing/decode-raw.js';
 import type { FramedInput } from '../../../streams/framing/decode-lines.js';
+import { throwOperatorErrorsSynchronously } from '../../helpers/synchronous-errors.js';
 
 const encoder = new TextEncoder();
 
@@ -137,16 +138,7 @@ describe('decodeRaw', () => {
   });
 
   describe('properties', () => {
-    // rxjs reports an exception thrown inside an operator later, on a timer; this makes it throw
-    // out of subscribe() so that a property fails on the input that caused it.
-    let previous: boolean;
-    beforeAll(() => {
-      previous = config.useDeprecatedSynchronousErrorHandling;
-      config.useDeprecatedSynchronousErrorHandling = true;
-    });
-    afterAll(() => {
-      config.useDeprecatedSynchronousErrorHandling = previous;
-    });
+    throwOperatorErrorsSynchronously();
 
     function decodeAll(chunks: readonly Uint8Array[]): { out: FramedInput[]; completed: boolean } {
       const out: FramedInput[] = [];
