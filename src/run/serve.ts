@@ -20,6 +20,9 @@ import { terminal } from '../drivers/terminal.js';
 import { flushed } from './flushed.js';
 import { describeFailure } from './failure.js';
 
+/** Unwritten console output beyond which the record is dropped (and counted) rather than queued. */
+const CONSOLE_BACKLOG_BYTES = 1024 * 1024;
+
 const CONVERSATION: ReadonlySet<LogEntry['type']> = new Set(['message', 'action', 'private']);
 
 export interface ServeConfig {
@@ -90,10 +93,22 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       closed: (connection) => connections.delete(connection.id),
     };
 
+    let unrecorded = 0;
+    const tellUnrecorded = (): void => {
+      io.stderr.write(`tcpchat: ${unrecorded} console ${unrecorded === 1 ? 'line was' : 'lines were'} dropped while nobody read the output\n`);
+      unrecorded = 0;
+    };
     const record = (all: readonly LogEntry[]): void => {
       // --quiet: the console keeps joins, leaves and errors, not the conversation.
       const entries = config.quiet ? all.filter((entry) => !CONVERSATION.has(entry.type)) : all;
       if (entries.length === 0) return;
+      // A reader of our output that stalls (`serve | slow`) must not grow memory without bound:
+      // past the backlog the record is dropped, counted, and the count told once it reads again.
+      if (io.stdout.writableLength > CONSOLE_BACKLOG_BYTES) {
+        if (unrecorded === 0) io.stdout.once('drain', tellUnrecorded);
+        unrecorded += entries.length;
+        return;
+      }
       const lines = config.json
         ? entries.map((entry) => jsonLine(entry, io.now()))
         : entries.map((entry) => renderServerLine(logEntryLine(entry), colour));
