@@ -20,8 +20,9 @@ import { terminal } from '../drivers/terminal.js';
 import { flushed } from './flushed.js';
 import { describeFailure } from './failure.js';
 
-/** Unwritten console output beyond which the record is dropped (and counted) rather than queued. */
-const CONSOLE_BACKLOG_BYTES = 1024 * 1024;
+/** Unwritten console output beyond which the conversation, then everything, is left out of the record (and counted). */
+const CONVERSATION_BACKLOG_BYTES = 1024 * 1024;
+const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
 
 const CONVERSATION: ReadonlySet<LogEntry['type']> = new Set(['message', 'action', 'private']);
 
@@ -103,15 +104,18 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       const entries = config.quiet ? all.filter((entry) => !CONVERSATION.has(entry.type)) : all;
       if (entries.length === 0) return;
       // A reader of our output that stalls (`serve | slow`) must not grow memory without bound:
-      // past the backlog the record is dropped, counted, and the count told once it reads again.
-      if (io.stdout.writableLength > CONSOLE_BACKLOG_BYTES) {
+      // past the backlog the conversation is left out of the record (joins, leaves and errors
+      // stay), past a larger one everything is; what is left out is counted and told later.
+      const backlog = io.stdout.writableLength;
+      const kept = backlog > CONSOLE_BACKLOG_BYTES ? [] : backlog > CONVERSATION_BACKLOG_BYTES ? entries.filter((entry) => !CONVERSATION.has(entry.type)) : entries;
+      if (kept.length < entries.length) {
         if (unrecorded === 0) io.stdout.once('drain', tellUnrecorded);
-        unrecorded += entries.length;
-        return;
+        unrecorded += entries.length - kept.length;
+        if (kept.length === 0) return;
       }
       const lines = config.json
-        ? entries.map((entry) => jsonLine(entry, io.now()))
-        : entries.map((entry) => renderServerLine(logEntryLine(entry), colour));
+        ? kept.map((entry) => jsonLine(entry, io.now()))
+        : kept.map((entry) => renderServerLine(logEntryLine(entry), colour));
       console.print(lines);
     };
 
