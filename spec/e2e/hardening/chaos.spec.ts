@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { connect, type Socket } from 'node:net';
 import { joined, rawClient } from '../helpers/client.js';
 import { cleanUp, trackSocket } from '../helpers/leftovers.js';
+import { describeCycles, runCycles } from '../helpers/cycles.js';
 import { fdsSettle, memoryMiB, ms, openFds } from '../helpers/probe.js';
 import { startServer } from '../helpers/server.js';
 import { within } from '../helpers/within.js';
@@ -69,25 +70,14 @@ describe('chaos', () => {
     // Someone chatting all along, so what the others are sent is never quiet.
     const chatter = await joined(server.port, 'chatter');
     let ticks = 0;
-    const ticker = setInterval(() => chatter.send(`tick ${ticks++}\n`), 5);
-
-    const started = performance.now();
-    const done = new Map(KINDS.map((kind) => [kind, 0]));
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < CYCLES && performance.now() - started < MAX_MS) {
-        const kind = KINDS[next++ % KINDS.length];
-        await cycle(server.port, kind);
-        done.set(kind, done.get(kind)! + 1);
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: AT_ONCE }, worker));
-    } finally {
-      clearInterval(ticker);
-    }
-    const chaosMs = performance.now() - started;
-    const cycles = [...done.values()].reduce((a, b) => a + b, 0);
+    const run = await runCycles({
+      kinds: KINDS,
+      count: CYCLES,
+      maxMs: MAX_MS,
+      atOnce: AT_ONCE,
+      cycle: (kind) => cycle(server.port, kind),
+      during: () => chatter.send(`tick ${ticks++}\n`),
+    });
 
     chatter.send('/quit\n');
     await within(chatter.closed, 'the chatter to leave');
@@ -101,12 +91,12 @@ describe('chaos', () => {
     expect(await fresh.lines.waitFor(/^\* online /)).toMatch(/^\* online \(2\): server, guest-\d+$/);
     const rssAfter = memoryMiB(pid);
     console.log(
-      `chaos: ${cycles} cycles (${[...done].map(([kind, count]) => `${count} ${kind}`).join(', ')}) in ${ms(chaosMs)}, ` +
+      `chaos: ${run.total} cycles (${describeCycles(run)}) in ${ms(run.elapsedMs)}, ` +
         `${AT_ONCE} at a time, with ${ticks} lines of chat meanwhile; afterwards ${fds} fds (${fdsBefore} before, plus the fresh client), ` +
         `RSS ${rssBefore.toFixed(1)} -> ${rssAfter.toFixed(1)} MiB`,
     );
-    expect(cycles).toBeGreaterThanOrEqual(1000);
-    expect(Math.min(...done.values())).toBeGreaterThan(0);
+    expect(run.total).toBeGreaterThanOrEqual(1000);
+    expect(Math.min(...run.done.values())).toBeGreaterThan(0);
     expect(fds).toBe(fdsBefore + 1);
     expect(server.child.exitCode).toBeNull();
     expect(() => process.kill(pid, 0)).not.toThrow(); // the same process, still there

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { makeCertificates, type TestCertificates } from '../../helpers/certificates.js';
+import { describeCycles, runCycles } from '../helpers/cycles.js';
 import { cleanUp, trackSocket } from '../helpers/leftovers.js';
 import { fdsSettle, ms, openFds } from '../helpers/probe.js';
 import { startServer } from '../helpers/server.js';
@@ -75,28 +76,19 @@ describe('chaos with TLS', () => {
     const fdsBefore = openFds(pid);
 
     let ticks = 0;
-    const ticker = setInterval(() => ada.send(`tick ${ticks++}\n`), 5);
-    const started = performance.now();
-    const done = new Map(NAMES.map((kind) => [kind, 0]));
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < CYCLES && performance.now() - started < MAX_MS) {
-        const kind = NAMES[next++ % NAMES.length];
-        await cycle(server.port, kind);
-        done.set(kind, done.get(kind)! + 1);
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: AT_ONCE }, worker));
-    } finally {
-      clearInterval(ticker);
-    }
-    const cycles = [...done.values()].reduce((a, b) => a + b, 0);
+    const run = await runCycles({
+      kinds: NAMES,
+      count: CYCLES,
+      maxMs: MAX_MS,
+      atOnce: AT_ONCE,
+      cycle: (kind) => cycle(server.port, kind),
+      during: () => ada.send(`tick ${ticks++}\n`),
+    });
     const fds = await fdsSettle(pid, fdsBefore);
-    console.log(`TLS chaos: ${cycles} cycles (${[...done].map(([kind, count]) => `${count} ${kind}`).join(', ')}) in ${ms(performance.now() - started)}; fds ${fdsBefore} -> ${fds}`);
+    console.log(`TLS chaos: ${run.total} cycles (${describeCycles(run)}) in ${ms(run.elapsedMs)}; fds ${fdsBefore} -> ${fds}`);
 
-    expect(cycles).toBeGreaterThanOrEqual(500);
-    expect(Math.min(...done.values())).toBeGreaterThan(0);
+    expect(run.total).toBeGreaterThanOrEqual(500);
+    expect(Math.min(...run.done.values())).toBeGreaterThan(0);
     expect(fds).toBe(fdsBefore);
     expect(() => process.kill(pid, 0)).not.toThrow(); // the same process, still there
     expect(server.child.exitCode).toBeNull();
