@@ -5,6 +5,7 @@ import type { Effect } from './events.js';
 import { latest, since } from './history.js';
 import type { RouterContext } from './router-context.js';
 import { findByNick, rename, type Member } from './roster.js';
+import { invalidNickReason, nickKey } from '../protocol/nick.js';
 
 /** The capability tcpchat's own client asks for. */
 export const TCPCHAT_CAPABILITY = 'tcpchat';
@@ -23,20 +24,17 @@ export function clientCommand(context: RouterContext, member: Member, command: E
       return reply(...CLIENT_HELP.map(formatNotice));
     case 'pass':
       return reply(formatNotice(options.password === undefined ? 'this server needs no password' : 'you are already in'));
-    case 'who': {
-      const nicks = [options.name, ...[...roster.byId.values()].map((m) => m.nick)];
-      return reply(formatNotice(`online (${nicks.length}): ${nicks.join(', ')}`));
-    }
+    case 'who':
+      return reply(formatNotice(whoIsOnline(context)));
     case 'nick': {
-      const result = rename(roster, id, command.name);
-      if (!result.ok) return reply(formatError(result.error));
-      if (result.before.nick === result.after.nick) return reply(formatNotice(`you are ${result.after.nick}`));
-      context.changed();
-      return [
-        ...reply(formatNotice(`you are now ${result.after.nick}`)),
-        ...context.announceMembership(id, `${result.before.nick} is now ${result.after.nick}`),
-        log({ type: 'nick', id, from: result.before.nick, to: result.after.nick }),
-      ];
+      const { cluster } = context;
+      if (!cluster?.up || command.name === member.nick) return renameLocally(context, member, command.name);
+      // Checked here first, so only a nick that could be had waits for the cluster.
+      const invalid = invalidNickReason(command.name);
+      if (invalid) return reply(formatError(invalid));
+      const holder = findByNick(roster, command.name);
+      if ((holder && holder.id !== id) || roster.reserved.has(nickKey(command.name))) return reply(formatError(`nick ${command.name} is taken`));
+      return cluster.rename(member, command.name);
     }
     case 'me':
       return [...context.announce(id, [formatNotice(`${member.nick} ${command.text}`)]), log({ type: 'action', id, from: member.nick, text: command.text })];
@@ -45,8 +43,11 @@ export function clientCommand(context: RouterContext, member: Member, command: E
         return [log({ type: 'private', id, from: member.nick, to: options.name, text: command.text })];
       }
       const target = findByNick(roster, command.to);
-      if (!target) return reply(formatError(`no such nick: ${command.to}`));
-      return delivery.direct([target.id], formatPrivate(member.nick, command.text));
+      const line = formatPrivate(member.nick, command.text);
+      if (target) return delivery.direct([target.id], line);
+      const elsewhere = context.cluster?.remote.get(nickKey(command.to));
+      if (elsewhere) return context.cluster!.privately(id, elsewhere, line);
+      return reply(formatError(`no such nick: ${command.to}`));
     }
     case 'quit': {
       const reason = command.reason ? `quit: ${command.reason}` : 'quit';
@@ -64,6 +65,29 @@ export function clientCommand(context: RouterContext, member: Member, command: E
     case 'cap':
       return capability(context, member, command.name, command.params);
   }
+}
+
+/** A member takes a nick this server may give on its own (`notice` tells why, when the member did not ask). */
+export function renameLocally(context: RouterContext, member: Member, nick: string, notice?: string): Effect[] {
+  const { id } = member;
+  const result = rename(context.roster, id, nick);
+  if (!result.ok) return context.delivery.direct([id], formatError(result.error));
+  if (result.before.nick === result.after.nick) return context.delivery.direct([id], formatNotice(`you are ${result.after.nick}`));
+  context.changed();
+  return [
+    ...context.delivery.direct([id], formatNotice(notice ?? `you are now ${result.after.nick}`)),
+    ...context.announceMembership(id, `${result.before.nick} is now ${result.after.nick}`),
+    context.log({ type: 'nick', id, from: result.before.nick, to: result.after.nick }),
+  ];
+}
+
+/** `/who`: everyone here, and in a cluster everyone elsewhere too, each with their node. */
+function whoIsOnline(context: RouterContext): string {
+  const { options, roster, cluster } = context;
+  const here = [options.name, ...[...roster.byId.values()].map((m) => m.nick)];
+  if (!cluster) return `online (${here.length}): ${here.join(', ')}`;
+  const everyone = [...here.map((nick) => `${nick} (${cluster.self.node})`), ...[...cluster.remote.values()].map((m) => `${m.nick} (${m.node})`)];
+  return `online (${everyone.length}): ${everyone.join(', ')}`;
 }
 
 /**

@@ -3,6 +3,7 @@ import { formatMessage, formatNotice, formatPrivate } from '../protocol/server-l
 import type { Effect, LogEntry } from './events.js';
 import type { RouterContext } from './router-context.js';
 import { findByNick } from './roster.js';
+import { nickKey } from '../protocol/nick.js';
 
 /** What a line typed at the server's console does. */
 export function consoleCommand(context: RouterContext, command: ConsoleCommand): Effect[] {
@@ -15,16 +16,21 @@ export function consoleCommand(context: RouterContext, command: ConsoleCommand):
     case 'help':
       return [log(...CONSOLE_HELP.map((text): LogEntry => ({ type: 'notice', text })))];
     case 'say':
-      return delivery.room(context.all(), [formatMessage(options.name, command.text)]);
+      return context.toRoom(undefined, [formatMessage(options.name, command.text)]);
     case 'who': {
       const members = [...roster.byId.values()];
       const entries = members.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${m.address})` }));
-      return [log({ type: 'notice', text: `${members.length} connected` }, ...entries)];
+      const elsewhere = [...(context.cluster?.remote.values() ?? [])].map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (node ${m.node})` }));
+      const more = context.cluster ? `, ${elsewhere.length} on other nodes` : '';
+      return [log({ type: 'notice', text: `${members.length} connected${more}` }, ...entries, ...elsewhere)];
     }
     case 'msg': {
       const target = findByNick(roster, command.to);
-      if (!target) return [log({ type: 'error', text: `no such nick: ${command.to}` })];
-      return delivery.direct([target.id], formatPrivate(options.name, command.text));
+      const line = formatPrivate(options.name, command.text);
+      if (target) return delivery.direct([target.id], line);
+      const elsewhere = context.cluster?.remote.get(nickKey(command.to));
+      if (elsewhere) return context.cluster!.privately(undefined, elsewhere, line);
+      return [log({ type: 'error', text: `no such nick: ${command.to}` })];
     }
     case 'kick': {
       const target = findByNick(roster, command.name);

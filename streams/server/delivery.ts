@@ -1,6 +1,6 @@
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
-import { createHistory, record, type HistoryEntry } from './history.js';
+import { append, createHistory, record, reload as reloadHistory, type HistoryEntry } from './history.js';
 import type { ConnId } from './roster.js';
 
 export interface DeliveryOptions {
@@ -61,6 +61,17 @@ export function createDelivery(options: DeliveryOptions) {
     room(to: readonly ConnId[], lines: readonly string[], author?: ConnId): Effect[] {
       const entries = record(history, lines, options.now(), author === undefined ? undefined : sessions.get(author));
       return to.length === 0 ? [] : sends(to, lines, () => entries.map((entry) => tagEntry(entry)));
+    },
+
+    /** Room lines numbered by the cluster: kept, then sent. */
+    numbered(to: readonly ConnId[], entries: readonly HistoryEntry[]): Effect[] {
+      append(history, entries);
+      return to.length === 0 ? [] : sends(to, entries.map((entry) => entry.line), () => entries.map((entry) => tagEntry(entry)));
+    },
+
+    /** The cluster's history replaces this server's own. */
+    reload(epoch: string, entries: readonly HistoryEntry[]): void {
+      reloadHistory(history, epoch, entries);
     },
 
     /** Earlier room lines for one connection, marked as replayed for a tagged one. */

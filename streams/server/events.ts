@@ -1,3 +1,4 @@
+import type { BusEvent, BusRequest } from '../cluster/bus.js';
 import type { ConsoleCommand } from '../protocol/console-command.js';
 import type { ConnId } from './roster.js';
 
@@ -13,6 +14,8 @@ export type RouterEvent =
   /** The time to give the password is up. */
   | { kind: 'password-deadline'; id: ConnId }
   | { kind: 'console'; command: ConsoleCommand }
+  /** What the other servers of a cluster did. */
+  | { kind: 'bus'; event: BusEvent }
   | { kind: 'shutdown'; reason: string };
 
 /** What the router decides. The shell carries these out. */
@@ -21,6 +24,8 @@ export type Effect =
   /** End the connection once what was sent before has been written. */
   | { kind: 'close'; id: ConnId; reason: string }
   | { kind: 'log'; entries: readonly LogEntry[] }
+  /** Ask the rest of the cluster. */
+  | { kind: 'bus'; request: BusRequest }
   /** Shutdown has begun: what is queued now has until the shell's deadline to drain. */
   | { kind: 'stopping' };
 
@@ -33,5 +38,7 @@ export type LogEntry =
   | { type: 'message'; id: ConnId; from: string; text: string }
   | { type: 'action'; id: ConnId; from: string; text: string }
   | { type: 'private'; id: ConnId; from: string; to: string; text: string }
+  /** A room line said on another node of the cluster. */
+  | { type: 'remote'; node: string; line: string }
   | { type: 'notice'; text: string }
   | { type: 'error'; text: string; id?: ConnId };

@@ -13,7 +13,8 @@ export interface HistoryEntry {
 }
 
 export interface History {
-  readonly epoch: string;
+  /** Changes when a cluster's history replaces this server's own. */
+  epoch: string;
   readonly capacity: number;
   readonly entries: HistoryEntry[];
   lastSeq: number;
@@ -26,11 +27,33 @@ export function createHistory(epoch: string, capacity: number): History {
 /** Numbers and keeps the lines; returns their entries. */
 export function record(history: History, lines: readonly string[], time: number, author?: string): HistoryEntry[] {
   const added = lines.map((line): HistoryEntry => ({ seq: ++history.lastSeq, time, line, author }));
-  if (history.capacity <= 0) return added;
-  history.entries.push(...added);
+  keep(history, added);
+  return added;
+}
+
+/** Keeps entries numbered elsewhere (by a cluster), in order after what is kept. */
+export function append(history: History, entries: readonly HistoryEntry[]): void {
+  if (entries.length === 0) return;
+  history.lastSeq = Math.max(history.lastSeq, entries[entries.length - 1].seq);
+  keep(history, entries);
+}
+
+/**
+ * Replaces what is kept with a cluster's history. Sequence numbers never go back: this server's
+ * clients have heard up to `lastSeq` and would take lower numbers for lines heard twice.
+ */
+export function reload(history: History, epoch: string, entries: readonly HistoryEntry[]): void {
+  history.epoch = epoch;
+  history.entries.length = 0;
+  keep(history, entries);
+  history.lastSeq = Math.max(history.lastSeq, entries.at(-1)?.seq ?? 0);
+}
+
+function keep(history: History, entries: readonly HistoryEntry[]): void {
+  if (history.capacity <= 0) return;
+  history.entries.push(...entries);
   const excess = history.entries.length - history.capacity;
   if (excess > 0) history.entries.splice(0, excess);
-  return added;
 }
 
 /** What came after `seq` and is still kept, in order. */

@@ -1,4 +1,4 @@
-import type { ServerLine } from '../protocol/server-line.js';
+import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
 import type { LogEntry } from './events.js';
 
 /** How the console shows what happened, in the same line forms the clients see. */
@@ -18,6 +18,8 @@ export function logEntryLine(entry: LogEntry): ServerLine {
       return { kind: 'notice', text: `${entry.from} ${entry.text}` };
     case 'private':
       return { kind: 'private', from: entry.from, text: entry.text };
+    case 'remote':
+      return remoteLine(entry.node, entry.line);
     case 'notice':
       return { kind: 'notice', text: entry.text };
     case 'error':
@@ -29,4 +31,10 @@ export function logEntryLine(entry: LogEntry): ServerLine {
 export function jsonLine<T extends { readonly type: string }>(fields: T, time: Date): string {
   const { type, ...rest } = fields;
   return JSON.stringify({ type, time: time.toISOString(), ...rest });
+}
+
+/** A line from another node, with its author named by nick and node. */
+function remoteLine(node: string, line: string): ServerLine {
+  const parsed = parseServerLine(line);
+  return parsed.kind === 'message' || parsed.kind === 'private' ? { ...parsed, from: `${parsed.from}@${node}` } : { kind: 'notice', text: `${node}: ${parsed.text}` };
 }

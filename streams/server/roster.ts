@@ -34,6 +34,15 @@ export function addGuest(roster: Roster, id: ConnId, address: string): Member {
   return member;
 }
 
+/** A member whose nick was given elsewhere (by a cluster); a guest nick if it is taken here after all. */
+export function addMember(roster: Roster, id: ConnId, address: string, nick: string): Member {
+  if (isTaken(roster, nick)) return addGuest(roster, id, address);
+  const member = { id, nick, address };
+  roster.byId.set(id, member);
+  roster.byNick.set(nickKey(nick), id);
+  return member;
+}
+
 export type RenameResult = { ok: true; before: Member; after: Member } | { ok: false; error: string };
 
 export function rename(roster: Roster, id: ConnId, nick: string): RenameResult {

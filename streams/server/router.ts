@@ -3,13 +3,14 @@ import { sanitize } from '../protocol/sanitize.js';
 import { formatError, formatMessage, formatNotice } from '../protocol/server-line.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
 import { DEFAULT_ANNOUNCE_MAX } from './announce.js';
-import { clientCommand } from './client-commands.js';
+import { clientCommand, renameLocally } from './client-commands.js';
+import { createClusterLink, type ClusterSelf } from './cluster-link.js';
 import { consoleCommand } from './console-commands.js';
 import { createDelivery, type DeliveryOptions } from './delivery.js';
 import type { Effect, LogEntry, RouterEvent } from './events.js';
 import { createGate, type GateOptions } from './gate.js';
 import type { RouterContext } from './router-context.js';
-import { addGuest, createRoster, remove, type ConnId, type Member } from './roster.js';
+import { addGuest, addMember, createRoster, remove, type ConnId, type Member } from './roster.js';
 
 export interface RouterOptions extends GateOptions, Partial<Omit<DeliveryOptions, 'now'>> {
   /** The console's nick. */
@@ -21,6 +22,8 @@ export interface RouterOptions extends GateOptions, Partial<Omit<DeliveryOptions
    * larger room they would cost a write to everyone for every arrival (and /who still tells).
    */
   readonly announceMax?: number;
+  /** Share the room with the other servers of a cluster, as this node. */
+  readonly cluster?: ClusterSelf;
 }
 
 export type Router = (event: RouterEvent) => readonly Effect[];
@@ -35,7 +38,8 @@ const REMEMBERED_IDS = 10_000;
 export function createRouter(options: RouterOptions): Router {
   const roster = createRoster([options.name]);
   const gate = createGate(options);
-  const delivery = createDelivery({ epoch: options.epoch ?? '0', historySize: options.historySize ?? 1000, now: options.now });
+  const now = options.now ?? Date.now;
+  const delivery = createDelivery({ epoch: options.epoch ?? '0', historySize: options.historySize ?? 1000, now });
   /** Connections at the door (waiting for the password), with their addresses. */
   const outside = new Map<ConnId, string>();
   const seenIds = new Set<string>();
@@ -47,10 +51,12 @@ export function createRouter(options: RouterOptions): Router {
     everyone = undefined;
   };
   const log = (...entries: LogEntry[]): Effect => ({ kind: 'log', entries });
-  const announce = (from: ConnId, lines: readonly string[]): Effect[] =>
-    options.relay ? delivery.room(all().filter((other) => other !== from), lines, from) : [];
+  const toRoom = (from: ConnId | undefined, lines: readonly string[], ids?: readonly string[]): Effect[] =>
+    cluster?.up ? cluster.publish(from, lines, ids) : delivery.room(from === undefined ? all() : all().filter((other) => other !== from), lines, from);
+  const announce = (from: ConnId, lines: readonly string[], ids?: readonly string[]): Effect[] => (options.relay ? toRoom(from, lines, ids) : []);
+  const roomSize = (): number => roster.byId.size + (cluster?.remote.size ?? 0);
   const announceMembership = (from: ConnId, notice: string): Effect[] =>
-    roster.byId.size <= (options.announceMax ?? DEFAULT_ANNOUNCE_MAX) ? announce(from, [formatNotice(notice)]) : [];
+    roomSize() <= (options.announceMax ?? DEFAULT_ANNOUNCE_MAX) ? announce(from, [formatNotice(notice)]) : [];
 
   function leave(member: Member, reason: string, notice = `${member.nick} left (${reason})`): Effect[] {
     remove(roster, member.id);
@@ -58,10 +64,12 @@ export function createRouter(options: RouterOptions): Router {
     // Announced before its session is forgotten, so the notice is its own and never replayed to it.
     const announced = announceMembership(member.id, notice);
     delivery.forget(member.id);
-    return [...announced, log({ type: 'leave', id: member.id, from: member.nick, reason })];
+    return [...announced, ...(cluster?.left(member) ?? []), log({ type: 'leave', id: member.id, from: member.nick, reason })];
   }
 
-  const context: RouterContext = { options, roster, delivery, all, announce, announceMembership, changed, leave, log, shutdown };
+  const context: RouterContext = { options, roster, delivery, now, all, announce, announceMembership, toRoom, changed, leave, log, shutdown };
+  const cluster = options.cluster && createClusterLink(context, options.cluster, { welcome, rename: (member, nick, notice) => renameLocally(context, member, nick, notice), lines, remember: (ids) => ids.forEach(remember) });
+  context.cluster = cluster;
 
   function open(id: ConnId, address: string, ip: string): Effect[] {
     const verdict = gate.open(id, ip);
@@ -86,7 +94,12 @@ export function createRouter(options: RouterOptions): Router {
   }
 
   function join(id: ConnId, address: string): Effect[] {
-    const member = addGuest(roster, id, address);
+    return cluster?.up ? cluster.join(id, address) : welcome(id, address);
+  }
+
+  /** The connection becomes a member, with the nick a cluster gave it or a guest nick. */
+  function welcome(id: ConnId, address: string, nick?: string): Effect[] {
+    const member = nick === undefined ? addGuest(roster, id, address) : addMember(roster, id, address, nick);
     changed();
     delivery.joined(id); // before its own join notice, which it never hears
     return [
@@ -103,16 +116,24 @@ export function createRouter(options: RouterOptions): Router {
    */
   function lines(id: ConnId, batch: readonly string[]): Effect[] {
     if (gate.waiting(id)) return answer(id, batch);
+    if (cluster?.holds(id)) return cluster.hold(id, batch);
     const effects: Effect[] = [];
     let said: string[] = [];
+    let saidIds: string[] = [];
     let lastId: string | undefined;
     const flushSaid = (member: Member): void => {
       if (said.length === 0) return;
-      effects.push(...announce(id, said.map((text) => formatMessage(member.nick, text))));
+      effects.push(...announce(id, said.map((text) => formatMessage(member.nick, text)), saidIds));
       effects.push(log(...said.map((text): LogEntry => ({ type: 'message', id, from: member.nick, text }))));
       said = [];
+      saidIds = [];
     };
-    for (const raw of batch) {
+    for (const [index, raw] of batch.entries()) {
+      if (cluster?.holds(id)) {
+        // A nick claim began earlier in this batch: the rest waits for the cluster's answer.
+        effects.push(...cluster.hold(id, batch.slice(index)));
+        break;
+      }
       const member = roster.byId.get(id);
       if (!member) break; // it quit earlier in this batch
       const { tags, text } = delivery.sessionOf(id) === undefined ? { tags: {}, text: raw } : parseTagged(raw);
@@ -124,6 +145,7 @@ export function createRouter(options: RouterOptions): Router {
       const command = parseClientLine(sanitize(text));
       if (command.kind === 'say') {
         said.push(command.text);
+        if (tags.id !== undefined) saidIds.push(tags.id);
       } else {
         flushSaid(member);
         effects.push(...clientCommand(context, member, command));
@@ -148,7 +170,7 @@ export function createRouter(options: RouterOptions): Router {
   function shutdown(reason: string): Effect[] {
     stopped = true;
     const members = [...roster.byId.values()];
-    const effects: Effect[] = [...delivery.direct(all(), formatNotice(`server is going down (${reason})`))];
+    const effects: Effect[] = [...delivery.direct(all(), formatNotice(`server is going down (${reason})`)), ...(cluster?.stop(members) ?? [])];
     for (const member of members) {
       remove(roster, member.id);
       effects.push({ kind: 'close', id: member.id, reason: 'server shutting down' });
@@ -192,6 +214,7 @@ export function createRouter(options: RouterOptions): Router {
       case 'closed': {
         gate.closed(event.id);
         outside.delete(event.id);
+        cluster?.closed(event.id);
         const member = roster.byId.get(event.id);
         return member ? leave(member, event.reason) : [];
       }
@@ -203,6 +226,8 @@ export function createRouter(options: RouterOptions): Router {
       }
       case 'console':
         return consoleCommand(context, event.command);
+      case 'bus':
+        return cluster?.handle(event.event) ?? [];
       case 'shutdown':
         return shutdown(event.reason);
     }

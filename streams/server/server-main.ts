@@ -1,6 +1,7 @@
 import {
   asyncScheduler,
   defer,
+  EMPTY,
   filter,
   map,
   merge,
@@ -10,6 +11,7 @@ import {
   takeUntil,
   type SchedulerLike,
 } from 'rxjs';
+import type { BusEvent, BusRequest } from '../cluster/bus.js';
 import { LineTooLongError } from '../errors.js';
 import { decoderFor } from '../framing/decoder-for.js';
 import { encoderFor, type Framing } from '../framing/encode.js';
@@ -35,6 +37,8 @@ export interface ServerSources {
   readonly console$: Observable<string>;
   /** A signal (SIGINT, SIGTERM) asking the server to stop, with its reason. */
   readonly shutdown$: Observable<string>;
+  /** What the other servers of a cluster do (none without a cluster). */
+  readonly bus$?: Observable<BusEvent>;
 }
 
 export interface ServerOptions extends Omit<RouterOptions, 'now'> {
@@ -54,6 +58,7 @@ export type ServerOutput =
   | { kind: 'write'; to: readonly ConnId[]; bytes: Uint8Array }
   | { kind: 'close'; id: ConnId; reason: string }
   | { kind: 'log'; entries: readonly LogEntry[] }
+  | { kind: 'bus'; request: BusRequest }
   | { kind: 'stopping' }
   /** Stop or restart reading from a connection that sends faster than its rate. */
   | ReadingRequest;
@@ -89,11 +94,15 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
       map((command): RouterEvent => ({ kind: 'console', command })),
     );
     const shutdownEvent$ = shutdown$.pipe(map((reason): RouterEvent => ({ kind: 'shutdown', reason })));
+    const busEvent$ = (sources.bus$ ?? EMPTY).pipe(
+      takeUntil(shutdown$),
+      map((event): RouterEvent => ({ kind: 'bus', event })),
+    );
 
     // Events come in batches (a read chunk's lines); each batch's effects leave as one batch of outputs.
     const handle = (event: ConnectionEvent): readonly ServerOutput[] =>
       event.kind === 'reading' ? [event] : route(event).map((effect) => toOutput(effect, encode));
-    return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, consoleEvent$.pipe(map(batchOf))).pipe(
+    return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, consoleEvent$.pipe(map(batchOf)), busEvent$.pipe(map(batchOf))).pipe(
       map((events) => (events.length === 1 ? handle(events[0]) : events.flatMap(handle))),
       filter((outputs) => outputs.length > 0),
     );

@@ -37,6 +37,8 @@ function show(outputs: readonly ServerOutput[]): string[] {
         return `close ${output.id}: ${output.reason}`;
       case 'log':
         return `log: ${output.entries.map((entry) => formatServerLine(logEntryLine(entry))).join(' | ')}`;
+      case 'bus':
+        return `bus: ${JSON.stringify(output.request)}`;
       case 'reading':
         return `${output.paused ? 'pause' : 'resume'} ${output.id}`;
       case 'stopping':

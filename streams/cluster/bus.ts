@@ -1,0 +1,71 @@
+import type { HistoryEntry } from '../server/history.js';
+import type { ConnId } from '../server/roster.js';
+
+/**
+ * The bus between one server's router and the other servers of a cluster. The router asks for
+ * requests and hears events; a driver (Redis) carries them. Without a cluster there is no bus.
+ */
+
+/** A member somewhere in the cluster: its nick, the node it is on, and that node's run. */
+export interface ClusterMember {
+  readonly nick: string;
+  /** The node's name, as /who shows it. */
+  readonly node: string;
+  /** Names one run of a node: a restarted node is a new instance. */
+  readonly instance: string;
+}
+
+/** Room lines said on one node, numbered by the cluster: line i has sequence number first + i. */
+export interface RoomBatch {
+  readonly first: number;
+  readonly time: number;
+  readonly lines: readonly string[];
+  readonly instance: string;
+  readonly node: string;
+  /** The connection that said them, on that instance (none for the console). */
+  readonly conn?: ConnId;
+  /** The session of a tagged author, so its own lines are not replayed to it on any node. */
+  readonly author?: string;
+  /** Ids of the tagged lines in this batch: a client that resends one to another node is not heard twice. */
+  readonly ids?: readonly string[];
+}
+
+export type BusRequest =
+  /** Number, keep and spread room lines (this node's own members hear them when they come back). */
+  | { type: 'room'; batch: Omit<RoomBatch, 'first'> }
+  /**
+   * Claim a nick for a connection (a guest nick when `nick` is missing), giving up `previous`.
+   * A nick held by the same session on another node is taken over: that node closes it.
+   */
+  | { type: 'claim'; conn: ConnId; nick?: string; previous?: string; session?: string }
+  | { type: 'release'; nick: string }
+  /** After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`. */
+  | { type: 'sync'; members: readonly { conn: ConnId; nick: string; session?: string }[]; lastSeq: number }
+  /** `from`: the member to tell when it cannot be delivered (none for the console). */
+  | { type: 'private'; from?: ConnId; instance: string; to: string; line: string };
+
+export type BusEvent =
+  /** Joined the cluster (again): its name for this history, the last room lines, and who else is in. */
+  | { type: 'up'; epoch: string; history: readonly HistoryEntry[]; members: readonly ClusterMember[] }
+  | { type: 'down'; reason: string }
+  | { type: 'room'; batch: RoomBatch }
+  | { type: 'claimed'; conn: ConnId; nick: string; ok: boolean }
+  /** Nicks the cluster gave to others while this node was apart. */
+  | { type: 'refused'; conns: readonly ConnId[] }
+  | { type: 'joined'; member: ClusterMember }
+  | { type: 'left'; member: ClusterMember }
+  | { type: 'renamed'; from: string; member: ClusterMember }
+  /** An instance says these are all its members. */
+  | { type: 'synced'; instance: string; members: readonly ClusterMember[] }
+  /** A member of this instance was taken over by its own session on another node. */
+  | { type: 'taken'; nick: string }
+  | { type: 'private'; to: string; line: string }
+  /** An instance went silent for longer than the presence TTL: its members are gone. */
+  | { type: 'gone'; instance: string; node: string }
+  /** A request that did not reach the cluster: the router does it locally instead. */
+  | { type: 'unsent'; request: BusRequest };
+
+/** A batch's lines as history entries. */
+export function roomEntries(batch: RoomBatch): HistoryEntry[] {
+  return batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, author: batch.author }));
+}
