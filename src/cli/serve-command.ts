@@ -10,6 +10,7 @@ import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
 import { parsePort } from './target.js';
 import { accessConfig, withAccessOptions } from './access-options.js';
 import { serveTlsConfig, withServeTlsOptions } from './tls-options.js';
+import { clusterConfig, withClusterOptions } from './cluster-options.js';
 
 /** `tcpchat serve`: turns options into a ServeConfig and hands it to `run`. */
 export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: NodeJS.ProcessEnv): CommandModule {
@@ -17,7 +18,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
     command: 'serve',
     describe: 'run a chat server (console mode: clients talk to this terminal; --relay: a chat room)',
     builder: (yargs: Argv) =>
-      withAccessOptions(withServeTlsOptions(withCommonOptions(yargs)))
+      withClusterOptions(withAccessOptions(withServeTlsOptions(withCommonOptions(yargs))))
         .option('host', { alias: 'H', type: 'string', describe: 'address to listen on (default: every interface)' })
         .option('relay', { type: 'boolean', default: false, describe: "chat-room mode: what a client says reaches every other client" })
         .option('name', { type: 'string', default: 'server', describe: "the console's nick" })
@@ -50,7 +51,8 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
           return true;
         })
         .example('$0 serve', 'console mode on port 2023, every interface')
-        .example('$0 serve --relay --port 0 --host 127.0.0.1', 'a chat room on a free loopback port'),
+        .example('$0 serve --relay --port 0 --host 127.0.0.1', 'a chat room on a free loopback port')
+        .example('$0 serve --relay --cluster redis://10.0.0.5:6379', 'one room across every server that names this Redis'),
     handler: (argv) =>
       run({
         host: (argv.host as string | undefined) || undefined,
@@ -77,6 +79,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
         shutdownDeadlineMs: (argv['shutdown-deadline'] as number) * 1000,
         tls: serveTlsConfig(argv),
         access: accessConfig(argv),
+        cluster: clusterConfig(argv, parsePort(argv.port ?? DEFAULT_PORT)),
       }),
   };
 }

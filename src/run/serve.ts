@@ -19,6 +19,7 @@ import { renderServerLine, useColour } from '../drivers/style.js';
 import { terminal } from '../drivers/terminal.js';
 import { flushed } from './flushed.js';
 import { describeFailure } from './failure.js';
+import type { ClusterConfig } from '../cli/cluster-options.js';
 
 /** Unwritten console output beyond which the conversation, then everything, is left out of the record (and counted). */
 const CONVERSATION_BACKLOG_BYTES = 1024 * 1024;
@@ -52,6 +53,8 @@ export interface ServeConfig {
   readonly tls?: ServeTls;
   /** `--allow`, `--deny`: checked before a connection reaches the core. */
   readonly access?: AccessRules;
+  /** `--cluster`: one room with the other servers that share this Redis. */
+  readonly cluster?: ClusterConfig;
 }
 
 export interface ProcessIo {
@@ -67,7 +70,9 @@ export interface ProcessIo {
  * The listening server, each connection, the console and the stop signals are drivers; the
  * stream core decides, and this function only carries out what it decides.
  */
-export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
+export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
+  // The Redis client is loaded only for a cluster: a lone server starts without it.
+  const bus = config.cluster && (await import('./serve-cluster.js')).clusterBus(config.cluster, config.historySize, (text) => io.stderr.write(`tcpchat: ${text}\n`));
   return new Promise((resolve) => {
     // Certificate, key and access rules are read before anything starts: a bad one is one sentence, exit 1.
     let tls: ListenTls | undefined;
@@ -141,7 +146,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
     );
 
     const main = serverMain(
-      { connection$, console$: console.line$, shutdown$ },
+      { connection$, console$: console.line$, shutdown$, bus$: bus?.event$ },
       {
         name: config.name,
         relay: config.relay,
@@ -154,6 +159,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
         passwordTimeoutMs: config.passwordTimeoutMs,
         historySize: config.historySize,
         announceMax: config.announceMax,
+        cluster: bus?.self,
         // Names this run: a resuming client learns whether its sequence numbers still mean anything.
         epoch: randomBytes(6).toString('base64url'),
       },
@@ -198,6 +204,9 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
           return;
         case 'reading':
           connections.get(output.id)?.reading(!output.paused);
+          return;
+        case 'bus':
+          bus?.request(output.request);
           return;
       }
     }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from '@jest/globals';
+import { TestScheduler } from 'rxjs/testing';
+import { silentFor } from '../../../streams/cluster/liveness.js';
+
+const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+describe('silentFor', () => {
+  it('names an instance once it has been silent for the TTL, each time it goes silent', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const heard = cold('-a-b--a--------a------|');
+      expectObservable(heard.pipe(silentFor(4))).toBe('-----a-b--a--------a--|');
+    });
+  });
+
+  it('keeps an instance that is heard within every TTL', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const heard = cold('a--a--a--a--|');
+      expectObservable(heard.pipe(silentFor(4))).toBe('------------(a|)');
+    });
+  });
+
+  it('names the instances still watched when the source completes', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a-|').pipe(silentFor(10))).toBe('---(a|)');
+    });
+  });
+});

@@ -1,0 +1,57 @@
+import { hostname } from 'node:os';
+import type { Argv } from 'yargs';
+
+/** How a server joins a cluster: `serve --cluster redis://HOST:PORT [--cluster-name NAME] [--node NAME]`. */
+export interface ClusterConfig {
+  /** `redis://[:PASSWORD@]HOST:PORT[/DB]`, or `rediss://` for TLS. */
+  readonly url: string;
+  /** Names the room, so several clusters can share one Redis. */
+  readonly name: string;
+  /** This server's name in the cluster, as /who shows it. */
+  readonly node: string;
+  /** A node not heard from for this long is gone, and its people with it. */
+  readonly presenceTtlMs: number;
+}
+
+export const DEFAULT_CLUSTER_NAME = 'main';
+export const DEFAULT_PRESENCE_TTL_SECONDS = 15;
+
+export function withClusterOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('cluster', { type: 'string', describe: 'share the room with other servers through this Redis (redis://[:PASSWORD@]HOST:PORT, rediss:// for TLS)' })
+    .option('cluster-name', { type: 'string', default: DEFAULT_CLUSTER_NAME, describe: 'the room in that Redis: clusters with other names do not meet' })
+    .option('node', { type: 'string', describe: "this server's name in the cluster (default: HOSTNAME:PORT)" })
+    .option('presence-ttl', { type: 'number', default: DEFAULT_PRESENCE_TTL_SECONDS, describe: 'seconds after which a silent node counts as gone, with its people' })
+    .group(['cluster', 'cluster-name', 'node', 'presence-ttl'], 'Cluster:')
+    .check((argv) => {
+      if (argv.cluster !== undefined) clusterUrl(String(argv.cluster));
+      const ttl = argv['presence-ttl'];
+      if (typeof ttl !== 'number' || !(ttl >= 1)) throw new Error('--presence-ttl must be at least 1 second');
+      if (argv['cluster-name'] === '' || /[{}\s]/.test(String(argv['cluster-name']))) throw new Error('--cluster-name must be a word without braces or spaces');
+      return true;
+    });
+}
+
+/** The cluster options as a config, or undefined without `--cluster`. */
+export function clusterConfig(argv: Record<string, unknown>, port: number): ClusterConfig | undefined {
+  if (argv.cluster === undefined) return undefined;
+  return {
+    url: clusterUrl(String(argv.cluster)),
+    name: String(argv['cluster-name']),
+    node: argv.node === undefined || argv.node === '' ? `${hostname()}:${port}` : String(argv.node),
+    presenceTtlMs: Number(argv['presence-ttl']) * 1000,
+  };
+}
+
+/** Checks the Redis URL, so a typo is one sentence rather than a server that never joins. */
+function clusterUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`--cluster: ${text} is not a URL (redis://HOST:PORT)`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`--cluster: ${text} is not a redis:// or rediss:// URL`);
+  if (url.hostname === '') throw new Error(`--cluster: ${text} names no host`);
+  return text;
+}

@@ -1,0 +1,152 @@
+/**
+ * What a node does in Redis, each step one Lua script so that it is atomic: two nodes can never
+ * hand out the same nick, and room lines are numbered, kept and published in one order.
+ * Every script gets the cluster's key prefix as ARGV[1] and this instance as ARGV[2]. Nicks come
+ * with their keys, made by the same rule as everywhere else (Lua's lower-casing knows only ASCII).
+ *
+ * Keys under the prefix: `nicks` (hash: nick key -> member JSON), `node:INSTANCE` (alive while
+ * it has not expired), `seq` and `guests` (counters), `epoch`, `history` (a stream of room
+ * batches), and the pub/sub channel `bus`.
+ */
+
+/** Shared: is the instance that holds a member still alive? */
+const LIVE = `
+local p, instance = ARGV[1], ARGV[2]
+local function live(owner)
+  return owner.instance == instance or redis.call('EXISTS', p .. 'node:' .. owner.instance) == 1
+end
+`;
+
+/**
+ * Joining (again): mark this instance alive, name the history, and return
+ * { epoch, members of live instances (JSON), the last room batches newest first (JSON) }.
+ * ARGV: prefix, instance, node, ttl ms, batches to return, an epoch to use if there is none.
+ */
+export const JOIN = `${LIVE}
+redis.call('SET', p .. 'node:' .. instance, ARGV[3], 'PX', ARGV[4])
+local epoch = redis.call('GET', p .. 'epoch')
+if not epoch then
+  epoch = ARGV[6]
+  redis.call('SET', p .. 'epoch', epoch)
+end
+local members = {}
+local all = redis.call('HGETALL', p .. 'nicks')
+for i = 1, #all, 2 do
+  if live(cjson.decode(all[i + 1])) then table.insert(members, all[i + 1]) end
+end
+local batches = {}
+for _, entry in ipairs(redis.call('XREVRANGE', p .. 'history', '+', '-', 'COUNT', ARGV[5])) do
+  table.insert(batches, entry[2][2])
+end
+return { epoch, members, batches }
+`;
+
+/**
+ * Room lines: numbered after the last ones, kept in the bounded stream, published.
+ * ARGV: prefix, instance, stream length, line count, the batch as JSON without its first number.
+ */
+export const ROOM = `
+local p, count = ARGV[1], tonumber(ARGV[4])
+local last = redis.call('INCRBY', p .. 'seq', count)
+local message = '{"type":"room","first":' .. (last - count + 1) .. ',' .. string.sub(ARGV[5], 2)
+redis.call('XADD', p .. 'history', 'MAXLEN', '~', ARGV[3], '*', 'b', message)
+redis.call('PUBLISH', p .. 'bus', message)
+return last
+`;
+
+/**
+ * A nick for a member: the one asked for, unless a live instance holds it for another session
+ * (the same session on another node is a client that moved: that node is told to let go), or
+ * the next free guest nick. Gives up the member's previous nick. Returns the nick, or '' if taken.
+ * ARGV: prefix, instance, node, session ('' for none), nick and key ('' for a guest), previous nick and key ('').
+ */
+export const CLAIM = `${LIVE}
+local node, session, nick, key, previous, previousKey = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+if nick == '' then
+  repeat
+    nick = 'guest-' .. redis.call('INCR', p .. 'guests')
+    key = nick
+    local held = redis.call('HGET', p .. 'nicks', key)
+  until not held or not live(cjson.decode(held))
+else
+  local held = redis.call('HGET', p .. 'nicks', key)
+  if held then
+    local owner = cjson.decode(held)
+    if owner.instance ~= instance and live(owner) then
+      if session == '' or owner.session ~= session then return '' end
+      redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'taken', nick = owner.nick, instance = owner.instance }))
+    end
+  end
+end
+local member = { nick = nick, node = node, instance = instance }
+redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = nick, node = node, instance = instance, session = session }))
+if previous ~= '' then
+  if previousKey ~= key then
+    local held = redis.call('HGET', p .. 'nicks', previousKey)
+    if held and cjson.decode(held).instance == instance then redis.call('HDEL', p .. 'nicks', previousKey) end
+  end
+  redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'renamed', from = previous, member = member }))
+else
+  redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'joined', member = member }))
+end
+return nick
+`;
+
+/** A member left: its nick is free, if this instance still holds it. ARGV: prefix, instance, nick key. */
+export const RELEASE = `
+local p, instance, key = ARGV[1], ARGV[2], ARGV[3]
+local held = redis.call('HGET', p .. 'nicks', key)
+if not held then return 0 end
+local owner = cjson.decode(held)
+if owner.instance ~= instance then return 0 end
+redis.call('HDEL', p .. 'nicks', key)
+redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'left', member = { nick = owner.nick, node = owner.node, instance = instance } }))
+return 1
+`;
+
+/**
+ * After joining: this instance holds exactly the given nicks (those a live instance took
+ * meanwhile are refused: their 0-based positions are returned), and sequence numbers go on
+ * after the highest this node has handed out.
+ * ARGV: prefix, instance, node, last sequence number, then nick, key and session for each member.
+ */
+export const SYNC = `${LIVE}
+local node = ARGV[3]
+local all = redis.call('HGETALL', p .. 'nicks')
+for i = 1, #all, 2 do
+  if cjson.decode(all[i + 1]).instance == instance then redis.call('HDEL', p .. 'nicks', all[i]) end
+end
+if tonumber(redis.call('GET', p .. 'seq') or '0') < tonumber(ARGV[4]) then redis.call('SET', p .. 'seq', ARGV[4]) end
+local refused, members = {}, {}
+for i = 5, #ARGV, 3 do
+  local key = ARGV[i + 1]
+  local held = redis.call('HGET', p .. 'nicks', key)
+  if held and live(cjson.decode(held)) then
+    table.insert(refused, (i - 5) / 3)
+  else
+    redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = ARGV[i], node = node, instance = instance, session = ARGV[i + 2] }))
+    table.insert(members, cjson.encode({ nick = ARGV[i], node = node, instance = instance }))
+  end
+end
+redis.call('PUBLISH', p .. 'bus', '{"type":"synced","instance":' .. cjson.encode(instance) .. ',"members":[' .. table.concat(members, ',') .. ']}')
+return refused
+`;
+
+/** Still alive: the key that says so is renewed, and the others hear it. ARGV: prefix, instance, node, ttl ms. */
+export const HEARTBEAT = `
+local p, instance = ARGV[1], ARGV[2]
+redis.call('SET', p .. 'node:' .. instance, ARGV[3], 'PX', ARGV[4])
+redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'beat', instance = instance, node = ARGV[3] }))
+return 1
+`;
+
+/** An instance went silent: if its key has expired too, the nicks it held are free. ARGV: prefix, instance, the silent one. */
+export const FORGET = `
+local p, silent = ARGV[1], ARGV[3]
+if redis.call('EXISTS', p .. 'node:' .. silent) == 1 then return 0 end
+local all = redis.call('HGETALL', p .. 'nicks')
+for i = 1, #all, 2 do
+  if cjson.decode(all[i + 1]).instance == silent then redis.call('HDEL', p .. 'nicks', all[i]) end
+end
+return 1
+`;

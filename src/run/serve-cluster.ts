@@ -1,0 +1,20 @@
+import { randomBytes } from 'node:crypto';
+import { Subject } from 'rxjs';
+import type { BusRequest } from '../../streams/cluster/bus.js';
+import type { ClusterConfig } from '../cli/cluster-options.js';
+import { redisBus } from '../drivers/redis-bus.js';
+
+/**
+ * The loop between the router and a cluster: what the router asks goes into the bus's request
+ * stream, and what the bus hears comes back as the router's source.
+ */
+export function clusterBus(config: ClusterConfig, historySize: number, report: (text: string) => void) {
+  const self = { node: config.node, instance: randomBytes(9).toString('base64url') };
+  const requests = new Subject<BusRequest>();
+  const bus = redisBus({ url: config.url, cluster: config.name, node: self.node, instance: self.instance, historySize, ttlMs: config.presenceTtlMs, report });
+  return {
+    self,
+    event$: bus(requests),
+    request: (request: BusRequest): void => requests.next(request),
+  };
+}
