@@ -1,16 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { joined } from './helpers/client.js';
-import { cleanUp, trackSocket } from './helpers/leftovers.js';
-import type { Lines } from './helpers/lines.js';
+import { cleanUp } from './helpers/leftovers.js';
+import { closeProxies, Proxy } from './helpers/proxy.js';
+import { chatter, mark, saidBy } from './helpers/chatter.js';
 import { tcpchat, waitForExit, type Running } from './helpers/processes.js';
 import { startServer, type Server } from './helpers/server.js';
-import { within } from './helpers/within.js';
 
-const proxies = new Set<Proxy>();
 afterEach(async () => {
-  await Promise.all([...proxies].map((proxy) => proxy.close()));
-  proxies.clear();
+  await closeProxies();
   await cleanUp();
 });
 
@@ -26,117 +23,7 @@ async function stop(server: Running): Promise<void> {
   expect((await waitForExit(server)).code).toBe(0);
 }
 
-/** `tcpchat connect --nick NICK` with stdin a pipe, once it has its nick. */
-async function chatter(port: number, nick: string, args: readonly string[] = []): Promise<Running> {
-  const client = tcpchat(['connect', `127.0.0.1:${port}`, '--nick', nick, ...args], { name: nick });
-  try {
-    await client.stdout.waitFor(`* you are now ${nick}`);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${nick} said on stderr: ${client.stderr.all.join(' / ')}`);
-  }
-  return client;
-}
 
-/** A pipe-mode client shows a replayed line as `(earlier) LINE`: the lines `nick` said, either way, in order. */
-const saidBy = (lines: Lines, nick: string): string[] =>
-  lines.all.map((line) => line.replace(/^\(earlier\) /, '')).filter((line) => line.startsWith(`<${nick}> `));
-
-/** Index just past the last line seen so far, to wait for something new. */
-const mark = (lines: Lines): number => lines.all.length;
-
-/**
- * A TCP proxy on 127.0.0.1 in front of a server: `cut()` destroys every connection through it,
- * both sides, as a network failure would; `mute()` stops forwarding what the server sends (so
- * acks and lines are lost in flight) until the next cut; `hold()` accepts new connections but
- * connects them on to the server only at `release()` (a slow way back). It keeps accepting after a cut.
- */
-class Proxy {
-  private readonly sockets = new Set<Socket>();
-  private muted = false;
-  private held: Socket[] | undefined;
-  /** Server sides left open by `vanish()`: the server still thinks those clients are there. */
-  private readonly orphans = new Set<Socket>();
-  private readonly upstreams = new Set<Socket>();
-  connections = 0;
-
-  private constructor(
-    private readonly server: NetServer,
-    readonly port: number,
-  ) {}
-
-  static async start(target: number): Promise<Proxy> {
-    let proxy: Proxy | undefined;
-    const server = createServer((downstream) => proxy!.accept(downstream, target));
-    await within(new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined))), 'the proxy to listen');
-    proxy = new Proxy(server, (server.address() as { port: number }).port);
-    proxies.add(proxy);
-    return proxy;
-  }
-
-  private accept(downstream: Socket, target: number): void {
-    this.connections += 1;
-    if (this.held) {
-      downstream.pause();
-      this.held.push(trackSocket(downstream));
-      return;
-    }
-    this.link(downstream, target);
-  }
-
-  private link(downstream: Socket, target: number): void {
-    const upstream = connect({ host: '127.0.0.1', port: target });
-    this.upstreams.add(upstream);
-    upstream.once('close', () => this.upstreams.delete(upstream));
-    for (const socket of [downstream, upstream]) {
-      this.sockets.add(trackSocket(socket));
-      socket.on('error', () => {});
-      socket.once('close', () => {
-        this.sockets.delete(socket);
-        downstream.destroy();
-        if (!this.orphans.has(upstream)) upstream.destroy();
-      });
-    }
-    downstream.on('data', (chunk) => upstream.write(chunk));
-    downstream.resume(); // held ones were paused
-    upstream.on('data', (chunk) => {
-      if (!this.muted && !downstream.destroyed) downstream.write(chunk);
-    });
-  }
-
-  hold(): void {
-    this.held = [];
-  }
-
-  release(target: number): void {
-    const held = this.held ?? [];
-    this.held = undefined;
-    for (const downstream of held) if (!downstream.destroyed) this.link(downstream, target);
-  }
-
-  mute(): void {
-    this.muted = true;
-  }
-
-  /**
-   * The client's side goes, the server's stays open and silent: as when a laptop drops off the
-   * network and the server has not noticed yet (a half-open connection).
-   */
-  vanish(): void {
-    for (const upstream of this.upstreams) this.orphans.add(upstream);
-    for (const socket of this.sockets) if (!this.orphans.has(socket)) socket.destroy();
-  }
-
-  cut(): void {
-    this.muted = false;
-    for (const socket of [...this.sockets, ...this.orphans, ...(this.held ?? [])]) socket.destroy();
-    this.orphans.clear();
-  }
-
-  close(): Promise<void> {
-    this.cut();
-    return within(new Promise((resolve) => this.server.close(() => resolve(undefined))), 'the proxy to close');
-  }
-}
 
 describe('tcpchat connect through a server restart', () => {
   it('loses and repeats nothing: lines typed before, while down and after arrive once, in order; the nick is reclaimed', async () => {

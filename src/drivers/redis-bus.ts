@@ -40,7 +40,8 @@ export function redisBus(options: RedisBusOptions): (request$: Observable<BusReq
   return (request$) =>
     new Observable<BusEvent>((subscriber) => {
       const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1000);
-      const commands: Client = createClient({ url: options.url, disableOfflineQueue: true, socket: { reconnectStrategy } });
+      // Bounded: a Redis too slow to keep up gets requests refused (done locally), never an endless queue.
+      const commands: Client = createClient({ url: options.url, disableOfflineQueue: true, commandsQueueMaxLength: 10_000, socket: { reconnectStrategy } });
       const listener: Client = commands.duplicate();
       let state: 'down' | 'joining' | 'up' = 'down';
       let subscribed = false;
