@@ -109,7 +109,7 @@ describe('tcpchat serve --cluster', () => {
     expect(await ada.lines.waitFor(/^\* online/)).toBe('* online (3): server (a), ada (a), amy (a)');
 
     const from = mark(ada.lines);
-    await startRedis(redis.port); // empty: it kept nothing
+    await startRedis({ port: redis.port }); // empty: it kept nothing
     await Promise.all([a.stdout.waitFor(/^\* rejoined the cluster as node a/), b.stdout.waitFor(/^\* rejoined the cluster as node b/)]);
     await ada.lines.waitFor(/^\* back in the cluster: \d+ online$/, undefined, from);
     ada.send('after\n');

@@ -11,17 +11,31 @@ export interface RedisServer {
 
 const READY = /Ready to accept connections/;
 
-/** Starts `redis-server` on `port` (a free one by default) and resolves once it accepts connections. */
-export async function startRedis(port?: number): Promise<RedisServer> {
-  const chosen = port ?? (await closedPort());
-  const args = ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'];
+export interface RedisOptions {
+  /** A free one by default. */
+  readonly port?: number;
+  /** `requirepass`: clients must give this password. */
+  readonly password?: string;
+  /** Speak TLS only, with this certificate and key (clients are not asked for one). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
+/** Starts `redis-server` and resolves once it accepts connections. */
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
+  const chosen = options.port ?? (await closedPort());
+  const { password, tls } = options;
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(chosen), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no']
+    : ['--port', String(chosen)];
+  const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice', ...(password ? ['--requirepass', password] : [])];
   const process = run('redis-server', args, { stdin: 'ignore', name: `redis-server :${chosen}` });
   try {
     await process.stdout.waitFor(READY);
   } catch (error) {
     throw new Error(`${(error as Error).message}; redis-server said: ${[...process.stdout.all, ...process.stderr.all].join(' / ')}`);
   }
-  return { port: chosen, url: `redis://127.0.0.1:${chosen}`, process };
+  const secret = password ? `:${encodeURIComponent(password)}@` : '';
+  return { port: chosen, url: `${tls ? 'rediss' : 'redis'}://${secret}127.0.0.1:${chosen}`, process };
 }
 
 /**
