@@ -132,3 +132,30 @@ describe('tcpchat connect TLS options', () => {
     await expect(parse(...args)).rejects.toThrow(message);
   });
 });
+
+describe('tcpchat serve cluster options', () => {
+  it('is a lone server unless --cluster is given', async () => {
+    expect((await parse('serve')).serve?.cluster).toBeUndefined();
+  });
+
+  it('takes a redis:// or rediss:// URL, a cluster name, a node name and a presence TTL in seconds', async () => {
+    const { serve } = await parse('serve', '--cluster', 'rediss://:pw@10.0.0.5:6380', '--cluster-name', 'team', '--node', 'east', '--presence-ttl', '5');
+    expect(serve?.cluster).toEqual({ url: 'rediss://:pw@10.0.0.5:6380', name: 'team', node: 'east', presenceTtlMs: 5000 });
+  });
+
+  it('names the cluster main and the node HOSTNAME:PORT, with a 15 s TTL, by default', async () => {
+    const { serve } = await parse('serve', '--port', '4000', '--cluster', 'redis://127.0.0.1:6379');
+    expect(serve?.cluster).toMatchObject({ name: 'main', presenceTtlMs: 15_000 });
+    expect(serve?.cluster?.node).toMatch(/^.+:4000$/);
+  });
+
+  it.each([
+    [['--cluster', 'localhost:6379'], /--cluster: localhost:6379 is not a redis:\/\/ or rediss:\/\/ URL/],
+    [['--cluster', 'not a url'], /--cluster: not a url is not a URL/],
+    [['--cluster', 'redis://'], /names no host/],
+    [['--cluster', 'redis://h:1', '--presence-ttl', '0'], /--presence-ttl must be at least 1 second/],
+    [['--cluster', 'redis://h:1', '--cluster-name', 'a{b}'], /--cluster-name must be a word/],
+  ])('refuses %j in one sentence', async (args, message) => {
+    await expect(parse('serve', ...args)).rejects.toThrow(message);
+  });
+});
