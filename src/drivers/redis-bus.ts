@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
-import { Observable, Subject } from 'rxjs';
+import type * as Redis from 'redis';
+import { from, Observable, Subject, switchMap } from 'rxjs';
 import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type RoomBatch } from '../../streams/cluster/bus.js';
 import { silentFor } from '../../streams/cluster/liveness.js';
 import { nickKey } from '../../streams/protocol/nick.js';
@@ -21,7 +21,7 @@ export interface RedisBusOptions {
   readonly report: (text: string) => void;
 }
 
-type Client = ReturnType<typeof createClient>;
+type Client = ReturnType<typeof Redis.createClient>;
 
 /** A message on the cluster's channel (see redis-scripts.ts for who sends which). */
 type BusMessage = Record<string, unknown> & { type?: unknown };
@@ -31,187 +31,191 @@ type BusMessage = Record<string, unknown> & { type?: unknown };
  * connects (one connection for commands, one listening to the channel) and unsubscribing lets
  * go of both once what was asked has been sent. It says `up` once joined, `down` when Redis is
  * lost, and joins again by itself when Redis is back. A request made while it is down comes
- * back as `unsent`, so the router can do it locally.
+ * back as `unsent`, so the router can do it locally. The Redis client is loaded on subscribing,
+ * so a server is listening before it has even loaded the code to reach its cluster.
  */
 export function redisBus(options: RedisBusOptions): (request$: Observable<BusRequest>) => Observable<BusEvent> {
+  return (request$) => from(import('redis')).pipe(switchMap(({ createClient }) => busThrough(createClient, options, request$)));
+}
+
+function busThrough(createClient: typeof Redis.createClient, options: RedisBusOptions, request$: Observable<BusRequest>): Observable<BusEvent> {
   const prefix = `tcpchat:{${options.cluster}}:`;
   const channel = `${prefix}bus`;
   const self = options.instance;
-  return (request$) =>
-    new Observable<BusEvent>((subscriber) => {
-      const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1000);
-      // Bounded: a Redis too slow to keep up gets requests refused (done locally), never an endless queue.
-      const commands: Client = createClient({ url: options.url, disableOfflineQueue: true, commandsQueueMaxLength: 10_000, socket: { reconnectStrategy } });
-      const listener: Client = commands.duplicate();
-      let state: 'down' | 'joining' | 'up' = 'down';
-      let subscribed = false;
-      let stopped = false;
-      /** Messages heard while joining: they follow the snapshot the join returns. */
-      let early: BusMessage[] = [];
-      let problem = '';
-      const nodes = new Map<string, string>();
-      const heard = new Subject<string>();
-      const run = (script: string, args: readonly (string | number)[]): Promise<unknown> => evaluate(commands, script, [prefix, self, ...args.map(String)]);
-      const emit = (event: BusEvent): void => subscriber.next(event);
+  return new Observable<BusEvent>((subscriber) => {
+    const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1000);
+    // Bounded: a Redis too slow to keep up gets requests refused (done locally), never an endless queue.
+    const commands: Client = createClient({ url: options.url, disableOfflineQueue: true, commandsQueueMaxLength: 10_000, socket: { reconnectStrategy } });
+    const listener: Client = commands.duplicate();
+    let state: 'down' | 'joining' | 'up' = 'down';
+    let subscribed = false;
+    let stopped = false;
+    /** Messages heard while joining: they follow the snapshot the join returns. */
+    let early: BusMessage[] = [];
+    let problem = '';
+    const nodes = new Map<string, string>();
+    const heard = new Subject<string>();
+    const run = (script: string, args: readonly (string | number)[]): Promise<unknown> => evaluate(commands, script, [prefix, self, ...args.map(String)]);
+    const emit = (event: BusEvent): void => subscriber.next(event);
 
-      function tell(text: string): void {
-        if (text === problem) return;
-        problem = text;
-        options.report(text);
-      }
+    function tell(text: string): void {
+      if (text === problem) return;
+      problem = text;
+      options.report(text);
+    }
 
-      function lost(reason: string): void {
-        tell(`cluster: ${reason}`);
-        if (state === 'down') return;
-        const wasUp = state === 'up';
-        state = 'down';
+    function lost(reason: string): void {
+      tell(`cluster: ${reason}`);
+      if (state === 'down') return;
+      const wasUp = state === 'up';
+      state = 'down';
+      early = [];
+      if (wasUp) emit({ type: 'down', reason });
+    }
+
+    async function join(): Promise<void> {
+      if (stopped || state !== 'down' || !subscribed || !commands.isReady || !listener.isReady) return;
+      state = 'joining';
+      try {
+        const reply = (await run(JOIN, [options.node, options.ttlMs, Math.max(options.historySize, 1), randomBytes(6).toString('base64url')])) as [string, string[], string[]];
+        if (state !== 'joining') return;
+        const [epoch, memberJson, batchJson] = reply;
+        const members = memberJson.flatMap((json) => memberOf(parse(json)[0]) ?? []);
+        const entries = batchJson.reverse().flatMap((json) => roomBatch(parse(json)[0]).flatMap(roomEntries));
+        const history = options.historySize > 0 ? entries.slice(-options.historySize) : [];
+        state = 'up';
+        problem = '';
+        for (const member of members) if (member.instance !== self) hear(member.instance, member.node);
+        emit({ type: 'up', epoch, history, members });
+        const last = history.at(-1)?.seq ?? 0;
+        const heardMeanwhile = early;
         early = [];
-        if (wasUp) emit({ type: 'down', reason });
+        for (const message of heardMeanwhile) if (!(message.type === 'room' && Number(message.first) <= last)) dispatch(message);
+      } catch (error) {
+        if (state === 'joining') state = 'down';
+        tell(`cluster: cannot join: ${describe(error)}`);
       }
+    }
 
-      async function join(): Promise<void> {
-        if (stopped || state !== 'down' || !subscribed || !commands.isReady || !listener.isReady) return;
-        state = 'joining';
-        try {
-          const reply = (await run(JOIN, [options.node, options.ttlMs, Math.max(options.historySize, 1), randomBytes(6).toString('base64url')])) as [string, string[], string[]];
-          if (state !== 'joining') return;
-          const [epoch, memberJson, batchJson] = reply;
-          const members = memberJson.flatMap((json) => memberOf(parse(json)[0]) ?? []);
-          const entries = batchJson.reverse().flatMap((json) => roomBatch(parse(json)[0]).flatMap(roomEntries));
-          const history = options.historySize > 0 ? entries.slice(-options.historySize) : [];
-          state = 'up';
-          problem = '';
-          for (const member of members) if (member.instance !== self) hear(member.instance, member.node);
-          emit({ type: 'up', epoch, history, members });
-          const last = history.at(-1)?.seq ?? 0;
-          const heardMeanwhile = early;
-          early = [];
-          for (const message of heardMeanwhile) if (!(message.type === 'room' && Number(message.first) <= last)) dispatch(message);
-        } catch (error) {
-          if (state === 'joining') state = 'down';
-          tell(`cluster: cannot join: ${describe(error)}`);
-        }
-      }
+    function hear(instance: string, node: string): void {
+      nodes.set(instance, node);
+      heard.next(instance);
+    }
 
-      function hear(instance: string, node: string): void {
-        nodes.set(instance, node);
-        heard.next(instance);
-      }
+    function onMessage(json: string): void {
+      const message = parse(json)[0] as BusMessage | undefined;
+      if (!message) return;
+      if (state === 'joining') early.push(message);
+      else if (state === 'up') dispatch(message);
+    }
 
-      function onMessage(json: string): void {
-        const message = parse(json)[0] as BusMessage | undefined;
-        if (!message) return;
-        if (state === 'joining') early.push(message);
-        else if (state === 'up') dispatch(message);
-      }
-
-      /** What another instance (or this one's own room lines) said, as events. */
-      function dispatch(message: BusMessage): void {
-        const member = memberOf(message.member);
-        const sender = member?.instance ?? (typeof message.instance === 'string' ? message.instance : undefined);
-        if (sender && sender !== self) hear(sender, member?.node ?? (typeof message.node === 'string' ? message.node : nodes.get(sender) ?? sender));
-        switch (message.type) {
-          case 'room': {
-            const [batch] = roomBatch(message);
-            if (batch) emit({ type: 'room', batch });
-            return;
-          }
-          case 'joined':
-          case 'left':
-            if (member && member.instance !== self) emit({ type: message.type, member });
-            return;
-          case 'renamed':
-            if (member && member.instance !== self && typeof message.from === 'string') emit({ type: 'renamed', from: message.from, member });
-            return;
-          case 'synced': {
-            const members = Array.isArray(message.members) ? message.members.flatMap((each) => memberOf(each) ?? []) : [];
-            if (sender && sender !== self) emit({ type: 'synced', instance: sender, members });
-            return;
-          }
-          case 'taken':
-            if (message.instance === self && typeof message.nick === 'string') emit({ type: 'taken', nick: message.nick });
-            return;
-          case 'private':
-            if (message.target === self && typeof message.to === 'string' && typeof message.line === 'string') emit({ type: 'private', to: message.to, line: message.line });
-            return;
-        }
-      }
-
-      function perform(request: BusRequest): Promise<BusEvent | undefined> {
-        switch (request.type) {
-          case 'room':
-            return run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, JSON.stringify(request.batch)]).then(() => undefined);
-          case 'claim': {
-            const { nick = '', previous = '', session = '' } = request;
-            return run(CLAIM, [options.node, session, nick, nick && nickKey(nick), previous, previous && nickKey(previous)]).then((given) =>
-              given === '' ? { type: 'claimed', conn: request.conn, nick, ok: false } : { type: 'claimed', conn: request.conn, nick: String(given), ok: true },
-            );
-          }
-          case 'release':
-            return run(RELEASE, [nickKey(request.nick)]).then(() => undefined);
-          case 'sync': {
-            const args = request.members.flatMap((member) => [member.nick, nickKey(member.nick), member.session ?? '']);
-            return run(SYNC, [options.node, request.lastSeq, ...args]).then((refused) => {
-              const conns = (refused as number[]).map((index) => request.members[index].conn);
-              return conns.length > 0 ? { type: 'refused', conns } : undefined;
-            });
-          }
-          case 'private':
-            return commands.publish(channel, JSON.stringify({ type: 'private', instance: self, target: request.instance, to: request.to, line: request.line })).then(() => undefined);
-        }
-      }
-
-      function request(request: BusRequest): void {
-        if (state !== 'up') {
-          // Freeing or holding nicks is done anew when the cluster is back.
-          if (request.type !== 'release' && request.type !== 'sync') emit({ type: 'unsent', request });
+    /** What another instance (or this one's own room lines) said, as events. */
+    function dispatch(message: BusMessage): void {
+      const member = memberOf(message.member);
+      const sender = member?.instance ?? (typeof message.instance === 'string' ? message.instance : undefined);
+      if (sender && sender !== self) hear(sender, member?.node ?? (typeof message.node === 'string' ? message.node : nodes.get(sender) ?? sender));
+      switch (message.type) {
+        case 'room': {
+          const [batch] = roomBatch(message);
+          if (batch) emit({ type: 'room', batch });
           return;
         }
-        perform(request).then(
-          (event) => event && emit(event),
-          (error: unknown) => {
-            if (request.type !== 'release' && request.type !== 'sync') emit({ type: 'unsent', request });
-            if (commands.isReady) tell(`cluster: ${request.type} failed: ${describe(error)}`);
-          },
-        );
-      }
-
-      for (const client of [commands, listener]) {
-        client.on('error', (error: unknown) => lost(describe(error)));
-        client.on('ready', () => void join());
-      }
-      const liveness = heard.pipe(silentFor(options.ttlMs)).subscribe((instance) => {
-        if (state !== 'up') return;
-        emit({ type: 'gone', instance, node: nodes.get(instance) ?? instance });
-        void run(FORGET, [instance]).catch(() => {});
-      });
-      const heartbeat = setInterval(() => {
-        if (state === 'up') void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
-      }, Math.max(Math.floor(options.ttlMs / 3), 10));
-      const requests = request$.subscribe(request);
-
-      // Connecting retries until it succeeds or the bus is let go (then it rejects: nothing to tell).
-      Promise.all([commands.connect(), listener.connect()])
-        .then(() => listener.subscribe(channel, onMessage))
-        .then(() => {
-          subscribed = true;
-          return join();
-        })
-        .catch(() => {});
-
-      return () => {
-        stopped = true;
-        state = 'down';
-        requests.unsubscribe();
-        liveness.unsubscribe();
-        clearInterval(heartbeat);
-        // What was asked last (freeing this node's nicks) is sent before the connection closes.
-        for (const client of [listener, commands]) {
-          if (client.isReady) client.close().catch(() => client.destroy());
-          else if (client.isOpen) client.destroy();
+        case 'joined':
+        case 'left':
+          if (member && member.instance !== self) emit({ type: message.type, member });
+          return;
+        case 'renamed':
+          if (member && member.instance !== self && typeof message.from === 'string') emit({ type: 'renamed', from: message.from, member });
+          return;
+        case 'synced': {
+          const members = Array.isArray(message.members) ? message.members.flatMap((each) => memberOf(each) ?? []) : [];
+          if (sender && sender !== self) emit({ type: 'synced', instance: sender, members });
+          return;
         }
-      };
+        case 'taken':
+          if (message.instance === self && typeof message.nick === 'string') emit({ type: 'taken', nick: message.nick });
+          return;
+        case 'private':
+          if (message.target === self && typeof message.to === 'string' && typeof message.line === 'string') emit({ type: 'private', to: message.to, line: message.line });
+          return;
+      }
+    }
+
+    function perform(request: BusRequest): Promise<BusEvent | undefined> {
+      switch (request.type) {
+        case 'room':
+          return run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, JSON.stringify(request.batch)]).then(() => undefined);
+        case 'claim': {
+          const { nick = '', previous = '', session = '' } = request;
+          return run(CLAIM, [options.node, session, nick, nick && nickKey(nick), previous, previous && nickKey(previous)]).then((given) =>
+            given === '' ? { type: 'claimed', conn: request.conn, nick, ok: false } : { type: 'claimed', conn: request.conn, nick: String(given), ok: true },
+          );
+        }
+        case 'release':
+          return run(RELEASE, [nickKey(request.nick)]).then(() => undefined);
+        case 'sync': {
+          const args = request.members.flatMap((member) => [member.nick, nickKey(member.nick), member.session ?? '']);
+          return run(SYNC, [options.node, request.lastSeq, ...args]).then((refused) => {
+            const conns = (refused as number[]).map((index) => request.members[index].conn);
+            return conns.length > 0 ? { type: 'refused', conns } : undefined;
+          });
+        }
+        case 'private':
+          return commands.publish(channel, JSON.stringify({ type: 'private', instance: self, target: request.instance, to: request.to, line: request.line })).then(() => undefined);
+      }
+    }
+
+    function request(request: BusRequest): void {
+      if (state !== 'up') {
+        // Freeing or holding nicks is done anew when the cluster is back.
+        if (request.type !== 'release' && request.type !== 'sync') emit({ type: 'unsent', request });
+        return;
+      }
+      perform(request).then(
+        (event) => event && emit(event),
+        (error: unknown) => {
+          if (request.type !== 'release' && request.type !== 'sync') emit({ type: 'unsent', request });
+          if (commands.isReady) tell(`cluster: ${request.type} failed: ${describe(error)}`);
+        },
+      );
+    }
+
+    for (const client of [commands, listener]) {
+      client.on('error', (error: unknown) => lost(describe(error)));
+      client.on('ready', () => void join());
+    }
+    const liveness = heard.pipe(silentFor(options.ttlMs)).subscribe((instance) => {
+      if (state !== 'up') return;
+      emit({ type: 'gone', instance, node: nodes.get(instance) ?? instance });
+      void run(FORGET, [instance]).catch(() => {});
     });
+    const heartbeat = setInterval(() => {
+      if (state === 'up') void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
+    }, Math.max(Math.floor(options.ttlMs / 3), 10));
+    const requests = request$.subscribe(request);
+
+    // Connecting retries until it succeeds or the bus is let go (then it rejects: nothing to tell).
+    Promise.all([commands.connect(), listener.connect()])
+      .then(() => listener.subscribe(channel, onMessage))
+      .then(() => {
+        subscribed = true;
+        return join();
+      })
+      .catch(() => {});
+
+    return () => {
+      stopped = true;
+      state = 'down';
+      requests.unsubscribe();
+      liveness.unsubscribe();
+      clearInterval(heartbeat);
+      // What was asked last (freeing this node's nicks) is sent before the connection closes.
+      for (const client of [listener, commands]) {
+        if (client.isReady) client.close().catch(() => client.destroy());
+        else if (client.isOpen) client.destroy();
+      }
+    };
+  });
 }
 
 const sha1 = new Map<string, string>();

@@ -20,6 +20,7 @@ import { terminal } from '../drivers/terminal.js';
 import { flushed } from './flushed.js';
 import { describeFailure } from './failure.js';
 import type { ClusterConfig } from '../cli/cluster-options.js';
+import { clusterBus } from './serve-cluster.js';
 
 /** Unwritten console output beyond which the conversation, then everything, is left out of the record (and counted). */
 const CONVERSATION_BACKLOG_BYTES = 1024 * 1024;
@@ -70,9 +71,8 @@ export interface ProcessIo {
  * The listening server, each connection, the console and the stop signals are drivers; the
  * stream core decides, and this function only carries out what it decides.
  */
-export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
-  // The Redis client is loaded only for a cluster: a lone server starts without it.
-  const bus = config.cluster && (await import('./serve-cluster.js')).clusterBus(config.cluster, config.historySize, (text) => io.stderr.write(`tcpchat: ${text}\n`));
+export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
+  const bus = config.cluster && clusterBus(config.cluster, config.historySize, (text) => io.stderr.write(`tcpchat: ${text}\n`));
   return new Promise((resolve) => {
     // Certificate, key and access rules are read before anything starts: a bad one is one sentence, exit 1.
     let tls: ListenTls | undefined;
