@@ -103,7 +103,12 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
   function room(batch: RoomBatch): Effect[] {
     if (batch.ids) hooks.remember(batch.ids);
     const ours = batch.instance === self.instance;
-    const to = ours && batch.conn !== undefined ? context.all().filter((id) => id !== batch.conn) : context.all();
+    const author = ours ? batch.conn : undefined;
+    // Never back to its author: the connection it came from, or the same client since moved here.
+    const to =
+      author === undefined && batch.author === undefined
+        ? context.all()
+        : context.all().filter((id) => id !== author && (batch.author === undefined || delivery.sessionOf(id) !== batch.author));
     const effects = delivery.numbered(to, roomEntries(batch));
     if (!ours) effects.push(log(...batch.lines.map((line): LogEntry => ({ type: 'remote', node: batch.node, line }))));
     return effects;
@@ -147,7 +152,7 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     if (left.length === 0) return [];
     const reason = `node ${node} is gone`;
     const notices = left.length + roster.byId.size <= announceMax ? left.map((member) => formatNotice(`${member.nick} left (${reason})`)) : [];
-    return [...(context.options.relay ? everyoneHere(...notices) : []), log({ type: 'notice', text: `${reason}: ${left.length} left with it` })];
+    return [...(context.options.relay && notices.length > 0 ? everyoneHere(...notices) : []), log({ type: 'notice', text: `${reason}: ${left.length} left with it` })];
   }
 
   /** A request the cluster never got: done here instead, as a lone server would. */
@@ -155,7 +160,9 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     switch (request.type) {
       case 'room': {
         const { conn, lines } = request.batch;
-        return delivery.room(conn === undefined ? context.all() : context.all().filter((id) => id !== conn), lines, conn);
+        const to = conn === undefined ? context.all() : context.all().filter((id) => id !== conn);
+        // While up the cluster numbers room lines: a number given here would be given again there.
+        return up ? delivery.direct(to, ...lines) : delivery.room(to, lines, conn);
       }
       case 'claim': {
         if (joining.has(request.conn)) return claimed(request.conn, undefined);

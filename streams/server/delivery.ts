@@ -72,6 +72,8 @@ export function createDelivery(options: DeliveryOptions) {
     /** The cluster's history replaces this server's own. */
     reload(epoch: string, entries: readonly HistoryEntry[]): void {
       reloadHistory(history, epoch, entries);
+      // What the members here heard live starts now: the cluster's earlier lines never reached them.
+      for (const id of joinedAfter.keys()) joinedAfter.set(id, history.lastSeq);
     },
 
     /** Earlier room lines for one connection, marked as replayed for a tagged one. */

@@ -1,0 +1,375 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import type { BusEvent, BusRequest, ClusterMember, RoomBatch } from '../../../streams/cluster/bus.js';
+import { parseConsoleLine } from '../../../streams/protocol/console-command.js';
+import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
+import type { Effect, LogEntry, RouterEvent } from '../../../streams/server/events.js';
+import type { HistoryEntry } from '../../../streams/server/history.js';
+import type { ConnId } from '../../../streams/server/roster.js';
+import { createRouter, type Router, type RouterOptions } from '../../../streams/server/router.js';
+
+const TIME = '1970-01-01T00:00:00.000Z';
+const SELF = { node: 'n1', instance: 'i1' };
+const elsewhere = (nick: string, node = 'n2', instance = `i${node.slice(1)}`): ClusterMember => ({ nick, node, instance });
+
+/** A router that is node n1 of a cluster (unless `cluster` says otherwise), its bus not up yet. */
+const createNode = (options: Partial<RouterOptions> = {}): Router =>
+  createRouter({ name: 'server', relay: true, admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, cluster: SELF, ...options });
+
+// Events, as the server's streams and the bus produce them.
+const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
+const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
+const cap = (id: ConnId, session: string): RouterEvent => lines(id, `/cap tcpchat session=${session}`);
+const bus = (event: BusEvent): RouterEvent => ({ kind: 'bus', event });
+const up = (members: ClusterMember[] = [], history: HistoryEntry[] = [], epoch = 'E'): RouterEvent => bus({ type: 'up', epoch, history, members });
+const claimed = (conn: ConnId, nick: string, ok = true): RouterEvent => bus({ type: 'claimed', conn, nick, ok });
+/** Room lines numbered by the cluster: our own request coming back, or lines said on another node. */
+const roomEvent = (first: number, batch: Omit<RoomBatch, 'first'>): RouterEvent => bus({ type: 'room', batch: { first, ...batch } });
+const saidOn = (member: ClusterMember, first: number, lines: string[], more: Partial<RoomBatch> = {}): RouterEvent =>
+  roomEvent(first, { time: 0, lines, instance: member.instance, node: member.node, ...more });
+
+// What the effects mean.
+const inbox = (effects: readonly Effect[], id: ConnId): string[] =>
+  effects.flatMap((effect) => (effect.kind === 'send' && effect.to.includes(id) ? effect.lines : []));
+const requests = (effects: readonly Effect[]): BusRequest[] => effects.flatMap((effect) => (effect.kind === 'bus' ? [effect.request] : []));
+const roomRequest = (effects: readonly Effect[]): Extract<BusRequest, { type: 'room' }> => {
+  const found = requests(effects).filter((request) => request.type === 'room');
+  expect(found).toHaveLength(1);
+  return found[0] as Extract<BusRequest, { type: 'room' }>;
+};
+const logged = (effects: readonly Effect[]): LogEntry[] => effects.flatMap((effect) => (effect.kind === 'log' ? effect.entries : []));
+/** What the effects do, in order, one line each (logs left out). */
+const story = (effects: readonly Effect[]): string[] =>
+  effects.flatMap((effect) => {
+    switch (effect.kind) {
+      case 'send':
+        return effect.lines.map((line) => `to ${effect.to.join(',')}: ${line}`);
+      case 'bus':
+        return effect.request.type === 'room' ? effect.request.batch.lines.map((line) => `room: ${line}`) : [`bus ${effect.request.type}`];
+      case 'close':
+        return [`close ${effect.id}: ${effect.reason}`];
+      default:
+        return [];
+    }
+  });
+const who = (route: Router, id: ConnId): string[] => inbox(route(lines(id, '/who')), id);
+
+/** Node n1 with members 1..n (joined while it was alone, `tagged` after /cap as s<id>), then the bus up with `members`. */
+function clusterRoom(n: number, members: ClusterMember[] = [], options: { tagged?: ConnId[] } & Partial<RouterOptions> = {}): Router {
+  const route = createNode(options);
+  for (let id = 1; id <= n; id++) route(open(id));
+  for (const id of options.tagged ?? []) route(cap(id, `s${id}`));
+  route(up(members));
+  return route;
+}
+
+describe('createRouter as a node of a cluster', () => {
+  it('before the bus is up works as a lone server: local guest nicks, local relay, no requests', () => {
+    const route = createNode();
+    expect(route(open(1))).toEqual([
+      { kind: 'send', to: [1], lines: ['* welcome to server, you are guest-1; /help lists commands'] },
+      { kind: 'log', entries: [{ type: 'join', id: 1, from: 'guest-1', address: '10.0.0.1:4000' }] },
+    ]);
+    route(open(2));
+    expect(story(route(lines(1, 'hi', '/nick alice')))).toEqual(['to 2: <guest-1> hi', 'to 1: * you are now alice', 'to 2: * guest-1 is now alice']);
+  });
+
+  describe('when the bus comes up', () => {
+    const bob = elsewhere('bob');
+    const history = [
+      { seq: 7, time: 0, line: '<bob> earlier' },
+      { seq: 8, time: 0, line: '<bob> later' },
+    ];
+
+    it('syncs its members and last sequence number, and lists the remote members in /who', () => {
+      const route = createNode();
+      route(open(1));
+      route(lines(1, '/nick alice'));
+      route(open(2));
+      route(cap(2, 's2'));
+      // The cluster still lists alice from this instance's last time up: not a remote member.
+      const effects = route(up([bob, { nick: 'alice', ...SELF }], history));
+      expect(requests(effects)).toEqual([
+        { type: 'sync', lastSeq: 8, members: [{ conn: 1, nick: 'alice', session: undefined }, { conn: 2, nick: 'guest-2', session: 's2' }] },
+      ]);
+      expect(logged(effects)).toEqual([{ type: 'notice', text: 'joined the cluster as node n1: 1 elsewhere' }]);
+      expect(who(route, 1)).toEqual(['* online (4): server (n1), alice (n1), guest-2 (n1), bob (n2)']);
+    });
+
+    it("takes the cluster's history: /history shows it, and a newcomer's resume replays from it", () => {
+      const route = createNode();
+      route(open(1));
+      route(up([bob], history));
+      expect(inbox(route(lines(1, '/history')), 1)).toEqual(['* history: the last 2 lines', '<bob> earlier', '<bob> later', '* end of history']);
+      route(open(2));
+      route(claimed(2, 'carol'));
+      expect(inbox(route(lines(2, '/cap tcpchat session=s2 resume=E:7')), 2)).toEqual([
+        '@cap=tcpchat;epoch=E;seq=8',
+        `@seq=8;time=${TIME};replay <bob> later`,
+      ]);
+    });
+
+    it('replays the cluster history on resume to a member that joined before it came up', () => {
+      const route = createNode();
+      route(open(1));
+      route(up([bob], history));
+      expect(inbox(route(lines(1, '/cap tcpchat session=s1 resume=E:7')), 1)).toEqual([
+        '@cap=tcpchat;epoch=E;seq=8',
+        `@seq=8;time=${TIME};replay <bob> later`,
+      ]);
+    });
+  });
+
+  describe('room lines', () => {
+    it("go to the cluster as one request, with a tagged client's ids, and to nobody here yet", () => {
+      const route = clusterRoom(3, [], { tagged: [1, 2] });
+      expect(route(lines(1, '@id=s1.1 hi', '@id=s1.2 there'))).toEqual([
+        {
+          kind: 'bus',
+          request: { type: 'room', batch: { time: 0, lines: ['<guest-1> hi', '<guest-1> there'], instance: 'i1', node: 'n1', conn: 1, author: 's1', ids: ['s1.1', 's1.2'] } },
+        },
+        { kind: 'log', entries: [{ type: 'message', id: 1, from: 'guest-1', text: 'hi' }, { type: 'message', id: 1, from: 'guest-1', text: 'there' }] },
+        { kind: 'send', to: [1], lines: ['@ack=s1.2'] },
+      ]);
+    });
+
+    it('coming back reach every member here but the author, numbered by the cluster, and are not logged again', () => {
+      const route = clusterRoom(3, [], { tagged: [1, 2] });
+      const { batch } = roomRequest(route(lines(1, '@id=s1.1 hi', '@id=s1.2 there')));
+      expect(route(roomEvent(20, batch))).toEqual([
+        { kind: 'send', to: [3], lines: ['<guest-1> hi', '<guest-1> there'] },
+        { kind: 'send', to: [2], lines: [`@seq=20;time=${TIME} <guest-1> hi`, `@seq=21;time=${TIME} <guest-1> there`] },
+      ]);
+      expect(inbox(route(lines(3, '/history 2')), 3)).toEqual(['* history: the last 2 lines', '<guest-1> hi', '<guest-1> there', '* end of history']);
+    });
+
+    it('never reach their author, even a client that has since moved here from the node it said them on', () => {
+      const bob = elsewhere('bob');
+      const route = clusterRoom(2, [bob], { tagged: [1, 2] });
+      expect(story(route(saidOn(bob, 5, ['<mover> said on n2'], { conn: 9, author: 's1' })))).toEqual([`to 2: @seq=5;time=${TIME} <mover> said on n2`]);
+    });
+
+    it('said on another node reach every member here and are logged as remote', () => {
+      const bob = elsewhere('bob');
+      const route = clusterRoom(2, [bob]);
+      expect(route(saidOn(bob, 5, ['<bob> yo'], { conn: 1 }))).toEqual([
+        { kind: 'send', to: [1, 2], lines: ['<bob> yo'] },
+        { kind: 'log', entries: [{ type: 'remote', node: 'n2', line: '<bob> yo' }] },
+      ]);
+    });
+
+    it('not sent while the bus stays up reach the members here without a number, which the cluster gives next', () => {
+      const route = clusterRoom(2, [], { tagged: [2] });
+      const unsent = roomRequest(route(lines(1, 'hi')));
+      expect(route(bus({ type: 'unsent', request: unsent }))).toEqual([{ kind: 'send', to: [2], lines: [`@time=${TIME} <guest-1> hi`] }]);
+      // The sync said lastSeq 2, so the cluster numbers its next line 3; a tagged client drops a live line numbered like one seen.
+      expect(inbox(route(saidOn(elsewhere('bob'), 3, ['<bob> next'])), 2)).toEqual([`@seq=3;time=${TIME} <bob> next`]);
+    });
+  });
+
+  describe('a join', () => {
+    it('claims a nick, holds what the newcomer says until the claim is answered, then handles it in order', () => {
+      const route = clusterRoom(1);
+      expect(route(open(2))).toEqual([{ kind: 'bus', request: { type: 'claim', conn: 2 } }]);
+      expect(route(lines(2, 'one'))).toEqual([]);
+      expect(route(lines(2, 'two', '/who'))).toEqual([]);
+      const effects = route(claimed(2, 'guest-7'));
+      expect(story(effects)).toEqual([
+        'to 2: * welcome to server, you are guest-7; /help lists commands',
+        'room: * guest-7 joined',
+        'room: <guest-7> one',
+        'room: <guest-7> two',
+        'to 2: * online (3): server (n1), guest-1 (n1), guest-7 (n1)',
+      ]);
+      expect(logged(effects)[0]).toEqual({ type: 'join', id: 2, from: 'guest-7', address: '10.0.0.2:4000' });
+    });
+  });
+
+  describe('/nick', () => {
+    it('claims the nick with the previous one and the session', () => {
+      const route = clusterRoom(1, [], { tagged: [1] });
+      expect(requests(route(lines(1, '/nick alice')))).toEqual([{ type: 'claim', conn: 1, nick: 'alice', previous: 'guest-1', session: 's1' }]);
+    });
+
+    it('renames once the claim is granted; the rest of its batch and later lines wait for that', () => {
+      const route = clusterRoom(2);
+      expect(story(route(lines(1, 'before', '/nick alice', 'after', '/who')))).toEqual(['room: <guest-1> before', 'bus claim']);
+      expect(route(lines(1, 'later'))).toEqual([]);
+      expect(story(route(claimed(1, 'alice')))).toEqual([
+        'to 1: * you are now alice',
+        'room: * guest-1 is now alice',
+        'room: <alice> after',
+        'to 1: * online (3): server (n1), alice (n1), guest-2 (n1)',
+        'room: <alice> later',
+      ]);
+    });
+
+    it('is refused when the cluster says the nick is taken, and the held lines go on under the old nick', () => {
+      const route = clusterRoom(2);
+      route(lines(2, '/nick bob', 'still me'));
+      expect(story(route(claimed(2, 'bob', false)))).toEqual(['to 2: ! nick bob is taken', 'room: <guest-2> still me']);
+      expect(who(route, 1)).toEqual(['* online (3): server (n1), guest-1 (n1), guest-2 (n1)']);
+    });
+  });
+
+  describe('private messages', () => {
+    const bob = elsewhere('bob');
+
+    it('to a member on another node go through the cluster; one that cannot be sent is an error to the sender', () => {
+      const route = clusterRoom(2, [bob]);
+      const effects = route(lines(1, '/msg BOB psst'));
+      expect(effects).toEqual([{ kind: 'bus', request: { type: 'private', from: 1, instance: 'i2', to: 'bob', line: '*guest-1* psst' } }]);
+      expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
+        { kind: 'send', to: [1], lines: ['! bob is on another server that cannot be reached now'] },
+      ]);
+    });
+
+    it('from another node reach the local member named', () => {
+      const route = clusterRoom(2, [bob]);
+      expect(route(bus({ type: 'private', to: 'GUEST-2', line: '*bob* hi' }))).toEqual([{ kind: 'send', to: [2], lines: ['*bob* hi'] }]);
+      expect(route(bus({ type: 'private', to: 'nobody', line: '*bob* hi' }))).toEqual([]);
+    });
+  });
+
+  describe('when the bus goes down', () => {
+    it('tells the members here, forgets the remote ones and relays locally again, unsent lines too', () => {
+      const route = clusterRoom(2, [elsewhere('bob')]);
+      const unsent = roomRequest(route(lines(1, 'hi')));
+      expect(route(bus({ type: 'down', reason: 'connection lost' }))).toEqual([
+        { kind: 'send', to: [1, 2], lines: ['* lost touch with the rest of the cluster: only the people on this server hear you until it is back'] },
+        { kind: 'log', entries: [{ type: 'error', text: 'lost the cluster: connection lost' }] },
+      ]);
+      expect(who(route, 1)).toEqual(['* online (3): server (n1), guest-1 (n1), guest-2 (n1)']);
+      expect(route(bus({ type: 'unsent', request: unsent }))).toEqual([{ kind: 'send', to: [2], lines: ['<guest-1> hi'] }]);
+      expect(story(route(lines(1, 'again')))).toEqual(['to 2: <guest-1> again']);
+      expect(story(route(open(3)))).toEqual(['to 3: * welcome to server, you are guest-3; /help lists commands', 'to 1,2: * guest-3 joined']);
+    });
+
+    it('and comes back, says so and syncs again', () => {
+      const route = clusterRoom(1, [elsewhere('bob')]);
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      const effects = route(up([elsewhere('bob')]));
+      expect(story(effects)).toEqual(['bus sync', 'to 1: * back in the cluster: 2 online']);
+    });
+  });
+
+  describe('an instance gone silent', () => {
+    const [bob, carol, dave] = [elsewhere('bob'), elsewhere('carol'), elsewhere('dave', 'n3')];
+
+    it('takes its members (only its own) with it, with a leave notice for each', () => {
+      const route = clusterRoom(1, [bob, carol, dave]);
+      expect(route(bus({ type: 'gone', instance: 'i2', node: 'n2' }))).toEqual([
+        { kind: 'send', to: [1], lines: ['* bob left (node n2 is gone)', '* carol left (node n2 is gone)'] },
+        { kind: 'log', entries: [{ type: 'notice', text: 'node n2 is gone: 2 left with it' }] },
+      ]);
+      expect(who(route, 1)).toEqual(['* online (3): server (n1), guest-1 (n1), dave (n3)']);
+      expect(route(bus({ type: 'gone', instance: 'i2', node: 'n2' }))).toEqual([]);
+    });
+
+    it('in a room too large to announce leaves only logs, and sends nothing', () => {
+      const route = clusterRoom(1, [bob, carol], { announceMax: 2 });
+      expect(route(bus({ type: 'gone', instance: 'i2', node: 'n2' }))).toEqual([
+        { kind: 'log', entries: [{ type: 'notice', text: 'node n2 is gone: 2 left with it' }] },
+      ]);
+    });
+  });
+
+  it('closes a member whose session took its nick on another node', () => {
+    const route = createNode();
+    route(open(1));
+    route(lines(1, '/nick alice'));
+    route(open(2));
+    route(up());
+    const effects = route(bus({ type: 'taken', nick: 'ALICE' }));
+    expect(story(effects)).toEqual(['room: * alice left (reconnected elsewhere)', 'bus release', 'close 1: reconnected elsewhere']);
+    expect(route(lines(1, 'hello?'))).toEqual([]);
+    expect(route(bus({ type: 'taken', nick: 'alice' }))).toEqual([]);
+  });
+
+  it('renames a member whose nick the cluster gave away meanwhile to a guest, telling it why', () => {
+    const route = createNode();
+    route(open(1));
+    route(lines(1, '/nick alice'));
+    route(open(2));
+    route(up());
+    expect(requests(route(bus({ type: 'refused', conns: [1] })))).toEqual([{ type: 'claim', conn: 1, previous: 'alice', session: undefined }]);
+    expect(route(lines(1, 'hi'))).toEqual([]);
+    expect(story(route(claimed(1, 'guest-9')))).toEqual([
+      'to 1: * your nick alice went to someone else while this server was apart from the cluster; you are now guest-9',
+      'room: * alice is now guest-9',
+      'room: <guest-9> hi',
+    ]);
+  });
+
+  it('does not relay again a tagged line that another node has already put in the room', () => {
+    const route = clusterRoom(2, [], { tagged: [1] });
+    // The client said it on node n2, lost that connection before the ack, and sends it again here.
+    route(saidOn(elsewhere('alice'), 5, ['<alice> hi'], { author: 's1', ids: ['s1.1'] }));
+    expect(route(lines(1, '@id=s1.1 hi'))).toEqual([{ kind: 'send', to: [1], lines: ['@ack=s1.1'] }]);
+    expect(roomRequest(route(lines(1, '@id=s1.2 new'))).batch.ids).toEqual(['s1.2']);
+  });
+
+  describe('shutdown', () => {
+    it('while up tells the cluster who left with this node, then holds no nicks', () => {
+      const route = createNode();
+      route(open(1));
+      route(lines(1, '/nick alice'));
+      route(open(2));
+      route(up([], [{ seq: 40, time: 0, line: '<bob> x' }]));
+      const effects = route({ kind: 'shutdown', reason: 'got SIGTERM' });
+      expect(requests(effects)).toEqual([
+        { type: 'room', batch: { time: 0, lines: ['* alice, guest-2 left (node n1 is shutting down)'], instance: 'i1', node: 'n1', conn: undefined, author: undefined } },
+        { type: 'sync', members: [], lastSeq: 40 },
+      ]);
+    });
+
+    it('while not up asks nothing of the cluster', () => {
+      const route = createNode();
+      route(open(1));
+      expect(requests(route({ kind: 'shutdown', reason: 'got SIGTERM' }))).toEqual([]);
+    });
+  });
+});
+
+describe('createRouter without a cluster', () => {
+  const member = fc.constantFrom(elsewhere('bob'), elsewhere('guest-1'), { nick: 'x', ...SELF });
+  const id = fc.integer({ min: 1, max: 5 });
+  const request: fc.Arbitrary<BusRequest> = fc.oneof(
+    fc.record({ type: fc.constant('claim' as const), conn: id }),
+    fc.record({ type: fc.constant('private' as const), from: id, instance: fc.constant('i2'), to: fc.constant('bob'), line: fc.string() }),
+    fc.record({ type: fc.constant('room' as const), batch: fc.record({ time: fc.nat(), lines: fc.array(fc.string()), instance: fc.constant('i1'), node: fc.constant('n1'), conn: id }) }),
+  );
+  const busEvent: fc.Arbitrary<BusEvent> = fc.oneof(
+    fc.record({ type: fc.constant('up' as const), epoch: fc.string(), history: fc.constant([]), members: fc.array(member) }),
+    fc.record({ type: fc.constant('down' as const), reason: fc.string() }),
+    fc.tuple(member, fc.nat(), fc.array(fc.string(), { minLength: 1 })).map(([m, first, said]): BusEvent => ({ type: 'room', batch: { first, time: 0, lines: said, instance: m.instance, node: m.node } })),
+    fc.record({ type: fc.constant('claimed' as const), conn: id, nick: fc.constantFrom('alice', 'guest-9'), ok: fc.boolean() }),
+    fc.record({ type: fc.constant('refused' as const), conns: fc.array(id) }),
+    fc.record({ type: fc.constant('taken' as const), nick: fc.constantFrom('guest-1', 'alice') }),
+    fc.record({ type: fc.constant('gone' as const), instance: fc.constant('i2'), node: fc.constant('n2') }),
+    fc.record({ type: fc.constant('unsent' as const), request }),
+  );
+  const clientLine = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('/nick alice', '/msg bob hi', '/who', '/quit', '/cap tcpchat session=s', '@id=s.1 hi'));
+  const event: fc.Arbitrary<RouterEvent> = fc.oneof(
+    id.map(open),
+    fc.tuple(id, fc.array(clientLine, { minLength: 1, maxLength: 3 })).map(([to, said]) => lines(to, ...said)),
+    id.map((closedId): RouterEvent => ({ kind: 'closed', id: closedId, reason: 'gone' })),
+    fc.constantFrom('hello', '/msg bob hi', '/kick guest-1').map((line): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) })),
+    busEvent.map(bus),
+    fc.constant<RouterEvent>({ kind: 'shutdown', reason: 'done' }),
+  );
+
+  it('never asks a bus for anything, and ignores bus events', () => {
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 40 }), fc.boolean(), (events, relay) => {
+        const route = createNode({ cluster: undefined, relay });
+        for (const each of events) {
+          const effects = route(each);
+          expect(effects.filter((effect) => effect.kind === 'bus')).toEqual([]);
+          if (each.kind === 'bus') expect(effects).toEqual([]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
