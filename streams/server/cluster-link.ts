@@ -220,7 +220,8 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
         const id = roster.byNick.get(nickKey(event.nick));
         const member = id === undefined ? undefined : roster.byId.get(id);
         if (!member) return [];
-        return [...context.leave(member, 'reconnected elsewhere'), { kind: 'close', id: member.id, reason: 'reconnected elsewhere' }];
+        // Not announced: the room has just heard it take its nick on the other node.
+        return [...context.leave(member, 'reconnected elsewhere', false), { kind: 'close', id: member.id, reason: 'reconnected elsewhere' }];
       }
       case 'private': {
         const id = roster.byNick.get(nickKey(event.to));
@@ -273,10 +274,13 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     },
     /** This server stops: its nicks are freed at once, and the others hear who went with it. */
     stop(members: readonly Member[]): Effect[] {
-      if (!up) return [];
+      // Connections still waiting for a nick are not members yet: they are closed here.
+      const waiting = [...joining.keys()].map((id): Effect => ({ kind: 'close', id, reason: 'server shutting down' }));
+      joining.clear();
+      if (!up) return waiting;
       const who = members.length <= announceMax ? members.map((member) => member.nick).join(', ') : `${members.length} people`;
       const notices = members.length > 0 && context.options.relay ? publish(undefined, [formatNotice(`${who} left (node ${self.node} is shutting down)`)]) : [];
-      return [...notices, bus({ type: 'sync', members: [], lastSeq: delivery.history.lastSeq })];
+      return [...waiting, ...notices, bus({ type: 'sync', members: [], lastSeq: delivery.history.lastSeq })];
     },
   };
 }

@@ -22,7 +22,8 @@ export interface RouterContext {
   announceMembership(from: ConnId, notice: string): Effect[];
   /** Call after a nick changes or a member goes, so cached recipient lists are rebuilt. */
   changed(): void;
-  leave(member: Member, reason: string, notice?: string): Effect[];
+  /** `notice`: what the room is told (by default `NICK left (REASON)`); false: nothing. */
+  leave(member: Member, reason: string, notice?: string | false): Effect[];
   log(...entries: LogEntry[]): Effect;
   shutdown(reason: string): Effect[];
 }

@@ -58,11 +58,11 @@ export function createRouter(options: RouterOptions): Router {
   const announceMembership = (from: ConnId, notice: string): Effect[] =>
     roomSize() <= (options.announceMax ?? DEFAULT_ANNOUNCE_MAX) ? announce(from, [formatNotice(notice)]) : [];
 
-  function leave(member: Member, reason: string, notice = `${member.nick} left (${reason})`): Effect[] {
+  function leave(member: Member, reason: string, notice: string | false = `${member.nick} left (${reason})`): Effect[] {
     remove(roster, member.id);
     changed();
     // Announced before its session is forgotten, so the notice is its own and never replayed to it.
-    const announced = announceMembership(member.id, notice);
+    const announced = notice === false ? [] : announceMembership(member.id, notice);
     delivery.forget(member.id);
     return [...announced, ...(cluster?.left(member) ?? []), log({ type: 'leave', id: member.id, from: member.nick, reason })];
   }

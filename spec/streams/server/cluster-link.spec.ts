@@ -274,14 +274,14 @@ describe('createRouter as a node of a cluster', () => {
     });
   });
 
-  it('closes a member whose session took its nick on another node', () => {
+  it('closes a member whose session took its nick on another node, without telling the room it left', () => {
     const route = createNode();
     route(open(1));
     route(lines(1, '/nick alice'));
     route(open(2));
     route(up());
     const effects = route(bus({ type: 'taken', nick: 'ALICE' }));
-    expect(story(effects)).toEqual(['room: * alice left (reconnected elsewhere)', 'bus release', 'close 1: reconnected elsewhere']);
+    expect(story(effects)).toEqual(['bus release', 'close 1: reconnected elsewhere']);
     expect(route(lines(1, 'hello?'))).toEqual([]);
     expect(route(bus({ type: 'taken', nick: 'alice' }))).toEqual([]);
   });
@@ -321,6 +321,13 @@ describe('createRouter as a node of a cluster', () => {
         { type: 'room', batch: { time: 0, lines: ['* alice, guest-2 left (node n1 is shutting down)'], instance: 'i1', node: 'n1', conn: undefined, author: undefined } },
         { type: 'sync', members: [], lastSeq: 40 },
       ]);
+    });
+
+    it('closes connections still waiting for their nick', () => {
+      const route = createNode();
+      route(up());
+      route(open(1));
+      expect(story(route({ kind: 'shutdown', reason: 'got SIGTERM' }))).toContain('close 1: server shutting down');
     });
 
     it('while not up asks nothing of the cluster', () => {
