@@ -6,6 +6,14 @@ import type { ConnId } from '../server/roster.js';
  * requests and hears events; a driver (Redis) carries them. Without a cluster there is no bus.
  */
 
+/** Who a server is in its cluster. */
+export interface ClusterSelf {
+  /** The node's name, as /who shows it. */
+  readonly node: string;
+  /** Names this run of the node. */
+  readonly instance: string;
+}
+
 /** A member somewhere in the cluster: its nick, the node it is on, and that node's run. */
 export interface ClusterMember {
   readonly nick: string;

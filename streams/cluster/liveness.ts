@@ -1,4 +1,4 @@
-import { asyncScheduler, debounceTime, groupBy, last, map, mergeMap, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, debounceTime, groupBy, last, map, mergeMap, type OperatorFunction, type SchedulerLike } from '../rx.js';
 
 /**
  * Names each instance that has been silent for `ttlMs` since it was last heard from, once;

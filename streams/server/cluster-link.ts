@@ -1,18 +1,10 @@
-import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type RoomBatch } from '../cluster/bus.js';
+import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type ClusterSelf, type RoomBatch } from '../cluster/bus.js';
 import { nickKey } from '../protocol/nick.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { DEFAULT_ANNOUNCE_MAX } from './announce.js';
 import type { Effect, LogEntry } from './events.js';
 import type { RouterContext } from './router-context.js';
 import type { ConnId, Member } from './roster.js';
-
-/** Who this server is in its cluster. */
-export interface ClusterSelf {
-  /** The node's name, as /who shows it. */
-  readonly node: string;
-  /** Names this run of the node. */
-  readonly instance: string;
-}
 
 /** What the link needs from the router to finish what waited for the cluster. */
 export interface ClusterHooks {

@@ -4,7 +4,8 @@ import { formatError, formatMessage, formatNotice } from '../protocol/server-lin
 import { formatTagged, parseTagged } from '../protocol/tags.js';
 import { DEFAULT_ANNOUNCE_MAX } from './announce.js';
 import { clientCommand, renameLocally } from './client-commands.js';
-import { createClusterLink, type ClusterSelf } from './cluster-link.js';
+import type { ClusterSelf } from '../cluster/bus.js';
+import { createClusterLink } from './cluster-link.js';
 import { consoleCommand } from './console-commands.js';
 import { createDelivery, type DeliveryOptions } from './delivery.js';
 import type { Effect, LogEntry, RouterEvent } from './events.js';
