@@ -1,6 +1,6 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { Observable } from 'rxjs';
+import { Observable } from '../../streams/rx.js';
 
 export interface ConnectOptions {
   readonly host: string;

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { Observable } from 'rxjs';
+import { Observable } from '../../streams/rx.js';
 import type { TlsCredentials } from './tls-credentials.js';
 
 export interface ListenOptions {

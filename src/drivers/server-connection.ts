@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { asapScheduler, Observable, timer, type Subscription } from 'rxjs';
+import { asapScheduler, Observable, timer, type Subscription } from '../../streams/rx.js';
 import { encodeLines } from '../../streams/framing/encode.js';
 import { formatError } from '../../streams/protocol/server-line.js';
 import type { ConnectionSource } from '../../streams/server/server-main.js';

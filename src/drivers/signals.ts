@@ -1,4 +1,4 @@
-import { merge, Observable } from 'rxjs';
+import { merge, Observable } from '../../streams/rx.js';
 
 /** A process signal as a stream; while subscribed, the signal no longer kills the process. */
 export function signal(name: NodeJS.Signals): Observable<NodeJS.Signals> {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
+import { Observable, type Subscriber, type Unsubscribable } from '../../streams/rx.js';
 
 /**
  * A socket's incoming bytes. Completes when the peer ends its side (the socket then finishes

@@ -1,6 +1,6 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, type Subscription } from '../../streams/rx.js';
 
 export interface TerminalOptions {
   readonly input: Readable & { isTTY?: boolean };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { BehaviorSubject, fromEvent, merge, Subject, take, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, fromEvent, merge, Subject, take, type Observable, type Subscription } from '../../streams/rx.js';
 import { clientMain, type ConnectAttempt } from '../../streams/client/client-main.js';
 import type { DisplayLine } from '../../streams/client/client-state.js';
 import { DEFAULT_OUTBOX_LIMITS } from '../../streams/client/outbox.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Subject } from 'rxjs';
+import { Subject } from '../../streams/rx.js';
 import type { BusRequest } from '../../streams/cluster/bus.js';
 import type { ClusterConfig } from '../cli/cluster-options.js';
 import { redisBus } from '../drivers/redis-bus.js';

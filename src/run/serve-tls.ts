@@ -1,4 +1,4 @@
-import { EMPTY, mergeMap, of, type Observable } from 'rxjs';
+import { EMPTY, mergeMap, of, type Observable } from '../../streams/rx.js';
 import type { ListenEvent, ListenTls } from '../drivers/listen.js';
 import { readCredentials, type TlsFiles } from '../drivers/tls-credentials.js';
 

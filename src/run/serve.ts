@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { filter, map, NEVER, Observable, share, take, tap, timer, type Subscription } from 'rxjs';
+import { filter, map, NEVER, Observable, share, take, tap, timer, type Subscription } from '../../streams/rx.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { map, type MonoTypeOperatorFunction } from 'rxjs';
+import { map, type MonoTypeOperatorFunction } from '../../streams/rx.js';
 import type { ConnectTls } from '../drivers/connect.js';
 import { addKnownHost, knownHostEntries } from '../drivers/known-hosts.js';
 

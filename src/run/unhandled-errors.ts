@@ -1,4 +1,4 @@
-import { config } from 'rxjs';
+import { config } from '../../streams/rx.js';
 
 /** An error no stream handled is a bug to report, never a reason to drop everyone's connection. */
 export function reportUnhandledErrors(stderr: NodeJS.WritableStream): void {

@@ -18,7 +18,7 @@ import {
   takeWhile,
   timer,
   type SchedulerLike,
-} from 'rxjs';
+} from '../rx.js';
 import { LineTooLongError } from '../errors.js';
 import type { LineLimits } from '../framing/decode-lines.js';
 import { decoderFor } from '../framing/decoder-for.js';

@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject } from '../rx.js';
 import { nickKey } from '../protocol/nick.js';
 import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type ClusterSelf, type RoomBatch } from './bus.js';
 

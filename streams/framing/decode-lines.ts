@@ -1,4 +1,4 @@
-import { Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
+import { Observable, type Observer, type OperatorFunction, type Subscriber } from '../rx.js';
 import { LineTooLongError } from '../errors.js';
 import { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 import { containsTelnetCommand, stripTelnetCommands } from './telnet.js';

@@ -1,4 +1,4 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from '../rx.js';
 import { decodeLines, DEFAULT_LINE_LIMITS, type FramedInput, type LineLimits } from './decode-lines.js';
 import { decodeRaw } from './decode-raw.js';
 import type { Framing } from './encode.js';

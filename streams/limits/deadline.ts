@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerAction, type SchedulerLike, type Subscriber } from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerAction, type SchedulerLike, type Subscriber } from '../rx.js';
 
 /**
  * Passes the source through and, `ms` after the subscription, emits `value` once, unless the

@@ -7,7 +7,7 @@ import {
   type SchedulerLike,
   type Subscriber,
   type Subscription,
-} from 'rxjs';
+} from '../rx.js';
 
 export class IdleTimeoutError extends Error {
   readonly code = 'IDLE_TIMEOUT';

@@ -7,7 +7,7 @@ import {
   type SchedulerLike,
   type Subscriber,
   type Subscription,
-} from 'rxjs';
+} from '../rx.js';
 import type { RateLimit } from './rate-limit.js';
 
 export { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.js';

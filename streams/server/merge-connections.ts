@@ -1,4 +1,4 @@
-import { Observable, type Observer, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, type Observer, type OperatorFunction, type Subscriber, type Subscription } from '../rx.js';
 import { describeConnectionError } from '../connection-error.js';
 import type { RouterEvent } from './events.js';
 import type { ConnId } from './roster.js';

@@ -10,7 +10,7 @@ import {
   take,
   takeUntil,
   type SchedulerLike,
-} from 'rxjs';
+} from '../rx.js';
 import type { BusEvent, BusRequest } from '../cluster/bus.js';
 import { LineTooLongError } from '../errors.js';
 import { decoderFor } from '../framing/decoder-for.js';
