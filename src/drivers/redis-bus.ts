@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type * as Redis from 'redis';
-import { from, Observable, Subject, switchMap } from 'rxjs';
+import { Observable, Subject, type Subscription } from '../../streams/rx.js';
 import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type RoomBatch } from '../../streams/cluster/bus.js';
 import { silentFor } from '../../streams/cluster/liveness.js';
 import { nickKey } from '../../streams/protocol/nick.js';
@@ -35,8 +35,32 @@ type BusMessage = Record<string, unknown> & { type?: unknown };
  * so a server is listening before it has even loaded the code to reach its cluster.
  */
 export function redisBus(options: RedisBusOptions): (request$: Observable<BusRequest>) => Observable<BusEvent> {
-  return (request$) => from(import('redis')).pipe(switchMap(({ createClient }) => busThrough(createClient, options, request$)));
+  return (request$) =>
+    new Observable<BusEvent>((subscriber) => {
+      // Down until the client is loaded: what is asked meanwhile comes back unsent, never lost.
+      const loading = request$.subscribe((request) => {
+        if (handedBack(request)) subscriber.next({ type: 'unsent', request });
+      });
+      let bus: Subscription | undefined;
+      let stopped = false;
+      import('redis').then(
+        ({ createClient }) => {
+          if (stopped) return;
+          loading.unsubscribe();
+          bus = busThrough(createClient, options, request$).subscribe(subscriber);
+        },
+        (error: unknown) => subscriber.error(error),
+      );
+      return () => {
+        stopped = true;
+        loading.unsubscribe();
+        bus?.unsubscribe();
+      };
+    });
 }
+
+/** Whether a request the cluster did not get comes back as `unsent`: freeing or holding nicks is done anew when it is back. */
+const handedBack = (request: BusRequest): boolean => request.type !== 'release' && request.type !== 'sync';
 
 function busThrough(createClient: typeof Redis.createClient, options: RedisBusOptions, request$: Observable<BusRequest>): Observable<BusEvent> {
   const prefix = `tcpchat:{${options.cluster}}:`;
@@ -109,35 +133,44 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       else if (state === 'up') dispatch(message);
     }
 
-    /** What another instance (or this one's own room lines) said, as events. */
+    /** What another instance (or this one's own room lines) said, as events. A malformed message is not even heard. */
     function dispatch(message: BusMessage): void {
       const member = memberOf(message.member);
       const sender = member?.instance ?? (typeof message.instance === 'string' ? message.instance : undefined);
+      const event = eventOf(message, member, sender);
+      if (event === undefined) return;
       if (sender && sender !== self) hear(sender, member?.node ?? (typeof message.node === 'string' ? message.node : nodes.get(sender) ?? sender));
+      if (event) emit(event);
+    }
+
+    /** The event a message makes here: null when it is well-formed but tells this instance nothing, undefined when malformed. */
+    function eventOf(message: BusMessage, member: ClusterMember | undefined, sender: string | undefined): BusEvent | null | undefined {
       switch (message.type) {
         case 'room': {
           const [batch] = roomBatch(message);
-          if (batch) emit({ type: 'room', batch });
-          return;
+          return batch && { type: 'room', batch };
         }
         case 'joined':
         case 'left':
-          if (member && member.instance !== self) emit({ type: message.type, member });
-          return;
+          return member && (member.instance === self ? null : { type: message.type, member });
         case 'renamed':
-          if (member && member.instance !== self && typeof message.from === 'string') emit({ type: 'renamed', from: message.from, member });
-          return;
+          if (!member || typeof message.from !== 'string') return undefined;
+          return member.instance === self ? null : { type: 'renamed', from: message.from, member };
         case 'synced': {
-          const members = Array.isArray(message.members) ? message.members.flatMap((each) => memberOf(each) ?? []) : [];
-          if (sender && sender !== self) emit({ type: 'synced', instance: sender, members });
-          return;
+          if (!sender || !Array.isArray(message.members)) return undefined;
+          const members = message.members.flatMap((each) => memberOf(each) ?? []);
+          return sender === self ? null : { type: 'synced', instance: sender, members };
         }
         case 'taken':
-          if (message.instance === self && typeof message.nick === 'string') emit({ type: 'taken', nick: message.nick });
-          return;
+          if (typeof message.instance !== 'string' || typeof message.nick !== 'string') return undefined;
+          return message.instance === self ? { type: 'taken', nick: message.nick } : null;
         case 'private':
-          if (message.target === self && typeof message.to === 'string' && typeof message.line === 'string') emit({ type: 'private', to: message.to, line: message.line });
-          return;
+          if (!sender || typeof message.target !== 'string' || typeof message.to !== 'string' || typeof message.line !== 'string') return undefined;
+          return message.target === self ? { type: 'private', to: message.to, line: message.line } : null;
+        case 'beat':
+          return sender ? null : undefined;
+        default:
+          return undefined;
       }
     }
 
@@ -167,14 +200,13 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
 
     function request(request: BusRequest): void {
       if (state !== 'up') {
-        // Freeing or holding nicks is done anew when the cluster is back.
-        if (request.type !== 'release' && request.type !== 'sync') emit({ type: 'unsent', request });
+        if (handedBack(request)) emit({ type: 'unsent', request });
         return;
       }
       perform(request).then(
         (event) => event && emit(event),
         (error: unknown) => {
-          if (request.type !== 'release' && request.type !== 'sync') emit({ type: 'unsent', request });
+          if (handedBack(request)) emit({ type: 'unsent', request });
           if (commands.isReady) tell(`cluster: ${request.type} failed: ${describe(error)}`);
         },
       );
@@ -248,7 +280,7 @@ function memberOf(value: unknown): ClusterMember | undefined {
     : undefined;
 }
 
-/** A room batch as kept and published, checked: zero or one. */
+/** A room batch as kept and published, checked and with nothing else in it: zero or one. */
 function roomBatch(value: unknown): RoomBatch[] {
   const batch = value as Partial<RoomBatch> | undefined;
   const valid =
@@ -257,8 +289,13 @@ function roomBatch(value: unknown): RoomBatch[] {
     Array.isArray(batch.lines) &&
     batch.lines.every((line) => typeof line === 'string') &&
     typeof batch.instance === 'string' &&
-    typeof batch.node === 'string';
-  return valid ? [batch as RoomBatch] : [];
+    typeof batch.node === 'string' &&
+    (batch.conn === undefined || typeof batch.conn === 'number') &&
+    (batch.author === undefined || typeof batch.author === 'string') &&
+    (batch.ids === undefined || (Array.isArray(batch.ids) && batch.ids.every((id) => typeof id === 'string')));
+  if (!valid) return [];
+  const { first, time, lines, instance, node, conn, author, ids } = batch as RoomBatch;
+  return [{ first, time, lines, instance, node, ...(conn === undefined ? {} : { conn }), ...(author === undefined ? {} : { author }), ...(ids === undefined ? {} : { ids }) }];
 }
 
 function describe(error: unknown): string {

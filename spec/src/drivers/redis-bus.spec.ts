@@ -1,0 +1,405 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { redisBus, type RedisBusOptions } from '../../../src/drivers/redis-bus.js';
+import type { BusEvent, BusRequest } from '../../../streams/cluster/bus.js';
+import { cleanUp } from '../../e2e/helpers/leftovers.js';
+import { startRedis, type RedisServer } from '../../e2e/helpers/redis.js';
+import { within } from '../../e2e/helpers/within.js';
+
+/** Presence TTL: an instance silent this long is gone. */
+const TTL = 400;
+
+type Of<T extends BusEvent['type']> = Extract<BusEvent, { type: T }>;
+
+/** One redisBus subscription, fed by a Subject, with every event it emitted kept in order. */
+interface Bus {
+  readonly node: string;
+  readonly instance: string;
+  readonly events: BusEvent[];
+  readonly reports: string[];
+  start(): void;
+  send(request: BusRequest): void;
+  /** The first event of this type (and match) not returned before, waiting for it if need be. */
+  next<T extends BusEvent['type']>(type: T, match?: (event: Of<T>) => boolean, ms?: number): Promise<Of<T>>;
+  all<T extends BusEvent['type']>(type: T): Of<T>[];
+  stop(): void;
+}
+
+let redis: RedisServer;
+let admin: ReturnType<typeof createClient>;
+let cluster: string;
+let buses: Bus[] = [];
+const failures: unknown[] = [];
+
+beforeEach(async () => {
+  redis = await startRedis();
+  admin = createClient({ url: redis.url, socket: { reconnectStrategy: 50 } });
+  admin.on('error', () => {}); // Redis is killed on purpose below
+  await admin.connect();
+  cluster = `test-${randomBytes(4).toString('hex')}`;
+});
+
+afterEach(async () => {
+  for (const bus of buses) bus.stop();
+  buses = [];
+  admin.destroy();
+  await cleanUp();
+  expect(failures.splice(0)).toEqual([]);
+});
+
+const key = (name: string): string => `tcpchat:{${cluster}}:${name}`;
+
+/** A bus for node `node`, not subscribed yet: applying redisBus to request$ must not connect. */
+function bus(node: string, options: Partial<RedisBusOptions> = {}): Bus {
+  const instance = `${node}-${randomBytes(3).toString('hex')}`;
+  const requests = new Subject<BusRequest>();
+  const events: BusEvent[] = [];
+  const reports: string[] = [];
+  const returned = new Set<BusEvent>();
+  const waiting = new Set<() => boolean>();
+  const bus$: Observable<BusEvent> = redisBus({ url: redis.url, cluster, node, instance, historySize: 10, ttlMs: TTL, report: (text) => reports.push(text), ...options })(requests);
+  let subscription: Subscription | undefined;
+  const created: Bus = {
+    node,
+    instance,
+    events,
+    reports,
+    start: () => {
+      subscription = bus$.subscribe({
+        next: (event) => {
+          events.push(event);
+          for (const check of waiting) if (check()) waiting.delete(check);
+        },
+        error: (error: unknown) => failures.push(error),
+        complete: () => failures.push(new Error(`the bus of ${instance} completed`)),
+      });
+    },
+    send: (request) => requests.next(request),
+    next<T extends BusEvent['type']>(type: T, match: (event: Of<T>) => boolean = () => true, ms = 5000): Promise<Of<T>> {
+      let check = (): boolean => false;
+      const found = new Promise<Of<T>>((resolve) => {
+        check = () => {
+          const event = events.find((each) => each.type === type && !returned.has(each) && match(each as Of<T>)) as Of<T> | undefined;
+          if (event) {
+            returned.add(event);
+            resolve(event);
+          }
+          return event !== undefined;
+        };
+      });
+      if (!check()) waiting.add(check);
+      return within(found, () => `${instance} to hear ${type}; it heard ${JSON.stringify(events)}`, ms).finally(() => waiting.delete(check));
+    },
+    all: <T extends BusEvent['type']>(type: T) => events.filter((event) => event.type === type) as Of<T>[],
+    stop: () => subscription?.unsubscribe(),
+  };
+  buses.push(created);
+  return created;
+}
+
+async function joined(node: string, options: Partial<RedisBusOptions> = {}): Promise<Bus> {
+  const started = bus(node, options);
+  started.start();
+  await started.next('up');
+  return started;
+}
+
+const room = (from: Bus, ...lines: string[]): Extract<BusRequest, { type: 'room' }> => ({ type: 'room', batch: { time: 1000, lines, instance: from.instance, node: from.node } });
+const claim = (conn: number, nick?: string, more: { previous?: string; session?: string } = {}): BusRequest => ({ type: 'claim', conn, ...(nick === undefined ? {} : { nick }), ...more });
+const heard = (at: Bus, line: string): Promise<Of<'room'>> => at.next('room', (event) => event.batch.lines.includes(line));
+const answer = (at: Bus, conn: number): Promise<Of<'claimed'>> => at.next('claimed', (event) => event.conn === conn);
+
+/**
+ * Like kill -9, as far as Redis can tell: the bus's teardown sends nothing (no QUIT, no release, the
+ * node key stays until it expires), its heartbeats stop, and its sockets just close.
+ */
+const crash = (victim: Bus): void => victim.stop();
+
+async function clients(): Promise<number> {
+  return String(await admin.sendCommand(['CLIENT', 'LIST'])).trim().split('\n').length;
+}
+
+/** Nothing is emitted when connections close, so this polls CLIENT LIST, boundedly. */
+async function untilClients(count: number): Promise<void> {
+  for (let tries = 0; tries < 40; tries++) {
+    if ((await clients()) === count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Redis still has ${await clients()} clients after 2 s; expected ${count}`);
+}
+
+describe('redisBus', () => {
+  it('is cold: connects on subscribing, says up with the epoch, and lets go of Redis on unsubscribing', async () => {
+    const a = bus('a');
+    expect(await clients()).toBe(1); // the admin connection only
+    a.start();
+    const up = await a.next('up');
+    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [] });
+    expect(up.epoch).not.toBe('');
+    expect(await admin.get(key('epoch'))).toBe(up.epoch);
+    expect(await admin.exists(key(`node:${a.instance}`))).toBe(1);
+    expect(await clients()).toBe(3); // one for commands, one listening
+
+    a.stop();
+    await untilClients(1);
+    expect(a.reports).toEqual([]);
+  });
+
+  it('hands back what is asked before it is up, even while the Redis client is still loading', async () => {
+    const a = bus('a');
+    a.start();
+    const early = claim(1, 'early');
+    a.send(early); // before redisBus has even loaded `redis`
+    a.send({ type: 'release', nick: 'early' });
+    expect(await a.next('unsent')).toEqual({ type: 'unsent', request: early });
+    await a.next('up');
+    expect(a.events.map((event) => event.type)).toEqual(['unsent', 'up']);
+  });
+
+  it('numbers room lines across instances, hands them to everyone, and keeps them for those who join later', async () => {
+    const a = await joined('a');
+    const b = await joined('b');
+    const said = { ...room(a, 'one', 'two').batch, conn: 7, author: 'ada-session', ids: ['id-1', 'id-2'] };
+    a.send({ type: 'room', batch: said });
+    const [atA, atB] = await Promise.all([heard(a, 'one'), heard(b, 'one')]);
+    expect(atA.batch).toEqual({ first: 1, ...said });
+    expect(atB.batch).toEqual(atA.batch);
+
+    a.send(room(a, 'three'));
+    await heard(b, 'three');
+    b.send(room(b, 'four', 'five'));
+    await Promise.all([heard(a, 'four'), heard(b, 'four')]);
+    for (const each of [a, b]) expect(each.all('room').map((event) => event.batch.first)).toEqual([1, 3, 4]);
+
+    const c = await joined('c');
+    const [up] = c.all('up');
+    expect(up.epoch).toBe(a.all('up')[0].epoch);
+    expect(up.history).toEqual([
+      { seq: 1, time: 1000, line: 'one', author: 'ada-session' },
+      { seq: 2, time: 1000, line: 'two', author: 'ada-session' },
+      { seq: 3, time: 1000, line: 'three' },
+      { seq: 4, time: 1000, line: 'four' },
+      { seq: 5, time: 1000, line: 'five' },
+    ]);
+    const short = await joined('d', { historySize: 2 });
+    expect(short.all('up')[0].history.map((entry) => entry.seq)).toEqual([4, 5]);
+
+    // A line said while an instance joins reaches it once: in its history or as a room event.
+    const late = bus('e');
+    late.start();
+    a.send(room(a, 'six'));
+    await late.next('up');
+    a.send(room(a, 'seven'));
+    await heard(late, 'seven');
+    const lines = [...late.all('up')[0].history.map((entry) => entry.line), ...late.all('room').flatMap((event) => event.batch.lines)];
+    expect(lines.filter((line) => line === 'six')).toEqual(['six']);
+  });
+
+  describe('claims', () => {
+    it('gives a nick asked for at the same moment on two instances to exactly one of them, whatever its case', async () => {
+      const a = await joined('a');
+      const b = await joined('b');
+      a.send(claim(1, 'Dora'));
+      b.send(claim(1, 'dora'));
+      const answers = await Promise.all([answer(a, 1), answer(b, 1)]);
+      expect(answers.filter((each) => each.ok)).toHaveLength(1);
+      expect(answers.map((each) => each.nick)).toEqual(['Dora', 'dora']);
+    });
+
+    it('gives guests distinct guest nicks, skipping those held', async () => {
+      const a = await joined('a');
+      const b = await joined('b');
+      a.send(claim(1, 'guest-1'));
+      expect(await answer(a, 1)).toMatchObject({ nick: 'guest-1', ok: true });
+      a.send(claim(2));
+      a.send(claim(3));
+      b.send(claim(2));
+      const guests = await Promise.all([answer(a, 2), answer(a, 3), answer(b, 2)]);
+      expect(guests.every((each) => each.ok && /^guest-\d+$/.test(each.nick))).toBe(true);
+      expect(new Set(guests.map((each) => each.nick)).size).toBe(3);
+      expect(guests.map((each) => each.nick)).not.toContain('guest-1');
+    });
+
+    it("tells the others about an instance's members joining, renaming and leaving", async () => {
+      const a = await joined('a');
+      const b = await joined('b');
+      const member = (nick: string) => ({ nick, node: 'a', instance: a.instance });
+      a.send(claim(1, 'carol'));
+      expect(await b.next('joined')).toEqual({ type: 'joined', member: member('carol') });
+      a.send(claim(1, 'Dave', { previous: 'carol' }));
+      expect(await b.next('renamed')).toEqual({ type: 'renamed', from: 'carol', member: member('Dave') });
+      a.send({ type: 'release', nick: 'Dave' });
+      expect(await b.next('left')).toEqual({ type: 'left', member: member('Dave') });
+
+      b.send(claim(1, 'carol'));
+      b.send(claim(2, 'dave'));
+      expect(await Promise.all([answer(b, 1), answer(b, 2)])).toMatchObject([{ ok: true }, { ok: true }]);
+      await a.next('joined', (event) => event.member.nick === 'dave');
+      const aboutItself = a.events.filter((event) => 'member' in event && event.member.instance === a.instance);
+      expect(aboutItself).toEqual([]);
+    });
+
+    it('lets the same session take its nick over from another instance, which is told', async () => {
+      const a = await joined('a');
+      const b = await joined('b');
+      a.send(claim(1, 'erin', { session: 's1' }));
+      expect(await answer(a, 1)).toMatchObject({ ok: true });
+      b.send(claim(5, 'erin', { session: 's2' }));
+      expect(await answer(b, 5)).toEqual({ type: 'claimed', conn: 5, nick: 'erin', ok: false });
+      b.send(claim(6, 'Erin', { session: 's1' }));
+      expect(await answer(b, 6)).toEqual({ type: 'claimed', conn: 6, nick: 'Erin', ok: true });
+      expect(await a.next('taken')).toEqual({ type: 'taken', nick: 'erin' });
+
+      a.send({ type: 'release', nick: 'erin' }); // no longer A's to free
+      a.send(claim(2, 'erin'));
+      expect(await answer(a, 2)).toMatchObject({ ok: false });
+      expect(b.all('taken')).toEqual([]);
+    });
+  });
+
+  it("sync replaces an instance's nicks, refuses those a live instance holds, and raises the sequence", async () => {
+    const a = await joined('a');
+    const b = await joined('b');
+    a.send(claim(1, 'x1'));
+    a.send(claim(2, 'x2'));
+    b.send(claim(1, 'bob'));
+    await Promise.all([answer(a, 1), answer(a, 2), answer(b, 1)]);
+
+    const members = [
+      { conn: 1, nick: 'x1' },
+      { conn: 3, nick: 'y1', session: 's-y' },
+      { conn: 4, nick: 'BOB' },
+    ];
+    a.send({ type: 'sync', members, lastSeq: 100 });
+    expect(await a.next('refused')).toEqual({ type: 'refused', conns: [4] });
+    const member = (nick: string) => ({ nick, node: 'a', instance: a.instance });
+    expect(await b.next('synced')).toEqual({ type: 'synced', instance: a.instance, members: [member('x1'), member('y1')] });
+
+    b.send(claim(2, 'x2')); // A gave it up
+    b.send(claim(3, 'y1', { session: 'other' }));
+    expect(await Promise.all([answer(b, 2), answer(b, 3)])).toMatchObject([{ ok: true }, { ok: false }]);
+    b.send(claim(4, 'y1', { session: 's-y' })); // the session came with the sync
+    expect(await answer(b, 4)).toMatchObject({ ok: true });
+    expect(await a.next('taken')).toEqual({ type: 'taken', nick: 'y1' });
+
+    a.send(room(a, 'after the sync'));
+    expect((await heard(b, 'after the sync')).batch.first).toBe(101);
+    a.send({ type: 'sync', members: [], lastSeq: 5 }); // never lowered
+    a.send(room(a, 'later'));
+    expect((await heard(b, 'later')).batch.first).toBe(102);
+  });
+
+  it('delivers a private line to the instance it names only', async () => {
+    const a = await joined('a');
+    const b = await joined('b');
+    const c = await joined('c');
+    a.send({ type: 'private', from: 9, instance: b.instance, to: 'bob', line: '*ada* psst' });
+    expect(await b.next('private')).toEqual({ type: 'private', to: 'bob', line: '*ada* psst' });
+    a.send(room(a, 'fence')); // published after the private line, so heard after it
+    await Promise.all([heard(a, 'fence'), heard(b, 'fence'), heard(c, 'fence')]);
+    expect([...a.all('private'), ...c.all('private')]).toEqual([]);
+    expect(b.all('private')).toHaveLength(1);
+  });
+
+  it('says an instance that went silent is gone, and its nicks are free once its key expired', async () => {
+    const a = await joined('a');
+    const b = await joined('b');
+    const c = await joined('c');
+    b.send(claim(1, 'bob'));
+    c.send(claim(1, 'cy')); // A hears of an instance by its messages: its members, lines and heartbeats
+    await a.next('joined', (event) => event.member.nick === 'bob');
+    await a.next('joined', (event) => event.member.nick === 'cy');
+    a.send(claim(1, 'bob'));
+    expect(await answer(a, 1)).toMatchObject({ ok: false });
+
+    crash(c);
+    await a.next('gone', (event) => event.instance === c.instance, TTL * 2);
+    expect(a.all('gone')).toHaveLength(1); // B's heartbeats kept it present all along
+
+    const crashed = Date.now();
+    crash(b);
+    expect(await a.next('gone', (event) => event.instance === b.instance, TTL * 2)).toEqual({ type: 'gone', instance: b.instance, node: 'b' });
+    expect(Date.now() - crashed).toBeGreaterThanOrEqual(TTL / 2); // not before it was silent for long
+    expect(await admin.exists(key(`node:${b.instance}`))).toBe(0);
+    a.send(claim(2, 'bob'));
+    expect(await answer(a, 2)).toMatchObject({ ok: true });
+  });
+
+  it('says down when Redis is lost, hands back what it cannot send, and joins again when Redis is back', async () => {
+    const a = await joined('a');
+    const [first] = a.all('up');
+    a.send(claim(1, 'ada'));
+    await answer(a, 1);
+
+    redis.process.child.kill('SIGKILL');
+    expect((await a.next('down')).reason).not.toBe('');
+    const asked: BusRequest[] = [
+      room(a, 'while down'),
+      claim(2, 'bea'),
+      { type: 'private', from: 1, instance: 'elsewhere', to: 'bob', line: 'psst' },
+      { type: 'release', nick: 'ada' },
+      { type: 'sync', members: [{ conn: 1, nick: 'ada' }], lastSeq: 1 },
+    ];
+    for (const request of asked) a.send(request);
+    expect(a.all('unsent').map((event) => event.request)).toEqual(asked.slice(0, 3));
+    expect(a.reports).not.toEqual([]);
+
+    redis = await startRedis({ port: redis.port });
+    const again = await a.next('up');
+    expect(again).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [] });
+    expect(again.epoch).not.toBe(first.epoch);
+    expect(a.all('down')).toHaveLength(1);
+    expect(a.all('unsent')).toHaveLength(3);
+    a.send(room(a, 'back'));
+    expect((await heard(a, 'back')).batch.first).toBe(1);
+  });
+
+  it('ignores malformed messages on the channel and keeps working', async () => {
+    const a = await joined('a');
+    const b = await joined('b');
+    const c = await joined('c');
+    b.send(claim(1, 'bob'));
+    await a.next('joined');
+    const ghost = { instance: 'ghost', node: 'g' };
+    const malformed = [
+      'not json',
+      '{"type":"room",',
+      '',
+      'null',
+      '42',
+      '"room"',
+      '[]',
+      '{}',
+      '{"type":7}',
+      JSON.stringify({ type: 'room' }),
+      JSON.stringify({ type: 'room', first: '1', time: 1, lines: ['x'], ...ghost }),
+      JSON.stringify({ type: 'room', first: 1, time: 1, lines: [5], ...ghost }),
+      JSON.stringify({ type: 'room', first: 1, time: 1, lines: ['x'], ...ghost, ids: 5 }),
+      JSON.stringify({ type: 'room', first: 1, time: 1, lines: ['x'], ...ghost, conn: 'c', author: {} }),
+      JSON.stringify({ type: 'joined', member: { nick: 'x', node: 'g' } }),
+      JSON.stringify({ type: 'left', member: 'ghost' }),
+      JSON.stringify({ type: 'renamed', member: { nick: 'x', ...ghost } }),
+      JSON.stringify({ type: 'taken', instance: a.instance, nick: 5 }),
+      JSON.stringify({ type: 'private', target: a.instance, to: 'x' }),
+      JSON.stringify({ type: 'synced', instance: b.instance, members: null }),
+      JSON.stringify({ type: 'synced', members: [] }),
+      JSON.stringify({ type: 'whatever', ...ghost }),
+    ];
+    const before = a.events.length;
+    for (const message of malformed) await admin.publish(key('bus'), message);
+
+    // C speaks after them and then goes silent: its `gone` comes after any a ghost could cause.
+    c.send(room(c, 'after'));
+    const after = await heard(a, 'after');
+    crash(c);
+    const gone = await a.next('gone', (event) => event.instance === c.instance, TTL * 2);
+    expect(a.events.slice(before)).toEqual([after, gone]);
+    expect(after.batch.first).toBe(1);
+
+    b.send(claim(2, 'bea'));
+    await a.next('joined', (event) => event.member.nick === 'bea');
+    expect(a.reports).toEqual([]);
+  });
+});
