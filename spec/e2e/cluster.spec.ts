@@ -21,8 +21,8 @@ interface Cluster {
 const TTL = 2;
 
 /** `tcpchat serve --relay --cluster URL` as node `name`, once it has joined the cluster. */
-async function node(name: string, { url, cluster }: Cluster): Promise<Server> {
-  const server = await startServer(['--relay', '--cluster', url, '--cluster-name', cluster, '--node', name, '--presence-ttl', String(TTL)], { name: `node ${name}` });
+async function node(name: string, { url, cluster }: Cluster, ttl = TTL): Promise<Server> {
+  const server = await startServer(['--relay', '--cluster', url, '--cluster-name', cluster, '--node', name, '--presence-ttl', String(ttl)], { name: `node ${name}` });
   await server.stdout.waitFor(new RegExp(`^\\* joined the cluster as node ${name}: `));
   return server;
 }
@@ -158,12 +158,15 @@ describe('tcpchat serve --cluster', () => {
 
   it('keeps the history in Redis: a node started later tells a newcomer what was said before it', async () => {
     const redis = await testRedis();
-    const a = await node('a', redis);
+    // A long TTL: a node that stops must not wait for its watch on the others to run out.
+    const [a, b] = await Promise.all(['a', 'b'].map((name) => node(name, redis, 60)));
     const ada = await joined(a.port, 'ada');
+    const bob = await joined(b.port, 'bob');
     ada.send('first words\nsecond words\n');
-    await a.stdout.waitFor('<ada> second words');
+    await bob.lines.waitFor('<ada> second words');
     a.child.kill('SIGTERM');
-    expect((await waitForExit(a)).code).toBe(0);
+    expect((await waitForExit(a, 3000)).code).toBe(0);
+    await bob.lines.waitFor('* ada left (node a is shutting down)');
 
     const later = await node('later', redis);
     const newcomer = await joined(later.port, 'newcomer');

@@ -25,3 +25,14 @@ describe('silentFor', () => {
     });
   });
 });
+
+describe('silentFor, unsubscribed', () => {
+  it('leaves no timer behind: nothing is scheduled once it is let go', () => {
+    scheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
+      const heard = cold('-a-b---');
+      expectObservable(heard.pipe(silentFor(10)), '^--!').toBe('----');
+      expectSubscriptions(heard.subscriptions).toBe('^--!');
+      flush();
+    });
+  });
+});
