@@ -19,7 +19,16 @@ export interface RedisBusOptions {
   readonly ttlMs: number;
   /** Problems worth telling the operator once (Redis unreachable, a script refused). */
   readonly report: (text: string) => void;
+  /**
+   * Told true when more room lines are on their way to Redis than it takes in (the server then
+   * stops reading its clients, so TCP makes them wait), and false once they have gone.
+   */
+  readonly congested?: (on: boolean) => void;
 }
+
+/** Bytes of room lines sent to Redis and not yet answered, above which the node is congested; below LOW it is not. */
+const CONGESTED_BYTES = 1024 * 1024;
+const UNCONGESTED_BYTES = 256 * 1024;
 
 type Client = ReturnType<typeof Redis.createClient>;
 
@@ -176,8 +185,17 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
 
     function perform(request: BusRequest): Promise<BusEvent | undefined> {
       switch (request.type) {
-        case 'room':
-          return run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, JSON.stringify(request.batch)]).then(() => undefined);
+        case 'room': {
+          const json = JSON.stringify(request.batch);
+          inFlight(json.length);
+          return run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, json]).then(
+            () => void inFlight(-json.length),
+            (error: unknown) => {
+              inFlight(-json.length);
+              throw error;
+            },
+          );
+        }
         case 'claim': {
           const { nick = '', previous = '', session = '' } = request;
           return run(CLAIM, [options.node, session, nick, nick && nickKey(nick), previous, previous && nickKey(previous)]).then((given) =>
@@ -196,6 +214,17 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'private':
           return commands.publish(channel, JSON.stringify({ type: 'private', instance: self, target: request.instance, to: request.to, line: request.line })).then(() => undefined);
       }
+    }
+
+    /** Room bytes on their way to Redis: past a bound the node says it is congested, until they have gone. */
+    let flying = 0;
+    let congested = false;
+    function inFlight(bytes: number): void {
+      flying += bytes;
+      const now = congested ? flying > UNCONGESTED_BYTES : flying > CONGESTED_BYTES;
+      if (now === congested) return;
+      congested = now;
+      options.congested?.(now);
     }
 
     function request(request: BusRequest): void {
@@ -299,5 +328,5 @@ function roomBatch(value: unknown): RoomBatch[] {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return error instanceof Error ? error.message || error.name : String(error);
 }

@@ -35,6 +35,8 @@ export interface ServerConnection extends ConnectionSource {
   close(): void;
   /** Pauses or resumes reading, so TCP makes a fast sender wait. */
   reading(on: boolean): void;
+  /** Holds reading (or lets it go on) whatever `reading` says: the whole server is waiting for something. */
+  hold(on: boolean): void;
   readonly socket: Socket;
 }
 
@@ -68,6 +70,9 @@ class Connection implements ServerConnection {
   private linger: Subscription | undefined;
   private cutOff: SendQueueExceededError | undefined;
   private input: SocketReading | undefined;
+  /** Reading is paused while either says so: this connection's rate, or the server as a whole. */
+  private throttled = false;
+  private held = false;
 
   constructor(
     readonly id: number,
@@ -100,9 +105,19 @@ class Connection implements ServerConnection {
   }
 
   reading(on: boolean): void {
+    this.throttled = !on;
+    this.resumeOrPause();
+  }
+
+  hold(on: boolean): void {
+    this.held = on;
+    this.resumeOrPause();
+  }
+
+  private resumeOrPause(): void {
     if (this.linger) return; // closing: reading goes on until the peer closes (or floods)
-    if (on) this.socket.resume();
-    else this.socket.pause();
+    if (this.throttled || this.held) this.socket.pause();
+    else this.socket.resume();
   }
 
   close(): void {

@@ -72,7 +72,14 @@ export interface ProcessIo {
  * stream core decides, and this function only carries out what it decides.
  */
 export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
-  const bus = config.cluster && clusterBus(config.cluster, config.historySize, (text) => io.stderr.write(`tcpchat: ${text}\n`));
+  // While Redis falls behind, no client is read: TCP makes them wait, rather than memory grow.
+  let congested = false;
+  const congestion = (on: boolean): void => {
+    congested = on;
+    for (const connection of connections.values()) connection.hold(on);
+  };
+  const connections = new Map<number, ServerConnection>();
+  const bus = config.cluster && clusterBus(config.cluster, config.historySize, (text) => io.stderr.write(`tcpchat: ${text}\n`), congestion);
   return new Promise((resolve) => {
     // Certificate, key and access rules are read before anything starts: a bad one is one sentence, exit 1.
     let tls: ListenTls | undefined;
@@ -85,7 +92,6 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       resolve(1);
       return;
     }
-    const connections = new Map<number, ServerConnection>();
     let nextId = 1;
     const console = terminal({ input: io.stdin, output: io.stdout, prompt: '> ' });
     const colour = useColour(io.stdout, io.env);
@@ -134,6 +140,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       map(({ socket }) => {
         const connection = serverConnection(nextId++, socket, connectionOptions);
         connections.set(connection.id, connection);
+        if (congested) connection.hold(true);
         return connection;
       }),
       filter(admitted),

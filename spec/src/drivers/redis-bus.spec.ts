@@ -259,6 +259,25 @@ describe('redisBus', () => {
     });
   });
 
+  it('says it is congested while more than a MiB of room lines is on its way to Redis, and no longer once they arrived', async () => {
+    const told: boolean[] = [];
+    let calm = (): void => {};
+    const calmed = new Promise<void>((resolve) => (calm = resolve));
+    const a = await joined('a', {
+      congested: (on) => {
+        told.push(on);
+        if (!on) calm();
+      },
+    });
+    const line = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 20; i++) a.send(room(a, `${i} ${line}`)); // 1.25 MiB at once: none answered yet
+    expect(told).toEqual([true]);
+    await within(calmed, 'the bus to say it is no longer congested');
+    await heard(a, `19 ${line}`);
+    expect(told).toEqual([true, false]);
+    expect(a.all('room')).toHaveLength(20); // held back by nobody here: every batch went through
+  });
+
   it("sync replaces an instance's nicks, refuses those a live instance holds, and raises the sequence", async () => {
     const a = await joined('a');
     const b = await joined('b');

@@ -46,6 +46,22 @@ describe('serverConnection', () => {
     expect(received.length).toBe(sent.length);
   });
 
+  it('hold(true) pauses reading whatever the rate says, and reading resumes only when neither holds it', async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const connection = serverConnection(1, ours, { sendQueueBytes: MiB, lingerMs: 2000 });
+    const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
+    connection.hold(true);
+    connection.reading(true); // the rate allows it, the server does not
+    expect(ours.isPaused()).toBe(true);
+    connection.reading(false);
+    connection.hold(false); // the server allows it, the rate does not
+    expect(ours.isPaused()).toBe(true);
+    connection.reading(true);
+    expect(ours.isPaused()).toBe(false);
+    peer.end('all of it');
+    expect(Buffer.concat(await all).toString()).toBe('all of it');
+  });
+
   it('write delivers the bytes to the peer', async () => {
     const { connection, peer } = await accepted();
     connection.write(encode('<ada> hello\n'));
