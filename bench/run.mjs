@@ -4,19 +4,21 @@
 // Prints a table of absolute figures and same-run ratios; writes JSON, Markdown and an SVG chart
 // to bench/results/. Only same-run ratios are comparable between machines or runs.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { Pool } from './lib/pool.mjs';
-import { cpuUs, openFileLimit, relayDefinitions, rssBytes, startRelay, TCPCHAT_MAIN, ROOT } from './lib/relays.mjs';
+import { cpuUs, openFileLimit, redisInfo, redisServerPath, redisVersion, relayDefinitions, rssBytes, startRedis, startRelay, stopRelay, tcpchatHasCluster, TCPCHAT_MAIN, ROOT } from './lib/relays.mjs';
 import { markdownTable, svgChart } from './lib/report.mjs';
 import { openSenders, paced, saturate } from './lib/senders.mjs';
 import { Histogram, median, nowUs } from './lib/stats.mjs';
 
 const ALL_RELAYS = ['tcpchat', 'node-chunk', 'node-line', 'ncat-broker', 'ncat-chat'];
-const ALL_SCENARIOS = ['startup', 'saturated', 'paced', 'slow', 'idle'];
+const ALL_SCENARIOS = ['startup', 'saturated', 'paced', 'slow', 'idle', 'cluster'];
+// cluster is opt-in: it needs redis-server, and the default run already takes several minutes
+const DEFAULT_SCENARIOS = ['startup', 'saturated', 'paced', 'slow', 'idle'];
 
 const FULL = {
   receivers: '10,100,500,1000',
@@ -53,7 +55,7 @@ const HELP = `usage: node bench/run.mjs [options]
 
   --quick                 a smoke run, under a minute (smaller sizes, shorter windows)
   --relays LIST           ${ALL_RELAYS.join(',')} (default: all available)
-  --scenarios LIST        ${ALL_SCENARIOS.join(',')} (default: all)
+  --scenarios LIST        ${ALL_SCENARIOS.join(',')} (default: all but cluster)
   --rounds N              repeat every measurement N times, interleaved; report medians (default 1)
   --procs N               load-generator processes the receivers are split over (default 2)
 
@@ -78,6 +80,13 @@ const HELP = `usage: node bench/run.mjs [options]
 
   startup: time to the listening line, and tcpchat --help
   --startup-runs N        (default ${FULL['startup-runs']})
+
+  cluster (only with --scenarios cluster; needs redis-server, or $REDIS_SERVER): a private
+  redis-server on a free 127.0.0.1 port and two tcpchat nodes (serve --cluster); the senders on
+  node A, the receivers split evenly over A and B. At each --receivers count: the saturated load
+  (--senders, --warmup, --duration, --window) and the paced load (--paced-rate, --paced-duration),
+  each next to single-node tcpchat with the same receivers; every receiver's line count is checked
+  against the lines sent (exactly once). --receivers 100 keeps it to about half a minute.
 
   --cpu-prof              start the Node relays with node --cpu-prof (profiles in OUT/cpuprof/RELAY/,
                           written when they exit; summarise with node bench/cpuprofile-top.mjs FILE)
@@ -148,10 +157,23 @@ const relays = wanted.filter((r) => {
   return false;
 });
 if (!relays.includes('tcpchat') && wanted.includes('tcpchat')) usage('tcpchat is not built: run npm run build first');
-const scenarios = flags.scenarios ? flags.scenarios.split(',') : ALL_SCENARIOS;
+const scenarios = flags.scenarios ? flags.scenarios.split(',') : DEFAULT_SCENARIOS;
 for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) usage(`unknown scenario ${s} (known: ${ALL_SCENARIOS.join(', ')})`);
+let redisPath;
+if (scenarios.includes('cluster')) {
+  if (!relays.includes('tcpchat')) usage('the cluster scenario measures tcpchat: keep tcpchat in --relays');
+  if (!tcpchatHasCluster()) usage('the cluster scenario needs a tcpchat build with serve --cluster: run npm run build');
+  redisPath = redisServerPath();
+  if (!redisPath) {
+    usage(
+      `the cluster scenario needs redis-server (Redis 7), and there is none ${process.env.REDIS_SERVER ? `at REDIS_SERVER=${process.env.REDIS_SERVER}` : 'on PATH'}: ` +
+        'install it (apt-get install redis-server), point REDIS_SERVER at one, or leave cluster out of --scenarios',
+    );
+  }
+}
 if (relays.includes('tcpchat')) note(`tcpchat runs as: tcpchat serve --relay --host 127.0.0.1 --port 0 ${defs.tcpchat.options.join(' ')}`.trim());
 const labels = Object.fromEntries(ALL_RELAYS.map((r) => [r, defs[r].label]));
+if (redisPath) note(`cluster: redis-server ${redisVersion(redisPath)} (${redisPath}) --bind 127.0.0.1 --save '' --appendonly no; nodes: the tcpchat command above plus --cluster redis://127.0.0.1:PORT --cluster-name benchN --node a|b, stdout to a temporary file`);
 const rounds = Math.max(1, Math.floor(num('rounds')));
 const procs = Math.max(1, Math.floor(num('procs')));
 const windowLines = num('window');
@@ -214,107 +236,328 @@ async function quiesce(stableMs, maxMs) {
   return { quiet: false, ms: Date.now() - t0 };
 }
 
-async function point(relay) {
+/** A reading at one instant: the receivers' counts, the CPU time of `pids` ({ name: pid }), ours. */
+async function point(pids, extra) {
   const before = nowUs();
   const snap = await pool.snapshot();
   const after = nowUs();
   const self = process.cpuUsage();
-  return { t: (before + after) / 2, snap, relayCpu: cpuUs(relay.pid), selfCpu: self.user + self.system };
+  const cpu = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuUs(pid)]));
+  return { t: (before + after) / 2, snap, cpu, selfCpu: self.user + self.system, extra: extra ? await extra() : undefined };
 }
 
-async function saturated(key, receivers) {
+/**
+ * Opens receivers at each site ({ port, count, group, backlog, gapMs }: one site for a lone
+ * relay, one per node for a cluster), then senders to `senderPort`; waits until every receiver
+ * has been taken in and the join notices have settled.
+ */
+async function openClients(sites, senderPort, senders, open = {}) {
+  for (const site of sites) {
+    const opened = await pool.open(site.port, site.count, { ...open, ...(site.open ?? {}), backlog: site.backlog, gapMs: site.gapMs ?? 0, deadlineMs: 60000, group: site.group ?? '' });
+    const want = site.count + (site.open?.slow ?? open.slow ?? 0);
+    if (opened.connected < want) throw new Error(`only ${opened.connected} of ${want} receivers connected${site.group ? ` to node ${site.group}` : ''}`);
+  }
+  liveSenders = await openSenders(senderPort, senders);
+  const wiring = await wired(liveSenders[0], 30000);
+  if (!wiring.wired) throw new Error('not every receiver got the probe line within 30 s');
+  return quiesce(200, 20000);
+}
+
+/**
+ * The saturated load against `sites` (see openClients), CPU read from `pids`. With `verify`, the
+ * load is let drain afterwards and every receiver's line count is checked against the lines sent.
+ */
+async function saturatedLoad({ sites, senderPort, pids, verify = false, extra }) {
+  const settled = await openClients(sites, senderPort, num('senders'), { exact: 1 });
+  await pool.all('reset');
+  await pool.progress(windowLines > 0);
+  const warmupMs = num('warmup') * 1000;
+  const durationMs = num('duration') * 1000;
+  const load = saturate(liveSenders, {
+    window: windowLines,
+    durationMs: warmupMs + durationMs + 5000,
+    maxLines: 5e6 * ((warmupMs + durationMs) / 1000 + 5),
+    minReceived: () => pool.globalMinLines(),
+  });
+  pool.onProgress = () => load.progress();
+  await sleep(warmupMs);
+  const sentA = load.sent;
+  const a = await point(pids, extra);
+  await sleep(durationMs);
+  const sentB = load.sent;
+  const b = await point(pids, extra);
+  load.stop();
+  pool.onProgress = () => {};
+  await pool.progress(false);
+  const us = b.t - a.t;
+  const seconds = us / 1e6;
+  const deliveries = b.snap.estLines - a.snap.estLines;
+  const cpuPct = Object.fromEntries(Object.keys(pids).map((name) => [name, ((b.cpu[name] - a.cpu[name]) / us) * 100]));
+  const nsPerDelivery = Object.fromEntries(Object.keys(pids).map((name) => [name, ((b.cpu[name] - a.cpu[name]) * 1000) / deliveries]));
+  const result = {
+    deliveriesPerS: deliveries / seconds,
+    inputLinesPerS: (sentB - sentA) / seconds,
+    cpuPct,
+    nsPerDelivery,
+    loadgenCpuPct: ((b.snap.cpuUs - a.snap.cpuUs + b.selfCpu - a.selfCpu) / us) * 100,
+    loadgenCpuPctPerProcess: b.snap.parts.map((p, i) => ((p.cpuUs - a.snap.parts[i].cpuUs) / us) * 100),
+    coordinatorCpuPct: ((b.selfCpu - a.selfCpu) / us) * 100,
+    receiversCutOff: b.snap.closedEarly,
+    settledMs: settled.ms,
+    settled: settled.quiet,
+    // resident memory at the end of the window: a path that does not push back on the senders grows
+    rssMiB: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, rssBytes(pid) / 2 ** 20])),
+    byGroup: Object.fromEntries(Object.entries(b.snap.groups).map(([g, x]) => [g, { receivers: x.open + x.closedEarly, deliveriesPerS: (x.estLines - (a.snap.groups[g]?.estLines ?? 0)) / seconds, cutOff: x.closedEarly }])),
+    points: { a: a.extra, b: b.extra, seconds },
+  };
+  if (verify) result.verify = await verifyCounts(load.sent);
+  return result;
+}
+
+/**
+ * After a saturated load: waits until the receivers have had nothing for 300 ms (at most 15 s),
+ * then checks every receiver's count against the `sent` lines (all alike, so the exact receivers
+ * give the bytes one line takes on the wire). `exactlyOnce`: every receiver got exactly `sent`.
+ */
+async function verifyCounts(sent) {
+  const drained = await quiesce(300, 15000);
+  const snap = await pool.snapshot();
+  const sampleLines = snap.parts.reduce((a, p) => a + p.sampleLines, 0);
+  const sampleBytes = snap.parts.reduce((a, p) => a + p.sampleBytes, 0);
+  const lineBytes = sampleLines > 0 ? sampleBytes / sampleLines : NaN;
+  const out = { sent, drained: drained.quiet, drainMs: drained.ms, lineBytes };
+  if (!Number.isInteger(lineBytes)) {
+    out.exactlyOnce = false;
+    out.why = `the exact receivers' bytes (${sampleBytes}) are not a whole number of lines (${sampleLines}): something besides the load reached them`;
+    return out;
+  }
+  out.counts = await pool.verify(lineBytes, sent);
+  const all = out.counts.all;
+  out.exactlyOnce = drained.quiet && all.exactlyOnce === all.receivers && all.receivers > 0;
+  if (!out.exactlyOnce) {
+    const parts = Object.entries(out.counts).filter(([g]) => g !== 'all');
+    const where = (parts.length ? parts : [['all', all]]).map(([g, t]) => `${g === 'all' ? '' : `node ${g}: `}${t.exactlyOnce}/${t.receivers} exact, ${t.fewer} short by ${t.linesMissing} lines, ${t.more} over by ${t.linesExtra}, ${t.misaligned} misaligned, ${t.cutOff} cut off`);
+    out.why = `${drained.quiet ? '' : 'still receiving after 15 s; '}${where.join('; ')}`;
+  }
+  return out;
+}
+
+async function saturated(key, receivers, { verify = false } = {}) {
   return withRelay(key, async (relay) => {
-    const opened = await pool.open(relay.port, receivers, { exact: 1, backlog: defs[key].backlog, gapMs: defs[key].connectGapMs ?? 0, deadlineMs: 60000 });
-    if (opened.connected < receivers) throw new Error(`only ${opened.connected} of ${receivers} receivers connected`);
-    liveSenders = await openSenders(relay.port, num('senders'));
-    const wiring = await wired(liveSenders[0], 30000);
-    if (!wiring.wired) throw new Error('not every receiver got the probe line within 30 s');
-    const settled = await quiesce(200, 20000);
-    await pool.all('reset');
-    await pool.progress(windowLines > 0);
-    const warmupMs = num('warmup') * 1000;
-    const durationMs = num('duration') * 1000;
-    const load = saturate(liveSenders, {
-      window: windowLines,
-      durationMs: warmupMs + durationMs + 5000,
-      maxLines: 5e6 * ((warmupMs + durationMs) / 1000 + 5),
-      minReceived: () => pool.globalMinLines(),
+    const r = await saturatedLoad({
+      sites: [{ port: relay.port, count: receivers, backlog: defs[key].backlog, gapMs: defs[key].connectGapMs ?? 0 }],
+      senderPort: relay.port,
+      pids: { relay: relay.pid },
+      verify,
     });
-    pool.onProgress = () => load.progress();
-    await sleep(warmupMs);
-    const sentA = load.sent;
-    const a = await point(relay);
-    await sleep(durationMs);
-    const sentB = load.sent;
-    const b = await point(relay);
-    load.stop();
-    pool.onProgress = () => {};
-    await pool.progress(false);
-    const seconds = (b.t - a.t) / 1e6;
     const result = {
-      deliveriesPerS: (b.snap.estLines - a.snap.estLines) / seconds,
-      inputLinesPerS: (sentB - sentA) / seconds,
-      relayCpuPct: ((b.relayCpu - a.relayCpu) / (b.t - a.t)) * 100,
+      deliveriesPerS: r.deliveriesPerS,
+      inputLinesPerS: r.inputLinesPerS,
+      relayCpuPct: r.cpuPct.relay,
       // CPU time per delivery holds up better than deliveries/s on a machine others are using
-      relayNsPerDelivery: ((b.relayCpu - a.relayCpu) * 1000) / (b.snap.estLines - a.snap.estLines),
-      loadgenCpuPct: ((b.snap.cpuUs - a.snap.cpuUs + b.selfCpu - a.selfCpu) / (b.t - a.t)) * 100,
-      loadgenCpuPctPerProcess: b.snap.parts.map((p, i) => ((p.cpuUs - a.snap.parts[i].cpuUs) / (b.t - a.t)) * 100),
-      coordinatorCpuPct: ((b.selfCpu - a.selfCpu) / (b.t - a.t)) * 100,
-      receiversCutOff: b.snap.closedEarly,
+      relayNsPerDelivery: r.nsPerDelivery.relay,
+      loadgenCpuPct: r.loadgenCpuPct,
+      loadgenCpuPctPerProcess: r.loadgenCpuPctPerProcess,
+      coordinatorCpuPct: r.coordinatorCpuPct,
+      receiversCutOff: r.receiversCutOff,
       relayExited: relay.exited,
-      settledMs: settled.ms,
-      settled: settled.quiet,
+      settledMs: r.settledMs,
+      settled: r.settled,
       relayStderr: relay.stderrTail.slice(-5),
+      ...(verify ? { verify: r.verify } : {}),
     };
     if (relay.exited) throw new Error(`relay exited during the run: ${JSON.stringify(relay.exited)}`);
     return result;
   });
 }
 
+/**
+ * The paced load against `sites` (see openClients), CPU read from `pids`: every line carries its
+ * send time; latency quantiles over all receivers, and by group (node) when there are groups.
+ */
+async function pacedLoad({ sites, senderPort, pids, rate, batch = 1, durationS, warmupS, slow = 0, rssPid }) {
+  const receivers = sites.reduce((a, s) => a + s.count, 0);
+  // every line is timed on at most enough receivers for ~300k samples/s (the load generator's budget)
+  const timed = Math.min(receivers, Math.ceil(300000 / rate));
+  let timedLeft = timed;
+  const withTimed = sites.map((site, i) => {
+    const mine = i === sites.length - 1 ? timedLeft : Math.min(timedLeft, Math.round((timed * site.count) / receivers));
+    timedLeft -= mine;
+    return { ...site, open: { slow: i === 0 ? slow : 0, timed: mine } };
+  });
+  await openClients(withTimed, senderPort, 1);
+  const rss0 = rssPid ? rssBytes(rssPid) : NaN;
+  const load = paced(liveSenders, { rate, batch, durationMs: (warmupS + durationS) * 1000 });
+  await sleep(warmupS * 1000);
+  await pool.all('reset');
+  const sentA = load.sent;
+  const a = await point(pids);
+  await load.done;
+  const sentB = load.sent;
+  await sleep(300); // the last lines' flight
+  const parts = await pool.all('snapshot', { hist: true });
+  const b = await point(pids);
+  const hist = Histogram.merge(parts.map((p) => p.hist));
+  const delivered = parts.reduce((s, p) => s + p.latencyLines, 0);
+  const slowState = slow ? await pool.call(0, 'slowCheck', { waitMs: flags.quick ? 700 : 1500 }) : undefined;
+  const sent = sentB - sentA;
+  const byGroup = {};
+  for (const site of withTimed) {
+    if (!site.group) continue;
+    const h = Histogram.merge(parts.map((p) => p.groups?.[site.group]?.hist));
+    const lines = parts.reduce((s, p) => s + (p.groups?.[site.group]?.latencyLines ?? 0), 0);
+    byGroup[site.group] = { timedReceivers: site.open.timed, p50Ms: h.quantile(0.5) / 1000, p99Ms: h.quantile(0.99) / 1000, maxMs: h.max / 1000, deliveredPct: (lines / (sent * site.open.timed)) * 100 };
+  }
+  return {
+    p50Ms: hist.quantile(0.5) / 1000,
+    p99Ms: hist.quantile(0.99) / 1000,
+    p999Ms: hist.quantile(0.999) / 1000,
+    maxMs: hist.max / 1000,
+    samples: hist.count,
+    timedReceivers: timed,
+    expected: sent * timed,
+    deliveredPct: (delivered / (sent * timed)) * 100,
+    senderBehindTicks: load.behindTicks,
+    cpuPct: Object.fromEntries(Object.keys(pids).map((name) => [name, ((b.cpu[name] - a.cpu[name]) / (b.t - a.t)) * 100])),
+    loadgenCpuPct: ((b.snap.cpuUs - a.snap.cpuUs + b.selfCpu - a.selfCpu) / (b.t - a.t)) * 100,
+    rssGrowthKiB: rssPid ? (rssBytes(rssPid) - rss0) / 1024 : undefined,
+    receiversCutOff: b.snap.closedEarly,
+    notices: parts.flatMap((p) => p.notices ?? []).slice(0, 5).map((n) => n.text),
+    slowReader: slowState?.[0],
+    byGroup,
+  };
+}
+
 async function pacedRun(key, { receivers, rate, batch = 1, durationS, warmupS, slow = 0 }) {
   return withRelay(key, async (relay) => {
-    // every line is timed on at most enough receivers for ~300k samples/s (the load generator's budget)
-    const timed = Math.min(receivers, Math.ceil(300000 / rate));
-    const opened = await pool.open(relay.port, receivers, { slow, timed, backlog: defs[key].backlog, gapMs: defs[key].connectGapMs ?? 0, deadlineMs: 60000 });
-    if (opened.connected < receivers + slow) throw new Error(`only ${opened.connected} of ${receivers + slow} receivers connected`);
-    liveSenders = await openSenders(relay.port, 1);
-    const wiring = await wired(liveSenders[0], 30000);
-    if (!wiring.wired) throw new Error('not every receiver got the probe line within 30 s');
-    await quiesce(200, 20000);
-    const rss0 = rssBytes(relay.pid);
-    const load = paced(liveSenders, { rate, batch, durationMs: (warmupS + durationS) * 1000 });
-    await sleep(warmupS * 1000);
-    await pool.all('reset');
-    const sentA = load.sent;
-    const a = await point(relay);
-    await load.done;
-    const sentB = load.sent;
-    await sleep(300); // the last lines' flight
-    const parts = await pool.all('snapshot', { hist: true });
-    const b = await point(relay);
-    const hist = Histogram.merge(parts.map((p) => p.hist));
-    const delivered = parts.reduce((s, p) => s + p.latencyLines, 0);
-    const slowState = slow ? await pool.call(0, 'slowCheck', { waitMs: flags.quick ? 700 : 1500 }) : undefined;
-    const result = {
-      p50Ms: hist.quantile(0.5) / 1000,
-      p99Ms: hist.quantile(0.99) / 1000,
-      p999Ms: hist.quantile(0.999) / 1000,
-      maxMs: hist.max / 1000,
-      samples: hist.count,
-      timedReceivers: timed,
-      expected: (sentB - sentA) * timed,
-      deliveredPct: (delivered / ((sentB - sentA) * timed)) * 100,
-      senderBehindTicks: load.behindTicks,
-      relayCpuPct: ((b.relayCpu - a.relayCpu) / (b.t - a.t)) * 100,
-      loadgenCpuPct: ((b.snap.cpuUs - a.snap.cpuUs + b.selfCpu - a.selfCpu) / (b.t - a.t)) * 100,
-      relayRssGrowthKiB: (rssBytes(relay.pid) - rss0) / 1024,
-      receiversCutOff: b.snap.closedEarly,
-      notices: parts.flatMap((p) => p.notices ?? []).slice(0, 5).map((n) => n.text),
-      slowReader: slowState?.[0],
-      relayStderr: relay.stderrTail.slice(-5),
-    };
+    const r = await pacedLoad({
+      sites: [{ port: relay.port, count: receivers, backlog: defs[key].backlog, gapMs: defs[key].connectGapMs ?? 0 }],
+      senderPort: relay.port,
+      pids: { relay: relay.pid },
+      rssPid: relay.pid,
+      rate,
+      batch,
+      durationS,
+      warmupS,
+      slow,
+    });
+    const { cpuPct, rssGrowthKiB, byGroup, ...rest } = r;
+    const result = { ...rest, relayCpuPct: cpuPct.relay, relayRssGrowthKiB: rssGrowthKiB, relayStderr: relay.stderrTail.slice(-5) };
+    // the same keys, in the same order, as before the cluster scenario shared this code
+    const ordered = {};
+    for (const k of ['p50Ms', 'p99Ms', 'p999Ms', 'maxMs', 'samples', 'timedReceivers', 'expected', 'deliveredPct', 'senderBehindTicks', 'relayCpuPct', 'loadgenCpuPct', 'relayRssGrowthKiB', 'receiversCutOff', 'notices', 'slowReader', 'relayStderr']) ordered[k] = result[k];
     if (relay.exited) throw new Error(`relay exited during the run: ${JSON.stringify(relay.exited)}`);
+    return ordered;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two-node cluster: a private redis-server, nodes A and B, senders on A, receivers on both.
+
+let clusterRuns = 0;
+const liveDirs = new Set();
+/**
+ * How long a node may take to exit after SIGTERM: tcpchat's --shutdown-deadline (5 s), and a
+ * second; with --cpu-prof, past the presence TTL (15 s), as a killed node writes no profile.
+ */
+const NODE_STOP_MS = flags['cpu-prof'] ? 20000 : 6000;
+const nodeStops = { stopped: 0, killed: 0, slowestMs: 0 };
+
+/** Starts Redis and nodes A and B for `body`; stops them (nodes first, then Redis), closes the clients and removes the temporary directory, however `body` ends. */
+async function withCluster(body) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'tcpchat-bench-cluster-'));
+  liveDirs.add(dir);
+  const started = [];
+  try {
+    const redis = await startRedis(redisPath, { dir });
+    started.push(redis);
+    liveRelays.add(redis);
+    const name = `bench${++clusterRuns}`;
+    const nodes = {};
+    for (const node of ['a', 'b']) {
+      const relay = await startRelay(defs.tcpchat, {
+        extraArgs: ['--cluster', `redis://127.0.0.1:${redis.port}`, '--cluster-name', name, '--node', node],
+        stdoutFile: join(dir, `node-${node}.out`),
+        stdoutReady: /joined the cluster as node /,
+        readyTimeoutMs: 15000,
+      });
+      relay.label = `tcpchat node ${node}`;
+      started.push(relay);
+      liveRelays.add(relay);
+      nodes[node] = relay;
+    }
+    const result = await body({ redis, a: nodes.a, b: nodes.b });
+    for (const p of started) if (p.exited) throw new Error(`${p.label} exited during the run: ${JSON.stringify(p.exited)}; ${p.stderrTail.slice(-2).map((l) => l.slice(0, 160)).join(' | ')}`);
     return result;
+  } finally {
+    // the nodes first, together (each has its clients to tell), then Redis, then the clients
+    const [redis, ...nodes] = started;
+    await Promise.all(
+      nodes.map(async (p) => {
+        const how = await stopRelay(p, NODE_STOP_MS);
+        nodeStops.stopped++;
+        if (how.killedAfterMs) nodeStops.killed++;
+        else nodeStops.slowestMs = Math.max(nodeStops.slowestMs, how.ms);
+        liveRelays.delete(p);
+      }),
+    );
+    if (redis) {
+      const how = await redis.stop();
+      if (how.killedAfterMs) note(`redis-server did not stop within ${how.killedAfterMs} ms of SIGTERM; killed`);
+      liveRelays.delete(redis);
+    }
+    for (const s of liveSenders) s.destroy();
+    liveSenders = [];
+    await pool.all('closeAll');
+    rmSync(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
+  }
+}
+
+/** Receivers split evenly: node A gets the odd one. */
+const clusterSites = ({ a, b }, receivers) => [
+  { port: a.port, count: Math.ceil(receivers / 2), group: 'a', backlog: defs.tcpchat.backlog },
+  { port: b.port, count: Math.floor(receivers / 2), group: 'b', backlog: defs.tcpchat.backlog },
+];
+
+/** Redis's own count of room-script runs (EVALSHA) and publishes, and their time inside Redis. */
+async function redisCalls(port) {
+  const info = await redisInfo(port, 'commandstats').catch(() => ({}));
+  const pick = (name) => ({ calls: info[`cmdstat_${name}`]?.calls ?? 0, usec: info[`cmdstat_${name}`]?.usec ?? 0 });
+  return { evalsha: pick('evalsha'), eval: pick('eval'), publish: pick('publish'), xadd: pick('xadd') };
+}
+
+async function clusterSaturated(receivers) {
+  return withCluster(async (cluster) => {
+    const { a, b, redis } = cluster;
+    const r = await saturatedLoad({
+      sites: clusterSites(cluster, receivers),
+      senderPort: a.port,
+      pids: { a: a.pid, b: b.pid, redis: redis.pid },
+      verify: true,
+      extra: () => redisCalls(redis.port),
+    });
+    const { a: ra, b: rb, seconds } = r.points;
+    const scripts = rb.evalsha.calls + rb.eval.calls - ra.evalsha.calls - ra.eval.calls;
+    r.redis = {
+      // every room batch is one script run; nick claims and heartbeats are too, but not in the window
+      scriptCallsPerS: scripts / seconds,
+      linesPerScriptCall: (r.inputLinesPerS * seconds) / scripts,
+      usecPerScriptCall: (rb.evalsha.usec + rb.eval.usec - ra.evalsha.usec - ra.eval.usec) / scripts,
+    };
+    delete r.points;
+    r.nodeStderr = { a: a.stderrTail.slice(-5), b: b.stderrTail.slice(-5), redis: redis.stderrTail.filter((l) => /warn|error|#/i.test(l)).slice(-5) };
+    return r;
+  });
+}
+
+async function clusterPaced(receivers, p) {
+  return withCluster(async (cluster) => {
+    const { a, b, redis } = cluster;
+    const r = await pacedLoad({ ...p, sites: clusterSites(cluster, receivers), senderPort: a.port, pids: { a: a.pid, b: b.pid, redis: redis.pid } });
+    delete r.rssGrowthKiB;
+    delete r.slowReader;
+    return r;
   });
 }
 
@@ -390,7 +633,7 @@ async function startup() {
 // ---------------------------------------------------------------------------------------------
 
 const results = { startup: null, saturated: {}, paced: {}, slow: {}, idle: {} };
-const runs = { saturated: [], paced: [], slow: [], idle: [] };
+const runs = { saturated: [], paced: [], slow: [], idle: [], cluster: [] };
 const M = (v) => (v / 1e6).toFixed(2);
 
 async function attempt(kind, key, params, fn) {
@@ -403,7 +646,7 @@ async function attempt(kind, key, params, fn) {
   } catch (error) {
     const message = String(error?.message ?? error).split('\n')[0];
     runs[kind].push({ relay: key, ...params, error: message, elapsedS: (Date.now() - t0) / 1000 });
-    log(`  ${labels[key]}: failed: ${message}`);
+    log(`  ${labels[key]}${params.mode ? ` (${params.mode}, ${params.load})` : ''}: failed: ${message}`);
     return { error: message };
   }
 }
@@ -483,6 +726,42 @@ async function main() {
     }
   }
 
+  if (scenarios.includes('cluster')) {
+    const exact = (v) => (v ? (v.exactlyOnce ? 'every line exactly once' : `NOT exactly once (${v.why})`) : '');
+    for (const n of list('receivers')) {
+      if (n < 2) {
+        note(`cluster: ${n} receivers cannot be split over two nodes; skipped`);
+        continue;
+      }
+      log(`cluster: two tcpchat nodes + redis-server; ${num('senders')} sender on node A, ${n} receivers (${Math.ceil(n / 2)} on A, ${Math.floor(n / 2)} on B), window ${windowLines || 'off'}`);
+      for (let round = 0; round < rounds; round++) {
+        const single = await attempt('cluster', 'tcpchat', { mode: 'single', load: 'saturated', receivers: n, round }, () => saturated('tcpchat', n, { verify: true }));
+        if (!single.error) log(`  single node: ${M(single.deliveriesPerS)} M deliveries/s; cpu ${single.relayCpuPct.toFixed(0)}%; ${exact(single.verify)}`);
+        const c = await attempt('cluster', 'tcpchat', { mode: 'cluster', load: 'saturated', receivers: n, round }, () => clusterSaturated(n));
+        if (!c.error) {
+          log(
+            `  cluster: ${M(c.deliveriesPerS)} M deliveries/s (node A ${M(c.byGroup.a?.deliveriesPerS ?? NaN)}, node B ${M(c.byGroup.b?.deliveriesPerS ?? NaN)})${single.error ? '' : `, ${(c.deliveriesPerS / single.deliveriesPerS).toFixed(2)}× single node`}; ` +
+              `cpu A ${c.cpuPct.a.toFixed(0)}%, B ${c.cpuPct.b.toFixed(0)}%, redis ${c.cpuPct.redis.toFixed(0)}%; ${c.redis.scriptCallsPerS.toFixed(0)} room scripts/s, ${c.redis.linesPerScriptCall.toFixed(0)} lines each; ` +
+              `load gen cpu ${c.loadgenCpuPct.toFixed(0)}%${c.receiversCutOff ? `; ${c.receiversCutOff} receivers cut off` : ''}; ${exact(c.verify)}`,
+          );
+        }
+      }
+      const p = { rate: num('paced-rate'), durationS: num('paced-duration'), warmupS: Math.min(1, num('warmup')) };
+      log(`cluster: paced ${p.rate} lines/s to ${n} receivers for ${p.durationS} s, single node then cluster`);
+      for (let round = 0; round < rounds; round++) {
+        const single = await attempt('cluster', 'tcpchat', { mode: 'single', load: 'paced', receivers: n, rate: p.rate, round }, () => pacedRun('tcpchat', { ...p, receivers: n }));
+        if (!single.error) log(`  single node: p50 ${single.p50Ms.toFixed(2)} ms, p99 ${single.p99Ms.toFixed(2)} ms, max ${single.maxMs.toFixed(1)} ms; ${single.deliveredPct.toFixed(1)}% delivered`);
+        const c = await attempt('cluster', 'tcpchat', { mode: 'cluster', load: 'paced', receivers: n, rate: p.rate, round }, () => clusterPaced(n, p));
+        if (!c.error) {
+          const g = (x) => (x ? `p50 ${x.p50Ms.toFixed(2)}, p99 ${x.p99Ms.toFixed(2)} ms` : '–');
+          log(`  cluster: p50 ${c.p50Ms.toFixed(2)} ms, p99 ${c.p99Ms.toFixed(2)} ms, max ${c.maxMs.toFixed(1)} ms (on A: ${g(c.byGroup.a)}; on B: ${g(c.byGroup.b)}); ${c.deliveredPct.toFixed(1)}% delivered; cpu A ${c.cpuPct.a.toFixed(0)}%, B ${c.cpuPct.b.toFixed(0)}%, redis ${c.cpuPct.redis.toFixed(0)}%`);
+        }
+      }
+    }
+  }
+
+  if (nodeStops.killed) note(`cluster: ${nodeStops.killed} of ${nodeStops.stopped} node stops took longer than ${NODE_STOP_MS / 1000} s after SIGTERM to exit; killed with SIGKILL`);
+
   await pool.exit();
   return report(fdLimit);
 }
@@ -510,6 +789,106 @@ function errorOf(kind, filter) {
   const m = /only (\d+) of (\d+) receivers connected/.exec(e);
   if (m) return `${m[1]} of ${m[2]} connected in 60 s`;
   return /exited|ECONNRESET|refused|held/i.test(e) ? 'failed' : 'error';
+}
+
+/** The cluster scenario's figures, by receiver count: medians over rounds; compound cells as text. */
+function clusterFigures() {
+  const counts = [...new Set(runs.cluster.map((x) => x.receivers))];
+  const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : '–');
+  return counts.map((n) => {
+    const of = (mode, load) => runs.cluster.filter((x) => x.mode === mode && x.load === load && x.receivers === n);
+    const ok = (mode, load) => of(mode, load).filter((x) => !x.error);
+    const med = (mode, load, fn) => {
+      const v = ok(mode, load).map(fn).filter((x) => Number.isFinite(x));
+      return v.length ? median(v) : NaN;
+    };
+    const failed = (mode, load) => errorOf('cluster', (x) => x.mode === mode && x.load === load && x.receivers === n);
+    // same-run ratio: cluster over the single node measured just before it, round by round
+    const ratios = ok('cluster', 'saturated').flatMap((c) => {
+      const s = ok('single', 'saturated').find((x) => x.round === c.round);
+      return s ? [c.deliveriesPerS / s.deliveriesPerS] : [];
+    });
+    const exactly = (mode) => {
+      const done = ok(mode, 'saturated');
+      if (done.length === 0) return '–';
+      const good = done.filter((x) => x.verify?.exactlyOnce).length;
+      return good === done.length ? 'yes' : `NO${done.length > 1 ? ` in ${done.length - good} of ${done.length} runs` : ''}: ${done.find((x) => !x.verify?.exactlyOnce).verify?.why}`;
+    };
+    const latency = (mode, field, group) => {
+      const filter = (x) => x.mode === mode && x.load === 'paced' && x.receivers === n;
+      if (!group) return latencyOf('cluster', filter, field);
+      const v = ok(mode, 'paced').map((x) => x.byGroup?.[group]?.[field]);
+      return v.length ? median(v) : '–';
+    };
+    return { n, ok, med, failed, ratios, exactly, latency, f2, rate: of('single', 'paced')[0]?.rate ?? of('cluster', 'paced')[0]?.rate };
+  });
+}
+
+function clusterRows() {
+  const rows = [];
+  const only = (v) => ({ tcpchat: v });
+  for (const { n, ok, med, failed, ratios, exactly, latency, f2, rate } of clusterFigures()) {
+    const total = med('cluster', 'saturated', (x) => x.deliveriesPerS / 1e6);
+    rows.push({ label: `two-node cluster fan-out, ${n} receivers (${Math.ceil(n / 2)} on node A with the sender, ${Math.floor(n / 2)} on B)`, unit: 'M deliveries/s', values: only(Number.isFinite(total) ? total : failed('cluster', 'saturated') ?? '–') });
+    rows.push({ label: '  to node A / to node B', unit: 'M deliveries/s', values: only(`${f2(med('cluster', 'saturated', (x) => x.byGroup?.a?.deliveriesPerS / 1e6))} / ${f2(med('cluster', 'saturated', (x) => x.byGroup?.b?.deliveriesPerS / 1e6))}`) });
+    const single = med('single', 'saturated', (x) => x.deliveriesPerS / 1e6);
+    rows.push({ label: `  single node, same run, ${n} receivers`, unit: 'M deliveries/s', values: only(Number.isFinite(single) ? single : failed('single', 'saturated') ?? '–') });
+    rows.push({ label: '  cluster / single node', unit: '×', values: only(ratios.length ? median(ratios) : '–') });
+    const cpu = (k) => med('cluster', 'saturated', (x) => x.cpuPct?.[k]).toFixed(0);
+    rows.push({ label: '  CPU: node A / node B / Redis (single node)', unit: '% of a core', values: only(ok('cluster', 'saturated').length ? `${cpu('a')} / ${cpu('b')} / ${cpu('redis')} (${med('single', 'saturated', (x) => x.relayCpuPct).toFixed(0)})` : '–') });
+    const calls = med('cluster', 'saturated', (x) => x.redis?.scriptCallsPerS);
+    rows.push({ label: '  Redis: room-script runs per s; lines per run; µs in Redis per run', unit: '', values: only(Number.isFinite(calls) ? `${calls.toFixed(0)}; ${med('cluster', 'saturated', (x) => x.redis.linesPerScriptCall).toFixed(0)}; ${med('cluster', 'saturated', (x) => x.redis.usecPerScriptCall).toFixed(0)}` : '–') });
+    rows.push({ label: '  every receiver got every line exactly once: cluster / single node', unit: '', values: only(`${exactly('cluster')} / ${exactly('single')}`) });
+    if (ok('single', 'paced').length + ok('cluster', 'paced').length > 0 || failed('cluster', 'paced')) {
+      const pair = (mode, group) => {
+        const p50 = latency(mode, 'p50Ms', group);
+        const p99 = latency(mode, 'p99Ms', group);
+        return typeof p50 === 'number' && typeof p99 === 'number' ? `${f2(p50)} / ${f2(p99)}` : typeof p50 === 'string' ? p50 : String(p99);
+      };
+      rows.push({ label: `  paced ${rate}/s to ${n}: p50 / p99, single node`, unit: 'ms', better: 'lower', values: only(pair('single')) });
+      rows.push({ label: `  paced ${rate}/s to ${n}: p50 / p99, cluster (receivers on A; on B)`, unit: 'ms', better: 'lower', values: only(`${pair('cluster')} (${pair('cluster', 'a')}; ${pair('cluster', 'b')})`) });
+    }
+  }
+  return rows;
+}
+
+/** The cluster scenario's chart panels: throughput, and latency when the paced load ran. */
+function clusterPanels() {
+  const figures = clusterFigures();
+  if (figures.length === 0) return [];
+  const series = [
+    { key: 'single', label: 'single node', colour: '#d62728' },
+    { key: 'cluster', label: 'cluster, all receivers', colour: '#8c564b' },
+    { key: 'a', label: 'cluster, receivers on node A', colour: '#e377c2' },
+    { key: 'b', label: 'cluster, receivers on node B', colour: '#bcbd22' },
+  ];
+  const panels = [
+    {
+      title: 'Two-node cluster (Redis) fan-out vs single-node tcpchat: deliveries per second (higher is better)',
+      unit: 'M deliveries/s',
+      series,
+      groups: figures.map(({ n, med }) => ({
+        label: `${n} receivers`,
+        values: {
+          single: med('single', 'saturated', (x) => x.deliveriesPerS / 1e6),
+          cluster: med('cluster', 'saturated', (x) => x.deliveriesPerS / 1e6),
+          a: med('cluster', 'saturated', (x) => x.byGroup?.a?.deliveriesPerS / 1e6),
+          b: med('cluster', 'saturated', (x) => x.byGroup?.b?.deliveriesPerS / 1e6),
+        },
+      })),
+    },
+  ];
+  const num = (v) => (typeof v === 'number' ? v : NaN);
+  const latencyGroups = figures
+    .filter(({ ok }) => ok('single', 'paced').length + ok('cluster', 'paced').length > 0)
+    .flatMap(({ n, latency, rate }) =>
+      ['p50Ms', 'p99Ms'].map((field) => ({
+        label: `${field.slice(0, 3)}, ${rate}/s to ${n}`,
+        values: { single: num(latency('single', field)), cluster: num(latency('cluster', field)), a: num(latency('cluster', field, 'a')), b: num(latency('cluster', field, 'b')) },
+      })),
+    );
+  if (latencyGroups.length) panels.push({ title: 'Two-node cluster: paced latency (lower is better; × = stalled)', unit: 'ms', series, groups: latencyGroups });
+  return panels;
 }
 
 function report(fdLimit) {
@@ -586,6 +965,9 @@ function report(fdLimit) {
       });
     }
   }
+  if (scenarios.includes('cluster')) {
+    for (const row of clusterRows()) rows.push(row);
+  }
   if (results.startup) {
     rows.push({ label: 'startup to listening', unit: 'ms', better: 'lower', digits: 0, values: byRelay((r) => results.startup.readyMs[r]) });
     rows.push({ label: `tcpchat --help (node -e 0: ${results.startup.bareNodeMs.toFixed(0)} ms)`, unit: 'ms', better: 'lower', digits: 0, values: { tcpchat: results.startup.helpMs } });
@@ -648,6 +1030,7 @@ function report(fdLimit) {
       })),
     });
   }
+  if (scenarios.includes('cluster')) panels.push(...clusterPanels());
   const svg = svgChart({ title: 'tcpchat benchmark', subtitle: header, panels, relays, labels });
 
   const json = { meta, table: rows, results: { startup: results.startup, ...runs, relayStopTimes: stopTimes } };
@@ -662,11 +1045,14 @@ function report(fdLimit) {
 function cleanup() {
   for (const r of liveRelays) r.proc.kill('SIGKILL');
   for (const c of pool.children) c.child.kill('SIGKILL');
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
 }
-process.on('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(code);
+  });
+}
 main().catch((error) => {
   log(`bench: ${error?.stack ?? error}`);
   cleanup();

@@ -15,15 +15,23 @@ const READ_BUFFER = Buffer.allocUnsafe(256 * 1024); // shared: onread callbacks 
 
 /** @type {Receiver[]} */
 let receivers = [];
-let hist = new Histogram();
+/** Latency histograms by receiver group (the cluster scenario's groups are the nodes; else ''). */
+let hists = new Map();
+const histOf = (group) => {
+  let h = hists.get(group);
+  if (!h) hists.set(group, (h = new Histogram()));
+  return h;
+};
 let notices = [];
 let progressTimer;
 let cpuAtStart = process.cpuUsage();
 
 class Receiver {
-  constructor(kind, exact) {
+  constructor(kind, exact, group = '') {
     this.kind = kind; // 'count' | 'latency' | 'slow'
     this.exact = exact;
+    this.group = group; // which server it is connected to, when there are several (cluster)
+    this.hist = histOf(group);
     this.bytes = 0;
     this.lines = 0; // exact receivers and latency receivers only
     this.carry = null; // latency: an incomplete line
@@ -75,7 +83,7 @@ class Receiver {
           if (b < 0x30 || b > 0x39) break;
           v = v * 10 + (b - 0x30);
         }
-        hist.record(now - v);
+        this.hist.record(now - v);
         return;
       }
     }
@@ -83,8 +91,8 @@ class Receiver {
   }
 }
 
-function open(port, kind, exact, timeoutMs) {
-  const r = new Receiver(kind, exact);
+function open(port, kind, exact, timeoutMs, group) {
+  const r = new Receiver(kind, exact, group);
   return new Promise((resolve) => {
     const socket = connect({
       host: '127.0.0.1',
@@ -117,7 +125,7 @@ function open(port, kind, exact, timeoutMs) {
   });
 }
 
-async function openMany({ port, count, slow = 0, timed = 0, exact = 0, concurrency = 200, timeoutMs = 10000, deadlineMs = 120000, gapMs = 0 }) {
+async function openMany({ port, count, slow = 0, timed = 0, exact = 0, concurrency = 200, timeoutMs = 10000, deadlineMs = 120000, gapMs = 0, group = '' }) {
   const started = Date.now();
   const deadline = started + deadlineMs;
   let next = 0;
@@ -130,7 +138,7 @@ async function openMany({ port, count, slow = 0, timed = 0, exact = 0, concurren
   const worker = async () => {
     while (next < count && Date.now() < deadline) {
       const i = next++;
-      const r = await open(port, kindOf(i), exactOf(i), timeoutMs);
+      const r = await open(port, kindOf(i), exactOf(i), timeoutMs, group);
       if (gapMs > 0) await sleep(gapMs);
       if (r) opened.push(r);
       else failed++;
@@ -141,11 +149,11 @@ async function openMany({ port, count, slow = 0, timed = 0, exact = 0, concurren
   return { connected: opened.length, failed, notTried: count - next, ms: Date.now() - started };
 }
 
-function ratio() {
+function ratio(group) {
   let lines = 0;
   let bytes = 0;
   for (const r of receivers) {
-    if (r.exact) {
+    if (r.exact && (group === undefined || r.group === group)) {
       lines += r.lines;
       bytes += r.bytes;
     }
@@ -153,7 +161,7 @@ function ratio() {
   return { lines, bytes, perByte: bytes > 0 ? lines / bytes : 0 };
 }
 
-function snapshot(withHist) {
+function snapshot(withHist, withGroups = true) {
   let bytes = 0;
   let open = 0;
   let closedEarly = 0;
@@ -171,6 +179,7 @@ function snapshot(withHist) {
   }
   const sample = ratio();
   const cpu = process.cpuUsage(cpuAtStart);
+  const groups = withGroups ? groupSnapshots(sample, withHist) : undefined;
   return {
     bytes,
     open,
@@ -182,9 +191,76 @@ function snapshot(withHist) {
     minLines: minBytes === Infinity ? 0 : minBytes * sample.perByte,
     minBytes: minBytes === Infinity ? 0 : minBytes,
     cpuUs: cpu.user + cpu.system,
-    hist: withHist ? hist.toJSON() : undefined,
+    hist: withHist ? Histogram.merge([...hists.values()].map((h) => h.toJSON())).toJSON() : undefined,
     notices: withHist ? notices : undefined,
+    groups,
   };
+}
+
+/**
+ * The same figures by receiver group, when receivers were opened with one (the cluster scenario:
+ * one group per node). A group's lines per byte come from its own exact receivers when it has any.
+ */
+function groupSnapshots(overall, withHist) {
+  const groups = {};
+  for (const r of receivers) {
+    if (r.kind === 'slow' || r.group === '') continue;
+    const g = (groups[r.group] ??= { bytes: 0, open: 0, closedEarly: 0, latencyLines: 0, minBytes: Infinity });
+    g.bytes += r.bytes;
+    g.latencyLines += r.kind === 'latency' ? r.lines : 0;
+    if (r.closed && !r.closedByUs) g.closedEarly++;
+    else {
+      g.open++;
+      if (r.bytes < g.minBytes) g.minBytes = r.bytes;
+    }
+  }
+  for (const [name, g] of Object.entries(groups)) {
+    const own = ratio(name);
+    g.estLines = g.bytes * (own.bytes > 0 ? own.perByte : overall.perByte);
+    if (g.minBytes === Infinity) g.minBytes = 0;
+    if (withHist) g.hist = hists.get(name)?.toJSON();
+  }
+  return groups;
+}
+
+/**
+ * Did every receiver get every line exactly once? For the saturated load, whose lines are all
+ * alike: `lineBytes` is what one line is on the wire (the coordinator has it from the exact
+ * receivers), so a receiver that got `bytes` has bytes / lineBytes lines. Exact receivers count
+ * newlines themselves. Per group (node), and in all: how many receivers got exactly `expected`
+ * lines, fewer, more, or a byte count that is not a whole number of lines (something else came).
+ */
+function verify({ lineBytes, expected }) {
+  const out = {};
+  const tally = (key) =>
+    (out[key] ??= { receivers: 0, exactlyOnce: 0, fewer: 0, more: 0, misaligned: 0, cutOff: 0, linesMissing: 0, linesExtra: 0, minLines: Infinity, maxLines: -Infinity, exactReceivers: 0, exactReceiversOk: 0 });
+  for (const r of receivers) {
+    if (r.kind === 'slow') continue;
+    for (const t of [tally(''), ...(r.group ? [tally(r.group)] : [])]) {
+      t.receivers++;
+      if (r.closed && !r.closedByUs) t.cutOff++;
+      const lines = r.exact || r.kind === 'latency' ? r.lines : r.bytes / lineBytes;
+      if (r.exact) {
+        t.exactReceivers++;
+        if (r.lines === expected && r.bytes === expected * lineBytes) t.exactReceiversOk++;
+      }
+      if (!Number.isInteger(lines) || (r.exact && r.bytes !== r.lines * lineBytes)) {
+        t.misaligned++;
+        continue;
+      }
+      if (lines < t.minLines) t.minLines = lines;
+      if (lines > t.maxLines) t.maxLines = lines;
+      if (lines === expected) t.exactlyOnce++;
+      else if (lines < expected) {
+        t.fewer++;
+        t.linesMissing += expected - lines;
+      } else {
+        t.more++;
+        t.linesExtra += lines - expected;
+      }
+    }
+  }
+  return out;
 }
 
 function reset() {
@@ -192,7 +268,8 @@ function reset() {
     r.bytes = 0;
     r.lines = 0;
   }
-  hist = new Histogram();
+  hists = new Map();
+  for (const r of receivers) r.hist = histOf(r.group);
   notices = [];
 }
 
@@ -200,7 +277,7 @@ function progress(on, intervalMs = 1) {
   clearInterval(progressTimer);
   if (!on) return;
   progressTimer = setInterval(() => {
-    const s = snapshot(false);
+    const s = snapshot(false, false); // every millisecond: the least it needs
     process.send({ type: 'progress', minLines: s.minLines, open: s.open });
   }, intervalMs);
 }
@@ -241,6 +318,7 @@ const handlers = {
   open: (m) => openMany(m),
   reset: () => reset(),
   snapshot: (m) => snapshot(m.hist),
+  verify: (m) => verify(m),
   progress: (m) => progress(m.on, m.intervalMs),
   slowCheck: (m) => slowCheck(m.waitMs),
   closeAll: () => closeAll(),

@@ -58,8 +58,9 @@ export class Pool {
   /**
    * Opens `total` receivers spread over the children, plus `slow` ones that never read (in child 0).
    * `timed` of them record every line's latency; each child has `exact` newline-counting ones.
+   * `group` names them (the cluster scenario opens one group per node), for figures by group.
    */
-  async open(port, total, { slow = 0, timed = 0, exact = 0, timeoutMs = 10000, deadlineMs = 120000, backlog = 511, gapMs = 0 } = {}) {
+  async open(port, total, { slow = 0, timed = 0, exact = 0, timeoutMs = 10000, deadlineMs = 120000, backlog = 511, gapMs = 0, group = '' } = {}) {
     const parts = this.split(total);
     const timedParts = this.split(timed);
     // connects in flight stay under the relay's accept backlog, or some wait for SYN-ACK retries
@@ -79,6 +80,7 @@ export class Pool {
           deadlineMs,
           concurrency,
           gapMs,
+          group,
         });
       }),
     );
@@ -106,7 +108,25 @@ export class Pool {
       minBytes: Math.min(...parts.map((p) => (p.open > 0 ? p.minBytes : Infinity))),
       closedEarly: parts.reduce((a, p) => a + p.closedEarly, 0),
       cpuUs: parts.reduce((a, p) => a + p.cpuUs, 0),
+      groups: mergeGroups(parts.map((p) => p.groups ?? {})),
     };
+  }
+
+  /** Every receiver's count against `expected` lines of `lineBytes` each (see verify in loadgen.mjs), summed over the children. */
+  async verify(lineBytes, expected) {
+    const parts = await this.all('verify', { lineBytes, expected });
+    const out = {};
+    for (const part of parts) {
+      for (const [group, t] of Object.entries(part)) {
+        const o = (out[group || 'all'] ??= {});
+        for (const [k, v] of Object.entries(t)) {
+          if (k === 'minLines') o[k] = Math.min(o[k] ?? Infinity, v);
+          else if (k === 'maxLines') o[k] = Math.max(o[k] ?? -Infinity, v);
+          else o[k] = (o[k] ?? 0) + v;
+        }
+      }
+    }
+    return out;
   }
 
   async progress(on) {
@@ -117,4 +137,21 @@ export class Pool {
   async exit() {
     await Promise.allSettled(this.children.map((_, i) => this.call(i, 'exit')));
   }
+}
+
+/** Per-group figures of every child, summed (minBytes: the least). */
+function mergeGroups(list) {
+  const out = {};
+  for (const groups of list) {
+    for (const [name, g] of Object.entries(groups)) {
+      const o = (out[name] ??= { bytes: 0, estLines: 0, open: 0, closedEarly: 0, latencyLines: 0, minBytes: Infinity });
+      o.bytes += g.bytes;
+      o.estLines += g.estLines;
+      o.open += g.open;
+      o.closedEarly += g.closedEarly;
+      o.latencyLines += g.latencyLines;
+      if (g.open > 0) o.minBytes = Math.min(o.minBytes, g.minBytes);
+    }
+  }
+  return out;
 }

@@ -44,18 +44,28 @@ function niceMax(v) {
 /**
  * One panel: groups (e.g. receiver counts) of bars (one per relay), linear axis from 0.
  * panel: { title, unit, groups: [{ label, values: { relayKey: number|undefined } }] }
+ * A panel whose bars are not the relays (the cluster's: single node, cluster, per node) names
+ * them in `series: [{ key, label, colour }]` and gets its own legend under its title.
  */
 function panel(p, relays, labels, x0, y0, width, height) {
+  const series = p.series ?? relays.map((r) => ({ key: r, label: labels[r], colour: COLOURS[r] ?? '#777' }));
   const out = [];
   const left = 64;
-  const top = 28;
+  const top = p.series ? 44 : 28;
   const bottom = 34;
   const plotW = width - left - 12;
   const plotH = height - top - bottom;
-  const all = p.groups.flatMap((g) => relays.map((r) => g.values[r])).filter((v) => Number.isFinite(v));
+  const all = p.groups.flatMap((g) => series.map((r) => g.values[r.key])).filter((v) => Number.isFinite(v));
   const max = niceMax(Math.max(0, ...all));
   out.push(`<g transform="translate(${x0},${y0})">`);
   out.push(`<text x="${left}" y="18" font-size="14" font-weight="bold">${esc(p.title)}</text>`);
+  if (p.series) {
+    series.forEach((r, i) => {
+      const x = left + i * 190;
+      out.push(`<rect x="${x}" y="26" width="10" height="10" fill="${r.colour}"/>`);
+      out.push(`<text x="${x + 14}" y="35" font-size="11">${esc(r.label)}</text>`);
+    });
+  }
   for (let i = 0; i <= 4; i++) {
     const v = (max * i) / 4;
     const y = top + plotH - (plotH * i) / 4;
@@ -64,18 +74,18 @@ function panel(p, relays, labels, x0, y0, width, height) {
   }
   out.push(`<text x="14" y="${top + plotH / 2}" font-size="11" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle">${esc(p.unit)}</text>`);
   const groupW = plotW / p.groups.length;
-  const barW = Math.min(28, (groupW * 0.8) / relays.length);
+  const barW = Math.min(28, (groupW * 0.8) / series.length);
   p.groups.forEach((g, gi) => {
-    const gx = left + gi * groupW + (groupW - barW * relays.length) / 2;
-    relays.forEach((r, ri) => {
-      const v = g.values[r];
+    const gx = left + gi * groupW + (groupW - barW * series.length) / 2;
+    series.forEach((r, ri) => {
+      const v = g.values[r.key];
       const x = gx + ri * barW;
       if (!Number.isFinite(v)) {
         out.push(`<text x="${x + barW / 2}" y="${top + plotH - 4}" font-size="9" text-anchor="middle" fill="#999">×</text>`);
         return;
       }
       const h = (plotH * v) / max;
-      out.push(`<rect x="${x.toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLOURS[r] ?? '#777'}"><title>${esc(`${labels[r]}: ${+v.toPrecision(4)} ${p.unit}`)}</title></rect>`);
+      out.push(`<rect x="${x.toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${r.colour}"><title>${esc(`${r.label}: ${+v.toPrecision(4)} ${p.unit}`)}</title></rect>`);
       const shown = v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
       out.push(`<text x="${(x + (barW - 2) / 2).toFixed(1)}" y="${(top + plotH - h - 3).toFixed(1)}" font-size="8" text-anchor="middle" fill="#333">${shown}</text>`);
     });
@@ -98,7 +108,8 @@ export function svgChart({ title, subtitle, panels, relays, labels }) {
     `<text x="16" y="24" font-size="17" font-weight="bold">${esc(title)}</text>`,
     `<text x="16" y="42" font-size="11" fill="#555">${esc(subtitle)}</text>`,
   ];
-  relays.forEach((r, i) => {
+  // the relays' legend, unless every panel has its own
+  (panels.every((p) => p.series) ? [] : relays).forEach((r, i) => {
     const x = 16 + i * 165;
     out.push(`<rect x="${x}" y="${headH + 6}" width="12" height="12" fill="${COLOURS[r] ?? '#777'}"/>`);
     out.push(`<text x="${x + 17}" y="${headH + 16}" font-size="12">${esc(labels[r])}</text>`);
