@@ -259,6 +259,16 @@ describe('redisBus', () => {
     });
   });
 
+  it('keeps the history stream bounded near the history size', async () => {
+    const a = await joined('a', { historySize: 10 });
+    for (let i = 0; i < 500; i++) a.send(room(a, `line ${i}`));
+    await heard(a, 'line 499');
+    // MAXLEN ~ trims whole blocks of entries (100 by default), never more than kept for /history.
+    const kept = Number(await admin.sendCommand(['XLEN', key('history')]));
+    expect(kept).toBeGreaterThanOrEqual(10);
+    expect(kept).toBeLessThanOrEqual(110);
+  });
+
   it('says it is congested while more than a MiB of room lines is on its way to Redis, and no longer once they arrived', async () => {
     const told: boolean[] = [];
     let calm = (): void => {};
