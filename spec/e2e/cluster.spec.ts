@@ -29,17 +29,24 @@ async function node(name: string, { url, cluster }: Cluster, ttl = TTL): Promise
 
 const only = (lines: readonly string[], line: string): number => lines.filter((each) => each === line).length;
 
+/**
+ * Nodes a, b and c with ada, bob and cy on them, once cy has been heard on a and b: one channel
+ * carries presence and room lines in order, so by then every node knows everyone.
+ */
+async function threeNodes() {
+  const redis = await testRedis();
+  const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => node(name, redis)));
+  const ada = await joined(a.port, 'ada');
+  const bob = await joined(b.port, 'bob');
+  const cy = await joined(c.port, 'cy');
+  cy.send('hi from c\n');
+  await Promise.all([ada.lines.waitFor('<cy> hi from c'), bob.lines.waitFor('<cy> hi from c')]);
+  return { a, b, c, ada, bob, cy };
+}
+
 describe('tcpchat serve --cluster', () => {
   it('makes three servers one room: lines, private messages, the console, /who with nodes, and nicks unique across nodes', async () => {
-    const redis = await testRedis();
-    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => node(name, redis)));
-    const ada = await joined(a.port, 'ada');
-    const bob = await joined(b.port, 'bob');
-    const cy = await joined(c.port, 'cy');
-
-    cy.send('hi from c\n');
-    // One channel carries presence and room lines in order: once ada hears cy, node a knows everyone.
-    await Promise.all([ada.lines.waitFor('<cy> hi from c'), bob.lines.waitFor('<cy> hi from c')]);
+    const { a, b, c, ada, bob, cy } = await threeNodes();
     ada.send('/who\n');
     expect(await ada.lines.waitFor(/^\* online/)).toBe('* online (4): server (a), ada (a), bob (b), cy (c)');
 
@@ -70,13 +77,7 @@ describe('tcpchat serve --cluster', () => {
   });
 
   it('forgets a node killed with SIGKILL within the presence TTL: its people leave everywhere, their nicks are free again', async () => {
-    const redis = await testRedis();
-    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => node(name, redis)));
-    const ada = await joined(a.port, 'ada');
-    const bob = await joined(b.port, 'bob');
-    const cy = await joined(c.port, 'cy');
-    cy.send('still here\n');
-    await Promise.all([ada.lines.waitFor('<cy> still here'), bob.lines.waitFor('<cy> still here')]);
+    const { c, ada, bob } = await threeNodes();
 
     const killed = Date.now();
     c.child.kill('SIGKILL');
