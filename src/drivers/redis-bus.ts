@@ -26,6 +26,9 @@ export interface RedisBusOptions {
   readonly congested?: (on: boolean) => void;
 }
 
+/** How long a node waits before asking to join again when Redis refused it (while connected). */
+const JOIN_RETRY_MS = 1000;
+
 /** Bytes of room lines sent to Redis and not yet answered, above which the node is congested; below LOW it is not. */
 const CONGESTED_BYTES = 1024 * 1024;
 const UNCONGESTED_BYTES = 256 * 1024;
@@ -86,6 +89,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     /** Messages heard while joining: they follow the snapshot the join returns. */
     let early: BusMessage[] = [];
     let problem = '';
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const nodes = new Map<string, string>();
     const heard = new Subject<string>();
     const run = (script: string, args: readonly (string | number)[]): Promise<unknown> => evaluate(commands, script, [prefix, self, ...args.map(String)]);
@@ -125,8 +129,11 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         early = [];
         for (const message of heardMeanwhile) if (!(message.type === 'room' && Number(message.first) <= last)) dispatch(message);
       } catch (error) {
-        if (state === 'joining') state = 'down';
+        if (state !== 'joining') return;
+        state = 'down';
         tell(`cluster: cannot join: ${describe(error)}`);
+        // Refused rather than cut off (a read-only replica, out of memory): asked again in a while.
+        retry = setTimeout(() => void join(), JOIN_RETRY_MS);
       }
     }
 
@@ -246,8 +253,10 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       client.on('ready', () => void join());
     }
     const liveness = heard.pipe(silentFor(options.ttlMs)).subscribe((instance) => {
+      const node = nodes.get(instance) ?? instance;
+      nodes.delete(instance); // a restarted node is a new instance: the old name need not be kept
       if (state !== 'up') return;
-      emit({ type: 'gone', instance, node: nodes.get(instance) ?? instance });
+      emit({ type: 'gone', instance, node });
       void run(FORGET, [instance]).catch(() => {});
     });
     const heartbeat = setInterval(() => {
@@ -270,6 +279,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       requests.unsubscribe();
       liveness.unsubscribe();
       clearInterval(heartbeat);
+      clearTimeout(retry);
       // What was asked last (freeing this node's nicks) is sent before the connection closes.
       for (const client of [listener, commands]) {
         if (client.isReady) client.close().catch(() => client.destroy());

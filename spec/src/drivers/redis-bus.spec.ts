@@ -259,6 +259,18 @@ describe('redisBus', () => {
     });
   });
 
+  it('asks to join again while Redis refuses it (a read-only replica), and joins once it may', async () => {
+    await admin.sendCommand(['REPLICAOF', '127.0.0.1', '1']); // a master that is not there: read-only from now on
+    let refused = (): void => {};
+    const told = new Promise<void>((resolve) => (refused = resolve));
+    const a = bus('a', { report: (text) => /cannot join: READONLY/.test(text) && refused() });
+    a.start();
+    await within(told, 'the bus to say Redis refused it');
+    expect(a.all('up')).toEqual([]);
+    await admin.sendCommand(['REPLICAOF', 'NO', 'ONE']);
+    await a.next('up');
+  });
+
   it('keeps the history stream bounded near the history size', async () => {
     const a = await joined('a', { historySize: 10 });
     for (let i = 0; i < 500; i++) a.send(room(a, `line ${i}`));
