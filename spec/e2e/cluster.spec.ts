@@ -128,6 +128,30 @@ describe('tcpchat serve --cluster', () => {
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
   });
 
+  it('comes back together each time Redis goes away, again and again, and nothing crashes', async () => {
+    const first = await startRedis();
+    const cluster = { url: first.url, cluster: 'flapping' };
+    const [a, b] = await Promise.all(['a', 'b'].map((name) => node(name, cluster)));
+    const ada = await joined(a.port, 'ada');
+    const bob = await joined(b.port, 'bob');
+    let redis = first;
+    for (let cycle = 1; cycle <= 3; cycle++) {
+      const [aFrom, bFrom] = [mark(a.stdout), mark(b.stdout)];
+      redis.process.child.kill('SIGKILL');
+      await Promise.all([a.stdout.waitFor(/^! lost the cluster/, undefined, aFrom), b.stdout.waitFor(/^! lost the cluster/, undefined, bFrom)]);
+      redis = await startRedis({ port: first.port });
+      await Promise.all([a.stdout.waitFor(/^\* rejoined the cluster/, undefined, aFrom), b.stdout.waitFor(/^\* rejoined the cluster/, undefined, bFrom)]);
+      ada.send(`cycle ${cycle}\n`);
+      await bob.lines.waitFor(`<ada> cycle ${cycle}`);
+    }
+    expect(saidBy(bob.lines, 'ada')).toEqual(['<ada> cycle 1', '<ada> cycle 2', '<ada> cycle 3']);
+    const newcomer = await rawClient(b.port, 'newcomer');
+    await newcomer.lines.waitFor(/^\* welcome/);
+    newcomer.send('/nick ada\n');
+    await newcomer.lines.waitFor('! nick ada is taken');
+    expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
+  });
+
   it('lets a client move to another node and resume there: nothing lost, nothing twice', async () => {
     const redis = await testRedis();
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => node(name, redis)));

@@ -14,6 +14,8 @@ describe('logEntryLine', () => {
     [{ type: 'notice', text: '2 connected' }, '* 2 connected'],
     [{ type: 'error', text: 'no such nick: carol' }, '! no such nick: carol'],
     [{ type: 'error', id: 3, text: 'line too long (max 8192 bytes)' }, '! line too long (max 8192 bytes)'],
+    [{ type: 'remote', node: 'west', line: '<bob> hi' }, '<bob@west> hi'],
+    [{ type: 'remote', node: 'west', line: '* bob waves' }, '* west: bob waves'],
   ])('shows %j as %j', (entry, line) => {
     expect(formatServerLine(logEntryLine(entry))).toBe(line);
   });
@@ -45,6 +47,10 @@ describe('jsonLine', () => {
     const line = jsonLine({ type: 'message', id: 1, from: 'bob', text: 'a\nb\u2028c' }, time);
     expect(line).not.toContain('\n');
     expect((JSON.parse(line) as { text: string }).text).toBe('a\nb\u2028c');
+  });
+
+  it('gives a line from another node of a cluster with its node', () => {
+    expect(jsonLine({ type: 'remote', node: 'west', line: '<bob> hi' }, time)).toBe('{"type":"remote","time":"2024-01-02T03:04:05.678Z","node":"west","line":"<bob> hi"}');
   });
 
   it('works for any record with a type, such as the listening event', () => {
