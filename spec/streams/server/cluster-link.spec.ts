@@ -224,6 +224,21 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
+    it("from the console to a member on another node go through the cluster, signed with the console's name", () => {
+      const route = clusterRoom(1, [bob]);
+      const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
+      const effects = route(console('/msg bob from the desk'));
+      expect(effects).toEqual([{ kind: 'bus', request: { type: 'private', from: undefined, instance: 'i2', to: 'bob', line: '*server* from the desk' } }]);
+      expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
+        { kind: 'log', entries: [{ type: 'error', text: 'bob is on another server that cannot be reached now' }] },
+      ]);
+      expect(logged(route(console('/who')))).toEqual([
+        { type: 'notice', text: '1 connected, 1 on other nodes' },
+        { type: 'notice', text: 'guest-1 (10.0.0.1:4000)' },
+        { type: 'notice', text: 'bob (node n2)' },
+      ]);
+    });
+
     it('from another node reach the local member named', () => {
       const route = clusterRoom(2, [bob]);
       expect(route(bus({ type: 'private', to: 'GUEST-2', line: '*bob* hi' }))).toEqual([{ kind: 'send', to: [2], lines: ['*bob* hi'] }]);
