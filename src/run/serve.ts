@@ -5,7 +5,7 @@ import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
 import { encoderFor, type Framing } from '../../streams/framing/encode.js';
-import { formatError } from '../../streams/protocol/server-line.js';
+import { formatError, formatMessage } from '../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../streams/server/events.js';
 import { jsonLine, logEntryLine } from '../../streams/server/log-line.js';
 import { serverMain, type ServerOutput } from '../../streams/server/server-main.js';
@@ -126,7 +126,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       }
       const lines = config.json
         ? kept.map((entry) => jsonLine(entry, io.now()))
-        : kept.map((entry) => renderServerLine(logEntryLine(entry), colour));
+        : kept.map((entry) => consoleLine(entry, colour));
       console.print(lines);
     };
 
@@ -238,4 +238,9 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       if (config.json) io.stdout.write(jsonLine({ type: 'listening', host: event.host, port: event.port }, io.now()) + '\n');
     }
   });
+}
+
+/** How the console shows an entry; a message without colour (the bulk of a busy room's record) the short way. */
+function consoleLine(entry: LogEntry, colour: boolean): string {
+  return entry.type === 'message' && !colour ? formatMessage(entry.from, entry.text) : renderServerLine(logEntryLine(entry), colour);
 }

@@ -72,8 +72,11 @@ class LineFramer implements Observer<Uint8Array> {
     }
     const last = chunk.lastIndexOf(LF);
     if (last >= from && linesFit(chunk, from, last, this.limits.maxLineBytes)) {
-      // The usual case: every complete line of the chunk decoded at once.
-      for (const text of utf8.decode(chunk.subarray(from, last)).split('\n')) lines.push(dropLineEnding(text));
+      // The usual case: every complete line of the chunk decoded at once (and, without a CR, taken as they are).
+      const text = utf8.decode(chunk.subarray(from, last));
+      const split = text.split('\n');
+      if (lines.length === 0 && !text.includes('\r')) lines = split;
+      else for (const line of split) lines.push(dropLineEnding(line));
       from = last + 1;
     } else {
       for (let newline = chunk.indexOf(LF, from); newline !== -1 && newline <= last; newline = chunk.indexOf(LF, from)) {

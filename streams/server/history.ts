@@ -50,10 +50,13 @@ export function reload(history: History, epoch: string, entries: readonly Histor
 }
 
 function keep(history: History, entries: readonly HistoryEntry[]): void {
-  if (history.capacity <= 0) return;
-  history.entries.push(...entries);
-  const excess = history.entries.length - history.capacity;
-  if (excess > 0) history.entries.splice(0, excess);
+  const { capacity, entries: kept } = history;
+  if (capacity <= 0) return;
+  // Room is made first, and only what will stay is added (no spread: a batch may be thousands of lines).
+  const from = Math.max(0, entries.length - capacity);
+  const excess = kept.length + entries.length - from - capacity;
+  if (excess > 0) kept.splice(0, excess);
+  for (let i = from; i < entries.length; i++) kept.push(entries[i]);
 }
 
 /** What came after `seq` and is still kept, in order. */

@@ -29,6 +29,12 @@ export interface RouterOptions extends GateOptions, Partial<Omit<DeliveryOptions
 
 export type Router = (event: RouterEvent) => readonly Effect[];
 
+/** A line whose first character is printable ASCII other than `/`: neither blank nor a command, so plain chat. */
+function startsLikeChat(line: string): boolean {
+  const first = line.charCodeAt(0);
+  return first > 0x20 && first < 0x7f && first !== 0x2f;
+}
+
 /** How many acknowledged line ids are remembered, so a line resent after a reconnect is shown once. */
 const REMEMBERED_IDS = 10_000;
 
@@ -129,7 +135,8 @@ export function createRouter(options: RouterOptions): Router {
       said = [];
       saidIds = [];
     };
-    for (const [index, raw] of batch.entries()) {
+    // Run for every line a busy room hears: no allocation but the line's own, where it can be helped.
+    for (let index = 0; index < batch.length; index++) {
       if (cluster?.holds(id)) {
         // A nick claim began earlier in this batch: the rest waits for the cluster's answer.
         effects.push(...cluster.hold(id, batch.slice(index)));
@@ -137,16 +144,19 @@ export function createRouter(options: RouterOptions): Router {
       }
       const member = roster.byId.get(id);
       if (!member) break; // it quit earlier in this batch
-      const { tags, text } = delivery.sessionOf(id) === undefined ? { tags: {}, text: raw } : parseTagged(raw);
-      if (tags.id !== undefined) {
-        lastId = tags.id;
-        if (seenIds.has(tags.id)) continue;
-        remember(tags.id);
+      let text = batch[index];
+      let lineId: string | undefined;
+      if (delivery.sessionOf(id) !== undefined) ({ text, tags: { id: lineId } } = parseTagged(text));
+      if (lineId !== undefined) {
+        lastId = lineId;
+        if (seenIds.has(lineId)) continue;
+        remember(lineId);
       }
-      const command = parseClientLine(sanitize(text));
-      if (command.kind === 'say') {
-        said.push(command.text);
-        if (tags.id !== undefined) saidIds.push(tags.id);
+      const clean = sanitize(text);
+      const command = startsLikeChat(clean) ? undefined : parseClientLine(clean);
+      if (command === undefined || command.kind === 'say') {
+        said.push(command?.text ?? clean);
+        if (lineId !== undefined) saidIds.push(lineId);
       } else {
         flushSaid(member);
         effects.push(...clientCommand(context, member, command));
