@@ -44,6 +44,14 @@ async function threeNodes() {
   return { a, b, c, ada, bob, cy };
 }
 
+/** A newcomer on the node at `port` asks for `nick` and is told it is taken. */
+async function refused(port: number, nick: string): Promise<void> {
+  const newcomer = await rawClient(port, 'newcomer');
+  await newcomer.lines.waitFor(/^\* welcome/);
+  newcomer.send(`/nick ${nick}\n`);
+  await newcomer.lines.waitFor(`! nick ${nick} is taken`);
+}
+
 describe('tcpchat serve --cluster', () => {
   it('makes three servers one room: lines, private messages, the console, /who with nodes, and nicks unique across nodes', async () => {
     const { a, b, c, ada, bob, cy } = await threeNodes();
@@ -121,10 +129,7 @@ describe('tcpchat serve --cluster', () => {
     const at = mark(bob.lines);
     bob.send('/who\n');
     expect(await bob.lines.waitFor(/^\* online/, undefined, at)).toMatch(/^\* online \(4\): server \(b\), bob \(b\), (ada \(a\), amy \(a\)|amy \(a\), ada \(a\))$/);
-    const newcomer = await rawClient(b.port, 'newcomer');
-    await newcomer.lines.waitFor(/^\* welcome/);
-    newcomer.send('/nick amy\n');
-    await newcomer.lines.waitFor('! nick amy is taken');
+    await refused(b.port, 'amy');
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
   });
 
@@ -145,10 +150,7 @@ describe('tcpchat serve --cluster', () => {
       await bob.lines.waitFor(`<ada> cycle ${cycle}`);
     }
     expect(saidBy(bob.lines, 'ada')).toEqual(['<ada> cycle 1', '<ada> cycle 2', '<ada> cycle 3']);
-    const newcomer = await rawClient(b.port, 'newcomer');
-    await newcomer.lines.waitFor(/^\* welcome/);
-    newcomer.send('/nick ada\n');
-    await newcomer.lines.waitFor('! nick ada is taken');
+    await refused(b.port, 'ada');
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
   });
 
