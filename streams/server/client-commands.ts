@@ -45,8 +45,8 @@ export function clientCommand(context: RouterContext, member: Member, command: E
       const target = findByNick(roster, command.to);
       const line = formatPrivate(member.nick, command.text);
       if (target) return delivery.direct([target.id], line);
-      const elsewhere = context.cluster?.remote.get(nickKey(command.to));
-      if (elsewhere) return context.cluster!.privately(id, elsewhere, line);
+      const elsewhere = context.cluster?.privately(id, command.to, line);
+      if (elsewhere) return elsewhere;
       return reply(formatError(`no such nick: ${command.to}`));
     }
     case 'quit': {

@@ -249,8 +249,10 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
       return [bus({ type: 'claim', conn: member.id, nick, previous: member.nick, session: delivery.sessionOf(member.id) })];
     },
     publish,
-    privately(from: ConnId | undefined, to: ClusterMember, line: string): Effect[] {
-      return [bus({ type: 'private', from, instance: to.instance, to: to.nick, line })];
+    /** A private line for a member on another node, through the cluster; undefined when no node has that nick. */
+    privately(from: ConnId | undefined, nick: string, line: string): Effect[] | undefined {
+      const to = remote.get(nickKey(nick));
+      return to && [bus({ type: 'private', from, instance: to.instance, to: to.nick, line })];
     },
     /** A member left this server: its nick is free everywhere. */
     left(member: Member): Effect[] {

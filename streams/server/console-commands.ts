@@ -3,7 +3,6 @@ import { formatMessage, formatNotice, formatPrivate } from '../protocol/server-l
 import type { Effect, LogEntry } from './events.js';
 import type { RouterContext } from './router-context.js';
 import { findByNick } from './roster.js';
-import { nickKey } from '../protocol/nick.js';
 
 /** What a line typed at the server's console does. */
 export function consoleCommand(context: RouterContext, command: ConsoleCommand): Effect[] {
@@ -28,8 +27,8 @@ export function consoleCommand(context: RouterContext, command: ConsoleCommand):
       const target = findByNick(roster, command.to);
       const line = formatPrivate(options.name, command.text);
       if (target) return delivery.direct([target.id], line);
-      const elsewhere = context.cluster?.remote.get(nickKey(command.to));
-      if (elsewhere) return context.cluster!.privately(undefined, elsewhere, line);
+      const elsewhere = context.cluster?.privately(undefined, command.to, line);
+      if (elsewhere) return elsewhere;
       return [log({ type: 'error', text: `no such nick: ${command.to}` })];
     }
     case 'kick': {
