@@ -26,6 +26,15 @@ export const CLIENT_HELP: readonly string[] = [
   '  //TEXT           send TEXT that starts with a slash',
 ];
 
+/**
+ * A line whose first character is printable ASCII other than `/`: neither blank nor a command,
+ * so what `parseClientLine` would call plain chat, told without parsing (a busy room's hot path).
+ */
+export function startsLikeChat(line: string): boolean {
+  const first = line.charCodeAt(0);
+  return first > 0x20 && first < 0x7f && first !== 0x2f;
+}
+
 export function parseClientLine(line: string): ClientCommand {
   if (line.trim().length === 0) return { kind: 'ignore' };
   if (!line.startsWith('/')) return { kind: 'say', text: line };

@@ -1,4 +1,4 @@
-import { parseClientLine } from '../protocol/client-command.js';
+import { parseClientLine, startsLikeChat } from '../protocol/client-command.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { formatError, formatMessage, formatNotice } from '../protocol/server-line.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
@@ -29,11 +29,6 @@ export interface RouterOptions extends GateOptions, Partial<Omit<DeliveryOptions
 
 export type Router = (event: RouterEvent) => readonly Effect[];
 
-/** A line whose first character is printable ASCII other than `/`: neither blank nor a command, so plain chat. */
-function startsLikeChat(line: string): boolean {
-  const first = line.charCodeAt(0);
-  return first > 0x20 && first < 0x7f && first !== 0x2f;
-}
 
 /** How many acknowledged line ids are remembered, so a line resent after a reconnect is shown once. */
 const REMEMBERED_IDS = 10_000;
