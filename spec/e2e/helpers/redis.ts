@@ -28,14 +28,14 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     ? ['--port', '0', '--tls-port', String(chosen), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no']
     : ['--port', String(chosen)];
   const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice', ...(password ? ['--requirepass', password] : [])];
-  const process = run('redis-server', args, { stdin: 'ignore', name: `redis-server :${chosen}` });
+  const server = run('redis-server', args, { stdin: 'ignore', name: `redis-server :${chosen}` });
   try {
-    await process.stdout.waitFor(READY);
+    await server.stdout.waitFor(READY);
   } catch (error) {
-    throw new Error(`${(error as Error).message}; redis-server said: ${[...process.stdout.all, ...process.stderr.all].join(' / ')}`);
+    throw new Error(`${(error as Error).message}; redis-server said: ${[...server.stdout.all, ...server.stderr.all].join(' / ')}`);
   }
   const secret = password ? `:${encodeURIComponent(password)}@` : '';
-  return { port: chosen, url: `${tls ? 'rediss' : 'redis'}://${secret}127.0.0.1:${chosen}`, process };
+  return { port: chosen, url: `${tls ? 'rediss' : 'redis'}://${secret}127.0.0.1:${chosen}`, process: server };
 }
 
 /**
