@@ -1,25 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { ProcessIo } from '../run/serve.js';
-
-const require = createRequire(import.meta.url);
-
-/**
- * Loads one of our modules (and what it imports) by require(): on Node 20.19 and later that loads an
- * ES module graph in one synchronous pass, which starts `tcpchat` ~20 ms sooner than import()'s
- * asynchronous one. Older Nodes cannot require an ES module, and import() it.
- */
-async function load<T>(path: string): Promise<T> {
-  try {
-    return require(path) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw error;
-    return (await import(path)) as T;
-  }
-}
-
-const { buildParser } = await load<typeof import('./parser.js')>('./parser.js');
 
 const packageJson = new URL('../../../package.json', import.meta.url);
 const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
@@ -45,27 +26,30 @@ const usageError = (message: string): void => {
 
 /** The streams are loaded only for the command that runs, so `--help` and usage errors start fast. */
 async function streams() {
-  const signals = await load<typeof import('../drivers/signals.js')>('../drivers/signals.js');
-  (await load<typeof import('../run/unhandled-errors.js')>('../run/unhandled-errors.js')).reportUnhandledErrors(process.stderr);
+  const signals = await import('../drivers/signals.js');
+  (await import('../run/unhandled-errors.js')).reportUnhandledErrors(process.stderr);
   return signals;
 }
 
-await buildParser(
-  process.argv.slice(2), // what yargs/helpers' hideBin() leaves of a node process's argv
-  {
-    serve: async (config) => {
-      const { signal, stopSignals } = await streams();
-      const { runServer } = await load<typeof import('../run/serve.js')>('../run/serve.js');
-      // SIGHUP re-reads the TLS certificate (it is only listened to when there is one).
-      done(await runServer(config, io, stopSignals(), signal('SIGHUP')));
+// No top-level await: the bundle bin.ts runs (src/build/bundle.ts) is CommonJS.
+void import('./parser.js').then(({ buildParser }) =>
+  buildParser(
+    process.argv.slice(2), // what yargs/helpers' hideBin() leaves of a node process's argv
+    {
+      serve: async (config) => {
+        const { signal, stopSignals } = await streams();
+        const { runServer } = await import('../run/serve.js');
+        // SIGHUP re-reads the TLS certificate (it is only listened to when there is one).
+        done(await runServer(config, io, stopSignals(), signal('SIGHUP')));
+      },
+      connect: async (config) => {
+        const { signal } = await streams();
+        const { runClient } = await import('../run/connect.js');
+        done(await runClient(config, io, signal('SIGINT')));
+      },
     },
-    connect: async (config) => {
-      const { signal } = await streams();
-      const { runClient } = await load<typeof import('../run/connect.js')>('../run/connect.js');
-      done(await runClient(config, io, signal('SIGINT')));
-    },
-  },
-  version,
-  usageError,
-  process.env,
-).parseAsync();
+    version,
+    usageError,
+    process.env,
+  ).parseAsync(),
+);

@@ -5,8 +5,8 @@ import { Lines } from './lines.js';
 import { WAIT_MS, within } from './within.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The built CLI, run exactly as the `tcpchat` bin would be. */
-export const CLI = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
+/** The built CLI, the `tcpchat` bin: the bundle with its code cache (src/build/bundle.ts). */
+export const CLI = fileURLToPath(new URL('../../../dist/src/cli/bin.js', import.meta.url));
 
 export interface Exit {
   readonly code: number | null;
