@@ -4,10 +4,10 @@ import { filter, map, NEVER, Observable, share, take, tap, timer, type Subscript
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
-import { encoderFor, type Framing } from '../../streams/framing/encode.js';
-import { formatError, formatMessage } from '../../streams/protocol/server-line.js';
+import { encodeLines, encoderFor, type Framing } from '../../streams/framing/encode.js';
+import { formatError } from '../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../streams/server/events.js';
-import { jsonLine, logEntryLine } from '../../streams/server/log-line.js';
+import { jsonLine, jsonLines, logEntryLines } from '../../streams/server/log-line.js';
 import { serverMain, type ServerOutput } from '../../streams/server/server-main.js';
 import { accessList, type AccessList, type AccessRules } from '../drivers/access-list.js';
 import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
@@ -26,7 +26,7 @@ import { clusterBus } from './serve-cluster.js';
 const CONVERSATION_BACKLOG_BYTES = 1024 * 1024;
 const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
 
-const CONVERSATION: ReadonlySet<LogEntry['type']> = new Set(['message', 'action', 'private']);
+const CONVERSATION: ReadonlySet<LogEntry['type']> = new Set(['messages', 'action', 'private']);
 
 export interface ServeConfig {
   readonly host?: string;
@@ -121,12 +121,17 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       const kept = backlog > CONSOLE_BACKLOG_BYTES ? [] : backlog > CONVERSATION_BACKLOG_BYTES ? entries.filter((entry) => !CONVERSATION.has(entry.type)) : entries;
       if (kept.length < entries.length) {
         if (unrecorded === 0) io.stdout.once('drain', tellUnrecorded);
-        unrecorded += entries.length - kept.length;
+        unrecorded += lineCount(entries) - lineCount(kept);
         if (kept.length === 0) return;
       }
-      const lines = config.json
-        ? kept.map((entry) => jsonLine(entry, io.now()))
-        : kept.map((entry) => consoleLine(entry, colour));
+      const [first] = kept;
+      if (kept.length === 1 && first.type === 'messages' && !colour && !config.json && !console.interactive) {
+        // A busy room's record: the batch as its recipients got it, bytes already encoded for them.
+        io.stdout.write(encodeLines(first.lines));
+        return;
+      }
+      const lines: string[] = [];
+      for (const entry of kept) for (const line of config.json ? jsonLines(entry, io.now()) : consoleLines(entry, colour)) lines.push(line);
       console.print(lines);
     };
 
@@ -240,7 +245,15 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
   });
 }
 
-/** How the console shows an entry; a message without colour (the bulk of a busy room's record) the short way. */
-function consoleLine(entry: LogEntry, colour: boolean): string {
-  return entry.type === 'message' && !colour ? formatMessage(entry.from, entry.text) : renderServerLine(logEntryLine(entry), colour);
+/** How many console lines entries make: a batch of messages is one line each. */
+function lineCount(entries: readonly LogEntry[]): number {
+  let count = 0;
+  for (const entry of entries) count += entry.type === 'messages' ? entry.texts.length : 1;
+  return count;
+}
+
+/** How the console shows an entry; messages without colour (the bulk of a busy room's record) as the room got them. */
+function consoleLines(entry: LogEntry, colour: boolean): readonly string[] {
+  if (entry.type === 'messages' && !colour) return entry.lines;
+  return logEntryLines(entry).map((line) => renderServerLine(line, colour));
 }

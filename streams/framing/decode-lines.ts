@@ -71,12 +71,11 @@ class LineFramer implements Observer<Uint8Array> {
       from = newline + 1;
     }
     const last = chunk.lastIndexOf(LF);
-    if (last >= from && linesFit(chunk, from, last, this.limits.maxLineBytes)) {
+    const split = last >= from ? this.wholeLines(chunk.subarray(from, last)) : undefined;
+    if (split !== undefined) {
       // The usual case: every complete line of the chunk decoded at once (and, without a CR, taken as they are).
-      const text = utf8.decode(chunk.subarray(from, last));
-      const split = text.split('\n');
-      if (lines.length === 0 && !text.includes('\r')) lines = split;
-      else for (const line of split) lines.push(dropLineEnding(line));
+      if (lines.length === 0 && !split.crs) lines = split.lines;
+      else for (const line of split.lines) lines.push(dropLineEnding(line));
       from = last + 1;
     } else {
       for (let newline = chunk.indexOf(LF, from); newline !== -1 && newline <= last; newline = chunk.indexOf(LF, from)) {
@@ -116,6 +115,20 @@ class LineFramer implements Observer<Uint8Array> {
     }
     lines.push(decode(this.takePending(chunk.subarray(from, newline))));
     return lines;
+  }
+
+  /**
+   * The lines of `bytes` (complete lines without the last LF), decoded at once, if none is over the
+   * limit or holds a telnet command; else undefined, and they are taken one by one.
+   */
+  private wholeLines(bytes: Uint8Array): { lines: string[]; crs: boolean } | undefined {
+    const text = utf8.decode(bytes);
+    // Telnet's IAC (0xFF) never occurs in UTF-8, so it decodes to U+FFFD; text without one has none.
+    if (text.includes('\ufffd') && containsTelnetCommand(bytes)) return undefined;
+    const lines = text.split('\n');
+    // One character per byte: then each line's length is its size in bytes.
+    if (text.length !== bytes.length ? !linesFit(bytes, this.limits.maxLineBytes) : bytes.length > this.limits.maxLineBytes && !lengthsFit(lines, this.limits.maxLineBytes)) return undefined;
+    return { lines, crs: text.includes('\r') };
   }
 
   private takePending(tail: Uint8Array): Uint8Array {
@@ -162,13 +175,19 @@ function decode(bytes: Uint8Array): string {
   return dropLineEnding(utf8.decode(clean));
 }
 
-/** Whether the lines between `from` and the LF at `last` are all within the limit and free of telnet commands. */
-function linesFit(chunk: Uint8Array, from: number, last: number, maxLineBytes: number): boolean {
-  if (containsTelnetCommand(chunk.subarray(from, last))) return false;
-  if (last - from <= maxLineBytes) return true;
-  for (let start = from; start <= last; ) {
-    const newline = chunk.indexOf(LF, start);
-    const size = newline - start - (newline > start && chunk[newline - 1] === CR ? 1 : 0);
+/** Whether the lines are all within the limit, a CR before the LF not counted. */
+function lengthsFit(lines: readonly string[], maxLineBytes: number): boolean {
+  for (const line of lines) if (line.length > maxLineBytes && (line.length > maxLineBytes + 1 || !line.endsWith('\r'))) return false;
+  return true;
+}
+
+/** Whether the LF-separated lines of `bytes` are all within the limit. */
+function linesFit(bytes: Uint8Array, maxLineBytes: number): boolean {
+  if (bytes.length <= maxLineBytes) return true;
+  for (let start = 0; start <= bytes.length; ) {
+    let newline = bytes.indexOf(LF, start);
+    if (newline === -1) newline = bytes.length;
+    const size = newline - start - (newline > start && bytes[newline - 1] === CR ? 1 : 0);
     if (size > maxLineBytes) return false;
     start = newline + 1;
   }

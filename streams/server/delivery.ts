@@ -1,6 +1,6 @@
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
-import { append, createHistory, record, reload as reloadHistory, type HistoryEntry } from './history.js';
+import { append, createHistory, entriesOf, record, reload as reloadHistory, type HistoryEntry } from './history.js';
 import type { ConnId } from './roster.js';
 
 export interface DeliveryOptions {
@@ -59,8 +59,8 @@ export function createDelivery(options: DeliveryOptions) {
 
     /** Lines said to the room: numbered into the history, then sent. */
     room(to: readonly ConnId[], lines: readonly string[], author?: ConnId): Effect[] {
-      const entries = record(history, lines, options.now(), author === undefined ? undefined : sessions.get(author));
-      return to.length === 0 ? [] : sends(to, lines, () => entries.map((entry) => tagEntry(entry)));
+      const batch = record(history, lines, options.now(), author === undefined ? undefined : sessions.get(author));
+      return to.length === 0 ? [] : sends(to, lines, () => entriesOf(batch).map((entry) => tagEntry(entry)));
     },
 
     /** Room lines numbered by the cluster: kept, then sent. */

@@ -12,23 +12,38 @@ export interface HistoryEntry {
   readonly author?: string;
 }
 
+/**
+ * Lines relayed together (a read chunk's worth, often a thousand in a busy room), kept as one item:
+ * each line's entry is made only when someone asks for it.
+ */
+export interface NumberedLines {
+  /** The first line's number; the others follow it. */
+  readonly seq: number;
+  readonly time: number;
+  readonly author?: string;
+  readonly lines: readonly string[];
+}
+
 export interface History {
   /** Changes when a cluster's history replaces this server's own. */
   epoch: string;
   readonly capacity: number;
-  readonly entries: HistoryEntry[];
+  /** What is kept, oldest first; `size` counts its lines. */
+  readonly items: (HistoryEntry | NumberedLines)[];
+  size: number;
   lastSeq: number;
 }
 
 export function createHistory(epoch: string, capacity: number): History {
-  return { epoch, capacity, entries: [], lastSeq: 0 };
+  return { epoch, capacity, items: [], size: 0, lastSeq: 0 };
 }
 
-/** Numbers and keeps the lines; returns their entries. */
-export function record(history: History, lines: readonly string[], time: number, author?: string): HistoryEntry[] {
-  const added = lines.map((line): HistoryEntry => ({ seq: ++history.lastSeq, time, line, author }));
-  keep(history, added);
-  return added;
+/** Numbers and keeps the lines, as one item (the array is kept, not copied). */
+export function record(history: History, lines: readonly string[], time: number, author?: string): NumberedLines {
+  const batch: NumberedLines = { seq: history.lastSeq + 1, time, author, lines };
+  history.lastSeq += lines.length;
+  if (lines.length > 0) keep(history, [batch]);
+  return batch;
 }
 
 /** Keeps entries numbered elsewhere (by a cluster), in order after what is kept. */
@@ -44,27 +59,63 @@ export function append(history: History, entries: readonly HistoryEntry[]): void
  */
 export function reload(history: History, epoch: string, entries: readonly HistoryEntry[]): void {
   history.epoch = epoch;
-  history.entries.length = 0;
+  history.items.length = 0;
+  history.size = 0;
   keep(history, entries);
   history.lastSeq = Math.max(history.lastSeq, entries.at(-1)?.seq ?? 0);
 }
 
-function keep(history: History, entries: readonly HistoryEntry[]): void {
-  const { capacity, entries: kept } = history;
-  if (capacity <= 0) return;
-  // Room is made first, and only what will stay is added (no spread: a batch may be thousands of lines).
-  const from = Math.max(0, entries.length - capacity);
-  const excess = kept.length + entries.length - from - capacity;
-  if (excess > 0) kept.splice(0, excess);
-  for (let i = from; i < entries.length; i++) kept.push(entries[i]);
+/** A batch's lines as entries, from its `from`th line on (added to `entries`). */
+export function entriesOf(batch: NumberedLines, from = 0, entries: HistoryEntry[] = []): HistoryEntry[] {
+  for (let i = from; i < batch.lines.length; i++) entries.push({ seq: batch.seq + i, time: batch.time, line: batch.lines[i], author: batch.author });
+  return entries;
 }
 
 /** What came after `seq` and is still kept, in order. */
 export function since(history: History, seq: number): HistoryEntry[] {
-  const first = history.entries.findIndex((entry) => entry.seq > seq);
-  return first === -1 ? [] : history.entries.slice(first);
+  return entriesAfter(history.items, seq);
 }
 
+/** The last `count` lines kept, oldest first. */
 export function latest(history: History, count: number): HistoryEntry[] {
-  return count <= 0 ? [] : history.entries.slice(-count);
+  if (count <= 0) return [];
+  const { items } = history;
+  let first = items.length;
+  for (let lines = 0; first > 0 && lines < count; ) lines += sizeOf(items[--first]);
+  return entriesAfter(items.slice(first), 0).slice(-count);
+}
+
+function entriesAfter(items: readonly (HistoryEntry | NumberedLines)[], seq: number): HistoryEntry[] {
+  const entries: HistoryEntry[] = [];
+  for (const item of items) {
+    if (!isBatch(item)) {
+      if (item.seq > seq) entries.push(item);
+    } else if (item.seq + item.lines.length - 1 > seq) {
+      entriesOf(item, Math.max(0, seq + 1 - item.seq), entries);
+    }
+  }
+  return entries;
+}
+
+const isBatch = (item: HistoryEntry | NumberedLines): item is NumberedLines => 'lines' in item;
+const sizeOf = (item: HistoryEntry | NumberedLines): number => (isBatch(item) ? item.lines.length : 1);
+
+function keep(history: History, added: readonly (HistoryEntry | NumberedLines)[]): void {
+  const { capacity, items } = history;
+  if (capacity <= 0) return;
+  for (const item of added) {
+    items.push(item);
+    history.size += sizeOf(item);
+  }
+  let excess = history.size - capacity;
+  if (excess <= 0) return;
+  history.size = capacity;
+  let dropped = 0;
+  while (excess >= sizeOf(items[dropped])) excess -= sizeOf(items[dropped++]);
+  items.splice(0, dropped);
+  // What is still over the capacity is the start of a batch: it keeps its later lines.
+  if (excess > 0) {
+    const batch = items[0] as NumberedLines;
+    items[0] = { ...batch, seq: batch.seq + excess, lines: batch.lines.slice(excess) };
+  }
 }

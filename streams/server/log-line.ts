@@ -2,7 +2,12 @@ import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
 import type { LogEntry } from './events.js';
 
 /** How the console shows what happened, in the same line forms the clients see. */
-export function logEntryLine(entry: LogEntry): ServerLine {
+export function logEntryLines(entry: LogEntry): ServerLine[] {
+  return entry.type === 'messages' ? entry.texts.map((text) => ({ kind: 'message', from: entry.from, text })) : [logEntryLine(entry)];
+}
+
+/** The line of an entry that is one line. */
+export function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLine {
   switch (entry.type) {
     case 'join':
       return { kind: 'notice', text: `${entry.from} joined from ${entry.address}` };
@@ -12,8 +17,6 @@ export function logEntryLine(entry: LogEntry): ServerLine {
       return { kind: 'notice', text: `${entry.from} left (${entry.reason})` };
     case 'nick':
       return { kind: 'notice', text: `${entry.from} is now ${entry.to}` };
-    case 'message':
-      return { kind: 'message', from: entry.from, text: entry.text };
     case 'action':
       return { kind: 'notice', text: `${entry.from} ${entry.text}` };
     case 'private':
@@ -25,6 +28,13 @@ export function logEntryLine(entry: LogEntry): ServerLine {
     case 'error':
       return { kind: 'error', text: entry.text };
   }
+}
+
+/** An entry for scripts: one JSON object per line, a batch of messages one per message. */
+export function jsonLines(entry: LogEntry, time: Date): string[] {
+  if (entry.type !== 'messages') return [jsonLine(entry, time)];
+  const { id, from } = entry;
+  return entry.texts.map((text) => jsonLine({ type: 'message', id, from, text }, time));
 }
 
 /** One JSON object per line for scripts: the entry's fields, `type` and `time` first. */

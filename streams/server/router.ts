@@ -125,8 +125,9 @@ export function createRouter(options: RouterOptions): Router {
     let lastId: string | undefined;
     const flushSaid = (member: Member): void => {
       if (said.length === 0) return;
-      effects.push(...announce(id, said.map((text) => formatMessage(member.nick, text)), saidIds));
-      effects.push(log(...said.map((text): LogEntry => ({ type: 'message', id, from: member.nick, text }))));
+      const formatted = said.map((text) => formatMessage(member.nick, text));
+      effects.push(...announce(id, formatted, saidIds));
+      effects.push(log({ type: 'messages', id, from: member.nick, texts: said, lines: formatted }));
       said = [];
       saidIds = [];
     };

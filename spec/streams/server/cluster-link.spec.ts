@@ -128,7 +128,7 @@ describe('createRouter as a node of a cluster', () => {
           kind: 'bus',
           request: { type: 'room', batch: { time: 0, lines: ['<guest-1> hi', '<guest-1> there'], instance: 'i1', node: 'n1', conn: 1, author: 's1', ids: ['s1.1', 's1.2'] } },
         },
-        { kind: 'log', entries: [{ type: 'message', id: 1, from: 'guest-1', text: 'hi' }, { type: 'message', id: 1, from: 'guest-1', text: 'there' }] },
+        { kind: 'log', entries: [{ type: 'messages', id: 1, from: 'guest-1', texts: ['hi', 'there'], lines: ['<guest-1> hi', '<guest-1> there'] }] },
         { kind: 'send', to: [1], lines: ['@ack=s1.2'] },
       ]);
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createDelivery } from '../../../streams/server/delivery.js';
+import { since } from '../../../streams/server/history.js';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 6);
 const ISO0 = '2026-01-02T03:04:05.006Z';
@@ -53,7 +54,7 @@ describe('createDelivery', () => {
     delivery.room([], ['* a joined']);
     delivery.room([2], ['<a> hi'], 1);
     delivery.room([1], ['<b> yo'], 2);
-    expect(delivery.history.entries).toEqual([
+    expect(since(delivery.history, 0)).toEqual([
       { seq: 1, time: T0, line: '* a joined', author: undefined },
       { seq: 2, time: T0, line: '<a> hi', author: 'alice-session' },
       { seq: 3, time: T0, line: '<b> yo', author: undefined },
@@ -65,7 +66,7 @@ describe('createDelivery', () => {
   it('keeps no more history than it was given room for', () => {
     const { delivery } = setup({ historySize: 2 });
     delivery.room([], ['a', 'b', 'c']);
-    expect(delivery.history.entries.map((entry) => entry.line)).toEqual(['b', 'c']);
+    expect(since(delivery.history, 0).map((entry) => entry.line)).toEqual(['b', 'c']);
   });
 
   it('does not record direct lines', () => {
@@ -79,7 +80,7 @@ describe('createDelivery', () => {
     delivery.room([], ['<a> one', '<a> two']);
     tick(60_000);
     delivery.tag(5, 's');
-    expect(delivery.replay(5, delivery.history.entries)).toEqual([
+    expect(delivery.replay(5, since(delivery.history, 0))).toEqual([
       { kind: 'send', to: [5], lines: [`@seq=1;time=${ISO0};replay <a> one`, `@seq=2;time=${ISO0};replay <a> two`] },
     ]);
   });
@@ -87,7 +88,7 @@ describe('createDelivery', () => {
   it('replays entries as plain lines to a plain connection', () => {
     const { delivery } = setup();
     delivery.room([], ['<a> one', '<a> two']);
-    expect(delivery.replay(5, delivery.history.entries)).toEqual([{ kind: 'send', to: [5], lines: ['<a> one', '<a> two'] }]);
+    expect(delivery.replay(5, since(delivery.history, 0))).toEqual([{ kind: 'send', to: [5], lines: ['<a> one', '<a> two'] }]);
   });
 
   it('sends a raw line to a tagged connection only', () => {
@@ -136,6 +137,6 @@ describe('createDelivery', () => {
     const [send] = delivery.direct([1], '* a', '* b');
     expect(send).toEqual({ kind: 'send', to: [1], lines: [`@time=${ISO0} * a`, `@time=${ISO0} * b`] });
     delivery.room([1], ['x', 'y']);
-    expect(new Set(delivery.history.entries.map((entry) => entry.time)).size).toBe(1);
+    expect(new Set(since(delivery.history, 0).map((entry) => entry.time)).size).toBe(1);
   });
 });

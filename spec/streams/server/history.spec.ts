@@ -1,28 +1,30 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createHistory, latest, record, since } from '../../../streams/server/history.js';
+import { append, createHistory, entriesOf, latest, record, reload, since, type History } from '../../../streams/server/history.js';
 
-const texts = (history: { entries: readonly { line: string }[] }) => history.entries.map((entry) => entry.line);
+const kept = (history: History) => since(history, 0);
+const texts = (history: History) => kept(history).map((entry) => entry.line);
 
 describe('history', () => {
   it('starts empty at sequence 0, with its epoch and capacity', () => {
-    expect(createHistory('e1', 5)).toEqual({ epoch: 'e1', capacity: 5, entries: [], lastSeq: 0 });
+    expect(createHistory('e1', 5)).toMatchObject({ epoch: 'e1', capacity: 5, lastSeq: 0 });
+    expect(kept(createHistory('e1', 5))).toEqual([]);
   });
 
   it('numbers lines from 1, one by one, across records, with their time and author', () => {
     const history = createHistory('e', 10);
-    expect(record(history, ['a', 'b'], 1000, 'alice')).toEqual([
+    expect(entriesOf(record(history, ['a', 'b'], 1000, 'alice'))).toEqual([
       { seq: 1, time: 1000, line: 'a', author: 'alice' },
       { seq: 2, time: 1000, line: 'b', author: 'alice' },
     ]);
-    expect(record(history, ['c'], 2000)).toEqual([{ seq: 3, time: 2000, line: 'c', author: undefined }]);
+    expect(entriesOf(record(history, ['c'], 2000))).toEqual([{ seq: 3, time: 2000, line: 'c', author: undefined }]);
     expect(history.lastSeq).toBe(3);
-    expect(history.entries.map((entry) => entry.seq)).toEqual([1, 2, 3]);
+    expect(kept(history).map((entry) => entry.seq)).toEqual([1, 2, 3]);
   });
 
   it('records nothing for an empty batch', () => {
     const history = createHistory('e', 10);
-    expect(record(history, [], 0)).toEqual([]);
+    expect(entriesOf(record(history, [], 0))).toEqual([]);
     expect(history.lastSeq).toBe(0);
   });
 
@@ -33,15 +35,15 @@ describe('history', () => {
     expect(texts(history)).toEqual(['b', 'c', 'd']);
     record(history, ['e', 'f', 'g', 'h'], 0);
     expect(texts(history)).toEqual(['f', 'g', 'h']);
-    expect(history.entries.map((entry) => entry.seq)).toEqual([6, 7, 8]);
+    expect(kept(history).map((entry) => entry.seq)).toEqual([6, 7, 8]);
     expect(history.lastSeq).toBe(8);
   });
 
   it('with capacity 0 keeps nothing but still numbers the lines', () => {
     const history = createHistory('e', 0);
-    expect(record(history, ['a', 'b'], 5).map((entry) => entry.seq)).toEqual([1, 2]);
-    expect(record(history, ['c'], 5).map((entry) => entry.seq)).toEqual([3]);
-    expect(history.entries).toEqual([]);
+    expect(entriesOf(record(history, ['a', 'b'], 5)).map((entry) => entry.seq)).toEqual([1, 2]);
+    expect(entriesOf(record(history, ['c'], 5)).map((entry) => entry.seq)).toEqual([3]);
+    expect(kept(history)).toEqual([]);
     expect(since(history, 0)).toEqual([]);
     expect(latest(history, 20)).toEqual([]);
   });
@@ -67,7 +69,7 @@ describe('history', () => {
     it('returns a copy, not the history itself', () => {
       const copy = since(history, 0);
       copy.pop();
-      expect(history.entries).toHaveLength(4);
+      expect(kept(history)).toHaveLength(4);
     });
   });
 
@@ -98,16 +100,45 @@ describe('history', () => {
           record(history, batch, 0);
           all.push(...batch);
         }
-        const kept = capacity === 0 ? [] : all.slice(-capacity);
-        expect(texts(history)).toEqual(kept);
+        const last = capacity === 0 ? [] : all.slice(-capacity);
+        expect(texts(history)).toEqual(last);
         expect(history.lastSeq).toBe(all.length);
-        expect(history.entries.map((entry) => entry.seq)).toEqual(kept.map((_, i) => all.length - kept.length + 1 + i));
+        expect(kept(history).map((entry) => entry.seq)).toEqual(last.map((_, i) => all.length - last.length + 1 + i));
+        for (let count = 0; count <= all.length + 1; count++) expect(latest(history, count)).toEqual(count === 0 ? [] : kept(history).slice(-count));
         for (let seq = 0; seq <= all.length; seq++) {
           expect(since(history, seq).map((entry) => entry.seq)).toEqual(
-            history.entries.filter((entry) => entry.seq > seq).map((entry) => entry.seq),
+            kept(history).filter((entry) => entry.seq > seq).map((entry) => entry.seq),
           );
         }
       }),
     );
+  });
+
+  it('keeps a batch as given, and makes its entries only when asked', () => {
+    const history = createHistory('e', 10);
+    const lines = ['<a> one', '<a> two', '<a> three'];
+    const batch = record(history, lines, 7, 's');
+    expect(batch.lines).toBe(lines);
+    expect(since(history, 1)).toEqual([
+      { seq: 2, time: 7, line: '<a> two', author: 's' },
+      { seq: 3, time: 7, line: '<a> three', author: 's' },
+    ]);
+  });
+
+  it('mixes batches with entries a cluster numbered, and trims both by lines', () => {
+    const history = createHistory('e', 4);
+    record(history, ['a', 'b', 'c'], 0);
+    append(history, [
+      { seq: 10, time: 1, line: 'x' },
+      { seq: 11, time: 1, line: 'y' },
+    ]);
+    expect(kept(history).map((entry) => [entry.seq, entry.line])).toEqual([[2, 'b'], [3, 'c'], [10, 'x'], [11, 'y']]);
+    expect(latest(history, 3).map((entry) => entry.seq)).toEqual([3, 10, 11]);
+    expect(record(history, ['z'], 2).seq).toBe(12);
+    expect(texts(history)).toEqual(['c', 'x', 'y', 'z']);
+    reload(history, 'e2', [{ seq: 20, time: 3, line: 'r' }]);
+    expect(texts(history)).toEqual(['r']);
+    expect(record(history, ['s', 't', 'u', 'v', 'w'], 4).seq).toBe(21);
+    expect(kept(history).map((entry) => entry.seq)).toEqual([22, 23, 24, 25]);
   });
 });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { formatServerLine } from '../../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../../streams/server/events.js';
-import { jsonLine, logEntryLine } from '../../../streams/server/log-line.js';
+import { jsonLine, jsonLines, logEntryLines } from '../../../streams/server/log-line.js';
 
-describe('logEntryLine', () => {
+describe('logEntryLines', () => {
   it.each<[LogEntry, string]>([
     [{ type: 'join', id: 1, from: 'guest-1', address: '10.0.0.1:5000' }, '* guest-1 joined from 10.0.0.1:5000'],
     [{ type: 'leave', id: 1, from: 'bob', reason: 'quit: bye' }, '* bob left (quit: bye)'],
     [{ type: 'nick', id: 1, from: 'guest-1', to: 'bob' }, '* guest-1 is now bob'],
-    [{ type: 'message', id: 1, from: 'bob', text: 'hi' }, '<bob> hi'],
+    [{ type: 'messages', id: 1, from: 'bob', texts: ['hi', '/me too'], lines: ['<bob> hi', '<bob> /me too'] }, '<bob> hi\n<bob> /me too'],
     [{ type: 'action', id: 1, from: 'bob', text: 'waves' }, '* bob waves'],
     [{ type: 'private', id: 1, from: 'bob', to: 'server', text: 'psst' }, '*bob* psst'],
     [{ type: 'notice', text: '2 connected' }, '* 2 connected'],
@@ -17,20 +17,12 @@ describe('logEntryLine', () => {
     [{ type: 'remote', node: 'west', line: '<bob> hi' }, '<bob@west> hi'],
     [{ type: 'remote', node: 'west', line: '* bob waves' }, '* west: bob waves'],
   ])('shows %j as %j', (entry, line) => {
-    expect(formatServerLine(logEntryLine(entry))).toBe(line);
+    expect(logEntryLines(entry).map(formatServerLine).join('\n')).toBe(line);
   });
 
   it('gives structured lines, not just text', () => {
-    expect(logEntryLine({ type: 'message', id: 1, from: 'bob', text: 'hi' })).toEqual({
-      kind: 'message',
-      from: 'bob',
-      text: 'hi',
-    });
-    expect(logEntryLine({ type: 'private', id: 1, from: 'bob', to: 'server', text: 'psst' })).toEqual({
-      kind: 'private',
-      from: 'bob',
-      text: 'psst',
-    });
+    expect(logEntryLines({ type: 'messages', id: 1, from: 'bob', texts: ['hi'], lines: ['<bob> hi'] })).toEqual([{ kind: 'message', from: 'bob', text: 'hi' }]);
+    expect(logEntryLines({ type: 'private', id: 1, from: 'bob', to: 'server', text: 'psst' })).toEqual([{ kind: 'private', from: 'bob', text: 'psst' }]);
   });
 });
 
@@ -47,6 +39,14 @@ describe('jsonLine', () => {
     const line = jsonLine({ type: 'message', id: 1, from: 'bob', text: 'a\nb\u2028c' }, time);
     expect(line).not.toContain('\n');
     expect((JSON.parse(line) as { text: string }).text).toBe('a\nb\u2028c');
+  });
+
+  it('gives each message of a batch its own line, as one message', () => {
+    expect(jsonLines({ type: 'messages', id: 4, from: 'bob', texts: ['hi', 'yo'], lines: ['<bob> hi', '<bob> yo'] }, time)).toEqual([
+      '{"type":"message","time":"2024-01-02T03:04:05.678Z","id":4,"from":"bob","text":"hi"}',
+      '{"type":"message","time":"2024-01-02T03:04:05.678Z","id":4,"from":"bob","text":"yo"}',
+    ]);
+    expect(jsonLines({ type: 'notice', text: 'hello' }, time)).toEqual(['{"type":"notice","time":"2024-01-02T03:04:05.678Z","text":"hello"}']);
   });
 
   it('gives a line from another node of a cluster with its node', () => {

@@ -65,8 +65,7 @@ describe('createRouter', () => {
         {
           kind: 'log',
           entries: [
-            { type: 'message', id: 2, from: 'guest-2', text: 'hi' },
-            { type: 'message', id: 2, from: 'guest-2', text: 'how are you' },
+            { type: 'messages', id: 2, from: 'guest-2', texts: ['hi', 'how are you'], lines: ['<guest-2> hi', '<guest-2> how are you'] },
           ],
         },
       ]);
@@ -76,7 +75,7 @@ describe('createRouter', () => {
       const route = room(1);
       const effects = route(lines(1, 'anyone?'));
       expect(sends(effects)).toEqual([]);
-      expect(logged(effects)).toEqual([{ type: 'message', id: 1, from: 'guest-1', text: 'anyone?' }]);
+      expect(logged(effects)).toEqual([{ type: 'messages', id: 1, from: 'guest-1', texts: ['anyone?'], lines: ['<guest-1> anyone?'] }]);
     });
 
     it('prefixes each line once and makes control characters visible', () => {
@@ -134,13 +133,12 @@ describe('createRouter', () => {
         {
           kind: 'log',
           entries: [
-            { type: 'message', id: 1, from: 'guest-1', text: 'one' },
-            { type: 'message', id: 1, from: 'guest-1', text: 'two' },
+            { type: 'messages', id: 1, from: 'guest-1', texts: ['one', 'two'], lines: ['<guest-1> one', '<guest-1> two'] },
           ],
         },
         { kind: 'send', to: [1], lines: ['* online (3): server, guest-1, guest-2'] },
         { kind: 'send', to: [2], lines: ['<guest-1> three'] },
-        { kind: 'log', entries: [{ type: 'message', id: 1, from: 'guest-1', text: 'three' }] },
+        { kind: 'log', entries: [{ type: 'messages', id: 1, from: 'guest-1', texts: ['three'], lines: ['<guest-1> three'] }] },
       ]);
     });
 
@@ -316,7 +314,7 @@ describe('createRouter', () => {
       expect(inbox(effects, 2)).toEqual(['<guest-1> last words', '* guest-1 left (quit)']);
       expect(inbox(effects, 1)).toEqual(['* bye']);
       expect(closes(effects)).toHaveLength(1);
-      expect(logged(effects).map((entry) => entry.type)).toEqual(['message', 'leave']);
+      expect(logged(effects).map((entry) => entry.type)).toEqual(['messages', 'leave']);
     });
 
     it('is the end: later lines, errors and the close of that connection do nothing', () => {
@@ -395,7 +393,7 @@ describe('createRouter', () => {
       expect(route(lines(1, 'hello server', '/me waves'))).toEqual([
         {
           kind: 'log',
-          entries: [{ type: 'message', id: 1, from: 'guest-1', text: 'hello server' }],
+          entries: [{ type: 'messages', id: 1, from: 'guest-1', texts: ['hello server'], lines: ['<guest-1> hello server'] }],
         },
         { kind: 'log', entries: [{ type: 'action', id: 1, from: 'guest-1', text: 'waves' }] },
       ]);
@@ -707,7 +705,7 @@ describe('createRouter at the door', () => {
               if (chat.length > 0) for (const id of send.to) expect(members.has(id)).toBe(true);
             }
             if (step.kind === 'lines' && !members.has(step.id)) {
-              expect(logged(effects).filter((entry) => entry.type === 'message')).toEqual([]);
+              expect(logged(effects).filter((entry) => entry.type === 'messages')).toEqual([]);
             }
           }
         },
@@ -766,8 +764,7 @@ describe('createRouter with tagged clients', () => {
         {
           kind: 'log',
           entries: [
-            { type: 'message', id: 1, from: 'guest-1', text: 'hi' },
-            { type: 'message', id: 1, from: 'guest-1', text: 'there' },
+            { type: 'messages', id: 1, from: 'guest-1', texts: ['hi', 'there'], lines: ['<guest-1> hi', '<guest-1> there'] },
           ],
         },
         { kind: 'send', to: [1], lines: ['@ack=s1.2'] },
@@ -828,7 +825,7 @@ describe('createRouter with tagged clients', () => {
       const effects = route(lines(1, '@id=s1.2 two', '@id=s1.3 three', '@id=s1.3 three'));
       expect(inbox(effects, 2)).toEqual(['<guest-1> three']);
       expect(inbox(effects, 1)).toEqual(['@ack=s1.3']);
-      expect(logged(effects)).toEqual([{ type: 'message', id: 1, from: 'guest-1', text: 'three' }]);
+      expect(logged(effects)).toEqual([{ type: 'messages', id: 1, from: 'guest-1', texts: ['three'], lines: ['<guest-1> three'] }]);
     });
 
     it('skip a command resent after a reconnect, so it does not act twice', () => {
@@ -861,7 +858,7 @@ describe('createRouter with tagged clients', () => {
       expect(route(lines(4, 'hi'))).toEqual([
         { kind: 'send', to: [2], lines: ['<guest-4> hi'] },
         { kind: 'send', to: [1, 3], lines: [`@seq=5;time=${TIME} <guest-4> hi`] },
-        { kind: 'log', entries: [{ type: 'message', id: 4, from: 'guest-4', text: 'hi' }] },
+        { kind: 'log', entries: [{ type: 'messages', id: 4, from: 'guest-4', texts: ['hi'], lines: ['<guest-4> hi'] }] },
       ]);
     });
 

@@ -3,7 +3,7 @@ import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { formatServerLine } from '../../../streams/protocol/server-line.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
-import { logEntryLine } from '../../../streams/server/log-line.js';
+import { logEntryLines } from '../../../streams/server/log-line.js';
 import {
   serverMain,
   type ConnectionSource,
@@ -36,7 +36,7 @@ function show(outputs: readonly ServerOutput[]): string[] {
       case 'close':
         return `close ${output.id}: ${output.reason}`;
       case 'log':
-        return `log: ${output.entries.map((entry) => formatServerLine(logEntryLine(entry))).join(' | ')}`;
+        return `log: ${output.entries.flatMap((entry) => logEntryLines(entry).map(formatServerLine)).join(' | ')}`;
       case 'bus':
         return `bus: ${JSON.stringify(output.request)}`;
       case 'reading':
