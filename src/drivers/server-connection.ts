@@ -16,6 +16,18 @@ export interface ServerConnectionOptions {
   readonly closed?: (connection: ServerConnection) => void;
 }
 
+/**
+ * Connections written to in this turn of the event loop. Node may read several chunks from a busy
+ * sender in one turn; held (corked) until the turn has read all it could, or COALESCE_BYTES,
+ * each socket gets them in one writev: a syscall per turn rather than per chunk.
+ */
+const corked = new Set<Connection>();
+const COALESCE_BYTES = 256 * 1024;
+
+function uncorkAll(): void {
+  for (const connection of corked) connection.uncork();
+}
+
 /** What a peer may still send after we have ended the connection before we stop reading it. */
 const DISCARD_AFTER_CLOSE_BYTES = 64 * 1024;
 
@@ -73,6 +85,8 @@ class Connection implements ServerConnection {
   /** Reading is paused while either says so: this connection's rate, or the server as a whole. */
   private throttled = false;
   private held = false;
+  /** Written in this turn of the event loop, held for one writev (see `corked`). */
+  private corkedBytes = 0;
 
   constructor(
     readonly id: number,
@@ -99,9 +113,23 @@ class Connection implements ServerConnection {
     const { socket } = this;
     if (!socket.writable) return;
     // A reader that falls this far behind is cut off alone; the others never wait for it.
-    const queued = socket.writableLength;
+    // What the kernel has not taken: bytes held for this turn's writev have not been offered yet.
+    const queued = socket.writableLength - this.corkedBytes;
     if (queued > 0 && queued + bytes.length > this.options.sendQueueBytes) return this.cut();
+    if (this.corkedBytes === 0) {
+      if (corked.size === 0) setImmediate(uncorkAll);
+      corked.add(this);
+      socket.cork();
+    }
     socket.write(bytes);
+    this.corkedBytes += bytes.length;
+    if (this.corkedBytes >= COALESCE_BYTES) this.uncork();
+  }
+
+  uncork(): void {
+    corked.delete(this);
+    this.corkedBytes = 0;
+    this.socket.uncork();
   }
 
   reading(on: boolean): void {

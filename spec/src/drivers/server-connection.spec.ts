@@ -69,6 +69,30 @@ describe('serverConnection', () => {
     expect(await readUntil(peer, '你好\n')).toBe('<ada> hello\n<bob> 你好\n');
   });
 
+  it('holds the writes of one turn of the event loop and hands them to the kernel together after it', async () => {
+    const { connection, peer } = await accepted();
+    const received = readUntil(peer, 'three\n');
+    connection.write(encode('one\n'));
+    connection.write(encode('two\n'));
+    expect(connection.socket.writableCorked).toBe(1);
+    expect(connection.socket.writableLength).toBe(8);
+    connection.write(encode('three\n'));
+    await new Promise((turnEnded) => setImmediate(turnEnded));
+    expect(connection.socket.writableCorked).toBe(0);
+    expect(await received).toBe('one\ntwo\nthree\n');
+  });
+
+  it('does not count bytes held for the turn against the send queue: a reading peer is never cut off by a burst', async () => {
+    const { connection, peer, ended } = await accepted();
+    const chunk = Buffer.alloc(64 * 1024, 'b');
+    const all = readToEnd(peer, 5000);
+    for (let i = 0; i < 24; i++) connection.write(chunk); // 1.5 MiB in one turn, over the 1 MiB queue
+    await new Promise((turnEnded) => setImmediate(turnEnded));
+    connection.close();
+    expect((await all).length).toBe(24 * chunk.length);
+    await expect(ended).resolves.toBeUndefined();
+  });
+
   it('close ends our side after the queued output: the peer gets every byte, then EOF', async () => {
     const { connection, peer, ended } = await accepted({ sendQueueBytes: 64 * MiB, lingerMs: 2000 });
     const queued = Buffer.alloc(4 * MiB - 1, 'z'); // far more than the kernel takes at once
