@@ -4,6 +4,16 @@ import { encodeLines, encodeRaw, encoderFor } from '../../../streams/framing/enc
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 describe('encodeLines', () => {
+  it('gives the same bytes again for the same batch, without encoding it twice', () => {
+    const batch = ['<a> one', '<a> two'];
+    const bytes = encodeLines(batch);
+    expect(encodeLines(batch)).toBe(bytes);
+    const equal = encodeLines([...batch]);
+    expect(equal).not.toBe(bytes);
+    expect(equal).toEqual(bytes);
+    expect(decode(encodeLines(batch))).toBe('<a> one\n<a> two\n');
+  });
+
   it('ends one line in LF', () => {
     expect(decode(encodeLines(['hello']))).toBe('hello\n');
   });
