@@ -126,9 +126,9 @@ class LineFramer implements Observer<Uint8Array> {
     // Telnet's IAC (0xFF) never occurs in UTF-8, so it decodes to U+FFFD; text without one has none.
     if (text.includes('\ufffd') && containsTelnetCommand(bytes)) return undefined;
     const lines = text.split('\n');
-    // One character per byte: then each line's length is its size in bytes.
-    if (text.length !== bytes.length ? !linesFit(bytes, this.limits.maxLineBytes) : bytes.length > this.limits.maxLineBytes && !lengthsFit(lines, this.limits.maxLineBytes)) return undefined;
-    return { lines, crs: text.includes('\r') };
+    // With one character per byte, each line's length is its size in bytes.
+    const fit = text.length === bytes.length ? lengthsFit(lines, this.limits.maxLineBytes) : linesFit(bytes, this.limits.maxLineBytes);
+    return fit ? { lines, crs: text.includes('\r') } : undefined;
   }
 
   private takePending(tail: Uint8Array): Uint8Array {
