@@ -19,9 +19,12 @@ export interface ServerConnectionOptions {
 /**
  * Connections written to in this turn of the event loop. Node may read several chunks from a busy
  * sender in one turn; held (corked) until the turn has read all it could, or COALESCE_BYTES,
- * each socket gets them in one writev: a syscall per turn rather than per chunk.
+ * each socket gets them in one writev: a syscall per turn rather than per chunk. Only a large
+ * write starts the hold: it comes from a sender that is ahead, so more is likely to follow; small
+ * ones (chat at a human pace, replies) go out at once.
  */
 const corked = new Set<Connection>();
+const COALESCE_FROM_BYTES = 16 * 1024;
 const COALESCE_BYTES = 256 * 1024;
 
 function uncorkAll(): void {
@@ -117,6 +120,7 @@ class Connection implements ServerConnection {
     const queued = socket.writableLength - this.corkedBytes;
     if (queued > 0 && queued + bytes.length > this.options.sendQueueBytes) return this.cut();
     if (this.corkedBytes === 0) {
+      if (bytes.length < COALESCE_FROM_BYTES) return void socket.write(bytes);
       if (corked.size === 0) setImmediate(uncorkAll);
       corked.add(this);
       socket.cork();

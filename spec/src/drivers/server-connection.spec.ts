@@ -69,17 +69,27 @@ describe('serverConnection', () => {
     expect(await readUntil(peer, '你好\n')).toBe('<ada> hello\n<bob> 你好\n');
   });
 
-  it('holds the writes of one turn of the event loop and hands them to the kernel together after it', async () => {
+  it('holds large writes of one turn of the event loop and hands them to the kernel together after it', async () => {
     const { connection, peer } = await accepted();
-    const received = readUntil(peer, 'three\n');
-    connection.write(encode('one\n'));
-    connection.write(encode('two\n'));
+    const chunk = Buffer.alloc(32 * 1024, 'c');
+    const all = readToEnd(peer, 5000);
+    connection.write(chunk);
+    connection.write(chunk);
     expect(connection.socket.writableCorked).toBe(1);
-    expect(connection.socket.writableLength).toBe(8);
-    connection.write(encode('three\n'));
+    expect(connection.socket.writableLength).toBe(2 * chunk.length);
     await new Promise((turnEnded) => setImmediate(turnEnded));
     expect(connection.socket.writableCorked).toBe(0);
-    expect(await received).toBe('one\ntwo\nthree\n');
+    connection.close();
+    expect((await all).equals(Buffer.concat([chunk, chunk]))).toBe(true);
+  });
+
+  it('sends a small write at once: chat at a human pace waits for nothing', async () => {
+    const { connection, peer } = await accepted();
+    const received = readUntil(peer, 'two\n');
+    connection.write(encode('one\n'));
+    expect(connection.socket.writableCorked).toBe(0);
+    connection.write(encode('two\n'));
+    expect(await received).toBe('one\ntwo\n');
   });
 
   it('does not count bytes held for the turn against the send queue: a reading peer is never cut off by a burst', async () => {
