@@ -125,7 +125,8 @@ export function createRouter(options: RouterOptions): Router {
     let lastId: string | undefined;
     const flushSaid = (member: Member): void => {
       if (said.length === 0) return;
-      const formatted = said.map((text) => formatMessage(member.nick, text));
+      const prefix = formatMessage(member.nick, ''); // made once: a batch may be a thousand lines
+      const formatted = said.map((text) => prefix + text);
       effects.push(...announce(id, formatted, saidIds));
       effects.push(log({ type: 'messages', id, from: member.nick, texts: said, lines: formatted }));
       said = [];
