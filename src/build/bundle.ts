@@ -128,7 +128,7 @@ function render(modules: readonly Module[]): string {
   });
   return `(function ({ createRequire, resolvePath, dirname, pathToFileURL, root }) {
 const paths = ${JSON.stringify(paths)};
-const esm = new Set(${JSON.stringify(modules.flatMap((module, id) => (module.esm ? [id] : [])))});
+const withMeta = new Set(${JSON.stringify(modules.flatMap((module, id) => (module.esm && module.code.includes(IMPORT_META) ? [id] : [])))});
 const deps = ${JSON.stringify(modules.map((module) => module.deps))};
 const factories = [
 ${factories.join(',\n')}
@@ -153,7 +153,7 @@ function load(id) {
   };
   require.resolve = nodeRequire.resolve;
   require.cache = nodeRequire.cache;
-  const meta = esm.has(id) && {
+  const meta = withMeta.has(id) && {
     url: pathToFileURL(filename).href,
     filename,
     dirname: dirname(filename),

@@ -7,7 +7,7 @@ export function logEntryLines(entry: LogEntry): ServerLine[] {
 }
 
 /** The line of an entry that is one line. */
-export function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLine {
+function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLine {
   switch (entry.type) {
     case 'join':
       return { kind: 'notice', text: `${entry.from} joined from ${entry.address}` };
