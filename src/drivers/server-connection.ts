@@ -96,7 +96,7 @@ class Connection implements ServerConnection {
     readonly socket: ConnectionSocket,
     private readonly options: ServerConnectionOptions,
   ) {
-    socket.on('error', ignore); // the data$ subscriber reports errors; this one only keeps a stray one harmless
+    socket.on('error', ignore); // until data$ is read, a stray error stays harmless
     socket[CONNECTION] = this;
     socket.on('close', onClose);
     this.address = formatAddress(socket.remoteAddress, socket.remotePort);
@@ -108,6 +108,8 @@ class Connection implements ServerConnection {
     return new Observable<Uint8Array>((subscriber) => {
       if (this.cutOff) return subscriber.error(this.cutOff);
       this.input = readSocket(this.socket, subscriber);
+      // The reader handles errors now (and leaves a no-op listener when it stops): one listener, no list.
+      this.socket.off('error', ignore);
       return this.input;
     });
   }

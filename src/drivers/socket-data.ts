@@ -132,8 +132,11 @@ function onError(this: ReadSocket, error: Error): void {
 
 export function ignore(): void {}
 
-/** `host:port`, with brackets around an IPv6 host. */
+/**
+ * `host:port`, with brackets around an IPv6 host. Joined rather than concatenated: a server keeps
+ * one per connection, and a join makes one flat string where `+` leaves a chain of three.
+ */
 export function formatAddress(host: string | undefined, port: number | undefined): string {
   const shown = host ?? 'unknown';
-  return `${shown.includes(':') ? `[${shown}]` : shown}:${port ?? 0}`;
+  return [shown.includes(':') ? `[${shown}]` : shown, port ?? 0].join(':');
 }

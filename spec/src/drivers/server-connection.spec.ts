@@ -30,6 +30,20 @@ describe('serverConnection', () => {
     expect(Buffer.from(await all).toString()).toBe('hi');
   });
 
+  it('keeps a stray socket error harmless before, while and after data$ is read, with one listener at a time', async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const connection = serverConnection(3, ours, { sendQueueBytes: MiB, lingerMs: 2000 });
+    expect(ours.listenerCount('error')).toBe(1);
+    expect(() => ours.emit('error', new Error('before reading'))).not.toThrow();
+    const failed = within(lastValueFrom(connection.data$).catch((error: Error) => error.message), 'the failure');
+    expect(ours.listenerCount('error')).toBe(1);
+    ours.emit('error', new Error('while reading'));
+    expect(await failed).toBe('while reading');
+    expect(ours.listenerCount('error')).toBeGreaterThan(0);
+    expect(() => ours.emit('error', new Error('after reading'))).not.toThrow();
+    peer.destroy();
+  });
+
   it('reading(false) pauses reading and reading(true) resumes it, losing nothing', async () => {
     const { ours, peer } = await socketPair(leftovers);
     const connection = serverConnection(1, ours, { sendQueueBytes: MiB, lingerMs: 2000 });
