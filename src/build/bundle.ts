@@ -153,13 +153,14 @@ function load(id) {
   };
   require.resolve = nodeRequire.resolve;
   require.cache = nodeRequire.cache;
+  const folder = dirname(filename);
   const meta = withMeta.has(id) && {
     url: pathToFileURL(filename).href,
     filename,
-    dirname: dirname(filename),
+    dirname: folder,
     resolve: (spec) => pathToFileURL(require.resolve(spec)).href,
   };
-  factories[id].call(module.exports, module.exports, require, module, meta || filename, dirname(filename));
+  factories[id].call(module.exports, module.exports, require, module, meta || filename, folder);
   module.loaded = true;
   return module.exports;
 }
