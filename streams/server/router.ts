@@ -133,17 +133,13 @@ export function createRouter(options: RouterOptions): Router {
       saidIds = [];
     };
     // Run for every line a busy room hears: no allocation but the line's own, where it can be helped.
-    for (let index = 0; index < batch.length; index++) {
-      if (cluster?.holds(id)) {
-        // A nick claim began earlier in this batch: the rest waits for the cluster's answer.
-        effects.push(...cluster.hold(id, batch.slice(index)));
-        break;
-      }
-      const member = roster.byId.get(id);
-      if (!member) break; // it quit earlier in this batch
+    // Only a command can change who is speaking (a nick, a quit, a claim a cluster must answer).
+    let member = roster.byId.get(id);
+    let tagged = delivery.sessionOf(id) !== undefined;
+    for (let index = 0; member !== undefined && index < batch.length; index++) {
       let text = batch[index];
       let lineId: string | undefined;
-      if (delivery.sessionOf(id) !== undefined) ({ text, tags: { id: lineId } } = parseTagged(text));
+      if (tagged) ({ text, tags: { id: lineId } } = parseTagged(text));
       if (lineId !== undefined) {
         lastId = lineId;
         if (seenIds.has(lineId)) continue;
@@ -154,12 +150,19 @@ export function createRouter(options: RouterOptions): Router {
       if (command === undefined || command.kind === 'say') {
         said.push(command?.text ?? clean);
         if (lineId !== undefined) saidIds.push(lineId);
-      } else {
-        flushSaid(member);
-        effects.push(...clientCommand(context, member, command));
+        continue;
       }
+      flushSaid(member);
+      effects.push(...clientCommand(context, member, command));
+      if (cluster?.holds(id)) {
+        // A nick claim began: the rest of the batch waits for the cluster's answer.
+        if (index + 1 < batch.length) effects.push(...cluster.hold(id, batch.slice(index + 1)));
+        break;
+      }
+      member = roster.byId.get(id);
+      tagged = delivery.sessionOf(id) !== undefined;
     }
-    const member = roster.byId.get(id);
+    member = roster.byId.get(id);
     if (member) flushSaid(member);
     if (lastId === undefined) return effects;
     // The ack goes before a close (after /quit), or it would be lost and the line sent again.
