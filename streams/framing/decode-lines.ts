@@ -1,6 +1,7 @@
 import { Observable, type Observer, type OperatorFunction, type Subscriber } from '../rx.js';
 import { LineTooLongError } from '../errors.js';
 import { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
+import { notePrintableAscii } from '../protocol/sanitize.js';
 import { containsTelnetCommand, stripTelnetCommands } from './telnet.js';
 
 export { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
@@ -74,8 +75,10 @@ class LineFramer implements Observer<Uint8Array> {
     const split = last >= from ? this.wholeLines(chunk.subarray(from, last)) : undefined;
     if (split !== undefined) {
       // The usual case: every complete line of the chunk decoded at once (and, without a CR, taken as they are).
-      if (lines.length === 0 && !split.crs) lines = split.lines;
-      else for (const line of split.lines) lines.push(dropLineEnding(line));
+      if (lines.length === 0 && !split.crs) {
+        lines = split.lines;
+        if (split.ascii) notePrintableAscii(lines, split.text);
+      } else for (const line of split.lines) lines.push(dropLineEnding(line));
       from = last + 1;
     } else {
       for (let newline = chunk.indexOf(LF, from); newline !== -1 && newline <= last; newline = chunk.indexOf(LF, from)) {
@@ -121,14 +124,16 @@ class LineFramer implements Observer<Uint8Array> {
    * The lines of `bytes` (complete lines without the last LF), decoded at once, if none is over the
    * limit or holds a telnet command; else undefined, and they are taken one by one.
    */
-  private wholeLines(bytes: Uint8Array): { lines: string[]; crs: boolean } | undefined {
+  private wholeLines(bytes: Uint8Array): { lines: string[]; text: string; crs: boolean; ascii: boolean } | undefined {
     const text = utf8.decode(bytes);
     // Telnet's IAC (0xFF) never occurs in UTF-8, so it decodes to U+FFFD; text without one has none.
-    if (text.includes('\ufffd') && containsTelnetCommand(bytes)) return undefined;
+    const replaced = text.includes('\ufffd');
+    if (replaced && containsTelnetCommand(bytes)) return undefined;
     const lines = text.split('\n');
     // With one character per byte, each line's length is its size in bytes.
-    const fit = text.length === bytes.length ? lengthsFit(lines, this.limits.maxLineBytes) : linesFit(bytes, this.limits.maxLineBytes);
-    return fit ? { lines, crs: text.includes('\r') } : undefined;
+    const onePerByte = text.length === bytes.length;
+    const fit = onePerByte ? lengthsFit(lines, this.limits.maxLineBytes) : linesFit(bytes, this.limits.maxLineBytes);
+    return fit ? { lines, text, crs: text.includes('\r'), ascii: onePerByte && !replaced } : undefined;
   }
 
   private takePending(tail: Uint8Array): Uint8Array {

@@ -1,5 +1,5 @@
 import { parseClientLine, startsLikeChat } from '../protocol/client-command.js';
-import { sanitize } from '../protocol/sanitize.js';
+import { knownPrintable, sanitize } from '../protocol/sanitize.js';
 import { formatError, formatMessage, formatNotice } from '../protocol/server-line.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
 import { DEFAULT_ANNOUNCE_MAX } from './announce.js';
@@ -136,6 +136,7 @@ export function createRouter(options: RouterOptions): Router {
     // Only a command can change who is speaking (a nick, a quit, a claim a cluster must answer).
     let member = roster.byId.get(id);
     let tagged = delivery.sessionOf(id) !== undefined;
+    const printable = knownPrintable(batch); // the framer checked the whole chunk at once
     for (let index = 0; member !== undefined && index < batch.length; index++) {
       let text = batch[index];
       let lineId: string | undefined;
@@ -145,7 +146,7 @@ export function createRouter(options: RouterOptions): Router {
         if (seenIds.has(lineId)) continue;
         remember(lineId);
       }
-      const clean = sanitize(text);
+      const clean = printable ? text : sanitize(text);
       const command = startsLikeChat(clean) ? undefined : parseClientLine(clean);
       if (command === undefined || command.kind === 'say') {
         said.push(command?.text ?? clean);

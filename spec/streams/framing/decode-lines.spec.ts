@@ -9,6 +9,7 @@ import {
   type LineLimits,
 } from '../../../streams/framing/decode-lines.js';
 import { encodeLines } from '../../../streams/framing/encode.js';
+import { knownPrintable } from '../../../streams/protocol/sanitize.js';
 import { LineTooLongError } from '../../../streams/errors.js';
 import { throwOperatorErrorsSynchronously } from '../../helpers/synchronous-errors.js';
 
@@ -412,6 +413,37 @@ describe('decodeLines', () => {
 
       expect(seen).toEqual([expect.any(LineTooLongError)]);
       expect(seen[0]).toMatchObject({ fatal: true, maxBytes: 10, message: 'line too long: no newline within 10 bytes' });
+    });
+  });
+
+  describe('printable batches', () => {
+    /** The batches one chunk yields, read synchronously. */
+    const batchesOf = (chunk: Uint8Array): FramedInput[] => {
+      const batches: FramedInput[] = [];
+      from([chunk]).pipe(decodeLines()).subscribe((batch) => batches.push(batch));
+      return batches;
+    };
+    const printable = (batch: FramedInput): boolean => !(batch instanceof LineTooLongError) && knownPrintable(batch);
+
+    it('notes a chunk of ASCII lines without control characters, so the router need not test each line', () => {
+      const long = Array.from({ length: 100 }, (_, i) => `line ${i}\tof a long chunk`).join('\n') + '\n';
+      for (const text of ['hi\nyo there\n', long]) {
+        const [batch] = batchesOf(bytes(text));
+        expect(batch).toEqual(text.split('\n').slice(0, -1));
+        expect(printable(batch)).toBe(true);
+      }
+    });
+
+    it.each([
+      ['a control character', bytes('a\x1b[2Jb\nc\n')],
+      ['one control character in a long chunk', bytes('x'.repeat(1500), '\n', 'a\x07b\n', 'y'.repeat(1500), '\n')],
+      ['CRLF line endings', bytes('a\r\nb\r\n')],
+      ['text that is not ASCII', bytes('h\u00e9llo\n')],
+      ['invalid UTF-8', bytes('ab', [0xc3], '\n')],
+    ])('does not note a batch with %s: those lines are tested one by one', (_, chunk) => {
+      const [batch] = batchesOf(chunk);
+      expect(batch).not.toBeInstanceOf(LineTooLongError);
+      expect(printable(batch)).toBe(false);
     });
   });
 

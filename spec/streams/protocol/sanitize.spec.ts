@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import fc from 'fast-check';
-import { sanitize } from '../../../streams/protocol/sanitize.js';
+import { knownPrintable, notePrintableAscii, sanitize } from '../../../streams/protocol/sanitize.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_BUT_TAB = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
@@ -94,5 +94,50 @@ describe('sanitize', () => {
         { numRuns: 300 },
       );
     });
+  });
+});
+
+describe('notePrintableAscii', () => {
+  /** Whether the lines are noted as printable: then the router relays them untested. */
+  const noted = (lines: string[]): boolean => {
+    notePrintableAscii(lines, lines.join('\n'));
+    return knownPrintable(lines);
+  };
+  const ASCII_CONTROLS = [...Array(0x20).keys(), 0x7f].filter((code) => code !== 0x09 && code !== 0x0a);
+  const long = (line: string): string[] => Array.from({ length: 40 }, (_, i) => (i === 20 ? line : `line ${i} of a long read chunk, quite plain`));
+
+  it('notes lines of printable ASCII and TAB, short or long', () => {
+    expect(noted(['hi', 'a\tb', ''])).toBe(true);
+    expect(long('x').join('\n').length).toBeGreaterThan(1024);
+    expect(noted(long('a\tb'))).toBe(true);
+  });
+
+  it('does not note lines with any control character but TAB, in a short text or a long one', () => {
+    for (const code of ASCII_CONTROLS) {
+      const line = `a${String.fromCharCode(code)}b`;
+      expect([code, noted(['hi', line])]).toEqual([code, false]);
+      expect([code, noted(long(line))]).toEqual([code, false]);
+    }
+  });
+
+  it('knows only the very batch it was told of', () => {
+    const lines = ['hi'];
+    notePrintableAscii(lines, 'hi');
+    expect(knownPrintable(['hi'])).toBe(false);
+    expect(knownPrintable(lines)).toBe(true);
+  });
+
+  it('notes exactly the batches of ASCII lines that sanitize would leave as they are', () => {
+    // Mostly printable and often long, so that batches of each kind, short and long, clean or not, come up.
+    const printable = fc.integer({ min: 0x20, max: 0x7e });
+    const control = fc.constantFrom(0x09, ...ASCII_CONTROLS);
+    const unit = fc.oneof({ weight: 2000, arbitrary: printable }, { weight: 1, arbitrary: control }).map((code) => String.fromCharCode(code));
+    const line = fc.string({ unit, maxLength: 80, size: 'max' });
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 60, size: 'max' }), (lines) => {
+        expect(noted(lines)).toBe(lines.every((text) => sanitize(text) === text));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -127,6 +127,23 @@ describe('serverMain', () => {
     });
   });
 
+  it('makes a control character visible wherever it is in a long chunk of plain lines', () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const plainLines = Array.from({ length: 80 }, (_, i) => `plain line ${i}`);
+      const said = [...plainLines.slice(0, 40), 'bell\x07 esc\x1b', ...plainLines.slice(40)];
+      const data1 = cold<Uint8Array>('    --x', { x: bytes(said.map((line) => `${line}\n`).join('')) });
+      const connection$ = hot('ab', { a: connection(1, data1), b: connection(2, cold('-')) });
+      const heard = said.map((line) => `<guest-1> ${line.replace('\x07', '\u2407').replace('\x1b', '\u241b')}`);
+
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') })).toBe('abc', {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
+        c: [`to 2: ${heard.join('\n')}\n`, `log: ${heard.join(' | ')}`],
+      });
+    });
+  });
+
   it('ends only that connection when it fails, never the stream', () => {
     fresh();
     scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
