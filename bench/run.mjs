@@ -33,7 +33,7 @@ const FULL = {
   'slow-fast': '100',
   'slow-rate': '20000',
   'slow-batch': '40',
-  'slow-duration': '4',
+  'slow-duration': '10',
 };
 const QUICK = {
   receivers: '100',
