@@ -155,15 +155,14 @@ export function createRouter(options: RouterOptions): Router {
       }
       flushSaid(member);
       effects.push(...clientCommand(context, member, command));
+      member = roster.byId.get(id);
+      tagged = delivery.sessionOf(id) !== undefined;
       if (cluster?.holds(id)) {
         // A nick claim began: the rest of the batch waits for the cluster's answer.
         if (index + 1 < batch.length) effects.push(...cluster.hold(id, batch.slice(index + 1)));
         break;
       }
-      member = roster.byId.get(id);
-      tagged = delivery.sessionOf(id) !== undefined;
     }
-    member = roster.byId.get(id);
     if (member) flushSaid(member);
     if (lastId === undefined) return effects;
     // The ack goes before a close (after /quit), or it would be lost and the line sent again.

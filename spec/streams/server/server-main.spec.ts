@@ -130,6 +130,7 @@ describe('serverMain', () => {
   it('makes a control character visible wherever it is in a long chunk of plain lines', () => {
     fresh();
     scheduler.run(({ cold, hot, expectObservable }) => {
+      // Over a KiB in one chunk: the framer searches it once for each control character.
       const plainLines = Array.from({ length: 80 }, (_, i) => `plain line ${i}`);
       const said = [...plainLines.slice(0, 40), 'bell\x07 esc\x1b', ...plainLines.slice(40)];
       const data1 = cold<Uint8Array>('    --x', { x: bytes(said.map((line) => `${line}\n`).join('')) });
