@@ -10,8 +10,8 @@ const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
 const EVERY_CONTROL = new RegExp(CONTROL.source, 'g');
 // eslint-disable-next-line no-control-regex
 const CONTROL_BUT_LF = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
-/** The controls ASCII text can hold, but TAB (kept) and LF (between lines). */
-const ASCII_CONTROLS = [...Array(0x20).keys(), 0x7f].filter((code) => code !== 0x09 && code !== 0x0a).map((code) => String.fromCharCode(code));
+/** The controls ASCII text can hold but LF (between lines), as CONTROL_BUT_LF has them. */
+const ASCII_CONTROLS = [...Array(0x80).keys()].map((code) => String.fromCharCode(code)).filter((char) => CONTROL_BUT_LF.test(char));
 /** Below this length one regex test is quicker than a search per control character. */
 const SEARCH_FROM_CHARS = 1024;
 
