@@ -1,0 +1,141 @@
+import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
+import { trackSocket } from './leftovers.js';
+import { within } from './within.js';
+
+const proxies = new Set<FaultProxy>();
+
+/** Closes every fault proxy a test started: call in afterEach. */
+export async function closeFaultProxies(): Promise<void> {
+  await Promise.all([...proxies].map((proxy) => proxy.close()));
+  proxies.clear();
+}
+
+/** One connection through the proxy: the peer's side and the target's side. */
+interface Link {
+  readonly downstream: Socket;
+  readonly upstream: Socket;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a server (a tcpchat server, or Redis), that makes the
+ * faults real networks make, on every link through it:
+ * - `reset()`: both sides get an RST, as when a NAT or firewall forgets the connection;
+ * - `fin()`: both sides get an orderly FIN, as when a middlebox closes it;
+ * - `blackHole()`: bytes are dropped both ways and nothing closes, as when a cable is pulled
+ *   or a route vanishes (only a timeout or a heartbeat can notice); new connections hang too;
+ * - `stall()`: the proxy stops reading both ways, so TCP's windows fill and writers are pushed
+ *   back, as on a link that is up but stuck; nothing is lost;
+ * - `heal()`: forwards again (what a stall held is delivered; what a black hole ate is gone).
+ * New connections are accepted in every mode, and join the mode the proxy is in.
+ */
+export class FaultProxy {
+  private readonly links = new Set<Link>();
+  private mode: 'pass' | 'black-hole' | 'stall' = 'pass';
+  /** Connections accepted while black-holed or stalled, connected on at `heal()`. */
+  private waiting: Socket[] = [];
+  connections = 0;
+  /** Bytes a black hole has eaten, both ways. */
+  dropped = 0;
+
+  private constructor(
+    private readonly server: NetServer,
+    readonly port: number,
+    public target: number,
+  ) {}
+
+  static async start(target: number): Promise<FaultProxy> {
+    let proxy: FaultProxy | undefined;
+    const server = createServer((downstream) => proxy!.accept(downstream));
+    await within(new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined))), 'the fault proxy to listen');
+    proxy = new FaultProxy(server, (server.address() as { port: number }).port, target);
+    proxies.add(proxy);
+    return proxy;
+  }
+
+  /** How many links are open now. */
+  get open(): number {
+    return this.links.size;
+  }
+
+  private accept(downstream: Socket): void {
+    this.connections += 1;
+    trackSocket(downstream);
+    downstream.on('error', () => {});
+    if (this.mode !== 'pass') {
+      downstream.pause();
+      this.waiting.push(downstream);
+      return;
+    }
+    this.link(downstream);
+  }
+
+  private link(downstream: Socket): void {
+    const upstream = trackSocket(connect({ host: '127.0.0.1', port: this.target }));
+    const link: Link = { downstream, upstream };
+    this.links.add(link);
+    upstream.on('error', () => {});
+    for (const [from, to] of [
+      [downstream, upstream],
+      [upstream, downstream],
+    ] as const) {
+      from.on('data', (chunk: Buffer) => {
+        if (this.mode === 'black-hole') {
+          this.dropped += chunk.length;
+          return;
+        }
+        if (!to.destroyed) to.write(chunk);
+      });
+      from.once('end', () => to.end());
+      from.once('close', () => {
+        this.links.delete(link);
+        if (!to.destroyed) to.destroy();
+      });
+    }
+    downstream.resume();
+  }
+
+  reset(): void {
+    for (const { downstream, upstream } of this.links) {
+      downstream.resetAndDestroy();
+      upstream.resetAndDestroy();
+    }
+    this.links.clear();
+  }
+
+  fin(): void {
+    for (const { downstream, upstream } of this.links) {
+      downstream.end();
+      upstream.end();
+    }
+  }
+
+  blackHole(): void {
+    this.mode = 'black-hole';
+  }
+
+  stall(): void {
+    this.mode = 'stall';
+    for (const { downstream, upstream } of this.links) {
+      downstream.pause();
+      upstream.pause();
+    }
+  }
+
+  heal(): void {
+    this.mode = 'pass';
+    for (const { downstream, upstream } of this.links) {
+      downstream.resume();
+      upstream.resume();
+    }
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const downstream of waiting) if (!downstream.destroyed) this.link(downstream);
+  }
+
+  async close(): Promise<void> {
+    this.reset();
+    for (const downstream of this.waiting) downstream.destroy();
+    this.waiting = [];
+    await within(new Promise((resolve) => this.server.close(() => resolve(undefined))), 'the fault proxy to close');
+  }
+}
