@@ -1,9 +1,7 @@
-#!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import packageJson from '../../package.json' with { type: 'json' };
 import type { ProcessIo } from '../run/serve.js';
 
-const packageJson = new URL('../../../package.json', import.meta.url);
-const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
+const { version } = packageJson;
 
 const io: ProcessIo = {
   stdin: process.stdin,
@@ -17,6 +15,12 @@ const io: ProcessIo = {
 const done = (code: number): void => {
   process.exitCode = code;
   process.stdin.destroy();
+};
+
+/** A runtime failure before anything started: one sentence, exit 1. */
+const failure = (message: string): void => {
+  process.stderr.write(`tcpchat: ${message}\n`);
+  done(1);
 };
 
 const usageError = (message: string): void => {
@@ -37,6 +41,8 @@ void import('./parser.js').then(({ buildParser }) =>
     process.argv.slice(2), // what yargs/helpers' hideBin() leaves of a node process's argv
     {
       serve: async (config) => {
+        const missing = config.cluster === undefined ? undefined : (await import('./cluster-client.js')).missingClusterClient();
+        if (missing !== undefined) return failure(missing);
         const { signal, stopSignals } = await streams();
         const { runServer } = await import('../run/serve.js');
         // SIGHUP re-reads the TLS certificate (it is only listened to when there is one).

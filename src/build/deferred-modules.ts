@@ -1,0 +1,36 @@
+import { dirname } from 'node:path';
+import type { Plugin } from 'esbuild';
+
+/**
+ * Modules yargs needs only to lay out help and errors, evaluated at the first call of their default
+ * export instead of at every start: building their Unicode tables and `Intl.Segmenter` took tens of
+ * ms of each start (see README, "How it is built"). Each import of one gets a stand-in whose
+ * default export `require`s the real module when first called; esbuild evaluates a module that is
+ * required lazily. string-width's stand-in answers printable ASCII itself (as wide as it is long,
+ * string-width's own first rule), so ASCII help never needs the real one.
+ */
+const STAND_INS: Record<string, (real: string) => string> = {
+  cliui: (real) => `export default (...args) => require(${real}).default(...args);`,
+  'string-width': (real) =>
+    `export default (text, ...options) =>
+      typeof text === 'string' && /^[\\x20-\\x7e]*$/.test(text) ? text.length : require(${real}).default(text, ...options);`,
+};
+
+const NAMESPACE = 'deferred';
+
+export const deferredModules: Plugin = {
+  name: 'deferred-modules',
+  setup(build) {
+    const filter = new RegExp(`^(${Object.keys(STAND_INS).join('|')})$`);
+    build.onResolve({ filter }, async (args) => {
+      if (args.pluginData === NAMESPACE) return undefined; // The stand-in's own resolution of the real module.
+      const real = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: NAMESPACE });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: args.path, namespace: NAMESPACE, pluginData: real.path };
+    });
+    build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => {
+      const real = args.pluginData as string;
+      return { contents: STAND_INS[args.path]!(JSON.stringify(real)), loader: 'js', resolveDir: dirname(real) };
+    });
+  },
+};
