@@ -1,14 +1,12 @@
-import { styleText } from 'node:util';
 import type { DisplayLine } from '../../streams/client/client-state.js';
 import type { ServerLine } from '../../streams/protocol/server-line.js';
 import { formatServerLine } from '../../streams/protocol/server-line.js';
+import { styleText, type TextFormat as Format } from './text-style.js';
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   return Boolean(stream.isTTY) && !env.NO_COLOR;
 }
-
-type Format = Extract<Parameters<typeof styleText>[0], string>;
 
 const STYLE: Record<ServerLine['kind'], Format | undefined> = {
   message: undefined,
