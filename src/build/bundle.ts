@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -35,5 +36,7 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
+// Builds before esbuild left a V8 code cache here; no start may ever load one (see src/cli/bin.ts).
+rmSync(`${BUNDLE}.cache`, { force: true });
 const inputs = Object.keys(result.metafile.inputs).length;
 process.stdout.write(`${relative(root, BUNDLE)}: ${inputs} modules\n`);

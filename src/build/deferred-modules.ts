@@ -22,8 +22,10 @@ export const deferredModules: Plugin = {
   name: 'deferred-modules',
   setup(build) {
     const filter = new RegExp(`^(${Object.keys(STAND_INS).join('|')})$`);
+    const unused = new Set(Object.keys(STAND_INS));
     build.onResolve({ filter }, async (args) => {
       if (args.pluginData === NAMESPACE) return undefined; // The stand-in's own resolution of the real module.
+      unused.delete(args.path);
       const real = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: NAMESPACE });
       if (real.errors.length > 0) return { errors: real.errors };
       return { path: args.path, namespace: NAMESPACE, pluginData: real.path };
@@ -32,5 +34,9 @@ export const deferredModules: Plugin = {
       const real = args.pluginData as string;
       return { contents: STAND_INS[args.path]!(JSON.stringify(real)), loader: 'js', resolveDir: dirname(real) };
     });
+    // A stand-in nobody imports any more (yargs changed) would defer nothing, silently: the build fails instead.
+    build.onEnd(() => ({
+      errors: [...unused].map((name) => ({ text: `nothing imports ${name} any more: its stand-in in deferred-modules.ts defers nothing` })),
+    }));
   },
 };

@@ -5,7 +5,7 @@ import { Lines } from './lines.js';
 import { WAIT_MS, within } from './within.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The built CLI, the `tcpchat` bin: the bundle with its code cache (src/build/bundle.ts). */
+/** The built CLI, the `tcpchat` bin: it runs the bundle (src/build/bundle.ts). */
 export const CLI = fileURLToPath(new URL('../../../dist/src/cli/bin.js', import.meta.url));
 
 export interface Exit {
