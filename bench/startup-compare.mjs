@@ -1,0 +1,70 @@
+// Start-up to `listening` of several tcpchat builds in one run, their starts interleaved so that
+// the machine's load falls on each alike:
+//   node bench/startup-compare.mjs [--runs 30] NAME=PATH/TO/bin.js ...
+// Each start is `node BIN serve --host 127.0.0.1 --port 0`, stopped by SIGTERM once it listens.
+// Prints medians of the wall time and of the CPU time the process had used by then (all its
+// threads, from /proc/PID/task/*/schedstat; on a busy machine it moves far less than the wall time).
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const runsAt = args.indexOf('--runs');
+const runs = runsAt === -1 ? 30 : Number(args.splice(runsAt, 2)[1]);
+const builds = args.map((arg) => {
+  const [name, bin] = arg.split('=');
+  if (!name || !bin) throw new Error(`expected NAME=PATH/TO/bin.js, got ${arg}`);
+  return { name, bin, wall: [], cpu: [] };
+});
+if (builds.length === 0 || !(runs > 0)) throw new Error('usage: node bench/startup-compare.mjs [--runs N] NAME=PATH/TO/bin.js ...');
+
+function cpuMs(pid) {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return ns / 1e6;
+}
+
+function start(bin) {
+  return new Promise((done, failed) => {
+    const began = process.hrtime.bigint();
+    const child = spawn(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    let stderr = '';
+    let measured;
+    child.stderr.setEncoding('utf8').on('data', (text) => {
+      stderr += text;
+      if (measured !== undefined || !stderr.includes('listening on')) return;
+      measured = { wall: Number(process.hrtime.bigint() - began) / 1e6, cpu: cpuMs(child.pid) };
+      child.kill('SIGTERM');
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      if (measured === undefined) failed(new Error(`${bin} did not reach listening: ${stderr}`));
+      else done(measured);
+    });
+  });
+}
+
+for (let round = 0; round < runs; round++) {
+  for (const build of builds) {
+    const { wall, cpu } = await start(build.bin);
+    build.wall.push(wall);
+    build.cpu.push(cpu);
+  }
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const [first] = builds;
+for (const build of builds) {
+  const wall = median(build.wall);
+  const cpu = median(build.cpu);
+  console.log(
+    `${build.name.padEnd(16)} wall ${wall.toFixed(0).padStart(5)} ms (${(wall / median(first.wall)).toFixed(2)}×)` +
+      `  CPU ${cpu.toFixed(0).padStart(4)} ms (${(cpu / median(first.cpu)).toFixed(2)}×)  ${runs} starts`,
+  );
+}
