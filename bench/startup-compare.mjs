@@ -60,11 +60,12 @@ for (let round = 0; round < runs; round++) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const [first] = builds;
+const width = Math.max(...builds.map((build) => build.name.length)) + 2;
 for (const build of builds) {
   const wall = median(build.wall);
   const cpu = median(build.cpu);
   console.log(
-    `${build.name.padEnd(16)} wall ${wall.toFixed(0).padStart(5)} ms (${(wall / median(first.wall)).toFixed(2)}×)` +
+    `${build.name.padEnd(width)} wall ${wall.toFixed(0).padStart(5)} ms (${(wall / median(first.wall)).toFixed(2)}×)` +
       `  CPU ${cpu.toFixed(0).padStart(4)} ms (${(cpu / median(first.cpu)).toFixed(2)}×)  ${runs} starts`,
   );
 }
