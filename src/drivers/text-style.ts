@@ -1,6 +1,6 @@
 /**
  * ANSI text styles, as `util.styleText` writes them. Node's own is missing before 20.12 and takes
- * no list of styles before 20.13, yet `engines` promises every Node 20: this one works on all.
+ * no list of styles in 20.12, yet `engines` promises every Node 20: this one works on all.
  */
 const SGR = {
   bold: [1, 22],
