@@ -19,9 +19,10 @@ const done = (code: number): void => {
   process.stdin.destroy();
 };
 
-const usageError = (message: string): void => {
-  process.stderr.write(`tcpchat: ${message} (tcpchat --help shows the options)\n`);
-  process.exit(2);
+// 2: a usage error, with a pointer to --help; 1: a file an option names cannot be used.
+const failure = (message: string, code: 1 | 2): void => {
+  process.stderr.write(`tcpchat: ${message}${code === 2 ? ' (tcpchat --help shows the options)' : ''}\n`);
+  process.exit(code);
 };
 
 /** The streams are loaded only for the command that runs, so `--help` and usage errors start fast. */
@@ -49,7 +50,7 @@ void import('./parser.js').then(({ buildParser }) =>
       },
     },
     version,
-    usageError,
+    failure,
     process.env,
   ).parseAsync(),
 );
