@@ -33,12 +33,17 @@ export function buildParser(
 ) {
   const files = new OptionFiles();
   const context = { args, env, files };
+  let config: { file: string; keys: string[] } | undefined;
   const parser: Argv = yargs([...args])
     .scriptName('tcpchat')
     .usage('$0 <command> [options]\n\nA terminal chat over TCP. Everyone can type and read at the same time.')
     .detectLocale(false) // usageSentence() rewords yargs' English messages
     .env(ENV_PREFIX)
-    .config('config', 'read options from this JSON file, {"port": 3000, "idle-timeout": "5m"}', (file) => readConfigFile(files, file))
+    .config('config', 'read options from this JSON file, {"port": 3000, "idle-timeout": "5m"}', (file: string) => {
+      const options = readConfigFile(files, file);
+      config = { file, keys: Object.keys(options) };
+      return options;
+    })
     .middleware(dropVariablesThatAreNoOption(env) as unknown as MiddlewareFunction, true)
     .command(serveCommand(runners.serve, context))
     .command(connectCommand(runners.connect, context))
@@ -60,7 +65,7 @@ export function buildParser(
       if (files.failed(text)) return fail(text, 1);
       const parsed = parser.parsed;
       const word = parsed ? parsed.argv._[0] : undefined;
-      fail(usageSentence(text, word === undefined ? undefined : String(word), COMMANDS), 2);
+      fail(usageSentence(text, { word: word === undefined ? undefined : String(word), commands: COMMANDS, config }), 2);
     });
   skipHelpCache(parser);
   return parser;
