@@ -17,8 +17,11 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
     command: 'connect [target]',
     describe: 'join a chat server',
     builder: (yargs: Argv) =>
-      withConnectTlsOptions(withCommonOptions(withOptionGroups(yargs), { defaultDescription: `the target's, else ${DEFAULT_PORT}` }))
-        .positional('target', { type: 'string', default: '127.0.0.1', describe: 'HOST, HOST:PORT or [IPV6]:PORT' })
+      withConnectTlsOptions(
+        withCommonOptions(withOptionGroups(yargs.positional('target', { type: 'string', default: '127.0.0.1', describe: 'HOST, HOST:PORT or [IPV6]:PORT' })), {
+          defaultDescription: `the target's, else ${DEFAULT_PORT}`,
+        }),
+      )
         .option('nick', { alias: 'n', type: 'string', describe: 'the nick to ask for' })
         .option('password-file', passwordFileOption(context.files))
         .option('retry', retryOption)

@@ -42,7 +42,6 @@ export interface DurationSpec {
 export function durationOption(name: string, spec: DurationSpec) {
   const minMs = spec.minMs ?? 0;
   return {
-    type: 'string',
     requiresArg: true, // else a bare `--idle-timeout` quietly means the default
     describe: spec.describe,
     default: formatDuration(spec.default),

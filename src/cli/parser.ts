@@ -38,6 +38,9 @@ export function buildParser(
     .scriptName('tcpchat')
     .usage('$0 <command> [options]\n\nA terminal chat over TCP. Everyone can type and read at the same time.')
     .detectLocale(false) // usageSentence() rewords yargs' English messages
+    // Numbers are read by the options that take them (whole-number.ts, duration.ts), which refuse
+    // what yargs' own reading takes: '' as 0, 0x50 as 80, 1e3 as 1000.
+    .parserConfiguration({ 'parse-numbers': false })
     .env(ENV_PREFIX)
     .config('config', 'read options from this JSON file, {"port": 3000, "idle-timeout": "5m"}', (file: string) => {
       const options = readConfigFile(files, file);

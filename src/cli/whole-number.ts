@@ -24,7 +24,6 @@ export function wholeNumber(value: unknown, name: string, min: number, max = Num
 /** A yargs option for a whole number; the handler gets a number (or undefined when it has no default and is not given). */
 export function wholeNumberOption(name: string, spec: WholeNumberSpec) {
   return {
-    type: 'string',
     requiresArg: true, // else a bare `--port` quietly means the default
     describe: spec.describe,
     ...(spec.default === undefined ? {} : { default: spec.default }),
