@@ -1,9 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_LINE_LIMITS } from '../../streams/framing/line-limits.js';
+import { DEFAULT_BACKOFF } from '../../streams/limits/backoff.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ConnectConfig } from '../run/connect.js';
 import type { CliContext } from './cli-context.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
+import { durationOption, formatDuration } from './duration.js';
 import { GROUP, withOptionGroups } from './option-groups.js';
 import { passwordFileOption, resolvePassword } from './password-option.js';
 import { DEFAULT_RETRIES, retryOption } from './retry-option.js';
@@ -25,13 +27,18 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
         .option('nick', { alias: 'n', type: 'string', describe: 'the nick to ask for' })
         .option('password-file', passwordFileOption(context.files))
         .option('retry', retryOption)
+        .option('retry-delay', durationOption('retry-delay', { default: DEFAULT_BACKOFF.initialMs, minMs: 10, describe: 'the wait before the first reconnect attempt; it doubles, with jitter, each time' }))
+        .option('retry-max-delay', durationOption('retry-max-delay', { default: DEFAULT_BACKOFF.maxMs, describe: 'the longest wait between reconnect attempts' }))
         .option('timestamps', { type: 'boolean', default: false, describe: "show each line's time" })
-        .group(['retry'], GROUP.network)
+        .group(['retry', 'retry-delay', 'retry-max-delay'], GROUP.network)
         .group(['nick'], GROUP.chat)
         .group(['timestamps'], GROUP.output)
         .group(['password-file'], GROUP.security)
         .check((argv) => {
           port(argv);
+          if ((argv['retry-max-delay'] as number) < (argv['retry-delay'] as number)) {
+            throw new Error(`--retry-max-delay (${formatDuration(argv['retry-max-delay'] as number)}) must be at least --retry-delay (${formatDuration(argv['retry-delay'] as number)})`);
+          }
           const invalid = argv.nick === undefined ? undefined : invalidNickReason(argv.nick);
           if (invalid) throw new Error(`--nick: ${invalid}`);
           return true;
@@ -49,6 +56,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
         framing: argv.framing as ConnectConfig['framing'],
         limits: { ...DEFAULT_LINE_LIMITS, maxLineBytes: argv['max-line'] as number },
         retries: (argv.retry as number | undefined) ?? DEFAULT_RETRIES,
+        backoff: { ...DEFAULT_BACKOFF, initialMs: argv['retry-delay'] as number, maxMs: argv['retry-max-delay'] as number },
         timestamps: argv.timestamps as boolean,
         tls: connectTlsConfig(argv),
       }),

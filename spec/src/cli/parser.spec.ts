@@ -81,6 +81,12 @@ describe('tcpchat connect options', () => {
     expect((await parse('connect', '::1', '--port', '4002')).connect).toMatchObject({ host: '::1', port: 4002 });
   });
 
+  it('waits 0.5 s before the first reconnect, doubling up to 30 s, unless told otherwise with units', async () => {
+    expect((await parse('connect')).connect?.backoff).toEqual({ initialMs: 500, maxMs: 30_000, factor: 2 });
+    expect((await parse('connect', '--retry-delay', '2s', '--retry-max-delay', '1m')).connect?.backoff).toEqual({ initialMs: 2000, maxMs: 60_000, factor: 2 });
+    expect((await parse('connect', '--retry-delay', '10ms', '--retry-max-delay', '10ms')).connect?.backoff).toMatchObject({ initialMs: 10, maxMs: 10 });
+  });
+
   it('takes --nick, --json, --framing raw and accepts --no-retry', async () => {
     const { connect } = await parse('connect', '-n', 'ada', '--json', '--framing', 'raw', '--no-retry');
     expect(connect).toMatchObject({ nick: 'ada', json: true, framing: 'raw' });
@@ -94,6 +100,9 @@ describe('tcpchat connect options', () => {
     [['connect', '1.2.3.4:5:6'], /^1\.2\.3\.4:5:6 is not HOST:PORT or \[IPV6\]:PORT$/],
     [['connect', '--framing', 'weird'], /^--framing must be one of "line", "raw", not "weird"$/],
     [['connect', '--nick', 'a b'], /--nick/],
+    [['connect', '--retry-delay', '10s', '--retry-max-delay', '5s'], /^--retry-max-delay \(5s\) must be at least --retry-delay \(10s\)$/],
+    [['connect', '--retry-delay', 'later'], /^--retry-delay takes a duration/],
+    [['connect', '--retry-delay', '0'], /^--retry-delay must be at least 10ms, not "0"$/],
     [['connect', 'a', 'b'], /argument/i],
   ])('refuses %j with one sentence', async (args, message) => {
     await expect(parse(...args)).rejects.toThrow(message);
