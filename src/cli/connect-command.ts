@@ -5,6 +5,7 @@ import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ConnectConfig } from '../run/connect.js';
 import type { CliContext } from './cli-context.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
+import { typedOnCommandLine } from './environment.js';
 import { durationOption, formatDuration } from './duration.js';
 import { GROUP, withOptionGroups } from './option-groups.js';
 import { passwordFileOption, resolvePassword } from './password-option.js';
@@ -14,7 +15,7 @@ import { connectTlsConfig, withConnectTlsOptions } from './tls-options.js';
 
 /** `tcpchat connect`: turns options into a ConnectConfig and hands it to `run`. */
 export function connectCommand(run: (config: ConnectConfig) => Promise<void>, context: CliContext): CommandModule {
-  const port = (argv: Record<string, unknown>): number => connectPort(argv.target as string, argv.port as number | undefined, portOnCommandLine(context.args));
+  const port = (argv: Record<string, unknown>): number => connectPort(argv.target as string, argv.port as number | undefined, typedOnCommandLine(context.args, ['port', 'p']));
   return {
     command: 'connect [target]',
     describe: 'join a chat server',
@@ -73,9 +74,4 @@ export function connectPort(target: string, option: number | undefined, optionTy
     throw new Error(`two ports given: ${own} in the target and --port ${option}`);
   }
   return own ?? option ?? DEFAULT_PORT;
-}
-
-/** Whether --port (or -p) is among the words typed, rather than only in TCPCHAT_PORT or a config file. */
-function portOnCommandLine(args: readonly string[]): boolean {
-  return args.some((arg) => /^(?:--port|-p)(?:=|$)|^-p\d/.test(arg));
 }

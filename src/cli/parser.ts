@@ -3,7 +3,7 @@ import type { ConnectConfig } from '../run/connect.js';
 import type { ServeConfig } from '../run/serve.js';
 import { readConfigFile } from './config-file.js';
 import { connectCommand } from './connect-command.js';
-import { dropVariablesThatAreNoOption, ENV_PREFIX } from './environment.js';
+import { ENV_PREFIX, environmentOptions } from './environment.js';
 import { OptionFiles } from './option-files.js';
 import { serveCommand } from './serve-command.js';
 import { usageSentence } from './usage-sentence.js';
@@ -34,6 +34,7 @@ export function buildParser(
   const files = new OptionFiles();
   const context = { args, env, files };
   let config: { file: string; keys: string[] } | undefined;
+  const environment = environmentOptions(env, args);
   const parser: Argv = yargs([...args])
     .scriptName('tcpchat')
     .usage('$0 <command> [options]\n\nA terminal chat over TCP. Everyone can type and read at the same time.')
@@ -47,7 +48,8 @@ export function buildParser(
       config = { file, keys: Object.keys(options) };
       return options;
     })
-    .middleware(dropVariablesThatAreNoOption(env) as unknown as MiddlewareFunction, true)
+    .middleware(environment.middleware as unknown as MiddlewareFunction, true)
+    .check(environment.check)
     .command(serveCommand(runners.serve, context))
     .command(connectCommand(runners.connect, context))
     .completion('completion', 'print a shell completion script (bash or zsh): tcpchat completion >> ~/.bashrc')

@@ -77,6 +77,35 @@ describe('where options come from: flag > TCPCHAT_* > --config FILE > default', 
     expect((await withEnv(env, () => parse('connect'))).connect?.password).toBe('sesame');
   });
 
+  it.each([
+    ['1', true],
+    ['yes', true],
+    ['ON', true],
+    ['true', true],
+    ['0', false],
+    ['no', false],
+    ['off', false],
+    ['false', false],
+    ['', false],
+  ])('reads TCPCHAT_RELAY=%j as %p, over the file', async (value, relay) => {
+    const config = file({ relay: !relay });
+    expect((await withEnv({ TCPCHAT_RELAY: value }, () => parse('serve', '--config', config))).serve?.relay).toBe(relay);
+  });
+
+  it('reads boolean variables of both commands and lets a typed flag win over them', async () => {
+    const env = { TCPCHAT_QUIET: '1', TCPCHAT_JSON: 'yes', TCPCHAT_TIMESTAMPS: 'on', TCPCHAT_TLS: '1', TCPCHAT_INSECURE: '1' };
+    expect((await withEnv(env, () => parse('serve'))).serve).toMatchObject({ quiet: true, json: true });
+    expect((await withEnv(env, () => parse('serve', '--no-quiet', '--json=false'))).serve).toMatchObject({ quiet: false, json: false });
+    expect((await withEnv(env, () => parse('connect'))).connect).toMatchObject({ json: true, timestamps: true, tls: { insecure: true } });
+  });
+
+  it('refuses a boolean variable it cannot read, naming it, unless a typed flag makes it moot', async () => {
+    const failure = withEnv({ TCPCHAT_RELAY: 'maybe' }, () => parse('serve'));
+    await expect(failure).rejects.toThrow('TCPCHAT_RELAY must be true or false (or 1, 0, yes, no, on, off), not "maybe"');
+    await expect(failure).rejects.toMatchObject({ code: 2 });
+    expect((await withEnv({ TCPCHAT_RELAY: 'maybe' }, () => parse('serve', '--relay'))).serve?.relay).toBe(true);
+  });
+
   it('still refuses such names typed as flags', async () => {
     await expect(withEnv({ TCPCHAT_TEST_REDIS: 'x' }, () => parse('serve', '--test-redis', 'y'))).rejects.toThrow(/Unknown argument/);
     await expect(parse('serve', '--password', 'sesame')).rejects.toMatchObject({ message: 'Unknown argument: password', code: 2 });
