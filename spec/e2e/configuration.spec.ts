@@ -64,7 +64,7 @@ describe('options from flags, TCPCHAT_* variables and --config FILE', () => {
 });
 
 describe('the command line helps', () => {
-  it('--help groups the options by purpose and shows their defaults', async () => {
+  it('--help groups the options by purpose, shows their defaults and says where options come from', async () => {
     const help = tcpchat(['serve', '--help'], { stdin: 'ignore' });
     expect(await waitForExit(help)).toEqual({ code: 0, signal: null });
     const lines = await help.stdout.end();
@@ -72,6 +72,7 @@ describe('the command line helps', () => {
     expect(headings).toEqual(['Network:', 'Chat:', 'Output:', 'Limits:', 'Security:', 'Cluster:', 'Options:', 'Examples:']);
     expect(lines.join('\n')).toMatch(/--idle-timeout[^[]*\[default: 0s\]/);
     expect(lines.join('\n')).toMatch(/--port[^[]*\[default: 2023\]/);
+    expect(lines.join(' ')).toContain('a flag wins over the environment, which wins over the file');
   });
 
   it('tcpchat completion prints a bash completion script whose callback completes commands and options', async () => {

@@ -7,7 +7,7 @@ import type { CliContext } from './cli-context.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
 import { typedOnCommandLine } from './environment.js';
 import { durationOption, formatDuration } from './duration.js';
-import { GROUP, withOptionGroups } from './option-groups.js';
+import { GROUP, withHelpLayout } from './option-groups.js';
 import { passwordFileOption, resolvePassword } from './password-option.js';
 import { DEFAULT_RETRIES, retryOption } from './retry-option.js';
 import { parseTarget } from './target.js';
@@ -21,7 +21,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
     describe: 'join a chat server',
     builder: (yargs: Argv) =>
       withConnectTlsOptions(
-        withCommonOptions(withOptionGroups(yargs.positional('target', { type: 'string', default: '127.0.0.1', describe: 'HOST, HOST:PORT or [IPV6]:PORT' })), {
+        withCommonOptions(withHelpLayout(yargs.positional('target', { type: 'string', default: '127.0.0.1', describe: 'HOST, HOST:PORT or [IPV6]:PORT' })), {
           defaultDescription: `the target's, else ${DEFAULT_PORT}`,
         }),
       )

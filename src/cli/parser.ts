@@ -5,6 +5,7 @@ import { readConfigFile } from './config-file.js';
 import { connectCommand } from './connect-command.js';
 import { ENV_PREFIX, environmentOptions } from './environment.js';
 import { OptionFiles } from './option-files.js';
+import { OPTION_SOURCES } from './option-groups.js';
 import { serveCommand } from './serve-command.js';
 import { usageSentence } from './usage-sentence.js';
 
@@ -60,11 +61,7 @@ export function buildParser(
     .help()
     .alias('help', 'h')
     .wrap(Math.min(100, process.stdout.columns || 80))
-    .epilogue(
-      'Every option may also be set as TCPCHAT_<OPTION> (TCPCHAT_PORT=3000, TCPCHAT_IDLE_TIMEOUT=5m) or in --config FILE; ' +
-        'a flag wins over the environment, which wins over the file. Durations take 500ms, 30s, 5m, 2h (a bare number is seconds).\n\n' +
-        'Protocol: plain UTF-8 lines, so nc, ncat, socat and telnet are clients too.',
-    )
+    .epilogue(`${OPTION_SOURCES}\n\nProtocol: plain UTF-8 lines, so nc, ncat, socat and telnet are clients too.`)
     .fail((message, error) => {
       const text = message || error?.message || 'invalid arguments';
       if (files.failed(text)) return fail(text, 1);

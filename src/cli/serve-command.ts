@@ -3,13 +3,13 @@ import { DEFAULT_LINE_LIMITS } from '../../streams/framing/line-limits.js';
 import { DEFAULT_RATE_LIMIT } from '../../streams/limits/rate-limit.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../streams/server/admission.js';
 import { DEFAULT_ANNOUNCE_MAX } from '../../streams/server/announce.js';
+import { passwordFileOption, resolvePassword } from './password-option.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ServeConfig } from '../run/serve.js';
 import type { CliContext } from './cli-context.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
 import { durationOption } from './duration.js';
-import { GROUP, withOptionGroups } from './option-groups.js';
-import { passwordFileOption, resolvePassword } from './password-option.js';
+import { GROUP, withHelpLayout } from './option-groups.js';
 import { accessConfig, withAccessOptions } from './access-options.js';
 import { serveTlsConfig, withServeTlsOptions } from './tls-options.js';
 import { clusterConfig, withClusterOptions } from './cluster-options.js';
@@ -21,13 +21,10 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
     command: 'serve',
     describe: 'run a chat server (console mode: clients talk to this terminal; --relay: a chat room)',
     builder: (yargs: Argv) =>
-      withClusterOptions(withAccessOptions(withServeTlsOptions(withCommonOptions(withOptionGroups(yargs), { default: DEFAULT_PORT }))))
+      withClusterOptions(withAccessOptions(withServeTlsOptions(withCommonOptions(withHelpLayout(yargs), { default: DEFAULT_PORT }))))
         .option('host', { alias: 'H', type: 'string', describe: 'address to listen on', defaultDescription: 'every interface' })
-        .option('relay', { type: 'boolean', default: false, describe: 'chat-room mode: what a client says reaches every other client' })
+        .option('relay', { type: 'boolean', default: false, describe: "chat-room mode: what a client says reaches every other client" })
         .option('name', { type: 'string', default: 'server', describe: "the console's nick" })
-        .option('history', wholeNumberOption('history', { default: 1000, min: 0, describe: 'room lines kept for /history and for clients that reconnect (0: none)' }))
-        .option('announce-max', wholeNumberOption('announce-max', { default: DEFAULT_ANNOUNCE_MAX, min: 0, describe: 'announce joins, leaves and renames while the room has at most this many members' }))
-        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'the console records joins, leaves and errors, not the conversation' })
         .option('password-file', passwordFileOption(context.files))
         .option('rate', wholeNumberOption('rate', { default: DEFAULT_RATE_LIMIT.linesPerSecond, min: 0, describe: 'lines per second from one client once its burst is spent (0: no limit)' }))
         .option('burst', wholeNumberOption('burst', { default: DEFAULT_RATE_LIMIT.burst, min: 1, describe: 'lines one client may send at once' }))
@@ -37,6 +34,9 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
           defaultDescription: `${DEFAULT_ADMISSION_LIMITS.maxPerAddress}, loopback exempt`,
         })
         .option('send-queue', wholeNumberOption('send-queue', { default: 1024 * 1024, min: 1024, describe: "bytes of a client's unread output before it is cut off" }))
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'the console records joins, leaves and errors, not the conversation' })
+        .option('announce-max', wholeNumberOption('announce-max', { default: DEFAULT_ANNOUNCE_MAX, min: 0, describe: 'announce joins, leaves and renames while the room has at most this many members' }))
+        .option('history', wholeNumberOption('history', { default: 1000, min: 0, describe: 'room lines kept for /history and for clients that reconnect (0: none)' }))
         .option('idle-timeout', durationOption('idle-timeout', { default: 0, describe: 'silence after which a client is disconnected (0: never)' }))
         .option('password-timeout', durationOption('password-timeout', { default: 10_000, minMs: 1000, describe: 'how long a client has to send /pass when there is a password' }))
         .option('shutdown-deadline', durationOption('shutdown-deadline', { default: 5000, describe: 'how long queued output may take to reach the clients when the server stops' }))
