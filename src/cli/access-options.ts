@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { GROUP } from './option-groups.js';
 import { accessList, type AccessRules } from '../drivers/access-list.js';
 
 /** `serve --allow CIDR --deny CIDR`, each repeatable (or comma-separated). */
@@ -6,7 +7,7 @@ export function withAccessOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('allow', { type: 'string', array: true, describe: 'let in only these addresses (CIDR or address; repeatable)' })
     .option('deny', { type: 'string', array: true, describe: 'keep out these addresses (CIDR or address; repeatable; wins over --allow)' })
-    .group(['allow', 'deny'], 'Security:')
+    .group(['allow', 'deny'], GROUP.security)
     .check((argv) => {
       accessList(accessConfig(argv)); // throws one sentence for a rule it cannot read
       return true;

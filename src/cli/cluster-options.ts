@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import type { Argv } from 'yargs';
+import { durationOption } from './duration.js';
+import { GROUP } from './option-groups.js';
 
 /** How a server joins a cluster: `serve --cluster redis://HOST:PORT [--cluster-name NAME] [--node NAME]`. */
 export interface ClusterConfig {
@@ -14,19 +16,17 @@ export interface ClusterConfig {
 }
 
 export const DEFAULT_CLUSTER_NAME = 'main';
-export const DEFAULT_PRESENCE_TTL_SECONDS = 15;
+export const DEFAULT_PRESENCE_TTL_MS = 15_000;
 
 export function withClusterOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('cluster', { type: 'string', describe: 'share the room with other servers through this Redis (redis://[:PASSWORD@]HOST:PORT, rediss:// for TLS)' })
     .option('cluster-name', { type: 'string', default: DEFAULT_CLUSTER_NAME, describe: 'the room in that Redis: clusters with other names do not meet' })
     .option('node', { type: 'string', describe: "this server's name in the cluster (default: HOSTNAME:PORT)" })
-    .option('presence-ttl', { type: 'number', default: DEFAULT_PRESENCE_TTL_SECONDS, describe: 'seconds after which a silent node counts as gone, with its people' })
-    .group(['cluster', 'cluster-name', 'node', 'presence-ttl'], 'Cluster:')
+    .option('presence-ttl', durationOption('presence-ttl', { default: DEFAULT_PRESENCE_TTL_MS, minMs: 1000, describe: 'silence after which a node counts as gone, with its people' }))
+    .group(['cluster', 'cluster-name', 'node', 'presence-ttl'], GROUP.cluster)
     .check((argv) => {
       if (argv.cluster !== undefined) clusterUrl(String(argv.cluster));
-      const ttl = argv['presence-ttl'];
-      if (typeof ttl !== 'number' || !(ttl >= 1)) throw new Error('--presence-ttl must be at least 1 second');
       if (argv['cluster-name'] === '' || /[{}\s]/.test(String(argv['cluster-name']))) throw new Error('--cluster-name must be a word without braces or spaces');
       return true;
     });
@@ -39,7 +39,7 @@ export function clusterConfig(argv: Record<string, unknown>, port: number): Clus
     url: clusterUrl(String(argv.cluster)),
     name: String(argv['cluster-name']),
     node: argv.node === undefined || argv.node === '' ? `${hostname()}:${port}` : String(argv.node),
-    presenceTtlMs: Number(argv['presence-ttl']) * 1000,
+    presenceTtlMs: argv['presence-ttl'] as number,
   };
 }
 

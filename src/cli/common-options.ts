@@ -1,28 +1,29 @@
 import type { Argv } from 'yargs';
 import { DEFAULT_LINE_LIMITS } from '../../streams/framing/line-limits.js';
+import { GROUP } from './option-groups.js';
+import { wholeNumberOption } from './whole-number.js';
 
-/** Options both commands take. */
-export function withCommonOptions<T>(yargs: Argv<T>) {
+export const DEFAULT_PORT = 2023;
+
+/** Options both commands take. `port` says how --port defaults: serve has 2023, connect may take its target's. */
+export function withCommonOptions<T>(yargs: Argv<T>, port: { readonly default: number } | { readonly defaultDescription: string }) {
   return yargs
-    .option('port', { alias: 'p', type: 'number', describe: 'TCP port' })
+    .option('port', {
+      ...wholeNumberOption('port', { describe: 'TCP port (0: any free port)', min: 0, max: 65535 }),
+      alias: 'p',
+      ...port,
+    })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line on stdout, for scripts' })
     .option('framing', {
       choices: ['line', 'raw'] as const,
       default: 'line' as const,
       describe: "'raw': no newlines, one message per received chunk (the original Python programs)",
     })
-    .option('max-line', {
-      type: 'number',
-      default: DEFAULT_LINE_LIMITS.maxLineBytes,
-      describe: 'longest line accepted, in bytes',
-    })
-    .check((argv) => {
-      const maxLine = argv['max-line'];
-      if (!Number.isInteger(maxLine) || maxLine < 1 || maxLine > DEFAULT_LINE_LIMITS.hardLimitBytes) {
-        throw new Error(`--max-line must be a whole number of bytes from 1 to ${DEFAULT_LINE_LIMITS.hardLimitBytes}`);
-      }
-      return true;
-    });
+    .option(
+      'max-line',
+      wholeNumberOption('max-line', { describe: 'longest line accepted, in bytes', default: DEFAULT_LINE_LIMITS.maxLineBytes, min: 1, max: DEFAULT_LINE_LIMITS.hardLimitBytes }),
+    )
+    .group(['port', 'framing'], GROUP.network)
+    .group(['json'], GROUP.output)
+    .group(['max-line'], GROUP.limits);
 }
-
-export const DEFAULT_PORT = 2023;

@@ -17,15 +17,11 @@ const done = (code: number): void => {
   process.stdin.destroy();
 };
 
-/** A runtime failure before anything started: one sentence, exit 1. */
-const failure = (message: string): void => {
-  process.stderr.write(`tcpchat: ${message}\n`);
-  done(1);
-};
-
-const usageError = (message: string): void => {
-  process.stderr.write(`tcpchat: ${message} (tcpchat --help shows the options)\n`);
-  process.exit(2);
+// 2: a usage error, with a pointer to --help; 1: a file an option names cannot be used, or a
+// package a command needs is missing.
+const failure = (message: string, code: 1 | 2): void => {
+  process.stderr.write(`tcpchat: ${message}${code === 2 ? ' (tcpchat --help shows the options)' : ''}\n`);
+  process.exit(code);
 };
 
 /** The streams are loaded only for the command that runs, so `--help` and usage errors start fast. */
@@ -42,7 +38,7 @@ void import('./parser.js').then(({ buildParser }) =>
     {
       serve: async (config) => {
         const missing = config.cluster === undefined ? undefined : (await import('./cluster-client.js')).missingClusterClient();
-        if (missing !== undefined) return failure(missing);
+        if (missing !== undefined) return failure(missing, 1);
         const { signal, stopSignals } = await streams();
         const { runServer } = await import('../run/serve.js');
         // SIGHUP re-reads the TLS certificate (it is only listened to when there is one).
@@ -55,7 +51,7 @@ void import('./parser.js').then(({ buildParser }) =>
       },
     },
     version,
-    usageError,
+    failure,
     process.env,
   ).parseAsync(),
 );

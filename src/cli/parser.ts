@@ -1,35 +1,74 @@
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type MiddlewareFunction } from 'yargs';
 import type { ConnectConfig } from '../run/connect.js';
 import type { ServeConfig } from '../run/serve.js';
+import { readConfigFile } from './config-file.js';
 import { connectCommand } from './connect-command.js';
+import { ENV_PREFIX, environmentOptions } from './environment.js';
+import { OptionFiles } from './option-files.js';
+import { OPTION_SOURCES } from './option-groups.js';
 import { serveCommand } from './serve-command.js';
+import { usageSentence } from './usage-sentence.js';
 
 export interface Runners {
   serve(config: ServeConfig): Promise<void>;
   connect(config: ConnectConfig): Promise<void>;
 }
 
-/** The whole command line. Usage errors call `fail` with one sentence; nothing here opens a socket. */
+/** 2: the command line is wrong; 1: a file it names cannot be read or used (as for --tls-cert when the server starts). */
+export type FailureCode = 1 | 2;
+
+const COMMANDS = ['serve', 'connect', 'completion'];
+
+/**
+ * The whole command line. Options come from flags, then TCPCHAT_* variables, then `--config
+ * FILE`, then defaults. Failures call `fail` with one sentence and an exit code; nothing here
+ * opens a socket. yargs reads the TCPCHAT_* variables from process.env itself: `env` must be it
+ * (tests set process.env).
+ */
 export function buildParser(
   args: readonly string[],
   runners: Runners,
   version: string,
-  fail: (message: string) => void,
-  env: NodeJS.ProcessEnv = {},
+  fail: (message: string, code: FailureCode) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ) {
-  const parser = yargs([...args])
+  const files = new OptionFiles();
+  const context = { args, env, files };
+  let config: { file: string; keys: string[] } | undefined;
+  const environment = environmentOptions(env, args);
+  const parser: Argv = yargs([...args])
     .scriptName('tcpchat')
     .usage('$0 <command> [options]\n\nA terminal chat over TCP. Everyone can type and read at the same time.')
-    .command(serveCommand(runners.serve, env))
-    .command(connectCommand(runners.connect, env))
+    .detectLocale(false) // usageSentence() rewords yargs' English messages
+    // Numbers are read by the options that take them (whole-number.ts, duration.ts), which refuse
+    // what yargs' own reading takes: '' as 0, 0x50 as 80, 1e3 as 1000.
+    .parserConfiguration({ 'parse-numbers': false })
+    .env(ENV_PREFIX)
+    .config('config', 'read options from this JSON file, {"port": 3000, "idle-timeout": "5m"}', (file: string) => {
+      const options = readConfigFile(files, file);
+      config = { file, keys: Object.keys(options) };
+      return options;
+    })
+    .middleware(environment.middleware as unknown as MiddlewareFunction, true)
+    .check(environment.check)
+    .command(serveCommand(runners.serve, context))
+    .command(connectCommand(runners.connect, context))
+    .completion('completion', 'print a shell completion script (bash or zsh): tcpchat completion >> ~/.bashrc')
+    .recommendCommands()
     .demandCommand(1, 'say what to do: tcpchat serve, or tcpchat connect')
     .strict()
     .version(version)
     .help()
     .alias('help', 'h')
     .wrap(Math.min(100, process.stdout.columns || 80))
-    .epilogue('Protocol: plain UTF-8 lines, so nc, ncat, socat and telnet are clients too.')
-    .fail((message, error) => fail(message || error?.message || 'invalid arguments'));
+    .epilogue(`${OPTION_SOURCES}\n\nProtocol: plain UTF-8 lines, so nc, ncat, socat and telnet are clients too.`)
+    .fail((message, error) => {
+      const text = message || error?.message || 'invalid arguments';
+      if (files.failed(text)) return fail(text, 1);
+      const parsed = parser.parsed;
+      const word = parsed ? parsed.argv._[0] : undefined;
+      fail(usageSentence(text, { word: word === undefined ? undefined : String(word), commands: COMMANDS, config }), 2);
+    });
   skipHelpCache(parser);
   return parser;
 }

@@ -1,3 +1,6 @@
+import { isIPv6 } from 'node:net';
+import { wholeNumber } from './whole-number.js';
+
 /** Reads `connect`'s target: `HOST`, `HOST:PORT`, `[IPV6]`, `[IPV6]:PORT` or a bare IPv6 address. */
 export interface Target {
   readonly host: string;
@@ -14,6 +17,8 @@ export function parseTarget(text: string): Target {
     return withPort(host, port);
   }
   if (text.length === 0) throw new Error('the host is empty');
+  // More than one colon is an IPv6 address or a mistake (1.2.3.4:5:6), never a host name.
+  if (colons > 1 && !isIPv6(text)) throw new Error(`${text} is not HOST:PORT or [IPV6]:PORT`);
   return { host: text };
 }
 
@@ -22,10 +27,7 @@ function withPort(host: string, port: string | undefined): Target {
   return port === undefined ? { host } : { host, port: parsePort(port) };
 }
 
-export function parsePort(value: unknown): number {
-  const port = typeof value === 'number' ? value : Number(String(value).trim() || NaN);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`a port is a whole number from 0 to 65535${Number.isNaN(port) ? '' : `, not ${String(value)}`}`);
-  }
-  return port;
+/** A port: plain decimal digits from 0 to 65535 (not '', 0x50 or 1e3), or a whole number from a JSON file. */
+export function parsePort(value: unknown, name = 'a port'): number {
+  return wholeNumber(value, name, 0, 65535);
 }

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { GROUP } from './option-groups.js';
 import type { ClientTls } from '../run/server-trust.js';
 import type { ServeTls } from '../run/serve-tls.js';
 
@@ -10,7 +11,7 @@ export function withServeTlsOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('tls-cert', { type: 'string', describe: 'speak TLS with this certificate (PEM, may include the chain; re-read on SIGHUP)' })
     .option('tls-key', { type: 'string', describe: "the certificate's private key (PEM)" })
-    .group(['tls-cert', 'tls-key'], 'Security:')
+    .group(['tls-cert', 'tls-key'], GROUP.security)
     .check((argv) => {
       if ((argv['tls-cert'] === undefined) !== (argv['tls-key'] === undefined)) {
         throw new Error('--tls-cert and --tls-key go together: give both, or neither');
@@ -32,7 +33,7 @@ export function withConnectTlsOptions<T>(yargs: Argv<T>) {
     .option('tls', { type: 'boolean', default: false, describe: "speak TLS; a certificate no CA vouches for is pinned on first use, like ssh's" })
     .option('ca', { type: 'string', describe: "with --tls: trust only the CA in FILE (PEM) for the server's certificate" })
     .option('insecure', { type: 'boolean', default: false, describe: "with --tls: do not check the server's certificate at all (anyone on the way can listen)" })
-    .group(['tls', 'ca', 'insecure'], 'Security:')
+    .group(['tls', 'ca', 'insecure'], GROUP.security)
     .check((argv) => {
       if (!argv.tls && (argv.ca !== undefined || argv.insecure)) throw new Error(`--${argv.ca !== undefined ? 'ca' : 'insecure'} needs --tls`);
       if (argv.ca !== undefined && argv.insecure) throw new Error('--ca and --insecure contradict each other: --ca checks the certificate, --insecure does not');

@@ -6,7 +6,7 @@ import type { DisplayLine } from '../../streams/client/client-state.js';
 import { DEFAULT_OUTBOX_LIMITS } from '../../streams/client/outbox.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { Framing } from '../../streams/framing/encode.js';
-import { DEFAULT_BACKOFF } from '../../streams/limits/backoff.js';
+import { DEFAULT_BACKOFF, type Backoff } from '../../streams/limits/backoff.js';
 import { jsonLine } from '../../streams/server/log-line.js';
 import { connect, type ConnectTls } from '../drivers/connect.js';
 import { knownHostsPath } from '../drivers/known-hosts.js';
@@ -28,6 +28,8 @@ export interface ConnectConfig {
   readonly limits: LineLimits;
   /** Reconnect attempts after a lost connection: 0 never, Infinity forever. */
   readonly retries: number;
+  /** The waits between them (DEFAULT_BACKOFF unless given). */
+  readonly backoff?: Backoff;
   /** Show each line's time. */
   readonly timestamps: boolean;
   /** `--tls`: speak TLS only. */
@@ -123,7 +125,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
         framing: config.framing,
         limits: config.limits,
         retries: config.retries,
-        backoff: DEFAULT_BACKOFF,
+        backoff: config.backoff ?? DEFAULT_BACKOFF,
         outbox: DEFAULT_OUTBOX_LIMITS,
         session: randomBytes(9).toString('base64url'),
         random: Math.random,

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -56,11 +57,19 @@ export function trustedServer(
  */
 export function connectTls(options: ClientTls): ConnectTls {
   if (options.caFile === undefined) return { verify: false };
+  let ca: Buffer;
   try {
-    return { verify: true, ca: readFileSync(options.caFile) };
+    ca = readFileSync(options.caFile);
   } catch (error) {
     throw new Error(`cannot read --ca ${options.caFile} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+  // Node would take any bytes here and only fail the handshake, with a reason that points elsewhere.
+  try {
+    new X509Certificate(ca);
+  } catch {
+    throw new Error(`--ca ${options.caFile} is not a PEM certificate`);
+  }
+  return { verify: true, ca };
 }
 
 /**

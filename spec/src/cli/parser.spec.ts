@@ -1,27 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildParser } from '../../../src/cli/parser.js';
-import type { ConnectConfig } from '../../../src/run/connect.js';
-import type { ServeConfig } from '../../../src/run/serve.js';
-
-class UsageError extends Error {}
-
-/** Runs the real parser with runners that only record the config they were handed. */
-async function parse(...args: string[]): Promise<{ serve?: ServeConfig; connect?: ConnectConfig }> {
-  const got: { serve?: ServeConfig; connect?: ConnectConfig } = {};
-  const parser = buildParser(
-    args,
-    {
-      serve: async (config) => void (got.serve = config),
-      connect: async (config) => void (got.connect = config),
-    },
-    '1.2.3',
-    (message) => {
-      throw new UsageError(message);
-    },
-  );
-  await parser.parseAsync();
-  return got;
-}
+import { parse } from './helpers/parse.js';
 
 describe('tcpchat serve options', () => {
   it('defaults to console mode on port 2023 on every interface', async () => {
@@ -36,24 +14,57 @@ describe('tcpchat serve options', () => {
     expect(serve?.limits.maxLineBytes).toBe(100);
   });
 
-  it('gives the password 10 s and shutdown 5 s unless told otherwise, in whole seconds', async () => {
-    expect((await parse('serve')).serve).toMatchObject({ passwordTimeoutMs: 10_000, shutdownDeadlineMs: 5000 });
-    const { serve } = await parse('serve', '--password-timeout', '1', '--shutdown-deadline', '0');
-    expect(serve).toMatchObject({ passwordTimeoutMs: 1000, shutdownDeadlineMs: 0 });
+  it('gives the password 10 s and shutdown 5 s unless told otherwise, idle clients forever', async () => {
+    expect((await parse('serve')).serve).toMatchObject({ passwordTimeoutMs: 10_000, shutdownDeadlineMs: 5000, idleTimeoutMs: 0 });
+  });
+
+  it('takes every duration with a unit, or bare as seconds', async () => {
+    const { serve } = await parse('serve', '--password-timeout', '1', '--shutdown-deadline', '1.5', '--idle-timeout', '5m');
+    expect(serve).toMatchObject({ passwordTimeoutMs: 1000, shutdownDeadlineMs: 1500, idleTimeoutMs: 300_000 });
+    const units = await parse('serve', '--password-timeout', '2h', '--shutdown-deadline', '500ms', '--idle-timeout', '1h30m');
+    expect(units.serve).toMatchObject({ passwordTimeoutMs: 7_200_000, shutdownDeadlineMs: 500, idleTimeoutMs: 5_400_000 });
+  });
+
+  it('takes the last of an option given twice', async () => {
+    expect((await parse('serve', '--port', '1', '--port', '2', '--idle-timeout', '1s', '--idle-timeout', '2s')).serve).toMatchObject({ port: 2, idleTimeoutMs: 2000 });
+  });
+
+  it('takes counts and sizes as plain decimal digits', async () => {
+    const { serve } = await parse('serve', '--rate', '0', '--burst', '5', '--max-clients', '7', '--max-per-address', '3', '--send-queue', '2048', '--history', '0', '--announce-max', '4');
+    expect(serve).toMatchObject({ rate: { linesPerSecond: 0, burst: 5 }, sendQueueBytes: 2048, historySize: 0, announceMax: 4 });
+    expect(serve?.admission).toMatchObject({ maxClients: 7, maxPerAddress: 3, limitLoopback: true });
   });
 
   it.each([
-    [['serve', '--port', '70000'], /port/],
-    [['serve', '--password-timeout', '0'], /--password-timeout must be a whole number, at least 1/],
-    [['serve', '--shutdown-deadline', '1.5'], /--shutdown-deadline must be a whole number, at least 0/],
-    [['serve', '--framing', 'json'], /framing/i],
+    [['serve', '--port', '70000'], /^--port must be a whole number from 0 to 65535, not "70000"$/],
+    [['serve', '--port', ''], /^--port must be a whole number from 0 to 65535, not ""$/],
+    [['serve', '--port'], /^--port needs a value$/],
+    [['serve', '--idle-timeout', '--json'], /^--idle-timeout needs a value$/],
+    [['serve', '--port', '0x50'], /^--port must be .*, not "0x50"$/],
+    [['serve', '--port', '1e3'], /^--port must be .*, not "1e3"$/],
+    [['serve', '--port', '+80'], /^--port must be .*, not "\+80"$/],
+    [['serve', '-p', '-1'], /^--port must be .*, not "-1"$/],
+    [['serve', '--port', ' 80'], /^--port must be .*, not " 80"$/],
+    [['serve', '--password-timeout', '0'], /^--password-timeout must be at least 1s, not "0"$/],
+    [['serve', '--presence-ttl', '999ms'], /^--presence-ttl must be at least 1s, not "999ms"$/],
+    [['serve', '--shutdown-deadline', '-1'], /^--shutdown-deadline takes a duration such as 30s, 5m, 2h or 500ms \(a bare number is seconds\), not "-1"$/],
+    [['serve', '--idle-timeout', '5 minutes'], /^--idle-timeout takes a duration .*, not "5 minutes"$/],
+    [['serve', '--idle-timeout', '25d'], /^--idle-timeout must be at most 24 days, not "25d"$/],
+    [['serve', '--rate', ''], /^--rate must be a whole number at least 0, not ""$/],
+    [['serve', '--burst', '0x10'], /^--burst must be a whole number at least 1, not "0x10"$/],
+    [['serve', '--send-queue', '1000'], /^--send-queue must be a whole number at least 1024, not "1000"$/],
+    [['serve', '--framing', 'weird'], /^--framing must be one of "line", "raw", not "weird"$/],
     [['serve', '--name', 'two words'], /--name/],
-    [['serve', '--max-line', '0'], /--max-line/],
-    [['serve', '--bogus'], /bogus/i],
-    [['talk'], /talk/i],
+    [['serve', '--max-line', '0'], /^--max-line must be a whole number from 1 to 65536, not "0"$/],
+    [['serve', '--bogus'], /^Unknown argument: bogus$/],
+    [['talk'], /^talk is not a command; the commands are serve, connect and completion$/],
+    [['serv'], /^serv is not a command; did you mean serve\?$/],
+    [['conect', 'host'], /^conect is not a command; did you mean connect\?$/],
     [[], /tcpchat serve, or tcpchat connect/],
-  ])('refuses %j with one sentence', async (args, message) => {
-    await expect(parse(...args)).rejects.toThrow(message);
+  ])('refuses %j with one sentence, exit 2', async (args, message) => {
+    const failure = parse(...args);
+    await expect(failure).rejects.toThrow(message);
+    await expect(failure).rejects.toMatchObject({ code: 2 });
   });
 });
 
@@ -70,6 +81,12 @@ describe('tcpchat connect options', () => {
     expect((await parse('connect', '::1', '--port', '4002')).connect).toMatchObject({ host: '::1', port: 4002 });
   });
 
+  it('waits 0.5 s before the first reconnect, doubling up to 30 s, unless told otherwise with units', async () => {
+    expect((await parse('connect')).connect?.backoff).toEqual({ initialMs: 500, maxMs: 30_000, factor: 2 });
+    expect((await parse('connect', '--retry-delay', '2s', '--retry-max-delay', '1m')).connect?.backoff).toEqual({ initialMs: 2000, maxMs: 60_000, factor: 2 });
+    expect((await parse('connect', '--retry-delay', '10ms', '--retry-max-delay', '10ms')).connect?.backoff).toMatchObject({ initialMs: 10, maxMs: 10 });
+  });
+
   it('takes --nick, --json, --framing raw and accepts --no-retry', async () => {
     const { connect } = await parse('connect', '-n', 'ada', '--json', '--framing', 'raw', '--no-retry');
     expect(connect).toMatchObject({ nick: 'ada', json: true, framing: 'raw' });
@@ -77,8 +94,15 @@ describe('tcpchat connect options', () => {
 
   it.each([
     [['connect', 'host:1', '--port', '2'], /two ports/],
-    [['connect', 'host:99999'], /port/],
+    [['connect', 'host:1', '-p2'], /two ports/],
+    [['connect', 'host:99999'], /^a port must be a whole number from 0 to 65535, not "99999"$/],
+    [['connect', 'host:0x50'], /^a port must be .*, not "0x50"$/],
+    [['connect', '1.2.3.4:5:6'], /^1\.2\.3\.4:5:6 is not HOST:PORT or \[IPV6\]:PORT$/],
+    [['connect', '--framing', 'weird'], /^--framing must be one of "line", "raw", not "weird"$/],
     [['connect', '--nick', 'a b'], /--nick/],
+    [['connect', '--retry-delay', '10s', '--retry-max-delay', '5s'], /^--retry-max-delay \(5s\) must be at least --retry-delay \(10s\)$/],
+    [['connect', '--retry-delay', 'later'], /^--retry-delay takes a duration/],
+    [['connect', '--retry-delay', '0'], /^--retry-delay must be at least 10ms, not "0"$/],
     [['connect', 'a', 'b'], /argument/i],
   ])('refuses %j with one sentence', async (args, message) => {
     await expect(parse(...args)).rejects.toThrow(message);
@@ -138,9 +162,10 @@ describe('tcpchat serve cluster options', () => {
     expect((await parse('serve')).serve?.cluster).toBeUndefined();
   });
 
-  it('takes a redis:// or rediss:// URL, a cluster name, a node name and a presence TTL in seconds', async () => {
+  it('takes a redis:// or rediss:// URL, a cluster name, a node name and a presence TTL in seconds or with a unit', async () => {
     const { serve } = await parse('serve', '--cluster', 'rediss://:pw@10.0.0.5:6380', '--cluster-name', 'team', '--node', 'east', '--presence-ttl', '5');
     expect(serve?.cluster).toEqual({ url: 'rediss://:pw@10.0.0.5:6380', name: 'team', node: 'east', presenceTtlMs: 5000 });
+    expect((await parse('serve', '--cluster', 'redis://h:1', '--presence-ttl', '1500ms')).serve?.cluster?.presenceTtlMs).toBe(1500);
   });
 
   it('names the cluster main and the node HOSTNAME:PORT, with a 15 s TTL, by default', async () => {
@@ -153,7 +178,7 @@ describe('tcpchat serve cluster options', () => {
     [['--cluster', 'localhost:6379'], /--cluster: localhost:6379 is not a redis:\/\/ or rediss:\/\/ URL/],
     [['--cluster', 'not a url'], /--cluster: not a url is not a URL/],
     [['--cluster', 'redis://'], /names no host/],
-    [['--cluster', 'redis://h:1', '--presence-ttl', '0'], /--presence-ttl must be at least 1 second/],
+    [['--cluster', 'redis://h:1', '--presence-ttl', '0'], /--presence-ttl must be at least 1s/],
     [['--cluster', 'redis://h:1', '--cluster-name', 'a{b}'], /--cluster-name must be a word/],
   ])('refuses %j in one sentence', async (args, message) => {
     await expect(parse('serve', ...args)).rejects.toThrow(message);

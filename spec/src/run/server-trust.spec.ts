@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeCertificates } from '../../helpers/certificates.js';
 import { connectTls, judgeServer, type PeerCertificate } from '../../../src/run/server-trust.js';
 
 let dir: string;
@@ -74,13 +75,22 @@ describe('judgeServer', () => {
 
 describe('connectTls', () => {
   it('verifies normally with --ca, and leaves judging to judgeServer without it', () => {
-    writeFileSync(join(dir, 'ca.pem'), 'PEM');
-    expect(connectTls({ caFile: join(dir, 'ca.pem'), insecure: false })).toEqual({ verify: true, ca: Buffer.from('PEM') });
+    const certs = makeCertificates();
+    try {
+      expect(connectTls({ caFile: certs.ca, insecure: false })).toEqual({ verify: true, ca: readFileSync(certs.ca) });
+    } finally {
+      certs.remove();
+    }
     expect(connectTls({ insecure: false })).toEqual({ verify: false });
     expect(connectTls({ insecure: true })).toEqual({ verify: false });
   });
 
   it('says in one sentence when the --ca file cannot be read', () => {
     expect(() => connectTls({ caFile: join(dir, 'missing.pem'), insecure: false })).toThrow(/^cannot read --ca .*missing\.pem \(ENOENT\)$/);
+  });
+
+  it('says in one sentence when the --ca file holds no certificate', () => {
+    writeFileSync(join(dir, 'ca.pem'), 'not a certificate\n');
+    expect(() => connectTls({ caFile: join(dir, 'ca.pem'), insecure: false })).toThrow(`--ca ${join(dir, 'ca.pem')} is not a PEM certificate`);
   });
 });

@@ -1,0 +1,90 @@
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rawClient } from './helpers/client.js';
+import { cleanUp } from './helpers/leftovers.js';
+import { tcpchat, waitForExit } from './helpers/processes.js';
+import { startServer } from './helpers/server.js';
+
+afterEach(cleanUp);
+
+const dir = mkdtempSync(join(tmpdir(), 'tcpchat-e2e-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A JSON config file in a temporary folder. */
+function configFile(name: string, options: object): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(options));
+  return path;
+}
+
+/** A raw client's view of a server: the welcome names the console (--name), an over-long line shows --max-line. */
+async function probe(port: number): Promise<{ welcome: string; tooLong: string }> {
+  const client = await rawClient(port, 'probe');
+  const welcome = await client.lines.waitFor(/^\* welcome to /);
+  client.send(`${'x'.repeat(100)}\n`);
+  const tooLong = await client.lines.waitFor(/^! line too long/);
+  client.socket.destroy();
+  return { welcome, tooLong };
+}
+
+describe('options from flags, TCPCHAT_* variables and --config FILE', () => {
+  it('serve: a flag wins over the environment, which wins over the file, which wins over the default', async () => {
+    const config = configFile('serve.json', { name: 'from-file', 'max-line': 10, 'shutdown-deadline': '2s' });
+    const env = { TCPCHAT_NAME: 'from-env', TCPCHAT_MAX_LINE: '20', TCPCHAT_TEST_REDIS: 'redis://127.0.0.1:1', TCPCHAT_PASSWORD: '' };
+    const server = await startServer(['--config', config, '--max-line', '30'], { env });
+    const { welcome, tooLong } = await probe(server.port);
+    expect(welcome).toMatch(/^\* welcome to from-env,/);
+    expect(tooLong).toBe('! line too long (max 30 bytes)');
+
+    const fileOnly = await startServer(['--config', config], { name: 'file-only' });
+    expect(await probe(fileOnly.port)).toEqual({ welcome: expect.stringMatching(/^\* welcome to from-file,/), tooLong: '! line too long (max 10 bytes)' });
+  });
+
+  it('serve: TCPCHAT_CONFIG names the file, and its durations take units', async () => {
+    const config = configFile('idle.json', { relay: true, 'idle-timeout': '300ms' });
+    const server = await startServer([], { env: { TCPCHAT_CONFIG: config } });
+    const client = await rawClient(server.port, 'idler');
+    await client.lines.waitFor(/^\* welcome to server,/);
+    // Without the file there is no idle timeout at all; with it, 300 ms of silence ends the client.
+    await client.lines.waitFor(/^\* disconnected: idle for /, 3000);
+    await client.ended;
+  });
+
+  it('connect: the port and nick from the environment, the target from the command line', async () => {
+    const server = await startServer();
+    const client = tcpchat(['connect', '127.0.0.1'], { env: { TCPCHAT_PORT: String(server.port), TCPCHAT_NICK: 'envy' }, name: 'client' });
+    await client.stdout.waitFor('* you are now envy');
+    client.write('hello from the environment\n');
+    await server.stdout.waitFor((line) => line.includes('envy') && line.endsWith('hello from the environment'));
+    client.endInput();
+    expect(await waitForExit(client)).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('the command line helps', () => {
+  it('--help groups the options by purpose, shows their defaults and says where options come from', async () => {
+    const help = tcpchat(['serve', '--help'], { stdin: 'ignore' });
+    expect(await waitForExit(help)).toEqual({ code: 0, signal: null });
+    const lines = await help.stdout.end();
+    const headings = lines.filter((line) => /^[A-Z][a-z]+:$/.test(line));
+    expect(headings).toEqual(['Network:', 'Chat:', 'Output:', 'Limits:', 'Security:', 'Cluster:', 'Options:', 'Examples:']);
+    expect(lines.join('\n')).toMatch(/--idle-timeout[^[]*\[default: 0s\]/);
+    expect(lines.join('\n')).toMatch(/--port[^[]*\[default: 2023\]/);
+    expect(lines.join(' ')).toContain('a flag wins over the environment, which wins over the file');
+  });
+
+  it('tcpchat completion prints a bash completion script whose callback completes commands and options', async () => {
+    const script = tcpchat(['completion'], { stdin: 'ignore' });
+    expect(await waitForExit(script)).toEqual({ code: 0, signal: null });
+    expect(await script.stdout.end()).toContain('complete -o bashdefault -o default -F _tcpchat_yargs_completions tcpchat');
+
+    const commands = tcpchat(['--get-yargs-completions', 'tcpchat', 'con'], { stdin: 'ignore' });
+    expect(await waitForExit(commands)).toEqual({ code: 0, signal: null });
+    expect(await commands.stdout.end()).toContain('connect');
+    const options = tcpchat(['--get-yargs-completions', 'tcpchat', 'serve', '--idle'], { stdin: 'ignore' });
+    expect(await waitForExit(options)).toEqual({ code: 0, signal: null });
+    expect(await options.stdout.end()).toContain('--idle-timeout');
+  });
+});
