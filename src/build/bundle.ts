@@ -16,8 +16,8 @@ import { trainCodeCache } from './code-cache.js';
  * Node's own `require` at run time.
  */
 
-/** Loaded only with `--cluster`, and large: it stays out of the bundle. */
-const EXTERNAL = new Set(['redis']);
+/** Loaded only with `--cluster` or `--metrics`, and large: they stay out of the bundle. */
+const EXTERNAL = new Set(['redis', 'prom-client']);
 
 /**
  * Modules evaluated at the first call of their default export, a function: yargs needs them only to

@@ -3,11 +3,12 @@ import { DEFAULT_LINE_LIMITS } from '../../streams/framing/line-limits.js';
 import { DEFAULT_RATE_LIMIT } from '../../streams/limits/rate-limit.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../streams/server/admission.js';
 import { DEFAULT_ANNOUNCE_MAX } from '../../streams/server/announce.js';
-import { passwordFileOption, resolvePassword } from './password-option.js';
+import { reloadablePasswordFileOption, resolvePassword, type PasswordFile } from './password-option.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ServeConfig } from '../run/serve.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
-import { parsePort } from './target.js';
+import { parsePort, parseTarget } from './target.js';
+import { LOG_LEVELS, type LogLevel } from '../run/diagnostics.js';
 import { accessConfig, withAccessOptions } from './access-options.js';
 import { serveTlsConfig, withServeTlsOptions } from './tls-options.js';
 import { clusterConfig, withClusterOptions } from './cluster-options.js';
@@ -22,7 +23,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
         .option('host', { alias: 'H', type: 'string', describe: 'address to listen on (default: every interface)' })
         .option('relay', { type: 'boolean', default: false, describe: "chat-room mode: what a client says reaches every other client" })
         .option('name', { type: 'string', default: 'server', describe: "the console's nick" })
-        .option('password-file', passwordFileOption)
+        .option('password-file', reloadablePasswordFileOption)
         .option('rate', { type: 'number', default: DEFAULT_RATE_LIMIT.linesPerSecond, describe: 'lines per second from one client once its burst is spent (0: no limit)' })
         .option('burst', { type: 'number', default: DEFAULT_RATE_LIMIT.burst, describe: 'lines one client may send at once' })
         .option('max-clients', { type: 'number', default: DEFAULT_ADMISSION_LIMITS.maxClients, describe: 'connections in all' })
@@ -34,6 +35,9 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
         .option('idle-timeout', { type: 'number', default: 0, describe: 'seconds of silence before a client is disconnected (0: never)' })
         .option('password-timeout', { type: 'number', default: 10, describe: 'seconds a client has to send /pass when there is a password' })
         .option('shutdown-deadline', { type: 'number', default: 5, describe: 'seconds queued output may take to reach the clients when the server stops' })
+        .option('metrics', { type: 'string', describe: 'serve /metrics (Prometheus) and /healthz on HOST:PORT', coerce: parseMetricsAddress })
+        .option('log-level', { choices: LOG_LEVELS, default: 'info' as const, describe: 'the least important diagnostics shown on stderr' })
+        .option('timestamps', { type: 'boolean', describe: 'an ISO time before each console line (default: when stdout is not a terminal)' })
         .check((argv) => {
           parsePort(argv.port ?? DEFAULT_PORT);
           const invalid = invalidNickReason(argv.name);
@@ -72,6 +76,12 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
         },
         idleTimeoutMs: (argv['idle-timeout'] as number) * 1000,
         password: resolvePassword(argv['password-file'], env),
+        passwordFile: (argv['password-file'] as PasswordFile | undefined)?.file,
+        allowFile: argv['allow-file'] as string | undefined,
+        denyFile: argv['deny-file'] as string | undefined,
+        metrics: argv.metrics as ServeConfig['metrics'],
+        logLevel: argv['log-level'] as LogLevel,
+        timestamps: argv.timestamps as boolean | undefined,
         passwordTimeoutMs: (argv['password-timeout'] as number) * 1000,
         historySize: argv.history as number,
         quiet: argv.quiet as boolean,
@@ -82,6 +92,18 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
         cluster: clusterConfig(argv, parsePort(argv.port ?? DEFAULT_PORT)),
       }),
   };
+}
+
+/** `--metrics HOST:PORT` (`[IPV6]:PORT`); the port may be 0. */
+function parseMetricsAddress(text: string): { host: string; port: number } {
+  let target;
+  try {
+    target = parseTarget(String(text));
+  } catch (error) {
+    throw new Error(`--metrics ${text}: ${(error as Error).message}`);
+  }
+  if (target.port === undefined) throw new Error(`--metrics ${text}: give HOST:PORT, such as 127.0.0.1:9464`);
+  return { host: target.host, port: target.port };
 }
 
 function requireWhole(argv: Record<string, unknown>, name: string, min: number): void {
