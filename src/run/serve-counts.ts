@@ -21,6 +21,10 @@ export class ServeCounts {
   /** In a cluster: whether the link to it is up (undefined without one). */
   clusterUp: boolean | undefined;
 
+  constructor(cluster: boolean) {
+    if (cluster) this.clusterUp = false;
+  }
+
   output(output: ServerOutput): void {
     if (output.kind === 'write') this.deliveries += output.lines * output.to.length;
     else if (output.kind === 'reading' && output.paused) this.rateLimitPauses++;

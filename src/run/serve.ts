@@ -83,7 +83,7 @@ export interface ProcessIo {
  */
 export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
   const tell = diagnostics(io.stderr, config.logLevel);
-  const counts = new ServeCounts();
+  const counts = new ServeCounts(config.cluster !== undefined);
   // While Redis falls behind, no client is read: TCP makes them wait, rather than memory grow.
   let congested = false;
   const congestion = (on: boolean): void => {
