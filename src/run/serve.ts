@@ -155,7 +155,8 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       const [first] = kept;
       if (kept.length === 1 && first.type === 'messages' && !colour && !config.json && !console.interactive) {
         // A busy room's record: the batch as its recipients got it, bytes already encoded for them.
-        io.stdout.write(encodeLines(stamps ? timed(first.lines, io.now()) : first.lines));
+        if (!stamps) io.stdout.write(encodeLines(first.lines));
+        else io.stdout.write(timed(first.lines, io.now()).join('\n') + '\n');
         return;
       }
       const lines: string[] = [];
