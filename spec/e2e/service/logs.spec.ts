@@ -64,9 +64,8 @@ describe('serve: logs a service manager can keep', () => {
     writeFileSync(allow, '127.0.0.1\n');
     const running = tcpchat(['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--log-level', 'warn', '--allow-file', allow], { name: 'server' });
     await running.stdout.waitFor((line) => line.includes('"listening"'));
-    running.child.kill('SIGHUP'); // a reload that works: info, not shown
     writeFileSync(allow, 'nonsense\n');
-    running.child.kill('SIGHUP'); // one that fails: a warning
+    running.child.kill('SIGHUP'); // a reload that fails: a warning
     await running.stderr.waitFor(/^tcpchat: kept the old access lists: /);
     expect(running.stderr.all).toEqual([`tcpchat: kept the old access lists: --allow-file ${allow} line 1: nonsense is not an address or a CIDR block like 192.168.0.0/16 or fd00::/8`]);
   });
