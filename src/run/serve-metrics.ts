@@ -1,12 +1,23 @@
-import type { MetricsRoutes } from '../drivers/metrics-server.js';
+import type { Observable } from '../../streams/rx.js';
+import { metricsServer, type MetricsRoutes } from '../drivers/metrics-server.js';
 import type { ServerConnection } from '../drivers/server-connection.js';
 import type { ServeCounts } from './serve-counts.js';
 
 /**
- * `/metrics` and `/healthz` from the counts the server keeps. prom-client is loaded here, only
- * with `--metrics`, and reads the counts when scraped: chat never waits for it.
+ * `--metrics HOST:PORT`: an HTTP server (emitting where it listens) for `/metrics` and `/healthz`
+ * from the counts the server keeps. This module, node:http and prom-client are loaded only with
+ * `--metrics`; the counts are read when scraped, so chat never waits for them.
  */
-export async function serveMetrics(counts: ServeCounts, connections: ReadonlyMap<number, ServerConnection>, cluster: boolean): Promise<MetricsRoutes> {
+export async function serveMetrics(
+  address: { readonly host: string; readonly port: number },
+  counts: ServeCounts,
+  connections: ReadonlyMap<number, ServerConnection>,
+  cluster: boolean,
+): Promise<Observable<{ host: string; port: number }>> {
+  return metricsServer(address.host, address.port, await routes(counts, connections, cluster));
+}
+
+async function routes(counts: ServeCounts, connections: ReadonlyMap<number, ServerConnection>, cluster: boolean): Promise<MetricsRoutes> {
   const { Counter, Gauge, Registry, collectDefaultMetrics } = await import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry }); // event-loop lag, memory, CPU, handles

@@ -10,7 +10,6 @@ import type { LogEntry } from '../../streams/server/events.js';
 import { jsonLine, jsonLines, logEntryLines } from '../../streams/server/log-line.js';
 import { serverMain, type ServerOutput } from '../../streams/server/server-main.js';
 import type { AccessList, AccessRules } from '../drivers/access-list.js';
-import { metricsServer } from '../drivers/metrics-server.js';
 import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
 import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
@@ -92,8 +91,8 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
   };
   const connections = new Map<number, ServerConnection>();
   const bus = config.cluster && clusterBus(config.cluster, config.historySize, tell.warn, congestion);
-  // prom-client is loaded only for --metrics, before anything starts.
-  const routes = config.metrics && (await (await import('./serve-metrics.js')).serveMetrics(counts, connections, bus !== undefined));
+  // The metrics server (and prom-client) is loaded only for --metrics, before anything starts.
+  const metrics$ = config.metrics && (await (await import('./serve-metrics.js')).serveMetrics(config.metrics, counts, connections, bus !== undefined));
   return new Promise((resolve) => {
     // SIGHUP is always listened to (its default would end the process), whatever there is to reload.
     const hup$ = reload$.pipe(share());
@@ -234,10 +233,10 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
     });
     // Beside the chat: reloads, and the metrics server.
     const side = hup$.subscribe(reload);
-    if (config.metrics && routes) {
+    if (config.metrics && metrics$) {
       const { host, port } = config.metrics;
       side.add(
-        metricsServer(host, port, routes).subscribe({
+        metrics$.subscribe({
           next: (where) => tell.info(`metrics on ${formatAddress(where.host, where.port)}`),
           error: (error: unknown) => {
             tell.error(describeFailure(error, `cannot serve metrics on ${formatAddress(host, port)}`));
