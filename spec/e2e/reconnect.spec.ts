@@ -13,7 +13,7 @@ afterEach(async () => {
 
 /** `tcpchat serve --relay` on this exact port (a restart on the port an earlier run had). */
 async function serveOn(port: number): Promise<Server> {
-  const running = tcpchat(['serve', '--relay', '--host', '127.0.0.1', '--port', String(port)], { name: 'restarted server' });
+  const running = tcpchat(['serve', '--relay', '--host', '127.0.0.1', '--port', String(port), '--no-timestamps'], { name: 'restarted server' });
   await running.stderr.waitFor(`tcpchat: listening on 127.0.0.1:${port}`);
   return { ...running, host: '127.0.0.1', port };
 }

@@ -7,7 +7,9 @@ export function withAccessOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('allow', { type: 'string', array: true, describe: 'let in only these addresses (CIDR or address; repeatable)' })
     .option('deny', { type: 'string', array: true, describe: 'keep out these addresses (CIDR or address; repeatable; wins over --allow)' })
-    .group(['allow', 'deny'], GROUP.security)
+    .option('allow-file', { type: 'string', describe: 'let in only the addresses in FILE (one CIDR or address a line, # comments; read again on SIGHUP)' })
+    .option('deny-file', { type: 'string', describe: 'keep out the addresses in FILE (as --allow-file)' })
+    .group(['allow', 'deny', 'allow-file', 'deny-file'], GROUP.security)
     .check((argv) => {
       accessList(accessConfig(argv)); // throws one sentence for a rule it cannot read
       return true;

@@ -41,7 +41,7 @@ void import('./parser.js').then(({ buildParser }) =>
         if (missing !== undefined) return failure(missing, 1);
         const { signal, stopSignals } = await streams();
         const { runServer } = await import('../run/serve.js');
-        // SIGHUP re-reads the TLS certificate (it is only listened to when there is one).
+        // SIGHUP re-reads the TLS files, the password file and the access lists.
         done(await runServer(config, io, stopSignals(), signal('SIGHUP')));
       },
       connect: async (config) => {

@@ -3,13 +3,15 @@ import { DEFAULT_LINE_LIMITS } from '../../streams/framing/line-limits.js';
 import { DEFAULT_RATE_LIMIT } from '../../streams/limits/rate-limit.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../streams/server/admission.js';
 import { DEFAULT_ANNOUNCE_MAX } from '../../streams/server/announce.js';
-import { passwordFileOption, resolvePassword } from './password-option.js';
+import { reloadablePasswordFileOption, resolvePassword, type PasswordFile } from './password-option.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ServeConfig } from '../run/serve.js';
 import type { CliContext } from './cli-context.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
 import { durationOption } from './duration.js';
 import { GROUP, withHelpLayout } from './option-groups.js';
+import { parseTarget } from './target.js';
+import { LOG_LEVELS, type LogLevel } from '../run/diagnostics.js';
 import { accessConfig, withAccessOptions } from './access-options.js';
 import { serveTlsConfig, withServeTlsOptions } from './tls-options.js';
 import { clusterConfig, withClusterOptions } from './cluster-options.js';
@@ -25,7 +27,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         .option('host', { alias: 'H', type: 'string', describe: 'address to listen on', defaultDescription: 'every interface' })
         .option('relay', { type: 'boolean', default: false, describe: "chat-room mode: what a client says reaches every other client" })
         .option('name', { type: 'string', default: 'server', describe: "the console's nick" })
-        .option('password-file', passwordFileOption(context.files))
+        .option('password-file', reloadablePasswordFileOption(context.files))
         .option('rate', wholeNumberOption('rate', { default: DEFAULT_RATE_LIMIT.linesPerSecond, min: 0, describe: 'lines per second from one client once its burst is spent (0: no limit)' }))
         .option('burst', wholeNumberOption('burst', { default: DEFAULT_RATE_LIMIT.burst, min: 1, describe: 'lines one client may send at once' }))
         .option('max-clients', wholeNumberOption('max-clients', { default: DEFAULT_ADMISSION_LIMITS.maxClients, min: 1, describe: 'connections in all' }))
@@ -40,9 +42,12 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         .option('idle-timeout', durationOption('idle-timeout', { default: 0, describe: 'silence after which a client is disconnected (0: never)' }))
         .option('password-timeout', durationOption('password-timeout', { default: 10_000, minMs: 1000, describe: 'how long a client has to send /pass when there is a password' }))
         .option('shutdown-deadline', durationOption('shutdown-deadline', { default: 5000, describe: 'how long queued output may take to reach the clients when the server stops' }))
+        .option('metrics', { type: 'string', describe: 'serve /metrics (Prometheus) and /healthz on HOST:PORT', coerce: parseMetricsAddress })
+        .option('log-level', { choices: LOG_LEVELS, default: 'info' as const, describe: 'the least important diagnostics shown on stderr' })
+        .option('timestamps', { type: 'boolean', describe: 'an ISO time before each console line', defaultDescription: 'when stdout is not a terminal' })
         .group(['host'], GROUP.network)
         .group(['relay', 'name', 'history', 'announce-max'], GROUP.chat)
-        .group(['quiet'], GROUP.output)
+        .group(['quiet', 'timestamps', 'log-level', 'metrics'], GROUP.output)
         .group(['password-file'], GROUP.security)
         .group(['rate', 'burst', 'max-clients', 'max-per-address', 'send-queue', 'idle-timeout', 'password-timeout', 'shutdown-deadline'], GROUP.limits)
         .check((argv) => {
@@ -73,6 +78,12 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         },
         idleTimeoutMs: argv['idle-timeout'] as number,
         password: resolvePassword(argv['password-file'], context.env),
+        passwordFile: (argv['password-file'] as PasswordFile | undefined)?.file,
+        allowFile: argv['allow-file'] as string | undefined,
+        denyFile: argv['deny-file'] as string | undefined,
+        metrics: argv.metrics as ServeConfig['metrics'],
+        logLevel: argv['log-level'] as LogLevel,
+        timestamps: argv.timestamps as boolean | undefined,
         passwordTimeoutMs: argv['password-timeout'] as number,
         historySize: argv.history as number,
         quiet: argv.quiet as boolean,
@@ -83,4 +94,16 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         cluster: clusterConfig(argv, argv.port as number),
       }),
   };
+}
+
+/** `--metrics HOST:PORT` (`[IPV6]:PORT`); the port may be 0. */
+function parseMetricsAddress(text: string): { host: string; port: number } {
+  let target;
+  try {
+    target = parseTarget(String(text));
+  } catch (error) {
+    throw new Error(`--metrics ${text}: ${(error as Error).message}`);
+  }
+  if (target.port === undefined) throw new Error(`--metrics ${text}: give HOST:PORT, such as 127.0.0.1:9464`);
+  return { host: target.host, port: target.port };
 }

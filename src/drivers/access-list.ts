@@ -4,6 +4,8 @@ import { BlockList, isIP } from 'node:net';
 export interface AccessRules {
   readonly allow: readonly string[];
   readonly deny: readonly string[];
+  /** An allow list is in force even when empty (an `--allow-file` with no rules lets nobody in). */
+  readonly allowListed?: boolean;
 }
 
 export interface AccessList {
@@ -27,7 +29,7 @@ export class InvalidCidrError extends Error {
 export function accessList(rules: AccessRules): AccessList {
   const allow = blockList(rules.allow, '--allow');
   const deny = blockList(rules.deny, '--deny');
-  const open = rules.allow.length === 0;
+  const open = rules.allow.length === 0 && !rules.allowListed;
   if (open && rules.deny.length === 0) return { admits: () => true };
   return {
     admits(ip) {
@@ -43,12 +45,18 @@ export function accessList(rules: AccessRules): AccessList {
 function blockList(texts: readonly string[], option: string): BlockList {
   const list = new BlockList();
   for (const text of texts) {
-    const [address, prefix, extra] = text.trim().split('/');
-    const version = isIP(address);
-    const bits = version === 6 ? 128 : 32;
-    const length = prefix === undefined ? bits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
-    if (version === 0 || extra !== undefined || !(length >= 0 && length <= bits)) throw new InvalidCidrError(option, text);
-    list.addSubnet(address, length, version === 6 ? 'ipv6' : 'ipv4');
+    const { address, length, family } = parseRule(text, option);
+    list.addSubnet(address, length, family);
   }
   return list;
+}
+
+/** One rule read: the address, the prefix length, the family. Throws InvalidCidrError, naming `option`. */
+export function parseRule(text: string, option: string): { address: string; length: number; family: 'ipv4' | 'ipv6' } {
+  const [address, prefix, extra] = text.trim().split('/');
+  const version = isIP(address);
+  const bits = version === 6 ? 128 : 32;
+  const length = prefix === undefined ? bits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+  if (version === 0 || extra !== undefined || !(length >= 0 && length <= bits)) throw new InvalidCidrError(option, text);
+  return { address, length, family: version === 6 ? 'ipv6' : 'ipv4' };
 }

@@ -14,6 +14,8 @@ export interface ServerConnectionOptions {
   readonly farewell?: (reason: string) => Uint8Array;
   /** Told once, when the socket has closed. */
   readonly closed?: (connection: ServerConnection) => void;
+  /** Told when a client is cut off for not reading its output. */
+  readonly cut?: (connection: ServerConnection) => void;
 }
 
 /**
@@ -188,6 +190,7 @@ class Connection implements ServerConnection {
   private cut(): void {
     const cutOff = new SendQueueExceededError(this.options.sendQueueBytes);
     this.cutOff = cutOff;
+    this.options.cut?.(this);
     const farewell = this.options.farewell ?? defaultFarewell;
     this.end(farewell(cutOff.message));
     // From now on the linger owns the socket: data$ ending must not destroy it.

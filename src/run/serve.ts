@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { filter, map, NEVER, Observable, share, take, tap, timer, type Subscription } from '../../streams/rx.js';
+import { filter, map, NEVER, Observable, share, Subject, take, tap, timer, type Subscription } from '../../streams/rx.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
@@ -9,7 +9,7 @@ import { formatError } from '../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../streams/server/events.js';
 import { jsonLine, jsonLines, logEntryLines } from '../../streams/server/log-line.js';
 import { serverMain, type ServerOutput } from '../../streams/server/server-main.js';
-import { accessList, type AccessList, type AccessRules } from '../drivers/access-list.js';
+import type { AccessList, AccessRules } from '../drivers/access-list.js';
 import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
 import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
@@ -21,6 +21,9 @@ import { flushed } from './flushed.js';
 import { describeFailure } from './failure.js';
 import type { ClusterConfig } from '../cli/cluster-options.js';
 import { clusterBus } from './serve-cluster.js';
+import { diagnostics, stampsWanted, type LogLevel } from './diagnostics.js';
+import { ServeCounts } from './serve-counts.js';
+import { readAccess, reloader, type ReloadableFiles } from './serve-reload.js';
 
 /** Unwritten console output beyond which the conversation, then everything, is left out of the record (and counted). */
 const CONVERSATION_BACKLOG_BYTES = 1024 * 1024;
@@ -28,7 +31,7 @@ const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
 
 const CONVERSATION: ReadonlySet<LogEntry['type']> = new Set(['messages', 'action', 'private']);
 
-export interface ServeConfig {
+export interface ServeConfig extends ReloadableFiles {
   readonly host?: string;
   readonly port: number;
   readonly relay: boolean;
@@ -56,6 +59,12 @@ export interface ServeConfig {
   readonly access?: AccessRules;
   /** `--cluster`: one room with the other servers that share this Redis. */
   readonly cluster?: ClusterConfig;
+  /** `--metrics HOST:PORT`: serve `/metrics` and `/healthz` there. */
+  readonly metrics?: { readonly host: string; readonly port: number };
+  /** `--log-level`: the least important stderr lines shown (default info). */
+  readonly logLevel?: LogLevel;
+  /** `--timestamps`: an ISO time before each console line; undefined: when stdout is not a terminal. */
+  readonly timestamps?: boolean;
 }
 
 export interface ProcessIo {
@@ -71,7 +80,9 @@ export interface ProcessIo {
  * The listening server, each connection, the console and the stop signals are drivers; the
  * stream core decides, and this function only carries out what it decides.
  */
-export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
+export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
+  const tell = diagnostics(io.stderr, config.logLevel);
+  const counts = new ServeCounts(config.cluster !== undefined);
   // While Redis falls behind, no client is read: TCP makes them wait, rather than memory grow.
   let congested = false;
   const congestion = (on: boolean): void => {
@@ -79,19 +90,29 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
     for (const connection of connections.values()) connection.hold(on);
   };
   const connections = new Map<number, ServerConnection>();
-  const bus = config.cluster && clusterBus(config.cluster, config.historySize, (text) => io.stderr.write(`tcpchat: ${text}\n`), congestion);
+  const bus = config.cluster && clusterBus(config.cluster, config.historySize, tell.warn, congestion);
+  // The metrics server (and prom-client) is loaded only for --metrics, before anything starts.
+  const metrics$ = config.metrics && (await (await import('./serve-metrics.js')).serveMetrics(config.metrics, counts, connections, bus !== undefined));
   return new Promise((resolve) => {
+    // SIGHUP is always listened to (its default would end the process), whatever there is to reload.
+    const hup$ = reload$.pipe(share());
+    const password$ = new Subject<string>();
     // Certificate, key and access rules are read before anything starts: a bad one is one sentence, exit 1.
     let tls: ListenTls | undefined;
     let access: AccessList;
     try {
-      tls = config.tls && serverTls(config.tls, reload$, (line) => io.stderr.write(`tcpchat: ${line}\n`));
-      access = accessList(config.access ?? { allow: [], deny: [] });
+      tls = config.tls && serverTls(config.tls, hup$, tell.warn);
+      access = readAccess(config.access, config);
     } catch (error) {
-      io.stderr.write(`tcpchat: ${error instanceof Error ? error.message : String(error)}\n`);
+      tell.error(error instanceof Error ? error.message : String(error));
       resolve(1);
       return;
     }
+    const reload = reloader(config.access, config, tls !== undefined, tell, {
+      access: (list) => (access = list),
+      password: (secret) => password$.next(secret),
+    });
+    const stamps = stampsWanted(config.timestamps, io.stdout);
     let nextId = 1;
     const console = terminal({ input: io.stdin, output: io.stdout, prompt: '> ' });
     const colour = useColour(io.stdout, io.env);
@@ -102,15 +123,21 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       sendQueueBytes: config.sendQueueBytes,
       lingerMs: 5000,
       farewell,
-      closed: (connection) => connections.delete(connection.id),
+      closed: (connection) => {
+        counts.bytesInClosed += connection.socket.bytesRead;
+        counts.bytesOutClosed += connection.socket.bytesWritten;
+        connections.delete(connection.id);
+      },
+      cut: () => counts.slowReadersCut++,
     };
 
     let unrecorded = 0;
     const tellUnrecorded = (): void => {
-      io.stderr.write(`tcpchat: ${unrecorded} console ${unrecorded === 1 ? 'line was' : 'lines were'} dropped while nobody read the output\n`);
+      tell.warn(`${unrecorded} console ${unrecorded === 1 ? 'line was' : 'lines were'} dropped while nobody read the output`);
       unrecorded = 0;
     };
     const record = (all: readonly LogEntry[]): void => {
+      counts.entries(all);
       // --quiet: the console keeps joins, leaves and errors, not the conversation.
       const entries = config.quiet ? all.filter((entry) => !CONVERSATION.has(entry.type)) : all;
       if (entries.length === 0) return;
@@ -127,19 +154,21 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       const [first] = kept;
       if (kept.length === 1 && first.type === 'messages' && !colour && !config.json && !console.interactive) {
         // A busy room's record: the batch as its recipients got it, bytes already encoded for them.
-        io.stdout.write(encodeLines(first.lines));
+        if (!stamps) io.stdout.write(encodeLines(first.lines));
+        else io.stdout.write(timed(first.lines, io.now()).join('\n') + '\n');
         return;
       }
       const lines: string[] = [];
       for (const entry of kept) for (const line of config.json ? jsonLines(entry, io.now()) : consoleLines(entry, colour)) lines.push(line);
-      console.print(lines);
+      console.print(stamps && !config.json ? timed(lines, io.now()) : lines);
     };
 
     const connection$ = listen({ host: config.host, port: config.port, tls }).pipe(
       tap((event) => event.type === 'listening' && announce(event)),
       tap((event) => {
         const line = tlsEventLine(event, tls);
-        if (line) io.stderr.write(`tcpchat: ${line}\n`);
+        if (line) (event.type === 'credentials-reload-failed' ? tell.warn : tell.info)(line);
+        if (event.type === 'handshake-failed') tell.debug(`TLS handshake from ${event.address ?? 'an unknown address'} failed: ${event.error.message}`);
       }),
       filter((event): event is Extract<ListenEvent, { type: 'connection' }> => event.type === 'connection'),
       map(({ socket }) => {
@@ -157,8 +186,14 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       share(),
     );
 
+    // The cluster link's state, for /healthz and /metrics, as the bus tells it.
+    const bus$ = bus?.event$.pipe(
+      tap((event) => {
+        if (event.type === 'up' || event.type === 'down') counts.clusterUp = event.type === 'up';
+      }),
+    );
     const main = serverMain(
-      { connection$, console$: console.line$, shutdown$, bus$: bus?.event$ },
+      { connection$, console$: console.line$, shutdown$, bus$, password$ },
       {
         name: config.name,
         relay: config.relay,
@@ -179,6 +214,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
 
     const finish = (code: number): void => {
       running.unsubscribe();
+      side.unsubscribe();
       deadline?.unsubscribe();
       for (const connection of connections.values()) connection.socket.destroy();
       void flushed(io.stdout).then(() => resolve(code));
@@ -190,13 +226,28 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
     const running = main.subscribe({
       next: (outputs) => outputs.forEach(apply),
       error: (error: unknown) => {
-        io.stderr.write(`tcpchat: ${describeFailure(error, `cannot listen on ${formatAddress(config.host ?? '*', config.port)}`)}\n`);
+        tell.error(describeFailure(error, `cannot listen on ${formatAddress(config.host ?? '*', config.port)}`));
         finish(1);
       },
       complete: () => finish(0),
     });
+    // Beside the chat: reloads, and the metrics server.
+    const side = hup$.subscribe(reload);
+    if (config.metrics && metrics$) {
+      const { host, port } = config.metrics;
+      side.add(
+        metrics$.subscribe({
+          next: (where) => tell.info(`metrics on ${formatAddress(where.host, where.port)}`),
+          error: (error: unknown) => {
+            tell.error(describeFailure(error, `cannot serve metrics on ${formatAddress(host, port)}`));
+            finish(1);
+          },
+        }),
+      );
+    }
 
     function apply(output: ServerOutput): void {
+      counts.output(output);
       switch (output.kind) {
         case 'write': {
           // One Buffer view for every recipient: a bare Uint8Array would be wrapped anew on each write.
@@ -235,14 +286,21 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
     }
 
     function announce(event: { host: string; port: number }): void {
-      io.stderr.write(`tcpchat: listening on ${formatAddress(event.host, event.port)}\n`);
+      counts.listening = true;
+      tell.info(`listening on ${formatAddress(event.host, event.port)}`);
       if (event.host === '::' || event.host === '0.0.0.0') {
         const where = reachableAddresses().map((host) => formatAddress(host, event.port));
-        io.stderr.write(`tcpchat: reachable at ${where.join(', ')}\n`);
+        tell.info(`reachable at ${where.join(', ')}`);
       }
       if (config.json) io.stdout.write(jsonLine({ type: 'listening', host: event.host, port: event.port }, io.now()) + '\n');
     }
   });
+}
+
+/** Each line after the time in ISO 8601 (one time for the batch): a log a service manager can keep. */
+function timed(lines: readonly string[], now: Date): string[] {
+  const time = `${now.toISOString()} `;
+  return lines.map((line) => time + line);
 }
 
 /** How many console lines entries make: a batch of messages is one line each. */

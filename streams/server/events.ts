@@ -14,6 +14,8 @@ export type RouterEvent =
   /** The time to give the password is up. */
   | { kind: 'password-deadline'; id: ConnId }
   | { kind: 'console'; command: ConsoleCommand }
+  /** The password was changed (a reload): connections from now on must give the new one. */
+  | { kind: 'password'; password: string }
   /** What the other servers of a cluster did. */
   | { kind: 'bus'; event: BusEvent }
   | { kind: 'shutdown'; reason: string };

@@ -24,28 +24,31 @@ export interface Gate {
   /** The password deadline passed: refuses the connection if it is still waiting. */
   expire(id: ConnId): Verdict | undefined;
   closed(id: ConnId): void;
+  /** A new password, for answers from now on (a server without one keeps having none). */
+  rekey(password: string): void;
 }
 
 export function createGate(options: GateOptions): Gate {
   const admission = createAdmission(options.admission);
   const admitted = new Map<ConnId, string>();
   const waitingIps = new Map<ConnId, string>();
+  let password = options.password;
 
   return {
     open(id, ip) {
       const entry = admit(admission, ip, options.now());
       if (!entry.ok) return { kind: 'refuse', reason: entry.reason };
       admitted.set(id, ip);
-      if (options.password === undefined) return { kind: 'join' };
+      if (password === undefined) return { kind: 'join' };
       waitingIps.set(id, ip);
       return { kind: 'wait-for-password' };
     },
     answer(id, line) {
       const ip = waitingIps.get(id);
-      if (ip === undefined || options.password === undefined) return { kind: 'refuse', reason: 'not waiting for a password' };
+      if (ip === undefined || password === undefined) return { kind: 'refuse', reason: 'not waiting for a password' };
       waitingIps.delete(id);
       const { name, rest } = line.startsWith('/') ? splitCommand(line) : { name: '', rest: '' };
-      if (name === 'pass' && constantTimeEqual(rest, options.password)) {
+      if (name === 'pass' && constantTimeEqual(rest, password)) {
         recordAuthSuccess(admission, ip);
         return { kind: 'join' };
       }
@@ -63,6 +66,9 @@ export function createGate(options: GateOptions): Gate {
       admitted.delete(id);
       waitingIps.delete(id);
       release(admission, ip);
+    },
+    rekey(next) {
+      if (password !== undefined) password = next;
     },
   };
 }

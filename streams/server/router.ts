@@ -237,6 +237,9 @@ export function createRouter(options: RouterOptions): Router {
       }
       case 'console':
         return consoleCommand(context, event.command);
+      case 'password':
+        gate.rekey(event.password);
+        return [];
       case 'bus':
         return cluster?.handle(event.event) ?? [];
       case 'shutdown':

@@ -39,6 +39,8 @@ export interface ServerSources {
   readonly shutdown$: Observable<string>;
   /** What the other servers of a cluster do (none without a cluster). */
   readonly bus$?: Observable<BusEvent>;
+  /** A password read again (a reload); only a server started with one has one. */
+  readonly password$?: Observable<string>;
 }
 
 export interface ServerOptions extends Omit<RouterOptions, 'now'> {
@@ -55,7 +57,8 @@ export interface ServerOptions extends Omit<RouterOptions, 'now'> {
 
 /** What the shell must do, in order: write bytes to connections, end one, or record events. */
 export type ServerOutput =
-  | { kind: 'write'; to: readonly ConnId[]; bytes: Uint8Array }
+  /** `lines`: how many lines `bytes` holds, so the shell can count deliveries without decoding. */
+  | { kind: 'write'; to: readonly ConnId[]; bytes: Uint8Array; lines: number }
   | { kind: 'close'; id: ConnId; reason: string }
   | { kind: 'log'; entries: readonly LogEntry[] }
   | { kind: 'bus'; request: BusRequest }
@@ -98,11 +101,15 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
       takeUntil(shutdown$),
       map((event): RouterEvent => ({ kind: 'bus', event })),
     );
+    const passwordEvent$ = (sources.password$ ?? EMPTY).pipe(
+      takeUntil(shutdown$),
+      map((password): RouterEvent => ({ kind: 'password', password })),
+    );
 
     // Events come in batches (a read chunk's lines); each batch's effects leave as one batch of outputs.
     const handle = (event: ConnectionEvent): readonly ServerOutput[] =>
       event.kind === 'reading' ? [event] : route(event).map((effect) => toOutput(effect, encode));
-    return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, consoleEvent$.pipe(map(batchOf)), busEvent$.pipe(map(batchOf))).pipe(
+    return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, consoleEvent$.pipe(map(batchOf)), busEvent$.pipe(map(batchOf)), passwordEvent$.pipe(map(batchOf))).pipe(
       map((events) => (events.length === 1 ? handle(events[0]) : events.flatMap(handle))),
       filter((outputs) => outputs.length > 0),
     );
@@ -177,5 +184,5 @@ function itemEvent(id: ConnId, notice: LineTooLongError | IdleTimeoutError): Rou
 }
 
 function toOutput(effect: Effect, encode: (lines: readonly string[]) => Uint8Array): ServerOutput {
-  return effect.kind === 'send' ? { kind: 'write', to: effect.to, bytes: encode(effect.lines) } : effect;
+  return effect.kind === 'send' ? { kind: 'write', to: effect.to, bytes: encode(effect.lines), lines: effect.lines.length } : effect;
 }

@@ -14,8 +14,9 @@ export interface Client {
   readonly closed: Promise<void>;
 }
 
-export async function rawClient(port: number, name: string, host = '127.0.0.1'): Promise<Client> {
-  const socket = trackSocket(connect({ host, port }));
+/** `localAddress`: where the connection comes from (any 127.x.y.z is loopback on Linux). */
+export async function rawClient(port: number, name: string, host = '127.0.0.1', localAddress?: string): Promise<Client> {
+  const socket = trackSocket(connect({ host, port, localAddress }));
   socket.on('error', () => {}); // a test checks what arrives and when it ends, not how the OS reports it
   const ended = new Promise<void>((resolve) => socket.once('end', () => resolve()));
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));

@@ -25,6 +25,11 @@ describe('accessList', () => {
     expect(list.admits('::1')).toBe(false);
   });
 
+  it('with an allow list in force (an --allow-file), lets nobody in while it is empty', () => {
+    const closed = accessList({ allow: [], deny: [], allowListed: true });
+    expect(['127.0.0.1', '::1'].map((ip) => closed.admits(ip))).toEqual([false, false]);
+  });
+
   it('lets deny win over allow', () => {
     const list = accessList({ allow: ['127.0.0.0/8'], deny: ['127.0.0.1/32'] });
     expect(list.admits('127.0.0.1')).toBe(false);

@@ -23,6 +23,19 @@ describe('createGate', () => {
     expect(door.waiting(1)).toBe(false);
   });
 
+  it('asks for the new password after a rekey, and never starts asking on a server without one', () => {
+    const { door } = gate({ password: 'old' });
+    door.open(1, '10.0.0.1');
+    door.rekey('new');
+    expect(door.answer(1, '/pass old')).toEqual({ kind: 'refuse', reason: 'authentication failed' });
+    door.open(2, '10.0.0.1');
+    expect(door.answer(2, '/pass new')).toEqual({ kind: 'join' });
+
+    const open = gate().door;
+    open.rekey('new');
+    expect(open.open(1, '10.0.0.1')).toEqual({ kind: 'join' });
+  });
+
   it.each(['/pass hunter3', '/pass', 'hunter2', '/nick ada', '//pass hunter2', ''])('refuses %j as the first line', (line) => {
     const { door } = gate({ password: 'hunter2' });
     door.open(1, '10.0.0.1');

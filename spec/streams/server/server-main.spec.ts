@@ -438,6 +438,28 @@ describe('serverMain limits', () => {
     });
   });
 
+  it('asks for the password from password$ once it changes; a member who gave the old one stays', () => {
+    fresh().run(({ cold, hot, expectObservable }) => {
+      const early = cold<Uint8Array>('-x--------y', { x: bytes('/pass old\n'), y: bytes('still here\n') });
+      const stale = cold<Uint8Array>('     -x', { x: bytes('/pass old\n') });
+      const current = cold<Uint8Array>('     -x', { x: bytes('/pass new\n') });
+      const connection$ = hot('a----b-c', { a: connection(1, early), b: connection(2, stale), c: connection(3, current) });
+      const password$ = hot('   ---n', { n: 'new' });
+      const options = { ...RELAY, password: 'old' };
+      const ask = (id: number) => [`to ${id}: * this server needs a password: send /pass SECRET\n`];
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-'), password$ }, options)).toBe('ab---cdef-g', {
+        a: ask(1),
+        b: [welcome(1), joined(1)],
+        c: ask(2),
+        d: ['to 2: ! authentication failed\n', 'close 2: authentication failed', 'log: * refused 10.0.0.2:4000 (authentication failed)'],
+        e: ask(3),
+        // Guest numbers go to members only: the refused one took none.
+        f: ['to 3: * welcome to server, you are guest-2; /help lists commands\n', 'to 1: * guest-2 joined\n', 'log: * guest-2 joined from 10.0.0.3:4000'],
+        g: ['to 3: <guest-1> still here\n', 'log: <guest-1> still here'],
+      });
+    });
+  });
+
   it('tells a newcomer the server is full', () => {
     fresh().run(({ cold, hot, expectObservable }) => {
       const quiet = cold<Uint8Array>('-');

@@ -1,0 +1,60 @@
+import { readAccessFile } from '../drivers/access-file.js';
+import { accessList, type AccessList, type AccessRules } from '../drivers/access-list.js';
+import { readPasswordFile } from '../drivers/password-file.js';
+import type { Diagnostics } from './diagnostics.js';
+
+/** What SIGHUP reads again (the TLS files are the listen driver's). */
+export interface ReloadableFiles {
+  readonly passwordFile?: string;
+  readonly allowFile?: string;
+  readonly denyFile?: string;
+}
+
+/** The access list: `--allow`/`--deny` rules and those of the files. Throws one sentence for a bad rule or file. */
+export function readAccess(rules: AccessRules | undefined, files: ReloadableFiles): AccessList {
+  const fromFile = (file: string | undefined, option: string): string[] => (file === undefined ? [] : readAccessFile(file, option));
+  return accessList({
+    allow: [...(rules?.allow ?? []), ...fromFile(files.allowFile, '--allow-file')],
+    deny: [...(rules?.deny ?? []), ...fromFile(files.denyFile, '--deny-file')],
+    allowListed: files.allowFile !== undefined,
+  });
+}
+
+export interface Reloaded {
+  readonly access: (list: AccessList) => void;
+  readonly password: (secret: string) => void;
+}
+
+/**
+ * What to do on SIGHUP: read the password file and the access lists again and hand on what
+ * could be read. A file that cannot be read (or holds a bad rule) changes nothing of its own and
+ * is told in one sentence; the connections already in are never touched.
+ */
+export function reloader(rules: AccessRules | undefined, files: ReloadableFiles, tls: boolean, tell: Diagnostics, reloaded: Reloaded): () => void {
+  const access = files.allowFile !== undefined || files.denyFile !== undefined;
+  return () => {
+    if (files.passwordFile !== undefined) {
+      attempt('password', () => {
+        reloaded.password(readPasswordFile(files.passwordFile!));
+        tell.info(`reloaded the password from ${files.passwordFile}`);
+      });
+    }
+    if (access) {
+      attempt('access lists', () => {
+        reloaded.access(readAccess(rules, files));
+        tell.info(`reloaded the access lists from ${[files.allowFile, files.denyFile].filter(Boolean).join(' and ')}`);
+      });
+    }
+    if (!tls && !access && files.passwordFile === undefined) {
+      tell.info('got SIGHUP: nothing to reload (no --tls-cert, --password-file, --allow-file or --deny-file)');
+    }
+  };
+
+  function attempt(what: string, reload: () => void): void {
+    try {
+      reload();
+    } catch (error) {
+      tell.warn(`kept the old ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
