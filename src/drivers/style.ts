@@ -13,6 +13,7 @@ type Format = Extract<Parameters<typeof styleText>[0], string>;
 const STYLE: Record<ServerLine['kind'], Format | undefined> = {
   message: undefined,
   private: 'magenta',
+  sent: 'magenta',
   notice: 'dim',
   error: 'red',
   text: undefined,

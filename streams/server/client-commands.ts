@@ -1,5 +1,5 @@
 import { CLIENT_HELP, type ClientCommand } from '../protocol/client-command.js';
-import { formatError, formatNotice, formatPrivate } from '../protocol/server-line.js';
+import { formatError, formatNotice, formatPrivate, formatSent } from '../protocol/server-line.js';
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
 import { latest, since } from './history.js';
@@ -41,13 +41,15 @@ export function clientCommand(context: RouterContext, member: Member, command: E
       return [...context.announce(id, [formatNotice(`${member.nick} ${command.text}`)]), log({ type: 'action', id, from: member.nick, text: command.text })];
     case 'msg': {
       if (nickKey(command.to) === nickKey(options.name)) {
-        return [log({ type: 'private', id, from: member.nick, to: options.name, text: command.text })];
+        return [log({ type: 'private', id, from: member.nick, to: options.name, text: command.text }), ...reply(formatSent(options.name, command.text))];
       }
       const target = findByNick(roster, command.to);
       const line = formatPrivate(member.nick, command.text);
-      if (target) return delivery.direct([target.id], line);
+      // The sender is told it went, and to whom, as IRC clients show their own private messages.
+      if (target) return [...delivery.direct([target.id], line), ...reply(formatSent(target.nick, command.text))];
       const elsewhere = context.cluster?.privately(id, command.to, line);
-      if (elsewhere) return elsewhere;
+      const remote = context.cluster?.remote.get(nickKey(command.to));
+      if (elsewhere) return [...elsewhere, ...reply(formatSent(remote?.nick ?? command.to, command.text))];
       return reply(formatError(`no such nick: ${command.to}`));
     }
     case 'quit': {

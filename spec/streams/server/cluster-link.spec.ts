@@ -218,7 +218,10 @@ describe('createRouter as a node of a cluster', () => {
     it('to a member on another node go through the cluster; one that cannot be sent is an error to the sender', () => {
       const route = clusterRoom(2, [bob]);
       const effects = route(lines(1, '/msg BOB psst'));
-      expect(effects).toEqual([{ kind: 'bus', request: { type: 'private', from: 1, instance: 'i2', to: 'bob', line: '*guest-1* psst' } }]);
+      expect(effects).toEqual([
+        { kind: 'bus', request: { type: 'private', from: 1, instance: 'i2', to: 'bob', line: '*guest-1* psst' } },
+        { kind: 'send', to: [1], lines: ['*-> bob* psst'] },
+      ]);
       expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
         { kind: 'send', to: [1], lines: ['! bob is on another server that cannot be reached now'] },
       ]);
@@ -228,7 +231,10 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(1, [bob]);
       const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
       const effects = route(console('/msg bob from the desk'));
-      expect(effects).toEqual([{ kind: 'bus', request: { type: 'private', from: undefined, instance: 'i2', to: 'bob', line: '*server* from the desk' } }]);
+      expect(effects).toEqual([
+        { kind: 'bus', request: { type: 'private', from: undefined, instance: 'i2', to: 'bob', line: '*server* from the desk' } },
+        { kind: 'log', entries: [{ type: 'private', from: 'server', to: 'bob', text: 'from the desk' }] },
+      ]);
       expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
         { kind: 'log', entries: [{ type: 'error', text: 'bob is on another server that cannot be reached now' }] },
       ]);
