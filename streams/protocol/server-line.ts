@@ -17,6 +17,9 @@ export const formatSent = (to: string, text: string): string => `*-> ${to}* ${te
 export const formatNotice = (text: string): string => `* ${text}`;
 export const formatError = (text: string): string => `! ${text}`;
 
+/** The notice a server with a password greets with; tcpchat's client answers it itself and does not show it. */
+export const PASSWORD_PROMPT = 'this server needs a password: send /pass SECRET';
+
 export function formatServerLine(line: ServerLine): string {
   switch (line.kind) {
     case 'message':

@@ -117,7 +117,7 @@ describe('createRouter', () => {
 
     it.each([
       ['/frob', '! unknown command /frob; try /help'],
-      ['/kick guest-2', '! unknown command /kick; try /help'],
+      ['/kick guest-2', "! only the server's console may /kick"],
       ['/msg guest-2', '! usage: /msg NAME TEXT'],
       ['/me', '! usage: /me TEXT'],
       ['/nick', '! usage: /nick NAME'],
@@ -747,6 +747,7 @@ describe('createRouter at the door', () => {
       { kind: 'log', entries: [{ type: 'leave', id: 1, from: 'guest-1', reason: 'idle for 300 seconds' }] },
       { kind: 'close', id: 1, reason: 'idle for 300 seconds' },
     ]);
+    expect(inbox(route({ kind: 'idle', id: 2, seconds: 1 }), 2)).toEqual(['* disconnected: idle for 1 second']);
   });
 
   it('closes connections still at the door on shutdown', () => {
