@@ -93,7 +93,8 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       return;
     }
     let nextId = 1;
-    const console = terminal({ input: io.stdin, output: io.stdout, prompt: '> ' });
+    const ctrlD = '* the server goes on (Ctrl-D does not stop it); /quit or Ctrl-C does';
+    const console = terminal({ input: io.stdin, output: io.stdout, prompt: '> ', promptLater: true, ctrlD });
     const colour = useColour(io.stdout, io.env);
     io.stdout.on('error', () => {}); // a closed pipe on our output must not stop the chat
     const encode = encoderFor(config.framing);
@@ -141,6 +142,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
         const line = tlsEventLine(event, tls);
         if (line) io.stderr.write(`tcpchat: ${line}\n`);
       }),
+      tap((event) => event.type === 'listening' && console.showPrompt()), // never before what it says on starting
       filter((event): event is Extract<ListenEvent, { type: 'connection' }> => event.type === 'connection'),
       map(({ socket }) => {
         const connection = serverConnection(nextId++, socket, connectionOptions);
