@@ -33,7 +33,7 @@ export function clientCommand(context: RouterContext, member: Member, command: E
       // Checked here first, so only a nick that could be had waits for the cluster.
       const invalid = invalidNickReason(command.name);
       if (invalid) return reply(formatError(invalid));
-      const holder = holderOf(roster, nick);
+      const holder = holderOf(roster, nick) ?? cluster.remote.get(nickKey(nick))?.nick;
       if (holder !== undefined && holder !== member.nick) return reply(formatError(nickTakenReason(command.name, holder)));
       return cluster.rename(member, nick);
     }

@@ -204,6 +204,11 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
+    it('refuses a look-alike of a member on another node at once, naming that member, without asking the cluster', () => {
+      const route = clusterRoom(1, [elsewhere('bob')]);
+      expect(route(lines(1, '/nick b\u043eb'))).toEqual([{ kind: 'send', to: [1], lines: ['! nick b\u043eb looks like bob, which is taken'] }]);
+    });
+
     it('is refused when the cluster says the nick is taken, and the held lines go on under the old nick', () => {
       const route = clusterRoom(2);
       route(lines(2, '/nick bob', 'still me'));
