@@ -48,8 +48,7 @@ export function clientCommand(context: RouterContext, member: Member, command: E
       // The sender is told it went, and to whom, as IRC clients show their own private messages.
       if (target) return [...delivery.direct([target.id], line), ...reply(formatSent(target.nick, command.text))];
       const elsewhere = context.cluster?.privately(id, command.to, line);
-      const remote = context.cluster?.remote.get(nickKey(command.to));
-      if (elsewhere) return [...elsewhere, ...reply(formatSent(remote?.nick ?? command.to, command.text))];
+      if (elsewhere) return [...elsewhere, ...reply(formatSent(context.cluster?.remote.get(nickKey(command.to))?.nick ?? command.to, command.text))];
       return reply(formatError(`no such nick: ${command.to}`));
     }
     case 'quit': {
