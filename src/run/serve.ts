@@ -153,6 +153,10 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       filter(admitted),
     );
 
+    // A terminal whose input really ended (Ctrl-D while our output goes to a file): say so, serve on.
+    const stoppedReading = (): unknown => io.stdin.isTTY && io.stderr.write('tcpchat: the console stopped reading (end of input); still serving\n');
+    const console$ = console.line$.pipe(tap({ complete: stoppedReading }));
+
     const shutdown$ = stop$.pipe(
       take(1),
       map((signal) => (typeof signal === 'string' ? `got ${signal}` : 'asked to stop')),
@@ -160,7 +164,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
     );
 
     const main = serverMain(
-      { connection$, console$: console.line$, shutdown$, bus$: bus?.event$ },
+      { connection$, console$, shutdown$, bus$: bus?.event$ },
       {
         name: config.name,
         relay: config.relay,
