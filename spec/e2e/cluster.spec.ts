@@ -79,6 +79,13 @@ describe('tcpchat serve --cluster', () => {
     right.send('/nick zed\n');
     const answers = await Promise.all([left, right].map((client) => client.lines.waitFor(/^(\* you are now zed|! nick zed is taken)$/)));
     expect(answers.sort()).toEqual(['! nick zed is taken', '* you are now zed']);
+    // Nor can two nodes hand out look-alikes (Cyrillic а and і): Redis keys nicks by their skeleton.
+    cy.send('/nick \u0430da\n');
+    await cy.lines.waitFor('! nick \u0430da looks like ada, which is taken');
+    left.send('/nick mia\n');
+    right.send('/nick m\u0456a\n');
+    const lookAlikes = await Promise.all([left, right].map((client) => client.lines.waitFor(/^(\* you are now m.a|! nick m.a (is|looks like m.a, which is) taken)$/u)));
+    expect(lookAlikes.map((line) => line[0]).sort()).toEqual(['!', '*']);
     // Guests are numbered by the cluster: no two alike.
     const guests = [ada, bob, cy, left, right].map((client) => /you are (guest-\d+)/.exec(client.lines.all[0])?.[1]);
     expect(new Set(guests).size).toBe(5);

@@ -87,6 +87,7 @@ describe('tcpchat connect with stdin as a pipe', () => {
       { type: 'join', time: expect.any(String), id: 1, from: 'guest-1', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) },
       { type: 'nick', time: expect.any(String), id: 1, from: 'guest-1', to: 'eve' },
       { type: 'message', time: expect.any(String), id: 1, from: 'eve', text: 'hi from eve' },
+      { type: 'message', time: expect.any(String), from: 'server', text: 'hello eve' },
       { type: 'leave', time: expect.any(String), id: 1, from: 'eve', reason: 'connection closed' },
     ]);
     for (const { time } of [...clientObjects, ...serverObjects]) {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
 import { nickColour } from '../../src/drivers/style.js';
 import { joined, type Client } from './helpers/client.js';
@@ -18,11 +20,13 @@ class Pane {
   private alive = true;
   private readonly path: string;
 
-  constructor(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}) {
+  /** `stdout`: a file the program's output goes to instead of the pane. */
+  constructor(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}, program: 'connect' | 'serve' = 'connect', stdout?: string) {
     const vars = { NODE_OPTIONS: '', TERM: 'xterm-256color', NO_COLOR: undefined, FORCE_COLOR: undefined, ...env };
     const unset = Object.entries(vars).flatMap(([name, value]) => (value === undefined ? ['-u', name] : []));
     const set = Object.entries(vars).flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`]));
-    const command = ['env', ...unset, ...set, process.execPath, CLI, 'connect', ...args];
+    const run = ['env', ...unset, ...set, process.execPath, CLI, program, ...args];
+    const command = stdout === undefined ? run : ['sh', '-c', `exec "$@" > '${stdout}'`, 'sh', ...run];
     const session = ['new-session', '-d', '-x', String(WIDTH), '-y', String(HEIGHT), '-s', 'chat', '-c', ROOT, ...command];
     this.tmux(...session, ';', 'set-option', '-g', 'remain-on-exit', 'on'); // so a crash can still be captured
     this.path = this.tmux('display-message', '-p', '#{socket_path}').trim();
@@ -69,6 +73,11 @@ class Pane {
     throw new Error(`the pane never showed ${what}; it showed:\n${rows.map((row) => `  |${JSON.stringify(row).slice(1, -1)}`).join('\n')}`);
   }
 
+  /** Whether the program has exited (the pane stays, showing what it left). */
+  dead(): boolean {
+    return this.tmux('display-message', '-p', '-t', 'chat', '#{pane_dead}').trim() === '1';
+  }
+
   kill(): void {
     if (!this.alive) return;
     this.alive = false;
@@ -84,8 +93,8 @@ class Pane {
 const WIDTH = 100;
 const HEIGHT = 20;
 const panes: Pane[] = [];
-const pane = (args: readonly string[], env?: Readonly<Record<string, string | undefined>>): Pane => {
-  const started = new Pane(args, env);
+const pane = (args: readonly string[], env?: Readonly<Record<string, string | undefined>>, program?: 'connect' | 'serve', stdout?: string): Pane => {
+  const started = new Pane(args, env, program, stdout);
   panes.push(started);
   return started;
 };
@@ -230,3 +239,50 @@ describe('tcpchat connect on a terminal (tmux)', () => {
     expect(last(screen)).toBe('> typing');
   });
 });
+
+describe('tcpchat serve on a terminal (tmux)', () => {
+  it('draws the prompt only after the listening line, goes on after Ctrl-D, and clears the prompt on exit', async () => {
+    const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve');
+    const started = await server.until('the listening line, then the prompt', (rows) => rows.length === 2 && last(rows) === '>');
+    expect(started[0]).toMatch(/^tcpchat: listening on 127\.0\.0\.1:\d+$/);
+    const ada = await joined(Number(/:(\d+)$/.exec(started[0])![1]), 'ada');
+
+    server.type('hello');
+    server.press('Enter');
+    await ada.lines.waitFor('<server> hello');
+    server.press('C-d');
+    await server.until('the note that Ctrl-D does not stop it', (rows) => rows.includes(CTRL_D_NOTE) && last(rows) === '>');
+    server.type('still here');
+    server.press('Enter');
+    await ada.lines.waitFor('<server> still here');
+
+    server.type('half typed');
+    await server.until('the half-typed line', (rows) => last(rows) === '> half typed');
+    server.press('C-c');
+    await ada.lines.waitFor('* server is going down (got SIGINT)');
+    const screen = await server.until('the server gone', () => server.dead());
+    expect(screen.filter((row) => row.startsWith('>') || row.includes('half typed'))).toEqual(['> hello', '> still here']);
+    expect(screen.filter((row) => row.includes('shutting down'))).toEqual(['* shutting down (got SIGINT); told 1 client']);
+  });
+
+  it('with its output in a file, says on Ctrl-D that the console stopped reading, and goes on serving', async () => {
+    const record = join(mkdtempSync(join(tmpdir(), 'tcpchat-console-')), 'chat.log');
+    const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve', record);
+    const [listening] = await server.until('the listening line', (rows) => rows.length === 1);
+    const port = Number(/:(\d+)$/.exec(listening)![1]);
+    const ada = await joined(port, 'ada');
+    server.type('hello');
+    server.press('Enter');
+    await ada.lines.waitFor('<server> hello');
+    server.press('C-d');
+    await server.until('the note that the console stopped reading', (rows) => rows.includes('tcpchat: the console stopped reading (end of input); still serving'));
+    const bob = await joined(port, 'bob');
+    bob.send('/who\n');
+    await bob.lines.waitFor('* online (3): server, ada, bob');
+    expect(server.dead()).toBe(false);
+    expect(readFileSync(record, 'utf8')).toContain('<server> hello\n');
+    rmSync(dirname(record), { recursive: true, force: true });
+  });
+});
+
+const CTRL_D_NOTE = '* the server goes on (Ctrl-D does not stop it); /quit or Ctrl-C does';

@@ -65,7 +65,8 @@ local node, session, nick, key, previous, previousKey = ARGV[3], ARGV[4], ARGV[5
 if nick == '' then
   repeat
     nick = 'guest-' .. redis.call('INCR', p .. 'guests')
-    key = nick
+    -- the nick's nickKey (its look-alike skeleton), which maps only 0 and 1 of a guest nick's characters
+    key = (string.gsub(nick, '[01]', { ['0'] = 'o', ['1'] = 'l' }))
     local held = redis.call('HGET', p .. 'nicks', key)
   until not held or not live(cjson.decode(held))
 else

@@ -11,6 +11,7 @@ export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): 
 const STYLE: Record<ServerLine['kind'], Format | undefined> = {
   message: undefined,
   private: 'magenta',
+  sent: 'magenta',
   notice: 'dim',
   error: 'red',
   text: undefined,

@@ -9,6 +9,13 @@ export interface TerminalOptions {
   readonly prompt: string;
   /** While this emits true, reading input pauses (the destination cannot keep up). */
   readonly pause$?: Observable<boolean>;
+  /** The prompt waits for `showPrompt()` (a server draws it only once it listens). */
+  readonly promptLater?: boolean;
+  /**
+   * On a terminal, Ctrl-D on an empty line prints this and reading goes on (a server's console
+   * is not a reason to stop); without it, Ctrl-D ends the input.
+   */
+  readonly ctrlD?: string;
 }
 
 /**
@@ -22,53 +29,85 @@ export interface Terminal {
   /** Prints lines (each without its newline). Returns false when the output is full. */
   print(lines: readonly string[]): boolean;
   readonly interactive: boolean;
+  /** Draws the prompt from now on (with `promptLater`). */
+  showPrompt(): void;
 }
 
 export function terminal(options: TerminalOptions): Terminal {
   const interactive = Boolean(options.input.isTTY && options.output.isTTY);
   let active: Interface | undefined;
+  let prompting = interactive && !options.promptLater;
 
   const line$ = new Observable<string>((subscriber) => {
-    const rl = createInterface({
-      input: options.input,
-      output: interactive ? options.output : undefined,
-      terminal: interactive,
-      prompt: options.prompt,
-      crlfDelay: Infinity,
-    });
-    active = rl;
-    rl.on('line', (line) => {
-      subscriber.next(line);
-      if (interactive) rl.prompt();
-    });
-    rl.on('close', () => subscriber.complete());
-    rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
-    const pausing: Subscription | undefined = options.pause$?.subscribe((paused) => (paused ? rl.pause() : rl.resume()));
-    if (interactive) rl.prompt();
+    let history: string[] = [];
+    const open = (): void => {
+      const rl = createInterface({
+        input: options.input,
+        output: interactive ? options.output : undefined,
+        terminal: interactive,
+        prompt: options.prompt,
+        crlfDelay: Infinity,
+        history,
+      });
+      active = rl;
+      rl.on('history', (lines) => (history = lines));
+      rl.on('line', (line) => {
+        subscriber.next(line);
+        if (prompting) rl.prompt();
+      });
+      rl.on('close', () => {
+        if (active !== rl) return; // torn down
+        // Ctrl-D on a terminal closes readline, yet the terminal is still there to read.
+        const ended = options.input.readableEnded || options.input.destroyed;
+        if (!interactive || ended || options.ctrlD === undefined) return subscriber.complete();
+        clearPrompt();
+        options.output.write(`${options.ctrlD}\n`);
+        open();
+      });
+      rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
+      if (prompting) rl.prompt();
+    };
+    open();
+    const pausing: Subscription | undefined = options.pause$?.subscribe((paused) => (paused ? active?.pause() : active?.resume()));
     return () => {
       pausing?.unsubscribe();
+      const rl = active;
+      clearPrompt(); // the prompt (and anything half typed) does not outlive the program
       active = undefined;
-      rl.close();
+      rl?.close();
     };
   });
+
+  /**
+   * Clears the prompt and what was typed, from the row it starts on. A typed line wider than the
+   * terminal spans several rows: clearing only the cursor's row would leave the rows above it.
+   */
+  function clearPrompt(): number {
+    if (!active || !prompting) return 0;
+    const { rows } = active.getCursorPos();
+    options.output.write(`\r${rows > 0 ? `\x1b[${rows}A` : ''}\x1b[J`);
+    return rows;
+  }
 
   function print(lines: readonly string[]): boolean {
     if (lines.length === 0) return true;
     const text = lines.join('\n') + '\n';
-    if (!interactive || !active) return options.output.write(text);
-    // Clear the prompt and what was typed, print in their place, then redraw them below. A typed
-    // line wider than the terminal spans several rows: clearing only the cursor's row left the
-    // rows above it behind, a stale copy of the input per incoming batch. So go up from the
-    // cursor's row to the first, clear down, print, and leave as many rows as readline goes back
-    // up before it redraws: its own record of the cursor's row (`prevRows`, not documented, and
-    // behind after a paste that wrapped), else the row itself.
-    const { rows } = active.getCursorPos();
+    if (!interactive || !active || !prompting) return options.output.write(text);
+    // Print where the prompt was, then leave as many rows as readline goes back up before it
+    // redraws: its own record of the cursor's row (`prevRows`, not documented, and behind after a
+    // paste that wrapped), else the row itself.
+    const rows = clearPrompt();
     const back = (active as unknown as { prevRows?: unknown }).prevRows;
-    const up = rows > 0 ? `\x1b[${rows}A` : '';
-    const written = options.output.write(`\r${up}\x1b[J${text}${'\n'.repeat(typeof back === 'number' ? back : rows)}`);
+    const written = options.output.write(`${text}${'\n'.repeat(typeof back === 'number' ? back : rows)}`);
     active.prompt(true);
     return written;
   }
 
-  return { line$, print, interactive };
+  function showPrompt(): void {
+    if (!interactive || prompting) return;
+    prompting = true;
+    active?.prompt();
+  }
+
+  return { line$, print, interactive, showPrompt };
 }

@@ -114,7 +114,8 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
     });
     const stamps = stampsWanted(config.timestamps, io.stdout);
     let nextId = 1;
-    const console = terminal({ input: io.stdin, output: io.stdout, prompt: '> ' });
+    const ctrlD = '* the server goes on (Ctrl-D does not stop it); /quit or Ctrl-C does';
+    const console = terminal({ input: io.stdin, output: io.stdout, prompt: '> ', promptLater: true, ctrlD });
     const colour = useColour(io.stdout, io.env);
     io.stdout.on('error', () => {}); // a closed pipe on our output must not stop the chat
     const encode = encoderFor(config.framing);
@@ -170,6 +171,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
         if (line) (event.type === 'credentials-reload-failed' ? tell.warn : tell.info)(line);
         if (event.type === 'handshake-failed') tell.debug(`TLS handshake from ${event.address ?? 'an unknown address'} failed: ${event.error.message}`);
       }),
+      tap((event) => event.type === 'listening' && console.showPrompt()), // never before what it says on starting
       filter((event): event is Extract<ListenEvent, { type: 'connection' }> => event.type === 'connection'),
       map(({ socket }) => {
         const connection = serverConnection(nextId++, socket, connectionOptions);
@@ -179,6 +181,10 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       }),
       filter(admitted),
     );
+
+    // A terminal whose input really ended (Ctrl-D while our output goes to a file): say so, serve on.
+    const stoppedReading = (): unknown => io.stdin.isTTY && io.stderr.write('tcpchat: the console stopped reading (end of input); still serving\n');
+    const console$ = console.line$.pipe(tap({ complete: stoppedReading }));
 
     const shutdown$ = stop$.pipe(
       take(1),
@@ -193,7 +199,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       }),
     );
     const main = serverMain(
-      { connection$, console$: console.line$, shutdown$, bus$, password$ },
+      { connection$, console$, shutdown$, bus$, password$ },
       {
         name: config.name,
         relay: config.relay,

@@ -2,7 +2,7 @@ import { describeConnectionError } from '../connection-error.js';
 import type { Framing } from '../framing/encode.js';
 import { backoffDelay, type Backoff } from '../limits/backoff.js';
 import { sanitize } from '../protocol/sanitize.js';
-import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
+import { parseServerLine, PASSWORD_PROMPT, type ServerLine } from '../protocol/server-line.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
 import { acknowledge, EMPTY_OUTBOX, enqueue, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
 
@@ -225,6 +225,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       if (seq > next.lastSeq) next = { ...next, lastSeq: seq };
     }
     const parsed = parseServerLine(sanitize(text));
+    if (policy.password !== undefined && parsed.kind === 'notice' && parsed.text === PASSWORD_PROMPT) continue; // answered already
     const welcome = parsed.kind === 'notice' ? WELCOME.exec(`* ${parsed.text}`) : null;
     const renamed = parsed.kind === 'notice' ? RENAMED.exec(`* ${parsed.text}`) : null;
     if (renamed && !GUEST.test(renamed[1])) next = { ...next, nick: renamed[1] };

@@ -9,10 +9,13 @@ import {
   type Subscription,
 } from '../rx.js';
 
+/** Why an idle connection ends: `idle for 1 second`, `idle for 30 seconds`. */
+export const idleFor = (seconds: number): string => `idle for ${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
+
 export class IdleTimeoutError extends Error {
   readonly code = 'IDLE_TIMEOUT';
   constructor(readonly seconds: number) {
-    super(`idle for ${seconds} seconds`);
+    super(idleFor(seconds));
     this.name = 'IdleTimeoutError';
   }
 }

@@ -59,6 +59,9 @@ export function parseClientLine(line: string): ClientCommand {
       return { kind: 'pass' };
     case 'cap':
       return rest ? parseCap(rest) : usage('/cap NAME [KEY=VALUE...]');
+    case 'kick':
+      // A console command: said so, rather than `unknown command`, to whoever tries it.
+      return { kind: 'invalid', error: "only the server's console may /kick" };
     case 'history': {
       if (!rest) return { kind: 'history', count: DEFAULT_HISTORY_COUNT };
       const count = Number(rest);

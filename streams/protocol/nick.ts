@@ -1,4 +1,10 @@
-/** Nicks: 1 to 32 letters, digits, `_`, `-`, `.`, `[`, `]`; compared without case. */
+import unhomoglyph from 'unhomoglyph'; // Unicode's confusables.txt as data, no Node I/O
+
+/**
+ * Nicks: 1 to 32 letters, digits, `_`, `-`, `.`, `[`, `]`, kept in NFKC form. Two nicks are the
+ * same when they look alike: compared without case, by their confusable skeleton (Unicode TR39),
+ * so Cyrillic `аlice`, fullwidth `ａlice` or bold `𝐚𝐥𝐢𝐜𝐞` cannot pass as `alice`.
+ */
 
 export const MAX_NICK_LENGTH = 32;
 const NICK = /^[\p{L}\p{M}\p{N}_\-.[\]]+$/u;
@@ -10,6 +16,21 @@ export function invalidNickReason(name: string): string | undefined {
   return undefined;
 }
 
+/** The form a nick is kept and shown in: compatibility characters (fullwidth, bold...) become plain ones. */
+export function normalizeNick(name: string): string {
+  return name.normalize('NFKC');
+}
+
+/**
+ * What nicks are compared by: equal for look-alikes. Case is folded first (the skeleton keeps
+ * case), and again after it, since the skeleton maps some small letters and digits to capitals
+ * (`0` to `O`).
+ */
 export function nickKey(name: string): string {
-  return name.toLowerCase();
+  return unhomoglyph(normalizeNick(name).toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase();
+}
+
+/** Why `wanted` cannot be had while `holder` is taken: taken, or only looking like it. */
+export function nickTakenReason(wanted: string, holder: string): string {
+  return wanted.toLowerCase() === holder.toLowerCase() ? `nick ${wanted} is taken` : `nick ${wanted} looks like ${holder}, which is taken`;
 }

@@ -1,15 +1,17 @@
 /**
  * Control characters never reach a terminal raw: a peer must not be able to move the cursor,
  * clear a line or pose as someone else. C0 controls (but TAB) and DEL become their visible
- * Unicode control pictures (ESC shows as ␛); C1 controls become U+FFFD. Everything else,
- * including every script's letters and emoji, passes through untouched.
+ * Unicode control pictures (ESC shows as ␛); C1 controls and the bidi overrides and isolates
+ * (which would reorder the rest of a line, `<bob> ` included on some terminals) become U+FFFD.
+ * Everything else, including every script's letters, the plain bidi marks and emoji, passes
+ * through untouched.
  */
 
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 const EVERY_CONTROL = new RegExp(CONTROL.source, 'g');
 // eslint-disable-next-line no-control-regex
-const CONTROL_BUT_LF = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+const CONTROL_BUT_LF = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 /** The controls ASCII text can hold but LF (between lines), as CONTROL_BUT_LF has them. */
 const ASCII_CONTROLS = [...Array(0x80).keys()].map((code) => String.fromCharCode(code)).filter((char) => CONTROL_BUT_LF.test(char));
 /** Below this length one regex test is quicker than a search per control character. */

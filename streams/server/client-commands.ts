@@ -1,11 +1,11 @@
 import { CLIENT_HELP, type ClientCommand } from '../protocol/client-command.js';
-import { formatError, formatNotice, formatPrivate } from '../protocol/server-line.js';
+import { formatError, formatNotice, formatPrivate, formatSent } from '../protocol/server-line.js';
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
 import { latest, since } from './history.js';
 import type { RouterContext } from './router-context.js';
-import { findByNick, rename, type Member } from './roster.js';
-import { invalidNickReason, nickKey } from '../protocol/nick.js';
+import { findByNick, holderOf, rename, type Member } from './roster.js';
+import { invalidNickReason, nickKey, nickTakenReason, normalizeNick } from '../protocol/nick.js';
 
 /** The capability tcpchat's own client asks for. */
 export const TCPCHAT_CAPABILITY = 'tcpchat';
@@ -28,25 +28,27 @@ export function clientCommand(context: RouterContext, member: Member, command: E
       return reply(formatNotice(whoIsOnline(context)));
     case 'nick': {
       const { cluster } = context;
-      if (!cluster?.up || command.name === member.nick) return renameLocally(context, member, command.name);
+      const nick = normalizeNick(command.name);
+      if (!cluster?.up || nick === member.nick) return renameLocally(context, member, command.name);
       // Checked here first, so only a nick that could be had waits for the cluster.
       const invalid = invalidNickReason(command.name);
       if (invalid) return reply(formatError(invalid));
-      const holder = findByNick(roster, command.name);
-      if ((holder && holder.id !== id) || roster.reserved.has(nickKey(command.name))) return reply(formatError(`nick ${command.name} is taken`));
-      return cluster.rename(member, command.name);
+      const holder = holderOf(roster, nick) ?? cluster.remote.get(nickKey(nick))?.nick;
+      if (holder !== undefined && holder !== member.nick) return reply(formatError(nickTakenReason(command.name, holder)));
+      return cluster.rename(member, nick);
     }
     case 'me':
       return [...context.announce(id, [formatNotice(`${member.nick} ${command.text}`)]), log({ type: 'action', id, from: member.nick, text: command.text })];
     case 'msg': {
-      if (command.to.toLowerCase() === options.name.toLowerCase()) {
-        return [log({ type: 'private', id, from: member.nick, to: options.name, text: command.text })];
+      if (nickKey(command.to) === nickKey(options.name)) {
+        return [log({ type: 'private', id, from: member.nick, to: options.name, text: command.text }), ...reply(formatSent(options.name, command.text))];
       }
       const target = findByNick(roster, command.to);
       const line = formatPrivate(member.nick, command.text);
-      if (target) return delivery.direct([target.id], line);
+      // The sender is told it went, and to whom, as IRC clients show their own private messages.
+      if (target) return [...delivery.direct([target.id], line), ...reply(formatSent(target.nick, command.text))];
       const elsewhere = context.cluster?.privately(id, command.to, line);
-      if (elsewhere) return elsewhere;
+      if (elsewhere) return [...elsewhere, ...reply(formatSent(context.cluster?.remote.get(nickKey(command.to))?.nick ?? command.to, command.text))];
       return reply(formatError(`no such nick: ${command.to}`));
     }
     case 'quit': {

@@ -14,8 +14,11 @@ export function consoleCommand(context: RouterContext, command: ConsoleCommand):
       return [log({ type: 'error', text: command.error })];
     case 'help':
       return [log(...CONSOLE_HELP.map((text): LogEntry => ({ type: 'notice', text })))];
-    case 'say':
-      return context.toRoom(undefined, [formatMessage(options.name, command.text)]);
+    case 'say': {
+      // Recorded like a member's lines, with the console as the author, so the record keeps the whole conversation.
+      const lines = [formatMessage(options.name, command.text)];
+      return [...context.toRoom(undefined, lines), log({ type: 'messages', from: options.name, texts: [command.text], lines })];
+    }
     case 'who': {
       const members = [...roster.byId.values()];
       const entries = members.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${m.address})` }));
@@ -26,9 +29,10 @@ export function consoleCommand(context: RouterContext, command: ConsoleCommand):
     case 'msg': {
       const target = findByNick(roster, command.to);
       const line = formatPrivate(options.name, command.text);
-      if (target) return delivery.direct([target.id], line);
+      const sent = (to: string): Effect => log({ type: 'private', from: options.name, to, text: command.text });
+      if (target) return [...delivery.direct([target.id], line), sent(target.nick)];
       const elsewhere = context.cluster?.privately(undefined, command.to, line);
-      if (elsewhere) return elsewhere;
+      if (elsewhere) return [...elsewhere, sent(command.to)];
       return [log({ type: 'error', text: `no such nick: ${command.to}` })];
     }
     case 'kick': {

@@ -37,10 +37,14 @@ export type LogEntry =
   | { type: 'refused'; id: ConnId; address: string; reason: string }
   | { type: 'leave'; id: ConnId; from: string; reason: string }
   | { type: 'nick'; id: ConnId; from: string; to: string }
-  /** What a member said in one go: `texts` as said (sanitised), `lines` as the room got them. */
-  | { type: 'messages'; id: ConnId; from: string; texts: readonly string[]; lines: readonly string[] }
+  /**
+   * What a member (or, without `id`, the console) said in one go: `texts` as said (sanitised),
+   * `lines` as the room got them.
+   */
+  | { type: 'messages'; id?: ConnId; from: string; texts: readonly string[]; lines: readonly string[] }
   | { type: 'action'; id: ConnId; from: string; text: string }
-  | { type: 'private'; id: ConnId; from: string; to: string; text: string }
+  /** A private message to the console, or (without `id`) from it. */
+  | { type: 'private'; id?: ConnId; from: string; to: string; text: string }
   /** A room line said on another node of the cluster. */
   | { type: 'remote'; node: string; line: string }
   | { type: 'notice'; text: string }

@@ -20,7 +20,7 @@ function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLin
     case 'action':
       return { kind: 'notice', text: `${entry.from} ${entry.text}` };
     case 'private':
-      return { kind: 'private', from: entry.from, text: entry.text };
+      return entry.id === undefined ? { kind: 'sent', to: entry.to, text: entry.text } : { kind: 'private', from: entry.from, text: entry.text };
     case 'remote':
       return remoteLine(entry.node, entry.line);
     case 'notice':

@@ -1,4 +1,4 @@
-import { invalidNickReason, nickKey } from '../protocol/nick.js';
+import { invalidNickReason, nickKey, nickTakenReason, normalizeNick } from '../protocol/nick.js';
 
 /** A connection's number, given by the shell when it accepts the connection. */
 export type ConnId = number;
@@ -10,19 +10,20 @@ export interface Member {
 }
 
 /**
- * Who is connected, by connection and by nick. Nicks are unique without regard to case, the
- * console's name is reserved, and guests are numbered without reuse within one roster.
+ * Who is connected, by connection and by nick. Nicks are unique by `nickKey` (no two look alike),
+ * the console's name is reserved, and guests are numbered without reuse within one roster.
  * Updated in place (owned by one router) so joins and lookups stay O(1) with 10,000 members.
  */
 export interface Roster {
   readonly byId: Map<ConnId, Member>;
   readonly byNick: Map<string, ConnId>;
-  readonly reserved: ReadonlySet<string>;
+  /** Nicks no member may take (the console's), by key. */
+  readonly reserved: ReadonlyMap<string, string>;
   nextGuest: number;
 }
 
 export function createRoster(reservedNicks: readonly string[]): Roster {
-  return { byId: new Map(), byNick: new Map(), reserved: new Set(reservedNicks.map(nickKey)), nextGuest: 1 };
+  return { byId: new Map(), byNick: new Map(), reserved: new Map(reservedNicks.map((nick) => [nickKey(nick), nick])), nextGuest: 1 };
 }
 
 export function addGuest(roster: Roster, id: ConnId, address: string): Member {
@@ -45,13 +46,16 @@ export function addMember(roster: Roster, id: ConnId, address: string, nick: str
 
 export type RenameResult = { ok: true; before: Member; after: Member } | { ok: false; error: string };
 
-export function rename(roster: Roster, id: ConnId, nick: string): RenameResult {
+/** `wanted` as asked for; the member gets its normal form. */
+export function rename(roster: Roster, id: ConnId, wanted: string): RenameResult {
   const before = roster.byId.get(id);
   if (!before) return { ok: false, error: 'not connected' };
-  const invalid = invalidNickReason(nick);
+  const invalid = invalidNickReason(wanted);
   if (invalid) return { ok: false, error: invalid };
+  const holder = holderOf(roster, wanted);
+  if (holder !== undefined && holder !== before.nick) return { ok: false, error: nickTakenReason(wanted, holder) };
+  const nick = normalizeNick(wanted);
   const key = nickKey(nick);
-  if (isTaken(roster, nick) && roster.byNick.get(key) !== id) return { ok: false, error: `nick ${nick} is taken` };
   const after = { ...before, nick };
   roster.byNick.delete(nickKey(before.nick));
   roster.byNick.set(key, id);
@@ -70,6 +74,13 @@ export function remove(roster: Roster, id: ConnId): Member | undefined {
 export function findByNick(roster: Roster, nick: string): Member | undefined {
   const id = roster.byNick.get(nickKey(nick));
   return id === undefined ? undefined : roster.byId.get(id);
+}
+
+/** The nick here (a member's or the console's) that `nick` is, or looks like. */
+export function holderOf(roster: Roster, nick: string): string | undefined {
+  const key = nickKey(nick);
+  const id = roster.byNick.get(key);
+  return id === undefined ? roster.reserved.get(key) : roster.byId.get(id)?.nick;
 }
 
 function isTaken(roster: Roster, nick: string): boolean {

@@ -1,7 +1,8 @@
 import { parseClientLine, startsLikeChat } from '../protocol/client-command.js';
 import { knownPrintable, sanitize } from '../protocol/sanitize.js';
-import { formatError, formatMessage, formatNotice } from '../protocol/server-line.js';
+import { formatError, formatMessage, formatNotice, PASSWORD_PROMPT } from '../protocol/server-line.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
+import { idleFor } from '../limits/idle-timeout.js';
 import { DEFAULT_ANNOUNCE_MAX } from './announce.js';
 import { clientCommand, renameLocally } from './client-commands.js';
 import type { ClusterSelf } from '../cluster/bus.js';
@@ -78,7 +79,7 @@ export function createRouter(options: RouterOptions): Router {
     if (verdict.kind === 'refuse') return refuse(id, address, verdict.reason);
     if (verdict.kind === 'join') return join(id, address);
     outside.set(id, address);
-    return delivery.direct([id], formatNotice('this server needs a password: send /pass SECRET'));
+    return delivery.direct([id], formatNotice(PASSWORD_PROMPT));
   }
 
   function refuse(id: ConnId, address: string, reason: string): Effect[] {
@@ -209,7 +210,7 @@ export function createRouter(options: RouterOptions): Router {
   function idle(id: ConnId, seconds: number): Effect[] {
     const member = roster.byId.get(id);
     if (!member) return [];
-    const reason = `idle for ${seconds} seconds`;
+    const reason = idleFor(seconds);
     return [...delivery.direct([id], formatNotice(`disconnected: ${reason}`)), ...leave(member, reason), { kind: 'close', id, reason }];
   }
 

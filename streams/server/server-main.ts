@@ -20,6 +20,7 @@ import { deadline } from '../limits/deadline.js';
 import { idleTimeout, IdleTimeoutError } from '../limits/idle-timeout.js';
 import { throttleLines, type RateLimit, type Throttled } from '../limits/throttle-lines.js';
 import { parseConsoleLine } from '../protocol/console-command.js';
+import { sanitize } from '../protocol/sanitize.js';
 import { mergeConnections, type ConnectionEvent, type ConnectionPeer, type ReadingRequest } from './merge-connections.js';
 import type { Effect, LogEntry, RouterEvent } from './events.js';
 import { createRouter, type RouterOptions } from './router.js';
@@ -80,7 +81,8 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
     const encode = encoderFor(options.framing);
     const input = connectionInput(options, scheduler);
 
-    const consoleCommand$ = sources.console$.pipe(map(parseConsoleLine), share());
+    // The console's text reaches clients sanitised exactly like a client's.
+    const consoleCommand$ = sources.console$.pipe(map((line) => parseConsoleLine(sanitize(line))), share());
     const quit$ = consoleCommand$.pipe(
       filter((command) => command.kind === 'quit'),
       map(() => 'shut down from the console'),

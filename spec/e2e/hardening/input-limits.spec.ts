@@ -83,7 +83,7 @@ describe('what a client sends', () => {
       else clearInterval(trickle);
     }, 100);
     const idled = ({ client, since }: { client: Client; since: number }): Promise<number> =>
-      client.lines.waitFor('* disconnected: idle for 1 seconds', 4000).then(async () => {
+      client.lines.waitFor('* disconnected: idle for 1 second', 4000).then(async () => {
         await within(client.ended, `EOF on ${client.lines.name}`);
         return performance.now() - since;
       });
@@ -106,7 +106,7 @@ describe('what a client sends', () => {
     // The bystanders spoke all along, so they are still in.
     ada.send('/msg bob still here\n');
     await bob.lines.waitFor('*ada* still here');
-    expect(ada.lines.all).not.toContain('* disconnected: idle for 1 seconds');
+    expect(ada.lines.all).not.toContain('* disconnected: idle for 1 second');
   });
 
   it.each([

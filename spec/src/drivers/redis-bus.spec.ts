@@ -222,6 +222,18 @@ describe('redisBus', () => {
       expect(guests.map((each) => each.nick)).not.toContain('guest-1');
     });
 
+    it('refuses a look-alike of a nick another instance holds, a guest nick too', async () => {
+      const a = await joined('a');
+      const b = await joined('b');
+      a.send(claim(1, 'alice'));
+      a.send(claim(2));
+      expect(await Promise.all([answer(a, 1), answer(a, 2)])).toMatchObject([{ ok: true }, { nick: 'guest-1', ok: true }]);
+      b.send(claim(1, '\u0430lice')); // Cyrillic a
+      b.send(claim(2, 'guest-l'));
+      b.send(claim(3, 'GUEST-I0'));
+      expect(await Promise.all([answer(b, 1), answer(b, 2), answer(b, 3)])).toMatchObject([{ ok: false }, { ok: false }, { ok: true }]);
+    });
+
     it("tells the others about an instance's members joining, renaming and leaving", async () => {
       const a = await joined('a');
       const b = await joined('b');

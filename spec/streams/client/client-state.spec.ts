@@ -10,6 +10,7 @@ import {
 } from '../../../streams/client/client-state.js';
 import { DEFAULT_OUTBOX_LIMITS } from '../../../streams/client/outbox.js';
 import { DEFAULT_BACKOFF } from '../../../streams/limits/backoff.js';
+import { formatServerLine, PASSWORD_PROMPT } from '../../../streams/protocol/server-line.js';
 
 const WHERE = '127.0.0.1:2023';
 const POLICY: ClientPolicy = {
@@ -431,6 +432,16 @@ describe('stepClient', () => {
       const policy: ClientPolicy = { ...POLICY, nick: 'alice', password: 'secret' };
       const { effects } = play([start, connected, received('* password required'), received(WELCOME)], policy);
       expect(effects.filter((effect) => effect.kind === 'send')).toEqual([send('/pass secret'), send('/cap tcpchat session=S', '/nick alice')]);
+    });
+
+    it('does not show the password prompt it answers itself, and shows it when it has no password to give', () => {
+      const prompt = `* ${PASSWORD_PROMPT}`;
+      const shown = (policy: ClientPolicy): string[] =>
+        play([start, connected, received(prompt), received(WELCOME)], policy).effects.flatMap((effect) =>
+          effect.kind === 'display' ? effect.lines.map(formatServerLine) : [],
+        );
+      expect(shown({ ...POLICY, password: 'secret' })).toEqual([WELCOME]);
+      expect(shown(POLICY)).toEqual([prompt, WELCOME]);
     });
   });
 

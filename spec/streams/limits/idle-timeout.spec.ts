@@ -59,4 +59,8 @@ describe('idleTimeout', () => {
     const error = new IdleTimeoutError(30);
     expect(error).toMatchObject({ code: 'IDLE_TIMEOUT', seconds: 30, name: 'IdleTimeoutError', message: 'idle for 30 seconds' });
   });
+
+  it('says second for one and seconds for the rest', () => {
+    expect([1, 2, 0.5].map((seconds) => new IdleTimeoutError(seconds).message)).toEqual(['idle for 1 second', 'idle for 2 seconds', 'idle for 0.5 seconds']);
+  });
 });

@@ -68,9 +68,13 @@ describe('parseClientLine', () => {
     expect(parseClientLine(line)).toEqual({ kind: 'invalid', error });
   });
 
+  it('tells a client that tries /kick who may kick', () => {
+    expect(parseClientLine('/KICK bob')).toEqual({ kind: 'invalid', error: "only the server's console may /kick" });
+    expect(parseClientLine('/kick')).toEqual({ kind: 'invalid', error: "only the server's console may /kick" });
+  });
+
   it('answers an unknown command with a hint', () => {
     expect(parseClientLine('/frob x')).toEqual({ kind: 'invalid', error: 'unknown command /frob; try /help' });
-    expect(parseClientLine('/KICK bob')).toEqual({ kind: 'invalid', error: 'unknown command /kick; try /help' });
   });
 
   it('does not take a command that only starts with a known word', () => {

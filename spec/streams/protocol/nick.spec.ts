@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { invalidNickReason, MAX_NICK_LENGTH, nickKey } from '../../../streams/protocol/nick.js';
+import { invalidNickReason, MAX_NICK_LENGTH, nickKey, nickTakenReason, normalizeNick } from '../../../streams/protocol/nick.js';
 
 const CHARSET = 'a nick is letters, digits and _ - . [ ] only';
 const TOO_LONG = `a nick has at most ${MAX_NICK_LENGTH} characters`;
@@ -51,5 +51,49 @@ describe('nickKey', () => {
     expect(nickKey('Alice')).toBe(nickKey('ALICE'));
     expect(nickKey('Ünal')).toBe(nickKey('üNAL'));
     expect(nickKey('bob')).not.toBe(nickKey('bobby'));
+  });
+});
+
+describe('nickKey of look-alikes (NFKC, then the TR39 confusable skeleton)', () => {
+  it.each([
+    ['Cyrillic а', '\u0430lice'],
+    ['fullwidth ａ', '\uff41lice'],
+    ['mathematical bold', '𝐚𝐥𝐢𝐜𝐞'],
+    ['mathematical script capitals', '𝒜𝐿𝐼𝒞𝐸'.normalize('NFKC').toLowerCase()],
+    ['Greek ο and Cyrillic і', 'al\u0456ce'],
+  ])('gives %s the key of alice', (_, nick) => {
+    expect(nickKey(nick)).toBe(nickKey('alice'));
+  });
+
+  it('gives the composed and the decomposed é one key', () => {
+    expect(nickKey('Jos\u00e9')).toBe(nickKey('Jose\u0301'));
+  });
+
+  it('gives fullwidth ｓｅｒｖｅｒ the key of server, and a digit the key of its letter', () => {
+    expect(nickKey('\uff53\uff45\uff52\uff56\uff45\uff52')).toBe(nickKey('server'));
+    expect(nickKey('b0b')).toBe(nickKey('bob'));
+    expect(nickKey('guest-1')).toBe(nickKey('guest-l'));
+  });
+
+  it('keeps nicks that only resemble each other apart', () => {
+    expect(nickKey('alice')).not.toBe(nickKey('alicia'));
+    expect(nickKey('Влад')).not.toBe(nickKey('Влада'));
+    expect(nickKey('太郎')).not.toBe(nickKey('次郎'));
+  });
+
+  it('maps a guest nick as the cluster script does: 0 to o and 1 to l, nothing else', () => {
+    expect(nickKey('guest-0123456789')).toBe('guest-ol23456789');
+  });
+});
+
+describe('normalizeNick and nickTakenReason', () => {
+  it('keeps a nick in NFKC form', () => {
+    expect(normalizeNick('\uff41lice')).toBe('alice');
+    expect(normalizeNick('Jose\u0301')).toBe('Jos\u00e9');
+  });
+
+  it('says taken for the same nick in another case, and names what a look-alike looks like', () => {
+    expect(nickTakenReason('ALICE', 'alice')).toBe('nick ALICE is taken');
+    expect(nickTakenReason('\u0430lice', 'alice')).toBe('nick \u0430lice looks like alice, which is taken');
   });
 });

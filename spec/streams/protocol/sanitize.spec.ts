@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { knownPrintable, notePrintableAscii, sanitize } from '../../../streams/protocol/sanitize.js';
 
 // eslint-disable-next-line no-control-regex
-const CONTROL_BUT_TAB = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+const CONTROL_BUT_TAB = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 describe('sanitize', () => {
   it('makes ESC visible as ␛, so a peer cannot send terminal escape sequences', () => {
@@ -34,6 +34,11 @@ describe('sanitize', () => {
 
   it('turns C1 controls into U+FFFD', () => {
     expect(sanitize('\x80a\x85b\x9b2Jc\x9f')).toBe('\ufffda\ufffdb\ufffd2Jc\ufffd');
+  });
+
+  it('turns the bidi overrides and isolates into U+FFFD, and keeps the plain marks and right-to-left letters', () => {
+    expect(sanitize('a\u202eb\u202ac\u2066d\u2069')).toBe('a\ufffdb\ufffdc\ufffdd\ufffd');
+    expect(sanitize('\u05e9\u05dc\u05d5\u05dd \u200f\u200e \u0645\u0631\u062d\u0628\u0627')).toBe('\u05e9\u05dc\u05d5\u05dd \u200f\u200e \u0645\u0631\u062d\u0628\u0627');
   });
 
   it('keeps TAB', () => {
@@ -69,6 +74,7 @@ describe('sanitize', () => {
   describe('properties', () => {
     const char = fc.oneof(
       fc.integer({ min: 0, max: 0xa0 }).map((code) => String.fromCharCode(code)),
+      fc.integer({ min: 0x2028, max: 0x206f }).map((code) => String.fromCharCode(code)),
       fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
     );
     const text = fc.string({ unit: char, maxLength: 40 });

@@ -31,6 +31,8 @@ describe('parseServerLine', () => {
   it('reads each kind of line', () => {
     expect(parseServerLine('<bob> hi there')).toEqual({ kind: 'message', from: 'bob', text: 'hi there' });
     expect(parseServerLine('*bob* psst')).toEqual({ kind: 'private', from: 'bob', text: 'psst' });
+    expect(parseServerLine('*-> bob* psst')).toEqual({ kind: 'sent', to: 'bob', text: 'psst' });
+    expect(formatServerLine({ kind: 'sent', to: 'bob', text: 'psst' })).toBe('*-> bob* psst');
     expect(parseServerLine('* alice joined')).toEqual({ kind: 'notice', text: 'alice joined' });
     expect(parseServerLine('! line too long (max 8192 bytes)')).toEqual({
       kind: 'error',

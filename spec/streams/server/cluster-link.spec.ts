@@ -204,6 +204,11 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
+    it('refuses a look-alike of a member on another node at once, naming that member, without asking the cluster', () => {
+      const route = clusterRoom(1, [elsewhere('bob')]);
+      expect(route(lines(1, '/nick b\u043eb'))).toEqual([{ kind: 'send', to: [1], lines: ['! nick b\u043eb looks like bob, which is taken'] }]);
+    });
+
     it('is refused when the cluster says the nick is taken, and the held lines go on under the old nick', () => {
       const route = clusterRoom(2);
       route(lines(2, '/nick bob', 'still me'));
@@ -218,7 +223,10 @@ describe('createRouter as a node of a cluster', () => {
     it('to a member on another node go through the cluster; one that cannot be sent is an error to the sender', () => {
       const route = clusterRoom(2, [bob]);
       const effects = route(lines(1, '/msg BOB psst'));
-      expect(effects).toEqual([{ kind: 'bus', request: { type: 'private', from: 1, instance: 'i2', to: 'bob', line: '*guest-1* psst' } }]);
+      expect(effects).toEqual([
+        { kind: 'bus', request: { type: 'private', from: 1, instance: 'i2', to: 'bob', line: '*guest-1* psst' } },
+        { kind: 'send', to: [1], lines: ['*-> bob* psst'] },
+      ]);
       expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
         { kind: 'send', to: [1], lines: ['! bob is on another server that cannot be reached now'] },
       ]);
@@ -228,7 +236,10 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(1, [bob]);
       const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
       const effects = route(console('/msg bob from the desk'));
-      expect(effects).toEqual([{ kind: 'bus', request: { type: 'private', from: undefined, instance: 'i2', to: 'bob', line: '*server* from the desk' } }]);
+      expect(effects).toEqual([
+        { kind: 'bus', request: { type: 'private', from: undefined, instance: 'i2', to: 'bob', line: '*server* from the desk' } },
+        { kind: 'log', entries: [{ type: 'private', from: 'server', to: 'bob', text: 'from the desk' }] },
+      ]);
       expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
         { kind: 'log', entries: [{ type: 'error', text: 'bob is on another server that cannot be reached now' }] },
       ]);

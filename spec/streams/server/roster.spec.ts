@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { nickKey } from '../../../streams/protocol/nick.js';
 import { addGuest, createRoster, findByNick, remove, rename, type Roster } from '../../../streams/server/roster.js';
 
 const nicks = (roster: Roster): string[] => [...roster.byId.values()].map((member) => member.nick);
@@ -9,7 +10,7 @@ describe('createRoster', () => {
     const roster = createRoster(['Server']);
     expect(roster.byId.size).toBe(0);
     expect(roster.byNick.size).toBe(0);
-    expect([...roster.reserved]).toEqual(['server']);
+    expect([...roster.reserved]).toEqual([['server', 'Server']]);
     expect(roster.nextGuest).toBe(1);
   });
 });
@@ -70,6 +71,30 @@ describe('rename', () => {
     rename(roster, 1, 'alice');
     expect(rename(roster, 2, 'ALICE')).toEqual({ ok: false, error: 'nick ALICE is taken' });
     expect(nicks(roster)).toEqual(['alice', 'guest-2']);
+  });
+
+  it.each([
+    ['Cyrillic а', '\u0430lice'],
+    ['fullwidth ａ', '\uff41lice'],
+    ['mathematical bold', '𝐚𝐥𝐢𝐜𝐞'],
+  ])("refuses a look-alike of another member's nick (%s), naming the nick it looks like", (_, lookAlike) => {
+    const roster = withTwo();
+    rename(roster, 1, 'alice');
+    expect(rename(roster, 2, lookAlike)).toEqual({ ok: false, error: `nick ${lookAlike} looks like alice, which is taken` });
+    expect(nicks(roster)).toEqual(['alice', 'guest-2']);
+  });
+
+  it('refuses the decomposed é when the composed one is taken, and the console name in fullwidth letters', () => {
+    const roster = withTwo();
+    rename(roster, 1, 'Jos\u00e9');
+    expect(rename(roster, 2, 'Jose\u0301').ok).toBe(false);
+    expect(rename(roster, 2, '\uff53\uff45\uff52\uff56\uff45\uff52')).toEqual({ ok: false, error: 'nick \uff53\uff45\uff52\uff56\uff45\uff52 looks like server, which is taken' });
+  });
+
+  it('keeps a nick in its NFKC form', () => {
+    const roster = withTwo();
+    expect(rename(roster, 1, '\uff41da')).toMatchObject({ ok: true, after: { nick: 'ada' } });
+    expect(rename(roster, 2, 'Jose\u0301')).toMatchObject({ ok: true, after: { nick: 'Jos\u00e9' } });
   });
 
   it('refuses the reserved name in any case', () => {
@@ -139,12 +164,12 @@ describe('roster invariants', () => {
     fc.record({
       kind: fc.constant('rename' as const),
       id: fc.nat(8),
-      nick: fc.constantFrom('alice', 'ALICE', 'Bob', 'server', 'Server', 'guest-1', 'Guest-3', 'guest-5', 'bad nick', ''),
+      nick: fc.constantFrom('alice', 'ALICE', '\u0430lice', '𝐚𝐥𝐢𝐜𝐞', 'Bob', 'b0b', 'server', 'Server', '\uff53erver', 'guest-1', 'guest-l', 'Guest-3', 'guest-5', 'bad nick', ''),
     }),
     fc.record({ kind: fc.constant('remove' as const), id: fc.nat(8) }),
   );
 
-  it('keeps nicks unique without case, the reserved name free, and guest numbers unused twice', () => {
+  it('keeps nicks unique without case or look-alikes, the reserved name free, and guest numbers unused twice', () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
         const roster = createRoster(['server']);
@@ -160,13 +185,13 @@ describe('roster invariants', () => {
           } else {
             remove(roster, s.id);
           }
-          const keys = nicks(roster).map((nick) => nick.toLowerCase());
+          const keys = nicks(roster).map(nickKey);
           expect(new Set(keys).size).toBe(keys.length);
-          expect(keys).not.toContain('server');
+          expect(keys).not.toContain(nickKey('server'));
           expect(roster.byNick.size).toBe(roster.byId.size);
           for (const [id, member] of roster.byId) {
             expect(member.id).toBe(id);
-            expect(roster.byNick.get(member.nick.toLowerCase())).toBe(id);
+            expect(roster.byNick.get(nickKey(member.nick))).toBe(id);
           }
         }
       }),

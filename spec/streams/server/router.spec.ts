@@ -117,7 +117,7 @@ describe('createRouter', () => {
 
     it.each([
       ['/frob', '! unknown command /frob; try /help'],
-      ['/kick guest-2', '! unknown command /kick; try /help'],
+      ['/kick guest-2', "! only the server's console may /kick"],
       ['/msg guest-2', '! usage: /msg NAME TEXT'],
       ['/me', '! usage: /me TEXT'],
       ['/nick', '! usage: /nick NAME'],
@@ -258,25 +258,34 @@ describe('createRouter', () => {
       route(lines(3, '/nick carol'));
       expect(route(lines(1, '/msg carol  meet me  at noon '))).toEqual([
         { kind: 'send', to: [3], lines: ['*guest-1* meet me  at noon'] },
+        { kind: 'send', to: [1], lines: ['*-> carol* meet me  at noon'] },
       ]);
     });
 
     it('find the recipient without regard to case', () => {
       const route = room(2);
       route(lines(2, '/nick Carol'));
-      expect(route(lines(1, '/msg CAROL hi'))).toEqual([{ kind: 'send', to: [2], lines: ['*guest-1* hi'] }]);
+      expect(route(lines(1, '/msg CAROL hi'))).toEqual([
+        { kind: 'send', to: [2], lines: ['*guest-1* hi'] },
+        { kind: 'send', to: [1], lines: ['*-> Carol* hi'] },
+      ]);
     });
 
     it('reach exactly one recipient in console mode too', () => {
       const route = room(3, { relay: false });
-      expect(route(lines(1, '/msg guest-2 hi'))).toEqual([{ kind: 'send', to: [2], lines: ['*guest-1* hi'] }]);
+      expect(route(lines(1, '/msg guest-2 hi'))).toEqual([
+        { kind: 'send', to: [2], lines: ['*guest-1* hi'] },
+        { kind: 'send', to: [1], lines: ['*-> guest-2* hi'] },
+      ]);
     });
 
-    it('to the console go to its log only', () => {
+    it('to the console go to its log only, and the sender is told', () => {
       const route = room(2, { name: 'Hub' });
       expect(route(lines(1, '/msg hub psst'))).toEqual([
         { kind: 'log', entries: [{ type: 'private', id: 1, from: 'guest-1', to: 'Hub', text: 'psst' }] },
+        { kind: 'send', to: [1], lines: ['*-> Hub* psst'] },
       ]);
+      expect(route(lines(1, '/msg \uff48\uff55\uff42 look-alike')).filter((effect) => effect.kind === 'log')).toHaveLength(1);
     });
 
     it('to an unknown nick get an error line to the sender', () => {
@@ -415,16 +424,22 @@ describe('createRouter', () => {
       expect(sends(route(lines(2, '/quit')))).toEqual([{ kind: 'send', to: [2], lines: ['* bye'] }]);
     });
 
-    it("sends the console's lines to every client, under its name", () => {
+    it("sends the console's lines to every client, under its name, and records them with the console as the author", () => {
       const route = consoleMode(3, 'Hub');
-      expect(route(typed('hello all'))).toEqual([{ kind: 'send', to: [1, 2, 3], lines: ['<Hub> hello all'] }]);
-      expect(route(typed('//who is there'))).toEqual([{ kind: 'send', to: [1, 2, 3], lines: ['<Hub> /who is there'] }]);
+      expect(route(typed('hello all'))).toEqual([
+        { kind: 'send', to: [1, 2, 3], lines: ['<Hub> hello all'] },
+        { kind: 'log', entries: [{ type: 'messages', from: 'Hub', texts: ['hello all'], lines: ['<Hub> hello all'] }] },
+      ]);
+      expect(sends(route(typed('//who is there')))).toEqual([{ kind: 'send', to: [1, 2, 3], lines: ['<Hub> /who is there'] }]);
     });
 
     it("sends the console's /msg to exactly one client", () => {
       const route = consoleMode(3);
       route(lines(2, '/nick bob'));
-      expect(route(typed('/msg BOB just you'))).toEqual([{ kind: 'send', to: [2], lines: ['*server* just you'] }]);
+      expect(route(typed('/msg BOB just you'))).toEqual([
+        { kind: 'send', to: [2], lines: ['*server* just you'] },
+        { kind: 'log', entries: [{ type: 'private', from: 'server', to: 'bob', text: 'just you' }] },
+      ]);
     });
 
     it("logs an error for the console's /msg to an unknown nick", () => {
@@ -432,8 +447,10 @@ describe('createRouter', () => {
       expect(route(typed('/msg nobody hi'))).toEqual([{ kind: 'log', entries: [{ type: 'error', text: 'no such nick: nobody' }] }]);
     });
 
-    it('says nothing when the console talks to an empty room', () => {
-      expect(consoleMode(0)(typed('hello?'))).toEqual([]);
+    it('sends nothing when the console talks to an empty room, and records it', () => {
+      expect(consoleMode(0)(typed('hello?'))).toEqual([
+        { kind: 'log', entries: [{ type: 'messages', from: 'server', texts: ['hello?'], lines: ['<server> hello?'] }] },
+      ]);
     });
   });
 
@@ -730,6 +747,7 @@ describe('createRouter at the door', () => {
       { kind: 'log', entries: [{ type: 'leave', id: 1, from: 'guest-1', reason: 'idle for 300 seconds' }] },
       { kind: 'close', id: 1, reason: 'idle for 300 seconds' },
     ]);
+    expect(inbox(route({ kind: 'idle', id: 2, seconds: 1 }), 2)).toEqual(['* disconnected: idle for 1 second']);
   });
 
   it('closes connections still at the door on shutdown', () => {

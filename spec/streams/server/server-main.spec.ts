@@ -122,7 +122,7 @@ describe('serverMain', () => {
         a: [`1 ${welcomeSize}`, 'log'],
         b: [`2 ${welcomeSize}`, `1 ${size('* guest-2 joined\n')}`, 'log'],
         c: [`3 ${welcomeSize}`, `1,2 ${size('* guest-3 joined\n')}`, 'log'],
-        d: [`1,2,3 ${size('<server> hello all\n')}`],
+        d: [`1,2,3 ${size('<server> hello all\n')}`, 'log'],
       });
     });
   });
@@ -271,7 +271,8 @@ describe('serverMain', () => {
       const connection$ = hot('----a--', { a: connection(1, cold<Uint8Array>('-')) });
       const console$ = hot('   -x|', { x: 'bye console' });
       const shutdown$ = hot('  ------s', { s: 'got SIGTERM' });
-      expectObservable(run({ connection$, console$, shutdown$ })).toBe('----a-b', {
+      expectObservable(run({ connection$, console$, shutdown$ })).toBe('-x--a-b', {
+        x: ['log: <server> bye console'],
         a: [welcome(1), joined(1)],
         b: [
           'to 1: * server is going down (got SIGTERM)\n',
@@ -294,10 +295,31 @@ describe('serverMain', () => {
       expectObservable(run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, relay: false })).toBe(expected, {
         a: [welcome(1), joined(1)],
         b: [welcome(2), joined(2)],
-        c: ['to 1,2: <server> hello all\n'],
+        c: ['to 1,2: <server> hello all\n', 'log: <server> hello all'],
         d: ['log: <guest-1> hello server'],
-        e: ['to 2: *server* just you\n'],
+        e: ['to 2: *server* just you\n', 'log: *-> guest-2* just you'],
         f: ['log: ! unknown command /frob; try /help'],
+      });
+    });
+  });
+
+  it("sanitises the console's text like a client's: a line, a /msg and a /kick reason reach clients without raw controls", () => {
+    fresh();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const connection$ = hot('ab------', { a: connection(1, cold<Uint8Array>('-')), b: connection(2, cold<Uint8Array>('-')) });
+      const console$ = hot('   --s-m-k-', { s: 'clear\x1b[2J bell\x07', m: '/msg guest-2 title\x1b]0;pwned\x07 \u202eevil', k: '/kick guest-2 bye\x1b[1A\x9b' });
+      const expected = '      abc-e-f-';
+
+      expectObservable(run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, relay: false })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), joined(2)],
+        c: ['to 1,2: <server> clear\u241b[2J bell\u2407\n', 'log: <server> clear\u241b[2J bell\u2407'],
+        e: ['to 2: *server* title\u241b]0;pwned\u2407 \ufffdevil\n', 'log: *-> guest-2* title\u241b]0;pwned\u2407 \ufffdevil'],
+        f: [
+          'to 2: * you were kicked by server: bye\u241b[1A\ufffd\n',
+          'log: * guest-2 left (kicked by server: bye\u241b[1A\ufffd)',
+          'close 2: kicked by server: bye\u241b[1A\ufffd',
+        ],
       });
     });
   });
