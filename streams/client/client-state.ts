@@ -81,6 +81,12 @@ export interface ClientState {
   /** Lines evicted from the outbox while written and not acknowledged: lost if the connection dies before the next ack. */
   readonly unconfirmed: number;
   readonly inputPaused: boolean;
+  /**
+   * Resuming: live lines that came between our `/cap` and the end of its replay, held so that
+   * they show after the older lines replayed (`missed`, as the answer counted them, still to come).
+   */
+  readonly held?: readonly DisplayLine[];
+  readonly missed: number;
 }
 
 export function initialClientState(policy: ClientPolicy): ClientState {
@@ -103,6 +109,7 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     dropped: 0,
     unconfirmed: 0,
     inputPaused: false,
+    missed: 0,
   };
 }
 
@@ -159,7 +166,7 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
 
 function connected(state: ClientState, policy: ClientPolicy): Step {
   // `attempt` counts on until the server takes us back (see `welcomed`): one that accepts and hangs up at once is not back.
-  const next: ClientState = { ...state, phase: 'connected', everConnected: true, tagged: false, capAsked: false, named: false, ended: false, welcomed: false, farewell: undefined };
+  const next: ClientState = { ...state, phase: 'connected', everConnected: true, tagged: false, capAsked: false, named: false, ended: false, welcomed: false, farewell: undefined, held: undefined, missed: 0 };
   const effects: ClientEffect[] = [];
   // A server that never welcomed us (nc, ncat, the raw framing) has nothing more to say than the connection itself.
   if (state.attempt > 0 && !state.everWelcomed) effects.push({ kind: 'status', text: `reconnected to ${policy.where}` });
@@ -253,8 +260,9 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     if (tags.cap !== undefined) {
       flushShown();
       const step = capabilityGranted(next, tags.epoch ?? '', Number(tags.seq) || 0);
-      next = step.state;
+      next = { ...step.state, missed: Number(tags.missed) || 0 };
       effects.push(...step.effects);
+      next = releaseHeld(next, shown);
       continue;
     }
     if (tags.ack !== undefined) {
@@ -279,16 +287,30 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       next = back.state;
       effects.push(...back.effects);
     }
-    shown.push({ ...parsed, ...(tags.time ? { time: tags.time } : {}), ...(tags.replay !== undefined ? { replayed: true } : {}) });
+    const display: DisplayLine = { ...parsed, ...(tags.time ? { time: tags.time } : {}), ...(tags.replay !== undefined ? { replayed: true } : {}) };
+    if (next.held !== undefined && !next.tagged) {
+      next = { ...next, held: [...next.held, display] };
+      continue;
+    }
+    shown.push(display);
+    if (tags.replay !== undefined && next.missed > 0) next = { ...next, missed: next.missed - 1 };
+    next = releaseHeld(next, shown);
     // Not after our half-close (`echo hi | tcpchat connect` ends before the welcome): no more writes then.
     if (welcome && policy.framing === 'line' && !next.ended) {
       flushShown();
       effects.push({ kind: 'send', lines: greetTcpchat(next, policy) });
-      next = { ...next, capAsked: true };
+      next = { ...next, capAsked: true, held: next.epoch === undefined ? undefined : [] };
     }
   }
   flushShown();
   return { state: next, effects };
+}
+
+/** Once the replay is over, the live lines held meanwhile follow it. */
+function releaseHeld(state: ClientState, shown: DisplayLine[]): ClientState {
+  if (state.held === undefined || !state.tagged || state.missed > 0) return state;
+  shown.push(...state.held);
+  return { ...state, held: undefined };
 }
 
 /** The server took us (back): only now are we reconnected, and only now does the count of retries start again. */

@@ -306,6 +306,26 @@ describe('stepClient', () => {
       expect(then(resumed, [typed('five')]).effects).toEqual([send('@id=S.5 five')]);
     });
 
+    it('shows a live line that came before the answer to /cap after the replayed lines it follows', () => {
+      const down = then(tagged(), [received(`@seq=6;time=${T} <bob> six`), lost()]);
+      const asked = then(down, [connected, received(WELCOME), received('<bob> live, said after the rejoin')]);
+      expect(asked.effects.filter((effect) => effect.kind === 'display')).toHaveLength(1); // the welcome only
+      const answered = then(asked, [received('@cap=tcpchat;epoch=E;seq=9;missed=2', `@seq=7;time=${T};replay <bob> seven`)]);
+      expect(answered.effects.filter((effect) => effect.kind === 'display')).toEqual([
+        { kind: 'display', lines: [{ kind: 'message', from: 'bob', text: 'seven', time: T, replayed: true }] },
+      ]);
+      const replayed = then(answered, [received(`@seq=8;time=${T};replay <bob> eight`)]);
+      expect(replayed.effects).toEqual([
+        {
+          kind: 'display',
+          lines: [
+            { kind: 'message', from: 'bob', text: 'eight', time: T, replayed: true },
+            { kind: 'message', from: 'bob', text: 'live, said after the rejoin' },
+          ],
+        },
+      ]);
+    });
+
     it('keeps the sequence baseline when the server is the same run', () => {
       const { state, effects } = then(tagged(), [received(`@seq=6;time=${T} <bob> six`), lost(), connected, received(WELCOME), received(cap('E', 9), `@seq=5;time=${T} <bob> five`)]);
       expect(state.lastSeq).toBe(6);
