@@ -77,3 +77,23 @@ describe('tcpchat connect fed a flood through a pipe, across faults', () => {
     }
   }, 90_000);
 });
+
+describe('tcpchat connect given more than its outbox holds while the server is down', () => {
+  it('warns once for the burst, with the count, and delivers the rest in order', async () => {
+    const first = await startServer(['--relay', '--shutdown-deadline', '1']);
+    const ada = await chatter(first.port, 'ada');
+    first.child.kill('SIGTERM');
+    await ada.stderr.waitFor(/reconnecting in/);
+    const count = 5000; // short lines in one write: read in one go, past the outbox's 1,000
+    ada.write(Array.from({ length: count }, (_, i) => `${i + 1}\n`).join(''));
+    const second = tcpchat(['serve', '--relay', '--rate', '0', '--host', '127.0.0.1', '--port', String(first.port)], { name: 'restarted server' });
+    await second.stdout.waitFor(`<ada> ${count}`, 15_000);
+
+    const warnings = ada.stderr.all.filter((line) => line.includes('outbox full'));
+    expect(warnings).toHaveLength(1);
+    const dropped = Number(/^tcpchat: outbox full: dropped the oldest (\d+) lines$/.exec(warnings[0])?.[1]);
+    expect(dropped).toBeGreaterThan(0);
+    const got = second.stdout.all.flatMap((line) => (/^<ada> (\d+)$/.exec(line) ? [Number(line.slice(6))] : []));
+    expect(got).toEqual(Array.from({ length: count - dropped }, (_, i) => dropped + i + 1));
+  }, 30_000);
+});
