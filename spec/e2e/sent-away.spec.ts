@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { chatter } from './helpers/chatter.js';
 import { joined } from './helpers/client.js';
+import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { tcpchat, waitForExit, type Running } from './helpers/processes.js';
 import { startServer } from './helpers/server.js';
@@ -13,7 +14,10 @@ import { makeCertificates, type TestCertificates } from '../helpers/certificates
 let certs: TestCertificates;
 beforeAll(() => void (certs = makeCertificates()));
 afterAll(() => certs.remove());
-afterEach(cleanUp);
+afterEach(async () => {
+  await closeFaultProxies();
+  await cleanUp();
+});
 
 /** `tcpchat connect` with stdin left open (a person who did not type anything yet). */
 const connectTo = (port: number, args: readonly string[] = [], env?: NodeJS.ProcessEnv): Running =>
@@ -80,5 +84,19 @@ describe('a plain connection to a TLS server', () => {
     const open = connectTo(server.port, ['--nick', 'ada']);
     open.write('hi\n'); // and stdin stays open: no endless "reconnected"
     await exitsWith(open, /the server speaks TLS; use --tls$/);
+  });
+});
+
+describe('reconnecting to something that accepts and hangs up', () => {
+  it('never says reconnected before a welcome, and keeps counting retries until it gives up', async () => {
+    const server = await startServer(['--relay', '--shutdown-deadline', '1']);
+    const proxy = await FaultProxy.start(server.port); // accepts, then drops each link once the server is gone
+    const ada = await chatter(proxy.port, 'ada', ['--retry', '3']);
+    server.child.kill('SIGTERM');
+    expect(await waitForExit(ada, 15_000)).toEqual({ code: 1, signal: null });
+    const stderr = await ada.stderr.end();
+    expect(stderr.filter((line) => line.includes('reconnected'))).toEqual([]);
+    expect(stderr.at(-1)).toMatch(/\(gave up after 3 retries\)$/);
+    expect(proxy.connections).toBeGreaterThanOrEqual(4); // the first, then three tries (the TLS check may add some)
   });
 });
