@@ -129,8 +129,10 @@ export interface Step {
  * on each typed line carries an id and waits in the outbox until the server acknowledges it, and
  * every line from the server carries a sequence number, so nothing is shown twice. When the
  * connection is lost it retries with backoff, reclaims its nick, resumes from the last sequence
- * it saw and resends what was not acknowledged. Lines typed while disconnected wait in the
- * bounded outbox. Other servers (nc, ncat, the raw framing) get plain lines, at most once.
+ * it saw and resends what was not acknowledged; it is back only once welcomed again. Lines typed
+ * while disconnected wait in the bounded outbox, and input pauses while it is nearly full. A server
+ * that sends it away (refused at the door, kicked, timed out) is not retried: it exits 1 with the
+ * server's reason. Other servers (nc, ncat, the raw framing) get plain lines, at most once.
  */
 export function stepClient(state: ClientState, event: ClientEvent, policy: ClientPolicy): Step {
   if (state.phase === 'done') return { state, effects: [] };
