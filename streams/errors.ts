@@ -15,3 +15,12 @@ export class LineTooLongError extends Error {
     this.name = 'LineTooLongError';
   }
 }
+
+/** A plain connection to a server that speaks TLS: it closes without a word, and retrying cannot mend that. */
+export class ServerSpeaksTlsError extends Error {
+  readonly code = 'SERVER_SPEAKS_TLS';
+  constructor() {
+    super('the server speaks TLS; use --tls');
+    this.name = 'ServerSpeaksTlsError';
+  }
+}

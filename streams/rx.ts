@@ -16,6 +16,7 @@ export { fromEvent } from 'rxjs/internal/observable/fromEvent';
 export { merge } from 'rxjs/internal/observable/merge';
 export { NEVER } from 'rxjs/internal/observable/never';
 export { of } from 'rxjs/internal/observable/of';
+export { throwError } from 'rxjs/internal/observable/throwError';
 export { timer } from 'rxjs/internal/observable/timer';
 export { catchError } from 'rxjs/internal/operators/catchError';
 export { endWith } from 'rxjs/internal/operators/endWith';

@@ -286,3 +286,22 @@ describe('tcpchat serve on a terminal (tmux)', () => {
 });
 
 const CTRL_D_NOTE = '* the server goes on (Ctrl-D does not stop it); /quit or Ctrl-C does';
+
+describe('tcpchat connect on a terminal while reconnecting (tmux)', () => {
+  it('Ctrl-D says what is still queued and exits 1; status lines never land inside the prompt', async () => {
+    const server = await startServer(['--relay', '--shutdown-deadline', '1']);
+    const ada = await adaJoins(server.port);
+    server.child.kill('SIGTERM');
+    await ada.until('the reconnect notice, then the prompt', (rows) => rows.some((row) => /^-- .*reconnecting in/.test(row)) && last(rows) === '>');
+    ada.type('still here');
+    ada.press('Enter');
+    await ada.until('the typed line taken', (rows) => rows.includes('> still here'));
+    ada.press('C-d');
+    const where = `127.0.0.1:${server.port}`;
+    const dead = (): string => ada.tmux('display-message', '-p', '-t', 'chat', '#{pane_dead} #{pane_dead_status}').trim();
+    const screen = await ada.until('the last sentence, then the exit', (rows) => rows.includes(`tcpchat: input ended while reconnecting to ${where}; 1 line unsent`) && /^1 \d+$/.test(dead()));
+    expect(dead()).toBe('1 1');
+    // Every word about the connection has a row of its own, never after the prompt's "> ".
+    expect(screen.filter((row) => /reconnecting|tcpchat:/.test(row)).every((row) => row.startsWith('-- ') || row.startsWith('tcpchat: '))).toBe(true);
+  });
+});

@@ -17,6 +17,7 @@ import { flushed } from './flushed.js';
 import { describeFailure, isTrustFailure } from './failure.js';
 import type { ProcessIo } from './serve.js';
 import { connectTls, trustedServer, type ClientTls } from './server-trust.js';
+import { unlessTls } from './tls-probe.js';
 
 export interface ConnectConfig {
   readonly host: string;
@@ -52,7 +53,10 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     let running: Subscription | undefined;
     let attempt: Subscription | undefined;
     let socket: Socket | undefined;
+    let interactive = false;
     const finish = (code: number, message?: string): void => {
+      // On a terminal the last sentence takes the prompt's row, never its end.
+      if (message && interactive) io.stdout.write('\r\x1b[K');
       if (message) io.stderr.write(`tcpchat: ${message}\n`);
       attempt?.unsubscribe();
       running?.unsubscribe();
@@ -68,8 +72,15 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     }
 
     const attempt$ = new Subject<ConnectAttempt>();
-    const serverBusy$ = new BehaviorSubject(false);
-    const person = terminal({ input: io.stdin, output: io.stdout, prompt: '> ', pause$: serverBusy$ });
+    // Reading input pauses while the socket cannot take more, or while the outbox is nearly full.
+    const inputPaused$ = new BehaviorSubject(false);
+    let socketFull = false;
+    let outboxFull = false;
+    const pauseInput = (): void => {
+      if (inputPaused$.value !== (socketFull || outboxFull)) inputPaused$.next(socketFull || outboxFull);
+    };
+    const person = terminal({ input: io.stdin, output: io.stdout, prompt: '> ', pause$: inputPaused$ });
+    interactive = person.interactive;
     const colour = useColour(io.stdout, io.env);
     const status = (text: string): void => {
       if (person.interactive) person.print([renderStatus(text, colour)]);
@@ -87,7 +98,8 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
           next: (connected) => {
             socket = connected;
             connected.on('error', ignore); // reported through the data stream
-            attempt$.next({ kind: 'connected', received$: socketData(connected) });
+            const received$ = socketData(connected);
+            attempt$.next({ kind: 'connected', received$: tls ? received$ : unlessTls(received$, config.host, config.port) });
           },
           // Retrying does not make a certificate trustworthy: that ends the client at once.
           error: (error: unknown) =>
@@ -96,9 +108,18 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     }
 
     function send(bytes: Uint8Array): void {
-      if (!socket?.writable || socket.write(bytes) || serverBusy$.value) return;
-      serverBusy$.next(true);
-      socket.once('drain', () => serverBusy$.next(false));
+      const full = socket;
+      if (!full?.writable || full.write(bytes) || socketFull) return;
+      socketFull = true;
+      pauseInput();
+      // A socket that dies before it drains never says 'drain': its close lets input go on too
+      // (to the outbox, which pauses it by itself when nearly full, until the next connection).
+      const free = (): void => {
+        full.off('drain', free).off('close', free);
+        socketFull = false;
+        pauseInput();
+      };
+      full.on('drain', free).on('close', free);
     }
 
     function show(lines: readonly DisplayLine[]): void {
@@ -129,6 +150,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
         outbox: DEFAULT_OUTBOX_LIMITS,
         session: randomBytes(9).toString('base64url'),
         random: Math.random,
+        interactive: person.interactive,
       },
     ).subscribe((output) => {
       switch (output.kind) {
@@ -143,6 +165,9 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
           return show(output.lines);
         case 'status':
           return status(output.text);
+        case 'pause-input':
+          outboxFull = output.paused;
+          return pauseInput();
         case 'exit':
           return finish(output.code, output.message);
       }

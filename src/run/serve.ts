@@ -5,6 +5,7 @@ import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
 import { encodeLines, encoderFor, type Framing } from '../../streams/framing/encode.js';
+import { formatRefusal } from '../../streams/protocol/farewell.js';
 import { formatError } from '../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../streams/server/events.js';
 import { jsonLine, jsonLines, logEntryLines } from '../../streams/server/log-line.js';
@@ -284,7 +285,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
     function admitted(connection: ServerConnection): boolean {
       if (access.admits(connection.ip)) return true;
       const reason = 'access denied';
-      connection.write(encode([formatError(reason)]));
+      connection.write(encode([formatRefusal(reason)]));
       connection.close();
       connection.socket.resume(); // discard what it sends, so its end (and our close) comes promptly
       record([{ type: 'refused', id: connection.id, address: connection.address, reason }]);

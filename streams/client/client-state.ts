@@ -1,10 +1,12 @@
 import { describeConnectionError } from '../connection-error.js';
 import type { Framing } from '../framing/encode.js';
+import { ServerSpeaksTlsError } from '../errors.js';
 import { backoffDelay, type Backoff } from '../limits/backoff.js';
+import { parseFarewell } from '../protocol/farewell.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { parseServerLine, PASSWORD_PROMPT, type ServerLine } from '../protocol/server-line.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
-import { acknowledge, EMPTY_OUTBOX, enqueue, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
+import { acknowledge, EMPTY_OUTBOX, enqueue, outboxFilled, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
 
 export interface ClientPolicy {
   /** `host:port`, for the sentences the person reads. */
@@ -19,6 +21,8 @@ export interface ClientPolicy {
   /** Names this client across its reconnects; the server uses it to drop a stale connection. */
   readonly session: string;
   readonly random: () => number;
+  /** A person at a terminal: end of input (Ctrl-D) while reconnecting leaves at once; a pipe waits to deliver. */
+  readonly interactive?: boolean;
 }
 
 export type ClientEvent =
@@ -42,6 +46,8 @@ export type ClientEffect =
   | { readonly kind: 'display'; readonly lines: readonly DisplayLine[] }
   /** A word about the connection itself, for stderr (or above the prompt). */
   | { readonly kind: 'status'; readonly text: string }
+  /** Stop or go on reading input: the outbox is nearly full, or has room again. */
+  | { readonly kind: 'pause-input'; readonly paused: boolean }
   | { readonly kind: 'exit'; readonly code: 0 | 1; readonly message?: string };
 
 export interface ClientState {
@@ -65,6 +71,22 @@ export interface ClientState {
   readonly nick?: string;
   readonly leaving: boolean;
   readonly ended: boolean;
+  /** Whether this connection was welcomed; any connection ever: the server is tcpchat, and only its welcome takes us back. */
+  readonly welcomed: boolean;
+  readonly everWelcomed: boolean;
+  /** The last line received, when it sent us away (refused, kicked): if the close follows, we do not come back. */
+  readonly farewell?: string;
+  /** Lines dropped from the full outbox and not yet reported: one warning per burst. */
+  readonly dropped: number;
+  /** Lines evicted from the outbox while written and not acknowledged: lost if the connection dies before the next ack. */
+  readonly unconfirmed: number;
+  readonly inputPaused: boolean;
+  /**
+   * Resuming: live lines that came between our `/cap` and the end of its replay, held so that
+   * they show after the older lines replayed (`missed`, as the answer counted them, still to come).
+   */
+  readonly held?: readonly DisplayLine[];
+  readonly missed: number;
 }
 
 export function initialClientState(policy: ClientPolicy): ClientState {
@@ -82,6 +104,12 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     nick: policy.nick,
     leaving: false,
     ended: false,
+    welcomed: false,
+    everWelcomed: false,
+    dropped: 0,
+    unconfirmed: 0,
+    inputPaused: false,
+    missed: 0,
   };
 }
 
@@ -101,11 +129,17 @@ export interface Step {
  * on each typed line carries an id and waits in the outbox until the server acknowledges it, and
  * every line from the server carries a sequence number, so nothing is shown twice. When the
  * connection is lost it retries with backoff, reclaims its nick, resumes from the last sequence
- * it saw and resends what was not acknowledged. Lines typed while disconnected wait in the
- * bounded outbox. Other servers (nc, ncat, the raw framing) get plain lines, at most once.
+ * it saw and resends what was not acknowledged; it is back only once welcomed again. Lines typed
+ * while disconnected wait in the bounded outbox, and input pauses while it is nearly full. A server
+ * that sends it away (refused at the door, kicked, timed out) is not retried: it exits 1 with the
+ * server's reason. Other servers (nc, ncat, the raw framing) get plain lines, at most once.
  */
 export function stepClient(state: ClientState, event: ClientEvent, policy: ClientPolicy): Step {
   if (state.phase === 'done') return { state, effects: [] };
+  return pressure(decide(state, event, policy), policy);
+}
+
+function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): Step {
   switch (event.kind) {
     case 'start':
       return { state, effects: [{ kind: 'connect', afterMs: 0 }] };
@@ -118,7 +152,7 @@ export function stepClient(state: ClientState, event: ClientEvent, policy: Clien
     case 'typed':
       return typed(state, event.line, policy);
     case 'input-ended':
-      return finishSending({ ...state, leaving: true });
+      return inputEnded({ ...state, leaving: true }, policy);
     case 'leave': {
       // Reconnected but not yet resent (that waits for the answer to /cap): the outbox is still
       // unsent, so leaving says so, as when disconnected, instead of forgetting it silently.
@@ -133,10 +167,11 @@ export function stepClient(state: ClientState, event: ClientEvent, policy: Clien
 }
 
 function connected(state: ClientState, policy: ClientPolicy): Step {
-  // `attempt` counts on until the server says something: one that accepts and hangs up at once is not back.
-  const next: ClientState = { ...state, phase: 'connected', everConnected: true, tagged: false, capAsked: false, named: false, ended: false };
+  // `attempt` counts on until the server takes us back (see `welcomed`): one that accepts and hangs up at once is not back.
+  const next: ClientState = { ...state, phase: 'connected', everConnected: true, tagged: false, capAsked: false, named: false, ended: false, welcomed: false, farewell: undefined, held: undefined, missed: 0 };
   const effects: ClientEffect[] = [];
-  if (state.everConnected) effects.push({ kind: 'status', text: `reconnected to ${policy.where}` });
+  // A server that never welcomed us (nc, ncat, the raw framing) has nothing more to say than the connection itself.
+  if (state.attempt > 0 && !state.everWelcomed) effects.push({ kind: 'status', text: `reconnected to ${policy.where}` });
   const greeting = policy.password ? [`/pass ${policy.password}`] : [];
   // The raw framing cannot carry a conversation about capabilities: say everything at once.
   if (policy.framing === 'raw' && state.nick) greeting.push(`/nick ${state.nick}`);
@@ -148,10 +183,11 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
 }
 
 function flushPlain(state: ClientState, policy: ClientPolicy): Step {
-  const effects: ClientEffect[] = [];
-  let named = state;
+  const { state: reported, effects: drops } = reportDrops(state);
+  const effects: ClientEffect[] = [...drops];
+  let named = reported;
   if (state.outbox.items.length > 0) {
-    const plain = sendPlain(state, state.outbox.items.map((item) => item.line), policy);
+    const plain = sendPlain(reported, state.outbox.items.map((item) => item.line), policy);
     named = plain.state;
     effects.push(...plain.effects);
   }
@@ -189,11 +225,27 @@ function typed(state: ClientState, line: string, policy: ClientPolicy): Step {
   if (state.phase === 'connected' && !state.tagged && !state.wasTagged) return sendPlain(base, [line], policy);
   const item: OutboxItem = { id: `${policy.session}.${state.nextId}`, line };
   const { outbox, dropped } = enqueue(state.outbox, item, policy.outbox);
-  const next: ClientState = { ...base, outbox, nextId: state.nextId + 1 };
-  const effects: ClientEffect[] = [];
-  if (dropped.length > 0) effects.push({ kind: 'status', text: `outbox full: dropped the oldest ${lines(dropped.length)}` });
-  if (state.phase === 'connected' && state.tagged) effects.push({ kind: 'send', lines: [formatTagged({ id: item.id }, line)] });
-  return { state: next, effects };
+  const live = state.phase === 'connected' && state.tagged;
+  // On a live tagged connection every line in the outbox has been written: evicted, it is not
+  // dropped but unconfirmed, and lost only if the connection dies before the next ack.
+  const next: ClientState = {
+    ...base,
+    outbox,
+    nextId: state.nextId + 1,
+    dropped: state.dropped + (live ? 0 : dropped.length),
+    unconfirmed: state.unconfirmed + (live ? dropped.length : 0),
+  };
+  const send: ClientEffect[] = live ? [{ kind: 'send', lines: [formatTagged({ id: item.id }, line)] }] : [];
+  // The burst of drops is over once a line fits: it is reported then, once, with its count.
+  if (dropped.length > 0) return { state: next, effects: send };
+  const report = reportDrops(next);
+  return { state: report.state, effects: [...report.effects, ...send] };
+}
+
+/** One warning for the lines dropped since the last one. */
+function reportDrops(state: ClientState): Step {
+  if (state.dropped === 0) return { state, effects: [] };
+  return { state: { ...state, dropped: 0 }, effects: [{ kind: 'status', text: `outbox full: dropped the oldest ${lines(state.dropped)}` }] };
 }
 
 function received(state: ClientState, raw: readonly string[], policy: ClientPolicy): Step {
@@ -203,19 +255,20 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
   const flushShown = (): void => {
     if (shown.length > 0) effects.push({ kind: 'display', lines: shown.splice(0) });
   };
-  if (next.attempt > 0) next = { ...next, attempt: 0 };
+  if (next.attempt > 0 && !next.everWelcomed) next = { ...next, attempt: 0 };
   for (const line of raw) {
     // capAsked: on the first connection the answer to /cap is the first tagged line, so it must be parsed too.
     const { tags, text } = next.tagged || next.wasTagged || next.capAsked ? parseTagged(line) : { tags: {}, text: line };
     if (tags.cap !== undefined) {
       flushShown();
       const step = capabilityGranted(next, tags.epoch ?? '', Number(tags.seq) || 0);
-      next = step.state;
+      next = { ...step.state, missed: Number(tags.missed) || 0 };
       effects.push(...step.effects);
+      next = releaseHeld(next, shown);
       continue;
     }
     if (tags.ack !== undefined) {
-      next = { ...next, outbox: acknowledge(next.outbox, tags.ack) };
+      next = { ...next, outbox: acknowledge(next.outbox, tags.ack), unconfirmed: 0 };
       continue;
     }
     if (tags.seq !== undefined) {
@@ -229,16 +282,51 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     const welcome = parsed.kind === 'notice' ? WELCOME.exec(`* ${parsed.text}`) : null;
     const renamed = parsed.kind === 'notice' ? RENAMED.exec(`* ${parsed.text}`) : null;
     if (renamed && !GUEST.test(renamed[1])) next = { ...next, nick: renamed[1] };
-    shown.push({ ...parsed, ...(tags.time ? { time: tags.time } : {}), ...(tags.replay !== undefined ? { replayed: true } : {}) });
+    // Room lines carry a sequence number; the server's last word to us alone does not.
+    next = { ...next, farewell: tags.seq === undefined ? farewellSentence(parsed, next, policy) : undefined };
+    if (welcome) {
+      flushShown();
+      const back = welcomed(next, policy);
+      next = back.state;
+      effects.push(...back.effects);
+    }
+    const display: DisplayLine = { ...parsed, ...(tags.time ? { time: tags.time } : {}), ...(tags.replay !== undefined ? { replayed: true } : {}) };
+    if (next.held !== undefined && !next.tagged) {
+      next = { ...next, held: [...next.held, display] };
+      continue;
+    }
+    shown.push(display);
+    if (tags.replay !== undefined && next.missed > 0) next = { ...next, missed: next.missed - 1 };
+    next = releaseHeld(next, shown);
     // Not after our half-close (`echo hi | tcpchat connect` ends before the welcome): no more writes then.
     if (welcome && policy.framing === 'line' && !next.ended) {
       flushShown();
       effects.push({ kind: 'send', lines: greetTcpchat(next, policy) });
-      next = { ...next, capAsked: true };
+      next = { ...next, capAsked: true, held: next.epoch === undefined ? undefined : [] };
     }
   }
   flushShown();
   return { state: next, effects };
+}
+
+/** Once the replay is over, the live lines held meanwhile follow it. */
+function releaseHeld(state: ClientState, shown: DisplayLine[]): ClientState {
+  if (state.held === undefined || !state.tagged || state.missed > 0) return state;
+  shown.push(...state.held);
+  return { ...state, held: undefined };
+}
+
+/** The server took us (back): only now are we reconnected, and only now does the count of retries start again. */
+function welcomed(state: ClientState, policy: ClientPolicy): Step {
+  const next: ClientState = { ...state, welcomed: true, everWelcomed: true, attempt: 0 };
+  return { state: next, effects: state.attempt > 0 ? [{ kind: 'status', text: `reconnected to ${policy.where}` }] : [] };
+}
+
+/** The sentence to leave with if `line` is the server's last word before the close. */
+function farewellSentence(line: ServerLine, state: ClientState, policy: ClientPolicy): string | undefined {
+  const farewell = parseFarewell(line, state.welcomed);
+  if (farewell === undefined) return undefined;
+  return farewell.refused ? `${policy.where} refused us: ${farewell.reason}` : farewell.reason;
 }
 
 /** A tcpchat server welcomed us: ask for tags (resuming where we were) and for our nick. */
@@ -250,14 +338,19 @@ function greetTcpchat(state: ClientState, policy: ClientPolicy): string[] {
 function capabilityGranted(state: ClientState, epoch: string, seq: number): Step {
   // Sequence numbers from another server run mean nothing: count from where this one is.
   const lastSeq = epoch === state.epoch ? state.lastSeq : seq;
-  const next: ClientState = { ...state, tagged: true, wasTagged: true, epoch, lastSeq };
+  const { state: reported, effects: drops } = reportDrops(state);
+  const next: ClientState = { ...reported, tagged: true, wasTagged: true, epoch, lastSeq };
   const resend = next.outbox.items.map((item) => formatTagged({ id: item.id }, item.line));
-  const effects: ClientEffect[] = resend.length > 0 ? [{ kind: 'send', lines: resend }] : [];
+  const effects: ClientEffect[] = [...drops, ...(resend.length > 0 ? [{ kind: 'send' as const, lines: resend }] : [])];
   const finish = finishSending(next);
   return { state: finish.state, effects: [...effects, ...finish.effects] };
 }
 
 function disconnected(state: ClientState, error: unknown, policy: ClientPolicy): Step {
+  // Sent away, or a server we cannot talk to: coming back would only be refused again.
+  if (state.farewell !== undefined) return exit(state, 1, withUnsent(state, state.farewell));
+  if (error instanceof ServerSpeaksTlsError) return exit(state, 1, withUnsent(state, `cannot talk to ${policy.where}: ${error.message}`));
+  if (state.unconfirmed > 0) state = { ...state, dropped: state.dropped + state.unconfirmed, unconfirmed: 0 };
   const reason = error === undefined ? 'the server closed the connection' : `connection lost: ${describeConnectionError(error)}`;
   const pending = state.wasTagged ? state.outbox.items.length : 0;
   if (state.leaving && pending === 0) return exit(state, 0);
@@ -273,9 +366,7 @@ function connectFailed(state: ClientState, error: unknown, policy: ClientPolicy)
 function retry(state: ClientState, reason: string, policy: ClientPolicy): Step {
   if (state.attempt >= policy.retries) {
     const tries = state.attempt === 0 ? '' : ` (gave up after ${state.attempt} ${state.attempt === 1 ? 'retry' : 'retries'})`;
-    // Giving up with lines still waiting says so: they are never lost silently.
-    const unsent = state.outbox.items.length > 0 ? `; ${lines(state.outbox.items.length)} unsent` : '';
-    return exit(state, 1, `${reason}${tries}${unsent}`);
+    return exit(state, 1, withUnsent(state, `${reason}${tries}`));
   }
   const afterMs = backoffDelay(state.attempt, policy.backoff, policy.random);
   return {
@@ -287,8 +378,41 @@ function retry(state: ClientState, reason: string, policy: ClientPolicy): Step {
   };
 }
 
+/**
+ * End of input. Connected (or not yet connected at all): send what is left, then half-close.
+ * While reconnecting: with nothing queued there is nothing to wait for; a person (Ctrl-D) leaves
+ * at once, told what could not be sent; a pipe waits to deliver what it gave, within `--retry`.
+ */
+function inputEnded(state: ClientState, policy: ClientPolicy): Step {
+  const reconnecting = state.phase !== 'connected' && state.attempt > 0;
+  if (!reconnecting) return finishSending(state);
+  const unsent = state.outbox.items.length;
+  if (unsent === 0) return exit(state, 0, `input ended while reconnecting to ${policy.where}; nothing was unsent`);
+  if (!policy.interactive) return { state, effects: [] };
+  return exit(state, 1, `input ended while reconnecting to ${policy.where}; ${lines(unsent)} unsent`);
+}
+
+/** Leaving with lines still waiting says so: they are never lost silently. */
+function withUnsent(state: ClientState, message: string): string {
+  return state.outbox.items.length > 0 ? `${message}; ${lines(state.outbox.items.length)} unsent` : message;
+}
+
 function exit(state: ClientState, code: 0 | 1, message?: string): Step {
-  return { state: { ...state, phase: 'done' }, effects: [{ kind: 'exit', code, ...(message ? { message } : {}) }] };
+  const drops = reportDrops(state).effects;
+  return { state: { ...state, phase: 'done' }, effects: [...drops, { kind: 'exit', code, ...(message ? { message } : {}) }] };
+}
+
+/**
+ * Reading input pauses while the outbox is three quarters full and goes on once it is half
+ * empty, so a flood from a pipe or a paste waits for the server's acks (or for the reconnect)
+ * instead of pushing the oldest lines out.
+ */
+function pressure(step: Step, policy: ClientPolicy): Step {
+  const { state } = step;
+  if (state.phase === 'done') return step;
+  const paused = outboxFilled(state.outbox, policy.outbox) >= (state.inputPaused ? 0.5 : 0.75);
+  if (paused === state.inputPaused) return step;
+  return { state: { ...state, inputPaused: paused }, effects: [...step.effects, { kind: 'pause-input', paused }] };
 }
 
 const lines = (count: number): string => `${count} ${count === 1 ? 'line' : 'lines'}`;

@@ -45,3 +45,8 @@ export function acknowledge(outbox: Outbox, id: string): Outbox {
   const gone = outbox.items.slice(0, index + 1);
   return { items: outbox.items.slice(index + 1), bytes: outbox.bytes - gone.reduce((sum, item) => sum + size(item), 0) };
 }
+
+/** How full the outbox is, as the larger share of either limit (0 empty, 1 full). */
+export function outboxFilled(outbox: Outbox, limits: OutboxLimits): number {
+  return Math.max(outbox.items.length / limits.maxLines, outbox.bytes / limits.maxBytes);
+}

@@ -108,7 +108,6 @@ function capability(context: RouterContext, member: Member, name: string, params
   if (staleMember) effects.push(...context.leave(staleMember, 'reconnected'), { kind: 'close', id: staleMember.id, reason: 'reconnected' });
   delivery.tag(id, session);
   const { epoch, lastSeq } = delivery.history;
-  effects.push(...delivery.raw(id, formatTagged({ cap: TCPCHAT_CAPABILITY, epoch, seq: String(lastSeq) }, '')));
   // Split at the last colon: an epoch may contain colons (a time does), a sequence number never.
   const colon = (params.resume ?? '').lastIndexOf(':');
   const resumeEpoch = colon === -1 ? params.resume : params.resume.slice(0, colon);
@@ -117,13 +116,14 @@ function capability(context: RouterContext, member: Member, name: string, params
   // replaying them too would show them twice. Its own lines (same session) it knows already.
   const heardLive = delivery.joinedAfter(id) ?? lastSeq;
   const missed = (after: number) => since(delivery.history, after).filter((entry) => entry.seq <= heardLive && entry.author !== session);
-  if (params.resume && resumeEpoch === epoch) {
-    effects.push(...delivery.replay(id, missed(Number(resumeSeq) || 0)));
-  } else if (params.resume) {
-    // What this run heard while the client was away (others back sooner said things) is missed
-    // all the same: without it a restart would lose the lines said before everyone was back.
-    effects.push(...delivery.direct([id], formatNotice('the server has restarted since; what was said before is gone')));
-    effects.push(...delivery.replay(id, missed(0)));
-  }
+  const sameRun = params.resume !== undefined && resumeEpoch === epoch;
+  // What this run heard while the client was away (others back sooner said things) is missed
+  // all the same after a restart: without it a restart would lose the lines said before everyone was back.
+  const replayed = params.resume ? missed(sameRun ? Number(resumeSeq) || 0 : 0) : [];
+  // `missed=N`: the client holds the live lines it got before this answer until the N older ones are shown.
+  const answer = { cap: TCPCHAT_CAPABILITY, epoch, seq: String(lastSeq), ...(params.resume ? { missed: String(replayed.length) } : {}) };
+  effects.push(...delivery.raw(id, formatTagged(answer, '')));
+  if (params.resume && !sameRun) effects.push(...delivery.direct([id], formatNotice('the server has restarted since; what was said before is gone')));
+  effects.push(...delivery.replay(id, replayed));
   return effects;
 }

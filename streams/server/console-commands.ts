@@ -1,5 +1,6 @@
 import { CONSOLE_HELP, type ConsoleCommand } from '../protocol/console-command.js';
-import { formatMessage, formatNotice, formatPrivate } from '../protocol/server-line.js';
+import { formatKicked } from '../protocol/farewell.js';
+import { formatMessage, formatPrivate } from '../protocol/server-line.js';
 import type { Effect, LogEntry } from './events.js';
 import type { RouterContext } from './router-context.js';
 import { findByNick } from './roster.js';
@@ -41,7 +42,7 @@ export function consoleCommand(context: RouterContext, command: ConsoleCommand):
       const why = command.reason ? `: ${command.reason}` : '';
       const reason = `kicked by ${options.name}${why}`;
       return [
-        ...delivery.direct([target.id], formatNotice(`you were ${reason}`)),
+        ...delivery.direct([target.id], formatKicked(reason)),
         ...context.leave(target, reason, `${target.nick} was ${reason}`),
         { kind: 'close', id: target.id, reason },
       ];

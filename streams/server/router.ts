@@ -1,5 +1,6 @@
 import { parseClientLine, startsLikeChat } from '../protocol/client-command.js';
 import { knownPrintable, sanitize } from '../protocol/sanitize.js';
+import { formatDismissal, formatRefusal } from '../protocol/farewell.js';
 import { formatError, formatMessage, formatNotice, PASSWORD_PROMPT } from '../protocol/server-line.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
 import { idleFor } from '../limits/idle-timeout.js';
@@ -84,7 +85,7 @@ export function createRouter(options: RouterOptions): Router {
 
   function refuse(id: ConnId, address: string, reason: string): Effect[] {
     outside.delete(id);
-    return [...delivery.direct([id], formatError(reason)), { kind: 'close', id, reason }, log({ type: 'refused', id, address, reason })];
+    return [...delivery.direct([id], formatRefusal(reason)), { kind: 'close', id, reason }, log({ type: 'refused', id, address, reason })];
   }
 
   /** The first line from a connection at the door must be the password; the rest of its batch follows. */
@@ -211,7 +212,7 @@ export function createRouter(options: RouterOptions): Router {
     const member = roster.byId.get(id);
     if (!member) return [];
     const reason = idleFor(seconds);
-    return [...delivery.direct([id], formatNotice(`disconnected: ${reason}`)), ...leave(member, reason), { kind: 'close', id, reason }];
+    return [...delivery.direct([id], formatDismissal(reason)), ...leave(member, reason), { kind: 'close', id, reason }];
   }
 
   return (event) => {

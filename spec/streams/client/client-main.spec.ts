@@ -218,7 +218,7 @@ describe('clientMain', () => {
         const input$ = hot('40ms a 19ms b 19ms c 374ms d 24ms e', { a: '/nick bob', b: 'two', c: 'three', d: 'four', e: 'five' });
 
         expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', retries: 2 })).toBe(
-          'c 19ms (wn) 6ms a 9ms s 9ms b 9ms t 9ms l 374ms r 4ms k 9ms (WN) 6ms (Rm) 6ms f',
+          'c 19ms (wn) 6ms a 9ms s 9ms b 9ms t 9ms l 374ms r 14ms (kWN) 5ms (Rm) 6ms f',
           {
             c: connectOut,
             w: shown(welcomeLine('guest-1')),
@@ -256,7 +256,7 @@ describe('clientMain', () => {
         });
         const attempt$ = hot<ConnectAttempt>('1ms k 408ms K', { k: connectedTo(first$), K: connectedTo(second$) });
 
-        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1 })).toBe('c 1ms (wn) 16ms d 9ms l 374ms r 2ms k 9ms (WN) 6ms b', {
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1 })).toBe('c 1ms (wn) 16ms d 9ms l 374ms r 12ms (kWN) 5ms b', {
           c: connectOut,
           w: shown(welcomeLine('guest-1')),
           n: sent('/cap tcpchat session=S\n'),
@@ -297,7 +297,7 @@ describe('clientMain', () => {
       });
     });
 
-    it('drops the oldest waiting line with a visible warning when the outbox is full', () => {
+    it('pauses input when the outbox is full, and reports the lines dropped anyway once, when the burst is over', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
         const server$ = hot<Uint8Array>('20ms #', undefined, reset());
@@ -306,10 +306,13 @@ describe('clientMain', () => {
         const input$ = hot('30ms a 9ms b', { a: 'first', b: 'second' });
 
         expectObservable(client({ input$, attempt$, leave$: hot('-') }, { retries: 1, outbox: { maxLines: 1, maxBytes: 1024 } })).toBe(
-          'c 19ms l 19ms o 354ms r 4ms (ks)',
+          'c 19ms l 9ms p 364ms r 4ms (kosP)',
           {
             c: connectOut,
             l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+            // Full: reading input pauses; what came anyway pushes the oldest out, told once the burst is over.
+            p: { kind: 'pause-input', paused: true },
+            P: { kind: 'pause-input', paused: false },
             o: status('outbox full: dropped the oldest 1 line'),
             r: connectOut,
             k: status('reconnected to 127.0.0.1:2023'),

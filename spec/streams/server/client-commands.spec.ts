@@ -29,7 +29,7 @@ const seqs = (received: readonly string[]) =>
   received
     .map(parseTagged)
     .filter((line) => line.tags.seq !== undefined && line.tags.cap === undefined).map(({ tags, text }) => ({ seq: Number(tags.seq), text, replay: tags.replay !== undefined }));
-const capAnswer = (seq: number, epoch = EPOCH) => `@cap=tcpchat;epoch=${epoch};seq=${seq}`;
+const capAnswer = (seq: number, epoch = EPOCH, missed?: number) => `@cap=tcpchat;epoch=${epoch};seq=${seq}${missed === undefined ? '' : `;missed=${missed}`}`;
 
 describe('/cap', () => {
   it('answers the sender alone with the capability, the epoch and the last sequence number', () => {
@@ -116,7 +116,7 @@ describe('resume', () => {
   it('replays exactly the missed room lines, once, in order, marked replay, after the answer', () => {
     const { r, seen } = missedWhileAway();
     const received = inbox(r(cap(3, 'a', `${EPOCH}:${seen}`)), 3);
-    expect(received[0]).toBe(capAnswer(seen + 6));
+    expect(received[0]).toBe(capAnswer(seen + 6, EPOCH, 3)); // how many replayed lines follow
     expect(seqs(received.slice(1))).toEqual([
       { seq: seen + 2, text: '<guest-2> missed one', replay: true },
       { seq: seen + 3, text: '* guest-2 missed two', replay: true },
@@ -145,7 +145,7 @@ describe('resume', () => {
     const { r, seen } = missedWhileAway();
     expect(inbox(r(lines(2, 'said between join and cap')), 3)).toEqual(['<guest-2> said between join and cap']);
     const received = inbox(r(cap(3, 'a', `${EPOCH}:${seen}`)), 3);
-    expect(received[0]).toBe(capAnswer(seen + 7));
+    expect(received[0]).toBe(capAnswer(seen + 7, EPOCH, 3));
     const texts = seqs(received).map((line) => line.text);
     expect(texts).not.toContain('<guest-2> said between join and cap');
     expect(texts).toHaveLength(3);
@@ -169,7 +169,7 @@ describe('resume', () => {
     const last = r(cap(3, 'b'));
     const newest = Number(parseTagged(inbox(last, 3)[0]).tags.seq);
     r(open(4));
-    expect(inbox(r(cap(4, 'c', `${EPOCH}:${newest + 1}`)), 4)).toEqual([capAnswer(newest + 1)]);
+    expect(inbox(r(cap(4, 'c', `${EPOCH}:${newest + 1}`)), 4)).toEqual([capAnswer(newest + 1, EPOCH, 0)]);
   });
 
   it('replays only what is still kept when the history has moved on', () => {
@@ -185,7 +185,7 @@ describe('resume', () => {
   it('from another server run says that earlier history is gone, and replays what this run heard, except its own lines', () => {
     const { r, seen } = missedWhileAway();
     const received = inbox(r(cap(3, 'a', `an-older-run:${seen}`)), 3);
-    expect(received.slice(0, 2)).toEqual([capAnswer(seen + 6), `@time=${TIME} * the server has restarted since; what was said before is gone`]);
+    expect(received.slice(0, 2)).toEqual([capAnswer(seen + 6, EPOCH, 6), `@time=${TIME} * the server has restarted since; what was said before is gone`]);
     // Here "this run" is all of it: after a real restart it is what was said since (while the client was away).
     const replayed = seqs(received.slice(2));
     expect(replayed.map((line) => line.text)).toEqual([
@@ -207,7 +207,7 @@ describe('resume', () => {
     r(lines(2, 'x'));
     r(open(3));
     expect(inbox(r(cap(3, 's', `${epoch}:2`)), 3)).toEqual([
-      `@cap=tcpchat;epoch=${epoch};seq=4`,
+      `@cap=tcpchat;epoch=${epoch};seq=4;missed=1`,
       `@seq=3;time=${TIME};replay <guest-2> x`,
     ]);
   });

@@ -1,0 +1,33 @@
+import { formatError, formatNotice, type ServerLine } from './server-line.js';
+
+/**
+ * The sentences a server says as it sends a connection away for good (refused at the door,
+ * kicked, dropped for idling), and how tcpchat's client reads them back: a client sent away
+ * does not come back on its own. Made and read here, so the two sides cannot disagree.
+ */
+
+/** Refused at the door (`! access denied`, `! server full`, `! authentication failed`): an error before the welcome. */
+export const formatRefusal = (reason: string): string => formatError(reason);
+
+/** `* you were kicked by NAME: reason`. */
+export const formatKicked = (reason: string): string => formatNotice(`you were ${reason}`);
+
+/** `* disconnected: idle for N seconds`. */
+export const formatDismissal = (reason: string): string => formatNotice(`${DISMISSED}${reason}`);
+
+const DISMISSED = 'disconnected: ';
+const SENT_AWAY = /^you were (kicked|banned)\b/;
+
+/**
+ * Why the server sent us away, if `line` says so; undefined for any other line. `welcomed`:
+ * whether this connection was welcomed already (before that, any error line is a refusal).
+ * The caller holds it only while it is the last line before the close, so a look-alike that
+ * someone says in the room (`/me` of a nick `you`) does nothing.
+ */
+export function parseFarewell(line: ServerLine, welcomed: boolean): { readonly refused: boolean; readonly reason: string } | undefined {
+  if (line.kind === 'error' && !welcomed) return { refused: true, reason: line.text };
+  if (line.kind !== 'notice') return undefined;
+  if (SENT_AWAY.test(line.text)) return { refused: false, reason: line.text };
+  if (line.text.startsWith(DISMISSED)) return { refused: false, reason: line.text };
+  return undefined;
+}
