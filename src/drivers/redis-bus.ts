@@ -223,9 +223,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         const historyLost = known !== undefined && known.born !== born;
         known = { epoch, born };
         const members = memberJson.flatMap((json) => memberOf(parse(json)[0]) ?? []);
-        const batches = batchJson.reverse().flatMap((json) => parse(json));
-        const shownHere = (batch: unknown): boolean => (batch as BusMessage).instance === self && handedBackIds.has(Number((batch as BusMessage).out));
-        const entries = batches.flatMap((batch) => (shownHere(batch) ? [] : roomBatch(batch).flatMap(roomEntries)));
+        const batches = batchJson.reverse().flatMap((json) => parse(json) as BusMessage[]);
+        const entries = batches.flatMap((batch) => roomBatch(batch).flatMap(roomEntries));
+        const late = batches.flatMap((batch) => (batch.instance === self && handedBackIds.has(Number(batch.out)) ? roomBatch(batch).flatMap(roomEntries) : [])).map((entry) => entry.seq);
         handedBackIds.clear();
         const history = options.historySize > 0 ? entries.slice(-options.historySize) : [];
         state = 'up';
@@ -233,7 +233,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         selfHeard = Date.now();
         lastSeq = Math.max(lastSeq, entries.at(-1)?.seq ?? 0);
         for (const member of members) if (member.instance !== self) hear(member.instance, member.node);
-        emit({ type: 'up', epoch, history, members, ...(historyLost ? { historyLost } : {}) });
+        emit({ type: 'up', epoch, history, members, ...(historyLost ? { historyLost } : {}), ...(late.length > 0 ? { late } : {}) });
         const last = history.at(-1)?.seq ?? 0;
         const heardMeanwhile = early;
         early = [];

@@ -66,8 +66,10 @@ export type BusEvent =
    * Joined the cluster (again): its name for this history, the last room lines, and who else is in.
    * `historyLost`: the cluster forgot its history since this node was last in (its Redis came back
    * empty); the epoch is the one this node knew, so its clients' sequence numbers still hold.
+   * `late`: numbers of this node's own lines in the history that it had handed back as unsent
+   * (shown here alone) and that Redis ran after all, late (a stopped Redis running what it held).
    */
-  | { type: 'up'; epoch: string; history: readonly HistoryEntry[]; members: readonly ClusterMember[]; historyLost?: boolean }
+  | { type: 'up'; epoch: string; history: readonly HistoryEntry[]; members: readonly ClusterMember[]; historyLost?: boolean; late?: readonly number[] }
   | { type: 'down'; reason: string }
   | { type: 'room'; batch: RoomBatch }
   | { type: 'claimed'; conn: ConnId; nick: string; ok: boolean }

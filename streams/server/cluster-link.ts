@@ -118,7 +118,7 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     remote.clear();
     for (const member of event.members) if (member.instance !== self.instance) remote.set(nickKey(member.nick), member);
     const said = apart.since === undefined ? 0 : delivery.history.lastSeq - apart.since;
-    const missed = apart.uncrossed + said;
+    const missed = Math.max(0, apart.uncrossed + said - (event.late?.length ?? 0));
     const heardUpTo = apart.since;
     apart = { uncrossed: 0 };
     // A cluster that lost its history (its Redis came back empty) has nothing to give: this
@@ -140,13 +140,16 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
   /**
    * Back from apart: the room lines the cluster numbered after the last one heard here were said
    * elsewhere and never reached the people here. They get them now, marked as earlier, and are
-   * told how many more the cluster no longer keeps.
+   * told how many more the cluster no longer keeps (or, in a Redis that ran late what this server
+   * gave up on, that crossed after all: those were shown here already).
    */
   function catchUp(event: Extract<BusEvent, { type: 'up' }>, heardUpTo: number | undefined): Effect[] {
     if (heardUpTo === undefined) return [];
-    const entries = event.history.filter((entry) => entry.seq > heardUpTo);
-    const first = entries[0]?.seq ?? (event.history.at(-1)?.seq ?? heardUpTo) + 1;
-    const gone = Math.max(0, first - heardUpTo - 1);
+    const late = new Set(event.late);
+    const after = event.history.filter((entry) => entry.seq > heardUpTo);
+    const gone = Math.max(0, (after[0]?.seq ?? (event.history.at(-1)?.seq ?? heardUpTo) + 1) - heardUpTo - 1);
+    // This server's own lines that crossed late were shown here already.
+    const entries = after.filter((entry) => !late.has(entry.seq));
     if (entries.length === 0 && gone === 0) return [];
     const text = `while this server was apart from the cluster, ${lineCount(entries.length + gone)} said elsewhere` + (gone > 0 ? `; ${gone} of them are no longer kept` : '');
     return [...everyoneHere(formatNotice(text)), ...context.all().flatMap((id) => delivery.replay(id, entries)), log({ type: 'notice', text })];

@@ -4,6 +4,7 @@ import { createClient } from 'redis';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { redisBus, type RedisBusOptions } from '../../../src/drivers/redis-bus.js';
 import type { BusEvent, BusRequest } from '../../../streams/cluster/bus.js';
+import { closeFaultProxies, FaultProxy } from '../../e2e/helpers/fault-proxy.js';
 import { cleanUp } from '../../e2e/helpers/leftovers.js';
 import { startRedis, type RedisServer } from '../../e2e/helpers/redis.js';
 import { within } from '../../e2e/helpers/within.js';
@@ -45,6 +46,7 @@ afterEach(async () => {
   for (const bus of buses) bus.stop();
   buses = [];
   admin.destroy();
+  await closeFaultProxies();
   await cleanUp();
   expect(failures.splice(0)).toEqual([]);
 });
@@ -397,6 +399,59 @@ describe('redisBus', () => {
     expect(a.all('unsent')).toHaveLength(3);
     a.send(room(a, 'back'));
     expect((await heard(a, 'back')).batch.first).toBe(2);
+  });
+
+  describe('through a link to Redis that goes silent', () => {
+    /** A bus for `node` that reaches Redis through a fault proxy, once joined. */
+    async function behindProxy(node: string, options: Partial<RedisBusOptions> = {}): Promise<{ bus: Bus; proxy: FaultProxy }> {
+      const proxy = await FaultProxy.start(redis.port);
+      return { bus: await joined(node, { url: `redis://127.0.0.1:${proxy.port}`, ...options }), proxy };
+    }
+
+    it('says down within the TTL when Redis stops answering, and once healed joins again, holding its nicks anew', async () => {
+      const b = await joined('b');
+      const { bus: a, proxy } = await behindProxy('a');
+      a.send(claim(1, 'ada'));
+      await answer(a, 1);
+      await b.next('joined', (event) => event.member.nick === 'ada');
+
+      const cut = Date.now();
+      proxy.blackHole();
+      expect((await a.next('down', undefined, TTL * 3)).reason).toMatch(/^Redis has not answered for \d/);
+      expect(Date.now() - cut).toBeLessThan(TTL * 2);
+      a.send(room(a, 'said apart'));
+      expect(a.all('unsent')).toHaveLength(1);
+      await b.next('gone', (event) => event.instance === a.instance, TTL * 3); // the others forget it meanwhile
+      b.send(claim(2, 'ada')); // and may give its nick away
+      expect(await answer(b, 2)).toMatchObject({ ok: true });
+
+      proxy.heal();
+      const again = await a.next('up', undefined, TTL * 10);
+      expect(again.members).toContainEqual({ nick: 'ada', node: 'b', instance: b.instance });
+      a.send({ type: 'sync', members: [{ conn: 1, nick: 'ada' }], lastSeq: 1, missed: 1 });
+      expect(await a.next('refused')).toEqual({ type: 'refused', conns: [1] }); // held by a live instance now
+      expect(await b.next('synced', (event) => event.instance === a.instance)).toEqual({
+        type: 'synced',
+        instance: a.instance,
+        members: [],
+        missed: { node: 'a', lines: 1 },
+      });
+    });
+
+    it('while Redis is stalled: congested by the count of batches, then hands every one back in order, unsent', async () => {
+      const told: boolean[] = [];
+      const { bus: a, proxy } = await behindProxy('a', { congested: (on) => told.push(on) });
+      proxy.stall();
+      for (let i = 1; i <= 1100; i++) a.send(room(a, `line ${i}`)); // short lines: far below a MiB
+      expect(told).toEqual([true]);
+      await a.next('down', undefined, TTL * 3);
+      const back = a.all('unsent').flatMap((event) => (event.request.type === 'room' ? event.request.batch.lines : []));
+      expect(back).toEqual(Array.from({ length: 1100 }, (_, i) => `line ${i + 1}`));
+      expect(a.all('room')).toEqual([]);
+      expect(told).toEqual([true, false]);
+      proxy.heal();
+      await a.next('up', undefined, TTL * 10);
+    });
   });
 
   it('ignores malformed messages on the channel and keeps working', async () => {
