@@ -107,9 +107,13 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
   const prefix = `tcpchat:{${options.cluster}}:`;
   const channel = `${prefix}bus`;
   const self = options.instance;
-  /** Heartbeats go out this often; one that has not come back within `silentMs` means the link is silent. */
+  /**
+   * Heartbeats go out this often; one that has not come back within `silentMs` means the link is
+   * silent: half the TTL, so the node knows before the others forget it, but never so short that
+   * a busy moment (a long GC pause, a loaded machine) would cut a working link.
+   */
   const beatMs = Math.max(Math.floor(options.ttlMs / 4), 10);
-  const silentMs = Math.max(Math.floor(options.ttlMs / 2), 2 * beatMs);
+  const silentMs = Math.max(Math.floor(options.ttlMs / 2), 1000);
   /** A new link that has not joined within this long is stuck (Redis stopped, a dead route): it is made anew. */
   const joinMs = Math.max(2 * silentMs, 1000);
   return new Observable<BusEvent>((subscriber) => {
@@ -132,6 +136,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     const sending = new Map<number, Outgoing>();
     let sendingBytes = 0;
     let sent = 0;
+    /** Since when (Redis's ms) this node's members hold their nicks: the first holder keeps a nick after a split. */
+    const heldSince = new Map<string, number>();
     /** Batches handed back unsent since the last join: should Redis still run one late, this node has shown it already. */
     const handedBackIds = new Set<number>();
     let congested = false;
@@ -295,8 +301,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           return sender === self ? null : { type: 'synced', instance: sender, members, ...(missed ? { missed } : {}) };
         }
         case 'taken':
+        case 'ousted':
           if (typeof message.instance !== 'string' || typeof message.nick !== 'string') return undefined;
-          return message.instance === self ? { type: 'taken', nick: message.nick } : null;
+          return message.instance === self ? { type: message.type, nick: message.nick } : null;
         case 'private':
           if (!sender || typeof message.target !== 'string' || typeof message.to !== 'string' || typeof message.line !== 'string') return undefined;
           return message.target === self ? { type: 'private', to: message.to, line: message.line } : null;
@@ -353,14 +360,22 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       switch (request.type) {
         case 'claim': {
           const { nick = '', previous = '', session = '' } = request;
-          return run(CLAIM, [options.node, session, nick, nick && nickKey(nick), previous, previous && nickKey(previous)]).then((given) =>
-            given === '' ? { type: 'claimed', conn: request.conn, nick, ok: false } : { type: 'claimed', conn: request.conn, nick: String(given), ok: true },
-          );
+          return run(CLAIM, [options.node, session, nick, nick && nickKey(nick), previous, previous && nickKey(previous)]).then((reply) => {
+            if (!Array.isArray(reply)) return { type: 'claimed', conn: request.conn, nick, ok: false };
+            const [given, since] = reply as [string, number];
+            if (previous) heldSince.delete(nickKey(previous));
+            heldSince.set(nickKey(given), Number(since));
+            return { type: 'claimed', conn: request.conn, nick: given, ok: true };
+          });
         }
         case 'release':
+          heldSince.delete(nickKey(request.nick));
           return run(RELEASE, [nickKey(request.nick)]).then(() => undefined);
         case 'sync': {
-          const args = request.members.flatMap((member) => [member.nick, nickKey(member.nick), member.session ?? '']);
+          const since = new Map(request.members.map((member) => [nickKey(member.nick), heldSince.get(nickKey(member.nick)) ?? 0]));
+          heldSince.clear();
+          for (const [key, ms] of since) if (ms > 0) heldSince.set(key, ms);
+          const args = request.members.flatMap((member) => [member.nick, nickKey(member.nick), member.session ?? '', since.get(nickKey(member.nick))!]);
           return run(SYNC, [options.node, request.lastSeq, request.missed ?? 0, ...args]).then((refused) => {
             const conns = (refused as number[]).map((index) => request.members[index].conn);
             return conns.length > 0 ? { type: 'refused', conns } : undefined;

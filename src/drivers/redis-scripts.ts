@@ -9,12 +9,14 @@
  * batches), and the pub/sub channel `bus`.
  */
 
-/** Shared: is the instance that holds a member still alive? */
+/** Shared: is the instance that holds a member still alive? And the time now, in ms, to say since when a nick is held. */
 const LIVE = `
 local p, instance = ARGV[1], ARGV[2]
 local function live(owner)
   return owner.instance == instance or redis.call('EXISTS', p .. 'node:' .. owner.instance) == 1
 end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 `;
 
 /**
@@ -69,7 +71,8 @@ return last
 /**
  * A nick for a member: the one asked for, unless a live instance holds it for another session
  * (the same session on another node is a client that moved: that node is told to let go), or
- * the next free guest nick. Gives up the member's previous nick. Returns the nick, or '' if taken.
+ * the next free guest nick. Gives up the member's previous nick. Returns { nick, since when it is
+ * held (ms) }, or '' if taken.
  * ARGV: prefix, instance, node, session ('' for none), nick and key ('' for a guest), previous nick and key ('').
  */
 export const CLAIM = `${LIVE}
@@ -91,7 +94,7 @@ else
   end
 end
 local member = { nick = nick, node = node, instance = instance }
-redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = nick, node = node, instance = instance, session = session }))
+redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = nick, node = node, instance = instance, session = session, since = now }))
 if previous ~= '' then
   if previousKey ~= key then
     local held = redis.call('HGET', p .. 'nicks', previousKey)
@@ -101,7 +104,7 @@ if previous ~= '' then
 else
   redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'joined', member = member }))
 end
-return nick
+return { nick, now }
 `;
 
 /** A member left: its nick is free, if this instance still holds it. ARGV: prefix, instance, nick key. */
@@ -117,11 +120,13 @@ return 1
 `;
 
 /**
- * After joining: this instance holds exactly the given nicks (those a live instance took
- * meanwhile are refused: their 0-based positions are returned), and sequence numbers go on
- * after the highest this node has handed out. The others hear who its members are, and how many
+ * After joining: this instance holds exactly the given nicks, and sequence numbers go on
+ * after the highest this node has handed out. A nick a live instance took meanwhile is refused
+ * (its 0-based position is returned), unless this member held it since before: then the later
+ * holder's instance is told to give it up (`ousted`). The others hear who its members are, and how many
  * room lines said on it never crossed (while it was apart), so they can tell their people.
- * ARGV: prefix, instance, node, last sequence number, lines that never crossed, then nick, key and session for each member.
+ * ARGV: prefix, instance, node, last sequence number, lines that never crossed, then nick, key,
+ * session and since when held (ms, 0 for unknown) for each member.
  */
 export const SYNC = `${LIVE}
 local node = ARGV[3]
@@ -131,13 +136,19 @@ for i = 1, #all, 2 do
 end
 if tonumber(redis.call('GET', p .. 'seq') or '0') < tonumber(ARGV[4]) then redis.call('SET', p .. 'seq', ARGV[4]) end
 local refused, members = {}, {}
-for i = 6, #ARGV, 3 do
-  local key = ARGV[i + 1]
+for i = 6, #ARGV, 4 do
+  local key, since = ARGV[i + 1], tonumber(ARGV[i + 3])
   local held = redis.call('HGET', p .. 'nicks', key)
-  if held and live(cjson.decode(held)) then
-    table.insert(refused, (i - 6) / 3)
+  local owner = held and cjson.decode(held)
+  local first = since > 0 and owner and owner.since and since < owner.since
+  if owner and live(owner) and not first then
+    table.insert(refused, (i - 6) / 4)
   else
-    redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = ARGV[i], node = node, instance = instance, session = ARGV[i + 2] }))
+    if owner and live(owner) then
+      redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'ousted', nick = owner.nick, instance = owner.instance }))
+    end
+    if since == 0 then since = now end
+    redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = ARGV[i], node = node, instance = instance, session = ARGV[i + 2], since = since }))
     table.insert(members, cjson.encode({ nick = ARGV[i], node = node, instance = instance }))
   end
 end

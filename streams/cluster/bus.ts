@@ -82,6 +82,11 @@ export type BusEvent =
   | { type: 'synced'; instance: string; members: readonly ClusterMember[]; missed?: MissedLines }
   /** A member of this instance was taken over by its own session on another node. */
   | { type: 'taken'; nick: string }
+  /**
+   * A member of this instance holds a nick that a member elsewhere held first, before its node was
+   * apart from the cluster: the later claim gives way (a guest nick, with a notice).
+   */
+  | { type: 'ousted'; nick: string }
   | { type: 'private'; to: string; line: string }
   /** An instance went silent for longer than the presence TTL: its members are gone. */
   | { type: 'gone'; instance: string; node: string }

@@ -23,9 +23,17 @@ const MAX_HELD_LINES = 1000;
 /** A nick claim in flight for a member: the nick asked for (a guest nick when missing), and why. */
 interface Renaming {
   readonly nick?: string;
-  /** The cluster gave the member's nick to someone else while this server was apart from it. */
-  readonly forced: boolean;
+  /**
+   * Why the member must give up its nick: the cluster gave it to someone else while this server
+   * was apart from it, or someone on a node that was apart held it first.
+   */
+  readonly forced?: 'apart' | 'held-first';
 }
+
+const forcedNotice = (why: NonNullable<Renaming['forced']>, from: string, to: string): string =>
+  why === 'apart'
+    ? `your nick ${from} went to someone else while this server was apart from the cluster; you are now ${to}`
+    : `your nick ${from} was held on another node since before you took it, while that node was apart from the cluster; you are now ${to}`;
 
 /**
  * The router's half of a cluster: while the bus is up, room lines, nick claims and private
@@ -91,7 +99,7 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     if (!asked || !member) return nick === undefined ? [] : [bus({ type: 'release', nick })]; // it left meanwhile
     const effects: Effect[] =
       nick !== undefined
-        ? hooks.rename(member, nick, asked.forced ? `your nick ${member.nick} went to someone else while this server was apart from the cluster; you are now ${nick}` : undefined)
+        ? hooks.rename(member, nick, asked.forced && forcedNotice(asked.forced, member.nick, nick))
         : asked.nick !== undefined && asked.nick !== member.nick
           ? delivery.direct([conn], formatError(`nick ${asked.nick} is taken`))
           : [];
@@ -110,6 +118,15 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     const effects = delivery.numbered(to, roomEntries(batch));
     if (!ours) effects.push(log(...batch.lines.map((line): LogEntry => ({ type: 'remote', node: batch.node, line }))));
     return effects;
+  }
+
+  /** The member gives up its nick for a guest nick from the cluster, and is told why. */
+  function toGuest(conn: ConnId, why: NonNullable<Renaming['forced']>): Effect[] {
+    const member = roster.byId.get(conn);
+    if (!member || renaming.has(conn)) return [];
+    renaming.set(conn, { forced: why });
+    held.set(conn, held.get(conn) ?? []);
+    return [bus({ type: 'claim', conn, previous: member.nick, session: delivery.sessionOf(conn) })];
   }
 
   function joined(event: Extract<BusEvent, { type: 'up' }>): Effect[] {
@@ -140,18 +157,22 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
   /**
    * Back from apart: the room lines the cluster numbered after the last one heard here were said
    * elsewhere and never reached the people here. They get them now, marked as earlier, and are
-   * told how many more the cluster no longer keeps (or, in a Redis that ran late what this server
-   * gave up on, that crossed after all: those were shown here already).
+   * told how many more the cluster may no longer keep. This server's own lines that a stopped
+   * Redis ran late, after it had given up on them, were shown here already.
    */
   function catchUp(event: Extract<BusEvent, { type: 'up' }>, heardUpTo: number | undefined): Effect[] {
     if (heardUpTo === undefined) return [];
     const late = new Set(event.late);
     const after = event.history.filter((entry) => entry.seq > heardUpTo);
-    const gone = Math.max(0, (after[0]?.seq ?? (event.history.at(-1)?.seq ?? heardUpTo) + 1) - heardUpTo - 1);
+    // Numbers can jump (a node back from apart goes on after its own), so a gap before the first
+    // line kept is only a loss when the history is full: at most that many lines were dropped.
+    const full = event.history.length >= delivery.history.capacity;
+    const gone = full ? Math.max(0, (after[0]?.seq ?? (event.history.at(-1)?.seq ?? heardUpTo) + 1) - heardUpTo - 1) : 0;
     // This server's own lines that crossed late were shown here already.
     const entries = after.filter((entry) => !late.has(entry.seq));
     if (entries.length === 0 && gone === 0) return [];
-    const text = `while this server was apart from the cluster, ${lineCount(entries.length + gone)} said elsewhere` + (gone > 0 ? `; ${gone} of them are no longer kept` : '');
+    const text =
+      `while this server was apart from the cluster, ${lineCount(entries.length)} said elsewhere` + (gone > 0 ? `; up to ${gone} more are no longer kept` : '');
     return [...everyoneHere(formatNotice(text)), ...context.all().flatMap((id) => delivery.replay(id, entries)), log({ type: 'notice', text })];
   }
 
@@ -229,13 +250,11 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
       case 'claimed':
         return claimed(event.conn, event.ok ? event.nick : undefined);
       case 'refused':
-        return event.conns.flatMap((conn) => {
-          const member = roster.byId.get(conn);
-          if (!member || renaming.has(conn)) return [];
-          renaming.set(conn, { forced: true });
-          held.set(conn, held.get(conn) ?? []);
-          return [bus({ type: 'claim', conn, previous: member.nick, session: delivery.sessionOf(conn) })];
-        });
+        return event.conns.flatMap((conn) => toGuest(conn, 'apart'));
+      case 'ousted': {
+        const id = roster.byNick.get(nickKey(event.nick));
+        return id === undefined ? [] : toGuest(id, 'held-first');
+      }
       case 'joined':
         if (event.member.instance !== self.instance) remote.set(nickKey(event.member.nick), event.member);
         return [];
@@ -288,7 +307,7 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
       return [bus({ type: 'claim', conn: id })];
     },
     rename(member: Member, nick: string): Effect[] {
-      renaming.set(member.id, { nick, forced: false });
+      renaming.set(member.id, { nick });
       held.set(member.id, held.get(member.id) ?? []);
       return [bus({ type: 'claim', conn: member.id, nick, previous: member.nick, session: delivery.sessionOf(member.id) })];
     },

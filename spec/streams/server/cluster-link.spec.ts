@@ -293,21 +293,32 @@ describe('createRouter as a node of a cluster', () => {
       expect(inbox(effects, 1)).toEqual(['* back in the cluster: 2 online']); // nothing replayed: it was shown here
     });
 
-    it('gives the people here what was said elsewhere meanwhile, after a count, and how much of it is no longer kept', () => {
-      const route = clusterRoom(2, [bob]);
+    it('gives the people here what was said elsewhere meanwhile, after a count, and how much more a full history may have dropped', () => {
+      const route = clusterRoom(2, [bob], { historySize: 2 });
       route(saidOn(bob, 3, ['<bob> before']));
       route(bus({ type: 'down', reason: 'Redis has not answered for 1.0 s' }));
       const effects = route(up([bob], said(7, 'kept 1', 'kept 2')));
       expect(story(effects)).toEqual([
         'bus sync',
         'to 1,2: * back in the cluster: 3 online',
-        'to 1,2: * while this server was apart from the cluster, 5 lines were said elsewhere; 3 of them are no longer kept',
+        'to 1,2: * while this server was apart from the cluster, 2 lines were said elsewhere; up to 3 more are no longer kept',
         'to 1: <bob> kept 1',
         'to 1: <bob> kept 2',
         'to 2: <bob> kept 1',
         'to 2: <bob> kept 2',
       ]);
       expect(story(route(bus({ type: 'down', reason: 'again' })).concat(route(up([bob], said(7, 'kept 1', 'kept 2')))))).not.toContainEqual(expect.stringMatching(/said elsewhere/));
+    });
+
+    it('takes a gap in the numbers before a history that is not full for a jump, not a loss', () => {
+      const route = clusterRoom(1, [bob]);
+      route(saidOn(bob, 3, ['<bob> before']));
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      expect(inbox(route(up([bob], said(9, 'after a jump'))), 1)).toEqual([
+        '* back in the cluster: 2 online',
+        '* while this server was apart from the cluster, 1 line was said elsewhere',
+        '<bob> after a jump',
+      ]);
     });
 
     it("tells the people here how many lines another node's people said while it was apart", () => {
