@@ -445,6 +445,8 @@ describe('redisBus', () => {
         missed: { node: 'a', lines: 1 },
       });
       expect(await a.next('refused')).toEqual({ type: 'refused', conns: [3] });
+      b.send(room(b, 'heard again'));
+      await heard(a, 'heard again');
     });
 
     it('while Redis is stalled: congested by the count of batches, then hands every one back in order, unsent', async () => {
