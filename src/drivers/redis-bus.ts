@@ -184,11 +184,11 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       }
     }
 
-    /** The link is silent or stuck: dropped at once (nothing more can come through it) and made anew. */
-    function cutOff(reason: string): void {
+    /** The link is silent (`reason` told when it was up) or stuck joining: dropped at once and made anew. */
+    function cutOff(reason?: string): void {
       const gone = link;
       link = undefined;
-      if (state === 'up') lost(reason);
+      if (state === 'up') lost(reason ?? 'Redis has gone silent');
       else state = 'down';
       if (gone) close(gone, false);
       reopen = setTimeout(open, beatMs);
@@ -317,12 +317,14 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     /** Room batches sent, in order: each heard back or refused is handed on; the first still on its way stops the rest. */
     function settle(): void {
       for (const [id, entry] of sending) {
-        if (entry.heard) emit({ type: 'room', batch: entry.heard });
-        else if (entry.failed) {
+        if (entry.heard) {
+          emit({ type: 'room', batch: entry.heard });
+        } else if (entry.failed) {
           handedBackIds.add(id);
           emit({ type: 'unsent', request: entry.request });
+        } else {
+          break;
         }
-        else break;
         sending.delete(id);
         sendingBytes -= entry.bytes;
       }
@@ -414,7 +416,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       if (!link) return;
       const waited = Date.now() - (state === 'up' ? selfHeard : link.since);
       if (state === 'up' && waited > silentMs) return cutOff(`Redis has not answered for ${(waited / 1000).toFixed(1)} s`);
-      if (state !== 'up' && waited > joinMs) return cutOff('');
+      if (state !== 'up' && waited > joinMs) return cutOff();
       if (state === 'up') void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
     }, beatMs);
     const requests = request$.subscribe(request);
