@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type * as Redis from 'redis';
 import { Observable, Subject, type Subscription } from '../../streams/rx.js';
-import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type RoomBatch } from '../../streams/cluster/bus.js';
+import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type MissedLines, type RoomBatch } from '../../streams/cluster/bus.js';
 import { silentFor } from '../../streams/cluster/liveness.js';
 import { nickKey } from '../../streams/protocol/nick.js';
 import { CLAIM, FORGET, HEARTBEAT, JOIN, RELEASE, ROOM, SYNC } from './redis-scripts.js';
@@ -29,22 +29,51 @@ export interface RedisBusOptions {
 /** How long a node waits before asking to join again when Redis refused it (while connected). */
 const JOIN_RETRY_MS = 1000;
 
-/** Bytes of room lines sent to Redis and not yet answered, above which the node is congested; below LOW it is not. */
-const CONGESTED_BYTES = 1024 * 1024;
-const UNCONGESTED_BYTES = 256 * 1024;
+/**
+ * Room batches, or bytes of them, sent to Redis and not yet heard back, above which the node is
+ * congested; below the LOW ones it is not. The count matters as much as the bytes: many short lines
+ * would fill the Redis client's own queue long before a MiB.
+ */
+const CONGESTED = { batches: 1000, bytes: 1024 * 1024 };
+const UNCONGESTED = { batches: 250, bytes: 256 * 1024 };
 
 type Client = ReturnType<typeof Redis.createClient>;
 
 /** A message on the cluster's channel (see redis-scripts.ts for who sends which). */
 type BusMessage = Record<string, unknown> & { type?: unknown };
 
+/** The two connections to Redis of one attempt: a silent one is dropped whole and made anew. */
+interface Link {
+  readonly commands: Client;
+  readonly listener: Client;
+  /** When it was made (ms). */
+  readonly since: number;
+  subscribed: boolean;
+}
+
+/** A room batch sent to Redis, until this node has heard it back (or knows it never got there). */
+interface Outgoing {
+  /** Its number here, sent along with it. */
+  readonly id: number;
+  readonly request: Extract<BusRequest, { type: 'room' }>;
+  readonly bytes: number;
+  /** The cluster's number for its last line, once Redis has answered. */
+  last?: number;
+  /** Heard back on the channel, numbered. */
+  heard?: RoomBatch;
+  failed?: boolean;
+}
+
 /**
  * The cluster's bus in Redis, as a function of the router's requests: cold, so subscribing
  * connects (one connection for commands, one listening to the channel) and unsubscribing lets
  * go of both once what was asked has been sent. It says `up` once joined, `down` when Redis is
- * lost, and joins again by itself when Redis is back. A request made while it is down comes
- * back as `unsent`, so the router can do it locally. The Redis client is loaded on subscribing,
- * so a server is listening before it has even loaded the code to reach its cluster.
+ * lost or has gone silent (its own heartbeat does not come back in time), and joins again by
+ * itself when Redis is back. A request made while it is down comes back as `unsent`, so the
+ * router can do it locally. This node's room lines come back in the order they were asked,
+ * whether they crossed (numbered by the cluster) or not (`unsent`), never one before another.
+ * The Redis client is loaded on subscribing, so a server is listening before it has even loaded
+ * the code to reach its cluster.
  */
 export function redisBus(options: RedisBusOptions): (request$: Observable<BusRequest>) => Observable<BusEvent> {
   return (request$) =>
@@ -78,27 +107,91 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
   const prefix = `tcpchat:{${options.cluster}}:`;
   const channel = `${prefix}bus`;
   const self = options.instance;
+  /**
+   * Heartbeats go out this often; one that has not come back within `silentMs` means the link is
+   * silent: half the TTL, so the node knows before the others forget it, but never so short that
+   * a busy moment (a long GC pause, a loaded machine) would cut a working link.
+   */
+  const beatMs = Math.max(Math.floor(options.ttlMs / 4), 10);
+  const silentMs = Math.max(Math.floor(options.ttlMs / 2), 1000);
+  /** A new link that has not joined within this long is stuck (Redis stopped, a dead route): it is made anew. */
+  const joinMs = Math.max(2 * silentMs, 1000);
   return new Observable<BusEvent>((subscriber) => {
     const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1000);
-    // Bounded: a Redis too slow to keep up gets requests refused (done locally), never an endless queue.
-    const commands: Client = createClient({ url: options.url, disableOfflineQueue: true, commandsQueueMaxLength: 10_000, socket: { reconnectStrategy } });
-    const listener: Client = commands.duplicate();
+    let link: Link | undefined;
     let state: 'down' | 'joining' | 'up' = 'down';
-    let subscribed = false;
     let stopped = false;
     /** Messages heard while joining: they follow the snapshot the join returns. */
     let early: BusMessage[] = [];
     let problem = '';
     let retry: ReturnType<typeof setTimeout> | undefined;
+    let reopen: ReturnType<typeof setTimeout> | undefined;
     const nodes = new Map<string, string>();
     const heard = new Subject<string>();
-    const run = (script: string, args: readonly (string | number)[]): Promise<unknown> => evaluate(commands, script, [prefix, self, ...args.map(String)]);
-    const emit = (event: BusEvent): void => subscriber.next(event);
+    /** The cluster as this node last joined it: another `born` means Redis has lost it meanwhile. */
+    let known: { readonly epoch: string; readonly born: string } | undefined;
+    /** The highest sequence number heard: numbering goes on after it, even in a Redis that lost it. */
+    let lastSeq = 0;
+    /** This node's room batches on their way, by their number here, in the order they were sent. */
+    const sending = new Map<number, Outgoing>();
+    let sendingBytes = 0;
+    let sent = 0;
+    /** Since when (Redis's ms) this node's members hold their nicks: the first holder keeps a nick after a split. */
+    const heldSince = new Map<string, number>();
+    /** Batches handed back unsent since the last join: should Redis still run one late, this node has shown it already. */
+    const handedBackIds = new Set<number>();
+    let congested = false;
+    /** When this node last heard itself on the channel. */
+    let selfHeard = 0;
+    const run = (script: string, args: readonly (string | number)[]): Promise<unknown> =>
+      link ? evaluate(link.commands, script, [prefix, self, ...args.map(String)]) : Promise.reject(new Error('not connected to Redis'));
+    const emit = (event: BusEvent): void => {
+      if (event.type === 'room') lastSeq = Math.max(lastSeq, event.batch.first + event.batch.lines.length - 1);
+      subscriber.next(event);
+    };
 
     function tell(text: string): void {
       if (text === problem) return;
       problem = text;
       options.report(text);
+    }
+
+    function open(): void {
+      const commands: Client = createClient({ url: options.url, disableOfflineQueue: true, commandsQueueMaxLength: 10_000, socket: { reconnectStrategy } });
+      const listener: Client = commands.duplicate();
+      const current: Link = { commands, listener, since: Date.now(), subscribed: false };
+      link = current;
+      for (const client of [commands, listener]) {
+        client.on('error', (error: unknown) => link === current && lost(describe(error)));
+        client.on('ready', () => link === current && void join());
+      }
+      // Connecting retries until it succeeds or the link is let go (then it rejects: nothing to tell).
+      Promise.all([commands.connect(), listener.connect()])
+        .then(() => listener.subscribe(channel, (json: string) => link === current && onMessage(json)))
+        .then(() => {
+          if (link !== current) return;
+          current.subscribed = true;
+          return join();
+        })
+        .catch(() => {});
+    }
+
+    /** Lets go of the link's connections: closed once what was asked has gone, or at once. */
+    function close(gone: Link, gently: boolean): void {
+      for (const client of [gone.listener, gone.commands]) {
+        if (gently && client.isReady) client.close().catch(() => client.destroy());
+        else if (client.isOpen) client.destroy();
+      }
+    }
+
+    /** The link is silent (`reason` told when it was up) or stuck joining: dropped at once and made anew. */
+    function cutOff(reason?: string): void {
+      const gone = link;
+      link = undefined;
+      if (state === 'up') lost(reason ?? 'Redis has gone silent');
+      else state = 'down';
+      if (gone) close(gone, false);
+      reopen = setTimeout(open, beatMs);
     }
 
     function lost(reason: string): void {
@@ -107,29 +200,52 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       const wasUp = state === 'up';
       state = 'down';
       early = [];
+      // What Redis numbered reached the others: shown here too, as numbered there, before the
+      // down; what it did not take is handed back after it, in order, to be shown here alone.
+      const batches = [...sending.values()];
+      sending.clear();
+      sendingBytes = 0;
+      for (const entry of batches) entry.heard ??= entry.last === undefined ? undefined : { ...entry.request.batch, first: entry.last - entry.request.batch.lines.length + 1 };
+      const crossed = batches.findIndex((entry) => !entry.heard);
+      const before = crossed === -1 ? batches : batches.slice(0, crossed);
+      for (const entry of before) emit({ type: 'room', batch: entry.heard! });
       if (wasUp) emit({ type: 'down', reason });
+      for (const entry of batches.slice(before.length)) {
+        if (!entry.heard) handedBackIds.add(entry.id);
+        emit(entry.heard ? { type: 'room', batch: entry.heard } : { type: 'unsent', request: entry.request });
+      }
+      congestion();
     }
 
     async function join(): Promise<void> {
-      if (stopped || state !== 'down' || !subscribed || !commands.isReady || !listener.isReady) return;
+      const current = link;
+      if (stopped || state !== 'down' || !current?.subscribed || !current.commands.isReady || !current.listener.isReady) return;
       state = 'joining';
       try {
-        const reply = (await run(JOIN, [options.node, options.ttlMs, Math.max(options.historySize, 1), randomBytes(6).toString('base64url')])) as [string, string[], string[]];
-        if (state !== 'joining') return;
-        const [epoch, memberJson, batchJson] = reply;
+        const proposed = [known?.epoch ?? randomBytes(6).toString('base64url'), randomBytes(6).toString('base64url'), lastSeq];
+        const reply = (await run(JOIN, [options.node, options.ttlMs, Math.max(options.historySize, 1), ...proposed])) as [string, string[], string[], string];
+        if (state !== 'joining' || link !== current) return;
+        const [epoch, memberJson, batchJson, born] = reply;
+        const historyLost = known !== undefined && known.born !== born;
+        known = { epoch, born };
         const members = memberJson.flatMap((json) => memberOf(parse(json)[0]) ?? []);
-        const entries = batchJson.reverse().flatMap((json) => roomBatch(parse(json)[0]).flatMap(roomEntries));
+        const batches = batchJson.reverse().flatMap((json) => parse(json) as BusMessage[]);
+        const entries = batches.flatMap((batch) => roomBatch(batch).flatMap(roomEntries));
+        const late = batches.flatMap((batch) => (batch.instance === self && handedBackIds.has(Number(batch.out)) ? roomBatch(batch).flatMap(roomEntries) : [])).map((entry) => entry.seq);
+        handedBackIds.clear();
         const history = options.historySize > 0 ? entries.slice(-options.historySize) : [];
         state = 'up';
         problem = '';
+        selfHeard = Date.now();
+        lastSeq = Math.max(lastSeq, entries.at(-1)?.seq ?? 0);
         for (const member of members) if (member.instance !== self) hear(member.instance, member.node);
-        emit({ type: 'up', epoch, history, members });
+        emit({ type: 'up', epoch, history, members, ...(historyLost ? { historyLost } : {}), ...(late.length > 0 ? { late } : {}) });
         const last = history.at(-1)?.seq ?? 0;
         const heardMeanwhile = early;
         early = [];
         for (const message of heardMeanwhile) if (!(message.type === 'room' && Number(message.first) <= last)) dispatch(message);
       } catch (error) {
-        if (state !== 'joining') return;
+        if (state !== 'joining' || link !== current) return;
         state = 'down';
         tell(`cluster: cannot join: ${describe(error)}`);
         // Refused rather than cut off (a read-only replica, out of memory): asked again in a while.
@@ -155,7 +271,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       const sender = member?.instance ?? (typeof message.instance === 'string' ? message.instance : undefined);
       const event = eventOf(message, member, sender);
       if (event === undefined) return;
-      if (sender && sender !== self) hear(sender, member?.node ?? (typeof message.node === 'string' ? message.node : nodes.get(sender) ?? sender));
+      if (sender === self) selfHeard = Date.now();
+      else if (sender) hear(sender, member?.node ?? (typeof message.node === 'string' ? message.node : nodes.get(sender) ?? sender));
       if (event) emit(event);
     }
 
@@ -164,7 +281,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       switch (message.type) {
         case 'room': {
           const [batch] = roomBatch(message);
-          return batch && { type: 'room', batch };
+          if (!batch || batch.instance !== self) return batch && { type: 'room', batch };
+          // This node's own batch: shown in the order it was sent; one no longer on its way was shown already.
+          const entry = sending.get(Number(message.out));
+          if (entry) entry.heard = batch;
+          settle();
+          return null;
         }
         case 'joined':
         case 'left':
@@ -175,11 +297,13 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'synced': {
           if (!sender || !Array.isArray(message.members)) return undefined;
           const members = message.members.flatMap((each) => memberOf(each) ?? []);
-          return sender === self ? null : { type: 'synced', instance: sender, members };
+          const missed = missedOf(message.missed);
+          return sender === self ? null : { type: 'synced', instance: sender, members, ...(missed ? { missed } : {}) };
         }
         case 'taken':
+        case 'ousted':
           if (typeof message.instance !== 'string' || typeof message.nick !== 'string') return undefined;
-          return message.instance === self ? { type: 'taken', nick: message.nick } : null;
+          return message.instance === self ? { type: message.type, nick: message.nick } : null;
         case 'private':
           if (!sender || typeof message.target !== 'string' || typeof message.to !== 'string' || typeof message.line !== 'string') return undefined;
           return message.target === self ? { type: 'private', to: message.to, line: message.line } : null;
@@ -190,48 +314,78 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       }
     }
 
-    function perform(request: BusRequest): Promise<BusEvent | undefined> {
-      switch (request.type) {
-        case 'room': {
-          const json = JSON.stringify(request.batch);
-          inFlight(json.length);
-          return run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, json]).then(
-            () => void inFlight(-json.length),
-            (error: unknown) => {
-              inFlight(-json.length);
-              throw error;
-            },
-          );
+    /** Room batches sent, in order: each heard back or refused is handed on; the first still on its way stops the rest. */
+    function settle(): void {
+      for (const [id, entry] of sending) {
+        if (entry.heard) {
+          emit({ type: 'room', batch: entry.heard });
+        } else if (entry.failed) {
+          handedBackIds.add(id);
+          emit({ type: 'unsent', request: entry.request });
+        } else {
+          break;
         }
+        sending.delete(id);
+        sendingBytes -= entry.bytes;
+      }
+      congestion();
+    }
+
+    /** Past a bound of room batches on their way the node says it is congested, until most have gone. */
+    function congestion(): void {
+      const bound = congested ? UNCONGESTED : CONGESTED;
+      const now = sending.size > bound.batches || sendingBytes > bound.bytes;
+      if (now === congested) return;
+      congested = now;
+      options.congested?.(now);
+    }
+
+    function send(request: Extract<BusRequest, { type: 'room' }>): void {
+      const id = ++sent;
+      const json = JSON.stringify({ ...request.batch, out: id });
+      const entry: Outgoing = { id, request, bytes: json.length };
+      sending.set(id, entry);
+      sendingBytes += entry.bytes;
+      congestion();
+      run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, json]).then(
+        (last) => void (entry.last = Number(last)),
+        (error: unknown) => {
+          if (!sending.has(id)) return; // handed on already, when the link was lost
+          entry.failed = true;
+          if (link?.commands.isReady) tell(`cluster: room failed: ${describe(error)}`);
+          settle();
+        },
+      );
+    }
+
+    function perform(request: Exclude<BusRequest, { type: 'room' }>): Promise<BusEvent | undefined> {
+      switch (request.type) {
         case 'claim': {
           const { nick = '', previous = '', session = '' } = request;
-          return run(CLAIM, [options.node, session, nick, nick && nickKey(nick), previous, previous && nickKey(previous)]).then((given) =>
-            given === '' ? { type: 'claimed', conn: request.conn, nick, ok: false } : { type: 'claimed', conn: request.conn, nick: String(given), ok: true },
-          );
+          return run(CLAIM, [options.node, session, nick, nick && nickKey(nick), previous, previous && nickKey(previous)]).then((reply) => {
+            if (!Array.isArray(reply)) return { type: 'claimed', conn: request.conn, nick, ok: false };
+            const [given, since] = reply as [string, number];
+            if (previous) heldSince.delete(nickKey(previous));
+            heldSince.set(nickKey(given), Number(since));
+            return { type: 'claimed', conn: request.conn, nick: given, ok: true };
+          });
         }
         case 'release':
+          heldSince.delete(nickKey(request.nick));
           return run(RELEASE, [nickKey(request.nick)]).then(() => undefined);
         case 'sync': {
-          const args = request.members.flatMap((member) => [member.nick, nickKey(member.nick), member.session ?? '']);
-          return run(SYNC, [options.node, request.lastSeq, ...args]).then((refused) => {
+          const since = new Map(request.members.map((member) => [nickKey(member.nick), heldSince.get(nickKey(member.nick)) ?? 0]));
+          heldSince.clear();
+          for (const [key, ms] of since) if (ms > 0) heldSince.set(key, ms);
+          const args = request.members.flatMap((member) => [member.nick, nickKey(member.nick), member.session ?? '', since.get(nickKey(member.nick))!]);
+          return run(SYNC, [options.node, request.lastSeq, request.missed ?? 0, ...args]).then((refused) => {
             const conns = (refused as number[]).map((index) => request.members[index].conn);
             return conns.length > 0 ? { type: 'refused', conns } : undefined;
           });
         }
         case 'private':
-          return commands.publish(channel, JSON.stringify({ type: 'private', instance: self, target: request.instance, to: request.to, line: request.line })).then(() => undefined);
+          return link!.commands.publish(channel, JSON.stringify({ type: 'private', instance: self, target: request.instance, to: request.to, line: request.line })).then(() => undefined);
       }
-    }
-
-    /** Room bytes on their way to Redis: past a bound the node says it is congested, until they have gone. */
-    let flying = 0;
-    let congested = false;
-    function inFlight(bytes: number): void {
-      flying += bytes;
-      const now = congested ? flying > UNCONGESTED_BYTES : flying > CONGESTED_BYTES;
-      if (now === congested) return;
-      congested = now;
-      options.congested?.(now);
     }
 
     function request(request: BusRequest): void {
@@ -239,19 +393,16 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         if (handedBack(request)) emit({ type: 'unsent', request });
         return;
       }
+      if (request.type === 'room') return send(request);
       perform(request).then(
         (event) => event && emit(event),
         (error: unknown) => {
           if (handedBack(request)) emit({ type: 'unsent', request });
-          if (commands.isReady) tell(`cluster: ${request.type} failed: ${describe(error)}`);
+          if (link?.commands.isReady) tell(`cluster: ${request.type} failed: ${describe(error)}`);
         },
       );
     }
 
-    for (const client of [commands, listener]) {
-      client.on('error', (error: unknown) => lost(describe(error)));
-      client.on('ready', () => void join());
-    }
     const liveness = heard.pipe(silentFor(options.ttlMs)).subscribe((instance) => {
       const node = nodes.get(instance) ?? instance;
       nodes.delete(instance); // a restarted node is a new instance: the old name need not be kept
@@ -259,19 +410,17 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       emit({ type: 'gone', instance, node });
       void run(FORGET, [instance]).catch(() => {});
     });
+    // The heartbeat keeps this node alive for the others, and tells it whether Redis still answers:
+    // it does when this node hears itself on the channel. Silent too long, the link is made anew.
     const heartbeat = setInterval(() => {
+      if (!link) return;
+      const waited = Date.now() - (state === 'up' ? selfHeard : link.since);
+      if (state === 'up' && waited > silentMs) return cutOff(`Redis has not answered for ${(waited / 1000).toFixed(1)} s`);
+      if (state !== 'up' && waited > joinMs) return cutOff();
       if (state === 'up') void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
-    }, Math.max(Math.floor(options.ttlMs / 3), 10));
+    }, beatMs);
     const requests = request$.subscribe(request);
-
-    // Connecting retries until it succeeds or the bus is let go (then it rejects: nothing to tell).
-    Promise.all([commands.connect(), listener.connect()])
-      .then(() => listener.subscribe(channel, onMessage))
-      .then(() => {
-        subscribed = true;
-        return join();
-      })
-      .catch(() => {});
+    open();
 
     return () => {
       stopped = true;
@@ -280,11 +429,10 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       liveness.unsubscribe();
       clearInterval(heartbeat);
       clearTimeout(retry);
+      clearTimeout(reopen);
       // What was asked last (freeing this node's nicks) is sent before the connection closes.
-      for (const client of [listener, commands]) {
-        if (client.isReady) client.close().catch(() => client.destroy());
-        else if (client.isOpen) client.destroy();
-      }
+      if (link) close(link, true);
+      link = undefined;
     };
   });
 }
@@ -335,6 +483,11 @@ function roomBatch(value: unknown): RoomBatch[] {
   if (!valid) return [];
   const { first, time, lines, instance, node, conn, author, ids } = batch as RoomBatch;
   return [{ first, time, lines, instance, node, ...(conn === undefined ? {} : { conn }), ...(author === undefined ? {} : { author }), ...(ids === undefined ? {} : { ids }) }];
+}
+
+function missedOf(value: unknown): MissedLines | undefined {
+  const missed = value as Partial<MissedLines> | undefined;
+  return typeof missed?.node === 'string' && typeof missed.lines === 'number' && missed.lines > 0 ? { node: missed.node, lines: missed.lines } : undefined;
 }
 
 function describe(error: unknown): string {

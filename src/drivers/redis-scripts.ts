@@ -5,30 +5,44 @@
  * with their keys, made by the same rule as everywhere else (Lua's lower-casing knows only ASCII).
  *
  * Keys under the prefix: `nicks` (hash: nick key -> member JSON), `node:INSTANCE` (alive while
- * it has not expired), `seq` and `guests` (counters), `epoch`, `history` (a stream of room
+ * it has not expired), `seq` and `guests` (counters), `epoch` and `born`, `history` (a stream of room
  * batches), and the pub/sub channel `bus`.
  */
 
-/** Shared: is the instance that holds a member still alive? */
+/** Shared: is the instance that holds a member still alive? And the time now, in ms, to say since when a nick is held. */
 const LIVE = `
 local p, instance = ARGV[1], ARGV[2]
 local function live(owner)
   return owner.instance == instance or redis.call('EXISTS', p .. 'node:' .. owner.instance) == 1
 end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 `;
 
 /**
  * Joining (again): mark this instance alive, name the history, and return
- * { epoch, members of live instances (JSON), the last room batches newest first (JSON) }.
- * ARGV: prefix, instance, node, ttl ms, batches to return, an epoch to use if there is none.
+ * { epoch, members of live instances (JSON), the last room batches newest first (JSON), born }.
+ * `born` names this Redis's copy of the cluster: made with the epoch, so a node that finds another
+ * one than it knew is told the history was lost (a Redis restarted empty). A node that knew an
+ * epoch proposes it again, so its clients' resume points still hold, and sequence numbers go on
+ * after the last one it heard rather than start over.
+ * ARGV: prefix, instance, node, ttl ms, batches to return, an epoch to use if there is none,
+ * a born to use with it, the last sequence number this node heard.
  */
 export const JOIN = `${LIVE}
 redis.call('SET', p .. 'node:' .. instance, ARGV[3], 'PX', ARGV[4])
 local epoch = redis.call('GET', p .. 'epoch')
+local born = redis.call('GET', p .. 'born')
 if not epoch then
   epoch = ARGV[6]
   redis.call('SET', p .. 'epoch', epoch)
+  born = false
 end
+if not born then
+  born = ARGV[7]
+  redis.call('SET', p .. 'born', born)
+end
+if tonumber(redis.call('GET', p .. 'seq') or '0') < tonumber(ARGV[8]) then redis.call('SET', p .. 'seq', ARGV[8]) end
 local members = {}
 local all = redis.call('HGETALL', p .. 'nicks')
 for i = 1, #all, 2 do
@@ -38,7 +52,7 @@ local batches = {}
 for _, entry in ipairs(redis.call('XREVRANGE', p .. 'history', '+', '-', 'COUNT', ARGV[5])) do
   table.insert(batches, entry[2][2])
 end
-return { epoch, members, batches }
+return { epoch, members, batches, born }
 `;
 
 /**
@@ -57,7 +71,8 @@ return last
 /**
  * A nick for a member: the one asked for, unless a live instance holds it for another session
  * (the same session on another node is a client that moved: that node is told to let go), or
- * the next free guest nick. Gives up the member's previous nick. Returns the nick, or '' if taken.
+ * the next free guest nick. Gives up the member's previous nick. Returns { nick, since when it is
+ * held (ms) }, or '' if taken.
  * ARGV: prefix, instance, node, session ('' for none), nick and key ('' for a guest), previous nick and key ('').
  */
 export const CLAIM = `${LIVE}
@@ -80,7 +95,7 @@ else
   end
 end
 local member = { nick = nick, node = node, instance = instance }
-redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = nick, node = node, instance = instance, session = session }))
+redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = nick, node = node, instance = instance, session = session, since = now }))
 if previous ~= '' then
   if previousKey ~= key then
     local held = redis.call('HGET', p .. 'nicks', previousKey)
@@ -90,7 +105,7 @@ if previous ~= '' then
 else
   redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'joined', member = member }))
 end
-return nick
+return { nick, now }
 `;
 
 /** A member left: its nick is free, if this instance still holds it. ARGV: prefix, instance, nick key. */
@@ -106,10 +121,13 @@ return 1
 `;
 
 /**
- * After joining: this instance holds exactly the given nicks (those a live instance took
- * meanwhile are refused: their 0-based positions are returned), and sequence numbers go on
- * after the highest this node has handed out.
- * ARGV: prefix, instance, node, last sequence number, then nick, key and session for each member.
+ * After joining: this instance holds exactly the given nicks, and sequence numbers go on
+ * after the highest this node has handed out. A nick a live instance took meanwhile is refused
+ * (its 0-based position is returned), unless this member held it since before: then the later
+ * holder's instance is told to give it up (`ousted`). The others hear who its members are, and how many
+ * room lines said on it never crossed (while it was apart), so they can tell their people.
+ * ARGV: prefix, instance, node, last sequence number, lines that never crossed, then nick, key,
+ * session and since when held (ms, 0 for unknown) for each member.
  */
 export const SYNC = `${LIVE}
 local node = ARGV[3]
@@ -119,17 +137,25 @@ for i = 1, #all, 2 do
 end
 if tonumber(redis.call('GET', p .. 'seq') or '0') < tonumber(ARGV[4]) then redis.call('SET', p .. 'seq', ARGV[4]) end
 local refused, members = {}, {}
-for i = 5, #ARGV, 3 do
-  local key = ARGV[i + 1]
+for i = 6, #ARGV, 4 do
+  local key, since = ARGV[i + 1], tonumber(ARGV[i + 3])
   local held = redis.call('HGET', p .. 'nicks', key)
-  if held and live(cjson.decode(held)) then
-    table.insert(refused, (i - 5) / 3)
+  local owner = held and cjson.decode(held)
+  local first = since > 0 and owner and owner.since and since < owner.since
+  if owner and live(owner) and not first then
+    table.insert(refused, (i - 6) / 4)
   else
-    redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = ARGV[i], node = node, instance = instance, session = ARGV[i + 2] }))
+    if owner and live(owner) then
+      redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'ousted', nick = owner.nick, instance = owner.instance }))
+    end
+    if since == 0 then since = now end
+    redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = ARGV[i], node = node, instance = instance, session = ARGV[i + 2], since = since }))
     table.insert(members, cjson.encode({ nick = ARGV[i], node = node, instance = instance }))
   end
 end
-redis.call('PUBLISH', p .. 'bus', '{"type":"synced","instance":' .. cjson.encode(instance) .. ',"members":[' .. table.concat(members, ',') .. ']}')
+local missed = ''
+if tonumber(ARGV[5]) > 0 then missed = ',"missed":{"node":' .. cjson.encode(node) .. ',"lines":' .. tonumber(ARGV[5]) .. '}' end
+redis.call('PUBLISH', p .. 'bus', '{"type":"synced","instance":' .. cjson.encode(instance) .. missed .. ',"members":[' .. table.concat(members, ',') .. ']}')
 return refused
 `;
 

@@ -23,6 +23,12 @@ export interface ClusterMember {
   readonly instance: string;
 }
 
+/** Room lines said on one node that never reached the others. */
+export interface MissedLines {
+  readonly node: string;
+  readonly lines: number;
+}
+
 /** Room lines said on one node, numbered by the cluster: line i has sequence number first + i. */
 export interface RoomBatch {
   readonly first: number;
@@ -47,14 +53,23 @@ export type BusRequest =
    */
   | { type: 'claim'; conn: ConnId; nick?: string; previous?: string; session?: string }
   | { type: 'release'; nick: string }
-  /** After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`. */
-  | { type: 'sync'; members: readonly { conn: ConnId; nick: string; session?: string }[]; lastSeq: number }
+  /**
+   * After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`.
+   * `missed`: room lines said here that never crossed (while apart), so the others tell their people.
+   */
+  | { type: 'sync'; members: readonly { conn: ConnId; nick: string; session?: string }[]; lastSeq: number; missed?: number }
   /** `from`: the member to tell when it cannot be delivered (none for the console). */
   | { type: 'private'; from?: ConnId; instance: string; to: string; line: string };
 
 export type BusEvent =
-  /** Joined the cluster (again): its name for this history, the last room lines, and who else is in. */
-  | { type: 'up'; epoch: string; history: readonly HistoryEntry[]; members: readonly ClusterMember[] }
+  /**
+   * Joined the cluster (again): its name for this history, the last room lines, and who else is in.
+   * `historyLost`: the cluster forgot its history since this node was last in (its Redis came back
+   * empty); the epoch is the one this node knew, so its clients' sequence numbers still hold.
+   * `late`: numbers of this node's own lines in the history that it had handed back as unsent
+   * (shown here alone) and that Redis ran after all, late (a stopped Redis running what it held).
+   */
+  | { type: 'up'; epoch: string; history: readonly HistoryEntry[]; members: readonly ClusterMember[]; historyLost?: boolean; late?: readonly number[] }
   | { type: 'down'; reason: string }
   | { type: 'room'; batch: RoomBatch }
   | { type: 'claimed'; conn: ConnId; nick: string; ok: boolean }
@@ -63,10 +78,15 @@ export type BusEvent =
   | { type: 'joined'; member: ClusterMember }
   | { type: 'left'; member: ClusterMember }
   | { type: 'renamed'; from: string; member: ClusterMember }
-  /** An instance says these are all its members. */
-  | { type: 'synced'; instance: string; members: readonly ClusterMember[] }
+  /** An instance says these are all its members (and, back from apart, how many of its room lines never crossed). */
+  | { type: 'synced'; instance: string; members: readonly ClusterMember[]; missed?: MissedLines }
   /** A member of this instance was taken over by its own session on another node. */
   | { type: 'taken'; nick: string }
+  /**
+   * A member of this instance holds a nick that a member elsewhere held first, before its node was
+   * apart from the cluster: the later claim gives way (a guest nick, with a notice).
+   */
+  | { type: 'ousted'; nick: string }
   | { type: 'private'; to: string; line: string }
   /** An instance went silent for longer than the presence TTL: its members are gone. */
   | { type: 'gone'; instance: string; node: string }

@@ -70,7 +70,8 @@ export function createInProcessCluster(options: { readonly historySize: number; 
       nicks.set(nickKey(nick), { member, session });
       members.push(member);
     }
-    publish(self.instance, { type: 'synced', instance: self.instance, members });
+    const missed = request.missed ? { missed: { node: self.node, lines: request.missed } } : {};
+    publish(self.instance, { type: 'synced', instance: self.instance, members, ...missed });
     return refused.length > 0 ? { type: 'refused', conns: refused } : undefined;
   }
 

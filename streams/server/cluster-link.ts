@@ -1,4 +1,4 @@
-import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type ClusterSelf, type RoomBatch } from '../cluster/bus.js';
+import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type ClusterSelf, type MissedLines, type RoomBatch } from '../cluster/bus.js';
 import { nickKey } from '../protocol/nick.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { DEFAULT_ANNOUNCE_MAX } from './announce.js';
@@ -23,9 +23,17 @@ const MAX_HELD_LINES = 1000;
 /** A nick claim in flight for a member: the nick asked for (a guest nick when missing), and why. */
 interface Renaming {
   readonly nick?: string;
-  /** The cluster gave the member's nick to someone else while this server was apart from it. */
-  readonly forced: boolean;
+  /**
+   * Why the member must give up its nick: the cluster gave it to someone else while this server
+   * was apart from it, or someone on a node that was apart held it first.
+   */
+  readonly forced?: 'apart' | 'held-first';
 }
+
+const forcedNotice = (why: NonNullable<Renaming['forced']>, from: string, to: string): string =>
+  why === 'apart'
+    ? `your nick ${from} went to someone else while this server was apart from the cluster; you are now ${to}`
+    : `your nick ${from} was held on another node since before you took it, while that node was apart from the cluster; you are now ${to}`;
 
 /**
  * The router's half of a cluster: while the bus is up, room lines, nick claims and private
@@ -37,6 +45,12 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
   const announceMax = context.options.announceMax ?? DEFAULT_ANNOUNCE_MAX;
   let up = false;
   let everUp = false;
+  /**
+   * Room lines said here that the cluster never got: `since`, the last sequence number heard
+   * before this server was cut off (lines numbered here after it were said here alone), and
+   * `uncrossed`, lines Redis refused while up. Told to the others when this server is back.
+   */
+  let apart: { since?: number; uncrossed: number } = { uncrossed: 0 };
   /** Members on other nodes, by nick key. */
   const remote = new Map<string, ClusterMember>();
   /** Connections waiting for their guest nick, with their addresses. */
@@ -85,7 +99,7 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     if (!asked || !member) return nick === undefined ? [] : [bus({ type: 'release', nick })]; // it left meanwhile
     const effects: Effect[] =
       nick !== undefined
-        ? hooks.rename(member, nick, asked.forced ? `your nick ${member.nick} went to someone else while this server was apart from the cluster; you are now ${nick}` : undefined)
+        ? hooks.rename(member, nick, asked.forced && forcedNotice(asked.forced, member.nick, nick))
         : asked.nick !== undefined && asked.nick !== member.nick
           ? delivery.direct([conn], formatError(`nick ${asked.nick} is taken`))
           : [];
@@ -106,29 +120,77 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     return effects;
   }
 
-  function joined(history: Extract<BusEvent, { type: 'up' }>): Effect[] {
+  /** The member gives up its nick for a guest nick from the cluster, and is told why. */
+  function toGuest(conn: ConnId, why: NonNullable<Renaming['forced']>): Effect[] {
+    const member = roster.byId.get(conn);
+    if (!member || renaming.has(conn)) return [];
+    renaming.set(conn, { forced: why });
+    held.set(conn, held.get(conn) ?? []);
+    return [bus({ type: 'claim', conn, previous: member.nick, session: delivery.sessionOf(conn) })];
+  }
+
+  function joined(event: Extract<BusEvent, { type: 'up' }>): Effect[] {
     const rejoined = everUp;
     up = everUp = true;
     remote.clear();
-    for (const member of history.members) if (member.instance !== self.instance) remote.set(nickKey(member.nick), member);
-    delivery.reload(history.epoch, history.history);
+    for (const member of event.members) if (member.instance !== self.instance) remote.set(nickKey(member.nick), member);
+    const said = apart.since === undefined ? 0 : delivery.history.lastSeq - apart.since;
+    const missed = Math.max(0, apart.uncrossed + said - (event.late?.length ?? 0));
+    const heardUpTo = apart.since;
+    apart = { uncrossed: 0 };
+    // A cluster that lost its history (its Redis came back empty) has nothing to give: this
+    // server keeps its own, under the same epoch, so its clients resume as they were.
+    const missedElsewhere = event.historyLost ? [] : catchUp(event, heardUpTo);
+    if (!event.historyLost) delivery.reload(event.epoch, event.history);
     const members = [...roster.byId.values()].map((member) => ({ conn: member.id, nick: member.nick, session: delivery.sessionOf(member.id) }));
     const text = `${rejoined ? 'rejoined' : 'joined'} the cluster as node ${self.node}: ${remote.size} elsewhere`;
+    const lostText = "the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone";
     return [
-      bus({ type: 'sync', members, lastSeq: delivery.history.lastSeq }),
+      bus({ type: 'sync', members, lastSeq: delivery.history.lastSeq, ...(missed > 0 ? { missed } : {}) }),
       ...(rejoined ? everyoneHere(formatNotice(`back in the cluster: ${remote.size + roster.byId.size} online`)) : []),
+      ...(event.historyLost ? [...everyoneHere(formatNotice(lostText)), log({ type: 'notice', text: lostText })] : []),
+      ...missedElsewhere,
       log({ type: 'notice', text }),
     ];
+  }
+
+  /**
+   * Back from apart: the room lines the cluster numbered after the last one heard here were said
+   * elsewhere and never reached the people here. They get them now, marked as earlier, and are
+   * told how many more the cluster may no longer keep. This server's own lines that a stopped
+   * Redis ran late, after it had given up on them, were shown here already.
+   */
+  function catchUp(event: Extract<BusEvent, { type: 'up' }>, heardUpTo: number | undefined): Effect[] {
+    if (heardUpTo === undefined) return [];
+    const late = new Set(event.late);
+    const after = event.history.filter((entry) => entry.seq > heardUpTo);
+    // Numbers can jump (a node back from apart goes on after its own), so a gap before the first
+    // line kept is only a loss when the history is full: at most that many lines were dropped.
+    const full = event.history.length >= delivery.history.capacity;
+    const gone = full ? Math.max(0, (after[0]?.seq ?? (event.history.at(-1)?.seq ?? heardUpTo) + 1) - heardUpTo - 1) : 0;
+    // This server's own lines that crossed late were shown here already.
+    const entries = after.filter((entry) => !late.has(entry.seq));
+    if (entries.length === 0 && gone === 0) return [];
+    const text =
+      `while this server was apart from the cluster, ${lineCount(entries.length)} said elsewhere` + (gone > 0 ? `; up to ${gone} more are no longer kept` : '');
+    return [...everyoneHere(formatNotice(text)), ...context.all().flatMap((id) => delivery.replay(id, entries)), log({ type: 'notice', text })];
   }
 
   function lost(reason: string): Effect[] {
     if (!up) return [];
     up = false;
     remote.clear();
+    apart = { ...apart, since: delivery.history.lastSeq };
     return [
       ...everyoneHere(formatNotice('lost touch with the rest of the cluster: only the people on this server hear you until it is back')),
       log({ type: 'error', text: `lost the cluster: ${reason}` }),
     ];
+  }
+
+  /** Another node is back from apart: the people here are told how many of its lines never reached them. */
+  function missedFrom(missed: MissedLines): Effect[] {
+    const text = `${missed.lines === 1 ? '1 line' : `${missed.lines} lines`} said on node ${missed.node} while it was apart from the cluster never reached this server`;
+    return [...(context.options.relay ? everyoneHere(formatNotice(text)) : []), log({ type: 'notice', text })];
   }
 
   /** Room lines go to the cluster, which numbers them; they reach this server's members when they come back. */
@@ -154,7 +216,10 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
         const { conn, lines } = request.batch;
         const to = conn === undefined ? context.all() : context.all().filter((id) => id !== conn);
         // While up the cluster numbers room lines: a number given here would be given again there.
-        return up ? delivery.direct(to, ...lines) : delivery.room(to, lines, conn);
+        // Said here alone either way: the other nodes are told how many once this one is back.
+        if (!up) return delivery.room(to, lines, conn);
+        apart.uncrossed += lines.length;
+        return delivery.direct(to, ...lines);
       }
       case 'claim': {
         if (joining.has(request.conn)) return claimed(request.conn, undefined);
@@ -185,13 +250,11 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
       case 'claimed':
         return claimed(event.conn, event.ok ? event.nick : undefined);
       case 'refused':
-        return event.conns.flatMap((conn) => {
-          const member = roster.byId.get(conn);
-          if (!member || renaming.has(conn)) return [];
-          renaming.set(conn, { forced: true });
-          held.set(conn, held.get(conn) ?? []);
-          return [bus({ type: 'claim', conn, previous: member.nick, session: delivery.sessionOf(conn) })];
-        });
+        return event.conns.flatMap((conn) => toGuest(conn, 'apart'));
+      case 'ousted': {
+        const id = roster.byNick.get(nickKey(event.nick));
+        return id === undefined ? [] : toGuest(id, 'held-first');
+      }
       case 'joined':
         if (event.member.instance !== self.instance) remote.set(nickKey(event.member.nick), event.member);
         return [];
@@ -207,7 +270,7 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
         if (event.instance === self.instance) return [];
         for (const [key, member] of remote) if (member.instance === event.instance) remote.delete(key);
         for (const member of event.members) remote.set(nickKey(member.nick), member);
-        return [];
+        return event.missed ? missedFrom(event.missed) : [];
       case 'taken': {
         const id = roster.byNick.get(nickKey(event.nick));
         const member = id === undefined ? undefined : roster.byId.get(id);
@@ -244,7 +307,7 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
       return [bus({ type: 'claim', conn: id })];
     },
     rename(member: Member, nick: string): Effect[] {
-      renaming.set(member.id, { nick, forced: false });
+      renaming.set(member.id, { nick });
       held.set(member.id, held.get(member.id) ?? []);
       return [bus({ type: 'claim', conn: member.id, nick, previous: member.nick, session: delivery.sessionOf(member.id) })];
     },
@@ -278,5 +341,7 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     },
   };
 }
+
+const lineCount = (count: number): string => (count === 1 ? '1 line was' : `${count} lines were`);
 
 export type ClusterLink = ReturnType<typeof createClusterLink>;

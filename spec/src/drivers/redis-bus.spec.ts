@@ -4,6 +4,7 @@ import { createClient } from 'redis';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { redisBus, type RedisBusOptions } from '../../../src/drivers/redis-bus.js';
 import type { BusEvent, BusRequest } from '../../../streams/cluster/bus.js';
+import { closeFaultProxies, FaultProxy } from '../../e2e/helpers/fault-proxy.js';
 import { cleanUp } from '../../e2e/helpers/leftovers.js';
 import { startRedis, type RedisServer } from '../../e2e/helpers/redis.js';
 import { within } from '../../e2e/helpers/within.js';
@@ -45,6 +46,7 @@ afterEach(async () => {
   for (const bus of buses) bus.stop();
   buses = [];
   admin.destroy();
+  await closeFaultProxies();
   await cleanUp();
   expect(failures.splice(0)).toEqual([]);
 });
@@ -385,6 +387,8 @@ describe('redisBus', () => {
     const [first] = a.all('up');
     a.send(claim(1, 'ada'));
     await answer(a, 1);
+    a.send(room(a, 'before'));
+    await heard(a, 'before');
 
     redis.process.child.kill('SIGKILL');
     expect((await a.next('down')).reason).not.toBe('');
@@ -401,12 +405,76 @@ describe('redisBus', () => {
 
     redis = await startRedis({ port: redis.port });
     const again = await a.next('up');
-    expect(again).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [] });
-    expect(again.epoch).not.toBe(first.epoch);
+    // Redis came back empty: the history is lost, but the epoch and the numbering go on as they were.
+    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], historyLost: true });
     expect(a.all('down')).toHaveLength(1);
     expect(a.all('unsent')).toHaveLength(3);
     a.send(room(a, 'back'));
-    expect((await heard(a, 'back')).batch.first).toBe(1);
+    expect((await heard(a, 'back')).batch.first).toBe(2);
+  });
+
+  describe('through a link to Redis that goes silent', () => {
+    /** A bus for `node` that reaches Redis through a fault proxy, once joined. */
+    async function behindProxy(node: string, options: Partial<RedisBusOptions> = {}): Promise<{ bus: Bus; proxy: FaultProxy }> {
+      const proxy = await FaultProxy.start(redis.port);
+      return { bus: await joined(node, { url: `redis://127.0.0.1:${proxy.port}`, ...options }), proxy };
+    }
+
+    it('says down within the TTL when Redis stops answering; healed, joins again and takes back the nicks it held first', async () => {
+      const b = await joined('b');
+      const { bus: a, proxy } = await behindProxy('a');
+      a.send(claim(1, 'ada'));
+      a.send(claim(2, 'amy'));
+      await Promise.all([answer(a, 1), answer(a, 2)]);
+      await b.next('joined', (event) => event.member.nick === 'amy');
+
+      const cut = Date.now();
+      proxy.blackHole();
+      // Within a second (the shortest silence it acts on) and a heartbeat.
+      expect((await a.next('down', undefined, 3000)).reason).toMatch(/^Redis has not answered for \d/);
+      expect(Date.now() - cut).toBeLessThan(2000);
+      a.send(room(a, 'said apart'));
+      expect(a.all('unsent')).toHaveLength(1);
+      await b.next('gone', (event) => event.instance === a.instance, TTL * 3); // the others forget it meanwhile
+      b.send(claim(1, 'ada')); // and may give its nick away
+      expect(await answer(b, 1)).toMatchObject({ ok: true });
+
+      proxy.heal();
+      const again = await a.next('up', undefined, TTL * 10);
+      expect(again.members).toContainEqual({ nick: 'ada', node: 'b', instance: b.instance });
+      // ada was a's first: b's later claim gives way. A guest nick a took while apart is refused.
+      b.send(claim(2, 'guest-9'));
+      await answer(b, 2);
+      a.send({ type: 'sync', members: [{ conn: 1, nick: 'ada' }, { conn: 2, nick: 'amy' }, { conn: 3, nick: 'guest-9' }], lastSeq: 1, missed: 1 });
+      expect(await b.next('ousted')).toEqual({ type: 'ousted', nick: 'ada' });
+      expect(await b.next('synced', (event) => event.instance === a.instance)).toEqual({
+        type: 'synced',
+        instance: a.instance,
+        members: [
+          { nick: 'ada', node: 'a', instance: a.instance },
+          { nick: 'amy', node: 'a', instance: a.instance },
+        ],
+        missed: { node: 'a', lines: 1 },
+      });
+      expect(await a.next('refused')).toEqual({ type: 'refused', conns: [3] });
+      b.send(room(b, 'heard again'));
+      await heard(a, 'heard again');
+    });
+
+    it('while Redis is stalled: congested by the count of batches, then hands every one back in order, unsent', async () => {
+      const told: boolean[] = [];
+      const { bus: a, proxy } = await behindProxy('a', { congested: (on) => told.push(on) });
+      proxy.stall();
+      for (let i = 1; i <= 1100; i++) a.send(room(a, `line ${i}`)); // short lines: far below a MiB
+      expect(told).toEqual([true]);
+      await a.next('down', undefined, 3000);
+      const back = a.all('unsent').flatMap((event) => (event.request.type === 'room' ? event.request.batch.lines : []));
+      expect(back).toEqual(Array.from({ length: 1100 }, (_, i) => `line ${i + 1}`));
+      expect(a.all('room')).toEqual([]);
+      expect(told).toEqual([true, false]);
+      proxy.heal();
+      await a.next('up', undefined, TTL * 10);
+    });
   });
 
   it('ignores malformed messages on the channel and keeps working', async () => {

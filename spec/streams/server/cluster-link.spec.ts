@@ -279,6 +279,79 @@ describe('createRouter as a node of a cluster', () => {
     });
   });
 
+  describe('back from apart', () => {
+    const bob = elsewhere('bob');
+    const said = (first: number, ...texts: string[]): HistoryEntry[] => texts.map((text, i) => ({ seq: first + i, time: 0, line: `<bob> ${text}` }));
+
+    it('tells the others how many room lines said here never crossed: refused while up, and said while apart', () => {
+      const route = clusterRoom(2, [bob]);
+      route(bus({ type: 'unsent', request: roomRequest(route(lines(1, 'refused by Redis'))) })); // while up
+      route(bus({ type: 'down', reason: 'Redis has not answered for 1.0 s' }));
+      route(lines(1, 'apart 1', 'apart 2'));
+      const sync = requests(route(up([bob]))).find((request) => request.type === 'sync');
+      expect(sync).toMatchObject({ type: 'sync', missed: 3 });
+      route(bus({ type: 'down', reason: 'again' }));
+      expect(requests(route(up([bob]))).find((request) => request.type === 'sync')).not.toHaveProperty('missed'); // told once
+    });
+
+    it('does not count its own lines that Redis ran late, after this node gave up on them', () => {
+      const route = clusterRoom(1, [bob]);
+      route(bus({ type: 'down', reason: 'Redis has not answered for 1.0 s' }));
+      route(bus({ type: 'unsent', request: roomRequest([{ kind: 'bus', request: { type: 'room', batch: { time: 0, lines: ['<guest-1> a', '<guest-1> b'], instance: 'i1', node: 'n1', conn: 1 } } }]) }));
+      const late = [{ seq: 1, time: 0, line: '<guest-1> a' }];
+      const effects = route(bus({ type: 'up', epoch: 'E', history: late, members: [bob], late: [1] }));
+      expect(requests(effects).find((request) => request.type === 'sync')).toMatchObject({ missed: 1 });
+      expect(inbox(effects, 1)).toEqual(['* back in the cluster: 2 online']); // nothing replayed: it was shown here
+    });
+
+    it('gives the people here what was said elsewhere meanwhile, after a count, and how much more a full history may have dropped', () => {
+      const route = clusterRoom(2, [bob], { historySize: 2 });
+      route(saidOn(bob, 3, ['<bob> before']));
+      route(bus({ type: 'down', reason: 'Redis has not answered for 1.0 s' }));
+      const effects = route(up([bob], said(7, 'kept 1', 'kept 2')));
+      expect(story(effects)).toEqual([
+        'bus sync',
+        'to 1,2: * back in the cluster: 3 online',
+        'to 1,2: * while this server was apart from the cluster, 2 lines were said elsewhere; up to 3 more are no longer kept',
+        'to 1: <bob> kept 1',
+        'to 1: <bob> kept 2',
+        'to 2: <bob> kept 1',
+        'to 2: <bob> kept 2',
+      ]);
+      expect(story(route(bus({ type: 'down', reason: 'again' })).concat(route(up([bob], said(7, 'kept 1', 'kept 2')))))).not.toContainEqual(expect.stringMatching(/said elsewhere/));
+    });
+
+    it('takes a gap in the numbers before a history that is not full for a jump, not a loss', () => {
+      const route = clusterRoom(1, [bob]);
+      route(saidOn(bob, 3, ['<bob> before']));
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      expect(inbox(route(up([bob], said(9, 'after a jump'))), 1)).toEqual([
+        '* back in the cluster: 2 online',
+        '* while this server was apart from the cluster, 1 line was said elsewhere',
+        '<bob> after a jump',
+      ]);
+    });
+
+    it("tells the people here how many lines another node's people said while it was apart", () => {
+      const route = clusterRoom(1, [bob]);
+      expect(route(bus({ type: 'synced', instance: 'i2', members: [bob], missed: { node: 'n2', lines: 4 } }))).toEqual([
+        { kind: 'send', to: [1], lines: ['* 4 lines said on node n2 while it was apart from the cluster never reached this server'] },
+        { kind: 'log', entries: [{ type: 'notice', text: '4 lines said on node n2 while it was apart from the cluster never reached this server' }] },
+      ]);
+    });
+
+    it('keeps its own history and epoch when the cluster lost its history, and says so', () => {
+      const route = clusterRoom(1, [bob]);
+      route(saidOn(bob, 1, ['<bob> one', '<bob> two']));
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [bob], historyLost: true }));
+      expect(requests(effects).find((request) => request.type === 'sync')).toMatchObject({ lastSeq: 2 });
+      const notice = "* the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone";
+      expect(inbox(effects, 1)).toContainEqual(notice);
+      expect(inbox(route(lines(1, '/history')), 1)).toEqual(expect.arrayContaining(['<bob> one', '<bob> two']));
+    });
+  });
+
   describe('an instance gone silent', () => {
     const [bob, carol, dave] = [elsewhere('bob'), elsewhere('carol'), elsewhere('dave', 'n3')];
 
