@@ -69,7 +69,7 @@ describe('a client sent away', () => {
   it('dropped for idling: exits 1 with the reason', async () => {
     const server = await startServer(['--relay', '--idle-timeout', '1']);
     const ada = await chatter(server.port, 'ada');
-    await exitsWith(ada, 'tcpchat: disconnected: idle for 1 seconds');
+    await exitsWith(ada, 'tcpchat: disconnected: idle for 1 second');
   });
 });
 
