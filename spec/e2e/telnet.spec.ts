@@ -17,7 +17,7 @@ class TelnetPane {
   }
 
   tmux(...args: string[]): string {
-    const env = { ...process.env, TERM: 'xterm' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
     delete env.TMUX; // never the user's tmux
     return execFileSync('tmux', ['-f', '/dev/null', '-L', this.socket, ...args], { encoding: 'utf8', env, timeout: 5000 });
   }
