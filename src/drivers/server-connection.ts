@@ -3,7 +3,7 @@ import { asapScheduler, Observable, timer, type Subscription } from '../../strea
 import { encodeLines } from '../../streams/framing/encode.js';
 import { formatError } from '../../streams/protocol/server-line.js';
 import type { ConnectionSource } from '../../streams/server/server-main.js';
-import { formatAddress, ignore, readSocket, type SocketReading } from './socket-data.js';
+import { formatAddress, ignore, peerIp, readSocket, type SocketReading } from './socket-data.js';
 
 export interface ServerConnectionOptions {
   /** Unsent output above which a client that does not read is cut off. */
@@ -99,8 +99,9 @@ class Connection implements ServerConnection {
     socket.on('error', ignore); // until data$ is read, a stray error stays harmless
     socket[CONNECTION] = this;
     socket.on('close', onClose);
-    this.address = formatAddress(socket.remoteAddress, socket.remotePort);
-    this.ip = socket.remoteAddress ?? '';
+    const ip = peerIp(socket);
+    this.address = formatAddress(ip, socket.remotePort);
+    this.ip = ip ?? '';
   }
 
   /** Made on each use, as it is subscribed once: an observable kept for the connection's life would cost memory for nothing. */

@@ -149,6 +149,21 @@ describe('clientMain', () => {
     });
   });
 
+  describe('bytes from a server that is no telnet server', () => {
+    it('shows a 0xFF as U+FFFD without losing the byte after it (a\\xffb, one \\xff two)', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     --a', { a: Uint8Array.from(Buffer.from('a\xffb\none \xff two\n', 'latin1')) });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') })).toBe('c-a', {
+          c: connectOut,
+          a: shown({ kind: 'text', text: 'a\ufffdb' }, { kind: 'text', text: 'one \ufffd two' }),
+        });
+      });
+    });
+  });
+
   describe('with a tcpchat server', () => {
     it('asks for tags after the welcome, then numbers typed lines and shows tagged lines once, with their time', () => {
       fresh();
