@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { filter, map, NEVER, Observable, share, take, tap, timer, type Subscription } from '../../streams/rx.js';
+import { filter, map, mergeMap, NEVER, Observable, share, take, tap, timer, type Subscription } from '../../streams/rx.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
@@ -21,6 +21,7 @@ import { flushed } from './flushed.js';
 import { describeFailure } from './failure.js';
 import type { ClusterConfig } from '../cli/cluster-options.js';
 import { clusterBus } from './serve-cluster.js';
+import { SPEAKS_TLS, SPEAKS_TLS_LINE, unlessTls } from './plain-port.js';
 
 /** Unwritten console output beyond which the conversation, then everything, is left out of the record (and counted). */
 const CONVERSATION_BACKLOG_BYTES = 1024 * 1024;
@@ -149,6 +150,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
         return connection;
       }),
       filter(admitted),
+      mergeMap((connection) => (tls ? [connection] : unlessTls(connection, refuseTls))),
     );
 
     const shutdown$ = stop$.pipe(
@@ -226,12 +228,19 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
     /** `--allow`/`--deny`: a refused address is told why, closed, and recorded, and never reaches the core. */
     function admitted(connection: ServerConnection): boolean {
       if (access.admits(connection.ip)) return true;
-      const reason = 'access denied';
-      connection.write(encode([formatError(reason)]));
-      connection.close();
-      connection.socket.resume(); // discard what it sends, so its end (and our close) comes promptly
-      record([{ type: 'refused', id: connection.id, address: connection.address, reason }]);
+      refuse(connection, 'access denied');
       return false;
+    }
+
+    function refuseTls(connection: ServerConnection): void {
+      refuse(connection, SPEAKS_TLS, SPEAKS_TLS_LINE);
+    }
+
+    /** A refused connection is told why, closed, and recorded, and never reaches the core. */
+    function refuse(connection: ServerConnection, reason: string, told = reason): void {
+      connection.write(encode([formatError(told)]));
+      connection.close(); // reading goes on and discards what it sends, so its end (and our close) comes promptly
+      record([{ type: 'refused', id: connection.id, address: connection.address, reason }]);
     }
 
     function announce(event: { host: string; port: number }): void {
