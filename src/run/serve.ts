@@ -14,6 +14,7 @@ import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
 import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
 import { serverConnection, type ServerConnection, type ServerConnectionOptions } from '../drivers/server-connection.js';
+import { RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { formatAddress } from '../drivers/socket-data.js';
 import { renderServerLine, useColour } from '../drivers/style.js';
 import { terminal } from '../drivers/terminal.js';
@@ -104,6 +105,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       lingerMs: 5000,
       farewell,
       closed: (connection) => connections.delete(connection.id),
+      messageGapMs: config.framing === 'raw' ? RAW_MESSAGE_GAP_MS : undefined,
     };
 
     let unrecorded = 0;
