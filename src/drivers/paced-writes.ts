@@ -1,21 +1,23 @@
 import type { Socket } from 'node:net';
-import { timer, type Subscription } from '../../streams/rx.js';
+import { fromEvent, take, timer, type Subscription } from '../../streams/rx.js';
 
 /**
  * The least time between two raw messages to one peer. The original programs take each
  * `recv` for one message; two writes a moment apart reach them as one read, glued together.
  * A person types slower than this; a script's lines are spread out by it.
  */
-export const RAW_MESSAGE_GAP_MS = 15;
+export const RAW_MESSAGE_GAP_MS = 20;
 
 /**
  * Writes messages to a socket one write each, each at least `gapMs` after the one before, so a
  * peer that takes each read for one message sees them apart. What waits is held here (counted
- * in `queuedBytes`, so its owner can bound it); the socket's own buffer works as usual.
+ * in `queuedBytes`, so its owner can bound it); while the socket's own buffer is full, nothing
+ * more is written to it.
  */
 export class PacedWriter {
   private queue: Uint8Array[] = [];
   queuedBytes = 0;
+  /** The gap after the last write, or the wait for the socket to drain. */
   private gap: Subscription | undefined;
   private afterLast: (() => void) | undefined;
 
@@ -63,6 +65,10 @@ export class PacedWriter {
 
   private next(): void {
     this.gap = undefined;
+    if (this.queue.length > 0 && this.socket.writableNeedDrain) {
+      this.gap = fromEvent(this.socket, 'drain').pipe(take(1)).subscribe(() => this.next());
+      return;
+    }
     const bytes = this.queue.shift();
     if (bytes === undefined) return;
     this.queuedBytes -= bytes.length;

@@ -10,6 +10,7 @@ import { DEFAULT_BACKOFF } from '../../streams/limits/backoff.js';
 import { jsonLine } from '../../streams/server/log-line.js';
 import { connect, type ConnectTls } from '../drivers/connect.js';
 import { knownHostsPath } from '../drivers/known-hosts.js';
+import { PacedWriter, RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { formatAddress, ignore, socketData } from '../drivers/socket-data.js';
 import { renderDisplayLine, renderStatus, useColour } from '../drivers/style.js';
 import { terminal } from '../drivers/terminal.js';
@@ -50,10 +51,13 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     let running: Subscription | undefined;
     let attempt: Subscription | undefined;
     let socket: Socket | undefined;
+    /** The raw framing: each message a write of its own, spaced (see PacedWriter). */
+    let paced: PacedWriter | undefined;
     const finish = (code: number, message?: string): void => {
       if (message) io.stderr.write(`tcpchat: ${message}\n`);
       attempt?.unsubscribe();
       running?.unsubscribe();
+      paced?.flush();
       socket?.destroy();
       void flushed(io.stdout).then(() => resolve(code));
     };
@@ -84,6 +88,8 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
         .subscribe({
           next: (connected) => {
             socket = connected;
+            paced?.stop();
+            paced = config.framing === 'raw' ? new PacedWriter(connected, RAW_MESSAGE_GAP_MS, () => serverBusy$.next(false)) : undefined;
             connected.on('error', ignore); // reported through the data stream
             attempt$.next({ kind: 'connected', received$: socketData(connected) });
           },
@@ -94,6 +100,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     }
 
     function send(bytes: Uint8Array): void {
+      if (paced && socket?.writable) return void (paced.write(bytes) || serverBusy$.next(true));
       if (!socket?.writable || socket.write(bytes) || serverBusy$.value) return;
       serverBusy$.next(true);
       socket.once('drain', () => serverBusy$.next(false));
@@ -134,9 +141,12 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
           return connectNow();
         case 'send':
           return send(output.bytes);
-        case 'end':
-          socket?.end();
+        case 'end': {
+          const ending = socket;
+          if (paced) paced.afterQueue(() => ending?.end());
+          else ending?.end();
           return;
+        }
         case 'display':
           return show(output.lines);
         case 'status':

@@ -4,6 +4,7 @@ import { backoffDelay, type Backoff } from '../limits/backoff.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
+import { rawTyped, unavailableInRaw } from './raw-commands.js';
 import { acknowledge, EMPTY_OUTBOX, enqueue, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
 
 export interface ClientPolicy {
@@ -180,10 +181,17 @@ function finishSending(state: ClientState): Step {
   return { state: { ...state, ended: true }, effects: [{ kind: 'end' }] };
 }
 
-function typed(state: ClientState, line: string, policy: ClientPolicy): Step {
+function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Step {
   // Our side is closed (Ctrl-C while connected): a write now would fail, or, queued, make us
   // reconnect after the person left.
   if (state.ended) return { state, effects: [] };
+  let line = typedLine;
+  if (policy.framing === 'raw') {
+    const raw = rawTyped(line);
+    if (raw.kind === 'quit') return quitRaw(state, policy);
+    if (raw.kind === 'unavailable') return { state, effects: [{ kind: 'status', text: unavailableInRaw(raw.command) }] };
+    line = raw.text;
+  }
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
   const base = { ...state, leaving };
   if (state.phase === 'connected' && !state.tagged && !state.wasTagged) return sendPlain(base, [line], policy);
@@ -194,6 +202,13 @@ function typed(state: ClientState, line: string, policy: ClientPolicy): Step {
   if (dropped.length > 0) effects.push({ kind: 'status', text: `outbox full: dropped the oldest ${lines(dropped.length)}` });
   if (state.phase === 'connected' && state.tagged) effects.push({ kind: 'send', lines: [formatTagged({ id: item.id }, line)] });
   return { state: next, effects };
+}
+
+/** `/quit` with the raw framing: the server cannot be asked to close, so the client ends its side and exits. */
+function quitRaw(state: ClientState, policy: ClientPolicy): Step {
+  if (state.phase !== 'connected') return stepClient(state, { kind: 'leave' }, policy); // says what was left unsent
+  const done = exit(state, 0);
+  return { state: done.state, effects: [{ kind: 'end' }, ...done.effects] };
 }
 
 function received(state: ClientState, raw: readonly string[], policy: ClientPolicy): Step {
