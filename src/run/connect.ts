@@ -100,7 +100,10 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     }
 
     function send(bytes: Uint8Array): void {
-      if (paced && socket?.writable) return void (paced.write(bytes) || serverBusy$.next(true));
+      if (paced && socket?.writable) {
+        if (!paced.write(bytes)) serverBusy$.next(true); // until the paced writer has written what waits
+        return;
+      }
       if (!socket?.writable || socket.write(bytes) || serverBusy$.value) return;
       serverBusy$.next(true);
       socket.once('drain', () => serverBusy$.next(false));

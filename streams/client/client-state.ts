@@ -185,13 +185,10 @@ function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Ste
   // Our side is closed (Ctrl-C while connected): a write now would fail, or, queued, make us
   // reconnect after the person left.
   if (state.ended) return { state, effects: [] };
-  let line = typedLine;
-  if (policy.framing === 'raw') {
-    const raw = rawTyped(line);
-    if (raw.kind === 'quit') return quitRaw(state, policy);
-    if (raw.kind === 'unavailable') return { state, effects: [{ kind: 'status', text: unavailableInRaw(raw.command) }] };
-    line = raw.text;
-  }
+  const raw = policy.framing === 'raw' ? rawTyped(typedLine) : undefined;
+  if (raw?.kind === 'quit') return quitRaw(state, policy);
+  if (raw?.kind === 'unavailable') return { state, effects: [{ kind: 'status', text: unavailableInRaw(raw.command) }] };
+  const line = raw?.kind === 'text' ? raw.text : typedLine;
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
   const base = { ...state, leaving };
   if (state.phase === 'connected' && !state.tagged && !state.wasTagged) return sendPlain(base, [line], policy);

@@ -28,10 +28,12 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
  * Turns a byte stream into batches of text lines, one batch per chunk that completes lines.
  *
  * Lines end in LF, CR LF, CR NUL (telnet's Enter in character mode) or a bare CR (a terminal in
- * raw mode): a CR ends the line at once, and an LF or NUL right after it, even in the next
- * chunk, belongs to that ending. Telnet commands are dropped once the peer has negotiated (see
- * TelnetFilter). Chunks may split a line or a multibyte character anywhere; only complete lines are decoded,
- * invalid UTF-8 becomes U+FFFD. A line over `maxLineBytes` is skipped up to its newline and
+ * raw mode), on every connection: a CR ends the line at once, and an LF or NUL right after it,
+ * even in the next chunk, belongs to that ending. (Everywhere rather than only after telnet
+ * negotiated: a raw terminal's Enter is a bare CR and negotiates nothing, and a CR inside a
+ * line could only ever be shown as `␍`.) Telnet commands are dropped once the peer has
+ * negotiated (see TelnetFilter). Chunks may split a line or a multibyte character anywhere; only
+ * complete lines are decoded, invalid UTF-8 becomes U+FFFD. A line over `maxLineBytes` is skipped up to its newline and
  * reported as a `LineTooLongError` in its place. Past `hardLimitBytes` without a newline it
  * emits a fatal `LineTooLongError` and ignores the rest of the input (the source stays
  * subscribed, so whoever owns the connection decides how it ends). An unterminated last line is
@@ -180,7 +182,7 @@ class LineFramer implements Observer<Uint8Array> {
   }
 
   private keepTail(tail: Uint8Array): void {
-    if (tail.length === 0) return; // an empty chunk must not hide whether the pending line ends in CR
+    if (tail.length === 0) return;
     this.pendingBytes += tail.length;
     if (this.pendingBytes > this.limits.hardLimitBytes) {
       this.cutOff = true;
