@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { joined } from './helpers/client.js';
+import { joined, rawClient } from './helpers/client.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { run, tcpchat, waitForExit, type Running } from './helpers/processes.js';
 import { startServer } from './helpers/server.js';
@@ -43,5 +43,19 @@ describe('a TLS client on a plain port', () => {
     expect(server.stdout.all.filter((line) => / joined from /.test(line))).toHaveLength(2);
     expect(cat.lines.all.filter((line) => line.startsWith('<') || line.startsWith('* guest'))).toEqual(['<bob> after']);
     expect(bob.lines.raw + cat.lines.raw + server.stdout.raw).not.toMatch(/[\ufffd\u0016\u2416]/);
+  });
+
+  it('that sends its hello only after it was welcomed is closed with the reason, and its hello never reaches the room', async () => {
+    const server = await startServer(['--relay']);
+    const bob = await joined(server.port, 'bob');
+    const slow = await rawClient(server.port, 'slow TLS client');
+    await slow.lines.waitFor(/^\* welcome to /);
+    slow.send(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x03, 0x0a])); // a (short) ClientHello
+
+    await server.stdout.waitFor(/^\* guest-\d+ left \(speaks TLS on a plain port\)$/);
+    await slow.closed;
+    bob.send('after\n');
+    await server.stdout.waitFor('<bob> after');
+    expect(bob.lines.raw + server.stdout.raw).not.toMatch(/[\ufffd\u0016\u2416]/);
   });
 });

@@ -1,4 +1,5 @@
 import { filter, map, type Observable } from '../../streams/rx.js';
+import { SpeaksTlsError } from '../../streams/errors.js';
 import { startsTlsHandshake } from '../../streams/framing/tls-record.js';
 import { peekFirstChunk } from '../drivers/first-chunk.js';
 import type { ServerConnection } from '../drivers/server-connection.js';
@@ -10,7 +11,7 @@ import type { ServerConnection } from '../drivers/server-connection.js';
  */
 export const FIRST_BYTES_GRACE_MS = 50;
 
-export const SPEAKS_TLS = 'speaks TLS on a plain port';
+export const SPEAKS_TLS = new SpeaksTlsError().message;
 /** What the TLS client is told, as plain text: its TLS library reports that the server does not speak TLS. */
 export const SPEAKS_TLS_LINE = 'this port speaks plain text, not TLS';
 

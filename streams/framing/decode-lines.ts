@@ -1,8 +1,9 @@
 import { Observable, type Observer, type OperatorFunction, type Subscriber } from '../rx.js';
-import { LineTooLongError } from '../errors.js';
+import { LineTooLongError, SpeaksTlsError } from '../errors.js';
 import { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 import { notePrintableAscii } from '../protocol/sanitize.js';
 import { IAC, TelnetFilter } from './telnet.js';
+import { startsTlsHandshake } from './tls-record.js';
 
 export { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 
@@ -37,7 +38,8 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
  * reported as a `LineTooLongError` in its place. Past `hardLimitBytes` without a newline it
  * emits a fatal `LineTooLongError` and ignores the rest of the input (the source stays
  * subscribed, so whoever owns the connection decides how it ends). An unterminated last line is
- * emitted on complete.
+ * emitted on complete. Input whose first chunk is a TLS handshake is no chat: it fails with a
+ * `SpeaksTlsError` (the server refuses most such clients before they join; this catches a slow one).
  *
  * ```
  * bytes:  --"ab\ncd"--"e\n"--|
@@ -64,6 +66,8 @@ class LineFramer implements Observer<Uint8Array> {
   private afterCr = false;
   /** Made on the first 0xFF: the peer may speak telnet. */
   private telnet: TelnetFilter | undefined;
+  /** Nothing has come yet: the first chunk is checked for a TLS handshake. */
+  private first = true;
 
   constructor(
     private readonly subscriber: Subscriber<FramedInput>,
@@ -72,6 +76,10 @@ class LineFramer implements Observer<Uint8Array> {
 
   next(input: Uint8Array): void {
     if (this.cutOff) return;
+    if (this.first && input.length > 0) {
+      this.first = false;
+      if (startsTlsHandshake(input)) return this.subscriber.error(new SpeaksTlsError());
+    }
     const chunk = this.telnet !== undefined || input.indexOf(IAC) !== -1 ? (this.telnet ??= new TelnetFilter()).data(input) : input;
     let from = 0;
     if (this.afterCr && chunk.length > 0) {

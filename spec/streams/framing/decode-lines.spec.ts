@@ -10,7 +10,7 @@ import {
 } from '../../../streams/framing/decode-lines.js';
 import { encodeLines } from '../../../streams/framing/encode.js';
 import { knownPrintable } from '../../../streams/protocol/sanitize.js';
-import { LineTooLongError } from '../../../streams/errors.js';
+import { LineTooLongError, SpeaksTlsError } from '../../../streams/errors.js';
 import { throwOperatorErrorsSynchronously } from '../../helpers/synchronous-errors.js';
 
 const encoder = new TextEncoder();
@@ -530,6 +530,25 @@ describe('decodeLines', () => {
         const source = cold('-a-|', { a: bytes([IAC, WILL, 3], 'a', [IAC], 'b\n') });
 
         expectObservable(decoded(source)).toBe('-x-|', { x: ['a\ufffdb'] });
+      });
+    });
+  });
+
+  describe('a TLS client', () => {
+    it('fails with a SpeaksTlsError when the first chunk is a TLS handshake, after an empty chunk too', () => {
+      scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-e-h-|', { e: bytes(''), h: bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]) });
+
+        expectObservable(decoded(source)).toBe('---#', undefined, new SpeaksTlsError());
+        expectSubscriptions(source.subscriptions).toBe('^--!');
+      });
+    });
+
+    it('takes the same bytes later on as text like any other', () => {
+      scheduler().run(({ cold, expectObservable }) => {
+        const source = cold('-a-h-|', { a: bytes('hi\n'), h: bytes([0x16, 0x03, 0x01], '\n') });
+
+        expectObservable(decoded(source)).toBe('-x-y-|', { x: ['hi'], y: ['\u0016\u0003\u0001'] });
       });
     });
   });
