@@ -24,3 +24,12 @@ export class ServerSpeaksTlsError extends Error {
     this.name = 'ServerSpeaksTlsError';
   }
 }
+
+/** A connection's first bytes are a TLS handshake, on a port that speaks plain text. */
+export class SpeaksTlsError extends Error {
+  readonly code = 'SPEAKS_TLS';
+  constructor() {
+    super('speaks TLS on a plain port');
+    this.name = 'SpeaksTlsError';
+  }
+}

@@ -50,7 +50,7 @@ describe('serve --relay', () => {
     await server.stdout.waitFor('* cat left (connection closed)');
   });
 
-  it('cleans telnet input (CRLF, CR NUL, IAC negotiation) before relaying it', async () => {
+  it('cleans telnet input (CRLF, CR NUL, IAC negotiation and commands after it) before relaying it', async () => {
     const server = await startServer(['--relay']);
     const ada = await joined(server.port, 'ada');
     const bob = await joined(server.port, 'bob');
@@ -62,8 +62,19 @@ describe('serve --relay', () => {
 
     await bob.lines.waitFor('<ada> ünïcödé 👋 ok');
     const fromAda = bob.lines.all.filter((line) => line.startsWith('<ada>'));
-    expect(fromAda).toEqual(['<ada> hello telnet', '<ada> ab', '<ada> ünïcödé 👋 ok']);
+    expect(fromAda).toEqual(['<ada> hello telnet', '<ada> a', '<ada> b', '<ada> ünïcödé 👋 ok']);
     expect(bob.lines.raw).not.toMatch(/[\r\ufffd\xff]/);
+  });
+
+  it('passes a 0xFF from a peer that never negotiated as U+FFFD, taking no byte with it', async () => {
+    const server = await startServer(['--relay']);
+    const ada = await joined(server.port, 'ada');
+    const bob = await joined(server.port, 'bob');
+    ada.send(Buffer.from('a\xffb\none \xff two\n', 'latin1'));
+
+    await bob.lines.waitFor('<ada> one \ufffd two');
+    expect(bob.lines.all.filter((line) => line.startsWith('<ada>'))).toEqual(['<ada> a\ufffdb', '<ada> one \ufffd two']);
+    await server.stdout.waitFor('<ada> one \ufffd two');
   });
 
   it('shows an ESC sequence from one client to another as the visible ␛, and one prefix per line', async () => {
@@ -76,7 +87,8 @@ describe('serve --relay', () => {
 
     await bob.lines.waitFor('<ada> tab\tstays');
     const fromAda = bob.lines.all.filter((line) => line.startsWith('<ada>'));
-    expect(fromAda).toEqual(['<ada> ␛[2J␛[31mred␇', '<ada> hi␍<bob> I did not say this', '<ada> tab\tstays']);
+    // A bare CR ends a line: what follows it gets a prefix of its own.
+    expect(fromAda).toEqual(['<ada> ␛[2J␛[31mred␇', '<ada> hi', '<ada> <bob> I did not say this', '<ada> tab\tstays']);
     expect(bob.lines.all.some((line) => line.startsWith('<bob>'))).toBe(false);
     expect(bob.lines.raw).not.toMatch(/[\x1b\x07\r]/);
   });

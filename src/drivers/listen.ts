@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { Observable } from '../../streams/rx.js';
+import { peerIp } from './socket-data.js';
 import type { TlsCredentials } from './tls-credentials.js';
 
 export interface ListenOptions {
@@ -49,7 +50,7 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
       });
       tlsServer.on('secureConnection', (socket: TLSSocket) => subscriber.next({ type: 'connection', socket }));
       tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
-        const address = socket.remoteAddress;
+        const address = peerIp(socket);
         socket.destroy(); // a scanner or a broken client costs nothing more
         subscriber.next({ type: 'handshake-failed', error, address });
       });

@@ -3,7 +3,8 @@ import { asapScheduler, Observable, timer, type Subscription } from '../../strea
 import { encodeLines } from '../../streams/framing/encode.js';
 import { formatError } from '../../streams/protocol/server-line.js';
 import type { ConnectionSource } from '../../streams/server/server-main.js';
-import { formatAddress, ignore, readSocket, type SocketReading } from './socket-data.js';
+import { PacedWriter } from './paced-writes.js';
+import { formatAddress, ignore, peerIp, readSocket, type SocketReading } from './socket-data.js';
 
 export interface ServerConnectionOptions {
   /** Unsent output above which a client that does not read is cut off. */
@@ -16,6 +17,8 @@ export interface ServerConnectionOptions {
   readonly closed?: (connection: ServerConnection) => void;
   /** Told when a client is cut off for not reading its output. */
   readonly cut?: (connection: ServerConnection) => void;
+  /** The raw framing: each write is one message, written on its own this long after the one before (see PacedWriter). */
+  readonly messageGapMs?: number;
 }
 
 /**
@@ -92,6 +95,8 @@ class Connection implements ServerConnection {
   private held = false;
   /** Written in this turn of the event loop, held for one writev (see `corked`). */
   private corkedBytes = 0;
+  /** The raw framing's messages, each written on its own. */
+  private readonly paced: PacedWriter | undefined;
 
   constructor(
     readonly id: number,
@@ -101,8 +106,10 @@ class Connection implements ServerConnection {
     socket.on('error', ignore); // until data$ is read, a stray error stays harmless
     socket[CONNECTION] = this;
     socket.on('close', onClose);
-    this.address = formatAddress(socket.remoteAddress, socket.remotePort);
-    this.ip = socket.remoteAddress ?? '';
+    const ip = peerIp(socket);
+    this.address = formatAddress(ip, socket.remotePort);
+    this.ip = ip ?? '';
+    if (options.messageGapMs !== undefined) this.paced = new PacedWriter(socket, options.messageGapMs);
   }
 
   /** Made on each use, as it is subscribed once: an observable kept for the connection's life would cost memory for nothing. */
@@ -121,8 +128,10 @@ class Connection implements ServerConnection {
     if (!socket.writable) return;
     // A reader that falls this far behind is cut off alone; the others never wait for it.
     // What the kernel has not taken: bytes held for this turn's writev have not been offered yet.
-    const queued = socket.writableLength - this.corkedBytes;
+    const queued = socket.writableLength - this.corkedBytes + (this.paced?.queuedBytes ?? 0);
     if (queued > 0 && queued + bytes.length > this.options.sendQueueBytes) return this.cut();
+    // Never held for a writev: that would glue the messages together.
+    if (this.paced) return void this.paced.write(bytes);
     if (this.corkedBytes === 0) {
       if (bytes.length < COALESCE_FROM_BYTES) return void socket.write(bytes);
       if (corked.size === 0) setImmediate(uncorkAll);
@@ -157,11 +166,13 @@ class Connection implements ServerConnection {
   }
 
   close(): void {
-    this.end();
+    if (this.paced) this.paced.afterQueue(() => this.end());
+    else this.end();
   }
 
   /** The socket has closed. */
   closed(): void {
+    this.paced?.stop();
     this.linger?.unsubscribe();
     this.options.closed?.(this);
   }
@@ -191,6 +202,7 @@ class Connection implements ServerConnection {
     const cutOff = new SendQueueExceededError(this.options.sendQueueBytes);
     this.cutOff = cutOff;
     this.options.cut?.(this);
+    this.paced?.stop(); // what waits is what it did not read: the farewell goes instead
     const farewell = this.options.farewell ?? defaultFarewell;
     this.end(farewell(cutOff.message));
     // From now on the linger owns the socket: data$ ending must not destroy it.

@@ -140,3 +140,12 @@ export function formatAddress(host: string | undefined, port: number | undefined
   const shown = host ?? 'unknown';
   return [shown.includes(':') ? `[${shown}]` : shown, port ?? 0].join(':');
 }
+
+/**
+ * A peer's IP as people know it: an IPv4 peer of a dual-stack listener comes as `::ffff:127.0.0.1`
+ * (an IPv4-mapped IPv6 address), shown and compared as `127.0.0.1`.
+ */
+export function peerIp(socket: Socket): string | undefined {
+  const ip = socket.remoteAddress;
+  return ip !== undefined && ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
+}

@@ -10,6 +10,7 @@ import { DEFAULT_BACKOFF, type Backoff } from '../../streams/limits/backoff.js';
 import { jsonLine } from '../../streams/server/log-line.js';
 import { connect, type ConnectTls } from '../drivers/connect.js';
 import { knownHostsPath } from '../drivers/known-hosts.js';
+import { PacedWriter, RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { formatAddress, ignore, socketData } from '../drivers/socket-data.js';
 import { renderDisplayLine, renderStatus, useColour } from '../drivers/style.js';
 import { terminal } from '../drivers/terminal.js';
@@ -54,12 +55,15 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     let attempt: Subscription | undefined;
     let socket: Socket | undefined;
     let interactive = false;
+    /** The raw framing: each message a write of its own, spaced (see PacedWriter). */
+    let paced: PacedWriter | undefined;
     const finish = (code: number, message?: string): void => {
       // On a terminal the last sentence takes the prompt's row, never its end.
       if (message && interactive) io.stdout.write('\r\x1b[K');
       if (message) io.stderr.write(`tcpchat: ${message}\n`);
       attempt?.unsubscribe();
       running?.unsubscribe();
+      paced?.flush();
       socket?.destroy();
       void flushed(io.stdout).then(() => resolve(code));
     };
@@ -79,6 +83,10 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     const pauseInput = (): void => {
       if (inputPaused$.value !== (socketFull || outboxFull)) inputPaused$.next(socketFull || outboxFull);
     };
+    const setSocketFull = (full: boolean): void => {
+      socketFull = full;
+      pauseInput();
+    };
     const person = terminal({ input: io.stdin, output: io.stdout, prompt: '> ', pause$: inputPaused$ });
     interactive = person.interactive;
     const colour = useColour(io.stdout, io.env);
@@ -97,6 +105,9 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
         .subscribe({
           next: (connected) => {
             socket = connected;
+            paced?.stop(); // a paced writer that died with its socket never says it drained
+            paced = config.framing === 'raw' ? new PacedWriter(connected, RAW_MESSAGE_GAP_MS, () => setSocketFull(false)) : undefined;
+            if (paced) setSocketFull(false);
             connected.on('error', ignore); // reported through the data stream
             const received$ = socketData(connected);
             attempt$.next({ kind: 'connected', received$: tls ? received$ : unlessTls(received$, config.host, config.port) });
@@ -109,15 +120,18 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
 
     function send(bytes: Uint8Array): void {
       const full = socket;
-      if (!full?.writable || full.write(bytes) || socketFull) return;
-      socketFull = true;
-      pauseInput();
+      if (!full?.writable) return;
+      if (paced) {
+        if (!paced.write(bytes)) setSocketFull(true); // until the paced writer has written what waits
+        return;
+      }
+      if (full.write(bytes) || socketFull) return;
+      setSocketFull(true);
       // A socket that dies before it drains never says 'drain': its close lets input go on too
       // (to the outbox, which pauses it by itself when nearly full, until the next connection).
       const free = (): void => {
         full.off('drain', free).off('close', free);
-        socketFull = false;
-        pauseInput();
+        setSocketFull(false);
       };
       full.on('drain', free).on('close', free);
     }
@@ -158,9 +172,12 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
           return connectNow();
         case 'send':
           return send(output.bytes);
-        case 'end':
-          socket?.end();
+        case 'end': {
+          const ending = socket;
+          if (paced) paced.afterQueue(() => ending?.end());
+          else ending?.end();
           return;
+        }
         case 'display':
           return show(output.lines);
         case 'status':

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { filter, map, NEVER, Observable, share, Subject, take, tap, timer, type Subscription } from '../../streams/rx.js';
+import { filter, map, mergeMap, NEVER, Observable, share, Subject, take, tap, timer, type Subscription } from '../../streams/rx.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
@@ -15,6 +15,7 @@ import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
 import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
 import { serverConnection, type ServerConnection, type ServerConnectionOptions } from '../drivers/server-connection.js';
+import { RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { formatAddress } from '../drivers/socket-data.js';
 import { renderServerLine, useColour } from '../drivers/style.js';
 import { terminal } from '../drivers/terminal.js';
@@ -25,6 +26,7 @@ import { clusterBus } from './serve-cluster.js';
 import { diagnostics, stampsWanted, type LogLevel } from './diagnostics.js';
 import { ServeCounts } from './serve-counts.js';
 import { readAccess, reloader, type ReloadableFiles } from './serve-reload.js';
+import { SPEAKS_TLS, SPEAKS_TLS_LINE, unlessTls } from './plain-port.js';
 
 /** Unwritten console output beyond which the conversation, then everything, is left out of the record (and counted). */
 const CONVERSATION_BACKLOG_BYTES = 1024 * 1024;
@@ -131,6 +133,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
         connections.delete(connection.id);
       },
       cut: () => counts.slowReadersCut++,
+      messageGapMs: config.framing === 'raw' ? RAW_MESSAGE_GAP_MS : undefined,
     };
 
     let unrecorded = 0;
@@ -181,6 +184,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
         return connection;
       }),
       filter(admitted),
+      mergeMap((connection) => (tls ? [connection] : unlessTls(connection, refuseTls))),
     );
 
     // A terminal whose input really ended (Ctrl-D while our output goes to a file): say so, serve on.
@@ -284,12 +288,19 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
     /** `--allow`/`--deny`: a refused address is told why, closed, and recorded, and never reaches the core. */
     function admitted(connection: ServerConnection): boolean {
       if (access.admits(connection.ip)) return true;
-      const reason = 'access denied';
-      connection.write(encode([formatRefusal(reason)]));
-      connection.close();
-      connection.socket.resume(); // discard what it sends, so its end (and our close) comes promptly
-      record([{ type: 'refused', id: connection.id, address: connection.address, reason }]);
+      refuse(connection, 'access denied');
       return false;
+    }
+
+    function refuseTls(connection: ServerConnection): void {
+      refuse(connection, SPEAKS_TLS, SPEAKS_TLS_LINE);
+    }
+
+    /** A refused connection is told why, closed, and recorded, and never reaches the core. */
+    function refuse(connection: ServerConnection, reason: string, told = reason): void {
+      connection.write(encode([formatRefusal(told)]));
+      connection.close(); // reading goes on and discards what it sends, so its end (and our close) comes promptly
+      record([{ type: 'refused', id: connection.id, address: connection.address, reason }]);
     }
 
     function announce(event: { host: string; port: number }): void {

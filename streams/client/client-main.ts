@@ -4,6 +4,7 @@ import {
   concat,
   defer,
   endWith,
+  from,
   map,
   merge,
   mergeMap,
@@ -22,7 +23,7 @@ import {
 import { LineTooLongError } from '../errors.js';
 import type { LineLimits } from '../framing/decode-lines.js';
 import { decoderFor } from '../framing/decoder-for.js';
-import { encoderFor } from '../framing/encode.js';
+import { encodeLines, rawMessages } from '../framing/encode.js';
 import { formatError } from '../protocol/server-line.js';
 import { initialClientState, stepClient, type ClientEffect, type ClientEvent, type ClientPolicy, type DisplayLine, type Step } from './client-state.js';
 
@@ -66,7 +67,8 @@ export type ClientOutput =
 export function clientMain(sources: ClientSources, options: ClientOptions): Observable<ClientOutput> {
   return defer(() => {
     const scheduler = options.scheduler ?? asyncScheduler;
-    const encode = encoderFor(options.framing);
+    // The raw framing: each line a message of its own (see rawMessages).
+    const encode = options.framing === 'raw' ? rawMessages : (lines: readonly string[]) => [encodeLines(lines)];
     const decode = decoderFor(options.framing, options.limits);
 
     const connection = (attempt: ConnectAttempt): Observable<ClientEvent> =>
@@ -106,12 +108,12 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
   });
 }
 
-function toOutput(effect: ClientEffect, encode: (lines: readonly string[]) => Uint8Array, scheduler: SchedulerLike): Observable<ClientOutput> {
+function toOutput(effect: ClientEffect, encode: (lines: readonly string[]) => readonly Uint8Array[], scheduler: SchedulerLike): Observable<ClientOutput> {
   switch (effect.kind) {
     case 'connect':
       return effect.afterMs <= 0 ? of({ kind: 'connect' }) : timer(effect.afterMs, scheduler).pipe(map((): ClientOutput => ({ kind: 'connect' })));
     case 'send':
-      return of({ kind: 'send', bytes: encode(effect.lines) });
+      return from(encode(effect.lines).map((bytes): ClientOutput => ({ kind: 'send', bytes })));
     default:
       return of(effect);
   }

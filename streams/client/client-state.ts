@@ -6,6 +6,7 @@ import { parseFarewell } from '../protocol/farewell.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { parseServerLine, PASSWORD_PROMPT, type ServerLine } from '../protocol/server-line.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
+import { rawTyped, unavailableInRaw } from './raw-commands.js';
 import { acknowledge, EMPTY_OUTBOX, enqueue, outboxFilled, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
 
 export interface ClientPolicy {
@@ -216,10 +217,14 @@ function finishSending(state: ClientState): Step {
   return { state: { ...state, ended: true }, effects: [{ kind: 'end' }] };
 }
 
-function typed(state: ClientState, line: string, policy: ClientPolicy): Step {
+function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Step {
   // Our side is closed (Ctrl-C while connected): a write now would fail, or, queued, make us
   // reconnect after the person left.
   if (state.ended) return { state, effects: [] };
+  const raw = policy.framing === 'raw' ? rawTyped(typedLine) : undefined;
+  if (raw?.kind === 'quit') return quitRaw(state, policy);
+  if (raw?.kind === 'unavailable') return { state, effects: [{ kind: 'status', text: unavailableInRaw(raw.command) }] };
+  const line = raw?.kind === 'text' ? raw.text : typedLine;
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
   const base = { ...state, leaving };
   if (state.phase === 'connected' && !state.tagged && !state.wasTagged) return sendPlain(base, [line], policy);
@@ -246,6 +251,13 @@ function typed(state: ClientState, line: string, policy: ClientPolicy): Step {
 function reportDrops(state: ClientState): Step {
   if (state.dropped === 0) return { state, effects: [] };
   return { state: { ...state, dropped: 0 }, effects: [{ kind: 'status', text: `outbox full: dropped the oldest ${lines(state.dropped)}` }] };
+}
+
+/** `/quit` with the raw framing: the server cannot be asked to close, so the client ends its side and exits. */
+function quitRaw(state: ClientState, policy: ClientPolicy): Step {
+  if (state.phase !== 'connected') return stepClient(state, { kind: 'leave' }, policy); // says what was left unsent
+  const done = exit(state, 0);
+  return { state: done.state, effects: [{ kind: 'end' }, ...done.effects] };
 }
 
 function received(state: ClientState, raw: readonly string[], policy: ClientPolicy): Step {

@@ -1,8 +1,9 @@
 import { Observable, type Observer, type OperatorFunction, type Subscriber } from '../rx.js';
-import { LineTooLongError } from '../errors.js';
+import { LineTooLongError, SpeaksTlsError } from '../errors.js';
 import { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 import { notePrintableAscii } from '../protocol/sanitize.js';
-import { containsTelnetCommand, stripTelnetCommands } from './telnet.js';
+import { IAC, TelnetFilter } from './telnet.js';
+import { startsTlsHandshake } from './tls-record.js';
 
 export { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 
@@ -13,6 +14,7 @@ export type FramedInput = LineBatch | LineTooLongError;
 
 const LF = 0x0a;
 const CR = 0x0d;
+const NUL = 0x00;
 /** The pending parts of a framer that has none: shared, never added to (a line's first part replaces it). */
 const NOTHING = Object.freeze([]) as unknown as Uint8Array[];
 
@@ -26,13 +28,18 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 /**
  * Turns a byte stream into batches of text lines, one batch per chunk that completes lines.
  *
- * Lines end in LF; a CR before it and telnet's CR NUL are dropped, as are telnet commands.
- * Chunks may split a line or a multibyte character anywhere; only complete lines are decoded,
- * invalid UTF-8 becomes U+FFFD. A line over `maxLineBytes` is skipped up to its newline and
+ * Lines end in LF, CR LF, CR NUL (telnet's Enter in character mode) or a bare CR (a terminal in
+ * raw mode), on every connection: a CR ends the line at once, and an LF or NUL right after it,
+ * even in the next chunk, belongs to that ending. (Everywhere rather than only after telnet
+ * negotiated: a raw terminal's Enter is a bare CR and negotiates nothing, and a CR inside a
+ * line could only ever be shown as `␍`.) Telnet commands are dropped once the peer has
+ * negotiated (see TelnetFilter). Chunks may split a line or a multibyte character anywhere; only
+ * complete lines are decoded, invalid UTF-8 becomes U+FFFD. A line over `maxLineBytes` is skipped up to its newline and
  * reported as a `LineTooLongError` in its place. Past `hardLimitBytes` without a newline it
  * emits a fatal `LineTooLongError` and ignores the rest of the input (the source stays
  * subscribed, so whoever owns the connection decides how it ends). An unterminated last line is
- * emitted on complete.
+ * emitted on complete. Input whose first chunk is a TLS handshake is no chat: it fails with a
+ * `SpeaksTlsError` (the server refuses most such clients before they join; this catches a slow one).
  *
  * ```
  * bytes:  --"ab\ncd"--"e\n"--|
@@ -55,20 +62,38 @@ class LineFramer implements Observer<Uint8Array> {
   private skipping = false;
   /** Past the hard limit: the rest of the input is ignored. */
   private cutOff = false;
+  /** The last chunk ended in a CR that ended a line: an LF or NUL first in the next belongs to it. */
+  private afterCr = false;
+  /** Made on the first 0xFF: the peer may speak telnet. */
+  private telnet: TelnetFilter | undefined;
+  /** Nothing has come yet: the first chunk is checked for a TLS handshake. */
+  private first = true;
 
   constructor(
     private readonly subscriber: Subscriber<FramedInput>,
     private readonly limits: LineLimits,
   ) {}
 
-  next(chunk: Uint8Array): void {
+  next(input: Uint8Array): void {
     if (this.cutOff) return;
-    let lines: string[] = [];
+    if (this.first && input.length > 0) {
+      this.first = false;
+      if (startsTlsHandshake(input)) return this.subscriber.error(new SpeaksTlsError());
+    }
+    const chunk = this.telnet !== undefined || input.indexOf(IAC) !== -1 ? (this.telnet ??= new TelnetFilter()).data(input) : input;
     let from = 0;
+    if (this.afterCr && chunk.length > 0) {
+      this.afterCr = false;
+      if (chunk[0] === LF || chunk[0] === NUL) from = 1;
+    }
+    // A CR that is not part of a CR LF ends a line too: such chunks (telnet, raw terminals) go line by line.
+    const cr = chunk.indexOf(CR, from);
+    if (cr !== -1 && !crsBeforeLfs(chunk, cr)) return this.lineByLine(chunk, from);
+    let lines: string[] = [];
     if (this.pendingBytes > 0 || this.skipping) {
-      const newline = chunk.indexOf(LF);
-      if (newline === -1) return this.keepTail(chunk);
-      lines = this.line(chunk, 0, newline, lines);
+      const newline = chunk.indexOf(LF, from);
+      if (newline === -1) return this.keepTail(chunk.subarray(from));
+      lines = this.line(chunk, from, newline, lines);
       from = newline + 1;
     }
     const last = chunk.lastIndexOf(LF);
@@ -95,9 +120,10 @@ class LineFramer implements Observer<Uint8Array> {
   }
 
   complete(): void {
+    const held = this.telnet?.end();
+    if (held && held.length > 0 && !this.cutOff) this.keepTail(held);
     if (this.cutOff) return this.subscriber.complete();
-    // The tail may hold maxLineBytes + 1 bytes awaiting a CRLF's LF; unterminated, they are too many.
-    const tooLong = this.skipping || this.pendingBytes - (this.pendingEndsInCr() ? 1 : 0) > this.limits.maxLineBytes;
+    const tooLong = this.skipping || this.pendingBytes > this.limits.maxLineBytes;
     if (tooLong) this.subscriber.next(new LineTooLongError(this.limits.maxLineBytes));
     else if (this.pendingBytes > 0) this.subscriber.next([decode(this.takePending(new Uint8Array(0)))]);
     this.subscriber.complete();
@@ -109,7 +135,8 @@ class LineFramer implements Observer<Uint8Array> {
    */
   private line(chunk: Uint8Array, from: number, newline: number, lines: string[]): string[] {
     const size = this.pendingBytes + newline - from;
-    const endsInCr = newline > from ? chunk[newline - 1] === CR : this.pendingEndsInCr();
+    // Only a CR LF within this chunk: a CR at a chunk's end has ended its line already.
+    const endsInCr = newline > from && chunk[newline - 1] === CR;
     if (this.skipping || size - (endsInCr ? 1 : 0) > this.limits.maxLineBytes) {
       this.forgetPending();
       if (lines.length > 0) this.subscriber.next(lines);
@@ -120,15 +147,28 @@ class LineFramer implements Observer<Uint8Array> {
     return lines;
   }
 
+  /** A chunk whose lines may end in a bare CR or CR NUL, taken one ending at a time. */
+  private lineByLine(chunk: Uint8Array, start: number): void {
+    let lines: string[] = [];
+    let from = start;
+    for (let end = nextEnding(chunk, from); end !== -1; end = nextEnding(chunk, from)) {
+      lines = this.line(chunk, from, end, lines);
+      from = end + 1;
+      if (chunk[end] !== CR) continue;
+      if (from === chunk.length) this.afterCr = true;
+      else if (chunk[from] === LF || chunk[from] === NUL) from += 1;
+    }
+    if (lines.length > 0) this.subscriber.next(lines);
+    if (from < chunk.length) this.keepTail(chunk.subarray(from));
+  }
+
   /**
    * The lines of `bytes` (complete lines without the last LF), decoded at once, if none is over the
-   * limit or holds a telnet command; else undefined, and they are taken one by one.
+   * limit; else undefined, and they are taken one by one.
    */
   private wholeLines(bytes: Uint8Array): { lines: string[]; text: string; crs: boolean; ascii: boolean } | undefined {
     const text = utf8.decode(bytes);
-    // Telnet's IAC (0xFF) never occurs in UTF-8, so it decodes to U+FFFD; text without one has none.
     const replaced = text.includes('\ufffd');
-    if (replaced && containsTelnetCommand(bytes)) return undefined;
     const lines = text.split('\n');
     // With one character per byte, each line's length is its size in bytes.
     const onePerByte = text.length === bytes.length;
@@ -149,19 +189,14 @@ class LineFramer implements Observer<Uint8Array> {
     this.skipping = false;
   }
 
-  private pendingEndsInCr(): boolean {
-    const last = this.pending[this.pending.length - 1];
-    return last !== undefined && last[last.length - 1] === CR;
-  }
-
   private keepTail(tail: Uint8Array): void {
-    if (tail.length === 0) return; // an empty chunk must not hide whether the pending line ends in CR
+    if (tail.length === 0) return;
     this.pendingBytes += tail.length;
     if (this.pendingBytes > this.limits.hardLimitBytes) {
       this.cutOff = true;
       this.pending = NOTHING;
       this.subscriber.next(new LineTooLongError(this.limits.hardLimitBytes, true));
-    } else if (this.skipping || this.pendingBytes > this.limits.maxLineBytes + 1) {
+    } else if (this.skipping || this.pendingBytes > this.limits.maxLineBytes) {
       // Count what is skipped (for the hard limit) without keeping it.
       this.skipping = true;
       this.pending = NOTHING;
@@ -174,10 +209,21 @@ class LineFramer implements Observer<Uint8Array> {
   }
 }
 
-/** One complete line's bytes as text, without its line ending and telnet's bytes. */
+/** One complete line's bytes as text, without the CR of a CR LF. */
 function decode(bytes: Uint8Array): string {
-  const clean = containsTelnetCommand(bytes) ? stripTelnetCommands(bytes) : bytes;
-  return dropLineEnding(utf8.decode(clean));
+  return dropLineEnding(utf8.decode(bytes));
+}
+
+/** Whether every CR from `cr` on comes right before an LF (then the chunk's lines end in LF alone). */
+function crsBeforeLfs(chunk: Uint8Array, cr: number): boolean {
+  for (let at = cr; at !== -1; at = chunk.indexOf(CR, at + 1)) if (chunk[at + 1] !== LF) return false;
+  return true;
+}
+
+/** Where the next line ending (LF or CR) is, from `from` on; -1 if none. */
+function nextEnding(chunk: Uint8Array, from: number): number {
+  for (let at = from; at < chunk.length; at++) if (chunk[at] === LF || chunk[at] === CR) return at;
+  return -1;
 }
 
 /** Whether the lines are all within the limit, a CR before the LF not counted. */
@@ -200,9 +246,7 @@ function linesFit(bytes: Uint8Array, maxLineBytes: number): boolean {
 }
 
 function dropLineEnding(line: string): string {
-  let text = line.endsWith('\r') ? line.slice(0, -1) : line;
-  if (text.includes('\r\0')) text = text.replaceAll('\r\0', '');
-  return text;
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
 export function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {

@@ -7,5 +7,5 @@ export function decoderFor(
   framing: Framing,
   limits: LineLimits = DEFAULT_LINE_LIMITS,
 ): OperatorFunction<Uint8Array, FramedInput> {
-  return framing === 'raw' ? decodeRaw() : decodeLines(limits);
+  return framing === 'raw' ? decodeRaw(limits) : decodeLines(limits);
 }

@@ -1,52 +1,74 @@
 /**
- * Telnet clients may send option negotiation (IAC ...) before or between lines.
- * 0xFF never occurs in UTF-8, so these bytes are removed before decoding.
+ * Telnet commands, taken out of a connection's bytes only once the peer has shown it speaks
+ * telnet: by a negotiation (IAC WILL, WONT, DO, DONT or SB). Before that, 0xFF is just a byte
+ * that is no UTF-8 (it becomes U+FFFD and takes nothing with it), so `a\xffb` stays three
+ * characters. Commands may be split across chunks anywhere; nothing is held but the state.
  */
 
-const IAC = 0xff;
+export const IAC = 0xff;
 const SB = 0xfa;
 const SE = 0xf0;
 const WILL = 0xfb;
 const DONT = 0xfe;
 
-export function containsTelnetCommand(bytes: Uint8Array): boolean {
-  return bytes.indexOf(IAC) !== -1;
-}
+/** Where the filter is: in data, after an IAC, before an option byte, inside a subnegotiation (or after an IAC there). */
+const DATA = 0;
+const COMMAND = 1;
+const OPTION = 2;
+const SUB = 3;
+const SUB_COMMAND = 4;
 
-/** Returns the bytes without telnet commands; `IAC IAC` stays as one 0xFF (which decodes to U+FFFD). */
-export function stripTelnetCommands(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  let length = 0;
-  let i = 0;
-  while (i < bytes.length) {
-    const byte = bytes[i];
-    if (byte !== IAC) {
-      out[length++] = byte;
-      i += 1;
-      continue;
-    }
-    const command = bytes[i + 1];
-    if (command === IAC) {
-      out[length++] = IAC;
-      i += 2;
-    } else if (command === SB) {
-      const end = findSubnegotiationEnd(bytes, i + 2);
-      i = end;
-    } else if (command !== undefined && command >= WILL && command <= DONT) {
-      i += 3;
-    } else {
-      i += 2;
-    }
-  }
-  return out.subarray(0, length);
-}
+/** One connection's telnet state: made when its first 0xFF arrives, so other connections cost nothing. */
+export class TelnetFilter {
+  /** The peer has negotiated: from now on IAC starts a command. */
+  private telnet = false;
+  private state = DATA;
 
-function findSubnegotiationEnd(bytes: Uint8Array, from: number): number {
-  for (let i = from; i < bytes.length - 1; i++) {
-    if (bytes[i] !== IAC) continue;
-    if (bytes[i + 1] === SE) return i + 2;
-    // IAC IAC is an escaped 0xFF data byte: skip both, or its second IAC could pose as an end.
-    if (bytes[i + 1] === IAC) i += 1;
+  /** The data bytes of `chunk`: the chunk itself when nothing in it concerns telnet. */
+  data(chunk: Uint8Array): Uint8Array {
+    if (this.state === DATA && chunk.indexOf(IAC) === -1) return chunk;
+    // One more than the chunk: an IAC held from the last chunk may turn out to be data.
+    const out = new Uint8Array(chunk.length + 1);
+    let length = 0;
+    for (const byte of chunk) {
+      switch (this.state) {
+        case DATA:
+          if (byte === IAC) this.state = COMMAND;
+          else out[length++] = byte;
+          break;
+        case COMMAND:
+          this.state = DATA;
+          if (byte === SB || (byte >= WILL && byte <= DONT)) {
+            this.telnet = true;
+            this.state = byte === SB ? SUB : OPTION;
+          } else if (this.telnet && byte >= SE) {
+            if (byte === IAC) out[length++] = IAC; // IAC IAC: the data byte 0xFF; any other is a two-byte command (NOP, IP, GA...)
+          } else {
+            // No telnet command: the 0xFF is data, and the byte after it is itself again.
+            out[length++] = IAC;
+            if (byte === IAC) this.state = COMMAND;
+            else out[length++] = byte;
+          }
+          break;
+        case OPTION:
+          this.state = DATA;
+          break;
+        case SUB:
+          if (byte === IAC) this.state = SUB_COMMAND;
+          break;
+        case SUB_COMMAND:
+          // IAC IAC inside is an escaped 0xFF, not the end.
+          this.state = byte === SE ? DATA : SUB;
+          break;
+      }
+    }
+    return out.subarray(0, length);
   }
-  return bytes.length;
+
+  /** What is still held at the end of the input: a last 0xFF that was no command. */
+  end(): Uint8Array {
+    const held = this.state === COMMAND && !this.telnet;
+    this.state = DATA;
+    return held ? Uint8Array.of(IAC) : new Uint8Array(0);
+  }
 }

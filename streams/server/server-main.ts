@@ -14,7 +14,7 @@ import {
 import type { BusEvent, BusRequest } from '../cluster/bus.js';
 import { LineTooLongError } from '../errors.js';
 import { decoderFor } from '../framing/decoder-for.js';
-import { encoderFor, type Framing } from '../framing/encode.js';
+import { encodeLines, rawMessages, type Framing } from '../framing/encode.js';
 import type { FramedInput, LineLimits } from '../framing/decode-lines.js';
 import { deadline } from '../limits/deadline.js';
 import { idleTimeout, IdleTimeoutError } from '../limits/idle-timeout.js';
@@ -78,7 +78,6 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
   return defer(() => {
     const scheduler = options.scheduler ?? asyncScheduler;
     const route = createRouter({ ...options, now: () => scheduler.now() });
-    const encode = encoderFor(options.framing);
     const input = connectionInput(options, scheduler);
 
     // The console's text reaches clients sanitised exactly like a client's.
@@ -109,8 +108,8 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
     );
 
     // Events come in batches (a read chunk's lines); each batch's effects leave as one batch of outputs.
-    const handle = (event: ConnectionEvent): readonly ServerOutput[] =>
-      event.kind === 'reading' ? [event] : route(event).map((effect) => toOutput(effect, encode));
+    const outputs = options.framing === 'raw' ? (effects: readonly Effect[]) => effects.flatMap(rawOutputs) : (effects: readonly Effect[]) => effects.map(lineOutput);
+    const handle = (event: ConnectionEvent): readonly ServerOutput[] => (event.kind === 'reading' ? [event] : outputs(route(event)));
     return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, consoleEvent$.pipe(map(batchOf)), busEvent$.pipe(map(batchOf)), passwordEvent$.pipe(map(batchOf))).pipe(
       map((events) => (events.length === 1 ? handle(events[0]) : events.flatMap(handle))),
       filter((outputs) => outputs.length > 0),
@@ -185,6 +184,12 @@ function itemEvent(id: ConnId, notice: LineTooLongError | IdleTimeoutError): Rou
     : { kind: 'line-too-long', id, maxBytes: notice.maxBytes, fatal: notice.fatal };
 }
 
-function toOutput(effect: Effect, encode: (lines: readonly string[]) => Uint8Array): ServerOutput {
-  return effect.kind === 'send' ? { kind: 'write', to: effect.to, bytes: encode(effect.lines), lines: effect.lines.length } : effect;
+function lineOutput(effect: Effect): ServerOutput {
+  return effect.kind === 'send' ? { kind: 'write', to: effect.to, bytes: encodeLines(effect.lines), lines: effect.lines.length } : effect;
+}
+
+/** The raw framing: a write per message, so that each reaches the original programs as one (the first carries the count). */
+function rawOutputs(effect: Effect): ServerOutput[] {
+  if (effect.kind !== 'send') return [effect];
+  return rawMessages(effect.lines).map((bytes, index) => ({ kind: 'write', to: effect.to, bytes, lines: index === 0 ? effect.lines.length : 0 }));
 }

@@ -30,6 +30,21 @@ describe('serverConnection', () => {
     expect(Buffer.from(await all).toString()).toBe('hi');
   });
 
+  it('with a message gap (raw framing), writes each message on its own and closes only after the last', async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const connection = serverConnection(4, ours, { sendQueueBytes: MiB, lingerMs: 2000, messageGapMs: 20 });
+    const reads: string[] = [];
+    peer.on('data', (chunk: Buffer) => reads.push(chunk.toString()));
+    const ended = event(peer, 'end');
+    connection.write(encode('one'));
+    connection.write(encode('two'));
+    connection.write(encode('three'));
+    connection.close();
+    await ended;
+    expect(reads).toEqual(['one', 'two', 'three']);
+    peer.end();
+  });
+
   it('keeps a stray socket error harmless before, while and after data$ is read, with one listener at a time', async () => {
     const { ours, peer } = await socketPair(leftovers);
     const connection = serverConnection(3, ours, { sendQueueBytes: MiB, lingerMs: 2000 });

@@ -149,6 +149,21 @@ describe('clientMain', () => {
     });
   });
 
+  describe('bytes from a server that is no telnet server', () => {
+    it('shows a 0xFF as U+FFFD without losing the byte after it (a\\xffb, one \\xff two)', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     --a', { a: Uint8Array.from(Buffer.from('a\xffb\none \xff two\n', 'latin1')) });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') })).toBe('c-a', {
+          c: connectOut,
+          a: shown({ kind: 'text', text: 'a\ufffdb' }, { kind: 'text', text: 'one \ufffd two' }),
+        });
+      });
+    });
+  });
+
   describe('with a tcpchat server', () => {
     it('asks for tags after the welcome, then numbers typed lines and shows tagged lines once, with their time', () => {
       fresh();
@@ -365,18 +380,54 @@ describe('clientMain', () => {
   });
 
   describe('raw framing', () => {
-    it('sends /pass and /nick at once on connect, never /cap, and each line without a newline', () => {
+    it('sends /pass and /nick at once on connect, never /cap, and each line as a message of its own without a newline', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
-        const server$ = hot<Uint8Array>('     ---w', { w: bytes(WELCOME.trimEnd()) });
+        const server$ = hot<Uint8Array>('     ------w', { w: bytes(WELCOME.trimEnd()) });
         const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
-        const input$ = hot('                 -----a', { a: 'hi' });
+        const input$ = hot('                 --------a', { a: 'hi' });
 
-        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { framing: 'raw', nick: 'alice', password: 'secret' })).toBe('cp-w-s', {
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { framing: 'raw', nick: 'alice', password: 'secret' })).toBe('c(pn)-w-s', {
           c: connectOut,
-          p: sent('/pass secret\n/nick alice'),
+          p: sent('/pass secret'),
+          n: sent('/nick alice'),
           w: shown(welcomeLine('guest-1')),
           s: sent('hi'),
+        });
+      });
+    });
+
+    it('handles its own commands: /nick and /who are not sent but said to be unavailable, //text sends /text, /quit ends its side and exits 0 at once', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const server$ = hot<Uint8Array>('     -');
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a-b-c-d-e-q', { a: 'hi', b: '/nick bob', c: '/WHO', d: '//me too', e: 'bye', q: '/quit now' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { framing: 'raw' })).toBe('k-a-b-c-d-e-(qx|)', {
+          k: connectOut,
+          a: sent('hi'),
+          b: status('/nick is not available in raw mode: the server reads only text (//text sends /text, /quit leaves)'),
+          c: status('/WHO is not available in raw mode: the server reads only text (//text sends /text, /quit leaves)'),
+          d: sent('/me too'),
+          e: sent('bye'),
+          q: endOut,
+          x: exit(0),
+        });
+        expectSubscriptions(server$.subscriptions).toBe('-^----------!');
+      });
+    });
+
+    it('sends a line longer than 1024 bytes as messages of at most 1024 bytes, cut between characters', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(hot<Uint8Array>('-')) });
+        const input$ = hot('                 --a', { a: 'é'.repeat(600) });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { framing: 'raw' })).toBe('c-(ab)', {
+          c: connectOut,
+          a: sent('é'.repeat(512)),
+          b: sent('é'.repeat(88)),
         });
       });
     });

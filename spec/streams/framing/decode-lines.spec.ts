@@ -10,7 +10,7 @@ import {
 } from '../../../streams/framing/decode-lines.js';
 import { encodeLines } from '../../../streams/framing/encode.js';
 import { knownPrintable } from '../../../streams/protocol/sanitize.js';
-import { LineTooLongError } from '../../../streams/errors.js';
+import { LineTooLongError, SpeaksTlsError } from '../../../streams/errors.js';
 import { throwOperatorErrorsSynchronously } from '../../helpers/synchronous-errors.js';
 
 const encoder = new TextEncoder();
@@ -174,21 +174,40 @@ describe('decodeLines', () => {
       });
     });
 
-    it('drops a CR that arrives in one chunk and its LF in the next', () => {
+    it('ends a line at a CR at once, and takes the LF in the next chunk for the same ending', () => {
       scheduler().run(({ cold, expectObservable }) => {
         const source = cold('-a-b-|', { a: bytes('ab\r'), b: bytes('\ncd\r\n') });
-        const expected = '   ---x-|';
+        const expected = '   -x-y-|';
 
-        expectObservable(decoded(source)).toBe(expected, { x: ['ab', 'cd'] });
+        expectObservable(decoded(source)).toBe(expected, { x: ['ab'], y: ['cd'] });
       });
     });
 
-    it('keeps a CR that is not at the end of the line', () => {
+    it('ends a line at a bare CR (a terminal in raw mode), CR LF still one ending', () => {
       scheduler().run(({ cold, expectObservable }) => {
-        const source = cold('-a-|', { a: bytes('a\rb\nc\r\r\n') });
+        const source = cold('-a-|', { a: bytes('a\rb\nc\r\r\nd\re\r') });
         const expected = '   -x-|';
 
-        expectObservable(decoded(source)).toBe(expected, { x: ['a\rb', 'c\r'] });
+        expectObservable(decoded(source)).toBe(expected, { x: ['a', 'b', 'c', '', 'd', 'e'] });
+      });
+    });
+
+    it('ends lines at CR NUL, telnet\'s Enter in character mode, even with the NUL in the next chunk', () => {
+      scheduler().run(({ cold, expectObservable }) => {
+        const source = cold('-a-b-c-|', { a: bytes('one\r\0two\r'), b: bytes('\0'), c: bytes('\0three\r\0') });
+        const expected = '   -x---y-|';
+
+        // Only the NUL right after a CR belongs to the ending; another one is part of the text.
+        expectObservable(decoded(source)).toBe(expected, { x: ['one', 'two'], y: ['\0three'] });
+      });
+    });
+
+    it('takes an LF after a CR as part of its ending across an empty chunk', () => {
+      scheduler().run(({ cold, expectObservable }) => {
+        const source = cold('-a-b-c-|', { a: bytes('ab\r'), b: bytes(''), c: bytes('\ncd\n') });
+        const expected = '   -x---y-|';
+
+        expectObservable(decoded(source)).toBe(expected, { x: ['ab'], y: ['cd'] });
       });
     });
   });
@@ -279,7 +298,7 @@ describe('decodeLines', () => {
     it('passes a line at the limit whose CR and LF arrive in different chunks', () => {
       scheduler().run(({ cold, expectObservable }) => {
         const source = cold('-a-b-|', { a: bytes('abcd\r'), b: bytes('\n') });
-        const expected = '   ---x-|';
+        const expected = '   -x---|';
 
         expectObservable(decoded(source, small)).toBe(expected, { x: ['abcd'] });
       });
@@ -346,7 +365,7 @@ describe('decodeLines', () => {
 
         expectObservable(decoded(oneOver, small)).toBe('---(e|)', { e: tooLong(4) });
         expectObservable(decoded(farOver, small)).toBe('-----(e|)', { e: tooLong(4) });
-        expectObservable(decoded(atLimit, small)).toBe('---(x|)', { x: ['abcd'] });
+        expectObservable(decoded(atLimit, small)).toBe('-x-|', { x: ['abcd'] });
       });
     });
 
@@ -448,12 +467,12 @@ describe('decodeLines', () => {
   });
 
   describe('telnet', () => {
-    it('drops CR NUL', () => {
+    it('ends a line at CR NUL', () => {
       scheduler().run(({ cold, expectObservable }) => {
         const source = cold('-a-|', { a: bytes('one\r\0two\r\n\r\0\r\n') });
         const expected = '   -x-|';
 
-        expectObservable(decoded(source)).toBe(expected, { x: ['onetwo', ''] });
+        expectObservable(decoded(source)).toBe(expected, { x: ['one', 'two', '', ''] });
       });
     });
 
@@ -478,12 +497,58 @@ describe('decodeLines', () => {
       });
     });
 
-    it('turns IAC IAC into U+FFFD', () => {
+    it('turns IAC IAC into one U+FFFD after a negotiation', () => {
       scheduler().run(({ cold, expectObservable }) => {
-        const source = cold('-a-|', { a: bytes('a', [IAC, IAC], 'b\n') });
+        const source = cold('-a-|', { a: bytes([IAC, DO, 1], 'a', [IAC, IAC], 'b\n') });
         const expected = '   -x-|';
 
         expectObservable(decoded(source)).toBe(expected, { x: ['a\ufffdb'] });
+      });
+    });
+
+    it('lets a 0xFF swallow nothing from a peer that never negotiated', () => {
+      scheduler().run(({ cold, expectObservable }) => {
+        const source = cold('-a-b-c-|', { a: bytes('a', [IAC], 'b\n'), b: bytes('one ', [IAC], ' two\n'), c: bytes([IAC, 0xf1, IAC, IAC], 'x\n') });
+        const expected = '   -x-y-z-|';
+
+        expectObservable(decoded(source)).toBe(expected, { x: ['a\ufffdb'], y: ['one \ufffd two'], z: ['\ufffd\ufffd\ufffd\ufffdx'] });
+      });
+    });
+
+    it('lets a 0xFF at the end of one chunk swallow nothing from the next, or from the end of the input', () => {
+      scheduler().run(({ cold, expectObservable }) => {
+        const split = cold('-a-b-|', { a: bytes('a', [IAC]), b: bytes('b\n') });
+        const last = cold('-a-|', { a: bytes('a', [IAC]) });
+
+        expectObservable(decoded(split)).toBe('---x-|', { x: ['a\ufffdb'] });
+        expectObservable(decoded(last)).toBe('---(x|)', { x: ['a\ufffd'] });
+      });
+    });
+
+    it('takes IAC and a byte that is no telnet command as data after a negotiation too', () => {
+      scheduler().run(({ cold, expectObservable }) => {
+        const source = cold('-a-|', { a: bytes([IAC, WILL, 3], 'a', [IAC], 'b\n') });
+
+        expectObservable(decoded(source)).toBe('-x-|', { x: ['a\ufffdb'] });
+      });
+    });
+  });
+
+  describe('a TLS client', () => {
+    it('fails with a SpeaksTlsError when the first chunk is a TLS handshake, after an empty chunk too', () => {
+      scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-e-h-|', { e: bytes(''), h: bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]) });
+
+        expectObservable(decoded(source)).toBe('---#', undefined, new SpeaksTlsError());
+        expectSubscriptions(source.subscriptions).toBe('^--!');
+      });
+    });
+
+    it('takes the same bytes later on as text like any other', () => {
+      scheduler().run(({ cold, expectObservable }) => {
+        const source = cold('-a-h-|', { a: bytes('hi\n'), h: bytes([0x16, 0x03, 0x01], '\n') });
+
+        expectObservable(decoded(source)).toBe('-x-y-|', { x: ['hi'], y: ['\u0016\u0003\u0001'] });
       });
     });
   });
@@ -576,16 +641,15 @@ describe('decodeLines', () => {
       return bytes(...parts.map((part) => Array.from(part)));
     }
 
-    // The round-trip contract: any well-formed Unicode line without LF comes back exactly, except
-    // that a CR at its end is taken for part of a CRLF and telnet's CR NUL is dropped. So lines
-    // may hold CR and NUL anywhere else (and invalid UTF-8 never comes out of encodeLines).
+    // The round-trip contract: any well-formed Unicode line without LF and CR (both end a line)
+    // comes back exactly; it may hold NUL anywhere (and invalid UTF-8 never comes out of encodeLines).
     const char = fc.oneof(
       fc.constantFrom('\r', '\0', 'é', '€', '😀', '中', '\ufeff', '\ufffd', '\t', 'a'),
       fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
     );
     const line = fc
       .string({ unit: char, maxLength: 12 })
-      .filter((text) => !text.includes('\n') && !text.endsWith('\r') && !text.includes('\r\0'));
+      .filter((text) => !text.includes('\n') && !text.includes('\r'));
     const batches = fc.array(fc.array(line, { maxLength: 5 }), { maxLength: 6 });
     const cuts = fc.array(fc.nat(), { maxLength: 12 });
 
@@ -669,7 +733,7 @@ describe('decodeLines with empty chunks', () => {
   it('keeps a CR at the limit paired with its LF across an empty chunk', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold('abc|', { a: bytes('abcd\r'), b: bytes(''), c: bytes('\n') });
-      expectObservable(decoded(source, small)).toBe('--x|', { x: ['abcd'] });
+      expectObservable(decoded(source, small)).toBe('x--|', { x: ['abcd'] });
     });
   });
 });

@@ -1,10 +1,15 @@
 import { describe, it, expect } from '@jest/globals';
 import fc from 'fast-check';
-import { from } from 'rxjs';
+import { from, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { decodeRaw } from '../../../streams/framing/decode-raw.js';
 import type { FramedInput } from '../../../streams/framing/decode-lines.js';
 import { throwOperatorErrorsSynchronously } from '../../helpers/synchronous-errors.js';
+import { LineTooLongError } from '../../../streams/errors.js';
+
+/** Errors become plain objects, so that marbles compare their name, limit and fatality. */
+const plain = (framed: FramedInput): unknown =>
+  framed instanceof LineTooLongError ? { name: framed.name, maxBytes: framed.maxBytes, fatal: framed.fatal } : framed;
 
 const encoder = new TextEncoder();
 
@@ -26,6 +31,20 @@ describe('decodeRaw', () => {
 
       expectObservable(source.pipe(decodeRaw())).toBe(expected, { x: ['hi there'], y: ['yo'] });
       expectSubscriptions(source.subscriptions).toBe(subs);
+    });
+  });
+
+  it('puts a LineTooLongError in the place of a message over --max-line, in bytes, and goes on', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-----b-|', { a: bytes('abcd\nabcde\nok'), b: bytes('éé') });
+      const expected = '   -(xey)-z-|';
+
+      expectObservable(source.pipe(decodeRaw({ maxLineBytes: 4, hardLimitBytes: 16 }), map(plain))).toBe(expected, {
+        x: ['abcd'],
+        e: { name: 'LineTooLongError', maxBytes: 4, fatal: false },
+        y: ['ok'],
+        z: ['éé'],
+      });
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { containsTelnetCommand, stripTelnetCommands } from '../../../streams/framing/telnet.js';
+import { TelnetFilter } from '../../../streams/framing/telnet.js';
 
 const IAC = 0xff;
 const SB = 0xfa;
@@ -11,61 +11,71 @@ const DO = 0xfd;
 const DONT = 0xfe;
 
 const text = (value: string): number[] => Array.from(new TextEncoder().encode(value));
-const strip = (...values: number[]): number[] => Array.from(stripTelnetCommands(Uint8Array.from(values)));
 
-describe('containsTelnetCommand', () => {
-  it('finds an IAC byte anywhere', () => {
-    expect(containsTelnetCommand(Uint8Array.of(0x61, IAC, NOP))).toBe(true);
-    expect(containsTelnetCommand(Uint8Array.of(IAC))).toBe(true);
+/** The data bytes a fresh filter lets through from the chunks given (each an array of bytes). */
+function filtered(...chunks: number[][]): number[] {
+  const filter = new TelnetFilter();
+  return [...chunks.flatMap((chunk) => Array.from(filter.data(Uint8Array.from(chunk)))), ...filter.end()];
+}
+
+/** A negotiation that tells the filter the peer speaks telnet. */
+const NEGOTIATION = [IAC, DO, 1];
+
+describe('TelnetFilter', () => {
+  it('returns a chunk without 0xFF as it is, the same bytes', () => {
+    const chunk = Uint8Array.from(text('héllo\r\n'));
+    expect(new TelnetFilter().data(chunk)).toBe(chunk);
   });
 
-  it('finds nothing in UTF-8 text, which never contains 0xFF', () => {
-    expect(containsTelnetCommand(new TextEncoder().encode('héllo € 😀 中文\r\n'))).toBe(false);
-    expect(containsTelnetCommand(new Uint8Array(0))).toBe(false);
-  });
-});
+  describe('before the peer negotiates', () => {
+    it('keeps 0xFF as data and swallows nothing after it', () => {
+      expect(filtered([...text('a'), IAC, ...text('b')])).toEqual([...text('a'), IAC, ...text('b')]);
+      expect(filtered([...text('one '), IAC, ...text(' two')])).toEqual([...text('one '), IAC, ...text(' two')]);
+    });
 
-describe('stripTelnetCommands', () => {
-  it('returns text without commands unchanged', () => {
-    expect(strip(...text('héllo\r\n'))).toEqual(text('héllo\r\n'));
-  });
+    it('keeps a two-byte command such as IAC NOP, and IAC IAC, as data', () => {
+      expect(filtered([IAC, NOP, IAC, IAC])).toEqual([IAC, NOP, IAC, IAC]);
+    });
 
-  it.each([
-    ['WILL', WILL],
-    ['WONT', WONT],
-    ['DO', DO],
-    ['DONT', DONT],
-  ])('removes IAC %s with its option byte', (_, command) => {
-    expect(strip(...text('a'), IAC, command, 0x01, ...text('b'))).toEqual(text('ab'));
+    it('keeps a 0xFF that ends a chunk for the next chunk to decide, and as data at the end', () => {
+      expect(filtered([...text('a'), IAC], text('b'))).toEqual([...text('a'), IAC, ...text('b')]);
+      expect(filtered([...text('a'), IAC])).toEqual([...text('a'), IAC]);
+    });
   });
 
-  it('removes a two-byte command such as IAC NOP', () => {
-    expect(strip(...text('a'), IAC, NOP, ...text('b'))).toEqual(text('ab'));
-  });
+  describe('once the peer negotiates', () => {
+    it.each([
+      ['WILL', WILL],
+      ['WONT', WONT],
+      ['DO', DO],
+      ['DONT', DONT],
+    ])('removes IAC %s with its option byte, and the commands after it', (_, command) => {
+      expect(filtered([...text('a'), IAC, command, 0x01, ...text('b'), IAC, NOP, ...text('c')])).toEqual(text('abc'));
+    });
 
-  it('removes a subnegotiation up to IAC SE', () => {
-    expect(strip(IAC, SB, 24, 0, ...text('xterm'), IAC, SE, ...text('hi'))).toEqual(text('hi'));
-  });
+    it('removes a subnegotiation up to IAC SE, past an escaped IAC IAC inside it', () => {
+      expect(filtered([IAC, SB, 24, IAC, IAC, SE, 0x41, IAC, SE, ...text('hi')])).toEqual(text('hi'));
+    });
 
-  it('keeps reading for IAC SE past an escaped IAC IAC inside a subnegotiation', () => {
-    // The data byte 0xFF is sent doubled; its second IAC followed by 0xF0 data is not the end.
-    expect(strip(IAC, SB, 24, IAC, IAC, SE, 0x41, IAC, SE, ...text('hi'))).toEqual(text('hi'));
-  });
+    it('drops the rest of the input after a subnegotiation that never ends', () => {
+      expect(filtered([...text('a'), IAC, SB, 24, ...text('xterm')])).toEqual(text('a'));
+    });
 
-  it('drops the rest of the input after a subnegotiation that never ends', () => {
-    expect(strip(...text('a'), IAC, SB, 24, ...text('xterm'))).toEqual(text('a'));
-  });
+    it('keeps IAC IAC as one 0xFF byte', () => {
+      expect(filtered([...NEGOTIATION, ...text('a'), IAC, IAC, ...text('b')])).toEqual([...text('a'), IAC, ...text('b')]);
+    });
 
-  it('keeps IAC IAC as one 0xFF byte', () => {
-    expect(strip(...text('a'), IAC, IAC, ...text('b'))).toEqual([...text('a'), IAC, ...text('b')]);
-  });
+    it('keeps IAC and a byte that is no telnet command as data', () => {
+      expect(filtered([...NEGOTIATION, ...text('a'), IAC, ...text('b')])).toEqual([...text('a'), IAC, ...text('b')]);
+    });
 
-  it('drops a command cut short at the end of the input', () => {
-    expect(strip(...text('a'), IAC)).toEqual(text('a'));
-    expect(strip(...text('a'), IAC, DO)).toEqual(text('a'));
-  });
+    it('removes commands split across chunks anywhere', () => {
+      expect(filtered([...text('a'), IAC], [WILL], [1, ...text('b'), IAC], [NOP, IAC, SB], [31, 0, 80, IAC], [SE, ...text('c')])).toEqual(text('abc'));
+    });
 
-  it('removes several commands in a row', () => {
-    expect(strip(IAC, DO, 1, IAC, WILL, 3, IAC, NOP, IAC, SB, 31, 0, 80, 0, 24, IAC, SE, ...text('x'))).toEqual(text('x'));
+    it('drops a command cut short at the end of the input', () => {
+      expect(filtered([...NEGOTIATION, ...text('a'), IAC])).toEqual(text('a'));
+      expect(filtered([...text('a'), IAC, DO])).toEqual(text('a'));
+    });
   });
 });

@@ -374,7 +374,7 @@ describe('serverMain', () => {
     });
   });
 
-  it('speaks raw framing: a chunk is a message and nothing gets a newline', () => {
+  it('speaks raw framing: a chunk is a message, each line goes out in a write of its own, and nothing gets a newline', () => {
     fresh();
     scheduler.run(({ cold, hot, expectObservable }) => {
       const data1 = cold<Uint8Array>('    --x-y', { x: bytes('hello'), y: bytes('two\nlines') });
@@ -387,7 +387,7 @@ describe('serverMain', () => {
           a: ['to 1: * welcome to server, you are guest-1; /help lists commands', joined(1)],
           b: ['to 2: * welcome to server, you are guest-2; /help lists commands', 'to 1: * guest-2 joined', joined(2)],
           c: ['to 2: <guest-1> hello', 'log: <guest-1> hello'],
-          d: ['to 2: <guest-1> two\n<guest-1> lines', 'log: <guest-1> two | <guest-1> lines'],
+          d: ['to 2: <guest-1> two', 'to 2: <guest-1> lines', 'log: <guest-1> two | <guest-1> lines'],
         },
       );
     });
