@@ -190,7 +190,10 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
     const running = main.subscribe({
       next: (outputs) => outputs.forEach(apply),
       error: (error: unknown) => {
-        io.stderr.write(`tcpchat: ${describeFailure(error, `cannot listen on ${formatAddress(config.host ?? '*', config.port)}`)}\n`);
+        // Only a failure to bind is one; anything else that ends the server is a bug, told with its stack.
+        const where = formatAddress(config.host ?? '*', config.port);
+        const sentence = isBindFailure(error) ? describeFailure(error, `cannot listen on ${where}`) : `the server stopped on an internal error: ${stackOf(error)}`;
+        io.stderr.write(`tcpchat: ${sentence}\n`);
         finish(1);
       },
       complete: () => finish(0),
@@ -220,6 +223,9 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
         case 'bus':
           bus?.request(output.request);
           return;
+        case 'fault':
+          io.stderr.write(`tcpchat: internal error handling ${output.event}; the event was dropped: ${stackOf(output.error)}\n`);
+          return;
       }
     }
 
@@ -243,6 +249,15 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
       if (config.json) io.stdout.write(jsonLine({ type: 'listening', host: event.host, port: event.port }, io.now()) + '\n');
     }
   });
+}
+
+/** The listening socket could not be bound (the address is in use, not ours, not allowed). */
+function isBindFailure(error: unknown): boolean {
+  return (error as { syscall?: unknown } | null)?.syscall === 'listen';
+}
+
+function stackOf(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? String(error)) : String(error);
 }
 
 /** How many console lines entries make: a batch of messages is one line each. */

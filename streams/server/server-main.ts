@@ -22,7 +22,8 @@ import { throttleLines, type RateLimit, type Throttled } from '../limits/throttl
 import { parseConsoleLine } from '../protocol/console-command.js';
 import { mergeConnections, type ConnectionEvent, type ConnectionPeer, type ReadingRequest } from './merge-connections.js';
 import type { Effect, LogEntry, RouterEvent } from './events.js';
-import { createRouter, type RouterOptions } from './router.js';
+import { createRouter, type Router, type RouterOptions } from './router.js';
+import { eventFailed } from './event-failed.js';
 import type { ConnId } from './roster.js';
 
 /** A connection as the core sees it: who it is and the bytes it sends. */
@@ -51,6 +52,8 @@ export interface ServerOptions extends Omit<RouterOptions, 'now'> {
   readonly passwordTimeoutMs: number;
   /** The clock for every limit; virtual in tests. */
   readonly scheduler?: SchedulerLike;
+  /** Makes the router (by default `createRouter`); tests pass one that fails on purpose. */
+  readonly createRouter?: (options: RouterOptions) => Router;
 }
 
 /** What the shell must do, in order: write bytes to connections, end one, or record events. */
@@ -60,6 +63,8 @@ export type ServerOutput =
   | { kind: 'log'; entries: readonly LogEntry[] }
   | { kind: 'bus'; request: BusRequest }
   | { kind: 'stopping' }
+  /** Handling one event failed (a bug): the event was dropped, its connection closed. Say so on stderr. */
+  | { kind: 'fault'; error: unknown; event: string }
   /** Stop or restart reading from a connection that sends faster than its rate. */
   | ReadingRequest;
 
@@ -73,7 +78,7 @@ export type ServerOutput =
 export function serverMain(sources: ServerSources, options: ServerOptions): Observable<readonly ServerOutput[]> {
   return defer(() => {
     const scheduler = options.scheduler ?? asyncScheduler;
-    const route = createRouter({ ...options, now: () => scheduler.now() });
+    const route = (options.createRouter ?? createRouter)({ ...options, now: () => scheduler.now() });
     const encode = encoderFor(options.framing);
     const input = connectionInput(options, scheduler);
 
@@ -100,8 +105,15 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
     );
 
     // Events come in batches (a read chunk's lines); each batch's effects leave as one batch of outputs.
-    const handle = (event: ConnectionEvent): readonly ServerOutput[] =>
-      event.kind === 'reading' ? [event] : route(event).map((effect) => toOutput(effect, encode));
+    // One event's failure is caught here, where it happens: it ends only what it belongs to, never the room.
+    const handle = (event: ConnectionEvent): readonly ServerOutput[] => {
+      if (event.kind === 'reading') return [event];
+      try {
+        return route(event).map((effect) => toOutput(effect, encode));
+      } catch (error) {
+        return eventFailed(event, error, encode);
+      }
+    };
     return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, consoleEvent$.pipe(map(batchOf)), busEvent$.pipe(map(batchOf))).pipe(
       map((events) => (events.length === 1 ? handle(events[0]) : events.flatMap(handle))),
       filter((outputs) => outputs.length > 0),

@@ -4,6 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { formatServerLine } from '../../../streams/protocol/server-line.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import { logEntryLines } from '../../../streams/server/log-line.js';
+import { createRouter, type Router, type RouterOptions } from '../../../streams/server/router.js';
 import {
   serverMain,
   type ConnectionSource,
@@ -43,6 +44,8 @@ function show(outputs: readonly ServerOutput[]): string[] {
         return `${output.paused ? 'pause' : 'resume'} ${output.id}`;
       case 'stopping':
         return 'stopping';
+      case 'fault':
+        return `fault in ${output.event}: ${(output.error as Error).message}`;
     }
   });
 }
@@ -165,6 +168,52 @@ describe('serverMain', () => {
       expectSubscriptions(data1.subscriptions).toBe('-^-!');
       expectSubscriptions(data3.subscriptions).toBe('-----^--!');
       expectSubscriptions(connection$.subscriptions).toBe('^');
+    });
+  });
+
+  it('drops an event whose handling throws: says so, closes only the connection it came from, and the room goes on', () => {
+    fresh();
+    // A router with a bug that one line from connection 2 sets off; everything else reaches the real one.
+    const buggy = (options: RouterOptions): Router => {
+      const route = createRouter(options);
+      return (event) => {
+        if (event.kind === 'lines' && event.lines.includes('boom')) throw new Error('a bug');
+        return route(event);
+      };
+    };
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const data1 = cold<Uint8Array>('    ----x----y', { x: bytes('still chatting\n'), y: bytes('and on\n') });
+      const data2 = cold<Uint8Array>('     --b--|', { b: bytes('boom\n') });
+      const data3 = cold<Uint8Array>('      -');
+      const connection$ = hot('abc', { a: connection(1, data1), b: connection(2, data2), c: connection(3, data3) });
+      const expected = '      abcde-f--g';
+
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, { ...RELAY, createRouter: buggy })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
+        c: [welcome(3), 'to 1,2: * guest-3 joined\n', joined(3)],
+        d: ['fault in lines from connection 2: a bug', 'to 2: ! internal error; this connection is closed\n', 'close 2: internal error'],
+        e: ['to 2,3: <guest-1> still chatting\n', 'log: <guest-1> still chatting'],
+        f: ['to 1,3: * guest-2 left (connection closed)\n', 'log: * guest-2 left (connection closed)'],
+        g: ['to 3: <guest-1> and on\n', 'log: <guest-1> and on'],
+      });
+    });
+  });
+
+  it('still stops when handling the shutdown throws', () => {
+    fresh();
+    const buggy = (options: RouterOptions): Router => {
+      const route = createRouter(options);
+      return (event) => {
+        if (event.kind === 'shutdown') throw new Error('a bug in shutdown');
+        return route(event);
+      };
+    };
+    scheduler.run(({ hot, expectObservable }) => {
+      const shutdown$ = hot('--s', { s: 'got SIGTERM' });
+      expectObservable(run({ connection$: hot('-'), console$: hot('-'), shutdown$ }, { ...RELAY, createRouter: buggy })).toBe('--(a|)', {
+        a: ['fault in shutdown: a bug in shutdown', 'stopping'],
+      });
     });
   });
 
