@@ -216,6 +216,8 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
         case 'stopping':
           // Signal or console /quit alike: queued output has until the deadline to drain.
           deadline ??= timer(config.shutdownDeadlineMs).subscribe(() => finish(0));
+          // Each connection is closed as soon as its output has drained: no waiting for peers that never hang up.
+          for (const connection of connections.values()) connection.closeWhenDrained();
           return;
         case 'reading':
           connections.get(output.id)?.reading(!output.paused);
