@@ -2,7 +2,7 @@ import { CLIENT_HELP, type ClientCommand } from '../protocol/client-command.js';
 import { formatError, formatNotice, formatPrivate } from '../protocol/server-line.js';
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
-import { latest, since } from './history.js';
+import { latest, linesGone, since } from './history.js';
 import type { RouterContext } from './router-context.js';
 import { findByNick, rename, type Member } from './roster.js';
 import { invalidNickReason, nickKey } from '../protocol/nick.js';
@@ -116,7 +116,10 @@ function capability(context: RouterContext, member: Member, name: string, params
   const heardLive = delivery.joinedAfter(id) ?? lastSeq;
   const missed = (after: number) => since(delivery.history, after).filter((entry) => entry.seq <= heardLive && entry.author !== session);
   if (params.resume && resumeEpoch === epoch) {
-    effects.push(...delivery.replay(id, missed(Number(resumeSeq) || 0)));
+    const after = Number(resumeSeq) || 0;
+    const gone = linesGone(delivery.history, after, heardLive);
+    if (gone > 0) effects.push(...delivery.direct([id], formatNotice(`${gone === 1 ? '1 line' : `${gone} lines`} you missed can no longer be replayed (too old for the history)`)));
+    effects.push(...delivery.replay(id, missed(after)));
   } else if (params.resume) {
     // What this run heard while the client was away (others back sooner said things) is missed
     // all the same: without it a restart would lose the lines said before everyone was back.
