@@ -9,6 +9,7 @@ import {
   share,
   take,
   takeUntil,
+  timer,
   type SchedulerLike,
 } from '../rx.js';
 import type { BusEvent, BusRequest } from '../cluster/bus.js';
@@ -99,6 +100,12 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
       map((command): RouterEvent => ({ kind: 'console', command })),
     );
     const shutdownEvent$ = shutdown$.pipe(map((reason): RouterEvent => ({ kind: 'shutdown', reason })));
+    // Half the heartbeat, so a silence is noticed at most half an interval late.
+    const heartbeatMs = options.heartbeatMs ?? 0;
+    const heartbeat$ = (heartbeatMs > 0 ? timer(heartbeatMs / 2, heartbeatMs / 2, scheduler) : EMPTY).pipe(
+      takeUntil(shutdown$),
+      map((): RouterEvent => ({ kind: 'heartbeat' })),
+    );
     const busEvent$ = (sources.bus$ ?? EMPTY).pipe(
       takeUntil(shutdown$),
       map((event): RouterEvent => ({ kind: 'bus', event })),
@@ -114,7 +121,8 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
         return eventFailed(event, error, encode);
       }
     };
-    return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, consoleEvent$.pipe(map(batchOf)), busEvent$.pipe(map(batchOf))).pipe(
+    const singleEvent$ = merge(consoleEvent$, busEvent$, heartbeat$).pipe(map(batchOf));
+    return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, singleEvent$).pipe(
       map((events) => (events.length === 1 ? handle(events[0]) : events.flatMap(handle))),
       filter((outputs) => outputs.length > 0),
     );

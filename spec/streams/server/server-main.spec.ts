@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { map, type Observable } from 'rxjs';
+import { filter, map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { formatServerLine } from '../../../streams/protocol/server-line.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
@@ -445,6 +445,29 @@ describe('serverMain limits', () => {
         p: ['pause 1'],
         c: ['log: <guest-1> 3'],
         d: ['resume 1'],
+      });
+    });
+  });
+
+  it('pings a silent tagged connection after each heartbeat, drops it after two unanswered pings, and never pings a plain one', () => {
+    fresh().run(({ cold, hot, expectObservable }) => {
+      const tagged = cold<Uint8Array>(' -x', { x: bytes('/cap tcpchat session=s\n') });
+      const answering = cold<Uint8Array>('-x 14ms y 9ms p', { x: bytes('/cap tcpchat session=t\n'), y: bytes('@pong\n'), p: bytes('@ping\n') });
+      const connection$ = hot('abc', { a: connection(1, tagged), b: connection(2, answering), c: connection(3, cold('-')) });
+      const options = { ...RELAY, relay: false, heartbeatMs: 10, limits: { maxLineBytes: 64, hardLimitBytes: 64 } };
+      const shutdown$ = hot('60ms s', { s: 'got SIGTERM' }); // stops the heartbeat, or virtual time would never end
+      const outputs = run({ connection$, console$: hot('-'), shutdown$ }, options).pipe(
+        map((batch) => batch.filter((line) => /^close [12]:|@p[io]ng|left/.test(line))),
+      );
+      // Ticks every 5 ms. 1 was last heard at 1 ms; 2 at 2 ms, then its pong at 17 ms and its ping at 27 ms.
+      expectObservable(outputs.pipe(filter((batch) => batch.length > 0))).toBe('15ms a 9ms b 1ms p 7ms c 4ms d 9ms e 9ms f', {
+        a: ['to 1,2: @ping\n'],
+        b: ['to 1: @ping\n'],
+        p: ['to 2: @pong\n'],
+        c: ['log: * guest-1 left (no answer to pings)', 'close 1: no answer to pings'],
+        d: ['to 2: @ping\n'],
+        e: ['to 2: @ping\n'],
+        f: ['close 2: server shutting down'], // and the heartbeat stops with the server
       });
     });
   });
