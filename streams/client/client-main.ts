@@ -3,6 +3,7 @@ import {
   catchError,
   concat,
   defer,
+  EMPTY,
   endWith,
   map,
   merge,
@@ -12,6 +13,7 @@ import {
   scan,
   share,
   startWith,
+  Subject,
   switchMap,
   take,
   takeUntil,
@@ -23,6 +25,7 @@ import { LineTooLongError } from '../errors.js';
 import type { LineLimits } from '../framing/decode-lines.js';
 import { decoderFor } from '../framing/decoder-for.js';
 import { encoderFor } from '../framing/encode.js';
+import { silences, Silence } from '../limits/silences.js';
 import { formatError } from '../protocol/server-line.js';
 import { initialClientState, stepClient, type ClientEffect, type ClientEvent, type ClientPolicy, type DisplayLine, type Step } from './client-state.js';
 
@@ -42,6 +45,8 @@ export interface ClientSources {
 
 export interface ClientOptions extends ClientPolicy {
   readonly limits: LineLimits;
+  /** Silence from the server after which it is pinged (0, the default: never); see `stepClient`. */
+  readonly heartbeatMs?: number;
   /** The clock for reconnect delays; virtual in tests. */
   readonly scheduler?: SchedulerLike;
 }
@@ -68,6 +73,13 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
     const encode = encoderFor(options.framing);
     const decode = decoderFor(options.framing, options.limits);
 
+    // A `drop` (a dead link) ends the connection as if it had failed, which also destroys its socket.
+    const drop$ = new Subject<void>();
+    const untilDropped = (event$: Observable<ClientEvent>): Observable<ClientEvent> =>
+      new Observable<ClientEvent>((subscriber) => {
+        subscriber.add(drop$.subscribe(() => subscriber.error(new DeadLinkError())));
+        subscriber.add(event$.subscribe(subscriber));
+      });
     const connection = (attempt: ConnectAttempt): Observable<ClientEvent> =>
       attempt.kind === 'failed'
         ? of({ kind: 'connect-failed', error: attempt.error })
@@ -76,6 +88,9 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
             attempt.received$.pipe(
               decode,
               map((framed): ClientEvent => ({ kind: 'received', lines: framed instanceof LineTooLongError ? [tooLongNotice(framed)] : framed })),
+              silences(options.heartbeatMs ?? 0, scheduler),
+              map((event): ClientEvent => (event instanceof Silence ? { kind: 'silent', periods: event.periods } : event)),
+              untilDropped,
               endWith<ClientEvent>({ kind: 'disconnected' }),
               catchError((error: unknown) => of<ClientEvent>({ kind: 'disconnected', error })),
             ),
@@ -99,13 +114,13 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
       mergeMap((step) => step.effects),
       // After the delays: ending here also cancels a reconnect still waiting for its timer, which
       // would otherwise come out as a `connect` after the `exit` and hold the stream open.
-      mergeMap((effect) => toOutput(effect, encode, scheduler)),
+      mergeMap((effect) => (effect.kind === 'drop' ? (drop$.next(), EMPTY) : toOutput(effect, encode, scheduler))),
       takeWhile((output) => output.kind !== 'exit', true),
     );
   });
 }
 
-function toOutput(effect: ClientEffect, encode: (lines: readonly string[]) => Uint8Array, scheduler: SchedulerLike): Observable<ClientOutput> {
+function toOutput(effect: Exclude<ClientEffect, { kind: 'drop' }>, encode: (lines: readonly string[]) => Uint8Array, scheduler: SchedulerLike): Observable<ClientOutput> {
   switch (effect.kind) {
     case 'connect':
       return effect.afterMs <= 0 ? of({ kind: 'connect' }) : timer(effect.afterMs, scheduler).pipe(map((): ClientOutput => ({ kind: 'connect' })));
@@ -113,6 +128,15 @@ function toOutput(effect: ClientEffect, encode: (lines: readonly string[]) => Ui
       return of({ kind: 'send', bytes: encode(effect.lines) });
     default:
       return of(effect);
+  }
+}
+
+/** The server stopped answering pings: the connection is taken for lost. */
+export class DeadLinkError extends Error {
+  readonly code = 'DEAD_LINK';
+  constructor() {
+    super('no answer from the server');
+    this.name = 'DeadLinkError';
   }
 }
 

@@ -3,6 +3,7 @@ import type { Framing } from '../framing/encode.js';
 import { backoffDelay, type Backoff } from '../limits/backoff.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
+import { isPing, MISSED_ANSWERS, PING, PONG } from '../protocol/ping.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
 import { acknowledge, EMPTY_OUTBOX, enqueue, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
 
@@ -29,7 +30,9 @@ export type ClientEvent =
   | { readonly kind: 'connected' }
   | { readonly kind: 'connect-failed'; readonly error: unknown }
   | { readonly kind: 'received'; readonly lines: readonly string[] }
-  | { readonly kind: 'disconnected'; readonly error?: unknown };
+  | { readonly kind: 'disconnected'; readonly error?: unknown }
+  /** Nothing from the server for `periods` heartbeats in a row. */
+  | { readonly kind: 'silent'; readonly periods: number };
 
 /** A line to show: what the server said, with its time and whether it is replayed history. */
 export type DisplayLine = ServerLine & { readonly time?: string; readonly replayed?: boolean };
@@ -42,7 +45,9 @@ export type ClientEffect =
   | { readonly kind: 'display'; readonly lines: readonly DisplayLine[] }
   /** A word about the connection itself, for stderr (or above the prompt). */
   | { readonly kind: 'status'; readonly text: string }
-  | { readonly kind: 'exit'; readonly code: 0 | 1; readonly message?: string };
+  | { readonly kind: 'exit'; readonly code: 0 | 1; readonly message?: string }
+  /** The link is dead: end this connection now, as lost (a `disconnected` event follows). */
+  | { readonly kind: 'drop' };
 
 export interface ClientState {
   readonly phase: 'connecting' | 'connected' | 'waiting' | 'done';
@@ -129,6 +134,8 @@ export function stepClient(state: ClientState, event: ClientEvent, policy: Clien
     }
     case 'disconnected':
       return disconnected(state, event.error, policy);
+    case 'silent':
+      return silent(state, event.periods);
   }
 }
 
@@ -218,6 +225,10 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       next = { ...next, outbox: acknowledge(next.outbox, tags.ack) };
       continue;
     }
+    if (isPing(tags) || tags.pong !== undefined) {
+      if (isPing(tags) && !next.ended) effects.push({ kind: 'send', lines: [PONG] });
+      continue;
+    }
     if (tags.seq !== undefined) {
       const seq = Number(tags.seq);
       // A live line at or below the last seen came twice; replayed ones (/history, resume) were asked for.
@@ -254,6 +265,17 @@ function capabilityGranted(state: ClientState, epoch: string, seq: number): Step
   const effects: ClientEffect[] = resend.length > 0 ? [{ kind: 'send', lines: resend }] : [];
   const finish = finishSending(next);
   return { state: finish.state, effects: [...effects, ...finish.effects] };
+}
+
+/**
+ * The server has said nothing for a while. A tcpchat server (one that spoke tags) is pinged after
+ * each silent heartbeat and its link taken for dead after `MISSED_ANSWERS` unanswered pings, also
+ * when a reconnect to it has not been welcomed yet. Other peers may well be silent: left alone.
+ */
+function silent(state: ClientState, periods: number): Step {
+  if (state.phase !== 'connected' || !state.wasTagged) return { state, effects: [] };
+  if (periods > MISSED_ANSWERS) return { state, effects: [{ kind: 'drop' }] };
+  return { state, effects: state.tagged && !state.ended ? [{ kind: 'send', lines: [PING] }] : [] };
 }
 
 function disconnected(state: ClientState, error: unknown, policy: ClientPolicy): Step {

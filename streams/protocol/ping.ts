@@ -8,4 +8,7 @@ import { formatTagged, type Tags } from './tags.js';
 export const PING = formatTagged({ ping: '' }, '');
 export const PONG = formatTagged({ pong: '' }, '');
 
+/** A peer that does not answer this many pings in a row is taken for gone. */
+export const MISSED_ANSWERS = 2;
+
 export const isPing = (tags: Tags): boolean => tags.ping !== undefined;

@@ -1,7 +1,5 @@
+import { MISSED_ANSWERS } from '../protocol/ping.js';
 import type { ConnId } from './roster.js';
-
-/** Answers a peer that does not answer this many pings in a row is taken for gone. */
-export const MISSED_ANSWERS = 2;
 
 /** What a check finds: whom to ping now, and whose link is dead. */
 export interface HeartbeatCheck {
