@@ -45,6 +45,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, en
         limits: { ...DEFAULT_LINE_LIMITS, maxLineBytes: argv['max-line'] as number },
         retries: (argv.retry as number | undefined) ?? DEFAULT_RETRIES,
         timestamps: argv.timestamps as boolean,
+        heartbeatMs: (argv.heartbeat as number) * 1000,
         tls: connectTlsConfig(argv),
       });
     },

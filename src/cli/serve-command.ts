@@ -77,6 +77,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, env: N
         quiet: argv.quiet as boolean,
         announceMax: argv['announce-max'] as number,
         shutdownDeadlineMs: (argv['shutdown-deadline'] as number) * 1000,
+        heartbeatMs: (argv.heartbeat as number) * 1000,
         tls: serveTlsConfig(argv),
         access: accessConfig(argv),
         cluster: clusterConfig(argv, parsePort(argv.port ?? DEFAULT_PORT)),

@@ -50,6 +50,8 @@ export interface ServeConfig {
   readonly announceMax: number;
   /** How long shutdown waits for queued output to reach the clients. */
   readonly shutdownDeadlineMs: number;
+  /** Silence after which a tcpchat client is pinged (0: never). */
+  readonly heartbeatMs: number;
   /** `--tls-cert`, `--tls-key`: speak TLS only. */
   readonly tls?: ServeTls;
   /** `--allow`, `--deny`: checked before a connection reaches the core. */
@@ -171,6 +173,7 @@ export function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<
         passwordTimeoutMs: config.passwordTimeoutMs,
         historySize: config.historySize,
         announceMax: config.announceMax,
+        heartbeatMs: config.heartbeatMs,
         cluster: bus?.self,
         // Names this run: a resuming client learns whether its sequence numbers still mean anything.
         epoch: randomBytes(6).toString('base64url'),
