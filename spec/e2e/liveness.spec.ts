@@ -3,11 +3,70 @@ import { chatter, mark, saidBy } from './helpers/chatter.js';
 import { joined } from './helpers/client.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
+import { run } from './helpers/processes.js';
 import { startServer, type Server } from './helpers/server.js';
 
 afterEach(async () => {
   await closeFaultProxies();
   await cleanUp();
+});
+
+/** Three heartbeats of silence (two pings unanswered), give or take the server's half-beat tick. */
+const NOTICED_MS = { min: 2500, max: 4500 };
+
+// The proxy's black hole drops bytes both ways but still passes on a close. So each end is tested
+// with the other's heartbeat off: its own notice is then the first, not the other's close.
+describe('a dead link (black-holed: bytes dropped both ways, nothing closes)', () => {
+  it('is noticed by the server within three heartbeats: it frees the nick; a plain nc on the same link never sees a ping', async () => {
+    const server = await startRelay(['--heartbeat', '1']);
+    const proxy = await FaultProxy.start(server.port);
+    const ada = await chatter(proxy.port, 'ada', ['--heartbeat', '0']);
+    const nc = run('nc', ['127.0.0.1', String(proxy.port)], { name: 'nc' });
+    await nc.stdout.waitFor(/^\* welcome to server, you are guest-2; /);
+    const bob = await joined(server.port, 'bob');
+    await ada.stdout.waitFor('* guest-3 is now bob');
+
+    const cut = performance.now();
+    proxy.blackHole();
+    await bob.lines.waitFor('* ada left (no answer to pings)', 6000);
+    const noticed = performance.now() - cut;
+    bob.send('/who\n');
+    await bob.lines.waitFor(/^\* online \(3\): server, guest-2, bob$/); // ada is gone, nc (idle, plain) is not
+
+    proxy.heal();
+    nc.write('still here\n');
+    await bob.lines.waitFor('<guest-2> still here');
+    expect(noticed).toBeGreaterThan(NOTICED_MS.min);
+    expect(noticed).toBeLessThan(NOTICED_MS.max);
+    expect(nc.stdout.all.filter((line) => line.startsWith('@'))).toEqual([]);
+    expect(server.stdout.all.filter((line) => line.includes('guest-2 left'))).toEqual([]);
+  }, 20_000);
+
+  it('is noticed by a client that only listens within three heartbeats: it reconnects once the link heals and gets what was said, once', async () => {
+    const server = await startRelay(['--heartbeat', '0']);
+    const proxy = await FaultProxy.start(server.port);
+    const ada = await chatter(proxy.port, 'ada', ['--heartbeat', '1']);
+    const bob = await joined(server.port, 'bob');
+    await ada.stdout.waitFor('* guest-2 is now bob');
+
+    const cut = performance.now();
+    proxy.blackHole();
+    const from = mark(ada.stdout);
+    bob.send('while you were cut off 1\nwhile you were cut off 2\n');
+    await ada.stderr.waitFor(/^tcpchat: connection lost: no answer from the server; reconnecting in \d+\.\d s$/, 6000);
+    const noticed = performance.now() - cut;
+
+    proxy.heal();
+    await ada.stdout.waitFor('(earlier) <bob> while you were cut off 2', 6000, from);
+    await ada.stdout.waitFor('* you are now ada', undefined, from);
+    bob.send('welcome back\n');
+    await ada.stdout.waitFor('<bob> welcome back');
+
+    expect(noticed).toBeGreaterThan(NOTICED_MS.min);
+    expect(noticed).toBeLessThan(NOTICED_MS.max);
+    expect(saidBy(ada.stdout, 'bob')).toEqual(['<bob> while you were cut off 1', '<bob> while you were cut off 2', '<bob> welcome back']);
+    expect(ada.stdout.raw).not.toMatch(/^@|p[io]ng/m);
+  }, 20_000);
 });
 
 const numbered = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`);
