@@ -61,7 +61,12 @@ export function connect(options: ConnectOptions): Observable<Socket> {
     };
     allow('ETIMEDOUT');
     // tls.connect takes no socket options; they apply once TCP is connected. Then the handshake gets its own time.
-    if (tls) socket.once('connect', () => (socket.setNoDelay(true).setKeepAlive(true), allow('TLS_HANDSHAKE_TIMEOUT')));
+    if (tls) {
+      socket.once('connect', () => {
+        socket.setNoDelay(true).setKeepAlive(true);
+        allow('TLS_HANDSHAKE_TIMEOUT');
+      });
+    }
     let connected = false;
     const onError = (error: Error) => subscriber.error(error);
     socket.once('error', onError);

@@ -46,5 +46,3 @@ export function createHeartbeat(intervalMs: number) {
     },
   };
 }
-
-export type Heartbeat = ReturnType<typeof createHeartbeat>;
