@@ -36,6 +36,7 @@ describe('a dead link (black-holed: bytes dropped both ways, nothing closes)', (
     proxy.heal();
     nc.write('still here\n');
     await bob.lines.waitFor('<guest-2> still here');
+    console.log(`black hole with --heartbeat 1: the server dropped the tcpchat client after ${Math.round(noticed)} ms`);
     expect(noticed).toBeGreaterThan(NOTICED_MS.min);
     expect(noticed).toBeLessThan(NOTICED_MS.max);
     expect(nc.stdout.all.filter((line) => line.startsWith('@'))).toEqual([]);
@@ -62,6 +63,7 @@ describe('a dead link (black-holed: bytes dropped both ways, nothing closes)', (
     bob.send('welcome back\n');
     await ada.stdout.waitFor('<bob> welcome back');
 
+    console.log(`black hole with --heartbeat 1: the listening client gave up on the link after ${Math.round(noticed)} ms`);
     expect(noticed).toBeGreaterThan(NOTICED_MS.min);
     expect(noticed).toBeLessThan(NOTICED_MS.max);
     expect(saidBy(ada.stdout, 'bob')).toEqual(['<bob> while you were cut off 1', '<bob> while you were cut off 2', '<bob> welcome back']);
