@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { joined } from './helpers/client.js';
 import { cleanUp } from './helpers/leftovers.js';
-import { tcpchat, waitForExit } from './helpers/processes.js';
+import { run, tcpchat, waitForExit } from './helpers/processes.js';
 import { startServer } from './helpers/server.js';
 
 afterEach(cleanUp);
@@ -44,5 +44,24 @@ describe('stopping the server', () => {
     await server.stdout.waitFor('<ada> anyone there?');
     expect(server.child.exitCode).toBeNull();
     expect(server.stderr.all).toEqual([`tcpchat: listening on 127.0.0.1:${server.port}`]);
+  });
+});
+
+describe('stopping the server while an interactive peer keeps its side open', () => {
+  it('closes a connection once its output has drained and exits 0 without waiting for the peer or the deadline', async () => {
+    const server = await startServer(['--relay', '--shutdown-deadline', '30']);
+    // nc with its stdin open, as a person at a terminal: it never hangs up by itself.
+    const nc = run('nc', ['127.0.0.1', String(server.port)], { name: 'nc' });
+    await nc.stdout.waitFor(/^\* welcome to server, you are guest-1; /);
+    nc.write('hello from nc\n');
+    await server.stdout.waitFor('<guest-1> hello from nc');
+
+    server.child.kill('SIGTERM');
+
+    await nc.stdout.waitFor(NOTICE);
+    // Not after the 30 s deadline, nor after the 5 s a closed connection waits for its peer.
+    expect(await waitForExit(server, 3000)).toEqual({ code: 0, signal: null });
+    expect(await server.stdout.end()).toContain('* shutting down (got SIGTERM); told 1 client');
+    expect(nc.stdout.all).not.toContainEqual(expect.stringMatching(/^!/)); // told why, not cut off
   });
 });

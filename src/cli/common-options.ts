@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { DEFAULT_LINE_LIMITS } from '../../streams/framing/line-limits.js';
 import { GROUP } from './option-groups.js';
+import { durationOption } from './duration.js';
 import { wholeNumberOption } from './whole-number.js';
 
 export const DEFAULT_PORT = 2023;
@@ -23,7 +24,16 @@ export function withCommonOptions<T>(yargs: Argv<T>, port: { readonly default: n
       'max-line',
       wholeNumberOption('max-line', { describe: 'longest line accepted, in bytes', default: DEFAULT_LINE_LIMITS.maxLineBytes, min: 1, max: DEFAULT_LINE_LIMITS.hardLimitBytes }),
     )
-    .group(['port', 'framing'], GROUP.network)
+    .option(
+      'heartbeat',
+      durationOption('heartbeat', {
+        default: DEFAULT_HEARTBEAT_MS,
+        describe: "silence after which tcpchat's own client and server ping each other; two missed answers end the link (0: never)",
+      }),
+    )
+    .group(['port', 'framing', 'heartbeat'], GROUP.network)
     .group(['json'], GROUP.output)
     .group(['max-line'], GROUP.limits);
 }
+
+export const DEFAULT_HEARTBEAT_MS = 30_000;

@@ -59,6 +59,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
         retries: (argv.retry as number | undefined) ?? DEFAULT_RETRIES,
         backoff: { ...DEFAULT_BACKOFF, initialMs: argv['retry-delay'] as number, maxMs: argv['retry-max-delay'] as number },
         timestamps: argv.timestamps as boolean,
+        heartbeatMs: argv.heartbeat as number,
         tls: connectTlsConfig(argv),
       }),
   };

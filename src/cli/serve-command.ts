@@ -89,6 +89,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         quiet: argv.quiet as boolean,
         announceMax: argv['announce-max'] as number,
         shutdownDeadlineMs: argv['shutdown-deadline'] as number,
+        heartbeatMs: argv.heartbeat as number,
         tls: serveTlsConfig(argv),
         access: accessConfig(argv),
         cluster: clusterConfig(argv, argv.port as number),

@@ -1,12 +1,27 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { Observable } from '../../streams/rx.js';
+import { Observable, timer, type Subscription } from '../../streams/rx.js';
 
 export interface ConnectOptions {
   readonly host: string;
   readonly port: number;
   /** Speak TLS; without it, plain TCP. */
   readonly tls?: ConnectTls;
+  /** How long connecting, and then the TLS handshake, may each take (default 10 s). */
+  readonly timeoutMs?: number;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Connecting (`ETIMEDOUT`) or the TLS handshake (`TLS_HANDSHAKE_TIMEOUT`) took longer than allowed. */
+export class ConnectTimeoutError extends Error {
+  constructor(
+    readonly code: 'ETIMEDOUT' | 'TLS_HANDSHAKE_TIMEOUT',
+    readonly ms: number,
+  ) {
+    super(`${code === 'ETIMEDOUT' ? 'connecting' : 'the TLS handshake'} took longer than ${ms / 1000} s`);
+    this.name = 'ConnectTimeoutError';
+  }
 }
 
 export interface ConnectTls {
@@ -38,19 +53,33 @@ export function connect(options: ConnectOptions): Observable<Socket> {
           minVersion: 'TLSv1.2',
         })
       : netConnect({ host, port, noDelay: true, keepAlive: true });
-    // tls.connect takes no socket options; they apply once TCP is connected.
-    if (tls) socket.once('connect', () => socket.setNoDelay(true).setKeepAlive(true));
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let deadline: Subscription | undefined;
+    const allow = (code: ConnectTimeoutError['code']): void => {
+      deadline?.unsubscribe();
+      deadline = timer(timeoutMs).subscribe(() => subscriber.error(new ConnectTimeoutError(code, timeoutMs)));
+    };
+    allow('ETIMEDOUT');
+    // tls.connect takes no socket options; they apply once TCP is connected. Then the handshake gets its own time.
+    if (tls) {
+      socket.once('connect', () => {
+        socket.setNoDelay(true).setKeepAlive(true);
+        allow('TLS_HANDSHAKE_TIMEOUT');
+      });
+    }
     let connected = false;
     const onError = (error: Error) => subscriber.error(error);
     socket.once('error', onError);
     socket.once(tls ? 'secureConnect' : 'connect', () => {
       connected = true;
+      deadline?.unsubscribe();
       socket.off('error', onError);
       socket.pause(); // nothing is lost before the new owner subscribes to its data
       subscriber.next(socket);
       subscriber.complete();
     });
     return () => {
+      deadline?.unsubscribe();
       if (!connected) {
         socket.off('error', onError);
         socket.on('error', () => {});

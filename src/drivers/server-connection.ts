@@ -53,6 +53,12 @@ export interface ServerConnection extends ConnectionSource {
   write(bytes: Uint8Array): void;
   /** Ends our side after what is queued; destroys the socket if the peer lingers. */
   close(): void;
+  /**
+   * Stops waiting for the peer to close (the server is stopping): once `close` has been asked and
+   * what was queued is written, the socket is destroyed. A peer that keeps its side open (an
+   * interactive nc or telnet) holds nothing up then.
+   */
+  closeWhenDrained(): void;
   /** Pauses or resumes reading, so TCP makes a fast sender wait. */
   reading(on: boolean): void;
   /** Holds reading (or lets it go on) whatever `reading` says: the whole server is waiting for something. */
@@ -168,6 +174,13 @@ class Connection implements ServerConnection {
   close(): void {
     if (this.paced) this.paced.afterQueue(() => this.end());
     else this.end();
+  }
+
+  closeWhenDrained(): void {
+    const { socket } = this;
+    if (socket.destroyed) return;
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', () => socket.destroy());
   }
 
   /** The socket has closed. */

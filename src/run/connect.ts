@@ -36,6 +36,8 @@ export interface ConnectConfig {
   readonly timestamps: boolean;
   /** `--tls`: speak TLS only. */
   readonly tls?: ClientTls;
+  /** Silence after which a tcpchat server is pinged (0: never). */
+  readonly heartbeatMs: number;
 }
 
 /**
@@ -159,6 +161,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
         password: config.password,
         framing: config.framing,
         limits: config.limits,
+        heartbeatMs: config.heartbeatMs,
         retries: config.retries,
         backoff: config.backoff ?? DEFAULT_BACKOFF,
         outbox: DEFAULT_OUTBOX_LIMITS,

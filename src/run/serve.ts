@@ -56,6 +56,8 @@ export interface ServeConfig extends ReloadableFiles {
   readonly announceMax: number;
   /** How long shutdown waits for queued output to reach the clients. */
   readonly shutdownDeadlineMs: number;
+  /** Silence after which a tcpchat client is pinged (0: never). */
+  readonly heartbeatMs: number;
   /** `--tls-cert`, `--tls-key`: speak TLS only. */
   readonly tls?: ServeTls;
   /** `--allow`, `--deny`: checked before a connection reaches the core. */
@@ -217,6 +219,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
         passwordTimeoutMs: config.passwordTimeoutMs,
         historySize: config.historySize,
         announceMax: config.announceMax,
+        heartbeatMs: config.heartbeatMs,
         cluster: bus?.self,
         // Names this run: a resuming client learns whether its sequence numbers still mean anything.
         epoch: randomBytes(6).toString('base64url'),
@@ -237,7 +240,9 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
     const running = main.subscribe({
       next: (outputs) => outputs.forEach(apply),
       error: (error: unknown) => {
-        tell.error(describeFailure(error, `cannot listen on ${formatAddress(config.host ?? '*', config.port)}`));
+        // Only a failure to bind is one; anything else that ends the server is a bug, told with its stack.
+        const where = formatAddress(config.host ?? '*', config.port);
+        tell.error(isBindFailure(error) ? describeFailure(error, `cannot listen on ${where}`) : `the server stopped on an internal error: ${stackOf(error)}`);
         finish(1);
       },
       complete: () => finish(0),
@@ -275,12 +280,17 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
         case 'stopping':
           // Signal or console /quit alike: queued output has until the deadline to drain.
           deadline ??= timer(config.shutdownDeadlineMs).subscribe(() => finish(0));
+          // Each connection is closed as soon as its output has drained: no waiting for peers that never hang up.
+          for (const connection of connections.values()) connection.closeWhenDrained();
           return;
         case 'reading':
           connections.get(output.id)?.reading(!output.paused);
           return;
         case 'bus':
           bus?.request(output.request);
+          return;
+        case 'fault':
+          io.stderr.write(`tcpchat: internal error handling ${output.event}; the event was dropped: ${stackOf(output.error)}\n`);
           return;
       }
     }
@@ -319,6 +329,15 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
 function timed(lines: readonly string[], now: Date): string[] {
   const time = `${now.toISOString()} `;
   return lines.map((line) => time + line);
+}
+
+/** The listening socket could not be bound (the address is in use, not ours, not allowed). */
+function isBindFailure(error: unknown): boolean {
+  return (error as { syscall?: unknown } | null)?.syscall === 'listen';
+}
+
+function stackOf(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? String(error)) : String(error);
 }
 
 /** How many console lines entries make: a batch of messages is one line each. */

@@ -3,6 +3,7 @@ import {
   catchError,
   concat,
   defer,
+  EMPTY,
   endWith,
   from,
   map,
@@ -13,6 +14,7 @@ import {
   scan,
   share,
   startWith,
+  Subject,
   switchMap,
   take,
   takeUntil,
@@ -24,6 +26,7 @@ import { LineTooLongError } from '../errors.js';
 import type { LineLimits } from '../framing/decode-lines.js';
 import { decoderFor } from '../framing/decoder-for.js';
 import { encodeLines, rawMessages } from '../framing/encode.js';
+import { silences, Silence } from '../limits/silences.js';
 import { formatError } from '../protocol/server-line.js';
 import { initialClientState, stepClient, type ClientEffect, type ClientEvent, type ClientPolicy, type DisplayLine, type Step } from './client-state.js';
 
@@ -43,6 +46,8 @@ export interface ClientSources {
 
 export interface ClientOptions extends ClientPolicy {
   readonly limits: LineLimits;
+  /** Silence from the server after which it is pinged (0, the default: never); see `stepClient`. */
+  readonly heartbeatMs?: number;
   /** The clock for reconnect delays; virtual in tests. */
   readonly scheduler?: SchedulerLike;
 }
@@ -71,6 +76,13 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
     const encode = options.framing === 'raw' ? rawMessages : (lines: readonly string[]) => [encodeLines(lines)];
     const decode = decoderFor(options.framing, options.limits);
 
+    // A `drop` (a dead link) ends the connection as if it had failed, which also destroys its socket.
+    const drop$ = new Subject<void>();
+    const untilDropped = (event$: Observable<ClientEvent>): Observable<ClientEvent> =>
+      new Observable<ClientEvent>((subscriber) => {
+        subscriber.add(drop$.subscribe(() => subscriber.error(new DeadLinkError())));
+        subscriber.add(event$.subscribe(subscriber));
+      });
     const connection = (attempt: ConnectAttempt): Observable<ClientEvent> =>
       attempt.kind === 'failed'
         ? of({ kind: 'connect-failed', error: attempt.error })
@@ -79,6 +91,9 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
             attempt.received$.pipe(
               decode,
               map((framed): ClientEvent => ({ kind: 'received', lines: framed instanceof LineTooLongError ? [tooLongNotice(framed)] : framed })),
+              silences(options.heartbeatMs ?? 0, scheduler),
+              map((event): ClientEvent => (event instanceof Silence ? { kind: 'silent', periods: event.periods } : event)),
+              untilDropped,
               endWith<ClientEvent>({ kind: 'disconnected' }),
               catchError((error: unknown) => of<ClientEvent>({ kind: 'disconnected', error })),
             ),
@@ -102,13 +117,13 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
       mergeMap((step) => step.effects),
       // After the delays: ending here also cancels a reconnect still waiting for its timer, which
       // would otherwise come out as a `connect` after the `exit` and hold the stream open.
-      mergeMap((effect) => toOutput(effect, encode, scheduler)),
+      mergeMap((effect) => (effect.kind === 'drop' ? (drop$.next(), EMPTY) : toOutput(effect, encode, scheduler))),
       takeWhile((output) => output.kind !== 'exit', true),
     );
   });
 }
 
-function toOutput(effect: ClientEffect, encode: (lines: readonly string[]) => readonly Uint8Array[], scheduler: SchedulerLike): Observable<ClientOutput> {
+function toOutput(effect: Exclude<ClientEffect, { kind: 'drop' }>, encode: (lines: readonly string[]) => readonly Uint8Array[], scheduler: SchedulerLike): Observable<ClientOutput> {
   switch (effect.kind) {
     case 'connect':
       return effect.afterMs <= 0 ? of({ kind: 'connect' }) : timer(effect.afterMs, scheduler).pipe(map((): ClientOutput => ({ kind: 'connect' })));
@@ -116,6 +131,15 @@ function toOutput(effect: ClientEffect, encode: (lines: readonly string[]) => re
       return from(encode(effect.lines).map((bytes): ClientOutput => ({ kind: 'send', bytes })));
     default:
       return of(effect);
+  }
+}
+
+/** The server stopped answering pings: the connection is taken for lost. */
+export class DeadLinkError extends Error {
+  readonly code = 'DEAD_LINK';
+  constructor() {
+    super('no answer from the server');
+    this.name = 'DeadLinkError';
   }
 }
 

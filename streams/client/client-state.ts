@@ -5,6 +5,7 @@ import { backoffDelay, type Backoff } from '../limits/backoff.js';
 import { parseFarewell } from '../protocol/farewell.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { parseServerLine, PASSWORD_PROMPT, type ServerLine } from '../protocol/server-line.js';
+import { isPing, MISSED_ANSWERS, PING, PONG } from '../protocol/ping.js';
 import { formatTagged, parseTagged } from '../protocol/tags.js';
 import { rawTyped, unavailableInRaw } from './raw-commands.js';
 import { acknowledge, EMPTY_OUTBOX, enqueue, outboxFilled, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
@@ -34,7 +35,9 @@ export type ClientEvent =
   | { readonly kind: 'connected' }
   | { readonly kind: 'connect-failed'; readonly error: unknown }
   | { readonly kind: 'received'; readonly lines: readonly string[] }
-  | { readonly kind: 'disconnected'; readonly error?: unknown };
+  | { readonly kind: 'disconnected'; readonly error?: unknown }
+  /** Nothing from the server for `periods` heartbeats in a row. */
+  | { readonly kind: 'silent'; readonly periods: number };
 
 /** A line to show: what the server said, with its time and whether it is replayed history. */
 export type DisplayLine = ServerLine & { readonly time?: string; readonly replayed?: boolean };
@@ -49,7 +52,9 @@ export type ClientEffect =
   | { readonly kind: 'status'; readonly text: string }
   /** Stop or go on reading input: the outbox is nearly full, or has room again. */
   | { readonly kind: 'pause-input'; readonly paused: boolean }
-  | { readonly kind: 'exit'; readonly code: 0 | 1; readonly message?: string };
+  | { readonly kind: 'exit'; readonly code: 0 | 1; readonly message?: string }
+  /** The link is dead: end this connection now, as lost (a `disconnected` event follows). */
+  | { readonly kind: 'drop' };
 
 export interface ClientState {
   readonly phase: 'connecting' | 'connected' | 'waiting' | 'done';
@@ -164,6 +169,8 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
     }
     case 'disconnected':
       return disconnected(state, event.error, policy);
+    case 'silent':
+      return silent(state, event.periods);
   }
 }
 
@@ -283,6 +290,10 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       next = { ...next, outbox: acknowledge(next.outbox, tags.ack), unconfirmed: 0 };
       continue;
     }
+    if (isPing(tags) || tags.pong !== undefined) {
+      if (isPing(tags) && !next.ended) effects.push({ kind: 'send', lines: [PONG] });
+      continue;
+    }
     if (tags.seq !== undefined) {
       const seq = Number(tags.seq);
       // A live line at or below the last seen came twice; replayed ones (/history, resume) were asked for.
@@ -356,6 +367,17 @@ function capabilityGranted(state: ClientState, epoch: string, seq: number): Step
   const effects: ClientEffect[] = [...drops, ...(resend.length > 0 ? [{ kind: 'send' as const, lines: resend }] : [])];
   const finish = finishSending(next);
   return { state: finish.state, effects: [...effects, ...finish.effects] };
+}
+
+/**
+ * The server has said nothing for a while. A tcpchat server (one that spoke tags) is pinged after
+ * each silent heartbeat and its link taken for dead after `MISSED_ANSWERS` unanswered pings, also
+ * when a reconnect to it has not been welcomed yet. Other peers may well be silent: left alone.
+ */
+function silent(state: ClientState, periods: number): Step {
+  if (state.phase !== 'connected' || !state.wasTagged) return { state, effects: [] };
+  if (periods > MISSED_ANSWERS) return { state, effects: [{ kind: 'drop' }] };
+  return { state, effects: state.tagged && !state.ended ? [{ kind: 'send', lines: [PING] }] : [] };
 }
 
 function disconnected(state: ClientState, error: unknown, policy: ClientPolicy): Step {

@@ -2,7 +2,7 @@ import { CLIENT_HELP, type ClientCommand } from '../protocol/client-command.js';
 import { formatError, formatNotice, formatPrivate, formatSent } from '../protocol/server-line.js';
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
-import { latest, since } from './history.js';
+import { latest, linesGone, since } from './history.js';
 import type { RouterContext } from './router-context.js';
 import { findByNick, holderOf, rename, type Member } from './roster.js';
 import { invalidNickReason, nickKey, nickTakenReason, normalizeNick } from '../protocol/nick.js';
@@ -117,13 +117,16 @@ function capability(context: RouterContext, member: Member, name: string, params
   const heardLive = delivery.joinedAfter(id) ?? lastSeq;
   const missed = (after: number) => since(delivery.history, after).filter((entry) => entry.seq <= heardLive && entry.author !== session);
   const sameRun = params.resume !== undefined && resumeEpoch === epoch;
+  const after = sameRun ? Number(resumeSeq) || 0 : 0;
   // What this run heard while the client was away (others back sooner said things) is missed
   // all the same after a restart: without it a restart would lose the lines said before everyone was back.
-  const replayed = params.resume ? missed(sameRun ? Number(resumeSeq) || 0 : 0) : [];
+  const replayed = params.resume ? missed(after) : [];
   // `missed=N`: the client holds the live lines it got before this answer until the N older ones are shown.
   const answer = { cap: TCPCHAT_CAPABILITY, epoch, seq: String(lastSeq), ...(params.resume ? { missed: String(replayed.length) } : {}) };
   effects.push(...delivery.raw(id, formatTagged(answer, '')));
   if (params.resume && !sameRun) effects.push(...delivery.direct([id], formatNotice('the server has restarted since; what was said before is gone')));
+  const gone = sameRun ? linesGone(delivery.history, after, heardLive) : 0;
+  if (gone > 0) effects.push(...delivery.direct([id], formatNotice(`${gone === 1 ? '1 line' : `${gone} lines`} you missed can no longer be replayed (too old for the history)`)));
   effects.push(...delivery.replay(id, replayed));
   return effects;
 }

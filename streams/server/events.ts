@@ -18,7 +18,9 @@ export type RouterEvent =
   | { kind: 'password'; password: string }
   /** What the other servers of a cluster did. */
   | { kind: 'bus'; event: BusEvent }
-  | { kind: 'shutdown'; reason: string };
+  | { kind: 'shutdown'; reason: string }
+  /** Time to look for silent connections (every half `--heartbeat`). */
+  | { kind: 'heartbeat' };
 
 /** What the router decides. The shell carries these out. */
 export type Effect =

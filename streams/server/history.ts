@@ -76,6 +76,15 @@ export function since(history: History, seq: number): HistoryEntry[] {
   return entriesAfter(history.items, seq);
 }
 
+/**
+ * How many lines numbered after `seq` and up to `upTo` the history no longer keeps: a client that
+ * resumes from `seq` missed them for good (the numbers leave no doubt how many).
+ */
+export function linesGone(history: History, seq: number, upTo: number): number {
+  const oldestKept = history.items.length > 0 ? history.items[0].seq : history.lastSeq + 1;
+  return Math.max(0, Math.min(oldestKept - 1, upTo) - seq);
+}
+
 /** The last `count` lines kept, oldest first. */
 export function latest(history: History, count: number): HistoryEntry[] {
   if (count <= 0) return [];

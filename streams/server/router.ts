@@ -12,6 +12,8 @@ import { consoleCommand } from './console-commands.js';
 import { createDelivery, type DeliveryOptions } from './delivery.js';
 import type { Effect, LogEntry, RouterEvent } from './events.js';
 import { createGate, type GateOptions } from './gate.js';
+import { createHeartbeat } from './heartbeat.js';
+import { isPing, PING, PONG } from '../protocol/ping.js';
 import type { RouterContext } from './router-context.js';
 import { addGuest, addMember, createRoster, remove, type ConnId, type Member } from './roster.js';
 
@@ -27,6 +29,8 @@ export interface RouterOptions extends GateOptions, Partial<Omit<DeliveryOptions
   readonly announceMax?: number;
   /** Share the room with the other servers of a cluster, as this node. */
   readonly cluster?: ClusterSelf;
+  /** Silence after which a tagged connection is pinged (0: never); see `createHeartbeat`. */
+  readonly heartbeatMs?: number;
 }
 
 export type Router = (event: RouterEvent) => readonly Effect[];
@@ -47,6 +51,7 @@ export function createRouter(options: RouterOptions): Router {
   /** Connections at the door (waiting for the password), with their addresses. */
   const outside = new Map<ConnId, string>();
   const seenIds = new Set<string>();
+  const heartbeat = createHeartbeat(options.heartbeatMs ?? 0);
   let everyone: ConnId[] | undefined;
   let stopped = false;
 
@@ -142,7 +147,11 @@ export function createRouter(options: RouterOptions): Router {
     for (let index = 0; member !== undefined && index < batch.length; index++) {
       let text = batch[index];
       let lineId: string | undefined;
-      if (tagged) ({ text, tags: { id: lineId } } = parseTagged(text));
+      if (tagged) {
+        const parsed = parseTagged(text);
+        ({ text, tags: { id: lineId } } = parsed);
+        if (isPing(parsed.tags)) effects.push({ kind: 'send', to: [id], lines: [PONG] });
+      }
       if (lineId !== undefined) {
         lastId = lineId;
         if (seenIds.has(lineId)) continue;
@@ -208,6 +217,18 @@ export function createRouter(options: RouterOptions): Router {
     return [...delivery.direct([id], formatError(reason)), ...leave(member, reason), { kind: 'close', id, reason }];
   }
 
+  /** A heartbeat tick: ping the connections that have been silent, drop those that never answered. */
+  function checkHeartbeats(): Effect[] {
+    const { ping, dead } = heartbeat.check(now());
+    const effects: Effect[] = ping.length > 0 ? [{ kind: 'send', to: ping, lines: [PING] }] : [];
+    for (const id of dead) {
+      const member = roster.byId.get(id);
+      const reason = 'no answer to pings';
+      effects.push(...(member ? leave(member, reason) : []), { kind: 'close', id, reason });
+    }
+    return effects;
+  }
+
   function idle(id: ConnId, seconds: number): Effect[] {
     const member = roster.byId.get(id);
     if (!member) return [];
@@ -220,12 +241,17 @@ export function createRouter(options: RouterOptions): Router {
     switch (event.kind) {
       case 'open':
         return open(event.id, event.address, event.ip);
-      case 'lines':
-        return lines(event.id, event.lines);
+      case 'lines': {
+        const effects = lines(event.id, event.lines);
+        // Watched from the batch that asked for tags on: only tcpchat's client answers pings.
+        if (delivery.sessionOf(event.id) !== undefined) heartbeat.heard(event.id, now());
+        return effects;
+      }
       case 'line-too-long':
         return lineTooLong(event.id, event.maxBytes, event.fatal);
       case 'closed': {
         gate.closed(event.id);
+        heartbeat.forget(event.id);
         outside.delete(event.id);
         cluster?.closed(event.id);
         const member = roster.byId.get(event.id);
@@ -246,6 +272,8 @@ export function createRouter(options: RouterOptions): Router {
         return cluster?.handle(event.event) ?? [];
       case 'shutdown':
         return shutdown(event.reason);
+      case 'heartbeat':
+        return checkHeartbeats();
     }
   };
 }

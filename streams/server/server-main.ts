@@ -9,6 +9,7 @@ import {
   share,
   take,
   takeUntil,
+  timer,
   type SchedulerLike,
 } from '../rx.js';
 import type { BusEvent, BusRequest } from '../cluster/bus.js';
@@ -23,7 +24,8 @@ import { parseConsoleLine } from '../protocol/console-command.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { mergeConnections, type ConnectionEvent, type ConnectionPeer, type ReadingRequest } from './merge-connections.js';
 import type { Effect, LogEntry, RouterEvent } from './events.js';
-import { createRouter, type RouterOptions } from './router.js';
+import { createRouter, type Router, type RouterOptions } from './router.js';
+import { eventFailed } from './event-failed.js';
 import type { ConnId } from './roster.js';
 
 /** A connection as the core sees it: who it is and the bytes it sends. */
@@ -54,6 +56,8 @@ export interface ServerOptions extends Omit<RouterOptions, 'now'> {
   readonly passwordTimeoutMs: number;
   /** The clock for every limit; virtual in tests. */
   readonly scheduler?: SchedulerLike;
+  /** Makes the router (by default `createRouter`); tests pass one that fails on purpose. */
+  readonly createRouter?: (options: RouterOptions) => Router;
 }
 
 /** What the shell must do, in order: write bytes to connections, end one, or record events. */
@@ -64,6 +68,8 @@ export type ServerOutput =
   | { kind: 'log'; entries: readonly LogEntry[] }
   | { kind: 'bus'; request: BusRequest }
   | { kind: 'stopping' }
+  /** Handling one event failed (a bug): the event was dropped, its connection closed. Say so on stderr. */
+  | { kind: 'fault'; error: unknown; event: string }
   /** Stop or restart reading from a connection that sends faster than its rate. */
   | ReadingRequest;
 
@@ -77,7 +83,7 @@ export type ServerOutput =
 export function serverMain(sources: ServerSources, options: ServerOptions): Observable<readonly ServerOutput[]> {
   return defer(() => {
     const scheduler = options.scheduler ?? asyncScheduler;
-    const route = createRouter({ ...options, now: () => scheduler.now() });
+    const route = (options.createRouter ?? createRouter)({ ...options, now: () => scheduler.now() });
     const input = connectionInput(options, scheduler);
 
     // The console's text reaches clients sanitised exactly like a client's.
@@ -98,6 +104,12 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
       map((command): RouterEvent => ({ kind: 'console', command })),
     );
     const shutdownEvent$ = shutdown$.pipe(map((reason): RouterEvent => ({ kind: 'shutdown', reason })));
+    // Half the heartbeat, so a silence is noticed at most half an interval late.
+    const heartbeatMs = options.heartbeatMs ?? 0;
+    const heartbeat$ = (heartbeatMs > 0 ? timer(heartbeatMs / 2, heartbeatMs / 2, scheduler) : EMPTY).pipe(
+      takeUntil(shutdown$),
+      map((): RouterEvent => ({ kind: 'heartbeat' })),
+    );
     const busEvent$ = (sources.bus$ ?? EMPTY).pipe(
       takeUntil(shutdown$),
       map((event): RouterEvent => ({ kind: 'bus', event })),
@@ -109,8 +121,18 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
 
     // Events come in batches (a read chunk's lines); each batch's effects leave as one batch of outputs.
     const outputs = options.framing === 'raw' ? (effects: readonly Effect[]) => effects.flatMap(rawOutputs) : (effects: readonly Effect[]) => effects.map(lineOutput);
-    const handle = (event: ConnectionEvent): readonly ServerOutput[] => (event.kind === 'reading' ? [event] : outputs(route(event)));
-    return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, consoleEvent$.pipe(map(batchOf)), busEvent$.pipe(map(batchOf)), passwordEvent$.pipe(map(batchOf))).pipe(
+    // One event's failure is caught here, where it happens: it ends only what it belongs to, never the room.
+    const handle = (event: ConnectionEvent): readonly ServerOutput[] => {
+      if (event.kind === 'reading') return [event];
+      try {
+        return outputs(route(event));
+      } catch (error) {
+        const { fault, effects } = eventFailed(event, error);
+        return [fault, ...outputs(effects)];
+      }
+    };
+    const singleEvent$ = merge(consoleEvent$, busEvent$, heartbeat$, passwordEvent$).pipe(map(batchOf));
+    return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, singleEvent$).pipe(
       map((events) => (events.length === 1 ? handle(events[0]) : events.flatMap(handle))),
       filter((outputs) => outputs.length > 0),
     );

@@ -68,6 +68,19 @@ describe('tcpchat serve options', () => {
   });
 });
 
+describe('--heartbeat (serve and connect)', () => {
+  it('is 30 s by default, in seconds, and 0 turns it off', async () => {
+    expect((await parse('serve')).serve?.heartbeatMs).toBe(30_000);
+    expect((await parse('connect')).connect?.heartbeatMs).toBe(30_000);
+    expect((await parse('serve', '--heartbeat', '0')).serve?.heartbeatMs).toBe(0);
+    expect((await parse('connect', '--heartbeat', '1.5')).connect?.heartbeatMs).toBe(1500);
+  });
+
+  it('refuses a negative number with one sentence', async () => {
+    await expect(parse('connect', '--heartbeat', '-1')).rejects.toThrow(/--heartbeat must be a number of seconds, 0 or more/);
+  });
+});
+
 describe('tcpchat connect options', () => {
   it('goes to 127.0.0.1:2023 by default', async () => {
     const { connect } = await parse('connect');

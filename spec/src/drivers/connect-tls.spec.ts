@@ -83,4 +83,15 @@ describe('connect with TLS', () => {
       code: 'ERR_SSL_WRONG_VERSION_NUMBER',
     });
   });
+
+  it('gives up on a handshake the server never answers after its own timeout, and lets the socket go', async () => {
+    const silent = leftovers.server(createPlainServer((socket) => leftovers.socket(socket, true)));
+    silent.listen(0, '127.0.0.1');
+    await event(silent, 'listening');
+    const closed = new Promise<void>((resolve) => silent.once('connection', (socket) => socket.once('close', () => resolve()).resume()));
+    const { port } = silent.address() as { port: number };
+    const failure = within(firstValueFrom(connect({ host: '127.0.0.1', port, tls: { verify: false }, timeoutMs: 200 })), 'the timeout');
+    await expect(failure).rejects.toMatchObject({ code: 'TLS_HANDSHAKE_TIMEOUT', message: 'the TLS handshake took longer than 0.2 s' });
+    await within(closed, 'the abandoned connection to close');
+  });
 });

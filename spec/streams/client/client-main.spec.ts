@@ -257,6 +257,39 @@ describe('clientMain', () => {
       });
     });
 
+    it('answers pings, pings a silent server every heartbeat, and after two unanswered pings drops the link and reconnects', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const server$ = hot<Uint8Array>('2ms w 9ms c 37ms p', { w: bytes(WELCOME), c: bytes('@cap=tcpchat;epoch=E;seq=1\n'), p: bytes('@ping\n') });
+        const attempt$ = hot<ConnectAttempt>('1ms k', { k: connectedTo(server$) });
+
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1, heartbeatMs: 100 })).toBe('c 1ms (wn) 44ms o 99ms p 99ms q 99ms l 374ms r', {
+          c: connectOut,
+          w: shown(welcomeLine('guest-1')),
+          n: sent('/cap tcpchat session=S\n'),
+          o: sent('@pong\n'), // the server's ping was heard: the silence counts from here
+          p: sent('@ping\n'),
+          q: sent('@ping\n'),
+          l: status('connection lost: no answer from the server; reconnecting in 0.4 s'),
+          r: connectOut,
+        });
+        // The dead connection is let go at once (its socket destroyed), not when the OS gives up.
+        expectSubscriptions(server$.subscriptions).toBe('1ms ^ 348ms !');
+      });
+    });
+
+    it('never pings a server that did not speak tags', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('2ms a', { a: bytes('hello from nc\n') });
+        const attempt$ = hot<ConnectAttempt>('1ms k', { k: connectedTo(server$) });
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { heartbeatMs: 10 }), '^ 100ms !').toBe('c 1ms a', {
+          c: connectOut,
+          a: shown({ kind: 'text', text: 'hello from nc' }),
+        });
+      });
+    });
+
     it('counts sequence numbers afresh when the server has restarted (a new epoch)', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {

@@ -753,3 +753,30 @@ describe('stepClient', () => {
     });
   });
 });
+
+describe('stepClient heartbeat', () => {
+  const silent = (periods: number): ClientEvent => ({ kind: 'silent', periods });
+
+  it('answers a ping at once and shows neither pings nor pongs', () => {
+    const { effects } = then(tagged(), [received('@ping', '@pong')]);
+    expect(effects).toEqual([{ kind: 'send', lines: ['@pong'] }]);
+  });
+
+  it('pings a silent tcpchat server after each heartbeat, and drops the link after two unanswered pings', () => {
+    const { effects } = then(tagged(), [silent(1), silent(2), silent(3)]);
+    expect(effects).toEqual([{ kind: 'send', lines: ['@ping'] }, { kind: 'send', lines: ['@ping'] }, { kind: 'drop' }]);
+  });
+
+  it('never pings a peer that did not speak tags, however silent', () => {
+    expect(play([start, connected, received('hello from nc'), silent(1), silent(2), silent(3), silent(4)]).effects).toEqual([
+      { kind: 'connect', afterMs: 0 },
+      { kind: 'display', lines: [{ kind: 'text', text: 'hello from nc' }] },
+    ]);
+  });
+
+  it('drops a reconnect to a tcpchat server that stays silent, without pinging it before it speaks tags', () => {
+    const away = then(tagged(), [lost(), connected]);
+    expect(then(away, [silent(1), silent(2)]).effects).toEqual([]);
+    expect(then(away, [silent(3)]).effects).toEqual([{ kind: 'drop' }]);
+  });
+});

@@ -178,8 +178,15 @@ describe('resume', () => {
     r(open(2));
     r(lines(2, 'a', 'b', 'c')); // 3, 4, 5
     r(open(3)); // 6; history keeps 4..6
-    const texts = seqs(inbox(r(cap(3, 's', `${EPOCH}:1`)), 3)).map((line) => line.text);
-    expect(texts).toEqual(['<guest-2> b', '<guest-2> c']);
+    const received = inbox(r(cap(3, 's', `${EPOCH}:1`)), 3);
+    expect(seqs(received).map((line) => line.text)).toEqual(['<guest-2> b', '<guest-2> c']);
+    // 2 (guest-2 joined) and 3 (a) are gone: it is told so, in one line, before the rest.
+    expect(received.slice(1, 2)).toEqual([`@time=${TIME} * 2 lines you missed can no longer be replayed (too old for the history)`]);
+  });
+
+  it('says nothing is gone when all it missed is still kept', () => {
+    const { r, seen } = missedWhileAway();
+    expect(inbox(r(cap(3, 'a', `${EPOCH}:${seen}`)), 3).some((line) => line.includes('can no longer be replayed'))).toBe(false);
   });
 
   it('from another server run says that earlier history is gone, and replays what this run heard, except its own lines', () => {

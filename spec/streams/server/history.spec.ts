@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { append, createHistory, entriesOf, latest, record, reload, since, type History } from '../../../streams/server/history.js';
+import { append, createHistory, entriesOf, latest, linesGone, record, reload, since, type History } from '../../../streams/server/history.js';
 
 const kept = (history: History) => since(history, 0);
 const texts = (history: History) => kept(history).map((entry) => entry.line);
@@ -70,6 +70,28 @@ describe('history', () => {
       const copy = since(history, 0);
       copy.pop();
       expect(kept(history)).toHaveLength(4);
+    });
+  });
+
+  describe('linesGone', () => {
+    const history = createHistory('e', 4);
+    record(history, ['a', 'b', 'c', 'd', 'e', 'f'], 0); // keeps 3..6
+
+    it('counts the lines after a point that are no longer kept', () => {
+      expect(linesGone(history, 0, 6)).toBe(2);
+      expect(linesGone(history, 1, 6)).toBe(1);
+    });
+
+    it('counts none from a point within what is kept', () => {
+      expect(linesGone(history, 2, 6)).toBe(0);
+      expect(linesGone(history, 5, 6)).toBe(0);
+    });
+
+    it('stops at the given last line, and counts everything when nothing is kept', () => {
+      expect(linesGone(history, 0, 1)).toBe(1);
+      const empty = createHistory('e', 0);
+      record(empty, ['a', 'b', 'c'], 0);
+      expect(linesGone(empty, 1, 3)).toBe(2);
     });
   });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { map, type Observable } from 'rxjs';
+import { filter, map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { formatServerLine } from '../../../streams/protocol/server-line.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import { logEntryLines } from '../../../streams/server/log-line.js';
+import { createRouter, type Router, type RouterOptions } from '../../../streams/server/router.js';
 import {
   serverMain,
   type ConnectionSource,
@@ -43,6 +44,8 @@ function show(outputs: readonly ServerOutput[]): string[] {
         return `${output.paused ? 'pause' : 'resume'} ${output.id}`;
       case 'stopping':
         return 'stopping';
+      case 'fault':
+        return `fault in ${output.event}: ${(output.error as Error).message}`;
     }
   });
 }
@@ -165,6 +168,52 @@ describe('serverMain', () => {
       expectSubscriptions(data1.subscriptions).toBe('-^-!');
       expectSubscriptions(data3.subscriptions).toBe('-----^--!');
       expectSubscriptions(connection$.subscriptions).toBe('^');
+    });
+  });
+
+  it('drops an event whose handling throws: says so, closes only the connection it came from, and the room goes on', () => {
+    fresh();
+    // A router with a bug that one line from connection 2 sets off; everything else reaches the real one.
+    const buggy = (options: RouterOptions): Router => {
+      const route = createRouter(options);
+      return (event) => {
+        if (event.kind === 'lines' && event.lines.includes('boom')) throw new Error('a bug');
+        return route(event);
+      };
+    };
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const data1 = cold<Uint8Array>('    ----x----y', { x: bytes('still chatting\n'), y: bytes('and on\n') });
+      const data2 = cold<Uint8Array>('     --b--|', { b: bytes('boom\n') });
+      const data3 = cold<Uint8Array>('      -');
+      const connection$ = hot('abc', { a: connection(1, data1), b: connection(2, data2), c: connection(3, data3) });
+      const expected = '      abcde-f--g';
+
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, { ...RELAY, createRouter: buggy })).toBe(expected, {
+        a: [welcome(1), joined(1)],
+        b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
+        c: [welcome(3), 'to 1,2: * guest-3 joined\n', joined(3)],
+        d: ['fault in lines from connection 2: a bug', 'to 2: ! internal error; this connection is closed\n', 'close 2: internal error'],
+        e: ['to 2,3: <guest-1> still chatting\n', 'log: <guest-1> still chatting'],
+        f: ['to 1,3: * guest-2 left (connection closed)\n', 'log: * guest-2 left (connection closed)'],
+        g: ['to 3: <guest-1> and on\n', 'log: <guest-1> and on'],
+      });
+    });
+  });
+
+  it('still stops when handling the shutdown throws', () => {
+    fresh();
+    const buggy = (options: RouterOptions): Router => {
+      const route = createRouter(options);
+      return (event) => {
+        if (event.kind === 'shutdown') throw new Error('a bug in shutdown');
+        return route(event);
+      };
+    };
+    scheduler.run(({ hot, expectObservable }) => {
+      const shutdown$ = hot('--s', { s: 'got SIGTERM' });
+      expectObservable(run({ connection$: hot('-'), console$: hot('-'), shutdown$ }, { ...RELAY, createRouter: buggy })).toBe('--(a|)', {
+        a: ['fault in shutdown: a bug in shutdown', 'stopping'],
+      });
     });
   });
 
@@ -418,6 +467,29 @@ describe('serverMain limits', () => {
         p: ['pause 1'],
         c: ['log: <guest-1> 3'],
         d: ['resume 1'],
+      });
+    });
+  });
+
+  it('pings a silent tagged connection after each heartbeat, drops it after two unanswered pings, and never pings a plain one', () => {
+    fresh().run(({ cold, hot, expectObservable }) => {
+      const tagged = cold<Uint8Array>(' -x', { x: bytes('/cap tcpchat session=s\n') });
+      const answering = cold<Uint8Array>('-x 14ms y 9ms p', { x: bytes('/cap tcpchat session=t\n'), y: bytes('@pong\n'), p: bytes('@ping\n') });
+      const connection$ = hot('abc', { a: connection(1, tagged), b: connection(2, answering), c: connection(3, cold('-')) });
+      const options = { ...RELAY, relay: false, heartbeatMs: 10, limits: { maxLineBytes: 64, hardLimitBytes: 64 } };
+      const shutdown$ = hot('60ms s', { s: 'got SIGTERM' }); // stops the heartbeat, or virtual time would never end
+      const outputs = run({ connection$, console$: hot('-'), shutdown$ }, options).pipe(
+        map((batch) => batch.filter((line) => /^close [12]:|@p[io]ng|left/.test(line))),
+      );
+      // Ticks every 5 ms. 1 was last heard at 1 ms; 2 at 2 ms, then its pong at 17 ms and its ping at 27 ms.
+      expectObservable(outputs.pipe(filter((batch) => batch.length > 0))).toBe('15ms a 9ms b 1ms p 7ms c 4ms d 9ms e 9ms f', {
+        a: ['to 1,2: @ping\n'],
+        b: ['to 1: @ping\n'],
+        p: ['to 2: @pong\n'],
+        c: ['log: * guest-1 left (no answer to pings)', 'close 1: no answer to pings'],
+        d: ['to 2: @ping\n'],
+        e: ['to 2: @ping\n'],
+        f: ['close 2: server shutting down'], // and the heartbeat stops with the server
       });
     });
   });
