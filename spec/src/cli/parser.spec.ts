@@ -69,15 +69,16 @@ describe('tcpchat serve options', () => {
 });
 
 describe('--heartbeat (serve and connect)', () => {
-  it('is 30 s by default, in seconds, and 0 turns it off', async () => {
+  it('is 30 s by default, a duration (a bare number is seconds), and 0 turns it off', async () => {
     expect((await parse('serve')).serve?.heartbeatMs).toBe(30_000);
     expect((await parse('connect')).connect?.heartbeatMs).toBe(30_000);
     expect((await parse('serve', '--heartbeat', '0')).serve?.heartbeatMs).toBe(0);
     expect((await parse('connect', '--heartbeat', '1.5')).connect?.heartbeatMs).toBe(1500);
+    expect((await parse('serve', '--heartbeat', '2m')).serve?.heartbeatMs).toBe(120_000);
   });
 
   it('refuses a negative number with one sentence', async () => {
-    await expect(parse('connect', '--heartbeat', '-1')).rejects.toThrow(/--heartbeat must be a number of seconds, 0 or more/);
+    await expect(parse('connect', '--heartbeat', '-1')).rejects.toThrow('--heartbeat takes a duration such as 30s, 5m, 2h or 500ms (a bare number is seconds), not "-1"');
   });
 });
 
