@@ -10,6 +10,8 @@ export interface ListenOptions {
   readonly port: number;
   /** Speak TLS; without it, plain TCP. */
   readonly tls?: ListenTls;
+  /** Sockets held at once; past it Node closes a newcomer unanswered and a `dropped` event says so. */
+  readonly maxConnections?: number;
 }
 
 export interface ListenTls {
@@ -26,7 +28,9 @@ export type ListenEvent =
   /** A TLS handshake that failed or timed out; its socket is already destroyed. */
   | { readonly type: 'handshake-failed'; readonly error: Error; readonly address: string | undefined }
   | { readonly type: 'credentials-reloaded'; readonly fingerprint: string }
-  | { readonly type: 'credentials-reload-failed'; readonly error: Error };
+  | { readonly type: 'credentials-reload-failed'; readonly error: Error }
+  /** A connection closed unanswered because `maxConnections` were open. */
+  | { readonly type: 'dropped' };
 
 /**
  * A listening TCP (or TLS) server as a cold observable: subscribing binds, unsubscribing stops
@@ -76,6 +80,10 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
       stopHandingOn = () => server.removeAllListeners('connection');
     }
     server.on('error', (error) => subscriber.error(error));
+    if (options.maxConnections !== undefined) {
+      server.maxConnections = options.maxConnections;
+      server.on('drop', () => subscriber.next({ type: 'dropped' }));
+    }
     // A deep backlog: a crowd arriving at once waits in the kernel instead of retrying SYNs for seconds.
     server.listen({ host: options.host, port: options.port, backlog: 4096 }, () => {
       const address = server.address();

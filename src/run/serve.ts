@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { filter, map, mergeMap, NEVER, Observable, share, Subject, take, tap, timer, type Subscription } from '../../streams/rx.js';
+import { buffer, debounceTime, filter, map, mergeMap, NEVER, Observable, share, Subject, take, tap, timer, type Subscription } from '../../streams/rx.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
@@ -27,6 +27,8 @@ import { diagnostics, stampsWanted, type LogLevel } from './diagnostics.js';
 import { ServeCounts } from './serve-counts.js';
 import { readAccess, reloader, type ReloadableFiles } from './serve-reload.js';
 import { SPEAKS_TLS, SPEAKS_TLS_LINE, unlessTls } from './plain-port.js';
+import { openFiles } from '../drivers/open-files.js';
+import { descriptorBudget, droppedSentence } from './descriptor-budget.js';
 
 /** Unwritten console output beyond which the conversation, then everything, is left out of the record (and counted). */
 const CONVERSATION_BACKLOG_BYTES = 1024 * 1024;
@@ -87,6 +89,9 @@ export interface ProcessIo {
  */
 export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
   const tell = diagnostics(io.stderr, config.logLevel);
+  const files = openFiles();
+  const budget = descriptorBudget(files, config.admission);
+  if (budget?.warning) tell.warn(budget.warning);
   const counts = new ServeCounts(config.cluster !== undefined);
   // While Redis falls behind, no client is read: TCP makes them wait, rather than memory grow.
   let congested = false;
@@ -170,7 +175,11 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       console.print(stamps && !config.json ? timed(lines, io.now()) : lines);
     };
 
-    const connection$ = listen({ host: config.host, port: config.port, tls }).pipe(
+    // Connections closed unanswered for want of descriptors: one line per burst, with the count.
+    const dropped$ = new Subject<void>();
+    const droppedReport = dropped$.pipe(buffer(dropped$.pipe(debounceTime(1000)))).subscribe((burst) => tell.warn(droppedSentence(burst.length, files?.limit)));
+    const connection$ = listen({ host: config.host, port: config.port, tls, maxConnections: budget?.sockets }).pipe(
+      tap((event) => event.type === 'dropped' && dropped$.next()),
       tap((event) => event.type === 'listening' && announce(event)),
       tap((event) => {
         const line = tlsEventLine(event, tls);
@@ -213,7 +222,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
         framing: config.framing,
         limits: config.limits,
         rate: config.rate,
-        admission: config.admission,
+        admission: budget?.admission ?? config.admission,
         idleTimeoutMs: config.idleTimeoutMs,
         password: config.password,
         passwordTimeoutMs: config.passwordTimeoutMs,
@@ -229,6 +238,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
     const finish = (code: number): void => {
       running.unsubscribe();
       side.unsubscribe();
+      droppedReport.unsubscribe();
       deadline?.unsubscribe();
       for (const connection of connections.values()) connection.socket.destroy();
       void flushed(io.stdout).then(() => resolve(code));
