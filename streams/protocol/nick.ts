@@ -24,10 +24,11 @@ export function normalizeNick(name: string): string {
 /**
  * What nicks are compared by: equal for look-alikes. Case is folded first (the skeleton keeps
  * case), and again after it, since the skeleton maps some small letters and digits to capitals
- * (`0` to `O`).
+ * (`0` to `O`). Last, `i` counts as `l`: a capital `I` looks like `l` and, without case, is `i`,
+ * so `aIice` would otherwise pass as `alice`.
  */
 export function nickKey(name: string): string {
-  return unhomoglyph(normalizeNick(name).toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase();
+  return unhomoglyph(normalizeNick(name).toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase().replaceAll('i', 'l');
 }
 
 /** Why `wanted` cannot be had while `holder` is taken: taken, or only looking like it. */

@@ -61,6 +61,10 @@ describe('nickKey of look-alikes (NFKC, then the TR39 confusable skeleton)', () 
     ['mathematical bold', '𝐚𝐥𝐢𝐜𝐞'],
     ['mathematical script capitals', '𝒜𝐿𝐼𝒞𝐸'.normalize('NFKC').toLowerCase()],
     ['Greek ο and Cyrillic і', 'al\u0456ce'],
+    ['a capital I for the l', 'aIice'],
+    ['a capital I for the i', 'alIce'],
+    ['a digit 1 for the l', 'a1ice'],
+    ['a Roman numeral Ⅰ for the l', 'a\u2160ice'],
   ])('gives %s the key of alice', (_, nick) => {
     expect(nickKey(nick)).toBe(nickKey('alice'));
   });
