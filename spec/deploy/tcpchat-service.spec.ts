@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
  * deploy/tcpchat.service as systemd reads it. `systemd-analyze` (Debian's `systemd` package) is a
  * peer like nc: CI installs it, and where it is missing this fails rather than skips.
  */
-const UNIT = fileURLToPath(new URL('../../deploy/tcpchat.service', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const UNIT = join(ROOT, 'deploy/tcpchat.service');
 const INSTALLED_AT = '/usr/local/bin/tcpchat';
 
 let dir: string;
@@ -51,5 +52,26 @@ describe('deploy/tcpchat.service', () => {
     expect(rating).not.toBeNull();
     expect(Number(rating![1])).toBeLessThanOrEqual(2);
     expect(rating![2]).toBe('OK');
+  });
+
+  it("is where README's install step puts the bin, whatever npm's own global prefix is", () => {
+    // Run the README's `npm install -g` line with /usr/local moved into a folder of ours, on an npm
+    // whose global prefix is elsewhere (it is /usr where Node itself lives in /usr), and the
+    // checkout in place of the tarball (the bin lands the same way, without building).
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Running it as a service'));
+    const line = /^npm install -g .*?(?=\s+#|$)/m.exec(section)?.[0];
+    expect(line).toBeDefined();
+    const usrLocal = join(dir, 'usr-local');
+    const npmPrefix = join(dir, 'npm-prefix');
+    mkdirSync(npmPrefix);
+    const command = line!.replaceAll('/usr/local', usrLocal).replace('./tcpchat-*.tgz', ROOT);
+    const result = spawnSync('sh', ['-c', `${command} --offline --no-audit --no-fund`], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, npm_config_prefix: npmPrefix },
+    });
+    expect(result.status).toBe(0);
+    expect(existsSync(join(usrLocal, 'bin/tcpchat'))).toBe(true);
   });
 });
