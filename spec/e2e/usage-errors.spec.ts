@@ -15,6 +15,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tcpchat-e2e-usage-'));
   writeFileSync(join(dir, 'bad.json'), '{"port": 3000');
   writeFileSync(join(dir, 'unknown.json'), '{"port": 3000, "colour": true}');
+  writeFileSync(join(dir, 'unknown-dashed.json'), '{"port": 3000, "max-lines": 5}');
   writeFileSync(join(dir, 'not-a-cert.pem'), 'hello\n');
 });
 afterAll(() => {
@@ -45,6 +46,7 @@ describe('usage errors: exit 2, one sentence on one line', () => {
     [['serve', '--idle-timeout', 'soon'], '--idle-timeout takes a duration such as 30s, 5m, 2h or 500ms (a bare number is seconds), not "soon"'],
     [['serv'], 'serv is not a command; did you mean serve?'],
     [['chat'], 'chat is not a command; the commands are serve, connect and completion'],
+    [['connect', '--log-level', 'warn'], 'Unknown argument: log-level'],
   ])('%j', async (args, sentence) => {
     expect(await outcome(args)).toEqual({ code: 2, stderr: [`tcpchat: ${sentence}${HELP}`] });
   });
@@ -53,6 +55,8 @@ describe('usage errors: exit 2, one sentence on one line', () => {
     expect(await outcome(['serve'], { TCPCHAT_PORT: 'http' })).toEqual({ code: 2, stderr: [`tcpchat: --port must be a whole number from 0 to 65535, not "http"${HELP}`] });
     const unknown = join(dir, 'unknown.json');
     expect(await outcome(['serve', '--config', unknown])).toEqual({ code: 2, stderr: [`tcpchat: --config ${unknown}: colour is not an option of tcpchat serve${HELP}`] });
+    const dashed = join(dir, 'unknown-dashed.json');
+    expect(await outcome(['serve', '--config', dashed])).toEqual({ code: 2, stderr: [`tcpchat: --config ${dashed}: max-lines is not an option of tcpchat serve${HELP}`] });
   });
 });
 

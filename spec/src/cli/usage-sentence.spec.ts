@@ -28,6 +28,13 @@ describe('usageSentence', () => {
     expect(usageSentence('Unknown argument: prot', { word: 'serve', commands: COMMANDS, config })).toBe('--config /etc/tcpchat.json: prot is not an option of tcpchat serve');
     expect(usageSentence('Unknown arguments: prot, relya', { word: 'serve', commands: COMMANDS, config })).toBe('--config /etc/tcpchat.json: prot, relya are not options of tcpchat serve');
     expect(usageSentence('Unknown argument: bogus', { word: 'serve', commands: COMMANDS, config })).toBe('Unknown argument: bogus');
+    const dashed = { file: '/etc/tcpchat.json', keys: ['max-lines'] };
+    expect(usageSentence('Unknown arguments: max-lines, maxLines', { word: 'serve', commands: COMMANDS, config: dashed })).toBe('--config /etc/tcpchat.json: max-lines is not an option of tcpchat serve');
+  });
+
+  it("names a dashed unknown option once, without the camelCase twin yargs adds", () => {
+    expect(usageSentence('Unknown arguments: log-level, logLevel', { word: 'connect', commands: COMMANDS })).toBe('Unknown argument: log-level');
+    expect(usageSentence('Unknown arguments: log-level, logLevel, b', { word: 'connect', commands: COMMANDS })).toBe('Unknown arguments: log-level, b');
   });
 
   it('says an option given without its value needs one', () => {
