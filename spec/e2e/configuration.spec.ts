@@ -75,6 +75,13 @@ describe('the command line helps', () => {
     expect(lines.join(' ')).toContain('a flag wins over the environment, which wins over the file');
   });
 
+  it('connect --help offers no "any free port": port 0 is for listening', async () => {
+    const help = tcpchat(['connect', '--help'], { stdin: 'ignore' });
+    expect(await waitForExit(help)).toEqual({ code: 0, signal: null });
+    const port = (await help.stdout.end()).find((line) => line.includes('--port'));
+    expect(port).toMatch(/--port\s+TCP port\s+\[default: the target's, else 2023\]$/);
+  });
+
   it('tcpchat completion prints a bash completion script whose callback completes commands and options', async () => {
     const script = tcpchat(['completion'], { stdin: 'ignore' });
     expect(await waitForExit(script)).toEqual({ code: 0, signal: null });

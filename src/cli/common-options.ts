@@ -6,11 +6,14 @@ import { wholeNumberOption } from './whole-number.js';
 
 export const DEFAULT_PORT = 2023;
 
-/** Options both commands take. `port` says how --port defaults: serve has 2023, connect may take its target's. */
-export function withCommonOptions<T>(yargs: Argv<T>, port: { readonly default: number } | { readonly defaultDescription: string }) {
+/**
+ * Options both commands take. `port` says how --port defaults (serve has 2023, connect may take its
+ * target's) and may describe it further.
+ */
+export function withCommonOptions<T>(yargs: Argv<T>, port: ({ readonly default: number } | { readonly defaultDescription: string }) & { readonly describe?: string }) {
   return yargs
     .option('port', {
-      ...wholeNumberOption('port', { describe: 'TCP port (0: any free port)', min: 0, max: 65535 }),
+      ...wholeNumberOption('port', { describe: 'TCP port', min: 0, max: 65535 }),
       alias: 'p',
       ...port,
     })

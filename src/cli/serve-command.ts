@@ -23,7 +23,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
     command: 'serve',
     describe: 'run a chat server (console mode: clients talk to this terminal; --relay: a chat room)',
     builder: (yargs: Argv) =>
-      withClusterOptions(withAccessOptions(withServeTlsOptions(withCommonOptions(withHelpLayout(yargs), { default: DEFAULT_PORT }))))
+      withClusterOptions(withAccessOptions(withServeTlsOptions(withCommonOptions(withHelpLayout(yargs), { default: DEFAULT_PORT, describe: 'TCP port (0: any free port)' }))))
         .option('host', { alias: 'H', type: 'string', describe: 'address to listen on', defaultDescription: 'every interface' })
         .option('relay', { type: 'boolean', default: false, describe: "chat-room mode: what a client says reaches every other client" })
         .option('name', { type: 'string', default: 'server', describe: "the console's nick" })
