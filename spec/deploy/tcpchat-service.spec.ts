@@ -55,9 +55,9 @@ describe('deploy/tcpchat.service', () => {
   });
 
   it("is where README's install step puts the bin, whatever npm's own global prefix is", () => {
-    // Run the README's `npm install -g` line with /usr/local moved into a folder of ours, on an npm
-    // whose global prefix is elsewhere (it is /usr where Node itself lives in /usr), and the
-    // checkout in place of the tarball (the bin lands the same way, without building).
+    // The README's `npm install -g` line with /usr/local moved into a folder of ours, run by an npm
+    // whose own global prefix is elsewhere (often where Node lives, such as /usr), with the
+    // checkout in place of the tarball (its bin lands the same way, without a build).
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Running it as a service'));
     const line = /^npm install -g .*?(?=\s+#|$)/m.exec(section)?.[0];

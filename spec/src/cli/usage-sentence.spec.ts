@@ -32,7 +32,7 @@ describe('usageSentence', () => {
     expect(usageSentence('Unknown arguments: max-lines, maxLines', { word: 'serve', commands: COMMANDS, config: dashed })).toBe('--config /etc/tcpchat.json: max-lines is not an option of tcpchat serve');
   });
 
-  it("names a dashed unknown option once, without the camelCase twin yargs adds", () => {
+  it('names a dashed unknown option once, without the camelCase twin yargs adds', () => {
     expect(usageSentence('Unknown arguments: log-level, logLevel', { word: 'connect', commands: COMMANDS })).toBe('Unknown argument: log-level');
     expect(usageSentence('Unknown arguments: log-level, logLevel, b', { word: 'connect', commands: COMMANDS })).toBe('Unknown arguments: log-level, b');
   });
