@@ -265,6 +265,15 @@ describe('tcpchat serve on a terminal (tmux)', () => {
     expect(screen.filter((row) => row.includes('shutting down'))).toEqual(['* shutting down (got SIGINT); told 1 client']);
   });
 
+  it('leaves no prompt behind when /quit typed at the console ends it', async () => {
+    const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve');
+    await server.until('the listening line, then the prompt', (rows) => rows.length === 2 && last(rows) === '>');
+    server.type('/quit');
+    server.press('Enter');
+    const screen = await server.until('the server gone', () => server.dead());
+    expect(screen.slice(1)).toEqual(['> /quit', '* shutting down (shut down from the console); told 0 clients']);
+  });
+
   it('with its output in a file, says on Ctrl-D that the console stopped reading, and goes on serving', async () => {
     const record = join(mkdtempSync(join(tmpdir(), 'tcpchat-console-')), 'chat.log');
     const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve', record);
