@@ -122,7 +122,7 @@ describe('look-alike nicks', () => {
     await ncJoined(server.port, 'alice');
     const mallory = run('nc', ['-N', '127.0.0.1', String(server.port)], { name: 'nc mallory' });
     await mallory.stdout.waitFor(/^\* welcome to /);
-    const tries = ['\u0430lice', '\uff41lice', 'ALICE', '\ud835\udc1a\ud835\udc25\ud835\udc22\ud835\udc1c\ud835\udc1e', '\uff53\uff45\uff52\uff56\uff45\uff52'];
+    const tries = ['\u0430lice', '\uff41lice', 'ALICE', '\ud835\udc1a\ud835\udc25\ud835\udc22\ud835\udc1c\ud835\udc1e', '\uff53\uff45\uff52\uff56\uff45\uff52', 'ali\u0307ce'];
     for (const nick of tries) mallory.write(`/nick ${nick}\n`);
     mallory.write('/nick \uff4d\uff41llory\n');
     await mallory.stdout.waitFor('* you are now mallory');
@@ -132,6 +132,7 @@ describe('look-alike nicks', () => {
       '! nick ALICE is taken',
       '! nick \ud835\udc1a\ud835\udc25\ud835\udc22\ud835\udc1c\ud835\udc1e looks like alice, which is taken',
       '! nick \uff53\uff45\uff52\uff56\uff45\uff52 looks like server, which is taken',
+      '! nick ali\u0307ce looks like alice, which is taken',
     ]);
   });
 });
