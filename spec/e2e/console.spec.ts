@@ -54,6 +54,15 @@ describe('serve in console mode', () => {
     expect(server.stdout.all.some((line) => line.includes('xxxxxxxx'))).toBe(false);
     expect(ada.socket.destroyed).toBe(false);
   });
+
+  it("holds the console to --max-line too: an over-long console line is refused at the console and reaches no client", async () => {
+    const server = await startServer(['--max-line', '100']);
+    const ada = await ncJoined(server.port, 'ada');
+    server.write(`${'y'.repeat(101)}\n/msg ada ${'z'.repeat(100)}\nshort\n`);
+    await ada.stdout.waitFor('<server> short');
+    expect(server.stdout.all.filter((line) => line.startsWith('! '))).toEqual(['! line too long (max 100 bytes)', '! line too long (max 100 bytes)']);
+    expect(ada.stdout.all.some((line) => /yyyy|zzzz/.test(line))).toBe(false);
+  });
 });
 
 /** netcat-openbsd as a chat client; -N closes our side when its stdin ends. */
