@@ -1,18 +1,4 @@
-import { IAC } from './telnet.js';
-
-const SB = 0xfa;
-const SE = 0xf0;
-const WILL = 0xfb;
-const DO = 0xfd;
-const WONT = 0xfc;
-const DONT = 0xfe;
-
-/** Where the scan is: in data, after an IAC, before a request's option, inside a subnegotiation (or after an IAC there). */
-const DATA = 0;
-const COMMAND = 1;
-const OPTION = 2;
-const SUB = 3;
-const SUB_COMMAND = 4;
+import { COMMAND, DATA, DO, DONT, IAC, inSubnegotiation, OPTION, SB, SUB, WILL, WONT } from './telnet.js';
 
 /**
  * A line server supports no telnet option, so it refuses each one a peer asks for (RFC 854: DO
@@ -47,12 +33,8 @@ export class TelnetRefusals {
           out.push(IAC, this.request === DO ? WONT : DONT, byte);
           break;
         }
-        case SUB:
-          if (byte === IAC) this.state = SUB_COMMAND;
-          break;
-        case SUB_COMMAND:
-          this.state = byte === SE ? DATA : SUB;
-          break;
+        default:
+          this.state = inSubnegotiation(this.state, byte);
       }
     }
     return out.length > 0 ? Uint8Array.from(out) : undefined;
