@@ -54,6 +54,15 @@ describe('serve in console mode', () => {
     expect(server.stdout.all.some((line) => line.includes('xxxxxxxx'))).toBe(false);
     expect(ada.socket.destroyed).toBe(false);
   });
+
+  it("holds the console to --max-line too: an over-long console line is refused at the console and reaches no client", async () => {
+    const server = await startServer(['--max-line', '100']);
+    const ada = await ncJoined(server.port, 'ada');
+    server.write(`${'y'.repeat(101)}\n/msg ada ${'z'.repeat(100)}\nshort\n`);
+    await ada.stdout.waitFor('<server> short');
+    expect(server.stdout.all.filter((line) => line.startsWith('! '))).toEqual(['! line too long (max 100 bytes)', '! line too long (max 100 bytes)']);
+    expect(ada.stdout.all.some((line) => /yyyy|zzzz/.test(line))).toBe(false);
+  });
 });
 
 /** netcat-openbsd as a chat client; -N closes our side when its stdin ends. */
@@ -122,7 +131,7 @@ describe('look-alike nicks', () => {
     await ncJoined(server.port, 'alice');
     const mallory = run('nc', ['-N', '127.0.0.1', String(server.port)], { name: 'nc mallory' });
     await mallory.stdout.waitFor(/^\* welcome to /);
-    const tries = ['\u0430lice', '\uff41lice', 'ALICE', '\ud835\udc1a\ud835\udc25\ud835\udc22\ud835\udc1c\ud835\udc1e', '\uff53\uff45\uff52\uff56\uff45\uff52'];
+    const tries = ['\u0430lice', '\uff41lice', 'ALICE', '\ud835\udc1a\ud835\udc25\ud835\udc22\ud835\udc1c\ud835\udc1e', '\uff53\uff45\uff52\uff56\uff45\uff52', 'ali\u0307ce'];
     for (const nick of tries) mallory.write(`/nick ${nick}\n`);
     mallory.write('/nick \uff4d\uff41llory\n');
     await mallory.stdout.waitFor('* you are now mallory');
@@ -132,6 +141,7 @@ describe('look-alike nicks', () => {
       '! nick ALICE is taken',
       '! nick \ud835\udc1a\ud835\udc25\ud835\udc22\ud835\udc1c\ud835\udc1e looks like alice, which is taken',
       '! nick \uff53\uff45\uff52\uff56\uff45\uff52 looks like server, which is taken',
+      '! nick ali\u0307ce looks like alice, which is taken',
     ]);
   });
 });

@@ -40,7 +40,7 @@ const reads = (program: Running, label: string): string[] =>
 
 describe('serve --framing raw with the original Client.py', () => {
   it('chats both ways; lines typed quickly arrive as messages of their own; a long line comes in pieces the client can decode', async () => {
-    const server = await startServer(['--framing', 'raw', '--max-line', '100']);
+    const server = await startServer(['--framing', 'raw', '--max-line', '4000']);
     const client = run('python3', ['-u', join(dir, 'Client.py'), String(server.port)], { name: 'Client.py' });
     await client.stdout.waitFor((line) => line.includes(`${CLIENT_LABEL}* welcome to server, you are guest-1`));
 
@@ -58,8 +58,8 @@ describe('serve --framing raw with the original Client.py', () => {
     expect(got.slice(got.indexOf('<server> one'))).toEqual(['<server> one', '<server> two', ...pieces(`<server> ${long}`), '<server> after']);
     expect(client.stderr.raw).toBe(''); // no UnicodeDecodeError, nothing
 
-    client.write(`${'x'.repeat(101)}\n`); // over --max-line
-    await client.stdout.waitFor((line) => line.endsWith(`${CLIENT_LABEL}! line too long (max 100 bytes)`));
+    client.write(`${'x'.repeat(4001)}\n`); // over --max-line
+    await client.stdout.waitFor((line) => line.endsWith(`${CLIENT_LABEL}! line too long (max 4000 bytes)`));
     expect(server.stdout.all.some((line) => line.includes('xxxx'))).toBe(false);
   });
 });

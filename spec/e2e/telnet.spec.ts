@@ -34,6 +34,11 @@ class TelnetPane {
     this.typeLine('mode character');
   }
 
+  /** The screen's rows, without trailing spaces. */
+  rows(): string[] {
+    return this.tmux('capture-pane', '-p', '-t', 'telnet').split('\n').map((row) => row.trimEnd());
+  }
+
   kill(): void {
     try {
       this.tmux('kill-server');
@@ -52,7 +57,7 @@ afterEach(async () => {
 });
 
 describe('real telnet', () => {
-  it('in character mode (Enter is CR NUL): two lines reach the room as two lines at once, and its negotiation does not', async () => {
+  it('after `mode character`: two lines reach the room as two lines at once, its negotiation does not, and the person sees what they type', async () => {
     const server = await startServer(['--relay']);
     const bob = await joined(server.port, 'bob');
     pane = new TelnetPane(server.port);
@@ -60,7 +65,7 @@ describe('real telnet', () => {
     pane.typeLine('/nick tel'); // line mode first: CR LF
     await bob.lines.waitFor('* guest-2 is now tel');
 
-    pane.characterMode(); // telnet negotiates now (IAC DO SUPPRESS-GO-AHEAD, IAC DO ECHO)
+    pane.characterMode(); // telnet negotiates now (IAC DO SUPPRESS-GO-AHEAD, IAC DO ECHO): both are refused
     pane.typeLine('char mode line');
     pane.typeLine('second line');
 
@@ -71,5 +76,7 @@ describe('real telnet', () => {
     expect(bob.lines.raw).not.toMatch(/[\r\0\ufffd]/); // no negotiation byte, no NUL came through
     await server.stdout.waitFor('<tel> second line');
     expect(server.stdout.all.some((line) => line.includes('left'))).toBe(false);
+    // Told WONT ECHO, telnet echoes the keys itself: nobody types blind.
+    expect(pane.rows()).toEqual(expect.arrayContaining(['char mode line', 'second line']));
   });
 });

@@ -265,6 +265,17 @@ describe('tcpchat serve on a terminal (tmux)', () => {
     expect(screen.filter((row) => row.includes('shutting down'))).toEqual(['* shutting down (got SIGINT); told 1 client']);
   });
 
+  it('leaves no prompt behind when /quit typed at the console ends it', async () => {
+    const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve');
+    await server.until('the listening line, then the prompt', (rows) => rows.length === 2 && last(rows) === '>');
+    server.type('/quit');
+    server.press('Enter');
+    const screen = await server.until('the server gone', () => server.dead());
+    const written = screen.filter((row) => row !== '' && !row.startsWith('Pane is dead')); // tmux's own word on the exit
+    expect(written.at(-1)).toBe('* shutting down (shut down from the console); told 0 clients');
+    expect(written.filter((row) => row.startsWith('>') && row !== '> /quit')).toEqual([]);
+  });
+
   it('with its output in a file, says on Ctrl-D that the console stopped reading, and goes on serving', async () => {
     const record = join(mkdtempSync(join(tmpdir(), 'tcpchat-console-')), 'chat.log');
     const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve', record);

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
-import { asapScheduler, Observable, timer, type Subscription } from '../../streams/rx.js';
+import { asapScheduler, Observable, tap, timer, type Subscription } from '../../streams/rx.js';
 import { encodeLines } from '../../streams/framing/encode.js';
+import { IAC } from '../../streams/framing/telnet.js';
+import { TelnetRefusals } from '../../streams/framing/telnet-refusal.js';
 import { formatError } from '../../streams/protocol/server-line.js';
 import type { ConnectionSource } from '../../streams/server/server-main.js';
 import { PacedWriter } from './paced-writes.js';
@@ -103,6 +105,8 @@ class Connection implements ServerConnection {
   private corkedBytes = 0;
   /** The raw framing's messages, each written on its own. */
   private readonly paced: PacedWriter | undefined;
+  /** Made on the first 0xFF from a line client: the peer may speak telnet. */
+  private refusals: TelnetRefusals | undefined;
 
   constructor(
     readonly id: number,
@@ -120,13 +124,21 @@ class Connection implements ServerConnection {
 
   /** Made on each use, as it is subscribed once: an observable kept for the connection's life would cost memory for nothing. */
   get data$(): Observable<Uint8Array> {
-    return new Observable<Uint8Array>((subscriber) => {
+    const data$ = new Observable<Uint8Array>((subscriber) => {
       if (this.cutOff) return subscriber.error(this.cutOff);
       this.input = readSocket(this.socket, subscriber);
       // The reader handles errors now (and leaves a no-op listener when it stops): one listener, no list.
       this.socket.off('error', ignore);
       return this.input;
     });
+    // The original programs (raw framing) never negotiate; a telnet client on a line server is refused every option.
+    return this.paced ? data$ : data$.pipe(tap((chunk) => this.refuseTelnetOptions(chunk)));
+  }
+
+  private refuseTelnetOptions(chunk: Uint8Array): void {
+    if (this.refusals === undefined && chunk.indexOf(IAC) === -1) return;
+    const answers = (this.refusals ??= new TelnetRefusals()).answers(chunk);
+    if (answers) this.write(answers);
   }
 
   write(bytes: Uint8Array): void {

@@ -53,7 +53,7 @@ export function terminal(options: TerminalOptions): Terminal {
       rl.on('history', (lines) => (history = lines));
       rl.on('line', (line) => {
         subscriber.next(line);
-        if (prompting) rl.prompt();
+        if (prompting && active === rl) rl.prompt(); // not when that line (a console /quit) ended the reading
       });
       rl.on('close', () => {
         if (active !== rl) return; // torn down

@@ -6,17 +6,25 @@
  */
 
 export const IAC = 0xff;
-const SB = 0xfa;
-const SE = 0xf0;
-const WILL = 0xfb;
-const DONT = 0xfe;
+export const SB = 0xfa;
+export const SE = 0xf0;
+export const WILL = 0xfb;
+export const WONT = 0xfc;
+export const DO = 0xfd;
+export const DONT = 0xfe;
 
-/** Where the filter is: in data, after an IAC, before an option byte, inside a subnegotiation (or after an IAC there). */
-const DATA = 0;
-const COMMAND = 1;
-const OPTION = 2;
-const SUB = 3;
-const SUB_COMMAND = 4;
+/** Where a scan of telnet bytes is: in data, after an IAC, before an option byte, inside a subnegotiation (or after an IAC there). */
+export const DATA = 0;
+export const COMMAND = 1;
+export const OPTION = 2;
+export const SUB = 3;
+export const SUB_COMMAND = 4;
+
+/** The state after `byte` inside a subnegotiation (SUB or SUB_COMMAND), which ends at IAC SE. */
+export function inSubnegotiation(state: number, byte: number): number {
+  if (state === SUB) return byte === IAC ? SUB_COMMAND : SUB;
+  return byte === SE ? DATA : SUB; // IAC IAC inside is an escaped 0xFF, not the end
+}
 
 /** One connection's telnet state: made when its first 0xFF arrives, so other connections cost nothing. */
 export class TelnetFilter {
@@ -53,13 +61,8 @@ export class TelnetFilter {
         case OPTION:
           this.state = DATA;
           break;
-        case SUB:
-          if (byte === IAC) this.state = SUB_COMMAND;
-          break;
-        case SUB_COMMAND:
-          // IAC IAC inside is an escaped 0xFF, not the end.
-          this.state = byte === SE ? DATA : SUB;
-          break;
+        default:
+          this.state = inSubnegotiation(this.state, byte);
       }
     }
     return out.subarray(0, length);

@@ -24,11 +24,13 @@ export function normalizeNick(name: string): string {
 /**
  * What nicks are compared by: equal for look-alikes. Case is folded first (the skeleton keeps
  * case), and again after it, since the skeleton maps some small letters and digits to capitals
- * (`0` to `O`). Last, `i` counts as `l`: a capital `I` looks like `l` and, without case, is `i`,
- * so `aIice` would otherwise pass as `alice`.
+ * (`0` to `O`). A dot above an `i` or `j` goes, as their own dot hides it (TR39 5.4: a mark that
+ * looks like nothing added). Last, `i` counts as `l`: a capital `I` looks like `l` and, without
+ * case, is `i`, so `aIice` would otherwise pass as `alice`.
  */
 export function nickKey(name: string): string {
-  return unhomoglyph(normalizeNick(name).toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase().replaceAll('i', 'l');
+  const skeleton = unhomoglyph(normalizeNick(name).toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase();
+  return skeleton.replace(/([ij])\u0307/gu, '$1').replaceAll('i', 'l');
 }
 
 /** Why `wanted` cannot be had while `holder` is taken: taken, or only looking like it. */

@@ -20,7 +20,7 @@ import type { FramedInput, LineLimits } from '../framing/decode-lines.js';
 import { deadline } from '../limits/deadline.js';
 import { idleTimeout, IdleTimeoutError } from '../limits/idle-timeout.js';
 import { throttleLines, type RateLimit, type Throttled } from '../limits/throttle-lines.js';
-import { parseConsoleLine } from '../protocol/console-command.js';
+import { parseConsoleLine, type ConsoleCommand } from '../protocol/console-command.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { mergeConnections, type ConnectionEvent, type ConnectionPeer, type ReadingRequest } from './merge-connections.js';
 import type { Effect, LogEntry, RouterEvent } from './events.js';
@@ -86,8 +86,8 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
     const route = (options.createRouter ?? createRouter)({ ...options, now: () => scheduler.now() });
     const input = connectionInput(options, scheduler);
 
-    // The console's text reaches clients sanitised exactly like a client's.
-    const consoleCommand$ = sources.console$.pipe(map((line) => parseConsoleLine(sanitize(line))), share());
+    // The console's text reaches clients sanitised exactly like a client's, and held to the same --max-line.
+    const consoleCommand$ = sources.console$.pipe(map((line) => consoleLine(line, options.limits.maxLineBytes)), share());
     const quit$ = consoleCommand$.pipe(
       filter((command) => command.kind === 'quit'),
       map(() => 'shut down from the console'),
@@ -165,6 +165,15 @@ const PASSWORD_DEADLINE = Symbol('password deadline');
 type ConnectionInput = FramedInput | IdleTimeoutError | Throttled<InputItem> | typeof PASSWORD_DEADLINE;
 
 const batchOf = (event: ConnectionEvent): readonly ConnectionEvent[] => [event];
+
+const encoder = new TextEncoder();
+
+/** What a console line asks for; one over --max-line is refused, as a client's is, and goes nowhere. */
+function consoleLine(line: string, maxLineBytes: number): ConsoleCommand {
+  return encoder.encode(line).length > maxLineBytes
+    ? { kind: 'invalid', error: new LineTooLongError(maxLineBytes).message }
+    : parseConsoleLine(sanitize(line));
+}
 
 type InputItem = string | LineTooLongError | IdleTimeoutError;
 

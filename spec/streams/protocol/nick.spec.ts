@@ -65,6 +65,8 @@ describe('nickKey of look-alikes (NFKC, then the TR39 confusable skeleton)', () 
     ['a capital I for the i', 'alIce'],
     ['a digit 1 for the l', 'a1ice'],
     ['a Roman numeral Ⅰ for the l', 'a\u2160ice'],
+    ['an i with a dot above (its own dot hides it)', 'ali\u0307ce'],
+    ['a dotless ı with a dot above', 'al\u0131\u0307ce'],
   ])('gives %s the key of alice', (_, nick) => {
     expect(nickKey(nick)).toBe(nickKey('alice'));
   });
