@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as delay } from 'node:timers/promises';
 import { chatter, mark, saidBy } from './helpers/chatter.js';
-import { joined, type Client } from './helpers/client.js';
+import { joined, rawClient, type Client } from './helpers/client.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { startRedis } from './helpers/redis.js';
 import { startServer, type Server } from './helpers/server.js';
+import { within } from './helpers/within.js';
 
 afterEach(async () => {
   await closeFaultProxies();
@@ -96,6 +97,22 @@ describe('tcpchat serve --cluster, when Redis fails', () => {
     expect(receivers.map((receiver) => receiver.lines.all.includes(LOST))).toEqual([true, true]);
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
   }, 40_000);
+
+  it('a client that says a line and hangs up while Redis is slow to give it a nick has its line said (a pipe into nc or connect)', async () => {
+    const redis = await startRedis();
+    const proxy = await FaultProxy.start(redis.port);
+    const a = await node('a', `redis://127.0.0.1:${proxy.port}`);
+    const ada = await joined(a.port, 'ada');
+
+    // The newcomer's nick claim waits in the stalled link while its line and its FIN arrive.
+    proxy.stall();
+    const piped = await rawClient(a.port, 'piped');
+    piped.socket.end('said before hanging up\n');
+    await within(piped.closed, 'the server to close the piped connection');
+    proxy.heal();
+    await ada.lines.waitFor(/^<guest-\d+> said before hanging up$/);
+    await ada.lines.waitFor(/^\* guest-\d+ left \(connection closed\)$/);
+  }, 20_000);
 
   it("a node whose Redis link goes silent says it is apart; once healed, presence, nicks and the lines it missed converge, and its lines' loss is told", async () => {
     const redis = await startRedis();

@@ -15,6 +15,8 @@ export interface ClusterHooks {
   lines(id: ConnId, batch: readonly string[]): Effect[];
   /** Tagged line ids heard anywhere in the cluster, so a line resent to this server is not heard twice. */
   remember(ids: readonly string[]): void;
+  /** The connection has closed: it leaves, as the router handles a close. */
+  closed(id: ConnId, reason: string): Effect[];
 }
 
 /** Lines a connection may send while its nick is being claimed; past that they are refused. */
@@ -58,6 +60,8 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
   const renaming = new Map<ConnId, Renaming>();
   /** Batches from connections waiting for a claim, in order. */
   const held = new Map<ConnId, (readonly string[])[]>();
+  /** Connections that closed while their lines were held: closed once those are handled, with the reason. */
+  const closing = new Map<ConnId, string>();
   const bus = (request: BusRequest): Effect => ({ kind: 'bus', request });
   const everyoneHere = (...lines: string[]): Effect[] => delivery.direct(context.all(), ...lines);
 
@@ -83,6 +87,11 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
         break;
       }
       effects.push(...hooks.lines(id, batch));
+    }
+    const reason = closing.get(id);
+    if (reason !== undefined && !held.has(id)) {
+      closing.delete(id);
+      effects.push(...hooks.closed(id, reason));
     }
     return effects;
   }
@@ -300,6 +309,11 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     /** Whether this connection's lines wait for a claim. */
     holds: (id: ConnId): boolean => held.has(id),
     hold,
+    /** The connection closed while its lines wait for a claim: it is closed once they are handled. */
+    closeAfterClaim(id: ConnId, reason: string): Effect[] {
+      closing.set(id, reason);
+      return [];
+    },
     /** A new member's guest nick comes from the cluster. */
     join(id: ConnId, address: string): Effect[] {
       joining.set(id, address);
@@ -322,18 +336,21 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
       joining.delete(member.id);
       renaming.delete(member.id);
       held.delete(member.id);
+      closing.delete(member.id);
       return up ? [bus({ type: 'release', nick: member.nick })] : [];
     },
     /** A connection that never became a member. */
     closed(id: ConnId): void {
       joining.delete(id);
       held.delete(id);
+      closing.delete(id);
     },
     /** This server stops: its nicks are freed at once, and the others hear who went with it. */
     stop(members: readonly Member[]): Effect[] {
       // Connections still waiting for a nick are not members yet: they are closed here.
       const waiting = [...joining.keys()].map((id): Effect => ({ kind: 'close', id, reason: 'server shutting down' }));
       joining.clear();
+      closing.clear();
       if (!up) return waiting;
       const who = members.length <= announceMax ? members.map((member) => member.nick).join(', ') : `${members.length} people`;
       const notices = members.length > 0 && context.options.relay ? publish(undefined, [formatNotice(`${who} left (node ${self.node} is shutting down)`)]) : [];

@@ -77,7 +77,7 @@ export function createRouter(options: RouterOptions): Router {
   }
 
   const context: RouterContext = { options, roster, delivery, now, all, announce, announceMembership, toRoom, changed, leave, log, shutdown };
-  const cluster = options.cluster && createClusterLink(context, options.cluster, { welcome, rename: (member, nick, notice) => renameLocally(context, member, nick, notice), lines, remember: (ids) => ids.forEach(remember) });
+  const cluster = options.cluster && createClusterLink(context, options.cluster, { welcome, rename: (member, nick, notice) => renameLocally(context, member, nick, notice), lines, remember: (ids) => ids.forEach(remember), closed });
   context.cluster = cluster;
 
   function open(id: ConnId, address: string, ip: string): Effect[] {
@@ -236,6 +236,15 @@ export function createRouter(options: RouterOptions): Router {
     return [...delivery.direct([id], formatDismissal(reason)), ...leave(member, reason), { kind: 'close', id, reason }];
   }
 
+  function closed(id: ConnId, reason: string): Effect[] {
+    gate.closed(id);
+    heartbeat.forget(id);
+    outside.delete(id);
+    cluster?.closed(id);
+    const member = roster.byId.get(id);
+    return member ? leave(member, reason) : [];
+  }
+
   return (event) => {
     if (stopped) return [];
     switch (event.kind) {
@@ -249,14 +258,10 @@ export function createRouter(options: RouterOptions): Router {
       }
       case 'line-too-long':
         return lineTooLong(event.id, event.maxBytes, event.fatal);
-      case 'closed': {
-        gate.closed(event.id);
-        heartbeat.forget(event.id);
-        outside.delete(event.id);
-        cluster?.closed(event.id);
-        const member = roster.byId.get(event.id);
-        return member ? leave(member, event.reason) : [];
-      }
+      case 'closed':
+        // Lines held for a nick claim were said before the close: they go first, then it leaves.
+        if (cluster?.holds(event.id)) return cluster.closeAfterClaim(event.id, event.reason);
+        return closed(event.id, event.reason);
       case 'idle':
         return idle(event.id, event.seconds);
       case 'password-deadline': {

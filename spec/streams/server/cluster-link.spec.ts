@@ -183,6 +183,21 @@ describe('createRouter as a node of a cluster', () => {
       ]);
       expect(logged(effects)[0]).toEqual({ type: 'join', id: 2, from: 'guest-7', address: '10.0.0.2:4000' });
     });
+
+    it('a newcomer that says its lines and hangs up before the claim is answered still has them said, then leaves', () => {
+      const route = clusterRoom(1);
+      route(open(2));
+      route(lines(2, 'piped line'));
+      expect(route({ kind: 'closed', id: 2, reason: 'connection closed' })).toEqual([]);
+      expect(story(route(claimed(2, 'guest-7')))).toEqual([
+        'to 2: * welcome to server, you are guest-7; /help lists commands',
+        'room: * guest-7 joined',
+        'room: <guest-7> piped line',
+        'room: * guest-7 left (connection closed)',
+        'bus release',
+      ]);
+      expect(who(route, 1)).toEqual(['* online (2): server (n1), guest-1 (n1)']);
+    });
   });
 
   describe('/nick', () => {
@@ -201,6 +216,19 @@ describe('createRouter as a node of a cluster', () => {
         'room: <alice> after',
         'to 1: * online (3): server (n1), alice (n1), guest-2 (n1)',
         'room: <alice> later',
+      ]);
+    });
+
+    it('lines after a /nick from a client that hangs up before the claim is answered are said under the new nick, then it leaves', () => {
+      const route = clusterRoom(2);
+      route(lines(1, '/nick alice', 'piped line'));
+      expect(route({ kind: 'closed', id: 1, reason: 'connection closed' })).toEqual([]);
+      expect(story(route(claimed(1, 'alice')))).toEqual([
+        'to 1: * you are now alice',
+        'room: * guest-1 is now alice',
+        'room: <alice> piped line',
+        'room: * alice left (connection closed)',
+        'bus release',
       ]);
     });
 
