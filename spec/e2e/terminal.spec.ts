@@ -20,13 +20,24 @@ class Pane {
   private alive = true;
   private readonly path: string;
 
-  /** `stdout`: a file the program's output goes to instead of the pane. */
-  constructor(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}, program: 'connect' | 'serve' = 'connect', stdout?: string) {
+  /**
+   * `stdout`: a file the program's output goes to instead of the pane. `reportExit`: a shell
+   * writes `[exit N]` in the pane once the program has exited (tmux's own pane_dead_status is
+   * sometimes never filled in).
+   */
+  constructor(
+    args: readonly string[],
+    env: Readonly<Record<string, string | undefined>> = {},
+    program: 'connect' | 'serve' = 'connect',
+    stdout?: string,
+    reportExit = false,
+  ) {
     const vars = { NODE_OPTIONS: '', TERM: 'xterm-256color', NO_COLOR: undefined, FORCE_COLOR: undefined, ...env };
     const unset = Object.entries(vars).flatMap(([name, value]) => (value === undefined ? ['-u', name] : []));
     const set = Object.entries(vars).flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`]));
     const run = ['env', ...unset, ...set, process.execPath, CLI, program, ...args];
-    const command = stdout === undefined ? run : ['sh', '-c', `exec "$@" > '${stdout}'`, 'sh', ...run];
+    const command =
+      stdout !== undefined ? ['sh', '-c', `exec "$@" > '${stdout}'`, 'sh', ...run] : reportExit ? ['sh', '-c', '"$@"; echo "[exit $?]"', 'sh', ...run] : run;
     const session = ['new-session', '-d', '-x', String(WIDTH), '-y', String(HEIGHT), '-s', 'chat', '-c', ROOT, ...command];
     this.tmux(...session, ';', 'set-option', '-g', 'remain-on-exit', 'on'); // so a crash can still be captured
     this.path = this.tmux('display-message', '-p', '#{socket_path}').trim();
@@ -121,8 +132,9 @@ function styleAt(screen: readonly string[], marker: string, from = 0): string[] 
   return params.slice(reset + 1).filter((param) => param !== '' && param !== '39' && param !== '49');
 }
 
-async function adaJoins(port: number, args: readonly string[] = [], env?: Readonly<Record<string, string | undefined>>): Promise<Pane> {
-  const ada = pane([`127.0.0.1:${port}`, '--nick', 'ada', ...args], env);
+async function adaJoins(port: number, args: readonly string[] = [], env?: Readonly<Record<string, string | undefined>>, reportExit = false): Promise<Pane> {
+  const ada = reportExit ? new Pane([`127.0.0.1:${port}`, '--nick', 'ada', ...args], env, 'connect', undefined, true) : pane([`127.0.0.1:${port}`, '--nick', 'ada', ...args], env);
+  if (reportExit) panes.push(ada);
   await ada.until('ada named, at the prompt', (rows) => rows.some((row) => row.endsWith('* you are now ada')) && last(rows) === '>');
   return ada;
 }
@@ -301,7 +313,7 @@ const CTRL_D_NOTE = '* the server goes on (Ctrl-D does not stop it); /quit or Ct
 describe('tcpchat connect on a terminal while reconnecting (tmux)', () => {
   it('Ctrl-D says what is still queued and exits 1; status lines never land inside the prompt', async () => {
     const server = await startServer(['--relay', '--shutdown-deadline', '1']);
-    const ada = await adaJoins(server.port);
+    const ada = await adaJoins(server.port, [], undefined, true);
     server.child.kill('SIGTERM');
     await ada.until('the reconnect notice, then the prompt', (rows) => rows.some((row) => /^-- .*reconnecting in/.test(row)) && last(rows) === '>');
     ada.type('still here');
@@ -309,9 +321,9 @@ describe('tcpchat connect on a terminal while reconnecting (tmux)', () => {
     await ada.until('the typed line taken', (rows) => rows.includes('> still here'));
     ada.press('C-d');
     const where = `127.0.0.1:${server.port}`;
-    const dead = (): string => ada.tmux('display-message', '-p', '-t', 'chat', '#{pane_dead} #{pane_dead_status}').trim();
-    const screen = await ada.until('the last sentence, then the exit', (rows) => rows.includes(`tcpchat: input ended while reconnecting to ${where}; 1 line unsent`) && /^1 \d+$/.test(dead()));
-    expect(dead()).toBe('1 1');
+    const sentence = `tcpchat: input ended while reconnecting to ${where}; 1 line unsent`;
+    const screen = await ada.until('the last sentence, then the exit', (rows) => rows.includes(sentence) && rows.some((row) => row.startsWith('[exit ')));
+    expect(screen.slice(screen.indexOf(sentence) + 1).find((row) => row !== '')).toBe('[exit 1]');
     // Every word about the connection has a row of its own, never after the prompt's "> ".
     expect(screen.filter((row) => /reconnecting|tcpchat:/.test(row)).every((row) => row.startsWith('-- ') || row.startsWith('tcpchat: '))).toBe(true);
   });
