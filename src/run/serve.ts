@@ -199,7 +199,9 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
     );
 
     // A terminal whose input really ended (Ctrl-D while our output goes to a file): say so, serve on.
-    const stoppedReading = (): unknown => io.stdin.isTTY && io.stderr.write('tcpchat: the console stopped reading (end of input); still serving\n');
+    const stoppedReading = (): void => {
+      if (io.stdin.isTTY) tell.warn('the console stopped reading (end of input); still serving');
+    };
     const console$ = console.line$.pipe(tap({ complete: stoppedReading }));
 
     const shutdown$ = stop$.pipe(
@@ -300,7 +302,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
           bus?.request(output.request);
           return;
         case 'fault':
-          io.stderr.write(`tcpchat: internal error handling ${output.event}; the event was dropped: ${stackOf(output.error)}\n`);
+          tell.error(`internal error handling ${output.event}; the event was dropped: ${stackOf(output.error)}`);
           return;
       }
     }
