@@ -18,7 +18,7 @@ import { flushed } from './flushed.js';
 import { describeFailure, isTrustFailure } from './failure.js';
 import type { ProcessIo } from './serve.js';
 import { connectTls, trustedServer, type ClientTls } from './server-trust.js';
-import { unlessTls } from './tls-probe.js';
+import { unlessServerSpeaksTls } from './tls-probe.js';
 
 export interface ConnectConfig {
   readonly host: string;
@@ -112,7 +112,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
             if (paced) setSocketFull(false);
             connected.on('error', ignore); // reported through the data stream
             const received$ = socketData(connected);
-            attempt$.next({ kind: 'connected', received$: tls ? received$ : unlessTls(received$, config.host, config.port) });
+            attempt$.next({ kind: 'connected', received$: tls ? received$ : unlessServerSpeaksTls(received$, config.host, config.port) });
           },
           // Retrying does not make a certificate trustworthy: that ends the client at once.
           error: (error: unknown) =>

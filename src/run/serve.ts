@@ -26,7 +26,7 @@ import { clusterBus } from './serve-cluster.js';
 import { diagnostics, stampsWanted, type LogLevel } from './diagnostics.js';
 import { ServeCounts } from './serve-counts.js';
 import { readAccess, reloader, type ReloadableFiles } from './serve-reload.js';
-import { SPEAKS_TLS, SPEAKS_TLS_LINE, unlessTls } from './plain-port.js';
+import { SPEAKS_TLS, SPEAKS_TLS_LINE, unlessPeerSpeaksTls } from './plain-port.js';
 import { openFiles } from '../drivers/open-files.js';
 import { descriptorBudget, droppedSentence } from './descriptor-budget.js';
 
@@ -195,7 +195,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
         return connection;
       }),
       filter(admitted),
-      mergeMap((connection) => (tls ? [connection] : unlessTls(connection, refuseTls))),
+      mergeMap((connection) => (tls ? [connection] : unlessPeerSpeaksTls(connection, refuseTls))),
     );
 
     // A terminal whose input really ended (Ctrl-D while our output goes to a file): say so, serve on.

@@ -33,7 +33,7 @@ function speaksTls(host: string, port: number): Observable<boolean> {
  * does, on a plain hello), asks whether it speaks TLS, and if so ends with ServerSpeaksTlsError
  * instead: retrying in plain text would never work. A tcpchat server always speaks first.
  */
-export function unlessTls(received$: Observable<Uint8Array>, host: string, port: number): Observable<Uint8Array> {
+export function unlessServerSpeaksTls(received$: Observable<Uint8Array>, host: string, port: number): Observable<Uint8Array> {
   return defer(() => {
     let heard = false;
     const probe = (ended: Observable<never>): Observable<never> =>
