@@ -202,19 +202,11 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       early = [];
       // What Redis numbered reached the others: shown here too, as numbered there, before the
       // down; what it did not take is handed back after it, in order, to be shown here alone.
-      const batches = [...sending.values()];
-      sending.clear();
-      sendingBytes = 0;
-      for (const entry of batches) entry.heard ??= entry.last === undefined ? undefined : { ...entry.request.batch, first: entry.last - entry.request.batch.lines.length + 1 };
-      const crossed = batches.findIndex((entry) => !entry.heard);
-      const before = crossed === -1 ? batches : batches.slice(0, crossed);
-      for (const entry of before) emit({ type: 'room', batch: entry.heard! });
+      for (const entry of sending.values()) entry.heard ??= entry.last === undefined ? undefined : { ...entry.request.batch, first: entry.last - entry.request.batch.lines.length + 1 };
+      settle(); // up to the first batch Redis did not number
       if (wasUp) emit({ type: 'down', reason });
-      for (const entry of batches.slice(before.length)) {
-        if (!entry.heard) handedBackIds.add(entry.id);
-        emit(entry.heard ? { type: 'room', batch: entry.heard } : { type: 'unsent', request: entry.request });
-      }
-      congestion();
+      for (const entry of sending.values()) entry.failed ||= !entry.heard;
+      settle();
     }
 
     async function join(): Promise<void> {
