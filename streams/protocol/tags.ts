@@ -45,3 +45,13 @@ function escapeValue(value: string): string {
 function unescapeValue(value: string): string {
   return value.replace(/\\(.?)/g, (_, char: string) => (Object.hasOwn(UNESCAPES, char) ? UNESCAPES[char] : char));
 }
+
+/** `@ack=ID`: the server handled the typed lines up to the one tagged `id=ID`. */
+export function formatAck(id: string): string {
+  return formatTagged({ ack: id }, '');
+}
+
+/** The id a line's tags acknowledge, if they are an ack. */
+export function parseAck(tags: Tags): string | undefined {
+  return tags.ack;
+}
