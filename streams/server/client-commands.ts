@@ -1,5 +1,6 @@
 import { CLIENT_HELP, type ClientCommand } from '../protocol/client-command.js';
 import { formatError, formatNotice, formatPrivate, formatSent } from '../protocol/server-line.js';
+import { formatHistoryEnd, formatHistoryStart, formatRenamed, formatYouAre } from '../protocol/sentences.js';
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
 import { latest, linesGone, since } from './history.js';
@@ -59,9 +60,9 @@ export function clientCommand(context: RouterContext, member: Member, command: E
       const entries = latest(delivery.history, command.count);
       if (delivery.sessionOf(id) !== undefined) return delivery.replay(id, entries);
       return [
-        ...reply(formatNotice(`history: the last ${entries.length} ${entries.length === 1 ? 'line' : 'lines'}`)),
+        ...reply(formatHistoryStart(entries.length)),
         ...delivery.replay(id, entries),
-        ...reply(formatNotice('end of history')),
+        ...reply(formatHistoryEnd()),
       ];
     }
     case 'cap':
@@ -69,15 +70,15 @@ export function clientCommand(context: RouterContext, member: Member, command: E
   }
 }
 
-/** A member takes a nick this server may give on its own (`notice` tells why, when the member did not ask). */
-export function renameLocally(context: RouterContext, member: Member, nick: string, notice?: string): Effect[] {
+/** A member takes a nick this server may give on its own (`why`, when the member did not ask). */
+export function renameLocally(context: RouterContext, member: Member, nick: string, why?: string): Effect[] {
   const { id } = member;
   const result = rename(context.roster, id, nick);
   if (!result.ok) return context.delivery.direct([id], formatError(result.error));
-  if (result.before.nick === result.after.nick) return context.delivery.direct([id], formatNotice(`you are ${result.after.nick}`));
+  if (result.before.nick === result.after.nick) return context.delivery.direct([id], formatYouAre(result.after.nick));
   context.changed();
   return [
-    ...context.delivery.direct([id], formatNotice(notice ?? `you are now ${result.after.nick}`)),
+    ...context.delivery.direct([id], formatRenamed(result.after.nick, why)),
     ...context.announceMembership(id, `${result.before.nick} is now ${result.after.nick}`),
     context.log({ type: 'nick', id, from: result.before.nick, to: result.after.nick }),
   ];

@@ -10,7 +10,7 @@ import type { ConnId, Member } from './roster.js';
 export interface ClusterHooks {
   /** Makes the connection a member: with the nick the cluster gave it, or a guest nick of this server's. */
   welcome(id: ConnId, address: string, nick?: string): Effect[];
-  rename(member: Member, nick: string, notice?: string): Effect[];
+  rename(member: Member, nick: string, why?: string): Effect[];
   /** A member's batch of lines, as the router handles it. */
   lines(id: ConnId, batch: readonly string[]): Effect[];
   /** Tagged line ids heard anywhere in the cluster, so a line resent to this server is not heard twice. */
@@ -32,10 +32,11 @@ interface Renaming {
   readonly forced?: 'apart' | 'held-first';
 }
 
-const forcedNotice = (why: NonNullable<Renaming['forced']>, from: string, to: string): string =>
+/** Why a member lost its nick, said before `; you are now NICK` (see formatRenamed). */
+const forcedWhy = (why: NonNullable<Renaming['forced']>, from: string): string =>
   why === 'apart'
-    ? `your nick ${from} went to someone else while this server was apart from the cluster; you are now ${to}`
-    : `your nick ${from} was held on another node since before you took it, while that node was apart from the cluster; you are now ${to}`;
+    ? `your nick ${from} went to someone else while this server was apart from the cluster`
+    : `your nick ${from} was held on another node since before you took it, while that node was apart from the cluster`;
 
 /**
  * The router's half of a cluster: while the bus is up, room lines, nick claims and private
@@ -108,7 +109,7 @@ export function createClusterLink(context: RouterContext, self: ClusterSelf, hoo
     if (!asked || !member) return nick === undefined ? [] : [bus({ type: 'release', nick })]; // it left meanwhile
     const effects: Effect[] =
       nick !== undefined
-        ? hooks.rename(member, nick, asked.forced && forcedNotice(asked.forced, member.nick, nick))
+        ? hooks.rename(member, nick, asked.forced && forcedWhy(asked.forced, member.nick))
         : asked.nick !== undefined && asked.nick !== member.nick
           ? delivery.direct([conn], formatError(`nick ${asked.nick} is taken`))
           : [];

@@ -2,7 +2,7 @@ import { parseClientLine, startsLikeChat } from '../protocol/client-command.js';
 import { knownPrintable, sanitize } from '../protocol/sanitize.js';
 import { formatDismissal, formatRefusal } from '../protocol/farewell.js';
 import { formatError, formatMessage, formatNotice, PASSWORD_PROMPT } from '../protocol/server-line.js';
-import { formatTagged, parseTagged } from '../protocol/tags.js';
+import { formatAck, parseTagged } from '../protocol/tags.js';
 import { idleFor } from '../limits/idle-timeout.js';
 import { DEFAULT_ANNOUNCE_MAX } from './announce.js';
 import { clientCommand, renameLocally } from './client-commands.js';
@@ -77,7 +77,7 @@ export function createRouter(options: RouterOptions): Router {
   }
 
   const context: RouterContext = { options, roster, delivery, now, all, announce, announceMembership, toRoom, changed, leave, log, shutdown };
-  const cluster = options.cluster && createClusterLink(context, options.cluster, { welcome, rename: (member, nick, notice) => renameLocally(context, member, nick, notice), lines, remember: (ids) => ids.forEach(remember), closed });
+  const cluster = options.cluster && createClusterLink(context, options.cluster, { welcome, rename: (member, nick, why) => renameLocally(context, member, nick, why), lines, remember: (ids) => ids.forEach(remember), closed });
   context.cluster = cluster;
 
   function open(id: ConnId, address: string, ip: string): Effect[] {
@@ -177,7 +177,7 @@ export function createRouter(options: RouterOptions): Router {
     if (member) flushSaid(member);
     if (lastId === undefined) return effects;
     // The ack goes before a close (after /quit), or it would be lost and the line sent again.
-    const ack: Effect[] = [{ kind: 'send', to: [id], lines: [formatTagged({ ack: lastId }, '')] }];
+    const ack: Effect[] = [{ kind: 'send', to: [id], lines: [formatAck(lastId)] }];
     const close = effects.findIndex((effect) => effect.kind === 'close' && effect.id === id);
     if (close === -1) effects.push(...ack);
     else effects.splice(close, 0, ...ack);
