@@ -31,12 +31,15 @@ export interface Terminal {
   readonly interactive: boolean;
   /** Draws the prompt from now on (with `promptLater`). */
   showPrompt(): void;
+  /** Changes the prompt (the client's shows its room), redrawn with what is half typed. */
+  setPrompt(prompt: string): void;
 }
 
 export function terminal(options: TerminalOptions): Terminal {
   const interactive = Boolean(options.input.isTTY && options.output.isTTY);
   let active: Interface | undefined;
   let prompting = interactive && !options.promptLater;
+  let prompt = options.prompt;
 
   const line$ = new Observable<string>((subscriber) => {
     let history: string[] = [];
@@ -45,7 +48,7 @@ export function terminal(options: TerminalOptions): Terminal {
         input: options.input,
         output: interactive ? options.output : undefined,
         terminal: interactive,
-        prompt: options.prompt,
+        prompt,
         crlfDelay: Infinity,
         history,
       });
@@ -109,5 +112,15 @@ export function terminal(options: TerminalOptions): Terminal {
     active?.prompt();
   }
 
-  return { line$, print, interactive, showPrompt };
+  function setPrompt(next: string): void {
+    if (next === prompt) return;
+    prompt = next;
+    if (!active) return;
+    active.setPrompt(next);
+    if (!prompting) return;
+    clearPrompt();
+    active.prompt(true);
+  }
+
+  return { line$, print, interactive, showPrompt, setPrompt };
 }

@@ -89,7 +89,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
       socketFull = full;
       pauseInput();
     };
-    const person = terminal({ input: io.stdin, output: io.stdout, prompt: '> ', pause$: inputPaused$ });
+    const person = terminal({ input: io.stdin, output: io.stdout, prompt: promptFor(undefined), pause$: inputPaused$ });
     interactive = person.interactive;
     const colour = useColour(io.stdout, io.env);
     const status = (text: string): void => {
@@ -188,12 +188,17 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
         case 'pause-input':
           outboxFull = output.paused;
           return pauseInput();
+        case 'room':
+          return person.setPrompt(promptFor(output.room));
         case 'exit':
           return finish(output.code, output.message);
       }
     });
   });
 }
+
+/** `#lobby> ` in a room; `> ` on a server without rooms (or not tcpchat at all). */
+const promptFor = (room: string | undefined): string => `${room ?? ''}> `;
 
 /** One JSON object per line; its time is the server's when the line carries one. */
 function jsonDisplayLine({ kind, time, ...fields }: DisplayLine, now: Date): string {

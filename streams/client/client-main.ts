@@ -52,7 +52,7 @@ export interface ClientOptions extends ClientPolicy {
   readonly scheduler?: SchedulerLike;
 }
 
-/** What the shell must do: connect now, write, half-close, show, report, pause or resume reading input, or exit. */
+/** What the shell must do: connect now, write, half-close, show, report, pause or resume reading input, show the room, or exit. */
 export type ClientOutput =
   | { readonly kind: 'connect' }
   | { readonly kind: 'send'; readonly bytes: Uint8Array }
@@ -60,6 +60,7 @@ export type ClientOutput =
   | { readonly kind: 'display'; readonly lines: readonly DisplayLine[] }
   | { readonly kind: 'status'; readonly text: string }
   | { readonly kind: 'pause-input'; readonly paused: boolean }
+  | { readonly kind: 'room'; readonly room?: string }
   | { readonly kind: 'exit'; readonly code: 0 | 1; readonly message?: string };
 
 /**

@@ -6,7 +6,8 @@ import { parseFarewell } from '../protocol/farewell.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { parseServerLine, PASSWORD_PROMPT, type ServerLine } from '../protocol/server-line.js';
 import { isPing, MISSED_ANSWERS, PING, PONG } from '../protocol/ping.js';
-import { formatTagged, parseTagged } from '../protocol/tags.js';
+import { parseHistoryMarker, parseInRoom, parseRenamed, parseWelcome, type Welcome } from '../protocol/sentences.js';
+import { formatTagged, parseAck, parseTagged } from '../protocol/tags.js';
 import { rawTyped, unavailableInRaw } from './raw-commands.js';
 import { acknowledge, EMPTY_OUTBOX, enqueue, outboxFilled, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
 
@@ -52,6 +53,8 @@ export type ClientEffect =
   | { readonly kind: 'status'; readonly text: string }
   /** Stop or go on reading input: the outbox is nearly full, or has room again. */
   | { readonly kind: 'pause-input'; readonly paused: boolean }
+  /** The server put us in this room (for the prompt); undefined: a server without rooms. */
+  | { readonly kind: 'room'; readonly room?: string }
   | { readonly kind: 'exit'; readonly code: 0 | 1; readonly message?: string }
   /** The link is dead: end this connection now, as lost (a `disconnected` event follows). */
   | { readonly kind: 'drop' };
@@ -93,6 +96,12 @@ export interface ClientState {
    */
   readonly held?: readonly DisplayLine[];
   readonly missed: number;
+  /** The room the server last said we are in; undefined on a server without rooms. */
+  readonly room?: string;
+  /** Resuming: the room we were in, asked back with `/cap` until the server answers it (a new welcome puts us in the first room). */
+  readonly resumeRoom?: string;
+  /** Lines still to come of a `/history` answer to a connection without tags (they show as replayed). */
+  readonly historyLeft: number;
 }
 
 export function initialClientState(policy: ClientPolicy): ClientState {
@@ -116,11 +125,10 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     unconfirmed: 0,
     inputPaused: false,
     missed: 0,
+    historyLeft: 0,
   };
 }
 
-const WELCOME = /^\* welcome to .+, you are (\S+); /;
-const RENAMED = /^\* you are (?:now )?(\S+)$/;
 const GUEST = /^guest-\d+$/;
 
 export interface Step {
@@ -286,8 +294,9 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       next = releaseHeld(next, shown);
       continue;
     }
-    if (tags.ack !== undefined) {
-      next = { ...next, outbox: acknowledge(next.outbox, tags.ack), unconfirmed: 0 };
+    const ack = parseAck(tags);
+    if (ack !== undefined) {
+      next = { ...next, outbox: acknowledge(next.outbox, ack), unconfirmed: 0 };
       continue;
     }
     if (isPing(tags) || tags.pong !== undefined) {
@@ -300,20 +309,31 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       if (seq <= next.lastSeq && tags.replay === undefined) continue;
       if (seq > next.lastSeq) next = { ...next, lastSeq: seq };
     }
-    const parsed = parseServerLine(sanitize(text));
+    const clean = sanitize(text);
+    const parsed = parseServerLine(clean);
     if (policy.password !== undefined && parsed.kind === 'notice' && parsed.text === PASSWORD_PROMPT) continue; // answered already
-    const welcome = parsed.kind === 'notice' ? WELCOME.exec(`* ${parsed.text}`) : null;
-    const renamed = parsed.kind === 'notice' ? RENAMED.exec(`* ${parsed.text}`) : null;
-    if (renamed && !GUEST.test(renamed[1])) next = { ...next, nick: renamed[1] };
-    // Room lines carry a sequence number; the server's last word to us alone does not.
-    next = { ...next, farewell: tags.seq === undefined ? farewellSentence(parsed, next, policy) : undefined };
+    // Sentences to us alone carry no sequence number: a room line that looks like one (`/me` of a nick `you`) is only shown.
+    const toUs = tags.seq === undefined;
+    const welcome = toUs ? parseWelcome(clean) : undefined;
+    const renamed = toUs ? parseRenamed(clean) : undefined;
+    if (renamed !== undefined && !GUEST.test(renamed)) next = { ...next, nick: renamed };
+    const history = toUs ? historyLine(next, clean) : { state: next, replayed: false };
+    next = history.state;
+    // The server's last word to us alone, like any sentence to us, carries no sequence number.
+    next = { ...next, farewell: toUs ? farewellSentence(parsed, next, policy) : undefined };
     if (welcome) {
       flushShown();
       const back = welcomed(next, policy);
       next = back.state;
       effects.push(...back.effects);
     }
-    const display: DisplayLine = { ...parsed, ...(tags.time ? { time: tags.time } : {}), ...(tags.replay !== undefined ? { replayed: true } : {}) };
+    const moved = toUs ? followRoom(next, welcome, clean) : undefined;
+    if (moved) {
+      if (moved.effects.length > 0) flushShown();
+      next = moved.state;
+      effects.push(...moved.effects);
+    }
+    const display: DisplayLine = { ...parsed, ...(tags.time ? { time: tags.time } : {}), ...(tags.replay !== undefined || history.replayed ? { replayed: true } : {}) };
     if (next.held !== undefined && !next.tagged) {
       next = { ...next, held: [...next.held, display] };
       continue;
@@ -330,6 +350,34 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
   }
   flushShown();
   return { state: next, effects };
+}
+
+/**
+ * The room the server put us in: the welcome names it (none: a server without rooms), and
+ * `you are now in #dev` moves us. Resuming, the welcome puts us in the first room: the room we
+ * were in is asked back with /cap (see greetTcpchat), also if the connection is lost again first.
+ */
+function followRoom(state: ClientState, welcome: Welcome | undefined, line: string): Step | undefined {
+  const moved = welcome ?? parseInRoom(line);
+  if (moved === undefined) return undefined;
+  let { resumeRoom } = state;
+  if (welcome) resumeRoom = state.epoch !== undefined && welcome.room !== undefined ? (state.resumeRoom ?? state.room) : undefined;
+  const { room } = moved;
+  return {
+    state: { ...state, room, resumeRoom },
+    effects: room === state.room ? [] : [{ kind: 'room', ...(room === undefined ? {} : { room }) }],
+  };
+}
+
+/**
+ * A `/history` answer to a connection without tags comes between two markers: the lines between
+ * them show as replayed, as a tagged replay does. Counted, so a lost end marker marks no more.
+ */
+function historyLine(state: ClientState, line: string): { state: ClientState; replayed: boolean } {
+  const marker = parseHistoryMarker(line);
+  if (marker) return { state: { ...state, historyLeft: marker.kind === 'start' ? marker.count : 0 }, replayed: false };
+  if (state.historyLeft === 0) return { state, replayed: false };
+  return { state: { ...state, historyLeft: state.historyLeft - 1 }, replayed: true };
 }
 
 /** Once the replay is over, the live lines held meanwhile follow it. */
@@ -354,7 +402,8 @@ function farewellSentence(line: ServerLine, state: ClientState, policy: ClientPo
 
 /** A tcpchat server welcomed us: ask for tags (resuming where we were) and for our nick. */
 function greetTcpchat(state: ClientState, policy: ClientPolicy): string[] {
-  const resume = state.epoch === undefined ? '' : ` resume=${state.epoch}:${state.lastSeq}`;
+  const room = state.resumeRoom === undefined ? '' : ` room=${state.resumeRoom}`;
+  const resume = state.epoch === undefined ? '' : ` resume=${state.epoch}:${state.lastSeq}${room}`;
   return [`/cap tcpchat session=${policy.session}${resume}`, ...(state.nick && !state.named ? [`/nick ${state.nick}`] : [])];
 }
 
@@ -362,7 +411,7 @@ function capabilityGranted(state: ClientState, epoch: string, seq: number): Step
   // Sequence numbers from another server run mean nothing: count from where this one is.
   const lastSeq = epoch === state.epoch ? state.lastSeq : seq;
   const { state: reported, effects: drops } = reportDrops(state);
-  const next: ClientState = { ...reported, tagged: true, wasTagged: true, epoch, lastSeq };
+  const next: ClientState = { ...reported, tagged: true, wasTagged: true, epoch, lastSeq, resumeRoom: undefined };
   const resend = next.outbox.items.map((item) => formatTagged({ id: item.id }, item.line));
   const effects: ClientEffect[] = [...drops, ...(resend.length > 0 ? [{ kind: 'send' as const, lines: resend }] : [])];
   const finish = finishSending(next);

@@ -211,6 +211,61 @@ describe('clientMain', () => {
     });
   });
 
+  describe('rooms', () => {
+    const limits = { maxLineBytes: 256, hardLimitBytes: 1024 };
+    it('shows the room of the welcome and of each move, and after a lost connection asks to be back in it', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const first$ = hot<Uint8Array>(
+          '10ms w 9ms c 9ms j 9ms #',
+          {
+            w: bytes('* welcome to hub, you are guest-1 in #lobby; /help lists commands\n'),
+            c: bytes(`@cap=tcpchat;epoch=E;seq=4\n`),
+            j: bytes(`@time=${T} * you are now in #dev (2 here); no topic\n`),
+          },
+          reset(),
+        );
+        const second$ = hot<Uint8Array>('450ms w 9ms c', {
+          w: bytes('* welcome to hub, you are guest-2 in #lobby; /help lists commands\n'),
+          c: bytes(`@cap=tcpchat;epoch=E;seq=4;missed=0\n@time=${T} * you are now in #dev (2 here); no topic\n`),
+        });
+        const attempt$ = hot<ConnectAttempt>('5ms k 434ms K', { k: connectedTo(first$), K: connectedTo(second$) });
+
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1, limits })).toBe(
+          'c 9ms (rwn) 15ms (Jj) 6ms l 374ms R 34ms (krWN) 4ms (Jo)',
+          {
+            c: connectOut,
+            r: { kind: 'room', room: '#lobby' },
+            w: shown({ kind: 'notice', text: 'welcome to hub, you are guest-1 in #lobby; /help lists commands' }),
+            n: sent('/cap tcpchat session=S\n'),
+            J: { kind: 'room', room: '#dev' },
+            j: shown({ kind: 'notice', text: 'you are now in #dev (2 here); no topic', time: T }),
+            l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+            R: connectOut,
+            k: status('reconnected to 127.0.0.1:2023'),
+            W: shown({ kind: 'notice', text: 'welcome to hub, you are guest-2 in #lobby; /help lists commands' }),
+            N: sent('/cap tcpchat session=S resume=E:4 room=#dev\n'),
+            o: shown({ kind: 'notice', text: 'you are now in #dev (2 here); no topic', time: T }),
+          },
+        );
+      });
+    });
+
+    it('keeps the plain prompt with a server without rooms', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('--w', { w: bytes('* welcome to hub, you are guest-1; only hub hears you; /help lists commands\n') });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { limits })).toBe('c-(wn)', {
+          c: connectOut,
+          w: shown({ kind: 'notice', text: 'welcome to hub, you are guest-1; only hub hears you; /help lists commands' }),
+          n: sent('/cap tcpchat session=S\n'),
+        });
+      });
+    });
+  });
+
   describe('reconnecting', () => {
     it('says so, reconnects after the backoff delay, resumes, reclaims its nick and resends what was not acknowledged, in order', () => {
       fresh();

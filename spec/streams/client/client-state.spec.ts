@@ -11,6 +11,7 @@ import {
 import { DEFAULT_OUTBOX_LIMITS } from '../../../streams/client/outbox.js';
 import { ServerSpeaksTlsError } from '../../../streams/errors.js';
 import { DEFAULT_BACKOFF } from '../../../streams/limits/backoff.js';
+import { formatHistoryEnd, formatHistoryStart, formatInRoom, formatWelcome } from '../../../streams/protocol/sentences.js';
 import { formatServerLine, PASSWORD_PROMPT } from '../../../streams/protocol/server-line.js';
 
 const WHERE = '127.0.0.1:2023';
@@ -242,6 +243,106 @@ describe('stepClient', () => {
       const { effects, state } = play([start, connected, received(WELCOME)], { ...POLICY, framing: 'raw' });
       expect(effects.filter((effect) => effect.kind === 'send')).toEqual([]);
       expect(state.tagged).toBe(false);
+    });
+  });
+
+  describe('rooms', () => {
+    const inLobby = formatWelcome({ server: 'hub', nick: 'guest-1', room: '#lobby' });
+    const nowIn = (room: string): string => `@time=${T} ${formatInRoom({ room, members: 2, topic: 'ship it' })}`;
+    const rooms = (effects: readonly ClientEffect[]): ClientEffect[] => effects.filter((effect) => effect.kind === 'room');
+
+    it('learns its nick and room from the welcome, and shows the room before the welcome line', () => {
+      const { state, effects } = play([start, connected, received(inLobby)], { ...POLICY, nick: 'alice' });
+      expect(state).toMatchObject({ room: '#lobby', welcomed: true });
+      expect(effects.slice(1)).toEqual([
+        { kind: 'room', room: '#lobby' },
+        { kind: 'display', lines: [{ kind: 'notice', text: 'welcome to hub, you are guest-1 in #lobby; /help lists commands' }] },
+        send('/cap tcpchat session=S', '/nick alice'),
+      ]);
+    });
+
+    it('has no room with a server without rooms (console-only, or before rooms), and says nothing about one', () => {
+      for (const welcome of [formatWelcome({ server: 'hub', nick: 'guest-1' }), WELCOME]) {
+        const { state, effects } = play([start, connected, received(welcome)]);
+        expect(state.room).toBeUndefined();
+        expect(state.welcomed).toBe(true);
+        expect(rooms(effects)).toEqual([]);
+      }
+    });
+
+    it('follows `you are now in #room`, once per change', () => {
+      const joined = then(tagged(), [received(inLobby), received(nowIn('#lobby'), nowIn('#dev'), nowIn('#dev'))]);
+      expect(rooms(joined.effects)).toEqual([{ kind: 'room', room: '#lobby' }, { kind: 'room', room: '#dev' }]);
+      expect(joined.state.room).toBe('#dev');
+      const line = { kind: 'notice', text: 'you are now in #dev (2 here); topic: ship it', time: T };
+      expect(joined.effects.slice(-2)).toEqual([{ kind: 'room', room: '#dev' }, { kind: 'display', lines: [line, line] }]);
+    });
+
+    it('takes no room line for a sentence: a look-alike said in the room carries a sequence number', () => {
+      const fooled = then(tagged({ ...POLICY, nick: 'alice' }), [
+        received(inLobby),
+        received(`@seq=5;time=${T} * you are now in #trap (1 here); no topic`, `@seq=6;time=${T} * you are now mallory`),
+      ]);
+      expect(fooled.state).toMatchObject({ room: '#lobby', nick: 'alice' });
+      expect(rooms(fooled.effects)).toEqual([{ kind: 'room', room: '#lobby' }]);
+    });
+
+    it('leaves a room for a server without rooms when it reconnects to one', () => {
+      const { state, effects } = then(tagged(), [received(inLobby), lost(), connected, received(WELCOME)]);
+      expect(state.room).toBeUndefined();
+      expect(rooms(effects).at(-1)).toEqual({ kind: 'room' });
+      expect(effects.at(-1)).toEqual(send('/cap tcpchat session=S resume=E:4'));
+    });
+
+    it('asks to resume in the room it was in, even when lost again before the server answered', () => {
+      const inDev = then(tagged(), [received(nowIn('#dev')), lost(), connected]);
+      const greeted = then(inDev, [received(inLobby)]);
+      expect(greeted.effects.at(-1)).toEqual(send('/cap tcpchat session=S resume=E:4 room=#dev'));
+      expect(greeted.state.room).toBe('#lobby'); // where the welcome put it, until the server moves it
+
+      const again = then(greeted, [lost(), connected, received(inLobby)]);
+      expect(again.effects.at(-1)).toEqual(send('/cap tcpchat session=S resume=E:4 room=#dev'));
+
+      const back = then(again, [received(cap('E', 4), nowIn('#dev'))]);
+      expect(back.state).toMatchObject({ room: '#dev', resumeRoom: undefined });
+      expect(rooms(back.effects)).toEqual([{ kind: 'room', room: '#dev' }]);
+    });
+
+    it('does not ask for a room on its first connection', () => {
+      expect(play([start, connected, received(inLobby)]).effects.at(-1)).toEqual(send('/cap tcpchat session=S'));
+    });
+
+    it('sends /join, /part, /rooms and /topic to the server as they are', () => {
+      const { effects } = then(tagged(), [typed('/join #dev'), typed('/part'), typed('/rooms'), typed('/topic ship it')]);
+      expect(effects).toEqual([send('@id=S.1 /join #dev'), send('@id=S.2 /part'), send('@id=S.3 /rooms'), send('@id=S.4 /topic ship it')]);
+    });
+  });
+
+  describe('history without tags', () => {
+    it('shows the lines between the markers of a /history answer as replayed, and the markers as notices', () => {
+      const { effects } = play([start, connected, received(WELCOME), received(formatHistoryStart(2), '<bob> one', '<bob> two', formatHistoryEnd(), '<bob> live')]);
+      expect(effects.at(-1)).toEqual({
+        kind: 'display',
+        lines: [
+          { kind: 'notice', text: 'history: the last 2 lines' },
+          { kind: 'message', from: 'bob', text: 'one', replayed: true },
+          { kind: 'message', from: 'bob', text: 'two', replayed: true },
+          { kind: 'notice', text: 'end of history' },
+          { kind: 'message', from: 'bob', text: 'live' },
+        ],
+      });
+    });
+
+    it('marks no more lines than the start marker counted, if the end marker never comes', () => {
+      const { effects } = play([start, connected, received(formatHistoryStart(1), '<bob> one', '<bob> live')]);
+      expect(effects.at(-1)).toEqual({
+        kind: 'display',
+        lines: [
+          { kind: 'notice', text: 'history: the last 1 line' },
+          { kind: 'message', from: 'bob', text: 'one', replayed: true },
+          { kind: 'message', from: 'bob', text: 'live' },
+        ],
+      });
     });
   });
 
