@@ -2,13 +2,16 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
 import { nickColour } from '../../src/drivers/style.js';
 import { joined, type Client } from './helpers/client.js';
-import { cleanUp } from './helpers/leftovers.js';
+import { cleanUp, trackSocket } from './helpers/leftovers.js';
+import { Lines } from './helpers/lines.js';
 import { CLI, ROOT } from './helpers/processes.js';
 import { startServer } from './helpers/server.js';
+import { within } from './helpers/within.js';
 
 /**
  * `tcpchat connect` on a real terminal: a tmux pane of a fixed size, on a tmux server of its own
@@ -249,6 +252,61 @@ describe('tcpchat connect on a terminal (tmux)', () => {
       '* bob waves',
     ]);
     expect(last(screen)).toBe('> typing');
+  });
+});
+
+describe('tcpchat connect in a room (tmux)', () => {
+  interface Connection {
+    readonly socket: Socket;
+    readonly received: Lines;
+  }
+
+  /** A server that speaks rooms, on a real socket: `connection(n)` resolves with the n-th connection (from 0). */
+  async function roomServer(): Promise<{ port: number; connection(n: number): Promise<Connection>; close(): void }> {
+    const connections: Connection[] = [];
+    const arrived = new Set<() => void>();
+    const server = createServer((socket) => {
+      trackSocket(socket).on('error', () => {});
+      connections.push({ socket, received: new Lines(socket, `connection ${connections.length + 1}`) });
+      socket.write(`* welcome to hub, you are guest-${connections.length} in #lobby; /help lists commands\n`);
+      for (const notify of arrived) notify();
+    });
+    await within(new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined))), 'a server with rooms');
+    const connection = (n: number): Promise<Connection> =>
+      within(
+        new Promise((resolve) => {
+          const check = (): void => {
+            if (connections[n] === undefined) return;
+            arrived.delete(check);
+            resolve(connections[n]);
+          };
+          arrived.add(check);
+          check();
+        }),
+        `connection ${n + 1}`,
+      );
+    return { port: (server.address() as { port: number }).port, connection, close: () => server.close() };
+  }
+
+  it('shows its room in the prompt, follows a move, and after a lost connection asks to be back in that room', async () => {
+    const hub = await roomServer();
+    try {
+      const ada = pane([`127.0.0.1:${hub.port}`, '--retry-delay', '10ms']);
+      await ada.until('the prompt of the first room', (rows) => last(rows) === '#lobby>');
+      const first = await hub.connection(0);
+      const cap = await first.received.waitFor(/^\/cap tcpchat /);
+      expect(cap).not.toContain('room=');
+      const session = /session=(\S+)/.exec(cap)![1];
+      first.socket.write(`@cap=tcpchat;epoch=E;seq=3\n@time=2024-05-01T12:00:00.000Z * you are now in #dev (2 here); topic: ship it\n`);
+      const moved = await ada.until('the prompt of the new room', (rows) => last(rows) === '#dev>');
+      expect(moved.slice(-2)).toEqual(['* you are now in #dev (2 here); topic: ship it', '#dev>']);
+
+      first.socket.destroy();
+      const second = await hub.connection(1);
+      expect(await second.received.waitFor(/^\/cap tcpchat /)).toBe(`/cap tcpchat session=${session} resume=E:3 room=#dev`);
+    } finally {
+      hub.close();
+    }
   });
 });
 
