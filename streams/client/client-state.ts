@@ -184,7 +184,7 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
 
 function connected(state: ClientState, policy: ClientPolicy): Step {
   // `attempt` counts on until the server takes us back (see `welcomed`): one that accepts and hangs up at once is not back.
-  const next: ClientState = { ...state, phase: 'connected', everConnected: true, tagged: false, capAsked: false, named: false, ended: false, welcomed: false, farewell: undefined, held: undefined, missed: 0 };
+  const next: ClientState = { ...state, phase: 'connected', everConnected: true, tagged: false, capAsked: false, named: false, ended: false, welcomed: false, farewell: undefined, held: undefined, missed: 0, historyLeft: 0 };
   const effects: ClientEffect[] = [];
   // A server that never welcomed us (nc, ncat, the raw framing) has nothing more to say than the connection itself.
   if (state.attempt > 0 && !state.everWelcomed) effects.push({ kind: 'status', text: `reconnected to ${policy.where}` });

@@ -52,6 +52,15 @@ describe('terminal in pipe mode', () => {
     expect(written.join('')).toBe('<server> reply\n');
   });
 
+  it('writes no prompt when the prompt changes', async () => {
+    const { output, written, person } = piped();
+    person.setPrompt('#dev> ');
+    person.print(['<ada> hi']);
+    output.end();
+    await within(new Promise((resolve) => output.once('end', resolve)), 'the output to end');
+    expect(written.join('')).toBe('<ada> hi\n');
+  });
+
   it('pauses reading while pause$ says so', async () => {
     const input = new PassThrough();
     const pause$ = new Subject<boolean>();

@@ -333,6 +333,11 @@ describe('stepClient', () => {
       });
     });
 
+    it('marks nothing on a new connection after a history answer cut short', () => {
+      const { effects } = play([start, connected, received(formatHistoryStart(3), '<bob> one'), lost(), connected, received('<bob> live')], { ...POLICY, retries: 1 });
+      expect(effects.at(-1)).toEqual({ kind: 'display', lines: [{ kind: 'message', from: 'bob', text: 'live' }] });
+    });
+
     it('marks no more lines than the start marker counted, if the end marker never comes', () => {
       const { effects } = play([start, connected, received(formatHistoryStart(1), '<bob> one', '<bob> live')]);
       expect(effects.at(-1)).toEqual({
