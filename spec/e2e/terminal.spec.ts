@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
-import { nickColour } from '../../src/drivers/style.js';
+import { nickColour } from '../../src/run/style.js';
 import { joined, type Client } from './helpers/client.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { CLI, ROOT } from './helpers/processes.js';
