@@ -151,7 +151,8 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       tell.warn(`${unrecorded} console ${unrecorded === 1 ? 'line was' : 'lines were'} dropped while nobody read the output`);
       unrecorded = 0;
     };
-    const record = (all: readonly LogEntry[]): void => {
+    /** `bytes`: what the lines of a lone `messages` entry were sent as (see ServerOutput). */
+    const record = (all: readonly LogEntry[], bytes?: Uint8Array): void => {
       counts.entries(all);
       // --quiet: the console keeps joins, leaves and errors, not the conversation.
       const entries = config.quiet ? all.filter((entry) => !CONVERSATION.has(entry.type)) : all;
@@ -169,7 +170,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       const [first] = kept;
       if (kept.length === 1 && first.type === 'messages' && !colour && !config.json && !console.interactive) {
         // A busy room's record: the batch as its recipients got it, bytes already encoded for them.
-        if (!stamps) io.stdout.write(encodeLines(first.lines));
+        if (!stamps) io.stdout.write(bytes ?? encodeLines(first.lines));
         else io.stdout.write(timed(first.lines, io.now()).join('\n') + '\n');
         return;
       }
@@ -290,7 +291,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
           connections.get(output.id)?.close();
           return;
         case 'log':
-          record(output.entries);
+          record(output.entries, output.bytes);
           return;
         case 'stopping':
           // Signal or console /quit alike: queued output has until the deadline to drain.
