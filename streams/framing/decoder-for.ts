@@ -1,6 +1,13 @@
 import { map, type OperatorFunction } from '../rx.js';
 import { LineTooLongError } from '../errors.js';
-import { decodeLineBatches, decodeLines, DEFAULT_LINE_LIMITS, type FramedBatch, type FramedInput, type LineLimits } from './decode-lines.js';
+import {
+  decodeLineBatches,
+  decodeLines,
+  DEFAULT_LINE_LIMITS,
+  type FramedBatch,
+  type FramedInput,
+  type LineLimits,
+} from './decode-lines.js';
 import { decodeRaw } from './decode-raw.js';
 import type { Framing } from './encode.js';
 
@@ -15,4 +22,5 @@ export function batchDecoderFor(framing: Framing, limits: LineLimits = DEFAULT_L
   return (source) => source.pipe(raw, map(unknownBatch));
 }
 
-const unknownBatch = (framed: FramedInput): FramedBatch => (framed instanceof LineTooLongError ? framed : { lines: framed, printable: false });
+const unknownBatch = (framed: FramedInput): FramedBatch =>
+  framed instanceof LineTooLongError ? framed : { lines: framed, printable: false };
