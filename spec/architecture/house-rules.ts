@@ -1,6 +1,42 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import { API, SymbolFlags } from 'typescript/unstable/sync';
-import { NodeFlags, SyntaxKind, type Node, type SourceFile } from 'typescript/unstable/ast';
+import {
+  isAsExpression,
+  isBinaryExpression,
+  isCallExpression,
+  isClassDeclaration,
+  isDeleteExpression,
+  isElementAccessExpression,
+  isExportDeclaration,
+  isExternalModuleReference,
+  isIdentifier,
+  isImportDeclaration,
+  isImportEqualsDeclaration,
+  isImportTypeNode,
+  isLiteralTypeNode,
+  isNamedExports,
+  isNamedImports,
+  isNewExpression,
+  isNonNullExpression,
+  isParenthesizedExpression,
+  isPostfixUnaryExpression,
+  isPrefixUnaryExpression,
+  isPropertyAccessExpression,
+  isPropertyDeclaration,
+  isRegularExpressionLiteral,
+  isSatisfiesExpression,
+  isStringLiteral,
+  isTypeAssertion,
+  isTypeReferenceNode,
+  isVariableStatement,
+  NodeFlags,
+  SyntaxKind,
+  type Expression,
+  type ImportClause,
+  type NamedExportBindings,
+  type Node,
+  type SourceFile,
+} from 'typescript/unstable/ast';
 
 /**
  * The house rules, checked with the TypeScript compiler (its API over the installed `typescript`):
@@ -55,6 +91,7 @@ const COLLECTIONS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Array', 'WeakR
 const READ_ONLY_COLLECTION_TYPES: Readonly<Record<string, string>> = { Map: 'ReadonlyMap', Set: 'ReadonlySet' };
 /** Made once at load and holding no state between calls (a TextDecoder as long as no call passes `stream: true`). */
 const STATELESS = new Set(['TextEncoder', 'TextDecoder', 'RegExp']);
+const COUNTS = new Set([SyntaxKind.PlusPlusToken, SyntaxKind.MinusMinusToken]);
 const ASSIGNMENTS = new Set([
   SyntaxKind.EqualsToken,
   SyntaxKind.PlusEqualsToken,
@@ -182,43 +219,39 @@ function checkImport(path: string, area: Area, found: Import, options: HouseOpti
 function importsOf(root: string, file: SourceFile): Import[] {
   const found: Import[] = [];
   const add = (specifierNode: Node | undefined, typeOnly: boolean, node: Node): void => {
-    if (specifierNode?.kind !== SyntaxKind.StringLiteral) return;
-    const specifier = (specifierNode as Node & { text: string }).text;
+    if (specifierNode === undefined || !isStringLiteral(specifierNode)) return;
+    const specifier = specifierNode.text;
     const target = specifier.startsWith('.')
       ? pathOf(root, { fileName: resolve(dirname(file.fileName), specifier.replace(/\.js$/, '.ts')) })
       : undefined;
     found.push({ specifier, target, typeOnly, node });
   };
   const visit = (node: Node): void => {
-    const any = node as Node & Record<string, any>;
-    if (node.kind === SyntaxKind.ImportDeclaration) add(any.moduleSpecifier, importsOnlyTypes(any.importClause), node);
-    else if (node.kind === SyntaxKind.ExportDeclaration)
-      add(
-        any.moduleSpecifier,
-        any.isTypeOnly || (any.exportClause?.elements?.every((element: { isTypeOnly: boolean }) => element.isTypeOnly) ?? false),
-        node,
-      );
-    else if (node.kind === SyntaxKind.ImportEqualsDeclaration) add(any.moduleReference?.expression, any.isTypeOnly, node);
-    else if (node.kind === SyntaxKind.ImportType) add(any.argument?.literal, true, node);
-    else if (node.kind === SyntaxKind.CallExpression && any.expression.kind === SyntaxKind.ImportKeyword)
-      add(any.arguments[0], false, node);
+    if (isImportDeclaration(node)) add(node.moduleSpecifier, importsOnlyTypes(node.importClause), node);
+    else if (isExportDeclaration(node)) add(node.moduleSpecifier, node.isTypeOnly || exportsOnlyTypes(node.exportClause), node);
+    else if (isImportEqualsDeclaration(node) && isExternalModuleReference(node.moduleReference))
+      add(node.moduleReference.expression, node.isTypeOnly, node);
+    else if (isImportTypeNode(node) && isLiteralTypeNode(node.argument)) add(node.argument.literal, true, node);
+    else if (isCallExpression(node) && node.expression.kind === SyntaxKind.ImportKeyword) add(node.arguments[0], false, node);
     node.forEachChild(visit);
   };
   visit(file);
   return found;
 }
 
-function importsOnlyTypes(clause: (Node & Record<string, any>) | undefined): boolean {
+function importsOnlyTypes(clause: ImportClause | undefined): boolean {
   if (clause === undefined) return false; // `import 'x'` runs the module
   if (clause.phaseModifier === SyntaxKind.TypeKeyword) return true;
-  const elements = clause.namedBindings?.elements;
-  return (
-    clause.name === undefined &&
-    Array.isArray(elements) &&
-    elements.length > 0 &&
-    elements.every((element: { isTypeOnly: boolean }) => element.isTypeOnly)
-  );
+  const bindings = clause.namedBindings;
+  return clause.name === undefined && bindings !== undefined && isNamedImports(bindings) && everyTypeOnly(bindings.elements);
 }
+
+function exportsOnlyTypes(clause: NamedExportBindings | undefined): boolean {
+  return clause !== undefined && isNamedExports(clause) && everyTypeOnly(clause.elements);
+}
+
+const everyTypeOnly = (elements: readonly { readonly isTypeOnly: boolean }[]): boolean =>
+  elements.length > 0 && elements.every((element) => element.isTypeOnly);
 
 /**
  * Reports top-level bindings and fields that are state by their very form; returns the top-level
@@ -226,11 +259,11 @@ function importsOnlyTypes(clause: (Node & Record<string, any>) | undefined): boo
  */
 function topLevelState(file: SourceFile, report: (node: Node, message: string) => void): Constant[] {
   const constants: Constant[] = [];
-  for (const statement of file.statements as readonly (Node & Record<string, any>)[]) {
-    if (statement.kind === SyntaxKind.ClassDeclaration) {
-      for (const member of statement.members as readonly (Node & Record<string, any>)[]) {
+  for (const statement of file.statements) {
+    if (isClassDeclaration(statement)) {
+      for (const member of statement.members) {
         if (
-          member.kind === SyntaxKind.PropertyDeclaration &&
+          isPropertyDeclaration(member) &&
           hasModifier(member, SyntaxKind.StaticKeyword) &&
           !hasModifier(member, SyntaxKind.ReadonlyKeyword)
         ) {
@@ -241,20 +274,22 @@ function topLevelState(file: SourceFile, report: (node: Node, message: string) =
         }
       }
     }
-    if (statement.kind !== SyntaxKind.VariableStatement) continue;
+    if (!isVariableStatement(statement)) continue;
     const list = statement.declarationList;
     const constant = (list.flags & NodeFlags.Const) !== 0;
-    for (const declaration of list.declarations as readonly (Node & Record<string, any>)[]) {
+    for (const declaration of list.declarations) {
       const name = nameOf(declaration.name);
       if (!constant) {
         report(declaration, `top-level ${list.flags & NodeFlags.Let ? 'let' : 'var'} ${name}: state shared by every subscription`);
         continue;
       }
       const value = unwrap(declaration.initializer);
-      if (value?.kind === SyntaxKind.NewExpression) {
+      if (value && isNewExpression(value)) {
         const made = nameOf(value.expression);
         const readOnlyType = READ_ONLY_COLLECTION_TYPES[made];
-        if (COLLECTIONS.has(made) && !(readOnlyType && nameOf(declaration.type?.typeName) === readOnlyType)) {
+        const typedReadOnly =
+          declaration.type !== undefined && isTypeReferenceNode(declaration.type) && nameOf(declaration.type.typeName) === readOnlyType;
+        if (COLLECTIONS.has(made) && !(readOnlyType && typedReadOnly)) {
           report(
             declaration,
             `top-level new ${made} ${name}: state shared by every subscription${readOnlyType ? ` (a lookup table is typed ${readOnlyType})` : ''}`,
@@ -263,7 +298,7 @@ function topLevelState(file: SourceFile, report: (node: Node, message: string) =
           report(declaration, `top-level new ${made} ${name}: an instance made at load is shared by every subscription`);
         }
       }
-      if (declaration.name.kind === SyntaxKind.Identifier) constants.push({ node: declaration.name, name, regex: isStatefulRegex(value) });
+      if (isIdentifier(declaration.name)) constants.push({ node: declaration.name, name, regex: isStatefulRegex(value) });
     }
   }
   return constants;
@@ -272,32 +307,27 @@ function topLevelState(file: SourceFile, report: (node: Node, message: string) =
 /** Where a file changes what an identifier holds: assignments to its properties, `delete`, `++`, mutating calls. */
 function mutationsIn(file: SourceFile): Mutation[] {
   const found: Mutation[] = [];
-  const target = (expression: Node | undefined, how: string, regexOnly = false): void => {
+  const target = (expression: Expression | undefined, how: string, regexOnly = false): void => {
     const root = rootOf(expression);
     if (root) found.push({ root, how, regexOnly });
   };
   const visit = (node: Node): void => {
-    const any = node as Node & Record<string, any>;
-    switch (node.kind) {
-      case SyntaxKind.BinaryExpression:
-        if (ASSIGNMENTS.has(any.operatorToken.kind) && isMemberAccess(any.left)) target(any.left, 'a property is assigned');
-        break;
-      case SyntaxKind.PrefixUnaryExpression:
-      case SyntaxKind.PostfixUnaryExpression:
-        if ((any.operator === SyntaxKind.PlusPlusToken || any.operator === SyntaxKind.MinusMinusToken) && isMemberAccess(any.operand))
-          target(any.operand, 'a property is counted');
-        break;
-      case SyntaxKind.DeleteExpression:
-        target(any.expression, 'a property is deleted');
-        break;
-      case SyntaxKind.CallExpression: {
-        const callee = unwrap(any.expression);
-        if (callee?.kind !== SyntaxKind.PropertyAccessExpression) break;
+    if (isBinaryExpression(node) && ASSIGNMENTS.has(node.operatorToken.kind) && isMemberAccess(node.left))
+      target(node.left, 'a property is assigned');
+    else if (
+      (isPrefixUnaryExpression(node) || isPostfixUnaryExpression(node)) &&
+      COUNTS.has(node.operator) &&
+      isMemberAccess(node.operand)
+    ) {
+      target(node.operand, 'a property is counted');
+    } else if (isDeleteExpression(node)) target(node.expression, 'a property is deleted');
+    else if (isCallExpression(node)) {
+      const callee = unwrap(node.expression);
+      if (callee && isPropertyAccessExpression(callee)) {
         const method = nameOf(callee.name);
         if (MUTATING_METHODS.has(method)) target(callee.expression, `.${method}()`);
         if (method === 'test' || method === 'exec') target(callee.expression, `.${method}() moves a global regex's lastIndex`, true);
-        if (nameOf(callee.expression) === 'Object' && MUTATING_STATICS.has(method)) target(any.arguments[0], `Object.${method}()`);
-        break;
+        if (nameOf(callee.expression) === 'Object' && MUTATING_STATICS.has(method)) target(node.arguments[0], `Object.${method}()`);
       }
     }
     node.forEachChild(visit);
@@ -307,47 +337,48 @@ function mutationsIn(file: SourceFile): Mutation[] {
 }
 
 /** The identifier a member access, call target or assertion comes down to (`a` of `(a.b as X)[0]`). */
-function rootOf(expression: Node | undefined): Node | undefined {
+function rootOf(expression: Expression | undefined): Node | undefined {
   let node = unwrap(expression);
-  while (node && (node.kind === SyntaxKind.PropertyAccessExpression || node.kind === SyntaxKind.ElementAccessExpression))
-    node = unwrap(node.expression);
-  return node?.kind === SyntaxKind.Identifier ? node : undefined;
+  while (node && (isPropertyAccessExpression(node) || isElementAccessExpression(node))) node = unwrap(node.expression);
+  return node && isIdentifier(node) ? node : undefined;
 }
 
-function unwrap(node: Node | undefined): (Node & Record<string, any>) | undefined {
-  let inner = node as (Node & Record<string, any>) | undefined;
+/** The expression inside parentheses and type assertions. */
+function unwrap(node: Expression | undefined): Expression | undefined {
+  let inner = node;
   while (
     inner &&
-    (inner.kind === SyntaxKind.ParenthesizedExpression ||
-      inner.kind === SyntaxKind.AsExpression ||
-      inner.kind === SyntaxKind.SatisfiesExpression ||
-      inner.kind === SyntaxKind.NonNullExpression ||
-      inner.kind === SyntaxKind.TypeAssertionExpression)
+    (isParenthesizedExpression(inner) ||
+      isAsExpression(inner) ||
+      isSatisfiesExpression(inner) ||
+      isNonNullExpression(inner) ||
+      isTypeAssertion(inner))
   ) {
     inner = inner.expression;
   }
   return inner;
 }
 
-function isMemberAccess(node: Node): boolean {
+function isMemberAccess(node: Expression): boolean {
   const inner = unwrap(node);
-  return inner?.kind === SyntaxKind.PropertyAccessExpression || inner?.kind === SyntaxKind.ElementAccessExpression;
+  return inner !== undefined && (isPropertyAccessExpression(inner) || isElementAccessExpression(inner));
 }
 
 /** A regex literal or `new RegExp(..., flags)` with the g or y flag: it keeps a lastIndex between calls. */
-function isStatefulRegex(value: (Node & Record<string, any>) | undefined): boolean {
-  if (value?.kind === SyntaxKind.RegularExpressionLiteral) return /\/[a-z]*[gy][a-z]*$/.test(value.text);
-  if (value?.kind !== SyntaxKind.NewExpression || nameOf(value.expression) !== 'RegExp') return false;
+function isStatefulRegex(value: Expression | undefined): boolean {
+  if (value && isRegularExpressionLiteral(value)) return /\/[a-z]*[gy][a-z]*$/.test(value.text);
+  if (!value || !isNewExpression(value) || nameOf(value.expression) !== 'RegExp') return false;
   const flags = value.arguments?.[1];
-  return flags?.kind === SyntaxKind.StringLiteral && /[gy]/.test(flags.text);
+  return flags !== undefined && isStringLiteral(flags) && /[gy]/.test(flags.text);
 }
 
-function hasModifier(node: Node & Record<string, any>, kind: SyntaxKind): boolean {
-  return (node.modifiers ?? []).some((modifier: Node) => modifier.kind === kind);
+function hasModifier(node: Node & { readonly modifiers?: readonly Node[] }, kind: SyntaxKind): boolean {
+  return (node.modifiers ?? []).some((modifier) => modifier.kind === kind);
 }
 
-function nameOf(node: (Node & Record<string, any>) | undefined): string {
-  return typeof node?.text === 'string' ? node.text : '';
+/** The text of a name, an identifier or a string; '' for anything else. */
+function nameOf(node: Node | undefined): string {
+  return node && (isIdentifier(node) || isStringLiteral(node)) ? node.text : '';
 }
 
 function areaOf(path: string): Area | undefined {
