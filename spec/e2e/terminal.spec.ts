@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
-import { nickColour } from '../../src/drivers/style.js';
+import { nickColour } from '../../src/run/style.js';
 import { joined, type Client } from './helpers/client.js';
 import { cleanUp, trackSocket } from './helpers/leftovers.js';
 import { Lines } from './helpers/lines.js';

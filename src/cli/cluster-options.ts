@@ -2,18 +2,7 @@ import { hostname } from 'node:os';
 import type { Argv } from 'yargs';
 import { durationOption } from './duration.js';
 import { GROUP } from './option-groups.js';
-
-/** How a server joins a cluster: `serve --cluster redis://HOST:PORT [--cluster-name NAME] [--node NAME]`. */
-export interface ClusterConfig {
-  /** `redis://[:PASSWORD@]HOST:PORT[/DB]`, or `rediss://` for TLS. */
-  readonly url: string;
-  /** Names the room, so several clusters can share one Redis. */
-  readonly name: string;
-  /** This server's name in the cluster, as /who shows it. */
-  readonly node: string;
-  /** A node not heard from for this long is gone, and its people with it. */
-  readonly presenceTtlMs: number;
-}
+import type { ClusterConfig } from '../run/cluster-config.js';
 
 export const DEFAULT_CLUSTER_NAME = 'main';
 export const DEFAULT_PRESENCE_TTL_MS = 15_000;

@@ -1,10 +1,5 @@
 import type { Socket } from 'node:net';
 import { asapScheduler, Observable, tap, timer, type Subscription } from '../../streams/rx.js';
-import { encodeLines } from '../../streams/framing/encode.js';
-import { IAC } from '../../streams/framing/telnet.js';
-import { TelnetRefusals } from '../../streams/framing/telnet-refusal.js';
-import { formatError } from '../../streams/protocol/server-line.js';
-import type { ConnectionSource } from '../../streams/server/server-main.js';
 import { PacedWriter } from './paced-writes.js';
 import { formatAddress, ignore, peerIp, readSocket, type SocketReading } from './socket-data.js';
 
@@ -13,8 +8,10 @@ export interface ServerConnectionOptions {
   readonly sendQueueBytes: number;
   /** How long an ended connection may wait for its peer to close before it is destroyed. */
   readonly lingerMs: number;
-  /** The last bytes a client that is cut off gets, saying why (default: an `! error` line). */
-  readonly farewell?: (reason: string) => Uint8Array;
+  /** The last bytes a client that is cut off gets, saying why. */
+  readonly farewell: (reason: string) => Uint8Array;
+  /** Makes what answers a connection's telnet requests, on its first bytes; without it nothing is answered. */
+  readonly telnet?: () => TelnetAnswers;
   /** Told once, when the socket has closed. */
   readonly closed?: (connection: ServerConnection) => void;
   /** Told when a client is cut off for not reading its output. */
@@ -41,6 +38,11 @@ function uncorkAll(): void {
 /** What a peer may still send after we have ended the connection before we stop reading it. */
 const DISCARD_AFTER_CLOSE_BYTES = 64 * 1024;
 
+/** What a connection's telnet requests call for, chunk by chunk (undefined: nothing to answer). */
+export interface TelnetAnswers {
+  answers(chunk: Uint8Array): Uint8Array | undefined;
+}
+
 export class SendQueueExceededError extends Error {
   readonly code = 'SEND_QUEUE_EXCEEDED';
   constructor(readonly limitBytes: number) {
@@ -50,7 +52,13 @@ export class SendQueueExceededError extends Error {
 }
 
 /** An accepted connection: its bytes for the core, and the writes and the close the core asks for. */
-export interface ServerConnection extends ConnectionSource {
+export interface ServerConnection {
+  readonly id: number;
+  /** The peer's address and port, as people read it. */
+  readonly address: string;
+  /** The peer's address without the port. */
+  readonly ip: string;
+  /** Completes when the peer ends, errors when the connection fails. */
   readonly data$: Observable<Uint8Array>;
   write(bytes: Uint8Array): void;
   /** Ends our side after what is queued; destroys the socket if the peer lingers. */
@@ -105,8 +113,8 @@ class Connection implements ServerConnection {
   private corkedBytes = 0;
   /** The raw framing's messages, each written on its own. */
   private readonly paced: PacedWriter | undefined;
-  /** Made on the first 0xFF from a line client: the peer may speak telnet. */
-  private refusals: TelnetRefusals | undefined;
+  /** Made on the first bytes, when telnet requests are answered. */
+  private telnet: TelnetAnswers | undefined;
 
   constructor(
     readonly id: number,
@@ -131,13 +139,12 @@ class Connection implements ServerConnection {
       this.socket.off('error', ignore);
       return this.input;
     });
-    // The original programs (raw framing) never negotiate; a telnet client on a line server is refused every option.
-    return this.paced ? data$ : data$.pipe(tap((chunk) => this.refuseTelnetOptions(chunk)));
+    const { telnet } = this.options;
+    return telnet ? data$.pipe(tap((chunk) => this.answerTelnet(chunk, telnet))) : data$;
   }
 
-  private refuseTelnetOptions(chunk: Uint8Array): void {
-    if (this.refusals === undefined && chunk.indexOf(IAC) === -1) return;
-    const answers = (this.refusals ??= new TelnetRefusals()).answers(chunk);
+  private answerTelnet(chunk: Uint8Array, telnet: () => TelnetAnswers): void {
+    const answers = (this.telnet ??= telnet()).answers(chunk);
     if (answers) this.write(answers);
   }
 
@@ -228,8 +235,7 @@ class Connection implements ServerConnection {
     this.cutOff = cutOff;
     this.options.cut?.(this);
     this.paced?.stop(); // what waits is what it did not read: the farewell goes instead
-    const farewell = this.options.farewell ?? defaultFarewell;
-    this.end(farewell(cutOff.message));
+    this.end(this.options.farewell(cutOff.message));
     // From now on the linger owns the socket: data$ ending must not destroy it.
     const input = this.input;
     input?.spare();
@@ -240,8 +246,4 @@ class Connection implements ServerConnection {
 
 function onClose(this: ConnectionSocket): void {
   this[CONNECTION]?.closed();
-}
-
-function defaultFarewell(reason: string): Uint8Array {
-  return encodeLines([formatError(reason)]);
 }

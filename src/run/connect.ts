@@ -12,7 +12,7 @@ import { connect, type ConnectTls } from '../drivers/connect.js';
 import { knownHostsPath } from '../drivers/known-hosts.js';
 import { PacedWriter, RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { formatAddress, ignore, socketData } from '../drivers/socket-data.js';
-import { renderDisplayLine, renderStatus, useColour } from '../drivers/style.js';
+import { renderDisplayLine, renderStatus, useColour } from './style.js';
 import { terminal } from '../drivers/terminal.js';
 import { flushed } from './flushed.js';
 import { describeFailure, isTrustFailure } from './failure.js';

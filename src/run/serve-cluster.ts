@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Subject } from '../../streams/rx.js';
 import type { BusRequest } from '../../streams/cluster/bus.js';
-import type { ClusterConfig } from '../cli/cluster-options.js';
+import type { ClusterConfig } from './cluster-config.js';
 import { redisBus } from '../drivers/redis-bus.js';
 
 /**

@@ -5,6 +5,7 @@ import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
 import { encodeLines, encoderFor, type Framing } from '../../streams/framing/encode.js';
+import { TelnetRefusals } from '../../streams/framing/telnet-refusal.js';
 import { formatRefusal } from '../../streams/protocol/farewell.js';
 import { formatError } from '../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../streams/server/events.js';
@@ -17,11 +18,11 @@ import { reachableAddresses } from '../drivers/interfaces.js';
 import { serverConnection, type ServerConnection, type ServerConnectionOptions } from '../drivers/server-connection.js';
 import { RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { formatAddress } from '../drivers/socket-data.js';
-import { renderServerLine, useColour } from '../drivers/style.js';
+import { renderServerLine, useColour } from './style.js';
 import { terminal } from '../drivers/terminal.js';
 import { flushed } from './flushed.js';
 import { describeFailure } from './failure.js';
-import type { ClusterConfig } from '../cli/cluster-options.js';
+import type { ClusterConfig } from './cluster-config.js';
 import { clusterBus } from './serve-cluster.js';
 import { diagnostics, stampsWanted, type LogLevel } from './diagnostics.js';
 import { ServeCounts } from './serve-counts.js';
@@ -134,6 +135,8 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       sendQueueBytes: config.sendQueueBytes,
       lingerMs: 5000,
       farewell,
+      // The original programs (raw framing) never negotiate; a telnet client on a line server is refused every option.
+      telnet: config.framing === 'line' ? () => new TelnetRefusals() : undefined,
       closed: (connection) => {
         counts.bytesInClosed += connection.socket.bytesRead;
         counts.bytesOutClosed += connection.socket.bytesWritten;
@@ -148,7 +151,8 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       tell.warn(`${unrecorded} console ${unrecorded === 1 ? 'line was' : 'lines were'} dropped while nobody read the output`);
       unrecorded = 0;
     };
-    const record = (all: readonly LogEntry[]): void => {
+    /** `bytes`: what the lines of a lone `messages` entry were sent as (see ServerOutput). */
+    const record = (all: readonly LogEntry[], bytes?: Uint8Array): void => {
       counts.entries(all);
       // --quiet: the console keeps joins, leaves and errors, not the conversation.
       const entries = config.quiet ? all.filter((entry) => !CONVERSATION.has(entry.type)) : all;
@@ -166,7 +170,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       const [first] = kept;
       if (kept.length === 1 && first.type === 'messages' && !colour && !config.json && !console.interactive) {
         // A busy room's record: the batch as its recipients got it, bytes already encoded for them.
-        if (!stamps) io.stdout.write(encodeLines(first.lines));
+        if (!stamps) io.stdout.write(bytes ?? encodeLines(first.lines));
         else io.stdout.write(timed(first.lines, io.now()).join('\n') + '\n');
         return;
       }
@@ -287,7 +291,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
           connections.get(output.id)?.close();
           return;
         case 'log':
-          record(output.entries);
+          record(output.entries, output.bytes);
           return;
         case 'stopping':
           // Signal or console /quit alike: queued output has until the deadline to drain.

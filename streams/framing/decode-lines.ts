@@ -1,7 +1,7 @@
 import { Observable, type Observer, type OperatorFunction, type Subscriber } from '../rx.js';
 import { LineTooLongError, SpeaksTlsError } from '../errors.js';
 import { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
-import { notePrintableAscii } from '../protocol/sanitize.js';
+import { isPrintableAscii } from '../protocol/sanitize.js';
 import { IAC, TelnetFilter } from './telnet.js';
 import { startsTlsHandshake } from './tls-record.js';
 
@@ -9,8 +9,17 @@ export { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 
 
 /** What one read chunk yields: the complete lines it finished, or a notice that a line was dropped. */
-export type LineBatch = readonly string[];
-export type FramedInput = LineBatch | LineTooLongError;
+export type FramedInput = readonly string[] | LineTooLongError;
+
+/**
+ * The lines one read chunk finished, and whether they are all printable ASCII (no control
+ * character but TAB), so that no line of them needs sanitizing; false when that is not known.
+ */
+export interface LineBatch {
+  readonly lines: readonly string[];
+  readonly printable: boolean;
+}
+export type FramedBatch = LineBatch | LineTooLongError;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -47,14 +56,31 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
  * ```
  */
 export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorFunction<Uint8Array, FramedInput> {
-  return (source) => new Observable<FramedInput>((subscriber) => source.subscribe(new LineFramer(subscriber, limits)));
+  return (source) => new Observable<FramedInput>((subscriber) => source.subscribe(new LineFramer(subscriber, limits, asLines)));
 }
+
+/**
+ * `decodeLines` for a reader that sanitizes what it gets: each batch says whether it is printable
+ * ASCII. The framer finds that out for a whole chunk at once, far quicker than a test per line.
+ */
+export function decodeLineBatches(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorFunction<Uint8Array, FramedBatch> {
+  return (source) => new Observable<FramedBatch>((subscriber) => source.subscribe(new LineFramer(subscriber, limits, asBatch)));
+}
+
+/** How a framer hands on its lines: as they are, or as a batch that says whether they are printable ASCII. */
+interface Shape<B> {
+  of(lines: string[], printable: boolean): B;
+  /** Whether `of` wants to know (finding out costs a search of the chunk). */
+  readonly checksPrintable: boolean;
+}
+const asLines: Shape<readonly string[]> = { of: (lines) => lines, checksPrintable: false };
+const asBatch: Shape<LineBatch> = { of: (lines, printable) => ({ lines, printable }), checksPrintable: true };
 
 /**
  * One subscription's framing state. An object rather than closures: a server holds one per
  * connection, mostly idle, so what it costs is what every idle connection costs.
  */
-class LineFramer implements Observer<Uint8Array> {
+class LineFramer<B> implements Observer<Uint8Array> {
   /** The start of an unfinished line, from earlier chunks (copies, so no read buffer is pinned). */
   private pending: Uint8Array[] = NOTHING;
   private pendingBytes = 0;
@@ -70,8 +96,9 @@ class LineFramer implements Observer<Uint8Array> {
   private first = true;
 
   constructor(
-    private readonly subscriber: Subscriber<FramedInput>,
+    private readonly subscriber: Subscriber<B | LineTooLongError>,
     private readonly limits: LineLimits,
+    private readonly shape: Shape<B>,
   ) {}
 
   next(input: Uint8Array): void {
@@ -90,6 +117,7 @@ class LineFramer implements Observer<Uint8Array> {
     const cr = chunk.indexOf(CR, from);
     if (cr !== -1 && !crsBeforeLfs(chunk, cr)) return this.lineByLine(chunk, from);
     let lines: string[] = [];
+    let printable = false;
     if (this.pendingBytes > 0 || this.skipping) {
       const newline = chunk.indexOf(LF, from);
       if (newline === -1) return this.keepTail(chunk.subarray(from));
@@ -102,7 +130,7 @@ class LineFramer implements Observer<Uint8Array> {
       // The usual case: every complete line of the chunk decoded at once (and, without a CR, taken as they are).
       if (lines.length === 0 && !split.crs) {
         lines = split.lines;
-        if (split.ascii) notePrintableAscii(lines, split.text);
+        printable = this.shape.checksPrintable && split.ascii && isPrintableAscii(split.text);
       } else for (const line of split.lines) lines.push(dropLineEnding(line));
       from = last + 1;
     } else {
@@ -111,7 +139,7 @@ class LineFramer implements Observer<Uint8Array> {
         from = newline + 1;
       }
     }
-    if (lines.length > 0) this.subscriber.next(lines);
+    if (lines.length > 0) this.subscriber.next(this.shape.of(lines, printable));
     if (from < chunk.length) this.keepTail(chunk.subarray(from));
   }
 
@@ -125,7 +153,7 @@ class LineFramer implements Observer<Uint8Array> {
     if (this.cutOff) return this.subscriber.complete();
     const tooLong = this.skipping || this.pendingBytes > this.limits.maxLineBytes;
     if (tooLong) this.subscriber.next(new LineTooLongError(this.limits.maxLineBytes));
-    else if (this.pendingBytes > 0) this.subscriber.next([decode(this.takePending(new Uint8Array(0)))]);
+    else if (this.pendingBytes > 0) this.subscriber.next(this.shape.of([decode(this.takePending(new Uint8Array(0)))], false));
     this.subscriber.complete();
   }
 
@@ -139,7 +167,7 @@ class LineFramer implements Observer<Uint8Array> {
     const endsInCr = newline > from && chunk[newline - 1] === CR;
     if (this.skipping || size - (endsInCr ? 1 : 0) > this.limits.maxLineBytes) {
       this.forgetPending();
-      if (lines.length > 0) this.subscriber.next(lines);
+      if (lines.length > 0) this.subscriber.next(this.shape.of(lines, false));
       this.subscriber.next(new LineTooLongError(this.limits.maxLineBytes));
       return [];
     }
@@ -158,7 +186,7 @@ class LineFramer implements Observer<Uint8Array> {
       if (from === chunk.length) this.afterCr = true;
       else if (chunk[from] === LF || chunk[from] === NUL) from += 1;
     }
-    if (lines.length > 0) this.subscriber.next(lines);
+    if (lines.length > 0) this.subscriber.next(this.shape.of(lines, false));
     if (from < chunk.length) this.keepTail(chunk.subarray(from));
   }
 

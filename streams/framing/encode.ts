@@ -1,23 +1,14 @@
-/** Lines to bytes: each batch is encoded once, so the same buffer can go to every recipient. */
+/** Lines to bytes: the server encodes each batch once, and the same buffer goes to every recipient. */
 
 const encoder = new TextEncoder();
 
 export type Framing = 'line' | 'raw';
 
-/**
- * The last batch encoded, with its bytes: the console records the very batch (the same array) that
- * its recipients were sent, and then writes these bytes rather than encoding it again.
- */
-let last: { readonly lines: readonly string[]; readonly bytes: Uint8Array } = { lines: [], bytes: new Uint8Array(0) };
-
 /** Each line ends in LF. */
 export function encodeLines(lines: readonly string[]): Uint8Array {
-  if (lines === last.lines) return last.bytes;
   // An empty batch is no bytes, not one empty line.
   if (lines.length === 0) return new Uint8Array(0);
-  const bytes = encoder.encode(lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n');
-  last = { lines, bytes };
-  return bytes;
+  return encoder.encode(lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n');
 }
 
 /** The original programs' framing for a line or two that go out in one write: no trailing newline; lines still separated. */

@@ -10,7 +10,8 @@ import { COMMAND, DATA, DO, DONT, IAC, inSubnegotiation, OPTION, SB, SUB, WILL, 
 export class TelnetRefusals {
   private state = DATA;
   private request = 0;
-  private readonly answered = new Set<number>();
+  /** The requests answered, as request << 8 | option; made on the first (most peers never ask). */
+  private answered: Set<number> | undefined;
 
   /** The refusals `chunk` calls for, or undefined (the usual case: a chunk without 0xFF, outside a command). */
   answers(chunk: Uint8Array): Uint8Array | undefined {
@@ -28,6 +29,7 @@ export class TelnetRefusals {
         case OPTION: {
           this.state = DATA;
           const key = (this.request << 8) | byte;
+          this.answered ??= new Set();
           if (this.answered.has(key)) break;
           this.answered.add(key);
           out.push(IAC, this.request === DO ? WONT : DONT, byte);

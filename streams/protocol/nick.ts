@@ -1,4 +1,4 @@
-import unhomoglyph from 'unhomoglyph'; // Unicode's confusables.txt as data, no Node I/O
+import { confusableSkeleton } from './skeleton.js';
 
 /**
  * Nicks: 1 to 32 letters, digits, `_`, `-`, `.`, `[`, `]`, kept in NFKC form. Two nicks are the
@@ -29,7 +29,7 @@ export function normalizeNick(name: string): string {
  * case, is `i`, so `aIice` would otherwise pass as `alice`.
  */
 export function nickKey(name: string): string {
-  const skeleton = unhomoglyph(normalizeNick(name).toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase();
+  const skeleton = confusableSkeleton(normalizeNick(name).toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase();
   return skeleton.replace(/([ij])\u0307/gu, '$1').replaceAll('i', 'l');
 }
 

@@ -17,9 +17,6 @@ const ASCII_CONTROLS = [...Array(0x80).keys()].map((code) => String.fromCharCode
 /** Below this length one regex test is quicker than a search per control character. */
 const SEARCH_FROM_CHARS = 1024;
 
-/** Batches of lines found to need no sanitizing, so the router need not test them one by one. */
-const printable = new WeakSet<readonly string[]>();
-
 export function sanitize(text: string): string {
   // Tested without the global flag: most lines have nothing to replace, and that test is faster.
   return CONTROL.test(text) ? text.replace(EVERY_CONTROL, visible) : text;
@@ -33,16 +30,11 @@ function visible(char: string): string {
 }
 
 /**
- * Notes that `lines` need no sanitizing when `joined`, the same lines joined by LF and all of it
- * ASCII, holds no control character but TAB. A long text is searched once for each control
- * character, a memchr in V8: a read chunk's thousand lines take a quarter of the time of a regex
- * test per line. (In text that is not all ASCII such a search is slow: that is left to `sanitize`.)
+ * Whether the lines of `joined`, ASCII text with LF between lines, need no sanitizing: it holds no
+ * control character but TAB (and LF). A long text is searched once for each control character, a
+ * memchr in V8: a read chunk's thousand lines take a quarter of the time of a regex test per
+ * line. (In text that is not all ASCII such a search is slow: that is left to `sanitize`.)
  */
-export function notePrintableAscii(lines: readonly string[], joined: string): void {
-  if (joined.length < SEARCH_FROM_CHARS ? !CONTROL_BUT_LF.test(joined) : !ASCII_CONTROLS.some((control) => joined.includes(control))) printable.add(lines);
-}
-
-/** Whether `notePrintableAscii` found that `lines` need no sanitizing. */
-export function knownPrintable(lines: readonly string[]): boolean {
-  return printable.has(lines);
+export function isPrintableAscii(joined: string): boolean {
+  return joined.length < SEARCH_FROM_CHARS ? !CONTROL_BUT_LF.test(joined) : !ASCII_CONTROLS.some((control) => joined.includes(control));
 }

@@ -6,7 +6,8 @@ import type { ConnId } from './roster.js';
 export type RouterEvent =
   /** `ip` is the peer's address without the port, for per-address limits. */
   | { kind: 'open'; id: ConnId; address: string; ip: string }
-  | { kind: 'lines'; id: ConnId; lines: readonly string[] }
+  /** `printable`: the framer found every line printable ASCII (none needs sanitizing) when it read the whole chunk at once. */
+  | { kind: 'lines'; id: ConnId; lines: readonly string[]; printable?: boolean }
   /** `fatal`: no newline within the hard limit, so the connection ends. */
   | { kind: 'line-too-long'; id: ConnId; maxBytes: number; fatal: boolean }
   | { kind: 'closed'; id: ConnId; reason: string }

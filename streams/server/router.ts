@@ -1,5 +1,5 @@
 import { parseClientLine, startsLikeChat } from '../protocol/client-command.js';
-import { knownPrintable, sanitize } from '../protocol/sanitize.js';
+import { sanitize } from '../protocol/sanitize.js';
 import { formatDismissal, formatRefusal } from '../protocol/farewell.js';
 import { formatError, formatMessage, formatNotice, PASSWORD_PROMPT } from '../protocol/server-line.js';
 import { formatAck, parseTagged } from '../protocol/tags.js';
@@ -121,9 +121,10 @@ export function createRouter(options: RouterOptions): Router {
   /**
    * A member's batch of lines: plain text is gathered and relayed as one batch; a command first
    * flushes what was gathered. A tagged client's lines carry ids: one already seen is skipped,
-   * and the last id of the batch is acknowledged once it has been handled.
+   * and the last id of the batch is acknowledged once it has been handled. `printable`: the framer
+   * found every line printable ASCII, so none is sanitized one by one.
    */
-  function lines(id: ConnId, batch: readonly string[]): Effect[] {
+  function lines(id: ConnId, batch: readonly string[], printable = false): Effect[] {
     if (gate.waiting(id)) return answer(id, batch);
     if (cluster?.holds(id)) return cluster.hold(id, batch);
     const effects: Effect[] = [];
@@ -143,7 +144,6 @@ export function createRouter(options: RouterOptions): Router {
     // Only a command can change who is speaking (a nick, a quit, a claim a cluster must answer).
     let member = roster.byId.get(id);
     let tagged = delivery.sessionOf(id) !== undefined;
-    const printable = knownPrintable(batch); // the framer checked the whole chunk at once
     for (let index = 0; member !== undefined && index < batch.length; index++) {
       let text = batch[index];
       let lineId: string | undefined;
@@ -251,7 +251,7 @@ export function createRouter(options: RouterOptions): Router {
       case 'open':
         return open(event.id, event.address, event.ip);
       case 'lines': {
-        const effects = lines(event.id, event.lines);
+        const effects = lines(event.id, event.lines, event.printable);
         // Watched from the batch that asked for tags on: only tcpchat's client answers pings.
         if (delivery.sessionOf(event.id) !== undefined) heartbeat.heard(event.id, now());
         return effects;

@@ -10,13 +10,14 @@ import {
   take,
   takeUntil,
   timer,
+  type OperatorFunction,
   type SchedulerLike,
 } from '../rx.js';
 import type { BusEvent, BusRequest } from '../cluster/bus.js';
 import { LineTooLongError } from '../errors.js';
-import { decoderFor } from '../framing/decoder-for.js';
+import { batchDecoderFor, decoderFor } from '../framing/decoder-for.js';
 import { encodeLines, rawMessages, type Framing } from '../framing/encode.js';
-import type { FramedInput, LineLimits } from '../framing/decode-lines.js';
+import type { FramedBatch, FramedInput, LineLimits } from '../framing/decode-lines.js';
 import { deadline } from '../limits/deadline.js';
 import { idleTimeout, IdleTimeoutError } from '../limits/idle-timeout.js';
 import { throttleLines, type RateLimit, type Throttled } from '../limits/throttle-lines.js';
@@ -65,7 +66,11 @@ export type ServerOutput =
   /** `lines`: how many lines `bytes` holds, so the shell can count deliveries without decoding. */
   | { kind: 'write'; to: readonly ConnId[]; bytes: Uint8Array; lines: number }
   | { kind: 'close'; id: ConnId; reason: string }
-  | { kind: 'log'; entries: readonly LogEntry[] }
+  /**
+   * `bytes`: when `entries` is one `messages` entry whose lines went to the room in this very batch,
+   * the bytes they were encoded to, so the record can write them rather than encode them again.
+   */
+  | { kind: 'log'; entries: readonly LogEntry[]; bytes?: Uint8Array }
   | { kind: 'bus'; request: BusRequest }
   | { kind: 'stopping' }
   /** Handling one event failed (a bug): the event was dropped, its connection closed. Say so on stderr. */
@@ -120,7 +125,7 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
     );
 
     // Events come in batches (a read chunk's lines); each batch's effects leave as one batch of outputs.
-    const outputs = options.framing === 'raw' ? (effects: readonly Effect[]) => effects.flatMap(rawOutputs) : (effects: readonly Effect[]) => effects.map(lineOutput);
+    const outputs = options.framing === 'raw' ? (effects: readonly Effect[]) => effects.flatMap(rawOutputs) : lineOutputs;
     // One event's failure is caught here, where it happens: it ends only what it belongs to, never the room.
     const handle = (event: ConnectionEvent): readonly ServerOutput[] => {
       if (event.kind === 'reading') return [event];
@@ -146,14 +151,17 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
  * pipeline per connection, most of them idle, so each stage counts.
  */
 function connectionInput(options: ServerOptions, scheduler: SchedulerLike): (connection: ConnectionSource) => Observable<ConnectionInput> {
-  const decode = decoderFor(options.framing, options.limits);
-  const idle = idleTimeout<FramedInput>(options.idleTimeoutMs, scheduler); // off: the source itself
   const throttle = options.rate.linesPerSecond > 0 ? throttleLines<InputItem>(options.rate, scheduler) : undefined;
+  // The throttle hands on lines in batches of its own: only an unthrottled batch can say it is printable.
+  const decode: OperatorFunction<Uint8Array, FramedBatch | FramedInput> = throttle
+    ? decoderFor(options.framing, options.limits)
+    : batchDecoderFor(options.framing, options.limits);
+  const idle = idleTimeout<FramedBatch | FramedInput>(options.idleTimeoutMs, scheduler); // off: the source itself
   const passwordDeadline =
     options.password === undefined ? undefined : deadline<ConnectionInput, typeof PASSWORD_DEADLINE>(options.passwordTimeoutMs, PASSWORD_DEADLINE, scheduler);
   return (connection) => {
     const framed$ = connection.data$.pipe(decode, idle);
-    const input$: Observable<ConnectionInput> = throttle ? framed$.pipe(throttle) : framed$;
+    const input$ = throttle ? (framed$ as Observable<FramedInput | IdleTimeoutError>).pipe(throttle) : (framed$ as Observable<ConnectionInput>);
     return passwordDeadline ? input$.pipe(passwordDeadline) : input$;
   };
 }
@@ -162,7 +170,7 @@ function connectionInput(options: ServerOptions, scheduler: SchedulerLike): (con
 const PASSWORD_DEADLINE = Symbol('password deadline');
 
 /** What `toEvents` gets from a connection: framed lines, with the limits that are on applied. */
-type ConnectionInput = FramedInput | IdleTimeoutError | Throttled<InputItem> | typeof PASSWORD_DEADLINE;
+type ConnectionInput = FramedBatch | IdleTimeoutError | Throttled<InputItem> | typeof PASSWORD_DEADLINE;
 
 const batchOf = (event: ConnectionEvent): readonly ConnectionEvent[] => [event];
 
@@ -178,9 +186,9 @@ function consoleLine(line: string, maxLineBytes: number): ConsoleCommand {
 type InputItem = string | LineTooLongError | IdleTimeoutError;
 
 function toEvents(id: ConnId, input: ConnectionInput): readonly ConnectionEvent[] {
-  if (Array.isArray(input)) return itemEvents(id, input);
   if (input === PASSWORD_DEADLINE) return [{ kind: 'password-deadline', id }];
   if (input instanceof LineTooLongError || input instanceof IdleTimeoutError) return [itemEvent(id, input)];
+  if ('lines' in input) return [{ kind: 'lines', id, lines: input.lines, printable: input.printable }];
   const throttled = input as Throttled<InputItem>;
   return throttled.kind === 'reading' ? [{ kind: 'reading', id, paused: throttled.paused }] : itemEvents(id, throttled.items);
 }
@@ -215,8 +223,27 @@ function itemEvent(id: ConnId, notice: LineTooLongError | IdleTimeoutError): Rou
     : { kind: 'line-too-long', id, maxBytes: notice.maxBytes, fatal: notice.fatal };
 }
 
-function lineOutput(effect: Effect): ServerOutput {
-  return effect.kind === 'send' ? { kind: 'write', to: effect.to, bytes: encodeLines(effect.lines), lines: effect.lines.length } : effect;
+/** The line framing: each batch of lines encoded once for all its recipients, and for the record of the same lines. */
+function lineOutputs(effects: readonly Effect[]): ServerOutput[] {
+  const outputs: ServerOutput[] = [];
+  for (const effect of effects) {
+    if (effect.kind === 'send') outputs.push({ kind: 'write', to: effect.to, bytes: encodeLines(effect.lines), lines: effect.lines.length });
+    else if (effect.kind === 'log') outputs.push(logOutput(effect, effects, outputs));
+    else outputs.push(effect);
+  }
+  return outputs;
+}
+
+/** A record of one batch of messages that went to the room before it, in this batch: with the bytes it went as. */
+function logOutput(log: Extract<Effect, { kind: 'log' }>, effects: readonly Effect[], outputs: readonly ServerOutput[]): ServerOutput {
+  const [entry] = log.entries;
+  if (log.entries.length !== 1 || entry.type !== 'messages') return log;
+  for (let index = outputs.length - 1; index >= 0; index--) {
+    const effect = effects[index];
+    const output = outputs[index];
+    if (effect.kind === 'send' && effect.lines === entry.lines && output.kind === 'write') return { ...log, bytes: output.bytes };
+  }
+  return log;
 }
 
 /** The raw framing: a write per message, so that each reaches the original programs as one (the first carries the count). */

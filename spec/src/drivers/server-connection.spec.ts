@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { lastValueFrom, toArray } from 'rxjs';
 import { SendQueueExceededError, serverConnection } from '../../../src/drivers/server-connection.js';
+import { encodeLines } from '../../../streams/framing/encode.js';
+import { TelnetRefusals } from '../../../streams/framing/telnet-refusal.js';
+import { formatError } from '../../../streams/protocol/server-line.js';
 import { event, Leftovers, readToEnd, readUntil, socketPair, within } from './helpers/loopback.js';
 
 const leftovers = new Leftovers();
@@ -8,9 +11,11 @@ afterEach(() => leftovers.cleanUp());
 
 const MiB = 1024 * 1024;
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+/** The options serve gives every connection, but for the telnet answers. */
+const BASE = { sendQueueBytes: MiB, lingerMs: 2000, farewell: (reason: string) => encodeLines([formatError(reason)]) };
 
 /** An accepted connection as the server makes it, with its data stream read as the server does. */
-async function accepted(options = { sendQueueBytes: MiB, lingerMs: 2000 }) {
+async function accepted(options = BASE) {
   const { ours, peer } = await socketPair(leftovers);
   const connection = serverConnection(7, ours, options);
   const ended = within(lastValueFrom(connection.data$, { defaultValue: undefined }), 'the end of data$', 5000);
@@ -21,7 +26,7 @@ async function accepted(options = { sendQueueBytes: MiB, lingerMs: 2000 }) {
 describe('serverConnection', () => {
   it("carries the id, the peer's address and its bytes", async () => {
     const { ours, peer } = await socketPair(leftovers);
-    const connection = serverConnection(3, ours, { sendQueueBytes: MiB, lingerMs: 2000 });
+    const connection = serverConnection(3, ours, BASE);
     expect(connection.id).toBe(3);
     expect(connection.address).toBe(`127.0.0.1:${peer.localPort}`);
     expect(connection.ip).toBe('127.0.0.1');
@@ -30,9 +35,28 @@ describe('serverConnection', () => {
     expect(Buffer.from(await all).toString()).toBe('hi');
   });
 
+  it('answers telnet requests as the answerer it is given says, and without one answers nothing', async () => {
+    const request = Uint8Array.of(0xff, 0xfd, 0x01); // IAC DO ECHO
+    const answered = await socketPair(leftovers);
+    const connection = serverConnection(1, answered.ours, { ...BASE, telnet: () => new TelnetRefusals() });
+    connection.data$.subscribe();
+    const answer = event<[Buffer]>(answered.peer, 'data');
+    answered.peer.write(request);
+    expect([...(await answer)[0]]).toEqual([0xff, 0xfc, 0x01]); // IAC WONT ECHO
+
+    const silent = await socketPair(leftovers);
+    const quiet = serverConnection(2, silent.ours, BASE);
+    const all = within(lastValueFrom(quiet.data$), 'the data');
+    let heard = 0;
+    silent.peer.on('data', (chunk: Buffer) => (heard += chunk.length));
+    silent.peer.end(request);
+    expect([...(await all)]).toEqual([...request]);
+    expect(heard).toBe(0);
+  });
+
   it('with a message gap (raw framing), writes each message on its own and closes only after the last', async () => {
     const { ours, peer } = await socketPair(leftovers);
-    const connection = serverConnection(4, ours, { sendQueueBytes: MiB, lingerMs: 2000, messageGapMs: 20 });
+    const connection = serverConnection(4, ours, { ...BASE, messageGapMs: 20 });
     const reads: string[] = [];
     peer.on('data', (chunk: Buffer) => reads.push(chunk.toString()));
     const ended = event(peer, 'end');
@@ -47,7 +71,7 @@ describe('serverConnection', () => {
 
   it('keeps a stray socket error harmless before, while and after data$ is read, with one listener at a time', async () => {
     const { ours, peer } = await socketPair(leftovers);
-    const connection = serverConnection(3, ours, { sendQueueBytes: MiB, lingerMs: 2000 });
+    const connection = serverConnection(3, ours, BASE);
     expect(ours.listenerCount('error')).toBe(1);
     expect(() => ours.emit('error', new Error('before reading'))).not.toThrow();
     const failed = within(lastValueFrom(connection.data$).catch((error: Error) => error.message), 'the failure');
@@ -61,7 +85,7 @@ describe('serverConnection', () => {
 
   it('reading(false) pauses reading and reading(true) resumes it, losing nothing', async () => {
     const { ours, peer } = await socketPair(leftovers);
-    const connection = serverConnection(1, ours, { sendQueueBytes: MiB, lingerMs: 2000 });
+    const connection = serverConnection(1, ours, BASE);
     const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
     connection.reading(false);
     expect(ours.isPaused()).toBe(true);
@@ -77,7 +101,7 @@ describe('serverConnection', () => {
 
   it('hold(true) pauses reading whatever the rate says, and reading resumes only when neither holds it', async () => {
     const { ours, peer } = await socketPair(leftovers);
-    const connection = serverConnection(1, ours, { sendQueueBytes: MiB, lingerMs: 2000 });
+    const connection = serverConnection(1, ours, BASE);
     const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
     connection.hold(true);
     connection.reading(true); // the rate allows it, the server does not
@@ -133,7 +157,7 @@ describe('serverConnection', () => {
   });
 
   it('close ends our side after the queued output: the peer gets every byte, then EOF', async () => {
-    const { connection, peer, ended } = await accepted({ sendQueueBytes: 64 * MiB, lingerMs: 2000 });
+    const { connection, peer, ended } = await accepted({ ...BASE, sendQueueBytes: 64 * MiB, lingerMs: 2000 });
     const queued = Buffer.alloc(4 * MiB - 1, 'z'); // far more than the kernel takes at once
     connection.write(queued);
     connection.write(encode('\nlast line\n'));
@@ -148,7 +172,7 @@ describe('serverConnection', () => {
   });
 
   it('after close reads on to see the peer close, but stops reading a peer that keeps sending until the linger ends', async () => {
-    const { connection, peer, ended } = await accepted({ sendQueueBytes: MiB, lingerMs: 300 });
+    const { connection, peer, ended } = await accepted({ ...BASE, sendQueueBytes: MiB, lingerMs: 300 });
     connection.reading(false); // paused by the rate limit, say: closing reads again
     connection.write(encode('! go away\n'));
     connection.close();
@@ -168,7 +192,7 @@ describe('serverConnection', () => {
   it('says once when its socket has closed, whoever closed it', async () => {
     const { ours, peer } = await socketPair(leftovers);
     const closed: number[] = [];
-    const connection = serverConnection(5, ours, { sendQueueBytes: MiB, lingerMs: 2000, closed: (which) => closed.push(which.id) });
+    const connection = serverConnection(5, ours, { ...BASE, closed: (which) => closed.push(which.id) });
     const ended = within(lastValueFrom(connection.data$, { defaultValue: undefined }), 'the end of data$');
     peer.end();
     await ended;
@@ -184,7 +208,7 @@ describe('serverConnection', () => {
   });
 
   it('destroys a peer that never closes once the linger time is over', async () => {
-    const { connection, peer, ended } = await accepted({ sendQueueBytes: MiB, lingerMs: 50 });
+    const { connection, peer, ended } = await accepted({ ...BASE, sendQueueBytes: MiB, lingerMs: 50 });
     peer.allowHalfOpen = true; // it gets our EOF but keeps its side open
     const peerSawEnd = readToEnd(peer);
     connection.close();
@@ -196,8 +220,8 @@ describe('serverConnection', () => {
 
   it('cuts off a peer that does not read before its queue passes sendQueueBytes, with a last line saying why; others are unaffected', async () => {
     const limit = 256 * 1024;
-    const slow = await accepted({ sendQueueBytes: limit, lingerMs: 2000 });
-    const fast = await accepted({ sendQueueBytes: limit, lingerMs: 2000 });
+    const slow = await accepted({ ...BASE, sendQueueBytes: limit, lingerMs: 2000 });
+    const fast = await accepted({ ...BASE, sendQueueBytes: limit, lingerMs: 2000 });
     slow.peer.pause(); // never reads: the kernel buffers fill, then our queue grows
     let fastReceived = 0;
     fast.peer.on('data', (chunk: Buffer) => (fastReceived += chunk.length));
@@ -255,7 +279,7 @@ describe('serverConnection', () => {
 
   it('destroys a cut-off peer that still does not read once the linger time is over', async () => {
     const limit = 64 * 1024;
-    const slow = await accepted({ sendQueueBytes: limit, lingerMs: 100 });
+    const slow = await accepted({ ...BASE, sendQueueBytes: limit, lingerMs: 100 });
     slow.peer.pause();
     const chunk = Buffer.alloc(limit, 'q');
     for (let i = 0; i < 1024 && !slow.connection.socket.writableEnded; i++) slow.connection.write(chunk);

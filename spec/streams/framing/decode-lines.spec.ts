@@ -3,13 +3,16 @@ import fc from 'fast-check';
 import { from, map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
+  decodeLineBatches,
   decodeLines,
   DEFAULT_LINE_LIMITS,
+  type FramedBatch,
   type FramedInput,
+  type LineBatch,
   type LineLimits,
 } from '../../../streams/framing/decode-lines.js';
+import { sanitize } from '../../../streams/protocol/sanitize.js';
 import { encodeLines } from '../../../streams/framing/encode.js';
-import { knownPrintable } from '../../../streams/protocol/sanitize.js';
 import { LineTooLongError, SpeaksTlsError } from '../../../streams/errors.js';
 import { throwOperatorErrorsSynchronously } from '../../helpers/synchronous-errors.js';
 
@@ -25,6 +28,18 @@ function bytes(...parts: (string | readonly number[])[]): Uint8Array {
     offset += piece.length;
   }
   return out;
+}
+
+/** Cuts `whole` at the given points (taken modulo its length), which may repeat (empty chunks). */
+function splitAt(whole: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const points = cuts.map((cut) => cut % (whole.length + 1)).sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let start = 0;
+  for (const point of [...points, whole.length]) {
+    chunks.push(whole.subarray(start, point));
+    start = point;
+  }
+  return chunks;
 }
 
 /** A marble string with one frame per byte of `text` (a, b, c, ...), then completion. */
@@ -437,20 +452,34 @@ describe('decodeLines', () => {
 
   describe('printable batches', () => {
     /** The batches one chunk yields, read synchronously. */
-    const batchesOf = (chunk: Uint8Array): FramedInput[] => {
-      const batches: FramedInput[] = [];
-      from([chunk]).pipe(decodeLines()).subscribe((batch) => batches.push(batch));
+    const batchesOf = (chunk: Uint8Array): FramedBatch[] => {
+      const batches: FramedBatch[] = [];
+      from([chunk]).pipe(decodeLineBatches()).subscribe((batch) => batches.push(batch));
       return batches;
     };
-    const printable = (batch: FramedInput): boolean => !(batch instanceof LineTooLongError) && knownPrintable(batch);
+    const printable = (batch: FramedBatch): batch is LineBatch => !(batch instanceof LineTooLongError) && batch.printable;
 
-    it('notes a chunk of ASCII lines without control characters, so the router need not test each line', () => {
+    it('says a chunk of ASCII lines without control characters is printable, so the router need not test each line', () => {
       const long = Array.from({ length: 100 }, (_, i) => `line ${i}\tof a long chunk`).join('\n') + '\n';
       for (const text of ['hi\nyo there\n', long]) {
         const [batch] = batchesOf(bytes(text));
-        expect(batch).toEqual(text.split('\n').slice(0, -1));
-        expect(printable(batch)).toBe(true);
+        expect(batch).toEqual({ lines: text.split('\n').slice(0, -1), printable: true });
       }
+    });
+
+    it('frames exactly as decodeLines does, however the bytes are split', () => {
+      const text = fc.string({ unit: fc.constantFrom('a', 'b', '\t', '\x1b', '\r', '\n', 'é', '\u0000'), maxLength: 200 });
+      fc.assert(
+        fc.property(text, fc.array(fc.nat(), { maxLength: 8 }), (whole, cuts) => {
+          const chunks = splitAt(bytes(whole), cuts);
+          const lines: FramedInput[] = [];
+          const batches: FramedBatch[] = [];
+          from(chunks).pipe(decodeLines({ maxLineBytes: 20, hardLimitBytes: 80 })).subscribe((framed) => lines.push(framed));
+          from(chunks).pipe(decodeLineBatches({ maxLineBytes: 20, hardLimitBytes: 80 })).subscribe((framed) => batches.push(framed));
+          expect(batches.map((framed) => (framed instanceof LineTooLongError ? framed : framed.lines))).toEqual(lines);
+          for (const batch of batches) if (printable(batch)) expect(batch.lines.every((line) => sanitize(line) === line)).toBe(true);
+        }),
+      );
     });
 
     it.each([
@@ -459,7 +488,7 @@ describe('decodeLines', () => {
       ['CRLF line endings', bytes('a\r\nb\r\n')],
       ['text that is not ASCII', bytes('h\u00e9llo\n')],
       ['invalid UTF-8', bytes('ab', [0xc3], '\n')],
-    ])('does not note a batch with %s: those lines are tested one by one', (_, chunk) => {
+    ])('does not say a batch with %s is printable: those lines are tested one by one', (_, chunk) => {
       const [batch] = batchesOf(chunk);
       expect(batch).not.toBeInstanceOf(LineTooLongError);
       expect(printable(batch)).toBe(false);
@@ -623,18 +652,6 @@ describe('decodeLines', () => {
         .pipe(decodeLines(limits))
         .subscribe({ next: (framed) => out.push(framed), complete: () => (completed = true) });
       return { out, completed };
-    }
-
-    /** Cuts `whole` at the given points (taken modulo its length), which may repeat (empty chunks). */
-    function splitAt(whole: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-      const points = cuts.map((cut) => cut % (whole.length + 1)).sort((a, b) => a - b);
-      const chunks: Uint8Array[] = [];
-      let start = 0;
-      for (const point of [...points, whole.length]) {
-        chunks.push(whole.subarray(start, point));
-        start = point;
-      }
-      return chunks;
     }
 
     function concat(parts: readonly Uint8Array[]): Uint8Array {

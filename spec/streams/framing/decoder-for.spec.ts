@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { decoderFor } from '../../../streams/framing/decoder-for.js';
+import { batchDecoderFor, decoderFor } from '../../../streams/framing/decoder-for.js';
 import { LineTooLongError } from '../../../streams/errors.js';
 import type { FramedInput } from '../../../streams/framing/decode-lines.js';
 
@@ -49,6 +49,32 @@ describe('decoderFor', () => {
       const expected = '   -x-e-|';
 
       expectObservable(source.pipe(decoderFor('line'), map(describeFramed))).toBe(expected, { x: [atLimit], e: 'LINE_TOO_LONG 8192' });
+    });
+  });
+});
+
+describe('batchDecoderFor', () => {
+  it('says which line-framed batches are printable ASCII; a raw batch never knows', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-b-|', { a: bytes('one\ntwo\n'), b: bytes('t\x07o\n') });
+
+      expectObservable(source.pipe(batchDecoderFor('line'))).toBe('-x-y-|', {
+        x: { lines: ['one', 'two'], printable: true },
+        y: { lines: ['t\x07o'], printable: false },
+      });
+      expectObservable(source.pipe(batchDecoderFor('raw'))).toBe('-x-y-|', {
+        x: { lines: ['one', 'two'], printable: false },
+        y: { lines: ['t\x07o'], printable: false },
+      });
+    });
+  });
+
+  it('hands on a line over the limit as the same notice decoderFor gives', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-|', { a: bytes('abcde\n') });
+      const limits = { maxLineBytes: 4, hardLimitBytes: 16 };
+
+      expectObservable(source.pipe(batchDecoderFor('raw', limits), map((framed) => framed instanceof LineTooLongError && framed.maxBytes))).toBe('-x-|', { x: 4 });
     });
   });
 });

@@ -4,14 +4,8 @@ import { encodeLines, encodeRaw, encoderFor, RAW_MESSAGE_BYTES, rawMessages } fr
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 describe('encodeLines', () => {
-  it('gives the same bytes again for the same batch, without encoding it twice', () => {
-    const batch = ['<a> one', '<a> two'];
-    const bytes = encodeLines(batch);
-    expect(encodeLines(batch)).toBe(bytes);
-    const equal = encodeLines([...batch]);
-    expect(equal).not.toBe(bytes);
-    expect(equal).toEqual(bytes);
-    expect(decode(encodeLines(batch))).toBe('<a> one\n<a> two\n');
+  it('ends each line of a batch in LF', () => {
+    expect(decode(encodeLines(['<a> one', '<a> two']))).toBe('<a> one\n<a> two\n');
   });
 
   it('ends one line in LF', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import fc from 'fast-check';
-import { knownPrintable, notePrintableAscii, sanitize } from '../../../streams/protocol/sanitize.js';
+import { isPrintableAscii, sanitize } from '../../../streams/protocol/sanitize.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_BUT_TAB = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
@@ -103,22 +103,19 @@ describe('sanitize', () => {
   });
 });
 
-describe('notePrintableAscii', () => {
-  /** Whether the lines are noted as printable: then the router relays them untested. */
-  const noted = (lines: string[]): boolean => {
-    notePrintableAscii(lines, lines.join('\n'));
-    return knownPrintable(lines);
-  };
+describe('isPrintableAscii', () => {
+  /** Whether the lines are found printable: then the router relays them untested. */
+  const noted = (lines: string[]): boolean => isPrintableAscii(lines.join('\n'));
   const ASCII_CONTROLS = [...Array(0x20).keys(), 0x7f].filter((code) => code !== 0x09 && code !== 0x0a);
   const long = (line: string): string[] => Array.from({ length: 40 }, (_, i) => (i === 20 ? line : `line ${i} of a long read chunk, quite plain`));
 
-  it('notes lines of printable ASCII and TAB, short or long', () => {
+  it('finds lines of printable ASCII and TAB printable, short or long', () => {
     expect(noted(['hi', 'a\tb', ''])).toBe(true);
     expect(long('x').join('\n').length).toBeGreaterThan(1024);
     expect(noted(long('a\tb'))).toBe(true);
   });
 
-  it('does not note lines with any control character but TAB, in a short text or a long one', () => {
+  it('finds no line with any control character but TAB printable, in a short text or a long one', () => {
     for (const code of ASCII_CONTROLS) {
       const line = `a${String.fromCharCode(code)}b`;
       expect([code, noted(['hi', line])]).toEqual([code, false]);
@@ -126,14 +123,7 @@ describe('notePrintableAscii', () => {
     }
   });
 
-  it('knows only the very batch it was told of', () => {
-    const lines = ['hi'];
-    notePrintableAscii(lines, 'hi');
-    expect(knownPrintable(['hi'])).toBe(false);
-    expect(knownPrintable(lines)).toBe(true);
-  });
-
-  it('notes exactly the batches of ASCII lines that sanitize would leave as they are', () => {
+  it('finds exactly the batches of ASCII lines that sanitize would leave as they are printable', () => {
     // Mostly printable and often long, so that batches of each kind, short and long, clean or not, come up.
     const printable = fc.integer({ min: 0x20, max: 0x7e });
     const control = fc.constantFrom(0x09, ...ASCII_CONTROLS);

@@ -1,6 +1,6 @@
 import { expect, test } from '@jest/globals';
 import { styleText as nodeStyleText } from 'node:util';
-import { styleText, type TextFormat } from '../../../src/drivers/text-style.js';
+import { styleText, type TextFormat } from '../../../src/run/text-style.js';
 
 const FORMATS: readonly TextFormat[] = ['bold', 'dim', 'italic', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'greenBright', 'yellowBright', 'blueBright', 'cyanBright'];
 
