@@ -1,10 +1,7 @@
 import { Observable, Subject } from 'rxjs';
-import type { BusEvent, BusRequest, ClusterMember, ClusterSelf, RoomEvent, RoomRequest, RoomTopic } from '../../streams/cluster/bus.js';
+import type { ClusterEvent as Event, ClusterMember, ClusterRequest as Request, ClusterSelf, RoomTopic } from '../../streams/cluster/bus.js';
 import type { HistoryEntry } from '../../streams/server/history.js';
 import { nickKey } from '../../streams/protocol/nick.js';
-
-type Request = BusRequest | RoomRequest;
-type Event = BusEvent | RoomEvent;
 
 /** A message on the shared channel: to every instance but its sender (or to all, its sender too), or to one. */
 interface Delivery {

@@ -129,7 +129,12 @@ export type RoomRequest =
 export type RoomEvent =
   /** `from`: the room the member left. */
   | { type: 'moved'; member: ClusterMember; from: string }
-  | ({ type: 'topic' } & RoomTopic);
+  | ({ type: 'topic' } & RoomTopic)
+  | { type: 'unsent'; request: ClusterRequest };
+
+/** All a bus is asked and says, rooms included. */
+export type ClusterRequest = BusRequest | RoomRequest;
+export type ClusterEvent = BusEvent | RoomEvent;
 
 /** A batch's lines as history entries. */
 export function roomEntries(batch: RoomBatch): HistoryEntry[] {
