@@ -303,19 +303,15 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
         a.send(release('bea')); // and so is #ops
         await a.next('moved', (event) => event.member.room === FIRST);
         a.send(move(1, 'ada', '#elsewhere')); // and so is the first room, which stays
-        await a.next('moved', (event) => event.member.room === '#elsewhere');
+        a.send(claim(3, 'cy'));
+        await answer(a, 3);
+        a.send(move(3, 'cy', '#dev')); // made anew: no history, no topic
+        await a.next('moved', (event) => event.member.nick === 'cy');
 
         const b = await join('b');
         const [up] = b.all('up');
         expect(up.history.map((entry) => entry.line)).toEqual([`in ${FIRST}`]);
         expect(up.topics).toEqual([{ room: FIRST, topic: `about ${FIRST}`, by: 'ada', time: expect.any(Number) }]);
-        a.send(claim(3, 'cy'));
-        await answer(a, 3);
-        a.send(move(3, 'cy', '#dev')); // made anew: no history, no topic
-        await a.next('moved', (event) => event.member.nick === 'cy');
-        const c = await join('c');
-        expect(c.all('up')[0].history.filter((entry) => 'room' in entry && entry.room === '#dev')).toEqual([]);
-        expect(c.all('up')[0].topics?.map((topic) => topic.room)).toEqual([FIRST]);
       });
     });
   });
