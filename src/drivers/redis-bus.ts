@@ -232,10 +232,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         const historyLost = known !== undefined && known.born !== born;
         known = { epoch, born };
         const members = memberJson.flatMap((json) => memberOf(parse(json)[0], firstRoom) ?? []);
-        const batches = batchJson.flatMap((json) => roomBatch(parse(json)[0], firstRoom).map((batch) => ({ batch, out: Number((parse(json)[0] as BusMessage).out) })));
-        batches.sort((a, b) => a.batch.first - b.batch.first);
-        const entries = batches.flatMap(({ batch }) => entriesOf(batch));
-        const late = batches.flatMap(({ batch, out }) => (batch.instance === self && handedBackIds.has(out) ? entriesOf(batch) : [])).map((entry) => entry.seq);
+        const kept = batchJson.flatMap((json) => parse(json) as BusMessage[]).sort((a, b) => Number(a.first) - Number(b.first));
+        const entries = kept.flatMap((batch) => roomBatch(batch, firstRoom).flatMap(entriesOf));
+        const late = kept.flatMap((batch) => (batch.instance === self && handedBackIds.has(Number(batch.out)) ? roomBatch(batch, firstRoom).flatMap(entriesOf) : [])).map((entry) => entry.seq);
         handedBackIds.clear();
         const history = lastOfEachRoom(entries, options.historySize);
         const topics = topicJson.flatMap((json) => topicOf(parse(json)[0]) ?? []);
@@ -497,15 +496,21 @@ function topicOf(value: unknown): RoomTopic | undefined {
     : undefined;
 }
 
-/** A batch's lines as history entries. */
+/** A batch's lines as history entries (the driver's own: the core's rules are not its to import). */
 const entriesOf = (batch: RoomBatch & { readonly room: string }): Entry[] =>
   batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, room: batch.room, ...(batch.author === undefined ? {} : { author: batch.author }) }));
 
 /** The last `size` entries of each room, all in the order of their numbers. */
 function lastOfEachRoom(entries: readonly Entry[], size: number): Entry[] {
-  const rooms = new Map<string, Entry[]>();
-  for (const entry of entries) rooms.set(entry.room, [...(rooms.get(entry.room) ?? []), entry]);
-  return size > 0 ? [...rooms.values()].flatMap((kept) => kept.slice(-size)).sort((a, b) => a.seq - b.seq) : [];
+  const counted = new Map<string, number>();
+  const kept: Entry[] = [];
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const count = counted.get(entries[i].room) ?? 0;
+    if (count >= size) continue;
+    counted.set(entries[i].room, count + 1);
+    kept.push(entries[i]);
+  }
+  return kept.reverse();
 }
 
 /** A room batch as kept and published, checked and with nothing else in it: zero or one. */

@@ -35,10 +35,11 @@ local function touch(room)
   redis.call('PEXPIRE', topic, DAY)
 end
 local function occupied()
-  local rooms = {}
+  local rooms, alive = {}, {}
   for _, json in ipairs(redis.call('HVALS', p .. 'nicks')) do
     local owner = cjson.decode(json)
-    if owner.room and live(owner) then rooms[owner.room] = true end
+    if alive[owner.instance] == nil then alive[owner.instance] = live(owner) end
+    if owner.room and alive[owner.instance] then rooms[owner.room] = true end
   end
   return rooms
 end
