@@ -8,12 +8,13 @@ import { redisBus } from '../drivers/redis-bus.js';
 /**
  * The loop between the router and a cluster: what the router asks goes into the bus's request
  * stream, and what the bus hears comes back as the router's source. `congested` is told when
- * Redis falls behind this node's room lines, and when it has caught up.
+ * Redis falls behind this node's room lines, and when it has caught up. `firstRoom` (`--room`) is
+ * where new members are, the room the cluster keeps when nobody is in it.
  */
-export function clusterBus(config: ClusterConfig, historySize: number, report: (text: string) => void, congested: (on: boolean) => void) {
+export function clusterBus(config: ClusterConfig, historySize: number, report: (text: string) => void, congested: (on: boolean) => void, firstRoom?: string) {
   const self = { node: config.node, instance: randomBytes(9).toString('base64url') };
   const requests = new Subject<BusRequest>();
-  const bus = redisBus({ url: config.url, cluster: config.name, node: self.node, instance: self.instance, historySize, ttlMs: config.presenceTtlMs, report, congested });
+  const bus = redisBus({ url: config.url, cluster: config.name, node: self.node, instance: self.instance, historySize, ttlMs: config.presenceTtlMs, report, congested, firstRoom });
   return {
     self,
     // This router asks for no room moves or topics, so it hears no room events.
