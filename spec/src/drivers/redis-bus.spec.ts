@@ -285,6 +285,24 @@ describe('redisBus', () => {
     expect(await answer(a, 2)).toMatchObject({ ok: true });
   });
 
+  it("forgets a room only a gone instance's members were in, with its history and topic, and lets the keys left expire", async () => {
+    const a = await joined('a');
+    const b = await joined('b');
+    b.send(claim(1, 'bob'));
+    await answer(b, 1);
+    b.send({ type: 'move', conn: 1, nick: 'bob', key: nickKey('bob'), room: '#dev' });
+    b.send({ type: 'room', batch: { ...room(b, 'in dev').batch, room: '#dev' } });
+    b.send({ type: 'topic', room: '#dev', topic: 'rooms', by: 'bob' });
+    await a.next('topic');
+    expect(await admin.pTTL(key('topic:#dev'))).toBeGreaterThan(86_400_000 - 60_000);
+
+    crash(b);
+    await a.next('gone', (event) => event.instance === b.instance, TTL * 2);
+    const c = await joined('c');
+    expect(c.all('up')[0]).toMatchObject({ history: [], members: [], topics: [] });
+    expect(await admin.exists([key('history:#dev'), key('topic:#dev')])).toBe(0);
+  });
+
   it('says down when Redis is lost, hands back what it cannot send, and joins again when Redis is back', async () => {
     const a = await joined('a');
     const [first] = a.all('up');
@@ -410,6 +428,10 @@ describe('redisBus', () => {
       JSON.stringify({ type: 'synced', instance: b.instance, members: null }),
       JSON.stringify({ type: 'synced', members: [] }),
       JSON.stringify({ type: 'whatever', ...ghost }),
+      JSON.stringify({ type: 'joined', member: { nick: 'x', ...ghost, room: 7 } }),
+      JSON.stringify({ type: 'moved', member: { nick: 'x', ...ghost, room: '#x' }, from: 5 }),
+      JSON.stringify({ type: 'topic', ...ghost, room: '#x', topic: 't', by: 'b' }),
+      JSON.stringify({ type: 'room', first: 1, time: 1, lines: ['x'], ...ghost, room: ['#x'] }),
     ];
     const before = a.events.length;
     for (const message of malformed) await admin.publish(key('bus'), message);
