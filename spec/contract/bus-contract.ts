@@ -3,7 +3,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { Subject } from 'rxjs';
 import type { ClusterEvent, ClusterRequest, ClusterSelf } from '../../streams/cluster/bus.js';
 import { nickKey } from '../../streams/protocol/nick.js';
-import { within } from '../e2e/helpers/within.js';
+import { claim, heardEvents, move, release, type HeardEvents, type Of } from '../helpers/bus-events.js';
 
 /**
  * What every bus must do, whichever carries it: the suite is defined once here and run against
@@ -27,28 +27,13 @@ export interface ContractOptions {
   readonly historySize: number;
 }
 
-type Of<T extends ClusterEvent['type']> = Extract<ClusterEvent, { type: T }>;
-
 /** A node in the cluster, with everything its bus said kept in order. */
-interface Node {
+interface Node extends HeardEvents {
   readonly self: ClusterSelf;
   send(request: ClusterRequest): void;
-  /** The first event of this type (and match) not returned before, waiting for it if need be. */
-  next<T extends ClusterEvent['type']>(type: T, match?: (event: Of<T>) => boolean): Promise<Of<T>>;
-  all<T extends ClusterEvent['type']>(type: T): Of<T>[];
 }
 
 const FIRST = '#lobby';
-
-const claim = (conn: number, nick?: string, more: { previous?: string; session?: string } = {}): ClusterRequest => ({
-  type: 'claim',
-  conn,
-  ...(nick === undefined ? {} : { nick, key: nickKey(nick) }),
-  ...more,
-  ...(more.previous === undefined ? {} : { previousKey: nickKey(more.previous) }),
-});
-const release = (nick: string): ClusterRequest => ({ type: 'release', nick, key: nickKey(nick) });
-const move = (conn: number, nick: string, room: string): ClusterRequest => ({ type: 'move', conn, nick, key: nickKey(nick), room });
 
 export function busContract(name: string, makeCluster: (options: ContractOptions) => Promise<ContractCluster>): void {
   describe(`${name}, held to the bus contract`, () => {
@@ -71,34 +56,10 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
     async function join(node: string): Promise<Node> {
       const self = { node, instance: `${node}-${++runs}` };
       const requests = new Subject<ClusterRequest>();
-      const events: ClusterEvent[] = [];
-      const returned = new Set<ClusterEvent>();
-      const waiting = new Set<() => boolean>();
-      const joined: Node = {
-        self,
-        send: (request) => requests.next(request),
-        next<T extends ClusterEvent['type']>(type: T, match: (event: Of<T>) => boolean = () => true): Promise<Of<T>> {
-          let check = (): boolean => false;
-          const found = new Promise<Of<T>>((resolve) => {
-            check = () => {
-              const event = events.find((each) => each.type === type && !returned.has(each) && match(each as Of<T>)) as Of<T> | undefined;
-              if (event) {
-                returned.add(event);
-                resolve(event);
-              }
-              return event !== undefined;
-            };
-          });
-          if (!check()) waiting.add(check);
-          return within(found, () => `${self.instance} to hear ${type}; it heard ${JSON.stringify(events)}`).finally(() => waiting.delete(check));
-        },
-        all: <T extends ClusterEvent['type']>(type: T) => events.filter((event) => event.type === type) as Of<T>[],
-      };
+      const heard = heardEvents(self.instance);
+      const joined: Node = { ...heard, self, send: (request) => requests.next(request) };
       subscriptions.push(
-        cluster!.bus(self)(requests).subscribe((event) => {
-          events.push(event);
-          for (const check of waiting) if (check()) waiting.delete(check);
-        }),
+cluster!.bus(self)(requests).subscribe(heard.hear),
       );
       await joined.next('up');
       return joined;

@@ -9,23 +9,18 @@ import { closeFaultProxies, FaultProxy } from '../../e2e/helpers/fault-proxy.js'
 import { cleanUp } from '../../e2e/helpers/leftovers.js';
 import { startRedis, type RedisServer } from '../../e2e/helpers/redis.js';
 import { within } from '../../e2e/helpers/within.js';
+import { claim, heardEvents, move, release, type HeardEvents, type Of } from '../../helpers/bus-events.js';
 
 /** Presence TTL: an instance silent this long is gone. */
 const TTL = 400;
 
-type Of<T extends BusEvent['type']> = Extract<BusEvent, { type: T }>;
-
 /** One redisBus subscription, fed by a Subject, with every event it emitted kept in order. */
-interface Bus {
+interface Bus extends HeardEvents {
   readonly node: string;
   readonly instance: string;
-  readonly events: BusEvent[];
   readonly reports: string[];
   start(): void;
   send(request: BusRequest): void;
-  /** The first event of this type (and match) not returned before, waiting for it if need be. */
-  next<T extends BusEvent['type']>(type: T, match?: (event: Of<T>) => boolean, ms?: number): Promise<Of<T>>;
-  all<T extends BusEvent['type']>(type: T): Of<T>[];
   stop(): void;
 }
 
@@ -58,44 +53,23 @@ const key = (name: string): string => `tcpchat:{${cluster}}:${name}`;
 function bus(node: string, options: Partial<RedisBusOptions> = {}): Bus {
   const instance = `${node}-${randomBytes(3).toString('hex')}`;
   const requests = new Subject<BusRequest>();
-  const events: BusEvent[] = [];
+  const heard = heardEvents(instance);
   const reports: string[] = [];
-  const returned = new Set<BusEvent>();
-  const waiting = new Set<() => boolean>();
   const bus$: Observable<BusEvent> = redisBus({ url: redis.url, cluster, node, instance, historySize: 10, ttlMs: TTL, report: (text) => reports.push(text), ...options })(requests);
   let subscription: Subscription | undefined;
   const created: Bus = {
+    ...heard,
     node,
     instance,
-    events,
     reports,
     start: () => {
       subscription = bus$.subscribe({
-        next: (event) => {
-          events.push(event);
-          for (const check of waiting) if (check()) waiting.delete(check);
-        },
+        next: heard.hear,
         error: (error: unknown) => failures.push(error),
         complete: () => failures.push(new Error(`the bus of ${instance} completed`)),
       });
     },
     send: (request) => requests.next(request),
-    next<T extends BusEvent['type']>(type: T, match: (event: Of<T>) => boolean = () => true, ms = 5000): Promise<Of<T>> {
-      let check = (): boolean => false;
-      const found = new Promise<Of<T>>((resolve) => {
-        check = () => {
-          const event = events.find((each) => each.type === type && !returned.has(each) && match(each as Of<T>)) as Of<T> | undefined;
-          if (event) {
-            returned.add(event);
-            resolve(event);
-          }
-          return event !== undefined;
-        };
-      });
-      if (!check()) waiting.add(check);
-      return within(found, () => `${instance} to hear ${type}; it heard ${JSON.stringify(events)}`, ms).finally(() => waiting.delete(check));
-    },
-    all: <T extends BusEvent['type']>(type: T) => events.filter((event) => event.type === type) as Of<T>[],
     stop: () => subscription?.unsubscribe(),
   };
   buses.push(created);
@@ -110,14 +84,6 @@ async function joined(node: string, options: Partial<RedisBusOptions> = {}): Pro
 }
 
 const room = (from: Bus, ...lines: string[]): Extract<BusRequest, { type: 'room' }> => ({ type: 'room', batch: { time: 1000, lines, instance: from.instance, node: from.node, room: '#lobby' } });
-const claim = (conn: number, nick?: string, more: { previous?: string; session?: string } = {}): BusRequest => ({
-  type: 'claim',
-  conn,
-  ...(nick === undefined ? {} : { nick, key: nickKey(nick) }),
-  ...more,
-  ...(more.previous === undefined ? {} : { previousKey: nickKey(more.previous) }),
-});
-const release = (nick: string): BusRequest => ({ type: 'release', nick, key: nickKey(nick) });
 const member = (conn: number, nick: string, session?: string) => ({ conn, nick, key: nickKey(nick), room: '#lobby', ...(session === undefined ? {} : { session }) });
 const heard = (at: Bus, line: string): Promise<Of<'room'>> => at.next('room', (event) => event.batch.lines.includes(line));
 const answer = (at: Bus, conn: number): Promise<Of<'claimed'>> => at.next('claimed', (event) => event.conn === conn);
@@ -290,7 +256,7 @@ describe('redisBus', () => {
     const b = await joined('b');
     b.send(claim(1, 'bob'));
     await answer(b, 1);
-    b.send({ type: 'move', conn: 1, nick: 'bob', key: nickKey('bob'), room: '#dev' });
+    b.send(move(1, 'bob', '#dev'));
     b.send({ type: 'room', batch: { ...room(b, 'in dev').batch, room: '#dev' } });
     b.send({ type: 'topic', room: '#dev', topic: 'rooms', by: 'bob' });
     await a.next('topic');
