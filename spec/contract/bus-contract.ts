@@ -58,9 +58,7 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
       const requests = new Subject<ClusterRequest>();
       const heard = heardEvents(self.instance);
       const joined: Node = { ...heard, self, send: (request) => requests.next(request) };
-      subscriptions.push(
-cluster!.bus(self)(requests).subscribe(heard.hear),
-      );
+      subscriptions.push(cluster!.bus(self)(requests).subscribe(heard.hear));
       await joined.next('up');
       return joined;
     }
@@ -72,14 +70,17 @@ cluster!.bus(self)(requests).subscribe(heard.hear),
     const member = (at: Node, nick: string, room = FIRST) => ({ nick, node: at.self.node, instance: at.self.instance, room });
 
     describe('claims', () => {
-      it('gives a nick two nodes claim at the same moment to exactly one of them, whatever its case', async () => {
+      it('gives each nick that three nodes claim at the same moment to exactly one of them, whatever its case', async () => {
         await start();
-        const [a, b] = [await join('a'), await join('b')];
-        a.send(claim(1, 'Dora'));
-        b.send(claim(1, 'dora'));
-        const answers = await Promise.all([answer(a, 1), answer(b, 1)]);
-        expect(answers.filter((each) => each.ok)).toHaveLength(1);
-        expect(answers.map((each) => each.nick)).toEqual(['Dora', 'dora']);
+        const nodes = [await join('a'), await join('b'), await join('c')];
+        const nicks = Array.from({ length: 20 }, (_, i) => `dora${i}`);
+        const cases = [(nick: string) => nick, (nick: string) => nick.toUpperCase(), (nick: string) => `D${nick.slice(1)}`];
+        nicks.forEach((nick, i) => nodes.forEach((node, n) => node.send(claim(i, cases[n](nick)))));
+        const answers = await Promise.all(nicks.map((_, i) => Promise.all(nodes.map((node) => answer(node, i)))));
+        for (const [i, each] of answers.entries()) {
+          expect(each.filter((one) => one.ok)).toHaveLength(1);
+          expect(each.map((one) => one.nick)).toEqual(cases.map((of) => of(nicks[i])));
+        }
       });
 
       it('numbers guests across nodes, each guest nick once, skipping those held; look-alikes of a held nick are refused', async () => {
