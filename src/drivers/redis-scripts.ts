@@ -123,7 +123,7 @@ return last
  * A nick for a member: the one asked for, unless a live instance holds it for another session
  * (the same session on another node is a client that moved: that node is told to let go), or
  * the next free guest nick. Gives up the member's previous nick, and stays in its room (a new
- * member is in the first room). Returns { nick, since when it is held (ms) }, or '' if taken.
+ * member is in the first room). Returns { nick, since when it is held (ms), its key }, or '' if taken.
  * ARGV: prefix, instance, node, session ('' for none), nick and key ('' for a guest), previous nick and key (''), the first room.
  */
 export const CLAIM = `${LIVE}
