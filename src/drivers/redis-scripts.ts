@@ -6,8 +6,9 @@
  *
  * Keys under the prefix: `nicks` (hash: nick key -> member JSON, with its room), `node:INSTANCE`
  * (alive while it has not expired), `seq` and `guests` (counters: one sequence for every room),
- * `epoch` and `born`, per room `history:ROOM` (a list of its room batches, newest first) and
- * `topic:ROOM`, `rooms` (the rooms that have either), and the pub/sub channel `bus`.
+ * `epoch` and `born`, per room `history:ROOM` (a list of its room batches, newest first),
+ * `topic:ROOM` and `in:ROOM` (a set: the nick keys of its members), `rooms` (the rooms that have
+ * a history or topic), and the pub/sub channel `bus`.
  * A room no live member is in is forgotten (but the first room); its keys also expire a day after
  * their last use, should nobody be left to forget it (every node gone at once).
  */
@@ -22,11 +23,18 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 `;
 
-/** Shared by the scripts that change who is in a room (after LIVE). */
+/**
+ * Shared by the scripts that change who is in a room (after LIVE). Members are written through
+ * `hold` and `drop` alone, so each room's set of nick keys (`in:ROOM`) stays true, and
+ * whether a room is still in use is found without reading every member.
+ */
 const ROOMS = `
 local DAY = 86400000
 local function roomKeys(room)
   return p .. 'history:' .. room, p .. 'topic:' .. room
+end
+local function inRoom(room)
+  return p .. 'in:' .. room
 end
 local function touch(room)
   local history, topic = roomKeys(room)
@@ -34,14 +42,30 @@ local function touch(room)
   redis.call('PEXPIRE', history, DAY)
   redis.call('PEXPIRE', topic, DAY)
 end
-local function occupied()
-  local rooms, alive = {}, {}
-  for _, json in ipairs(redis.call('HVALS', p .. 'nicks')) do
-    local owner = cjson.decode(json)
-    if alive[owner.instance] == nil then alive[owner.instance] = live(owner) end
-    if owner.room and alive[owner.instance] then rooms[owner.room] = true end
-  end
-  return rooms
+local function hold(key, record)
+  local old = redis.call('HGET', p .. 'nicks', key)
+  old = old and cjson.decode(old)
+  if old and old.room and old.room ~= record.room then redis.call('SREM', inRoom(old.room), key) end
+  redis.call('HSET', p .. 'nicks', key, cjson.encode(record))
+  redis.call('SADD', inRoom(record.room), key)
+end
+local function drop(key, owner)
+  redis.call('HDEL', p .. 'nicks', key)
+  if owner.room then redis.call('SREM', inRoom(owner.room), key) end
+end
+-- Whether a live member is in the room: it stops at the first one.
+local function inUse(room)
+  local cursor = '0'
+  repeat
+    local page = redis.call('SSCAN', inRoom(room), cursor, 'COUNT', 100)
+    cursor = page[1]
+    for _, key in ipairs(page[2]) do
+      local held = redis.call('HGET', p .. 'nicks', key)
+      local owner = held and cjson.decode(held)
+      if owner and owner.room == room and live(owner) then return true end
+    end
+  until cursor == '0'
+  return false
 end
 local function forget(room)
   redis.call('DEL', roomKeys(room))
@@ -49,9 +73,8 @@ local function forget(room)
 end
 -- After members left \`rooms\` (a set): those no live member is in any more are forgotten, but the first.
 local function forgetEmpty(rooms, first)
-  local kept = occupied()
   for room in pairs(rooms) do
-    if room ~= first and not kept[room] then forget(room) end
+    if room ~= first and not inUse(room) then forget(room) end
   end
 end
 `;
@@ -87,10 +110,10 @@ local all = redis.call('HGETALL', p .. 'nicks')
 for i = 1, #all, 2 do
   if live(cjson.decode(all[i + 1])) then table.insert(members, all[i + 1]) end
 end
-local first, kept = ARGV[9], occupied()
+local first, kept = ARGV[9], {}
 kept[first] = true
 for _, room in ipairs(redis.call('SMEMBERS', p .. 'rooms')) do
-  if not kept[room] then forget(room) end
+  if room == first or inUse(room) then kept[room] = true else forget(room) end
 end
 local batches, topics = {}, {}
 for room in pairs(kept) do
@@ -126,7 +149,7 @@ return last
  * member is in the first room). Returns { nick, since when it is held (ms), its key }, or '' if taken.
  * ARGV: prefix, instance, node, session ('' for none), nick and key ('' for a guest), previous nick and key (''), the first room.
  */
-export const CLAIM = `${LIVE}
+export const CLAIM = `${LIVE}${ROOMS}
 local node, session, nick, key, previous, previousKey = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 if nick == '' then
   repeat
@@ -150,10 +173,10 @@ local before = previous ~= '' and redis.call('HGET', p .. 'nicks', previousKey)
 before = before and cjson.decode(before)
 if before and before.instance == instance then
   room = before.room or room
-  if previousKey ~= key then redis.call('HDEL', p .. 'nicks', previousKey) end
+  if previousKey ~= key then drop(previousKey, before) end
 end
 local member = { nick = nick, node = node, instance = instance, room = room }
-redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = nick, node = node, instance = instance, room = room, session = session, since = now }))
+hold(key, { nick = nick, node = node, instance = instance, room = room, session = session, since = now })
 if previous ~= '' then
   redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'renamed', from = previous, member = member }))
 else
@@ -169,14 +192,14 @@ local held = redis.call('HGET', p .. 'nicks', key)
 if not held then return 0 end
 local owner = cjson.decode(held)
 if owner.instance ~= instance then return 0 end
-redis.call('HDEL', p .. 'nicks', key)
+drop(key, owner)
 if owner.room then forgetEmpty({ [owner.room] = true }, ARGV[4]) end
 redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'left', member = { nick = owner.nick, node = owner.node, instance = instance, room = owner.room } }))
 return 1
 `;
 
 /**
- * A member moves to another room (if this instance holds its nick): every node hears \`moved\`,
+ * A member moves to another room (if this instance holds its nick): every node hears `moved`,
  * this one too. The room it left is forgotten if it is empty now.
  * ARGV: prefix, instance, nick key, room, the first room.
  */
@@ -188,14 +211,14 @@ local owner = cjson.decode(held)
 if owner.instance ~= instance or owner.room == room then return 0 end
 local from = owner.room or ARGV[5]
 owner.room = room
-redis.call('HSET', p .. 'nicks', key, cjson.encode(owner))
+hold(key, owner)
 touch(room)
 forgetEmpty({ [from] = true }, ARGV[5])
 redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'moved', from = from, member = { nick = owner.nick, node = owner.node, instance = instance, room = room } }))
 return 1
 `;
 
-/** A room's topic, set now: every node hears \`topic\`, this one too. ARGV: prefix, instance, room, topic, by. */
+/** A room's topic, set now: every node hears `topic`, this one too. ARGV: prefix, instance, room, topic, by. */
 export const TOPIC = `${LIVE}${ROOMS}
 local room = ARGV[3]
 local topic = cjson.encode({ room = room, topic = ARGV[4], by = ARGV[5], time = now })
@@ -222,7 +245,7 @@ local left = {}
 for i = 1, #all, 2 do
   local owner = cjson.decode(all[i + 1])
   if owner.instance == instance then
-    redis.call('HDEL', p .. 'nicks', all[i])
+    drop(all[i], owner)
     if owner.room then left[owner.room] = true end
   end
 end
@@ -240,7 +263,7 @@ for i = 7, #ARGV, 5 do
       redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'ousted', nick = owner.nick, instance = owner.instance }))
     end
     if since == 0 then since = now end
-    redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = ARGV[i], node = node, instance = instance, room = room, session = ARGV[i + 2], since = since }))
+    hold(key, { nick = ARGV[i], node = node, instance = instance, room = room, session = ARGV[i + 2], since = since })
     table.insert(members, cjson.encode({ nick = ARGV[i], node = node, instance = instance, room = room }))
     touch(room)
   end
@@ -272,7 +295,7 @@ local left = {}
 for i = 1, #all, 2 do
   local owner = cjson.decode(all[i + 1])
   if owner.instance == silent then
-    redis.call('HDEL', p .. 'nicks', all[i])
+    drop(all[i], owner)
     if owner.room then left[owner.room] = true end
   end
 end
