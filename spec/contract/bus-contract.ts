@@ -247,6 +247,26 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
         expect(c.all('up')[0].topics).toEqual([{ room: '#dev', topic: 'tcpchat rooms', by: 'ada', time: atA.time }]);
       });
 
+      it('keep a room while anyone is in it, renamed or synced, whoever else leaves', async () => {
+        await start();
+        const [a, b] = [await join('a'), await join('b')];
+        a.send(claim(1, 'ada'));
+        b.send(claim(1, 'bea'));
+        await Promise.all([answer(a, 1), answer(b, 1)]);
+        a.send(move(1, 'ada', '#dev'));
+        b.send(move(1, 'bea', '#dev'));
+        await Promise.all([a.next('moved', (event) => event.member.nick === 'bea'), a.next('moved')]);
+        said(a, '#dev', 'kept');
+        a.send(claim(1, 'adele', { previous: 'ada' }));
+        await answer(a, 1);
+        a.send({ type: 'sync', members: [{ conn: 1, nick: 'adele', key: nickKey('adele'), room: '#dev' }], lastSeq: 0 });
+        await b.next('synced');
+        b.send(release('bea'));
+        await a.next('left');
+        const c = await join('c');
+        expect(c.all('up')[0].history.map((entry) => entry.line)).toEqual(['kept']);
+      });
+
       it('forget a room nobody is in any more, with its history and topic; never the first room', async () => {
         await start();
         const a = await join('a');
