@@ -21,7 +21,7 @@ export interface ClusterMember {
   readonly node: string;
   /** Names one run of a node: a restarted node is a new instance. */
   readonly instance: string;
-  /** The room it is in (a bus always says; optional until the core fills it in its requests). */
+  /** The room it is in (a bus always says; optional only until the core has rooms, issue 15). */
   readonly room?: string;
 }
 
@@ -38,7 +38,7 @@ export interface RoomBatch {
   readonly lines: readonly string[];
   readonly instance: string;
   readonly node: string;
-  /** The room they were said in (a bus always says; optional until the core fills it in its requests). */
+  /** The room they were said in (a bus always says; optional only until the core has rooms, issue 15). */
   readonly room?: string;
   /** The connection that said them, on that instance (none for the console). */
   readonly conn?: ConnId;
@@ -80,7 +80,7 @@ export type BusEvent =
       /** Every live room's entries (each with its `room`), oldest first. */
       history: readonly HistoryEntry[];
       members: readonly ClusterMember[];
-      /** The topics of the live rooms that have one. */
+      /** The topics of the live rooms that have one (a bus always says; optional as `room` is). */
       topics?: readonly RoomTopic[];
       historyLost?: boolean;
       late?: readonly number[];
