@@ -1,10 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type * as Redis from 'redis';
 import { Observable, Subject, type Subscription } from '../../streams/rx.js';
-import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type MissedLines, type RoomBatch } from '../../streams/cluster/bus.js';
-import { silentFor } from '../../streams/cluster/liveness.js';
-import { nickKey } from '../../streams/protocol/nick.js';
-import { CLAIM, FORGET, HEARTBEAT, JOIN, RELEASE, ROOM, SYNC } from './redis-scripts.js';
+import type { ClusterEvent as Event, ClusterMember, ClusterRequest as Request, MissedLines, RoomBatch, RoomTopic } from '../../streams/cluster/bus.js';
+import { CLAIM, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC, TOPIC } from './redis-scripts.js';
+import { silentFor } from './silent-for.js';
+
+/** A line of history as the bus hands it on: always with its room. */
+interface Entry {
+  readonly seq: number;
+  readonly time: number;
+  readonly line: string;
+  readonly room: string;
+  readonly author?: string;
+}
 
 export interface RedisBusOptions {
   /** `redis://[:PASSWORD@]HOST:PORT`, or `rediss://` for TLS. */
@@ -13,8 +21,10 @@ export interface RedisBusOptions {
   readonly cluster: string;
   readonly node: string;
   readonly instance: string;
-  /** Room lines kept, here and in Redis. */
+  /** Room lines kept per room, here and in Redis. */
   readonly historySize: number;
+  /** The room a new member is in, kept when it empties; '#lobby' by default. */
+  readonly firstRoom?: string;
   /** A node not heard from for this long is gone, and its members with it. */
   readonly ttlMs: number;
   /** Problems worth telling the operator once (Redis unreachable, a script refused). */
@@ -55,7 +65,7 @@ interface Link {
 interface Outgoing {
   /** Its number here, sent along with it. */
   readonly id: number;
-  readonly request: Extract<BusRequest, { type: 'room' }>;
+  readonly request: Extract<Request, { type: 'room' }>;
   readonly bytes: number;
   /** The cluster's number for its last line, once Redis has answered. */
   last?: number;
@@ -75,9 +85,9 @@ interface Outgoing {
  * The Redis client is loaded on subscribing, so a server is listening before it has even loaded
  * the code to reach its cluster.
  */
-export function redisBus(options: RedisBusOptions): (request$: Observable<BusRequest>) => Observable<BusEvent> {
+export function redisBus(options: RedisBusOptions): (request$: Observable<Request>) => Observable<Event> {
   return (request$) =>
-    new Observable<BusEvent>((subscriber) => {
+    new Observable<Event>((subscriber) => {
       // Down until the client is loaded: what is asked meanwhile comes back unsent, never lost.
       const loading = request$.subscribe((request) => {
         if (handedBack(request)) subscriber.next({ type: 'unsent', request });
@@ -101,10 +111,11 @@ export function redisBus(options: RedisBusOptions): (request$: Observable<BusReq
 }
 
 /** Whether a request the cluster did not get comes back as `unsent`: freeing or holding nicks is done anew when it is back. */
-const handedBack = (request: BusRequest): boolean => request.type !== 'release' && request.type !== 'sync';
+const handedBack = (request: Request): boolean => request.type !== 'release' && request.type !== 'sync';
 
-function busThrough(createClient: typeof Redis.createClient, options: RedisBusOptions, request$: Observable<BusRequest>): Observable<BusEvent> {
+function busThrough(createClient: typeof Redis.createClient, options: RedisBusOptions, request$: Observable<Request>): Observable<Event> {
   const prefix = `tcpchat:{${options.cluster}}:`;
+  const firstRoom = options.firstRoom ?? '#lobby';
   const channel = `${prefix}bus`;
   const self = options.instance;
   /**
@@ -116,7 +127,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
   const silentMs = Math.max(Math.floor(options.ttlMs / 2), 1000);
   /** A new link that has not joined within this long is stuck (Redis stopped, a dead route): it is made anew. */
   const joinMs = Math.max(2 * silentMs, 1000);
-  return new Observable<BusEvent>((subscriber) => {
+  return new Observable<Event>((subscriber) => {
     const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1000);
     let link: Link | undefined;
     let state: 'down' | 'joining' | 'up' = 'down';
@@ -145,7 +156,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     let selfHeard = 0;
     const run = (script: string, args: readonly (string | number)[]): Promise<unknown> =>
       link ? evaluate(link.commands, script, [prefix, self, ...args.map(String)]) : Promise.reject(new Error('not connected to Redis'));
-    const emit = (event: BusEvent): void => {
+    const emit = (event: Event): void => {
       if (event.type === 'room') lastSeq = Math.max(lastSeq, event.batch.first + event.batch.lines.length - 1);
       subscriber.next(event);
     };
@@ -215,23 +226,24 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       state = 'joining';
       try {
         const proposed = [known?.epoch ?? randomBytes(6).toString('base64url'), randomBytes(6).toString('base64url'), lastSeq];
-        const reply = (await run(JOIN, [options.node, options.ttlMs, Math.max(options.historySize, 1), ...proposed])) as [string, string[], string[], string];
+        const reply = (await run(JOIN, [options.node, options.ttlMs, Math.max(options.historySize, 1), ...proposed, firstRoom])) as [string, string[], string[], string, string[]];
         if (state !== 'joining' || link !== current) return;
-        const [epoch, memberJson, batchJson, born] = reply;
+        const [epoch, memberJson, batchJson, born, topicJson] = reply;
         const historyLost = known !== undefined && known.born !== born;
         known = { epoch, born };
-        const members = memberJson.flatMap((json) => memberOf(parse(json)[0]) ?? []);
-        const batches = batchJson.reverse().flatMap((json) => parse(json) as BusMessage[]);
-        const entries = batches.flatMap((batch) => roomBatch(batch).flatMap(roomEntries));
-        const late = batches.flatMap((batch) => (batch.instance === self && handedBackIds.has(Number(batch.out)) ? roomBatch(batch).flatMap(roomEntries) : [])).map((entry) => entry.seq);
+        const members = memberJson.flatMap((json) => memberOf(parse(json)[0], firstRoom) ?? []);
+        const kept = batchJson.flatMap((json) => parse(json) as BusMessage[]).sort((a, b) => Number(a.first) - Number(b.first));
+        const entries = kept.flatMap((batch) => roomBatch(batch, firstRoom).flatMap(entriesOf));
+        const late = kept.flatMap((batch) => (batch.instance === self && handedBackIds.has(Number(batch.out)) ? roomBatch(batch, firstRoom).flatMap(entriesOf) : [])).map((entry) => entry.seq);
         handedBackIds.clear();
-        const history = options.historySize > 0 ? entries.slice(-options.historySize) : [];
+        const history = lastOfEachRoom(entries, options.historySize);
+        const topics = topicJson.flatMap((json) => topicOf(parse(json)[0]) ?? []);
         state = 'up';
         problem = '';
         selfHeard = Date.now();
         lastSeq = Math.max(lastSeq, entries.at(-1)?.seq ?? 0);
         for (const member of members) if (member.instance !== self) hear(member.instance, member.node);
-        emit({ type: 'up', epoch, history, members, ...(historyLost ? { historyLost } : {}), ...(late.length > 0 ? { late } : {}) });
+        emit({ type: 'up', epoch, history, members, topics, ...(historyLost ? { historyLost } : {}), ...(late.length > 0 ? { late } : {}) });
         const last = history.at(-1)?.seq ?? 0;
         const heardMeanwhile = early;
         early = [];
@@ -259,7 +271,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
 
     /** What another instance (or this one's own room lines) said, as events. A malformed message is not even heard. */
     function dispatch(message: BusMessage): void {
-      const member = memberOf(message.member);
+      const member = memberOf(message.member, firstRoom);
       const sender = member?.instance ?? (typeof message.instance === 'string' ? message.instance : undefined);
       const event = eventOf(message, member, sender);
       if (event === undefined) return;
@@ -269,10 +281,10 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     }
 
     /** The event a message makes here: null when it is well-formed but tells this instance nothing, undefined when malformed. */
-    function eventOf(message: BusMessage, member: ClusterMember | undefined, sender: string | undefined): BusEvent | null | undefined {
+    function eventOf(message: BusMessage, member: ClusterMember | undefined, sender: string | undefined): Event | null | undefined {
       switch (message.type) {
         case 'room': {
-          const [batch] = roomBatch(message);
+          const [batch] = roomBatch(message, firstRoom);
           if (!batch || batch.instance !== self) return batch && { type: 'room', batch };
           // This node's own batch: shown in the order it was sent; one no longer on its way was shown already.
           const entry = sending.get(Number(message.out));
@@ -286,9 +298,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'renamed':
           if (!member || typeof message.from !== 'string') return undefined;
           return member.instance === self ? null : { type: 'renamed', from: message.from, member };
+        case 'moved':
+          return member && typeof message.from === 'string' ? { type: 'moved', from: message.from, member } : undefined;
+        case 'topic': {
+          const topic = sender && topicOf(message);
+          return topic ? { type: 'topic', ...topic } : undefined;
+        }
         case 'synced': {
           if (!sender || !Array.isArray(message.members)) return undefined;
-          const members = message.members.flatMap((each) => memberOf(each) ?? []);
+          const members = message.members.flatMap((each) => memberOf(each, firstRoom) ?? []);
           const missed = missedOf(message.missed);
           return sender === self ? null : { type: 'synced', instance: sender, members, ...(missed ? { missed } : {}) };
         }
@@ -332,14 +350,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       options.congested?.(now);
     }
 
-    function send(request: Extract<BusRequest, { type: 'room' }>): void {
+    function send(request: Extract<Request, { type: 'room' }>): void {
       const id = ++sent;
-      const json = JSON.stringify({ ...request.batch, out: id });
+      const room = request.batch.room ?? firstRoom;
+      const json = JSON.stringify({ ...request.batch, room, out: id });
       const entry: Outgoing = { id, request, bytes: json.length };
       sending.set(id, entry);
       sendingBytes += entry.bytes;
       congestion();
-      run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, json]).then(
+      run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, room, json]).then(
         (last) => void (entry.last = Number(last)),
         (error: unknown) => {
           if (!sending.has(id)) return; // handed on already, when the link was lost
@@ -350,37 +369,44 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       );
     }
 
-    function perform(request: Exclude<BusRequest, { type: 'room' }>): Promise<BusEvent | undefined> {
+    function perform(request: Exclude<Request, { type: 'room' }>): Promise<Event | undefined> {
       switch (request.type) {
         case 'claim': {
-          const { nick = '', previous = '', session = '' } = request;
-          return run(CLAIM, [options.node, session, nick, nick && nickKey(nick), previous, previous && nickKey(previous)]).then((reply) => {
+          const { nick = '', previous = '', session = '', key = '', previousKey = '' } = request;
+          return run(CLAIM, [options.node, session, nick, key, previous, previousKey, firstRoom]).then((reply) => {
             if (!Array.isArray(reply)) return { type: 'claimed', conn: request.conn, nick, ok: false };
-            const [given, since] = reply as [string, number];
-            if (previous) heldSince.delete(nickKey(previous));
-            heldSince.set(nickKey(given), Number(since));
+            const [given, since, givenKey] = reply as [string, number, string];
+            if (previous) heldSince.delete(previousKey);
+            heldSince.set(givenKey, Number(since));
             return { type: 'claimed', conn: request.conn, nick: given, ok: true };
           });
         }
-        case 'release':
-          heldSince.delete(nickKey(request.nick));
-          return run(RELEASE, [nickKey(request.nick)]).then(() => undefined);
+        case 'release': {
+          const key = request.key ?? '';
+          heldSince.delete(key);
+          return run(RELEASE, [key, firstRoom]).then(() => undefined);
+        }
         case 'sync': {
-          const since = new Map(request.members.map((member) => [nickKey(member.nick), heldSince.get(nickKey(member.nick)) ?? 0]));
+          const members = request.members.map((member) => ({ ...member, key: member.key ?? '', room: member.room ?? firstRoom }));
+          const since = new Map(members.map(({ key }) => [key, heldSince.get(key) ?? 0]));
           heldSince.clear();
           for (const [key, ms] of since) if (ms > 0) heldSince.set(key, ms);
-          const args = request.members.flatMap((member) => [member.nick, nickKey(member.nick), member.session ?? '', since.get(nickKey(member.nick))!]);
-          return run(SYNC, [options.node, request.lastSeq, request.missed ?? 0, ...args]).then((refused) => {
+          const args = members.flatMap((member) => [member.nick, member.key, member.session ?? '', since.get(member.key)!, member.room]);
+          return run(SYNC, [options.node, request.lastSeq, request.missed ?? 0, firstRoom, ...args]).then((refused) => {
             const conns = (refused as number[]).map((index) => request.members[index].conn);
             return conns.length > 0 ? { type: 'refused', conns } : undefined;
           });
         }
         case 'private':
           return link!.commands.publish(channel, JSON.stringify({ type: 'private', instance: self, target: request.instance, to: request.to, line: request.line })).then(() => undefined);
+        case 'move':
+          return run(MOVE, [request.key, request.room, firstRoom]).then(() => undefined);
+        case 'topic':
+          return run(TOPIC, [request.room, request.topic, request.by]).then(() => undefined);
       }
     }
 
-    function request(request: BusRequest): void {
+    function request(request: Request): void {
       if (state !== 'up') {
         if (handedBack(request)) emit({ type: 'unsent', request });
         return;
@@ -400,7 +426,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       nodes.delete(instance); // a restarted node is a new instance: the old name need not be kept
       if (state !== 'up') return;
       emit({ type: 'gone', instance, node });
-      void run(FORGET, [instance]).catch(() => {});
+      void run(FORGET, [instance, firstRoom]).catch(() => {});
     });
     // The heartbeat keeps this node alive for the others, and tells it whether Redis still answers:
     // it does when this node hears itself on the channel. Silent too long, the link is made anew.
@@ -452,17 +478,47 @@ function parse(json: string): unknown[] {
   }
 }
 
-function memberOf(value: unknown): ClusterMember | undefined {
+/** A room as a message gives it: the first room when it names none (a node from before rooms), undefined when malformed. */
+const roomOf = (room: unknown, firstRoom: string): string | undefined => (room === undefined ? firstRoom : typeof room === 'string' ? room : undefined);
+
+function memberOf(value: unknown, firstRoom: string): ClusterMember | undefined {
   const member = value as Partial<ClusterMember> | undefined;
-  return typeof member?.nick === 'string' && typeof member.node === 'string' && typeof member.instance === 'string'
-    ? { nick: member.nick, node: member.node, instance: member.instance }
+  const room = roomOf(member?.room, firstRoom);
+  return typeof member?.nick === 'string' && typeof member.node === 'string' && typeof member.instance === 'string' && room !== undefined
+    ? { nick: member.nick, node: member.node, instance: member.instance, room }
     : undefined;
 }
 
+function topicOf(value: unknown): RoomTopic | undefined {
+  const topic = value as Partial<RoomTopic> | undefined;
+  return typeof topic?.room === 'string' && typeof topic.topic === 'string' && typeof topic.by === 'string' && typeof topic.time === 'number'
+    ? { room: topic.room, topic: topic.topic, by: topic.by, time: topic.time }
+    : undefined;
+}
+
+/** A batch's lines as history entries (the driver's own: the core's rules are not its to import). */
+const entriesOf = (batch: RoomBatch & { readonly room: string }): Entry[] =>
+  batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, room: batch.room, ...(batch.author === undefined ? {} : { author: batch.author }) }));
+
+/** The last `size` entries of each room, all in the order of their numbers. */
+function lastOfEachRoom(entries: readonly Entry[], size: number): Entry[] {
+  const counted = new Map<string, number>();
+  const kept: Entry[] = [];
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const count = counted.get(entries[i].room) ?? 0;
+    if (count >= size) continue;
+    counted.set(entries[i].room, count + 1);
+    kept.push(entries[i]);
+  }
+  return kept.reverse();
+}
+
 /** A room batch as kept and published, checked and with nothing else in it: zero or one. */
-function roomBatch(value: unknown): RoomBatch[] {
+function roomBatch(value: unknown, firstRoom: string): (RoomBatch & { readonly room: string })[] {
   const batch = value as Partial<RoomBatch> | undefined;
+  const room = roomOf(batch?.room, firstRoom);
   const valid =
+    room !== undefined &&
     typeof batch?.first === 'number' &&
     typeof batch.time === 'number' &&
     Array.isArray(batch.lines) &&
@@ -474,7 +530,7 @@ function roomBatch(value: unknown): RoomBatch[] {
     (batch.ids === undefined || (Array.isArray(batch.ids) && batch.ids.every((id) => typeof id === 'string')));
   if (!valid) return [];
   const { first, time, lines, instance, node, conn, author, ids } = batch as RoomBatch;
-  return [{ first, time, lines, instance, node, ...(conn === undefined ? {} : { conn }), ...(author === undefined ? {} : { author }), ...(ids === undefined ? {} : { ids }) }];
+  return [{ first, time, lines, instance, node, room: room!, ...(conn === undefined ? {} : { conn }), ...(author === undefined ? {} : { author }), ...(ids === undefined ? {} : { ids }) }];
 }
 
 function missedOf(value: unknown): MissedLines | undefined {

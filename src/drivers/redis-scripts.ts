@@ -2,11 +2,15 @@
  * What a node does in Redis, each step one Lua script so that it is atomic: two nodes can never
  * hand out the same nick, and room lines are numbered, kept and published in one order.
  * Every script gets the cluster's key prefix as ARGV[1] and this instance as ARGV[2]. Nicks come
- * with their keys, made by the same rule as everywhere else (Lua's lower-casing knows only ASCII).
+ * with their keys, made by the core's rule (Lua's lower-casing knows only ASCII).
  *
- * Keys under the prefix: `nicks` (hash: nick key -> member JSON), `node:INSTANCE` (alive while
- * it has not expired), `seq` and `guests` (counters), `epoch` and `born`, `history` (a stream of room
- * batches), and the pub/sub channel `bus`.
+ * Keys under the prefix: `nicks` (hash: nick key -> member JSON, with its room), `node:INSTANCE`
+ * (alive while it has not expired), `seq` and `guests` (counters: one sequence for every room),
+ * `epoch` and `born`, per room `history:ROOM` (a list of its room batches, newest first),
+ * `topic:ROOM` and `in:ROOM` (a set: the nick keys of its members), `rooms` (the rooms that have
+ * a history or topic), and the pub/sub channel `bus`.
+ * A room no live member is in is forgotten (but the first room); its keys also expire a day after
+ * their last use, should nobody be left to forget it (every node gone at once).
  */
 
 /** Shared: is the instance that holds a member still alive? And the time now, in ms, to say since when a nick is held. */
@@ -20,16 +24,74 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 `;
 
 /**
- * Joining (again): mark this instance alive, name the history, and return
- * { epoch, members of live instances (JSON), the last room batches newest first (JSON), born }.
+ * Shared by the scripts that change who is in a room (after LIVE). Members are written through
+ * `hold` and `drop` alone, so each room's set of nick keys (`in:ROOM`) stays true, and
+ * whether a room is still in use is found without reading every member.
+ */
+const ROOMS = `
+local DAY = 86400000
+local function roomKeys(room)
+  return p .. 'history:' .. room, p .. 'topic:' .. room
+end
+local function inRoom(room)
+  return p .. 'in:' .. room
+end
+local function touch(room)
+  local history, topic = roomKeys(room)
+  redis.call('SADD', p .. 'rooms', room)
+  redis.call('PEXPIRE', history, DAY)
+  redis.call('PEXPIRE', topic, DAY)
+end
+local function hold(key, record)
+  local old = redis.call('HGET', p .. 'nicks', key)
+  old = old and cjson.decode(old)
+  if old and old.room and old.room ~= record.room then redis.call('SREM', inRoom(old.room), key) end
+  redis.call('HSET', p .. 'nicks', key, cjson.encode(record))
+  redis.call('SADD', inRoom(record.room), key)
+end
+local function drop(key, owner)
+  redis.call('HDEL', p .. 'nicks', key)
+  if owner.room then redis.call('SREM', inRoom(owner.room), key) end
+end
+-- Whether a live member is in the room: it stops at the first one.
+local function inUse(room)
+  local cursor = '0'
+  repeat
+    local page = redis.call('SSCAN', inRoom(room), cursor, 'COUNT', 100)
+    cursor = page[1]
+    for _, key in ipairs(page[2]) do
+      local held = redis.call('HGET', p .. 'nicks', key)
+      local owner = held and cjson.decode(held)
+      if owner and owner.room == room and live(owner) then return true end
+    end
+  until cursor == '0'
+  return false
+end
+local function forget(room)
+  redis.call('DEL', roomKeys(room))
+  redis.call('SREM', p .. 'rooms', room)
+end
+-- After members left \`rooms\` (a set): those no live member is in any more are forgotten, but the first.
+local function forgetEmpty(rooms, first)
+  for room in pairs(rooms) do
+    if room ~= first and not inUse(room) then forget(room) end
+  end
+end
+`;
+
+/**
+ * Joining (again): mark this instance alive, name the history, and return { epoch, members of
+ * live instances (JSON), the last room batches of every live room (JSON, each room's newest
+ * first), born, the topics of live rooms (JSON) }. A live room is the first room or one a live
+ * member is in; the others are forgotten here (their members' nodes went while nobody was left to).
  * `born` names this Redis's copy of the cluster: made with the epoch, so a node that finds another
  * one than it knew is told the history was lost (a Redis restarted empty). A node that knew an
  * epoch proposes it again, so its clients' resume points still hold, and sequence numbers go on
  * after the last one it heard rather than start over.
- * ARGV: prefix, instance, node, ttl ms, batches to return, an epoch to use if there is none,
- * a born to use with it, the last sequence number this node heard.
+ * ARGV: prefix, instance, node, ttl ms, batches to return per room, an epoch to use if there is
+ * none, a born to use with it, the last sequence number this node heard, the first room.
  */
-export const JOIN = `${LIVE}
+export const JOIN = `${LIVE}${ROOMS}
 redis.call('SET', p .. 'node:' .. instance, ARGV[3], 'PX', ARGV[4])
 local epoch = redis.call('GET', p .. 'epoch')
 local born = redis.call('GET', p .. 'born')
@@ -48,22 +110,34 @@ local all = redis.call('HGETALL', p .. 'nicks')
 for i = 1, #all, 2 do
   if live(cjson.decode(all[i + 1])) then table.insert(members, all[i + 1]) end
 end
-local batches = {}
-for _, entry in ipairs(redis.call('XREVRANGE', p .. 'history', '+', '-', 'COUNT', ARGV[5])) do
-  table.insert(batches, entry[2][2])
+local first, kept = ARGV[9], {}
+kept[first] = true
+for _, room in ipairs(redis.call('SMEMBERS', p .. 'rooms')) do
+  if room == first or inUse(room) then kept[room] = true else forget(room) end
 end
-return { epoch, members, batches, born }
+local batches, topics = {}, {}
+for room in pairs(kept) do
+  local history, topic = roomKeys(room)
+  for _, batch in ipairs(redis.call('LRANGE', history, 0, tonumber(ARGV[5]) - 1)) do table.insert(batches, batch) end
+  local set = redis.call('GET', topic)
+  if set then table.insert(topics, set) end
+end
+return { epoch, members, batches, born, topics }
 `;
 
 /**
- * Room lines: numbered after the last ones, kept in the bounded stream, published.
- * ARGV: prefix, instance, stream length, line count, the batch as JSON without its first number.
+ * Room lines: numbered after the last ones (of any room), kept in their room's list (at most
+ * the history size of batches, so at least as many lines), published.
+ * ARGV: prefix, instance, history size, line count, room, the batch as JSON without its first number.
  */
-export const ROOM = `
-local p, count = ARGV[1], tonumber(ARGV[4])
+export const ROOM = `${LIVE}${ROOMS}
+local count, room = tonumber(ARGV[4]), ARGV[5]
 local last = redis.call('INCRBY', p .. 'seq', count)
-local message = '{"type":"room","first":' .. (last - count + 1) .. ',' .. string.sub(ARGV[5], 2)
-redis.call('XADD', p .. 'history', 'MAXLEN', '~', ARGV[3], '*', 'b', message)
+local message = '{"type":"room","first":' .. (last - count + 1) .. ',' .. string.sub(ARGV[6], 2)
+local history = roomKeys(room)
+redis.call('LPUSH', history, message)
+redis.call('LTRIM', history, 0, tonumber(ARGV[3]) - 1)
+touch(room)
 redis.call('PUBLISH', p .. 'bus', message)
 return last
 `;
@@ -71,11 +145,11 @@ return last
 /**
  * A nick for a member: the one asked for, unless a live instance holds it for another session
  * (the same session on another node is a client that moved: that node is told to let go), or
- * the next free guest nick. Gives up the member's previous nick. Returns { nick, since when it is
- * held (ms) }, or '' if taken.
- * ARGV: prefix, instance, node, session ('' for none), nick and key ('' for a guest), previous nick and key ('').
+ * the next free guest nick. Gives up the member's previous nick, and stays in its room (a new
+ * member is in the first room). Returns { nick, since when it is held (ms), its key }, or '' if taken.
+ * ARGV: prefix, instance, node, session ('' for none), nick and key ('' for a guest), previous nick and key (''), the first room.
  */
-export const CLAIM = `${LIVE}
+export const CLAIM = `${LIVE}${ROOMS}
 local node, session, nick, key, previous, previousKey = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 if nick == '' then
   repeat
@@ -94,29 +168,63 @@ else
     end
   end
 end
-local member = { nick = nick, node = node, instance = instance }
-redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = nick, node = node, instance = instance, session = session, since = now }))
+local room = ARGV[9]
+local before = previous ~= '' and redis.call('HGET', p .. 'nicks', previousKey)
+before = before and cjson.decode(before)
+if before and before.instance == instance then
+  room = before.room or room
+  if previousKey ~= key then drop(previousKey, before) end
+end
+local member = { nick = nick, node = node, instance = instance, room = room }
+hold(key, { nick = nick, node = node, instance = instance, room = room, session = session, since = now })
 if previous ~= '' then
-  if previousKey ~= key then
-    local held = redis.call('HGET', p .. 'nicks', previousKey)
-    if held and cjson.decode(held).instance == instance then redis.call('HDEL', p .. 'nicks', previousKey) end
-  end
   redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'renamed', from = previous, member = member }))
 else
   redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'joined', member = member }))
 end
-return { nick, now }
+return { nick, now, key }
 `;
 
-/** A member left: its nick is free, if this instance still holds it. ARGV: prefix, instance, nick key. */
-export const RELEASE = `
-local p, instance, key = ARGV[1], ARGV[2], ARGV[3]
+/** A member left: its nick is free, if this instance still holds it. ARGV: prefix, instance, nick key, the first room. */
+export const RELEASE = `${LIVE}${ROOMS}
+local key = ARGV[3]
 local held = redis.call('HGET', p .. 'nicks', key)
 if not held then return 0 end
 local owner = cjson.decode(held)
 if owner.instance ~= instance then return 0 end
-redis.call('HDEL', p .. 'nicks', key)
-redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'left', member = { nick = owner.nick, node = owner.node, instance = instance } }))
+drop(key, owner)
+if owner.room then forgetEmpty({ [owner.room] = true }, ARGV[4]) end
+redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'left', member = { nick = owner.nick, node = owner.node, instance = instance, room = owner.room } }))
+return 1
+`;
+
+/**
+ * A member moves to another room (if this instance holds its nick): every node hears `moved`,
+ * this one too. The room it left is forgotten if it is empty now.
+ * ARGV: prefix, instance, nick key, room, the first room.
+ */
+export const MOVE = `${LIVE}${ROOMS}
+local key, room = ARGV[3], ARGV[4]
+local held = redis.call('HGET', p .. 'nicks', key)
+if not held then return 0 end
+local owner = cjson.decode(held)
+if owner.instance ~= instance or owner.room == room then return 0 end
+local from = owner.room or ARGV[5]
+owner.room = room
+hold(key, owner)
+touch(room)
+forgetEmpty({ [from] = true }, ARGV[5])
+redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'moved', from = from, member = { nick = owner.nick, node = owner.node, instance = instance, room = room } }))
+return 1
+`;
+
+/** A room's topic, set now: every node hears `topic`, this one too. ARGV: prefix, instance, room, topic, by. */
+export const TOPIC = `${LIVE}${ROOMS}
+local room = ARGV[3]
+local topic = cjson.encode({ room = room, topic = ARGV[4], by = ARGV[5], time = now })
+redis.call('SET', select(2, roomKeys(room)), topic)
+touch(room)
+redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'topic', instance = instance, room = room, topic = ARGV[4], by = ARGV[5], time = now }))
 return 1
 `;
 
@@ -126,33 +234,41 @@ return 1
  * (its 0-based position is returned), unless this member held it since before: then the later
  * holder's instance is told to give it up (`ousted`). The others hear who its members are, and how many
  * room lines said on it never crossed (while it was apart), so they can tell their people.
- * ARGV: prefix, instance, node, last sequence number, lines that never crossed, then nick, key,
- * session and since when held (ms, 0 for unknown) for each member.
+ * Rooms its members no longer are in, and nobody else either, are forgotten.
+ * ARGV: prefix, instance, node, last sequence number, lines that never crossed, the first room,
+ * then nick, key, session, since when held (ms, 0 for unknown) and room for each member.
  */
-export const SYNC = `${LIVE}
+export const SYNC = `${LIVE}${ROOMS}
 local node = ARGV[3]
 local all = redis.call('HGETALL', p .. 'nicks')
+local left = {}
 for i = 1, #all, 2 do
-  if cjson.decode(all[i + 1]).instance == instance then redis.call('HDEL', p .. 'nicks', all[i]) end
+  local owner = cjson.decode(all[i + 1])
+  if owner.instance == instance then
+    drop(all[i], owner)
+    if owner.room then left[owner.room] = true end
+  end
 end
 if tonumber(redis.call('GET', p .. 'seq') or '0') < tonumber(ARGV[4]) then redis.call('SET', p .. 'seq', ARGV[4]) end
 local refused, members = {}, {}
-for i = 6, #ARGV, 4 do
-  local key, since = ARGV[i + 1], tonumber(ARGV[i + 3])
+for i = 7, #ARGV, 5 do
+  local key, since, room = ARGV[i + 1], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local held = redis.call('HGET', p .. 'nicks', key)
   local owner = held and cjson.decode(held)
   local first = since > 0 and owner and owner.since and since < owner.since
   if owner and live(owner) and not first then
-    table.insert(refused, (i - 6) / 4)
+    table.insert(refused, (i - 7) / 5)
   else
     if owner and live(owner) then
       redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'ousted', nick = owner.nick, instance = owner.instance }))
     end
     if since == 0 then since = now end
-    redis.call('HSET', p .. 'nicks', key, cjson.encode({ nick = ARGV[i], node = node, instance = instance, session = ARGV[i + 2], since = since }))
-    table.insert(members, cjson.encode({ nick = ARGV[i], node = node, instance = instance }))
+    hold(key, { nick = ARGV[i], node = node, instance = instance, room = room, session = ARGV[i + 2], since = since })
+    table.insert(members, cjson.encode({ nick = ARGV[i], node = node, instance = instance, room = room }))
+    touch(room)
   end
 end
+forgetEmpty(left, ARGV[6])
 local missed = ''
 if tonumber(ARGV[5]) > 0 then missed = ',"missed":{"node":' .. cjson.encode(node) .. ',"lines":' .. tonumber(ARGV[5]) .. '}' end
 redis.call('PUBLISH', p .. 'bus', '{"type":"synced","instance":' .. cjson.encode(instance) .. missed .. ',"members":[' .. table.concat(members, ',') .. ']}')
@@ -167,13 +283,22 @@ redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'beat', instance = insta
 return 1
 `;
 
-/** An instance went silent: if its key has expired too, the nicks it held are free. ARGV: prefix, instance, the silent one. */
-export const FORGET = `
-local p, silent = ARGV[1], ARGV[3]
+/**
+ * An instance went silent: if its key has expired too, the nicks it held are free, and the rooms
+ * only its members were in are forgotten. ARGV: prefix, instance, the silent one, the first room.
+ */
+export const FORGET = `${LIVE}${ROOMS}
+local silent = ARGV[3]
 if redis.call('EXISTS', p .. 'node:' .. silent) == 1 then return 0 end
 local all = redis.call('HGETALL', p .. 'nicks')
+local left = {}
 for i = 1, #all, 2 do
-  if cjson.decode(all[i + 1]).instance == silent then redis.call('HDEL', p .. 'nicks', all[i]) end
+  local owner = cjson.decode(all[i + 1])
+  if owner.instance == silent then
+    drop(all[i], owner)
+    if owner.room then left[owner.room] = true end
+  end
 end
+forgetEmpty(left, ARGV[4])
 return 1
 `;

@@ -21,6 +21,8 @@ export interface ClusterMember {
   readonly node: string;
   /** Names one run of a node: a restarted node is a new instance. */
   readonly instance: string;
+  /** The room it is in (a bus always says; optional only until the core has rooms, issue 15). */
+  readonly room?: string;
 }
 
 /** Room lines said on one node that never reached the others. */
@@ -36,6 +38,8 @@ export interface RoomBatch {
   readonly lines: readonly string[];
   readonly instance: string;
   readonly node: string;
+  /** The room they were said in (a bus always says; optional only until the core has rooms, issue 15). */
+  readonly room?: string;
   /** The connection that said them, on that instance (none for the console). */
   readonly conn?: ConnId;
   /** The session of a tagged author, so its own lines are not replayed to it on any node. */
@@ -51,13 +55,14 @@ export type BusRequest =
    * Claim a nick for a connection (a guest nick when `nick` is missing), giving up `previous`.
    * A nick held by the same session on another node is taken over: that node closes it.
    */
-  | { type: 'claim'; conn: ConnId; nick?: string; previous?: string; session?: string }
-  | { type: 'release'; nick: string }
+  | { type: 'claim'; conn: ConnId; nick?: string; previous?: string; session?: string; key?: string; previousKey?: string }
+  /** `key` (here and below): the nick's nickKey, decided by the core, so a driver never applies its rules. */
+  | { type: 'release'; nick: string; key?: string }
   /**
    * After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`.
    * `missed`: room lines said here that never crossed (while apart), so the others tell their people.
    */
-  | { type: 'sync'; members: readonly { conn: ConnId; nick: string; session?: string }[]; lastSeq: number; missed?: number }
+  | { type: 'sync'; members: readonly { conn: ConnId; nick: string; session?: string; key?: string; room?: string }[]; lastSeq: number; missed?: number }
   /** `from`: the member to tell when it cannot be delivered (none for the console). */
   | { type: 'private'; from?: ConnId; instance: string; to: string; line: string };
 
@@ -69,7 +74,17 @@ export type BusEvent =
    * `late`: numbers of this node's own lines in the history that it had handed back as unsent
    * (shown here alone) and that Redis ran after all, late (a stopped Redis running what it held).
    */
-  | { type: 'up'; epoch: string; history: readonly HistoryEntry[]; members: readonly ClusterMember[]; historyLost?: boolean; late?: readonly number[] }
+  | {
+      type: 'up';
+      epoch: string;
+      /** Every live room's entries (each with its `room`), oldest first. */
+      history: readonly HistoryEntry[];
+      members: readonly ClusterMember[];
+      /** The topics of the live rooms that have one (a bus always says; optional as `room` is). */
+      topics?: readonly RoomTopic[];
+      historyLost?: boolean;
+      late?: readonly number[];
+    }
   | { type: 'down'; reason: string }
   | { type: 'room'; batch: RoomBatch }
   | { type: 'claimed'; conn: ConnId; nick: string; ok: boolean }
@@ -92,6 +107,34 @@ export type BusEvent =
   | { type: 'gone'; instance: string; node: string }
   /** A request that did not reach the cluster: the router does it locally instead. */
   | { type: 'unsent'; request: BusRequest };
+
+/** A room's topic, who set it and when (ms). */
+export interface RoomTopic {
+  readonly room: string;
+  readonly topic: string;
+  readonly by: string;
+  readonly time: number;
+}
+
+/**
+ * Rooms across the cluster (issue 15). Apart from BusRequest and BusEvent only until the core
+ * handles them (its switches over those unions are exhaustive); then they join those unions.
+ */
+export type RoomRequest =
+  /** A member moves to another room: every node hears `moved`, this one too. */
+  | { type: 'move'; conn: ConnId; nick: string; key: string; room: string }
+  /** Sets a room's topic: every node hears `topic`, this one too, with the time the bus set it. */
+  | { type: 'topic'; room: string; topic: string; by: string };
+
+export type RoomEvent =
+  /** `from`: the room the member left. */
+  | { type: 'moved'; member: ClusterMember; from: string }
+  | ({ type: 'topic' } & RoomTopic)
+  | { type: 'unsent'; request: ClusterRequest };
+
+/** All a bus is asked and says, rooms included. */
+export type ClusterRequest = BusRequest | RoomRequest;
+export type ClusterEvent = BusEvent | RoomEvent;
 
 /** A batch's lines as history entries. */
 export function roomEntries(batch: RoomBatch): HistoryEntry[] {

@@ -3,28 +3,24 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { redisBus, type RedisBusOptions } from '../../../src/drivers/redis-bus.js';
-import type { BusEvent, BusRequest } from '../../../streams/cluster/bus.js';
+import { nickKey } from '../../../streams/protocol/nick.js';
+import type { ClusterEvent as BusEvent, ClusterRequest as BusRequest } from '../../../streams/cluster/bus.js';
 import { closeFaultProxies, FaultProxy } from '../../e2e/helpers/fault-proxy.js';
 import { cleanUp } from '../../e2e/helpers/leftovers.js';
 import { startRedis, type RedisServer } from '../../e2e/helpers/redis.js';
 import { within } from '../../e2e/helpers/within.js';
+import { claim, heardEvents, move, release, type HeardEvents, type Of } from '../../helpers/bus-events.js';
 
 /** Presence TTL: an instance silent this long is gone. */
 const TTL = 400;
 
-type Of<T extends BusEvent['type']> = Extract<BusEvent, { type: T }>;
-
 /** One redisBus subscription, fed by a Subject, with every event it emitted kept in order. */
-interface Bus {
+interface Bus extends HeardEvents {
   readonly node: string;
   readonly instance: string;
-  readonly events: BusEvent[];
   readonly reports: string[];
   start(): void;
   send(request: BusRequest): void;
-  /** The first event of this type (and match) not returned before, waiting for it if need be. */
-  next<T extends BusEvent['type']>(type: T, match?: (event: Of<T>) => boolean, ms?: number): Promise<Of<T>>;
-  all<T extends BusEvent['type']>(type: T): Of<T>[];
   stop(): void;
 }
 
@@ -57,44 +53,23 @@ const key = (name: string): string => `tcpchat:{${cluster}}:${name}`;
 function bus(node: string, options: Partial<RedisBusOptions> = {}): Bus {
   const instance = `${node}-${randomBytes(3).toString('hex')}`;
   const requests = new Subject<BusRequest>();
-  const events: BusEvent[] = [];
+  const heard = heardEvents(instance);
   const reports: string[] = [];
-  const returned = new Set<BusEvent>();
-  const waiting = new Set<() => boolean>();
   const bus$: Observable<BusEvent> = redisBus({ url: redis.url, cluster, node, instance, historySize: 10, ttlMs: TTL, report: (text) => reports.push(text), ...options })(requests);
   let subscription: Subscription | undefined;
   const created: Bus = {
+    ...heard,
     node,
     instance,
-    events,
     reports,
     start: () => {
       subscription = bus$.subscribe({
-        next: (event) => {
-          events.push(event);
-          for (const check of waiting) if (check()) waiting.delete(check);
-        },
+        next: heard.hear,
         error: (error: unknown) => failures.push(error),
         complete: () => failures.push(new Error(`the bus of ${instance} completed`)),
       });
     },
     send: (request) => requests.next(request),
-    next<T extends BusEvent['type']>(type: T, match: (event: Of<T>) => boolean = () => true, ms = 5000): Promise<Of<T>> {
-      let check = (): boolean => false;
-      const found = new Promise<Of<T>>((resolve) => {
-        check = () => {
-          const event = events.find((each) => each.type === type && !returned.has(each) && match(each as Of<T>)) as Of<T> | undefined;
-          if (event) {
-            returned.add(event);
-            resolve(event);
-          }
-          return event !== undefined;
-        };
-      });
-      if (!check()) waiting.add(check);
-      return within(found, () => `${instance} to hear ${type}; it heard ${JSON.stringify(events)}`, ms).finally(() => waiting.delete(check));
-    },
-    all: <T extends BusEvent['type']>(type: T) => events.filter((event) => event.type === type) as Of<T>[],
     stop: () => subscription?.unsubscribe(),
   };
   buses.push(created);
@@ -108,8 +83,8 @@ async function joined(node: string, options: Partial<RedisBusOptions> = {}): Pro
   return started;
 }
 
-const room = (from: Bus, ...lines: string[]): Extract<BusRequest, { type: 'room' }> => ({ type: 'room', batch: { time: 1000, lines, instance: from.instance, node: from.node } });
-const claim = (conn: number, nick?: string, more: { previous?: string; session?: string } = {}): BusRequest => ({ type: 'claim', conn, ...(nick === undefined ? {} : { nick }), ...more });
+const room = (from: Bus, ...lines: string[]): Extract<BusRequest, { type: 'room' }> => ({ type: 'room', batch: { time: 1000, lines, instance: from.instance, node: from.node, room: '#lobby' } });
+const member = (conn: number, nick: string, session?: string) => ({ conn, nick, key: nickKey(nick), room: '#lobby', ...(session === undefined ? {} : { session }) });
 const heard = (at: Bus, line: string): Promise<Of<'room'>> => at.next('room', (event) => event.batch.lines.includes(line));
 const answer = (at: Bus, conn: number): Promise<Of<'claimed'>> => at.next('claimed', (event) => event.conn === conn);
 
@@ -138,7 +113,7 @@ describe('redisBus', () => {
     expect(await clients()).toBe(1); // the admin connection only
     a.start();
     const up = await a.next('up');
-    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [] });
+    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [], topics: [] });
     expect(up.epoch).not.toBe('');
     expect(await admin.get(key('epoch'))).toBe(up.epoch);
     expect(await admin.exists(key(`node:${a.instance}`))).toBe(1);
@@ -154,7 +129,7 @@ describe('redisBus', () => {
     a.start();
     const early = claim(1, 'early');
     a.send(early); // before redisBus has even loaded `redis`
-    a.send({ type: 'release', nick: 'early' });
+    a.send(release('early'));
     expect(await a.next('unsent')).toEqual({ type: 'unsent', request: early });
     await a.next('up');
     expect(a.events.map((event) => event.type)).toEqual(['unsent', 'up']);
@@ -179,11 +154,11 @@ describe('redisBus', () => {
     const [up] = c.all('up');
     expect(up.epoch).toBe(a.all('up')[0].epoch);
     expect(up.history).toEqual([
-      { seq: 1, time: 1000, line: 'one', author: 'ada-session' },
-      { seq: 2, time: 1000, line: 'two', author: 'ada-session' },
-      { seq: 3, time: 1000, line: 'three' },
-      { seq: 4, time: 1000, line: 'four' },
-      { seq: 5, time: 1000, line: 'five' },
+      { seq: 1, time: 1000, line: 'one', room: '#lobby', author: 'ada-session' },
+      { seq: 2, time: 1000, line: 'two', room: '#lobby', author: 'ada-session' },
+      { seq: 3, time: 1000, line: 'three', room: '#lobby' },
+      { seq: 4, time: 1000, line: 'four', room: '#lobby' },
+      { seq: 5, time: 1000, line: 'five', room: '#lobby' },
     ]);
     const short = await joined('d', { historySize: 2 });
     expect(short.all('up')[0].history.map((entry) => entry.seq)).toEqual([4, 5]);
@@ -199,80 +174,6 @@ describe('redisBus', () => {
     expect(lines.filter((line) => line === 'six')).toEqual(['six']);
   });
 
-  describe('claims', () => {
-    it('gives a nick asked for at the same moment on two instances to exactly one of them, whatever its case', async () => {
-      const a = await joined('a');
-      const b = await joined('b');
-      a.send(claim(1, 'Dora'));
-      b.send(claim(1, 'dora'));
-      const answers = await Promise.all([answer(a, 1), answer(b, 1)]);
-      expect(answers.filter((each) => each.ok)).toHaveLength(1);
-      expect(answers.map((each) => each.nick)).toEqual(['Dora', 'dora']);
-    });
-
-    it('gives guests distinct guest nicks, skipping those held', async () => {
-      const a = await joined('a');
-      const b = await joined('b');
-      a.send(claim(1, 'guest-1'));
-      expect(await answer(a, 1)).toMatchObject({ nick: 'guest-1', ok: true });
-      a.send(claim(2));
-      a.send(claim(3));
-      b.send(claim(2));
-      const guests = await Promise.all([answer(a, 2), answer(a, 3), answer(b, 2)]);
-      expect(guests.every((each) => each.ok && /^guest-\d+$/.test(each.nick))).toBe(true);
-      expect(new Set(guests.map((each) => each.nick)).size).toBe(3);
-      expect(guests.map((each) => each.nick)).not.toContain('guest-1');
-    });
-
-    it('refuses a look-alike of a nick another instance holds, a guest nick too', async () => {
-      const a = await joined('a');
-      const b = await joined('b');
-      a.send(claim(1, 'alice'));
-      a.send(claim(2));
-      expect(await Promise.all([answer(a, 1), answer(a, 2)])).toMatchObject([{ ok: true }, { nick: 'guest-1', ok: true }]);
-      b.send(claim(1, '\u0430lice')); // Cyrillic a
-      b.send(claim(2, 'guest-l'));
-      b.send(claim(3, 'GUEST-I0'));
-      expect(await Promise.all([answer(b, 1), answer(b, 2), answer(b, 3)])).toMatchObject([{ ok: false }, { ok: false }, { ok: true }]);
-    });
-
-    it("tells the others about an instance's members joining, renaming and leaving", async () => {
-      const a = await joined('a');
-      const b = await joined('b');
-      const member = (nick: string) => ({ nick, node: 'a', instance: a.instance });
-      a.send(claim(1, 'carol'));
-      expect(await b.next('joined')).toEqual({ type: 'joined', member: member('carol') });
-      a.send(claim(1, 'Dave', { previous: 'carol' }));
-      expect(await b.next('renamed')).toEqual({ type: 'renamed', from: 'carol', member: member('Dave') });
-      a.send({ type: 'release', nick: 'Dave' });
-      expect(await b.next('left')).toEqual({ type: 'left', member: member('Dave') });
-
-      b.send(claim(1, 'carol'));
-      b.send(claim(2, 'dave'));
-      expect(await Promise.all([answer(b, 1), answer(b, 2)])).toMatchObject([{ ok: true }, { ok: true }]);
-      await a.next('joined', (event) => event.member.nick === 'dave');
-      const aboutItself = a.events.filter((event) => 'member' in event && event.member.instance === a.instance);
-      expect(aboutItself).toEqual([]);
-    });
-
-    it('lets the same session take its nick over from another instance, which is told', async () => {
-      const a = await joined('a');
-      const b = await joined('b');
-      a.send(claim(1, 'erin', { session: 's1' }));
-      expect(await answer(a, 1)).toMatchObject({ ok: true });
-      b.send(claim(5, 'erin', { session: 's2' }));
-      expect(await answer(b, 5)).toEqual({ type: 'claimed', conn: 5, nick: 'erin', ok: false });
-      b.send(claim(6, 'Erin', { session: 's1' }));
-      expect(await answer(b, 6)).toEqual({ type: 'claimed', conn: 6, nick: 'Erin', ok: true });
-      expect(await a.next('taken')).toEqual({ type: 'taken', nick: 'erin' });
-
-      a.send({ type: 'release', nick: 'erin' }); // no longer A's to free
-      a.send(claim(2, 'erin'));
-      expect(await answer(a, 2)).toMatchObject({ ok: false });
-      expect(b.all('taken')).toEqual([]);
-    });
-  });
-
   it('asks to join again while Redis refuses it (a read-only replica), and joins once it may', async () => {
     await admin.sendCommand(['REPLICAOF', '127.0.0.1', '1']); // a master that is not there: read-only from now on
     let refused = (): void => {};
@@ -285,14 +186,14 @@ describe('redisBus', () => {
     await a.next('up');
   });
 
-  it('keeps the history stream bounded near the history size', async () => {
+  it("keeps each room's history to the history size of batches, expiring a day after its last use", async () => {
     const a = await joined('a', { historySize: 10 });
     for (let i = 0; i < 500; i++) a.send(room(a, `line ${i}`));
     await heard(a, 'line 499');
-    // MAXLEN ~ trims whole blocks of entries (100 by default), never more than kept for /history.
-    const kept = Number(await admin.sendCommand(['XLEN', key('history')]));
-    expect(kept).toBeGreaterThanOrEqual(10);
-    expect(kept).toBeLessThanOrEqual(110);
+    expect(await admin.lLen(key('history:#lobby'))).toBe(10);
+    const ttl = await admin.pTTL(key('history:#lobby'));
+    expect(ttl).toBeGreaterThan(86_400_000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(86_400_000);
   });
 
   it('says it is congested while more than a MiB of room lines is on its way to Redis, and no longer once they arrived', async () => {
@@ -312,38 +213,6 @@ describe('redisBus', () => {
     await heard(a, `19 ${line}`);
     expect(told).toEqual([true, false]);
     expect(a.all('room')).toHaveLength(20); // held back by nobody here: every batch went through
-  });
-
-  it("sync replaces an instance's nicks, refuses those a live instance holds, and raises the sequence", async () => {
-    const a = await joined('a');
-    const b = await joined('b');
-    a.send(claim(1, 'x1'));
-    a.send(claim(2, 'x2'));
-    b.send(claim(1, 'bob'));
-    await Promise.all([answer(a, 1), answer(a, 2), answer(b, 1)]);
-
-    const members = [
-      { conn: 1, nick: 'x1' },
-      { conn: 3, nick: 'y1', session: 's-y' },
-      { conn: 4, nick: 'BOB' },
-    ];
-    a.send({ type: 'sync', members, lastSeq: 100 });
-    expect(await a.next('refused')).toEqual({ type: 'refused', conns: [4] });
-    const member = (nick: string) => ({ nick, node: 'a', instance: a.instance });
-    expect(await b.next('synced')).toEqual({ type: 'synced', instance: a.instance, members: [member('x1'), member('y1')] });
-
-    b.send(claim(2, 'x2')); // A gave it up
-    b.send(claim(3, 'y1', { session: 'other' }));
-    expect(await Promise.all([answer(b, 2), answer(b, 3)])).toMatchObject([{ ok: true }, { ok: false }]);
-    b.send(claim(4, 'y1', { session: 's-y' })); // the session came with the sync
-    expect(await answer(b, 4)).toMatchObject({ ok: true });
-    expect(await a.next('taken')).toEqual({ type: 'taken', nick: 'y1' });
-
-    a.send(room(a, 'after the sync'));
-    expect((await heard(b, 'after the sync')).batch.first).toBe(101);
-    a.send({ type: 'sync', members: [], lastSeq: 5 }); // never lowered
-    a.send(room(a, 'later'));
-    expect((await heard(b, 'later')).batch.first).toBe(102);
   });
 
   it('delivers a private line to the instance it names only', async () => {
@@ -382,6 +251,24 @@ describe('redisBus', () => {
     expect(await answer(a, 2)).toMatchObject({ ok: true });
   });
 
+  it("forgets a room only a gone instance's members were in, with its history and topic, and lets the keys left expire", async () => {
+    const a = await joined('a');
+    const b = await joined('b');
+    b.send(claim(1, 'bob'));
+    await answer(b, 1);
+    b.send(move(1, 'bob', '#dev'));
+    b.send({ type: 'room', batch: { ...room(b, 'in dev').batch, room: '#dev' } });
+    b.send({ type: 'topic', room: '#dev', topic: 'rooms', by: 'bob' });
+    await a.next('topic');
+    expect(await admin.pTTL(key('topic:#dev'))).toBeGreaterThan(86_400_000 - 60_000);
+
+    crash(b);
+    await a.next('gone', (event) => event.instance === b.instance, TTL * 2);
+    const c = await joined('c');
+    expect(c.all('up')[0]).toMatchObject({ history: [], members: [], topics: [] });
+    expect(await admin.exists([key('history:#dev'), key('topic:#dev')])).toBe(0);
+  });
+
   it('says down when Redis is lost, hands back what it cannot send, and joins again when Redis is back', async () => {
     const a = await joined('a');
     const [first] = a.all('up');
@@ -396,8 +283,8 @@ describe('redisBus', () => {
       room(a, 'while down'),
       claim(2, 'bea'),
       { type: 'private', from: 1, instance: 'elsewhere', to: 'bob', line: 'psst' },
-      { type: 'release', nick: 'ada' },
-      { type: 'sync', members: [{ conn: 1, nick: 'ada' }], lastSeq: 1 },
+      release('ada'),
+      { type: 'sync', members: [member(1, 'ada')], lastSeq: 1 },
     ];
     for (const request of asked) a.send(request);
     expect(a.all('unsent').map((event) => event.request)).toEqual(asked.slice(0, 3));
@@ -406,7 +293,7 @@ describe('redisBus', () => {
     redis = await startRedis({ port: redis.port });
     const again = await a.next('up');
     // Redis came back empty: the history is lost, but the epoch and the numbering go on as they were.
-    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], historyLost: true });
+    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], topics: [], historyLost: true });
     expect(a.all('down')).toHaveLength(1);
     expect(a.all('unsent')).toHaveLength(3);
     a.send(room(a, 'back'));
@@ -441,18 +328,18 @@ describe('redisBus', () => {
 
       proxy.heal();
       const again = await a.next('up', undefined, TTL * 10);
-      expect(again.members).toContainEqual({ nick: 'ada', node: 'b', instance: b.instance });
+      expect(again.members).toContainEqual({ nick: 'ada', node: 'b', instance: b.instance, room: '#lobby' });
       // ada was a's first: b's later claim gives way. A guest nick a took while apart is refused.
       b.send(claim(2, 'guest-9'));
       await answer(b, 2);
-      a.send({ type: 'sync', members: [{ conn: 1, nick: 'ada' }, { conn: 2, nick: 'amy' }, { conn: 3, nick: 'guest-9' }], lastSeq: 1, missed: 1 });
+      a.send({ type: 'sync', members: [member(1, 'ada'), member(2, 'amy'), member(3, 'guest-9')], lastSeq: 1, missed: 1 });
       expect(await b.next('ousted')).toEqual({ type: 'ousted', nick: 'ada' });
       expect(await b.next('synced', (event) => event.instance === a.instance)).toEqual({
         type: 'synced',
         instance: a.instance,
         members: [
-          { nick: 'ada', node: 'a', instance: a.instance },
-          { nick: 'amy', node: 'a', instance: a.instance },
+          { nick: 'ada', node: 'a', instance: a.instance, room: '#lobby' },
+          { nick: 'amy', node: 'a', instance: a.instance, room: '#lobby' },
         ],
         missed: { node: 'a', lines: 1 },
       });
@@ -507,6 +394,10 @@ describe('redisBus', () => {
       JSON.stringify({ type: 'synced', instance: b.instance, members: null }),
       JSON.stringify({ type: 'synced', members: [] }),
       JSON.stringify({ type: 'whatever', ...ghost }),
+      JSON.stringify({ type: 'joined', member: { nick: 'x', ...ghost, room: 7 } }),
+      JSON.stringify({ type: 'moved', member: { nick: 'x', ...ghost, room: '#x' }, from: 5 }),
+      JSON.stringify({ type: 'topic', ...ghost, room: '#x', topic: 't', by: 'b' }),
+      JSON.stringify({ type: 'room', first: 1, time: 1, lines: ['x'], ...ghost, room: ['#x'] }),
     ];
     const before = a.events.length;
     for (const message of malformed) await admin.publish(key('bus'), message);

@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from '../rx.js';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from '../../streams/rx.js';
 
 /**
  * Names each instance that has been silent for `ttlMs` since it was last heard from, once;

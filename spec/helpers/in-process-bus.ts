@@ -1,0 +1,200 @@
+import { Observable, Subject } from 'rxjs';
+import type { ClusterEvent as Event, ClusterMember, ClusterRequest as Request, ClusterSelf, RoomTopic } from '../../streams/cluster/bus.js';
+import type { HistoryEntry } from '../../streams/server/history.js';
+import { nickKey } from '../../streams/protocol/nick.js';
+
+/** A message on the shared channel: to every instance but its sender (or to all, its sender too), or to one. */
+interface Delivery {
+  readonly event: Event;
+  readonly from: string;
+  readonly to?: string;
+  readonly all?: boolean;
+}
+
+interface Held {
+  readonly member: ClusterMember & { readonly room: string };
+  readonly session?: string;
+}
+
+export interface InProcessClusterOptions {
+  /** Lines kept per room. */
+  readonly historySize: number;
+  readonly epoch?: string;
+  /** The room a new member is in, kept when it empties (others are forgotten with their history and topic). */
+  readonly firstRoom?: string;
+  /** The time a topic is set at (ms). */
+  readonly now?: () => number;
+}
+
+/**
+ * A cluster kept in memory: the bus contract the Redis driver implements (spec/contract/
+ * bus-contract.ts holds both to it), with each step done at once. Routers that share one are
+ * nodes of one cluster without a Redis. Events go out synchronously, inside the request that
+ * caused them.
+ */
+export function createInProcessCluster(options: InProcessClusterOptions) {
+  const epoch = options.epoch ?? 'in-process';
+  const firstRoom = options.firstRoom ?? '#lobby';
+  const now = options.now ?? (() => 0);
+  const nicks = new Map<string, Held>();
+  const live = new Set<string>();
+  /** Each room's last lines, oldest first. */
+  const histories = new Map<string, HistoryEntry[]>();
+  const topics = new Map<string, RoomTopic>();
+  const channel = new Subject<Delivery>();
+  let seq = 0;
+  let guests = 0;
+
+  const holder = (key: string): Held | undefined => {
+    const held = nicks.get(key);
+    return held && live.has(held.member.instance) ? held : undefined;
+  };
+  const publish = (from: string, event: Event, to?: string): void => channel.next({ event, from, to });
+  const toAll = (from: string, event: Event): void => channel.next({ event, from, all: true });
+  const keyOf = (request: { nick: string; key?: string }): string => request.key ?? nickKey(request.nick);
+
+  /** A room no live member is in any more is forgotten, with its history and topic; the first room never. */
+  function forgetIfEmpty(room: string): void {
+    if (room === firstRoom || [...nicks.values()].some((held) => held.member.room === room && live.has(held.member.instance))) return;
+    histories.delete(room);
+    topics.delete(room);
+  }
+
+  function claim(self: ClusterSelf, request: Extract<Request, { type: 'claim' }>): Event {
+    let nick = request.nick;
+    let key: string;
+    if (nick === undefined) {
+      do nick = `guest-${++guests}`;
+      while (holder((key = nickKey(nick))));
+    } else {
+      key = keyOf({ nick, key: request.key });
+      const held = holder(key);
+      if (held && held.member.instance !== self.instance) {
+        if (request.session === undefined || held.session !== request.session) return { type: 'claimed', conn: request.conn, nick, ok: false };
+        publish(self.instance, { type: 'taken', nick: held.member.nick }, held.member.instance);
+      }
+    }
+    const previousKey = request.previous === undefined ? undefined : (request.previousKey ?? nickKey(request.previous));
+    const before = previousKey === undefined ? undefined : nicks.get(previousKey);
+    const mine = before?.member.instance === self.instance ? before : undefined;
+    const member = { nick, node: self.node, instance: self.instance, room: mine?.member.room ?? firstRoom };
+    if (mine && previousKey !== key) nicks.delete(previousKey!);
+    nicks.set(key, { member, session: request.session });
+    publish(self.instance, request.previous === undefined ? { type: 'joined', member } : { type: 'renamed', from: request.previous, member });
+    return { type: 'claimed', conn: request.conn, nick, ok: true };
+  }
+
+  function sync(self: ClusterSelf, request: Extract<Request, { type: 'sync' }>): Event | undefined {
+    const rooms = new Set<string>();
+    for (const [key, held] of nicks) {
+      if (held.member.instance !== self.instance) continue;
+      nicks.delete(key);
+      rooms.add(held.member.room);
+    }
+    seq = Math.max(seq, request.lastSeq);
+    const refused: number[] = [];
+    const members: ClusterMember[] = [];
+    for (const { conn, nick, session, key, room = firstRoom } of request.members) {
+      if (holder(keyOf({ nick, key }))) {
+        refused.push(conn);
+        continue;
+      }
+      const member = { nick, node: self.node, instance: self.instance, room };
+      nicks.set(keyOf({ nick, key }), { member, session });
+      members.push(member);
+    }
+    for (const room of rooms) forgetIfEmpty(room);
+    const missed = request.missed ? { missed: { node: self.node, lines: request.missed } } : {};
+    publish(self.instance, { type: 'synced', instance: self.instance, members, ...missed });
+    return refused.length > 0 ? { type: 'refused', conns: refused } : undefined;
+  }
+
+  function move(self: ClusterSelf, request: Extract<Request, { type: 'move' }>): void {
+    const held = nicks.get(request.key);
+    if (held?.member.instance !== self.instance || held.member.room === request.room) return;
+    const member = { ...held.member, room: request.room };
+    nicks.set(request.key, { ...held, member });
+    forgetIfEmpty(held.member.room);
+    toAll(self.instance, { type: 'moved', member, from: held.member.room });
+  }
+
+  function perform(self: ClusterSelf, request: Request): Event | undefined {
+    switch (request.type) {
+      case 'room': {
+        const room = request.batch.room ?? firstRoom;
+        const batch = { ...request.batch, room, first: seq + 1 };
+        seq += batch.lines.length;
+        const { author } = batch;
+        const entries = batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, room, ...(author === undefined ? {} : { author }) }));
+        histories.set(room, [...(histories.get(room) ?? []), ...entries].slice(-Math.max(options.historySize, 1)));
+        toAll(self.instance, { type: 'room', batch });
+        return undefined;
+      }
+      case 'claim':
+        return claim(self, request);
+      case 'release': {
+        const key = keyOf(request);
+        const held = nicks.get(key);
+        if (held?.member.instance !== self.instance) return undefined;
+        nicks.delete(key);
+        forgetIfEmpty(held.member.room);
+        publish(self.instance, { type: 'left', member: held.member });
+        return undefined;
+      }
+      case 'sync':
+        return sync(self, request);
+      case 'private':
+        publish(self.instance, { type: 'private', to: request.to, line: request.line }, request.instance);
+        return undefined;
+      case 'move':
+        move(self, request);
+        return undefined;
+      case 'topic': {
+        const topic = { room: request.room, topic: request.topic, by: request.by, time: now() };
+        topics.set(request.room, topic);
+        toAll(self.instance, { type: 'topic', ...topic });
+        return undefined;
+      }
+    }
+  }
+
+  return {
+    /** A node's bus: subscribing joins (`up` at once), unsubscribing leaves as a stopping node does. */
+    bus(self: ClusterSelf): (request$: Observable<Request>) => Observable<Event> {
+      return (request$) =>
+        new Observable<Event>((subscriber) => {
+          const heard = channel.subscribe(({ event, from, to, all }) => {
+            const forMe = to === undefined ? all || from !== self.instance : to === self.instance;
+            if (forMe) subscriber.next(event);
+          });
+          live.add(self.instance);
+          const members = [...nicks.values()].filter((held) => live.has(held.member.instance)).map((held) => held.member);
+          const history = options.historySize > 0 ? [...histories.values()].flat().sort((a, b) => a.seq - b.seq) : [];
+          subscriber.next({ type: 'up', epoch, history, members, topics: [...topics.values()] });
+          const requests = request$.subscribe((request) => {
+            const reply = perform(self, request);
+            if (reply) subscriber.next(reply);
+          });
+          return () => {
+            requests.unsubscribe();
+            heard.unsubscribe();
+          };
+        });
+    },
+
+    /** A node dies at once: the others hear that it is gone, and its nicks are free. */
+    crash(self: ClusterSelf): void {
+      live.delete(self.instance);
+      const rooms = new Set<string>();
+      for (const [key, held] of nicks) {
+        if (held.member.instance !== self.instance) continue;
+        nicks.delete(key);
+        rooms.add(held.member.room);
+      }
+      for (const room of rooms) forgetIfEmpty(room);
+      publish(self.instance, { type: 'gone', instance: self.instance, node: self.node });
+    },
+  };
+}
+
+export type InProcessCluster = ReturnType<typeof createInProcessCluster>;
