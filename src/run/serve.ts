@@ -39,7 +39,10 @@ const CONVERSATION: ReadonlySet<LogEntry['type']> = new Set(['messages', 'action
 export interface ServeConfig extends ReloadableFiles {
   readonly host?: string;
   readonly port: number;
-  readonly relay: boolean;
+  /** A room (the default), or the original programs' console-only mode. */
+  readonly mode: 'room' | 'console-only';
+  /** Where clients arrive, normalised (`#lobby`). */
+  readonly firstRoom: string;
   readonly name: string;
   readonly json: boolean;
   readonly framing: Framing;
@@ -220,7 +223,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       { connection$, console$, shutdown$, bus$, password$ },
       {
         name: config.name,
-        relay: config.relay,
+        ...coreMode(config),
         framing: config.framing,
         limits: config.limits,
         rate: config.rate,
@@ -335,6 +338,14 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       if (config.json) io.stdout.write(jsonLine({ type: 'listening', host: event.host, port: event.port }, io.now()) + '\n');
     }
   });
+}
+
+/**
+ * The mode as the core takes it. Until the core has rooms (its `mode` and `firstRoom` options),
+ * a room is today's relay and the first room is the only one.
+ */
+function coreMode(config: Pick<ServeConfig, 'mode' | 'firstRoom'>): { relay: boolean } {
+  return { relay: config.mode === 'room' };
 }
 
 /** Each line after the time in ISO 8601 (one time for the batch): a log a service manager can keep. */
