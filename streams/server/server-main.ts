@@ -17,6 +17,7 @@ import { LineTooLongError } from '../errors.js';
 import { decoderFor } from '../framing/decoder-for.js';
 import { encodeLines, rawMessages, type Framing } from '../framing/encode.js';
 import type { FramedInput, LineLimits } from '../framing/decode-lines.js';
+import type { AccessList } from '../limits/access.js';
 import { deadline } from '../limits/deadline.js';
 import { idleTimeout, IdleTimeoutError } from '../limits/idle-timeout.js';
 import { throttleLines, type RateLimit, type Throttled } from '../limits/throttle-lines.js';
@@ -44,6 +45,8 @@ export interface ServerSources {
   readonly bus$?: Observable<BusEvent>;
   /** A password read again (a reload); only a server started with one has one. */
   readonly password$?: Observable<string>;
+  /** The access list read again (a reload). */
+  readonly access$?: Observable<AccessList>;
 }
 
 export interface ServerOptions extends Omit<RouterOptions, 'now'> {
@@ -118,6 +121,10 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
       takeUntil(shutdown$),
       map((password): RouterEvent => ({ kind: 'password', password })),
     );
+    const accessEvent$ = (sources.access$ ?? EMPTY).pipe(
+      takeUntil(shutdown$),
+      map((access): RouterEvent => ({ kind: 'access', access })),
+    );
 
     // Events come in batches (a read chunk's lines); each batch's effects leave as one batch of outputs.
     const outputs = options.framing === 'raw' ? (effects: readonly Effect[]) => effects.flatMap(rawOutputs) : (effects: readonly Effect[]) => effects.map(lineOutput);
@@ -131,7 +138,7 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
         return [fault, ...outputs(effects)];
       }
     };
-    const singleEvent$ = merge(consoleEvent$, busEvent$, heartbeat$, passwordEvent$).pipe(map(batchOf));
+    const singleEvent$ = merge(consoleEvent$, busEvent$, heartbeat$, passwordEvent$, accessEvent$).pipe(map(batchOf));
     return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, singleEvent$).pipe(
       map((events) => (events.length === 1 ? handle(events[0]) : events.flatMap(handle))),
       filter((outputs) => outputs.length > 0),
