@@ -12,7 +12,7 @@ import { jsonLine } from '../../streams/server/log-line.js';
 import { serverMain, type ServerOutput } from '../../streams/server/server-main.js';
 import { consoleRecord } from './console-record.js';
 import { congestionHold } from './congestion.js';
-import type { AccessList, AccessRules } from '../drivers/access-list.js';
+import type { AccessList, AccessRules } from '../../streams/limits/access.js';
 import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
 import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
@@ -101,6 +101,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
     // SIGHUP is always listened to (its default would end the process), whatever there is to reload.
     const hup$ = reload$.pipe(share());
     const password$ = new Subject<string>();
+    const access$ = new Subject<AccessList>();
     // Certificate, key and access rules are read before anything starts: a bad one is one sentence, exit 1.
     let tls: ListenTls | undefined;
     let access: AccessList;
@@ -113,7 +114,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       return;
     }
     const reload = reloader(config.access, config, tls !== undefined, tell, {
-      access: (list) => (access = list),
+      access: (list) => access$.next(list),
       password: (secret) => password$.next(secret),
     });
     const stamps = stampsWanted(config.timestamps, io.stdout);
@@ -172,7 +173,6 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
         congestion.arrived(connection);
         return connection;
       }),
-      filter(admitted),
       mergeMap((connection) => (tls ? [connection] : unlessPeerSpeaksTls(connection, refuseTls))),
     );
 
@@ -195,7 +195,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       }),
     );
     const main = serverMain(
-      { connection$, console$, shutdown$, bus$, password$ },
+      { connection$, console$, shutdown$, bus$, password$, access$ },
       {
         name: config.name,
         ...coreMode(config),
@@ -205,6 +205,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
         admission: budget?.admission ?? config.admission,
         idleTimeoutMs: config.idleTimeoutMs,
         password: config.password,
+        access,
         passwordTimeoutMs: config.passwordTimeoutMs,
         historySize: config.historySize,
         announceMax: config.announceMax,
@@ -285,22 +286,11 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       }
     }
 
-    /** `--allow`/`--deny`: a refused address is told why, closed, and recorded, and never reaches the core. */
-    function admitted(connection: ServerConnection): boolean {
-      if (access.admits(connection.ip)) return true;
-      refuse(connection, 'access denied');
-      return false;
-    }
-
+    /** A TLS client on the plain port is told why, closed, and recorded, and never reaches the core. */
     function refuseTls(connection: ServerConnection): void {
-      refuse(connection, SPEAKS_TLS, SPEAKS_TLS_LINE);
-    }
-
-    /** A refused connection is told why, closed, and recorded, and never reaches the core. */
-    function refuse(connection: ServerConnection, reason: string, told = reason): void {
-      connection.write(encode([formatRefusal(told)]));
+      connection.write(encode([formatRefusal(SPEAKS_TLS_LINE)]));
       connection.close(); // reading goes on and discards what it sends, so its end (and our close) comes promptly
-      record([{ type: 'refused', id: connection.id, address: connection.address, reason }]);
+      record([{ type: 'refused', id: connection.id, address: connection.address, reason: SPEAKS_TLS }]);
     }
 
     function announce(event: { host: string; port: number }): void {
