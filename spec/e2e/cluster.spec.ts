@@ -4,7 +4,8 @@ import { joined, rawClient } from './helpers/client.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { closeProxies, Proxy } from './helpers/proxy.js';
 import { startRedis, testRedis } from './helpers/redis.js';
-import { startServer, type Server } from './helpers/server.js';
+import { clusterNode, type TestCluster } from './helpers/cluster-node.js';
+import type { Server } from './helpers/server.js';
 import { waitForExit } from './helpers/processes.js';
 
 afterEach(async () => {
@@ -12,20 +13,11 @@ afterEach(async () => {
   await cleanUp();
 });
 
-interface Cluster {
-  readonly url: string;
-  readonly cluster: string;
-}
-
 /** Presence TTL for these tests, in seconds: a killed node is gone this soon. */
 const TTL = 2;
 
 /** `tcpchat serve --relay --cluster URL` as node `name`, once it has joined the cluster. */
-async function node(name: string, { url, cluster }: Cluster, ttl = TTL): Promise<Server> {
-  const server = await startServer(['--relay', '--cluster', url, '--cluster-name', cluster, '--node', name, '--presence-ttl', String(ttl)], { name: `node ${name}` });
-  await server.stdout.waitFor(new RegExp(`^\\* joined the cluster as node ${name}: `));
-  return server;
-}
+const node = (name: string, cluster: TestCluster, ttl = TTL): Promise<Server> => clusterNode(name, cluster, ['--relay', '--presence-ttl', String(ttl)]);
 
 const only = (lines: readonly string[], line: string): number => lines.filter((each) => each === line).length;
 
