@@ -41,7 +41,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         .option('send-queue', wholeNumberOption('send-queue', { default: 1024 * 1024, min: 1024, describe: "bytes of a client's unread output before it is cut off" }))
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'the console records joins, leaves and errors, not the conversation' })
         .option('announce-max', wholeNumberOption('announce-max', { default: DEFAULT_ANNOUNCE_MAX, min: 0, describe: 'announce joins, leaves and renames while the room has at most this many members' }))
-        .option('history', wholeNumberOption('history', { default: 1000, min: 0, describe: 'room lines kept for /history and for clients that reconnect (0: none)' }))
+        .option('history', wholeNumberOption('history', { default: 1000, min: 0, describe: 'lines kept per room for /history and for clients that reconnect (0: none)' }))
         .option('idle-timeout', durationOption('idle-timeout', { default: 0, describe: 'silence after which a client is disconnected (0: never)' }))
         .option('password-timeout', durationOption('password-timeout', { default: 10_000, minMs: 1000, describe: 'how long a client has to send /pass when there is a password' }))
         .option('shutdown-deadline', durationOption('shutdown-deadline', { default: 5000, describe: 'how long queued output may take to reach the clients when the server stops' }))
