@@ -115,7 +115,7 @@ describe("the console's own text", () => {
       })(),
       'the record of the conversation',
     );
-    expect(said.map(({ time, id, ...event }) => event)).toEqual([
+    expect(said.map(({ time, id, room, ...event }) => event)).toEqual([
       { type: 'message', from: 'ada', text: 'hi server' },
       { type: 'message', from: 'server', text: 'hi ada' },
       { type: 'private', from: 'server', to: 'ada', text: 'psst' },
