@@ -34,7 +34,7 @@ export interface ConsoleRecordOptions {
  * (joins, leaves and errors stay), past a larger one everything is; what is left out is counted
  * and told once the output drains.
  */
-export function consoleRecord(options: ConsoleRecordOptions): (all: readonly LogEntry[]) => void {
+export function consoleRecord(options: ConsoleRecordOptions): (all: readonly LogEntry[], bytes?: Uint8Array) => void {
   const { output } = options;
   let unrecorded = 0;
   const tellUnrecorded = (): void => {
@@ -44,7 +44,8 @@ export function consoleRecord(options: ConsoleRecordOptions): (all: readonly Log
   // The plain record of one batch can be the bytes its recipients got, already encoded.
   const plain = !options.colour && !options.json && !options.interactive;
 
-  return (all) => {
+  // `bytes`: what the lines of a lone batch of messages were sent to the room as, when the core says.
+  return (all, bytes) => {
     const entries = options.quiet ? all.filter(notConversation) : all;
     if (entries.length === 0) return;
     const backlog = output.writableLength;
@@ -57,7 +58,7 @@ export function consoleRecord(options: ConsoleRecordOptions): (all: readonly Log
     const [first] = kept;
     if (kept.length === 1 && first.type === 'messages' && plain) {
       // A busy room's record: the batch as its recipients got it.
-      output.write(options.stamps ? timed(first.lines, options.now()).join('\n') + '\n' : encodeLines(first.lines));
+      output.write(options.stamps ? timed(first.lines, options.now()).join('\n') + '\n' : (bytes ?? encodeLines(first.lines)));
       return;
     }
     const lines: string[] = [];

@@ -67,6 +67,13 @@ describe('consoleRecord', () => {
     expect(printed).toEqual(['* bob joined from 127.0.0.1:5000', '* ada waves']);
   });
 
+  it('writes the bytes a batch of messages was sent as, when it has them, rather than encoding it again', () => {
+    const { record, output } = recorder();
+    // Bytes that differ from the lines' own encoding show which were written.
+    record([said], new TextEncoder().encode('<ada> hi (as sent)\n'));
+    expect(output.text()).toBe('<ada> hi (as sent)\n');
+  });
+
   it('with --quiet leaves the conversation out and keeps joins', () => {
     const { record, output, printed } = recorder({ quiet: true });
     record([said, joined, action]);
