@@ -45,6 +45,8 @@ describe('serve --cluster: rooms across nodes', () => {
     expect(rooms).toMatch(/\b2\b/);
 
     bob.send('/topic shipping on friday\n');
+    // #dev hears it set, on both nodes; by then node a knows the topic too.
+    await ada.lines.waitFor((line) => line.startsWith('* bob') && line.includes('shipping on friday'));
     expect(await ask(ada, '/topic', (line) => line.startsWith('* ') && line.includes('shipping on friday'))).toContain('shipping on friday');
     expect(await ask(amy, '/rooms', (line) => line.includes('#dev'))).toContain('shipping on friday');
 
