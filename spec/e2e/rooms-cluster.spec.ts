@@ -27,9 +27,11 @@ describe('serve --cluster: rooms across nodes', () => {
     const ben = await joined(b.port, 'ben');
 
     await ask(ada, '/join #dev', /^\* you are now in #dev \(1 here\)/);
+    // #lobby hears her go on both nodes; by then node b knows where she is.
+    await Promise.all([bob.lines.waitFor('* ada left for #dev'), ben.lines.waitFor('* ada left for #dev'), amy.lines.waitFor('* ada left for #dev')]);
     // Counted across the cluster: ada on a is already there.
     expect(await ask(bob, '/join #dev', /^\* you are now in /)).toBe('* you are now in #dev (2 here); no topic');
-    await ada.lines.waitFor('* bob joined');
+    await Promise.all([ada.lines.waitFor('* bob joined'), amy.lines.waitFor('* bob left for #dev')]);
 
     ada.send('from a\n');
     bob.send('from b\n');
