@@ -1,18 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mark } from './helpers/chatter.js';
-import { joined, type Client } from './helpers/client.js';
+import { ask, joined } from './helpers/client.js';
 import { clusterNode } from './helpers/cluster-node.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { testRedis } from './helpers/redis.js';
 
 afterEach(cleanUp);
-
-/** `line` sent by `client`, then the first line it gets back that matches, from then on. */
-async function ask(client: Client, line: string, answer: string | RegExp | ((line: string) => boolean)): Promise<string> {
-  const from = mark(client.lines);
-  client.send(`${line}\n`);
-  return client.lines.waitFor(answer, undefined, from);
-}
 
 /** A line said in #dev (its members' lines reach others as `<nick> text`). */
 const saidInDev = (line: string): boolean => /^<(ada|bob)> /.test(line);

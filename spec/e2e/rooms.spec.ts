@@ -1,19 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mark } from './helpers/chatter.js';
-import { joined, rawClient, type Client } from './helpers/client.js';
+import { ask, joined, rawClient, type Client } from './helpers/client.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { startServer } from './helpers/server.js';
 
 afterEach(cleanUp);
 
 const INVALID = ': a room is # and up to 31 letters, digits, _ - or .';
-
-/** `line` sent by `client`, then the first line it gets back that matches, from then on. */
-async function ask(client: Client, line: string, answer: string | RegExp | ((line: string) => boolean)): Promise<string> {
-  const from = mark(client.lines);
-  client.send(`${line}\n`);
-  return client.lines.waitFor(answer, undefined, from);
-}
 
 const heard = (client: Client, text: string): string[] => client.lines.all.filter((line) => line.includes(text));
 
