@@ -41,14 +41,12 @@ export function parseAccess(rules: AccessRules): AccessList {
   };
 }
 
-/** Everyone gets in. */
-export const OPEN_ACCESS: AccessList = { allow: [], deny: [], allowOnly: false };
-
 /**
  * Whether a peer at `ip` (as a socket gives it) may connect: deny wins over allow; with an allow
- * list, only allowed addresses get in. An IPv4-mapped IPv6 peer (`::ffff:10.0.0.1`, from a
- * dual-stack listener) is matched against IPv4 rules. A peer whose address cannot be read is
- * refused, unless there are no rules at all.
+ * list, only allowed addresses get in. An IPv4 address and its IPv4-mapped IPv6 form
+ * (`::ffff:10.0.0.1`, as a dual-stack listener gives it) are one address: rules of either family
+ * match both, as Node's BlockList did. A peer whose address cannot be read is refused, unless there
+ * are no rules at all.
  */
 export function admits(list: AccessList, ip: string): boolean {
   if (!list.allowOnly && list.deny.length === 0) return true;
