@@ -8,6 +8,7 @@ import { tcpchat, waitForExit } from './helpers/processes.js';
 import { startServer, type Server } from './helpers/server.js';
 import { tlsClient } from './helpers/tls-client.js';
 import { within } from './helpers/within.js';
+import { WELCOME } from './helpers/sentences.js';
 
 afterEach(cleanUp);
 
@@ -34,7 +35,7 @@ async function clientFrom(localAddress: string, port: number): Promise<Client> {
 }
 
 async function admitted(client: Client): Promise<void> {
-  await client.lines.waitFor(/^\* welcome to server, you are guest-\d+;/);
+  await client.lines.waitFor(WELCOME);
 }
 
 describe('serve --allow / --deny', () => {

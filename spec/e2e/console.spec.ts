@@ -7,9 +7,9 @@ import { within } from './helpers/within.js';
 
 afterEach(cleanUp);
 
-describe('serve in console mode', () => {
-  it("shows what a client says on the server's stdout, and only there", async () => {
-    const server = await startServer();
+describe("the server's console", () => {
+  it("with --console-only shows what a client says on the server's stdout, and only there", async () => {
+    const server = await startServer(['--console-only']);
     const ada = await joined(server.port, 'ada');
     const bob = await joined(server.port, 'bob');
     ada.send('hello server\n');
@@ -115,7 +115,7 @@ describe("the console's own text", () => {
       })(),
       'the record of the conversation',
     );
-    expect(said.map(({ time, id, ...event }) => event)).toEqual([
+    expect(said.map(({ time, id, room, ...event }) => event)).toEqual([
       { type: 'message', from: 'ada', text: 'hi server' },
       { type: 'message', from: 'server', text: 'hi ada' },
       { type: 'private', from: 'server', to: 'ada', text: 'psst' },

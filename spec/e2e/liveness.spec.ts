@@ -5,6 +5,7 @@ import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { run } from './helpers/processes.js';
 import { startServer, type Server } from './helpers/server.js';
+import { online, WELCOME } from './helpers/sentences.js';
 
 afterEach(async () => {
   await closeFaultProxies();
@@ -22,7 +23,7 @@ describe('a dead link (black-holed: bytes dropped both ways, nothing closes)', (
     const proxy = await FaultProxy.start(server.port);
     const ada = await chatter(proxy.port, 'ada', ['--heartbeat', '0']);
     const nc = run('nc', ['127.0.0.1', String(proxy.port)], { name: 'nc' });
-    await nc.stdout.waitFor(/^\* welcome to server, you are guest-2; /);
+    await nc.stdout.waitFor((line) => WELCOME.exec(line)?.[1] === 'guest-2');
     const bob = await joined(server.port, 'bob');
     await ada.stdout.waitFor('* guest-3 is now bob');
 
@@ -31,7 +32,7 @@ describe('a dead link (black-holed: bytes dropped both ways, nothing closes)', (
     await bob.lines.waitFor('* ada left (no answer to pings)', 6000);
     const noticed = performance.now() - cut;
     bob.send('/who\n');
-    await bob.lines.waitFor(/^\* online \(3\): server, guest-2, bob$/); // ada is gone, nc (idle, plain) is not
+    await bob.lines.waitFor(online(3, 'server, guest-2, bob')); // ada is gone, nc (idle, plain) is not
 
     proxy.heal();
     nc.write('still here\n');

@@ -3,6 +3,7 @@ import { joined } from './helpers/client.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { run, tcpchat, waitForExit, type Running } from './helpers/processes.js';
 import { startServer } from './helpers/server.js';
+import { WELCOME } from './helpers/sentences.js';
 
 afterEach(cleanUp);
 
@@ -12,7 +13,7 @@ function nc(port: number, name: string): Running {
 }
 
 async function named(client: Running, nick: string): Promise<void> {
-  await client.stdout.waitFor(/^\* welcome to server, you are guest-\d+;/);
+  await client.stdout.waitFor(WELCOME);
   client.write(`/nick ${nick}\n`);
   await client.stdout.waitFor(`* you are now ${nick}`);
 }

@@ -40,7 +40,8 @@ const reads = (program: Running, label: string): string[] =>
 
 describe('serve --framing raw with the original Client.py', () => {
   it('chats both ways; lines typed quickly arrive as messages of their own; a long line comes in pieces the client can decode', async () => {
-    const server = await startServer(['--framing', 'raw', '--max-line', '4000']);
+    // The original programs had no rooms: their Client.py talks with the console alone.
+    const server = await startServer(['--console-only', '--framing', 'raw', '--max-line', '4000']);
     const client = run('python3', ['-u', join(dir, 'Client.py'), String(server.port)], { name: 'Client.py' });
     await client.stdout.waitFor((line) => line.includes(`${CLIENT_LABEL}* welcome to server, you are guest-1`));
 

@@ -3,6 +3,7 @@ import { joined } from './helpers/client.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { run, tcpchat, waitForExit } from './helpers/processes.js';
 import { startServer } from './helpers/server.js';
+import { WELCOME } from './helpers/sentences.js';
 
 afterEach(cleanUp);
 
@@ -52,7 +53,7 @@ describe('stopping the server while an interactive peer keeps its side open', ()
     const server = await startServer(['--relay', '--shutdown-deadline', '30']);
     // nc with its stdin open, as a person at a terminal: it never hangs up by itself.
     const nc = run('nc', ['127.0.0.1', String(server.port)], { name: 'nc' });
-    await nc.stdout.waitFor(/^\* welcome to server, you are guest-1; /);
+    await nc.stdout.waitFor(WELCOME);
     nc.write('hello from nc\n');
     await server.stdout.waitFor('<guest-1> hello from nc');
 

@@ -12,6 +12,7 @@ import { Lines } from './helpers/lines.js';
 import { CLI, ROOT } from './helpers/processes.js';
 import { startServer } from './helpers/server.js';
 import { within } from './helpers/within.js';
+import { online } from './helpers/sentences.js';
 
 /**
  * `tcpchat connect` on a real terminal: a tmux pane of a fixed size, on a tmux server of its own
@@ -359,7 +360,7 @@ describe('tcpchat serve on a terminal (tmux)', () => {
     await server.until('the note that the console stopped reading', (rows) => rows.includes('tcpchat: the console stopped reading (end of input); still serving'));
     const bob = await joined(port, 'bob');
     bob.send('/who\n');
-    await bob.lines.waitFor('* online (3): server, ada, bob');
+    await bob.lines.waitFor(online(3, 'server, ada, bob'));
     expect(server.dead()).toBe(false);
     expect(readFileSync(record, 'utf8')).toContain('<server> hello\n');
     rmSync(dirname(record), { recursive: true, force: true });

@@ -47,6 +47,8 @@ describe('usage errors: exit 2, one sentence on one line', () => {
     [['serv'], 'serv is not a command; did you mean serve?'],
     [['chat'], 'chat is not a command; the commands are serve, connect and completion'],
     [['connect', '--log-level', 'warn'], 'Unknown argument: log-level'],
+    [['serve', '--relay', '--console-only'], '--relay and --console-only cannot go together: --relay is the room, the default'],
+    [['serve', '--room', 'a b'], '--room "a b": a room is # and up to 31 letters, digits, _ - or .'],
   ])('%j', async (args, sentence) => {
     expect(await outcome(args)).toEqual({ code: 2, stderr: [`tcpchat: ${sentence}${HELP}`] });
   });

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { GROUP } from './option-groups.js';
-import { accessList, type AccessRules } from '../drivers/access-list.js';
+import { parseAccess, type AccessRules } from '../../streams/limits/access.js';
 
 /** `serve --allow CIDR --deny CIDR`, each repeatable (or comma-separated). */
 export function withAccessOptions<T>(yargs: Argv<T>) {
@@ -11,7 +11,7 @@ export function withAccessOptions<T>(yargs: Argv<T>) {
     .option('deny-file', { type: 'string', describe: 'keep out the addresses in FILE (as --allow-file)' })
     .group(['allow', 'deny', 'allow-file', 'deny-file'], GROUP.security)
     .check((argv) => {
-      accessList(accessConfig(argv)); // throws one sentence for a rule it cannot read
+      parseAccess(accessConfig(argv)); // throws one sentence for a rule it cannot read
       return true;
     });
 }

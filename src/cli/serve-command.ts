@@ -16,16 +16,19 @@ import { accessConfig, withAccessOptions } from './access-options.js';
 import { serveTlsConfig, withServeTlsOptions } from './tls-options.js';
 import { clusterConfig, withClusterOptions } from './cluster-options.js';
 import { wholeNumberOption } from './whole-number.js';
+import { parseRoomOption } from './room-option.js';
 
 /** `tcpchat serve`: turns options into a ServeConfig and hands it to `run`. */
 export function serveCommand(run: (config: ServeConfig) => Promise<void>, context: CliContext): CommandModule {
   return {
     command: 'serve',
-    describe: 'run a chat server (console mode: clients talk to this terminal; --relay: a chat room)',
+    describe: 'run a chat server: a room clients talk in, with this terminal taking part (--console-only: clients talk to this terminal alone)',
     builder: (yargs: Argv) =>
       withClusterOptions(withAccessOptions(withServeTlsOptions(withCommonOptions(withHelpLayout(yargs), { default: DEFAULT_PORT, describe: 'TCP port (0: any free port)' }))))
         .option('host', { alias: 'H', type: 'string', describe: 'address to listen on', defaultDescription: 'every interface' })
-        .option('relay', { type: 'boolean', default: false, describe: "chat-room mode: what a client says reaches every other client" })
+        .option('room', { type: 'string', default: '#lobby', describe: 'the room clients are in when they arrive', coerce: parseRoomOption })
+        .option('console-only', { type: 'boolean', default: false, describe: "the original programs' mode: clients talk with this terminal alone, no rooms" })
+        .option('relay', { type: 'boolean', default: false, describe: 'accepted for older setups; a room is the default now' })
         .option('name', { type: 'string', default: 'server', describe: "the console's nick" })
         .option('password-file', reloadablePasswordFileOption(context.files))
         .option('rate', wholeNumberOption('rate', { default: DEFAULT_RATE_LIMIT.linesPerSecond, min: 0, describe: 'lines per second from one client once its burst is spent (0: no limit)' }))
@@ -38,7 +41,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         .option('send-queue', wholeNumberOption('send-queue', { default: 1024 * 1024, min: 1024, describe: "bytes of a client's unread output before it is cut off" }))
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'the console records joins, leaves and errors, not the conversation' })
         .option('announce-max', wholeNumberOption('announce-max', { default: DEFAULT_ANNOUNCE_MAX, min: 0, describe: 'announce joins, leaves and renames while the room has at most this many members' }))
-        .option('history', wholeNumberOption('history', { default: 1000, min: 0, describe: 'room lines kept for /history and for clients that reconnect (0: none)' }))
+        .option('history', wholeNumberOption('history', { default: 1000, min: 0, describe: 'lines kept per room for /history and for clients that reconnect (0: none)' }))
         .option('idle-timeout', durationOption('idle-timeout', { default: 0, describe: 'silence after which a client is disconnected (0: never)' }))
         .option('password-timeout', durationOption('password-timeout', { default: 10_000, minMs: 1000, describe: 'how long a client has to send /pass when there is a password' }))
         .option('shutdown-deadline', durationOption('shutdown-deadline', { default: 5000, describe: 'how long queued output may take to reach the clients when the server stops' }))
@@ -46,24 +49,27 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         .option('log-level', { choices: LOG_LEVELS, default: 'info' as const, describe: 'the least important diagnostics shown on stderr' })
         .option('timestamps', { type: 'boolean', describe: 'an ISO time before each console line', defaultDescription: 'when stdout is not a terminal' })
         .group(['host'], GROUP.network)
-        .group(['relay', 'name', 'history', 'announce-max'], GROUP.chat)
+        .group(['room', 'console-only', 'relay', 'name', 'history', 'announce-max'], GROUP.chat)
         .group(['quiet', 'timestamps', 'log-level', 'metrics'], GROUP.output)
         .group(['password-file'], GROUP.security)
         .group(['rate', 'burst', 'max-clients', 'max-per-address', 'send-queue', 'idle-timeout', 'password-timeout', 'shutdown-deadline'], GROUP.limits)
         .check((argv) => {
           const invalid = invalidNickReason(argv.name);
           if (invalid) throw new Error(`--name: ${invalid}`);
+          if (argv.relay && argv['console-only']) throw new Error('--relay and --console-only cannot go together: --relay is the room, the default');
           return true;
         })
-        .example('$0 serve', 'console mode on port 2023, every interface')
-        .example('$0 serve --relay --port 0 --host 127.0.0.1', 'a chat room on a free loopback port')
-        .example('$0 serve --relay --cluster redis://10.0.0.5:6379', 'one room across every server that names this Redis')
+        .example('$0 serve', 'a chat room (#lobby) on port 2023, every interface')
+        .example('$0 serve --port 0 --host 127.0.0.1 --room dev', 'a chat room on a free loopback port, where clients start in #dev')
+        .example('$0 serve --console-only', 'clients talk with this terminal alone, as the original programs did')
+        .example('$0 serve --cluster redis://10.0.0.5:6379', 'the same rooms on every server that names this Redis')
         .example('TCPCHAT_IDLE_TIMEOUT=5m $0 serve --config /etc/tcpchat.json', 'options from a file and the environment'),
     handler: (argv) =>
       run({
         host: (argv.host as string | undefined) || undefined,
         port: argv.port as number,
-        relay: argv.relay as boolean,
+        mode: argv['console-only'] ? 'console-only' : 'room',
+        firstRoom: argv.room as string,
         name: argv.name as string,
         json: argv.json as boolean,
         framing: argv.framing as ServeConfig['framing'],

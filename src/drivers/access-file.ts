@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseRule } from './access-list.js';
 
 export class AccessFileError extends Error {
   readonly code = 'ACCESS_FILE';
@@ -9,24 +8,27 @@ export class AccessFileError extends Error {
   }
 }
 
+/** A rule as a file holds it, with its line number (from 1) for a sentence about it. */
+export interface AccessFileRule {
+  readonly text: string;
+  readonly line: number;
+}
+
 /**
  * `--allow-file` / `--deny-file`, as ncat's `--allowfile`: one address or CIDR block a line; `#`
- * starts a comment, blank lines are skipped. Every rule is checked, so a file with one bad line
- * throws (naming the file and the line) and is not used at all.
+ * starts a comment, blank lines are skipped. The rules are read here, not checked.
  */
-export function readAccessFile(file: string, option: string): string[] {
+export function readAccessFile(file: string, option: string): AccessFileRule[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new AccessFileError(`cannot read ${option} ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  const rules: string[] = [];
+  const rules: AccessFileRule[] = [];
   text.split(/\r?\n/).forEach((line, index) => {
     const rule = line.replace(/#.*/, '').trim();
-    if (rule === '') return;
-    parseRule(rule, `${option} ${file} line ${index + 1}:`);
-    rules.push(rule);
+    if (rule !== '') rules.push({ text: rule, line: index + 1 });
   });
   return rules;
 }

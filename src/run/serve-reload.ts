@@ -1,5 +1,5 @@
 import { readAccessFile } from '../drivers/access-file.js';
-import { accessList, type AccessList, type AccessRules } from '../drivers/access-list.js';
+import { parseAccess, parseRule, type AccessList, type AccessRules } from '../../streams/limits/access.js';
 import { readPasswordFile } from '../drivers/password-file.js';
 import type { Diagnostics } from './diagnostics.js';
 
@@ -10,10 +10,15 @@ export interface ReloadableFiles {
   readonly denyFile?: string;
 }
 
-/** The access list: `--allow`/`--deny` rules and those of the files. Throws one sentence for a bad rule or file. */
+/**
+ * The access list: `--allow`/`--deny` rules and those of the files. Throws one sentence for a bad
+ * rule (a file's names the file and the line) or a file that cannot be read, so that a file with
+ * one bad line is not used at all.
+ */
 export function readAccess(rules: AccessRules | undefined, files: ReloadableFiles): AccessList {
-  const fromFile = (file: string | undefined, option: string): string[] => (file === undefined ? [] : readAccessFile(file, option));
-  return accessList({
+  const fromFile = (file: string | undefined, option: string): string[] =>
+    file === undefined ? [] : readAccessFile(file, option).map(({ text, line }) => (parseRule(text, `${option} ${file} line ${line}:`), text));
+  return parseAccess({
     allow: [...(rules?.allow ?? []), ...fromFile(files.allowFile, '--allow-file')],
     deny: [...(rules?.deny ?? []), ...fromFile(files.denyFile, '--deny-file')],
     allowListed: files.allowFile !== undefined,

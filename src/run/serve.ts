@@ -4,21 +4,23 @@ import { buffer, debounceTime, filter, map, mergeMap, NEVER, Observable, share, 
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
-import { encodeLines, encoderFor, type Framing } from '../../streams/framing/encode.js';
+import { encoderFor, type Framing } from '../../streams/framing/encode.js';
 import { TelnetRefusals } from '../../streams/framing/telnet-refusal.js';
 import { formatRefusal } from '../../streams/protocol/farewell.js';
 import { formatError } from '../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../streams/server/events.js';
-import { jsonLine, jsonLines, logEntryLines } from '../../streams/server/log-line.js';
+import { jsonLine } from '../../streams/server/log-line.js';
 import { serverMain, type ServerOutput } from '../../streams/server/server-main.js';
-import type { AccessList, AccessRules } from '../drivers/access-list.js';
+import { consoleRecord } from './console-record.js';
+import { congestionHold } from './congestion.js';
+import type { AccessList, AccessRules } from '../../streams/limits/access.js';
 import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
 import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
 import { serverConnection, type ServerConnection, type ServerConnectionOptions } from '../drivers/server-connection.js';
 import { RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { formatAddress } from '../drivers/socket-data.js';
-import { renderServerLine, useColour } from './style.js';
+import { useColour } from './style.js';
 import { terminal } from '../drivers/terminal.js';
 import { flushed } from './flushed.js';
 import { describeFailure } from './failure.js';
@@ -31,16 +33,13 @@ import { SPEAKS_TLS, SPEAKS_TLS_LINE, unlessPeerSpeaksTls } from './plain-port.j
 import { openFiles } from '../drivers/open-files.js';
 import { descriptorBudget, droppedSentence } from './descriptor-budget.js';
 
-/** Unwritten console output beyond which the conversation, then everything, is left out of the record (and counted). */
-const CONVERSATION_BACKLOG_BYTES = 1024 * 1024;
-const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
-
-const CONVERSATION: ReadonlySet<LogEntry['type']> = new Set(['messages', 'action', 'private']);
-
 export interface ServeConfig extends ReloadableFiles {
   readonly host?: string;
   readonly port: number;
-  readonly relay: boolean;
+  /** A room (the default), or the original programs' console-only mode. */
+  readonly mode: 'room' | 'console-only';
+  /** Where clients arrive, normalised (`#lobby`). */
+  readonly firstRoom: string;
   readonly name: string;
   readonly json: boolean;
   readonly framing: Framing;
@@ -94,20 +93,16 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
   const budget = descriptorBudget(files, config.admission);
   if (budget?.warning) tell.warn(budget.warning);
   const counts = new ServeCounts(config.cluster !== undefined);
-  // While Redis falls behind, no client is read: TCP makes them wait, rather than memory grow.
-  let congested = false;
-  const congestion = (on: boolean): void => {
-    congested = on;
-    for (const connection of connections.values()) connection.hold(on);
-  };
   const connections = new Map<number, ServerConnection>();
-  const bus = config.cluster && clusterBus(config.cluster, config.historySize, tell.warn, congestion);
+  const congestion = congestionHold(() => connections.values());
+  const bus = config.cluster && clusterBus(config.cluster, config.historySize, tell.warn, congestion.congested);
   // The metrics server (and prom-client) is loaded only for --metrics, before anything starts.
   const metrics$ = config.metrics && (await (await import('./serve-metrics.js')).serveMetrics(config.metrics, counts, connections, bus !== undefined));
   return new Promise((resolve) => {
     // SIGHUP is always listened to (its default would end the process), whatever there is to reload.
     const hup$ = reload$.pipe(share());
     const password$ = new Subject<string>();
+    const access$ = new Subject<AccessList>();
     // Certificate, key and access rules are read before anything starts: a bad one is one sentence, exit 1.
     let tls: ListenTls | undefined;
     let access: AccessList;
@@ -120,7 +115,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       return;
     }
     const reload = reloader(config.access, config, tls !== undefined, tell, {
-      access: (list) => (access = list),
+      access: (list) => access$.next(list),
       password: (secret) => password$.next(secret),
     });
     const stamps = stampsWanted(config.timestamps, io.stdout);
@@ -146,37 +141,20 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       messageGapMs: config.framing === 'raw' ? RAW_MESSAGE_GAP_MS : undefined,
     };
 
-    let unrecorded = 0;
-    const tellUnrecorded = (): void => {
-      tell.warn(`${unrecorded} console ${unrecorded === 1 ? 'line was' : 'lines were'} dropped while nobody read the output`);
-      unrecorded = 0;
-    };
-    /** `bytes`: what the lines of a lone `messages` entry were sent as (see ServerOutput). */
-    const record = (all: readonly LogEntry[], bytes?: Uint8Array): void => {
-      counts.entries(all);
-      // --quiet: the console keeps joins, leaves and errors, not the conversation.
-      const entries = config.quiet ? all.filter((entry) => !CONVERSATION.has(entry.type)) : all;
-      if (entries.length === 0) return;
-      // A reader of our output that stalls (`serve | slow`) must not grow memory without bound:
-      // past the backlog the conversation is left out of the record (joins, leaves and errors
-      // stay), past a larger one everything is; what is left out is counted and told later.
-      const backlog = io.stdout.writableLength;
-      const kept = backlog > CONSOLE_BACKLOG_BYTES ? [] : backlog > CONVERSATION_BACKLOG_BYTES ? entries.filter((entry) => !CONVERSATION.has(entry.type)) : entries;
-      if (kept.length < entries.length) {
-        if (unrecorded === 0) io.stdout.once('drain', tellUnrecorded);
-        unrecorded += lineCount(entries) - lineCount(kept);
-        if (kept.length === 0) return;
-      }
-      const [first] = kept;
-      if (kept.length === 1 && first.type === 'messages' && !colour && !config.json && !console.interactive) {
-        // A busy room's record: the batch as its recipients got it, bytes already encoded for them.
-        if (!stamps) io.stdout.write(bytes ?? encodeLines(first.lines));
-        else io.stdout.write(timed(first.lines, io.now()).join('\n') + '\n');
-        return;
-      }
-      const lines: string[] = [];
-      for (const entry of kept) for (const line of config.json ? jsonLines(entry, io.now()) : consoleLines(entry, colour)) lines.push(line);
-      console.print(stamps && !config.json ? timed(lines, io.now()) : lines);
+    const consoleLog = consoleRecord({
+      output: io.stdout,
+      print: (lines) => console.print(lines),
+      interactive: console.interactive,
+      quiet: config.quiet,
+      json: config.json,
+      colour,
+      stamps,
+      now: io.now,
+      warn: tell.warn,
+    });
+    const record = (entries: readonly LogEntry[], bytes?: Uint8Array): void => {
+      counts.entries(entries);
+      consoleLog(entries, bytes);
     };
 
     // Connections closed unanswered for want of descriptors: one line per burst, with the count.
@@ -195,10 +173,9 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       map(({ socket }) => {
         const connection = serverConnection(nextId++, socket, connectionOptions);
         connections.set(connection.id, connection);
-        if (congested) connection.hold(true);
+        congestion.arrived(connection);
         return connection;
       }),
-      filter(admitted),
       mergeMap((connection) => (tls ? [connection] : unlessPeerSpeaksTls(connection, refuseTls))),
     );
 
@@ -221,16 +198,17 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       }),
     );
     const main = serverMain(
-      { connection$, console$, shutdown$, bus$, password$ },
+      { connection$, console$, shutdown$, bus$, password$, access$ },
       {
         name: config.name,
-        relay: config.relay,
+        ...coreMode(config),
         framing: config.framing,
         limits: config.limits,
         rate: config.rate,
         admission: budget?.admission ?? config.admission,
         idleTimeoutMs: config.idleTimeoutMs,
         password: config.password,
+        access,
         passwordTimeoutMs: config.passwordTimeoutMs,
         historySize: config.historySize,
         announceMax: config.announceMax,
@@ -311,22 +289,11 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       }
     }
 
-    /** `--allow`/`--deny`: a refused address is told why, closed, and recorded, and never reaches the core. */
-    function admitted(connection: ServerConnection): boolean {
-      if (access.admits(connection.ip)) return true;
-      refuse(connection, 'access denied');
-      return false;
-    }
-
+    /** A TLS client on the plain port is told why, closed, and recorded, and never reaches the core. */
     function refuseTls(connection: ServerConnection): void {
-      refuse(connection, SPEAKS_TLS, SPEAKS_TLS_LINE);
-    }
-
-    /** A refused connection is told why, closed, and recorded, and never reaches the core. */
-    function refuse(connection: ServerConnection, reason: string, told = reason): void {
-      connection.write(encode([formatRefusal(told)]));
+      connection.write(encode([formatRefusal(SPEAKS_TLS_LINE)]));
       connection.close(); // reading goes on and discards what it sends, so its end (and our close) comes promptly
-      record([{ type: 'refused', id: connection.id, address: connection.address, reason }]);
+      record([{ type: 'refused', id: connection.id, address: connection.address, reason: SPEAKS_TLS }]);
     }
 
     function announce(event: { host: string; port: number }): void {
@@ -341,10 +308,12 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
   });
 }
 
-/** Each line after the time in ISO 8601 (one time for the batch): a log a service manager can keep. */
-function timed(lines: readonly string[], now: Date): string[] {
-  const time = `${now.toISOString()} `;
-  return lines.map((line) => time + line);
+/**
+ * The mode as the core takes it. Until the core has rooms (its `mode` and `firstRoom` options),
+ * a room is today's relay and the first room is the only one.
+ */
+function coreMode(config: Pick<ServeConfig, 'mode' | 'firstRoom'>): { relay: boolean } {
+  return { relay: config.mode === 'room' };
 }
 
 /** The listening socket could not be bound (the address is in use, not ours, not allowed). */
@@ -354,17 +323,4 @@ function isBindFailure(error: unknown): boolean {
 
 function stackOf(error: unknown): string {
   return error instanceof Error ? (error.stack ?? String(error)) : String(error);
-}
-
-/** How many console lines entries make: a batch of messages is one line each. */
-function lineCount(entries: readonly LogEntry[]): number {
-  let count = 0;
-  for (const entry of entries) count += entry.type === 'messages' ? entry.texts.length : 1;
-  return count;
-}
-
-/** How the console shows an entry; messages without colour (the bulk of a busy room's record) as the room got them. */
-function consoleLines(entry: LogEntry, colour: boolean): readonly string[] {
-  if (entry.type === 'messages' && !colour) return entry.lines;
-  return logEntryLines(entry).map((line) => renderServerLine(line, colour));
 }

@@ -1,4 +1,5 @@
 import type { BusEvent, BusRequest } from '../cluster/bus.js';
+import type { AccessList } from '../limits/access.js';
 import type { ConsoleCommand } from '../protocol/console-command.js';
 import type { ConnId } from './roster.js';
 
@@ -17,6 +18,8 @@ export type RouterEvent =
   | { kind: 'console'; command: ConsoleCommand }
   /** The password was changed (a reload): connections from now on must give the new one. */
   | { kind: 'password'; password: string }
+  /** The access list was read again (a reload): it holds for connections from now on. */
+  | { kind: 'access'; access: AccessList }
   /** What the other servers of a cluster did. */
   | { kind: 'bus'; event: BusEvent }
   | { kind: 'shutdown'; reason: string }

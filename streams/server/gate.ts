@@ -1,3 +1,4 @@
+import { admits, type AccessList } from '../limits/access.js';
 import { constantTimeEqual } from '../limits/constant-time-equal.js';
 import { splitCommand } from '../protocol/client-command.js';
 import { admit, createAdmission, recordAuthFailure, recordAuthSuccess, release, type AdmissionLimits } from './admission.js';
@@ -7,13 +8,15 @@ export interface GateOptions {
   readonly admission: AdmissionLimits;
   /** When set, a connection's first line must be `/pass` with this secret. */
   readonly password?: string;
+  /** `--allow`/`--deny`: who may connect at all (everyone when unset). */
+  readonly access?: AccessList;
   readonly now: () => number;
 }
 
 export type Verdict = { readonly kind: 'join' } | { readonly kind: 'wait-for-password' } | { readonly kind: 'refuse'; readonly reason: string };
 
 /**
- * The door before the roster: connection caps, and the password when there is one. A connection
+ * The door before the roster: the access list, connection caps, and the password when there is one. A connection
  * that has not given the password is never a member, so it can neither read nor send chat.
  */
 export interface Gate {
@@ -26,6 +29,8 @@ export interface Gate {
   closed(id: ConnId): void;
   /** A new password, for answers from now on (a server without one keeps having none). */
   rekey(password: string): void;
+  /** A new access list (a reload), for connections from now on. */
+  reaccess(access: AccessList): void;
 }
 
 export function createGate(options: GateOptions): Gate {
@@ -33,9 +38,12 @@ export function createGate(options: GateOptions): Gate {
   const admitted = new Map<ConnId, string>();
   const waitingIps = new Map<ConnId, string>();
   let password = options.password;
+  let access = options.access;
 
   return {
     open(id, ip) {
+      // Before the caps, so a refused address takes no place among them.
+      if (access && !admits(access, ip)) return { kind: 'refuse', reason: 'access denied' };
       const entry = admit(admission, ip, options.now());
       if (!entry.ok) return { kind: 'refuse', reason: entry.reason };
       admitted.set(id, ip);
@@ -69,6 +77,9 @@ export function createGate(options: GateOptions): Gate {
     },
     rekey(next) {
       if (password !== undefined) password = next;
+    },
+    reaccess(next) {
+      access = next;
     },
   };
 }

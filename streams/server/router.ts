@@ -273,6 +273,9 @@ export function createRouter(options: RouterOptions): Router {
       case 'password':
         gate.rekey(event.password);
         return [];
+      case 'access':
+        gate.reaccess(event.access);
+        return [];
       case 'bus':
         return cluster?.handle(event.event) ?? [];
       case 'shutdown':

@@ -18,6 +18,7 @@ import { LineTooLongError } from '../errors.js';
 import { batchDecoderFor, decoderFor } from '../framing/decoder-for.js';
 import { encodeLines, rawMessages, type Framing } from '../framing/encode.js';
 import type { FramedBatch, FramedInput, LineLimits } from '../framing/decode-lines.js';
+import type { AccessList } from '../limits/access.js';
 import { deadline } from '../limits/deadline.js';
 import { idleTimeout, IdleTimeoutError } from '../limits/idle-timeout.js';
 import { throttleLines, type RateLimit, type Throttled } from '../limits/throttle-lines.js';
@@ -45,6 +46,8 @@ export interface ServerSources {
   readonly bus$?: Observable<BusEvent>;
   /** A password read again (a reload); only a server started with one has one. */
   readonly password$?: Observable<string>;
+  /** The access list read again (a reload). */
+  readonly access$?: Observable<AccessList>;
 }
 
 export interface ServerOptions extends Omit<RouterOptions, 'now'> {
@@ -123,6 +126,10 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
       takeUntil(shutdown$),
       map((password): RouterEvent => ({ kind: 'password', password })),
     );
+    const accessEvent$ = (sources.access$ ?? EMPTY).pipe(
+      takeUntil(shutdown$),
+      map((access): RouterEvent => ({ kind: 'access', access })),
+    );
 
     // Events come in batches (a read chunk's lines); each batch's effects leave as one batch of outputs.
     const outputs = options.framing === 'raw' ? (effects: readonly Effect[]) => effects.flatMap(rawOutputs) : lineOutputs;
@@ -136,7 +143,7 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
         return [fault, ...outputs(effects)];
       }
     };
-    const singleEvent$ = merge(consoleEvent$, busEvent$, heartbeat$, passwordEvent$).pipe(map(batchOf));
+    const singleEvent$ = merge(consoleEvent$, busEvent$, heartbeat$, passwordEvent$, accessEvent$).pipe(map(batchOf));
     return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, singleEvent$).pipe(
       map((events) => (events.length === 1 ? handle(events[0]) : events.flatMap(handle))),
       filter((outputs) => outputs.length > 0),

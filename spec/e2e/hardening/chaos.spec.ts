@@ -6,6 +6,7 @@ import { describeCycles, runCycles } from '../helpers/cycles.js';
 import { fdsSettle, memoryMiB, ms, openFds } from '../helpers/probe.js';
 import { startServer } from '../helpers/server.js';
 import { within } from '../helpers/within.js';
+import { online } from '../helpers/sentences.js';
 
 afterEach(cleanUp);
 
@@ -88,7 +89,7 @@ describe('chaos', () => {
     await fresh.lines.waitFor(/^\* welcome /);
     const fds = await fdsSettle(pid, fdsBefore + 1);
     fresh.send('/who\n');
-    expect(await fresh.lines.waitFor(/^\* online /)).toMatch(/^\* online \(2\): server, guest-\d+$/);
+    expect(await fresh.lines.waitFor(/^\* online /)).toMatch(online(2, /server, guest-\d+/));
     const rssAfter = memoryMiB(pid);
     console.log(
       `chaos: ${run.total} cycles (${describeCycles(run)}) in ${ms(run.elapsedMs)}, ` +

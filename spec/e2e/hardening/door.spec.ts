@@ -8,10 +8,10 @@ import { ms } from '../helpers/probe.js';
 import { tcpchat, waitForExit } from '../helpers/processes.js';
 import { startServer } from '../helpers/server.js';
 import { within } from '../helpers/within.js';
+import { online, WELCOME } from '../helpers/sentences.js';
 
 afterEach(cleanUp);
 
-const WELCOME = /^\* welcome to server, you are guest-\d+; \/help lists commands$/;
 const ASKED = '* this server needs a password: send /pass SECRET';
 const SECRET = 'open sesame';
 
@@ -42,7 +42,7 @@ describe('who gets in', () => {
     first[0].send('/quit\n');
     await within(first[0].closed, 'c1 to close after /quit');
     first[1].send('/who\n');
-    await first[1].lines.waitFor(/^\* online \(3\): /);
+    await first[1].lines.waitFor(online(3, /.*/));
     const fifth = await rawClient(server.port, 'c5');
     await fifth.lines.waitFor(WELCOME);
   });
@@ -93,7 +93,7 @@ describe('the password', () => {
     ada.send(`/pass ${SECRET}\n/nick ada\n`);
     await ada.lines.waitFor('* you are now ada');
     ada.send('secret plans\n/me whispers\n/who\n');
-    await ada.lines.waitFor(/^\* online \(2\): server, ada$/);
+    await ada.lines.waitFor(online(2, 'server, ada'));
     server.write('from the console\n');
     await ada.lines.waitFor('<server> from the console');
     wrong.send('/pass guess\n');
@@ -122,7 +122,7 @@ describe('the password', () => {
   });
 
   it('keeps an unauthenticated connection out of a console-mode chat too', async () => {
-    const server = await startServer(['--password-file', passwordFile()]);
+    const server = await startServer(['--console-only', '--password-file', passwordFile()]);
     const outside = await rawClient(server.port, 'outside');
     await outside.lines.waitFor(ASKED);
     const inside = await rawClient(server.port, 'inside');

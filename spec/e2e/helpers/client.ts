@@ -1,6 +1,6 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { trackSocket } from './leftovers.js';
-import { Lines } from './lines.js';
+import { Lines, type LineMatch } from './lines.js';
 import { within } from './within.js';
 
 /** A bare TCP client, like nc: what it sends is up to the test, what it gets is collected as lines. */
@@ -31,6 +31,13 @@ export async function joined(port: number, nick: string): Promise<Client> {
   client.send(`/nick ${nick}\n`);
   await client.lines.waitFor(`* you are now ${nick}`);
   return client;
+}
+
+/** Sends `line` (a command, say), then resolves with the first line from then on that `answer` matches. */
+export function ask(client: Client, line: string, answer: LineMatch): Promise<string> {
+  const from = client.lines.all.length;
+  client.send(`${line}\n`);
+  return client.lines.waitFor(answer, undefined, from);
 }
 
 /** A port nothing listens on: bound on port 0, then closed. */

@@ -7,6 +7,7 @@ import { cleanUp } from '../helpers/leftovers.js';
 import { tcpchat, waitForExit } from '../helpers/processes.js';
 import { startServer, type Server } from '../helpers/server.js';
 import { within } from '../helpers/within.js';
+import { WELCOME } from '../helpers/sentences.js';
 
 afterEach(cleanUp);
 
@@ -19,7 +20,7 @@ async function signedIn(server: Server, from: string, password: string, name: st
   const client = await rawClient(server.port, name, '127.0.0.1', from);
   await client.lines.waitFor('* this server needs a password: send /pass SECRET');
   client.send(`/pass ${password}\n`);
-  await client.lines.waitFor(/^\* welcome to server, you are guest-\d+;/);
+  await client.lines.waitFor(WELCOME);
   return client;
 }
 

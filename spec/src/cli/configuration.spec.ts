@@ -31,21 +31,21 @@ describe('where options come from: flag > TCPCHAT_* > --config FILE > default', 
   });
 
   it('holds for every kind of option: durations, counts, booleans, names and lists', async () => {
-    const config = file({ 'idle-timeout': '5m', 'max-line': 100, relay: true, name: 'hub', allow: ['10.0.0.0/8', '::1'], 'presence-ttl': 20, cluster: 'redis://h:1' });
+    const config = file({ 'idle-timeout': '5m', 'max-line': 100, 'console-only': true, room: 'Dev', name: 'hub', allow: ['10.0.0.0/8', '::1'], 'presence-ttl': 20, cluster: 'redis://h:1' });
     const fromFile = (await parse('serve', '--config', config)).serve;
-    expect(fromFile).toMatchObject({ idleTimeoutMs: 300_000, relay: true, name: 'hub', access: { allow: ['10.0.0.0/8', '::1'], deny: [] } });
+    expect(fromFile).toMatchObject({ idleTimeoutMs: 300_000, mode: 'console-only', firstRoom: '#dev', name: 'hub', access: { allow: ['10.0.0.0/8', '::1'], deny: [] } });
     expect(fromFile?.limits.maxLineBytes).toBe(100);
     expect(fromFile?.cluster?.presenceTtlMs).toBe(20_000);
 
-    const env = { TCPCHAT_IDLE_TIMEOUT: '30s', TCPCHAT_MAX_LINE: '200', TCPCHAT_RELAY: 'false', TCPCHAT_ALLOW: '192.168.0.0/16,fd00::/8', TCPCHAT_PRESENCE_TTL: '2s' };
+    const env = { TCPCHAT_IDLE_TIMEOUT: '30s', TCPCHAT_MAX_LINE: '200', TCPCHAT_CONSOLE_ONLY: 'false', TCPCHAT_ROOM: '#ops', TCPCHAT_ALLOW: '192.168.0.0/16,fd00::/8', TCPCHAT_PRESENCE_TTL: '2s' };
     const fromEnv = (await withEnv(env, () => parse('serve', '--config', config))).serve;
-    expect(fromEnv).toMatchObject({ idleTimeoutMs: 30_000, relay: false, name: 'hub', access: { allow: ['192.168.0.0/16', 'fd00::/8'] } });
+    expect(fromEnv).toMatchObject({ idleTimeoutMs: 30_000, mode: 'room', firstRoom: '#ops', name: 'hub', access: { allow: ['192.168.0.0/16', 'fd00::/8'] } });
     expect(fromEnv?.limits.maxLineBytes).toBe(200);
     expect(fromEnv?.cluster?.presenceTtlMs).toBe(2000);
 
-    const flags = ['--idle-timeout', '500ms', '--max-line', '300', '--relay', '--name', 'desk', '--allow', '127.0.0.1', '--presence-ttl', '1m'];
+    const flags = ['--idle-timeout', '500ms', '--max-line', '300', '--console-only', '--room', 'lab', '--name', 'desk', '--allow', '127.0.0.1', '--presence-ttl', '1m'];
     const fromFlags = (await withEnv(env, () => parse('serve', '--config', config, ...flags))).serve;
-    expect(fromFlags).toMatchObject({ idleTimeoutMs: 500, relay: true, name: 'desk', access: { allow: ['127.0.0.1'] } });
+    expect(fromFlags).toMatchObject({ idleTimeoutMs: 500, mode: 'console-only', firstRoom: '#lab', name: 'desk', access: { allow: ['127.0.0.1'] } });
     expect(fromFlags?.limits.maxLineBytes).toBe(300);
     expect(fromFlags?.cluster?.presenceTtlMs).toBe(60_000);
   });
@@ -87,9 +87,10 @@ describe('where options come from: flag > TCPCHAT_* > --config FILE > default', 
     ['off', false],
     ['false', false],
     ['', false],
-  ])('reads TCPCHAT_RELAY=%j as %p, over the file', async (value, relay) => {
-    const config = file({ relay: !relay });
-    expect((await withEnv({ TCPCHAT_RELAY: value }, () => parse('serve', '--config', config))).serve?.relay).toBe(relay);
+  ])('reads TCPCHAT_CONSOLE_ONLY=%j as %p, over the file', async (value, consoleOnly) => {
+    const config = file({ 'console-only': !consoleOnly });
+    const mode = (await withEnv({ TCPCHAT_CONSOLE_ONLY: value }, () => parse('serve', '--config', config))).serve?.mode;
+    expect(mode).toBe(consoleOnly ? 'console-only' : 'room');
   });
 
   it('reads boolean variables of both commands and lets a typed flag win over them', async () => {
@@ -100,10 +101,10 @@ describe('where options come from: flag > TCPCHAT_* > --config FILE > default', 
   });
 
   it('refuses a boolean variable it cannot read, naming it, unless a typed flag makes it moot', async () => {
-    const failure = withEnv({ TCPCHAT_RELAY: 'maybe' }, () => parse('serve'));
-    await expect(failure).rejects.toThrow('TCPCHAT_RELAY must be true or false (or 1, 0, yes, no, on, off), not "maybe"');
+    const failure = withEnv({ TCPCHAT_CONSOLE_ONLY: 'maybe' }, () => parse('serve'));
+    await expect(failure).rejects.toThrow('TCPCHAT_CONSOLE_ONLY must be true or false (or 1, 0, yes, no, on, off), not "maybe"');
     await expect(failure).rejects.toMatchObject({ code: 2 });
-    expect((await withEnv({ TCPCHAT_RELAY: 'maybe' }, () => parse('serve', '--relay'))).serve?.relay).toBe(true);
+    expect((await withEnv({ TCPCHAT_CONSOLE_ONLY: 'maybe' }, () => parse('serve', '--console-only'))).serve?.mode).toBe('console-only');
   });
 
   it('still refuses such names typed as flags', async () => {

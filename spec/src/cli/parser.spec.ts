@@ -2,16 +2,21 @@ import { describe, expect, it } from '@jest/globals';
 import { parse } from './helpers/parse.js';
 
 describe('tcpchat serve options', () => {
-  it('defaults to console mode on port 2023 on every interface', async () => {
+  it('defaults to a room, #lobby, on port 2023 on every interface', async () => {
     const { serve } = await parse('serve');
-    expect(serve).toMatchObject({ host: undefined, port: 2023, relay: false, name: 'server', json: false, framing: 'line' });
+    expect(serve).toMatchObject({ host: undefined, port: 2023, mode: 'room', firstRoom: '#lobby', name: 'server', json: false, framing: 'line' });
     expect(serve?.limits.maxLineBytes).toBe(8192);
   });
 
-  it('takes host, port, relay, name, json, framing and max-line', async () => {
-    const { serve } = await parse('serve', '--host', '::1', '-p', '0', '--relay', '--name', 'hub', '--json', '--framing', 'raw', '--max-line', '100');
-    expect(serve).toMatchObject({ host: '::1', port: 0, relay: true, name: 'hub', json: true, framing: 'raw' });
+  it('takes host, port, console-only, room, name, json, framing and max-line', async () => {
+    const { serve } = await parse('serve', '--host', '::1', '-p', '0', '--console-only', '--room', '#Dev', '--name', 'hub', '--json', '--framing', 'raw', '--max-line', '100');
+    expect(serve).toMatchObject({ host: '::1', port: 0, mode: 'console-only', firstRoom: '#dev', name: 'hub', json: true, framing: 'raw' });
     expect(serve?.limits.maxLineBytes).toBe(100);
+  });
+
+  it('still takes --relay, which is the default room now', async () => {
+    expect((await parse('serve', '--relay')).serve).toMatchObject({ mode: 'room', firstRoom: '#lobby' });
+    expect((await parse('serve', '--relay', '--room', 'ops_2.b-c')).serve?.firstRoom).toBe('#ops_2.b-c');
   });
 
   it('gives the password 10 s and shutdown 5 s unless told otherwise, idle clients forever', async () => {
@@ -57,6 +62,10 @@ describe('tcpchat serve options', () => {
     [['serve', '--name', 'two words'], /--name/],
     [['serve', '--max-line', '0'], /^--max-line must be a whole number from 1 to 65536, not "0"$/],
     [['serve', '--bogus'], /^Unknown argument: bogus$/],
+    [['serve', '--relay', '--console-only'], /^--relay and --console-only cannot go together: --relay is the room, the default$/],
+    [['serve', '--room', 'x!'], /^--room "x!": a room is # and up to 31 letters, digits, _ - or \.$/],
+    [['serve', '--room', '#'], /^--room "#": a room is/],
+    [['serve', '--room', 'a'.repeat(32)], /^--room "a{32}": a room is/],
     [['talk'], /^talk is not a command; the commands are serve, connect and completion$/],
     [['serv'], /^serv is not a command; did you mean serve\?$/],
     [['conect', 'host'], /^conect is not a command; did you mean connect\?$/],

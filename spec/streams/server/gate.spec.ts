@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { parseAccess } from '../../../streams/limits/access.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import { createGate, type GateOptions } from '../../../streams/server/gate.js';
 
@@ -74,5 +75,21 @@ describe('createGate', () => {
     expect(door.open(3, '10.0.0.3').kind).toBe('refuse');
     door.closed(1);
     expect(door.open(4, '10.0.0.4').kind).toBe('join');
+  });
+
+  it('refuses an address the access list keeps out, before it takes a place among the caps', () => {
+    const { door } = gate({ access: parseAccess({ allow: ['10.0.0.0/8'], deny: ['10.0.0.66'] }), admission: { ...DEFAULT_ADMISSION_LIMITS, maxClients: 1 } });
+    expect(door.open(1, '192.0.2.1')).toEqual({ kind: 'refuse', reason: 'access denied' });
+    expect(door.open(2, '10.0.0.66')).toEqual({ kind: 'refuse', reason: 'access denied' });
+    expect(door.open(3, '::ffff:10.0.0.3')).toEqual({ kind: 'join' });
+  });
+
+  it('holds a reloaded access list for connections from then on, leaving those in alone', () => {
+    const { door } = gate({ access: parseAccess({ allow: [], deny: ['10.0.0.2'] }), password: 'pw' });
+    expect(door.open(1, '10.0.0.1').kind).toBe('wait-for-password');
+    door.reaccess(parseAccess({ allow: [], deny: ['10.0.0.1'] }));
+    expect(door.answer(1, '/pass pw')).toEqual({ kind: 'join' });
+    expect(door.open(2, '10.0.0.1')).toEqual({ kind: 'refuse', reason: 'access denied' });
+    expect(door.open(3, '10.0.0.2').kind).toBe('wait-for-password');
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { filter, map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { formatServerLine } from '../../../streams/protocol/server-line.js';
+import { parseAccess } from '../../../streams/limits/access.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import { logEntryLines } from '../../../streams/server/log-line.js';
 import { createRouter, type Router, type RouterOptions } from '../../../streams/server/router.js';
@@ -553,6 +554,21 @@ describe('serverMain limits', () => {
         // Guest numbers go to members only: the refused one took none.
         f: ['to 3: * welcome to server, you are guest-2; /help lists commands\n', 'to 1: * guest-2 joined\n', 'log: * guest-2 joined from 10.0.0.3:4000'],
         g: ['to 3: <guest-1> still here\n', 'log: <guest-1> still here'],
+      });
+    });
+  });
+
+  it('refuses an address the access list keeps out, as it refuses at the door, and takes a reloaded list for newcomers', () => {
+    fresh().run(({ cold, hot, expectObservable }) => {
+      const quiet = cold<Uint8Array>('-');
+      const connection$ = hot('a-b-c', { a: connection(1, quiet), b: connection(2, quiet), c: connection(3, quiet) });
+      const access$ = hot('   ---n', { n: parseAccess({ allow: [], deny: ['10.0.0.3'] }) });
+      const options = { ...RELAY, access: parseAccess({ allow: [], deny: ['10.0.0.0/31'] }) };
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-'), access$ }, options)).toBe('a-b-c', {
+        a: ['to 1: ! access denied\n', 'close 1: access denied', 'log: * refused 10.0.0.1:4000 (access denied)'],
+        // Guest numbers go to members only: the refused one took none.
+        b: ['to 2: * welcome to server, you are guest-1; /help lists commands\n', 'log: * guest-1 joined from 10.0.0.2:4000'],
+        c: ['to 3: ! access denied\n', 'close 3: access denied', 'log: * refused 10.0.0.3:4000 (access denied)'],
       });
     });
   });
