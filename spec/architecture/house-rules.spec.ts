@@ -7,15 +7,9 @@ import { checkHouse, describeViolations, type Rule, type Violation } from './hou
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/**
- * Drivers that still import the core's rules (nickKey, roomEntries, liveness): the bus helper's
- * work on issue 15 moves those rules out of them; remove these once it is merged.
- */
-const DRIVER_EXCEPTIONS = ['src/drivers/redis-bus.ts', 'src/drivers/redis-scripts.ts'];
-
 describe('the house rules on this code base', () => {
   it('hold: streams/ imports rxjs and itself only and keeps no module state; cli → run → (streams, drivers), drivers take rx and bus types only', () => {
-    expect(describeViolations(checkHouse(ROOT, { driverExceptions: DRIVER_EXCEPTIONS }))).toEqual([]);
+    expect(describeViolations(checkHouse(ROOT))).toEqual([]);
   });
 });
 
