@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../server/history.js';
-import type { ConnId } from '../server/roster.js';
+import type { ConnId } from '../server/model.js';
 
 /**
  * The bus between one server's router and the other servers of a cluster. The router asks for

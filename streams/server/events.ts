@@ -1,6 +1,6 @@
 import type { BusEvent, BusRequest } from '../cluster/bus.js';
 import type { ConsoleCommand } from '../protocol/console-command.js';
-import type { ConnId } from './roster.js';
+import type { ConnId } from './model.js';
 
 /** What the router hears: connections opening, their lines, their end, the console, shutdown. */
 export type RouterEvent =
@@ -51,3 +51,6 @@ export type LogEntry =
   | { type: 'remote'; node: string; line: string }
   | { type: 'notice'; text: string }
   | { type: 'error'; text: string; id?: ConnId };
+
+/** Entries for the console's record, as one effect. */
+export const log = (...entries: LogEntry[]): Effect => ({ kind: 'log', entries });

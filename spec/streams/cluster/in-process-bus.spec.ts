@@ -4,7 +4,7 @@ import type { BusRequest, ClusterSelf } from '../../../streams/cluster/bus.js';
 import { createInProcessCluster, type InProcessCluster } from '../../../streams/cluster/in-process-bus.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { Effect, RouterEvent } from '../../../streams/server/events.js';
-import type { ConnId } from '../../../streams/server/roster.js';
+import type { ConnId } from '../../../streams/server/model.js';
 import { createRouter, type Router } from '../../../streams/server/router.js';
 
 /**

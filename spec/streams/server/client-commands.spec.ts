@@ -3,7 +3,7 @@ import { parseConsoleLine } from '../../../streams/protocol/console-command.js';
 import { parseTagged } from '../../../streams/protocol/tags.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { Effect, RouterEvent } from '../../../streams/server/events.js';
-import type { ConnId } from '../../../streams/server/roster.js';
+import type { ConnId } from '../../../streams/server/model.js';
 import { createRouter, type Router } from '../../../streams/server/router.js';
 
 // `/cap`, resume, the stale-session takeover and `/history`, through the router as the server uses them.

@@ -5,7 +5,7 @@ import { parseConsoleLine } from '../../../streams/protocol/console-command.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { Effect, LogEntry, RouterEvent } from '../../../streams/server/events.js';
 import type { HistoryEntry } from '../../../streams/server/history.js';
-import type { ConnId } from '../../../streams/server/roster.js';
+import type { ConnId } from '../../../streams/server/model.js';
 import { createRouter, type Router, type RouterOptions } from '../../../streams/server/router.js';
 
 const TIME = '1970-01-01T00:00:00.000Z';

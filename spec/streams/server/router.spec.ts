@@ -4,7 +4,7 @@ import { CLIENT_HELP } from '../../../streams/protocol/client-command.js';
 import { CONSOLE_HELP, parseConsoleLine } from '../../../streams/protocol/console-command.js';
 import { parseTagged } from '../../../streams/protocol/tags.js';
 import type { Effect, LogEntry, RouterEvent } from '../../../streams/server/events.js';
-import type { ConnId } from '../../../streams/server/roster.js';
+import type { ConnId } from '../../../streams/server/model.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import { createRouter as createRouterWith, type Router, type RouterOptions } from '../../../streams/server/router.js';
 
