@@ -231,7 +231,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         selfHeard = Date.now();
         lastSeq = Math.max(lastSeq, entries.at(-1)?.seq ?? 0);
         for (const member of members) if (member.instance !== self) hear(member.instance, member.node);
-        emit({ type: 'up', epoch, history, members, ...(historyLost ? { historyLost } : {}), ...(late.length > 0 ? { late } : {}) });
+        emit({ type: 'up', epoch, history, members, topics: [], ...(historyLost ? { historyLost } : {}), ...(late.length > 0 ? { late } : {}) });
         const last = history.at(-1)?.seq ?? 0;
         const heardMeanwhile = early;
         early = [];
@@ -377,6 +377,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         }
         case 'private':
           return link!.commands.publish(channel, JSON.stringify({ type: 'private', instance: self, target: request.instance, to: request.to, line: request.line })).then(() => undefined);
+        case 'move':
+        case 'topic':
+          return Promise.resolve(undefined); // rooms across Redis come with the bus's own change (issue 15)
       }
     }
 
@@ -452,10 +455,13 @@ function parse(json: string): unknown[] {
   }
 }
 
+/** Until this driver keeps rooms (issue 15), every member and line is in the first room. */
+const FIRST_ROOM = '#lobby';
+
 function memberOf(value: unknown): ClusterMember | undefined {
   const member = value as Partial<ClusterMember> | undefined;
   return typeof member?.nick === 'string' && typeof member.node === 'string' && typeof member.instance === 'string'
-    ? { nick: member.nick, node: member.node, instance: member.instance }
+    ? { nick: member.nick, room: typeof member.room === 'string' ? member.room : FIRST_ROOM, node: member.node, instance: member.instance }
     : undefined;
 }
 
@@ -474,7 +480,8 @@ function roomBatch(value: unknown): RoomBatch[] {
     (batch.ids === undefined || (Array.isArray(batch.ids) && batch.ids.every((id) => typeof id === 'string')));
   if (!valid) return [];
   const { first, time, lines, instance, node, conn, author, ids } = batch as RoomBatch;
-  return [{ first, time, lines, instance, node, ...(conn === undefined ? {} : { conn }), ...(author === undefined ? {} : { author }), ...(ids === undefined ? {} : { ids }) }];
+  const room = typeof batch?.room === 'string' ? batch.room : FIRST_ROOM;
+  return [{ first, time, room, lines, instance, node, ...(conn === undefined ? {} : { conn }), ...(author === undefined ? {} : { author }), ...(ids === undefined ? {} : { ids }) }];
 }
 
 function missedOf(value: unknown): MissedLines | undefined {

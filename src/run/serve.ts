@@ -220,7 +220,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       { connection$, console$, shutdown$, bus$, password$ },
       {
         name: config.name,
-        relay: config.relay,
+        mode: config.relay ? 'room' : 'console-only',
         framing: config.framing,
         limits: config.limits,
         rate: config.rate,

@@ -14,13 +14,22 @@ export interface ClusterSelf {
   readonly instance: string;
 }
 
-/** A member somewhere in the cluster: its nick, the node it is on, and that node's run. */
+/** A member somewhere in the cluster: its nick, its room, the node it is on, and that node's run. */
 export interface ClusterMember {
   readonly nick: string;
+  readonly room: string;
   /** The node's name, as /who shows it. */
   readonly node: string;
   /** Names one run of a node: a restarted node is a new instance. */
   readonly instance: string;
+}
+
+/** A room's topic, as the cluster keeps it. */
+export interface ClusterTopic {
+  readonly room: string;
+  readonly topic: string;
+  readonly by: string;
+  readonly time: number;
 }
 
 /** Room lines said on one node that never reached the others. */
@@ -32,6 +41,8 @@ export interface MissedLines {
 /** Room lines said on one node, numbered by the cluster: line i has sequence number first + i. */
 export interface RoomBatch {
   readonly first: number;
+  /** The room they were said in. */
+  readonly room: string;
   readonly time: number;
   readonly lines: readonly string[];
   readonly instance: string;
@@ -50,14 +61,20 @@ export type BusRequest =
   /**
    * Claim a nick for a connection (a guest nick when `nick` is missing), giving up `previous`.
    * A nick held by the same session on another node is taken over: that node closes it.
+   * `key`, `previousKey`: the nicks' keys (`nickKey`), so a driver compares nicks as the core does.
+   * A new member (no `previous`) is in the cluster's first room, `room`.
    */
-  | { type: 'claim'; conn: ConnId; nick?: string; previous?: string; session?: string }
-  | { type: 'release'; nick: string }
+  | { type: 'claim'; conn: ConnId; nick?: string; key?: string; previous?: string; previousKey?: string; session?: string; room?: string }
+  | { type: 'release'; nick: string; key: string }
   /**
    * After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`.
    * `missed`: room lines said here that never crossed (while apart), so the others tell their people.
    */
-  | { type: 'sync'; members: readonly { conn: ConnId; nick: string; session?: string }[]; lastSeq: number; missed?: number }
+  | { type: 'sync'; members: readonly { conn: ConnId; nick: string; key: string; room: string; session?: string }[]; lastSeq: number; missed?: number }
+  /** A member moves to another room (`moved` to every node). */
+  | { type: 'move'; conn: ConnId; nick: string; key: string; room: string }
+  /** A room's topic is set (`topic` to every node, with the time the cluster kept it). */
+  | { type: 'topic'; room: string; topic: string; by: string }
   /** `from`: the member to tell when it cannot be delivered (none for the console). */
   | { type: 'private'; from?: ConnId; instance: string; to: string; line: string };
 
@@ -68,8 +85,17 @@ export type BusEvent =
    * empty); the epoch is the one this node knew, so its clients' sequence numbers still hold.
    * `late`: numbers of this node's own lines in the history that it had handed back as unsent
    * (shown here alone) and that Redis ran after all, late (a stopped Redis running what it held).
+   * `history`: every live room's last lines (each entry with its `room`), oldest first; `topics`: every live room's topic.
    */
-  | { type: 'up'; epoch: string; history: readonly HistoryEntry[]; members: readonly ClusterMember[]; historyLost?: boolean; late?: readonly number[] }
+  | {
+      type: 'up';
+      epoch: string;
+      history: readonly HistoryEntry[];
+      members: readonly ClusterMember[];
+      topics: readonly ClusterTopic[];
+      historyLost?: boolean;
+      late?: readonly number[];
+    }
   | { type: 'down'; reason: string }
   | { type: 'room'; batch: RoomBatch }
   | { type: 'claimed'; conn: ConnId; nick: string; ok: boolean }
@@ -78,6 +104,9 @@ export type BusEvent =
   | { type: 'joined'; member: ClusterMember }
   | { type: 'left'; member: ClusterMember }
   | { type: 'renamed'; from: string; member: ClusterMember }
+  /** A member moved from room `from` to `member.room`. */
+  | { type: 'moved'; member: ClusterMember; from: string }
+  | ({ type: 'topic' } & ClusterTopic)
   /** An instance says these are all its members (and, back from apart, how many of its room lines never crossed). */
   | { type: 'synced'; instance: string; members: readonly ClusterMember[]; missed?: MissedLines }
   /** A member of this instance was taken over by its own session on another node. */
@@ -95,5 +124,5 @@ export type BusEvent =
 
 /** A batch's lines as history entries. */
 export function roomEntries(batch: RoomBatch): HistoryEntry[] {
-  return batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, author: batch.author }));
+  return batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, author: batch.author, room: batch.room }));
 }

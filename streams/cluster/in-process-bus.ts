@@ -1,8 +1,8 @@
 import { Observable, Subject } from '../rx.js';
 import { nickKey } from '../protocol/nick.js';
-import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type ClusterSelf, type RoomBatch } from './bus.js';
+import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type ClusterSelf, type ClusterTopic, type RoomBatch } from './bus.js';
 
-/** A message on the shared channel: to every instance but its sender (room lines to all), or to one. */
+/** A message on the shared channel: to every instance but its sender (room lines, moves and topics to all), or to one. */
 interface Delivery {
   readonly event: BusEvent;
   readonly from: string;
@@ -14,17 +14,27 @@ interface Held {
   readonly session?: string;
 }
 
+/** Where a new member is when its claim names no room. */
+const FIRST_ROOM = '#lobby';
+
+/** Events every instance hears, its sender too. */
+const TO_ALL = new Set<BusEvent['type']>(['room', 'moved', 'topic']);
+
 /**
  * A cluster kept in memory: the bus contract the Redis driver implements, with each step done
- * at once. Routers that share one are one room; it is the reference for what a bus must do and
+ * at once. Routers that share one are one chat; it is the reference for what a bus must do and
  * how the nodes of a cluster meet without a Redis (a lone server needs no bus at all).
- * Events go out synchronously, inside the request that caused them.
+ * Nicks are held by the keys the requests carry. Events go out synchronously, inside the
+ * request that caused them. `now` stamps topics (a Redis stamps them with its own clock).
  */
-export function createInProcessCluster(options: { readonly historySize: number; readonly epoch?: string }) {
+export function createInProcessCluster(options: { readonly historySize: number; readonly epoch?: string; readonly now?: () => number }) {
   const epoch = options.epoch ?? 'in-process';
+  const now = options.now ?? (() => 0);
   const nicks = new Map<string, Held>();
   const live = new Set<string>();
-  const batches: RoomBatch[] = [];
+  /** Each room's last batches. */
+  const rooms = new Map<string, RoomBatch[]>();
+  const topics = new Map<string, ClusterTopic>();
   const channel = new Subject<Delivery>();
   let seq = 0;
   let guests = 0;
@@ -34,24 +44,29 @@ export function createInProcessCluster(options: { readonly historySize: number; 
     return held && live.has(held.member.instance) ? held : undefined;
   };
   const publish = (from: string, event: BusEvent, to?: string): void => channel.next({ event, from, to });
+  const ownHeld = (self: ClusterSelf, key: string | undefined): Held | undefined => {
+    const held = key === undefined ? undefined : nicks.get(key);
+    return held?.member.instance === self.instance ? held : undefined;
+  };
 
   function claim(self: ClusterSelf, request: Extract<BusRequest, { type: 'claim' }>): BusEvent {
     let nick = request.nick;
-    if (nick === undefined) {
+    let key = request.key ?? (nick === undefined ? undefined : nickKey(nick));
+    if (nick === undefined || key === undefined) {
       do nick = `guest-${++guests}`;
-      while (holder(nickKey(nick)));
+      while (holder((key = nickKey(nick))));
     } else {
-      const held = holder(nickKey(nick));
+      const held = holder(key);
       if (held && held.member.instance !== self.instance) {
         if (request.session === undefined || held.session !== request.session) return { type: 'claimed', conn: request.conn, nick, ok: false };
         publish(self.instance, { type: 'taken', nick: held.member.nick }, held.member.instance);
       }
     }
-    const member = { nick, node: self.node, instance: self.instance };
-    if (request.previous !== undefined && nickKey(request.previous) !== nickKey(nick) && nicks.get(nickKey(request.previous))?.member.instance === self.instance) {
-      nicks.delete(nickKey(request.previous));
-    }
-    nicks.set(nickKey(nick), { member, session: request.session });
+    const previousKey = request.previousKey ?? (request.previous === undefined ? undefined : nickKey(request.previous));
+    const previous = ownHeld(self, previousKey);
+    const member = { nick, room: previous?.member.room ?? request.room ?? FIRST_ROOM, node: self.node, instance: self.instance };
+    if (previous && previousKey !== key) nicks.delete(previousKey!);
+    nicks.set(key, { member, session: request.session });
     publish(self.instance, request.previous === undefined ? { type: 'joined', member } : { type: 'renamed', from: request.previous, member });
     return { type: 'claimed', conn: request.conn, nick, ok: true };
   }
@@ -61,13 +76,13 @@ export function createInProcessCluster(options: { readonly historySize: number; 
     seq = Math.max(seq, request.lastSeq);
     const refused: number[] = [];
     const members: ClusterMember[] = [];
-    for (const { conn, nick, session } of request.members) {
-      if (holder(nickKey(nick))) {
+    for (const { conn, nick, key, room, session } of request.members) {
+      if (holder(key)) {
         refused.push(conn);
         continue;
       }
-      const member = { nick, node: self.node, instance: self.instance };
-      nicks.set(nickKey(nick), { member, session });
+      const member = { nick, room, node: self.node, instance: self.instance };
+      nicks.set(key, { member, session });
       members.push(member);
     }
     const missed = request.missed ? { missed: { node: self.node, lines: request.missed } } : {};
@@ -75,27 +90,55 @@ export function createInProcessCluster(options: { readonly historySize: number; 
     return refused.length > 0 ? { type: 'refused', conns: refused } : undefined;
   }
 
+  function keep(batch: RoomBatch): void {
+    const batches = rooms.get(batch.room) ?? [];
+    batches.push(batch);
+    let lines = batches.reduce((sum, each) => sum + each.lines.length, 0);
+    while (batches.length > 1 && lines - batches[0].lines.length >= options.historySize) lines -= batches.shift()!.lines.length;
+    rooms.set(batch.room, batches);
+  }
+
+  /** Every room's last lines, oldest first. */
+  function history() {
+    if (options.historySize <= 0) return [];
+    const entries = [...rooms.values()].flatMap((batches) => batches.flatMap(roomEntries).slice(-options.historySize));
+    return entries.sort((a, b) => a.seq - b.seq);
+  }
+
   function perform(self: ClusterSelf, request: BusRequest): BusEvent | undefined {
     switch (request.type) {
       case 'room': {
         const batch = { ...request.batch, first: seq + 1 };
         seq += batch.lines.length;
-        batches.push(batch);
-        if (batches.length > Math.max(options.historySize, 1)) batches.shift();
-        channel.next({ event: { type: 'room', batch }, from: self.instance });
+        keep(batch);
+        publish(self.instance, { type: 'room', batch });
         return undefined;
       }
       case 'claim':
         return claim(self, request);
       case 'release': {
-        const held = nicks.get(nickKey(request.nick));
-        if (held?.member.instance !== self.instance) return undefined;
-        nicks.delete(nickKey(request.nick));
+        const held = ownHeld(self, request.key);
+        if (!held) return undefined;
+        nicks.delete(request.key);
         publish(self.instance, { type: 'left', member: held.member });
         return undefined;
       }
       case 'sync':
         return sync(self, request);
+      case 'move': {
+        const held = ownHeld(self, request.key);
+        if (!held) return undefined;
+        const member = { ...held.member, room: request.room };
+        nicks.set(request.key, { ...held, member });
+        publish(self.instance, { type: 'moved', member, from: held.member.room });
+        return undefined;
+      }
+      case 'topic': {
+        const topic = { room: request.room, topic: request.topic, by: request.by, time: now() };
+        topics.set(request.room, topic);
+        publish(self.instance, { type: 'topic', ...topic });
+        return undefined;
+      }
       case 'private':
         publish(self.instance, { type: 'private', to: request.to, line: request.line }, request.instance);
         return undefined;
@@ -108,13 +151,12 @@ export function createInProcessCluster(options: { readonly historySize: number; 
       return (request$) =>
         new Observable<BusEvent>((subscriber) => {
           const heard = channel.subscribe(({ event, from, to }) => {
-            const forMe = to === undefined ? from !== self.instance || event.type === 'room' : to === self.instance;
+            const forMe = to === undefined ? from !== self.instance || TO_ALL.has(event.type) : to === self.instance;
             if (forMe) subscriber.next(event);
           });
           live.add(self.instance);
           const members = [...nicks.values()].filter((held) => live.has(held.member.instance)).map((held) => held.member);
-          const history = options.historySize > 0 ? batches.flatMap(roomEntries).slice(-options.historySize) : [];
-          subscriber.next({ type: 'up', epoch, history, members });
+          subscriber.next({ type: 'up', epoch, history: history(), members, topics: [...topics.values()] });
           const requests = request$.subscribe((request) => {
             const reply = perform(self, request);
             if (reply) subscriber.next(reply);

@@ -23,7 +23,7 @@ export function capability(model: ServerModel, member: Connection, name: string,
   if (stale) effects.push(...depart(model, stale, 'reconnected'), { kind: 'close', id: stale.id, reason: 'reconnected' });
   tag(member, session);
   const { history } = member.room!;
-  const { epoch, lastSeq } = history;
+  const { epoch, lastSeq } = model.sequence;
   // Split at the last colon: an epoch may contain colons (a time does), a sequence number never.
   const colon = (params.resume ?? '').lastIndexOf(':');
   const resumeEpoch = colon === -1 ? params.resume : params.resume.slice(0, colon);

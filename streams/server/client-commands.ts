@@ -5,10 +5,11 @@ import { capability } from './capability.js';
 import { claimNick, clusterUp, privately } from './cluster-link.js';
 import { log, type Effect } from './events.js';
 import { latest } from './history.js';
-import { announce, depart, renameLocally } from './membership.js';
+import { announce, depart, historyLines, inRoom, renameLocally } from './membership.js';
+import { givenRoom, joinRoom, NO_ROOMS, roomList, topic, whoIsIn, whoIsOnline } from './room-commands.js';
 import type { Connection, ServerModel } from './model.js';
 import { findByNick, holderOf } from './nicks.js';
-import { direct, replay } from './send.js';
+import { direct } from './send.js';
 
 /** What a member's command does (plain messages are batched by the router itself). */
 export function clientCommand(model: ServerModel, member: Connection, command: Exclude<ClientCommand, { kind: 'say' }>): Effect[] {
@@ -23,8 +24,16 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       return reply(...CLIENT_HELP.map(formatNotice));
     case 'pass':
       return reply(formatNotice(model.password === undefined ? 'this server needs no password' : 'you are already in'));
-    case 'who':
-      return reply(formatNotice(whoIsOnline(model)));
+    case 'who': {
+      if (model.mode === 'console-only') return reply(command.room === undefined ? formatNotice(whoIsOnline(model)) : formatError(NO_ROOMS));
+      const found = command.room === undefined ? { room: member.room! } : givenRoom(model, command.room, false);
+      return reply('error' in found ? formatError(found.error) : formatNotice(whoIsIn(model, found.room)));
+    }
+    case 'join':
+    case 'part':
+    case 'rooms':
+    case 'topic':
+      return model.mode === 'console-only' ? reply(formatError(NO_ROOMS)) : roomCommand(model, member, command);
     case 'nick': {
       const cluster = clusterUp(model);
       const nick = normalizeNick(command.name);
@@ -37,7 +46,7 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       return claimNick(member, nick);
     }
     case 'me':
-      return [...announce(model, member.room!, id, [formatNotice(`${member.nick} ${command.text}`)]), log({ type: 'action', id, from: member.nick, text: command.text })];
+      return [...announce(model, member.room!, id, [formatNotice(`${member.nick} ${command.text}`)]), log({ type: 'action', id, from: member.nick, text: command.text, ...inRoom(model, member.room!) })];
     case 'msg': {
       if (nickKey(command.to) === model.reservedKey) {
         return [log({ type: 'private', id, from: member.nick, to: model.name, text: command.text }), ...reply(formatSent(model.name, command.text))];
@@ -54,25 +63,23 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       const reason = command.reason ? `quit: ${command.reason}` : 'quit';
       return [...reply(formatNotice('bye')), ...depart(model, member, reason), { kind: 'close', id, reason }];
     }
-    case 'history': {
-      const entries = latest(member.room!.history, command.count);
-      if (member.session !== undefined) return replay(model, id, entries);
-      return [
-        ...reply(formatNotice(`history: the last ${entries.length} ${entries.length === 1 ? 'line' : 'lines'}`)),
-        ...replay(model, id, entries),
-        ...reply(formatNotice('end of history')),
-      ];
-    }
+    case 'history':
+      return historyLines(model, member, latest(member.room!.history, command.count));
     case 'cap':
       return capability(model, member, command.name, command.params);
   }
 }
 
-/** `/who`: everyone here, and in a cluster everyone elsewhere too, each with their node. */
-function whoIsOnline(model: ServerModel): string {
-  const here = [model.name, ...[...model.conns.values()].filter((conn) => conn.phase === 'member').map((m) => m.nick)];
-  const { cluster } = model;
-  if (!cluster) return `online (${here.length}): ${here.join(', ')}`;
-  const all = [...here.map((nick) => `${nick} (${cluster.self.node})`), ...[...cluster.remote.values()].map((m) => `${m.nick} (${m.node})`)];
-  return `online (${all.length}): ${all.join(', ')}`;
+/** The room commands, on a server with rooms. */
+function roomCommand(model: ServerModel, member: Connection, command: Extract<ClientCommand, { kind: 'join' | 'part' | 'rooms' | 'topic' }>): Effect[] {
+  switch (command.kind) {
+    case 'join':
+      return joinRoom(model, member, command.room);
+    case 'part':
+      return joinRoom(model, member, model.firstRoom.name);
+    case 'rooms':
+      return direct(model, [member.id], ...roomList(model).map(formatNotice));
+    case 'topic':
+      return topic(model, member, command.text);
+  }
 }

@@ -3,8 +3,9 @@ import { formatKicked } from '../protocol/farewell.js';
 import { formatMessage, formatPrivate } from '../protocol/server-line.js';
 import { privately } from './cluster-link.js';
 import { log, type Effect, type LogEntry } from './events.js';
-import { dismiss, roomLines } from './membership.js';
-import { members, type ServerModel } from './model.js';
+import { dismiss, inRoom, roomLines } from './membership.js';
+import { givenRoom, NO_ROOMS, roomList, whoIsIn } from './room-commands.js';
+import { forgetIfEmpty, members, type ServerModel } from './model.js';
 import { findByNick } from './nicks.js';
 import { direct } from './send.js';
 
@@ -19,10 +20,15 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
       return [log(...CONSOLE_HELP.map((text): LogEntry => ({ type: 'notice', text })))];
     case 'say': {
       // Recorded like a member's lines, with the console as the author, so the record keeps the whole conversation.
+      const room = model.consoleRoom;
       const lines = [formatMessage(model.name, command.text)];
-      return [...roomLines(model, model.firstRoom, undefined, lines), log({ type: 'messages', from: model.name, texts: [command.text], lines })];
+      return [...roomLines(model, room, undefined, lines), log({ type: 'messages', from: model.name, texts: [command.text], lines, ...inRoom(model, room) })];
     }
+    case 'join':
+    case 'rooms':
+      return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);
     case 'who': {
+      if (command.room !== undefined) return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);
       const here = members(model);
       const entries = here.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${m.address})` }));
       const elsewhere = [...(model.cluster?.remote.values() ?? [])].map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (node ${m.node})` }));
@@ -45,4 +51,17 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
       return dismiss(model, target, formatKicked(reason), reason, `${target.nick} was ${reason}`);
     }
   }
+}
+
+/** The console's room commands, on a server with rooms. */
+function consoleRoomCommand(model: ServerModel, command: Extract<ConsoleCommand, { kind: 'join' | 'rooms' | 'who' }>): Effect[] {
+  const notices = (...texts: string[]): Effect => log(...texts.map((text): LogEntry => ({ type: 'notice', text })));
+  if (command.kind === 'rooms') return [notices(...roomList(model))];
+  const found = givenRoom(model, command.room ?? '', command.kind === 'join');
+  if ('error' in found) return [log({ type: 'error', text: found.error })];
+  if (command.kind === 'who') return [notices(whoIsIn(model, found.room))];
+  const previous = model.consoleRoom;
+  model.consoleRoom = found.room;
+  forgetIfEmpty(model, previous);
+  return [notices(`you speak in ${found.room.name} now; lines of other rooms show their room first`)];
 }

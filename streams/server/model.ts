@@ -1,7 +1,7 @@
 import type { ClusterMember, ClusterSelf } from '../cluster/bus.js';
 import { nickKey } from '../protocol/nick.js';
 import { createAdmission, release, type Admission, type AdmissionLimits } from './admission.js';
-import { createHistory, type History } from './history.js';
+import { createHistory, createSequence, type History, type Sequence } from './history.js';
 
 /** A connection's number, given by the shell when it accepts the connection. */
 export type ConnId = number;
@@ -58,10 +58,23 @@ export interface Recipients {
   readonly tagged: readonly ConnId[];
 }
 
+export type ServerMode = 'room' | 'console-only';
+
+/** What a room's topic is, who set it, when. */
+export interface Topic {
+  readonly text: string;
+  readonly by: string;
+  readonly time: number;
+}
+
 export interface Room {
+  /** `#` and a lower-case name (see `roomName`). */
   readonly name: string;
+  topic: Topic | undefined;
   /** Members here, in join order. */
   readonly members: Set<ConnId>;
+  /** Members on the other nodes of a cluster. */
+  remote: number;
   readonly history: History;
   recipients: Recipients | undefined;
 }
@@ -85,8 +98,8 @@ export interface ClusterState {
 export interface ServerModel {
   /** The console's nick. */
   readonly name: string;
-  /** Chat-room mode: what a client says reaches the other members too. */
-  readonly relay: boolean;
+  /** Rooms, where members hear each other; or console-only, where each member talks with the console alone. */
+  readonly mode: ServerMode;
   /** Joins, leaves and renames are announced while the room has at most this many members. */
   readonly announceMax: number;
   readonly conns: Map<ConnId, Connection>;
@@ -94,8 +107,15 @@ export interface ServerModel {
   readonly nicks: Map<string, ConnId>;
   readonly reservedKey: string;
   nextGuest: number;
+  /** Every room that has members (here or, in a cluster, on another node), and the first room always. */
   readonly rooms: Map<string, Room>;
+  /** Where members arrive, and where `/part` leads. */
   readonly firstRoom: Room;
+  /** The room the console speaks in (it is not a member of any). */
+  consoleRoom: Room;
+  /** The numbering every room's history shares. */
+  readonly sequence: Sequence;
+  readonly historySize: number;
   readonly admission: Admission;
   /** The door's secret, when there is one. */
   password: string | undefined;
@@ -109,7 +129,7 @@ export interface ServerModel {
 
 export function createModel(options: {
   name: string;
-  relay: boolean;
+  mode: ServerMode;
   announceMax: number;
   admission: AdmissionLimits;
   password?: string;
@@ -119,10 +139,11 @@ export function createModel(options: {
   cluster?: ClusterSelf;
   now: () => number;
 }): ServerModel {
-  const firstRoom = createRoom(options.firstRoom, createHistory(options.epoch, options.historySize));
+  const sequence = createSequence(options.epoch);
+  const firstRoom = createRoom(options.firstRoom, createHistory(sequence, options.historySize));
   return {
     name: options.name,
-    relay: options.relay,
+    mode: options.mode,
     announceMax: options.announceMax,
     conns: new Map(),
     nicks: new Map(),
@@ -130,6 +151,9 @@ export function createModel(options: {
     nextGuest: 1,
     rooms: new Map([[firstRoom.name, firstRoom]]),
     firstRoom,
+    consoleRoom: firstRoom,
+    sequence,
+    historySize: options.historySize,
     admission: createAdmission(options.admission),
     password: options.password,
     seenIds: new Set(),
@@ -140,7 +164,22 @@ export function createModel(options: {
 }
 
 function createRoom(name: string, history: History): Room {
-  return { name, members: new Set(), history, recipients: undefined };
+  return { name, topic: undefined, members: new Set(), remote: 0, history, recipients: undefined };
+}
+
+/** The room of that name (normalised), made when it is not there yet. */
+export function roomNamed(model: ServerModel, name: string): Room {
+  let room = model.rooms.get(name);
+  if (!room) model.rooms.set(name, (room = createRoom(name, createHistory(model.sequence, model.historySize))));
+  return room;
+}
+
+/**
+ * An empty room other than the first (and the console's) is forgotten with its history and topic,
+ * as IRC does; in a cluster it lives while it has members on any node.
+ */
+export function forgetIfEmpty(model: ServerModel, room: Room): void {
+  if (room.members.size === 0 && room.remote === 0 && room !== model.firstRoom && room !== model.consoleRoom) model.rooms.delete(room.name);
 }
 
 /** A connection let in at the door (counted in the admission already). */
@@ -179,11 +218,21 @@ export function members(model: ServerModel): Connection[] {
 export function enter(model: ServerModel, conn: Connection, nick: string, room: Room): void {
   conn.phase = 'member';
   conn.nick = nick;
-  conn.joinedAfter = room.history.lastSeq;
   model.nicks.set(nickKey(nick), conn.id);
-  room.members.add(conn.id);
+  join(model, conn, room);
+}
+
+/** The member is in `room` from now on (and in no other); it hears live what is said there from now on. */
+export function join(model: ServerModel, member: Connection, room: Room): void {
+  const previous = member.room;
+  if (previous) {
+    previous.members.delete(member.id);
+    previous.recipients = undefined;
+  }
+  member.room = room;
+  member.joinedAfter = model.sequence.lastSeq;
+  room.members.add(member.id);
   room.recipients = undefined;
-  conn.room = room;
 }
 
 /** A member gives up its nick and room; what is left of it waits for its close. */

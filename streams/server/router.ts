@@ -14,15 +14,17 @@ import { consoleCommand } from './console-commands.js';
 import { answerDoor, openDoor, rekey } from './door.js';
 import { log, type Effect, type RouterEvent } from './events.js';
 import { checkHeartbeats, heard } from './heartbeat.js';
-import { announce, depart, dismiss, welcome } from './membership.js';
-import { createModel, forget, leave, memberOf, members, rememberId, type Connection, type ConnId, type ServerModel } from './model.js';
+import { announce, depart, dismiss, messagesEntry, welcome } from './membership.js';
+import { createModel, forget, leave, memberOf, members, rememberId, type Connection, type ConnId, type ServerMode, type ServerModel } from './model.js';
 import { direct } from './send.js';
 
 export interface RouterOptions {
   /** The console's nick. */
   readonly name: string;
-  /** Chat-room mode: what a client says reaches every other client too. */
-  readonly relay: boolean;
+  /** Rooms (members hear each other), or console-only (each member talks with the console alone). */
+  readonly mode: ServerMode;
+  /** The room members arrive in (normalised, e.g. `#lobby`; see `roomName`). */
+  readonly firstRoom?: string;
   readonly admission: AdmissionLimits;
   /** When set, a connection's first line must be `/pass` with this secret. */
   readonly password?: string;
@@ -50,13 +52,13 @@ export type Router = (event: RouterEvent) => readonly Effect[];
 export function createRouter(options: RouterOptions): Router {
   const model = createModel({
     name: options.name,
-    relay: options.relay,
+    mode: options.mode,
     announceMax: options.announceMax ?? DEFAULT_ANNOUNCE_MAX,
     admission: options.admission,
     password: options.password,
     epoch: options.epoch ?? '0',
     historySize: options.historySize ?? 1000,
-    firstRoom: '#lobby',
+    firstRoom: options.firstRoom ?? '#lobby',
     cluster: options.cluster,
     now: options.now,
   });
@@ -117,7 +119,7 @@ function refuse(model: ServerModel, id: ConnId, address: string, reason: string)
 
 /** In a cluster the guest nick comes from the cluster; a lone server gives its own. */
 function join(model: ServerModel, conn: Connection): Effect[] {
-  return clusterUp(model) ? claimGuest(conn) : welcome(model, conn);
+  return clusterUp(model) ? claimGuest(model, conn) : welcome(model, conn);
 }
 
 /**
@@ -151,7 +153,7 @@ function said(model: ServerModel, member: Connection, batch: readonly string[]):
     const prefix = formatMessage(member.nick, ''); // made once: a batch may be a thousand lines
     const formatted = texts.map((text) => prefix + text);
     effects.push(...announce(model, member.room!, id, formatted, textIds));
-    effects.push(log({ type: 'messages', id, from: member.nick, texts, lines: formatted }));
+    effects.push(log(messagesEntry(model, member, texts, formatted)));
     texts = [];
     textIds = [];
   };

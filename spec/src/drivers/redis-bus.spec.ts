@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { redisBus, type RedisBusOptions } from '../../../src/drivers/redis-bus.js';
+import { nickKey } from '../../../streams/protocol/nick.js';
 import type { BusEvent, BusRequest } from '../../../streams/cluster/bus.js';
 import { closeFaultProxies, FaultProxy } from '../../e2e/helpers/fault-proxy.js';
 import { cleanUp } from '../../e2e/helpers/leftovers.js';
@@ -108,7 +109,7 @@ async function joined(node: string, options: Partial<RedisBusOptions> = {}): Pro
   return started;
 }
 
-const room = (from: Bus, ...lines: string[]): Extract<BusRequest, { type: 'room' }> => ({ type: 'room', batch: { time: 1000, lines, instance: from.instance, node: from.node } });
+const room = (from: Bus, ...lines: string[]): Extract<BusRequest, { type: 'room' }> => ({ type: 'room', batch: { time: 1000, room: '#lobby', lines, instance: from.instance, node: from.node } });
 const claim = (conn: number, nick?: string, more: { previous?: string; session?: string } = {}): BusRequest => ({ type: 'claim', conn, ...(nick === undefined ? {} : { nick }), ...more });
 const heard = (at: Bus, line: string): Promise<Of<'room'>> => at.next('room', (event) => event.batch.lines.includes(line));
 const answer = (at: Bus, conn: number): Promise<Of<'claimed'>> => at.next('claimed', (event) => event.conn === conn);
@@ -138,7 +139,7 @@ describe('redisBus', () => {
     expect(await clients()).toBe(1); // the admin connection only
     a.start();
     const up = await a.next('up');
-    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [] });
+    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [], topics: [] });
     expect(up.epoch).not.toBe('');
     expect(await admin.get(key('epoch'))).toBe(up.epoch);
     expect(await admin.exists(key(`node:${a.instance}`))).toBe(1);
@@ -154,7 +155,7 @@ describe('redisBus', () => {
     a.start();
     const early = claim(1, 'early');
     a.send(early); // before redisBus has even loaded `redis`
-    a.send({ type: 'release', nick: 'early' });
+    a.send({ type: 'release', nick: 'early', key: nickKey('early') });
     expect(await a.next('unsent')).toEqual({ type: 'unsent', request: early });
     await a.next('up');
     expect(a.events.map((event) => event.type)).toEqual(['unsent', 'up']);
@@ -179,11 +180,11 @@ describe('redisBus', () => {
     const [up] = c.all('up');
     expect(up.epoch).toBe(a.all('up')[0].epoch);
     expect(up.history).toEqual([
-      { seq: 1, time: 1000, line: 'one', author: 'ada-session' },
-      { seq: 2, time: 1000, line: 'two', author: 'ada-session' },
-      { seq: 3, time: 1000, line: 'three' },
-      { seq: 4, time: 1000, line: 'four' },
-      { seq: 5, time: 1000, line: 'five' },
+      { seq: 1, time: 1000, line: 'one', room: '#lobby', author: 'ada-session' },
+      { seq: 2, time: 1000, line: 'two', room: '#lobby', author: 'ada-session' },
+      { seq: 3, time: 1000, line: 'three', room: '#lobby' },
+      { seq: 4, time: 1000, line: 'four', room: '#lobby' },
+      { seq: 5, time: 1000, line: 'five', room: '#lobby' },
     ]);
     const short = await joined('d', { historySize: 2 });
     expect(short.all('up')[0].history.map((entry) => entry.seq)).toEqual([4, 5]);
@@ -239,12 +240,12 @@ describe('redisBus', () => {
     it("tells the others about an instance's members joining, renaming and leaving", async () => {
       const a = await joined('a');
       const b = await joined('b');
-      const member = (nick: string) => ({ nick, node: 'a', instance: a.instance });
+      const member = (nick: string) => ({ nick, room: '#lobby', node: 'a', instance: a.instance });
       a.send(claim(1, 'carol'));
       expect(await b.next('joined')).toEqual({ type: 'joined', member: member('carol') });
       a.send(claim(1, 'Dave', { previous: 'carol' }));
       expect(await b.next('renamed')).toEqual({ type: 'renamed', from: 'carol', member: member('Dave') });
-      a.send({ type: 'release', nick: 'Dave' });
+      a.send({ type: 'release', nick: 'Dave', key: nickKey('Dave') });
       expect(await b.next('left')).toEqual({ type: 'left', member: member('Dave') });
 
       b.send(claim(1, 'carol'));
@@ -266,7 +267,7 @@ describe('redisBus', () => {
       expect(await answer(b, 6)).toEqual({ type: 'claimed', conn: 6, nick: 'Erin', ok: true });
       expect(await a.next('taken')).toEqual({ type: 'taken', nick: 'erin' });
 
-      a.send({ type: 'release', nick: 'erin' }); // no longer A's to free
+      a.send({ type: 'release', nick: 'erin', key: nickKey('erin') }); // no longer A's to free
       a.send(claim(2, 'erin'));
       expect(await answer(a, 2)).toMatchObject({ ok: false });
       expect(b.all('taken')).toEqual([]);
@@ -323,13 +324,13 @@ describe('redisBus', () => {
     await Promise.all([answer(a, 1), answer(a, 2), answer(b, 1)]);
 
     const members = [
-      { conn: 1, nick: 'x1' },
-      { conn: 3, nick: 'y1', session: 's-y' },
-      { conn: 4, nick: 'BOB' },
+      { conn: 1, nick: 'x1', key: nickKey('x1'), room: '#lobby' },
+      { conn: 3, nick: 'y1', key: nickKey('y1'), room: '#lobby', session: 's-y' },
+      { conn: 4, nick: 'BOB', key: nickKey('BOB'), room: '#lobby' },
     ];
     a.send({ type: 'sync', members, lastSeq: 100 });
     expect(await a.next('refused')).toEqual({ type: 'refused', conns: [4] });
-    const member = (nick: string) => ({ nick, node: 'a', instance: a.instance });
+    const member = (nick: string) => ({ nick, room: '#lobby', node: 'a', instance: a.instance });
     expect(await b.next('synced')).toEqual({ type: 'synced', instance: a.instance, members: [member('x1'), member('y1')] });
 
     b.send(claim(2, 'x2')); // A gave it up
@@ -396,8 +397,8 @@ describe('redisBus', () => {
       room(a, 'while down'),
       claim(2, 'bea'),
       { type: 'private', from: 1, instance: 'elsewhere', to: 'bob', line: 'psst' },
-      { type: 'release', nick: 'ada' },
-      { type: 'sync', members: [{ conn: 1, nick: 'ada' }], lastSeq: 1 },
+      { type: 'release', nick: 'ada', key: nickKey('ada') },
+      { type: 'sync', members: [{ conn: 1, nick: 'ada', key: nickKey('ada'), room: '#lobby' }], lastSeq: 1 },
     ];
     for (const request of asked) a.send(request);
     expect(a.all('unsent').map((event) => event.request)).toEqual(asked.slice(0, 3));
@@ -406,7 +407,7 @@ describe('redisBus', () => {
     redis = await startRedis({ port: redis.port });
     const again = await a.next('up');
     // Redis came back empty: the history is lost, but the epoch and the numbering go on as they were.
-    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], historyLost: true });
+    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], topics: [], historyLost: true });
     expect(a.all('down')).toHaveLength(1);
     expect(a.all('unsent')).toHaveLength(3);
     a.send(room(a, 'back'));
@@ -441,18 +442,18 @@ describe('redisBus', () => {
 
       proxy.heal();
       const again = await a.next('up', undefined, TTL * 10);
-      expect(again.members).toContainEqual({ nick: 'ada', node: 'b', instance: b.instance });
+      expect(again.members).toContainEqual({ nick: 'ada', room: '#lobby', node: 'b', instance: b.instance });
       // ada was a's first: b's later claim gives way. A guest nick a took while apart is refused.
       b.send(claim(2, 'guest-9'));
       await answer(b, 2);
-      a.send({ type: 'sync', members: [{ conn: 1, nick: 'ada' }, { conn: 2, nick: 'amy' }, { conn: 3, nick: 'guest-9' }], lastSeq: 1, missed: 1 });
+      a.send({ type: 'sync', members: [{ conn: 1, nick: 'ada', key: nickKey('ada'), room: '#lobby' }, { conn: 2, nick: 'amy', key: nickKey('amy'), room: '#lobby' }, { conn: 3, nick: 'guest-9', key: nickKey('guest-9'), room: '#lobby' }], lastSeq: 1, missed: 1 });
       expect(await b.next('ousted')).toEqual({ type: 'ousted', nick: 'ada' });
       expect(await b.next('synced', (event) => event.instance === a.instance)).toEqual({
         type: 'synced',
         instance: a.instance,
         members: [
-          { nick: 'ada', node: 'a', instance: a.instance },
-          { nick: 'amy', node: 'a', instance: a.instance },
+          { nick: 'ada', room: '#lobby', node: 'a', instance: a.instance },
+          { nick: 'amy', room: '#lobby', node: 'a', instance: a.instance },
         ],
         missed: { node: 'a', lines: 1 },
       });

@@ -42,7 +42,7 @@ class Node {
     private readonly nodes: Nodes,
     readonly self: ClusterSelf,
   ) {
-    this.route = createRouter({ name: 'server', relay: true, admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, cluster: self });
+    this.route = createRouter({ name: 'server', mode: 'room', admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, cluster: self });
     this.subscription = nodes.cluster.bus(self)(this.requests).subscribe((event) => nodes.later(() => this.apply(this.route({ kind: 'bus', event }))));
   }
 
@@ -86,6 +86,8 @@ class Node {
 
 /** Lines the way a person reads them: tags stripped. */
 const plain = (lines: readonly string[]): string[] => lines.map((line) => line.replace(/^@\S* ?/, '')).filter((line) => line !== '');
+/** What reached a member live, after the earlier lines its welcome showed. */
+const live = (lines: readonly string[]): string[] => lines.slice(lines.indexOf('* end of history') + 1);
 
 describe('routers sharing an in-process cluster', () => {
   it('are one room: lines, /me, private messages and /who cross nodes; each line reaches each member once', () => {
@@ -98,11 +100,11 @@ describe('routers sharing an in-process cluster', () => {
     b.say(1, '/msg cy psst');
     c.say(1, '/who');
 
-    expect(b.received(1).filter((line) => line.includes('ada'))).toEqual(['<ada> hello', '* ada waves']);
+    expect(live(b.received(1)).filter((line) => line.includes('ada'))).toEqual(['<ada> hello', '* ada waves']);
     expect(c.received(1)).toContain('*bob* psst');
     expect(a.received(1)).not.toContain('*bob* psst');
     expect(a.received(1).filter((line) => line.includes('hello'))).toEqual([]); // never her own line back
-    expect(c.received(1).at(-1)).toBe('* online (4): server (c), cy (c), ada (a), bob (b)');
+    expect(c.received(1).at(-1)).toBe('* online in #lobby (4): server (c), cy (c), ada (a), bob (b)');
   });
 
   it('hand out each nick once: guests are numbered by the cluster, and a nick held elsewhere is refused', () => {
@@ -112,8 +114,8 @@ describe('routers sharing an in-process cluster', () => {
     b.connect(1);
     b.connect(2, '/nick zed');
     a.say(1, '/nick ZED');
-    expect(a.received(1)[0]).toMatch(/you are guest-1;/);
-    expect(b.received(1)[0]).toMatch(/you are guest-2;/);
+    expect(a.received(1)[0]).toMatch(/you are guest-1 in #lobby;/);
+    expect(b.received(1)[0]).toMatch(/you are guest-2 in #lobby;/);
     expect(a.received(1).at(-1)).toBe('! nick ZED is taken');
   });
 
@@ -125,7 +127,7 @@ describe('routers sharing an in-process cluster', () => {
     b.crash();
     expect(a.received(1).at(-1)).toBe('* bob left (node b is gone)');
     a.connect(2, '/nick bob', '/who');
-    expect(a.received(2).slice(-2)).toEqual(['* you are now bob', '* online (3): server (a), ada (a), bob (a)']);
+    expect(a.received(2).slice(-2)).toEqual(['* you are now bob', '* online in #lobby (3): server (a), ada (a), bob (a)']);
   });
 
   it('say who left with a node that stops, and a node started later gets the history', () => {

@@ -6,7 +6,7 @@ import { guestNick } from '../../../streams/server/nicks.js';
 export function testModel(options: Partial<Parameters<typeof createModel>[0]> = {}): ServerModel {
   return createModel({
     name: 'server',
-    relay: true,
+    mode: 'room',
     announceMax: 100,
     admission: DEFAULT_ADMISSION_LIMITS,
     epoch: 'run-1',

@@ -58,7 +58,7 @@ describe('send', () => {
       { seq: 2, time: T0, line: '<a> hi', author: 's1' },
       { seq: 3, time: T0, line: '<b> yo', author: undefined },
     ]);
-    expect(room.history.lastSeq).toBe(3);
+    expect(model.sequence.lastSeq).toBe(3);
   });
 
   it('keeps no more history than it was given room for', () => {
@@ -68,9 +68,9 @@ describe('send', () => {
   });
 
   it('does not record direct lines', () => {
-    const { model, room } = setup({ members: 1 });
+    const { model } = setup({ members: 1 });
     direct(model, [1], '* private');
-    expect(room.history.lastSeq).toBe(0);
+    expect(model.sequence.lastSeq).toBe(0);
   });
 
   it('replays entries with their original seq and time, marked replay, to a tagged connection', () => {

@@ -89,7 +89,7 @@ describe('serverMain with any input', () => {
         (plans, typed, shutdownAt, picked) => {
           const options: ServerOptions = {
             name: 'server',
-            relay: picked.relay,
+            mode: picked.relay ? 'room' : 'console-only',
             framing: picked.framing,
             limits: { maxLineBytes: picked.maxLineBytes, hardLimitBytes: picked.maxLineBytes + picked.extraHard },
             rate: picked.rate,
