@@ -80,11 +80,14 @@ export function welcome(model: ServerModel, conn: Connection, nick?: string): Ef
   ];
 }
 
-/** The member moves to another room: the old one hears where it went, the new one that it came. */
-export function moveTo(model: ServerModel, member: Connection, to: Room): Effect[] {
+/**
+ * The member moves to another room: the old one hears where it went, the new one that it came.
+ * It is shown the new room's last lines, unless it resumes there (then it gets what it missed instead).
+ */
+export function moveTo(model: ServerModel, member: Connection, to: Room, resuming = false): Effect[] {
   const from = member.room!;
   if (from === to) return direct(model, [member.id], formatError(`you are already in ${to.name}`));
-  const earlier = latest(to.history, DEFAULT_HISTORY_COUNT);
+  const earlier = resuming ? [] : latest(to.history, DEFAULT_HISTORY_COUNT);
   join(model, member, to);
   const { id, nick } = member;
   const moved = model.cluster?.up ? [busRequest({ type: 'move', conn: id, nick, key: nickKey(nick), room: to.name })] : [];
