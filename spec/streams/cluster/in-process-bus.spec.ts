@@ -162,4 +162,65 @@ describe('routers sharing an in-process cluster', () => {
     expect(b.received(7)).toContain('@ack=s1.1'); // the resent line is acknowledged, not said again
     expect(c.received(1).filter((line) => line.startsWith('<mover>'))).toEqual(['<mover> mine', '<mover> back']);
   });
+
+  describe('with rooms', () => {
+    it('keep a room the same on every node: its lines reach its members everywhere and no one else', () => {
+      const nodes = new Nodes();
+      const [a, b] = ['a', 'b'].map((name) => nodes.start(name));
+      a.connect(1, '/nick ada', '/join #dev');
+      b.connect(1, '/nick bob', '/join #DEV');
+      b.connect(2, '/nick cy');
+      expect(live(a.received(1)).at(-1)).toBe('* bob joined');
+      a.say(1, 'for devs', '/me codes');
+      expect(live(b.received(1)).slice(-2)).toEqual(['<ada> for devs', '* ada codes']);
+      expect(b.received(2).filter((line) => line.includes('for devs') || line.includes('codes'))).toEqual([]);
+      b.say(2, 'lobby only');
+      expect(a.received(1).filter((line) => line.includes('lobby only'))).toEqual([]);
+    });
+
+    it('count and list members on every node in /who #room and /rooms, and share topics', () => {
+      const nodes = new Nodes();
+      const [a, b] = ['a', 'b'].map((name) => nodes.start(name));
+      a.connect(1, '/nick ada', '/join #dev', '/topic ship it');
+      b.connect(1, '/nick bob', '/join #dev');
+      b.connect(2, '/nick cy', '/who #dev', '/rooms');
+      expect(b.received(2).slice(-4)).toEqual([
+        '* online in #dev (2): bob (b), ada (a)',
+        '* rooms (2):',
+        '*   #lobby (1 here); no topic',
+        '*   #dev (2 here); topic: ship it',
+      ]);
+      expect(b.received(1)).toContain('* you are now in #dev (2 here); topic: ship it');
+      expect(b.received(1)).toContain('* ada set the topic: ship it');
+    });
+
+    it('forget a room on every node once its last member anywhere has left it', () => {
+      const nodes = new Nodes();
+      const [a, b] = ['a', 'b'].map((name) => nodes.start(name));
+      a.connect(1, '/join #dev');
+      b.connect(1, '/rooms');
+      expect(b.received(1).slice(-2)).toEqual(['*   #lobby (1 here); no topic', '*   #dev (1 here); no topic']);
+      a.say(1, '/part');
+      b.say(1, '/rooms');
+      expect(b.received(1).slice(-2)).toEqual(['* rooms (1):', '*   #lobby (2 here); no topic']);
+    });
+
+    it("give a node started later each room's own history", () => {
+      const nodes = new Nodes();
+      const a = nodes.start('a');
+      a.connect(1, '/nick ada', '/join #dev', 'dev talk');
+      a.connect(2, '/nick bo', 'lobby talk');
+      const later = nodes.start('later');
+      later.connect(1, '/join #dev');
+      const shown = later.received(1);
+      expect(shown.slice(shown.indexOf('* you are now in #dev (2 here); no topic'))).toEqual([
+        '* you are now in #dev (2 here); no topic',
+        '* history: the last 2 lines',
+        '* ada joined',
+        '<ada> dev talk',
+        '* end of history',
+      ]);
+    });
+  });
 });
+
