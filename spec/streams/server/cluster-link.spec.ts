@@ -452,6 +452,69 @@ describe('createRouter as a node of a cluster', () => {
     expect(roomRequest(route(lines(1, '@id=s1.2 new'))).batch.ids).toEqual(['s1.2']);
   });
 
+  describe('rooms', () => {
+    it('asks the cluster to move a member, with its nick key and the room', () => {
+      const route = clusterRoom(2);
+      expect(requests(route(lines(1, '/nick Ada')))).toEqual([
+        { type: 'claim', conn: 1, nick: 'Ada', key: 'ada', previous: 'guest-1', previousKey: 'guest-l', session: undefined },
+      ]);
+      route(claimed(1, 'Ada'));
+      expect(requests(route(lines(1, '/join #dev'))).filter((request) => request.type !== 'room')).toEqual([
+        { type: 'move', conn: 1, nick: 'Ada', key: 'ada', room: '#dev' },
+      ]);
+    });
+
+    it('sets a topic through the cluster, and takes topics from it', () => {
+      const route = clusterRoom(1);
+      route(lines(1, '/join #dev'));
+      expect(requests(route(lines(1, '/topic ship it')))[0]).toEqual({ type: 'topic', room: '#dev', topic: 'ship it', by: 'guest-1' });
+      route(bus({ type: 'topic', room: '#dev', topic: 'changed elsewhere', by: 'bob', time: 5 }));
+      expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* topic of #dev: changed elsewhere (set by bob)']);
+    });
+
+    it('counts members on other nodes in their rooms as they join, move and leave', () => {
+      const bob = elsewhere('bob');
+      const route = clusterRoom(1, [bob]);
+      expect(who(route, 1)).toEqual(['* online in #lobby (3): server (n1), guest-1 (n1), bob (n2)']);
+      route(bus({ type: 'moved', member: { ...bob, room: '#dev' }, from: '#lobby' }));
+      expect(inbox(route(lines(1, '/who #dev')), 1)).toEqual(['* online in #dev (1): bob (n2)']);
+      expect(inbox(route(lines(1, '/rooms')), 1)).toEqual(['* rooms (2):', '*   #lobby (1 here); no topic', '*   #dev (1 here); no topic']);
+      route(bus({ type: 'left', member: { ...bob, room: '#dev' } }));
+      expect(inbox(route(lines(1, '/rooms')), 1)).toEqual(['* rooms (1):', '*   #lobby (1 here); no topic']);
+    });
+
+    it("takes each room's history and topic when the bus comes up, and syncs each member's room", () => {
+      const route = createNode();
+      route(open(1));
+      route(lines(1, '/join #dev'));
+      const effects = route(
+        bus({
+          type: 'up',
+          epoch: 'E',
+          history: [
+            { seq: 1, time: 0, line: '<bob> in lobby', room: '#lobby' },
+            { seq: 2, time: 0, line: '<bob> in dev', room: '#dev' },
+          ],
+          members: [elsewhere('bob', 'n2', 'i2', '#dev')],
+          topics: [{ room: '#dev', topic: 'ship it', by: 'bob', time: 1 }],
+        }),
+      );
+      expect(requests(effects)).toEqual([{ type: 'sync', lastSeq: 3, members: [{ conn: 1, nick: 'guest-1', key: 'guest-l', room: '#dev', session: undefined }] }]);
+      expect(inbox(route(lines(1, '/history')), 1)).toEqual(['* history: the last 1 line', '<bob> in dev', '* end of history']);
+      expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* topic of #dev: ship it (set by bob)']);
+    });
+
+    it('lines said in a room on another node reach only that room here, and the console sees which', () => {
+      const bob = elsewhere('bob', 'n2', 'i2', '#dev');
+      const route = clusterRoom(2, [bob]);
+      route(lines(2, '/join #dev'));
+      const effects = route(saidOn(bob, 9, ['<bob> yo'], { room: '#dev' }));
+      expect(effects).toContainEqual({ kind: 'send', to: [2], lines: ['<bob> yo'] });
+      expect(inbox(effects, 1)).toEqual([]);
+      expect(logged(effects)).toEqual([{ type: 'remote', node: 'n2', line: '<bob> yo', room: '#dev', elsewhere: true }]);
+    });
+  });
+
   describe('shutdown', () => {
     it('while up tells the cluster who left with this node, then holds no nicks', () => {
       const route = createNode();
