@@ -119,7 +119,7 @@ export function initialClientState(policy: ClientPolicy): ClientState {
   };
 }
 
-const WELCOME = /^\* welcome to .+, you are (\S+); /;
+const WELCOME = /^\* welcome to .+, you are (\S+)(?: in #\S+)?; /; // the room (issue 15) until parseWelcome takes over
 const RENAMED = /^\* you are (?:now )?(\S+)$/;
 const GUEST = /^guest-\d+$/;
 

@@ -122,9 +122,10 @@ function unsent(model: ServerModel, cluster: ClusterState, request: BusRequest):
       const room = roomOf(model, request.batch.room);
       // While up the cluster numbers room lines: a number given here would be given again there.
       // Said here alone either way: the other nodes are told how many once this one is back.
-      if (!cluster.up) return sayHere(model, room, conn, lines);
-      cluster.apart.uncrossed += lines.length;
-      return directToRoom(model, room, conn, ...lines);
+      const effects = cluster.up ? directToRoom(model, room, conn, ...lines) : sayHere(model, room, conn, lines);
+      if (cluster.up) cluster.apart.uncrossed += lines.length;
+      forgetIfEmpty(model, room); // its last member may have left it meanwhile
+      return effects;
     }
     case 'claim': {
       const conn = model.conns.get(request.conn);

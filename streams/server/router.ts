@@ -16,6 +16,7 @@ import { log, type Effect, type RouterEvent } from './events.js';
 import { checkHeartbeats, heard } from './heartbeat.js';
 import { announce, depart, dismiss, messagesEntry, welcome } from './membership.js';
 import { createModel, forget, leave, memberOf, members, rememberId, type Connection, type ConnId, type ServerMode, type ServerModel } from './model.js';
+import { invalidRoomReason, roomName } from './room-name.js';
 import { direct } from './send.js';
 
 export interface RouterOptions {
@@ -23,7 +24,7 @@ export interface RouterOptions {
   readonly name: string;
   /** Rooms (members hear each other), or console-only (each member talks with the console alone). */
   readonly mode: ServerMode;
-  /** The room members arrive in (normalised, e.g. `#lobby`; see `roomName`). */
+  /** The room members arrive in (`#lobby` by default), with or without `#`, in any case (see `roomName`). */
   readonly firstRoom?: string;
   readonly admission: AdmissionLimits;
   /** When set, a connection's first line must be `/pass` with this secret. */
@@ -58,7 +59,7 @@ export function createRouter(options: RouterOptions): Router {
     password: options.password,
     epoch: options.epoch ?? '0',
     historySize: options.historySize ?? 1000,
-    firstRoom: options.firstRoom ?? '#lobby',
+    firstRoom: firstRoomOf(options.firstRoom),
     cluster: options.cluster,
     now: options.now,
   });
@@ -102,6 +103,13 @@ export function createRouter(options: RouterOptions): Router {
         return heartbeatMs > 0 ? checkHeartbeatsOf(model, heartbeatMs) : [];
     }
   };
+}
+
+/** The first room's name in its one form; one that cannot be a room name is a mistake of the caller's. */
+function firstRoomOf(given = '#lobby'): string {
+  const name = roomName(given);
+  if (name === undefined) throw new Error(invalidRoomReason(given));
+  return name;
 }
 
 function open(model: ServerModel, id: ConnId, address: string, ip: string): Effect[] {
