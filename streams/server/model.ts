@@ -1,5 +1,6 @@
 import type { ClusterMember, ClusterSelf } from '../cluster/bus.js';
 import { nickKey } from '../protocol/nick.js';
+import type { ServerMode } from '../protocol/sentences.js';
 import { createAdmission, release, type Admission, type AdmissionLimits } from './admission.js';
 import { createHistory, createSequence, type History, type Sequence } from './history.js';
 
@@ -57,8 +58,6 @@ export interface Recipients {
   readonly plain: readonly ConnId[];
   readonly tagged: readonly ConnId[];
 }
-
-export type ServerMode = 'room' | 'console-only';
 
 /** What a room's topic is, who set it, when. */
 export interface Topic {

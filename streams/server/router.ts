@@ -15,7 +15,8 @@ import { answerDoor, openDoor, rekey } from './door.js';
 import { log, type Effect, type RouterEvent } from './events.js';
 import { checkHeartbeats, heard } from './heartbeat.js';
 import { announce, depart, dismiss, messagesEntry, welcome } from './membership.js';
-import { createModel, forget, leave, memberOf, members, rememberId, type Connection, type ConnId, type ServerMode, type ServerModel } from './model.js';
+import { createModel, forget, leave, memberOf, members, rememberId, type Connection, type ConnId, type ServerModel } from './model.js';
+import type { ServerMode } from '../protocol/sentences.js';
 import { invalidRoomReason, roomName } from './room-name.js';
 import { direct } from './send.js';
 
