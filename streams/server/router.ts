@@ -64,8 +64,11 @@ export function createRouter(options: RouterOptions): Router {
     cluster: options.cluster,
     now: options.now,
   });
-  const heartbeatMs = options.heartbeatMs ?? 0;
+  return routerOn(model, options.heartbeatMs ?? 0);
+}
 
+/** The router over a model made elsewhere (a test looks into it after each event). */
+export function routerOn(model: ServerModel, heartbeatMs = 0): Router {
   return (event) => {
     if (model.stopped) return [];
     switch (event.kind) {
