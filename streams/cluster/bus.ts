@@ -24,8 +24,8 @@ export interface ClusterMember {
   readonly instance: string;
 }
 
-/** A room's topic, as the cluster keeps it. */
-export interface ClusterTopic {
+/** A room's topic, who set it and when (ms), as the cluster keeps it. */
+export interface RoomTopic {
   readonly room: string;
   readonly topic: string;
   readonly by: string;
@@ -62,9 +62,9 @@ export type BusRequest =
    * Claim a nick for a connection (a guest nick when `nick` is missing), giving up `previous`.
    * A nick held by the same session on another node is taken over: that node closes it.
    * `key`, `previousKey`: the nicks' keys (`nickKey`), so a driver compares nicks as the core does.
-   * A new member (no `previous`) is in the cluster's first room, `room`.
+   * A new member (no `previous`) is in the cluster's first room (the bus is told which).
    */
-  | { type: 'claim'; conn: ConnId; nick?: string; key?: string; previous?: string; previousKey?: string; session?: string; room?: string }
+  | { type: 'claim'; conn: ConnId; nick?: string; key?: string; previous?: string; previousKey?: string; session?: string }
   | { type: 'release'; nick: string; key: string }
   /**
    * After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`.
@@ -92,7 +92,7 @@ export type BusEvent =
       epoch: string;
       history: readonly HistoryEntry[];
       members: readonly ClusterMember[];
-      topics: readonly ClusterTopic[];
+      topics: readonly RoomTopic[];
       historyLost?: boolean;
       late?: readonly number[];
     }
@@ -106,7 +106,7 @@ export type BusEvent =
   | { type: 'renamed'; from: string; member: ClusterMember }
   /** A member moved from room `from` to `member.room`. */
   | { type: 'moved'; member: ClusterMember; from: string }
-  | ({ type: 'topic' } & ClusterTopic)
+  | ({ type: 'topic' } & RoomTopic)
   /** An instance says these are all its members (and, back from apart, how many of its room lines never crossed). */
   | { type: 'synced'; instance: string; members: readonly ClusterMember[]; missed?: MissedLines }
   /** A member of this instance was taken over by its own session on another node. */
@@ -121,6 +121,13 @@ export type BusEvent =
   | { type: 'gone'; instance: string; node: string }
   /** A request that did not reach the cluster: the router does it locally instead. */
   | { type: 'unsent'; request: BusRequest };
+
+/** The requests and events of rooms across the cluster, by themselves. */
+export type RoomRequest = Extract<BusRequest, { type: 'move' | 'topic' }>;
+export type RoomEvent = Extract<BusEvent, { type: 'moved' | 'topic' }>;
+/** All a bus is asked and says (the same as `BusRequest` and `BusEvent`, now that those hold rooms). */
+export type ClusterRequest = BusRequest;
+export type ClusterEvent = BusEvent;
 
 /** A batch's lines as history entries. */
 export function roomEntries(batch: RoomBatch): HistoryEntry[] {

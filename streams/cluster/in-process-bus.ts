@@ -1,6 +1,6 @@
 import { Observable, Subject } from '../rx.js';
 import { nickKey } from '../protocol/nick.js';
-import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type ClusterSelf, type ClusterTopic, type RoomBatch } from './bus.js';
+import { roomEntries, type BusEvent, type BusRequest, type ClusterMember, type ClusterSelf, type RoomBatch, type RoomTopic } from './bus.js';
 
 /** A message on the shared channel: to every instance but its sender (room lines, moves and topics to all), or to one. */
 interface Delivery {
@@ -14,9 +14,6 @@ interface Held {
   readonly session?: string;
 }
 
-/** Where a new member is when its claim names no room. */
-const FIRST_ROOM = '#lobby';
-
 /** Events every instance hears, its sender too. */
 const TO_ALL = new Set<BusEvent['type']>(['room', 'moved', 'topic']);
 
@@ -25,16 +22,19 @@ const TO_ALL = new Set<BusEvent['type']>(['room', 'moved', 'topic']);
  * at once. Routers that share one are one chat; it is the reference for what a bus must do and
  * how the nodes of a cluster meet without a Redis (a lone server needs no bus at all).
  * Nicks are held by the keys the requests carry. Events go out synchronously, inside the
- * request that caused them. `now` stamps topics (a Redis stamps them with its own clock).
+ * request that caused them. `now` stamps topics (a Redis stamps them with its own clock);
+ * `firstRoom` is where new members are.
  */
-export function createInProcessCluster(options: { readonly historySize: number; readonly epoch?: string; readonly now?: () => number }) {
+export function createInProcessCluster(options: { readonly historySize: number; readonly epoch?: string; readonly now?: () => number; readonly firstRoom?: string }) {
   const epoch = options.epoch ?? 'in-process';
+  /** Where a new member is. */
+  const firstRoom = options.firstRoom ?? '#lobby';
   const now = options.now ?? (() => 0);
   const nicks = new Map<string, Held>();
   const live = new Set<string>();
   /** Each room's last batches. */
   const rooms = new Map<string, RoomBatch[]>();
-  const topics = new Map<string, ClusterTopic>();
+  const topics = new Map<string, RoomTopic>();
   const channel = new Subject<Delivery>();
   let seq = 0;
   let guests = 0;
@@ -64,7 +64,7 @@ export function createInProcessCluster(options: { readonly historySize: number; 
     }
     const previousKey = request.previousKey ?? (request.previous === undefined ? undefined : nickKey(request.previous));
     const previous = ownHeld(self, previousKey);
-    const member = { nick, room: previous?.member.room ?? request.room ?? FIRST_ROOM, node: self.node, instance: self.instance };
+    const member = { nick, room: previous?.member.room ?? firstRoom, node: self.node, instance: self.instance };
     if (previous && previousKey !== key) nicks.delete(previousKey!);
     nicks.set(key, { member, session: request.session });
     publish(self.instance, request.previous === undefined ? { type: 'joined', member } : { type: 'renamed', from: request.previous, member });

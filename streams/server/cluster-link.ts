@@ -41,9 +41,9 @@ export function hold(model: ServerModel, conn: Connection, batch: readonly strin
 }
 
 /** A new member's guest nick comes from the cluster; its lines wait for it. */
-export function claimGuest(model: ServerModel, conn: Connection): Effect[] {
+export function claimGuest(conn: Connection): Effect[] {
   conn.held = [];
-  return [bus({ type: 'claim', conn: conn.id, room: model.firstRoom.name })];
+  return [bus({ type: 'claim', conn: conn.id })];
 }
 
 /** A member asks for a nick the cluster must grant (a guest nick when none); its lines wait for the answer. */

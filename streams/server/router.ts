@@ -131,7 +131,7 @@ function refuse(model: ServerModel, id: ConnId, address: string, reason: string)
 
 /** In a cluster the guest nick comes from the cluster; a lone server gives its own. */
 function join(model: ServerModel, conn: Connection): Effect[] {
-  return clusterUp(model) ? claimGuest(model, conn) : welcome(model, conn);
+  return clusterUp(model) ? claimGuest(conn) : welcome(model, conn);
 }
 
 /**

@@ -174,7 +174,7 @@ describe('createRouter as a node of a cluster', () => {
   describe('a join', () => {
     it('claims a nick, holds what the newcomer says until the claim is answered, then handles it in order', () => {
       const route = clusterRoom(1);
-      expect(route(open(2))).toEqual([{ kind: 'bus', request: { type: 'claim', conn: 2, room: '#lobby' } }]);
+      expect(route(open(2))).toEqual([{ kind: 'bus', request: { type: 'claim', conn: 2 } }]);
       expect(route(lines(2, 'one'))).toEqual([]);
       expect(route(lines(2, 'two', '/who'))).toEqual([]);
       const effects = route(claimed(2, 'guest-7'));
