@@ -78,8 +78,8 @@ function claimed(model: ServerModel, id: ConnId, nick: string | undefined): Next
   return [...effects, { kind: 'resume', id }];
 }
 
-/** The room a batch or entry from the cluster belongs to (the first room for one that names none). */
-export const roomOf = (model: ServerModel, name: string | undefined): Room => (name === undefined ? model.firstRoom : roomNamed(model, name));
+/** The room a batch from the cluster belongs to (the first room for one from a bus that names none). */
+const roomOf = (model: ServerModel, name: string | undefined): Room => (name === undefined ? model.firstRoom : roomNamed(model, name));
 
 function roomBatch(model: ServerModel, cluster: ClusterState, batch: RoomBatch): Effect[] {
   if (batch.ids) for (const lineId of batch.ids) rememberId(model, lineId);

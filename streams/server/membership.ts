@@ -47,7 +47,7 @@ export function roomSize(room: Room): number {
 }
 
 /** Joins, leaves and renames: announced like room lines, but only while the room is small enough. */
-export function announceMembership(model: ServerModel, room: Room, from: ConnId, notice: string): Effect[] {
+function announceMembership(model: ServerModel, room: Room, from: ConnId, notice: string): Effect[] {
   return roomSize(room) <= model.announceMax ? announce(model, room, from, [formatNotice(notice)]) : [];
 }
 
