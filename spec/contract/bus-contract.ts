@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Observable, Subscription } from 'rxjs';
 import { Subject } from 'rxjs';
-import type { ClusterEvent, ClusterRequest, ClusterSelf } from '../../streams/cluster/bus.js';
+import type { BusEvent, BusRequest, ClusterSelf } from '../../streams/cluster/bus.js';
 import { nickKey } from '../../streams/protocol/nick.js';
 import { claim, heardEvents, move, release, type HeardEvents, type Of } from '../helpers/bus-events.js';
 
@@ -13,7 +13,7 @@ import { claim, heardEvents, move, release, type HeardEvents, type Of } from '..
  */
 
 /** A bus for one node, as a function of its requests, the way the router uses it. */
-export type BusOf = (self: ClusterSelf) => (request$: Observable<ClusterRequest>) => Observable<ClusterEvent>;
+export type BusOf = (self: ClusterSelf) => (request$: Observable<BusRequest>) => Observable<BusEvent>;
 
 /** A cluster for one test: `bus` makes its nodes' buses; `end` lets go of what it holds. */
 export interface ContractCluster {
@@ -30,7 +30,7 @@ export interface ContractOptions {
 /** A node in the cluster, with everything its bus said kept in order. */
 interface Node extends HeardEvents {
   readonly self: ClusterSelf;
-  send(request: ClusterRequest): void;
+  send(request: BusRequest): void;
 }
 
 const FIRST = '#lobby';
@@ -55,7 +55,7 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
     /** A node that has joined the cluster (its `up` heard). */
     async function join(node: string): Promise<Node> {
       const self = { node, instance: `${node}-${++runs}` };
-      const requests = new Subject<ClusterRequest>();
+      const requests = new Subject<BusRequest>();
       const heard = heardEvents(self.instance);
       const joined: Node = { ...heard, self, send: (request) => requests.next(request) };
       subscriptions.push(cluster!.bus(self)(requests).subscribe(heard.hear));

@@ -1,5 +1,5 @@
 import { Observable, Subject } from 'rxjs';
-import type { ClusterEvent as Event, ClusterMember, ClusterRequest as Request, ClusterSelf, RoomTopic } from '../../streams/cluster/bus.js';
+import type { BusEvent as Event, ClusterMember, BusRequest as Request, ClusterSelf, RoomTopic } from '../../streams/cluster/bus.js';
 import type { HistoryEntry } from '../../streams/server/history.js';
 import { nickKey } from '../../streams/protocol/nick.js';
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type * as Redis from 'redis';
 import { Observable, Subject, type Subscription } from '../../streams/rx.js';
-import type { ClusterEvent as Event, ClusterMember, ClusterRequest as Request, MissedLines, RoomBatch, RoomTopic } from '../../streams/cluster/bus.js';
+import type { BusEvent as Event, ClusterMember, BusRequest as Request, MissedLines, RoomBatch, RoomTopic } from '../../streams/cluster/bus.js';
 import { CLAIM, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC, TOPIC } from './redis-scripts.js';
 import { silentFor } from './silent-for.js';
 

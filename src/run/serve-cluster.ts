@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { map, Subject, type Observable } from '../../streams/rx.js';
-import type { BusEvent, BusRequest } from '../../streams/cluster/bus.js';
-import { nickKey } from '../../streams/protocol/nick.js';
+import { Subject } from '../../streams/rx.js';
+import type { BusRequest } from '../../streams/cluster/bus.js';
 import type { ClusterConfig } from './cluster-config.js';
 import { redisBus } from '../drivers/redis-bus.js';
 
@@ -17,29 +16,8 @@ export function clusterBus(config: ClusterConfig, historySize: number, report: (
   const bus = redisBus({ url: config.url, cluster: config.name, node: self.node, instance: self.instance, historySize, ttlMs: config.presenceTtlMs, report, congested, firstRoom });
   return {
     self,
-    // This router asks for no room moves or topics, so it hears no room events.
-    event$: bus(requests.pipe(map(withKeys))) as Observable<BusEvent>,
+    event$: bus(requests),
     request: (request: BusRequest): void => requests.next(request),
   };
 }
 
-/**
- * The nick keys the bus needs, for a core that does not give them yet (before rooms, issue 15):
- * its requests are taken as they are once it does.
- */
-function withKeys(request: BusRequest): BusRequest {
-  switch (request.type) {
-    case 'claim':
-      return {
-        ...request,
-        ...(request.nick === undefined || request.key !== undefined ? {} : { key: nickKey(request.nick) }),
-        ...(request.previous === undefined || request.previousKey !== undefined ? {} : { previousKey: nickKey(request.previous) }),
-      };
-    case 'release':
-      return { ...request, key: request.key ?? nickKey(request.nick) };
-    case 'sync':
-      return { ...request, members: request.members.map((member) => ({ ...member, key: member.key ?? nickKey(member.nick) })) };
-    default:
-      return request;
-  }
-}

@@ -95,7 +95,7 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
   const counts = new ServeCounts(config.cluster !== undefined);
   const connections = new Map<number, ServerConnection>();
   const congestion = congestionHold(() => connections.values());
-  const bus = config.cluster && clusterBus(config.cluster, config.historySize, tell.warn, congestion.congested);
+  const bus = config.cluster && clusterBus(config.cluster, config.historySize, tell.warn, congestion.congested, config.firstRoom);
   // The metrics server (and prom-client) is loaded only for --metrics, before anything starts.
   const metrics$ = config.metrics && (await (await import('./serve-metrics.js')).serveMetrics(config.metrics, counts, connections, bus !== undefined));
   return new Promise((resolve) => {
@@ -201,7 +201,8 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       { connection$, console$, shutdown$, bus$, password$, access$ },
       {
         name: config.name,
-        ...coreMode(config),
+        mode: config.mode,
+        firstRoom: config.firstRoom,
         framing: config.framing,
         limits: config.limits,
         rate: config.rate,
@@ -308,13 +309,6 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
   });
 }
 
-/**
- * The mode as the core takes it. Until the core has rooms (its `mode` and `firstRoom` options),
- * a room is today's relay and the first room is the only one.
- */
-function coreMode(config: Pick<ServeConfig, 'mode' | 'firstRoom'>): { relay: boolean } {
-  return { relay: config.mode === 'room' };
-}
 
 /** The listening socket could not be bound (the address is in use, not ours, not allowed). */
 function isBindFailure(error: unknown): boolean {

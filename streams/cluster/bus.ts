@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../server/history.js';
-import type { ConnId } from '../server/roster.js';
+import type { ConnId } from '../server/model.js';
 
 /**
  * The bus between one server's router and the other servers of a cluster. The router asks for
@@ -14,15 +14,22 @@ export interface ClusterSelf {
   readonly instance: string;
 }
 
-/** A member somewhere in the cluster: its nick, the node it is on, and that node's run. */
+/** A member somewhere in the cluster: its nick, its room, the node it is on, and that node's run. */
 export interface ClusterMember {
   readonly nick: string;
+  readonly room: string;
   /** The node's name, as /who shows it. */
   readonly node: string;
   /** Names one run of a node: a restarted node is a new instance. */
   readonly instance: string;
-  /** The room it is in (a bus always says; optional only until the core has rooms, issue 15). */
-  readonly room?: string;
+}
+
+/** A room's topic, who set it and when (ms), as the cluster keeps it. */
+export interface RoomTopic {
+  readonly room: string;
+  readonly topic: string;
+  readonly by: string;
+  readonly time: number;
 }
 
 /** Room lines said on one node that never reached the others. */
@@ -34,12 +41,12 @@ export interface MissedLines {
 /** Room lines said on one node, numbered by the cluster: line i has sequence number first + i. */
 export interface RoomBatch {
   readonly first: number;
+  /** The room they were said in. */
+  readonly room: string;
   readonly time: number;
   readonly lines: readonly string[];
   readonly instance: string;
   readonly node: string;
-  /** The room they were said in (a bus always says; optional only until the core has rooms, issue 15). */
-  readonly room?: string;
   /** The connection that said them, on that instance (none for the console). */
   readonly conn?: ConnId;
   /** The session of a tagged author, so its own lines are not replayed to it on any node. */
@@ -54,15 +61,20 @@ export type BusRequest =
   /**
    * Claim a nick for a connection (a guest nick when `nick` is missing), giving up `previous`.
    * A nick held by the same session on another node is taken over: that node closes it.
+   * `key`, `previousKey`: the nicks' keys (`nickKey`), so a driver compares nicks as the core does.
+   * A new member (no `previous`) is in the cluster's first room (the bus is told which).
    */
-  | { type: 'claim'; conn: ConnId; nick?: string; previous?: string; session?: string; key?: string; previousKey?: string }
-  /** `key` (here and below): the nick's nickKey, decided by the core, so a driver never applies its rules. */
-  | { type: 'release'; nick: string; key?: string }
+  | { type: 'claim'; conn: ConnId; nick?: string; key?: string; previous?: string; previousKey?: string; session?: string }
+  | { type: 'release'; nick: string; key: string }
   /**
    * After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`.
    * `missed`: room lines said here that never crossed (while apart), so the others tell their people.
    */
-  | { type: 'sync'; members: readonly { conn: ConnId; nick: string; session?: string; key?: string; room?: string }[]; lastSeq: number; missed?: number }
+  | { type: 'sync'; members: readonly { conn: ConnId; nick: string; key: string; room: string; session?: string }[]; lastSeq: number; missed?: number }
+  /** A member moves to another room (`moved` to every node). */
+  | { type: 'move'; conn: ConnId; nick: string; key: string; room: string }
+  /** A room's topic is set (`topic` to every node, with the time the cluster kept it). */
+  | { type: 'topic'; room: string; topic: string; by: string }
   /** `from`: the member to tell when it cannot be delivered (none for the console). */
   | { type: 'private'; from?: ConnId; instance: string; to: string; line: string };
 
@@ -73,15 +85,14 @@ export type BusEvent =
    * empty); the epoch is the one this node knew, so its clients' sequence numbers still hold.
    * `late`: numbers of this node's own lines in the history that it had handed back as unsent
    * (shown here alone) and that Redis ran after all, late (a stopped Redis running what it held).
+   * `history`: every live room's last lines (each entry with its `room`), oldest first; `topics`: every live room's topic.
    */
   | {
       type: 'up';
       epoch: string;
-      /** Every live room's entries (each with its `room`), oldest first. */
       history: readonly HistoryEntry[];
       members: readonly ClusterMember[];
-      /** The topics of the live rooms that have one (a bus always says; optional as `room` is). */
-      topics?: readonly RoomTopic[];
+      topics: readonly RoomTopic[];
       historyLost?: boolean;
       late?: readonly number[];
     }
@@ -93,6 +104,9 @@ export type BusEvent =
   | { type: 'joined'; member: ClusterMember }
   | { type: 'left'; member: ClusterMember }
   | { type: 'renamed'; from: string; member: ClusterMember }
+  /** A member moved from room `from` to `member.room`. */
+  | { type: 'moved'; member: ClusterMember; from: string }
+  | ({ type: 'topic' } & RoomTopic)
   /** An instance says these are all its members (and, back from apart, how many of its room lines never crossed). */
   | { type: 'synced'; instance: string; members: readonly ClusterMember[]; missed?: MissedLines }
   /** A member of this instance was taken over by its own session on another node. */
@@ -108,35 +122,7 @@ export type BusEvent =
   /** A request that did not reach the cluster: the router does it locally instead. */
   | { type: 'unsent'; request: BusRequest };
 
-/** A room's topic, who set it and when (ms). */
-export interface RoomTopic {
-  readonly room: string;
-  readonly topic: string;
-  readonly by: string;
-  readonly time: number;
-}
-
-/**
- * Rooms across the cluster (issue 15). Apart from BusRequest and BusEvent only until the core
- * handles them (its switches over those unions are exhaustive); then they join those unions.
- */
-export type RoomRequest =
-  /** A member moves to another room: every node hears `moved`, this one too. */
-  | { type: 'move'; conn: ConnId; nick: string; key: string; room: string }
-  /** Sets a room's topic: every node hears `topic`, this one too, with the time the bus set it. */
-  | { type: 'topic'; room: string; topic: string; by: string };
-
-export type RoomEvent =
-  /** `from`: the room the member left. */
-  | { type: 'moved'; member: ClusterMember; from: string }
-  | ({ type: 'topic' } & RoomTopic)
-  | { type: 'unsent'; request: ClusterRequest };
-
-/** All a bus is asked and says, rooms included. */
-export type ClusterRequest = BusRequest | RoomRequest;
-export type ClusterEvent = BusEvent | RoomEvent;
-
 /** A batch's lines as history entries. */
 export function roomEntries(batch: RoomBatch): HistoryEntry[] {
-  return batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, author: batch.author }));
+  return batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, author: batch.author, room: batch.room }));
 }

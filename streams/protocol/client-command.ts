@@ -4,7 +4,13 @@ export type ClientCommand =
   | { kind: 'nick'; name: string }
   | { kind: 'msg'; to: string; text: string }
   | { kind: 'me'; text: string }
-  | { kind: 'who' }
+  /** `/who [#ROOM]`: your room, or another. */
+  | { kind: 'who'; room?: string }
+  /** `/join #ROOM`, `/part` (back to the first room), `/rooms`, `/topic [TEXT]` (empty: show it). */
+  | { kind: 'join'; room: string }
+  | { kind: 'part' }
+  | { kind: 'rooms' }
+  | { kind: 'topic'; text: string }
   | { kind: 'help' }
   | { kind: 'quit'; reason: string }
   /** `/pass` after the door: the secret is dropped here and never logged. */
@@ -18,9 +24,13 @@ export type ClientCommand =
 export const CLIENT_HELP: readonly string[] = [
   'commands:',
   '  /nick NAME       change your nick',
-  '  /msg NAME TEXT   a private message',
+  '  /msg NAME TEXT   a private message, to anyone in any room',
   '  /me TEXT         an action',
-  '  /who             who is here',
+  '  /who [#ROOM]     who is in your room, or in another',
+  '  /join #ROOM      move to a room (made if there is none)',
+  '  /part            back to the first room',
+  '  /rooms           the rooms, with how many are in each and their topics',
+  '  /topic [TEXT]    show or set the topic of your room',
   '  /history [N]     the last N lines said here (20)',
   '  /quit [REASON]   leave',
   '  //TEXT           send TEXT that starts with a slash',
@@ -50,7 +60,16 @@ export function parseClientLine(line: string): ClientCommand {
     case 'me':
       return rest ? { kind: 'me', text: rest } : usage('/me TEXT');
     case 'who':
-      return { kind: 'who' };
+      // Only a word that looks like a room: `/who is here` is still plain /who.
+      return rest.startsWith('#') ? { kind: 'who', room: splitWord(rest).head } : { kind: 'who' };
+    case 'join':
+      return rest ? { kind: 'join', room: rest } : usage('/join #ROOM');
+    case 'part':
+      return { kind: 'part' };
+    case 'rooms':
+      return { kind: 'rooms' };
+    case 'topic':
+      return { kind: 'topic', text: rest };
     case 'help':
       return { kind: 'help' };
     case 'quit':

@@ -4,7 +4,11 @@ import { splitCommand, splitWord, unknown, usage } from './client-command.js';
 export type ConsoleCommand =
   | { kind: 'say'; text: string }
   | { kind: 'msg'; to: string; text: string }
-  | { kind: 'who' }
+  /** `/who [#ROOM]`: everyone connected, or one room's members. */
+  | { kind: 'who'; room?: string }
+  /** `/join #ROOM`: the room the console speaks in from now on. */
+  | { kind: 'join'; room: string }
+  | { kind: 'rooms' }
   | { kind: 'kick'; name: string; reason: string }
   | { kind: 'help' }
   | { kind: 'quit' }
@@ -13,9 +17,11 @@ export type ConsoleCommand =
 
 export const CONSOLE_HELP: readonly string[] = [
   'console commands:',
-  '  TEXT                     to everyone',
+  '  TEXT                     to the room you speak in (to every client on a console-only server)',
+  '  /join #ROOM              speak in that room from now on',
+  '  /rooms                   the rooms, with how many are in each and their topics',
   '  /msg NAME TEXT           to one client',
-  '  /who                     who is connected, with addresses',
+  '  /who [#ROOM]             who is connected, with addresses, or who is in a room',
   '  /kick NAME [REASON]      disconnect a client',
   '  /quit                    shut the server down',
   '  //TEXT                   send TEXT that starts with a slash',
@@ -32,7 +38,12 @@ export function parseConsoleLine(line: string): ConsoleCommand {
       return head && tail ? { kind: 'msg', to: head, text: tail } : usage('/msg NAME TEXT');
     }
     case 'who':
-      return { kind: 'who' };
+      // Only a word that looks like a room: `/who is here` is still plain /who.
+      return rest.startsWith('#') ? { kind: 'who', room: splitWord(rest).head } : { kind: 'who' };
+    case 'join':
+      return rest ? { kind: 'join', room: rest } : usage('/join #ROOM');
+    case 'rooms':
+      return { kind: 'rooms' };
     case 'kick': {
       const { head, tail } = splitWord(rest);
       return head ? { kind: 'kick', name: head, reason: tail } : usage('/kick NAME [REASON]');

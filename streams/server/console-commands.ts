@@ -1,13 +1,16 @@
 import { CONSOLE_HELP, type ConsoleCommand } from '../protocol/console-command.js';
 import { formatKicked } from '../protocol/farewell.js';
 import { formatMessage, formatPrivate } from '../protocol/server-line.js';
-import type { Effect, LogEntry } from './events.js';
-import type { RouterContext } from './router-context.js';
-import { findByNick } from './roster.js';
+import { privately } from './cluster-link.js';
+import { log, type Effect, type LogEntry } from './events.js';
+import { dismiss, inRoom, roomLines } from './membership.js';
+import { givenRoom, NO_ROOMS, roomList, whoIsIn } from './room-commands.js';
+import { forgetIfEmpty, members, type ServerModel } from './model.js';
+import { findByNick } from './nicks.js';
+import { direct } from './send.js';
 
-/** What a line typed at the server's console does. */
-export function consoleCommand(context: RouterContext, command: ConsoleCommand): Effect[] {
-  const { options, roster, delivery, log } = context;
+/** What a line typed at the server's console does (but `/quit`, which the router turns into a shutdown). */
+export function consoleCommand(model: ServerModel, command: Exclude<ConsoleCommand, { kind: 'quit' }>): Effect[] {
   switch (command.kind) {
     case 'ignore':
       return [];
@@ -17,37 +20,48 @@ export function consoleCommand(context: RouterContext, command: ConsoleCommand):
       return [log(...CONSOLE_HELP.map((text): LogEntry => ({ type: 'notice', text })))];
     case 'say': {
       // Recorded like a member's lines, with the console as the author, so the record keeps the whole conversation.
-      const lines = [formatMessage(options.name, command.text)];
-      return [...context.toRoom(undefined, lines), log({ type: 'messages', from: options.name, texts: [command.text], lines })];
+      const room = model.consoleRoom;
+      const lines = [formatMessage(model.name, command.text)];
+      return [...roomLines(model, room, undefined, lines), log({ type: 'messages', from: model.name, texts: [command.text], lines, ...inRoom(model, room) })];
     }
+    case 'join':
+    case 'rooms':
+      return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);
     case 'who': {
-      const members = [...roster.byId.values()];
-      const entries = members.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${m.address})` }));
-      const elsewhere = [...(context.cluster?.remote.values() ?? [])].map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (node ${m.node})` }));
-      const more = context.cluster ? `, ${elsewhere.length} on other nodes` : '';
-      return [log({ type: 'notice', text: `${members.length} connected${more}` }, ...entries, ...elsewhere)];
+      if (command.room !== undefined) return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);
+      const here = members(model);
+      const entries = here.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${m.address})` }));
+      const elsewhere = [...(model.cluster?.remote.values() ?? [])].map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (node ${m.node})` }));
+      const more = model.cluster ? `, ${elsewhere.length} on other nodes` : '';
+      return [log({ type: 'notice', text: `${here.length} connected${more}` }, ...entries, ...elsewhere)];
     }
     case 'msg': {
-      const target = findByNick(roster, command.to);
-      const line = formatPrivate(options.name, command.text);
-      const sent = (to: string): Effect => log({ type: 'private', from: options.name, to, text: command.text });
-      if (target) return [...delivery.direct([target.id], line), sent(target.nick)];
-      const elsewhere = context.cluster?.privately(undefined, command.to, line);
-      if (elsewhere) return [...elsewhere, sent(command.to)];
+      const target = findByNick(model, command.to);
+      const line = formatPrivate(model.name, command.text);
+      const sent = (to: string): Effect => log({ type: 'private', from: model.name, to, text: command.text });
+      if (target) return [...direct(model, [target.id], line), sent(target.nick)];
+      const elsewhere = privately(model, undefined, command.to, line);
+      if (elsewhere) return [...elsewhere.effects, sent(command.to)];
       return [log({ type: 'error', text: `no such nick: ${command.to}` })];
     }
     case 'kick': {
-      const target = findByNick(roster, command.name);
+      const target = findByNick(model, command.name);
       if (!target) return [log({ type: 'error', text: `no such nick: ${command.name}` })];
-      const why = command.reason ? `: ${command.reason}` : '';
-      const reason = `kicked by ${options.name}${why}`;
-      return [
-        ...delivery.direct([target.id], formatKicked(reason)),
-        ...context.leave(target, reason, `${target.nick} was ${reason}`),
-        { kind: 'close', id: target.id, reason },
-      ];
+      const reason = `kicked by ${model.name}${command.reason ? `: ${command.reason}` : ''}`;
+      return dismiss(model, target, formatKicked(reason), reason, `${target.nick} was ${reason}`);
     }
-    case 'quit':
-      return context.shutdown('shut down from the console');
   }
+}
+
+/** The console's room commands, on a server with rooms. */
+function consoleRoomCommand(model: ServerModel, command: Extract<ConsoleCommand, { kind: 'join' | 'rooms' | 'who' }>): Effect[] {
+  const notices = (...texts: string[]): Effect => log(...texts.map((text): LogEntry => ({ type: 'notice', text })));
+  if (command.kind === 'rooms') return [notices(...roomList(model))];
+  const found = givenRoom(model, command.room ?? '', command.kind === 'join');
+  if ('error' in found) return [log({ type: 'error', text: found.error })];
+  if (command.kind === 'who') return [notices(whoIsIn(model, found.room))];
+  const previous = model.consoleRoom;
+  model.consoleRoom = found.room;
+  forgetIfEmpty(model, previous);
+  return [notices(`you speak in ${found.room.name} now; lines of other rooms show their room first`)];
 }

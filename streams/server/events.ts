@@ -1,7 +1,7 @@
 import type { BusEvent, BusRequest } from '../cluster/bus.js';
 import type { AccessList } from '../limits/access.js';
 import type { ConsoleCommand } from '../protocol/console-command.js';
-import type { ConnId } from './roster.js';
+import type { ConnId } from './model.js';
 
 /** What the router hears: connections opening, their lines, their end, the console, shutdown. */
 export type RouterEvent =
@@ -37,21 +37,38 @@ export type Effect =
   /** Shutdown has begun: what is queued now has until the shell's deadline to drain. */
   | { kind: 'stopping' };
 
+/**
+ * Where an entry happened, in room mode: its room, and `elsewhere` when that is not the room the
+ * console speaks in (the console's record shows such lines with the room first; `--json` leaves
+ * `elsewhere` out). Console-only servers have no rooms, and their entries no `room`.
+ */
+export interface InRoom {
+  readonly room?: string;
+  readonly elsewhere?: true;
+}
+
 /** What the console (or `--json`) records. */
 export type LogEntry =
-  | { type: 'join'; id: ConnId; from: string; address: string }
+  | ({ type: 'join'; id: ConnId; from: string; address: string } & InRoom)
   | { type: 'refused'; id: ConnId; address: string; reason: string }
-  | { type: 'leave'; id: ConnId; from: string; reason: string }
-  | { type: 'nick'; id: ConnId; from: string; to: string }
+  | ({ type: 'leave'; id: ConnId; from: string; reason: string } & InRoom)
+  | ({ type: 'nick'; id: ConnId; from: string; to: string } & InRoom)
   /**
    * What a member (or, without `id`, the console) said in one go: `texts` as said (sanitised),
-   * `lines` as the room got them.
+   * `lines` as the console shows them (as the room got them, with the room first when `elsewhere`).
    */
-  | { type: 'messages'; id?: ConnId; from: string; texts: readonly string[]; lines: readonly string[] }
-  | { type: 'action'; id: ConnId; from: string; text: string }
+  | ({ type: 'messages'; id?: ConnId; from: string; texts: readonly string[]; lines: readonly string[] } & InRoom)
+  | ({ type: 'action'; id: ConnId; from: string; text: string } & InRoom)
+  /** A member moved from room `previous` to `room`. */
+  | ({ type: 'move'; id: ConnId; from: string; previous: string } & InRoom)
+  /** A room's topic was set (by a member, by the console without `id`, or on another node). */
+  | ({ type: 'topic'; id?: ConnId; from: string; text: string } & InRoom)
   /** A private message to the console, or (without `id`) from it. */
   | { type: 'private'; id?: ConnId; from: string; to: string; text: string }
   /** A room line said on another node of the cluster. */
-  | { type: 'remote'; node: string; line: string }
+  | ({ type: 'remote'; node: string; line: string } & InRoom)
   | { type: 'notice'; text: string }
   | { type: 'error'; text: string; id?: ConnId };
+
+/** Entries for the console's record, as one effect. */
+export const log = (...entries: LogEntry[]): Effect => ({ kind: 'log', entries });

@@ -1,5 +1,5 @@
 import { MISSED_ANSWERS } from '../protocol/ping.js';
-import type { ConnId } from './roster.js';
+import type { ConnId } from './model.js';
 
 /** What a check finds: whom to ping now, and whose link is dead. */
 export interface HeartbeatCheck {
@@ -7,42 +7,39 @@ export interface HeartbeatCheck {
   readonly dead: ConnId[];
 }
 
+/** A connection's heartbeat fields (kept on its entry in the table of connections). */
+export interface Heartbeat {
+  readonly id: ConnId;
+  /** When it was last heard; undefined: not watched. */
+  heardAt: number | undefined;
+  /** Pings sent since. */
+  pinged: number;
+}
+
+/** The connection said something (and is watched from now on). Any line counts as an answer. */
+export function heard(conn: Heartbeat, now: number): void {
+  conn.heardAt = now;
+  conn.pinged = 0;
+}
+
 /**
- * When each connection that speaks tcpchat's capability was last heard, to notice a dead link:
- * after `intervalMs` of silence it is pinged, after another it is pinged again, and after a third
- * (`MISSED_ANSWERS` pings unanswered) it is dead. Any line counts as an answer, so a busy
- * connection is never pinged. The router owns one, checked on each heartbeat tick.
+ * Notices dead links among connections that speak tcpchat's capability: after `intervalMs` of
+ * silence one is pinged, after another it is pinged again, and after a third (`MISSED_ANSWERS`
+ * pings unanswered) it is dead, and no longer watched. A busy connection is never pinged.
  */
-export function createHeartbeat(intervalMs: number) {
-  /** When each was last heard, and how many pings it has been sent since. */
-  const watched = new Map<ConnId, { heardAt: number; pinged: number }>();
-  return {
-    /** The connection said something (or began to be watched). */
-    heard(id: ConnId, now: number): void {
-      const entry = watched.get(id);
-      if (entry === undefined) watched.set(id, { heardAt: now, pinged: 0 });
-      else {
-        entry.heardAt = now;
-        entry.pinged = 0;
-      }
-    },
-    forget(id: ConnId): void {
-      watched.delete(id);
-    },
-    check(now: number): HeartbeatCheck {
-      const ping: ConnId[] = [];
-      const dead: ConnId[] = [];
-      for (const [id, entry] of watched) {
-        const silences = Math.floor((now - entry.heardAt) / intervalMs);
-        if (silences > MISSED_ANSWERS) {
-          dead.push(id);
-          watched.delete(id);
-        } else if (silences > entry.pinged) {
-          entry.pinged = silences;
-          ping.push(id);
-        }
-      }
-      return { ping, dead };
-    },
-  };
+export function checkHeartbeats(conns: Iterable<Heartbeat>, intervalMs: number, now: number): HeartbeatCheck {
+  const ping: ConnId[] = [];
+  const dead: ConnId[] = [];
+  for (const conn of conns) {
+    if (conn.heardAt === undefined) continue;
+    const silences = Math.floor((now - conn.heardAt) / intervalMs);
+    if (silences > MISSED_ANSWERS) {
+      dead.push(conn.id);
+      conn.heardAt = undefined;
+    } else if (silences > conn.pinged) {
+      conn.pinged = silences;
+      ping.push(conn.id);
+    }
+  }
+  return { ping, dead };
 }

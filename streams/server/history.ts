@@ -1,8 +1,14 @@
 /**
- * The lines the server relayed to the room, numbered, so a client can resume where it left off
- * or ask for recent ones. A ring of at most `capacity` lines; the oldest go first.
- * `epoch` names this server run: sequence numbers from another run mean nothing here.
+ * The lines the server relayed to a room, numbered, so a client can resume where it left off
+ * or ask for recent ones. A ring of at most `capacity` lines per room; the oldest go first.
+ * Every room's ring numbers its lines from one `Sequence`, so a resume point means one thing.
  */
+
+/** The numbering all rooms share: `epoch` names this server run (or cluster history), `lastSeq` the last number given. */
+export interface Sequence {
+  epoch: string;
+  lastSeq: number;
+}
 
 export interface HistoryEntry {
   readonly seq: number;
@@ -10,6 +16,8 @@ export interface HistoryEntry {
   readonly line: string;
   /** The session of the tagged client that said it, so its own lines are not replayed to it. */
   readonly author?: string;
+  /** The room it was said in (always given by a cluster's bus; a room's own ring may leave it out). */
+  readonly room?: string;
 }
 
 /**
@@ -25,23 +33,29 @@ export interface NumberedLines {
 }
 
 export interface History {
-  /** Changes when a cluster's history replaces this server's own. */
-  epoch: string;
+  /** Shared by every room's history: changes when a cluster's history replaces this server's own. */
+  readonly sequence: Sequence;
   readonly capacity: number;
   /** What is kept, oldest first; `size` counts its lines. */
   readonly items: (HistoryEntry | NumberedLines)[];
   size: number;
-  lastSeq: number;
+  /** The number of the newest line this ring no longer keeps (0: none). */
+  droppedUpTo: number;
 }
 
-export function createHistory(epoch: string, capacity: number): History {
-  return { epoch, capacity, items: [], size: 0, lastSeq: 0 };
+export function createSequence(epoch: string): Sequence {
+  return { epoch, lastSeq: 0 };
+}
+
+export function createHistory(sequence: Sequence, capacity: number): History {
+  return { sequence, capacity, items: [], size: 0, droppedUpTo: 0 };
 }
 
 /** Numbers and keeps the lines, as one item (the array is kept, not copied). */
 export function record(history: History, lines: readonly string[], time: number, author?: string): NumberedLines {
-  const batch: NumberedLines = { seq: history.lastSeq + 1, time, author, lines };
-  history.lastSeq += lines.length;
+  const { sequence } = history;
+  const batch: NumberedLines = { seq: sequence.lastSeq + 1, time, author, lines };
+  sequence.lastSeq += lines.length;
   if (lines.length > 0) keep(history, [batch]);
   return batch;
 }
@@ -49,20 +63,22 @@ export function record(history: History, lines: readonly string[], time: number,
 /** Keeps entries numbered elsewhere (by a cluster), in order after what is kept. */
 export function append(history: History, entries: readonly HistoryEntry[]): void {
   if (entries.length === 0) return;
-  history.lastSeq = Math.max(history.lastSeq, entries[entries.length - 1].seq);
+  history.sequence.lastSeq = Math.max(history.sequence.lastSeq, entries[entries.length - 1].seq);
   keep(history, entries);
 }
 
 /**
- * Replaces what is kept with a cluster's history. Sequence numbers never go back: this server's
- * clients have heard up to `lastSeq` and would take lower numbers for lines heard twice.
+ * Replaces what a room keeps with a cluster's history. Sequence numbers never go back: this
+ * server's clients have heard up to `lastSeq` and would take lower numbers for lines heard twice.
+ * Lines numbered before the first one given are gone as far as this room knows.
  */
 export function reload(history: History, epoch: string, entries: readonly HistoryEntry[]): void {
-  history.epoch = epoch;
+  history.sequence.epoch = epoch;
   history.items.length = 0;
   history.size = 0;
+  history.droppedUpTo = entries.length > 0 ? entries[0].seq - 1 : 0;
   keep(history, entries);
-  history.lastSeq = Math.max(history.lastSeq, entries.at(-1)?.seq ?? 0);
+  history.sequence.lastSeq = Math.max(history.sequence.lastSeq, entries.at(-1)?.seq ?? 0);
 }
 
 /** A batch's lines as entries, from its `from`th line on (added to `entries`). */
@@ -77,12 +93,12 @@ export function since(history: History, seq: number): HistoryEntry[] {
 }
 
 /**
- * How many lines numbered after `seq` and up to `upTo` the history no longer keeps: a client that
- * resumes from `seq` missed them for good (the numbers leave no doubt how many).
+ * How many lines numbered after `seq` and up to `upTo` the room's history no longer keeps: a
+ * client that resumes from `seq` missed them for good. With one room the numbers leave no doubt
+ * how many; with several it is at most that many (other rooms' lines share the numbers).
  */
 export function linesGone(history: History, seq: number, upTo: number): number {
-  const oldestKept = history.items.length > 0 ? history.items[0].seq : history.lastSeq + 1;
-  return Math.max(0, Math.min(oldestKept - 1, upTo) - seq);
+  return Math.max(0, Math.min(history.droppedUpTo, upTo) - seq);
 }
 
 /** The last `count` lines kept, oldest first. */
@@ -111,7 +127,11 @@ const sizeOf = (item: HistoryEntry | NumberedLines): number => (isBatch(item) ? 
 
 function keep(history: History, added: readonly (HistoryEntry | NumberedLines)[]): void {
   const { capacity, items } = history;
-  if (capacity <= 0) return;
+  if (capacity <= 0) {
+    const last = added.at(-1);
+    if (last) history.droppedUpTo = last.seq + sizeOf(last) - 1;
+    return;
+  }
   for (const item of added) {
     items.push(item);
     history.size += sizeOf(item);
@@ -127,4 +147,5 @@ function keep(history: History, added: readonly (HistoryEntry | NumberedLines)[]
     const batch = items[0] as NumberedLines;
     items[0] = { ...batch, seq: batch.seq + excess, lines: batch.lines.slice(excess) };
   }
+  history.droppedUpTo = items[0].seq - 1;
 }

@@ -1,9 +1,14 @@
-import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
+import { formatServerLine, parseServerLine, type ServerLine } from '../protocol/server-line.js';
 import type { LogEntry } from './events.js';
 
-/** How the console shows what happened, in the same line forms the clients see. */
+/**
+ * How the console shows what happened, in the same line forms the clients see. Lines of a room
+ * other than the one the console speaks in (`elsewhere`) come with the room first: `#dev <ada> hi`.
+ */
 export function logEntryLines(entry: LogEntry): ServerLine[] {
-  return entry.type === 'messages' ? entry.texts.map((text) => ({ kind: 'message', from: entry.from, text })) : [logEntryLine(entry)];
+  const lines: ServerLine[] = entry.type === 'messages' ? entry.texts.map((text) => ({ kind: 'message', from: entry.from, text })) : [logEntryLine(entry)];
+  if (!('elsewhere' in entry) || !entry.elsewhere) return lines;
+  return lines.map((line) => ({ kind: 'text', text: `${entry.room} ${formatServerLine(line)}` }));
 }
 
 /** The line of an entry that is one line. */
@@ -19,6 +24,10 @@ function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLin
       return { kind: 'notice', text: `${entry.from} is now ${entry.to}` };
     case 'action':
       return { kind: 'notice', text: `${entry.from} ${entry.text}` };
+    case 'move':
+      return { kind: 'notice', text: `${entry.from} left ${entry.previous} for ${entry.room}` };
+    case 'topic':
+      return { kind: 'notice', text: `${entry.from} set the topic: ${entry.text}` };
     case 'private':
       return entry.id === undefined ? { kind: 'sent', to: entry.to, text: entry.text } : { kind: 'private', from: entry.from, text: entry.text };
     case 'remote':
@@ -30,11 +39,14 @@ function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLin
   }
 }
 
-/** An entry for scripts: one JSON object per line, a batch of messages one per message. */
+/** An entry for scripts: one JSON object per line, a batch of messages one per message; `room` says where. */
 export function jsonLines(entry: LogEntry, time: Date): string[] {
-  if (entry.type !== 'messages') return [jsonLine(entry, time)];
-  const { id, from } = entry;
-  return entry.texts.map((text) => jsonLine({ type: 'message', id, from, text }, time));
+  if (entry.type !== 'messages') {
+    const { elsewhere: _, ...fields } = entry as LogEntry & { elsewhere?: true };
+    return [jsonLine(fields, time)];
+  }
+  const { id, from, room } = entry;
+  return entry.texts.map((text) => jsonLine({ type: 'message', id, from, text, room }, time));
 }
 
 /** One JSON object per line for scripts: the entry's fields, `type` and `time` first. */

@@ -1,7 +1,7 @@
 import { Observable, type Observer, type OperatorFunction, type Subscriber, type Subscription } from '../rx.js';
 import { describeConnectionError } from '../connection-error.js';
 import type { RouterEvent } from './events.js';
-import type { ConnId } from './roster.js';
+import type { ConnId } from './model.js';
 
 /** A request to stop or restart reading from a connection that sends faster than its rate. */
 export type ReadingRequest = { kind: 'reading'; id: ConnId; paused: boolean };

@@ -3,25 +3,40 @@ import { sanitize } from '../protocol/sanitize.js';
 import { formatDismissal, formatRefusal } from '../protocol/farewell.js';
 import { formatError, formatMessage, formatNotice, PASSWORD_PROMPT } from '../protocol/server-line.js';
 import { formatAck, parseTagged } from '../protocol/tags.js';
-import { idleFor } from '../limits/idle-timeout.js';
-import { DEFAULT_ANNOUNCE_MAX } from './announce.js';
-import { clientCommand, renameLocally } from './client-commands.js';
-import type { ClusterSelf } from '../cluster/bus.js';
-import { createClusterLink } from './cluster-link.js';
-import { consoleCommand } from './console-commands.js';
-import { createDelivery, type DeliveryOptions } from './delivery.js';
-import type { Effect, LogEntry, RouterEvent } from './events.js';
-import { createGate, type GateOptions } from './gate.js';
-import { createHeartbeat } from './heartbeat.js';
 import { isPing, PING, PONG } from '../protocol/ping.js';
-import type { RouterContext } from './router-context.js';
-import { addGuest, addMember, createRoster, remove, type ConnId, type Member } from './roster.js';
+import { idleFor } from '../limits/idle-timeout.js';
+import type { ClusterSelf } from '../cluster/bus.js';
+import type { AccessList } from '../limits/access.js';
+import type { AdmissionLimits } from './admission.js';
+import { DEFAULT_ANNOUNCE_MAX } from './announce.js';
+import { clientCommand } from './client-commands.js';
+import { claimGuest, clusterUp, handleBus, hold, leaveCluster, type Next } from './cluster-link.js';
+import { consoleCommand } from './console-commands.js';
+import { answerDoor, openDoor, reaccess, rekey } from './door.js';
+import { log, type Effect, type RouterEvent } from './events.js';
+import { checkHeartbeats, heard } from './heartbeat.js';
+import { announce, depart, dismiss, messagesEntry, welcome } from './membership.js';
+import { createModel, forget, leave, memberOf, members, rememberId, type Connection, type ConnId, type ServerModel } from './model.js';
+import type { ServerMode } from '../protocol/sentences.js';
+import { invalidRoomReason, roomName } from './room-name.js';
+import { direct } from './send.js';
 
-export interface RouterOptions extends GateOptions, Partial<Omit<DeliveryOptions, 'now'>> {
+export interface RouterOptions {
   /** The console's nick. */
   readonly name: string;
-  /** Chat-room mode: what a client says reaches every other client too. */
-  readonly relay: boolean;
+  /** Rooms (members hear each other), or console-only (each member talks with the console alone). */
+  readonly mode: ServerMode;
+  /** The room members arrive in (`#lobby` by default), with or without `#`, in any case (see `roomName`). */
+  readonly firstRoom?: string;
+  readonly admission: AdmissionLimits;
+  /** When set, a connection's first line must be `/pass` with this secret. */
+  readonly password?: string;
+  /** `--allow`/`--deny`: who may come in at all. */
+  readonly access?: AccessList;
+  readonly now: () => number;
+  /** Names this server run, so a client can tell whether sequence numbers still mean anything. */
+  readonly epoch?: string;
+  readonly historySize?: number;
   /**
    * Joins, leaves and renames are announced while the room has at most this many members; in a
    * larger room they would cost a write to everyone for every arrival (and /who still tells).
@@ -29,259 +44,253 @@ export interface RouterOptions extends GateOptions, Partial<Omit<DeliveryOptions
   readonly announceMax?: number;
   /** Share the room with the other servers of a cluster, as this node. */
   readonly cluster?: ClusterSelf;
-  /** Silence after which a tagged connection is pinged (0: never); see `createHeartbeat`. */
+  /** Silence after which a tagged connection is pinged (0: never); see `checkHeartbeats`. */
   readonly heartbeatMs?: number;
 }
 
 export type Router = (event: RouterEvent) => readonly Effect[];
 
-
-/** How many acknowledged line ids are remembered, so a line resent after a reconnect is shown once. */
-const REMEMBERED_IDS = 10_000;
-
 /**
  * Creates the router: a function from each event to the effects it causes, in order.
- * It keeps the roster, the door and the history, so create one per server run (per subscription).
+ * It owns the server's model (connections, rooms, history), so create one per server run.
  */
 export function createRouter(options: RouterOptions): Router {
-  const roster = createRoster([options.name]);
-  const gate = createGate(options);
-  const now = options.now ?? Date.now;
-  const delivery = createDelivery({ epoch: options.epoch ?? '0', historySize: options.historySize ?? 1000, now });
-  /** Connections at the door (waiting for the password), with their addresses. */
-  const outside = new Map<ConnId, string>();
-  const seenIds = new Set<string>();
-  const heartbeat = createHeartbeat(options.heartbeatMs ?? 0);
-  let everyone: ConnId[] | undefined;
-  let stopped = false;
+  const model = createModel({
+    name: options.name,
+    mode: options.mode,
+    announceMax: options.announceMax ?? DEFAULT_ANNOUNCE_MAX,
+    admission: options.admission,
+    password: options.password,
+    access: options.access,
+    epoch: options.epoch ?? '0',
+    historySize: options.historySize ?? 1000,
+    firstRoom: firstRoomOf(options.firstRoom),
+    cluster: options.cluster,
+    now: options.now,
+  });
+  return routerOn(model, options.heartbeatMs ?? 0);
+}
 
-  const all = (): readonly ConnId[] => (everyone ??= [...roster.byId.keys()]);
-  const changed = (): void => {
-    everyone = undefined;
-  };
-  const log = (...entries: LogEntry[]): Effect => ({ kind: 'log', entries });
-  const toRoom = (from: ConnId | undefined, lines: readonly string[], ids?: readonly string[]): Effect[] =>
-    cluster?.up ? cluster.publish(from, lines, ids) : delivery.room(from === undefined ? all() : all().filter((other) => other !== from), lines, from);
-  const announce = (from: ConnId, lines: readonly string[], ids?: readonly string[]): Effect[] => (options.relay ? toRoom(from, lines, ids) : []);
-  const roomSize = (): number => roster.byId.size + (cluster?.remote.size ?? 0);
-  const announceMembership = (from: ConnId, notice: string): Effect[] =>
-    roomSize() <= (options.announceMax ?? DEFAULT_ANNOUNCE_MAX) ? announce(from, [formatNotice(notice)]) : [];
-
-  function leave(member: Member, reason: string, notice: string | false = `${member.nick} left (${reason})`): Effect[] {
-    remove(roster, member.id);
-    changed();
-    // Announced before its session is forgotten, so the notice is its own and never replayed to it.
-    const announced = notice === false ? [] : announceMembership(member.id, notice);
-    delivery.forget(member.id);
-    return [...announced, ...(cluster?.left(member) ?? []), log({ type: 'leave', id: member.id, from: member.nick, reason })];
-  }
-
-  const context: RouterContext = { options, roster, delivery, now, all, announce, announceMembership, toRoom, changed, leave, log, shutdown };
-  const cluster = options.cluster && createClusterLink(context, options.cluster, { welcome, rename: (member, nick, why) => renameLocally(context, member, nick, why), lines, remember: (ids) => ids.forEach(remember), closed });
-  context.cluster = cluster;
-
-  function open(id: ConnId, address: string, ip: string): Effect[] {
-    const verdict = gate.open(id, ip);
-    if (verdict.kind === 'refuse') return refuse(id, address, verdict.reason);
-    if (verdict.kind === 'join') return join(id, address);
-    outside.set(id, address);
-    return delivery.direct([id], formatNotice(PASSWORD_PROMPT));
-  }
-
-  function refuse(id: ConnId, address: string, reason: string): Effect[] {
-    outside.delete(id);
-    return [...delivery.direct([id], formatRefusal(reason)), { kind: 'close', id, reason }, log({ type: 'refused', id, address, reason })];
-  }
-
-  /** The first line from a connection at the door must be the password; the rest of its batch follows. */
-  function answer(id: ConnId, batch: readonly string[]): Effect[] {
-    const address = outside.get(id) ?? '';
-    const verdict = gate.answer(id, batch[0]);
-    if (verdict.kind !== 'join') return refuse(id, address, verdict.kind === 'refuse' ? verdict.reason : 'authentication failed');
-    outside.delete(id);
-    return [...join(id, address), ...lines(id, batch.slice(1))];
-  }
-
-  function join(id: ConnId, address: string): Effect[] {
-    return cluster?.up ? cluster.join(id, address) : welcome(id, address);
-  }
-
-  /** The connection becomes a member, with the nick a cluster gave it or a guest nick. */
-  function welcome(id: ConnId, address: string, nick?: string): Effect[] {
-    const member = nick === undefined ? addGuest(roster, id, address) : addMember(roster, id, address, nick);
-    changed();
-    delivery.joined(id); // before its own join notice, which it never hears
-    return [
-      ...delivery.direct([id], formatNotice(`welcome to ${options.name}, you are ${member.nick}; /help lists commands`)),
-      ...announceMembership(id, `${member.nick} joined`),
-      log({ type: 'join', id, from: member.nick, address }),
-    ];
-  }
-
-  /**
-   * A member's batch of lines: plain text is gathered and relayed as one batch; a command first
-   * flushes what was gathered. A tagged client's lines carry ids: one already seen is skipped,
-   * and the last id of the batch is acknowledged once it has been handled. `printable`: the framer
-   * found every line printable ASCII, so none is sanitized one by one.
-   */
-  function lines(id: ConnId, batch: readonly string[], printable = false): Effect[] {
-    if (gate.waiting(id)) return answer(id, batch);
-    if (cluster?.holds(id)) return cluster.hold(id, batch);
-    const effects: Effect[] = [];
-    let said: string[] = [];
-    let saidIds: string[] = [];
-    let lastId: string | undefined;
-    const flushSaid = (member: Member): void => {
-      if (said.length === 0) return;
-      const prefix = formatMessage(member.nick, ''); // made once: a batch may be a thousand lines
-      const formatted = said.map((text) => prefix + text);
-      effects.push(...announce(id, formatted, saidIds));
-      effects.push(log({ type: 'messages', id, from: member.nick, texts: said, lines: formatted }));
-      said = [];
-      saidIds = [];
-    };
-    // Run for every line a busy room hears: no allocation but the line's own, where it can be helped.
-    // Only a command can change who is speaking (a nick, a quit, a claim a cluster must answer).
-    let member = roster.byId.get(id);
-    let tagged = delivery.sessionOf(id) !== undefined;
-    for (let index = 0; member !== undefined && index < batch.length; index++) {
-      let text = batch[index];
-      let lineId: string | undefined;
-      if (tagged) {
-        const parsed = parseTagged(text);
-        ({ text, tags: { id: lineId } } = parsed);
-        if (isPing(parsed.tags)) effects.push({ kind: 'send', to: [id], lines: [PONG] });
-      }
-      if (lineId !== undefined) {
-        lastId = lineId;
-        if (seenIds.has(lineId)) continue;
-        remember(lineId);
-      }
-      const clean = printable ? text : sanitize(text);
-      const command = startsLikeChat(clean) ? undefined : parseClientLine(clean);
-      if (command === undefined || command.kind === 'say') {
-        said.push(command?.text ?? clean);
-        if (lineId !== undefined) saidIds.push(lineId);
-        continue;
-      }
-      flushSaid(member);
-      effects.push(...clientCommand(context, member, command));
-      member = roster.byId.get(id);
-      tagged = delivery.sessionOf(id) !== undefined;
-      if (cluster?.holds(id)) {
-        // A nick claim began: the rest of the batch waits for the cluster's answer.
-        if (index + 1 < batch.length) effects.push(...cluster.hold(id, batch.slice(index + 1)));
-        break;
-      }
-    }
-    if (member) flushSaid(member);
-    if (lastId === undefined) return effects;
-    // The ack goes before a close (after /quit), or it would be lost and the line sent again.
-    const ack: Effect[] = [{ kind: 'send', to: [id], lines: [formatAck(lastId)] }];
-    const close = effects.findIndex((effect) => effect.kind === 'close' && effect.id === id);
-    if (close === -1) effects.push(...ack);
-    else effects.splice(close, 0, ...ack);
-    return effects;
-  }
-
-  function remember(lineId: string): void {
-    seenIds.add(lineId);
-    if (seenIds.size > REMEMBERED_IDS) seenIds.delete(seenIds.values().next().value as string);
-  }
-
-  function shutdown(reason: string): Effect[] {
-    stopped = true;
-    const members = [...roster.byId.values()];
-    const effects: Effect[] = [...delivery.direct(all(), formatNotice(`server is going down (${reason})`)), ...(cluster?.stop(members) ?? [])];
-    for (const member of members) {
-      remove(roster, member.id);
-      effects.push({ kind: 'close', id: member.id, reason: 'server shutting down' });
-    }
-    for (const id of outside.keys()) effects.push({ kind: 'close', id, reason: 'server shutting down' });
-    outside.clear();
-    changed();
-    effects.push({ kind: 'stopping' });
-    effects.push(log({ type: 'notice', text: `shutting down (${reason}); told ${members.length} ${members.length === 1 ? 'client' : 'clients'}` }));
-    return effects;
-  }
-
-  function lineTooLong(id: ConnId, maxBytes: number, fatal: boolean): Effect[] {
-    if (gate.waiting(id)) return answer(id, ['']); // no password is that long
-    const member = roster.byId.get(id);
-    if (!member) return [];
-    if (!fatal) {
-      const text = `line too long (max ${maxBytes} bytes)`;
-      return [...delivery.direct([id], formatError(text)), log({ type: 'error', id, text })];
-    }
-    const reason = `no newline within ${maxBytes} bytes`;
-    return [...delivery.direct([id], formatError(reason)), ...leave(member, reason), { kind: 'close', id, reason }];
-  }
-
-  /** A heartbeat tick: ping the connections that have been silent, drop those that never answered. */
-  function checkHeartbeats(): Effect[] {
-    const { ping, dead } = heartbeat.check(now());
-    const effects: Effect[] = ping.length > 0 ? [{ kind: 'send', to: ping, lines: [PING] }] : [];
-    for (const id of dead) {
-      const member = roster.byId.get(id);
-      const reason = 'no answer to pings';
-      effects.push(...(member ? leave(member, reason) : []), { kind: 'close', id, reason });
-    }
-    return effects;
-  }
-
-  function idle(id: ConnId, seconds: number): Effect[] {
-    const member = roster.byId.get(id);
-    if (!member) return [];
-    const reason = idleFor(seconds);
-    return [...delivery.direct([id], formatDismissal(reason)), ...leave(member, reason), { kind: 'close', id, reason }];
-  }
-
-  function closed(id: ConnId, reason: string): Effect[] {
-    gate.closed(id);
-    heartbeat.forget(id);
-    outside.delete(id);
-    cluster?.closed(id);
-    const member = roster.byId.get(id);
-    return member ? leave(member, reason) : [];
-  }
-
+/** The router over a model made elsewhere (a test looks into it after each event). */
+export function routerOn(model: ServerModel, heartbeatMs = 0): Router {
   return (event) => {
-    if (stopped) return [];
+    if (model.stopped) return [];
     switch (event.kind) {
       case 'open':
-        return open(event.id, event.address, event.ip);
+        return open(model, event.id, event.address, event.ip);
       case 'lines': {
-        const effects = lines(event.id, event.lines, event.printable);
+        const effects = lines(model, event.id, event.lines, event.printable);
         // Watched from the batch that asked for tags on: only tcpchat's client answers pings.
-        if (delivery.sessionOf(event.id) !== undefined) heartbeat.heard(event.id, now());
+        const conn = memberOf(model, event.id);
+        if (conn?.session !== undefined) heard(conn, model.now());
         return effects;
       }
       case 'line-too-long':
-        return lineTooLong(event.id, event.maxBytes, event.fatal);
+        return lineTooLong(model, event.id, event.maxBytes, event.fatal);
       case 'closed':
-        // Lines held for a nick claim were said before the close: they go first, then it leaves.
-        if (cluster?.holds(event.id)) return cluster.closeAfterClaim(event.id, event.reason);
-        return closed(event.id, event.reason);
-      case 'idle':
-        return idle(event.id, event.seconds);
+        return closed(model, event.id, event.reason);
+      case 'idle': {
+        const member = memberOf(model, event.id);
+        const reason = idleFor(event.seconds);
+        return member ? dismiss(model, member, formatDismissal(reason), reason) : [];
+      }
       case 'password-deadline': {
-        const verdict = gate.expire(event.id);
-        return verdict?.kind === 'refuse' ? refuse(event.id, outside.get(event.id) ?? '', verdict.reason) : [];
+        const conn = model.conns.get(event.id);
+        return conn?.phase === 'door' ? refuse(model, conn.id, conn.address, 'authentication timed out') : [];
       }
       case 'console':
-        return consoleCommand(context, event.command);
+        return event.command.kind === 'quit' ? shutdown(model, 'shut down from the console') : consoleCommand(model, event.command);
       case 'password':
-        gate.rekey(event.password);
+        rekey(model, event.password);
         return [];
       case 'access':
-        gate.reaccess(event.access);
+        reaccess(model, event.access);
         return [];
       case 'bus':
-        return cluster?.handle(event.event) ?? [];
+        return run(model, handleBus(model, event.event));
       case 'shutdown':
-        return shutdown(event.reason);
+        return shutdown(model, event.reason);
       case 'heartbeat':
-        return checkHeartbeats();
+        return heartbeatMs > 0 ? checkHeartbeatsOf(model, heartbeatMs) : [];
     }
   };
+}
+
+/** The first room's name in its one form; one that cannot be a room name is a mistake of the caller's. */
+function firstRoomOf(given = '#lobby'): string {
+  const name = roomName(given);
+  if (name === undefined) throw new Error(invalidRoomReason(given));
+  return name;
+}
+
+function open(model: ServerModel, id: ConnId, address: string, ip: string): Effect[] {
+  const verdict = openDoor(model, id, address, ip, model.now());
+  if (verdict.kind === 'refuse') return refuse(model, id, address, verdict.reason);
+  if (verdict.kind === 'join') return join(model, verdict.conn);
+  return direct(model, [id], formatNotice(PASSWORD_PROMPT));
+}
+
+function refuse(model: ServerModel, id: ConnId, address: string, reason: string): Effect[] {
+  const conn = model.conns.get(id);
+  if (conn) leave(model, conn); // counted in until its close comes
+  return [...direct(model, [id], formatRefusal(reason)), { kind: 'close', id, reason }, log({ type: 'refused', id, address, reason })];
+}
+
+/** In a cluster the guest nick comes from the cluster; a lone server gives its own. */
+function join(model: ServerModel, conn: Connection): Effect[] {
+  return clusterUp(model) ? claimGuest(conn) : welcome(model, conn);
+}
+
+/**
+ * A connection's batch of lines. At the door the first must be the password (the rest of the
+ * batch follows it); while a nick claim is in flight they wait; a member's are said or done.
+ */
+function lines(model: ServerModel, id: ConnId, batch: readonly string[], printable = false): Effect[] {
+  const conn = model.conns.get(id);
+  if (conn === undefined) return [];
+  if (conn.held) return hold(model, conn, batch);
+  if (conn.phase === 'member') return said(model, conn, batch, printable);
+  if (conn.phase !== 'door') return [];
+  const verdict = answerDoor(model, conn, batch[0], model.now());
+  if (verdict.kind !== 'join') return refuse(model, id, conn.address, verdict.kind === 'refuse' ? verdict.reason : 'authentication failed');
+  return [...join(model, conn), ...lines(model, id, batch.slice(1))];
+}
+
+/**
+ * A member's batch of lines: plain text is gathered and relayed as one batch; a command first
+ * flushes what was gathered. A tagged client's lines carry ids: one already seen is skipped,
+ * and the last id of the batch is acknowledged once it has been handled.
+ * `printable`: the framer found the whole batch printable ASCII, so no line needs sanitizing.
+ */
+function said(model: ServerModel, member: Connection, batch: readonly string[], printable: boolean): Effect[] {
+  const { id } = member;
+  const effects: Effect[] = [];
+  let texts: string[] = [];
+  let textIds: string[] = [];
+  let lastId: string | undefined;
+  const flush = (): void => {
+    if (texts.length === 0) return;
+    const prefix = formatMessage(member.nick, ''); // made once: a batch may be a thousand lines
+    const formatted = texts.map((text) => prefix + text);
+    effects.push(...announce(model, member.room!, id, formatted, textIds));
+    effects.push(log(messagesEntry(model, member, texts, formatted)));
+    texts = [];
+    textIds = [];
+  };
+  // Run for every line a busy room hears: no allocation but the line's own, where it can be helped.
+  // Only a command can change who is speaking (a nick, a quit, a claim a cluster must answer).
+  let tagged = member.session !== undefined;
+  for (let index = 0; member.phase === 'member' && index < batch.length; index++) {
+    let text = batch[index];
+    let lineId: string | undefined;
+    if (tagged) {
+      const parsed = parseTagged(text);
+      ({ text, tags: { id: lineId } } = parsed);
+      if (isPing(parsed.tags)) effects.push({ kind: 'send', to: [id], lines: [PONG] });
+    }
+    if (lineId !== undefined) {
+      lastId = lineId;
+      if (model.seenIds.has(lineId)) continue;
+      rememberId(model, lineId);
+    }
+    const clean = printable ? text : sanitize(text);
+    const command = startsLikeChat(clean) ? undefined : parseClientLine(clean);
+    if (command === undefined || command.kind === 'say') {
+      texts.push(command?.text ?? clean);
+      if (lineId !== undefined) textIds.push(lineId);
+      continue;
+    }
+    flush();
+    effects.push(...clientCommand(model, member, command));
+    tagged = member.session !== undefined;
+    if (member.held) {
+      // A nick claim began: the rest of the batch waits for the cluster's answer.
+      if (index + 1 < batch.length) effects.push(...hold(model, member, batch.slice(index + 1)));
+      break;
+    }
+  }
+  if (member.phase === 'member') flush();
+  if (lastId === undefined) return effects;
+  // The ack goes before a close (after /quit), or it would be lost and the line sent again.
+  const ack: Effect = { kind: 'send', to: [id], lines: [formatAck(lastId)] };
+  const close = effects.findIndex((effect) => effect.kind === 'close' && effect.id === id);
+  if (close === -1) effects.push(ack);
+  else effects.splice(close, 0, ack);
+  return effects;
+}
+
+/** What the cluster's answers lead to: their effects, and the held lines of connections whose claim was answered. */
+function run(model: ServerModel, steps: readonly Next[]): Effect[] {
+  return steps.flatMap((step) => (step.kind === 'resume' ? resume(model, step.id) : [step]));
+}
+
+/** A claim was answered: what the connection sent meanwhile is handled now, in order, then its close if it came. */
+function resume(model: ServerModel, id: ConnId): Effect[] {
+  const conn = model.conns.get(id);
+  if (!conn) return [];
+  const batches = conn.held ?? [];
+  conn.held = undefined;
+  const effects: Effect[] = [];
+  for (const [index, batch] of batches.entries()) {
+    if (conn.held) {
+      // Another claim began (a /nick among them): the rest waits for that one.
+      (conn.held as (readonly string[])[]).push(...batches.slice(index));
+      break;
+    }
+    effects.push(...lines(model, id, batch));
+  }
+  if (conn.closing !== undefined && !conn.held) effects.push(...closed(model, id, conn.closing));
+  return effects;
+}
+
+/** The connection has closed. Lines held for a nick claim were said before it: they go first, then it leaves. */
+function closed(model: ServerModel, id: ConnId, reason: string): Effect[] {
+  const conn = model.conns.get(id);
+  if (!conn) return [];
+  if (conn.held && conn.phase !== 'leaving') {
+    conn.closing = reason;
+    return [];
+  }
+  const effects = conn.phase === 'member' ? depart(model, conn, reason) : [];
+  forget(model, id);
+  return effects;
+}
+
+function lineTooLong(model: ServerModel, id: ConnId, maxBytes: number, fatal: boolean): Effect[] {
+  const conn = model.conns.get(id);
+  if (conn?.phase === 'door') return lines(model, id, ['']); // no password is that long
+  if (conn?.phase !== 'member') return [];
+  if (!fatal) {
+    const text = `line too long (max ${maxBytes} bytes)`;
+    return [...direct(model, [id], formatError(text)), log({ type: 'error', id, text })];
+  }
+  const reason = `no newline within ${maxBytes} bytes`;
+  return dismiss(model, conn, formatError(reason), reason);
+}
+
+/** A heartbeat tick: ping the connections that have been silent, drop those that never answered. */
+function checkHeartbeatsOf(model: ServerModel, intervalMs: number): Effect[] {
+  const { ping, dead } = checkHeartbeats(model.conns.values(), intervalMs, model.now());
+  const effects: Effect[] = ping.length > 0 ? [{ kind: 'send', to: ping, lines: [PING] }] : [];
+  for (const id of dead) {
+    const member = memberOf(model, id);
+    const reason = 'no answer to pings';
+    effects.push(...(member ? depart(model, member, reason) : []), { kind: 'close', id, reason });
+  }
+  return effects;
+}
+
+function shutdown(model: ServerModel, reason: string): Effect[] {
+  model.stopped = true;
+  const here = members(model);
+  const effects: Effect[] = [...direct(model, here.map((m) => m.id), formatNotice(`server is going down (${reason})`))];
+  const close = (id: ConnId): Effect => ({ kind: 'close', id, reason: 'server shutting down' });
+  // Connections still waiting for a nick are not members yet: they are closed here.
+  for (const conn of model.conns.values()) if (conn.phase === 'joining') effects.push(close(conn.id));
+  effects.push(...leaveCluster(model, here));
+  for (const member of here) effects.push(close(member.id));
+  for (const conn of model.conns.values()) if (conn.phase === 'door') effects.push(close(conn.id));
+  effects.push({ kind: 'stopping' });
+  effects.push(log({ type: 'notice', text: `shutting down (${reason}); told ${here.length} ${here.length === 1 ? 'client' : 'clients'}` }));
+  return effects;
 }

@@ -28,7 +28,7 @@ import { mergeConnections, type ConnectionEvent, type ConnectionPeer, type Readi
 import type { Effect, LogEntry, RouterEvent } from './events.js';
 import { createRouter, type Router, type RouterOptions } from './router.js';
 import { eventFailed } from './event-failed.js';
-import type { ConnId } from './roster.js';
+import type { ConnId } from './model.js';
 
 /** A connection as the core sees it: who it is and the bytes it sends. */
 export interface ConnectionSource extends ConnectionPeer {

@@ -4,7 +4,7 @@ import { createClient } from 'redis';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { redisBus, type RedisBusOptions } from '../../../src/drivers/redis-bus.js';
 import { nickKey } from '../../../streams/protocol/nick.js';
-import type { ClusterEvent as BusEvent, ClusterRequest as BusRequest } from '../../../streams/cluster/bus.js';
+import type { BusEvent, BusRequest } from '../../../streams/cluster/bus.js';
 import { closeFaultProxies, FaultProxy } from '../../e2e/helpers/fault-proxy.js';
 import { cleanUp } from '../../e2e/helpers/leftovers.js';
 import { startRedis, type RedisServer } from '../../e2e/helpers/redis.js';

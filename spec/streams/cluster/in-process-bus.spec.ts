@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { Subject, type Subscription } from 'rxjs';
-import type { BusEvent, BusRequest, ClusterSelf } from '../../../streams/cluster/bus.js';
+import type { BusRequest, ClusterSelf } from '../../../streams/cluster/bus.js';
 import { createInProcessCluster, type InProcessCluster } from '../../helpers/in-process-bus.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { Effect, RouterEvent } from '../../../streams/server/events.js';
-import type { ConnId } from '../../../streams/server/roster.js';
+import type { ConnId } from '../../../streams/server/model.js';
 import { createRouter, type Router } from '../../../streams/server/router.js';
 
 /**
@@ -42,9 +42,8 @@ class Node {
     private readonly nodes: Nodes,
     readonly self: ClusterSelf,
   ) {
-    this.route = createRouter({ name: 'server', relay: true, admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, cluster: self });
-    // These routers never ask for a room move or topic, so no room event (outside BusEvent until the core has rooms) comes back.
-    this.subscription = nodes.cluster.bus(self)(this.requests).subscribe((event) => nodes.later(() => this.apply(this.route({ kind: 'bus', event: event as BusEvent }))));
+    this.route = createRouter({ name: 'server', mode: 'room', admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, cluster: self });
+    this.subscription = nodes.cluster.bus(self)(this.requests).subscribe((event) => nodes.later(() => this.apply(this.route({ kind: 'bus', event }))));
   }
 
   /** An event from this node's own connections or console. */
@@ -87,6 +86,8 @@ class Node {
 
 /** Lines the way a person reads them: tags stripped. */
 const plain = (lines: readonly string[]): string[] => lines.map((line) => line.replace(/^@\S* ?/, '')).filter((line) => line !== '');
+/** What reached a member live, after the earlier lines its welcome showed. */
+const live = (lines: readonly string[]): string[] => lines.slice(lines.indexOf('* end of history') + 1);
 
 describe('routers sharing an in-process cluster', () => {
   it('are one room: lines, /me, private messages and /who cross nodes; each line reaches each member once', () => {
@@ -99,11 +100,11 @@ describe('routers sharing an in-process cluster', () => {
     b.say(1, '/msg cy psst');
     c.say(1, '/who');
 
-    expect(b.received(1).filter((line) => line.includes('ada'))).toEqual(['<ada> hello', '* ada waves']);
+    expect(live(b.received(1)).filter((line) => line.includes('ada'))).toEqual(['<ada> hello', '* ada waves']);
     expect(c.received(1)).toContain('*bob* psst');
     expect(a.received(1)).not.toContain('*bob* psst');
     expect(a.received(1).filter((line) => line.includes('hello'))).toEqual([]); // never her own line back
-    expect(c.received(1).at(-1)).toBe('* online (4): server (c), cy (c), ada (a), bob (b)');
+    expect(c.received(1).at(-1)).toBe('* online in #lobby (4): server (c), cy (c), ada (a), bob (b)');
   });
 
   it('hand out each nick once: guests are numbered by the cluster, and a nick held elsewhere is refused', () => {
@@ -113,8 +114,8 @@ describe('routers sharing an in-process cluster', () => {
     b.connect(1);
     b.connect(2, '/nick zed');
     a.say(1, '/nick ZED');
-    expect(a.received(1)[0]).toMatch(/you are guest-1;/);
-    expect(b.received(1)[0]).toMatch(/you are guest-2;/);
+    expect(a.received(1)[0]).toMatch(/you are guest-1 in #lobby;/);
+    expect(b.received(1)[0]).toMatch(/you are guest-2 in #lobby;/);
     expect(a.received(1).at(-1)).toBe('! nick ZED is taken');
   });
 
@@ -126,7 +127,7 @@ describe('routers sharing an in-process cluster', () => {
     b.crash();
     expect(a.received(1).at(-1)).toBe('* bob left (node b is gone)');
     a.connect(2, '/nick bob', '/who');
-    expect(a.received(2).slice(-2)).toEqual(['* you are now bob', '* online (3): server (a), ada (a), bob (a)']);
+    expect(a.received(2).slice(-2)).toEqual(['* you are now bob', '* online in #lobby (3): server (a), ada (a), bob (a)']);
   });
 
   it('say who left with a node that stops, and a node started later gets the history', () => {
@@ -161,4 +162,65 @@ describe('routers sharing an in-process cluster', () => {
     expect(b.received(7)).toContain('@ack=s1.1'); // the resent line is acknowledged, not said again
     expect(c.received(1).filter((line) => line.startsWith('<mover>'))).toEqual(['<mover> mine', '<mover> back']);
   });
+
+  describe('with rooms', () => {
+    it('keep a room the same on every node: its lines reach its members everywhere and no one else', () => {
+      const nodes = new Nodes();
+      const [a, b] = ['a', 'b'].map((name) => nodes.start(name));
+      a.connect(1, '/nick ada', '/join #dev');
+      b.connect(1, '/nick bob', '/join #DEV');
+      b.connect(2, '/nick cy');
+      expect(live(a.received(1)).at(-1)).toBe('* bob joined');
+      a.say(1, 'for devs', '/me codes');
+      expect(live(b.received(1)).slice(-2)).toEqual(['<ada> for devs', '* ada codes']);
+      expect(b.received(2).filter((line) => line.includes('for devs') || line.includes('codes'))).toEqual([]);
+      b.say(2, 'lobby only');
+      expect(a.received(1).filter((line) => line.includes('lobby only'))).toEqual([]);
+    });
+
+    it('count and list members on every node in /who #room and /rooms, and share topics', () => {
+      const nodes = new Nodes();
+      const [a, b] = ['a', 'b'].map((name) => nodes.start(name));
+      a.connect(1, '/nick ada', '/join #dev', '/topic ship it');
+      b.connect(1, '/nick bob', '/join #dev');
+      b.connect(2, '/nick cy', '/who #dev', '/rooms');
+      expect(b.received(2).slice(-4)).toEqual([
+        '* online in #dev (2): bob (b), ada (a)',
+        '* rooms (2):',
+        '*   #lobby (1 here); no topic',
+        '*   #dev (2 here); topic: ship it',
+      ]);
+      expect(b.received(1)).toContain('* you are now in #dev (2 here); topic: ship it');
+      expect(b.received(1)).toContain('* ada set the topic: ship it');
+    });
+
+    it('forget a room on every node once its last member anywhere has left it', () => {
+      const nodes = new Nodes();
+      const [a, b] = ['a', 'b'].map((name) => nodes.start(name));
+      a.connect(1, '/join #dev');
+      b.connect(1, '/rooms');
+      expect(b.received(1).slice(-2)).toEqual(['*   #lobby (1 here); no topic', '*   #dev (1 here); no topic']);
+      a.say(1, '/part');
+      b.say(1, '/rooms');
+      expect(b.received(1).slice(-2)).toEqual(['* rooms (1):', '*   #lobby (2 here); no topic']);
+    });
+
+    it("give a node started later each room's own history", () => {
+      const nodes = new Nodes();
+      const a = nodes.start('a');
+      a.connect(1, '/nick ada', '/join #dev', 'dev talk');
+      a.connect(2, '/nick bo', 'lobby talk');
+      const later = nodes.start('later');
+      later.connect(1, '/join #dev');
+      const shown = later.received(1);
+      expect(shown.slice(shown.indexOf('* you are now in #dev (2 here); no topic'))).toEqual([
+        '* you are now in #dev (2 here); no topic',
+        '* history: the last 2 lines',
+        '* ada joined',
+        '<ada> dev talk',
+        '* end of history',
+      ]);
+    });
+  });
 });
+

@@ -68,6 +68,16 @@ describe('parseClientLine', () => {
     expect(parseClientLine(line)).toEqual({ kind: 'invalid', error });
   });
 
+  it('reads the room commands: /join #ROOM, /part, /rooms, /topic [TEXT], /who #ROOM', () => {
+    expect(parseClientLine('/join #Dev')).toEqual({ kind: 'join', room: '#Dev' });
+    expect(parseClientLine('/join')).toEqual({ kind: 'invalid', error: 'usage: /join #ROOM' });
+    expect(parseClientLine('/part')).toEqual({ kind: 'part' });
+    expect(parseClientLine('/rooms')).toEqual({ kind: 'rooms' });
+    expect(parseClientLine('/topic')).toEqual({ kind: 'topic', text: '' });
+    expect(parseClientLine('/topic  release on Friday ')).toEqual({ kind: 'topic', text: 'release on Friday' });
+    expect(parseClientLine('/who #dev')).toEqual({ kind: 'who', room: '#dev' });
+  });
+
   it('tells a client that tries /kick who may kick', () => {
     expect(parseClientLine('/KICK bob')).toEqual({ kind: 'invalid', error: "only the server's console may /kick" });
     expect(parseClientLine('/kick')).toEqual({ kind: 'invalid', error: "only the server's console may /kick" });
@@ -100,7 +110,7 @@ describe('parseClientLine', () => {
   });
 
   it('never throws and always answers with a known kind', () => {
-    const kinds = ['say', 'nick', 'msg', 'me', 'who', 'help', 'quit', 'ignore', 'invalid'];
+    const kinds = ['say', 'nick', 'msg', 'me', 'who', 'join', 'part', 'rooms', 'topic', 'pass', 'cap', 'history', 'help', 'quit', 'ignore', 'invalid'];
     const line = fc.oneof(
       fc.string({ unit: 'grapheme' }),
       fc.string({ unit: 'grapheme' }).map((rest) => '/' + rest),

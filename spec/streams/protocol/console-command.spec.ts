@@ -24,6 +24,13 @@ describe('parseConsoleLine', () => {
     expect(parseConsoleLine('/KICK bob  too  loud ')).toEqual({ kind: 'kick', name: 'bob', reason: 'too  loud' });
   });
 
+  it('reads /join #ROOM, /rooms and /who #ROOM', () => {
+    expect(parseConsoleLine('/join #dev')).toEqual({ kind: 'join', room: '#dev' });
+    expect(parseConsoleLine('/join')).toEqual({ kind: 'invalid', error: 'usage: /join #ROOM' });
+    expect(parseConsoleLine('/rooms')).toEqual({ kind: 'rooms' });
+    expect(parseConsoleLine('/who #dev')).toEqual({ kind: 'who', room: '#dev' });
+  });
+
   it('reads /who, /help and /quit', () => {
     expect(parseConsoleLine('/who')).toEqual({ kind: 'who' });
     expect(parseConsoleLine('/help')).toEqual({ kind: 'help' });
@@ -51,7 +58,7 @@ describe('parseConsoleLine', () => {
   });
 
   it('never throws on any line', () => {
-    const kinds = ['say', 'msg', 'who', 'kick', 'help', 'quit', 'ignore', 'invalid'];
+    const kinds = ['say', 'msg', 'who', 'join', 'rooms', 'kick', 'help', 'quit', 'ignore', 'invalid'];
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.string().map((rest) => '/' + rest)), (line) =>
         expect(kinds).toContain(parseConsoleLine(line).kind),

@@ -3,7 +3,7 @@ import { parseConsoleLine } from '../../../streams/protocol/console-command.js';
 import { parseTagged } from '../../../streams/protocol/tags.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { Effect, RouterEvent } from '../../../streams/server/events.js';
-import type { ConnId } from '../../../streams/server/roster.js';
+import type { ConnId } from '../../../streams/server/model.js';
 import { createRouter, type Router } from '../../../streams/server/router.js';
 
 // `/cap`, resume, the stale-session takeover and `/history`, through the router as the server uses them.
@@ -12,7 +12,7 @@ const EPOCH = 'run-7';
 const TIME = '1970-01-01T00:00:00.000Z';
 
 const route = (options: { relay?: boolean; epoch?: string; historySize?: number } = {}): Router =>
-  createRouter({ name: 'server', relay: options.relay ?? true, admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, epoch: EPOCH, ...options });
+  createRouter({ name: 'server', mode: options.relay === false ? 'console-only' : 'room', admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, epoch: EPOCH, ...options });
 
 const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
@@ -44,7 +44,7 @@ describe('/cap', () => {
     r(open(1));
     r(open(2));
     const effects = r(lines(1, '/cap tcpchat session=a', '/who', 'hi'));
-    expect(inbox(effects, 1)).toEqual([capAnswer(2), `@time=${TIME} * online (3): server, guest-1, guest-2`]);
+    expect(inbox(effects, 1)).toEqual([capAnswer(2), `@time=${TIME} * online in #lobby (3): server, guest-1, guest-2`]);
     expect(inbox(effects, 2)).toEqual(['<guest-1> hi']);
     expect(inbox(r(lines(2, 'yo')), 1)).toEqual([`@seq=4;time=${TIME} <guest-2> yo`]);
   });
@@ -59,7 +59,7 @@ describe('/cap', () => {
     const r = route();
     r(open(1));
     expect(inbox(r(lines(1, '/cap irc session=a')), 1)).toEqual(['! unknown capability irc']);
-    expect(inbox(r(lines(1, '/who')), 1)).toEqual(['* online (2): server, guest-1']);
+    expect(inbox(r(lines(1, '/who')), 1)).toEqual(['* online in #lobby (2): server, guest-1']);
   });
 
   it('without a name answers with its usage', () => {
@@ -79,7 +79,7 @@ describe('/cap', () => {
   });
 
   it('uses epoch 0 when the server names none', () => {
-    const r = createRouter({ name: 'server', relay: true, admission: DEFAULT_ADMISSION_LIMITS, now: () => 0 });
+    const r = createRouter({ name: 'server', mode: 'room', admission: DEFAULT_ADMISSION_LIMITS, now: () => 0 });
     r(open(1));
     expect(inbox(r(cap(1, 'a')), 1)).toEqual([capAnswer(1, '0')]);
   });
@@ -249,7 +249,7 @@ describe('a /cap with a session another connection holds', () => {
     expect(closes(effects)).toEqual([{ kind: 'close', id: 1, reason: 'reconnected' }]);
     expect(inbox(effects, 2)).toEqual(['* alice left (reconnected)']);
     expect(inbox(effects, 1)).toEqual([]);
-    expect(effects).toContainEqual({ kind: 'log', entries: [{ type: 'leave', id: 1, from: 'alice', reason: 'reconnected' }] });
+    expect(effects).toContainEqual({ kind: 'log', entries: [{ type: 'leave', id: 1, from: 'alice', reason: 'reconnected', room: '#lobby' }] });
   });
 
   it('frees the nick for the new connection in the same batch', () => {
@@ -285,9 +285,7 @@ describe('/history', () => {
   it('gives a plain client the last N room lines between two notices', () => {
     const r = chatted(5);
     expect(r(lines(2, '/history 2'))).toEqual([
-      { kind: 'send', to: [2], lines: ['* history: the last 2 lines'] },
-      { kind: 'send', to: [2], lines: ['<guest-1> line 5', '* guest-2 joined'] },
-      { kind: 'send', to: [2], lines: ['* end of history'] },
+      { kind: 'send', to: [2], lines: ['* history: the last 2 lines', '<guest-1> line 5', '* guest-2 joined', '* end of history'] },
     ]);
   });
 

@@ -5,28 +5,28 @@ import { parseConsoleLine } from '../../../streams/protocol/console-command.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { Effect, LogEntry, RouterEvent } from '../../../streams/server/events.js';
 import type { HistoryEntry } from '../../../streams/server/history.js';
-import type { ConnId } from '../../../streams/server/roster.js';
+import type { ConnId } from '../../../streams/server/model.js';
 import { createRouter, type Router, type RouterOptions } from '../../../streams/server/router.js';
 
 const TIME = '1970-01-01T00:00:00.000Z';
 const SELF = { node: 'n1', instance: 'i1' };
-const elsewhere = (nick: string, node = 'n2', instance = `i${node.slice(1)}`): ClusterMember => ({ nick, node, instance });
+const elsewhere = (nick: string, node = 'n2', instance = `i${node.slice(1)}`, room = '#lobby'): ClusterMember => ({ nick, room, node, instance });
 
 /** A router that is node n1 of a cluster (unless `cluster` says otherwise), its bus not up yet. */
 const createNode = (options: Partial<RouterOptions> = {}): Router =>
-  createRouter({ name: 'server', relay: true, admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, cluster: SELF, ...options });
+  createRouter({ name: 'server', mode: 'room', admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, cluster: SELF, ...options });
 
 // Events, as the server's streams and the bus produce them.
 const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const cap = (id: ConnId, session: string): RouterEvent => lines(id, `/cap tcpchat session=${session}`);
 const bus = (event: BusEvent): RouterEvent => ({ kind: 'bus', event });
-const up = (members: ClusterMember[] = [], history: HistoryEntry[] = [], epoch = 'E'): RouterEvent => bus({ type: 'up', epoch, history, members });
+const up = (members: ClusterMember[] = [], history: HistoryEntry[] = [], epoch = 'E'): RouterEvent => bus({ type: 'up', epoch, history, members, topics: [] });
 const claimed = (conn: ConnId, nick: string, ok = true): RouterEvent => bus({ type: 'claimed', conn, nick, ok });
 /** Room lines numbered by the cluster: our own request coming back, or lines said on another node. */
 const roomEvent = (first: number, batch: Omit<RoomBatch, 'first'>): RouterEvent => bus({ type: 'room', batch: { first, ...batch } });
 const saidOn = (member: ClusterMember, first: number, lines: string[], more: Partial<RoomBatch> = {}): RouterEvent =>
-  roomEvent(first, { time: 0, lines, instance: member.instance, node: member.node, ...more });
+  roomEvent(first, { time: 0, room: '#lobby', lines, instance: member.instance, node: member.node, ...more });
 
 // What the effects mean.
 const inbox = (effects: readonly Effect[], id: ConnId): string[] =>
@@ -67,8 +67,8 @@ describe('createRouter as a node of a cluster', () => {
   it('before the bus is up works as a lone server: local guest nicks, local relay, no requests', () => {
     const route = createNode();
     expect(route(open(1))).toEqual([
-      { kind: 'send', to: [1], lines: ['* welcome to server, you are guest-1; /help lists commands'] },
-      { kind: 'log', entries: [{ type: 'join', id: 1, from: 'guest-1', address: '10.0.0.1:4000' }] },
+      { kind: 'send', to: [1], lines: ['* welcome to server, you are guest-1 in #lobby; /help lists commands', '* you are now in #lobby (1 here); no topic'] },
+      { kind: 'log', entries: [{ type: 'join', id: 1, from: 'guest-1', address: '10.0.0.1:4000', room: '#lobby' }] },
     ]);
     route(open(2));
     expect(story(route(lines(1, 'hi', '/nick alice')))).toEqual(['to 2: <guest-1> hi', 'to 1: * you are now alice', 'to 2: * guest-1 is now alice']);
@@ -88,12 +88,16 @@ describe('createRouter as a node of a cluster', () => {
       route(open(2));
       route(cap(2, 's2'));
       // The cluster still lists alice from this instance's last time up: not a remote member.
-      const effects = route(up([bob, { nick: 'alice', ...SELF }], history));
+      const effects = route(up([bob, { nick: 'alice', room: '#lobby', ...SELF }], history));
       expect(requests(effects)).toEqual([
-        { type: 'sync', lastSeq: 8, members: [{ conn: 1, nick: 'alice', session: undefined }, { conn: 2, nick: 'guest-2', session: 's2' }] },
+        { type: 'sync', lastSeq: 8, members: [
+          { conn: 1, nick: 'alice', key: 'allce', room: '#lobby', session: undefined },
+          { conn: 2, nick: 'guest-2', key: 'guest-2', room: '#lobby', session: 's2' },
+        ],
+      },
       ]);
       expect(logged(effects)).toEqual([{ type: 'notice', text: 'joined the cluster as node n1: 1 elsewhere' }]);
-      expect(who(route, 1)).toEqual(['* online (4): server (n1), alice (n1), guest-2 (n1), bob (n2)']);
+      expect(who(route, 1)).toEqual(['* online in #lobby (4): server (n1), alice (n1), guest-2 (n1), bob (n2)']);
     });
 
     it("takes the cluster's history: /history shows it, and a newcomer's resume replays from it", () => {
@@ -126,9 +130,9 @@ describe('createRouter as a node of a cluster', () => {
       expect(route(lines(1, '@id=s1.1 hi', '@id=s1.2 there'))).toEqual([
         {
           kind: 'bus',
-          request: { type: 'room', batch: { time: 0, lines: ['<guest-1> hi', '<guest-1> there'], instance: 'i1', node: 'n1', conn: 1, author: 's1', ids: ['s1.1', 's1.2'] } },
+          request: { type: 'room', batch: { time: 0, room: '#lobby', lines: ['<guest-1> hi', '<guest-1> there'], instance: 'i1', node: 'n1', conn: 1, author: 's1', ids: ['s1.1', 's1.2'] } },
         },
-        { kind: 'log', entries: [{ type: 'messages', id: 1, from: 'guest-1', texts: ['hi', 'there'], lines: ['<guest-1> hi', '<guest-1> there'] }] },
+        { kind: 'log', entries: [{ type: 'messages', id: 1, from: 'guest-1', texts: ['hi', 'there'], lines: ['<guest-1> hi', '<guest-1> there'], room: '#lobby' }] },
         { kind: 'send', to: [1], lines: ['@ack=s1.2'] },
       ]);
     });
@@ -154,7 +158,7 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(2, [bob]);
       expect(route(saidOn(bob, 5, ['<bob> yo'], { conn: 1 }))).toEqual([
         { kind: 'send', to: [1, 2], lines: ['<bob> yo'] },
-        { kind: 'log', entries: [{ type: 'remote', node: 'n2', line: '<bob> yo' }] },
+        { kind: 'log', entries: [{ type: 'remote', node: 'n2', line: '<bob> yo', room: '#lobby' }] },
       ]);
     });
 
@@ -175,13 +179,14 @@ describe('createRouter as a node of a cluster', () => {
       expect(route(lines(2, 'two', '/who'))).toEqual([]);
       const effects = route(claimed(2, 'guest-7'));
       expect(story(effects)).toEqual([
-        'to 2: * welcome to server, you are guest-7; /help lists commands',
+        'to 2: * welcome to server, you are guest-7 in #lobby; /help lists commands',
+        'to 2: * you are now in #lobby (2 here); no topic',
         'room: * guest-7 joined',
         'room: <guest-7> one',
         'room: <guest-7> two',
-        'to 2: * online (3): server (n1), guest-1 (n1), guest-7 (n1)',
+        'to 2: * online in #lobby (3): server (n1), guest-1 (n1), guest-7 (n1)',
       ]);
-      expect(logged(effects)[0]).toEqual({ type: 'join', id: 2, from: 'guest-7', address: '10.0.0.2:4000' });
+      expect(logged(effects)[0]).toEqual({ type: 'join', id: 2, from: 'guest-7', address: '10.0.0.2:4000', room: '#lobby' });
     });
 
     it('a newcomer that says its lines and hangs up before the claim is answered still has them said, then leaves', () => {
@@ -190,20 +195,23 @@ describe('createRouter as a node of a cluster', () => {
       route(lines(2, 'piped line'));
       expect(route({ kind: 'closed', id: 2, reason: 'connection closed' })).toEqual([]);
       expect(story(route(claimed(2, 'guest-7')))).toEqual([
-        'to 2: * welcome to server, you are guest-7; /help lists commands',
+        'to 2: * welcome to server, you are guest-7 in #lobby; /help lists commands',
+        'to 2: * you are now in #lobby (2 here); no topic',
         'room: * guest-7 joined',
         'room: <guest-7> piped line',
         'room: * guest-7 left (connection closed)',
         'bus release',
       ]);
-      expect(who(route, 1)).toEqual(['* online (2): server (n1), guest-1 (n1)']);
+      expect(who(route, 1)).toEqual(['* online in #lobby (2): server (n1), guest-1 (n1)']);
     });
   });
 
   describe('/nick', () => {
     it('claims the nick with the previous one and the session', () => {
       const route = clusterRoom(1, [], { tagged: [1] });
-      expect(requests(route(lines(1, '/nick alice')))).toEqual([{ type: 'claim', conn: 1, nick: 'alice', previous: 'guest-1', session: 's1' }]);
+      expect(requests(route(lines(1, '/nick alice')))).toEqual([
+        { type: 'claim', conn: 1, nick: 'alice', key: 'allce', previous: 'guest-1', previousKey: 'guest-l', session: 's1' },
+      ]);
     });
 
     it('renames once the claim is granted; the rest of its batch and later lines wait for that', () => {
@@ -214,7 +222,7 @@ describe('createRouter as a node of a cluster', () => {
         'to 1: * you are now alice',
         'room: * guest-1 is now alice',
         'room: <alice> after',
-        'to 1: * online (3): server (n1), alice (n1), guest-2 (n1)',
+        'to 1: * online in #lobby (3): server (n1), alice (n1), guest-2 (n1)',
         'room: <alice> later',
       ]);
     });
@@ -241,7 +249,7 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(2);
       route(lines(2, '/nick bob', 'still me'));
       expect(story(route(claimed(2, 'bob', false)))).toEqual(['to 2: ! nick bob is taken', 'room: <guest-2> still me']);
-      expect(who(route, 1)).toEqual(['* online (3): server (n1), guest-1 (n1), guest-2 (n1)']);
+      expect(who(route, 1)).toEqual(['* online in #lobby (3): server (n1), guest-1 (n1), guest-2 (n1)']);
     });
   });
 
@@ -293,10 +301,18 @@ describe('createRouter as a node of a cluster', () => {
         { kind: 'send', to: [1, 2], lines: ['* lost touch with the rest of the cluster: only the people on this server hear you until it is back'] },
         { kind: 'log', entries: [{ type: 'error', text: 'lost the cluster: connection lost' }] },
       ]);
-      expect(who(route, 1)).toEqual(['* online (3): server (n1), guest-1 (n1), guest-2 (n1)']);
+      expect(who(route, 1)).toEqual(['* online in #lobby (3): server (n1), guest-1 (n1), guest-2 (n1)']);
       expect(route(bus({ type: 'unsent', request: unsent }))).toEqual([{ kind: 'send', to: [2], lines: ['<guest-1> hi'] }]);
       expect(story(route(lines(1, 'again')))).toEqual(['to 2: <guest-1> again']);
-      expect(story(route(open(3)))).toEqual(['to 3: * welcome to server, you are guest-3; /help lists commands', 'to 1,2: * guest-3 joined']);
+      expect(story(route(open(3)))).toEqual([
+        'to 3: * welcome to server, you are guest-3 in #lobby; /help lists commands',
+        'to 3: * you are now in #lobby (3 here); no topic',
+        'to 3: * history: the last 2 lines',
+        'to 3: <guest-1> hi',
+        'to 3: <guest-1> again',
+        'to 3: * end of history',
+        'to 1,2: * guest-3 joined',
+      ]);
     });
 
     it('and comes back, says so and syncs again', () => {
@@ -325,9 +341,9 @@ describe('createRouter as a node of a cluster', () => {
     it('does not count its own lines that Redis ran late, after this node gave up on them', () => {
       const route = clusterRoom(1, [bob]);
       route(bus({ type: 'down', reason: 'Redis has not answered for 1.0 s' }));
-      route(bus({ type: 'unsent', request: roomRequest([{ kind: 'bus', request: { type: 'room', batch: { time: 0, lines: ['<guest-1> a', '<guest-1> b'], instance: 'i1', node: 'n1', conn: 1 } } }]) }));
+      route(bus({ type: 'unsent', request: roomRequest([{ kind: 'bus', request: { type: 'room', batch: { time: 0, room: '#lobby', lines: ['<guest-1> a', '<guest-1> b'], instance: 'i1', node: 'n1', conn: 1 } } }]) }));
       const late = [{ seq: 1, time: 0, line: '<guest-1> a' }];
-      const effects = route(bus({ type: 'up', epoch: 'E', history: late, members: [bob], late: [1] }));
+      const effects = route(bus({ type: 'up', epoch: 'E', history: late, members: [bob], topics: [], late: [1] }));
       expect(requests(effects).find((request) => request.type === 'sync')).toMatchObject({ missed: 1 });
       expect(inbox(effects, 1)).toEqual(['* back in the cluster: 2 online']); // nothing replayed: it was shown here
     });
@@ -372,7 +388,7 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(1, [bob]);
       route(saidOn(bob, 1, ['<bob> one', '<bob> two']));
       route(bus({ type: 'down', reason: 'connection lost' }));
-      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [bob], historyLost: true }));
+      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [bob], topics: [], historyLost: true }));
       expect(requests(effects).find((request) => request.type === 'sync')).toMatchObject({ lastSeq: 2 });
       const notice = "* the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone";
       expect(inbox(effects, 1)).toContainEqual(notice);
@@ -389,7 +405,7 @@ describe('createRouter as a node of a cluster', () => {
         { kind: 'send', to: [1], lines: ['* bob left (node n2 is gone)', '* carol left (node n2 is gone)'] },
         { kind: 'log', entries: [{ type: 'notice', text: 'node n2 is gone: 2 left with it' }] },
       ]);
-      expect(who(route, 1)).toEqual(['* online (3): server (n1), guest-1 (n1), dave (n3)']);
+      expect(who(route, 1)).toEqual(['* online in #lobby (3): server (n1), guest-1 (n1), dave (n3)']);
       expect(route(bus({ type: 'gone', instance: 'i2', node: 'n2' }))).toEqual([]);
     });
 
@@ -419,7 +435,7 @@ describe('createRouter as a node of a cluster', () => {
     route(lines(1, '/nick alice'));
     route(open(2));
     route(up());
-    expect(requests(route(bus({ type: 'refused', conns: [1] })))).toEqual([{ type: 'claim', conn: 1, previous: 'alice', session: undefined }]);
+    expect(requests(route(bus({ type: 'refused', conns: [1] })))).toEqual([{ type: 'claim', conn: 1, previous: 'alice', previousKey: 'allce', session: undefined }]);
     expect(route(lines(1, 'hi'))).toEqual([]);
     expect(story(route(claimed(1, 'guest-9')))).toEqual([
       'to 1: * your nick alice went to someone else while this server was apart from the cluster; you are now guest-9',
@@ -436,6 +452,69 @@ describe('createRouter as a node of a cluster', () => {
     expect(roomRequest(route(lines(1, '@id=s1.2 new'))).batch.ids).toEqual(['s1.2']);
   });
 
+  describe('rooms', () => {
+    it('asks the cluster to move a member, with its nick key and the room', () => {
+      const route = clusterRoom(2);
+      expect(requests(route(lines(1, '/nick Ada')))).toEqual([
+        { type: 'claim', conn: 1, nick: 'Ada', key: 'ada', previous: 'guest-1', previousKey: 'guest-l', session: undefined },
+      ]);
+      route(claimed(1, 'Ada'));
+      expect(requests(route(lines(1, '/join #dev'))).filter((request) => request.type !== 'room')).toEqual([
+        { type: 'move', conn: 1, nick: 'Ada', key: 'ada', room: '#dev' },
+      ]);
+    });
+
+    it('sets a topic through the cluster, and takes topics from it', () => {
+      const route = clusterRoom(1);
+      route(lines(1, '/join #dev'));
+      expect(requests(route(lines(1, '/topic ship it')))[0]).toEqual({ type: 'topic', room: '#dev', topic: 'ship it', by: 'guest-1' });
+      route(bus({ type: 'topic', room: '#dev', topic: 'changed elsewhere', by: 'bob', time: 5 }));
+      expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* topic of #dev: changed elsewhere (set by bob)']);
+    });
+
+    it('counts members on other nodes in their rooms as they join, move and leave', () => {
+      const bob = elsewhere('bob');
+      const route = clusterRoom(1, [bob]);
+      expect(who(route, 1)).toEqual(['* online in #lobby (3): server (n1), guest-1 (n1), bob (n2)']);
+      route(bus({ type: 'moved', member: { ...bob, room: '#dev' }, from: '#lobby' }));
+      expect(inbox(route(lines(1, '/who #dev')), 1)).toEqual(['* online in #dev (1): bob (n2)']);
+      expect(inbox(route(lines(1, '/rooms')), 1)).toEqual(['* rooms (2):', '*   #lobby (1 here); no topic', '*   #dev (1 here); no topic']);
+      route(bus({ type: 'left', member: { ...bob, room: '#dev' } }));
+      expect(inbox(route(lines(1, '/rooms')), 1)).toEqual(['* rooms (1):', '*   #lobby (1 here); no topic']);
+    });
+
+    it("takes each room's history and topic when the bus comes up, and syncs each member's room", () => {
+      const route = createNode();
+      route(open(1));
+      route(lines(1, '/join #dev'));
+      const effects = route(
+        bus({
+          type: 'up',
+          epoch: 'E',
+          history: [
+            { seq: 1, time: 0, line: '<bob> in lobby', room: '#lobby' },
+            { seq: 2, time: 0, line: '<bob> in dev', room: '#dev' },
+          ],
+          members: [elsewhere('bob', 'n2', 'i2', '#dev')],
+          topics: [{ room: '#dev', topic: 'ship it', by: 'bob', time: 1 }],
+        }),
+      );
+      expect(requests(effects)).toEqual([{ type: 'sync', lastSeq: 3, members: [{ conn: 1, nick: 'guest-1', key: 'guest-l', room: '#dev', session: undefined }] }]);
+      expect(inbox(route(lines(1, '/history')), 1)).toEqual(['* history: the last 1 line', '<bob> in dev', '* end of history']);
+      expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* topic of #dev: ship it (set by bob)']);
+    });
+
+    it('lines said in a room on another node reach only that room here, and the console sees which', () => {
+      const bob = elsewhere('bob', 'n2', 'i2', '#dev');
+      const route = clusterRoom(2, [bob]);
+      route(lines(2, '/join #dev'));
+      const effects = route(saidOn(bob, 9, ['<bob> yo'], { room: '#dev' }));
+      expect(effects).toContainEqual({ kind: 'send', to: [2], lines: ['<bob> yo'] });
+      expect(inbox(effects, 1)).toEqual([]);
+      expect(logged(effects)).toEqual([{ type: 'remote', node: 'n2', line: '<bob> yo', room: '#dev', elsewhere: true }]);
+    });
+  });
+
   describe('shutdown', () => {
     it('while up tells the cluster who left with this node, then holds no nicks', () => {
       const route = createNode();
@@ -445,7 +524,7 @@ describe('createRouter as a node of a cluster', () => {
       route(up([], [{ seq: 40, time: 0, line: '<bob> x' }]));
       const effects = route({ kind: 'shutdown', reason: 'got SIGTERM' });
       expect(requests(effects)).toEqual([
-        { type: 'room', batch: { time: 0, lines: ['* alice, guest-2 left (node n1 is shutting down)'], instance: 'i1', node: 'n1', conn: undefined, author: undefined } },
+        { type: 'room', batch: { time: 0, room: '#lobby', lines: ['* alice, guest-2 left (node n1 is shutting down)'], instance: 'i1', node: 'n1', conn: undefined, author: undefined } },
         { type: 'sync', members: [], lastSeq: 40 },
       ]);
     });
@@ -466,17 +545,17 @@ describe('createRouter as a node of a cluster', () => {
 });
 
 describe('createRouter without a cluster', () => {
-  const member = fc.constantFrom(elsewhere('bob'), elsewhere('guest-1'), { nick: 'x', ...SELF });
+  const member = fc.constantFrom(elsewhere('bob'), elsewhere('guest-1'), { nick: 'x', room: '#lobby', ...SELF });
   const id = fc.integer({ min: 1, max: 5 });
   const request: fc.Arbitrary<BusRequest> = fc.oneof(
     fc.record({ type: fc.constant('claim' as const), conn: id }),
     fc.record({ type: fc.constant('private' as const), from: id, instance: fc.constant('i2'), to: fc.constant('bob'), line: fc.string() }),
-    fc.record({ type: fc.constant('room' as const), batch: fc.record({ time: fc.nat(), lines: fc.array(fc.string()), instance: fc.constant('i1'), node: fc.constant('n1'), conn: id }) }),
+    fc.record({ type: fc.constant('room' as const), batch: fc.record({ time: fc.nat(), room: fc.constant('#lobby'), lines: fc.array(fc.string()), instance: fc.constant('i1'), node: fc.constant('n1'), conn: id }) }),
   );
   const busEvent: fc.Arbitrary<BusEvent> = fc.oneof(
-    fc.record({ type: fc.constant('up' as const), epoch: fc.string(), history: fc.constant([]), members: fc.array(member) }),
+    fc.record({ type: fc.constant('up' as const), epoch: fc.string(), history: fc.constant([]), members: fc.array(member), topics: fc.constant([]) }),
     fc.record({ type: fc.constant('down' as const), reason: fc.string() }),
-    fc.tuple(member, fc.nat(), fc.array(fc.string(), { minLength: 1 })).map(([m, first, said]): BusEvent => ({ type: 'room', batch: { first, time: 0, lines: said, instance: m.instance, node: m.node } })),
+    fc.tuple(member, fc.nat(), fc.array(fc.string(), { minLength: 1 })).map(([m, first, said]): BusEvent => ({ type: 'room', batch: { first, time: 0, room: '#lobby', lines: said, instance: m.instance, node: m.node } })),
     fc.record({ type: fc.constant('claimed' as const), conn: id, nick: fc.constantFrom('alice', 'guest-9'), ok: fc.boolean() }),
     fc.record({ type: fc.constant('refused' as const), conns: fc.array(id) }),
     fc.record({ type: fc.constant('taken' as const), nick: fc.constantFrom('guest-1', 'alice') }),
@@ -496,7 +575,7 @@ describe('createRouter without a cluster', () => {
   it('never asks a bus for anything, and ignores bus events', () => {
     fc.assert(
       fc.property(fc.array(event, { maxLength: 40 }), fc.boolean(), (events, relay) => {
-        const route = createNode({ cluster: undefined, relay });
+        const route = createNode({ cluster: undefined, mode: relay ? 'room' : 'console-only' });
         for (const each of events) {
           const effects = route(each);
           expect(effects.filter((effect) => effect.kind === 'bus')).toEqual([]);

@@ -1,46 +1,46 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { append, createHistory, entriesOf, latest, linesGone, record, reload, since, type History } from '../../../streams/server/history.js';
+import { append, createHistory, createSequence, entriesOf, latest, linesGone, record, reload, since, type History } from '../../../streams/server/history.js';
 
 const kept = (history: History) => since(history, 0);
 const texts = (history: History) => kept(history).map((entry) => entry.line);
 
 describe('history', () => {
   it('starts empty at sequence 0, with its epoch and capacity', () => {
-    expect(createHistory('e1', 5)).toMatchObject({ epoch: 'e1', capacity: 5, lastSeq: 0 });
-    expect(kept(createHistory('e1', 5))).toEqual([]);
+    expect(createHistory(createSequence('e1'), 5)).toMatchObject({ sequence: { epoch: 'e1', lastSeq: 0 }, capacity: 5 });
+    expect(kept(createHistory(createSequence('e1'), 5))).toEqual([]);
   });
 
   it('numbers lines from 1, one by one, across records, with their time and author', () => {
-    const history = createHistory('e', 10);
+    const history = createHistory(createSequence('e'), 10);
     expect(entriesOf(record(history, ['a', 'b'], 1000, 'alice'))).toEqual([
       { seq: 1, time: 1000, line: 'a', author: 'alice' },
       { seq: 2, time: 1000, line: 'b', author: 'alice' },
     ]);
     expect(entriesOf(record(history, ['c'], 2000))).toEqual([{ seq: 3, time: 2000, line: 'c', author: undefined }]);
-    expect(history.lastSeq).toBe(3);
+    expect(history.sequence.lastSeq).toBe(3);
     expect(kept(history).map((entry) => entry.seq)).toEqual([1, 2, 3]);
   });
 
   it('records nothing for an empty batch', () => {
-    const history = createHistory('e', 10);
+    const history = createHistory(createSequence('e'), 10);
     expect(entriesOf(record(history, [], 0))).toEqual([]);
-    expect(history.lastSeq).toBe(0);
+    expect(history.sequence.lastSeq).toBe(0);
   });
 
   it('keeps at most its capacity, dropping the oldest, even within one batch', () => {
-    const history = createHistory('e', 3);
+    const history = createHistory(createSequence('e'), 3);
     record(history, ['a', 'b'], 0);
     record(history, ['c', 'd'], 0);
     expect(texts(history)).toEqual(['b', 'c', 'd']);
     record(history, ['e', 'f', 'g', 'h'], 0);
     expect(texts(history)).toEqual(['f', 'g', 'h']);
     expect(kept(history).map((entry) => entry.seq)).toEqual([6, 7, 8]);
-    expect(history.lastSeq).toBe(8);
+    expect(history.sequence.lastSeq).toBe(8);
   });
 
   it('with capacity 0 keeps nothing but still numbers the lines', () => {
-    const history = createHistory('e', 0);
+    const history = createHistory(createSequence('e'), 0);
     expect(entriesOf(record(history, ['a', 'b'], 5)).map((entry) => entry.seq)).toEqual([1, 2]);
     expect(entriesOf(record(history, ['c'], 5)).map((entry) => entry.seq)).toEqual([3]);
     expect(kept(history)).toEqual([]);
@@ -49,7 +49,7 @@ describe('history', () => {
   });
 
   describe('since', () => {
-    const history = createHistory('e', 4);
+    const history = createHistory(createSequence('e'), 4);
     record(history, ['a', 'b', 'c', 'd', 'e', 'f'], 0); // keeps 3..6
 
     it('returns what came after a sequence number, in order', () => {
@@ -74,7 +74,7 @@ describe('history', () => {
   });
 
   describe('linesGone', () => {
-    const history = createHistory('e', 4);
+    const history = createHistory(createSequence('e'), 4);
     record(history, ['a', 'b', 'c', 'd', 'e', 'f'], 0); // keeps 3..6
 
     it('counts the lines after a point that are no longer kept', () => {
@@ -89,14 +89,14 @@ describe('history', () => {
 
     it('stops at the given last line, and counts everything when nothing is kept', () => {
       expect(linesGone(history, 0, 1)).toBe(1);
-      const empty = createHistory('e', 0);
+      const empty = createHistory(createSequence('e'), 0);
       record(empty, ['a', 'b', 'c'], 0);
       expect(linesGone(empty, 1, 3)).toBe(2);
     });
   });
 
   describe('latest', () => {
-    const history = createHistory('e', 5);
+    const history = createHistory(createSequence('e'), 5);
     record(history, ['a', 'b', 'c'], 0);
 
     it('returns the last N lines, oldest first', () => {
@@ -116,7 +116,7 @@ describe('history', () => {
   it('always holds the last min(capacity, recorded) lines with consecutive numbers ending at lastSeq', () => {
     fc.assert(
       fc.property(fc.nat({ max: 8 }), fc.array(fc.array(fc.string(), { maxLength: 5 }), { maxLength: 10 }), (capacity, batches) => {
-        const history = createHistory('e', capacity);
+        const history = createHistory(createSequence('e'), capacity);
         const all: string[] = [];
         for (const batch of batches) {
           record(history, batch, 0);
@@ -124,7 +124,7 @@ describe('history', () => {
         }
         const last = capacity === 0 ? [] : all.slice(-capacity);
         expect(texts(history)).toEqual(last);
-        expect(history.lastSeq).toBe(all.length);
+        expect(history.sequence.lastSeq).toBe(all.length);
         expect(kept(history).map((entry) => entry.seq)).toEqual(last.map((_, i) => all.length - last.length + 1 + i));
         for (let count = 0; count <= all.length + 1; count++) expect(latest(history, count)).toEqual(count === 0 ? [] : kept(history).slice(-count));
         for (let seq = 0; seq <= all.length; seq++) {
@@ -136,8 +136,21 @@ describe('history', () => {
     );
   });
 
+  it('numbers the lines of every room that shares a sequence from one counter, and counts only its own lines as gone', () => {
+    const sequence = createSequence('e');
+    const lobby = createHistory(sequence, 2);
+    const dev = createHistory(sequence, 2);
+    record(lobby, ['a', 'b'], 0);
+    expect(record(dev, ['x'], 0).seq).toBe(3);
+    record(lobby, ['c'], 0);
+    expect(sequence.lastSeq).toBe(4);
+    expect(kept(lobby).map((entry) => entry.seq)).toEqual([2, 4]);
+    expect(linesGone(lobby, 0, 4)).toBe(1);
+    expect(linesGone(dev, 0, 4)).toBe(0);
+  });
+
   it('keeps a batch as given, and makes its entries only when asked', () => {
-    const history = createHistory('e', 10);
+    const history = createHistory(createSequence('e'), 10);
     const lines = ['<a> one', '<a> two', '<a> three'];
     const batch = record(history, lines, 7, 's');
     expect(batch.lines).toBe(lines);
@@ -148,7 +161,7 @@ describe('history', () => {
   });
 
   it('mixes batches with entries a cluster numbered, and trims both by lines', () => {
-    const history = createHistory('e', 4);
+    const history = createHistory(createSequence('e'), 4);
     record(history, ['a', 'b', 'c'], 0);
     append(history, [
       { seq: 10, time: 1, line: 'x' },

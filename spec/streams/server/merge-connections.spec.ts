@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { take, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { mergeConnections, type ConnectionEvent, type ConnectionPeer } from '../../../streams/server/merge-connections.js';
-import type { ConnId } from '../../../streams/server/roster.js';
+import type { ConnId } from '../../../streams/server/model.js';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 

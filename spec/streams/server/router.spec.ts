@@ -4,12 +4,12 @@ import { CLIENT_HELP } from '../../../streams/protocol/client-command.js';
 import { CONSOLE_HELP, parseConsoleLine } from '../../../streams/protocol/console-command.js';
 import { parseTagged } from '../../../streams/protocol/tags.js';
 import type { Effect, LogEntry, RouterEvent } from '../../../streams/server/events.js';
-import type { ConnId } from '../../../streams/server/roster.js';
+import type { ConnId } from '../../../streams/server/model.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import { createRouter as createRouterWith, type Router, type RouterOptions } from '../../../streams/server/router.js';
 
 /** A router with the default door: no password, the default caps. */
-const createRouter = (options: Pick<RouterOptions, 'name' | 'relay'> & Partial<RouterOptions>): Router =>
+const createRouter = (options: Pick<RouterOptions, 'name' | 'mode'> & Partial<RouterOptions>): Router =>
   createRouterWith({ admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, ...options });
 
 // Events, as the server's streams produce them.
@@ -37,25 +37,38 @@ const recipients = (effects: readonly Effect[]): ConnId[] =>
 
 /** A router with clients 1..n already connected, their own effects discarded. */
 function room(n: number, options: { relay?: boolean; name?: string } = {}): Router {
-  const route = createRouter({ name: options.name ?? 'server', relay: options.relay ?? true });
+  const route = createRouter({ name: options.name ?? 'server', mode: options.relay === false ? 'console-only' : 'room' });
   for (let id = 1; id <= n; id++) route(open(id));
   return route;
 }
 
 describe('createRouter', () => {
   describe('in relay mode', () => {
-    it('welcomes a newcomer, tells the others, and logs the join', () => {
+    it('welcomes a newcomer with its room and the room\'s last lines, tells the others, and logs the join', () => {
       const route = room(2);
+      route(lines(1, 'hi'));
       expect(route(open(3))).toEqual([
-        { kind: 'send', to: [3], lines: ['* welcome to server, you are guest-3; /help lists commands'] },
+        {
+          kind: 'send',
+          to: [3],
+          lines: [
+            '* welcome to server, you are guest-3 in #lobby; /help lists commands',
+            '* you are now in #lobby (3 here); no topic',
+            '* history: the last 3 lines',
+            '* guest-1 joined',
+            '* guest-2 joined',
+            '<guest-1> hi',
+            '* end of history',
+          ],
+        },
         { kind: 'send', to: [1, 2], lines: ['* guest-3 joined'] },
-        { kind: 'log', entries: [{ type: 'join', id: 3, from: 'guest-3', address: '10.0.0.3:4000' }] },
+        { kind: 'log', entries: [{ type: 'join', id: 3, from: 'guest-3', address: '10.0.0.3:4000', room: '#lobby' }] },
       ]);
     });
 
     it("uses the console's name in the welcome", () => {
-      const route = createRouter({ name: 'hub', relay: true });
-      expect(inbox(route(open(1)), 1)).toEqual(['* welcome to hub, you are guest-1; /help lists commands']);
+      const route = createRouter({ name: 'hub', mode: 'room' });
+      expect(inbox(route(open(1)), 1)).toEqual(['* welcome to hub, you are guest-1 in #lobby; /help lists commands', '* you are now in #lobby (1 here); no topic']);
     });
 
     it('relays a batch to every other client as one send, excluding the sender', () => {
@@ -65,7 +78,7 @@ describe('createRouter', () => {
         {
           kind: 'log',
           entries: [
-            { type: 'messages', id: 2, from: 'guest-2', texts: ['hi', 'how are you'], lines: ['<guest-2> hi', '<guest-2> how are you'] },
+            { type: 'messages', id: 2, from: 'guest-2', texts: ['hi', 'how are you'], lines: ['<guest-2> hi', '<guest-2> how are you'], room: '#lobby' },
           ],
         },
       ]);
@@ -75,7 +88,7 @@ describe('createRouter', () => {
       const route = room(1);
       const effects = route(lines(1, 'anyone?'));
       expect(sends(effects)).toEqual([]);
-      expect(logged(effects)).toEqual([{ type: 'messages', id: 1, from: 'guest-1', texts: ['anyone?'], lines: ['<guest-1> anyone?'] }]);
+      expect(logged(effects)).toEqual([{ type: 'messages', id: 1, from: 'guest-1', texts: ['anyone?'], lines: ['<guest-1> anyone?'], room: '#lobby' }]);
     });
 
     it('prefixes each line once and makes control characters visible', () => {
@@ -98,7 +111,7 @@ describe('createRouter', () => {
       const route = room(3);
       expect(route(lines(1, '/me waves'))).toEqual([
         { kind: 'send', to: [2, 3], lines: ['* guest-1 waves'] },
-        { kind: 'log', entries: [{ type: 'action', id: 1, from: 'guest-1', text: 'waves' }] },
+        { kind: 'log', entries: [{ type: 'action', id: 1, from: 'guest-1', text: 'waves', room: '#lobby' }] },
       ]);
     });
 
@@ -106,7 +119,7 @@ describe('createRouter', () => {
       const route = room(3);
       route(lines(2, '/nick bob'));
       expect(route(lines(1, '/who'))).toEqual([
-        { kind: 'send', to: [1], lines: ['* online (4): server, guest-1, bob, guest-3'] },
+        { kind: 'send', to: [1], lines: ['* online in #lobby (4): server, guest-1, bob, guest-3'] },
       ]);
     });
 
@@ -133,19 +146,19 @@ describe('createRouter', () => {
         {
           kind: 'log',
           entries: [
-            { type: 'messages', id: 1, from: 'guest-1', texts: ['one', 'two'], lines: ['<guest-1> one', '<guest-1> two'] },
+            { type: 'messages', id: 1, from: 'guest-1', texts: ['one', 'two'], lines: ['<guest-1> one', '<guest-1> two'], room: '#lobby' },
           ],
         },
-        { kind: 'send', to: [1], lines: ['* online (3): server, guest-1, guest-2'] },
+        { kind: 'send', to: [1], lines: ['* online in #lobby (3): server, guest-1, guest-2'] },
         { kind: 'send', to: [2], lines: ['<guest-1> three'] },
-        { kind: 'log', entries: [{ type: 'messages', id: 1, from: 'guest-1', texts: ['three'], lines: ['<guest-1> three'] }] },
+        { kind: 'log', entries: [{ type: 'messages', id: 1, from: 'guest-1', texts: ['three'], lines: ['<guest-1> three'], room: '#lobby' }] },
       ]);
     });
 
     it('produces the same effects for the same events', () => {
       const events = [open(1), open(2), lines(1, 'a', '/nick x', 'b'), typed('hello'), closed(2), open(3), shutdown()];
       const run = () => {
-        const route = createRouter({ name: 'server', relay: true });
+        const route = createRouter({ name: 'server', mode: 'room' });
         return events.map((event) => route(event));
       };
       expect(run()).toEqual(run());
@@ -155,7 +168,7 @@ describe('createRouter', () => {
       const route = room(3);
       expect(route(closed(2, 'connection reset'))).toEqual([
         { kind: 'send', to: [1, 3], lines: ['* guest-2 left (connection reset)'] },
-        { kind: 'log', entries: [{ type: 'leave', id: 2, from: 'guest-2', reason: 'connection reset' }] },
+        { kind: 'log', entries: [{ type: 'leave', id: 2, from: 'guest-2', reason: 'connection reset', room: '#lobby' }] },
       ]);
     });
   });
@@ -166,7 +179,7 @@ describe('createRouter', () => {
       expect(route(lines(1, '/nick alice'))).toEqual([
         { kind: 'send', to: [1], lines: ['* you are now alice'] },
         { kind: 'send', to: [2, 3], lines: ['* guest-1 is now alice'] },
-        { kind: 'log', entries: [{ type: 'nick', id: 1, from: 'guest-1', to: 'alice' }] },
+        { kind: 'log', entries: [{ type: 'nick', id: 1, from: 'guest-1', to: 'alice', room: '#lobby' }] },
       ]);
       expect(inbox(route(lines(1, 'hi')), 2)).toEqual(['<alice> hi']);
     });
@@ -231,7 +244,7 @@ describe('createRouter', () => {
     });
 
     it('names guests guest-1, guest-2, ... and never reuses a number in one run', () => {
-      const route = createRouter({ name: 'server', relay: true });
+      const route = createRouter({ name: 'server', mode: 'room' });
       const nickOf = (id: ConnId): unknown => logged(route(open(id)))[0];
       expect(nickOf(1)).toMatchObject({ from: 'guest-1' });
       expect(nickOf(2)).toMatchObject({ from: 'guest-2' });
@@ -243,12 +256,12 @@ describe('createRouter', () => {
     it('skips guest names taken by /nick', () => {
       const route = room(1);
       route(lines(1, '/nick GUEST-2'));
-      expect(logged(route(open(2)))).toEqual([{ type: 'join', id: 2, from: 'guest-3', address: '10.0.0.2:4000' }]);
+      expect(logged(route(open(2)))).toEqual([{ type: 'join', id: 2, from: 'guest-3', address: '10.0.0.2:4000', room: '#lobby' }]);
     });
 
     it('skips a guest name that is the console name', () => {
-      const route = createRouter({ name: 'guest-1', relay: true });
-      expect(logged(route(open(1)))).toEqual([{ type: 'join', id: 1, from: 'guest-2', address: '10.0.0.1:4000' }]);
+      const route = createRouter({ name: 'guest-1', mode: 'room' });
+      expect(logged(route(open(1)))).toEqual([{ type: 'join', id: 1, from: 'guest-2', address: '10.0.0.1:4000', room: '#lobby' }]);
     });
   });
 
@@ -307,7 +320,7 @@ describe('createRouter', () => {
       expect(route(lines(2, '/quit gone fishing'))).toEqual([
         { kind: 'send', to: [2], lines: ['* bye'] },
         { kind: 'send', to: [1, 3], lines: ['* guest-2 left (quit: gone fishing)'] },
-        { kind: 'log', entries: [{ type: 'leave', id: 2, from: 'guest-2', reason: 'quit: gone fishing' }] },
+        { kind: 'log', entries: [{ type: 'leave', id: 2, from: 'guest-2', reason: 'quit: gone fishing', room: '#lobby' }] },
         { kind: 'close', id: 2, reason: 'quit: gone fishing' },
       ]);
     });
@@ -378,7 +391,7 @@ describe('createRouter', () => {
       expect(route(tooLong(1, true))).toEqual([
         { kind: 'send', to: [1], lines: ['! no newline within 65536 bytes'] },
         { kind: 'send', to: [2], lines: ['* guest-1 left (no newline within 65536 bytes)'] },
-        { kind: 'log', entries: [{ type: 'leave', id: 1, from: 'guest-1', reason: 'no newline within 65536 bytes' }] },
+        { kind: 'log', entries: [{ type: 'leave', id: 1, from: 'guest-1', reason: 'no newline within 65536 bytes', room: '#lobby' }] },
         { kind: 'close', id: 1, reason: 'no newline within 65536 bytes' },
       ]);
       expect(route(lines(1, 'late'))).toEqual([]);
@@ -392,7 +405,7 @@ describe('createRouter', () => {
     it('welcomes a newcomer but tells only the log', () => {
       const route = consoleMode(2);
       expect(route(open(3))).toEqual([
-        { kind: 'send', to: [3], lines: ['* welcome to server, you are guest-3; /help lists commands'] },
+        { kind: 'send', to: [3], lines: ['* welcome to server, you are guest-3; only server hears you; /help lists commands'] },
         { kind: 'log', entries: [{ type: 'join', id: 3, from: 'guest-3', address: '10.0.0.3:4000' }] },
       ]);
     });
@@ -487,7 +500,7 @@ describe('createRouter', () => {
       expect(route(typed('/kick BOB spamming'))).toEqual([
         { kind: 'send', to: [2], lines: ['* you were kicked by server: spamming'] },
         { kind: 'send', to: [1, 3], lines: ['* bob was kicked by server: spamming'] },
-        { kind: 'log', entries: [{ type: 'leave', id: 2, from: 'bob', reason: 'kicked by server: spamming' }] },
+        { kind: 'log', entries: [{ type: 'leave', id: 2, from: 'bob', reason: 'kicked by server: spamming', room: '#lobby' }] },
         { kind: 'close', id: 2, reason: 'kicked by server: spamming' },
       ]);
     });
@@ -568,9 +581,9 @@ describe('createRouter', () => {
   describe('each router', () => {
     it('keeps its own roster', () => {
       const first = room(2);
-      const second = createRouter({ name: 'server', relay: true });
-      expect(logged(second(open(1)))).toEqual([{ type: 'join', id: 1, from: 'guest-1', address: '10.0.0.1:4000' }]);
-      expect(logged(first(open(3)))).toEqual([{ type: 'join', id: 3, from: 'guest-3', address: '10.0.0.3:4000' }]);
+      const second = createRouter({ name: 'server', mode: 'room' });
+      expect(logged(second(open(1)))).toEqual([{ type: 'join', id: 1, from: 'guest-1', address: '10.0.0.1:4000', room: '#lobby' }]);
+      expect(logged(first(open(3)))).toEqual([{ type: 'join', id: 3, from: 'guest-3', address: '10.0.0.3:4000', room: '#lobby' }]);
     });
   });
 
@@ -613,7 +626,7 @@ describe('createRouter', () => {
     it('never throws, and never sends to or closes a connection that is not open', () => {
       fc.assert(
         fc.property(fc.array(step, { maxLength: 50 }), fc.boolean(), (steps, relay) => {
-          const route = createRouter({ name: 'server', relay });
+          const route = createRouter({ name: 'server', mode: relay ? 'room' : 'console-only' });
           const openIds = new Set<ConnId>();
           let nextId = 1;
           let stopped = false;
@@ -668,7 +681,7 @@ describe('createRouter', () => {
 });
 
 describe('createRouter at the door', () => {
-  const guarded = () => createRouter({ name: 'server', relay: true, password: 'pw' });
+  const guarded = () => createRouter({ name: 'server', mode: 'room', password: 'pw' });
 
   it('never lets a connection without the password read or send chat, in any order of events', () => {
     fc.assert(
@@ -732,7 +745,7 @@ describe('createRouter at the door', () => {
   });
 
   it('answers /pass after the door without echoing the secret', () => {
-    const route = createRouter({ name: 'server', relay: true });
+    const route = createRouter({ name: 'server', mode: 'room' });
     route(open(1));
     const effects = route(lines(1, '/pass secret'));
     expect(inbox(effects, 1)).toEqual(['* this server needs no password']);
@@ -744,7 +757,7 @@ describe('createRouter at the door', () => {
     expect(route({ kind: 'idle', id: 1, seconds: 300 })).toEqual([
       { kind: 'send', to: [1], lines: ['* disconnected: idle for 300 seconds'] },
       { kind: 'send', to: [2], lines: ['* guest-1 left (idle for 300 seconds)'] },
-      { kind: 'log', entries: [{ type: 'leave', id: 1, from: 'guest-1', reason: 'idle for 300 seconds' }] },
+      { kind: 'log', entries: [{ type: 'leave', id: 1, from: 'guest-1', reason: 'idle for 300 seconds', room: '#lobby' }] },
       { kind: 'close', id: 1, reason: 'idle for 300 seconds' },
     ]);
     expect(inbox(route({ kind: 'idle', id: 2, seconds: 1 }), 2)).toEqual(['* disconnected: idle for 1 second']);
@@ -782,7 +795,7 @@ describe('createRouter with tagged clients', () => {
         {
           kind: 'log',
           entries: [
-            { type: 'messages', id: 1, from: 'guest-1', texts: ['hi', 'there'], lines: ['<guest-1> hi', '<guest-1> there'] },
+            { type: 'messages', id: 1, from: 'guest-1', texts: ['hi', 'there'], lines: ['<guest-1> hi', '<guest-1> there'], room: '#lobby' },
           ],
         },
         { kind: 'send', to: [1], lines: ['@ack=s1.2'] },
@@ -791,7 +804,7 @@ describe('createRouter with tagged clients', () => {
 
     it('cover commands and blank lines too', () => {
       const route = tagged(1, [1]);
-      expect(inbox(route(lines(1, '@id=s1.1 /who')), 1)).toEqual([`@time=${TIME} * online (2): server, guest-1`, '@ack=s1.1']);
+      expect(inbox(route(lines(1, '@id=s1.1 /who')), 1)).toEqual([`@time=${TIME} * online in #lobby (2): server, guest-1`, '@ack=s1.1']);
       expect(route(lines(1, '@id=s1.2', '@id=s1.3   '))).toEqual([{ kind: 'send', to: [1], lines: ['@ack=s1.3'] }]);
     });
 
@@ -843,7 +856,7 @@ describe('createRouter with tagged clients', () => {
       const effects = route(lines(1, '@id=s1.2 two', '@id=s1.3 three', '@id=s1.3 three'));
       expect(inbox(effects, 2)).toEqual(['<guest-1> three']);
       expect(inbox(effects, 1)).toEqual(['@ack=s1.3']);
-      expect(logged(effects)).toEqual([{ type: 'messages', id: 1, from: 'guest-1', texts: ['three'], lines: ['<guest-1> three'] }]);
+      expect(logged(effects)).toEqual([{ type: 'messages', id: 1, from: 'guest-1', texts: ['three'], lines: ['<guest-1> three'], room: '#lobby' }]);
     });
 
     it('skip a command resent after a reconnect, so it does not act twice', () => {
@@ -876,7 +889,7 @@ describe('createRouter with tagged clients', () => {
       expect(route(lines(4, 'hi'))).toEqual([
         { kind: 'send', to: [2], lines: ['<guest-4> hi'] },
         { kind: 'send', to: [1, 3], lines: [`@seq=5;time=${TIME} <guest-4> hi`] },
-        { kind: 'log', entries: [{ type: 'messages', id: 4, from: 'guest-4', texts: ['hi'], lines: ['<guest-4> hi'] }] },
+        { kind: 'log', entries: [{ type: 'messages', id: 4, from: 'guest-4', texts: ['hi'], lines: ['<guest-4> hi'], room: '#lobby' }] },
       ]);
     });
 
@@ -976,7 +989,7 @@ describe('createRouter with tagged clients', () => {
     it('never show a plain client a tag; number every room line once, in order, the same for everyone', () => {
       fc.assert(
         fc.property(fc.array(step, { maxLength: 40 }), fc.boolean(), (steps, relay) => {
-          const route = createRouter({ name: 'server', relay, epoch: EPOCH });
+          const route = createRouter({ name: 'server', mode: relay ? 'room' : 'console-only', epoch: EPOCH });
           /** Connections that sent `/cap` (their session), and those that got its answer. */
           const asked = new Map<ConnId, string>();
           const answered = new Set<ConnId>();

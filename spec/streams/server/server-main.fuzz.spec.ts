@@ -37,6 +37,16 @@ const meaningful = fc
     '/msg guest-1 psst\n',
     '/msg ada psst\n',
     '/quit bye\n',
+    '/join #dev\n',
+    '/join #DEV\n',
+    '/join no way!\n',
+    '/part\n',
+    '/rooms\n',
+    '/topic plans\n',
+    '/topic\n',
+    '/who #dev\n',
+    '/history 3\n',
+    '/cap tcpchat session=s resume=0:1 room=#dev\n',
     '//slash\n',
     '/frob\n',
     '\x1b[2J<server> fake\n',
@@ -61,7 +71,7 @@ const connectionPlan = fc.record({
 
 const consoleLine = fc.oneof(
   fc.string({ maxLength: 12 }),
-  fc.constantFrom('hi all', '/who', '/help', '/msg guest-1 hi', '/kick guest-2 spam', '/kick', '/frob', '//x'),
+  fc.constantFrom('hi all', '/who', '/help', '/msg guest-1 hi', '/kick guest-2 spam', '/kick', '/frob', '//x', '/join #dev', '/join #lobby', '/rooms', '/who #dev'),
 );
 
 const optionsArb = fc.record({
@@ -89,7 +99,7 @@ describe('serverMain with any input', () => {
         (plans, typed, shutdownAt, picked) => {
           const options: ServerOptions = {
             name: 'server',
-            relay: picked.relay,
+            mode: picked.relay ? 'room' : 'console-only',
             framing: picked.framing,
             limits: { maxLineBytes: picked.maxLineBytes, hardLimitBytes: picked.maxLineBytes + picked.extraHard },
             rate: picked.rate,

@@ -5,7 +5,7 @@ import { serverMain, type ConnectionSource, type ServerOptions, type ServerOutpu
 
 const ROOM: ServerOptions = {
   name: 'server',
-  relay: true,
+  mode: 'room',
   framing: 'line',
   limits: { maxLineBytes: 64, hardLimitBytes: 256 },
   rate: { linesPerSecond: 0, burst: 0 },

@@ -20,13 +20,14 @@ const bytes = (text: string): Uint8Array => encoder.encode(text);
 
 const RELAY: ServerOptions = {
   name: 'server',
-  relay: true,
+  mode: 'room',
   framing: 'line',
   limits: { maxLineBytes: 16, hardLimitBytes: 64 },
   rate: { linesPerSecond: 0, burst: 0 },
   idleTimeoutMs: 0,
   passwordTimeoutMs: 10_000,
   admission: DEFAULT_ADMISSION_LIMITS,
+  historySize: 0, // a newcomer's welcome then has no earlier lines to show
 };
 
 /** Outputs in a form a person can read: bytes decoded, log entries as the console shows them. */
@@ -61,7 +62,9 @@ const connection = (id: number, data$: Observable<Uint8Array>): ConnectionSource
   data$,
 });
 
-const welcome = (id: number): string => `to ${id}: * welcome to server, you are guest-${id}; /help lists commands\n`;
+const welcome = (id: number, here = id): string =>
+  `to ${id}: * welcome to server, you are guest-${id} in #lobby; /help lists commands\n* you are now in #lobby (${here} here); no topic\n`;
+const consoleOnlyWelcome = (id: number): string => `to ${id}: * welcome to server, you are guest-${id}; only server hears you; /help lists commands\n`;
 const joined = (id: number): string => `log: * guest-${id} joined from 10.0.0.${id}:4000`;
 
 const reset = (): Error => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
@@ -124,7 +127,7 @@ describe('serverMain', () => {
         map((batch) => batch.map((output) => (output.kind === 'write' ? `${output.to.join(',')} ${output.bytes.length}` : output.kind))),
       );
       const size = (text: string): number => bytes(text).length;
-      const welcomeSize = size('* welcome to server, you are guest-1; /help lists commands\n');
+      const welcomeSize = size(welcome(1).slice('to 1: '.length));
       expectObservable(outputs).toBe('abc-d', {
         a: [`1 ${welcomeSize}`, 'log'],
         b: [`2 ${welcomeSize}`, `1 ${size('* guest-2 joined\n')}`, 'log'],
@@ -165,7 +168,7 @@ describe('serverMain', () => {
         a: [welcome(1), joined(1)],
         b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
         d: ['to 2: * guest-1 left (connection reset)\n', 'log: * guest-1 left (connection reset)'],
-        e: [welcome(3), 'to 2: * guest-3 joined\n', joined(3)],
+        e: [welcome(3, 2), 'to 2: * guest-3 joined\n', joined(3)],
         f: ['to 3: <guest-2> still here\n', 'log: <guest-2> still here'],
         g: ['to 2: * guest-3 left (read EPIPE but uncoded)\n', 'log: * guest-3 left (read EPIPE but uncoded)'],
       });
@@ -345,9 +348,9 @@ describe('serverMain', () => {
       const console$ = hot('   --s-m-u-', { s: 'hello all', m: '/msg guest-2 just you', u: '/frob' });
       const expected = '      abcde-f-';
 
-      expectObservable(run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, relay: false, limits: CONSOLE_LIMITS })).toBe(expected, {
-        a: [welcome(1), joined(1)],
-        b: [welcome(2), joined(2)],
+      expectObservable(run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, mode: 'console-only' as const, limits: CONSOLE_LIMITS })).toBe(expected, {
+        a: [consoleOnlyWelcome(1), joined(1)],
+        b: [consoleOnlyWelcome(2), joined(2)],
         c: ['to 1,2: <server> hello all\n', 'log: <server> hello all'],
         d: ['log: <guest-1> hello server'],
         e: ['to 2: *server* just you\n', 'log: *-> guest-2* just you'],
@@ -363,9 +366,9 @@ describe('serverMain', () => {
       const console$ = hot('   --s-m-k-', { s: 'clear\x1b[2J bell\x07', m: '/msg guest-2 title\x1b]0;pwned\x07 \u202eevil', k: '/kick guest-2 bye\x1b[1A\x9b' });
       const expected = '      abc-e-f-';
 
-      expectObservable(run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, relay: false, limits: CONSOLE_LIMITS })).toBe(expected, {
-        a: [welcome(1), joined(1)],
-        b: [welcome(2), joined(2)],
+      expectObservable(run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, mode: 'console-only' as const, limits: CONSOLE_LIMITS })).toBe(expected, {
+        a: [consoleOnlyWelcome(1), joined(1)],
+        b: [consoleOnlyWelcome(2), joined(2)],
         c: ['to 1,2: <server> clear\u241b[2J bell\u2407\n', 'log: <server> clear\u241b[2J bell\u2407'],
         e: ['to 2: *server* title\u241b]0;pwned\u2407 \ufffdevil\n', 'log: *-> guest-2* title\u241b]0;pwned\u2407 \ufffdevil'],
         f: [
@@ -437,8 +440,8 @@ describe('serverMain', () => {
       expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, { ...RELAY, framing: 'raw' })).toBe(
         expected,
         {
-          a: ['to 1: * welcome to server, you are guest-1; /help lists commands', joined(1)],
-          b: ['to 2: * welcome to server, you are guest-2; /help lists commands', 'to 1: * guest-2 joined', joined(2)],
+          a: ['to 1: * welcome to server, you are guest-1 in #lobby; /help lists commands', 'to 1: * you are now in #lobby (1 here); no topic', joined(1)],
+          b: ['to 2: * welcome to server, you are guest-2 in #lobby; /help lists commands', 'to 2: * you are now in #lobby (2 here); no topic', 'to 1: * guest-2 joined', joined(2)],
           c: ['to 2: <guest-1> hello', 'log: <guest-1> hello'],
           d: ['to 2: <guest-1> two', 'to 2: <guest-1> lines', 'log: <guest-1> two | <guest-1> lines'],
         },
@@ -464,9 +467,9 @@ describe('serverMain limits', () => {
     fresh().run(({ cold, hot, expectObservable }) => {
       const data1 = cold<Uint8Array>('   -x', { x: bytes('1\n2\n3\n') });
       const connection$ = hot('a', { a: connection(1, data1) });
-      const options = { ...RELAY, relay: false, rate: { linesPerSecond: 10, burst: 2 } };
+      const options = { ...RELAY, mode: 'console-only' as const, rate: { linesPerSecond: 10, burst: 2 } };
       expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, options)).toBe('a(bp) 96ms (cd)', {
-        a: [welcome(1), joined(1)],
+        a: [consoleOnlyWelcome(1), joined(1)],
         b: ['log: <guest-1> 1 | <guest-1> 2'],
         p: ['pause 1'],
         c: ['log: <guest-1> 3'],
@@ -480,7 +483,7 @@ describe('serverMain limits', () => {
       const tagged = cold<Uint8Array>(' -x', { x: bytes('/cap tcpchat session=s\n') });
       const answering = cold<Uint8Array>('-x 14ms y 9ms p', { x: bytes('/cap tcpchat session=t\n'), y: bytes('@pong\n'), p: bytes('@ping\n') });
       const connection$ = hot('abc', { a: connection(1, tagged), b: connection(2, answering), c: connection(3, cold('-')) });
-      const options = { ...RELAY, relay: false, heartbeatMs: 10, limits: { maxLineBytes: 64, hardLimitBytes: 64 } };
+      const options = { ...RELAY, mode: 'console-only' as const, heartbeatMs: 10, limits: { maxLineBytes: 64, hardLimitBytes: 64 } };
       const shutdown$ = hot('60ms s', { s: 'got SIGTERM' }); // stops the heartbeat, or virtual time would never end
       const outputs = run({ connection$, console$: hot('-'), shutdown$ }, options).pipe(
         map((batch) => batch.filter((line) => /^close [12]:|@p[io]ng|left/.test(line))),
@@ -502,9 +505,9 @@ describe('serverMain limits', () => {
     fresh().run(({ cold, hot, expectObservable }) => {
       const data1 = cold<Uint8Array>('   -x', { x: bytes('hi\n') });
       const connection$ = hot('a', { a: connection(1, data1) });
-      const options = { ...RELAY, relay: false, idleTimeoutMs: 5000 };
+      const options = { ...RELAY, mode: 'console-only' as const, idleTimeoutMs: 5000 };
       expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, options)).toBe('ab 4999ms c', {
-        a: [welcome(1), joined(1)],
+        a: [consoleOnlyWelcome(1), joined(1)],
         b: ['log: <guest-1> hi'],
         c: ['to 1: * disconnected: idle for 5 seconds\n', 'log: * guest-1 left (idle for 5 seconds)', 'close 1: idle for 5 seconds'],
       });
@@ -552,7 +555,7 @@ describe('serverMain limits', () => {
         d: ['to 2: ! authentication failed\n', 'close 2: authentication failed', 'log: * refused 10.0.0.2:4000 (authentication failed)'],
         e: ask(3),
         // Guest numbers go to members only: the refused one took none.
-        f: ['to 3: * welcome to server, you are guest-2; /help lists commands\n', 'to 1: * guest-2 joined\n', 'log: * guest-2 joined from 10.0.0.3:4000'],
+        f: [welcome(3).replace('guest-3', 'guest-2').replace('(3 here)', '(2 here)'), 'to 1: * guest-2 joined\n', 'log: * guest-2 joined from 10.0.0.3:4000'],
         g: ['to 3: <guest-1> still here\n', 'log: <guest-1> still here'],
       });
     });

@@ -1,0 +1,69 @@
+import { formatError, formatNotice } from '../protocol/server-line.js';
+import { formatTagged } from '../protocol/tags.js';
+import type { Effect } from './events.js';
+import { linesGone, since } from './history.js';
+import { depart, moveTo } from './membership.js';
+import { invalidRoomReason, roomName } from './room-name.js';
+import { roomNamed, tag, type Connection, type ServerModel } from './model.js';
+import { direct, raw, replay } from './send.js';
+
+/** The capability tcpchat's own client asks for. */
+export const TCPCHAT_CAPABILITY = 'tcpchat';
+
+/**
+ * `/cap tcpchat session=S [resume=EPOCH:SEQ] [room=#ROOM]`: from now on this connection's lines
+ * carry tags. Another connection still holding the same session is one its client gave up on: it
+ * is closed, so the nick is free to reclaim. `room`: the room the client was in; it goes back
+ * there first. With a resume point from this server run, what was missed in that room follows.
+ */
+export function capability(model: ServerModel, member: Connection, name: string, params: Readonly<Record<string, string>>): Effect[] {
+  const { id } = member;
+  if (name !== TCPCHAT_CAPABILITY) return direct(model, [id], formatError(`unknown capability ${name}`));
+  const session = params.session || `connection-${id}`;
+  const effects: Effect[] = [];
+  const stale = sessionHolder(model, session, member);
+  if (stale) effects.push(...depart(model, stale, 'reconnected'), { kind: 'close', id: stale.id, reason: 'reconnected' });
+  tag(member, session);
+  const before = member.room;
+  if (params.room !== undefined) effects.push(...resumeIn(model, member, params.room));
+  const moved = member.room !== before;
+  const { history } = member.room!;
+  const { epoch, lastSeq } = model.sequence;
+  // Split at the last colon: an epoch may contain colons (a time does), a sequence number never.
+  const colon = (params.resume ?? '').lastIndexOf(':');
+  const resumeEpoch = colon === -1 ? params.resume : params.resume.slice(0, colon);
+  const resumeSeq = colon === -1 ? '' : params.resume.slice(colon + 1);
+  // Room lines after this connection joined already reached it live, untagged, before this /cap:
+  // replaying them too would show them twice. Its own lines (same session) it knows already.
+  // One that moved rooms just now heard nothing of its new room live.
+  const heardLive = moved ? model.sequence.lastSeq : member.joinedAfter;
+  const missed = (after: number) => since(history, after).filter((entry) => entry.seq <= heardLive && entry.author !== session);
+  const sameRun = params.resume !== undefined && resumeEpoch === epoch;
+  const after = sameRun ? Number(resumeSeq) || 0 : 0;
+  // What this run heard while the client was away (others back sooner said things) is missed
+  // all the same after a restart: without it a restart would lose the lines said before everyone was back.
+  const replayed = params.resume ? missed(after) : [];
+  // `missed=N`: the client holds the live lines it got before this answer until the N older ones are shown.
+  const answer = { cap: TCPCHAT_CAPABILITY, epoch, seq: String(lastSeq), ...(params.resume ? { missed: String(replayed.length) } : {}) };
+  effects.push(...raw(model, id, formatTagged(answer, '')));
+  if (params.resume && !sameRun) effects.push(...direct(model, [id], formatNotice('the server has restarted since; what was said before is gone')));
+  const gone = sameRun ? linesGone(history, after, heardLive) : 0;
+  if (gone > 0) effects.push(...direct(model, [id], formatNotice(`${gone === 1 ? '1 line' : `${gone} lines`} you missed can no longer be replayed (too old for the history)`)));
+  effects.push(...replay(model, id, replayed));
+  return effects;
+}
+
+/** The other member that holds `session`, if any: a connection its client has given up on. */
+function sessionHolder(model: ServerModel, session: string, except: Connection): Connection | undefined {
+  for (const conn of model.conns.values()) if (conn.phase === 'member' && conn.session === session && conn !== except) return conn;
+  return undefined;
+}
+
+/** Back to the room a resuming client was in (none when it is there already or the server has no rooms). */
+function resumeIn(model: ServerModel, member: Connection, given: string): Effect[] {
+  if (model.mode === 'console-only') return [];
+  const name = roomName(given);
+  if (name === undefined) return direct(model, [member.id], formatError(invalidRoomReason(given)));
+  if (name === member.room!.name) return [];
+  return moveTo(model, member, roomNamed(model, name), true);
+}

@@ -1,0 +1,110 @@
+import type { BusEvent, MissedLines } from '../cluster/bus.js';
+import { nickKey } from '../protocol/nick.js';
+import { formatNotice } from '../protocol/server-line.js';
+import { addRemote, dropInstance } from './cluster-members.js';
+import { log, type Effect } from './events.js';
+import { reload, type HistoryEntry } from './history.js';
+import { busRequest as bus } from './membership.js';
+import { everyone, forgetIfEmpty, members, roomNamed, type ClusterState, type Room, type ServerModel } from './model.js';
+import { direct, replay } from './send.js';
+
+/** Joining the cluster (again), losing it, and what each side missed meanwhile. */
+
+type Up = Extract<BusEvent, { type: 'up' }>;
+
+const lineCount = (count: number): string => (count === 1 ? '1 line was' : `${count} lines were`);
+const everyoneHere = (model: ServerModel, ...lines: string[]): Effect[] => direct(model, everyone(model), ...lines);
+
+/** Each room's entries of the cluster's history, by room name (the first room's for entries that name none). */
+function byRoom(model: ServerModel, history: readonly HistoryEntry[]): Map<string, HistoryEntry[]> {
+  const rooms = new Map<string, HistoryEntry[]>();
+  for (const entry of history) {
+    const name = entry.room ?? model.firstRoom.name;
+    const entries = rooms.get(name);
+    if (entries) entries.push(entry);
+    else rooms.set(name, [entry]);
+  }
+  return rooms;
+}
+
+export function joined(model: ServerModel, cluster: ClusterState, event: Up): Effect[] {
+  const rejoined = cluster.everUp;
+  cluster.up = cluster.everUp = true;
+  dropInstance(model, cluster);
+  for (const member of event.members) if (member.instance !== cluster.self.instance) addRemote(model, cluster, member);
+  const { sequence } = model;
+  const said = cluster.apart.since === undefined ? 0 : sequence.lastSeq - cluster.apart.since;
+  const missed = Math.max(0, cluster.apart.uncrossed + said - (event.late?.length ?? 0));
+  const heardUpTo = cluster.apart.since;
+  cluster.apart = { uncrossed: 0 };
+  // A cluster that lost its history (its Redis came back empty) has nothing to give: this
+  // server keeps its own, under the same epoch, so its clients resume as they were.
+  const history = byRoom(model, event.history);
+  const missedElsewhere = event.historyLost ? [] : catchUp(model, event, history, heardUpTo);
+  const here = members(model);
+  if (!event.historyLost) {
+    for (const name of history.keys()) roomNamed(model, name);
+    for (const room of model.rooms.values()) reload(room.history, event.epoch, history.get(room.name) ?? []);
+    // What the members here heard live starts now: the cluster's earlier lines never reached them.
+    for (const member of here) member.joinedAfter = sequence.lastSeq;
+  }
+  for (const topic of event.topics) roomNamed(model, topic.room).topic = { text: topic.topic, by: topic.by, time: topic.time };
+  for (const room of [...model.rooms.values()]) forgetIfEmpty(model, room);
+  const text = `${rejoined ? 'rejoined' : 'joined'} the cluster as node ${cluster.self.node}: ${cluster.remote.size} elsewhere`;
+  const lostText = "the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone";
+  const synced = here.map((m) => ({ conn: m.id, nick: m.nick, key: nickKey(m.nick), room: m.room!.name, session: m.session }));
+  return [
+    bus({ type: 'sync', members: synced, lastSeq: sequence.lastSeq, ...(missed > 0 ? { missed } : {}) }),
+    ...(rejoined ? everyoneHere(model, formatNotice(`back in the cluster: ${cluster.remote.size + here.length} online`)) : []),
+    ...(event.historyLost ? [...everyoneHere(model, formatNotice(lostText)), log({ type: 'notice', text: lostText })] : []),
+    ...missedElsewhere,
+    log({ type: 'notice', text }),
+  ];
+}
+
+/**
+ * Back from apart: the room lines the cluster numbered after the last one heard here were said
+ * elsewhere and never reached the people here. Each room's members get their room's now, marked
+ * as earlier, and are told how many more the cluster may no longer keep. This server's own lines
+ * that a stopped Redis ran late, after it had given up on them, were shown here already.
+ */
+function catchUp(model: ServerModel, event: Up, history: ReadonlyMap<string, readonly HistoryEntry[]>, heardUpTo: number | undefined): Effect[] {
+  if (heardUpTo === undefined) return [];
+  const late = new Set(event.late);
+  const effects: Effect[] = [];
+  for (const room of model.rooms.values()) {
+    const kept = history.get(room.name) ?? [];
+    const after = kept.filter((entry) => entry.seq > heardUpTo);
+    // Numbers can jump (a node back from apart goes on after its own), so a gap before the first
+    // line kept is only a loss when the history is full: at most that many lines were dropped.
+    const full = kept.length >= room.history.capacity;
+    const gone = full ? Math.max(0, (after[0]?.seq ?? (kept.at(-1)?.seq ?? heardUpTo) + 1) - heardUpTo - 1) : 0;
+    const entries = after.filter((entry) => !late.has(entry.seq));
+    if (entries.length === 0 && gone === 0) continue;
+    const text = `while this server was apart from the cluster, ${lineCount(entries.length)} said elsewhere` + (gone > 0 ? `; up to ${gone} more are no longer kept` : '');
+    effects.push(...tellRoom(model, room, text, entries), log({ type: 'notice', text }));
+  }
+  return effects;
+}
+
+function tellRoom(model: ServerModel, room: Room, text: string, entries: readonly HistoryEntry[]): Effect[] {
+  const ids = [...room.members];
+  return [...direct(model, ids, formatNotice(text)), ...ids.flatMap((id) => replay(model, id, entries))];
+}
+
+export function lost(model: ServerModel, cluster: ClusterState, reason: string): Effect[] {
+  if (!cluster.up) return [];
+  cluster.up = false;
+  dropInstance(model, cluster);
+  cluster.apart = { ...cluster.apart, since: model.sequence.lastSeq };
+  return [
+    ...everyoneHere(model, formatNotice('lost touch with the rest of the cluster: only the people on this server hear you until it is back')),
+    log({ type: 'error', text: `lost the cluster: ${reason}` }),
+  ];
+}
+
+/** Another node is back from apart: the people here are told how many of its lines never reached them. */
+export function missedFrom(model: ServerModel, missed: MissedLines): Effect[] {
+  const text = `${missed.lines === 1 ? '1 line' : `${missed.lines} lines`} said on node ${missed.node} while it was apart from the cluster never reached this server`;
+  return [...(model.mode === 'room' ? everyoneHere(model, formatNotice(text)) : []), log({ type: 'notice', text })];
+}

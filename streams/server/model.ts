@@ -1,0 +1,293 @@
+import type { ClusterMember, ClusterSelf } from '../cluster/bus.js';
+import { nickKey } from '../protocol/nick.js';
+import type { AccessList } from '../limits/access.js';
+import type { ServerMode } from '../protocol/sentences.js';
+import { createAdmission, release, type Admission, type AdmissionLimits } from './admission.js';
+import { createHistory, createSequence, type History, type Sequence } from './history.js';
+
+/** A connection's number, given by the shell when it accepts the connection. */
+export type ConnId = number;
+
+/**
+ * Where a connection stands: at the door (waiting for the password), joining (its guest nick is
+ * being claimed from the cluster), a member (with a nick, in a room), or leaving (told to close:
+ * only its place in the admission count is left, given back when its close comes).
+ */
+export type Phase = 'door' | 'joining' | 'member' | 'leaving';
+
+/** A nick claim in flight for a member: the nick asked for (a guest nick when missing), and why. */
+export interface Claim {
+  readonly nick?: string;
+  /**
+   * Why the member must give up its nick: the cluster gave it to someone else while this server
+   * was apart from it, or someone on a node that was apart held it first.
+   */
+  readonly forced?: 'apart' | 'held-first';
+}
+
+/** Everything known about one connection. */
+export interface Connection {
+  readonly id: ConnId;
+  readonly address: string;
+  readonly ip: string;
+  phase: Phase;
+  /** A member's nick (and its key in `ServerModel.nicks`). */
+  nick: string;
+  /** The room a member is in. */
+  room: Room | undefined;
+  /** The session a tagged client named (to resume and to reclaim); set once it asked for tags. */
+  session: string | undefined;
+  /**
+   * The last sequence number before it became a member. Every room line after it reached this
+   * connection live (plain, before it asked for tags), so a resume must not replay it again.
+   */
+  joinedAfter: number;
+  /** Batches that wait for a cluster's answer to a nick claim, in order (none: nothing waits). */
+  held: (readonly string[])[] | undefined;
+  /** A member's nick claim in flight. */
+  claim: Claim | undefined;
+  /** Closed while its lines were held: closed for this reason once they are handled. */
+  closing: string | undefined;
+  /** Heartbeat (tagged connections only): when it was last heard (none: not watched), and pings sent since. */
+  heardAt: number | undefined;
+  pinged: number;
+}
+
+/** Who a room's lines go to, split by whether they take tags; rebuilt after a change. */
+export interface Recipients {
+  readonly all: readonly ConnId[];
+  readonly plain: readonly ConnId[];
+  readonly tagged: readonly ConnId[];
+}
+
+/** What a room's topic is, who set it, when. */
+export interface Topic {
+  readonly text: string;
+  readonly by: string;
+  readonly time: number;
+}
+
+export interface Room {
+  /** `#` and a lower-case name (see `roomName`). */
+  readonly name: string;
+  topic: Topic | undefined;
+  /** Members here, in join order. */
+  readonly members: Set<ConnId>;
+  /** Members on the other nodes of a cluster. */
+  remote: number;
+  readonly history: History;
+  recipients: Recipients | undefined;
+}
+
+/** The link to the other servers of a cluster, as this server knows it. */
+export interface ClusterState {
+  readonly self: ClusterSelf;
+  up: boolean;
+  everUp: boolean;
+  /**
+   * Room lines said here that the cluster never got: `since`, the last sequence number heard
+   * before this server was cut off (lines numbered here after it were said here alone), and
+   * `uncrossed`, lines Redis refused while up. Told to the others when this server is back.
+   */
+  apart: { since?: number; uncrossed: number };
+  /** Members on other nodes, by nick key. */
+  readonly remote: Map<string, ClusterMember>;
+}
+
+/** A server run's whole state. Owned by one router and changed in place, so each step stays O(1). */
+export interface ServerModel {
+  /** The console's nick. */
+  readonly name: string;
+  /** Rooms, where members hear each other; or console-only, where each member talks with the console alone. */
+  readonly mode: ServerMode;
+  /** Joins, leaves and renames are announced while the room has at most this many members. */
+  readonly announceMax: number;
+  readonly conns: Map<ConnId, Connection>;
+  /** Members by nick key: no two nicks look alike. */
+  readonly nicks: Map<string, ConnId>;
+  readonly reservedKey: string;
+  nextGuest: number;
+  /** Every room that has members (here or, in a cluster, on another node), and the first room always. */
+  readonly rooms: Map<string, Room>;
+  /** Where members arrive, and where `/part` leads. */
+  readonly firstRoom: Room;
+  /** The room the console speaks in (it is not a member of any). */
+  consoleRoom: Room;
+  /** The numbering every room's history shares. */
+  readonly sequence: Sequence;
+  readonly historySize: number;
+  readonly admission: Admission;
+  /** The door's secret, when there is one. */
+  password: string | undefined;
+  /** `--allow`/`--deny`: who may come in at all (none: everyone). */
+  access: AccessList | undefined;
+  /** Acknowledged tagged line ids, so a line resent after a reconnect is shown once. */
+  readonly seenIds: Set<string>;
+  readonly cluster: ClusterState | undefined;
+  stopped: boolean;
+  /** The clock (virtual in tests). */
+  readonly now: () => number;
+}
+
+export function createModel(options: {
+  name: string;
+  mode: ServerMode;
+  announceMax: number;
+  admission: AdmissionLimits;
+  password?: string;
+  access?: AccessList;
+  epoch: string;
+  historySize: number;
+  firstRoom: string;
+  cluster?: ClusterSelf;
+  now: () => number;
+}): ServerModel {
+  const sequence = createSequence(options.epoch);
+  const firstRoom = createRoom(options.firstRoom, createHistory(sequence, options.historySize));
+  return {
+    name: options.name,
+    mode: options.mode,
+    announceMax: options.announceMax,
+    conns: new Map(),
+    nicks: new Map(),
+    reservedKey: nickKey(options.name),
+    nextGuest: 1,
+    rooms: new Map([[firstRoom.name, firstRoom]]),
+    firstRoom,
+    consoleRoom: firstRoom,
+    sequence,
+    historySize: options.historySize,
+    admission: createAdmission(options.admission),
+    password: options.password,
+    access: options.access,
+    seenIds: new Set(),
+    cluster: options.cluster && { self: options.cluster, up: false, everUp: false, apart: { uncrossed: 0 }, remote: new Map() },
+    stopped: false,
+    now: options.now,
+  };
+}
+
+function createRoom(name: string, history: History): Room {
+  return { name, topic: undefined, members: new Set(), remote: 0, history, recipients: undefined };
+}
+
+/** The room of that name (normalised), made when it is not there yet. */
+export function roomNamed(model: ServerModel, name: string): Room {
+  let room = model.rooms.get(name);
+  if (!room) model.rooms.set(name, (room = createRoom(name, createHistory(model.sequence, model.historySize))));
+  return room;
+}
+
+/**
+ * An empty room other than the first (and the console's) is forgotten with its history and topic,
+ * as IRC does; in a cluster it lives while it has members on any node.
+ */
+export function forgetIfEmpty(model: ServerModel, room: Room): void {
+  if (room.members.size === 0 && room.remote === 0 && room !== model.firstRoom && room !== model.consoleRoom) model.rooms.delete(room.name);
+}
+
+/** A connection let in at the door (counted in the admission already). */
+export function addConnection(model: ServerModel, id: ConnId, address: string, ip: string, phase: Phase): Connection {
+  const conn: Connection = {
+    id,
+    address,
+    ip,
+    phase,
+    nick: '',
+    room: undefined,
+    session: undefined,
+    joinedAfter: 0,
+    held: undefined,
+    claim: undefined,
+    closing: undefined,
+    heardAt: undefined,
+    pinged: 0,
+  };
+  model.conns.set(id, conn);
+  return conn;
+}
+
+/** The member of this connection, if it is one. */
+export function memberOf(model: ServerModel, id: ConnId): Connection | undefined {
+  const conn = model.conns.get(id);
+  return conn?.phase === 'member' ? conn : undefined;
+}
+
+/** Every member here, in join order. */
+export function members(model: ServerModel): Connection[] {
+  return [...model.conns.values()].filter((conn) => conn.phase === 'member');
+}
+
+/** The connection becomes a member with this nick, in this room. */
+export function enter(model: ServerModel, conn: Connection, nick: string, room: Room): void {
+  conn.phase = 'member';
+  conn.nick = nick;
+  model.nicks.set(nickKey(nick), conn.id);
+  join(model, conn, room);
+}
+
+/** The member is in `room` from now on (and in no other); it hears live what is said there from now on. */
+export function join(model: ServerModel, member: Connection, room: Room): void {
+  const previous = member.room;
+  if (previous) {
+    previous.members.delete(member.id);
+    previous.recipients = undefined;
+  }
+  member.room = room;
+  member.joinedAfter = model.sequence.lastSeq;
+  room.members.add(member.id);
+  room.recipients = undefined;
+}
+
+/** A member gives up its nick and room; what is left of it waits for its close. */
+export function leave(model: ServerModel, conn: Connection): void {
+  if (conn.phase === 'member') {
+    model.nicks.delete(nickKey(conn.nick));
+    conn.room!.members.delete(conn.id);
+    conn.room!.recipients = undefined;
+  }
+  conn.phase = 'leaving';
+  conn.room = undefined;
+  conn.held = undefined;
+  conn.claim = undefined;
+}
+
+/** The connection has closed: it is forgotten, and its place in the admission count given back. */
+export function forget(model: ServerModel, id: ConnId): void {
+  const conn = model.conns.get(id);
+  if (!conn) return;
+  leave(model, conn);
+  model.conns.delete(id);
+  release(model.admission, conn.ip);
+}
+
+/** The member's connection now takes tags (or another session): the room's recipient lists change. */
+export function tag(conn: Connection, session: string): void {
+  conn.session = session;
+  if (conn.room) conn.room.recipients = undefined;
+}
+
+/** Who a room's lines go to, made once per change of its members. */
+export function recipientsOf(model: ServerModel, room: Room): Recipients {
+  if (room.recipients) return room.recipients;
+  const all = [...room.members];
+  const plain: ConnId[] = [];
+  const tagged: ConnId[] = [];
+  for (const id of all) (model.conns.get(id)?.session === undefined ? plain : tagged).push(id);
+  return (room.recipients = { all, plain, tagged });
+}
+
+/** How many acknowledged line ids are remembered, so a line resent after a reconnect is shown once. */
+const REMEMBERED_IDS = 10_000;
+
+export function rememberId(model: ServerModel, lineId: string): void {
+  model.seenIds.add(lineId);
+  if (model.seenIds.size > REMEMBERED_IDS) model.seenIds.delete(model.seenIds.values().next().value as string);
+}
+
+/** Every member's connection, in every room. */
+export function everyone(model: ServerModel): ConnId[] {
+  const ids: ConnId[] = [];
+  for (const room of model.rooms.values()) ids.push(...room.members);
+  return ids;
+}

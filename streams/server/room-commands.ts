@@ -1,0 +1,71 @@
+import { formatError, formatNotice } from '../protocol/server-line.js';
+import { log, type Effect } from './events.js';
+import { busRequest, inRoom, moveTo, roomLines, roomSize } from './membership.js';
+import { members, roomNamed, type Connection, type Room, type ServerModel } from './model.js';
+import { invalidRoomReason, roomName } from './room-name.js';
+import { direct } from './send.js';
+
+/** What the room commands do: `/join`, `/part`, `/rooms`, `/topic`, `/who` (for members and the console alike where they share). */
+
+export const NO_ROOMS = 'this server has no rooms (console-only)';
+
+/** The room a name given by someone names, or the line that says why it cannot be one. */
+export function givenRoom(model: ServerModel, given: string, create: boolean): { room: Room } | { error: string } {
+  const name = roomName(given);
+  if (name === undefined) return { error: invalidRoomReason(given) };
+  const room = create ? roomNamed(model, name) : model.rooms.get(name);
+  return room ? { room } : { error: `no such room: ${name}` };
+}
+
+/** `/join #ROOM` (or `/part`: the first room). */
+export function joinRoom(model: ServerModel, member: Connection, given: string): Effect[] {
+  const found = givenRoom(model, given, true);
+  return 'error' in found ? direct(model, [member.id], formatError(found.error)) : moveTo(model, member, found.room);
+}
+
+/** `/topic [TEXT]`: shows the topic of the member's room, or sets it for everyone in it (here and on every node). */
+export function topic(model: ServerModel, member: Connection, text: string): Effect[] {
+  const room = member.room!;
+  if (!text) {
+    const shown = room.topic ? `topic of ${room.name}: ${room.topic.text} (set by ${room.topic.by})` : `${room.name} has no topic`;
+    return direct(model, [member.id], formatNotice(shown));
+  }
+  room.topic = { text, by: member.nick, time: model.now() };
+  const shared = model.cluster?.up ? [busRequest({ type: 'topic', room: room.name, topic: text, by: member.nick })] : [];
+  return [
+    ...shared,
+    ...roomLines(model, room, undefined, [formatNotice(`${member.nick} set the topic: ${text}`)]),
+    log({ type: 'topic', id: member.id, from: member.nick, text, ...inRoom(model, room) }),
+  ];
+}
+
+/** `/rooms`: every room, the first one first, with how many are in it (on every node) and its topic. */
+export function roomList(model: ServerModel): string[] {
+  const rooms = [...model.rooms.values()].filter((room) => room === model.firstRoom || roomSize(room) > 0);
+  rooms.sort((a, b) => (a === model.firstRoom ? -1 : b === model.firstRoom ? 1 : a.name < b.name ? -1 : 1));
+  return [
+    `rooms (${rooms.length}):`,
+    ...rooms.map((room) => `  ${room.name} (${roomSize(room)} here); ${room.topic ? `topic: ${room.topic.text}` : 'no topic'}`),
+  ];
+}
+
+/**
+ * `/who [#ROOM]`: who is in a room, the console's name first in the first room (it takes part in
+ * it as it always has); in a cluster everyone on every node, each with their node.
+ */
+export function whoIsIn(model: ServerModel, room: Room): string {
+  const { cluster } = model;
+  const here = [...(room === model.firstRoom ? [model.name] : []), ...[...room.members].map((id) => model.conns.get(id)!.nick)];
+  const remote = cluster ? [...cluster.remote.values()].filter((m) => m.room === room.name) : [];
+  const names = cluster ? [...here.map((nick) => `${nick} (${cluster.self.node})`), ...remote.map((m) => `${m.nick} (${m.node})`)] : here;
+  return `online in ${room.name} (${names.length}): ${names.join(', ')}`;
+}
+
+/** `/who` on a console-only server: everyone, the console first; in a cluster with their nodes. */
+export function whoIsOnline(model: ServerModel): string {
+  const here = [model.name, ...members(model).map((m) => m.nick)];
+  const { cluster } = model;
+  if (!cluster) return `online (${here.length}): ${here.join(', ')}`;
+  const all = [...here.map((nick) => `${nick} (${cluster.self.node})`), ...[...cluster.remote.values()].map((m) => `${m.nick} (${m.node})`)];
+  return `online (${all.length}): ${all.join(', ')}`;
+}
