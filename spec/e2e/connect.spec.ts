@@ -40,7 +40,8 @@ describe('tcpchat connect with stdin as a pipe', () => {
     expect(await waitForExit(client)).toEqual({ code: 0, signal: null });
 
     expect(await client.stdout.end()).toEqual([
-      '* welcome to server, you are guest-1; /help lists commands',
+      '* welcome to server, you are guest-1 in #lobby; /help lists commands',
+      '* you are now in #lobby (1 here); no topic',
       '* you are now dave',
       '<server> hi dave',
       '*server* just you',
@@ -77,18 +78,19 @@ describe('tcpchat connect with stdin as a pipe', () => {
 
     const clientObjects = parseAll(client.stdout.all);
     expect(clientObjects).toEqual([
-      { type: 'notice', time: expect.any(String), text: 'welcome to server, you are guest-1; /help lists commands' },
+      { type: 'notice', time: expect.any(String), text: 'welcome to server, you are guest-1 in #lobby; /help lists commands' },
+      { type: 'notice', time: expect.any(String), text: 'you are now in #lobby (1 here); no topic' },
       { type: 'notice', time: expect.any(String), text: 'you are now eve' },
       { type: 'message', time: expect.any(String), from: 'server', text: 'hello eve' },
     ]);
     const serverObjects = parseAll(server.stdout.all);
     expect(serverObjects).toEqual([
       { type: 'listening', time: expect.any(String), host: '127.0.0.1', port: server.port },
-      { type: 'join', time: expect.any(String), id: 1, from: 'guest-1', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) },
-      { type: 'nick', time: expect.any(String), id: 1, from: 'guest-1', to: 'eve' },
-      { type: 'message', time: expect.any(String), id: 1, from: 'eve', text: 'hi from eve' },
-      { type: 'message', time: expect.any(String), from: 'server', text: 'hello eve' },
-      { type: 'leave', time: expect.any(String), id: 1, from: 'eve', reason: 'connection closed' },
+      { type: 'join', time: expect.any(String), id: 1, from: 'guest-1', room: '#lobby', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) },
+      { type: 'nick', time: expect.any(String), id: 1, from: 'guest-1', to: 'eve', room: '#lobby' },
+      { type: 'message', time: expect.any(String), id: 1, from: 'eve', text: 'hi from eve', room: '#lobby' },
+      { type: 'message', time: expect.any(String), from: 'server', text: 'hello eve', room: '#lobby' },
+      { type: 'leave', time: expect.any(String), id: 1, from: 'eve', reason: 'connection closed', room: '#lobby' },
     ]);
     for (const { time } of [...clientObjects, ...serverObjects]) {
       expect(new Date(time as string).toISOString()).toBe(time);

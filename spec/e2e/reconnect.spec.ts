@@ -56,8 +56,11 @@ describe('tcpchat connect through a server restart', () => {
 
     const all = ['before 1', 'before 2', 'during 1', 'during 2', 'after 1', 'after 2'].map((text) => `<ada> ${text}`);
     expect(saidBy(bob.stdout, 'ada')).toEqual(all);
-    // bob was away when ada resent what she typed while the server was down: it was replayed to him, once.
+    // bob arrived after ada, and was shown how she came in (the room's last lines, on his welcome).
+    // He was away when ada came back and resent what she typed while the server was down: that was replayed to him, once.
     expect(bob.stdout.all.filter((line) => line.startsWith('(earlier) '))).toEqual([
+      '(earlier) * guest-1 joined',
+      '(earlier) * guest-1 is now ada',
       '(earlier) * guest-1 joined',
       '(earlier) * guest-1 is now ada',
       '(earlier) <ada> during 1',
@@ -123,8 +126,9 @@ describe('tcpchat connect through a dropped connection', () => {
       '(earlier) <bob> while you were away 2',
     ]);
     expect(saidBy(server.stdout, 'ada')).toHaveLength(7);
-    // bob sees ada leave with the old connection and come back, under her nick again.
+    // bob sees how ada came in (the room's last lines, on his welcome), then her leaving with the old connection and coming back, under her nick again.
     expect(bob.lines.all.filter((line) => /ada|guest-3/.test(line) && line.startsWith('* '))).toEqual([
+      '* guest-1 is now ada',
       expect.stringMatching(LEFT_CUT),
       '* guest-3 joined',
       '* guest-3 is now ada',

@@ -139,7 +139,7 @@ function styleAt(screen: readonly string[], marker: string, from = 0): string[] 
 async function adaJoins(port: number, args: readonly string[] = [], env?: Readonly<Record<string, string | undefined>>, reportExit = false): Promise<Pane> {
   const ada = reportExit ? new Pane([`127.0.0.1:${port}`, '--nick', 'ada', ...args], env, 'connect', undefined, true) : pane([`127.0.0.1:${port}`, '--nick', 'ada', ...args], env);
   if (reportExit) panes.push(ada);
-  await ada.until('ada named, at the prompt', (rows) => rows.some((row) => row.endsWith('* you are now ada')) && last(rows) === '>');
+  await ada.until('ada named, at the prompt', (rows) => rows.some((row) => row.endsWith('* you are now ada')) && last(rows) === '#lobby>');
   return ada;
 }
 
@@ -152,14 +152,15 @@ describe('tcpchat connect on a terminal (tmux)', () => {
     const bob = await joined(server.port, 'bob');
 
     ada.type('half a li');
-    await ada.until('the half-typed line', (rows) => last(rows) === '> half a li');
+    await ada.until('the half-typed line', (rows) => last(rows) === '#lobby> half a li');
     say(bob, 'one', 'two');
     say(bob, 'three', '/me waves');
     // The prompt is redrawn after each batch is printed: wait for both.
-    const screen = await ada.until('bob waving, then the prompt', (rows) => rows.includes('* bob waves') && last(rows) === '> half a li');
+    const screen = await ada.until('bob waving, then the prompt', (rows) => rows.includes('* bob waves') && last(rows) === '#lobby> half a li');
 
     expect(screen).toEqual([
-      '* welcome to server, you are guest-1; /help lists commands',
+      '* welcome to server, you are guest-1 in #lobby; /help lists commands',
+      '* you are now in #lobby (1 here); no topic',
       '* you are now ada',
       '* guest-2 joined',
       '* guest-2 is now bob',
@@ -167,18 +168,18 @@ describe('tcpchat connect on a terminal (tmux)', () => {
       '<bob> two',
       '<bob> three',
       '* bob waves',
-      '> half a li',
+      '#lobby> half a li',
     ]);
-    expect(ada.cursor()).toEqual({ x: '> half a li'.length, y: screen.length - 1 }); // still where the typing was
+    expect(ada.cursor()).toEqual({ x: '#lobby> half a li'.length, y: screen.length - 1 }); // still where the typing was
     expect(bob.lines.all.filter((line) => line.startsWith('<ada>'))).toEqual([]); // nothing sent before Enter
 
     ada.type('ne');
     ada.press('Enter');
     await bob.lines.waitFor('<ada> half a line');
-    await ada.until('a fresh prompt', (rows) => last(rows) === '>' && rows.at(-2) === '> half a line');
+    await ada.until('a fresh prompt', (rows) => last(rows) === '#lobby>' && rows.at(-2) === '#lobby> half a line');
 
     ada.press('Up');
-    await ada.until('the previous line recalled', (rows) => last(rows) === '> half a line');
+    await ada.until('the previous line recalled', (rows) => last(rows) === '#lobby> half a line');
     ada.press('End', ' again', 'Enter');
     await bob.lines.waitFor('<ada> half a line again');
     expect(bob.lines.all.filter((line) => line.startsWith('<ada>'))).toEqual(['<ada> half a line', '<ada> half a line again']);
@@ -191,15 +192,15 @@ describe('tcpchat connect on a terminal (tmux)', () => {
 
     const typed = `${'a long line that wraps, '.repeat(6)}你好`; // with the prompt 150 columns: two rows
     ada.type(typed);
-    await ada.until('the wrapped line', (rows) => last(rows) === `${'> ' + typed}`.slice(WIDTH));
+    await ada.until('the wrapped line', (rows) => last(rows) === `${'#lobby> ' + typed}`.slice(WIDTH));
     say(bob, 'first');
     await ada.until('the first line', (rows) => rows.includes('<bob> first'));
     say(bob, 'second', 'third');
-    const prompt = `> ${typed}`;
+    const prompt = `#lobby> ${typed}`;
     const screen = await ada.until('the third line, then the prompt', (rows) => rows.includes('<bob> third') && last(rows) === prompt.slice(WIDTH));
 
     expect(screen.slice(-5)).toEqual(['<bob> first', '<bob> second', '<bob> third', prompt.slice(0, WIDTH).trimEnd(), prompt.slice(WIDTH)]);
-    expect(screen.filter((row) => row.startsWith('> '))).toHaveLength(1); // no stale copy of the input above
+    expect(screen.filter((row) => row.startsWith('#lobby> '))).toHaveLength(1); // no stale copy of the input above
     ada.press('Enter');
     await bob.lines.waitFor(`<ada> ${typed}`);
   });
@@ -238,21 +239,22 @@ describe('tcpchat connect on a terminal (tmux)', () => {
     const bob = await joined(server.port, 'bob');
     ada.type('typing');
     say(bob, 'one', '/me waves');
-    const screen = await ada.until('bob waving, then the prompt', (rows) => rows.some((row) => row.endsWith('* bob waves')) && last(rows) === '> typing', true);
+    const screen = await ada.until('bob waving, then the prompt', (rows) => rows.some((row) => row.endsWith('* bob waves')) && last(rows) === '#lobby> typing', true);
 
     expect(screen.join('\n')).not.toContain(ESC);
     const conversation = screen.slice(0, -1);
     expect(conversation.length).toBeGreaterThanOrEqual(6);
     for (const row of conversation) expect(row).toMatch(/^\[([01]\d|2[0-3]):[0-5]\d\] /);
     expect(conversation.map((row) => row.slice('[HH:MM] '.length))).toEqual([
-      '* welcome to server, you are guest-1; /help lists commands',
+      '* welcome to server, you are guest-1 in #lobby; /help lists commands',
+      '* you are now in #lobby (1 here); no topic',
       '* you are now ada',
       '* guest-2 joined',
       '* guest-2 is now bob',
       '<bob> one',
       '* bob waves',
     ]);
-    expect(last(screen)).toBe('> typing');
+    expect(last(screen)).toBe('#lobby> typing');
   });
 });
 
@@ -374,10 +376,10 @@ describe('tcpchat connect on a terminal while reconnecting (tmux)', () => {
     const server = await startServer(['--relay', '--shutdown-deadline', '1']);
     const ada = await adaJoins(server.port, [], undefined, true);
     server.child.kill('SIGTERM');
-    await ada.until('the reconnect notice, then the prompt', (rows) => rows.some((row) => /^-- .*reconnecting in/.test(row)) && last(rows) === '>');
+    await ada.until('the reconnect notice, then the prompt', (rows) => rows.some((row) => /^-- .*reconnecting in/.test(row)) && last(rows) === '#lobby>');
     ada.type('still here');
     ada.press('Enter');
-    await ada.until('the typed line taken', (rows) => rows.includes('> still here'));
+    await ada.until('the typed line taken', (rows) => rows.includes('#lobby> still here'));
     ada.press('C-d');
     const where = `127.0.0.1:${server.port}`;
     const sentence = `tcpchat: input ended while reconnecting to ${where}; 1 line unsent`;

@@ -317,8 +317,10 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     const welcome = toUs ? parseWelcome(clean) : undefined;
     const renamed = toUs ? parseRenamed(clean) : undefined;
     if (renamed !== undefined && !GUEST.test(renamed)) next = { ...next, nick: renamed };
-    const history = toUs ? historyLine(next, clean) : { state: next, replayed: false };
+    const history = toUs ? historyLine(next, clean) : { state: next, replayed: false, marker: false };
     next = history.state;
+    // Resuming, the room's last lines that come with the welcome are what the replay brings: shown once, from it.
+    if (next.held !== undefined && !next.tagged && (history.replayed || history.marker)) continue;
     // The server's last word to us alone, like any sentence to us, carries no sequence number.
     next = { ...next, farewell: toUs ? farewellSentence(parsed, next, policy) : undefined };
     if (welcome) {
@@ -373,11 +375,11 @@ function followRoom(state: ClientState, welcome: Welcome | undefined, line: stri
  * A `/history` answer to a connection without tags comes between two markers: the lines between
  * them show as replayed, as a tagged replay does. Counted, so a lost end marker marks no more.
  */
-function historyLine(state: ClientState, line: string): { state: ClientState; replayed: boolean } {
+function historyLine(state: ClientState, line: string): { state: ClientState; replayed: boolean; marker: boolean } {
   const marker = parseHistoryMarker(line);
-  if (marker) return { state: { ...state, historyLeft: marker.kind === 'start' ? marker.count : 0 }, replayed: false };
-  if (state.historyLeft === 0) return { state, replayed: false };
-  return { state: { ...state, historyLeft: state.historyLeft - 1 }, replayed: true };
+  if (marker) return { state: { ...state, historyLeft: marker.kind === 'start' ? marker.count : 0 }, replayed: false, marker: true };
+  if (state.historyLeft === 0) return { state, replayed: false, marker: false };
+  return { state: { ...state, historyLeft: state.historyLeft - 1 }, replayed: true, marker: false };
 }
 
 /** Once the replay is over, the live lines held meanwhile follow it. */

@@ -333,6 +333,13 @@ describe('stepClient', () => {
       });
     });
 
+    it('resuming, leaves out the last lines of the room that come with the welcome: the replay brings each of them once', () => {
+      const welcomeBlock = received(WELCOME, formatInRoom({ room: '#lobby', members: 2 }), formatHistoryStart(2), '<bob> one', '<bob> two', formatHistoryEnd());
+      const resumed = then(tagged(), [lost(), connected, welcomeBlock, received(`${cap('E', 6)};missed=2`, `@seq=5;replay;time=${T} <bob> one`, `@seq=6;replay;time=${T} <bob> two`)]);
+      const shown = resumed.effects.flatMap((effect) => (effect.kind === 'display' ? effect.lines.map((line) => formatServerLine(line)) : []));
+      expect(shown).toEqual(['* welcome to server, you are guest-1; /help lists commands', '<bob> one', '<bob> two', '* you are now in #lobby (2 here); no topic']);
+    });
+
     it('marks nothing on a new connection after a history answer cut short', () => {
       const { effects } = play([start, connected, received(formatHistoryStart(3), '<bob> one'), lost(), connected, received('<bob> live')], { ...POLICY, retries: 1 });
       expect(effects.at(-1)).toEqual({ kind: 'display', lines: [{ kind: 'message', from: 'bob', text: 'live' }] });

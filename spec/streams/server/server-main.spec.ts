@@ -570,7 +570,7 @@ describe('serverMain limits', () => {
       expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-'), access$ }, options)).toBe('a-b-c', {
         a: ['to 1: ! access denied\n', 'close 1: access denied', 'log: * refused 10.0.0.1:4000 (access denied)'],
         // Guest numbers go to members only: the refused one took none.
-        b: ['to 2: * welcome to server, you are guest-1; /help lists commands\n', 'log: * guest-1 joined from 10.0.0.2:4000'],
+        b: ['to 2: * welcome to server, you are guest-1 in #lobby; /help lists commands\n* you are now in #lobby (1 here); no topic\n', 'log: * guest-1 joined from 10.0.0.2:4000'],
         c: ['to 3: ! access denied\n', 'close 3: access denied', 'log: * refused 10.0.0.3:4000 (access denied)'],
       });
     });
