@@ -58,7 +58,8 @@ for (const [id, t] of self) {
 const show = (title, map) => {
   process.stdout.write(`\n${title} (of ${(total / 1e6).toFixed(2)} s sampled)\n`);
   const rows = [...map].sort((a, b) => b[1] - a[1]).slice(0, top);
-  for (const [k, t] of rows) process.stdout.write(`${((100 * t) / total).toFixed(1).padStart(6)}%  ${(t / 1000).toFixed(0).padStart(7)} ms  ${k}\n`);
+  for (const [k, t] of rows)
+    process.stdout.write(`${((100 * t) / total).toFixed(1).padStart(6)}%  ${(t / 1000).toFixed(0).padStart(7)} ms  ${k}\n`);
 };
 // self time by file (native and V8 entries without a file keep their own names)
 const byFile = new Map();

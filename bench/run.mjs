@@ -10,7 +10,21 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { Pool } from './lib/pool.mjs';
-import { cpuUs, openFileLimit, redisInfo, redisServerPath, redisVersion, relayDefinitions, rssBytes, startRedis, startRelay, stopRelay, tcpchatHasCluster, TCPCHAT_MAIN, ROOT } from './lib/relays.mjs';
+import {
+  cpuUs,
+  openFileLimit,
+  redisInfo,
+  redisServerPath,
+  redisVersion,
+  relayDefinitions,
+  rssBytes,
+  startRedis,
+  startRelay,
+  stopRelay,
+  tcpchatHasCluster,
+  TCPCHAT_MAIN,
+  ROOT,
+} from './lib/relays.mjs';
 import { markdownTable, svgChart } from './lib/report.mjs';
 import { openSenders, paced, saturate } from './lib/senders.mjs';
 import { Histogram, median, nowUs } from './lib/stats.mjs';
@@ -171,9 +185,13 @@ if (scenarios.includes('cluster')) {
     );
   }
 }
-if (relays.includes('tcpchat')) note(`tcpchat runs as: tcpchat serve --relay --host 127.0.0.1 --port 0 ${defs.tcpchat.options.join(' ')}`.trim());
+if (relays.includes('tcpchat'))
+  note(`tcpchat runs as: tcpchat serve --relay --host 127.0.0.1 --port 0 ${defs.tcpchat.options.join(' ')}`.trim());
 const labels = Object.fromEntries(ALL_RELAYS.map((r) => [r, defs[r].label]));
-if (redisPath) note(`cluster: redis-server ${redisVersion(redisPath)} (${redisPath}) --bind 127.0.0.1 --save '' --appendonly no; nodes: the tcpchat command above plus --cluster redis://127.0.0.1:PORT --cluster-name benchN --node a|b, stdout to a temporary file`);
+if (redisPath)
+  note(
+    `cluster: redis-server ${redisVersion(redisPath)} (${redisPath}) --bind 127.0.0.1 --save '' --appendonly no; nodes: the tcpchat command above plus --cluster redis://127.0.0.1:PORT --cluster-name benchN --node a|b, stdout to a temporary file`,
+  );
 const rounds = Math.max(1, Math.floor(num('rounds')));
 const procs = Math.max(1, Math.floor(num('procs')));
 const windowLines = num('window');
@@ -253,9 +271,17 @@ async function point(pids, extra) {
  */
 async function openClients(sites, senderPort, senders, open = {}) {
   for (const site of sites) {
-    const opened = await pool.open(site.port, site.count, { ...open, ...(site.open ?? {}), backlog: site.backlog, gapMs: site.gapMs ?? 0, deadlineMs: 60000, group: site.group ?? '' });
+    const opened = await pool.open(site.port, site.count, {
+      ...open,
+      ...(site.open ?? {}),
+      backlog: site.backlog,
+      gapMs: site.gapMs ?? 0,
+      deadlineMs: 60000,
+      group: site.group ?? '',
+    });
     const want = site.count + (site.open?.slow ?? open.slow ?? 0);
-    if (opened.connected < want) throw new Error(`only ${opened.connected} of ${want} receivers connected${site.group ? ` to node ${site.group}` : ''}`);
+    if (opened.connected < want)
+      throw new Error(`only ${opened.connected} of ${want} receivers connected${site.group ? ` to node ${site.group}` : ''}`);
   }
   liveSenders = await openSenders(senderPort, senders);
   const wiring = await wired(liveSenders[0], 30000);
@@ -307,7 +333,16 @@ async function saturatedLoad({ sites, senderPort, pids, verify = false, extra })
     settled: settled.quiet,
     // resident memory at the end of the window: a path that does not push back on the senders grows
     rssMiB: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, rssBytes(pid) / 2 ** 20])),
-    byGroup: Object.fromEntries(Object.entries(b.snap.groups).map(([g, x]) => [g, { receivers: x.open + x.closedEarly, deliveriesPerS: (x.estLines - (a.snap.groups[g]?.estLines ?? 0)) / seconds, cutOff: x.closedEarly }])),
+    byGroup: Object.fromEntries(
+      Object.entries(b.snap.groups).map(([g, x]) => [
+        g,
+        {
+          receivers: x.open + x.closedEarly,
+          deliveriesPerS: (x.estLines - (a.snap.groups[g]?.estLines ?? 0)) / seconds,
+          cutOff: x.closedEarly,
+        },
+      ]),
+    ),
     points: { a: a.extra, b: b.extra, seconds },
   };
   if (verify) result.verify = await verifyCounts(load.sent);
@@ -336,7 +371,10 @@ async function verifyCounts(sent) {
   out.exactlyOnce = drained.quiet && all.exactlyOnce === all.receivers && all.receivers > 0;
   if (!out.exactlyOnce) {
     const parts = Object.entries(out.counts).filter(([g]) => g !== 'all');
-    const where = (parts.length ? parts : [['all', all]]).map(([g, t]) => `${g === 'all' ? '' : `node ${g}: `}${t.exactlyOnce}/${t.receivers} exact, ${t.fewer} short by ${t.linesMissing} lines, ${t.more} over by ${t.linesExtra}, ${t.misaligned} misaligned, ${t.cutOff} cut off`);
+    const where = (parts.length ? parts : [['all', all]]).map(
+      ([g, t]) =>
+        `${g === 'all' ? '' : `node ${g}: `}${t.exactlyOnce}/${t.receivers} exact, ${t.fewer} short by ${t.linesMissing} lines, ${t.more} over by ${t.linesExtra}, ${t.misaligned} misaligned, ${t.cutOff} cut off`,
+    );
     out.why = `${drained.quiet ? '' : 'still receiving after 15 s; '}${where.join('; ')}`;
   }
   return out;
@@ -406,7 +444,13 @@ async function pacedLoad({ sites, senderPort, pids, rate, batch = 1, durationS, 
     if (!site.group) continue;
     const h = Histogram.merge(parts.map((p) => p.groups?.[site.group]?.hist));
     const lines = parts.reduce((s, p) => s + (p.groups?.[site.group]?.latencyLines ?? 0), 0);
-    byGroup[site.group] = { timedReceivers: site.open.timed, p50Ms: h.quantile(0.5) / 1000, p99Ms: h.quantile(0.99) / 1000, maxMs: h.max / 1000, deliveredPct: (lines / (sent * site.open.timed)) * 100 };
+    byGroup[site.group] = {
+      timedReceivers: site.open.timed,
+      p50Ms: h.quantile(0.5) / 1000,
+      p99Ms: h.quantile(0.99) / 1000,
+      maxMs: h.max / 1000,
+      deliveredPct: (lines / (sent * site.open.timed)) * 100,
+    };
   }
   return {
     p50Ms: hist.quantile(0.5) / 1000,
@@ -422,7 +466,10 @@ async function pacedLoad({ sites, senderPort, pids, rate, batch = 1, durationS, 
     loadgenCpuPct: ((b.snap.cpuUs - a.snap.cpuUs + b.selfCpu - a.selfCpu) / (b.t - a.t)) * 100,
     rssGrowthKiB: rssPid ? (rssBytes(rssPid) - rss0) / 1024 : undefined,
     receiversCutOff: b.snap.closedEarly,
-    notices: parts.flatMap((p) => p.notices ?? []).slice(0, 5).map((n) => n.text),
+    notices: parts
+      .flatMap((p) => p.notices ?? [])
+      .slice(0, 5)
+      .map((n) => n.text),
     slowReader: slowState?.[0],
     byGroup,
   };
@@ -445,7 +492,25 @@ async function pacedRun(key, { receivers, rate, batch = 1, durationS, warmupS, s
     const result = { ...rest, relayCpuPct: cpuPct.relay, relayRssGrowthKiB: rssGrowthKiB, relayStderr: relay.stderrTail.slice(-5) };
     // the same keys, in the same order, as before the cluster scenario shared this code
     const ordered = {};
-    for (const k of ['p50Ms', 'p99Ms', 'p999Ms', 'maxMs', 'samples', 'timedReceivers', 'expected', 'deliveredPct', 'senderBehindTicks', 'relayCpuPct', 'loadgenCpuPct', 'relayRssGrowthKiB', 'receiversCutOff', 'notices', 'slowReader', 'relayStderr']) ordered[k] = result[k];
+    for (const k of [
+      'p50Ms',
+      'p99Ms',
+      'p999Ms',
+      'maxMs',
+      'samples',
+      'timedReceivers',
+      'expected',
+      'deliveredPct',
+      'senderBehindTicks',
+      'relayCpuPct',
+      'loadgenCpuPct',
+      'relayRssGrowthKiB',
+      'receiversCutOff',
+      'notices',
+      'slowReader',
+      'relayStderr',
+    ])
+      ordered[k] = result[k];
     if (relay.exited) throw new Error(`relay exited during the run: ${JSON.stringify(relay.exited)}`);
     return ordered;
   });
@@ -487,7 +552,14 @@ async function withCluster(body) {
       nodes[node] = relay;
     }
     const result = await body({ redis, a: nodes.a, b: nodes.b });
-    for (const p of started) if (p.exited) throw new Error(`${p.label} exited during the run: ${JSON.stringify(p.exited)}; ${p.stderrTail.slice(-2).map((l) => l.slice(0, 160)).join(' | ')}`);
+    for (const p of started)
+      if (p.exited)
+        throw new Error(
+          `${p.label} exited during the run: ${JSON.stringify(p.exited)}; ${p.stderrTail
+            .slice(-2)
+            .map((l) => l.slice(0, 160))
+            .join(' | ')}`,
+        );
     return result;
   } finally {
     // the nodes first, together (each has its clients to tell), then Redis, then the clients
@@ -546,7 +618,11 @@ async function clusterSaturated(receivers) {
       usecPerScriptCall: (rb.evalsha.usec + rb.eval.usec - ra.evalsha.usec - ra.eval.usec) / scripts,
     };
     delete r.points;
-    r.nodeStderr = { a: a.stderrTail.slice(-5), b: b.stderrTail.slice(-5), redis: redis.stderrTail.filter((l) => /warn|error|#/i.test(l)).slice(-5) };
+    r.nodeStderr = {
+      a: a.stderrTail.slice(-5),
+      b: b.stderrTail.slice(-5),
+      redis: redis.stderrTail.filter((l) => /warn|error|#/i.test(l)).slice(-5),
+    };
     return r;
   });
 }
@@ -554,7 +630,12 @@ async function clusterSaturated(receivers) {
 async function clusterPaced(receivers, p) {
   return withCluster(async (cluster) => {
     const { a, b, redis } = cluster;
-    const r = await pacedLoad({ ...p, sites: clusterSites(cluster, receivers), senderPort: a.port, pids: { a: a.pid, b: b.pid, redis: redis.pid } });
+    const r = await pacedLoad({
+      ...p,
+      sites: clusterSites(cluster, receivers),
+      senderPort: a.port,
+      pids: { a: a.pid, b: b.pid, redis: redis.pid },
+    });
     delete r.rssGrowthKiB;
     delete r.slowReader;
     return r;
@@ -567,7 +648,12 @@ async function idle(key, count) {
     const rss0 = rssBytes(relay.pid);
     const timeoutMs = num('idle-timeout') * 1000;
     const t0 = Date.now();
-    const opened = await pool.open(relay.port, count, { timeoutMs: 10000, deadlineMs: timeoutMs, backlog: defs[key].backlog, gapMs: defs[key].connectGapMs ?? 0 });
+    const opened = await pool.open(relay.port, count, {
+      timeoutMs: 10000,
+      deadlineMs: timeoutMs,
+      backlog: defs[key].backlog,
+      gapMs: defs[key].connectGapMs ?? 0,
+    });
     liveSenders = await openSenders(relay.port, 1).catch(() => []);
     const wiring = liveSenders.length ? await wired(liveSenders[0], Math.max(1000, timeoutMs - (Date.now() - t0))) : { wired: false };
     const settled = await quiesce(500, Math.max(1000, timeoutMs - (Date.now() - t0)));
@@ -653,12 +739,19 @@ async function attempt(kind, key, params, fn) {
 
 async function main() {
   const fdLimit = openFileLimit();
-  log(`bench: ${flags.quick ? 'quick' : 'full'} run, relays: ${relays.join(', ')}; ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ulimit -n ${fdLimit}`);
+  log(
+    `bench: ${flags.quick ? 'quick' : 'full'} run, relays: ${relays.join(', ')}; ${os.cpus().length} cpus, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ulimit -n ${fdLimit}`,
+  );
 
   if (scenarios.includes('startup')) {
     log('startup: time to the listening line');
     results.startup = await startup();
-    log(`  ${relays.map((r) => `${labels[r]} ${results.startup.readyMs[r].toFixed(0)} ms`).join(', ')}; tcpchat --help ${results.startup.helpMs.toFixed(0)} ms; node -e 0 ${results.startup.bareNodeMs.toFixed(0)} ms`);
+    log(
+      `  ${relays.map((r) => `${labels[r]} ${results.startup.readyMs[r].toFixed(0)} ms`).join(', ')}; tcpchat --help ${results.startup.helpMs.toFixed(0)} ms; node -e 0 ${results.startup.bareNodeMs.toFixed(0)} ms`,
+    );
   }
 
   if (scenarios.includes('saturated')) {
@@ -668,7 +761,9 @@ async function main() {
         for (const r of relays) {
           const res = await attempt('saturated', r, { receivers: n, round }, () => saturated(r, n));
           if (!res.error) {
-            log(`  ${labels[r]}: ${M(res.deliveriesPerS)} M deliveries/s; relay cpu ${res.relayCpuPct.toFixed(0)}% (${res.relayNsPerDelivery.toFixed(1)} ns per delivery), load gen cpu ${res.loadgenCpuPct.toFixed(0)}% (${res.loadgenCpuPctPerProcess.map((c) => c.toFixed(0)).join('+')}+${res.coordinatorCpuPct.toFixed(0)})${res.receiversCutOff ? `; ${res.receiversCutOff} receivers cut off` : ''}`);
+            log(
+              `  ${labels[r]}: ${M(res.deliveriesPerS)} M deliveries/s; relay cpu ${res.relayCpuPct.toFixed(0)}% (${res.relayNsPerDelivery.toFixed(1)} ns per delivery), load gen cpu ${res.loadgenCpuPct.toFixed(0)}% (${res.loadgenCpuPctPerProcess.map((c) => c.toFixed(0)).join('+')}+${res.coordinatorCpuPct.toFixed(0)})${res.receiversCutOff ? `; ${res.receiversCutOff} receivers cut off` : ''}`,
+            );
           }
         }
       }
@@ -676,18 +771,32 @@ async function main() {
   }
 
   if (scenarios.includes('paced')) {
-    const p = { receivers: num('paced-receivers'), rate: num('paced-rate'), durationS: num('paced-duration'), warmupS: Math.min(1, num('warmup')) };
+    const p = {
+      receivers: num('paced-receivers'),
+      rate: num('paced-rate'),
+      durationS: num('paced-duration'),
+      warmupS: Math.min(1, num('warmup')),
+    };
     log(`paced: ${p.rate} msg/s to ${p.receivers} receivers for ${p.durationS} s`);
     for (let round = 0; round < rounds; round++) {
       for (const r of relays) {
         const res = await attempt('paced', r, { ...p, round }, () => pacedRun(r, p));
-        if (!res.error) log(`  ${labels[r]}: ${res.deliveredPct < 99 ? 'STALLED, ' : ''}p50 ${res.p50Ms.toFixed(2)} ms, p99 ${res.p99Ms.toFixed(2)} ms, max ${res.maxMs.toFixed(1)} ms; ${res.deliveredPct.toFixed(1)}% delivered; relay cpu ${res.relayCpuPct.toFixed(0)}%`);
+        if (!res.error)
+          log(
+            `  ${labels[r]}: ${res.deliveredPct < 99 ? 'STALLED, ' : ''}p50 ${res.p50Ms.toFixed(2)} ms, p99 ${res.p99Ms.toFixed(2)} ms, max ${res.maxMs.toFixed(1)} ms; ${res.deliveredPct.toFixed(1)}% delivered; relay cpu ${res.relayCpuPct.toFixed(0)}%`,
+          );
       }
     }
   }
 
   if (scenarios.includes('slow')) {
-    const p = { receivers: num('slow-fast'), rate: num('slow-rate'), batch: num('slow-batch'), durationS: num('slow-duration'), warmupS: Math.min(1, num('warmup')) };
+    const p = {
+      receivers: num('slow-fast'),
+      rate: num('slow-rate'),
+      batch: num('slow-batch'),
+      durationS: num('slow-duration'),
+      warmupS: Math.min(1, num('warmup')),
+    };
     log(`slow reader: ${p.rate} lines/s (${p.batch} per write) to ${p.receivers} fast receivers, without and with one that never reads`);
     for (let round = 0; round < rounds; round++) {
       for (const r of relays) {
@@ -695,7 +804,9 @@ async function main() {
         const withSlow = await attempt('slow', r, { ...p, slow: 1, round }, () => pacedRun(r, { ...p, slow: 1 }));
         if (!without.error && !withSlow.error) {
           const s = withSlow.slowReader;
-          log(`  ${labels[r]}: fast p99 ${without.p99Ms.toFixed(2)} → ${withSlow.p99Ms.toFixed(2)} ms (${(withSlow.p99Ms / without.p99Ms).toFixed(2)}×), ${without.deliveredPct.toFixed(1)}% → ${withSlow.deliveredPct.toFixed(1)}% of lines arrived; slow reader ${s?.cutOff ? 'cut off' : 'kept'} (${((s?.bufferedBytes ?? 0) / 1024).toFixed(0)} KiB waiting for it); relay RSS +${withSlow.relayRssGrowthKiB.toFixed(0)} KiB`);
+          log(
+            `  ${labels[r]}: fast p99 ${without.p99Ms.toFixed(2)} → ${withSlow.p99Ms.toFixed(2)} ms (${(withSlow.p99Ms / without.p99Ms).toFixed(2)}×), ${without.deliveredPct.toFixed(1)}% → ${withSlow.deliveredPct.toFixed(1)}% of lines arrived; slow reader ${s?.cutOff ? 'cut off' : 'kept'} (${((s?.bufferedBytes ?? 0) / 1024).toFixed(0)} KiB waiting for it); relay RSS +${withSlow.relayRssGrowthKiB.toFixed(0)} KiB`,
+          );
         }
       }
     }
@@ -706,7 +817,9 @@ async function main() {
       const need = n + 200;
       if (need > fdLimit) {
         const fewer = Math.max(0, fdLimit - 200);
-        note(`idle ${n}: ulimit -n is ${fdLimit}, too low for ${n} connections (the relay needs one descriptor each); measuring ${fewer} instead. Raise it with ulimit -n ${n + 1000}.`);
+        note(
+          `idle ${n}: ulimit -n is ${fdLimit}, too low for ${n} connections (the relay needs one descriptor each); measuring ${fewer} instead. Raise it with ulimit -n ${n + 1000}.`,
+        );
         n = fewer;
       }
       log(`idle: ${n} connections`);
@@ -719,7 +832,9 @@ async function main() {
           }
           const res = await attempt('idle', r, { connections: n, round }, () => idle(r, n));
           if (!res.error || res.connected !== undefined) {
-            log(`  ${labels[r]}: ${res.held ? 'held' : `NOT settled (${res.error})`}; ${(res.bytesReceivedPerConnection / 1024).toFixed(0)} KiB of notices per connection; ${res.kibPerConnection.toFixed(2)} KiB/connection (RSS ${res.rssBeforeMiB.toFixed(1)} → ${res.rssAfterMiB.toFixed(1)} MiB); opened in ${res.openMs} ms, settled ${res.settled ? `in ${res.settleMs} ms` : 'NOT within the timeout'}`);
+            log(
+              `  ${labels[r]}: ${res.held ? 'held' : `NOT settled (${res.error})`}; ${(res.bytesReceivedPerConnection / 1024).toFixed(0)} KiB of notices per connection; ${res.kibPerConnection.toFixed(2)} KiB/connection (RSS ${res.rssBeforeMiB.toFixed(1)} → ${res.rssAfterMiB.toFixed(1)} MiB); opened in ${res.openMs} ms, settled ${res.settled ? `in ${res.settleMs} ms` : 'NOT within the timeout'}`,
+            );
           }
         }
       }
@@ -733,11 +848,18 @@ async function main() {
         note(`cluster: ${n} receivers cannot be split over two nodes; skipped`);
         continue;
       }
-      log(`cluster: two tcpchat nodes + redis-server; ${num('senders')} sender on node A, ${n} receivers (${Math.ceil(n / 2)} on A, ${Math.floor(n / 2)} on B), window ${windowLines || 'off'}`);
+      log(
+        `cluster: two tcpchat nodes + redis-server; ${num('senders')} sender on node A, ${n} receivers (${Math.ceil(n / 2)} on A, ${Math.floor(n / 2)} on B), window ${windowLines || 'off'}`,
+      );
       for (let round = 0; round < rounds; round++) {
-        const single = await attempt('cluster', 'tcpchat', { mode: 'single', load: 'saturated', receivers: n, round }, () => saturated('tcpchat', n, { verify: true }));
-        if (!single.error) log(`  single node: ${M(single.deliveriesPerS)} M deliveries/s; cpu ${single.relayCpuPct.toFixed(0)}%; ${exact(single.verify)}`);
-        const c = await attempt('cluster', 'tcpchat', { mode: 'cluster', load: 'saturated', receivers: n, round }, () => clusterSaturated(n));
+        const single = await attempt('cluster', 'tcpchat', { mode: 'single', load: 'saturated', receivers: n, round }, () =>
+          saturated('tcpchat', n, { verify: true }),
+        );
+        if (!single.error)
+          log(`  single node: ${M(single.deliveriesPerS)} M deliveries/s; cpu ${single.relayCpuPct.toFixed(0)}%; ${exact(single.verify)}`);
+        const c = await attempt('cluster', 'tcpchat', { mode: 'cluster', load: 'saturated', receivers: n, round }, () =>
+          clusterSaturated(n),
+        );
         if (!c.error) {
           log(
             `  cluster: ${M(c.deliveriesPerS)} M deliveries/s (node A ${M(c.byGroup.a?.deliveriesPerS ?? NaN)}, node B ${M(c.byGroup.b?.deliveriesPerS ?? NaN)})${single.error ? '' : `, ${(c.deliveriesPerS / single.deliveriesPerS).toFixed(2)}× single node`}; ` +
@@ -749,18 +871,30 @@ async function main() {
       const p = { rate: num('paced-rate'), durationS: num('paced-duration'), warmupS: Math.min(1, num('warmup')) };
       log(`cluster: paced ${p.rate} lines/s to ${n} receivers for ${p.durationS} s, single node then cluster`);
       for (let round = 0; round < rounds; round++) {
-        const single = await attempt('cluster', 'tcpchat', { mode: 'single', load: 'paced', receivers: n, rate: p.rate, round }, () => pacedRun('tcpchat', { ...p, receivers: n }));
-        if (!single.error) log(`  single node: p50 ${single.p50Ms.toFixed(2)} ms, p99 ${single.p99Ms.toFixed(2)} ms, max ${single.maxMs.toFixed(1)} ms; ${single.deliveredPct.toFixed(1)}% delivered`);
-        const c = await attempt('cluster', 'tcpchat', { mode: 'cluster', load: 'paced', receivers: n, rate: p.rate, round }, () => clusterPaced(n, p));
+        const single = await attempt('cluster', 'tcpchat', { mode: 'single', load: 'paced', receivers: n, rate: p.rate, round }, () =>
+          pacedRun('tcpchat', { ...p, receivers: n }),
+        );
+        if (!single.error)
+          log(
+            `  single node: p50 ${single.p50Ms.toFixed(2)} ms, p99 ${single.p99Ms.toFixed(2)} ms, max ${single.maxMs.toFixed(1)} ms; ${single.deliveredPct.toFixed(1)}% delivered`,
+          );
+        const c = await attempt('cluster', 'tcpchat', { mode: 'cluster', load: 'paced', receivers: n, rate: p.rate, round }, () =>
+          clusterPaced(n, p),
+        );
         if (!c.error) {
           const g = (x) => (x ? `p50 ${x.p50Ms.toFixed(2)}, p99 ${x.p99Ms.toFixed(2)} ms` : '–');
-          log(`  cluster: p50 ${c.p50Ms.toFixed(2)} ms, p99 ${c.p99Ms.toFixed(2)} ms, max ${c.maxMs.toFixed(1)} ms (on A: ${g(c.byGroup.a)}; on B: ${g(c.byGroup.b)}); ${c.deliveredPct.toFixed(1)}% delivered; cpu A ${c.cpuPct.a.toFixed(0)}%, B ${c.cpuPct.b.toFixed(0)}%, redis ${c.cpuPct.redis.toFixed(0)}%`);
+          log(
+            `  cluster: p50 ${c.p50Ms.toFixed(2)} ms, p99 ${c.p99Ms.toFixed(2)} ms, max ${c.maxMs.toFixed(1)} ms (on A: ${g(c.byGroup.a)}; on B: ${g(c.byGroup.b)}); ${c.deliveredPct.toFixed(1)}% delivered; cpu A ${c.cpuPct.a.toFixed(0)}%, B ${c.cpuPct.b.toFixed(0)}%, redis ${c.cpuPct.redis.toFixed(0)}%`,
+          );
         }
       }
     }
   }
 
-  if (nodeStops.killed) note(`cluster: ${nodeStops.killed} of ${nodeStops.stopped} node stops took longer than ${NODE_STOP_MS / 1000} s after SIGTERM to exit; killed with SIGKILL`);
+  if (nodeStops.killed)
+    note(
+      `cluster: ${nodeStops.killed} of ${nodeStops.stopped} node stops took longer than ${NODE_STOP_MS / 1000} s after SIGTERM to exit; killed with SIGKILL`,
+    );
 
   await pool.exit();
   return report(fdLimit);
@@ -799,7 +933,9 @@ function clusterFigures() {
     const of = (mode, load) => runs.cluster.filter((x) => x.mode === mode && x.load === load && x.receivers === n);
     const ok = (mode, load) => of(mode, load).filter((x) => !x.error);
     const med = (mode, load, fn) => {
-      const v = ok(mode, load).map(fn).filter((x) => Number.isFinite(x));
+      const v = ok(mode, load)
+        .map(fn)
+        .filter((x) => Number.isFinite(x));
       return v.length ? median(v) : NaN;
     };
     const failed = (mode, load) => errorOf('cluster', (x) => x.mode === mode && x.load === load && x.receivers === n);
@@ -812,7 +948,9 @@ function clusterFigures() {
       const done = ok(mode, 'saturated');
       if (done.length === 0) return '–';
       const good = done.filter((x) => x.verify?.exactlyOnce).length;
-      return good === done.length ? 'yes' : `NO${done.length > 1 ? ` in ${done.length - good} of ${done.length} runs` : ''}: ${done.find((x) => !x.verify?.exactlyOnce).verify?.why}`;
+      return good === done.length
+        ? 'yes'
+        : `NO${done.length > 1 ? ` in ${done.length - good} of ${done.length} runs` : ''}: ${done.find((x) => !x.verify?.exactlyOnce).verify?.why}`;
     };
     const latency = (mode, field, group) => {
       const filter = (x) => x.mode === mode && x.load === 'paced' && x.receivers === n;
@@ -829,16 +967,50 @@ function clusterRows() {
   const only = (v) => ({ tcpchat: v });
   for (const { n, ok, med, failed, ratios, exactly, latency, f2, rate } of clusterFigures()) {
     const total = med('cluster', 'saturated', (x) => x.deliveriesPerS / 1e6);
-    rows.push({ label: `two-node cluster fan-out, ${n} receivers (${Math.ceil(n / 2)} on node A with the sender, ${Math.floor(n / 2)} on B)`, unit: 'M deliveries/s', values: only(Number.isFinite(total) ? total : failed('cluster', 'saturated') ?? '–') });
-    rows.push({ label: '  to node A / to node B', unit: 'M deliveries/s', values: only(`${f2(med('cluster', 'saturated', (x) => x.byGroup?.a?.deliveriesPerS / 1e6))} / ${f2(med('cluster', 'saturated', (x) => x.byGroup?.b?.deliveriesPerS / 1e6))}`) });
+    rows.push({
+      label: `two-node cluster fan-out, ${n} receivers (${Math.ceil(n / 2)} on node A with the sender, ${Math.floor(n / 2)} on B)`,
+      unit: 'M deliveries/s',
+      values: only(Number.isFinite(total) ? total : (failed('cluster', 'saturated') ?? '–')),
+    });
+    rows.push({
+      label: '  to node A / to node B',
+      unit: 'M deliveries/s',
+      values: only(
+        `${f2(med('cluster', 'saturated', (x) => x.byGroup?.a?.deliveriesPerS / 1e6))} / ${f2(med('cluster', 'saturated', (x) => x.byGroup?.b?.deliveriesPerS / 1e6))}`,
+      ),
+    });
     const single = med('single', 'saturated', (x) => x.deliveriesPerS / 1e6);
-    rows.push({ label: `  single node, same run, ${n} receivers`, unit: 'M deliveries/s', values: only(Number.isFinite(single) ? single : failed('single', 'saturated') ?? '–') });
+    rows.push({
+      label: `  single node, same run, ${n} receivers`,
+      unit: 'M deliveries/s',
+      values: only(Number.isFinite(single) ? single : (failed('single', 'saturated') ?? '–')),
+    });
     rows.push({ label: '  cluster / single node', unit: '×', values: only(ratios.length ? median(ratios) : '–') });
     const cpu = (k) => med('cluster', 'saturated', (x) => x.cpuPct?.[k]).toFixed(0);
-    rows.push({ label: '  CPU: node A / node B / Redis (single node)', unit: '% of a core', values: only(ok('cluster', 'saturated').length ? `${cpu('a')} / ${cpu('b')} / ${cpu('redis')} (${med('single', 'saturated', (x) => x.relayCpuPct).toFixed(0)})` : '–') });
+    rows.push({
+      label: '  CPU: node A / node B / Redis (single node)',
+      unit: '% of a core',
+      values: only(
+        ok('cluster', 'saturated').length
+          ? `${cpu('a')} / ${cpu('b')} / ${cpu('redis')} (${med('single', 'saturated', (x) => x.relayCpuPct).toFixed(0)})`
+          : '–',
+      ),
+    });
     const calls = med('cluster', 'saturated', (x) => x.redis?.scriptCallsPerS);
-    rows.push({ label: '  Redis: room-script runs per s; lines per run; µs in Redis per run', unit: '', values: only(Number.isFinite(calls) ? `${calls.toFixed(0)}; ${med('cluster', 'saturated', (x) => x.redis.linesPerScriptCall).toFixed(0)}; ${med('cluster', 'saturated', (x) => x.redis.usecPerScriptCall).toFixed(0)}` : '–') });
-    rows.push({ label: '  every receiver got every line exactly once: cluster / single node', unit: '', values: only(`${exactly('cluster')} / ${exactly('single')}`) });
+    rows.push({
+      label: '  Redis: room-script runs per s; lines per run; µs in Redis per run',
+      unit: '',
+      values: only(
+        Number.isFinite(calls)
+          ? `${calls.toFixed(0)}; ${med('cluster', 'saturated', (x) => x.redis.linesPerScriptCall).toFixed(0)}; ${med('cluster', 'saturated', (x) => x.redis.usecPerScriptCall).toFixed(0)}`
+          : '–',
+      ),
+    });
+    rows.push({
+      label: '  every receiver got every line exactly once: cluster / single node',
+      unit: '',
+      values: only(`${exactly('cluster')} / ${exactly('single')}`),
+    });
     if (ok('single', 'paced').length + ok('cluster', 'paced').length > 0 || failed('cluster', 'paced')) {
       const pair = (mode, group) => {
         const p50 = latency(mode, 'p50Ms', group);
@@ -846,7 +1018,12 @@ function clusterRows() {
         return typeof p50 === 'number' && typeof p99 === 'number' ? `${f2(p50)} / ${f2(p99)}` : typeof p50 === 'string' ? p50 : String(p99);
       };
       rows.push({ label: `  paced ${rate}/s to ${n}: p50 / p99, single node`, unit: 'ms', better: 'lower', values: only(pair('single')) });
-      rows.push({ label: `  paced ${rate}/s to ${n}: p50 / p99, cluster (receivers on A; on B)`, unit: 'ms', better: 'lower', values: only(`${pair('cluster')} (${pair('cluster', 'a')}; ${pair('cluster', 'b')})`) });
+      rows.push({
+        label: `  paced ${rate}/s to ${n}: p50 / p99, cluster (receivers on A; on B)`,
+        unit: 'ms',
+        better: 'lower',
+        values: only(`${pair('cluster')} (${pair('cluster', 'a')}; ${pair('cluster', 'b')})`),
+      });
     }
   }
   return rows;
@@ -884,10 +1061,16 @@ function clusterPanels() {
     .flatMap(({ n, latency, rate }) =>
       ['p50Ms', 'p99Ms'].map((field) => ({
         label: `${field.slice(0, 3)}, ${rate}/s to ${n}`,
-        values: { single: num(latency('single', field)), cluster: num(latency('cluster', field)), a: num(latency('cluster', field, 'a')), b: num(latency('cluster', field, 'b')) },
+        values: {
+          single: num(latency('single', field)),
+          cluster: num(latency('cluster', field)),
+          a: num(latency('cluster', field, 'a')),
+          b: num(latency('cluster', field, 'b')),
+        },
       })),
     );
-  if (latencyGroups.length) panels.push({ title: 'Two-node cluster: paced latency (lower is better; × = stalled)', unit: 'ms', series, groups: latencyGroups });
+  if (latencyGroups.length)
+    panels.push({ title: 'Two-node cluster: paced latency (lower is better; × = stalled)', unit: 'ms', series, groups: latencyGroups });
   return panels;
 }
 
@@ -900,7 +1083,7 @@ function report(fdLimit) {
       unit: 'M deliveries/s',
       values: byRelay((r) => {
         const v = medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'deliveriesPerS');
-        return v === undefined ? errorOf('saturated', (x) => x.relay === r && x.receivers === n) ?? '–' : v / 1e6;
+        return v === undefined ? (errorOf('saturated', (x) => x.relay === r && x.receivers === n) ?? '–') : v / 1e6;
       }),
     });
     rows.push({
@@ -925,7 +1108,10 @@ function report(fdLimit) {
   }
   if (scenarios.includes('paced')) {
     const p = runs.paced[0] ?? {};
-    for (const [field, name] of [['p50Ms', 'p50'], ['p99Ms', 'p99']]) {
+    for (const [field, name] of [
+      ['p50Ms', 'p50'],
+      ['p99Ms', 'p99'],
+    ]) {
       rows.push({
         label: `paced ${p.rate}/s to ${p.receivers}: ${name}`,
         unit: 'ms',
@@ -943,9 +1129,19 @@ function report(fdLimit) {
       const n = withSlow.filter((x) => x.slowReader?.cutOff).length;
       return n === withSlow.length ? 'cut off' : n === 0 ? 'kept' : `cut off ${n}/${withSlow.length}`;
     };
-    rows.push({ label: `${p.receivers} fast at ${p.rate} lines/s: p99 without slow reader`, unit: 'ms', better: 'lower', values: byRelay((r) => p99(r, 0)) });
+    rows.push({
+      label: `${p.receivers} fast at ${p.rate} lines/s: p99 without slow reader`,
+      unit: 'ms',
+      better: 'lower',
+      values: byRelay((r) => p99(r, 0)),
+    });
     rows.push({ label: `  p99 with one reader that never reads`, unit: 'ms', better: 'lower', values: byRelay((r) => p99(r, 1)) });
-    rows.push({ label: `  with / without`, unit: '×', better: 'lower', values: byRelay((r) => (typeof p99(r, 1) === 'number' && typeof p99(r, 0) === 'number' ? p99(r, 1) / p99(r, 0) : '–')) });
+    rows.push({
+      label: `  with / without`,
+      unit: '×',
+      better: 'lower',
+      values: byRelay((r) => (typeof p99(r, 1) === 'number' && typeof p99(r, 0) === 'number' ? p99(r, 1) / p99(r, 0) : '–')),
+    });
     rows.push({ label: `  the slow reader was`, unit: '', values: byRelay(cutOff) });
   }
   if (scenarios.includes('idle')) {
@@ -960,7 +1156,9 @@ function report(fdLimit) {
           if (ok.length) return median(ok.map((x) => x.kibPerConnection));
           if (runs.idle.some((x) => x.relay === r && x.connections === n && x.skipped)) return `cannot (${defs[r].maxConnectionsShort})`;
           const failed = runs.idle.find((x) => x.relay === r && x.connections === n);
-          return failed ? `${failed.error}${Number.isFinite(failed.kibPerConnection) ? ` (${failed.kibPerConnection.toFixed(1)} KiB/conn then)` : ''}` : '–';
+          return failed
+            ? `${failed.error}${Number.isFinite(failed.kibPerConnection) ? ` (${failed.kibPerConnection.toFixed(1)} KiB/conn then)` : ''}`
+            : '–';
         }),
       });
     }
@@ -969,8 +1167,20 @@ function report(fdLimit) {
     for (const row of clusterRows()) rows.push(row);
   }
   if (results.startup) {
-    rows.push({ label: 'startup to listening', unit: 'ms', better: 'lower', digits: 0, values: byRelay((r) => results.startup.readyMs[r]) });
-    rows.push({ label: `tcpchat --help (node -e 0: ${results.startup.bareNodeMs.toFixed(0)} ms)`, unit: 'ms', better: 'lower', digits: 0, values: { tcpchat: results.startup.helpMs } });
+    rows.push({
+      label: 'startup to listening',
+      unit: 'ms',
+      better: 'lower',
+      digits: 0,
+      values: byRelay((r) => results.startup.readyMs[r]),
+    });
+    rows.push({
+      label: `tcpchat --help (node -e 0: ${results.startup.bareNodeMs.toFixed(0)} ms)`,
+      unit: 'ms',
+      better: 'lower',
+      digits: 0,
+      values: { tcpchat: results.startup.helpMs },
+    });
   }
 
   const table = markdownTable(rows, relays, labels);
@@ -1012,10 +1222,17 @@ function report(fdLimit) {
   }
   if (scenarios.includes('slow')) {
     const m = (v) => (typeof v === 'number' ? v : NaN);
-    latencyGroups.push({ label: 'p99, no slow reader', values: byRelay((r) => m(latencyOf('slow', (x) => x.relay === r && x.slow === 0, 'p99Ms'))) });
-    latencyGroups.push({ label: 'p99, one slow reader', values: byRelay((r) => m(latencyOf('slow', (x) => x.relay === r && x.slow === 1, 'p99Ms'))) });
+    latencyGroups.push({
+      label: 'p99, no slow reader',
+      values: byRelay((r) => m(latencyOf('slow', (x) => x.relay === r && x.slow === 0, 'p99Ms'))),
+    });
+    latencyGroups.push({
+      label: 'p99, one slow reader',
+      values: byRelay((r) => m(latencyOf('slow', (x) => x.relay === r && x.slow === 1, 'p99Ms'))),
+    });
   }
-  if (latencyGroups.length) panels.push({ title: 'Latency (lower is better; × = stalled, under 99% of lines arrived)', unit: 'ms', groups: latencyGroups });
+  if (latencyGroups.length)
+    panels.push({ title: 'Latency (lower is better; × = stalled, under 99% of lines arrived)', unit: 'ms', groups: latencyGroups });
   if (scenarios.includes('idle')) {
     const counts = [...new Set(runs.idle.map((x) => x.connections))];
     panels.push({
@@ -1047,7 +1264,10 @@ function cleanup() {
   for (const c of pool.children) c.child.kill('SIGKILL');
   for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
 }
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
   process.on(signal, () => {
     cleanup();
     process.exit(code);
@@ -1058,4 +1278,3 @@ main().catch((error) => {
   cleanup();
   process.exit(1);
 });
-

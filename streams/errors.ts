@@ -7,11 +7,7 @@ export class LineTooLongError extends Error {
     readonly maxBytes: number,
     readonly fatal = false,
   ) {
-    super(
-      fatal
-        ? `line too long: no newline within ${maxBytes} bytes`
-        : `line too long (max ${maxBytes} bytes)`,
-    );
+    super(fatal ? `line too long: no newline within ${maxBytes} bytes` : `line too long (max ${maxBytes} bytes)`);
     this.name = 'LineTooLongError';
   }
 }

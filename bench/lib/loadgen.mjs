@@ -125,7 +125,18 @@ function open(port, kind, exact, timeoutMs, group) {
   });
 }
 
-async function openMany({ port, count, slow = 0, timed = 0, exact = 0, concurrency = 200, timeoutMs = 10000, deadlineMs = 120000, gapMs = 0, group = '' }) {
+async function openMany({
+  port,
+  count,
+  slow = 0,
+  timed = 0,
+  exact = 0,
+  concurrency = 200,
+  timeoutMs = 10000,
+  deadlineMs = 120000,
+  gapMs = 0,
+  group = '',
+}) {
   const started = Date.now();
   const deadline = started + deadlineMs;
   let next = 0;
@@ -233,7 +244,20 @@ function groupSnapshots(overall, withHist) {
 function verify({ lineBytes, expected }) {
   const out = {};
   const tally = (key) =>
-    (out[key] ??= { receivers: 0, exactlyOnce: 0, fewer: 0, more: 0, misaligned: 0, cutOff: 0, linesMissing: 0, linesExtra: 0, minLines: Infinity, maxLines: -Infinity, exactReceivers: 0, exactReceiversOk: 0 });
+    (out[key] ??= {
+      receivers: 0,
+      exactlyOnce: 0,
+      fewer: 0,
+      more: 0,
+      misaligned: 0,
+      cutOff: 0,
+      linesMissing: 0,
+      linesExtra: 0,
+      minLines: Infinity,
+      maxLines: -Infinity,
+      exactReceivers: 0,
+      exactReceiversOk: 0,
+    });
   for (const r of receivers) {
     if (r.kind === 'slow') continue;
     for (const t of [tally(''), ...(r.group ? [tally(r.group)] : [])]) {

@@ -60,7 +60,11 @@ export class Pool {
    * `timed` of them record every line's latency; each child has `exact` newline-counting ones.
    * `group` names them (the cluster scenario opens one group per node), for figures by group.
    */
-  async open(port, total, { slow = 0, timed = 0, exact = 0, timeoutMs = 10000, deadlineMs = 120000, backlog = 511, gapMs = 0, group = '' } = {}) {
+  async open(
+    port,
+    total,
+    { slow = 0, timed = 0, exact = 0, timeoutMs = 10000, deadlineMs = 120000, backlog = 511, gapMs = 0, group = '' } = {},
+  ) {
     const parts = this.split(total);
     const timedParts = this.split(timed);
     // connects in flight stay under the relay's accept backlog, or some wait for SYN-ACK retries

@@ -58,7 +58,10 @@ export function relayDefinitions({ cpuProfDir } = {}) {
       label: 'tcpchat --relay',
       available: existsSync(TCPCHAT_MAIN),
       missing: 'dist/src/cli/bin.js not built (run npm run build)',
-      command: (port) => [process.execPath, [...nodeArgs('tcpchat'), TCPCHAT_MAIN, 'serve', '--relay', '--host', '127.0.0.1', '--port', String(port), ...tcpchatOptions]],
+      command: (port) => [
+        process.execPath,
+        [...nodeArgs('tcpchat'), TCPCHAT_MAIN, 'serve', '--relay', '--host', '127.0.0.1', '--port', String(port), ...tcpchatOptions],
+      ],
       options: tcpchatOptions,
       wantsPort0: true,
       backlog: 511,
@@ -174,7 +177,9 @@ export async function startRelay(def, { readyTimeoutMs = 15000, extraArgs = [], 
     proc.kill('SIGKILL');
     await exited;
     if (!stdoutReady) throw error;
-    throw new Error(`${relay.label}: ${error.message}${relay.stderrTail.length ? `; stderr: ${relay.stderrTail.slice(-3).join(' | ')}` : ''}`);
+    throw new Error(
+      `${relay.label}: ${error.message}${relay.stderrTail.length ? `; stderr: ${relay.stderrTail.slice(-3).join(' | ')}` : ''}`,
+    );
   }
   relay.stop = () => stopRelay(relay);
   return relay;
@@ -202,7 +207,7 @@ function untilFileLine(file, pattern, timeoutMs, exited) {
     };
     const check = () => {
       if (done) return;
-      for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0; ) {
+      for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0;) {
         text += chunk.toString('utf8', 0, n);
         const lines = text.split('\n');
         text = lines.pop();
@@ -239,7 +244,10 @@ export function redisVersion(path) {
 export async function startRedis(path, { dir, readyTimeoutMs = 10000, attempts = 3 } = {}) {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const proc = spawn(path, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    const proc = spawn(path, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir,
+    });
     const redis = { label: 'redis-server', proc, pid: proc.pid, port, stderrTail: [], exited: null };
     proc.on('error', () => {}); // reported through exit
     const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
@@ -273,7 +281,11 @@ export async function startRedis(path, { dir, readyTimeoutMs = 10000, attempts =
       });
       exited.then((e) => {
         clearTimeout(timer);
-        reject(new Error(`redis-server exited before it was ready (code ${e.code}, signal ${e.signal}): ${redis.stderrTail.slice(-3).join(' | ')}`));
+        reject(
+          new Error(
+            `redis-server exited before it was ready (code ${e.code}, signal ${e.signal}): ${redis.stderrTail.slice(-3).join(' | ')}`,
+          ),
+        );
       });
     });
     try {
@@ -318,7 +330,14 @@ export function redisInfo(port, section = 'commandstats', timeoutMs = 2000) {
       for (const line of data.slice(m[0].length).split('\r\n')) {
         const kv = /^([^#:][^:]*):(.*)$/.exec(line);
         if (!kv) continue;
-        info[kv[1]] = kv[2].includes('=') ? Object.fromEntries(kv[2].split(',').map((p) => p.split('=')).map(([k, v]) => [k, Number.isNaN(Number(v)) ? v : Number(v)])) : kv[2];
+        info[kv[1]] = kv[2].includes('=')
+          ? Object.fromEntries(
+              kv[2]
+                .split(',')
+                .map((p) => p.split('='))
+                .map(([k, v]) => [k, Number.isNaN(Number(v)) ? v : Number(v)]),
+            )
+          : kv[2];
       }
       resolve(info);
     });

@@ -72,7 +72,9 @@ function panel(p, relays, labels, x0, y0, width, height) {
     out.push(`<line x1="${left}" x2="${left + plotW}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
     out.push(`<text x="${left - 6}" y="${y + 4}" font-size="11" text-anchor="end">${esc(+v.toPrecision(3))}</text>`);
   }
-  out.push(`<text x="14" y="${top + plotH / 2}" font-size="11" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle">${esc(p.unit)}</text>`);
+  out.push(
+    `<text x="14" y="${top + plotH / 2}" font-size="11" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle">${esc(p.unit)}</text>`,
+  );
   const groupW = plotW / p.groups.length;
   const barW = Math.min(28, (groupW * 0.8) / series.length);
   p.groups.forEach((g, gi) => {
@@ -85,11 +87,17 @@ function panel(p, relays, labels, x0, y0, width, height) {
         return;
       }
       const h = (plotH * v) / max;
-      out.push(`<rect x="${x.toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${r.colour}"><title>${esc(`${r.label}: ${+v.toPrecision(4)} ${p.unit}`)}</title></rect>`);
+      out.push(
+        `<rect x="${x.toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${r.colour}"><title>${esc(`${r.label}: ${+v.toPrecision(4)} ${p.unit}`)}</title></rect>`,
+      );
       const shown = v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-      out.push(`<text x="${(x + (barW - 2) / 2).toFixed(1)}" y="${(top + plotH - h - 3).toFixed(1)}" font-size="8" text-anchor="middle" fill="#333">${shown}</text>`);
+      out.push(
+        `<text x="${(x + (barW - 2) / 2).toFixed(1)}" y="${(top + plotH - h - 3).toFixed(1)}" font-size="8" text-anchor="middle" fill="#333">${shown}</text>`,
+      );
     });
-    out.push(`<text x="${left + gi * groupW + groupW / 2}" y="${top + plotH + 16}" font-size="11" text-anchor="middle">${esc(g.label)}</text>`);
+    out.push(
+      `<text x="${left + gi * groupW + groupW / 2}" y="${top + plotH + 16}" font-size="11" text-anchor="middle">${esc(g.label)}</text>`,
+    );
   });
   out.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="#333"/>`);
   out.push('</g>');

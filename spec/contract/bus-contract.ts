@@ -116,7 +116,9 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
         b.send(claim(1, 'carol'));
         expect(await answer(b, 1)).toMatchObject({ ok: true }); // given up by the rename
         await a.next('joined', (event) => event.member.nick === 'carol');
-        const aboutItself = [...a.all('joined'), ...a.all('left'), ...a.all('renamed')].filter((event) => event.member.instance === a.self.instance);
+        const aboutItself = [...a.all('joined'), ...a.all('left'), ...a.all('renamed')].filter(
+          (event) => event.member.instance === a.self.instance,
+        );
         expect(aboutItself).toEqual([]);
       });
 
@@ -151,7 +153,11 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
       ];
       a.send({ type: 'sync', members: given, lastSeq: 100 });
       expect(await a.next('refused')).toEqual({ type: 'refused', conns: [4] });
-      expect(await b.next('synced')).toEqual({ type: 'synced', instance: a.self.instance, members: [member(a, 'x1'), member(a, 'y1', '#dev')] });
+      expect(await b.next('synced')).toEqual({
+        type: 'synced',
+        instance: a.self.instance,
+        members: [member(a, 'x1'), member(a, 'y1', '#dev')],
+      });
 
       const c = await join('c');
       expect(c.all('up')[0].members).toEqual(expect.arrayContaining([member(a, 'x1'), member(a, 'y1', '#dev'), member(b, 'bob')]));

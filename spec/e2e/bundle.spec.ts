@@ -21,14 +21,18 @@ async function outputOf(running: Running): Promise<{ code: number | null; stdout
 
 const unbundled = (args: readonly string[]): Running => run(process.execPath, [MAIN, ...args], { name: `main.js ${args.join(' ')}` });
 
-test.each([[['--help']], [['serve', '--help']], [['connect', '--help']], [['--version']], [['serve', '--no-such-option']], [['connect', 'host:notaport']]])(
-  'tcpchat %j says exactly what the unbundled modules say',
-  async (args) => {
-    const [bundled, plain] = await Promise.all([outputOf(tcpchat(args)), outputOf(unbundled(args))]);
-    expect(bundled.stdout.join('\n') + bundled.stderr.join('\n')).not.toBe('');
-    expect(bundled).toEqual(plain);
-  },
-);
+test.each([
+  [['--help']],
+  [['serve', '--help']],
+  [['connect', '--help']],
+  [['--version']],
+  [['serve', '--no-such-option']],
+  [['connect', 'host:notaport']],
+])('tcpchat %j says exactly what the unbundled modules say', async (args) => {
+  const [bundled, plain] = await Promise.all([outputOf(tcpchat(args)), outputOf(unbundled(args))]);
+  expect(bundled.stdout.join('\n') + bundled.stderr.join('\n')).not.toBe('');
+  expect(bundled).toEqual(plain);
+});
 
 test('the build leaves no code cache in the package', () => {
   const files = readdirSync(join(ROOT, 'dist'), { recursive: true, encoding: 'utf8' });
@@ -48,7 +52,10 @@ test('a code cache left beside the bundle or in the cache folder (another Node b
     mkdirSync(join(copy, 'cache/tcpchat'), { recursive: true });
     writeFileSync(join(copy, `cache/tcpchat/${process.version}-${process.arch}.cache`), 'not a code cache');
     const copied = (args: readonly string[]): Running =>
-      run(process.execPath, [join(copy, 'dist/src/cli/bin.js'), ...args], { name: `copied bin ${args.join(' ')}`, env: { XDG_CACHE_HOME: join(copy, 'cache') } });
+      run(process.execPath, [join(copy, 'dist/src/cli/bin.js'), ...args], {
+        name: `copied bin ${args.join(' ')}`,
+        env: { XDG_CACHE_HOME: join(copy, 'cache') },
+      });
 
     expect(await outputOf(copied(['--version']))).toEqual(await outputOf(unbundled(['--version'])));
     const server = copied(['serve', '--relay', '--host', '127.0.0.1', '--port', '0']);

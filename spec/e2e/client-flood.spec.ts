@@ -16,13 +16,17 @@ const numbered = (n: number): string => `${n} ${PAD}`;
 
 /** `tcpchat serve --relay` (default --rate) on this exact port. */
 async function serveOn(port: number): Promise<Running> {
-  const running = tcpchat(['serve', '--relay', '--no-timestamps', '--shutdown-deadline', '1', '--host', '127.0.0.1', '--port', String(port)], { name: `server on ${port}` });
+  const running = tcpchat(
+    ['serve', '--relay', '--no-timestamps', '--shutdown-deadline', '1', '--host', '127.0.0.1', '--port', String(port)],
+    { name: `server on ${port}` },
+  );
   await running.stderr.waitFor(`tcpchat: listening on 127.0.0.1:${port}`);
   return running;
 }
 
 /** The numbers of ada's lines a server run showed, in its order. */
-const numbersSeen = (server: Running): number[] => server.stdout.all.flatMap((line) => (/^<ada> (\d+) x+$/.exec(line) ? [Number(/^<ada> (\d+)/.exec(line)![1])] : []));
+const numbersSeen = (server: Running): number[] =>
+  server.stdout.all.flatMap((line) => (/^<ada> (\d+) x+$/.exec(line) ? [Number(/^<ada> (\d+)/.exec(line)![1])] : []));
 
 describe('tcpchat connect fed a flood through a pipe, across faults', () => {
   it('goes on reading input after every reconnect: each line arrives once, in order, across resets, SIGTERM and SIGKILL', async () => {
@@ -88,7 +92,9 @@ describe('tcpchat connect given more than its outbox holds while the server is d
     await ada.stderr.waitFor(/reconnecting in/);
     const count = 5000; // short lines in one write: read in one go, past the outbox's 1,000
     ada.write(Array.from({ length: count }, (_, i) => `${i + 1}\n`).join(''));
-    const second = tcpchat(['serve', '--relay', '--no-timestamps', '--rate', '0', '--host', '127.0.0.1', '--port', String(first.port)], { name: 'restarted server' });
+    const second = tcpchat(['serve', '--relay', '--no-timestamps', '--rate', '0', '--host', '127.0.0.1', '--port', String(first.port)], {
+      name: 'restarted server',
+    });
     await second.stdout.waitFor(`<ada> ${count}`, 15_000);
 
     const warnings = ada.stderr.all.filter((line) => line.includes('outbox full'));

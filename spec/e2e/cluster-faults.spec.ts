@@ -40,8 +40,13 @@ const numbersFrom = (client: Client, nick: string): number[] =>
  */
 const announcedFrom = (client: Client, node: string): number =>
   client.lines.all.reduce((sum, line) => {
-    const there = new RegExp(`^\\* (\\d+) lines? said on node ${node} while it was apart from the cluster never reached this server$`).exec(line);
-    const gone = /^\* while this server was apart from the cluster, \d+ lines? w[a-z]+ said elsewhere; up to (\d+) more are no longer kept$/.exec(line);
+    const there = new RegExp(`^\\* (\\d+) lines? said on node ${node} while it was apart from the cluster never reached this server$`).exec(
+      line,
+    );
+    const gone =
+      /^\* while this server was apart from the cluster, \d+ lines? w[a-z]+ said elsewhere; up to (\d+) more are no longer kept$/.exec(
+        line,
+      );
     return sum + Number(there?.[1] ?? gone?.[1] ?? 0);
   }, 0);
 
@@ -73,11 +78,17 @@ describe('tcpchat serve --cluster, when Redis fails', () => {
     });
     await delay(200);
     redis.process.child.kill('SIGSTOP');
-    await Promise.all([a.stdout.waitFor(/^! lost the cluster: Redis has not answered/), b.stdout.waitFor(/^! lost the cluster: Redis has not answered/)]);
+    await Promise.all([
+      a.stdout.waitFor(/^! lost the cluster: Redis has not answered/),
+      b.stdout.waitFor(/^! lost the cluster: Redis has not answered/),
+    ]);
     await delay(1500);
     redis.process.child.kill('SIGCONT');
     await Promise.all(talking);
-    await Promise.all([a.stdout.waitFor(/^\* rejoined the cluster as node a/, 15_000), b.stdout.waitFor(/^\* rejoined the cluster as node b/, 15_000)]);
+    await Promise.all([
+      a.stdout.waitFor(/^\* rejoined the cluster as node a/, 15_000),
+      b.stdout.waitFor(/^\* rejoined the cluster as node b/, 15_000),
+    ]);
     for (const nick of everySender) clients.get(nick)!.send(`${nick} done\n`);
     await Promise.all(receivers.flatMap((receiver) => everySender.map((nick) => receiver.lines.waitFor(`<${nick}> ${nick} done`, 10_000))));
 
@@ -138,7 +149,9 @@ describe('tcpchat serve --cluster, when Redis fails', () => {
     proxy.heal();
     await cy.lines.waitFor(/^\* back in the cluster: \d+ online$/, TTL * 5000);
     // cy held the nick first: bob's later claim gives way.
-    const ousted = await bob.lines.waitFor(/^\* your nick cy was held on another node since before you took it, while that node was apart from the cluster; you are now guest-\d+$/);
+    const ousted = await bob.lines.waitFor(
+      /^\* your nick cy was held on another node since before you took it, while that node was apart from the cluster; you are now guest-\d+$/,
+    );
     await ada.lines.waitFor('* 3 lines said on node c while it was apart from the cluster never reached this server');
     // What was said on a meanwhile (ada's lines, bob's arrival) follows, after a count of it.
     const caughtUp = await cy.lines.waitFor(/^\* while this server was apart from the cluster, \d+ lines were said elsewhere$/);
@@ -183,7 +196,9 @@ describe('tcpchat serve --cluster, when Redis fails', () => {
     await a.stdout.waitFor(/^! lost the cluster/);
     await startRedis({ port: redis.port }); // it kept nothing
     await a.stdout.waitFor(/^\* rejoined the cluster as node a/);
-    await listener.stdout.waitFor("* the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone");
+    await listener.stdout.waitFor(
+      "* the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone",
+    );
 
     proxy.reset(); // the listener's connection dies; it reconnects and resumes
     await listener.stderr.waitFor(/reconnecting in/);

@@ -18,7 +18,8 @@ afterEach(async () => {
 const TTL = 2;
 
 /** `tcpchat serve --relay --cluster URL` as node `name`, once it has joined the cluster. */
-const node = (name: string, cluster: TestCluster, ttl = TTL): Promise<Server> => clusterNode(name, cluster, ['--relay', '--presence-ttl', String(ttl)]);
+const node = (name: string, cluster: TestCluster, ttl = TTL): Promise<Server> =>
+  clusterNode(name, cluster, ['--relay', '--presence-ttl', String(ttl)]);
 
 const only = (lines: readonly string[], line: string): number => lines.filter((each) => each === line).length;
 
@@ -77,7 +78,9 @@ describe('tcpchat serve --cluster', () => {
     await cy.lines.waitFor('! nick \u0430da looks like ada, which is taken');
     left.send('/nick mia\n');
     right.send('/nick m\u0456a\n');
-    const lookAlikes = await Promise.all([left, right].map((client) => client.lines.waitFor(/^(\* you are now m.a|! nick m.a (is|looks like m.a, which is) taken)$/u)));
+    const lookAlikes = await Promise.all(
+      [left, right].map((client) => client.lines.waitFor(/^(\* you are now m.a|! nick m.a (is|looks like m.a, which is) taken)$/u)),
+    );
     expect(lookAlikes.map((line) => line[0]).sort()).toEqual(['!', '*']);
     // Guests are numbered by the cluster: no two alike.
     const guests = [ada, bob, cy, left, right].map((client) => /you are (guest-\d+)/.exec(client.lines.all[0])?.[1]);
@@ -89,7 +92,10 @@ describe('tcpchat serve --cluster', () => {
 
     const killed = Date.now();
     c.child.kill('SIGKILL');
-    await Promise.all([ada.lines.waitFor('* cy left (node c is gone)', TTL * 3000), bob.lines.waitFor('* cy left (node c is gone)', TTL * 3000)]);
+    await Promise.all([
+      ada.lines.waitFor('* cy left (node c is gone)', TTL * 3000),
+      bob.lines.waitFor('* cy left (node c is gone)', TTL * 3000),
+    ]);
     const seconds = (Date.now() - killed) / 1000;
     expect(seconds).toBeLessThan(TTL * 2); // silent for the TTL, noticed at once (loose bound: CI load)
 
@@ -128,7 +134,9 @@ describe('tcpchat serve --cluster', () => {
     // Each node holds its people's nicks again: the restarted Redis knows them.
     const at = mark(bob.lines);
     bob.send('/who\n');
-    expect(await bob.lines.waitFor(/^\* online/, undefined, at)).toMatch(online(4, /server \(b\), bob \(b\), (ada \(a\), amy \(a\)|amy \(a\), ada \(a\))/));
+    expect(await bob.lines.waitFor(/^\* online/, undefined, at)).toMatch(
+      online(4, /server \(b\), bob \(b\), (ada \(a\), amy \(a\)|amy \(a\), ada \(a\))/),
+    );
     await refused(b.port, 'amy');
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
   });
@@ -143,9 +151,15 @@ describe('tcpchat serve --cluster', () => {
     for (let cycle = 1; cycle <= 3; cycle++) {
       const [aFrom, bFrom] = [mark(a.stdout), mark(b.stdout)];
       redis.process.child.kill('SIGKILL');
-      await Promise.all([a.stdout.waitFor(/^! lost the cluster/, undefined, aFrom), b.stdout.waitFor(/^! lost the cluster/, undefined, bFrom)]);
+      await Promise.all([
+        a.stdout.waitFor(/^! lost the cluster/, undefined, aFrom),
+        b.stdout.waitFor(/^! lost the cluster/, undefined, bFrom),
+      ]);
       redis = await startRedis({ port: first.port });
-      await Promise.all([a.stdout.waitFor(/^\* rejoined the cluster/, undefined, aFrom), b.stdout.waitFor(/^\* rejoined the cluster/, undefined, bFrom)]);
+      await Promise.all([
+        a.stdout.waitFor(/^\* rejoined the cluster/, undefined, aFrom),
+        b.stdout.waitFor(/^\* rejoined the cluster/, undefined, bFrom),
+      ]);
       ada.send(`cycle ${cycle}\n`);
       await bob.lines.waitFor(`<ada> cycle ${cycle}`);
     }

@@ -36,7 +36,7 @@ describe('what a client is told about its commands', () => {
     await server.stdout.waitFor('*cat* hello desk');
   });
 
-  it("tcpchat connect does not show the password prompt it answers itself; nc does", async () => {
+  it('tcpchat connect does not show the password prompt it answers itself; nc does', async () => {
     const env = { TCPCHAT_PASSWORD: 'open sesame' };
     const server = await startServer([], { env });
     const ada = tcpchat(['connect', `127.0.0.1:${server.port}`, '--nick', 'ada'], { name: 'ada', env });

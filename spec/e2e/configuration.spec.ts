@@ -39,7 +39,10 @@ describe('options from flags, TCPCHAT_* variables and --config FILE', () => {
     expect(tooLong).toBe('! line too long (max 30 bytes)');
 
     const fileOnly = await startServer(['--config', config], { name: 'file-only' });
-    expect(await probe(fileOnly.port)).toEqual({ welcome: expect.stringMatching(/^\* welcome to from-file,/), tooLong: '! line too long (max 10 bytes)' });
+    expect(await probe(fileOnly.port)).toEqual({
+      welcome: expect.stringMatching(/^\* welcome to from-file,/),
+      tooLong: '! line too long (max 10 bytes)',
+    });
   });
 
   it('serve: TCPCHAT_CONFIG names the file, and its durations take units', async () => {

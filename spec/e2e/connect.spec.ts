@@ -20,7 +20,7 @@ const isJson = (fields: Json) => (line: string) => {
 };
 
 describe('tcpchat connect with stdin as a pipe', () => {
-  it('sends the lines, prints the server\'s lines plainly, and after stdin EOF exits 0 when the server closes', async () => {
+  it("sends the lines, prints the server's lines plainly, and after stdin EOF exits 0 when the server closes", async () => {
     const server = await startServer();
     const client = tcpchat(['connect', `127.0.0.1:${server.port}`, '--nick', 'dave'], { name: 'client' });
     await server.stdout.waitFor('* guest-1 is now dave');
@@ -86,7 +86,14 @@ describe('tcpchat connect with stdin as a pipe', () => {
     const serverObjects = parseAll(server.stdout.all);
     expect(serverObjects).toEqual([
       { type: 'listening', time: expect.any(String), host: '127.0.0.1', port: server.port },
-      { type: 'join', time: expect.any(String), id: 1, from: 'guest-1', room: '#lobby', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) },
+      {
+        type: 'join',
+        time: expect.any(String),
+        id: 1,
+        from: 'guest-1',
+        room: '#lobby',
+        address: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      },
       { type: 'nick', time: expect.any(String), id: 1, from: 'guest-1', to: 'eve', room: '#lobby' },
       { type: 'message', time: expect.any(String), id: 1, from: 'eve', text: 'hi from eve', room: '#lobby' },
       { type: 'message', time: expect.any(String), from: 'server', text: 'hello eve', room: '#lobby' },

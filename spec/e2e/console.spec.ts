@@ -55,12 +55,15 @@ describe("the server's console", () => {
     expect(ada.socket.destroyed).toBe(false);
   });
 
-  it("holds the console to --max-line too: an over-long console line is refused at the console and reaches no client", async () => {
+  it('holds the console to --max-line too: an over-long console line is refused at the console and reaches no client', async () => {
     const server = await startServer(['--max-line', '100']);
     const ada = await ncJoined(server.port, 'ada');
     server.write(`${'y'.repeat(101)}\n/msg ada ${'z'.repeat(100)}\nshort\n`);
     await ada.stdout.waitFor('<server> short');
-    expect(server.stdout.all.filter((line) => line.startsWith('! '))).toEqual(['! line too long (max 100 bytes)', '! line too long (max 100 bytes)']);
+    expect(server.stdout.all.filter((line) => line.startsWith('! '))).toEqual([
+      '! line too long (max 100 bytes)',
+      '! line too long (max 100 bytes)',
+    ]);
     expect(ada.stdout.all.some((line) => /yyyy|zzzz/.test(line))).toBe(false);
   });
 });
@@ -75,7 +78,7 @@ async function ncJoined(port: number, nick: string): Promise<Running> {
 }
 
 describe("the console's own text", () => {
-  it('reaches an nc client sanitised like a client\'s: no raw ESC from a script feeding the console escape sequences', async () => {
+  it("reaches an nc client sanitised like a client's: no raw ESC from a script feeding the console escape sequences", async () => {
     const server = await startServer();
     const ada = await ncJoined(server.port, 'ada');
     const bob = await ncJoined(server.port, 'bob');
@@ -111,7 +114,9 @@ describe("the console's own text", () => {
     const said = await within(
       (async () => {
         await server.stdout.waitFor((line) => line.includes('"psst back"'));
-        return server.stdout.all.map((line) => JSON.parse(line) as Record<string, unknown>).filter((event) => ['message', 'private'].includes(String(event.type)));
+        return server.stdout.all
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((event) => ['message', 'private'].includes(String(event.type)));
       })(),
       'the record of the conversation',
     );
@@ -131,7 +136,14 @@ describe('look-alike nicks', () => {
     await ncJoined(server.port, 'alice');
     const mallory = run('nc', ['-N', '127.0.0.1', String(server.port)], { name: 'nc mallory' });
     await mallory.stdout.waitFor(/^\* welcome to /);
-    const tries = ['\u0430lice', '\uff41lice', 'ALICE', '\ud835\udc1a\ud835\udc25\ud835\udc22\ud835\udc1c\ud835\udc1e', '\uff53\uff45\uff52\uff56\uff45\uff52', 'ali\u0307ce'];
+    const tries = [
+      '\u0430lice',
+      '\uff41lice',
+      'ALICE',
+      '\ud835\udc1a\ud835\udc25\ud835\udc22\ud835\udc1c\ud835\udc1e',
+      '\uff53\uff45\uff52\uff56\uff45\uff52',
+      'ali\u0307ce',
+    ];
     for (const nick of tries) mallory.write(`/nick ${nick}\n`);
     mallory.write('/nick \uff4d\uff41llory\n');
     await mallory.stdout.waitFor('* you are now mallory');

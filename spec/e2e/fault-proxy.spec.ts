@@ -36,7 +36,10 @@ async function throughProxy(): Promise<{ proxy: FaultProxy; socket: Socket; rece
   socket.on('data', (chunk) => (echoed += chunk.toString()));
   await within(new Promise((resolve) => socket.once('connect', resolve)), 'the connection through the proxy');
   socket.write('one\n');
-  await within(waitUntil(() => echoed === 'one\n'), 'the first echo');
+  await within(
+    waitUntil(() => echoed === 'one\n'),
+    'the first echo',
+  );
   return { proxy, socket, received: target.received, echoed: () => echoed };
 }
 
@@ -64,12 +67,18 @@ describe('the fault proxy', () => {
     proxy.blackHole();
     socket.write('lost\n');
     const start = received();
-    await within(waitUntil(() => proxy.dropped === 'lost\n'.length), 'the proxy to drop the bytes');
+    await within(
+      waitUntil(() => proxy.dropped === 'lost\n'.length),
+      'the proxy to drop the bytes',
+    );
     expect(received()).toBe(start);
     expect(socket.destroyed).toBe(false);
     proxy.heal();
     socket.write('two\n');
-    await within(waitUntil(() => echoed() === 'one\ntwo\n'), 'the echo after healing');
+    await within(
+      waitUntil(() => echoed() === 'one\ntwo\n'),
+      'the echo after healing',
+    );
   });
 
   it('stall: what was written while stalled is forwarded at heal, in order', async () => {
@@ -77,6 +86,9 @@ describe('the fault proxy', () => {
     proxy.stall();
     socket.write('held\n');
     proxy.heal();
-    await within(waitUntil(() => echoed() === 'one\nheld\n'), 'the held bytes');
+    await within(
+      waitUntil(() => echoed() === 'one\nheld\n'),
+      'the held bytes',
+    );
   });
 });

@@ -26,7 +26,9 @@ export default function globalSetup(globalConfig: GlobalConfig): void {
 function selectsE2e(patterns: readonly string[]): boolean {
   if (patterns.length === 0) return true;
   // Recursive: spec/e2e/hardening/ and other folders hold e2e specs too.
-  const specs = readdirSync(e2eDir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.spec.ts')).map((file) => `${e2eDir}${file}`);
+  const specs = readdirSync(e2eDir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.spec.ts'))
+    .map((file) => `${e2eDir}${file}`);
   return patterns.some((pattern) => {
     const regex = new RegExp(pattern, 'i');
     return specs.some((spec) => regex.test(spec));

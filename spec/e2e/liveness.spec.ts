@@ -88,7 +88,11 @@ describe('resuming after more than --history lines', () => {
     await ada.stderr.waitFor(/reconnecting in/);
     await bob.lines.waitFor(/^\* ada left \(connection (reset|closed)\)$/);
     const from = mark(ada.stdout);
-    bob.send(numbered(1, 150).map((line) => `${line}\n`).join(''));
+    bob.send(
+      numbered(1, 150)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     await server.stdout.waitFor('<bob> line 150');
 
     proxy.heal();

@@ -57,12 +57,14 @@ while conn.recv(1024):
 conn.close()
 `;
 
-describe('--framing raw, with peers in the original programs\' style', () => {
-  it('serve --framing raw: a Python client sends text without a newline and gets the console\'s reply without one', async () => {
+describe("--framing raw, with peers in the original programs' style", () => {
+  it("serve --framing raw: a Python client sends text without a newline and gets the console's reply without one", async () => {
     const server = await startServer(['--framing', 'raw']);
     const said = '你好，服务器！';
     const reply = '收到了, thanks';
-    const python = run('python3', ['-c', PYTHON_CLIENT, String(server.port), hex(said), hex(`<server> ${reply}`)], { name: 'python client' });
+    const python = run('python3', ['-c', PYTHON_CLIENT, String(server.port), hex(said), hex(`<server> ${reply}`)], {
+      name: 'python client',
+    });
 
     await server.stdout.waitFor(`<guest-1> ${said}`);
     server.write(`${reply}\n`);

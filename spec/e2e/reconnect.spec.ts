@@ -13,7 +13,9 @@ afterEach(async () => {
 
 /** `tcpchat serve --relay` on this exact port (a restart on the port an earlier run had). */
 async function serveOn(port: number): Promise<Server> {
-  const running = tcpchat(['serve', '--relay', '--host', '127.0.0.1', '--port', String(port), '--no-timestamps'], { name: 'restarted server' });
+  const running = tcpchat(['serve', '--relay', '--host', '127.0.0.1', '--port', String(port), '--no-timestamps'], {
+    name: 'restarted server',
+  });
   await running.stderr.waitFor(`tcpchat: listening on 127.0.0.1:${port}`);
   return { ...running, host: '127.0.0.1', port };
 }
@@ -22,8 +24,6 @@ async function stop(server: Running): Promise<void> {
   server.child.kill('SIGTERM');
   expect((await waitForExit(server)).code).toBe(0);
 }
-
-
 
 describe('tcpchat connect through a server restart', () => {
   it('loses and repeats nothing: lines typed before, while down and after arrive once, in order; the nick is reclaimed', async () => {
@@ -39,7 +39,10 @@ describe('tcpchat connect through a server restart', () => {
 
     await stop(first);
     slow.hold();
-    await Promise.all([ada.stderr.waitFor(/^tcpchat: the server closed the connection; reconnecting in \d+\.\d s$/), bob.stderr.waitFor(/reconnecting in/)]);
+    await Promise.all([
+      ada.stderr.waitFor(/^tcpchat: the server closed the connection; reconnecting in \d+\.\d s$/),
+      bob.stderr.waitFor(/reconnecting in/),
+    ]);
     const [adaFrom, bobFrom] = [mark(ada.stdout), mark(bob.stdout)];
     ada.write('during 1\nduring 2\n'); // nobody to send them to: they wait in the outbox
 
@@ -49,7 +52,10 @@ describe('tcpchat connect through a server restart', () => {
     slow.release(port);
     await bob.stderr.waitFor(`tcpchat: reconnected to 127.0.0.1:${slow.port}`);
     // The nicks are taken again on the new server run (after /cap, so both are tagged again).
-    await Promise.all([ada.stdout.waitFor('* you are now ada', undefined, adaFrom), bob.stdout.waitFor('* you are now bob', undefined, bobFrom)]);
+    await Promise.all([
+      ada.stdout.waitFor('* you are now ada', undefined, adaFrom),
+      bob.stdout.waitFor('* you are now bob', undefined, bobFrom),
+    ]);
 
     ada.write('after 1\nafter 2\n');
     await Promise.all([bob.stdout.waitFor('<ada> after 2'), second.stdout.waitFor('<ada> after 2')]);
@@ -118,7 +124,9 @@ describe('tcpchat connect through a dropped connection', () => {
     await Promise.all([bob.lines.waitFor('<ada> seven'), server.stdout.waitFor('<ada> seven')]);
 
     expect(proxy.connections).toBe(2);
-    expect(bob.lines.all.filter((line) => line.startsWith('<ada> '))).toEqual(['one', 'two', 'three', 'four', 'five', 'six', 'seven'].map((text) => `<ada> ${text}`));
+    expect(bob.lines.all.filter((line) => line.startsWith('<ada> '))).toEqual(
+      ['one', 'two', 'three', 'four', 'five', 'six', 'seven'].map((text) => `<ada> ${text}`),
+    );
     expect(saidBy(ada.stdout, 'bob')).toEqual(['<bob> while you were away 1', '<bob> while you were away 2', '<bob> welcome back']);
     // What she missed, once; not her own old connection's leaving, which is her own line.
     expect(ada.stdout.all.filter((line) => line.startsWith('(earlier) '))).toEqual([
@@ -153,7 +161,11 @@ describe('tcpchat connect after its connection vanished (the server has not noti
     await ada.stdout.waitFor('(earlier) <bob> are you there?');
 
     // The newcomer's /cap names ada's session: the stale connection goes, then the nick is free.
-    expect(bob.lines.all.filter((line) => /^\* (ada|guest-3) /.test(line))).toEqual(['* guest-3 joined', '* ada left (reconnected)', '* guest-3 is now ada']);
+    expect(bob.lines.all.filter((line) => /^\* (ada|guest-3) /.test(line))).toEqual([
+      '* guest-3 joined',
+      '* ada left (reconnected)',
+      '* guest-3 is now ada',
+    ]);
     expect(ada.stdout.all.filter((line) => line.includes('are you there?'))).toEqual(['(earlier) <bob> are you there?']);
     expect(saidBy(bob.lines, 'ada')).toEqual(['<ada> still me']);
   });
@@ -176,7 +188,13 @@ describe('/history', () => {
     const from = mark(plain.lines);
     plain.send('/history 6\n'); // the room's lines include the newcomer's own arrival
     await plain.lines.waitFor('* end of history', undefined, from);
-    expect(plain.lines.all.slice(from)).toEqual(['* history: the last 6 lines', ...lines, '* guest-3 joined', '* guest-3 is now nc', '* end of history']);
+    expect(plain.lines.all.slice(from)).toEqual([
+      '* history: the last 6 lines',
+      ...lines,
+      '* guest-3 joined',
+      '* guest-3 is now nc',
+      '* end of history',
+    ]);
 
     // Without a count: the last 20, which here is the whole room since ada joined.
     const all = mark(plain.lines);

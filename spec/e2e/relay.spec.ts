@@ -58,7 +58,9 @@ describe('serve --relay', () => {
     const IAC = 0xff;
     ada.send(Buffer.from([IAC, 0xfb, 0x18, IAC, 0xfd, 0x03])); // WILL TERMINAL-TYPE, DO SUPPRESS-GO-AHEAD
     ada.send(Buffer.concat([Buffer.from('hello'), Buffer.from([IAC, 0xf1]), Buffer.from(' telnet\r\n')])); // with a NOP inside
-    ada.send(Buffer.concat([Buffer.from([IAC, 0xfa, 0x18, 0x00]), Buffer.from('xterm'), Buffer.from([IAC, 0xf0]), Buffer.from('a\r\0b\r\n')]));
+    ada.send(
+      Buffer.concat([Buffer.from([IAC, 0xfa, 0x18, 0x00]), Buffer.from('xterm'), Buffer.from([IAC, 0xf0]), Buffer.from('a\r\0b\r\n')]),
+    );
     ada.send('ünïcödé 👋 ok\r\n');
 
     await bob.lines.waitFor('<ada> ünïcödé 👋 ok');

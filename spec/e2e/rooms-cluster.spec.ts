@@ -21,7 +21,11 @@ describe('serve --cluster: rooms across nodes', () => {
 
     await ask(ada, '/join #dev', /^\* you are now in #dev \(1 here\)/);
     // #lobby hears her go on both nodes; by then node b knows where she is.
-    await Promise.all([bob.lines.waitFor('* ada left for #dev'), ben.lines.waitFor('* ada left for #dev'), amy.lines.waitFor('* ada left for #dev')]);
+    await Promise.all([
+      bob.lines.waitFor('* ada left for #dev'),
+      ben.lines.waitFor('* ada left for #dev'),
+      amy.lines.waitFor('* ada left for #dev'),
+    ]);
     // Counted across the cluster: ada on a is already there.
     expect(await ask(bob, '/join #dev', /^\* you are now in /)).toBe('* you are now in #dev (2 here); no topic');
     await Promise.all([ada.lines.waitFor('* bob joined'), amy.lines.waitFor('* bob left for #dev')]);
@@ -30,7 +34,10 @@ describe('serve --cluster: rooms across nodes', () => {
     bob.send('from b\n');
     await Promise.all([bob.lines.waitFor('<ada> from a'), ada.lines.waitFor('<bob> from b')]);
     // The consoles see #dev with the room first, and the other node named.
-    await Promise.all([a.stdout.waitFor((line) => line.startsWith('#dev <bob') && line.endsWith('> from b')), b.stdout.waitFor((line) => line.startsWith('#dev <ada') && line.endsWith('> from a'))]);
+    await Promise.all([
+      a.stdout.waitFor((line) => line.startsWith('#dev <bob') && line.endsWith('> from b')),
+      b.stdout.waitFor((line) => line.startsWith('#dev <ada') && line.endsWith('> from a')),
+    ]);
 
     const who = await ask(amy, '/who #dev', (line) => line.startsWith('* ') && line.includes('ada'));
     expect(who).toContain('ada (a)');
@@ -42,7 +49,9 @@ describe('serve --cluster: rooms across nodes', () => {
     bob.send('/topic shipping on friday\n');
     // #dev hears it set, on both nodes; by then node a knows the topic too.
     await ada.lines.waitFor((line) => line.startsWith('* bob') && line.includes('shipping on friday'));
-    expect(await ask(ada, '/topic', (line) => line.startsWith('* ') && line.includes('shipping on friday'))).toContain('shipping on friday');
+    expect(await ask(ada, '/topic', (line) => line.startsWith('* ') && line.includes('shipping on friday'))).toContain(
+      'shipping on friday',
+    );
     expect(await ask(amy, '/rooms', (line) => line.includes('#dev'))).toContain('shipping on friday');
 
     // Until now ben (in #lobby on b) heard nothing of #dev.

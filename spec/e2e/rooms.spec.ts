@@ -86,7 +86,11 @@ describe('serve: rooms (the default)', () => {
     const event = JSON.parse(await server.stdout.waitFor((line) => line.includes('hi from dev')));
     expect(event).toMatchObject({ type: 'message', room: '#dev', from: 'ada', text: 'hi from dev' });
     bob.send('hi from the lobby\n');
-    expect(JSON.parse(await server.stdout.waitFor((line) => line.includes('hi from the lobby')))).toMatchObject({ type: 'message', room: '#lobby', from: 'bob' });
+    expect(JSON.parse(await server.stdout.waitFor((line) => line.includes('hi from the lobby')))).toMatchObject({
+      type: 'message',
+      room: '#lobby',
+      from: 'bob',
+    });
 
     server.write('/join #dev\n');
     server.write('console in dev\n');

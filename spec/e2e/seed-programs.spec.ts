@@ -16,7 +16,8 @@ let dir: string;
 
 beforeAll(() => {
   const SEED = SEED_PLACES.find((place) => place !== undefined && existsSync(join(place, 'Client.py')));
-  if (SEED === undefined) throw new Error(`the original programs are in none of ${SEED_PLACES.filter(Boolean).join(', ')} (set TCPCHAT_SEED)`);
+  if (SEED === undefined)
+    throw new Error(`the original programs are in none of ${SEED_PLACES.filter(Boolean).join(', ')} (set TCPCHAT_SEED)`);
   dir = mkdtempSync(join(tmpdir(), 'tcpchat-seed-'));
   const client = readFileSync(join(SEED, 'Client.py'), 'utf8');
   const server = readFileSync(join(SEED, 'Server.py'), 'utf8');
@@ -56,7 +57,12 @@ describe('serve --framing raw with the original Client.py', () => {
     await client.stdout.waitFor((line) => line.endsWith(`${CLIENT_LABEL}<server> after`));
 
     const got = reads(client, CLIENT_LABEL);
-    expect(got.slice(got.indexOf('<server> one'))).toEqual(['<server> one', '<server> two', ...pieces(`<server> ${long}`), '<server> after']);
+    expect(got.slice(got.indexOf('<server> one'))).toEqual([
+      '<server> one',
+      '<server> two',
+      ...pieces(`<server> ${long}`),
+      '<server> after',
+    ]);
     expect(client.stderr.raw).toBe(''); // no UnicodeDecodeError, nothing
 
     client.write(`${'x'.repeat(4001)}\n`); // over --max-line
@@ -79,7 +85,7 @@ function pieces(text: string): string[] {
 }
 
 describe('connect --framing raw with the original Server.py', () => {
-  it('sends only text, one message per line; /nick and /who stay local; /quit ends it; the server\'s text is shown', async () => {
+  it("sends only text, one message per line; /nick and /who stay local; /quit ends it; the server's text is shown", async () => {
     const seed = run('python3', ['-u', join(dir, 'Server.py')], { name: 'Server.py' });
     const port = Number((await seed.stdout.waitFor(/^port \d+$/)).split(' ')[1]);
     const client = tcpchat(['connect', `127.0.0.1:${port}`, '--framing', 'raw'], { name: 'connect --framing raw' });
@@ -88,7 +94,9 @@ describe('connect --framing raw with the original Server.py', () => {
     client.write('hello\nsecond\n/nick bob\n/who\n//literal\n'); // typed quickly
     await seed.stdout.waitFor((line) => line.endsWith(`${SERVER_LABEL}/literal`));
     expect(reads(seed, SERVER_LABEL)).toEqual(['hello', 'second', '/literal']);
-    await client.stderr.waitFor('tcpchat: /nick is not available in raw mode: the server reads only text (//text sends /text, /quit leaves)');
+    await client.stderr.waitFor(
+      'tcpchat: /nick is not available in raw mode: the server reads only text (//text sends /text, /quit leaves)',
+    );
     await client.stderr.waitFor((line) => line.startsWith('tcpchat: /who is not available in raw mode'));
 
     seed.write('来自服务器的消息\n');

@@ -36,7 +36,9 @@ class TelnetPane {
 
   /** The screen's rows, without trailing spaces. */
   rows(): string[] {
-    return this.tmux('capture-pane', '-p', '-t', 'telnet').split('\n').map((row) => row.trimEnd());
+    return this.tmux('capture-pane', '-p', '-t', 'telnet')
+      .split('\n')
+      .map((row) => row.trimEnd());
   }
 
   kill(): void {

@@ -41,7 +41,11 @@ class Pane {
     const set = Object.entries(vars).flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`]));
     const run = ['env', ...unset, ...set, process.execPath, CLI, program, ...args];
     const command =
-      stdout !== undefined ? ['sh', '-c', `exec "$@" > '${stdout}'`, 'sh', ...run] : reportExit ? ['sh', '-c', '"$@"; echo "[exit $?]"', 'sh', ...run] : run;
+      stdout !== undefined
+        ? ['sh', '-c', `exec "$@" > '${stdout}'`, 'sh', ...run]
+        : reportExit
+          ? ['sh', '-c', '"$@"; echo "[exit $?]"', 'sh', ...run]
+          : run;
     const session = ['new-session', '-d', '-x', String(WIDTH), '-y', String(HEIGHT), '-s', 'chat', '-c', ROOT, ...command];
     this.tmux(...session, ';', 'set-option', '-g', 'remain-on-exit', 'on'); // so a crash can still be captured
     this.path = this.tmux('display-message', '-p', '#{socket_path}').trim();
@@ -55,7 +59,9 @@ class Pane {
 
   /** The screen as text, each row without trailing spaces, without the empty rows at the bottom. */
   rows(escapes = false): string[] {
-    const rows = this.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'chat').split('\n').map((row) => row.trimEnd());
+    const rows = this.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'chat')
+      .split('\n')
+      .map((row) => row.trimEnd());
     while (rows.length > 0 && rows.at(-1) === '') rows.pop();
     return rows;
   }
@@ -108,7 +114,12 @@ class Pane {
 const WIDTH = 100;
 const HEIGHT = 20;
 const panes: Pane[] = [];
-const pane = (args: readonly string[], env?: Readonly<Record<string, string | undefined>>, program?: 'connect' | 'serve', stdout?: string): Pane => {
+const pane = (
+  args: readonly string[],
+  env?: Readonly<Record<string, string | undefined>>,
+  program?: 'connect' | 'serve',
+  stdout?: string,
+): Pane => {
   const started = new Pane(args, env, program, stdout);
   panes.push(started);
   return started;
@@ -136,8 +147,15 @@ function styleAt(screen: readonly string[], marker: string, from = 0): string[] 
   return params.slice(reset + 1).filter((param) => param !== '' && param !== '39' && param !== '49');
 }
 
-async function adaJoins(port: number, args: readonly string[] = [], env?: Readonly<Record<string, string | undefined>>, reportExit = false): Promise<Pane> {
-  const ada = reportExit ? new Pane([`127.0.0.1:${port}`, '--nick', 'ada', ...args], env, 'connect', undefined, true) : pane([`127.0.0.1:${port}`, '--nick', 'ada', ...args], env);
+async function adaJoins(
+  port: number,
+  args: readonly string[] = [],
+  env?: Readonly<Record<string, string | undefined>>,
+  reportExit = false,
+): Promise<Pane> {
+  const ada = reportExit
+    ? new Pane([`127.0.0.1:${port}`, '--nick', 'ada', ...args], env, 'connect', undefined, true)
+    : pane([`127.0.0.1:${port}`, '--nick', 'ada', ...args], env);
   if (reportExit) panes.push(ada);
   await ada.until('ada named, at the prompt', (rows) => rows.some((row) => row.endsWith('* you are now ada')) && last(rows) === '#lobby>');
   return ada;
@@ -156,7 +174,10 @@ describe('tcpchat connect on a terminal (tmux)', () => {
     say(bob, 'one', 'two');
     say(bob, 'three', '/me waves');
     // The prompt is redrawn after each batch is printed: wait for both.
-    const screen = await ada.until('bob waving, then the prompt', (rows) => rows.includes('* bob waves') && last(rows) === '#lobby> half a li');
+    const screen = await ada.until(
+      'bob waving, then the prompt',
+      (rows) => rows.includes('* bob waves') && last(rows) === '#lobby> half a li',
+    );
 
     expect(screen).toEqual([
       '* welcome to server, you are guest-1 in #lobby; /help lists commands',
@@ -197,7 +218,10 @@ describe('tcpchat connect on a terminal (tmux)', () => {
     await ada.until('the first line', (rows) => rows.includes('<bob> first'));
     say(bob, 'second', 'third');
     const prompt = `#lobby> ${typed}`;
-    const screen = await ada.until('the third line, then the prompt', (rows) => rows.includes('<bob> third') && last(rows) === prompt.slice(WIDTH));
+    const screen = await ada.until(
+      'the third line, then the prompt',
+      (rows) => rows.includes('<bob> third') && last(rows) === prompt.slice(WIDTH),
+    );
 
     expect(screen.slice(-5)).toEqual(['<bob> first', '<bob> second', '<bob> third', prompt.slice(0, WIDTH).trimEnd(), prompt.slice(WIDTH)]);
     expect(screen.filter((row) => row.startsWith('#lobby> '))).toHaveLength(1); // no stale copy of the input above
@@ -239,7 +263,11 @@ describe('tcpchat connect on a terminal (tmux)', () => {
     const bob = await joined(server.port, 'bob');
     ada.type('typing');
     say(bob, 'one', '/me waves');
-    const screen = await ada.until('bob waving, then the prompt', (rows) => rows.some((row) => row.endsWith('* bob waves')) && last(rows) === '#lobby> typing', true);
+    const screen = await ada.until(
+      'bob waving, then the prompt',
+      (rows) => rows.some((row) => row.endsWith('* bob waves')) && last(rows) === '#lobby> typing',
+      true,
+    );
 
     expect(screen.join('\n')).not.toContain(ESC);
     const conversation = screen.slice(0, -1);
@@ -359,7 +387,9 @@ describe('tcpchat serve on a terminal (tmux)', () => {
     server.press('Enter');
     await ada.lines.waitFor('<server> hello');
     server.press('C-d');
-    await server.until('the note that the console stopped reading', (rows) => rows.includes('tcpchat: the console stopped reading (end of input); still serving'));
+    await server.until('the note that the console stopped reading', (rows) =>
+      rows.includes('tcpchat: the console stopped reading (end of input); still serving'),
+    );
     const bob = await joined(port, 'bob');
     bob.send('/who\n');
     await bob.lines.waitFor(online(3, 'server, ada, bob'));
@@ -376,16 +406,24 @@ describe('tcpchat connect on a terminal while reconnecting (tmux)', () => {
     const server = await startServer(['--relay', '--shutdown-deadline', '1']);
     const ada = await adaJoins(server.port, [], undefined, true);
     server.child.kill('SIGTERM');
-    await ada.until('the reconnect notice, then the prompt', (rows) => rows.some((row) => /^-- .*reconnecting in/.test(row)) && last(rows) === '#lobby>');
+    await ada.until(
+      'the reconnect notice, then the prompt',
+      (rows) => rows.some((row) => /^-- .*reconnecting in/.test(row)) && last(rows) === '#lobby>',
+    );
     ada.type('still here');
     ada.press('Enter');
     await ada.until('the typed line taken', (rows) => rows.includes('#lobby> still here'));
     ada.press('C-d');
     const where = `127.0.0.1:${server.port}`;
     const sentence = `tcpchat: input ended while reconnecting to ${where}; 1 line unsent`;
-    const screen = await ada.until('the last sentence, then the exit', (rows) => rows.includes(sentence) && rows.some((row) => row.startsWith('[exit ')));
+    const screen = await ada.until(
+      'the last sentence, then the exit',
+      (rows) => rows.includes(sentence) && rows.some((row) => row.startsWith('[exit ')),
+    );
     expect(screen.slice(screen.indexOf(sentence) + 1).find((row) => row !== '')).toBe('[exit 1]');
     // Every word about the connection has a row of its own, never after the prompt's "> ".
-    expect(screen.filter((row) => /reconnecting|tcpchat:/.test(row)).every((row) => row.startsWith('-- ') || row.startsWith('tcpchat: '))).toBe(true);
+    expect(
+      screen.filter((row) => /reconnecting|tcpchat:/.test(row)).every((row) => row.startsWith('-- ') || row.startsWith('tcpchat: ')),
+    ).toBe(true);
   });
 });

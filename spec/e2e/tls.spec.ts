@@ -49,7 +49,9 @@ async function leaves(peer: Running): Promise<void> {
 
 describe('serve --tls-cert --tls-key', () => {
   it('fails to start with one sentence and exit 1 when the certificate cannot be read', async () => {
-    const running = tcpchat(['serve', '--port', '0', '--tls-cert', join(certs.dir, 'missing.crt'), '--tls-key', certs.selfSigned.key], { stdin: 'ignore' });
+    const running = tcpchat(['serve', '--port', '0', '--tls-cert', join(certs.dir, 'missing.crt'), '--tls-key', certs.selfSigned.key], {
+      stdin: 'ignore',
+    });
     expect(await waitForExit(running)).toEqual({ code: 1, signal: null });
     expect(await running.stderr.end()).toEqual([`tcpchat: cannot read --tls-cert ${join(certs.dir, 'missing.crt')} (ENOENT)`]);
   });
@@ -120,7 +122,9 @@ describe('connect --tls', () => {
     expect(await waitForExit(third)).toEqual({ code: 1, signal: null });
     const refusal = await third.stderr.end();
     expect(refusal).toHaveLength(1);
-    expect(refusal[0]).toMatch(new RegExp(`^tcpchat: .*certificate of ${where} has changed \\(SHA256 fingerprint now ${certs.otherSelfSigned.fingerprint}\\)`));
+    expect(refusal[0]).toMatch(
+      new RegExp(`^tcpchat: .*certificate of ${where} has changed \\(SHA256 fingerprint now ${certs.otherSelfSigned.fingerprint}\\)`),
+    );
     expect(refusal[0]).toContain(`remove line 1 of ${knownHosts()}`);
     expect(await third.stdout.end()).toEqual([]); // not a word of chat with an impostor
     expect(readFileSync(knownHosts(), 'utf8')).toBe(`${where} ${certs.selfSigned.fingerprint}\n`);
@@ -191,7 +195,9 @@ describe('failed handshakes', () => {
     expect(garbage.lines.raw).not.toMatch(/welcome/); // never reached the chat
     server.write('all still here?\n');
     await ada.lines.waitFor('<server> all still here?');
-    expect(server.stdout.all.filter((line) => line.includes('joined'))).toEqual([expect.stringMatching(/^\* guest-1 joined from 127\.0\.0\.1:\d+$/)]);
+    expect(server.stdout.all.filter((line) => line.includes('joined'))).toEqual([
+      expect.stringMatching(/^\* guest-1 joined from 127\.0\.0\.1:\d+$/),
+    ]);
     expect(server.stderr.all.filter((line) => !/^tcpchat: (listening on|TLS certificate)/.test(line))).toEqual([]);
     expect(server.child.exitCode).toBeNull();
   });

@@ -43,7 +43,10 @@ describe('usage errors: exit 2, one sentence on one line', () => {
     [['serve', '--framing', 'weird'], '--framing must be one of "line", "raw", not "weird"'],
     [['connect', '1.2.3.4:5:6'], '1.2.3.4:5:6 is not HOST:PORT or [IPV6]:PORT'],
     [['connect', 'host:0x50'], 'a port must be a whole number from 0 to 65535, not "0x50"'],
-    [['serve', '--idle-timeout', 'soon'], '--idle-timeout takes a duration such as 30s, 5m, 2h or 500ms (a bare number is seconds), not "soon"'],
+    [
+      ['serve', '--idle-timeout', 'soon'],
+      '--idle-timeout takes a duration such as 30s, 5m, 2h or 500ms (a bare number is seconds), not "soon"',
+    ],
     [['serv'], 'serv is not a command; did you mean serve?'],
     [['chat'], 'chat is not a command; the commands are serve, connect and completion'],
     [['connect', '--log-level', 'warn'], 'Unknown argument: log-level'],
@@ -54,11 +57,20 @@ describe('usage errors: exit 2, one sentence on one line', () => {
   });
 
   it('a bad value from the environment or a config file is refused like a flag', async () => {
-    expect(await outcome(['serve'], { TCPCHAT_PORT: 'http' })).toEqual({ code: 2, stderr: [`tcpchat: --port must be a whole number from 0 to 65535, not "http"${HELP}`] });
+    expect(await outcome(['serve'], { TCPCHAT_PORT: 'http' })).toEqual({
+      code: 2,
+      stderr: [`tcpchat: --port must be a whole number from 0 to 65535, not "http"${HELP}`],
+    });
     const unknown = join(dir, 'unknown.json');
-    expect(await outcome(['serve', '--config', unknown])).toEqual({ code: 2, stderr: [`tcpchat: --config ${unknown}: colour is not an option of tcpchat serve${HELP}`] });
+    expect(await outcome(['serve', '--config', unknown])).toEqual({
+      code: 2,
+      stderr: [`tcpchat: --config ${unknown}: colour is not an option of tcpchat serve${HELP}`],
+    });
     const dashed = join(dir, 'unknown-dashed.json');
-    expect(await outcome(['serve', '--config', dashed])).toEqual({ code: 2, stderr: [`tcpchat: --config ${dashed}: max-lines is not an option of tcpchat serve${HELP}`] });
+    expect(await outcome(['serve', '--config', dashed])).toEqual({
+      code: 2,
+      stderr: [`tcpchat: --config ${dashed}: max-lines is not an option of tcpchat serve${HELP}`],
+    });
   });
 });
 
@@ -68,11 +80,27 @@ describe('a file an option names cannot be used: exit 1, one sentence', () => {
     ['--config, missing', () => ['serve', '--config', missing()], () => `cannot read --config ${missing()} (ENOENT)`],
     ['--config, not JSON', () => ['serve', '--config', join(dir, 'bad.json')], () => /^tcpchat: --config .*bad\.json is not JSON \(.+\)$/],
     ['--password-file of serve', () => ['serve', '--password-file', missing()], () => `cannot read --password-file ${missing()} (ENOENT)`],
-    ['--password-file of connect', () => ['connect', '--password-file', missing()], () => `cannot read --password-file ${missing()} (ENOENT)`],
-    ['--tls-cert', () => ['serve', '--port', '0', '--tls-cert', missing(), '--tls-key', certs.selfSigned.key], () => `cannot read --tls-cert ${missing()} (ENOENT)`],
-    ['--tls-key', () => ['serve', '--port', '0', '--tls-cert', certs.selfSigned.cert, '--tls-key', missing()], () => `cannot read --tls-key ${missing()} (ENOENT)`],
+    [
+      '--password-file of connect',
+      () => ['connect', '--password-file', missing()],
+      () => `cannot read --password-file ${missing()} (ENOENT)`,
+    ],
+    [
+      '--tls-cert',
+      () => ['serve', '--port', '0', '--tls-cert', missing(), '--tls-key', certs.selfSigned.key],
+      () => `cannot read --tls-cert ${missing()} (ENOENT)`,
+    ],
+    [
+      '--tls-key',
+      () => ['serve', '--port', '0', '--tls-cert', certs.selfSigned.cert, '--tls-key', missing()],
+      () => `cannot read --tls-key ${missing()} (ENOENT)`,
+    ],
     ['--ca, missing', () => ['connect', '--tls', '--ca', missing()], () => `cannot read --ca ${missing()} (ENOENT)`],
-    ['--ca, no certificate', () => ['connect', '--tls', '--ca', join(dir, 'not-a-cert.pem')], () => `--ca ${join(dir, 'not-a-cert.pem')} is not a PEM certificate`],
+    [
+      '--ca, no certificate',
+      () => ['connect', '--tls', '--ca', join(dir, 'not-a-cert.pem')],
+      () => `--ca ${join(dir, 'not-a-cert.pem')} is not a PEM certificate`,
+    ],
   ])('%s', async (_, args, sentence) => {
     const { code, stderr } = await outcome(args());
     expect(code).toBe(1);

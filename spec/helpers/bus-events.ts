@@ -38,7 +38,9 @@ export function heardEvents(instance: string): HeardEvents {
         };
       });
       if (!check()) waiting.add(check);
-      return within(found, () => `${instance} to hear ${type}; it heard ${JSON.stringify(events)}`, ms).finally(() => waiting.delete(check));
+      return within(found, () => `${instance} to hear ${type}; it heard ${JSON.stringify(events)}`, ms).finally(() =>
+        waiting.delete(check),
+      );
     },
     all: <T extends BusEvent['type']>(type: T) => events.filter((event) => event.type === type) as Of<T>[],
   };

@@ -40,12 +40,41 @@ export function makeCertificates(): TestCertificates {
   });
 
   const selfSigned = (name: string): CertFiles => {
-    openssl('req', '-x509', ...newKey, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', SAN);
+    openssl(
+      'req',
+      '-x509',
+      ...newKey,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      SAN,
+    );
     return files(name);
   };
   const ca = (name: string): string => {
-    openssl('req', '-x509', ...newKey, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=tcpchat test ${name}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+    openssl(
+      'req',
+      '-x509',
+      ...newKey,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=tcpchat test ${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    );
     return at(`${name}.crt`);
   };
 
@@ -58,7 +87,23 @@ export function makeCertificates(): TestCertificates {
     signed: ((): CertFiles => {
       openssl('req', '-new', ...newKey, '-keyout', 'signed.key', '-out', 'signed.csr', '-subj', '/CN=127.0.0.1');
       writeFileSync(at('signed.ext'), `${SAN}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-      openssl('x509', '-req', '-in', 'signed.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'signed.crt', '-days', '2', '-extfile', 'signed.ext');
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        'signed.csr',
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'signed.crt',
+        '-days',
+        '2',
+        '-extfile',
+        'signed.ext',
+      );
       return files('signed');
     })(),
     remove: () => rmSync(dir, { recursive: true, force: true }),

@@ -70,7 +70,8 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
       key = keyOf({ nick, key: request.key });
       const held = holder(key);
       if (held && held.member.instance !== self.instance) {
-        if (request.session === undefined || held.session !== request.session) return { type: 'claimed', conn: request.conn, nick, ok: false };
+        if (request.session === undefined || held.session !== request.session)
+          return { type: 'claimed', conn: request.conn, nick, ok: false };
         publish(self.instance, { type: 'taken', nick: held.member.nick }, held.member.instance);
       }
     }
@@ -80,7 +81,10 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
     const member = { nick, node: self.node, instance: self.instance, room: mine?.member.room ?? firstRoom };
     if (mine && previousKey !== key) nicks.delete(previousKey!);
     nicks.set(key, { member, session: request.session });
-    publish(self.instance, request.previous === undefined ? { type: 'joined', member } : { type: 'renamed', from: request.previous, member });
+    publish(
+      self.instance,
+      request.previous === undefined ? { type: 'joined', member } : { type: 'renamed', from: request.previous, member },
+    );
     return { type: 'claimed', conn: request.conn, nick, ok: true };
   }
 
@@ -125,7 +129,13 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
         const batch = { ...request.batch, room, first: seq + 1 };
         seq += batch.lines.length;
         const { author } = batch;
-        const entries = batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, room, ...(author === undefined ? {} : { author }) }));
+        const entries = batch.lines.map((line, index) => ({
+          seq: batch.first + index,
+          time: batch.time,
+          line,
+          room,
+          ...(author === undefined ? {} : { author }),
+        }));
         histories.set(room, [...(histories.get(room) ?? []), ...entries].slice(-Math.max(options.historySize, 1)));
         toAll(self.instance, { type: 'room', batch });
         return undefined;

@@ -19,9 +19,7 @@ describe('describeConnectionError', () => {
   });
 
   it("falls back to the error's message for an unknown code", () => {
-    expect(describeConnectionError(withCode('EWHATEVER', 'connect EWHATEVER 10.0.0.1:2023'))).toBe(
-      'connect EWHATEVER 10.0.0.1:2023',
-    );
+    expect(describeConnectionError(withCode('EWHATEVER', 'connect EWHATEVER 10.0.0.1:2023'))).toBe('connect EWHATEVER 10.0.0.1:2023');
   });
 
   it("falls back to the error's message when the code is not a string", () => {

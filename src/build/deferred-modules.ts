@@ -26,7 +26,12 @@ export const deferredModules: Plugin = {
     build.onResolve({ filter }, async (args) => {
       if (args.pluginData === NAMESPACE) return undefined; // The stand-in's own resolution of the real module.
       unused.delete(args.path);
-      const real = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: NAMESPACE });
+      const real = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: NAMESPACE,
+      });
       if (real.errors.length > 0) return { errors: real.errors };
       return { path: args.path, namespace: NAMESPACE, pluginData: real.path };
     });

@@ -7,7 +7,10 @@ export function withAccessOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('allow', { type: 'string', array: true, describe: 'let in only these addresses (CIDR or address; repeatable)' })
     .option('deny', { type: 'string', array: true, describe: 'keep out these addresses (CIDR or address; repeatable; wins over --allow)' })
-    .option('allow-file', { type: 'string', describe: 'let in only the addresses in FILE (one CIDR or address a line, # comments; read again on SIGHUP)' })
+    .option('allow-file', {
+      type: 'string',
+      describe: 'let in only the addresses in FILE (one CIDR or address a line, # comments; read again on SIGHUP)',
+    })
     .option('deny-file', { type: 'string', describe: 'keep out the addresses in FILE (as --allow-file)' })
     .group(['allow', 'deny', 'allow-file', 'deny-file'], GROUP.security)
     .check((argv) => {

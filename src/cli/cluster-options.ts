@@ -9,14 +9,29 @@ export const DEFAULT_PRESENCE_TTL_MS = 15_000;
 
 export function withClusterOptions<T>(yargs: Argv<T>) {
   return yargs
-    .option('cluster', { type: 'string', describe: 'share the room with other servers through this Redis (redis://[:PASSWORD@]HOST:PORT, rediss:// for TLS)' })
-    .option('cluster-name', { type: 'string', default: DEFAULT_CLUSTER_NAME, describe: 'the room in that Redis: clusters with other names do not meet' })
+    .option('cluster', {
+      type: 'string',
+      describe: 'share the room with other servers through this Redis (redis://[:PASSWORD@]HOST:PORT, rediss:// for TLS)',
+    })
+    .option('cluster-name', {
+      type: 'string',
+      default: DEFAULT_CLUSTER_NAME,
+      describe: 'the room in that Redis: clusters with other names do not meet',
+    })
     .option('node', { type: 'string', describe: "this server's name in the cluster (default: HOSTNAME:PORT)" })
-    .option('presence-ttl', durationOption('presence-ttl', { default: DEFAULT_PRESENCE_TTL_MS, minMs: 1000, describe: 'silence after which a node counts as gone, with its people' }))
+    .option(
+      'presence-ttl',
+      durationOption('presence-ttl', {
+        default: DEFAULT_PRESENCE_TTL_MS,
+        minMs: 1000,
+        describe: 'silence after which a node counts as gone, with its people',
+      }),
+    )
     .group(['cluster', 'cluster-name', 'node', 'presence-ttl'], GROUP.cluster)
     .check((argv) => {
       if (argv.cluster !== undefined) clusterUrl(String(argv.cluster));
-      if (argv['cluster-name'] === '' || /[{}\s]/.test(String(argv['cluster-name']))) throw new Error('--cluster-name must be a word without braces or spaces');
+      if (argv['cluster-name'] === '' || /[{}\s]/.test(String(argv['cluster-name'])))
+        throw new Error('--cluster-name must be a word without braces or spaces');
       return true;
     });
 }

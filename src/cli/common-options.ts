@@ -10,7 +10,10 @@ export const DEFAULT_PORT = 2023;
  * Options both commands take. `port` says how --port defaults (serve has 2023, connect may take its
  * target's) and may describe it further.
  */
-export function withCommonOptions<T>(yargs: Argv<T>, port: ({ readonly default: number } | { readonly defaultDescription: string }) & { readonly describe?: string }) {
+export function withCommonOptions<T>(
+  yargs: Argv<T>,
+  port: ({ readonly default: number } | { readonly defaultDescription: string }) & { readonly describe?: string },
+) {
   return yargs
     .option('port', {
       ...wholeNumberOption('port', { describe: 'TCP port', min: 0, max: 65535 }),
@@ -25,7 +28,12 @@ export function withCommonOptions<T>(yargs: Argv<T>, port: ({ readonly default: 
     })
     .option(
       'max-line',
-      wholeNumberOption('max-line', { describe: 'longest line accepted, in bytes', default: DEFAULT_LINE_LIMITS.maxLineBytes, min: 1, max: DEFAULT_LINE_LIMITS.hardLimitBytes }),
+      wholeNumberOption('max-line', {
+        describe: 'longest line accepted, in bytes',
+        default: DEFAULT_LINE_LIMITS.maxLineBytes,
+        min: 1,
+        max: DEFAULT_LINE_LIMITS.hardLimitBytes,
+      }),
     )
     .option(
       'heartbeat',

@@ -15,21 +15,35 @@ import { connectTlsConfig, withConnectTlsOptions } from './tls-options.js';
 
 /** `tcpchat connect`: turns options into a ConnectConfig and hands it to `run`. */
 export function connectCommand(run: (config: ConnectConfig) => Promise<void>, context: CliContext): CommandModule {
-  const port = (argv: Record<string, unknown>): number => connectPort(argv.target as string, argv.port as number | undefined, typedOnCommandLine(context.args, ['port', 'p']));
+  const port = (argv: Record<string, unknown>): number =>
+    connectPort(argv.target as string, argv.port as number | undefined, typedOnCommandLine(context.args, ['port', 'p']));
   return {
     command: 'connect [target]',
     describe: 'join a chat server',
     builder: (yargs: Argv) =>
       withConnectTlsOptions(
-        withCommonOptions(withHelpLayout(yargs.positional('target', { type: 'string', default: '127.0.0.1', describe: 'HOST, HOST:PORT or [IPV6]:PORT' })), {
-          defaultDescription: `the target's, else ${DEFAULT_PORT}`,
-        }),
+        withCommonOptions(
+          withHelpLayout(yargs.positional('target', { type: 'string', default: '127.0.0.1', describe: 'HOST, HOST:PORT or [IPV6]:PORT' })),
+          {
+            defaultDescription: `the target's, else ${DEFAULT_PORT}`,
+          },
+        ),
       )
         .option('nick', { alias: 'n', type: 'string', describe: 'the nick to ask for' })
         .option('password-file', passwordFileOption(context.files))
         .option('retry', retryOption)
-        .option('retry-delay', durationOption('retry-delay', { default: DEFAULT_BACKOFF.initialMs, minMs: 10, describe: 'the wait before the first reconnect attempt; it doubles, with jitter, each time' }))
-        .option('retry-max-delay', durationOption('retry-max-delay', { default: DEFAULT_BACKOFF.maxMs, describe: 'the longest wait between reconnect attempts' }))
+        .option(
+          'retry-delay',
+          durationOption('retry-delay', {
+            default: DEFAULT_BACKOFF.initialMs,
+            minMs: 10,
+            describe: 'the wait before the first reconnect attempt; it doubles, with jitter, each time',
+          }),
+        )
+        .option(
+          'retry-max-delay',
+          durationOption('retry-max-delay', { default: DEFAULT_BACKOFF.maxMs, describe: 'the longest wait between reconnect attempts' }),
+        )
         .option('timestamps', { type: 'boolean', default: false, describe: "show each line's time" })
         .group(['retry', 'retry-delay', 'retry-max-delay'], GROUP.network)
         .group(['nick'], GROUP.chat)
@@ -38,7 +52,9 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
         .check((argv) => {
           port(argv);
           if ((argv['retry-max-delay'] as number) < (argv['retry-delay'] as number)) {
-            throw new Error(`--retry-max-delay (${formatDuration(argv['retry-max-delay'] as number)}) must be at least --retry-delay (${formatDuration(argv['retry-delay'] as number)})`);
+            throw new Error(
+              `--retry-max-delay (${formatDuration(argv['retry-max-delay'] as number)}) must be at least --retry-delay (${formatDuration(argv['retry-delay'] as number)})`,
+            );
           }
           const invalid = argv.nick === undefined ? undefined : invalidNickReason(argv.nick);
           if (invalid) throw new Error(`--nick: ${invalid}`);

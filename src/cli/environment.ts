@@ -24,7 +24,9 @@ export function environmentOptions(env: NodeJS.ProcessEnv, args: readonly string
   const middleware: Middleware = (argv, yargs) => {
     const options = yargs.getOptions();
     const namesOf = (option: string): string[] => [option, ...(options.alias[option] ?? [])];
-    const optionNamed = new Map(Object.keys(options.key).flatMap((option) => namesOf(option).map((name) => [camelCase(name), option] as const)));
+    const optionNamed = new Map(
+      Object.keys(options.key).flatMap((option) => namesOf(option).map((name) => [camelCase(name), option] as const)),
+    );
     for (const [variable, value] of Object.entries(env)) {
       if (!variable.startsWith(`${ENV_PREFIX}_`) || value === undefined) continue;
       const key = camelCase(variable.slice(ENV_PREFIX.length + 1));
@@ -48,7 +50,9 @@ export function environmentOptions(env: NodeJS.ProcessEnv, args: readonly string
 /** Whether one of an option's names was typed as a flag (`--relay`, `--no-relay`, `--port=1`, `-p1`, `-qH`), rather than only set by a variable or a file. */
 export function typedOnCommandLine(args: readonly string[], names: readonly string[]): boolean {
   return args.some((arg) =>
-    names.some((name) => (name.length === 1 ? /^-[a-zA-Z]+/.exec(arg)?.[0].includes(name) === true : new RegExp(`^--(?:no-)?${name}(?:=|$)`).test(arg))),
+    names.some((name) =>
+      name.length === 1 ? /^-[a-zA-Z]+/.exec(arg)?.[0].includes(name) === true : new RegExp(`^--(?:no-)?${name}(?:=|$)`).test(arg),
+    ),
   );
 }
 

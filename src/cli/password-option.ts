@@ -20,7 +20,8 @@ export function reloadablePasswordFileOption(files: OptionFiles) {
   return {
     type: 'string',
     describe: 'read the password from FILE, again on SIGHUP (or set TCPCHAT_PASSWORD)',
-    coerce: (file: string | undefined): PasswordFile | undefined => (file === undefined ? undefined : { file, secret: readSecret(files, file) }),
+    coerce: (file: string | undefined): PasswordFile | undefined =>
+      file === undefined ? undefined : { file, secret: readSecret(files, file) },
   } as const;
 }
 

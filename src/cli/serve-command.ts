@@ -22,41 +22,122 @@ import { parseRoomOption } from './room-option.js';
 export function serveCommand(run: (config: ServeConfig) => Promise<void>, context: CliContext): CommandModule {
   return {
     command: 'serve',
-    describe: 'run a chat server: a room clients talk in, with this terminal taking part (--console-only: clients talk to this terminal alone)',
+    describe:
+      'run a chat server: a room clients talk in, with this terminal taking part (--console-only: clients talk to this terminal alone)',
     builder: (yargs: Argv) =>
-      withClusterOptions(withAccessOptions(withServeTlsOptions(withCommonOptions(withHelpLayout(yargs), { default: DEFAULT_PORT, describe: 'TCP port (0: any free port)' }))))
+      withClusterOptions(
+        withAccessOptions(
+          withServeTlsOptions(withCommonOptions(withHelpLayout(yargs), { default: DEFAULT_PORT, describe: 'TCP port (0: any free port)' })),
+        ),
+      )
         .option('host', { alias: 'H', type: 'string', describe: 'address to listen on', defaultDescription: 'every interface' })
-        .option('room', { type: 'string', default: '#lobby', describe: 'the room clients are in when they arrive', coerce: parseRoomOption })
-        .option('console-only', { type: 'boolean', default: false, describe: "the original programs' mode: clients talk with this terminal alone, no rooms" })
+        .option('room', {
+          type: 'string',
+          default: '#lobby',
+          describe: 'the room clients are in when they arrive',
+          coerce: parseRoomOption,
+        })
+        .option('console-only', {
+          type: 'boolean',
+          default: false,
+          describe: "the original programs' mode: clients talk with this terminal alone, no rooms",
+        })
         .option('relay', { type: 'boolean', default: false, describe: 'accepted for older setups; a room is the default now' })
         .option('name', { type: 'string', default: 'server', describe: "the console's nick" })
         .option('password-file', reloadablePasswordFileOption(context.files))
-        .option('rate', wholeNumberOption('rate', { default: DEFAULT_RATE_LIMIT.linesPerSecond, min: 0, describe: 'lines per second from one client once its burst is spent (0: no limit)' }))
-        .option('burst', wholeNumberOption('burst', { default: DEFAULT_RATE_LIMIT.burst, min: 1, describe: 'lines one client may send at once' }))
-        .option('max-clients', wholeNumberOption('max-clients', { default: DEFAULT_ADMISSION_LIMITS.maxClients, min: 1, describe: 'connections in all' }))
+        .option(
+          'rate',
+          wholeNumberOption('rate', {
+            default: DEFAULT_RATE_LIMIT.linesPerSecond,
+            min: 0,
+            describe: 'lines per second from one client once its burst is spent (0: no limit)',
+          }),
+        )
+        .option(
+          'burst',
+          wholeNumberOption('burst', { default: DEFAULT_RATE_LIMIT.burst, min: 1, describe: 'lines one client may send at once' }),
+        )
+        .option(
+          'max-clients',
+          wholeNumberOption('max-clients', { default: DEFAULT_ADMISSION_LIMITS.maxClients, min: 1, describe: 'connections in all' }),
+        )
         .option('max-per-address', {
           ...wholeNumberOption('max-per-address', { min: 1, describe: 'connections from one address' }),
           defaultDescription: `${DEFAULT_ADMISSION_LIMITS.maxPerAddress}, loopback exempt`,
         })
-        .option('send-queue', wholeNumberOption('send-queue', { default: 1024 * 1024, min: 1024, describe: "bytes of a client's unread output before it is cut off" }))
-        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'the console records joins, leaves and errors, not the conversation' })
-        .option('announce-max', wholeNumberOption('announce-max', { default: DEFAULT_ANNOUNCE_MAX, min: 0, describe: 'announce joins, leaves and renames while the room has at most this many members' }))
-        .option('history', wholeNumberOption('history', { default: 1000, min: 0, describe: 'lines kept per room for /history and for clients that reconnect (0: none)' }))
-        .option('idle-timeout', durationOption('idle-timeout', { default: 0, describe: 'silence after which a client is disconnected (0: never)' }))
-        .option('password-timeout', durationOption('password-timeout', { default: 10_000, minMs: 1000, describe: 'how long a client has to send /pass when there is a password' }))
-        .option('shutdown-deadline', durationOption('shutdown-deadline', { default: 5000, describe: 'how long queued output may take to reach the clients when the server stops' }))
-        .option('metrics', { type: 'string', describe: 'serve /metrics (Prometheus) and /healthz on HOST:PORT', coerce: parseMetricsAddress })
+        .option(
+          'send-queue',
+          wholeNumberOption('send-queue', {
+            default: 1024 * 1024,
+            min: 1024,
+            describe: "bytes of a client's unread output before it is cut off",
+          }),
+        )
+        .option('quiet', {
+          alias: 'q',
+          type: 'boolean',
+          default: false,
+          describe: 'the console records joins, leaves and errors, not the conversation',
+        })
+        .option(
+          'announce-max',
+          wholeNumberOption('announce-max', {
+            default: DEFAULT_ANNOUNCE_MAX,
+            min: 0,
+            describe: 'announce joins, leaves and renames while the room has at most this many members',
+          }),
+        )
+        .option(
+          'history',
+          wholeNumberOption('history', {
+            default: 1000,
+            min: 0,
+            describe: 'lines kept per room for /history and for clients that reconnect (0: none)',
+          }),
+        )
+        .option(
+          'idle-timeout',
+          durationOption('idle-timeout', { default: 0, describe: 'silence after which a client is disconnected (0: never)' }),
+        )
+        .option(
+          'password-timeout',
+          durationOption('password-timeout', {
+            default: 10_000,
+            minMs: 1000,
+            describe: 'how long a client has to send /pass when there is a password',
+          }),
+        )
+        .option(
+          'shutdown-deadline',
+          durationOption('shutdown-deadline', {
+            default: 5000,
+            describe: 'how long queued output may take to reach the clients when the server stops',
+          }),
+        )
+        .option('metrics', {
+          type: 'string',
+          describe: 'serve /metrics (Prometheus) and /healthz on HOST:PORT',
+          coerce: parseMetricsAddress,
+        })
         .option('log-level', { choices: LOG_LEVELS, default: 'info' as const, describe: 'the least important diagnostics shown on stderr' })
-        .option('timestamps', { type: 'boolean', describe: 'an ISO time before each console line', defaultDescription: 'when stdout is not a terminal' })
+        .option('timestamps', {
+          type: 'boolean',
+          describe: 'an ISO time before each console line',
+          defaultDescription: 'when stdout is not a terminal',
+        })
         .group(['host'], GROUP.network)
         .group(['room', 'console-only', 'relay', 'name', 'history', 'announce-max'], GROUP.chat)
         .group(['quiet', 'timestamps', 'log-level', 'metrics'], GROUP.output)
         .group(['password-file'], GROUP.security)
-        .group(['rate', 'burst', 'max-clients', 'max-per-address', 'send-queue', 'idle-timeout', 'password-timeout', 'shutdown-deadline'], GROUP.limits)
+        .group(
+          ['rate', 'burst', 'max-clients', 'max-per-address', 'send-queue', 'idle-timeout', 'password-timeout', 'shutdown-deadline'],
+          GROUP.limits,
+        )
         .check((argv) => {
           const invalid = invalidNickReason(argv.name);
           if (invalid) throw new Error(`--name: ${invalid}`);
-          if (argv.relay && argv['console-only']) throw new Error('--relay and --console-only cannot go together: --relay is the room, the default');
+          if (argv.relay && argv['console-only'])
+            throw new Error('--relay and --console-only cannot go together: --relay is the room, the default');
           return true;
         })
         .example('$0 serve', 'a chat room (#lobby) on port 2023, every interface')

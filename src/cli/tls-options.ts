@@ -30,13 +30,23 @@ export function serveTlsConfig(argv: Record<string, unknown>): ServeTls | undefi
 /** `connect --tls [--ca FILE | --insecure]`. */
 export function withConnectTlsOptions<T>(yargs: Argv<T>) {
   return yargs
-    .option('tls', { type: 'boolean', default: false, describe: "speak TLS; a certificate no CA vouches for is pinned on first use, like ssh's" })
+    .option('tls', {
+      type: 'boolean',
+      default: false,
+      describe: "speak TLS; a certificate no CA vouches for is pinned on first use, like ssh's",
+    })
     .option('ca', { type: 'string', describe: "with --tls: trust only the CA in FILE (PEM) for the server's certificate" })
-    .option('insecure', { type: 'boolean', default: false, describe: "with --tls: do not check the server's certificate at all (anyone on the way can listen)" })
+    .option('insecure', {
+      type: 'boolean',
+      default: false,
+      describe: "with --tls: do not check the server's certificate at all (anyone on the way can listen)",
+    })
     .group(['tls', 'ca', 'insecure'], GROUP.security)
     .check((argv) => {
-      if (!argv.tls && (argv.ca !== undefined || argv.insecure)) throw new Error(`--${argv.ca !== undefined ? 'ca' : 'insecure'} needs --tls`);
-      if (argv.ca !== undefined && argv.insecure) throw new Error('--ca and --insecure contradict each other: --ca checks the certificate, --insecure does not');
+      if (!argv.tls && (argv.ca !== undefined || argv.insecure))
+        throw new Error(`--${argv.ca !== undefined ? 'ca' : 'insecure'} needs --tls`);
+      if (argv.ca !== undefined && argv.insecure)
+        throw new Error('--ca and --insecure contradict each other: --ca checks the certificate, --insecure does not');
       return true;
     });
 }

@@ -15,7 +15,8 @@ export function usageSentence(message: string, { word, commands, config }: Usage
   if (word !== undefined && !commands.includes(word)) {
     const suggestion = /^Did you mean (\S+)\?$/.exec(message);
     if (suggestion) return `${word} is not a command; did you mean ${suggestion[1]}?`;
-    if (message.startsWith('Unknown argument')) return `${word} is not a command; the commands are ${commands.slice(0, -1).join(', ')} and ${commands.at(-1)}`;
+    if (message.startsWith('Unknown argument'))
+      return `${word} is not a command; the commands are ${commands.slice(0, -1).join(', ')} and ${commands.at(-1)}`;
   }
   const unknown = unknownNames(message);
   if (config && unknown?.every((name) => config.keys.includes(name))) {

@@ -27,7 +27,8 @@ export function wholeNumberOption(name: string, spec: WholeNumberSpec) {
     requiresArg: true, // else a bare `--port` quietly means the default
     describe: spec.describe,
     ...(spec.default === undefined ? {} : { default: spec.default }),
-    coerce: (value: unknown): number | undefined => (value === undefined ? undefined : wholeNumber(lastOf(value), `--${name}`, spec.min, spec.max)),
+    coerce: (value: unknown): number | undefined =>
+      value === undefined ? undefined : wholeNumber(lastOf(value), `--${name}`, spec.min, spec.max),
   } as const;
 }
 

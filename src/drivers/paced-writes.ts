@@ -66,7 +66,9 @@ export class PacedWriter {
   private next(): void {
     this.gap = undefined;
     if (this.queue.length > 0 && this.socket.writableNeedDrain) {
-      this.gap = fromEvent(this.socket, 'drain').pipe(take(1)).subscribe(() => this.next());
+      this.gap = fromEvent(this.socket, 'drain')
+        .pipe(take(1))
+        .subscribe(() => this.next());
       return;
     }
     const bytes = this.queue.shift();

@@ -1,7 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type * as Redis from 'redis';
 import { Observable, Subject, type Subscription } from '../../streams/rx.js';
-import type { BusEvent as Event, ClusterMember, BusRequest as Request, MissedLines, RoomBatch, RoomTopic } from '../../streams/cluster/bus.js';
+import type {
+  BusEvent as Event,
+  ClusterMember,
+  BusRequest as Request,
+  MissedLines,
+  RoomBatch,
+  RoomTopic,
+} from '../../streams/cluster/bus.js';
 import { CLAIM, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC, TOPIC } from './redis-scripts.js';
 import { silentFor } from './silent-for.js';
 
@@ -168,7 +175,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     }
 
     function open(): void {
-      const commands: Client = createClient({ url: options.url, disableOfflineQueue: true, commandsQueueMaxLength: 10_000, socket: { reconnectStrategy } });
+      const commands: Client = createClient({
+        url: options.url,
+        disableOfflineQueue: true,
+        commandsQueueMaxLength: 10_000,
+        socket: { reconnectStrategy },
+      });
       const listener: Client = commands.duplicate();
       const current: Link = { commands, listener, since: Date.now(), subscribed: false };
       link = current;
@@ -213,7 +225,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       early = [];
       // What Redis numbered reached the others: shown here too, as numbered there, before the
       // down; what it did not take is handed back after it, in order, to be shown here alone.
-      for (const entry of sending.values()) entry.heard ??= entry.last === undefined ? undefined : { ...entry.request.batch, first: entry.last - entry.request.batch.lines.length + 1 };
+      for (const entry of sending.values())
+        entry.heard ??=
+          entry.last === undefined ? undefined : { ...entry.request.batch, first: entry.last - entry.request.batch.lines.length + 1 };
       settle(); // up to the first batch Redis did not number
       if (wasUp) emit({ type: 'down', reason });
       for (const entry of sending.values()) entry.failed ||= !entry.heard;
@@ -226,7 +240,13 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       state = 'joining';
       try {
         const proposed = [known?.epoch ?? randomBytes(6).toString('base64url'), randomBytes(6).toString('base64url'), lastSeq];
-        const reply = (await run(JOIN, [options.node, options.ttlMs, Math.max(options.historySize, 1), ...proposed, firstRoom])) as [string, string[], string[], string, string[]];
+        const reply = (await run(JOIN, [options.node, options.ttlMs, Math.max(options.historySize, 1), ...proposed, firstRoom])) as [
+          string,
+          string[],
+          string[],
+          string,
+          string[],
+        ];
         if (state !== 'joining' || link !== current) return;
         const [epoch, memberJson, batchJson, born, topicJson] = reply;
         const historyLost = known !== undefined && known.born !== born;
@@ -234,7 +254,11 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         const members = memberJson.flatMap((json) => memberOf(parse(json)[0], firstRoom) ?? []);
         const kept = batchJson.flatMap((json) => parse(json) as BusMessage[]).sort((a, b) => Number(a.first) - Number(b.first));
         const entries = kept.flatMap((batch) => roomBatch(batch, firstRoom).flatMap(entriesOf));
-        const late = kept.flatMap((batch) => (batch.instance === self && handedBackIds.has(Number(batch.out)) ? roomBatch(batch, firstRoom).flatMap(entriesOf) : [])).map((entry) => entry.seq);
+        const late = kept
+          .flatMap((batch) =>
+            batch.instance === self && handedBackIds.has(Number(batch.out)) ? roomBatch(batch, firstRoom).flatMap(entriesOf) : [],
+          )
+          .map((entry) => entry.seq);
         handedBackIds.clear();
         const history = lastOfEachRoom(entries, options.historySize);
         const topics = topicJson.flatMap((json) => topicOf(parse(json)[0]) ?? []);
@@ -243,7 +267,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         selfHeard = Date.now();
         lastSeq = Math.max(lastSeq, entries.at(-1)?.seq ?? 0);
         for (const member of members) if (member.instance !== self) hear(member.instance, member.node);
-        emit({ type: 'up', epoch, history, members, topics, ...(historyLost ? { historyLost } : {}), ...(late.length > 0 ? { late } : {}) });
+        emit({
+          type: 'up',
+          epoch,
+          history,
+          members,
+          topics,
+          ...(historyLost ? { historyLost } : {}),
+          ...(late.length > 0 ? { late } : {}),
+        });
         const last = history.at(-1)?.seq ?? 0;
         const heardMeanwhile = early;
         early = [];
@@ -276,7 +308,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       const event = eventOf(message, member, sender);
       if (event === undefined) return;
       if (sender === self) selfHeard = Date.now();
-      else if (sender) hear(sender, member?.node ?? (typeof message.node === 'string' ? message.node : nodes.get(sender) ?? sender));
+      else if (sender) hear(sender, member?.node ?? (typeof message.node === 'string' ? message.node : (nodes.get(sender) ?? sender)));
       if (event) emit(event);
     }
 
@@ -315,7 +347,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           if (typeof message.instance !== 'string' || typeof message.nick !== 'string') return undefined;
           return message.instance === self ? { type: message.type, nick: message.nick } : null;
         case 'private':
-          if (!sender || typeof message.target !== 'string' || typeof message.to !== 'string' || typeof message.line !== 'string') return undefined;
+          if (!sender || typeof message.target !== 'string' || typeof message.to !== 'string' || typeof message.line !== 'string')
+            return undefined;
           return message.target === self ? { type: 'private', to: message.to, line: message.line } : null;
         case 'beat':
           return sender ? null : undefined;
@@ -398,7 +431,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           });
         }
         case 'private':
-          return link!.commands.publish(channel, JSON.stringify({ type: 'private', instance: self, target: request.instance, to: request.to, line: request.line })).then(() => undefined);
+          return link!.commands
+            .publish(
+              channel,
+              JSON.stringify({ type: 'private', instance: self, target: request.instance, to: request.to, line: request.line }),
+            )
+            .then(() => undefined);
         case 'move':
           return run(MOVE, [request.key, request.room, firstRoom]).then(() => undefined);
         case 'topic':
@@ -479,7 +517,8 @@ function parse(json: string): unknown[] {
 }
 
 /** A room as a message gives it: the first room when it names none (a node from before rooms), undefined when malformed. */
-const roomOf = (room: unknown, firstRoom: string): string | undefined => (room === undefined ? firstRoom : typeof room === 'string' ? room : undefined);
+const roomOf = (room: unknown, firstRoom: string): string | undefined =>
+  room === undefined ? firstRoom : typeof room === 'string' ? room : undefined;
 
 function memberOf(value: unknown, firstRoom: string): ClusterMember | undefined {
   const member = value as Partial<ClusterMember> | undefined;
@@ -491,14 +530,23 @@ function memberOf(value: unknown, firstRoom: string): ClusterMember | undefined 
 
 function topicOf(value: unknown): RoomTopic | undefined {
   const topic = value as Partial<RoomTopic> | undefined;
-  return typeof topic?.room === 'string' && typeof topic.topic === 'string' && typeof topic.by === 'string' && typeof topic.time === 'number'
+  return typeof topic?.room === 'string' &&
+    typeof topic.topic === 'string' &&
+    typeof topic.by === 'string' &&
+    typeof topic.time === 'number'
     ? { room: topic.room, topic: topic.topic, by: topic.by, time: topic.time }
     : undefined;
 }
 
 /** A batch's lines as history entries (the driver's own: the core's rules are not its to import). */
 const entriesOf = (batch: RoomBatch & { readonly room: string }): Entry[] =>
-  batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, room: batch.room, ...(batch.author === undefined ? {} : { author: batch.author }) }));
+  batch.lines.map((line, index) => ({
+    seq: batch.first + index,
+    time: batch.time,
+    line,
+    room: batch.room,
+    ...(batch.author === undefined ? {} : { author: batch.author }),
+  }));
 
 /** The last `size` entries of each room, all in the order of their numbers. */
 function lastOfEachRoom(entries: readonly Entry[], size: number): Entry[] {
@@ -530,12 +578,26 @@ function roomBatch(value: unknown, firstRoom: string): (RoomBatch & { readonly r
     (batch.ids === undefined || (Array.isArray(batch.ids) && batch.ids.every((id) => typeof id === 'string')));
   if (!valid) return [];
   const { first, time, lines, instance, node, conn, author, ids } = batch as RoomBatch;
-  return [{ first, time, lines, instance, node, room: room!, ...(conn === undefined ? {} : { conn }), ...(author === undefined ? {} : { author }), ...(ids === undefined ? {} : { ids }) }];
+  return [
+    {
+      first,
+      time,
+      lines,
+      instance,
+      node,
+      room: room!,
+      ...(conn === undefined ? {} : { conn }),
+      ...(author === undefined ? {} : { author }),
+      ...(ids === undefined ? {} : { ids }),
+    },
+  ];
 }
 
 function missedOf(value: unknown): MissedLines | undefined {
   const missed = value as Partial<MissedLines> | undefined;
-  return typeof missed?.node === 'string' && typeof missed.lines === 'number' && missed.lines > 0 ? { node: missed.node, lines: missed.lines } : undefined;
+  return typeof missed?.node === 'string' && typeof missed.lines === 'number' && missed.lines > 0
+    ? { node: missed.node, lines: missed.lines }
+    : undefined;
 }
 
 function describe(error: unknown): string {

@@ -116,7 +116,9 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
           },
           // Retrying does not make a certificate trustworthy: that ends the client at once.
           error: (error: unknown) =>
-            isTrustFailure(error) ? finish(1, describeFailure(error, `cannot connect to ${where}`)) : attempt$.next({ kind: 'failed', error }),
+            isTrustFailure(error)
+              ? finish(1, describeFailure(error, `cannot connect to ${where}`))
+              : attempt$.next({ kind: 'failed', error }),
         });
     }
 

@@ -62,7 +62,8 @@ export function consoleRecord(options: ConsoleRecordOptions): (all: readonly Log
       return;
     }
     const lines: string[] = [];
-    for (const entry of kept) for (const line of options.json ? jsonLines(entry, options.now()) : consoleLines(entry, options.colour)) lines.push(line);
+    for (const entry of kept)
+      for (const line of options.json ? jsonLines(entry, options.now()) : consoleLines(entry, options.colour)) lines.push(line);
     options.print(options.stamps && !options.json ? timed(lines, options.now()) : lines);
   };
 }

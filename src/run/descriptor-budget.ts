@@ -19,7 +19,10 @@ export interface DescriptorBudget {
  * `! server full` instead of running out of descriptors (where the system accepts and closes
  * connections without a word). Undefined when the limit is unknown or too small to plan with.
  */
-export function descriptorBudget(files: { readonly limit: number; readonly open: number } | undefined, admission: AdmissionLimits): DescriptorBudget | undefined {
+export function descriptorBudget(
+  files: { readonly limit: number; readonly open: number } | undefined,
+  admission: AdmissionLimits,
+): DescriptorBudget | undefined {
   if (files === undefined) return undefined;
   const sockets = files.limit - files.open - RESERVED;
   const clients = sockets - LINGERING;

@@ -20,7 +20,10 @@ export const SPEAKS_TLS_LINE = 'this port speaks plain text, not TLS';
  * to `refuse` and never emitted, and nothing it sent reaches the chat. The others are emitted
  * once they have spoken or the grace is over.
  */
-export function unlessPeerSpeaksTls(connection: ServerConnection, refuse: (connection: ServerConnection) => void): Observable<ServerConnection> {
+export function unlessPeerSpeaksTls(
+  connection: ServerConnection,
+  refuse: (connection: ServerConnection) => void,
+): Observable<ServerConnection> {
   return peekFirstChunk(connection.socket, FIRST_BYTES_GRACE_MS).pipe(
     filter((chunk) => {
       if (chunk === undefined || !startsTlsHandshake(chunk)) return true;

@@ -10,14 +10,29 @@ import { redisBus } from '../drivers/redis-bus.js';
  * Redis falls behind this node's room lines, and when it has caught up. `firstRoom` (`--room`) is
  * where new members are, the room the cluster keeps when nobody is in it.
  */
-export function clusterBus(config: ClusterConfig, historySize: number, report: (text: string) => void, congested: (on: boolean) => void, firstRoom?: string) {
+export function clusterBus(
+  config: ClusterConfig,
+  historySize: number,
+  report: (text: string) => void,
+  congested: (on: boolean) => void,
+  firstRoom?: string,
+) {
   const self = { node: config.node, instance: randomBytes(9).toString('base64url') };
   const requests = new Subject<BusRequest>();
-  const bus = redisBus({ url: config.url, cluster: config.name, node: self.node, instance: self.instance, historySize, ttlMs: config.presenceTtlMs, report, congested, firstRoom });
+  const bus = redisBus({
+    url: config.url,
+    cluster: config.name,
+    node: self.node,
+    instance: self.instance,
+    historySize,
+    ttlMs: config.presenceTtlMs,
+    report,
+    congested,
+    firstRoom,
+  });
   return {
     self,
     event$: bus(requests),
     request: (request: BusRequest): void => requests.next(request),
   };
 }
-

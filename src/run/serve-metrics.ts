@@ -57,7 +57,11 @@ async function routes(counts: ServeCounts, connections: ReadonlyMap<number, Serv
   counter('tcpchat_bytes_in_total', 'Bytes read from clients.', () => counts.bytesInClosed + sockets((c) => c.socket.bytesRead));
   counter('tcpchat_bytes_out_total', 'Bytes written to clients.', () => counts.bytesOutClosed + sockets((c) => c.socket.bytesWritten));
   counter('tcpchat_slow_readers_cut_total', 'Clients cut off for not reading their output.', () => counts.slowReadersCut);
-  counter('tcpchat_rate_limit_pauses_total', 'Times reading from a client paused because it sent faster than --rate.', () => counts.rateLimitPauses);
+  counter(
+    'tcpchat_rate_limit_pauses_total',
+    'Times reading from a client paused because it sent faster than --rate.',
+    () => counts.rateLimitPauses,
+  );
   new Counter({
     name: 'tcpchat_refusals_total',
     help: 'Connections refused, by reason.',
@@ -68,7 +72,8 @@ async function routes(counts: ServeCounts, connections: ReadonlyMap<number, Serv
       for (const [reason, count] of counts.refusals) this.inc({ reason }, count);
     },
   });
-  if (cluster) gauge('tcpchat_cluster_up', 'Whether this server is joined to its cluster (1) or on its own (0).', () => (counts.clusterUp ? 1 : 0));
+  if (cluster)
+    gauge('tcpchat_cluster_up', 'Whether this server is joined to its cluster (1) or on its own (0).', () => (counts.clusterUp ? 1 : 0));
 
   return { metrics: () => registry.metrics(), contentType: registry.contentType, healthy: () => counts.healthy };
 }

@@ -17,7 +17,9 @@ export interface ReloadableFiles {
  */
 export function readAccess(rules: AccessRules | undefined, files: ReloadableFiles): AccessList {
   const fromFile = (file: string | undefined, option: string): string[] =>
-    file === undefined ? [] : readAccessFile(file, option).map(({ text, line }) => (parseRule(text, `${option} ${file} line ${line}:`), text));
+    file === undefined
+      ? []
+      : readAccessFile(file, option).map(({ text, line }) => (parseRule(text, `${option} ${file} line ${line}:`), text));
   return parseAccess({
     allow: [...(rules?.allow ?? []), ...fromFile(files.allowFile, '--allow-file')],
     deny: [...(rules?.deny ?? []), ...fromFile(files.denyFile, '--deny-file')],
@@ -35,7 +37,13 @@ export interface Reloaded {
  * could be read. A file that cannot be read (or holds a bad rule) changes nothing of its own and
  * is told in one sentence; the connections already in are never touched.
  */
-export function reloader(rules: AccessRules | undefined, files: ReloadableFiles, tls: boolean, tell: Diagnostics, reloaded: Reloaded): () => void {
+export function reloader(
+  rules: AccessRules | undefined,
+  files: ReloadableFiles,
+  tls: boolean,
+  tell: Diagnostics,
+  reloaded: Reloaded,
+): () => void {
   const access = files.allowFile !== undefined || files.denyFile !== undefined;
   return () => {
     if (files.passwordFile !== undefined) {

@@ -1,6 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { buffer, debounceTime, filter, map, mergeMap, NEVER, Observable, share, Subject, take, tap, timer, type Subscription } from '../../streams/rx.js';
+import {
+  buffer,
+  debounceTime,
+  filter,
+  map,
+  mergeMap,
+  NEVER,
+  Observable,
+  share,
+  Subject,
+  take,
+  tap,
+  timer,
+  type Subscription,
+} from '../../streams/rx.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
@@ -87,7 +101,12 @@ export interface ProcessIo {
  * The listening server, each connection, the console and the stop signals are drivers; the
  * stream core decides, and this function only carries out what it decides.
  */
-export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Observable<unknown>, reload$: Observable<unknown> = NEVER): Promise<number> {
+export async function runServer(
+  config: ServeConfig,
+  io: ProcessIo,
+  stop$: Observable<unknown>,
+  reload$: Observable<unknown> = NEVER,
+): Promise<number> {
   const tell = diagnostics(io.stderr, config.logLevel);
   const files = openFiles();
   const budget = descriptorBudget(files, config.admission);
@@ -97,7 +116,8 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
   const congestion = congestionHold(() => connections.values());
   const bus = config.cluster && clusterBus(config.cluster, config.historySize, tell.warn, congestion.congested, config.firstRoom);
   // The metrics server (and prom-client) is loaded only for --metrics, before anything starts.
-  const metrics$ = config.metrics && (await (await import('./serve-metrics.js')).serveMetrics(config.metrics, counts, connections, bus !== undefined));
+  const metrics$ =
+    config.metrics && (await (await import('./serve-metrics.js')).serveMetrics(config.metrics, counts, connections, bus !== undefined));
   return new Promise((resolve) => {
     // SIGHUP is always listened to (its default would end the process), whatever there is to reload.
     const hup$ = reload$.pipe(share());
@@ -159,14 +179,17 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
 
     // Connections closed unanswered for want of descriptors: one line per burst, with the count.
     const dropped$ = new Subject<void>();
-    const droppedReport = dropped$.pipe(buffer(dropped$.pipe(debounceTime(1000)))).subscribe((burst) => tell.warn(droppedSentence(burst.length, files?.limit)));
+    const droppedReport = dropped$
+      .pipe(buffer(dropped$.pipe(debounceTime(1000))))
+      .subscribe((burst) => tell.warn(droppedSentence(burst.length, files?.limit)));
     const connection$ = listen({ host: config.host, port: config.port, tls, maxConnections: budget?.sockets }).pipe(
       tap((event) => event.type === 'dropped' && dropped$.next()),
       tap((event) => event.type === 'listening' && announce(event)),
       tap((event) => {
         const line = tlsEventLine(event, tls);
         if (line) (event.type === 'credentials-reload-failed' ? tell.warn : tell.info)(line);
-        if (event.type === 'handshake-failed') tell.debug(`TLS handshake from ${event.address ?? 'an unknown address'} failed: ${event.error.message}`);
+        if (event.type === 'handshake-failed')
+          tell.debug(`TLS handshake from ${event.address ?? 'an unknown address'} failed: ${event.error.message}`);
       }),
       tap((event) => event.type === 'listening' && console.showPrompt()), // never before what it says on starting
       filter((event): event is Extract<ListenEvent, { type: 'connection' }> => event.type === 'connection'),
@@ -237,7 +260,11 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
       error: (error: unknown) => {
         // Only a failure to bind is one; anything else that ends the server is a bug, told with its stack.
         const where = formatAddress(config.host ?? '*', config.port);
-        tell.error(isBindFailure(error) ? describeFailure(error, `cannot listen on ${where}`) : `the server stopped on an internal error: ${stackOf(error)}`);
+        tell.error(
+          isBindFailure(error)
+            ? describeFailure(error, `cannot listen on ${where}`)
+            : `the server stopped on an internal error: ${stackOf(error)}`,
+        );
         finish(1);
       },
       complete: () => finish(0),
@@ -308,7 +335,6 @@ export async function runServer(config: ServeConfig, io: ProcessIo, stop$: Obser
     }
   });
 }
-
 
 /** The listening socket could not be bound (the address is in use, not ours, not allowed). */
 function isBindFailure(error: unknown): boolean {

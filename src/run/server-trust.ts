@@ -15,9 +15,7 @@ export interface ClientTls {
 /** What the handshake tells about the server's certificate (a TLSSocket has all of it). */
 export type PeerCertificate = Pick<TLSSocket, 'authorized' | 'authorizationError' | 'getPeerCertificate'>;
 
-export type Verdict =
-  | { readonly kind: 'trusted'; readonly notice?: string }
-  | { readonly kind: 'refused'; readonly message: string };
+export type Verdict = { readonly kind: 'trusted'; readonly notice?: string } | { readonly kind: 'refused'; readonly message: string };
 
 /** The server's certificate was refused (changed pin, unreadable known_hosts): retrying will not help. */
 export class ServerNotTrustedError extends Error {

@@ -18,7 +18,18 @@ const STYLE: Record<ServerLine['kind'], Format | undefined> = {
 };
 
 /** Colours a nick keeps for the whole chat, so people are told apart at a glance. */
-const NICK_COLOURS: readonly Format[] = ['cyan', 'green', 'yellow', 'blue', 'magenta', 'red', 'cyanBright', 'greenBright', 'yellowBright', 'blueBright'];
+const NICK_COLOURS: readonly Format[] = [
+  'cyan',
+  'green',
+  'yellow',
+  'blue',
+  'magenta',
+  'red',
+  'cyanBright',
+  'greenBright',
+  'yellowBright',
+  'blueBright',
+];
 
 export function nickColour(nick: string): Format {
   let hash = 0;

@@ -24,6 +24,9 @@ export type TextFormat = keyof typeof SGR;
 export function styleText(format: TextFormat | readonly TextFormat[], text: string): string {
   const formats = typeof format === 'string' ? [format] : format;
   const open = formats.map((name) => `\u001b[${SGR[name][0]}m`).join('');
-  const close = formats.map((name) => `\u001b[${SGR[name][1]}m`).reverse().join('');
+  const close = formats
+    .map((name) => `\u001b[${SGR[name][1]}m`)
+    .reverse()
+    .join('');
   return `${open}${text}${close}`;
 }

@@ -12,7 +12,14 @@ const PROBE_MS = 3000;
  */
 function speaksTls(host: string, port: number): Observable<boolean> {
   const probe$ = new Observable<boolean>((subscriber) => {
-    const socket = tlsConnect({ host, port, servername: isIP(host) ? undefined : host, ca: [], rejectUnauthorized: true, minVersion: 'TLSv1.2' });
+    const socket = tlsConnect({
+      host,
+      port,
+      servername: isIP(host) ? undefined : host,
+      ca: [],
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    });
     const answer = (tls: boolean): void => {
       subscriber.next(tls);
       subscriber.complete();

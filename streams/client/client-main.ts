@@ -28,12 +28,19 @@ import { decoderFor } from '../framing/decoder-for.js';
 import { encodeLines, rawMessages } from '../framing/encode.js';
 import { silences, Silence } from '../limits/silences.js';
 import { formatError } from '../protocol/server-line.js';
-import { initialClientState, stepClient, type ClientEffect, type ClientEvent, type ClientPolicy, type DisplayLine, type Step } from './client-state.js';
+import {
+  initialClientState,
+  stepClient,
+  type ClientEffect,
+  type ClientEvent,
+  type ClientPolicy,
+  type DisplayLine,
+  type Step,
+} from './client-state.js';
 
 /** What came of one attempt to connect, as the shell reports it. */
 export type ConnectAttempt =
-  | { readonly kind: 'connected'; readonly received$: Observable<Uint8Array> }
-  | { readonly kind: 'failed'; readonly error: unknown };
+  { readonly kind: 'connected'; readonly received$: Observable<Uint8Array> } | { readonly kind: 'failed'; readonly error: unknown };
 
 export interface ClientSources {
   /** Lines the person types (or a pipe gives); completes at end of input. */
@@ -91,7 +98,10 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
             of<ClientEvent>({ kind: 'connected' }),
             attempt.received$.pipe(
               decode,
-              map((framed): ClientEvent => ({ kind: 'received', lines: framed instanceof LineTooLongError ? [tooLongNotice(framed)] : framed })),
+              map((framed): ClientEvent => ({
+                kind: 'received',
+                lines: framed instanceof LineTooLongError ? [tooLongNotice(framed)] : framed,
+              })),
               silences(options.heartbeatMs ?? 0, scheduler),
               map((event): ClientEvent => (event instanceof Silence ? { kind: 'silent', periods: event.periods } : event)),
               untilDropped,
@@ -124,10 +134,16 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
   });
 }
 
-function toOutput(effect: Exclude<ClientEffect, { kind: 'drop' }>, encode: (lines: readonly string[]) => readonly Uint8Array[], scheduler: SchedulerLike): Observable<ClientOutput> {
+function toOutput(
+  effect: Exclude<ClientEffect, { kind: 'drop' }>,
+  encode: (lines: readonly string[]) => readonly Uint8Array[],
+  scheduler: SchedulerLike,
+): Observable<ClientOutput> {
   switch (effect.kind) {
     case 'connect':
-      return effect.afterMs <= 0 ? of({ kind: 'connect' }) : timer(effect.afterMs, scheduler).pipe(map((): ClientOutput => ({ kind: 'connect' })));
+      return effect.afterMs <= 0
+        ? of({ kind: 'connect' })
+        : timer(effect.afterMs, scheduler).pipe(map((): ClientOutput => ({ kind: 'connect' })));
     case 'send':
       return from(encode(effect.lines).map((bytes): ClientOutput => ({ kind: 'send', bytes })));
     default:

@@ -171,7 +171,8 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
       // Reconnected but not yet resent (that waits for the answer to /cap): the outbox is still
       // unsent, so leaving says so, as when disconnected, instead of forgetting it silently.
       const resent = !state.wasTagged || state.tagged;
-      if (state.phase === 'connected' && (resent || state.outbox.items.length === 0)) return finishSending({ ...state, leaving: true, outbox: EMPTY_OUTBOX });
+      if (state.phase === 'connected' && (resent || state.outbox.items.length === 0))
+        return finishSending({ ...state, leaving: true, outbox: EMPTY_OUTBOX });
       const unsent = state.outbox.items.length;
       return exit(state, 0, unsent > 0 ? `left with ${lines(unsent)} unsent` : undefined);
     }
@@ -184,7 +185,20 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
 
 function connected(state: ClientState, policy: ClientPolicy): Step {
   // `attempt` counts on until the server takes us back (see `welcomed`): one that accepts and hangs up at once is not back.
-  const next: ClientState = { ...state, phase: 'connected', everConnected: true, tagged: false, capAsked: false, named: false, ended: false, welcomed: false, farewell: undefined, held: undefined, missed: 0, historyLeft: 0 };
+  const next: ClientState = {
+    ...state,
+    phase: 'connected',
+    everConnected: true,
+    tagged: false,
+    capAsked: false,
+    named: false,
+    ended: false,
+    welcomed: false,
+    farewell: undefined,
+    held: undefined,
+    missed: 0,
+    historyLeft: 0,
+  };
   const effects: ClientEffect[] = [];
   // A server that never welcomed us (nc, ncat, the raw framing) has nothing more to say than the connection itself.
   if (state.attempt > 0 && !state.everWelcomed) effects.push({ kind: 'status', text: `reconnected to ${policy.where}` });
@@ -203,7 +217,11 @@ function flushPlain(state: ClientState, policy: ClientPolicy): Step {
   const effects: ClientEffect[] = [...drops];
   let named = reported;
   if (state.outbox.items.length > 0) {
-    const plain = sendPlain(reported, state.outbox.items.map((item) => item.line), policy);
+    const plain = sendPlain(
+      reported,
+      state.outbox.items.map((item) => item.line),
+      policy,
+    );
     named = plain.state;
     effects.push(...plain.effects);
   }
@@ -265,7 +283,10 @@ function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Ste
 /** One warning for the lines dropped since the last one. */
 function reportDrops(state: ClientState): Step {
   if (state.dropped === 0) return { state, effects: [] };
-  return { state: { ...state, dropped: 0 }, effects: [{ kind: 'status', text: `outbox full: dropped the oldest ${lines(state.dropped)}` }] };
+  return {
+    state: { ...state, dropped: 0 },
+    effects: [{ kind: 'status', text: `outbox full: dropped the oldest ${lines(state.dropped)}` }],
+  };
 }
 
 /** `/quit` with the raw framing: the server cannot be asked to close, so the client ends its side and exits. */
@@ -335,7 +356,11 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       next = moved.state;
       effects.push(...moved.effects);
     }
-    const display: DisplayLine = { ...parsed, ...(tags.time ? { time: tags.time } : {}), ...(tags.replay !== undefined || history.replayed ? { replayed: true } : {}) };
+    const display: DisplayLine = {
+      ...parsed,
+      ...(tags.time ? { time: tags.time } : {}),
+      ...(tags.replay !== undefined || history.replayed ? { replayed: true } : {}),
+    };
     if (next.held !== undefined && !next.tagged) {
       next = { ...next, held: [...next.held, display] };
       continue;

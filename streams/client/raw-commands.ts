@@ -3,7 +3,8 @@
  * never go out as text. `/quit` ends the client; the others are not available; `//text` sends
  * the literal `/text`, as with a tcpchat server.
  */
-export type RawTyped = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'quit' } | { readonly kind: 'unavailable'; readonly command: string };
+export type RawTyped =
+  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'quit' } | { readonly kind: 'unavailable'; readonly command: string };
 
 export function rawTyped(line: string): RawTyped {
   if (line.startsWith('//')) return { kind: 'text', text: line.slice(1) };

@@ -70,7 +70,12 @@ export type BusRequest =
    * After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`.
    * `missed`: room lines said here that never crossed (while apart), so the others tell their people.
    */
-  | { type: 'sync'; members: readonly { conn: ConnId; nick: string; key: string; room: string; session?: string }[]; lastSeq: number; missed?: number }
+  | {
+      type: 'sync';
+      members: readonly { conn: ConnId; nick: string; key: string; room: string; session?: string }[];
+      lastSeq: number;
+      missed?: number;
+    }
   /** A member moves to another room (`moved` to every node). */
   | { type: 'move'; conn: ConnId; nick: string; key: string; room: string }
   /** A room's topic is set (`topic` to every node, with the time the cluster kept it). */

@@ -7,7 +7,6 @@ import { startsTlsHandshake } from './tls-record.js';
 
 export { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 
-
 /** What one read chunk yields: the complete lines it finished, or a notice that a line was dropped. */
 export type FramedInput = readonly string[] | LineTooLongError;
 
@@ -263,7 +262,7 @@ function lengthsFit(lines: readonly string[], maxLineBytes: number): boolean {
 /** Whether the LF-separated lines of `bytes` are all within the limit. */
 function linesFit(bytes: Uint8Array, maxLineBytes: number): boolean {
   if (bytes.length <= maxLineBytes) return true;
-  for (let start = 0; start <= bytes.length; ) {
+  for (let start = 0; start <= bytes.length;) {
     let newline = bytes.indexOf(LF, start);
     if (newline === -1) newline = bytes.length;
     const size = newline - start - (newline > start && bytes[newline - 1] === CR ? 1 : 0);

@@ -29,7 +29,7 @@ export function rawMessages(lines: readonly string[]): Uint8Array[] {
   const messages: Uint8Array[] = [];
   for (const line of lines) {
     const bytes = encoder.encode(line);
-    for (let start = 0; start < bytes.length; ) {
+    for (let start = 0; start < bytes.length;) {
       let end = Math.min(start + RAW_MESSAGE_BYTES, bytes.length);
       // Back to the start of the character the cut would split (its continuation bytes are 10xxxxxx).
       if (end < bytes.length) while ((bytes[end] & 0xc0) === 0x80) end--;

@@ -13,7 +13,8 @@ import type { RateLimit } from './rate-limit.js';
 export { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.js';
 
 /** What the throttle emits: a batch of items to handle now, or a request to pause or resume reading. */
-export type Throttled<T> = { readonly kind: 'items'; readonly items: readonly T[] } | { readonly kind: 'reading'; readonly paused: boolean };
+export type Throttled<T> =
+  { readonly kind: 'items'; readonly items: readonly T[] } | { readonly kind: 'reading'; readonly paused: boolean };
 
 /**
  * A token bucket over batches of lines. Lines within the budget pass at once; the rest wait, in

@@ -59,7 +59,8 @@ export function release(admission: Admission, ip: string): void {
 
 export function recordAuthFailure(admission: Admission, ip: string, now: number): void {
   const previous = admission.failures.get(ip);
-  const count = previous && previous.lockedUntil <= now && previous.count >= admission.limits.maxAuthFailures ? 1 : (previous?.count ?? 0) + 1;
+  const count =
+    previous && previous.lockedUntil <= now && previous.count >= admission.limits.maxAuthFailures ? 1 : (previous?.count ?? 0) + 1;
   const lockedUntil = count >= admission.limits.maxAuthFailures ? now + admission.limits.lockoutMs : 0;
   admission.failures.delete(ip);
   admission.failures.set(ip, { count, lockedUntil });

@@ -46,9 +46,17 @@ export function capability(model: ServerModel, member: Connection, name: string,
   // `missed=N`: the client holds the live lines it got before this answer until the N older ones are shown.
   const answer = { cap: TCPCHAT_CAPABILITY, epoch, seq: String(lastSeq), ...(params.resume ? { missed: String(replayed.length) } : {}) };
   effects.push(...raw(model, id, formatTagged(answer, '')));
-  if (params.resume && !sameRun) effects.push(...direct(model, [id], formatNotice('the server has restarted since; what was said before is gone')));
+  if (params.resume && !sameRun)
+    effects.push(...direct(model, [id], formatNotice('the server has restarted since; what was said before is gone')));
   const gone = sameRun ? linesGone(history, after, heardLive) : 0;
-  if (gone > 0) effects.push(...direct(model, [id], formatNotice(`${gone === 1 ? '1 line' : `${gone} lines`} you missed can no longer be replayed (too old for the history)`)));
+  if (gone > 0)
+    effects.push(
+      ...direct(
+        model,
+        [id],
+        formatNotice(`${gone === 1 ? '1 line' : `${gone} lines`} you missed can no longer be replayed (too old for the history)`),
+      ),
+    );
   effects.push(...replay(model, id, replayed));
   return effects;
 }

@@ -25,7 +25,8 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
     case 'pass':
       return reply(formatNotice(model.password === undefined ? 'this server needs no password' : 'you are already in'));
     case 'who': {
-      if (model.mode === 'console-only') return reply(command.room === undefined ? formatNotice(whoIsOnline(model)) : formatError(NO_ROOMS));
+      if (model.mode === 'console-only')
+        return reply(command.room === undefined ? formatNotice(whoIsOnline(model)) : formatError(NO_ROOMS));
       const found = command.room === undefined ? { room: member.room! } : givenRoom(model, command.room, false);
       return reply('error' in found ? formatError(found.error) : formatNotice(whoIsIn(model, found.room)));
     }
@@ -46,10 +47,16 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       return claimNick(member, nick);
     }
     case 'me':
-      return [...announce(model, member.room!, id, [formatNotice(`${member.nick} ${command.text}`)]), log({ type: 'action', id, from: member.nick, text: command.text, ...inRoom(model, member.room!) })];
+      return [
+        ...announce(model, member.room!, id, [formatNotice(`${member.nick} ${command.text}`)]),
+        log({ type: 'action', id, from: member.nick, text: command.text, ...inRoom(model, member.room!) }),
+      ];
     case 'msg': {
       if (nickKey(command.to) === model.reservedKey) {
-        return [log({ type: 'private', id, from: member.nick, to: model.name, text: command.text }), ...reply(formatSent(model.name, command.text))];
+        return [
+          log({ type: 'private', id, from: member.nick, to: model.name, text: command.text }),
+          ...reply(formatSent(model.name, command.text)),
+        ];
       }
       const target = findByNick(model, command.to);
       const line = formatPrivate(member.nick, command.text);
@@ -71,7 +78,11 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
 }
 
 /** The room commands, on a server with rooms. */
-function roomCommand(model: ServerModel, member: Connection, command: Extract<ClientCommand, { kind: 'join' | 'part' | 'rooms' | 'topic' }>): Effect[] {
+function roomCommand(
+  model: ServerModel,
+  member: Connection,
+  command: Extract<ClientCommand, { kind: 'join' | 'part' | 'rooms' | 'topic' }>,
+): Effect[] {
   switch (command.kind) {
     case 'join':
       return joinRoom(model, member, command.room);

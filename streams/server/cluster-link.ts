@@ -5,7 +5,18 @@ import { addRemote, dropInstance, dropRemote } from './cluster-members.js';
 import { joined, lost, missedFrom } from './cluster-rejoin.js';
 import { log, type Effect, type LogEntry } from './events.js';
 import { busRequest as bus, depart, inRoom, renameLocally, roomLines, welcome } from './membership.js';
-import { forgetIfEmpty, memberOf, rememberId, roomNamed, type Claim, type ClusterState, type Connection, type ConnId, type Room, type ServerModel } from './model.js';
+import {
+  forgetIfEmpty,
+  memberOf,
+  rememberId,
+  roomNamed,
+  type Claim,
+  type ClusterState,
+  type Connection,
+  type ConnId,
+  type Room,
+  type ServerModel,
+} from './model.js';
 import { findByNick } from './nicks.js';
 import { direct, directToRoom, numbered, sayHere } from './send.js';
 
@@ -52,13 +63,20 @@ function claim(member: Connection, asked: Claim): Effect[] {
   member.held ??= [];
   const { nick } = asked;
   const wanted = nick === undefined ? {} : { nick, key: nickKey(nick) };
-  return [bus({ type: 'claim', conn: member.id, ...wanted, previous: member.nick, previousKey: nickKey(member.nick), session: member.session })];
+  return [
+    bus({ type: 'claim', conn: member.id, ...wanted, previous: member.nick, previousKey: nickKey(member.nick), session: member.session }),
+  ];
 }
 
 export const claimNick = (member: Connection, nick: string): Effect[] => claim(member, { nick });
 
 /** A private line for a member on another node, through the cluster; undefined when no node has that nick. */
-export function privately(model: ServerModel, from: ConnId | undefined, nick: string, line: string): { effects: Effect[]; to: string } | undefined {
+export function privately(
+  model: ServerModel,
+  from: ConnId | undefined,
+  nick: string,
+  line: string,
+): { effects: Effect[]; to: string } | undefined {
   const to = clusterUp(model)?.remote.get(nickKey(nick));
   return to && { effects: [bus({ type: 'private', from, instance: to.instance, to: to.nick, line })], to: to.nick };
 }
@@ -87,7 +105,8 @@ function roomBatch(model: ServerModel, cluster: ClusterState, batch: RoomBatch):
   const room = roomOf(model, batch.room);
   // Never back to its author: the connection it came from, or the same client since moved here.
   const effects = numbered(model, room, ours ? batch.conn : undefined, batch.author, roomEntries(batch));
-  if (!ours) effects.push(log(...batch.lines.map((line): LogEntry => ({ type: 'remote', node: batch.node, line, ...inRoom(model, room) }))));
+  if (!ours)
+    effects.push(log(...batch.lines.map((line): LogEntry => ({ type: 'remote', node: batch.node, line, ...inRoom(model, room) }))));
   forgetIfEmpty(model, room);
   return effects;
 }

@@ -68,7 +68,12 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
  * as earlier, and are told how many more the cluster may no longer keep. This server's own lines
  * that a stopped Redis ran late, after it had given up on them, were shown here already.
  */
-function catchUp(model: ServerModel, event: Up, history: ReadonlyMap<string, readonly HistoryEntry[]>, heardUpTo: number | undefined): Effect[] {
+function catchUp(
+  model: ServerModel,
+  event: Up,
+  history: ReadonlyMap<string, readonly HistoryEntry[]>,
+  heardUpTo: number | undefined,
+): Effect[] {
   if (heardUpTo === undefined) return [];
   const late = new Set(event.late);
   const effects: Effect[] = [];
@@ -81,7 +86,9 @@ function catchUp(model: ServerModel, event: Up, history: ReadonlyMap<string, rea
     const gone = full ? Math.max(0, (after[0]?.seq ?? (kept.at(-1)?.seq ?? heardUpTo) + 1) - heardUpTo - 1) : 0;
     const entries = after.filter((entry) => !late.has(entry.seq));
     if (entries.length === 0 && gone === 0) continue;
-    const text = `while this server was apart from the cluster, ${lineCount(entries.length)} said elsewhere` + (gone > 0 ? `; up to ${gone} more are no longer kept` : '');
+    const text =
+      `while this server was apart from the cluster, ${lineCount(entries.length)} said elsewhere` +
+      (gone > 0 ? `; up to ${gone} more are no longer kept` : '');
     effects.push(...tellRoom(model, room, text, entries), log({ type: 'notice', text }));
   }
   return effects;
@@ -98,7 +105,10 @@ export function lost(model: ServerModel, cluster: ClusterState, reason: string):
   dropInstance(model, cluster);
   cluster.apart = { ...cluster.apart, since: model.sequence.lastSeq };
   return [
-    ...everyoneHere(model, formatNotice('lost touch with the rest of the cluster: only the people on this server hear you until it is back')),
+    ...everyoneHere(
+      model,
+      formatNotice('lost touch with the rest of the cluster: only the people on this server hear you until it is back'),
+    ),
     log({ type: 'error', text: `lost the cluster: ${reason}` }),
   ];
 }

@@ -22,16 +22,23 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
       // Recorded like a member's lines, with the console as the author, so the record keeps the whole conversation.
       const room = model.consoleRoom;
       const lines = [formatMessage(model.name, command.text)];
-      return [...roomLines(model, room, undefined, lines), log({ type: 'messages', from: model.name, texts: [command.text], lines, ...inRoom(model, room) })];
+      return [
+        ...roomLines(model, room, undefined, lines),
+        log({ type: 'messages', from: model.name, texts: [command.text], lines, ...inRoom(model, room) }),
+      ];
     }
     case 'join':
     case 'rooms':
       return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);
     case 'who': {
-      if (command.room !== undefined) return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);
+      if (command.room !== undefined)
+        return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);
       const here = members(model);
       const entries = here.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${m.address})` }));
-      const elsewhere = [...(model.cluster?.remote.values() ?? [])].map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (node ${m.node})` }));
+      const elsewhere = [...(model.cluster?.remote.values() ?? [])].map((m): LogEntry => ({
+        type: 'notice',
+        text: `${m.nick} (node ${m.node})`,
+      }));
       const more = model.cluster ? `, ${elsewhere.length} on other nodes` : '';
       return [log({ type: 'notice', text: `${here.length} connected${more}` }, ...entries, ...elsewhere)];
     }

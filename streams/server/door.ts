@@ -4,7 +4,10 @@ import { splitCommand } from '../protocol/client-command.js';
 import { admit, recordAuthFailure, recordAuthSuccess } from './admission.js';
 import { addConnection, type Connection, type ConnId, type ServerModel } from './model.js';
 
-export type Verdict = { readonly kind: 'join'; readonly conn: Connection } | { readonly kind: 'wait-for-password' } | { readonly kind: 'refuse'; readonly reason: string };
+export type Verdict =
+  | { readonly kind: 'join'; readonly conn: Connection }
+  | { readonly kind: 'wait-for-password' }
+  | { readonly kind: 'refuse'; readonly reason: string };
 
 /**
  * The door before the room: connection caps, and the password when there is one. A connection

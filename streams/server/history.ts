@@ -83,7 +83,8 @@ export function reload(history: History, epoch: string, entries: readonly Histor
 
 /** A batch's lines as entries, from its `from`th line on (added to `entries`). */
 export function entriesOf(batch: NumberedLines, from = 0, entries: HistoryEntry[] = []): HistoryEntry[] {
-  for (let i = from; i < batch.lines.length; i++) entries.push({ seq: batch.seq + i, time: batch.time, line: batch.lines[i], author: batch.author });
+  for (let i = from; i < batch.lines.length; i++)
+    entries.push({ seq: batch.seq + i, time: batch.time, line: batch.lines[i], author: batch.author });
   return entries;
 }
 
@@ -106,7 +107,7 @@ export function latest(history: History, count: number): HistoryEntry[] {
   if (count <= 0) return [];
   const { items } = history;
   let first = items.length;
-  for (let lines = 0; first > 0 && lines < count; ) lines += sizeOf(items[--first]);
+  for (let lines = 0; first > 0 && lines < count;) lines += sizeOf(items[--first]);
   return entriesAfter(items.slice(first), 0).slice(-count);
 }
 

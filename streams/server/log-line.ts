@@ -6,7 +6,8 @@ import type { LogEntry } from './events.js';
  * other than the one the console speaks in (`elsewhere`) come with the room first: `#dev <ada> hi`.
  */
 export function logEntryLines(entry: LogEntry): ServerLine[] {
-  const lines: ServerLine[] = entry.type === 'messages' ? entry.texts.map((text) => ({ kind: 'message', from: entry.from, text })) : [logEntryLine(entry)];
+  const lines: ServerLine[] =
+    entry.type === 'messages' ? entry.texts.map((text) => ({ kind: 'message', from: entry.from, text })) : [logEntryLine(entry)];
   if (!('elsewhere' in entry) || !entry.elsewhere) return lines;
   return lines.map((line) => ({ kind: 'text', text: `${entry.room} ${formatServerLine(line)}` }));
 }
@@ -29,7 +30,9 @@ function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLin
     case 'topic':
       return { kind: 'notice', text: `${entry.from} set the topic: ${entry.text}` };
     case 'private':
-      return entry.id === undefined ? { kind: 'sent', to: entry.to, text: entry.text } : { kind: 'private', from: entry.from, text: entry.text };
+      return entry.id === undefined
+        ? { kind: 'sent', to: entry.to, text: entry.text }
+        : { kind: 'private', from: entry.from, text: entry.text };
     case 'remote':
       return remoteLine(entry.node, entry.line);
     case 'notice':
@@ -58,5 +61,7 @@ export function jsonLine<T extends { readonly type: string }>(fields: T, time: D
 /** A line from another node, with its author named by nick and node. */
 function remoteLine(node: string, line: string): ServerLine {
   const parsed = parseServerLine(line);
-  return parsed.kind === 'message' || parsed.kind === 'private' ? { ...parsed, from: `${parsed.from}@${node}` } : { kind: 'notice', text: `${node}: ${parsed.text}` };
+  return parsed.kind === 'message' || parsed.kind === 'private'
+    ? { ...parsed, from: `${parsed.from}@${node}` }
+    : { kind: 'notice', text: `${node}: ${parsed.text}` };
 }

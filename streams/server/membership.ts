@@ -27,12 +27,27 @@ export function messagesEntry(model: ServerModel, member: Connection, texts: rea
 }
 
 /** Room lines: through the cluster while it is up (it numbers them), else numbered and sent here. */
-export function roomLines(model: ServerModel, room: Room, from: ConnId | undefined, lines: readonly string[], ids?: readonly string[]): Effect[] {
+export function roomLines(
+  model: ServerModel,
+  room: Room,
+  from: ConnId | undefined,
+  lines: readonly string[],
+  ids?: readonly string[],
+): Effect[] {
   const { cluster } = model;
   if (!cluster?.up) return sayHere(model, room, from, lines);
   const author = from === undefined ? undefined : model.conns.get(from)?.session;
   const { instance, node } = cluster.self;
-  const batch = { time: model.now(), room: room.name, lines, instance, node, conn: from, author, ...(ids && ids.length > 0 ? { ids } : {}) };
+  const batch = {
+    time: model.now(),
+    room: room.name,
+    lines,
+    instance,
+    node,
+    conn: from,
+    author,
+    ...(ids && ids.length > 0 ? { ids } : {}),
+  };
   return [busRequest({ type: 'room', batch })];
 }
 
@@ -54,7 +69,14 @@ function announceMembership(model: ServerModel, room: Room, from: ConnId, notice
 /** Earlier room lines for a member: marked as replayed for a tagged client, between history markers for a plain one. */
 export function historyLines(model: ServerModel, member: Connection, entries: readonly HistoryEntry[], ...before: string[]): Effect[] {
   if (member.session !== undefined) return [...direct(model, [member.id], ...before), ...replay(model, member.id, entries)];
-  return direct(model, [member.id], ...before, formatHistoryStart(entries.length), ...entries.map((entry) => entry.line), formatHistoryEnd());
+  return direct(
+    model,
+    [member.id],
+    ...before,
+    formatHistoryStart(entries.length),
+    ...entries.map((entry) => entry.line),
+    formatHistoryEnd(),
+  );
 }
 
 /**
@@ -106,7 +128,12 @@ export function moveTo(model: ServerModel, member: Connection, to: Room, resumin
  * The member leaves (its connection is closing). `notice`: what the room is told (by default
  * `NICK left (REASON)`); false: nothing. In a cluster its nick is free everywhere.
  */
-export function depart(model: ServerModel, member: Connection, reason: string, notice: string | false = `${member.nick} left (${reason})`): Effect[] {
+export function depart(
+  model: ServerModel,
+  member: Connection,
+  reason: string,
+  notice: string | false = `${member.nick} left (${reason})`,
+): Effect[] {
   const { id, nick } = member;
   const room = member.room!;
   leave(model, member);

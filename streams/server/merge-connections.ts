@@ -40,8 +40,7 @@ export function mergeConnections<C extends ConnectionPeer, T>(
   input: (connection: C) => Observable<T>,
   toEvents: (id: ConnId, value: T) => readonly ConnectionEvent[],
 ): OperatorFunction<C, readonly ConnectionEvent[]> {
-  return (source) =>
-    new Observable<readonly ConnectionEvent[]>((subscriber) => source.subscribe(new Lives(subscriber, input, toEvents)));
+  return (source) => new Observable<readonly ConnectionEvent[]>((subscriber) => source.subscribe(new Lives(subscriber, input, toEvents)));
 }
 
 /** The merge: connections coming in, and how many are still open. */

@@ -66,6 +66,9 @@ export function whoIsOnline(model: ServerModel): string {
   const here = [model.name, ...members(model).map((m) => m.nick)];
   const { cluster } = model;
   if (!cluster) return `online (${here.length}): ${here.join(', ')}`;
-  const all = [...here.map((nick) => `${nick} (${cluster.self.node})`), ...[...cluster.remote.values()].map((m) => `${m.nick} (${m.node})`)];
+  const all = [
+    ...here.map((nick) => `${nick} (${cluster.self.node})`),
+    ...[...cluster.remote.values()].map((m) => `${m.nick} (${m.node})`),
+  ];
   return `online (${all.length}): ${all.join(', ')}`;
 }

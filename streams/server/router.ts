@@ -185,7 +185,10 @@ function said(model: ServerModel, member: Connection, batch: readonly string[], 
     let lineId: string | undefined;
     if (tagged) {
       const parsed = parseTagged(text);
-      ({ text, tags: { id: lineId } } = parsed);
+      ({
+        text,
+        tags: { id: lineId },
+      } = parsed);
       if (isPing(parsed.tags)) effects.push({ kind: 'send', to: [id], lines: [PONG] });
     }
     if (lineId !== undefined) {
@@ -283,7 +286,13 @@ function checkHeartbeatsOf(model: ServerModel, intervalMs: number): Effect[] {
 function shutdown(model: ServerModel, reason: string): Effect[] {
   model.stopped = true;
   const here = members(model);
-  const effects: Effect[] = [...direct(model, here.map((m) => m.id), formatNotice(`server is going down (${reason})`))];
+  const effects: Effect[] = [
+    ...direct(
+      model,
+      here.map((m) => m.id),
+      formatNotice(`server is going down (${reason})`),
+    ),
+  ];
   const close = (id: ConnId): Effect => ({ kind: 'close', id, reason: 'server shutting down' });
   // Connections still waiting for a nick are not members yet: they are closed here.
   for (const conn of model.conns.values()) if (conn.phase === 'joining') effects.push(close(conn.id));

@@ -14,7 +14,12 @@ const time = (ms: number): string => new Date(ms).toISOString();
 const tagEntry = (entry: HistoryEntry, replay = false): string =>
   formatTagged({ seq: String(entry.seq), time: time(entry.time), ...(replay ? { replay: '' } : {}) }, entry.line);
 
-function sends(plain: readonly ConnId[], tagged: readonly ConnId[], lines: readonly string[], taggedLines: () => readonly string[]): Effect[] {
+function sends(
+  plain: readonly ConnId[],
+  tagged: readonly ConnId[],
+  lines: readonly string[],
+  taggedLines: () => readonly string[],
+): Effect[] {
   const effects: Effect[] = [];
   if (plain.length > 0) effects.push({ kind: 'send', to: plain, lines });
   if (tagged.length > 0) effects.push({ kind: 'send', to: tagged, lines: taggedLines() });
@@ -34,7 +39,14 @@ export function direct(model: ServerModel, to: readonly ConnId[], ...lines: stri
 }
 
 /** Lines for everyone in the room but `except` (a member) and, when given, the client whose session is `exceptSession`. */
-function toRoom(model: ServerModel, room: Room, except: ConnId | undefined, exceptSession: string | undefined, lines: readonly string[], taggedLines: () => readonly string[]) {
+function toRoom(
+  model: ServerModel,
+  room: Room,
+  except: ConnId | undefined,
+  exceptSession: string | undefined,
+  lines: readonly string[],
+  taggedLines: () => readonly string[],
+) {
   const { plain, tagged } = recipientsOf(model, room);
   const others = (ids: readonly ConnId[]): readonly ConnId[] =>
     except === undefined && exceptSession === undefined
@@ -54,7 +66,13 @@ export function sayHere(model: ServerModel, room: Room, from: ConnId | undefined
  * Room lines numbered by the cluster: kept, then sent to the room, never back to their author
  * (the connection `from`, or the same client since moved here: its session).
  */
-export function numbered(model: ServerModel, room: Room, from: ConnId | undefined, author: string | undefined, entries: readonly HistoryEntry[]): Effect[] {
+export function numbered(
+  model: ServerModel,
+  room: Room,
+  from: ConnId | undefined,
+  author: string | undefined,
+  entries: readonly HistoryEntry[],
+): Effect[] {
   append(room.history, entries);
   const lines = entries.map((entry) => entry.line);
   return toRoom(model, room, from, author, lines, () => entries.map((entry) => tagEntry(entry)));

@@ -95,17 +95,17 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
     const input = connectionInput(options, scheduler);
 
     // The console's text reaches clients sanitised exactly like a client's, and held to the same --max-line.
-    const consoleCommand$ = sources.console$.pipe(map((line) => consoleLine(line, options.limits.maxLineBytes)), share());
+    const consoleCommand$ = sources.console$.pipe(
+      map((line) => consoleLine(line, options.limits.maxLineBytes)),
+      share(),
+    );
     const quit$ = consoleCommand$.pipe(
       filter((command) => command.kind === 'quit'),
       map(() => 'shut down from the console'),
     );
     const shutdown$ = merge(sources.shutdown$, quit$).pipe(take(1), share());
 
-    const connectionEvent$ = sources.connection$.pipe(
-      takeUntil(shutdown$),
-      mergeConnections(input, toEvents),
-    );
+    const connectionEvent$ = sources.connection$.pipe(takeUntil(shutdown$), mergeConnections(input, toEvents));
     const consoleEvent$ = consoleCommand$.pipe(
       takeUntil(shutdown$),
       filter((command) => command.kind !== 'quit'),
@@ -165,10 +165,14 @@ function connectionInput(options: ServerOptions, scheduler: SchedulerLike): (con
     : batchDecoderFor(options.framing, options.limits);
   const idle = idleTimeout<FramedBatch | FramedInput>(options.idleTimeoutMs, scheduler); // off: the source itself
   const passwordDeadline =
-    options.password === undefined ? undefined : deadline<ConnectionInput, typeof PASSWORD_DEADLINE>(options.passwordTimeoutMs, PASSWORD_DEADLINE, scheduler);
+    options.password === undefined
+      ? undefined
+      : deadline<ConnectionInput, typeof PASSWORD_DEADLINE>(options.passwordTimeoutMs, PASSWORD_DEADLINE, scheduler);
   return (connection) => {
     const framed$ = connection.data$.pipe(decode, idle);
-    const input$ = throttle ? (framed$ as Observable<FramedInput | IdleTimeoutError>).pipe(throttle) : (framed$ as Observable<ConnectionInput>);
+    const input$ = throttle
+      ? (framed$ as Observable<FramedInput | IdleTimeoutError>).pipe(throttle)
+      : (framed$ as Observable<ConnectionInput>);
     return passwordDeadline ? input$.pipe(passwordDeadline) : input$;
   };
 }
@@ -234,7 +238,8 @@ function itemEvent(id: ConnId, notice: LineTooLongError | IdleTimeoutError): Rou
 function lineOutputs(effects: readonly Effect[]): ServerOutput[] {
   const outputs: ServerOutput[] = [];
   for (const effect of effects) {
-    if (effect.kind === 'send') outputs.push({ kind: 'write', to: effect.to, bytes: encodeLines(effect.lines), lines: effect.lines.length });
+    if (effect.kind === 'send')
+      outputs.push({ kind: 'write', to: effect.to, bytes: encodeLines(effect.lines), lines: effect.lines.length });
     else if (effect.kind === 'log') outputs.push(logOutput(effect, effects, outputs));
     else outputs.push(effect);
   }
@@ -256,5 +261,10 @@ function logOutput(log: Extract<Effect, { kind: 'log' }>, effects: readonly Effe
 /** The raw framing: a write per message, so that each reaches the original programs as one (the first carries the count). */
 function rawOutputs(effect: Effect): ServerOutput[] {
   if (effect.kind !== 'send') return [effect];
-  return rawMessages(effect.lines).map((bytes, index) => ({ kind: 'write', to: effect.to, bytes, lines: index === 0 ? effect.lines.length : 0 }));
+  return rawMessages(effect.lines).map((bytes, index) => ({
+    kind: 'write',
+    to: effect.to,
+    bytes,
+    lines: index === 0 ? effect.lines.length : 0,
+  }));
 }

@@ -57,7 +57,10 @@ async function cycle(port: number, kind: string): Promise<void> {
     }),
   );
   await within(new Promise((resolve) => socket.once('connect', resolve)), `a ${kind} connection to connect`);
-  await within(Promise.resolve(CYCLES_BY_KIND[kind](socket, () => within(welcomed, `the welcome on a ${kind} connection`))), `a ${kind} cycle`);
+  await within(
+    Promise.resolve(CYCLES_BY_KIND[kind](socket, () => within(welcomed, `the welcome on a ${kind} connection`))),
+    `a ${kind} cycle`,
+  );
   await within(closed, `a ${kind} connection to close`);
 }
 

@@ -22,13 +22,33 @@ async function holdOpen(port: number): Promise<{ socket: Socket; received: () =>
 
 describe('a server with few file descriptors', () => {
   it('says at start how many clients it can hold, tells the next ones "server full", and logs the ones it had to close unanswered once, with the count', async () => {
-    const server = run('bash', ['-c', `ulimit -n ${LIMIT} && exec "$0" "$@"`, process.execPath, CLI, 'serve', '--relay', '--no-timestamps', '--host', '127.0.0.1', '--port', '0'], {
-      name: `tcpchat serve under ulimit -n ${LIMIT}`,
-    });
+    const server = run(
+      'bash',
+      [
+        '-c',
+        `ulimit -n ${LIMIT} && exec "$0" "$@"`,
+        process.execPath,
+        CLI,
+        'serve',
+        '--relay',
+        '--no-timestamps',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+      ],
+      {
+        name: `tcpchat serve under ulimit -n ${LIMIT}`,
+      },
+    );
     const listening = await server.stderr.waitFor(/^tcpchat: listening on 127\.0\.0\.1:\d+$/);
     const port = Number(/:(\d+)$/.exec(listening)![1]);
     const warning = server.stderr.all.find((line) => line.includes('at most'));
-    expect(warning).toMatch(new RegExp(`^tcpchat: at most \\d+ clients, not 10000: the open-file limit is ${LIMIT} \\(raise it with ulimit -n, or LimitNOFILE= in a systemd unit\\)$`));
+    expect(warning).toMatch(
+      new RegExp(
+        `^tcpchat: at most \\d+ clients, not 10000: the open-file limit is ${LIMIT} \\(raise it with ulimit -n, or LimitNOFILE= in a systemd unit\\)$`,
+      ),
+    );
     const clients = Number(/at most (\d+) clients/.exec(warning!)![1]);
 
     const members = await Promise.all(Array.from({ length: clients }, (_, i) => joined(port, `m${i}`)));

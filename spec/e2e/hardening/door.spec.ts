@@ -71,7 +71,10 @@ describe('the password', () => {
     await raw.lines.waitFor(WELCOME);
     await server.stdout.waitFor('<guest-1> hello from raw');
 
-    const cli = tcpchat(['connect', `127.0.0.1:${server.port}`, '--nick', 'cli'], { env: { TCPCHAT_PASSWORD: SECRET }, name: 'tcpchat cli' });
+    const cli = tcpchat(['connect', `127.0.0.1:${server.port}`, '--nick', 'cli'], {
+      env: { TCPCHAT_PASSWORD: SECRET },
+      name: 'tcpchat cli',
+    });
     await cli.stdout.waitFor('* you are now cli');
     cli.write('hello from cli\n');
     await raw.lines.waitFor('<cli> hello from cli');

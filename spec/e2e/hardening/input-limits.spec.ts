@@ -8,7 +8,6 @@ import { WELCOME } from '../helpers/sentences.js';
 
 afterEach(cleanUp);
 
-
 /** A raw client that has been welcomed (and is otherwise left as it is). */
 async function welcomed(port: number, name: string): Promise<Client> {
   const client = await rawClient(port, name);
@@ -119,7 +118,10 @@ describe('what a client sends', () => {
     const reader = await joined(server.port, 'reader');
     const ada = await joined(server.port, 'ada');
     const bob = await joined(server.port, 'bob');
-    const pasted = Array.from({ length: 10_000 }, (_, i) => `line ${String(i).padStart(5, '0')} of the paste, with some text to make it longer`);
+    const pasted = Array.from(
+      { length: 10_000 },
+      (_, i) => `line ${String(i).padStart(5, '0')} of the paste, with some text to make it longer`,
+    );
 
     const started = performance.now();
     paster.send(pasted.join('\n') + '\n');

@@ -149,7 +149,11 @@ describe('a client that does not read', () => {
     slow.socket.pause(); // from now on it reads nothing
     const sa = await Recorder.connect(server.port, 'sa');
     const sb = await Recorder.connect(server.port, 'sb');
-    const readers = [await Recorder.connect(server.port, 'reader 1'), await Recorder.connect(server.port, 'reader 2'), await Recorder.connect(server.port, 'reader 3')];
+    const readers = [
+      await Recorder.connect(server.port, 'reader 1'),
+      await Recorder.connect(server.port, 'reader 2'),
+      await Recorder.connect(server.port, 'reader 3'),
+    ];
     const nickOf = new Map([sa, sb].map((client, i) => [client, `guest-${i + 2}`]));
 
     // Both senders go at full speed until the cut, and 5,000 lines past it (at most 150,000 each).
@@ -199,7 +203,8 @@ describe('a client that does not read', () => {
     await Promise.all(done);
     for (const client of [sa, sb, ...readers]) {
       const { bySender, others } = sortOut(client.lines());
-      for (const nick of heardOf(client)) expect({ client: client.name, nick, got: bySender.get(nick) }).toEqual({ client: client.name, nick, got: upTo(sent.get(nick)!) });
+      for (const nick of heardOf(client))
+        expect({ client: client.name, nick, got: bySender.get(nick) }).toEqual({ client: client.name, nick, got: upTo(sent.get(nick)!) });
       expect(others).toContain(dropLine); // they are told it left, and why
     }
     const deliveredMs = performance.now() - started;

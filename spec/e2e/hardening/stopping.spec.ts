@@ -9,7 +9,6 @@ import { online, WELCOME } from '../helpers/sentences.js';
 
 afterEach(cleanUp);
 
-
 describe('stopping under load', () => {
   it('SIGTERM with 300 clients that have not read their output: each gets every line, then the notice, then EOF; one that never reads is cut off at the deadline', async () => {
     // A larger send queue, so that ten of them can have megabytes queued in the server itself;
@@ -82,7 +81,7 @@ describe('stopping under load', () => {
     expect(all[late.length - 2].startsWith(late.at(-1)!)).toBe(true);
   });
 
-  it("console /quit tells the clients, ends their connections and exits 0", async () => {
+  it('console /quit tells the clients, ends their connections and exits 0', async () => {
     const server = await startServer(['--relay']);
     const ada = await joined(server.port, 'ada');
     const bob = await joined(server.port, 'bob');

@@ -27,7 +27,18 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const listen = tls
     ? ['--port', '0', '--tls-port', String(chosen), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no']
     : ['--port', String(chosen)];
-  const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice', ...(password ? ['--requirepass', password] : [])];
+  const args = [
+    ...listen,
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--loglevel',
+    'notice',
+    ...(password ? ['--requirepass', password] : []),
+  ];
   const server = run('redis-server', args, { stdin: 'ignore', name: `redis-server :${chosen}` });
   try {
     await server.stdout.waitFor(READY);

@@ -14,7 +14,11 @@ const LISTENING = /^tcpchat: listening on (?:\[(.+)\]|([^:]+)):(\d+)$/;
  */
 export async function startServer(args: readonly string[] = [], options: RunOptions & { host?: string } = {}): Promise<Server> {
   const host = options.host ?? '127.0.0.1';
-  const running = tcpchat(['serve', '--host', host, '--port', '0', '--no-timestamps', ...args], { stdin: options.stdin, env: options.env, name: options.name ?? 'server' });
+  const running = tcpchat(['serve', '--host', host, '--port', '0', '--no-timestamps', ...args], {
+    stdin: options.stdin,
+    env: options.env,
+    name: options.name ?? 'server',
+  });
   const line = await running.stderr.waitFor(LISTENING);
   const [, v6, v4, port] = LISTENING.exec(line)!;
   return { ...running, host: v6 ?? v4, port: Number(port) };

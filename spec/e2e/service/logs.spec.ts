@@ -62,12 +62,16 @@ describe('serve: logs a service manager can keep', () => {
   it('--log-level warn leaves out the info lines (even where it listens) and keeps the warnings', async () => {
     const allow = join(home, 'allow');
     writeFileSync(allow, '127.0.0.1\n');
-    const running = tcpchat(['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--log-level', 'warn', '--allow-file', allow], { name: 'server' });
+    const running = tcpchat(['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--log-level', 'warn', '--allow-file', allow], {
+      name: 'server',
+    });
     await running.stdout.waitFor((line) => line.includes('"listening"'));
     writeFileSync(allow, 'nonsense\n');
     running.child.kill('SIGHUP'); // a reload that fails: a warning
     await running.stderr.waitFor(/^tcpchat: kept the old access lists: /);
-    expect(running.stderr.all).toEqual([`tcpchat: kept the old access lists: --allow-file ${allow} line 1: nonsense is not an address or a CIDR block like 192.168.0.0/16 or fd00::/8`]);
+    expect(running.stderr.all).toEqual([
+      `tcpchat: kept the old access lists: --allow-file ${allow} line 1: nonsense is not an address or a CIDR block like 192.168.0.0/16 or fd00::/8`,
+    ]);
   });
 
   it('--log-level debug tells of failed TLS handshakes, which the default leaves out', async () => {
@@ -79,7 +83,9 @@ describe('serve: logs a service manager can keep', () => {
       client.send('hello, this is not TLS\n');
       await within(client.closed, 'the server to drop the plain client');
     }
-    expect(await debug.running.stderr.waitFor(/^tcpchat: TLS handshake from/)).toMatch(/^tcpchat: TLS handshake from (::ffff:)?127\.0\.0\.1 failed: /);
+    expect(await debug.running.stderr.waitFor(/^tcpchat: TLS handshake from/)).toMatch(
+      /^tcpchat: TLS handshake from (::ffff:)?127\.0\.0\.1 failed: /,
+    );
     expect(info.running.stderr.all.filter((line) => line.includes('handshake'))).toEqual([]);
   });
 

@@ -36,7 +36,8 @@ async function scrape(port: number): Promise<Map<string, number>> {
   return samples;
 }
 
-const difference = (after: Map<string, number>, before: Map<string, number>, name: string): number => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+const difference = (after: Map<string, number>, before: Map<string, number>, name: string): number =>
+  (after.get(name) ?? 0) - (before.get(name) ?? 0);
 
 describe('serve --metrics', () => {
   it('counts exactly what was sent: N lines from nc to M receivers are N lines in and N*M deliveries', async () => {
@@ -95,7 +96,8 @@ describe('serve --metrics', () => {
     const leaving = server.stdout.waitFor(/^\* slow left \(send queue exceeded/, 20_000).then(() => (cut = true));
     // Bounded: 64 MiB at most, far more than loopback buffers hold.
     for (let round = 0; round < 1000 && !cut; round++) {
-      if (!sender.socket.write(chunk)) await within(new Promise((resolve) => sender.socket.once('drain', resolve)), 'the sender to drain', 20_000);
+      if (!sender.socket.write(chunk))
+        await within(new Promise((resolve) => sender.socket.once('drain', resolve)), 'the sender to drain', 20_000);
     }
     await leaving;
     expect((await scrape(metricsPort)).get('tcpchat_slow_readers_cut_total')).toBe(1);
@@ -110,7 +112,15 @@ describe('serve --metrics', () => {
 
   it('in a cluster, /healthz is 503 until joined, 200 once joined and 503 once Redis is gone', async () => {
     const port = await closedPort();
-    const { server, metricsPort } = await withMetrics(['--relay', '--cluster', `redis://127.0.0.1:${port}`, '--node', 'a', '--presence-ttl', '2']);
+    const { server, metricsPort } = await withMetrics([
+      '--relay',
+      '--cluster',
+      `redis://127.0.0.1:${port}`,
+      '--node',
+      'a',
+      '--presence-ttl',
+      '2',
+    ]);
     expect(await get(metricsPort, '/healthz')).toMatchObject({ status: 503 }); // listening, but no Redis yet
     const redis = await startRedis({ port });
     await server.stdout.waitFor(/^\* (re)?joined the cluster as node a: /, 15_000);
@@ -128,6 +138,8 @@ describe('serve --metrics', () => {
     const { metricsPort } = await withMetrics([]);
     const running = tcpchat(['serve', '--host', '127.0.0.1', '--port', '0', '--metrics', `127.0.0.1:${metricsPort}`], { stdin: 'ignore' });
     expect(await waitForExit(running)).toEqual({ code: 1, signal: null });
-    expect(await running.stderr.end()).toContain(`tcpchat: cannot serve metrics on 127.0.0.1:${metricsPort}: the address is already in use`);
+    expect(await running.stderr.end()).toContain(
+      `tcpchat: cannot serve metrics on 127.0.0.1:${metricsPort}: the address is already in use`,
+    );
   });
 });

@@ -80,7 +80,9 @@ describe('serve: SIGHUP reloads without a restart', () => {
     await signedIn(server, '127.0.0.3', 'changed', 'not denied yet');
 
     rmSync(password);
-    expect(await hangUp(server, /^tcpchat: kept the old password: /)).toBe(`tcpchat: kept the old password: cannot read --password-file ${password}: ENOENT`);
+    expect(await hangUp(server, /^tcpchat: kept the old password: /)).toBe(
+      `tcpchat: kept the old password: cannot read --password-file ${password}: ENOENT`,
+    );
     await signedIn(server, '127.0.0.1', 'changed', 'the password kept');
     expect(server.child.exitCode).toBeNull();
   });

@@ -31,21 +31,69 @@ describe('where options come from: flag > TCPCHAT_* > --config FILE > default', 
   });
 
   it('holds for every kind of option: durations, counts, booleans, names and lists', async () => {
-    const config = file({ 'idle-timeout': '5m', 'max-line': 100, 'console-only': true, room: 'Dev', name: 'hub', allow: ['10.0.0.0/8', '::1'], 'presence-ttl': 20, cluster: 'redis://h:1' });
+    const config = file({
+      'idle-timeout': '5m',
+      'max-line': 100,
+      'console-only': true,
+      room: 'Dev',
+      name: 'hub',
+      allow: ['10.0.0.0/8', '::1'],
+      'presence-ttl': 20,
+      cluster: 'redis://h:1',
+    });
     const fromFile = (await parse('serve', '--config', config)).serve;
-    expect(fromFile).toMatchObject({ idleTimeoutMs: 300_000, mode: 'console-only', firstRoom: '#dev', name: 'hub', access: { allow: ['10.0.0.0/8', '::1'], deny: [] } });
+    expect(fromFile).toMatchObject({
+      idleTimeoutMs: 300_000,
+      mode: 'console-only',
+      firstRoom: '#dev',
+      name: 'hub',
+      access: { allow: ['10.0.0.0/8', '::1'], deny: [] },
+    });
     expect(fromFile?.limits.maxLineBytes).toBe(100);
     expect(fromFile?.cluster?.presenceTtlMs).toBe(20_000);
 
-    const env = { TCPCHAT_IDLE_TIMEOUT: '30s', TCPCHAT_MAX_LINE: '200', TCPCHAT_CONSOLE_ONLY: 'false', TCPCHAT_ROOM: '#ops', TCPCHAT_ALLOW: '192.168.0.0/16,fd00::/8', TCPCHAT_PRESENCE_TTL: '2s' };
+    const env = {
+      TCPCHAT_IDLE_TIMEOUT: '30s',
+      TCPCHAT_MAX_LINE: '200',
+      TCPCHAT_CONSOLE_ONLY: 'false',
+      TCPCHAT_ROOM: '#ops',
+      TCPCHAT_ALLOW: '192.168.0.0/16,fd00::/8',
+      TCPCHAT_PRESENCE_TTL: '2s',
+    };
     const fromEnv = (await withEnv(env, () => parse('serve', '--config', config))).serve;
-    expect(fromEnv).toMatchObject({ idleTimeoutMs: 30_000, mode: 'room', firstRoom: '#ops', name: 'hub', access: { allow: ['192.168.0.0/16', 'fd00::/8'] } });
+    expect(fromEnv).toMatchObject({
+      idleTimeoutMs: 30_000,
+      mode: 'room',
+      firstRoom: '#ops',
+      name: 'hub',
+      access: { allow: ['192.168.0.0/16', 'fd00::/8'] },
+    });
     expect(fromEnv?.limits.maxLineBytes).toBe(200);
     expect(fromEnv?.cluster?.presenceTtlMs).toBe(2000);
 
-    const flags = ['--idle-timeout', '500ms', '--max-line', '300', '--console-only', '--room', 'lab', '--name', 'desk', '--allow', '127.0.0.1', '--presence-ttl', '1m'];
+    const flags = [
+      '--idle-timeout',
+      '500ms',
+      '--max-line',
+      '300',
+      '--console-only',
+      '--room',
+      'lab',
+      '--name',
+      'desk',
+      '--allow',
+      '127.0.0.1',
+      '--presence-ttl',
+      '1m',
+    ];
     const fromFlags = (await withEnv(env, () => parse('serve', '--config', config, ...flags))).serve;
-    expect(fromFlags).toMatchObject({ idleTimeoutMs: 500, mode: 'console-only', firstRoom: '#lab', name: 'desk', access: { allow: ['127.0.0.1'] } });
+    expect(fromFlags).toMatchObject({
+      idleTimeoutMs: 500,
+      mode: 'console-only',
+      firstRoom: '#lab',
+      name: 'desk',
+      access: { allow: ['127.0.0.1'] },
+    });
     expect(fromFlags?.limits.maxLineBytes).toBe(300);
     expect(fromFlags?.cluster?.presenceTtlMs).toBe(60_000);
   });
@@ -61,11 +109,15 @@ describe('where options come from: flag > TCPCHAT_* > --config FILE > default', 
     expect((await withEnv({ TCPCHAT_PORT: '3000' }, () => parse('connect', 'host:4000'))).connect?.port).toBe(4000);
     expect((await parse('connect', 'host:4000', '--config', file({ port: 3000 }))).connect?.port).toBe(4000);
     expect((await withEnv({ TCPCHAT_PORT: '3000' }, () => parse('connect', 'host'))).connect?.port).toBe(3000);
-    await expect(withEnv({ TCPCHAT_PORT: '3000' }, () => parse('connect', 'host:4000', '--port', '5000'))).rejects.toThrow('two ports given: 4000 in the target and --port 5000');
+    await expect(withEnv({ TCPCHAT_PORT: '3000' }, () => parse('connect', 'host:4000', '--port', '5000'))).rejects.toThrow(
+      'two ports given: 4000 in the target and --port 5000',
+    );
   });
 
   it('checks values from the environment and the file as it checks flags', async () => {
-    await expect(withEnv({ TCPCHAT_PORT: '0x50' }, () => parse('serve'))).rejects.toThrow('--port must be a whole number from 0 to 65535, not "0x50"');
+    await expect(withEnv({ TCPCHAT_PORT: '0x50' }, () => parse('serve'))).rejects.toThrow(
+      '--port must be a whole number from 0 to 65535, not "0x50"',
+    );
     await expect(withEnv({ TCPCHAT_PORT: '' }, () => parse('serve'))).rejects.toThrow('not ""');
     await expect(parse('serve', '--config', file({ 'idle-timeout': 'soon' }))).rejects.toThrow('--idle-timeout takes a duration');
     await expect(parse('serve', '--config', file({ port: 1.5 }))).rejects.toThrow('--port must be a whole number from 0 to 65535, not 1.5');
@@ -116,7 +168,9 @@ describe('where options come from: flag > TCPCHAT_* > --config FILE > default', 
 describe('files that options name', () => {
   it('reads the password from the first line of --password-file, over TCPCHAT_PASSWORD', async () => {
     const secret = file('open sesame\nignored\n');
-    expect((await withEnv({ TCPCHAT_PASSWORD: 'env' }, () => parse('serve', '--password-file', secret))).serve?.password).toBe('open sesame');
+    expect((await withEnv({ TCPCHAT_PASSWORD: 'env' }, () => parse('serve', '--password-file', secret))).serve?.password).toBe(
+      'open sesame',
+    );
   });
 
   it.each([

@@ -25,9 +25,12 @@ describe('parseDuration', () => {
     expect(parseDuration(0.25)).toBe(250);
   });
 
-  it.each(['', ' ', '-1', '+5', '5 m', ' 5m', '5m ', '5min', '5M', 'm', '1.s', '.5s', '1e3', '0x10', 'five', '5s5', 'Infinity'])('refuses %j', (text) => {
-    expect(parseDuration(text)).toBeUndefined();
-  });
+  it.each(['', ' ', '-1', '+5', '5 m', ' 5m', '5m ', '5min', '5M', 'm', '1.s', '.5s', '1e3', '0x10', 'five', '5s5', 'Infinity'])(
+    'refuses %j',
+    (text) => {
+      expect(parseDuration(text)).toBeUndefined();
+    },
+  );
 
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, true, null, undefined, ['5s']])('refuses %p', (value) => {
     expect(parseDuration(value)).toBeUndefined();

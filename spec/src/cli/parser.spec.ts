@@ -4,12 +4,36 @@ import { parse } from './helpers/parse.js';
 describe('tcpchat serve options', () => {
   it('defaults to a room, #lobby, on port 2023 on every interface', async () => {
     const { serve } = await parse('serve');
-    expect(serve).toMatchObject({ host: undefined, port: 2023, mode: 'room', firstRoom: '#lobby', name: 'server', json: false, framing: 'line' });
+    expect(serve).toMatchObject({
+      host: undefined,
+      port: 2023,
+      mode: 'room',
+      firstRoom: '#lobby',
+      name: 'server',
+      json: false,
+      framing: 'line',
+    });
     expect(serve?.limits.maxLineBytes).toBe(8192);
   });
 
   it('takes host, port, console-only, room, name, json, framing and max-line', async () => {
-    const { serve } = await parse('serve', '--host', '::1', '-p', '0', '--console-only', '--room', '#Dev', '--name', 'hub', '--json', '--framing', 'raw', '--max-line', '100');
+    const { serve } = await parse(
+      'serve',
+      '--host',
+      '::1',
+      '-p',
+      '0',
+      '--console-only',
+      '--room',
+      '#Dev',
+      '--name',
+      'hub',
+      '--json',
+      '--framing',
+      'raw',
+      '--max-line',
+      '100',
+    );
     expect(serve).toMatchObject({ host: '::1', port: 0, mode: 'console-only', firstRoom: '#dev', name: 'hub', json: true, framing: 'raw' });
     expect(serve?.limits.maxLineBytes).toBe(100);
   });
@@ -31,11 +55,30 @@ describe('tcpchat serve options', () => {
   });
 
   it('takes the last of an option given twice', async () => {
-    expect((await parse('serve', '--port', '1', '--port', '2', '--idle-timeout', '1s', '--idle-timeout', '2s')).serve).toMatchObject({ port: 2, idleTimeoutMs: 2000 });
+    expect((await parse('serve', '--port', '1', '--port', '2', '--idle-timeout', '1s', '--idle-timeout', '2s')).serve).toMatchObject({
+      port: 2,
+      idleTimeoutMs: 2000,
+    });
   });
 
   it('takes counts and sizes as plain decimal digits', async () => {
-    const { serve } = await parse('serve', '--rate', '0', '--burst', '5', '--max-clients', '7', '--max-per-address', '3', '--send-queue', '2048', '--history', '0', '--announce-max', '4');
+    const { serve } = await parse(
+      'serve',
+      '--rate',
+      '0',
+      '--burst',
+      '5',
+      '--max-clients',
+      '7',
+      '--max-per-address',
+      '3',
+      '--send-queue',
+      '2048',
+      '--history',
+      '0',
+      '--announce-max',
+      '4',
+    );
     expect(serve).toMatchObject({ rate: { linesPerSecond: 0, burst: 5 }, sendQueueBytes: 2048, historySize: 0, announceMax: 4 });
     expect(serve?.admission).toMatchObject({ maxClients: 7, maxPerAddress: 3, limitLoopback: true });
   });
@@ -52,7 +95,10 @@ describe('tcpchat serve options', () => {
     [['serve', '--port', ' 80'], /^--port must be .*, not " 80"$/],
     [['serve', '--password-timeout', '0'], /^--password-timeout must be at least 1s, not "0"$/],
     [['serve', '--presence-ttl', '999ms'], /^--presence-ttl must be at least 1s, not "999ms"$/],
-    [['serve', '--shutdown-deadline', '-1'], /^--shutdown-deadline takes a duration such as 30s, 5m, 2h or 500ms \(a bare number is seconds\), not "-1"$/],
+    [
+      ['serve', '--shutdown-deadline', '-1'],
+      /^--shutdown-deadline takes a duration such as 30s, 5m, 2h or 500ms \(a bare number is seconds\), not "-1"$/,
+    ],
     [['serve', '--idle-timeout', '5 minutes'], /^--idle-timeout takes a duration .*, not "5 minutes"$/],
     [['serve', '--idle-timeout', '25d'], /^--idle-timeout must be at most 24 days, not "25d"$/],
     [['serve', '--rate', ''], /^--rate must be a whole number at least 0, not ""$/],
@@ -87,7 +133,9 @@ describe('--heartbeat (serve and connect)', () => {
   });
 
   it('refuses a negative number with one sentence', async () => {
-    await expect(parse('connect', '--heartbeat', '-1')).rejects.toThrow('--heartbeat takes a duration such as 30s, 5m, 2h or 500ms (a bare number is seconds), not "-1"');
+    await expect(parse('connect', '--heartbeat', '-1')).rejects.toThrow(
+      '--heartbeat takes a duration such as 30s, 5m, 2h or 500ms (a bare number is seconds), not "-1"',
+    );
   });
 });
 
@@ -106,8 +154,15 @@ describe('tcpchat connect options', () => {
 
   it('waits 0.5 s before the first reconnect, doubling up to 30 s, unless told otherwise with units', async () => {
     expect((await parse('connect')).connect?.backoff).toEqual({ initialMs: 500, maxMs: 30_000, factor: 2 });
-    expect((await parse('connect', '--retry-delay', '2s', '--retry-max-delay', '1m')).connect?.backoff).toEqual({ initialMs: 2000, maxMs: 60_000, factor: 2 });
-    expect((await parse('connect', '--retry-delay', '10ms', '--retry-max-delay', '10ms')).connect?.backoff).toMatchObject({ initialMs: 10, maxMs: 10 });
+    expect((await parse('connect', '--retry-delay', '2s', '--retry-max-delay', '1m')).connect?.backoff).toEqual({
+      initialMs: 2000,
+      maxMs: 60_000,
+      factor: 2,
+    });
+    expect((await parse('connect', '--retry-delay', '10ms', '--retry-max-delay', '10ms')).connect?.backoff).toMatchObject({
+      initialMs: 10,
+      maxMs: 10,
+    });
   });
 
   it('takes --nick, --json, --framing raw and accepts --no-retry', async () => {
@@ -186,7 +241,17 @@ describe('tcpchat serve cluster options', () => {
   });
 
   it('takes a redis:// or rediss:// URL, a cluster name, a node name and a presence TTL in seconds or with a unit', async () => {
-    const { serve } = await parse('serve', '--cluster', 'rediss://:pw@10.0.0.5:6380', '--cluster-name', 'team', '--node', 'east', '--presence-ttl', '5');
+    const { serve } = await parse(
+      'serve',
+      '--cluster',
+      'rediss://:pw@10.0.0.5:6380',
+      '--cluster-name',
+      'team',
+      '--node',
+      'east',
+      '--presence-ttl',
+      '5',
+    );
     expect(serve?.cluster).toEqual({ url: 'rediss://:pw@10.0.0.5:6380', name: 'team', node: 'east', presenceTtlMs: 5000 });
     expect((await parse('serve', '--cluster', 'redis://h:1', '--presence-ttl', '1500ms')).serve?.cluster?.presenceTtlMs).toBe(1500);
   });

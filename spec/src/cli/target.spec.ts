@@ -26,8 +26,8 @@ describe('parsePort', () => {
   });
 
   it('names the bad value in one sentence', () => {
-    expect(() => parsePort(70000)).toThrow("a port must be a whole number from 0 to 65535, not 70000");
-    expect(() => parsePort(Number.NaN)).toThrow("a port must be a whole number from 0 to 65535, not NaN");
-    expect(() => parsePort("2.5")).toThrow("not \"2.5\"");
+    expect(() => parsePort(70000)).toThrow('a port must be a whole number from 0 to 65535, not 70000');
+    expect(() => parsePort(Number.NaN)).toThrow('a port must be a whole number from 0 to 65535, not NaN');
+    expect(() => parsePort('2.5')).toThrow('not "2.5"');
   });
 });

@@ -79,9 +79,11 @@ describe('connect with TLS', () => {
     plain.listen(0, '127.0.0.1');
     await event(plain, 'listening');
     const { port } = plain.address() as { port: number };
-    await expect(within(firstValueFrom(connect({ host: '127.0.0.1', port, tls: { verify: false } })), 'the failure')).rejects.toMatchObject({
-      code: 'ERR_SSL_WRONG_VERSION_NUMBER',
-    });
+    await expect(within(firstValueFrom(connect({ host: '127.0.0.1', port, tls: { verify: false } })), 'the failure')).rejects.toMatchObject(
+      {
+        code: 'ERR_SSL_WRONG_VERSION_NUMBER',
+      },
+    );
   });
 
   it('gives up on a handshake the server never answers after its own timeout, and lets the socket go', async () => {

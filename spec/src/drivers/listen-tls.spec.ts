@@ -98,7 +98,14 @@ describe('listen with TLS', () => {
   it('refuses TLS 1.1', async () => {
     const server = await tlsServer();
     // SECLEVEL=0 lets this OpenSSL offer TLS 1.1 at all, so it is the server that says no.
-    const old = tlsConnect({ host: '127.0.0.1', port: server.port, rejectUnauthorized: false, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+    const old = tlsConnect({
+      host: '127.0.0.1',
+      port: server.port,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1',
+      maxVersion: 'TLSv1.1',
+      ciphers: 'DEFAULT@SECLEVEL=0',
+    });
     leftovers.socket(old);
     const [clientError] = await event<[Error]>(old, 'error');
     expect(clientError.message).toMatch(/protocol version|unsupported protocol/i);
@@ -114,7 +121,10 @@ describe('listen with TLS', () => {
     leftovers.socket(old);
 
     reload$.next(second);
-    expect(await server.next('credentials-reloaded', 'the reload')).toEqual({ type: 'credentials-reloaded', fingerprint: certs.otherSelfSigned.fingerprint });
+    expect(await server.next('credentials-reloaded', 'the reload')).toEqual({
+      type: 'credentials-reloaded',
+      fingerprint: certs.otherSelfSigned.fingerprint,
+    });
     const after = await tlsClient(server.port);
     expect(after.getPeerCertificate().fingerprint256).toBe(certs.otherSelfSigned.fingerprint);
     expect(before.getPeerCertificate().fingerprint256).toBe(certs.selfSigned.fingerprint);
@@ -142,4 +152,3 @@ describe('listen with TLS', () => {
     expect(error.code).toBe('ECONNREFUSED');
   });
 });
-

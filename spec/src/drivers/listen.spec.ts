@@ -18,7 +18,12 @@ function listening(): { events: ReplaySubject<ListenEvent>; subscription: Subscr
   const subscription = listen({ host: '127.0.0.1', port: 0 }).subscribe(events);
   subscriptions.push(subscription);
   const port = within(
-    firstValueFrom(events.pipe(filter((e) => e.type === 'listening'), map((e) => e.port))),
+    firstValueFrom(
+      events.pipe(
+        filter((e) => e.type === 'listening'),
+        map((e) => e.port),
+      ),
+    ),
     'the listening event',
   );
   return { events, subscription, port };

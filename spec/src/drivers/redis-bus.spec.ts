@@ -55,7 +55,16 @@ function bus(node: string, options: Partial<RedisBusOptions> = {}): Bus {
   const requests = new Subject<BusRequest>();
   const heard = heardEvents(instance);
   const reports: string[] = [];
-  const bus$: Observable<BusEvent> = redisBus({ url: redis.url, cluster, node, instance, historySize: 10, ttlMs: TTL, report: (text) => reports.push(text), ...options })(requests);
+  const bus$: Observable<BusEvent> = redisBus({
+    url: redis.url,
+    cluster,
+    node,
+    instance,
+    historySize: 10,
+    ttlMs: TTL,
+    report: (text) => reports.push(text),
+    ...options,
+  })(requests);
   let subscription: Subscription | undefined;
   const created: Bus = {
     ...heard,
@@ -83,8 +92,17 @@ async function joined(node: string, options: Partial<RedisBusOptions> = {}): Pro
   return started;
 }
 
-const room = (from: Bus, ...lines: string[]): Extract<BusRequest, { type: 'room' }> => ({ type: 'room', batch: { time: 1000, lines, instance: from.instance, node: from.node, room: '#lobby' } });
-const member = (conn: number, nick: string, session?: string) => ({ conn, nick, key: nickKey(nick), room: '#lobby', ...(session === undefined ? {} : { session }) });
+const room = (from: Bus, ...lines: string[]): Extract<BusRequest, { type: 'room' }> => ({
+  type: 'room',
+  batch: { time: 1000, lines, instance: from.instance, node: from.node, room: '#lobby' },
+});
+const member = (conn: number, nick: string, session?: string) => ({
+  conn,
+  nick,
+  key: nickKey(nick),
+  room: '#lobby',
+  ...(session === undefined ? {} : { session }),
+});
 const heard = (at: Bus, line: string): Promise<Of<'room'>> => at.next('room', (event) => event.batch.lines.includes(line));
 const answer = (at: Bus, conn: number): Promise<Of<'claimed'>> => at.next('claimed', (event) => event.conn === conn);
 
@@ -95,7 +113,9 @@ const answer = (at: Bus, conn: number): Promise<Of<'claimed'>> => at.next('claim
 const crash = (victim: Bus): void => victim.stop();
 
 async function clients(): Promise<number> {
-  return String(await admin.sendCommand(['CLIENT', 'LIST'])).trim().split('\n').length;
+  return String(await admin.sendCommand(['CLIENT', 'LIST']))
+    .trim()
+    .split('\n').length;
 }
 
 /** Nothing is emitted when connections close, so this polls CLIENT LIST, boundedly. */
@@ -244,7 +264,11 @@ describe('redisBus', () => {
 
     const crashed = Date.now();
     crash(b);
-    expect(await a.next('gone', (event) => event.instance === b.instance, TTL * 2)).toEqual({ type: 'gone', instance: b.instance, node: 'b' });
+    expect(await a.next('gone', (event) => event.instance === b.instance, TTL * 2)).toEqual({
+      type: 'gone',
+      instance: b.instance,
+      node: 'b',
+    });
     expect(Date.now() - crashed).toBeGreaterThanOrEqual(TTL / 2); // not before it was silent for long
     expect(await admin.exists(key(`node:${b.instance}`))).toBe(0);
     a.send(claim(2, 'bob'));

@@ -74,7 +74,10 @@ describe('serverConnection', () => {
     const connection = serverConnection(3, ours, BASE);
     expect(ours.listenerCount('error')).toBe(1);
     expect(() => ours.emit('error', new Error('before reading'))).not.toThrow();
-    const failed = within(lastValueFrom(connection.data$).catch((error: Error) => error.message), 'the failure');
+    const failed = within(
+      lastValueFrom(connection.data$).catch((error: Error) => error.message),
+      'the failure',
+    );
     expect(ours.listenerCount('error')).toBe(1);
     ours.emit('error', new Error('while reading'));
     expect(await failed).toBe('while reading');
@@ -258,7 +261,11 @@ describe('serverConnection', () => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(SendQueueExceededError);
-    expect(failure).toMatchObject({ code: 'SEND_QUEUE_EXCEEDED', limitBytes: limit, message: `send queue exceeded (over ${limit} bytes unread)` });
+    expect(failure).toMatchObject({
+      code: 'SEND_QUEUE_EXCEEDED',
+      limitBytes: limit,
+      message: `send queue exceeded (over ${limit} bytes unread)`,
+    });
     slow.connection.write(chunk); // no more chat for it
     slow.connection.reading(false); // nor does the core pause it any more
 
@@ -289,4 +296,3 @@ describe('serverConnection', () => {
     expect(slow.connection.socket.destroyed).toBe(true);
   });
 });
-

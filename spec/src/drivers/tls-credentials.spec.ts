@@ -17,14 +17,30 @@ describe('readCredentials', () => {
   });
 
   it.each([
-    ['a missing certificate', () => ({ certFile: join(certs.dir, 'nope.crt'), keyFile: certs.selfSigned.key }), /^cannot read --tls-cert .*nope\.crt \(ENOENT\)$/],
-    ['a missing key', () => ({ certFile: certs.selfSigned.cert, keyFile: join(certs.dir, 'nope.key') }), /^cannot read --tls-key .*nope\.key \(ENOENT\)$/],
-    ['a key for another certificate', () => ({ certFile: certs.selfSigned.cert, keyFile: certs.otherSelfSigned.key }), /^--tls-key .* does not go with --tls-cert .*self\.crt/],
-    ['a certificate that is not PEM', () => {
-      const bad = join(certs.dir, 'garbage.crt');
-      writeFileSync(bad, 'not a certificate\n');
-      return { certFile: bad, keyFile: certs.selfSigned.key };
-    }, /^--tls-cert .*garbage\.crt is not a PEM certificate$/],
+    [
+      'a missing certificate',
+      () => ({ certFile: join(certs.dir, 'nope.crt'), keyFile: certs.selfSigned.key }),
+      /^cannot read --tls-cert .*nope\.crt \(ENOENT\)$/,
+    ],
+    [
+      'a missing key',
+      () => ({ certFile: certs.selfSigned.cert, keyFile: join(certs.dir, 'nope.key') }),
+      /^cannot read --tls-key .*nope\.key \(ENOENT\)$/,
+    ],
+    [
+      'a key for another certificate',
+      () => ({ certFile: certs.selfSigned.cert, keyFile: certs.otherSelfSigned.key }),
+      /^--tls-key .* does not go with --tls-cert .*self\.crt/,
+    ],
+    [
+      'a certificate that is not PEM',
+      () => {
+        const bad = join(certs.dir, 'garbage.crt');
+        writeFileSync(bad, 'not a certificate\n');
+        return { certFile: bad, keyFile: certs.selfSigned.key };
+      },
+      /^--tls-cert .*garbage\.crt is not a PEM certificate$/,
+    ],
   ])('refuses %s with one sentence', (_, files, message) => {
     expect(() => readCredentials(files())).toThrow(TlsCredentialsError);
     expect(() => readCredentials(files())).toThrow(message);

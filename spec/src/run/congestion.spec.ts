@@ -10,7 +10,11 @@ afterEach(() => leftovers.cleanUp());
 /** Accepted connections as the server makes them, on real loopback sockets. */
 async function accepted(id: number) {
   const { ours, peer } = await socketPair(leftovers);
-  const connection = serverConnection(id, ours, { sendQueueBytes: 1024 * 1024, lingerMs: 2000, farewell: (reason: string) => new TextEncoder().encode(`! ${reason}\n`) });
+  const connection = serverConnection(id, ours, {
+    sendQueueBytes: 1024 * 1024,
+    lingerMs: 2000,
+    farewell: (reason: string) => new TextEncoder().encode(`! ${reason}\n`),
+  });
   // Reading starts, as the server's does; a peer that ends unheard gives an empty chunk.
   const firstChunk = firstValueFrom(connection.data$, { defaultValue: new Uint8Array() });
   return { connection, peer, ours, firstChunk };

@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
-import { CONSOLE_BACKLOG_BYTES, CONVERSATION_BACKLOG_BYTES, consoleRecord, type ConsoleRecordOptions } from '../../../src/run/console-record.js';
+import {
+  CONSOLE_BACKLOG_BYTES,
+  CONVERSATION_BACKLOG_BYTES,
+  consoleRecord,
+  type ConsoleRecordOptions,
+} from '../../../src/run/console-record.js';
 import type { LogEntry } from '../../../streams/server/events.js';
 
 /**

@@ -69,7 +69,10 @@ describe('judgeServer', () => {
   it('trusts once, saying why it could not pin, when the file cannot be written', () => {
     writeFileSync(join(dir, 'tcpchat'), 'a file where the folder should be');
     const verdict = judgeServer(peer('DD:04'), '127.0.0.1:4000', pinning, knownHosts);
-    expect(verdict).toEqual({ kind: 'trusted', notice: expect.stringMatching(/could not be pinned in .*\(E[A-Z]+\), so it is trusted this once$/) });
+    expect(verdict).toEqual({
+      kind: 'trusted',
+      notice: expect.stringMatching(/could not be pinned in .*\(E[A-Z]+\), so it is trusted this once$/),
+    });
   });
 });
 
@@ -91,6 +94,8 @@ describe('connectTls', () => {
 
   it('says in one sentence when the --ca file holds no certificate', () => {
     writeFileSync(join(dir, 'ca.pem'), 'not a certificate\n');
-    expect(() => connectTls({ caFile: join(dir, 'ca.pem'), insecure: false })).toThrow(`--ca ${join(dir, 'ca.pem')} is not a PEM certificate`);
+    expect(() => connectTls({ caFile: join(dir, 'ca.pem'), insecure: false })).toThrow(
+      `--ca ${join(dir, 'ca.pem')} is not a PEM certificate`,
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { clientMain, type ClientOptions, type ClientOutput, type ClientSources, type ConnectAttempt } from '../../../streams/client/client-main.js';
+import {
+  clientMain,
+  type ClientOptions,
+  type ClientOutput,
+  type ClientSources,
+  type ConnectAttempt,
+} from '../../../streams/client/client-main.js';
 import type { DisplayLine } from '../../../streams/client/client-state.js';
 import { DEFAULT_OUTBOX_LIMITS } from '../../../streams/client/outbox.js';
 import { DEFAULT_BACKOFF } from '../../../streams/limits/backoff.js';
@@ -172,7 +178,9 @@ describe('clientMain', () => {
           w: bytes(WELCOME),
           c: bytes(`@cap=tcpchat;epoch=E;seq=4\n@time=${T} * you are now alice\n`),
           a: bytes('@ack=S.1\n'),
-          l: bytes(`@seq=5;time=${T} <bob> hi\n@seq=5;time=${T} <bob> hi\n@seq=4;time=${T} <bob> old\n@seq=3;time=${T};replay <bob> old too\n@seq=6;time=${T};replay <bob> earlier\n`),
+          l: bytes(
+            `@seq=5;time=${T} <bob> hi\n@seq=5;time=${T} <bob> hi\n@seq=4;time=${T} <bob> old\n@seq=3;time=${T};replay <bob> old too\n@seq=6;time=${T};replay <bob> earlier\n`,
+          ),
         });
         const attempt$ = hot<ConnectAttempt>('5ms k', { k: connectedTo(server$) });
         const input$ = hot('30ms a', { a: 'hello' });
@@ -254,7 +262,9 @@ describe('clientMain', () => {
     it('keeps the plain prompt with a server without rooms', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
-        const server$ = hot<Uint8Array>('--w', { w: bytes('* welcome to hub, you are guest-1; only hub hears you; /help lists commands\n') });
+        const server$ = hot<Uint8Array>('--w', {
+          w: bytes('* welcome to hub, you are guest-1; only hub hears you; /help lists commands\n'),
+        });
         const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
 
         expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { limits })).toBe('c-(wn)', {
@@ -315,19 +325,26 @@ describe('clientMain', () => {
     it('answers pings, pings a silent server every heartbeat, and after two unanswered pings drops the link and reconnects', () => {
       fresh();
       scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
-        const server$ = hot<Uint8Array>('2ms w 9ms c 37ms p', { w: bytes(WELCOME), c: bytes('@cap=tcpchat;epoch=E;seq=1\n'), p: bytes('@ping\n') });
+        const server$ = hot<Uint8Array>('2ms w 9ms c 37ms p', {
+          w: bytes(WELCOME),
+          c: bytes('@cap=tcpchat;epoch=E;seq=1\n'),
+          p: bytes('@ping\n'),
+        });
         const attempt$ = hot<ConnectAttempt>('1ms k', { k: connectedTo(server$) });
 
-        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1, heartbeatMs: 100 })).toBe('c 1ms (wn) 44ms o 99ms p 99ms q 99ms l 374ms r', {
-          c: connectOut,
-          w: shown(welcomeLine('guest-1')),
-          n: sent('/cap tcpchat session=S\n'),
-          o: sent('@pong\n'), // the server's ping was heard: the silence counts from here
-          p: sent('@ping\n'),
-          q: sent('@ping\n'),
-          l: status('connection lost: no answer from the server; reconnecting in 0.4 s'),
-          r: connectOut,
-        });
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1, heartbeatMs: 100 })).toBe(
+          'c 1ms (wn) 44ms o 99ms p 99ms q 99ms l 374ms r',
+          {
+            c: connectOut,
+            w: shown(welcomeLine('guest-1')),
+            n: sent('/cap tcpchat session=S\n'),
+            o: sent('@pong\n'), // the server's ping was heard: the silence counts from here
+            p: sent('@ping\n'),
+            q: sent('@ping\n'),
+            l: status('connection lost: no answer from the server; reconnecting in 0.4 s'),
+            r: connectOut,
+          },
+        );
         // The dead connection is let go at once (its socket destroyed), not when the OS gives up.
         expectSubscriptions(server$.subscriptions).toBe('1ms ^ 348ms !');
       });
@@ -355,26 +372,31 @@ describe('clientMain', () => {
         });
         const second$ = hot<Uint8Array>('420ms w 9ms c', {
           w: bytes(WELCOME),
-          c: bytes(`@cap=tcpchat;epoch=F;seq=1\n* the server has restarted since; what was said before is gone\n@seq=2;time=${T} <bob> two\n`),
+          c: bytes(
+            `@cap=tcpchat;epoch=F;seq=1\n* the server has restarted since; what was said before is gone\n@seq=2;time=${T} <bob> two\n`,
+          ),
         });
         const attempt$ = hot<ConnectAttempt>('1ms k 408ms K', { k: connectedTo(first$), K: connectedTo(second$) });
 
-        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1 })).toBe('c 1ms (wn) 16ms d 9ms l 374ms r 12ms (kWN) 5ms b', {
-          c: connectOut,
-          w: shown(welcomeLine('guest-1')),
-          n: sent('/cap tcpchat session=S\n'),
-          d: shown({ kind: 'message', from: 'bob', text: 'nine', time: T }),
-          l: status('the server closed the connection; reconnecting in 0.4 s'),
-          r: connectOut,
-          k: status('reconnected to 127.0.0.1:2023'),
-          W: shown(welcomeLine('guest-1')),
-          N: sent('/cap tcpchat session=S resume=E:9\n'),
-          b: shown(
-            { kind: 'notice', text: 'the server has restarted since; what was said before is gone' },
-            // Sequence 2 is below the 9 seen before the restart: only a new baseline shows it.
-            { kind: 'message', from: 'bob', text: 'two', time: T },
-          ),
-        });
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1 })).toBe(
+          'c 1ms (wn) 16ms d 9ms l 374ms r 12ms (kWN) 5ms b',
+          {
+            c: connectOut,
+            w: shown(welcomeLine('guest-1')),
+            n: sent('/cap tcpchat session=S\n'),
+            d: shown({ kind: 'message', from: 'bob', text: 'nine', time: T }),
+            l: status('the server closed the connection; reconnecting in 0.4 s'),
+            r: connectOut,
+            k: status('reconnected to 127.0.0.1:2023'),
+            W: shown(welcomeLine('guest-1')),
+            N: sent('/cap tcpchat session=S resume=E:9\n'),
+            b: shown(
+              { kind: 'notice', text: 'the server has restarted since; what was said before is gone' },
+              // Sequence 2 is below the 9 seen before the restart: only a new baseline shows it.
+              { kind: 'message', from: 'bob', text: 'two', time: T },
+            ),
+          },
+        );
       });
     });
 
@@ -387,13 +409,16 @@ describe('clientMain', () => {
         const leave$ = hot('-');
         const backoff = { initialMs: 500, maxMs: 1000, factor: 2 };
 
-        expectObservable(client({ input$, attempt$, leave$ }, { retries: 3, backoff, scheduler })).toBe('c 19ms l 374ms r 4ms m 749ms r 9ms m 749ms r 9ms (x|)', {
-          c: connectOut,
-          l: status('connection lost: connection reset; reconnecting in 0.4 s'),
-          m: status('cannot reach 127.0.0.1:2023: connection refused; reconnecting in 0.8 s'),
-          r: connectOut,
-          x: exit(1, 'cannot reach 127.0.0.1:2023: connection refused (gave up after 3 retries)'),
-        });
+        expectObservable(client({ input$, attempt$, leave$ }, { retries: 3, backoff, scheduler })).toBe(
+          'c 19ms l 374ms r 4ms m 749ms r 9ms m 749ms r 9ms (x|)',
+          {
+            c: connectOut,
+            l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+            m: status('cannot reach 127.0.0.1:2023: connection refused; reconnecting in 0.8 s'),
+            r: connectOut,
+            x: exit(1, 'cannot reach 127.0.0.1:2023: connection refused (gave up after 3 retries)'),
+          },
+        );
         expectSubscriptions(input$.subscriptions).toBe('^ 1919ms !');
         expectSubscriptions(attempt$.subscriptions).toBe('^ 1919ms !');
         expectSubscriptions(leave$.subscriptions).toBe('^ 1919ms !');
@@ -475,13 +500,16 @@ describe('clientMain', () => {
         const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
         const input$ = hot('                 --------a', { a: 'hi' });
 
-        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { framing: 'raw', nick: 'alice', password: 'secret' })).toBe('c(pn)-w-s', {
-          c: connectOut,
-          p: sent('/pass secret'),
-          n: sent('/nick alice'),
-          w: shown(welcomeLine('guest-1')),
-          s: sent('hi'),
-        });
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { framing: 'raw', nick: 'alice', password: 'secret' })).toBe(
+          'c(pn)-w-s',
+          {
+            c: connectOut,
+            p: sent('/pass secret'),
+            n: sent('/nick alice'),
+            w: shown(welcomeLine('guest-1')),
+            s: sent('hi'),
+          },
+        );
       });
     });
 
@@ -490,7 +518,14 @@ describe('clientMain', () => {
       scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
         const server$ = hot<Uint8Array>('     -');
         const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
-        const input$ = hot('                 --a-b-c-d-e-q', { a: 'hi', b: '/nick bob', c: '/WHO', d: '//me too', e: 'bye', q: '/quit now' });
+        const input$ = hot('                 --a-b-c-d-e-q', {
+          a: 'hi',
+          b: '/nick bob',
+          c: '/WHO',
+          d: '//me too',
+          e: 'bye',
+          q: '/quit now',
+        });
 
         expectObservable(client({ input$, attempt$, leave$: hot('-') }, { framing: 'raw' })).toBe('k-a-b-c-d-e-(qx|)', {
           k: connectOut,

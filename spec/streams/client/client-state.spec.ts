@@ -83,7 +83,11 @@ describe('stepClient', () => {
 
     it('names other reasons a connection cannot be made, and falls back to the message', () => {
       const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND nowhere'), { code: 'ENOTFOUND' });
-      expect(play([start, failed(notFound)]).effects[1]).toEqual({ kind: 'exit', code: 1, message: 'cannot connect to 127.0.0.1:2023: no such host' });
+      expect(play([start, failed(notFound)]).effects[1]).toEqual({
+        kind: 'exit',
+        code: 1,
+        message: 'cannot connect to 127.0.0.1:2023: no such host',
+      });
       expect(play([start, failed(new Error('socket hang up'))]).effects[1]).toEqual({
         kind: 'exit',
         code: 1,
@@ -158,7 +162,10 @@ describe('stepClient', () => {
 
     it('sends what was typed while disconnected, plain, as soon as it is back', () => {
       const down = play([start, connected, lost(), typed('a'), typed('b')]);
-      expect(down.effects.slice(1)).toEqual([status('connection lost: connection reset; reconnecting in 0.4 s'), { kind: 'connect', afterMs: 375 }]);
+      expect(down.effects.slice(1)).toEqual([
+        status('connection lost: connection reset; reconnecting in 0.4 s'),
+        { kind: 'connect', afterMs: 375 },
+      ]);
       expect(then(down, [connected]).effects).toEqual([status('reconnected to 127.0.0.1:2023'), send('a', 'b')]);
     });
   });
@@ -192,7 +199,10 @@ describe('stepClient', () => {
     });
 
     it('reads the answer to /cap in the same batch as the welcome', () => {
-      const { state, effects } = play([start, connected, received(WELCOME, cap('E', 9), `@time=${T} * you are now alice`)], { ...POLICY, nick: 'alice' });
+      const { state, effects } = play([start, connected, received(WELCOME, cap('E', 9), `@time=${T} * you are now alice`)], {
+        ...POLICY,
+        nick: 'alice',
+      });
       expect(state).toMatchObject({ tagged: true, epoch: 'E', lastSeq: 9, nick: 'alice' });
       expect(effects.filter((effect) => effect.kind === 'display')).toEqual([
         { kind: 'display', lines: [{ kind: 'notice', text: 'welcome to server, you are guest-1; /help lists commands' }] },
@@ -272,10 +282,16 @@ describe('stepClient', () => {
 
     it('follows `you are now in #room`, once per change', () => {
       const joined = then(tagged(), [received(inLobby), received(nowIn('#lobby'), nowIn('#dev'), nowIn('#dev'))]);
-      expect(rooms(joined.effects)).toEqual([{ kind: 'room', room: '#lobby' }, { kind: 'room', room: '#dev' }]);
+      expect(rooms(joined.effects)).toEqual([
+        { kind: 'room', room: '#lobby' },
+        { kind: 'room', room: '#dev' },
+      ]);
       expect(joined.state.room).toBe('#dev');
       const line = { kind: 'notice', text: 'you are now in #dev (2 here); topic: ship it', time: T };
-      expect(joined.effects.slice(-2)).toEqual([{ kind: 'room', room: '#dev' }, { kind: 'display', lines: [line, line] }]);
+      expect(joined.effects.slice(-2)).toEqual([
+        { kind: 'room', room: '#dev' },
+        { kind: 'display', lines: [line, line] },
+      ]);
     });
 
     it('takes no room line for a sentence: a look-alike said in the room carries a sequence number', () => {
@@ -320,7 +336,12 @@ describe('stepClient', () => {
 
   describe('history without tags', () => {
     it('shows the lines between the markers of a /history answer as replayed, and the markers as notices', () => {
-      const { effects } = play([start, connected, received(WELCOME), received(formatHistoryStart(2), '<bob> one', '<bob> two', formatHistoryEnd(), '<bob> live')]);
+      const { effects } = play([
+        start,
+        connected,
+        received(WELCOME),
+        received(formatHistoryStart(2), '<bob> one', '<bob> two', formatHistoryEnd(), '<bob> live'),
+      ]);
       expect(effects.at(-1)).toEqual({
         kind: 'display',
         lines: [
@@ -334,14 +355,36 @@ describe('stepClient', () => {
     });
 
     it('resuming, leaves out the last lines of the room that come with the welcome: the replay brings each of them once', () => {
-      const welcomeBlock = received(WELCOME, formatInRoom({ room: '#lobby', members: 2 }), formatHistoryStart(2), '<bob> one', '<bob> two', formatHistoryEnd());
-      const resumed = then(tagged(), [lost(), connected, welcomeBlock, received(`${cap('E', 6)};missed=2`, `@seq=5;replay;time=${T} <bob> one`, `@seq=6;replay;time=${T} <bob> two`)]);
-      const shown = resumed.effects.flatMap((effect) => (effect.kind === 'display' ? effect.lines.map((line) => formatServerLine(line)) : []));
-      expect(shown).toEqual(['* welcome to server, you are guest-1; /help lists commands', '<bob> one', '<bob> two', '* you are now in #lobby (2 here); no topic']);
+      const welcomeBlock = received(
+        WELCOME,
+        formatInRoom({ room: '#lobby', members: 2 }),
+        formatHistoryStart(2),
+        '<bob> one',
+        '<bob> two',
+        formatHistoryEnd(),
+      );
+      const resumed = then(tagged(), [
+        lost(),
+        connected,
+        welcomeBlock,
+        received(`${cap('E', 6)};missed=2`, `@seq=5;replay;time=${T} <bob> one`, `@seq=6;replay;time=${T} <bob> two`),
+      ]);
+      const shown = resumed.effects.flatMap((effect) =>
+        effect.kind === 'display' ? effect.lines.map((line) => formatServerLine(line)) : [],
+      );
+      expect(shown).toEqual([
+        '* welcome to server, you are guest-1; /help lists commands',
+        '<bob> one',
+        '<bob> two',
+        '* you are now in #lobby (2 here); no topic',
+      ]);
     });
 
     it('marks nothing on a new connection after a history answer cut short', () => {
-      const { effects } = play([start, connected, received(formatHistoryStart(3), '<bob> one'), lost(), connected, received('<bob> live')], { ...POLICY, retries: 1 });
+      const { effects } = play(
+        [start, connected, received(formatHistoryStart(3), '<bob> one'), lost(), connected, received('<bob> live')],
+        { ...POLICY, retries: 1 },
+      );
       expect(effects.at(-1)).toEqual({ kind: 'display', lines: [{ kind: 'message', from: 'bob', text: 'live' }] });
     });
 
@@ -441,7 +484,13 @@ describe('stepClient', () => {
     });
 
     it('keeps the sequence baseline when the server is the same run', () => {
-      const { state, effects } = then(tagged(), [received(`@seq=6;time=${T} <bob> six`), lost(), connected, received(WELCOME), received(cap('E', 9), `@seq=5;time=${T} <bob> five`)]);
+      const { state, effects } = then(tagged(), [
+        received(`@seq=6;time=${T} <bob> six`),
+        lost(),
+        connected,
+        received(WELCOME),
+        received(cap('E', 9), `@seq=5;time=${T} <bob> five`),
+      ]);
       expect(state.lastSeq).toBe(6);
       expect(effects.at(-1)).toEqual(send('/cap tcpchat session=S resume=E:6'));
     });
@@ -462,7 +511,9 @@ describe('stepClient', () => {
       const policy = { ...POLICY, retries: 2 };
       const { effects, state } = play([start, connected, lost(), failed(), failed()], policy);
       const exits = effects.filter((effect) => effect.kind === 'exit');
-      expect(exits).toEqual([{ kind: 'exit', code: 1, message: 'cannot reach 127.0.0.1:2023: connection refused (gave up after 2 retries)' }]);
+      expect(exits).toEqual([
+        { kind: 'exit', code: 1, message: 'cannot reach 127.0.0.1:2023: connection refused (gave up after 2 retries)' },
+      ]);
       expect(state.phase).toBe('done');
       expect(effects.filter((effect) => effect.kind === 'connect')).toHaveLength(3);
       expect(play([start, connected, lost(), failed()], { ...POLICY, retries: 1 }).effects.at(-1)).toEqual({
@@ -483,21 +534,30 @@ describe('stepClient', () => {
   });
 
   describe('sent away', () => {
-    const exits = (played: Played): ClientEffect[] => played.effects.filter((effect) => effect.kind === 'exit' || effect.kind === 'connect');
+    const exits = (played: Played): ClientEffect[] =>
+      played.effects.filter((effect) => effect.kind === 'exit' || effect.kind === 'connect');
 
     it('does not come back after a refusal at the door: exits 1 with the reason and what was unsent', () => {
       for (const reason of ['access denied', 'server full', 'authentication failed', 'too many failed passwords; try again later']) {
-        expect(exits(play([start, connected, typed('hi'), received(`! ${reason}`), closed], { ...POLICY, retries: Infinity })).slice(1)).toEqual([
-          { kind: 'exit', code: 1, message: `127.0.0.1:2023 refused us: ${reason}` },
-        ]);
+        expect(
+          exits(play([start, connected, typed('hi'), received(`! ${reason}`), closed], { ...POLICY, retries: Infinity })).slice(1),
+        ).toEqual([{ kind: 'exit', code: 1, message: `127.0.0.1:2023 refused us: ${reason}` }]);
       }
       const down = then(tagged(), [typed('a'), lost(), connected, received('! server full'), closed]);
       expect(exits(down).slice(1)).toEqual([{ kind: 'exit', code: 1, message: '127.0.0.1:2023 refused us: server full; 1 line unsent' }]);
     });
 
     it('does not come back after a kick or an idle timeout', () => {
-      expect(then(tagged(), [received('* you were kicked by server: spam'), closed]).effects).toContainEqual({ kind: 'exit', code: 1, message: 'you were kicked by server: spam' });
-      expect(then(tagged(), [received('* disconnected: idle for 5 seconds'), lost()]).effects).toContainEqual({ kind: 'exit', code: 1, message: 'disconnected: idle for 5 seconds' });
+      expect(then(tagged(), [received('* you were kicked by server: spam'), closed]).effects).toContainEqual({
+        kind: 'exit',
+        code: 1,
+        message: 'you were kicked by server: spam',
+      });
+      expect(then(tagged(), [received('* disconnected: idle for 5 seconds'), lost()]).effects).toContainEqual({
+        kind: 'exit',
+        code: 1,
+        message: 'disconnected: idle for 5 seconds',
+      });
     });
 
     it('comes back when the look-alike was not the last word, or was a room line, or an error after the welcome', () => {
@@ -510,7 +570,11 @@ describe('stepClient', () => {
 
     it('exits 1 when the server speaks TLS to a plain connection', () => {
       const played = play([start, connected, lost(new ServerSpeaksTlsError())], { ...POLICY, retries: Infinity });
-      expect(played.effects.at(-1)).toEqual({ kind: 'exit', code: 1, message: 'cannot talk to 127.0.0.1:2023: the server speaks TLS; use --tls' });
+      expect(played.effects.at(-1)).toEqual({
+        kind: 'exit',
+        code: 1,
+        message: 'cannot talk to 127.0.0.1:2023: the server speaks TLS; use --tls',
+      });
     });
 
     it('says reconnected only once welcomed, and counts retries on until then', () => {
@@ -565,7 +629,10 @@ describe('stepClient', () => {
     it('counts bytes too, and says how many lines went', () => {
       const policy = { ...POLICY, outbox: { maxLines: 100, maxBytes: 10 } };
       const { state, effects } = play([start, typed('aaa'), typed('bbb'), typed('ccc'), typed('dddddddddd'), leave], policy);
-      expect(effects.slice(-2)).toEqual([status('outbox full: dropped the oldest 3 lines'), { kind: 'exit', code: 0, message: 'left with 1 line unsent' }]);
+      expect(effects.slice(-2)).toEqual([
+        status('outbox full: dropped the oldest 3 lines'),
+        { kind: 'exit', code: 0, message: 'left with 1 line unsent' },
+      ]);
       expect(state.outbox.items.map((item) => item.line)).toEqual(['dddddddddd']);
     });
 
@@ -610,7 +677,11 @@ describe('stepClient', () => {
     it('exits 0 on Ctrl-C while disconnected, saying how many lines were unsent', () => {
       const down = then(tagged(), [typed('a'), lost(), typed('b')]);
       expect(then(down, [leave]).effects).toEqual([{ kind: 'exit', code: 0, message: 'left with 2 lines unsent' }]);
-      expect(then(tagged(), [lost(), typed('b'), leave]).effects.at(-1)).toEqual({ kind: 'exit', code: 0, message: 'left with 1 line unsent' });
+      expect(then(tagged(), [lost(), typed('b'), leave]).effects.at(-1)).toEqual({
+        kind: 'exit',
+        code: 0,
+        message: 'left with 1 line unsent',
+      });
       expect(then(tagged(), [lost(), leave]).effects.at(-1)).toEqual({ kind: 'exit', code: 0 });
       expect(play([start, leave]).effects.at(-1)).toEqual({ kind: 'exit', code: 0 });
     });
@@ -658,7 +729,10 @@ describe('stepClient', () => {
     it('in line framing sends /pass first, and /nick with /cap after the welcome', () => {
       const policy: ClientPolicy = { ...POLICY, nick: 'alice', password: 'secret' };
       const { effects } = play([start, connected, received('* password required'), received(WELCOME)], policy);
-      expect(effects.filter((effect) => effect.kind === 'send')).toEqual([send('/pass secret'), send('/cap tcpchat session=S', '/nick alice')]);
+      expect(effects.filter((effect) => effect.kind === 'send')).toEqual([
+        send('/pass secret'),
+        send('/cap tcpchat session=S', '/nick alice'),
+      ]);
     });
 
     it('does not show the password prompt it answers itself, and shows it when it has no password to give', () => {

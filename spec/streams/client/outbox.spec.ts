@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { acknowledge, DEFAULT_OUTBOX_LIMITS, EMPTY_OUTBOX, enqueue, type Outbox, type OutboxItem, type OutboxLimits } from '../../../streams/client/outbox.js';
+import {
+  acknowledge,
+  DEFAULT_OUTBOX_LIMITS,
+  EMPTY_OUTBOX,
+  enqueue,
+  type Outbox,
+  type OutboxItem,
+  type OutboxLimits,
+} from '../../../streams/client/outbox.js';
 
 const roomy: OutboxLimits = { maxLines: 100, maxBytes: 10_000 };
 const item = (n: number, line = `line ${n}`): OutboxItem => ({ id: `s.${n}`, line });
@@ -89,43 +97,49 @@ describe('outbox', () => {
       { weight: 1, arbitrary: fc.nat({ max: 20 }).map((pick) => ({ kind: 'ack' as const, pick })) },
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.array(op, { maxLength: 60 }), (maxLines, maxBytes, ops) => {
-        const limits = { maxLines, maxBytes };
-        let outbox = EMPTY_OUTBOX;
-        let next = 1;
-        const fate = new Map<string, 'kept' | 'dropped' | 'acked'>();
-        for (const o of ops) {
-          if (o.kind === 'type') {
-            const added = item(next++, o.line);
-            fate.set(added.id, 'kept');
-            const result = enqueue(outbox, added, limits);
-            for (const gone of result.dropped) {
-              expect(fate.get(gone.id)).toBe('kept');
-              fate.set(gone.id, 'dropped');
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(op, { maxLength: 60 }),
+        (maxLines, maxBytes, ops) => {
+          const limits = { maxLines, maxBytes };
+          let outbox = EMPTY_OUTBOX;
+          let next = 1;
+          const fate = new Map<string, 'kept' | 'dropped' | 'acked'>();
+          for (const o of ops) {
+            if (o.kind === 'type') {
+              const added = item(next++, o.line);
+              fate.set(added.id, 'kept');
+              const result = enqueue(outbox, added, limits);
+              for (const gone of result.dropped) {
+                expect(fate.get(gone.id)).toBe('kept');
+                fate.set(gone.id, 'dropped');
+              }
+              // Dropped lines are the oldest: each is older than every line kept.
+              const oldestKept = result.outbox.items[0];
+              for (const gone of result.dropped)
+                if (oldestKept) expect(Number(gone.id.slice(2))).toBeLessThan(Number(oldestKept.id.slice(2)));
+              outbox = result.outbox;
+              // The newest line is always kept, unless there is no room for any line.
+              expect(outbox.items.at(-1)).toEqual(added);
+            } else {
+              const target = `s.${o.pick}`;
+              const index = outbox.items.findIndex((i) => i.id === target);
+              const before = outbox.items;
+              outbox = acknowledge(outbox, target);
+              if (index === -1) expect(outbox.items).toBe(before);
+              else for (const gone of before.slice(0, index + 1)) fate.set(gone.id, 'acked');
             }
-            // Dropped lines are the oldest: each is older than every line kept.
-            const oldestKept = result.outbox.items[0];
-            for (const gone of result.dropped) if (oldestKept) expect(Number(gone.id.slice(2))).toBeLessThan(Number(oldestKept.id.slice(2)));
-            outbox = result.outbox;
-            // The newest line is always kept, unless there is no room for any line.
-            expect(outbox.items.at(-1)).toEqual(added);
-          } else {
-            const target = `s.${o.pick}`;
-            const index = outbox.items.findIndex((i) => i.id === target);
-            const before = outbox.items;
-            outbox = acknowledge(outbox, target);
-            if (index === -1) expect(outbox.items).toBe(before);
-            else for (const gone of before.slice(0, index + 1)) fate.set(gone.id, 'acked');
+            expect(outbox.items.length).toBeLessThanOrEqual(maxLines);
+            expect(outbox.bytes).toBe(bytesOf(outbox.items));
+            if (outbox.items.length > 1) expect(outbox.bytes).toBeLessThanOrEqual(maxBytes);
+            const ids = outbox.items.map((i) => Number(i.id.slice(2)));
+            expect(ids).toEqual([...ids].sort((a, b) => a - b));
+            expect(ids.map((n) => fate.get(`s.${n}`))).toEqual(ids.map(() => 'kept'));
+            expect([...fate.values()].filter((f) => f === 'kept')).toHaveLength(ids.length);
           }
-          expect(outbox.items.length).toBeLessThanOrEqual(maxLines);
-          expect(outbox.bytes).toBe(bytesOf(outbox.items));
-          if (outbox.items.length > 1) expect(outbox.bytes).toBeLessThanOrEqual(maxBytes);
-          const ids = outbox.items.map((i) => Number(i.id.slice(2)));
-          expect(ids).toEqual([...ids].sort((a, b) => a - b));
-          expect(ids.map((n) => fate.get(`s.${n}`))).toEqual(ids.map(() => 'kept'));
-          expect([...fate.values()].filter((f) => f === 'kept')).toHaveLength(ids.length);
-        }
-      }),
+        },
+      ),
     );
   });
 });

@@ -43,7 +43,9 @@ class Node {
     readonly self: ClusterSelf,
   ) {
     this.route = createRouter({ name: 'server', mode: 'room', admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, cluster: self });
-    this.subscription = nodes.cluster.bus(self)(this.requests).subscribe((event) => nodes.later(() => this.apply(this.route({ kind: 'bus', event }))));
+    this.subscription = nodes.cluster
+      .bus(self)(this.requests)
+      .subscribe((event) => nodes.later(() => this.apply(this.route({ kind: 'bus', event }))));
   }
 
   /** An event from this node's own connections or console. */
@@ -139,7 +141,12 @@ describe('routers sharing an in-process cluster', () => {
     expect(a.received(1).slice(-2)).toEqual(['<bob> before b stops', '* bob left (node b is shutting down)']);
     const later = nodes.start('later');
     later.connect(1, '/history 3');
-    expect(later.received(1).slice(-4)).toEqual(['<bob> before b stops', '* bob left (node b is shutting down)', '* guest-3 joined', '* end of history']);
+    expect(later.received(1).slice(-4)).toEqual([
+      '<bob> before b stops',
+      '* bob left (node b is shutting down)',
+      '* guest-3 joined',
+      '* end of history',
+    ]);
   });
 
   it('let a tagged client move to another node and resume: what it missed once, its own lines never', () => {
@@ -223,4 +230,3 @@ describe('routers sharing an in-process cluster', () => {
     });
   });
 });
-

@@ -207,7 +207,7 @@ describe('decodeLines', () => {
       });
     });
 
-    it('ends lines at CR NUL, telnet\'s Enter in character mode, even with the NUL in the next chunk', () => {
+    it("ends lines at CR NUL, telnet's Enter in character mode, even with the NUL in the next chunk", () => {
       scheduler().run(({ cold, expectObservable }) => {
         const source = cold('-a-b-c-|', { a: bytes('one\r\0two\r'), b: bytes('\0'), c: bytes('\0three\r\0') });
         const expected = '   -x---y-|';
@@ -386,7 +386,9 @@ describe('decodeLines', () => {
 
     it('carries the limit, a code and a message on the error', () => {
       const seen: FramedInput[] = [];
-      from([bytes('abcde\n')]).pipe(decodeLines(small)).subscribe((framed) => seen.push(framed));
+      from([bytes('abcde\n')])
+        .pipe(decodeLines(small))
+        .subscribe((framed) => seen.push(framed));
 
       expect(seen).toHaveLength(1);
       const error = seen[0];
@@ -443,7 +445,9 @@ describe('decodeLines', () => {
 
     it('keeps the message of a fatal error', () => {
       const seen: FramedInput[] = [];
-      from([bytes('x'.repeat(11))]).pipe(decodeLines(small)).subscribe((framed) => seen.push(framed));
+      from([bytes('x'.repeat(11))])
+        .pipe(decodeLines(small))
+        .subscribe((framed) => seen.push(framed));
 
       expect(seen).toEqual([expect.any(LineTooLongError)]);
       expect(seen[0]).toMatchObject({ fatal: true, maxBytes: 10, message: 'line too long: no newline within 10 bytes' });
@@ -454,7 +458,9 @@ describe('decodeLines', () => {
     /** The batches one chunk yields, read synchronously. */
     const batchesOf = (chunk: Uint8Array): FramedBatch[] => {
       const batches: FramedBatch[] = [];
-      from([chunk]).pipe(decodeLineBatches()).subscribe((batch) => batches.push(batch));
+      from([chunk])
+        .pipe(decodeLineBatches())
+        .subscribe((batch) => batches.push(batch));
       return batches;
     };
     const printable = (batch: FramedBatch): batch is LineBatch => !(batch instanceof LineTooLongError) && batch.printable;
@@ -474,8 +480,12 @@ describe('decodeLines', () => {
           const chunks = splitAt(bytes(whole), cuts);
           const lines: FramedInput[] = [];
           const batches: FramedBatch[] = [];
-          from(chunks).pipe(decodeLines({ maxLineBytes: 20, hardLimitBytes: 80 })).subscribe((framed) => lines.push(framed));
-          from(chunks).pipe(decodeLineBatches({ maxLineBytes: 20, hardLimitBytes: 80 })).subscribe((framed) => batches.push(framed));
+          from(chunks)
+            .pipe(decodeLines({ maxLineBytes: 20, hardLimitBytes: 80 }))
+            .subscribe((framed) => lines.push(framed));
+          from(chunks)
+            .pipe(decodeLineBatches({ maxLineBytes: 20, hardLimitBytes: 80 }))
+            .subscribe((framed) => batches.push(framed));
           expect(batches.map((framed) => (framed instanceof LineTooLongError ? framed : framed.lines))).toEqual(lines);
           for (const batch of batches) if (printable(batch)) expect(batch.lines.every((line) => sanitize(line) === line)).toBe(true);
         }),
@@ -537,7 +547,11 @@ describe('decodeLines', () => {
 
     it('lets a 0xFF swallow nothing from a peer that never negotiated', () => {
       scheduler().run(({ cold, expectObservable }) => {
-        const source = cold('-a-b-c-|', { a: bytes('a', [IAC], 'b\n'), b: bytes('one ', [IAC], ' two\n'), c: bytes([IAC, 0xf1, IAC, IAC], 'x\n') });
+        const source = cold('-a-b-c-|', {
+          a: bytes('a', [IAC], 'b\n'),
+          b: bytes('one ', [IAC], ' two\n'),
+          c: bytes([IAC, 0xf1, IAC, IAC], 'x\n'),
+        });
         const expected = '   -x-y-z-|';
 
         expectObservable(decoded(source)).toBe(expected, { x: ['a\ufffdb'], y: ['one \ufffd two'], z: ['\ufffd\ufffd\ufffd\ufffdx'] });
@@ -630,7 +644,7 @@ describe('decodeLines', () => {
       });
     });
 
-    it("keeps a character split between chunks to its subscription while another decodes between the halves", () => {
+    it('keeps a character split between chunks to its subscription while another decodes between the halves', () => {
       scheduler().run(({ cold, expectObservable }) => {
         const decode = decodeLines();
         const first = cold(' a-b|', { a: bytes('x', [0xe2, 0x82]), b: bytes([0xac], '\n') });
@@ -664,9 +678,7 @@ describe('decodeLines', () => {
       fc.constantFrom('\r', '\0', 'é', '€', '😀', '中', '\ufeff', '\ufffd', '\t', 'a'),
       fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
     );
-    const line = fc
-      .string({ unit: char, maxLength: 12 })
-      .filter((text) => !text.includes('\n') && !text.includes('\r'));
+    const line = fc.string({ unit: char, maxLength: 12 }).filter((text) => !text.includes('\n') && !text.includes('\r'));
     const batches = fc.array(fc.array(line, { maxLength: 5 }), { maxLength: 6 });
     const cuts = fc.array(fc.nat(), { maxLength: 12 });
 

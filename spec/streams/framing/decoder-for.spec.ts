@@ -74,7 +74,12 @@ describe('batchDecoderFor', () => {
       const source = cold('-a-|', { a: bytes('abcde\n') });
       const limits = { maxLineBytes: 4, hardLimitBytes: 16 };
 
-      expectObservable(source.pipe(batchDecoderFor('raw', limits), map((framed) => framed instanceof LineTooLongError && framed.maxBytes))).toBe('-x-|', { x: 4 });
+      expectObservable(
+        source.pipe(
+          batchDecoderFor('raw', limits),
+          map((framed) => framed instanceof LineTooLongError && framed.maxBytes),
+        ),
+      ).toBe('-x-|', { x: 4 });
     });
   });
 });

@@ -70,7 +70,9 @@ describe('TelnetFilter', () => {
     });
 
     it('removes commands split across chunks anywhere', () => {
-      expect(filtered([...text('a'), IAC], [WILL], [1, ...text('b'), IAC], [NOP, IAC, SB], [31, 0, 80, IAC], [SE, ...text('c')])).toEqual(text('abc'));
+      expect(filtered([...text('a'), IAC], [WILL], [1, ...text('b'), IAC], [NOP, IAC, SB], [31, 0, 80, IAC], [SE, ...text('c')])).toEqual(
+        text('abc'),
+      );
     });
 
     it('drops a command cut short at the end of the input', () => {

@@ -43,7 +43,12 @@ describe('idleTimeout', () => {
 
   it('counts from the last value, however many came before', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-b-c----------|').pipe(idleTimeout(4))).toBe('-a-b-c---I------|', { a: 'a', b: 'b', c: 'c', I: new IdleTimeoutError(0.004) });
+      expectObservable(cold('-a-b-c----------|').pipe(idleTimeout(4))).toBe('-a-b-c---I------|', {
+        a: 'a',
+        b: 'b',
+        c: 'c',
+        I: new IdleTimeoutError(0.004),
+      });
     });
   });
 
@@ -61,6 +66,10 @@ describe('idleTimeout', () => {
   });
 
   it('says second for one and seconds for the rest', () => {
-    expect([1, 2, 0.5].map((seconds) => new IdleTimeoutError(seconds).message)).toEqual(['idle for 1 second', 'idle for 2 seconds', 'idle for 0.5 seconds']);
+    expect([1, 2, 0.5].map((seconds) => new IdleTimeoutError(seconds).message)).toEqual([
+      'idle for 1 second',
+      'idle for 2 seconds',
+      'idle for 0.5 seconds',
+    ]);
   });
 });

@@ -89,7 +89,11 @@ describe('throttleLines', () => {
   it('stops its clock when the source fails while nothing waits', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a-#', { a: ['1'] }, new Error('reset'));
-      expectObservable(source.pipe(throttleLines<string>({ linesPerSecond: 1, burst: 2 }))).toBe('a-#', { a: items('1') }, new Error('reset'));
+      expectObservable(source.pipe(throttleLines<string>({ linesPerSecond: 1, burst: 2 }))).toBe(
+        'a-#',
+        { a: items('1') },
+        new Error('reset'),
+      );
     });
   });
 

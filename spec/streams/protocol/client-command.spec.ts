@@ -110,13 +110,30 @@ describe('parseClientLine', () => {
   });
 
   it('never throws and always answers with a known kind', () => {
-    const kinds = ['say', 'nick', 'msg', 'me', 'who', 'join', 'part', 'rooms', 'topic', 'pass', 'cap', 'history', 'help', 'quit', 'ignore', 'invalid'];
+    const kinds = [
+      'say',
+      'nick',
+      'msg',
+      'me',
+      'who',
+      'join',
+      'part',
+      'rooms',
+      'topic',
+      'pass',
+      'cap',
+      'history',
+      'help',
+      'quit',
+      'ignore',
+      'invalid',
+    ];
     const line = fc.oneof(
       fc.string({ unit: 'grapheme' }),
       fc.string({ unit: 'grapheme' }).map((rest) => '/' + rest),
-      fc.tuple(fc.constantFrom('nick', 'msg', 'me', 'who', 'help', 'quit', 'NICK', 'x'), fc.string()).map(
-        ([name, rest]) => `/${name} ${rest}`,
-      ),
+      fc
+        .tuple(fc.constantFrom('nick', 'msg', 'me', 'who', 'help', 'quit', 'NICK', 'x'), fc.string())
+        .map(([name, rest]) => `/${name} ${rest}`),
     );
     fc.assert(fc.property(line, (text) => expect(kinds).toContain(parseClientLine(text).kind)));
   });

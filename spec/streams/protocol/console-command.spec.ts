@@ -60,8 +60,12 @@ describe('parseConsoleLine', () => {
   it('never throws on any line', () => {
     const kinds = ['say', 'msg', 'who', 'join', 'rooms', 'kick', 'help', 'quit', 'ignore', 'invalid'];
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string().map((rest) => '/' + rest)), (line) =>
-        expect(kinds).toContain(parseConsoleLine(line).kind),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((rest) => '/' + rest),
+        ),
+        (line) => expect(kinds).toContain(parseConsoleLine(line).kind),
       ),
     );
   });

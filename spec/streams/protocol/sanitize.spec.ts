@@ -38,7 +38,9 @@ describe('sanitize', () => {
 
   it('turns the bidi overrides and isolates into U+FFFD, and keeps the plain marks and right-to-left letters', () => {
     expect(sanitize('a\u202eb\u202ac\u2066d\u2069')).toBe('a\ufffdb\ufffdc\ufffdd\ufffd');
-    expect(sanitize('\u05e9\u05dc\u05d5\u05dd \u200f\u200e \u0645\u0631\u062d\u0628\u0627')).toBe('\u05e9\u05dc\u05d5\u05dd \u200f\u200e \u0645\u0631\u062d\u0628\u0627');
+    expect(sanitize('\u05e9\u05dc\u05d5\u05dd \u200f\u200e \u0645\u0631\u062d\u0628\u0627')).toBe(
+      '\u05e9\u05dc\u05d5\u05dd \u200f\u200e \u0645\u0631\u062d\u0628\u0627',
+    );
   });
 
   it('keeps TAB', () => {
@@ -107,7 +109,8 @@ describe('isPrintableAscii', () => {
   /** Whether the lines are found printable: then the router relays them untested. */
   const noted = (lines: string[]): boolean => isPrintableAscii(lines.join('\n'));
   const ASCII_CONTROLS = [...Array(0x20).keys(), 0x7f].filter((code) => code !== 0x09 && code !== 0x0a);
-  const long = (line: string): string[] => Array.from({ length: 40 }, (_, i) => (i === 20 ? line : `line ${i} of a long read chunk, quite plain`));
+  const long = (line: string): string[] =>
+    Array.from({ length: 40 }, (_, i) => (i === 20 ? line : `line ${i} of a long read chunk, quite plain`));
 
   it('finds lines of printable ASCII and TAB printable, short or long', () => {
     expect(noted(['hi', 'a\tb', ''])).toBe(true);
@@ -127,7 +130,9 @@ describe('isPrintableAscii', () => {
     // Mostly printable and often long, so that batches of each kind, short and long, clean or not, come up.
     const printable = fc.integer({ min: 0x20, max: 0x7e });
     const control = fc.constantFrom(0x09, ...ASCII_CONTROLS);
-    const unit = fc.oneof({ weight: 2000, arbitrary: printable }, { weight: 1, arbitrary: control }).map((code) => String.fromCharCode(code));
+    const unit = fc
+      .oneof({ weight: 2000, arbitrary: printable }, { weight: 1, arbitrary: control })
+      .map((code) => String.fromCharCode(code));
     const line = fc.string({ unit, maxLength: 80, size: 'max' });
     fc.assert(
       fc.property(fc.array(line, { minLength: 1, maxLength: 60, size: 'max' }), (lines) => {

@@ -25,7 +25,9 @@ const text = fc.string({ unit: 'grapheme', minLength: 1 }).filter((t) => !/[\r\n
 
 describe('the welcome', () => {
   it('names the server, the nick and the room, or says that only the console hears', () => {
-    expect(formatWelcome({ server: 'hub', nick: 'ada', room: '#lobby' })).toBe('* welcome to hub, you are ada in #lobby; /help lists commands');
+    expect(formatWelcome({ server: 'hub', nick: 'ada', room: '#lobby' })).toBe(
+      '* welcome to hub, you are ada in #lobby; /help lists commands',
+    );
     expect(formatWelcome({ server: 'hub', nick: 'ada' })).toBe('* welcome to hub, you are ada; only hub hears you; /help lists commands');
   });
 
@@ -62,7 +64,9 @@ describe('the welcome', () => {
 describe('a new nick', () => {
   it('says the nick, with why first when the server chose it', () => {
     expect(formatRenamed('bob')).toBe('* you are now bob');
-    expect(formatRenamed('guest-3', 'your nick bob went to someone else')).toBe('* your nick bob went to someone else; you are now guest-3');
+    expect(formatRenamed('guest-3', 'your nick bob went to someone else')).toBe(
+      '* your nick bob went to someone else; you are now guest-3',
+    );
     expect(formatYouAre('bob')).toBe('* you are bob');
   });
 

@@ -70,8 +70,6 @@ describe('parseServerLine', () => {
   });
 
   it('formats back exactly the line it read', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'grapheme' }), (line) => expect(formatServerLine(parseServerLine(line))).toBe(line)),
-    );
+    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (line) => expect(formatServerLine(parseServerLine(line))).toBe(line)));
   });
 });

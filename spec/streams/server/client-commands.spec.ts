@@ -12,7 +12,14 @@ const EPOCH = 'run-7';
 const TIME = '1970-01-01T00:00:00.000Z';
 
 const route = (options: { relay?: boolean; epoch?: string; historySize?: number } = {}): Router =>
-  createRouter({ name: 'server', mode: options.relay === false ? 'console-only' : 'room', admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, epoch: EPOCH, ...options });
+  createRouter({
+    name: 'server',
+    mode: options.relay === false ? 'console-only' : 'room',
+    admission: DEFAULT_ADMISSION_LIMITS,
+    now: () => 0,
+    epoch: EPOCH,
+    ...options,
+  });
 
 const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
@@ -28,8 +35,10 @@ const closes = (effects: readonly Effect[]) => effects.filter((effect) => effect
 const seqs = (received: readonly string[]) =>
   received
     .map(parseTagged)
-    .filter((line) => line.tags.seq !== undefined && line.tags.cap === undefined).map(({ tags, text }) => ({ seq: Number(tags.seq), text, replay: tags.replay !== undefined }));
-const capAnswer = (seq: number, epoch = EPOCH, missed?: number) => `@cap=tcpchat;epoch=${epoch};seq=${seq}${missed === undefined ? '' : `;missed=${missed}`}`;
+    .filter((line) => line.tags.seq !== undefined && line.tags.cap === undefined)
+    .map(({ tags, text }) => ({ seq: Number(tags.seq), text, replay: tags.replay !== undefined }));
+const capAnswer = (seq: number, epoch = EPOCH, missed?: number) =>
+  `@cap=tcpchat;epoch=${epoch};seq=${seq}${missed === undefined ? '' : `;missed=${missed}`}`;
 
 describe('/cap', () => {
   it('answers the sender alone with the capability, the epoch and the last sequence number', () => {
@@ -192,7 +201,10 @@ describe('resume', () => {
   it('from another server run says that earlier history is gone, and replays what this run heard, except its own lines', () => {
     const { r, seen } = missedWhileAway();
     const received = inbox(r(cap(3, 'a', `an-older-run:${seen}`)), 3);
-    expect(received.slice(0, 2)).toEqual([capAnswer(seen + 6, EPOCH, 6), `@time=${TIME} * the server has restarted since; what was said before is gone`]);
+    expect(received.slice(0, 2)).toEqual([
+      capAnswer(seen + 6, EPOCH, 6),
+      `@time=${TIME} * the server has restarted since; what was said before is gone`,
+    ]);
     // Here "this run" is all of it: after a real restart it is what was said since (while the client was away).
     const replayed = seqs(received.slice(2));
     expect(replayed.map((line) => line.text)).toEqual([
@@ -249,7 +261,10 @@ describe('a /cap with a session another connection holds', () => {
     expect(closes(effects)).toEqual([{ kind: 'close', id: 1, reason: 'reconnected' }]);
     expect(inbox(effects, 2)).toEqual(['* alice left (reconnected)']);
     expect(inbox(effects, 1)).toEqual([]);
-    expect(effects).toContainEqual({ kind: 'log', entries: [{ type: 'leave', id: 1, from: 'alice', reason: 'reconnected', room: '#lobby' }] });
+    expect(effects).toContainEqual({
+      kind: 'log',
+      entries: [{ type: 'leave', id: 1, from: 'alice', reason: 'reconnected', room: '#lobby' }],
+    });
   });
 
   it('frees the nick for the new connection in the same batch', () => {

@@ -10,7 +10,12 @@ import { createRouter, type Router, type RouterOptions } from '../../../streams/
 
 const TIME = '1970-01-01T00:00:00.000Z';
 const SELF = { node: 'n1', instance: 'i1' };
-const elsewhere = (nick: string, node = 'n2', instance = `i${node.slice(1)}`, room = '#lobby'): ClusterMember => ({ nick, room, node, instance });
+const elsewhere = (nick: string, node = 'n2', instance = `i${node.slice(1)}`, room = '#lobby'): ClusterMember => ({
+  nick,
+  room,
+  node,
+  instance,
+});
 
 /** A router that is node n1 of a cluster (unless `cluster` says otherwise), its bus not up yet. */
 const createNode = (options: Partial<RouterOptions> = {}): Router =>
@@ -21,7 +26,8 @@ const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const cap = (id: ConnId, session: string): RouterEvent => lines(id, `/cap tcpchat session=${session}`);
 const bus = (event: BusEvent): RouterEvent => ({ kind: 'bus', event });
-const up = (members: ClusterMember[] = [], history: HistoryEntry[] = [], epoch = 'E'): RouterEvent => bus({ type: 'up', epoch, history, members, topics: [] });
+const up = (members: ClusterMember[] = [], history: HistoryEntry[] = [], epoch = 'E'): RouterEvent =>
+  bus({ type: 'up', epoch, history, members, topics: [] });
 const claimed = (conn: ConnId, nick: string, ok = true): RouterEvent => bus({ type: 'claimed', conn, nick, ok });
 /** Room lines numbered by the cluster: our own request coming back, or lines said on another node. */
 const roomEvent = (first: number, batch: Omit<RoomBatch, 'first'>): RouterEvent => bus({ type: 'room', batch: { first, ...batch } });
@@ -67,11 +73,19 @@ describe('createRouter as a node of a cluster', () => {
   it('before the bus is up works as a lone server: local guest nicks, local relay, no requests', () => {
     const route = createNode();
     expect(route(open(1))).toEqual([
-      { kind: 'send', to: [1], lines: ['* welcome to server, you are guest-1 in #lobby; /help lists commands', '* you are now in #lobby (1 here); no topic'] },
+      {
+        kind: 'send',
+        to: [1],
+        lines: ['* welcome to server, you are guest-1 in #lobby; /help lists commands', '* you are now in #lobby (1 here); no topic'],
+      },
       { kind: 'log', entries: [{ type: 'join', id: 1, from: 'guest-1', address: '10.0.0.1:4000', room: '#lobby' }] },
     ]);
     route(open(2));
-    expect(story(route(lines(1, 'hi', '/nick alice')))).toEqual(['to 2: <guest-1> hi', 'to 1: * you are now alice', 'to 2: * guest-1 is now alice']);
+    expect(story(route(lines(1, 'hi', '/nick alice')))).toEqual([
+      'to 2: <guest-1> hi',
+      'to 1: * you are now alice',
+      'to 2: * guest-1 is now alice',
+    ]);
   });
 
   describe('when the bus comes up', () => {
@@ -90,11 +104,14 @@ describe('createRouter as a node of a cluster', () => {
       // The cluster still lists alice from this instance's last time up: not a remote member.
       const effects = route(up([bob, { nick: 'alice', room: '#lobby', ...SELF }], history));
       expect(requests(effects)).toEqual([
-        { type: 'sync', lastSeq: 8, members: [
-          { conn: 1, nick: 'alice', key: 'allce', room: '#lobby', session: undefined },
-          { conn: 2, nick: 'guest-2', key: 'guest-2', room: '#lobby', session: 's2' },
-        ],
-      },
+        {
+          type: 'sync',
+          lastSeq: 8,
+          members: [
+            { conn: 1, nick: 'alice', key: 'allce', room: '#lobby', session: undefined },
+            { conn: 2, nick: 'guest-2', key: 'guest-2', room: '#lobby', session: 's2' },
+          ],
+        },
       ]);
       expect(logged(effects)).toEqual([{ type: 'notice', text: 'joined the cluster as node n1: 1 elsewhere' }]);
       expect(who(route, 1)).toEqual(['* online in #lobby (4): server (n1), alice (n1), guest-2 (n1), bob (n2)']);
@@ -104,7 +121,12 @@ describe('createRouter as a node of a cluster', () => {
       const route = createNode();
       route(open(1));
       route(up([bob], history));
-      expect(inbox(route(lines(1, '/history')), 1)).toEqual(['* history: the last 2 lines', '<bob> earlier', '<bob> later', '* end of history']);
+      expect(inbox(route(lines(1, '/history')), 1)).toEqual([
+        '* history: the last 2 lines',
+        '<bob> earlier',
+        '<bob> later',
+        '* end of history',
+      ]);
       route(open(2));
       route(claimed(2, 'carol'));
       expect(inbox(route(lines(2, '/cap tcpchat session=s2 resume=E:7')), 2)).toEqual([
@@ -130,9 +152,33 @@ describe('createRouter as a node of a cluster', () => {
       expect(route(lines(1, '@id=s1.1 hi', '@id=s1.2 there'))).toEqual([
         {
           kind: 'bus',
-          request: { type: 'room', batch: { time: 0, room: '#lobby', lines: ['<guest-1> hi', '<guest-1> there'], instance: 'i1', node: 'n1', conn: 1, author: 's1', ids: ['s1.1', 's1.2'] } },
+          request: {
+            type: 'room',
+            batch: {
+              time: 0,
+              room: '#lobby',
+              lines: ['<guest-1> hi', '<guest-1> there'],
+              instance: 'i1',
+              node: 'n1',
+              conn: 1,
+              author: 's1',
+              ids: ['s1.1', 's1.2'],
+            },
+          },
         },
-        { kind: 'log', entries: [{ type: 'messages', id: 1, from: 'guest-1', texts: ['hi', 'there'], lines: ['<guest-1> hi', '<guest-1> there'], room: '#lobby' }] },
+        {
+          kind: 'log',
+          entries: [
+            {
+              type: 'messages',
+              id: 1,
+              from: 'guest-1',
+              texts: ['hi', 'there'],
+              lines: ['<guest-1> hi', '<guest-1> there'],
+              room: '#lobby',
+            },
+          ],
+        },
         { kind: 'send', to: [1], lines: ['@ack=s1.2'] },
       ]);
     });
@@ -144,13 +190,20 @@ describe('createRouter as a node of a cluster', () => {
         { kind: 'send', to: [3], lines: ['<guest-1> hi', '<guest-1> there'] },
         { kind: 'send', to: [2], lines: [`@seq=20;time=${TIME} <guest-1> hi`, `@seq=21;time=${TIME} <guest-1> there`] },
       ]);
-      expect(inbox(route(lines(3, '/history 2')), 3)).toEqual(['* history: the last 2 lines', '<guest-1> hi', '<guest-1> there', '* end of history']);
+      expect(inbox(route(lines(3, '/history 2')), 3)).toEqual([
+        '* history: the last 2 lines',
+        '<guest-1> hi',
+        '<guest-1> there',
+        '* end of history',
+      ]);
     });
 
     it('never reach their author, even a client that has since moved here from the node it said them on', () => {
       const bob = elsewhere('bob');
       const route = clusterRoom(2, [bob], { tagged: [1, 2] });
-      expect(story(route(saidOn(bob, 5, ['<mover> said on n2'], { conn: 9, author: 's1' })))).toEqual([`to 2: @seq=5;time=${TIME} <mover> said on n2`]);
+      expect(story(route(saidOn(bob, 5, ['<mover> said on n2'], { conn: 9, author: 's1' })))).toEqual([
+        `to 2: @seq=5;time=${TIME} <mover> said on n2`,
+      ]);
     });
 
     it('said on another node reach every member here and are logged as remote', () => {
@@ -242,7 +295,9 @@ describe('createRouter as a node of a cluster', () => {
 
     it('refuses a look-alike of a member on another node at once, naming that member, without asking the cluster', () => {
       const route = clusterRoom(1, [elsewhere('bob')]);
-      expect(route(lines(1, '/nick b\u043eb'))).toEqual([{ kind: 'send', to: [1], lines: ['! nick b\u043eb looks like bob, which is taken'] }]);
+      expect(route(lines(1, '/nick b\u043eb'))).toEqual([
+        { kind: 'send', to: [1], lines: ['! nick b\u043eb looks like bob, which is taken'] },
+      ]);
     });
 
     it('is refused when the cluster says the nick is taken, and the held lines go on under the old nick', () => {
@@ -298,7 +353,11 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(2, [elsewhere('bob')]);
       const unsent = roomRequest(route(lines(1, 'hi')));
       expect(route(bus({ type: 'down', reason: 'connection lost' }))).toEqual([
-        { kind: 'send', to: [1, 2], lines: ['* lost touch with the rest of the cluster: only the people on this server hear you until it is back'] },
+        {
+          kind: 'send',
+          to: [1, 2],
+          lines: ['* lost touch with the rest of the cluster: only the people on this server hear you until it is back'],
+        },
         { kind: 'log', entries: [{ type: 'error', text: 'lost the cluster: connection lost' }] },
       ]);
       expect(who(route, 1)).toEqual(['* online in #lobby (3): server (n1), guest-1 (n1), guest-2 (n1)']);
@@ -325,7 +384,8 @@ describe('createRouter as a node of a cluster', () => {
 
   describe('back from apart', () => {
     const bob = elsewhere('bob');
-    const said = (first: number, ...texts: string[]): HistoryEntry[] => texts.map((text, i) => ({ seq: first + i, time: 0, line: `<bob> ${text}` }));
+    const said = (first: number, ...texts: string[]): HistoryEntry[] =>
+      texts.map((text, i) => ({ seq: first + i, time: 0, line: `<bob> ${text}` }));
 
     it('tells the others how many room lines said here never crossed: refused while up, and said while apart', () => {
       const route = clusterRoom(2, [bob]);
@@ -341,7 +401,20 @@ describe('createRouter as a node of a cluster', () => {
     it('does not count its own lines that Redis ran late, after this node gave up on them', () => {
       const route = clusterRoom(1, [bob]);
       route(bus({ type: 'down', reason: 'Redis has not answered for 1.0 s' }));
-      route(bus({ type: 'unsent', request: roomRequest([{ kind: 'bus', request: { type: 'room', batch: { time: 0, room: '#lobby', lines: ['<guest-1> a', '<guest-1> b'], instance: 'i1', node: 'n1', conn: 1 } } }]) }));
+      route(
+        bus({
+          type: 'unsent',
+          request: roomRequest([
+            {
+              kind: 'bus',
+              request: {
+                type: 'room',
+                batch: { time: 0, room: '#lobby', lines: ['<guest-1> a', '<guest-1> b'], instance: 'i1', node: 'n1', conn: 1 },
+              },
+            },
+          ]),
+        }),
+      );
       const late = [{ seq: 1, time: 0, line: '<guest-1> a' }];
       const effects = route(bus({ type: 'up', epoch: 'E', history: late, members: [bob], topics: [], late: [1] }));
       expect(requests(effects).find((request) => request.type === 'sync')).toMatchObject({ missed: 1 });
@@ -362,7 +435,9 @@ describe('createRouter as a node of a cluster', () => {
         'to 2: <bob> kept 1',
         'to 2: <bob> kept 2',
       ]);
-      expect(story(route(bus({ type: 'down', reason: 'again' })).concat(route(up([bob], said(7, 'kept 1', 'kept 2')))))).not.toContainEqual(expect.stringMatching(/said elsewhere/));
+      expect(story(route(bus({ type: 'down', reason: 'again' })).concat(route(up([bob], said(7, 'kept 1', 'kept 2')))))).not.toContainEqual(
+        expect.stringMatching(/said elsewhere/),
+      );
     });
 
     it('takes a gap in the numbers before a history that is not full for a jump, not a loss', () => {
@@ -380,7 +455,10 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(1, [bob]);
       expect(route(bus({ type: 'synced', instance: 'i2', members: [bob], missed: { node: 'n2', lines: 4 } }))).toEqual([
         { kind: 'send', to: [1], lines: ['* 4 lines said on node n2 while it was apart from the cluster never reached this server'] },
-        { kind: 'log', entries: [{ type: 'notice', text: '4 lines said on node n2 while it was apart from the cluster never reached this server' }] },
+        {
+          kind: 'log',
+          entries: [{ type: 'notice', text: '4 lines said on node n2 while it was apart from the cluster never reached this server' }],
+        },
       ]);
     });
 
@@ -435,7 +513,9 @@ describe('createRouter as a node of a cluster', () => {
     route(lines(1, '/nick alice'));
     route(open(2));
     route(up());
-    expect(requests(route(bus({ type: 'refused', conns: [1] })))).toEqual([{ type: 'claim', conn: 1, previous: 'alice', previousKey: 'allce', session: undefined }]);
+    expect(requests(route(bus({ type: 'refused', conns: [1] })))).toEqual([
+      { type: 'claim', conn: 1, previous: 'alice', previousKey: 'allce', session: undefined },
+    ]);
     expect(route(lines(1, 'hi'))).toEqual([]);
     expect(story(route(claimed(1, 'guest-9')))).toEqual([
       'to 1: * your nick alice went to someone else while this server was apart from the cluster; you are now guest-9',
@@ -499,7 +579,9 @@ describe('createRouter as a node of a cluster', () => {
           topics: [{ room: '#dev', topic: 'ship it', by: 'bob', time: 1 }],
         }),
       );
-      expect(requests(effects)).toEqual([{ type: 'sync', lastSeq: 3, members: [{ conn: 1, nick: 'guest-1', key: 'guest-l', room: '#dev', session: undefined }] }]);
+      expect(requests(effects)).toEqual([
+        { type: 'sync', lastSeq: 3, members: [{ conn: 1, nick: 'guest-1', key: 'guest-l', room: '#dev', session: undefined }] },
+      ]);
       expect(inbox(route(lines(1, '/history')), 1)).toEqual(['* history: the last 1 line', '<bob> in dev', '* end of history']);
       expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* topic of #dev: ship it (set by bob)']);
     });
@@ -524,7 +606,18 @@ describe('createRouter as a node of a cluster', () => {
       route(up([], [{ seq: 40, time: 0, line: '<bob> x' }]));
       const effects = route({ kind: 'shutdown', reason: 'got SIGTERM' });
       expect(requests(effects)).toEqual([
-        { type: 'room', batch: { time: 0, room: '#lobby', lines: ['* alice, guest-2 left (node n1 is shutting down)'], instance: 'i1', node: 'n1', conn: undefined, author: undefined } },
+        {
+          type: 'room',
+          batch: {
+            time: 0,
+            room: '#lobby',
+            lines: ['* alice, guest-2 left (node n1 is shutting down)'],
+            instance: 'i1',
+            node: 'n1',
+            conn: undefined,
+            author: undefined,
+          },
+        },
         { type: 'sync', members: [], lastSeq: 40 },
       ]);
     });
@@ -550,24 +643,48 @@ describe('createRouter without a cluster', () => {
   const request: fc.Arbitrary<BusRequest> = fc.oneof(
     fc.record({ type: fc.constant('claim' as const), conn: id }),
     fc.record({ type: fc.constant('private' as const), from: id, instance: fc.constant('i2'), to: fc.constant('bob'), line: fc.string() }),
-    fc.record({ type: fc.constant('room' as const), batch: fc.record({ time: fc.nat(), room: fc.constant('#lobby'), lines: fc.array(fc.string()), instance: fc.constant('i1'), node: fc.constant('n1'), conn: id }) }),
+    fc.record({
+      type: fc.constant('room' as const),
+      batch: fc.record({
+        time: fc.nat(),
+        room: fc.constant('#lobby'),
+        lines: fc.array(fc.string()),
+        instance: fc.constant('i1'),
+        node: fc.constant('n1'),
+        conn: id,
+      }),
+    }),
   );
   const busEvent: fc.Arbitrary<BusEvent> = fc.oneof(
-    fc.record({ type: fc.constant('up' as const), epoch: fc.string(), history: fc.constant([]), members: fc.array(member), topics: fc.constant([]) }),
+    fc.record({
+      type: fc.constant('up' as const),
+      epoch: fc.string(),
+      history: fc.constant([]),
+      members: fc.array(member),
+      topics: fc.constant([]),
+    }),
     fc.record({ type: fc.constant('down' as const), reason: fc.string() }),
-    fc.tuple(member, fc.nat(), fc.array(fc.string(), { minLength: 1 })).map(([m, first, said]): BusEvent => ({ type: 'room', batch: { first, time: 0, room: '#lobby', lines: said, instance: m.instance, node: m.node } })),
+    fc.tuple(member, fc.nat(), fc.array(fc.string(), { minLength: 1 })).map(([m, first, said]): BusEvent => ({
+      type: 'room',
+      batch: { first, time: 0, room: '#lobby', lines: said, instance: m.instance, node: m.node },
+    })),
     fc.record({ type: fc.constant('claimed' as const), conn: id, nick: fc.constantFrom('alice', 'guest-9'), ok: fc.boolean() }),
     fc.record({ type: fc.constant('refused' as const), conns: fc.array(id) }),
     fc.record({ type: fc.constant('taken' as const), nick: fc.constantFrom('guest-1', 'alice') }),
     fc.record({ type: fc.constant('gone' as const), instance: fc.constant('i2'), node: fc.constant('n2') }),
     fc.record({ type: fc.constant('unsent' as const), request }),
   );
-  const clientLine = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('/nick alice', '/msg bob hi', '/who', '/quit', '/cap tcpchat session=s', '@id=s.1 hi'));
+  const clientLine = fc.oneof(
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom('/nick alice', '/msg bob hi', '/who', '/quit', '/cap tcpchat session=s', '@id=s.1 hi'),
+  );
   const event: fc.Arbitrary<RouterEvent> = fc.oneof(
     id.map(open),
     fc.tuple(id, fc.array(clientLine, { minLength: 1, maxLength: 3 })).map(([to, said]) => lines(to, ...said)),
     id.map((closedId): RouterEvent => ({ kind: 'closed', id: closedId, reason: 'gone' })),
-    fc.constantFrom('hello', '/msg bob hi', '/kick guest-1').map((line): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) })),
+    fc
+      .constantFrom('hello', '/msg bob hi', '/kick guest-1')
+      .map((line): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) })),
     busEvent.map(bus),
     fc.constant<RouterEvent>({ kind: 'shutdown', reason: 'done' }),
   );

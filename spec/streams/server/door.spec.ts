@@ -51,7 +51,10 @@ describe('the door', () => {
   });
 
   it('locks out an address after repeated failures, then lets it try again later', () => {
-    const { model, open, answer, at } = door({ password: 'pw', admission: { ...DEFAULT_ADMISSION_LIMITS, maxAuthFailures: 3, lockoutMs: 60_000 } });
+    const { model, open, answer, at } = door({
+      password: 'pw',
+      admission: { ...DEFAULT_ADMISSION_LIMITS, maxAuthFailures: 3, lockoutMs: 60_000 },
+    });
     for (let id = 1; id <= 3; id++) {
       expect(open(id, '10.0.0.9').kind).toBe('wait-for-password');
       answer(id, '/pass nope');

@@ -1,6 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { append, createHistory, createSequence, entriesOf, latest, linesGone, record, reload, since, type History } from '../../../streams/server/history.js';
+import {
+  append,
+  createHistory,
+  createSequence,
+  entriesOf,
+  latest,
+  linesGone,
+  record,
+  reload,
+  since,
+  type History,
+} from '../../../streams/server/history.js';
 
 const kept = (history: History) => since(history, 0);
 const texts = (history: History) => kept(history).map((entry) => entry.line);
@@ -126,10 +137,13 @@ describe('history', () => {
         expect(texts(history)).toEqual(last);
         expect(history.sequence.lastSeq).toBe(all.length);
         expect(kept(history).map((entry) => entry.seq)).toEqual(last.map((_, i) => all.length - last.length + 1 + i));
-        for (let count = 0; count <= all.length + 1; count++) expect(latest(history, count)).toEqual(count === 0 ? [] : kept(history).slice(-count));
+        for (let count = 0; count <= all.length + 1; count++)
+          expect(latest(history, count)).toEqual(count === 0 ? [] : kept(history).slice(-count));
         for (let seq = 0; seq <= all.length; seq++) {
           expect(since(history, seq).map((entry) => entry.seq)).toEqual(
-            kept(history).filter((entry) => entry.seq > seq).map((entry) => entry.seq),
+            kept(history)
+              .filter((entry) => entry.seq > seq)
+              .map((entry) => entry.seq),
           );
         }
       }),
@@ -167,7 +181,12 @@ describe('history', () => {
       { seq: 10, time: 1, line: 'x' },
       { seq: 11, time: 1, line: 'y' },
     ]);
-    expect(kept(history).map((entry) => [entry.seq, entry.line])).toEqual([[2, 'b'], [3, 'c'], [10, 'x'], [11, 'y']]);
+    expect(kept(history).map((entry) => [entry.seq, entry.line])).toEqual([
+      [2, 'b'],
+      [3, 'c'],
+      [10, 'x'],
+      [11, 'y'],
+    ]);
     expect(latest(history, 3).map((entry) => entry.seq)).toEqual([3, 10, 11]);
     expect(record(history, ['z'], 2).seq).toBe(12);
     expect(texts(history)).toEqual(['c', 'x', 'y', 'z']);

@@ -24,7 +24,18 @@ describe('logEntryLines', () => {
     [{ type: 'move', id: 1, from: 'ada', previous: '#lobby', room: '#dev' }, '* ada left #lobby for #dev'],
     [{ type: 'topic', id: 1, from: 'ada', text: 'ship it', room: '#dev' }, '* ada set the topic: ship it'],
     [{ type: 'messages', id: 1, from: 'ada', texts: ['hi'], lines: ['<ada> hi'], room: '#lobby' }, '<ada> hi'],
-    [{ type: 'messages', id: 1, from: 'ada', texts: ['hi', 'yo'], lines: ['#dev <ada> hi', '#dev <ada> yo'], room: '#dev', elsewhere: true }, '#dev <ada> hi\n#dev <ada> yo'],
+    [
+      {
+        type: 'messages',
+        id: 1,
+        from: 'ada',
+        texts: ['hi', 'yo'],
+        lines: ['#dev <ada> hi', '#dev <ada> yo'],
+        room: '#dev',
+        elsewhere: true,
+      },
+      '#dev <ada> hi\n#dev <ada> yo',
+    ],
     [{ type: 'join', id: 1, from: 'ada', address: '10.0.0.1:5000', room: '#dev', elsewhere: true }, '#dev * ada joined from 10.0.0.1:5000'],
     [{ type: 'remote', node: 'west', line: '<bob> hi', room: '#dev', elsewhere: true }, '#dev <bob@west> hi'],
   ])('shows %j, of a room, as %j: the room first when the console speaks in another', (entry, line) => {
@@ -32,8 +43,12 @@ describe('logEntryLines', () => {
   });
 
   it('gives structured lines, not just text', () => {
-    expect(logEntryLines({ type: 'messages', id: 1, from: 'bob', texts: ['hi'], lines: ['<bob> hi'] })).toEqual([{ kind: 'message', from: 'bob', text: 'hi' }]);
-    expect(logEntryLines({ type: 'private', id: 1, from: 'bob', to: 'server', text: 'psst' })).toEqual([{ kind: 'private', from: 'bob', text: 'psst' }]);
+    expect(logEntryLines({ type: 'messages', id: 1, from: 'bob', texts: ['hi'], lines: ['<bob> hi'] })).toEqual([
+      { kind: 'message', from: 'bob', text: 'hi' },
+    ]);
+    expect(logEntryLines({ type: 'private', id: 1, from: 'bob', to: 'server', text: 'psst' })).toEqual([
+      { kind: 'private', from: 'bob', text: 'psst' },
+    ]);
   });
 });
 
@@ -57,20 +72,24 @@ describe('jsonLine', () => {
       '{"type":"message","time":"2024-01-02T03:04:05.678Z","id":4,"from":"bob","text":"hi"}',
       '{"type":"message","time":"2024-01-02T03:04:05.678Z","id":4,"from":"bob","text":"yo"}',
     ]);
-    expect(jsonLines({ type: 'notice', text: 'hello' }, time)).toEqual(['{"type":"notice","time":"2024-01-02T03:04:05.678Z","text":"hello"}']);
+    expect(jsonLines({ type: 'notice', text: 'hello' }, time)).toEqual([
+      '{"type":"notice","time":"2024-01-02T03:04:05.678Z","text":"hello"}',
+    ]);
   });
 
   it('says which room an entry belongs to, and leaves out whether the console speaks in it', () => {
-    expect(jsonLines({ type: 'messages', id: 4, from: 'bob', texts: ['hi'], lines: ['#dev <bob> hi'], room: '#dev', elsewhere: true }, time)).toEqual([
-      '{"type":"message","time":"2024-01-02T03:04:05.678Z","id":4,"from":"bob","text":"hi","room":"#dev"}',
-    ]);
+    expect(
+      jsonLines({ type: 'messages', id: 4, from: 'bob', texts: ['hi'], lines: ['#dev <bob> hi'], room: '#dev', elsewhere: true }, time),
+    ).toEqual(['{"type":"message","time":"2024-01-02T03:04:05.678Z","id":4,"from":"bob","text":"hi","room":"#dev"}']);
     expect(jsonLines({ type: 'leave', id: 4, from: 'bob', reason: 'quit', room: '#dev', elsewhere: true }, time)).toEqual([
       '{"type":"leave","time":"2024-01-02T03:04:05.678Z","id":4,"from":"bob","reason":"quit","room":"#dev"}',
     ]);
   });
 
   it('gives a line from another node of a cluster with its node', () => {
-    expect(jsonLine({ type: 'remote', node: 'west', line: '<bob> hi' }, time)).toBe('{"type":"remote","time":"2024-01-02T03:04:05.678Z","node":"west","line":"<bob> hi"}');
+    expect(jsonLine({ type: 'remote', node: 'west', line: '<bob> hi' }, time)).toBe(
+      '{"type":"remote","time":"2024-01-02T03:04:05.678Z","node":"west","line":"<bob> hi"}',
+    );
   });
 
   it('works for any record with a type, such as the listening event', () => {

@@ -20,7 +20,7 @@ const said = (id: number, line: string): readonly ConnectionEvent[] => [{ kind: 
 const closed = (id: number, reason = 'connection closed'): readonly ConnectionEvent[] => [{ kind: 'closed', id, reason }];
 
 describe('mergeConnections', () => {
-  it("opens each connection, maps its input, closes it when its input completes, and completes after the last", () => {
+  it('opens each connection, maps its input, closes it when its input completes, and completes after the last', () => {
     newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       const input1 = cold('  --x--|');
       const input2 = cold('         --y-----|');
@@ -41,7 +41,7 @@ describe('mergeConnections', () => {
     });
   });
 
-  it("closes a connection whose input fails, saying why, and goes on with the others", () => {
+  it('closes a connection whose input fails, saying why, and goes on with the others', () => {
     newScheduler().run(({ cold, hot, expectObservable }) => {
       const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
       const input1 = cold('  --#', undefined, reset);

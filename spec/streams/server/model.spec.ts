@@ -61,9 +61,17 @@ const said = fc.constantFrom(
   '/quit',
 );
 const event: fc.Arbitrary<RouterEvent> = fc.oneof(
-  { weight: 3, arbitrary: id.map((conn): RouterEvent => ({ kind: 'open', id: conn, address: `10.0.0.${conn}:4000`, ip: `10.0.0.${conn}` })) },
+  {
+    weight: 3,
+    arbitrary: id.map((conn): RouterEvent => ({ kind: 'open', id: conn, address: `10.0.0.${conn}:4000`, ip: `10.0.0.${conn}` })),
+  },
   id.map((conn): RouterEvent => ({ kind: 'closed', id: conn, reason: 'connection closed' })),
-  { weight: 8, arbitrary: fc.tuple(id, fc.array(said, { minLength: 1, maxLength: 3 })).map(([conn, lines]): RouterEvent => ({ kind: 'lines', id: conn, lines })) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(id, fc.array(said, { minLength: 1, maxLength: 3 }))
+      .map(([conn, lines]): RouterEvent => ({ kind: 'lines', id: conn, lines })),
+  },
   id.map((conn): RouterEvent => ({ kind: 'idle', id: conn, seconds: 1 })),
   id.map((conn): RouterEvent => ({ kind: 'line-too-long', id: conn, maxBytes: 8, fatal: true })),
   id.map((conn): RouterEvent => ({ kind: 'password-deadline', id: conn })),
@@ -75,24 +83,31 @@ const event: fc.Arbitrary<RouterEvent> = fc.oneof(
 describe('the server model', () => {
   it('stays consistent whatever happens: each member in exactly one room, no empty room kept, each connection counted once', () => {
     fc.assert(
-      fc.property(fc.array(event, { maxLength: 50 }), fc.constantFrom(undefined, undefined, 'pw'), fc.constantFrom('room' as const, 'room' as const, 'console-only' as const), (events, password, mode) => {
-        const model = testModel({ password, mode, epoch: 'E', admission: { ...DEFAULT_ADMISSION_LIMITS, maxClients: 4 } });
-        const route = routerOn(model);
-        // An id is opened again only once its connection has closed, as the shell numbers them.
-        const open = new Set<number>();
-        for (const each of events) {
-          if (each.kind === 'open' && open.has(each.id)) continue;
-          if ('id' in each && each.kind !== 'open' && !open.has(each.id)) continue;
-          if (each.kind === 'open') open.add(each.id);
-          if (each.kind === 'closed') open.delete(each.id);
-          route(each);
+      fc.property(
+        fc.array(event, { maxLength: 50 }),
+        fc.constantFrom(undefined, undefined, 'pw'),
+        fc.constantFrom('room' as const, 'room' as const, 'console-only' as const),
+        (events, password, mode) => {
+          const model = testModel({ password, mode, epoch: 'E', admission: { ...DEFAULT_ADMISSION_LIMITS, maxClients: 4 } });
+          const route = routerOn(model);
+          // An id is opened again only once its connection has closed, as the shell numbers them.
+          const open = new Set<number>();
+          for (const each of events) {
+            if (each.kind === 'open' && open.has(each.id)) continue;
+            if ('id' in each && each.kind !== 'open' && !open.has(each.id)) continue;
+            if (each.kind === 'open') open.add(each.id);
+            if (each.kind === 'closed') open.delete(each.id);
+            route(each);
+            expectConsistent(model);
+          }
+          for (const conn of [...open]) route({ kind: 'closed', id: conn, reason: 'gone' });
           expectConsistent(model);
-        }
-        for (const conn of [...open]) route({ kind: 'closed', id: conn, reason: 'gone' });
-        expectConsistent(model);
-        expect(model.conns.size).toBe(0);
-        expect([...model.rooms.keys()]).toEqual(model.consoleRoom === model.firstRoom ? [model.firstRoom.name] : [model.firstRoom.name, model.consoleRoom.name]);
-      }),
+          expect(model.conns.size).toBe(0);
+          expect([...model.rooms.keys()]).toEqual(
+            model.consoleRoom === model.firstRoom ? [model.firstRoom.name] : [model.firstRoom.name, model.consoleRoom.name],
+          );
+        },
+      ),
       { numRuns: 300 },
     );
   });

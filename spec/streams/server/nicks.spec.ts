@@ -75,7 +75,10 @@ describe('rename', () => {
     const model = withTwo();
     renamed(model, 1, 'Jos\u00e9');
     expect(renamed(model, 2, 'Jose\u0301').ok).toBe(false);
-    expect(renamed(model, 2, '\uff53\uff45\uff52\uff56\uff45\uff52')).toEqual({ ok: false, error: 'nick \uff53\uff45\uff52\uff56\uff45\uff52 looks like server, which is taken' });
+    expect(renamed(model, 2, '\uff53\uff45\uff52\uff56\uff45\uff52')).toEqual({
+      ok: false,
+      error: 'nick \uff53\uff45\uff52\uff56\uff45\uff52 looks like server, which is taken',
+    });
   });
 
   it('keeps a nick in its NFKC form', () => {
@@ -141,7 +144,23 @@ describe('nick invariants', () => {
     fc.record({
       kind: fc.constant('rename' as const),
       id: fc.nat(8),
-      nick: fc.constantFrom('alice', 'ALICE', '\u0430lice', '𝐚𝐥𝐢𝐜𝐞', 'Bob', 'b0b', 'server', 'Server', '\uff53erver', 'guest-1', 'guest-l', 'Guest-3', 'guest-5', 'bad nick', ''),
+      nick: fc.constantFrom(
+        'alice',
+        'ALICE',
+        '\u0430lice',
+        '𝐚𝐥𝐢𝐜𝐞',
+        'Bob',
+        'b0b',
+        'server',
+        'Server',
+        '\uff53erver',
+        'guest-1',
+        'guest-l',
+        'Guest-3',
+        'guest-5',
+        'bad nick',
+        '',
+      ),
     }),
     fc.record({ kind: fc.constant('remove' as const), id: fc.nat(8) }),
   );

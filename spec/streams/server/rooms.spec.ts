@@ -21,7 +21,9 @@ const logged = (effects: readonly Effect[]): LogEntry[] => effects.flatMap((effe
 const untagged = (line: string): string => line.replace(/^@\S* /, '');
 /** Who got a line (tags aside) that `is` says is the one, in order of connection. */
 const heardAny = (effects: readonly Effect[], is: (line: string) => boolean): ConnId[] =>
-  effects.flatMap((effect) => (effect.kind === 'send' && effect.lines.some((each) => is(untagged(each))) ? effect.to : [])).sort((a, b) => a - b);
+  effects
+    .flatMap((effect) => (effect.kind === 'send' && effect.lines.some((each) => is(untagged(each))) ? effect.to : []))
+    .sort((a, b) => a - b);
 const heard = (effects: readonly Effect[], line: string): ConnId[] => heardAny(effects, (each) => each === line);
 /** What the console's record shows. */
 const record = (effects: readonly Effect[]): string[] => logged(effects).flatMap((entry) => logEntryLines(entry).map(formatServerLine));
@@ -39,7 +41,12 @@ describe('rooms', () => {
       const route = server(3);
       route(lines(3, '/join #dev'));
       const effects = route(lines(1, '/join #Dev'));
-      expect(inbox(effects, 1)).toEqual(['* you are now in #dev (2 here); no topic', '* history: the last 1 line', '* guest-3 joined', '* end of history']);
+      expect(inbox(effects, 1)).toEqual([
+        '* you are now in #dev (2 here); no topic',
+        '* history: the last 1 line',
+        '* guest-3 joined',
+        '* end of history',
+      ]);
       expect(heard(effects, '* guest-1 left for #dev')).toEqual([2]);
       expect(heard(effects, '* guest-1 joined')).toEqual([3]);
       expect(logged(effects)).toEqual([{ type: 'move', id: 1, from: 'guest-1', previous: '#lobby', room: '#dev', elsewhere: true }]);
@@ -58,7 +65,9 @@ describe('rooms', () => {
 
     it('refuses a name that cannot be a room, and the room one is in', () => {
       const route = server(1);
-      expect(inbox(route(lines(1, '/join #no way!')), 1)).toEqual(['! invalid room name #no way!: a room is # and up to 31 letters, digits, _ - or .']);
+      expect(inbox(route(lines(1, '/join #no way!')), 1)).toEqual([
+        '! invalid room name #no way!: a room is # and up to 31 letters, digits, _ - or .',
+      ]);
       expect(inbox(route(lines(1, `/join #${'x'.repeat(32)}`)), 1)[0]).toMatch(/^! invalid room name #x+: a room is #/);
       expect(inbox(route(lines(1, '/join #lobby')), 1)).toEqual(['! you are already in #lobby']);
       expect(inbox(route(lines(1, '/join')), 1)).toEqual(['! usage: /join #ROOM']);
@@ -69,7 +78,7 @@ describe('rooms', () => {
       expect(inbox(route(lines(1, '/join Dev.Ops_2-x')), 1)).toEqual(['* you are now in #dev.ops_2-x (1 here); no topic']);
     });
 
-    it('shows a tagged client the room\'s last lines marked as replayed, never lines of another room', () => {
+    it("shows a tagged client the room's last lines marked as replayed, never lines of another room", () => {
       const route = server(3);
       route(lines(2, '/join #dev', 'in dev'));
       route(lines(3, 'in lobby'));
@@ -113,7 +122,9 @@ describe('rooms', () => {
       route(lines(3, '/join #dev'));
       const effects = route(lines(2, '/topic release on Friday'));
       expect(heard(effects, '* guest-2 set the topic: release on Friday')).toEqual([2, 3]);
-      expect(logged(effects)).toEqual([{ type: 'topic', id: 2, from: 'guest-2', text: 'release on Friday', room: '#dev', elsewhere: true }]);
+      expect(logged(effects)).toEqual([
+        { type: 'topic', id: 2, from: 'guest-2', text: 'release on Friday', room: '#dev', elsewhere: true },
+      ]);
       expect(inbox(route(lines(3, '/topic')), 3)).toEqual(['* topic of #dev: release on Friday (set by guest-2)']);
       expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* #lobby has no topic']);
       expect(inbox(route(lines(1, '/join #dev')), 1)[0]).toBe('* you are now in #dev (3 here); topic: release on Friday');
@@ -130,7 +141,7 @@ describe('rooms', () => {
   });
 
   describe('/who', () => {
-    it('lists the member\'s own room, or another, the console in the first room only', () => {
+    it("lists the member's own room, or another, the console in the first room only", () => {
       const route = server(3);
       route(lines(2, '/join #dev'));
       expect(inbox(route(lines(1, '/who')), 1)).toEqual(['* online in #lobby (3): server, guest-1, guest-3']);
@@ -148,16 +159,24 @@ describe('rooms', () => {
     expect(inbox(effects, 1)).toEqual(['*-> bob* psst']);
   });
 
-  it('/history answers from the member\'s own room', () => {
+  it("/history answers from the member's own room", () => {
     const route = server(2);
     route(lines(2, '/join #dev', 'dev line'));
     route(lines(1, 'lobby line'));
-    expect(inbox(route(lines(2, '/history')), 2)).toEqual(['* history: the last 2 lines', '* guest-2 joined', '<guest-2> dev line', '* end of history']);
+    expect(inbox(route(lines(2, '/history')), 2)).toEqual([
+      '* history: the last 2 lines',
+      '* guest-2 joined',
+      '<guest-2> dev line',
+      '* end of history',
+    ]);
   });
 
   it('start in the room the server names first', () => {
     const route = server(0, { firstRoom: '#hall' });
-    expect(inbox(route(open(1)), 1)).toEqual(['* welcome to server, you are guest-1 in #hall; /help lists commands', '* you are now in #hall (1 here); no topic']);
+    expect(inbox(route(open(1)), 1)).toEqual([
+      '* welcome to server, you are guest-1 in #hall; /help lists commands',
+      '* you are now in #hall (1 here); no topic',
+    ]);
     expect(inbox(route(lines(1, '/part')), 1)).toEqual(['! you are already in #hall']);
   });
 
@@ -203,7 +222,9 @@ describe('rooms', () => {
       expect(record(route(lines(1, 'in lobby')))).toEqual(['<guest-1> in lobby']);
       expect(record(route(lines(2, 'in dev', '/me waves')))).toEqual(['#dev <guest-2> in dev', '#dev * guest-2 waves']);
       const said = route(lines(2, 'again'));
-      expect(logged(said)).toEqual([{ type: 'messages', id: 2, from: 'guest-2', texts: ['again'], lines: ['#dev <guest-2> again'], room: '#dev', elsewhere: true }]);
+      expect(logged(said)).toEqual([
+        { type: 'messages', id: 2, from: 'guest-2', texts: ['again'], lines: ['#dev <guest-2> again'], room: '#dev', elsewhere: true },
+      ]);
     });
 
     it('speaks in the room it chose with /join, and then sees the others with their room first', () => {
@@ -302,7 +323,10 @@ describe('rooms with any sequence of events', () => {
               const text = `line ${said++}`;
               const effects = apply(route(lines(s.id, text)));
               const speaker = roomOf.get(s.id);
-              const expected = speaker === undefined ? [] : [...roomOf].filter(([other, room]) => room === speaker && other !== s.id).map(([other]) => other);
+              const expected =
+                speaker === undefined
+                  ? []
+                  : [...roomOf].filter(([other, room]) => room === speaker && other !== s.id).map(([other]) => other);
               expect(heardAny(effects, (line) => line.endsWith(`> ${text}`))).toEqual(expected.sort((a, b) => a - b));
               break;
             }
@@ -333,7 +357,12 @@ describe('rooms with any sequence of events', () => {
           route(closed(observer));
           const counts = new Map<string, number>([['#lobby', 0]]);
           for (const room of roomOf.values()) counts.set(room, (counts.get(room) ?? 0) + 1);
-          const shown = new Map(listed.slice(1).map((line) => /^(?:@\S* )?\* {3}(#\S+) \((\d+) here\)/.exec(line)!).map((m) => [m[1], Number(m[2])]));
+          const shown = new Map(
+            listed
+              .slice(1)
+              .map((line) => /^(?:@\S* )?\* {3}(#\S+) \((\d+) here\)/.exec(line)!)
+              .map((m) => [m[1], Number(m[2])]),
+          );
           // The observer itself is in the first room while it asks.
           counts.set('#lobby', counts.get('#lobby')! + 1);
           expect(shown).toEqual(counts);

@@ -29,8 +29,7 @@ const shutdown = (reason = 'got SIGTERM'): RouterEvent => ({ kind: 'shutdown', r
 const inbox = (effects: readonly Effect[], id: ConnId): string[] =>
   effects.flatMap((effect) => (effect.kind === 'send' && effect.to.includes(id) ? effect.lines : []));
 const sends = (effects: readonly Effect[]) => effects.filter((effect) => effect.kind === 'send');
-const logged = (effects: readonly Effect[]): LogEntry[] =>
-  effects.flatMap((effect) => (effect.kind === 'log' ? effect.entries : []));
+const logged = (effects: readonly Effect[]): LogEntry[] => effects.flatMap((effect) => (effect.kind === 'log' ? effect.entries : []));
 const closes = (effects: readonly Effect[]) => effects.filter((effect) => effect.kind === 'close');
 const recipients = (effects: readonly Effect[]): ConnId[] =>
   [...new Set(sends(effects).flatMap((effect) => effect.to))].sort((a, b) => a - b);
@@ -44,7 +43,7 @@ function room(n: number, options: { relay?: boolean; name?: string } = {}): Rout
 
 describe('createRouter', () => {
   describe('in relay mode', () => {
-    it('welcomes a newcomer with its room and the room\'s last lines, tells the others, and logs the join', () => {
+    it("welcomes a newcomer with its room and the room's last lines, tells the others, and logs the join", () => {
       const route = room(2);
       route(lines(1, 'hi'));
       expect(route(open(3))).toEqual([
@@ -68,7 +67,10 @@ describe('createRouter', () => {
 
     it("uses the console's name in the welcome", () => {
       const route = createRouter({ name: 'hub', mode: 'room' });
-      expect(inbox(route(open(1)), 1)).toEqual(['* welcome to hub, you are guest-1 in #lobby; /help lists commands', '* you are now in #lobby (1 here); no topic']);
+      expect(inbox(route(open(1)), 1)).toEqual([
+        '* welcome to hub, you are guest-1 in #lobby; /help lists commands',
+        '* you are now in #lobby (1 here); no topic',
+      ]);
     });
 
     it('relays a batch to every other client as one send, excluding the sender', () => {
@@ -78,7 +80,14 @@ describe('createRouter', () => {
         {
           kind: 'log',
           entries: [
-            { type: 'messages', id: 2, from: 'guest-2', texts: ['hi', 'how are you'], lines: ['<guest-2> hi', '<guest-2> how are you'], room: '#lobby' },
+            {
+              type: 'messages',
+              id: 2,
+              from: 'guest-2',
+              texts: ['hi', 'how are you'],
+              lines: ['<guest-2> hi', '<guest-2> how are you'],
+              room: '#lobby',
+            },
           ],
         },
       ]);
@@ -88,7 +97,9 @@ describe('createRouter', () => {
       const route = room(1);
       const effects = route(lines(1, 'anyone?'));
       expect(sends(effects)).toEqual([]);
-      expect(logged(effects)).toEqual([{ type: 'messages', id: 1, from: 'guest-1', texts: ['anyone?'], lines: ['<guest-1> anyone?'], room: '#lobby' }]);
+      expect(logged(effects)).toEqual([
+        { type: 'messages', id: 1, from: 'guest-1', texts: ['anyone?'], lines: ['<guest-1> anyone?'], room: '#lobby' },
+      ]);
     });
 
     it('prefixes each line once and makes control characters visible', () => {
@@ -151,7 +162,10 @@ describe('createRouter', () => {
         },
         { kind: 'send', to: [1], lines: ['* online in #lobby (3): server, guest-1, guest-2'] },
         { kind: 'send', to: [2], lines: ['<guest-1> three'] },
-        { kind: 'log', entries: [{ type: 'messages', id: 1, from: 'guest-1', texts: ['three'], lines: ['<guest-1> three'], room: '#lobby' }] },
+        {
+          kind: 'log',
+          entries: [{ type: 'messages', id: 1, from: 'guest-1', texts: ['three'], lines: ['<guest-1> three'], room: '#lobby' }],
+        },
       ]);
     });
 
@@ -485,12 +499,8 @@ describe('createRouter', () => {
 
     it('/help, an invalid command and a blank line only touch the log', () => {
       const route = room(2);
-      expect(route(typed('/help'))).toEqual([
-        { kind: 'log', entries: CONSOLE_HELP.map((text) => ({ type: 'notice', text })) },
-      ]);
-      expect(route(typed('/frob'))).toEqual([
-        { kind: 'log', entries: [{ type: 'error', text: 'unknown command /frob; try /help' }] },
-      ]);
+      expect(route(typed('/help'))).toEqual([{ kind: 'log', entries: CONSOLE_HELP.map((text) => ({ type: 'notice', text })) }]);
+      expect(route(typed('/frob'))).toEqual([{ kind: 'log', entries: [{ type: 'error', text: 'unknown command /frob; try /help' }] }]);
       expect(route(typed('   '))).toEqual([]);
     });
 
@@ -616,7 +626,10 @@ describe('createRouter', () => {
     const id = fc.integer({ min: 1, max: 8 });
     const step: fc.Arbitrary<Step> = fc.oneof(
       { weight: 3, arbitrary: fc.constant({ kind: 'open' as const }) },
-      { weight: 6, arbitrary: fc.record({ kind: fc.constant('lines' as const), id, lines: fc.array(clientLine, { minLength: 1, maxLength: 4 }) }) },
+      {
+        weight: 6,
+        arbitrary: fc.record({ kind: fc.constant('lines' as const), id, lines: fc.array(clientLine, { minLength: 1, maxLength: 4 }) }),
+      },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('line-too-long' as const), id, fatal: fc.boolean() }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('closed' as const), id }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('console' as const), line: consoleLine }) },
@@ -692,10 +705,13 @@ describe('createRouter at the door', () => {
             fc.record({
               kind: fc.constant('lines' as const),
               id: fc.integer({ min: 1, max: 4 }),
-              lines: fc.array(fc.oneof(fc.constantFrom('/pass pw', '/pass no', 'hi', '/nick x', '/who', '/msg guest-1 psst'), fc.string()), {
-                minLength: 1,
-                maxLength: 3,
-              }),
+              lines: fc.array(
+                fc.oneof(fc.constantFrom('/pass pw', '/pass no', 'hi', '/nick x', '/who', '/msg guest-1 psst'), fc.string()),
+                {
+                  minLength: 1,
+                  maxLength: 3,
+                },
+              ),
             }),
             fc.record({ kind: fc.constant('closed' as const), id: fc.integer({ min: 1, max: 4 }) }),
             fc.record({ kind: fc.constant('password-deadline' as const), id: fc.integer({ min: 1, max: 4 }) }),
@@ -795,7 +811,14 @@ describe('createRouter with tagged clients', () => {
         {
           kind: 'log',
           entries: [
-            { type: 'messages', id: 1, from: 'guest-1', texts: ['hi', 'there'], lines: ['<guest-1> hi', '<guest-1> there'], room: '#lobby' },
+            {
+              type: 'messages',
+              id: 1,
+              from: 'guest-1',
+              texts: ['hi', 'there'],
+              lines: ['<guest-1> hi', '<guest-1> there'],
+              room: '#lobby',
+            },
           ],
         },
         { kind: 'send', to: [1], lines: ['@ack=s1.2'] },
@@ -856,7 +879,9 @@ describe('createRouter with tagged clients', () => {
       const effects = route(lines(1, '@id=s1.2 two', '@id=s1.3 three', '@id=s1.3 three'));
       expect(inbox(effects, 2)).toEqual(['<guest-1> three']);
       expect(inbox(effects, 1)).toEqual(['@ack=s1.3']);
-      expect(logged(effects)).toEqual([{ type: 'messages', id: 1, from: 'guest-1', texts: ['three'], lines: ['<guest-1> three'], room: '#lobby' }]);
+      expect(logged(effects)).toEqual([
+        { type: 'messages', id: 1, from: 'guest-1', texts: ['three'], lines: ['<guest-1> three'], room: '#lobby' },
+      ]);
     });
 
     it('skip a command resent after a reconnect, so it does not act twice', () => {
@@ -961,7 +986,13 @@ describe('createRouter with tagged clients', () => {
           kind: fc.constant('cap' as const),
           id,
           session: fc.constantFrom(...sessions),
-          resume: fc.option(fc.oneof(fc.nat({ max: 30 }).map((n) => `${EPOCH}:${n}`), fc.constant('old:3')), { nil: undefined }),
+          resume: fc.option(
+            fc.oneof(
+              fc.nat({ max: 30 }).map((n) => `${EPOCH}:${n}`),
+              fc.constant('old:3'),
+            ),
+            { nil: undefined },
+          ),
         }),
       },
       {

@@ -45,7 +45,11 @@ describe('send', () => {
       { kind: 'send', to: [2, 4], lines: [`@seq=1;time=${ISO0} <a> one`, `@seq=2;time=${ISO0} <a> two`] },
     ]);
     tick(1000);
-    expect(sayHere(model, room, undefined, ['* b joined'])[1]).toEqual({ kind: 'send', to: [2, 4], lines: ['@seq=3;time=2026-01-02T03:04:06.006Z * b joined'] });
+    expect(sayHere(model, room, undefined, ['* b joined'])[1]).toEqual({
+      kind: 'send',
+      to: [2, 4],
+      lines: ['@seq=3;time=2026-01-02T03:04:06.006Z * b joined'],
+    });
   });
 
   it('keeps room lines in the room history, even when nobody hears them, with the author session', () => {

@@ -56,7 +56,15 @@ const meaningful = fc
 const fragment = fc.oneof(
   { weight: 3, arbitrary: fc.uint8Array({ maxLength: 40 }) },
   { weight: 4, arbitrary: meaningful },
-  { weight: 1, arbitrary: fc.constantFrom(new Uint8Array([0xff, 0xfd, 0x01]), new Uint8Array([0xff, 0xfa]), new Uint8Array([0xe4, 0xbd]), new Uint8Array([0xff])) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      new Uint8Array([0xff, 0xfd, 0x01]),
+      new Uint8Array([0xff, 0xfa]),
+      new Uint8Array([0xe4, 0xbd]),
+      new Uint8Array([0xff]),
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 300 }).map((n) => new Uint8Array(n).fill(0x61)) }, // past the line limits
 );
 const chunk = fc.array(fragment, { minLength: 1, maxLength: 4 }).map(concatBytes);
@@ -71,7 +79,20 @@ const connectionPlan = fc.record({
 
 const consoleLine = fc.oneof(
   fc.string({ maxLength: 12 }),
-  fc.constantFrom('hi all', '/who', '/help', '/msg guest-1 hi', '/kick guest-2 spam', '/kick', '/frob', '//x', '/join #dev', '/join #lobby', '/rooms', '/who #dev'),
+  fc.constantFrom(
+    'hi all',
+    '/who',
+    '/help',
+    '/msg guest-1 hi',
+    '/kick guest-2 spam',
+    '/kick',
+    '/frob',
+    '//x',
+    '/join #dev',
+    '/join #lobby',
+    '/rooms',
+    '/who #dev',
+  ),
 );
 
 const optionsArb = fc.record({
@@ -115,7 +136,11 @@ describe('serverMain with any input', () => {
               const data$: Observable<Uint8Array> = concat(
                 plan.greeting ? timer(1).pipe(map(() => bytes(plan.greeting))) : EMPTY,
                 ...plan.chunks.map(({ gap, bytes: sent }) => timer(gap).pipe(map(() => sent))),
-                plan.end === 'error' ? throwError(() => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })) : plan.end === 'complete' ? EMPTY : NEVER,
+                plan.end === 'error'
+                  ? throwError(() => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))
+                  : plan.end === 'complete'
+                    ? EMPTY
+                    : NEVER,
               );
               return { id: i + 1, address: `10.0.0.${i + 1}:4000`, ip: `10.0.0.${i + 1}`, data$ };
             });

@@ -52,8 +52,7 @@ function show(outputs: readonly ServerOutput[]): string[] {
   });
 }
 
-const run = (sources: ServerSources, options: ServerOptions = RELAY): Observable<string[]> =>
-  serverMain(sources, options).pipe(map(show));
+const run = (sources: ServerSources, options: ServerOptions = RELAY): Observable<string[]> => serverMain(sources, options).pipe(map(show));
 
 const connection = (id: number, data$: Observable<Uint8Array>): ConnectionSource => ({
   id,
@@ -64,7 +63,8 @@ const connection = (id: number, data$: Observable<Uint8Array>): ConnectionSource
 
 const welcome = (id: number, here = id): string =>
   `to ${id}: * welcome to server, you are guest-${id} in #lobby; /help lists commands\n* you are now in #lobby (${here} here); no topic\n`;
-const consoleOnlyWelcome = (id: number): string => `to ${id}: * welcome to server, you are guest-${id}; only server hears you; /help lists commands\n`;
+const consoleOnlyWelcome = (id: number): string =>
+  `to ${id}: * welcome to server, you are guest-${id}; only server hears you; /help lists commands\n`;
 const joined = (id: number): string => `log: * guest-${id} joined from 10.0.0.${id}:4000`;
 
 const reset = (): Error => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
@@ -348,7 +348,9 @@ describe('serverMain', () => {
       const console$ = hot('   --s-m-u-', { s: 'hello all', m: '/msg guest-2 just you', u: '/frob' });
       const expected = '      abcde-f-';
 
-      expectObservable(run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, mode: 'console-only' as const, limits: CONSOLE_LIMITS })).toBe(expected, {
+      expectObservable(
+        run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, mode: 'console-only' as const, limits: CONSOLE_LIMITS }),
+      ).toBe(expected, {
         a: [consoleOnlyWelcome(1), joined(1)],
         b: [consoleOnlyWelcome(2), joined(2)],
         c: ['to 1,2: <server> hello all\n', 'log: <server> hello all'],
@@ -363,10 +365,16 @@ describe('serverMain', () => {
     fresh();
     scheduler.run(({ cold, hot, expectObservable }) => {
       const connection$ = hot('ab------', { a: connection(1, cold<Uint8Array>('-')), b: connection(2, cold<Uint8Array>('-')) });
-      const console$ = hot('   --s-m-k-', { s: 'clear\x1b[2J bell\x07', m: '/msg guest-2 title\x1b]0;pwned\x07 \u202eevil', k: '/kick guest-2 bye\x1b[1A\x9b' });
+      const console$ = hot('   --s-m-k-', {
+        s: 'clear\x1b[2J bell\x07',
+        m: '/msg guest-2 title\x1b]0;pwned\x07 \u202eevil',
+        k: '/kick guest-2 bye\x1b[1A\x9b',
+      });
       const expected = '      abc-e-f-';
 
-      expectObservable(run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, mode: 'console-only' as const, limits: CONSOLE_LIMITS })).toBe(expected, {
+      expectObservable(
+        run({ connection$, console$, shutdown$: hot('-') }, { ...RELAY, mode: 'console-only' as const, limits: CONSOLE_LIMITS }),
+      ).toBe(expected, {
         a: [consoleOnlyWelcome(1), joined(1)],
         b: [consoleOnlyWelcome(2), joined(2)],
         c: ['to 1,2: <server> clear\u241b[2J bell\u2407\n', 'log: <server> clear\u241b[2J bell\u2407'],
@@ -437,15 +445,21 @@ describe('serverMain', () => {
       const connection$ = hot('ab---', { a: connection(1, data1), b: connection(2, cold<Uint8Array>('-')) });
       const expected = '      abc-d';
 
-      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, { ...RELAY, framing: 'raw' })).toBe(
-        expected,
-        {
-          a: ['to 1: * welcome to server, you are guest-1 in #lobby; /help lists commands', 'to 1: * you are now in #lobby (1 here); no topic', joined(1)],
-          b: ['to 2: * welcome to server, you are guest-2 in #lobby; /help lists commands', 'to 2: * you are now in #lobby (2 here); no topic', 'to 1: * guest-2 joined', joined(2)],
-          c: ['to 2: <guest-1> hello', 'log: <guest-1> hello'],
-          d: ['to 2: <guest-1> two', 'to 2: <guest-1> lines', 'log: <guest-1> two | <guest-1> lines'],
-        },
-      );
+      expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, { ...RELAY, framing: 'raw' })).toBe(expected, {
+        a: [
+          'to 1: * welcome to server, you are guest-1 in #lobby; /help lists commands',
+          'to 1: * you are now in #lobby (1 here); no topic',
+          joined(1),
+        ],
+        b: [
+          'to 2: * welcome to server, you are guest-2 in #lobby; /help lists commands',
+          'to 2: * you are now in #lobby (2 here); no topic',
+          'to 1: * guest-2 joined',
+          joined(2),
+        ],
+        c: ['to 2: <guest-1> hello', 'log: <guest-1> hello'],
+        d: ['to 2: <guest-1> two', 'to 2: <guest-1> lines', 'log: <guest-1> two | <guest-1> lines'],
+      });
     });
   });
 
@@ -481,7 +495,11 @@ describe('serverMain limits', () => {
   it('pings a silent tagged connection after each heartbeat, drops it after two unanswered pings, and never pings a plain one', () => {
     fresh().run(({ cold, hot, expectObservable }) => {
       const tagged = cold<Uint8Array>(' -x', { x: bytes('/cap tcpchat session=s\n') });
-      const answering = cold<Uint8Array>('-x 14ms y 9ms p', { x: bytes('/cap tcpchat session=t\n'), y: bytes('@pong\n'), p: bytes('@ping\n') });
+      const answering = cold<Uint8Array>('-x 14ms y 9ms p', {
+        x: bytes('/cap tcpchat session=t\n'),
+        y: bytes('@pong\n'),
+        p: bytes('@ping\n'),
+      });
       const connection$ = hot('abc', { a: connection(1, tagged), b: connection(2, answering), c: connection(3, cold('-')) });
       const options = { ...RELAY, mode: 'console-only' as const, heartbeatMs: 10, limits: { maxLineBytes: 64, hardLimitBytes: 64 } };
       const shutdown$ = hot('60ms s', { s: 'got SIGTERM' }); // stops the heartbeat, or virtual time would never end
@@ -524,17 +542,15 @@ describe('serverMain limits', () => {
       const ask = (id: number) => [`to ${id}: * this server needs a password: send /pass SECRET\n`];
       expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') }, options)).toBe('ab 8ms cd 8ms e 999ms f', {
         a: ask(1),
-        b: [
-          welcome(1),
-          joined(1),
-          'to 1: * you are now ada\n',
-          'log: * guest-1 is now ada',
-          'log: <ada> hello',
-        ],
+        b: [welcome(1), joined(1), 'to 1: * you are now ada\n', 'log: * guest-1 is now ada', 'log: <ada> hello'],
         c: ask(2),
         d: ['to 2: ! authentication failed\n', 'close 2: authentication failed', 'log: * refused 10.0.0.2:4000 (authentication failed)'],
         e: ask(3),
-        f: ['to 3: ! authentication timed out\n', 'close 3: authentication timed out', 'log: * refused 10.0.0.3:4000 (authentication timed out)'],
+        f: [
+          'to 3: ! authentication timed out\n',
+          'close 3: authentication timed out',
+          'log: * refused 10.0.0.3:4000 (authentication timed out)',
+        ],
       });
     });
   });
@@ -555,7 +571,11 @@ describe('serverMain limits', () => {
         d: ['to 2: ! authentication failed\n', 'close 2: authentication failed', 'log: * refused 10.0.0.2:4000 (authentication failed)'],
         e: ask(3),
         // Guest numbers go to members only: the refused one took none.
-        f: [welcome(3).replace('guest-3', 'guest-2').replace('(3 here)', '(2 here)'), 'to 1: * guest-2 joined\n', 'log: * guest-2 joined from 10.0.0.3:4000'],
+        f: [
+          welcome(3).replace('guest-3', 'guest-2').replace('(3 here)', '(2 here)'),
+          'to 1: * guest-2 joined\n',
+          'log: * guest-2 joined from 10.0.0.3:4000',
+        ],
         g: ['to 3: <guest-1> still here\n', 'log: <guest-1> still here'],
       });
     });
@@ -570,7 +590,10 @@ describe('serverMain limits', () => {
       expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-'), access$ }, options)).toBe('a-b-c', {
         a: ['to 1: ! access denied\n', 'close 1: access denied', 'log: * refused 10.0.0.1:4000 (access denied)'],
         // Guest numbers go to members only: the refused one took none.
-        b: ['to 2: * welcome to server, you are guest-1 in #lobby; /help lists commands\n* you are now in #lobby (1 here); no topic\n', 'log: * guest-1 joined from 10.0.0.2:4000'],
+        b: [
+          'to 2: * welcome to server, you are guest-1 in #lobby; /help lists commands\n* you are now in #lobby (1 here); no topic\n',
+          'log: * guest-1 joined from 10.0.0.2:4000',
+        ],
         c: ['to 3: ! access denied\n', 'close 3: access denied', 'log: * refused 10.0.0.3:4000 (access denied)'],
       });
     });
