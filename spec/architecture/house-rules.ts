@@ -65,11 +65,6 @@ export interface Violation {
   readonly message: string;
 }
 
-export interface HouseOptions {
-  /** Drivers (paths from the root) that may still import the core: known exceptions, on their way out. */
-  readonly driverExceptions?: readonly string[];
-}
-
 const MUTATING_METHODS = new Set([
   'push',
   'pop',
@@ -137,7 +132,7 @@ interface Mutation {
 }
 
 /** Checks the project whose tsconfig.json is in `root`; returns what breaks the rules, in file order. */
-export function checkHouse(root: string, options: HouseOptions = {}): Violation[] {
+export function checkHouse(root: string): Violation[] {
   const api = new API({ cwd: root });
   try {
     const project = api.updateSnapshot({ openProjects: [resolve(root, 'tsconfig.json')] }).getProjects()[0];
@@ -156,9 +151,7 @@ export function checkHouse(root: string, options: HouseOptions = {}): Violation[
     for (const file of files) {
       const path = pathOf(root, file);
       const area = areaOf(path);
-      if (area)
-        for (const found of importsOf(root, file))
-          checkImport(path, area, found, options, (rule, message) => at(file, found.node, rule, message));
+      if (area) for (const found of importsOf(root, file)) checkImport(area, found, (rule, message) => at(file, found.node, rule, message));
       if (area !== 'streams') continue;
       const constants = topLevelState(file, (node, message) => at(file, node, 'module-state', message));
       const symbols = project.checker.getSymbolAtLocation(constants.map((constant) => constant.node));
@@ -192,7 +185,7 @@ export function describeViolations(violations: readonly Violation[]): string[] {
   return violations.map((violation) => `${violation.file}:${violation.line} ${violation.rule}: ${violation.message}`);
 }
 
-function checkImport(path: string, area: Area, found: Import, options: HouseOptions, report: (rule: Rule, message: string) => void): void {
+function checkImport(area: Area, found: Import, report: (rule: Rule, message: string) => void): void {
   const { specifier, target, typeOnly } = found;
   const named = target ?? specifier;
   if (area === 'streams') {
@@ -205,7 +198,7 @@ function checkImport(path: string, area: Area, found: Import, options: HouseOpti
   if (area === 'run' && to === 'cli') report('layers', `imports ${target}: run/ must not import cli/ (cli → run → streams, drivers)`);
   if (area === 'drivers' && (to === 'run' || to === 'cli'))
     report('layers', `imports ${target}: a driver must not import ${to}/ (cli → run → streams, drivers)`);
-  if (area === 'drivers' && to === 'streams' && !(options.driverExceptions ?? []).includes(path)) {
+  if (area === 'drivers' && to === 'streams') {
     const allowed = target === 'streams/rx.ts' || (target === 'streams/cluster/bus.ts' && typeOnly);
     if (!allowed)
       report(
