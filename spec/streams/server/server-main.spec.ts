@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { filter, map, type Observable } from 'rxjs';
+import { filter, map, NEVER, Subject, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { formatServerLine } from '../../../streams/protocol/server-line.js';
 import { parseAccess } from '../../../streams/limits/access.js';
@@ -609,5 +609,54 @@ describe('serverMain limits', () => {
         b: ['to 2: ! server full\n', 'close 2: server full', 'log: * refused 10.0.0.2:4000 (server full)'],
       });
     });
+  });
+});
+
+/** A server fed by hand: connections open and send when the test says; every output is kept. */
+function hand(options: ServerOptions) {
+  const connection$ = new Subject<ConnectionSource>();
+  const outputs: ServerOutput[] = [];
+  const subscription = serverMain({ connection$, console$: NEVER, shutdown$: NEVER }, options).subscribe((batch) => outputs.push(...batch));
+  const open = (id: number): Subject<Uint8Array> => {
+    const data$ = new Subject<Uint8Array>();
+    connection$.next({ id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}`, data$ });
+    return data$;
+  };
+  return { outputs, open, stop: () => subscription.unsubscribe() };
+}
+
+describe('serverMain: the record of what the room was sent', () => {
+  // Room enough for a /cap line.
+  const fedByHand = (): ReturnType<typeof hand> => hand({ ...RELAY, limits: { maxLineBytes: 64, hardLimitBytes: 256 } });
+  it('carries the very bytes the plain members were sent, even with a tagged member in the room', () => {
+    const { outputs, open, stop } = fedByHand();
+    const speaker = open(1);
+    open(2);
+    open(3).next(bytes('/cap tcpchat session=s\n'));
+    outputs.length = 0;
+
+    speaker.next(bytes('hello there\n'));
+
+    const writes = outputs.filter((output) => output.kind === 'write');
+    const toPlain = writes.find((write) => write.to.includes(2));
+    const log = outputs.find((output) => output.kind === 'log');
+    expect(writes).toHaveLength(2); // the plain member's and the tagged member's batches differ
+    expect(new TextDecoder().decode(toPlain?.bytes)).toBe('<guest-1> hello there\n');
+    expect(log?.bytes).toBe(toPlain?.bytes);
+    stop();
+  });
+
+  it('carries no bytes when nobody else heard the lines: the record encodes them itself', () => {
+    const { outputs, open, stop } = fedByHand();
+    const alone = open(1);
+    outputs.length = 0;
+
+    alone.next(bytes('anyone?\n'));
+
+    expect(outputs.filter((output) => output.kind === 'write')).toEqual([]);
+    const log = outputs.find((output) => output.kind === 'log');
+    expect(log?.entries).toMatchObject([{ type: 'messages', lines: ['<guest-1> anyone?'] }]);
+    expect(log?.bytes).toBeUndefined();
+    stop();
   });
 });
