@@ -1102,7 +1102,7 @@ async function main() {
       if (need > fdLimit) {
         const fewer = Math.max(0, fdLimit - 200);
         note(
-          `idle ${n}: ulimit -n is ${fdLimit}, too low for ${n} connections (the relay needs one descriptor each); measuring ${fewer} instead. Raise it with ulimit -n ${n + 1000}.`,
+          `idle ${n}: ulimit -n is ${fdLimit}${process.env.TCPCHAT_BENCH_ULIMIT ? ' (raised by the bench)' : ''} and the hard limit ${spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim()}, too low for ${n} connections (the relay needs one descriptor each); measuring ${fewer} instead. A hard limit above ${n + 1000} needs root outside a container (prlimit) or docker run --ulimit nofile=${n + 1000}.`,
         );
         n = fewer;
       }
