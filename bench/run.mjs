@@ -742,9 +742,12 @@ async function idle(key, count) {
 
 const ROOM_P99_LIMIT_MS = 100;
 
-/** The total rates to step through at `clients`: the first offers as many deliveries/s as --room-rate lines/s to 100 clients, then doubling. */
+/** The moderate load at `clients`: as many deliveries/s as --room-rate lines/s in all to 100 clients. */
+const moderateRate = (clients) => Math.max(1, Math.round((num('room-rate') * 99) / (clients - 1)));
+
+/** The total rates to step through at `clients`: from a quarter of the moderate load, doubling. */
 function roomRates(clients) {
-  const first = (num('room-rate') * 99) / (clients - 1);
+  const first = moderateRate(clients) / 4;
   return Array.from({ length: Math.max(1, Math.floor(num('room-steps'))) }, (_, i) => Math.max(1, Math.round(first * 2 ** i)));
 }
 
@@ -803,8 +806,9 @@ async function roomStep({ pids, clients, rate, groups }) {
  */
 async function roomLoad({ sites, senderPort, pids, clients }) {
   const rates = roomRates(clients);
+  const moderate = moderateRate(clients);
   // every line is timed on enough clients for ~300k samples/s at the last step (the load generator's budget)
-  const timed = Math.min(clients, Math.max(2 * pool.size, Math.ceil(300000 / rates.at(-1))));
+  const timed = Math.min(clients, Math.max(2 * pool.size, Math.ceil(300000 / Math.max(moderate, rates.at(-1)))));
   let timedLeft = timed;
   const withTimed = sites.map((site, i) => {
     const mine = i === sites.length - 1 ? timedLeft : Math.round((timed * site.count) / clients);
@@ -815,30 +819,30 @@ async function roomLoad({ sites, senderPort, pids, clients }) {
   for (const s of liveSenders) s.destroy();
   liveSenders = [];
   await quiesce(300, 10000);
-  // a warm-up at the first rate, not counted: the relays' first lines also pay for compiling their code
-  await Promise.all(
-    pool
-      .split(clients)
-      .map((n, i) => pool.call(i, 'speak', { rate: (rates[0] * n) / clients, durationMs: Math.min(1000, num('room-duration') * 500) })),
-  );
+  // a warm-up, not counted: the relays' first lines also pay for compiling their code
+  const warmupMs = Math.min(1000, num('room-duration') * 500);
+  await Promise.all(pool.split(clients).map((n, i) => pool.call(i, 'speak', { rate: (moderate * n) / clients, durationMs: warmupMs })));
   await quiesce(300, 10000);
+  const groups = sites.map((s) => s.group).filter(Boolean);
+  const step = async (rate) => {
+    const r = await roomStep({ pids, clients, rate, groups });
+    const cpu = Object.entries(r.cpuPct).map(([k, v]) => `${k} ${v.toFixed(0)}%`);
+    log(
+      `    ${rate} lines/s in all (${(r.offeredDeliveriesPerS / 1e3).toFixed(0)}k deliveries/s): p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, lost ${Math.max(0, r.lost)}; cpu ${cpu.join(', ')}; load gen ${r.loadgenCpuPct.toFixed(0)}%${r.passed ? '' : ' — over the limit'}`,
+    );
+    return r;
+  };
+  // the moderate load first, measured whether it passes or not; then the steps up to the capacity
+  const moderateStep = await step(moderate);
   const steps = [];
   for (const rate of rates) {
-    const step = await roomStep({ pids, clients, rate, groups: sites.map((s) => s.group).filter(Boolean) });
-    steps.push(step);
-    log(
-      `    ${rate} lines/s in all (${(step.offeredDeliveriesPerS / 1e3).toFixed(0)}k deliveries/s): p50 ${step.p50Ms.toFixed(2)} ms, p99 ${step.p99Ms.toFixed(2)} ms, lost ${Math.max(0, step.lost)}; cpu ${Object.entries(
-        step.cpuPct,
-      )
-        .map(([k, v]) => `${k} ${v.toFixed(0)}%`)
-        .join(', ')}; load gen ${step.loadgenCpuPct.toFixed(0)}%${step.passed ? '' : ' — over the limit'}`,
-    );
-    if (!step.passed) break;
+    steps.push(await step(rate));
+    if (!steps.at(-1).passed) break;
   }
   const passed = steps.filter((s) => s.passed);
   return {
     steps,
-    moderate: steps[0],
+    moderate: moderateStep,
     capacity: passed.length ? passed.at(-1).offeredDeliveriesPerS : 0,
     // every step passed: the capacity is at least that, the machine's or the load generator's limit may come first
     capped: passed.length === steps.length,
@@ -868,7 +872,7 @@ async function clusterRoom(clients) {
 async function roomScenario() {
   for (const clients of list('room-clients')) {
     log(
-      `room: ${clients} clients, each speaking one line per write, every one hearing everyone; rates ${roomRates(clients).join(', ')} lines/s in all`,
+      `room: ${clients} clients, each speaking one line per write, every one hearing everyone; moderate load ${moderateRate(clients)} lines/s in all, then ${roomRates(clients).join(', ')}`,
     );
     for (let round = 0; round < rounds; round++) {
       for (const r of relays) {
@@ -905,7 +909,7 @@ function roomRows(byRelay) {
   for (const clients of list('room-clients')) {
     const at = (r) => (x) => x.relay === r && x.clients === clients && x.mode === 'single';
     const capped = (r) => runs.room.some((x) => !x.error && at(r)(x) && x.capped);
-    const rate = roomRates(clients)[0];
+    const rate = moderateRate(clients);
     rows.push({
       label: `room of ${clients}, every client speaking: capacity, p99 ≤ ${ROOM_P99_LIMIT_MS} ms and no line lost${relays.some(capped) ? ' (* every step passed: at least)' : ''}`,
       unit: 'k deliveries/s',
@@ -952,7 +956,7 @@ function roomRows(byRelay) {
     rows.push({ label: '  two nodes / one node', unit: '×', values: only(ratios.length ? median(ratios) : '–') });
     const g = (node, field) => f(m('cluster', (x) => x.moderate.byGroup?.[node]?.[field]));
     rows.push({
-      label: `  at ${roomRates(clients)[0]} lines/s in all: p50 / p99 on node A; on node B (single node)`,
+      label: `  at ${moderateRate(clients)} lines/s in all: p50 / p99 on node A; on node B (single node)`,
       unit: 'ms',
       better: 'lower',
       values: only(
