@@ -62,13 +62,13 @@ const QUICK = {
   'room-rate': '1000',
   'room-steps': '1',
   'room-duration': '0.3',
-  warmup: '0.2',
-  duration: '1',
+  warmup: '0.1',
+  duration: '0.6',
   'paced-rate': '500',
   'paced-receivers': '50',
-  'paced-duration': '0.8',
+  'paced-duration': '0.5',
   idle: '200',
-  'idle-timeout': '3',
+  'idle-timeout': '2',
   'startup-runs': '2',
   'slow-fast': '50',
   'slow-rate': '20000',
@@ -753,7 +753,7 @@ function roomRates(clients) {
 
 /**
  * One step: every client speaks its share of `rate` lines/s for --room-duration, then the room is
- * let drain (nothing for 300 ms, at most 10 s). Latency over the timed clients' lines, lines lost
+ * let drain (nothing for 200 ms, at most 10 s). Latency over the timed clients' lines, lines lost
  * (a timed client expects every line said but its own), the CPU of `pids` per delivery.
  */
 async function roomStep({ pids, clients, rate, groups }) {
@@ -762,7 +762,7 @@ async function roomStep({ pids, clients, rate, groups }) {
   const a = await point(pids);
   const shares = pool.split(clients).map((n) => (rate * n) / clients);
   const said = await Promise.all(shares.map((r, i) => pool.call(i, 'speak', { rate: r, durationMs })));
-  const drained = await quiesce(300, 10000);
+  const drained = await quiesce(200, 10000);
   const b = await point(pids);
   const parts = await pool.all('snapshot', { hist: true });
   const sent = said.reduce((x, p) => x + p.sent, 0);
@@ -818,11 +818,10 @@ async function roomLoad({ sites, senderPort, pids, clients }) {
   await openClients(withTimed, senderPort, 1);
   for (const s of liveSenders) s.destroy();
   liveSenders = [];
-  await quiesce(300, 10000);
   // a warm-up, not counted: the relays' first lines also pay for compiling their code
   const warmupMs = Math.min(1000, num('room-duration') * 500);
   await Promise.all(pool.split(clients).map((n, i) => pool.call(i, 'speak', { rate: (moderate * n) / clients, durationMs: warmupMs })));
-  await quiesce(300, 10000);
+  await quiesce(200, 10000);
   const groups = sites.map((s) => s.group).filter(Boolean);
   const step = async (rate) => {
     const r = await roomStep({ pids, clients, rate, groups });

@@ -349,21 +349,22 @@ async function closeAll() {
  */
 async function speak({ rate, durationMs }) {
   const speakers = receivers.filter((r) => r.kind !== 'slow' && !r.closed);
-  if (speakers.length === 0 || rate <= 0) return { sent: 0, timedSaid: 0, behindTicks: 0 };
+  if (speakers.length === 0 || rate <= 0) return { sent: 0, timed: 0, timedSaid: 0, behindTicks: 0 };
   const load = paced(
     speakers.map((r) => r.socket),
     { rate, durationMs },
   );
   await load.done;
   const sent = load.sent;
-  // paced() writes to speakers[0], [1], ... in turn from the first
-  const saidBy = (i) => Math.floor(sent / speakers.length) + (i < sent % speakers.length ? 1 : 0);
+  let timed = 0;
   let timedSaid = 0;
   speakers.forEach((r, i) => {
-    if (r.kind === 'latency') timedSaid += saidBy(i);
+    if (r.kind !== 'latency') return;
+    timed++;
+    // paced() writes to speakers[0], [1], ... in turn from the first
+    timedSaid += Math.floor(sent / speakers.length) + (i < sent % speakers.length ? 1 : 0);
   });
-  const timed = speakers.filter((r) => r.kind === 'latency').length;
-  return { sent, timedSaid, timed, behindTicks: load.behindTicks };
+  return { sent, timed, timedSaid, behindTicks: load.behindTicks };
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
