@@ -3,10 +3,11 @@
 //   node bench/run.mjs [--quick] [--help] [flags]        (npm run bench -- [flags])
 // Prints a table of absolute figures and same-run ratios; writes JSON, Markdown and an SVG chart
 // to bench/results/. Only same-run ratios are comparable between machines or runs.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { Pool } from './lib/pool.mjs';
@@ -30,19 +31,24 @@ import { openSenders, paced, saturate } from './lib/senders.mjs';
 import { Histogram, median, nowUs } from './lib/stats.mjs';
 
 const ALL_RELAYS = ['tcpchat', 'node-chunk', 'node-line', 'ncat-broker', 'ncat-chat'];
-const ALL_SCENARIOS = ['startup', 'saturated', 'paced', 'slow', 'idle', 'cluster'];
+const ALL_SCENARIOS = ['startup', 'saturated', 'room', 'paced', 'slow', 'idle', 'cluster'];
 // cluster is opt-in: it needs redis-server, and the default run already takes several minutes
-const DEFAULT_SCENARIOS = ['startup', 'saturated', 'paced', 'slow', 'idle'];
+const DEFAULT_SCENARIOS = ['startup', 'saturated', 'room', 'paced', 'slow', 'idle'];
 
 const FULL = {
   receivers: '10,100,500,1000',
+  'lines-per-write': '1,16,256',
+  'room-clients': '100,1000',
+  'room-rate': '1000',
+  'room-steps': '6',
+  'room-duration': '2',
   warmup: '0.5',
   duration: '2',
   'paced-rate': '500',
   'paced-receivers': '500',
   'paced-duration': '5',
-  idle: '1000,5000,10000',
-  'idle-timeout': '30',
+  idle: '1000,10000,100000',
+  'idle-timeout': '40',
   'startup-runs': '5',
   'slow-fast': '100',
   'slow-rate': '20000',
@@ -51,13 +57,18 @@ const FULL = {
 };
 const QUICK = {
   receivers: '100',
-  warmup: '0.2',
-  duration: '1',
+  'lines-per-write': '1',
+  'room-clients': '20',
+  'room-rate': '1000',
+  'room-steps': '1',
+  'room-duration': '0.3',
+  warmup: '0.1',
+  duration: '0.6',
   'paced-rate': '500',
   'paced-receivers': '50',
-  'paced-duration': '0.8',
+  'paced-duration': '0.5',
   idle: '200',
-  'idle-timeout': '3',
+  'idle-timeout': '2',
   'startup-runs': '2',
   'slow-fast': '50',
   'slow-rate': '20000',
@@ -79,6 +90,14 @@ const HELP = `usage: node bench/run.mjs [options]
   --warmup S --duration S seconds before and of the measured window (default ${FULL.warmup}, ${FULL.duration})
   --window LINES          senders stay at most LINES ahead of the slowest receiver; 0 = unlimited,
                           TCP and the relay alone decide (default 16384)
+  --lines-per-write LIST  lines in each of the senders' writes (default ${FULL['lines-per-write']})
+
+  room: N clients, each speaking one stamped line per write, every one a receiver; the total rate
+  doubles each step until p99 passes 100 ms or a line is lost (capacity: the last step that passed)
+  --room-clients LIST     clients in the room (default ${FULL['room-clients']})
+  --room-rate N           lines/s in all of the first step at 100 clients (the moderate load); at N
+                          clients the first step offers as many deliveries/s (default ${FULL['room-rate']})
+  --room-steps N --room-duration S   steps at most, seconds each (default ${FULL['room-steps']}, ${FULL['room-duration']})
 
   paced latency: lines carrying their send time, p50/p99 over all receivers
   --paced-rate N --paced-receivers N --paced-duration S   (default ${FULL['paced-rate']}/s, ${FULL['paced-receivers']}, ${FULL['paced-duration']} s)
@@ -89,7 +108,8 @@ const HELP = `usage: node bench/run.mjs [options]
                           enough bytes that the never-reading socket fills its kernel buffers)
 
   idle connections: server RSS before and after, per connection
-  --idle LIST             connection counts (default ${FULL.idle}); needs ulimit -n above the largest
+  --idle LIST             connection counts (default ${FULL.idle}); the bench raises its soft ulimit -n
+                          (up to the hard limit) and measures what that allows, spread over 127.0.0.x
   --idle-timeout S        how long the connections may take to open and settle (default ${FULL['idle-timeout']})
 
   startup: time to the listening line, and tcpchat --help
@@ -120,6 +140,11 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string' },
     duration: { type: 'string' },
     window: { type: 'string', default: '16384' },
+    'lines-per-write': { type: 'string' },
+    'room-clients': { type: 'string' },
+    'room-rate': { type: 'string' },
+    'room-steps': { type: 'string' },
+    'room-duration': { type: 'string' },
     'paced-rate': { type: 'string' },
     'paced-receivers': { type: 'string' },
     'paced-duration': { type: 'string' },
@@ -149,6 +174,29 @@ const list = (name) => String(opt(name)).split(',').filter(Boolean).map(Number);
 function usage(message) {
   process.stderr.write(`bench: ${message}\n`);
   process.exit(2);
+}
+raiseOpenFileLimit();
+
+/**
+ * Idle connections take a descriptor each in the relay and in a load generator, all children of
+ * this process, which inherit its limits. A soft `ulimit -n` below what --idle wants is raised by
+ * running the bench again in a shell that first says `ulimit -n` (up to the hard limit; past it
+ * only root outside a container may go: `prlimit`, or docker's `--ulimit nofile=`).
+ */
+function raiseOpenFileLimit() {
+  const wantsIdle = (flags.scenarios ? flags.scenarios.split(',') : DEFAULT_SCENARIOS).includes('idle');
+  if (!wantsIdle || process.env.TCPCHAT_BENCH_ULIMIT) return;
+  const need = Math.max(...list('idle')) + 1000;
+  const soft = openFileLimit();
+  const hardText = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim();
+  const target = Math.min(need, hardText === 'unlimited' ? Infinity : Number(hardText));
+  if (!(target > soft)) return;
+  const script = fileURLToPath(import.meta.url);
+  const again = spawnSync('sh', ['-c', `ulimit -n ${target} && exec "$@"`, 'sh', process.execPath, script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, TCPCHAT_BENCH_ULIMIT: String(target) },
+  });
+  process.exit(again.status ?? 1);
 }
 
 const log = (text) => process.stderr.write(`${text}\n`);
@@ -293,7 +341,7 @@ async function openClients(sites, senderPort, senders, open = {}) {
  * The saturated load against `sites` (see openClients), CPU read from `pids`. With `verify`, the
  * load is let drain afterwards and every receiver's line count is checked against the lines sent.
  */
-async function saturatedLoad({ sites, senderPort, pids, verify = false, extra }) {
+async function saturatedLoad({ sites, senderPort, pids, verify = false, extra, linesPerWrite = 256 }) {
   const settled = await openClients(sites, senderPort, num('senders'), { exact: 1 });
   await pool.all('reset');
   await pool.progress(windowLines > 0);
@@ -301,6 +349,7 @@ async function saturatedLoad({ sites, senderPort, pids, verify = false, extra })
   const durationMs = num('duration') * 1000;
   const load = saturate(liveSenders, {
     window: windowLines,
+    linesPerWrite,
     durationMs: warmupMs + durationMs + 5000,
     maxLines: 5e6 * ((warmupMs + durationMs) / 1000 + 5),
     minReceived: () => pool.globalMinLines(),
@@ -380,9 +429,10 @@ async function verifyCounts(sent) {
   return out;
 }
 
-async function saturated(key, receivers, { verify = false } = {}) {
+async function saturated(key, receivers, { verify = false, linesPerWrite } = {}) {
   return withRelay(key, async (relay) => {
     const r = await saturatedLoad({
+      linesPerWrite,
       sites: [{ port: relay.port, count: receivers, backlog: defs[key].backlog, gapMs: defs[key].connectGapMs ?? 0 }],
       senderPort: relay.port,
       pids: { relay: relay.pid },
@@ -651,6 +701,8 @@ async function idle(key, count) {
     const opened = await pool.open(relay.port, count, {
       timeoutMs: 10000,
       deadlineMs: timeoutMs,
+      // one source address per 10,000: each has its own ~28,000 ephemeral ports to the relay's one
+      sources: Math.ceil(count / 10000),
       backlog: defs[key].backlog,
       gapMs: defs[key].connectGapMs ?? 0,
     });
@@ -683,6 +735,236 @@ async function idle(key, count) {
     result.held = !result.error;
     return result;
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The room: every client speaks (one stamped line per write) and hears everyone else.
+
+const ROOM_P99_LIMIT_MS = 100;
+
+/** The moderate load at `clients`: as many deliveries/s as --room-rate lines/s in all to 100 clients. */
+const moderateRate = (clients) => Math.max(1, Math.round((num('room-rate') * 99) / (clients - 1)));
+
+/** The total rates to step through at `clients`: from a quarter of the moderate load, doubling. */
+function roomRates(clients) {
+  const first = moderateRate(clients) / 4;
+  return Array.from({ length: Math.max(1, Math.floor(num('room-steps'))) }, (_, i) => Math.max(1, Math.round(first * 2 ** i)));
+}
+
+/**
+ * One step: every client speaks its share of `rate` lines/s for --room-duration, then the room is
+ * let drain (nothing for 200 ms, at most 10 s). Latency over the timed clients' lines, lines lost
+ * (a timed client expects every line said but its own), the CPU of `pids` per delivery.
+ */
+async function roomStep({ pids, clients, rate, groups }) {
+  const durationMs = num('room-duration') * 1000;
+  await pool.all('reset');
+  const a = await point(pids);
+  const shares = pool.split(clients).map((n) => (rate * n) / clients);
+  const said = await Promise.all(shares.map((r, i) => pool.call(i, 'speak', { rate: r, durationMs })));
+  const drained = await quiesce(200, 10000);
+  const b = await point(pids);
+  const parts = await pool.all('snapshot', { hist: true });
+  const sent = said.reduce((x, p) => x + p.sent, 0);
+  const timed = said.reduce((x, p) => x + p.timed, 0);
+  const expected = timed * sent - said.reduce((x, p) => x + p.timedSaid, 0);
+  const hist = Histogram.merge(parts.map((p) => p.hist));
+  const deliveries = sent * (clients - 1) * Math.min(1, hist.count / expected);
+  const us = b.t - a.t;
+  const lost = expected - hist.count;
+  const p99Ms = hist.quantile(0.99) / 1000;
+  const byGroup = Object.fromEntries(
+    groups.map((g) => {
+      const h = Histogram.merge(parts.map((p) => p.groups?.[g]?.hist));
+      return [g, { p50Ms: h.quantile(0.5) / 1000, p99Ms: h.quantile(0.99) / 1000 }];
+    }),
+  );
+  return {
+    rate,
+    offeredDeliveriesPerS: rate * (clients - 1),
+    sent,
+    timedClients: timed,
+    expected,
+    lost,
+    drained: drained.quiet,
+    p50Ms: hist.quantile(0.5) / 1000,
+    p99Ms,
+    maxMs: hist.max / 1000,
+    cpuPct: Object.fromEntries(Object.keys(pids).map((k) => [k, ((b.cpu[k] - a.cpu[k]) / us) * 100])),
+    nsPerDelivery: Object.fromEntries(Object.keys(pids).map((k) => [k, ((b.cpu[k] - a.cpu[k]) * 1000) / deliveries])),
+    loadgenCpuPct: ((b.snap.cpuUs - a.snap.cpuUs + b.selfCpu - a.selfCpu) / us) * 100,
+    senderBehindTicks: said.reduce((x, p) => x + p.behindTicks, 0),
+    cutOff: b.snap.closedEarly,
+    byGroup,
+    passed: lost <= 0 && drained.quiet && b.snap.closedEarly === 0 && p99Ms <= ROOM_P99_LIMIT_MS,
+  };
+}
+
+/**
+ * The room against `sites` (see openClients): `clients` in all, each a speaker and a receiver,
+ * stepping the rate up until a step fails. The probe connection is closed before the steps.
+ */
+async function roomLoad({ sites, senderPort, pids, clients }) {
+  const rates = roomRates(clients);
+  const moderate = moderateRate(clients);
+  // every line is timed on enough clients for ~300k samples/s at the last step (the load generator's budget)
+  const timed = Math.min(clients, Math.max(2 * pool.size, Math.ceil(300000 / Math.max(moderate, rates.at(-1)))));
+  let timedLeft = timed;
+  const withTimed = sites.map((site, i) => {
+    const mine = i === sites.length - 1 ? timedLeft : Math.round((timed * site.count) / clients);
+    timedLeft -= mine;
+    return { ...site, open: { timed: mine } };
+  });
+  await openClients(withTimed, senderPort, 1);
+  for (const s of liveSenders) s.destroy();
+  liveSenders = [];
+  // a warm-up, not counted: the relays' first lines also pay for compiling their code
+  const warmupMs = Math.min(1000, num('room-duration') * 500);
+  await Promise.all(pool.split(clients).map((n, i) => pool.call(i, 'speak', { rate: (moderate * n) / clients, durationMs: warmupMs })));
+  await quiesce(200, 10000);
+  const groups = sites.map((s) => s.group).filter(Boolean);
+  const step = async (rate) => {
+    const r = await roomStep({ pids, clients, rate, groups });
+    const cpu = Object.entries(r.cpuPct).map(([k, v]) => `${k} ${v.toFixed(0)}%`);
+    log(
+      `    ${rate} lines/s in all (${(r.offeredDeliveriesPerS / 1e3).toFixed(0)}k deliveries/s): p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, lost ${Math.max(0, r.lost)}; cpu ${cpu.join(', ')}; load gen ${r.loadgenCpuPct.toFixed(0)}%${r.passed ? '' : ' — over the limit'}`,
+    );
+    return r;
+  };
+  // the steps up to the capacity; then the moderate load, measured whether it passes or not (measured
+  // first, it still caught the relays warming up: p99 100-200 ms where the same rate later gave 3 ms)
+  const steps = [];
+  for (const rate of rates) {
+    steps.push(await step(rate));
+    if (!steps.at(-1).passed) break;
+  }
+  const moderateStep = await step(moderate);
+  const passed = steps.filter((s) => s.passed);
+  return {
+    steps,
+    moderate: moderateStep,
+    capacity: passed.length ? passed.at(-1).offeredDeliveriesPerS : 0,
+    // every step passed: the capacity is at least that, the machine's or the load generator's limit may come first
+    capped: passed.length === steps.length,
+  };
+}
+
+async function roomRun(key, clients) {
+  return withRelay(key, async (relay) => {
+    const r = await roomLoad({
+      sites: [{ port: relay.port, count: clients, backlog: defs[key].backlog, gapMs: defs[key].connectGapMs ?? 0 }],
+      senderPort: relay.port,
+      pids: { relay: relay.pid },
+      clients,
+    });
+    if (relay.exited) throw new Error(`relay exited during the run: ${JSON.stringify(relay.exited)}`);
+    return r;
+  });
+}
+
+async function clusterRoom(clients) {
+  return withCluster(async (cluster) => {
+    const { a, b, redis } = cluster;
+    return roomLoad({ sites: clusterSites(cluster, clients), senderPort: a.port, pids: { a: a.pid, b: b.pid, redis: redis.pid }, clients });
+  });
+}
+
+async function roomScenario() {
+  for (const clients of list('room-clients')) {
+    log(
+      `room: ${clients} clients, each speaking one line per write, every one hearing everyone; moderate load ${moderateRate(clients)} lines/s in all, then ${roomRates(clients).join(', ')}`,
+    );
+    for (let round = 0; round < rounds; round++) {
+      for (const r of relays) {
+        if (defs[r].maxConnections && clients > defs[r].maxConnections) {
+          if (round === 0) note(`${labels[r]}, room of ${clients}: not run; ${defs[r].maxConnectionsWhy}`);
+          continue;
+        }
+        log(`  ${labels[r]}:`);
+        const res = await attempt('room', r, { clients, mode: 'single', round }, () => roomRun(r, clients));
+        if (!res.error) log(`  ${labels[r]}: capacity ${res.capped ? '≥ ' : ''}${(res.capacity / 1e3).toFixed(0)}k deliveries/s`);
+      }
+    }
+  }
+  if (!scenarios.includes('cluster')) return;
+  const clients = list('room-clients')[0];
+  log(`room over two nodes: ${clients} clients split over nodes A and B, single node then cluster`);
+  for (let round = 0; round < rounds; round++) {
+    log('  single node:');
+    await attempt('room', 'tcpchat', { clients, mode: 'single-for-cluster', round }, () => roomRun('tcpchat', clients));
+    log('  cluster:');
+    await attempt('room', 'tcpchat', { clients, mode: 'cluster', round }, () => clusterRoom(clients));
+  }
+}
+
+function roomRows(byRelay) {
+  const rows = [];
+  const medianBy = (filter, fn) => {
+    const v = runs.room
+      .filter((x) => !x.error && filter(x))
+      .map(fn)
+      .filter(Number.isFinite);
+    return v.length ? median(v) : '–';
+  };
+  for (const clients of list('room-clients')) {
+    const at = (r) => (x) => x.relay === r && x.clients === clients && x.mode === 'single';
+    const capped = (r) => runs.room.some((x) => !x.error && at(r)(x) && x.capped);
+    const rate = moderateRate(clients);
+    rows.push({
+      label: `room of ${clients}, every client speaking: capacity, p99 ≤ ${ROOM_P99_LIMIT_MS} ms and no line lost${relays.some(capped) ? ' (* every step passed: at least)' : ''}`,
+      unit: 'k deliveries/s',
+      digits: 0,
+      values: byRelay((r) => {
+        const v = medianBy(at(r), (x) => x.capacity / 1e3);
+        return typeof v === 'number' && capped(r) ? `${v.toFixed(0)}*` : v;
+      }),
+    });
+    rows.push({
+      label: `  at ${rate} lines/s in all: relay CPU per delivery`,
+      unit: 'ns',
+      better: 'lower',
+      digits: 0,
+      values: byRelay((r) => medianBy(at(r), (x) => x.moderate.nsPerDelivery.relay)),
+    });
+    for (const [field, name] of [
+      ['p50Ms', 'p50'],
+      ['p99Ms', 'p99'],
+    ])
+      rows.push({
+        label: `  at ${rate} lines/s in all: ${name}`,
+        unit: 'ms',
+        better: 'lower',
+        values: byRelay((r) => medianBy(at(r), (x) => x.moderate[field])),
+      });
+  }
+  if (runs.room.some((x) => x.mode === 'cluster')) {
+    const clients = list('room-clients')[0];
+    const only = (v) => ({ tcpchat: v });
+    const m = (mode, fn) => medianBy((x) => x.mode === mode, fn);
+    const ratios = runs.room
+      .filter((x) => x.mode === 'cluster' && !x.error)
+      .flatMap((c) => {
+        const s = runs.room.find((x) => x.mode === 'single-for-cluster' && x.round === c.round && !x.error);
+        return s && s.capacity > 0 ? [c.capacity / s.capacity] : [];
+      });
+    const f = (v) => (typeof v === 'number' ? v.toFixed(2) : v);
+    rows.push({
+      label: `room of ${clients} over two nodes: capacity (single node, same run)`,
+      unit: 'k deliveries/s',
+      values: only(`${f(m('cluster', (x) => x.capacity / 1e3))} (${f(m('single-for-cluster', (x) => x.capacity / 1e3))})`),
+    });
+    rows.push({ label: '  two nodes / one node', unit: '×', values: only(ratios.length ? median(ratios) : '–') });
+    const g = (node, field) => f(m('cluster', (x) => x.moderate.byGroup?.[node]?.[field]));
+    rows.push({
+      label: `  at ${moderateRate(clients)} lines/s in all: p50 / p99 on node A; on node B (single node)`,
+      unit: 'ms',
+      better: 'lower',
+      values: only(
+        `${g('a', 'p50Ms')} / ${g('a', 'p99Ms')}; ${g('b', 'p50Ms')} / ${g('b', 'p99Ms')} (${f(m('single-for-cluster', (x) => x.moderate.p50Ms))} / ${f(m('single-for-cluster', (x) => x.moderate.p99Ms))})`,
+      ),
+    });
+  }
+  return rows;
 }
 
 function timeProcess(cmd, args) {
@@ -719,7 +1001,7 @@ async function startup() {
 // ---------------------------------------------------------------------------------------------
 
 const results = { startup: null, saturated: {}, paced: {}, slow: {}, idle: {} };
-const runs = { saturated: [], paced: [], slow: [], idle: [], cluster: [] };
+const runs = { saturated: [], room: [], paced: [], slow: [], idle: [], cluster: [] };
 const M = (v) => (v / 1e6).toFixed(2);
 
 async function attempt(kind, key, params, fn) {
@@ -756,19 +1038,25 @@ async function main() {
 
   if (scenarios.includes('saturated')) {
     for (const n of list('receivers')) {
-      log(`saturated fan-out to ${n} receivers (${num('senders')} sender, window ${windowLines || 'off'})`);
-      for (let round = 0; round < rounds; round++) {
-        for (const r of relays) {
-          const res = await attempt('saturated', r, { receivers: n, round }, () => saturated(r, n));
-          if (!res.error) {
-            log(
-              `  ${labels[r]}: ${M(res.deliveriesPerS)} M deliveries/s; relay cpu ${res.relayCpuPct.toFixed(0)}% (${res.relayNsPerDelivery.toFixed(1)} ns per delivery), load gen cpu ${res.loadgenCpuPct.toFixed(0)}% (${res.loadgenCpuPctPerProcess.map((c) => c.toFixed(0)).join('+')}+${res.coordinatorCpuPct.toFixed(0)})${res.receiversCutOff ? `; ${res.receiversCutOff} receivers cut off` : ''}`,
+      for (const lpw of list('lines-per-write')) {
+        log(`saturated fan-out to ${n} receivers, ${lpw} lines per write (${num('senders')} sender, window ${windowLines || 'off'})`);
+        for (let round = 0; round < rounds; round++) {
+          for (const r of relays) {
+            const res = await attempt('saturated', r, { receivers: n, linesPerWrite: lpw, round }, () =>
+              saturated(r, n, { linesPerWrite: lpw }),
             );
+            if (!res.error) {
+              log(
+                `  ${labels[r]}: ${M(res.deliveriesPerS)} M deliveries/s; relay cpu ${res.relayCpuPct.toFixed(0)}% (${res.relayNsPerDelivery.toFixed(1)} ns per delivery), load gen cpu ${res.loadgenCpuPct.toFixed(0)}% (${res.loadgenCpuPctPerProcess.map((c) => c.toFixed(0)).join('+')}+${res.coordinatorCpuPct.toFixed(0)})${res.receiversCutOff ? `; ${res.receiversCutOff} receivers cut off` : ''}`,
+              );
+            }
           }
         }
       }
     }
   }
+
+  if (scenarios.includes('room')) await roomScenario();
 
   if (scenarios.includes('paced')) {
     const p = {
@@ -818,7 +1106,7 @@ async function main() {
       if (need > fdLimit) {
         const fewer = Math.max(0, fdLimit - 200);
         note(
-          `idle ${n}: ulimit -n is ${fdLimit}, too low for ${n} connections (the relay needs one descriptor each); measuring ${fewer} instead. Raise it with ulimit -n ${n + 1000}.`,
+          `idle ${n}: ulimit -n is ${fdLimit}${process.env.TCPCHAT_BENCH_ULIMIT ? ' (raised by the bench)' : ''} and the hard limit ${spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim()}, too low for ${n} connections (the relay needs one descriptor each); measuring ${fewer} instead. A hard limit above ${n + 1000} needs root outside a container (prlimit) or docker run --ulimit nofile=${n + 1000}.`,
         );
         n = fewer;
       }
@@ -1077,35 +1365,39 @@ function clusterPanels() {
 function report(fdLimit) {
   const rows = [];
   const byRelay = (fn) => Object.fromEntries(relays.map((r) => [r, fn(r)]));
-  for (const n of scenarios.includes('saturated') ? list('receivers') : []) {
+  for (const [n, lpw] of scenarios.includes('saturated')
+    ? list('receivers').flatMap((n) => list('lines-per-write').map((l) => [n, l]))
+    : []) {
+    const at = (x) => x.receivers === n && x.linesPerWrite === lpw;
     rows.push({
-      label: `fan-out, ${n} receivers`,
+      label: `fan-out, ${n} receivers, ${lpw} lines per write`,
       unit: 'M deliveries/s',
       values: byRelay((r) => {
-        const v = medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'deliveriesPerS');
-        return v === undefined ? (errorOf('saturated', (x) => x.relay === r && x.receivers === n) ?? '–') : v / 1e6;
+        const v = medianOf('saturated', (x) => x.relay === r && at(x), 'deliveriesPerS');
+        return v === undefined ? (errorOf('saturated', (x) => x.relay === r && at(x)) ?? '–') : v / 1e6;
       }),
     });
     rows.push({
-      label: `  relay CPU per delivery at ${n}`,
+      label: `  relay CPU per delivery at ${n}, ${lpw} per write`,
       unit: 'ns',
       better: 'lower',
       digits: 1,
-      values: byRelay((r) => medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'relayNsPerDelivery') ?? '–'),
+      values: byRelay((r) => medianOf('saturated', (x) => x.relay === r && at(x), 'relayNsPerDelivery') ?? '–'),
     });
     rows.push({
-      label: `  relay CPU at ${n}`,
+      label: `  relay CPU at ${n}, ${lpw} per write`,
       unit: '% of a core',
       digits: 0,
-      values: byRelay((r) => medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'relayCpuPct') ?? '–'),
+      values: byRelay((r) => medianOf('saturated', (x) => x.relay === r && at(x), 'relayCpuPct') ?? '–'),
     });
     rows.push({
-      label: `  load-generator CPU at ${n}`,
+      label: `  load-generator CPU at ${n}, ${lpw} per write`,
       unit: '% of a core, all processes',
       digits: 0,
-      values: byRelay((r) => medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'loadgenCpuPct') ?? '–'),
+      values: byRelay((r) => medianOf('saturated', (x) => x.relay === r && at(x), 'loadgenCpuPct') ?? '–'),
     });
   }
+  if (scenarios.includes('room')) rows.push(...roomRows(byRelay));
   if (scenarios.includes('paced')) {
     const p = runs.paced[0] ?? {};
     for (const [field, name] of [
@@ -1208,10 +1500,15 @@ function report(fdLimit) {
     panels.push({
       title: 'Saturated fan-out: deliveries per second (higher is better)',
       unit: 'M deliveries/s',
-      groups: list('receivers').map((n) => ({
-        label: `${n} receivers`,
-        values: byRelay((r) => (medianOf('saturated', (x) => x.relay === r && x.receivers === n, 'deliveriesPerS') ?? NaN) / 1e6),
-      })),
+      groups: list('receivers').flatMap((n) =>
+        list('lines-per-write').map((lpw) => ({
+          label: `${n} receivers, ${lpw}/write`,
+          values: byRelay(
+            (r) =>
+              (medianOf('saturated', (x) => x.relay === r && x.receivers === n && x.linesPerWrite === lpw, 'deliveriesPerS') ?? NaN) / 1e6,
+          ),
+        })),
+      ),
     });
   }
   const latencyGroups = [];

@@ -6,6 +6,7 @@
 // read buffer: no allocation per read); one "exact" receiver per process also counts newlines, and
 // all receivers of a relay get the same byte stream, so lines = bytes x (exact lines / exact bytes).
 import { connect } from 'node:net';
+import { paced } from './senders.mjs';
 import { Histogram, nowUs } from './stats.mjs';
 
 const LF = 0x0a;
@@ -91,12 +92,13 @@ class Receiver {
   }
 }
 
-function open(port, kind, exact, timeoutMs, group) {
+function open(port, kind, exact, timeoutMs, group, localAddress) {
   const r = new Receiver(kind, exact, group);
   return new Promise((resolve) => {
     const socket = connect({
       host: '127.0.0.1',
       port,
+      localAddress,
       noDelay: true,
       onread: { buffer: READ_BUFFER, callback: (n, buf) => r.onRead(n, buf) },
     });
@@ -136,6 +138,7 @@ async function openMany({
   deadlineMs = 120000,
   gapMs = 0,
   group = '',
+  sources = 1,
 }) {
   const started = Date.now();
   const deadline = started + deadlineMs;
@@ -149,7 +152,9 @@ async function openMany({
   const worker = async () => {
     while (next < count && Date.now() < deadline) {
       const i = next++;
-      const r = await open(port, kindOf(i), exactOf(i), timeoutMs, group);
+      // with `sources` > 1, from 127.0.0.1, .2, ...: each source address has its own ephemeral ports
+      const localAddress = sources > 1 ? `127.0.0.${1 + (i % sources)}` : undefined;
+      const r = await open(port, kindOf(i), exactOf(i), timeoutMs, group, localAddress);
       if (gapMs > 0) await sleep(gapMs);
       if (r) opened.push(r);
       else failed++;
@@ -336,9 +341,36 @@ async function closeAll() {
   return { closed: all.length };
 }
 
+/**
+ * The room scenario: every receiver of this process (but the slow ones) also speaks, one stamped
+ * line per write, `rate` lines/s in all here, round-robin, for `durationMs`. Resolves when done with
+ * what was said, and how many of those lines the timed receivers said themselves (the relays do
+ * not send a speaker its own line, so a timed receiver expects everyone's lines but its own).
+ */
+async function speak({ rate, durationMs }) {
+  const speakers = receivers.filter((r) => r.kind !== 'slow' && !r.closed);
+  if (speakers.length === 0 || rate <= 0) return { sent: 0, timed: 0, timedSaid: 0, behindTicks: 0 };
+  const load = paced(
+    speakers.map((r) => r.socket),
+    { rate, durationMs },
+  );
+  await load.done;
+  const sent = load.sent;
+  let timed = 0;
+  let timedSaid = 0;
+  speakers.forEach((r, i) => {
+    if (r.kind !== 'latency') return;
+    timed++;
+    // paced() writes to speakers[0], [1], ... in turn from the first
+    timedSaid += Math.floor(sent / speakers.length) + (i < sent % speakers.length ? 1 : 0);
+  });
+  return { sent, timed, timedSaid, behindTicks: load.behindTicks };
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const handlers = {
+  speak: (m) => speak(m),
   open: (m) => openMany(m),
   reset: () => reset(),
   snapshot: (m) => snapshot(m.hist),

@@ -63,7 +63,7 @@ export class Pool {
   async open(
     port,
     total,
-    { slow = 0, timed = 0, exact = 0, timeoutMs = 10000, deadlineMs = 120000, backlog = 511, gapMs = 0, group = '' } = {},
+    { slow = 0, timed = 0, exact = 0, timeoutMs = 10000, deadlineMs = 120000, backlog = 511, gapMs = 0, group = '', sources = 1 } = {},
   ) {
     const parts = this.split(total);
     const timedParts = this.split(timed);
@@ -85,6 +85,7 @@ export class Pool {
           concurrency,
           gapMs,
           group,
+          sources,
         });
       }),
     );
