@@ -60,7 +60,7 @@ export function relayDefinitions({ cpuProfDir } = {}) {
       missing: 'dist/src/cli/bin.js not built (run npm run build)',
       command: (port) => [
         process.execPath,
-        [...nodeArgs('tcpchat'), TCPCHAT_MAIN, 'serve', '--relay', '--host', '127.0.0.1', '--port', String(port), ...tcpchatOptions],
+        [...nodeArgs('tcpchat'), TCPCHAT_MAIN, 'serve', '--host', '127.0.0.1', '--port', String(port), ...tcpchatOptions],
       ],
       options: tcpchatOptions,
       wantsPort0: true,
