@@ -35,7 +35,11 @@ export type Effect =
   /** Ask the rest of the cluster. */
   | { kind: 'bus'; request: BusRequest }
   /** Shutdown has begun: what is queued now has until the shell's deadline to drain. */
-  | { kind: 'stopping' };
+  | { kind: 'stopping' }
+  /** Keep these room lines, numbered from `seq` (with `--data`; before they are sent, so what anyone saw is kept). */
+  | { kind: 'store'; room: string; seq: number; time: number; author?: string; lines: readonly string[] }
+  /** Keep these acknowledged line ids (with `--data`), so a line resent after a restart is shown once. */
+  | { kind: 'seen'; ids: readonly string[] };
 
 /**
  * Where an entry happened, in room mode: its room, and `elsewhere` when that is not the room the

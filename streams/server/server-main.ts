@@ -76,6 +76,8 @@ export type ServerOutput =
   | { kind: 'log'; entries: readonly LogEntry[]; bytes?: Uint8Array }
   | { kind: 'bus'; request: BusRequest }
   | { kind: 'stopping' }
+  /** Keep room lines or acknowledged ids (with `--data`): before the outputs of the same batch are carried out. */
+  | Extract<Effect, { kind: 'store' | 'seen' }>
   /** Handling one event failed (a bug): the event was dropped, its connection closed. Say so on stderr. */
   | { kind: 'fault'; error: unknown; event: string }
   /** Stop or restart reading from a connection that sends faster than its rate. */
