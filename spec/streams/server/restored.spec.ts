@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseTagged } from '../../../streams/protocol/tags.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { Effect, RouterEvent } from '../../../streams/server/events.js';
+import type { HistoryEntry } from '../../../streams/server/history.js';
 import type { ConnId, Restored } from '../../../streams/server/model.js';
 import { createRouter, type Router } from '../../../streams/server/router.js';
 
@@ -69,7 +70,7 @@ describe('a server with a data directory', () => {
   describe('started on what it kept', () => {
     const restored: Restored = {
       lastSeq: 40,
-      rooms: new Map([
+      rooms: new Map<string, HistoryEntry[]>([
         ['#lobby', [1, 2, 3].map((n) => ({ seq: n * 10, time: n, line: `<ada> lobby ${n}` }))],
         ['#dev', [{ seq: 35, time: 4, line: '<bob> dev 1', author: 'bob-session' }]],
       ]),
