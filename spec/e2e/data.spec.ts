@@ -62,6 +62,20 @@ describe('tcpchat serve --data', () => {
     const second = await serveData();
     const bob = await joined(second.port, 'bob');
     expect((await history(bob, '/history 50')).filter((line) => line.startsWith('<ada>'))).toEqual(said.map((line) => `<ada> ${line}`));
+    const stamped = /^\[\d{4}-\d\d-\d\d \d\d:\d\d\] /;
+    const since = await history(bob, '/history since 1h');
+    expect(since.filter((line) => line.includes('<ada>')).map((line) => line.replace(stamped, ''))).toEqual(
+      said.map((line) => `<ada> ${line}`),
+    );
+    expect(await history(bob, '/search line 7')).toEqual([expect.stringMatching(/^\[[\d: -]+\] <ada> line 7$/)]);
+    expect(await history(bob, '/search ada line')).toHaveLength(30);
+    await ask(bob, '/search nobody said this', '* no line here holds those words');
+  });
+
+  it('without --data, /search says it needs one', async () => {
+    const server = await startServer();
+    const ada = await joined(server.port, 'ada');
+    await ask(ada, '/search anything', '! search needs a data directory (serve --data DIR)');
   });
 
   it('gives a tcpchat client that resumes after a SIGKILL each line it missed exactly once', async () => {

@@ -1,6 +1,10 @@
 import { openHistoryStore, type HistoryStore, type LineBatch, type Retention } from '../drivers/history-store.js';
 import { REMEMBERED_IDS, type Restored } from '../../streams/server/model.js';
 import type { ServerOutput } from '../../streams/server/server-main.js';
+import type { RouterEvent } from '../../streams/server/events.js';
+
+type Query = Extract<ServerOutput, { kind: 'query' }>;
+type Answer = Extract<RouterEvent, { kind: 'answer' }>;
 
 /** `serve --data DIR`: what the core keeps goes to the data directory, and what it kept comes back at start. */
 
@@ -16,6 +20,8 @@ export interface DataLink {
   readonly restored: Restored;
   /** Keeps the batch's room lines and acknowledged ids, in one transaction, before the rest of the batch is carried out. */
   keep(outputs: readonly ServerOutput[]): void;
+  /** What the directory holds for a member's `/history since` or `/search`. */
+  answer(query: Query): Answer;
   /** Drops what `--retain` no longer keeps. */
   prune(): void;
   close(): void;
@@ -49,6 +55,10 @@ export async function openData(config: DataConfig, historySize: number, now: () 
         else if (output.kind === 'seen') ids.push(...output.ids);
       }
       if (batches.length > 0 || ids.length > 0) store.write(batches, ids);
+    },
+    answer({ id, room, query, limit }) {
+      const entries = query.kind === 'since' ? store.since(room, query.time, limit) : store.search(room, query.words, limit);
+      return { kind: 'answer', id, query, entries };
     },
     prune,
     close: () => store.close(),

@@ -135,6 +135,7 @@ export async function runServer(
     const hup$ = reload$.pipe(share());
     const password$ = new Subject<string>();
     const access$ = new Subject<AccessList>();
+    const answer$ = new Subject<ReturnType<DataLink['answer']>>();
     // Certificate, key and access rules are read before anything starts: a bad one is one sentence, exit 1.
     let tls: ListenTls | undefined;
     let access: AccessList;
@@ -233,7 +234,7 @@ export async function runServer(
       }),
     );
     const main = serverMain(
-      { connection$, console$, shutdown$, bus$, password$, access$ },
+      { connection$, console$, shutdown$, bus$, password$, access$, answer$ },
       {
         name: config.name,
         mode: config.mode,
@@ -332,6 +333,12 @@ export async function runServer(
         case 'store':
         case 'seen':
           return; // kept already, before the batch (see `keep`)
+        case 'query': {
+          // Asked now, handed back once this batch is carried out: its answer is an event of its own.
+          const answer = data?.answer(output);
+          if (answer) queueMicrotask(() => answer$.next(answer));
+          return;
+        }
         case 'fault':
           tell.error(`internal error handling ${output.event}; the event was dropped: ${stackOf(output.error)}`);
           return;

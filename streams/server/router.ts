@@ -15,6 +15,7 @@ import { consoleCommand } from './console-commands.js';
 import { answerDoor, openDoor, reaccess, rekey } from './door.js';
 import { log, type Effect, type RouterEvent } from './events.js';
 import { checkHeartbeats, heard } from './heartbeat.js';
+import { answer } from './history-commands.js';
 import { announce, depart, dismiss, messagesEntry, welcome } from './membership.js';
 import {
   createModel,
@@ -126,6 +127,8 @@ export function routerOn(model: ServerModel, heartbeatMs = 0): Router {
         return shutdown(model, event.reason);
       case 'heartbeat':
         return heartbeatMs > 0 ? checkHeartbeatsOf(model, heartbeatMs) : [];
+      case 'answer':
+        return answer(model, event.id, event.query, event.entries);
     }
   };
 }

@@ -122,4 +122,62 @@ describe('a server with a data directory', () => {
       expect(inbox(route(lines(2, '/history')), 2)).toEqual(expect.arrayContaining(['<bob> dev 1', '<guest-1> more']));
     });
   });
+
+  describe('/history since and /search', () => {
+    const asked = (effects: readonly Effect[]) => effects.filter((effect) => effect.kind === 'query');
+
+    it('go to the data directory as a query for the member’s room, and its answer comes back to that member', () => {
+      const route = server(NOTHING);
+      route(open(1));
+      route(lines(1, '/join #dev'));
+      expect(asked(route(lines(1, '/search deploy failed')))).toEqual([
+        { kind: 'query', id: 1, room: '#dev', query: { kind: 'search', words: ['deploy', 'failed'] }, limit: 50 },
+      ]);
+      expect(asked(route(lines(1, '/history since 2h')))).toEqual([
+        { kind: 'query', id: 1, room: '#dev', query: { kind: 'since', time: 7 - 7_200_000 }, limit: 50 },
+      ]);
+      const entries = [{ seq: 3, time: Date.UTC(2026, 11, 5, 7, 8), line: '<ada> the deploy failed' }];
+      expect(inbox(route({ kind: 'answer', id: 1, query: { kind: 'search', words: ['deploy'] }, entries }), 1)).toEqual([
+        '* history: the last 1 line',
+        '[2026-12-05 07:08] <ada> the deploy failed',
+        '* end of history',
+      ]);
+      expect(inbox(route({ kind: 'answer', id: 1, query: { kind: 'search', words: ['x'] }, entries: [] }), 1)).toEqual([
+        '* no line here holds those words',
+      ]);
+    });
+
+    it('give a tagged client the lines replayed with their time', () => {
+      const route = server(NOTHING);
+      route(open(1));
+      route(lines(1, '/cap tcpchat session=s1'));
+      const entries = [{ seq: 3, time: 0, line: '<ada> hi' }];
+      expect(inbox(route({ kind: 'answer', id: 1, query: { kind: 'since', time: 0 }, entries }), 1)).toEqual([
+        '@seq=3;time=1970-01-01T00:00:00.000Z;replay <ada> hi',
+      ]);
+    });
+
+    it('without a data directory: /history since answers from memory, /search says what it needs', () => {
+      let now = 0;
+      const route = createRouter({ name: 'server', mode: 'room', admission: DEFAULT_ADMISSION_LIMITS, now: () => now, announceMax: 0 });
+      route(open(1));
+      route(lines(1, 'old'));
+      now = 3_600_000;
+      route(lines(1, 'new'));
+      expect(inbox(route(lines(1, '/history since 30m')), 1)).toEqual([
+        '* history: the last 1 line',
+        '[1970-01-01 01:00] <guest-1> new',
+        '* end of history',
+      ]);
+      expect(inbox(route(lines(1, '/search old')), 1)).toEqual(['! search needs a data directory (serve --data DIR)']);
+      expect(asked(route(lines(1, '/search old')))).toEqual([]);
+    });
+
+    it('answer nothing to a member that left before the answer came', () => {
+      const route = server(NOTHING);
+      route(open(1));
+      route(closed(1));
+      expect(route({ kind: 'answer', id: 1, query: { kind: 'since', time: 0 }, entries: [{ seq: 1, time: 0, line: 'x' }] })).toEqual([]);
+    });
+  });
 });
