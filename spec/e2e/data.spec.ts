@@ -44,8 +44,8 @@ async function history(client: Awaited<ReturnType<typeof joined>>, command: stri
 }
 
 describe('tcpchat serve --data', () => {
-  it('says at start where history is kept, and without --data that nothing outlives the server', async () => {
-    const kept = await serveData();
+  it('says at start where history is kept (TCPCHAT_DATA too), and without --data that nothing outlives the server', async () => {
+    const kept = await startServer([], { env: { TCPCHAT_DATA: dir } });
     await kept.stderr.waitFor(`tcpchat: history is kept in ${dir}`);
     const lost = await startServer();
     await lost.stderr.waitFor('tcpchat: history is kept in memory only: nothing outlives this server (serve --data DIR keeps it)');
@@ -70,6 +70,25 @@ describe('tcpchat serve --data', () => {
     expect(await history(bob, '/search line 7')).toEqual([expect.stringMatching(/^\[[\d: -]+\] <ada> line 7$/)]);
     expect(await history(bob, '/search ada line')).toHaveLength(30);
     await ask(bob, '/search nobody said this', '* no line here holds those words');
+  });
+
+  it('keeps what --retain says at a restart: the last N lines of each room', async () => {
+    const first = await serveData();
+    const ada = await joined(first.port, 'ada');
+    ada.send(Array.from({ length: 10 }, (_, index) => `line ${index + 1}\n`).join(''));
+    await first.stdout.waitFor('<ada> line 10');
+    await kill(first);
+    const second = await serveData(0, ['--retain', '3']);
+    const bob = await joined(second.port, 'bob');
+    const kept = await history(bob, '/history 50');
+    expect(kept.slice(0, 3)).toEqual(['<ada> line 8', '<ada> line 9', '<ada> line 10']);
+    expect(kept.filter((line) => line.startsWith('<ada>'))).toHaveLength(3);
+  });
+
+  it('refuses --data with --cluster, in one sentence', async () => {
+    const refused = tcpchat(['serve', '--data', dir, '--cluster', 'redis://127.0.0.1:1']);
+    expect((await waitForExit(refused)).code).toBe(2);
+    expect(refused.stderr.all.join('\n')).toContain('--data cannot go with --cluster yet');
   });
 
   it('without --data, /search says it needs one', async () => {

@@ -7,11 +7,13 @@ import { lastOf } from './whole-number.js';
 export const DEFAULT_RETENTION_LINES = 100_000;
 
 const LINES = /^\d+$/;
+/** A number without a unit: lines, never seconds (as a bare duration elsewhere would be). */
+const BARE = /^[\d.]+$/;
 
 export function parseRetention(value: unknown): Retention {
   const text = String(lastOf(value));
   if (LINES.test(text) && Number(text) > 0) return { lines: Number(text) };
-  const ms = LINES.test(text) ? undefined : parseDuration(text);
+  const ms = BARE.test(text) ? undefined : parseDuration(text);
   if (ms === undefined || ms <= 0 || ms > 100 * 365 * 86_400_000)
     throw new Error(
       `--retain takes a number of lines per room (such as 100000) or an age (such as 30d or 12h), not ${JSON.stringify(value)}`,
