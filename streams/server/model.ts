@@ -167,7 +167,7 @@ export function createModel(options: {
   for (const [name, entries] of restored?.rooms ?? []) {
     const history = createHistory(sequence, historySize);
     reload(history, options.epoch, entries.slice(-historySize));
-    dormant.set(name, history);
+    rest(dormant, name, history);
   }
   const firstRoom = createRoom(options.firstRoom, wake(dormant, options.firstRoom) ?? createHistory(sequence, historySize));
   return {
@@ -207,6 +207,16 @@ export function roomNamed(model: ServerModel, name: string): Room {
   return room;
 }
 
+/** How many empty rooms' histories are kept in memory; past it the oldest left is dropped (its lines stay on disk). */
+const DORMANT_ROOMS = 1000;
+
+/** An empty room's history, kept (within `DORMANT_ROOMS`) for when the room is made again. */
+function rest(dormant: Map<string, History>, name: string, history: History): void {
+  dormant.delete(name);
+  dormant.set(name, history);
+  if (dormant.size > DORMANT_ROOMS) dormant.delete(dormant.keys().next().value as string);
+}
+
 /** A dormant room's history, taken out to be lived in again. */
 function wake(dormant: Map<string, History>, name: string): History | undefined {
   const history = dormant.get(name);
@@ -222,7 +232,7 @@ function wake(dormant: Map<string, History>, name: string): History | undefined 
 export function forgetIfEmpty(model: ServerModel, room: Room): void {
   if (room.members.size > 0 || room.remote > 0 || room === model.firstRoom || room === model.consoleRoom) return;
   model.rooms.delete(room.name);
-  if (model.persist && room.history.size > 0) model.dormant.set(room.name, room.history);
+  if (model.persist && room.history.size > 0) rest(model.dormant, room.name, room.history);
 }
 
 /** A connection let in at the door (counted in the admission already). */

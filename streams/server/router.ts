@@ -20,13 +20,13 @@ import { announce, depart, dismiss, messagesEntry, welcome } from './membership.
 import {
   createModel,
   forget,
-  type Restored,
   leave,
   memberOf,
   members,
   rememberId,
   type Connection,
   type ConnId,
+  type Restored,
   type ServerModel,
 } from './model.js';
 import type { ServerMode } from '../protocol/sentences.js';

@@ -123,6 +123,16 @@ describe('a server with a data directory', () => {
     });
   });
 
+  it('keeps at most 1000 empty rooms’ histories in memory, dropping the oldest (its lines stay on disk)', () => {
+    const rooms = new Map(Array.from({ length: 1001 }, (_, n) => [`#r${n}`, [{ seq: n + 1, time: 0, line: `<ada> in r${n}` }]] as const));
+    const route = server({ lastSeq: 1001, rooms, seenIds: [] });
+    route(open(1));
+    route(lines(1, '/join #r0'));
+    expect(inbox(route(lines(1, '/history')), 1)).not.toContain('<ada> in r0');
+    route(lines(1, '/join #r1000'));
+    expect(inbox(route(lines(1, '/history')), 1)).toContain('<ada> in r1000');
+  });
+
   describe('/history since and /search', () => {
     const asked = (effects: readonly Effect[]) => effects.filter((effect) => effect.kind === 'query');
 
