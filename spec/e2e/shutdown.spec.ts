@@ -44,7 +44,10 @@ describe('stopping the server', () => {
     ada.send('anyone there?\n');
     await server.stdout.waitFor('<ada> anyone there?');
     expect(server.child.exitCode).toBeNull();
-    expect(server.stderr.all).toEqual([`tcpchat: listening on 127.0.0.1:${server.port}`]);
+    expect(server.stderr.all).toEqual([
+      `tcpchat: listening on 127.0.0.1:${server.port}`,
+      'tcpchat: history is kept in memory only: nothing outlives this server (serve --data DIR keeps it)',
+    ]);
   });
 });
 

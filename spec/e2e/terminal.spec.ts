@@ -344,7 +344,10 @@ describe('tcpchat connect in a room (tmux)', () => {
 describe('tcpchat serve on a terminal (tmux)', () => {
   it('draws the prompt only after the listening line, goes on after Ctrl-D, and clears the prompt on exit', async () => {
     const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve');
-    const started = await server.until('the listening line, then the prompt', (rows) => rows.length === 2 && last(rows) === '>');
+    const started = await server.until(
+      'the listening line, the memory-only note, then the prompt',
+      (rows) => rows.length === 3 && last(rows) === '>',
+    );
     expect(started[0]).toMatch(/^tcpchat: listening on 127\.0\.0\.1:\d+$/);
     const ada = await joined(Number(/:(\d+)$/.exec(started[0])![1]), 'ada');
 
@@ -368,7 +371,7 @@ describe('tcpchat serve on a terminal (tmux)', () => {
 
   it('leaves no prompt behind when /quit typed at the console ends it', async () => {
     const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve');
-    await server.until('the listening line, then the prompt', (rows) => rows.length === 2 && last(rows) === '>');
+    await server.until('the listening line, the memory-only note, then the prompt', (rows) => rows.length === 3 && last(rows) === '>');
     server.type('/quit');
     server.press('Enter');
     const screen = await server.until('the server gone', () => server.dead());
@@ -380,7 +383,7 @@ describe('tcpchat serve on a terminal (tmux)', () => {
   it('with its output in a file, says on Ctrl-D that the console stopped reading, and goes on serving', async () => {
     const record = join(mkdtempSync(join(tmpdir(), 'tcpchat-console-')), 'chat.log');
     const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve', record);
-    const [listening] = await server.until('the listening line', (rows) => rows.length === 1);
+    const [listening] = await server.until('the listening line and the memory-only note', (rows) => rows.length === 2);
     const port = Number(/:(\d+)$/.exec(listening)![1]);
     const ada = await joined(port, 'ada');
     server.type('hello');

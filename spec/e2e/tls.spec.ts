@@ -198,7 +198,7 @@ describe('failed handshakes', () => {
     expect(server.stdout.all.filter((line) => line.includes('joined'))).toEqual([
       expect.stringMatching(/^\* guest-1 joined from 127\.0\.0\.1:\d+$/),
     ]);
-    expect(server.stderr.all.filter((line) => !/^tcpchat: (listening on|TLS certificate)/.test(line))).toEqual([]);
+    expect(server.stderr.all.filter((line) => !/^tcpchat: (listening on|TLS certificate|history is kept)/.test(line))).toEqual([]);
     expect(server.child.exitCode).toBeNull();
   });
 });

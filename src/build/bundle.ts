@@ -11,8 +11,8 @@ import { deferredModules } from './deferred-modules.js';
  * Every dependency is bundled, so the package installs none but the optional `redis`.
  */
 
-/** Loaded only with `--cluster`, large, and an optional dependency: it stays out of the bundle. */
-const EXTERNAL = ['redis'];
+/** Loaded only with `--cluster` or `--data`, and optional dependencies (better-sqlite3 is native): they stay out of the bundle. */
+const EXTERNAL = ['redis', 'better-sqlite3'];
 
 const dist = fileURLToPath(new URL('../../', import.meta.url));
 const root = resolve(dist, '..');

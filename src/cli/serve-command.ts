@@ -6,6 +6,7 @@ import { DEFAULT_ANNOUNCE_MAX } from '../../streams/server/announce.js';
 import { reloadablePasswordFileOption, resolvePassword, type PasswordFile } from './password-option.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ServeConfig } from '../run/serve.js';
+import type { Retention } from '../drivers/history-store.js';
 import type { CliContext } from './cli-context.js';
 import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
 import { durationOption } from './duration.js';
@@ -17,6 +18,7 @@ import { serveTlsConfig, withServeTlsOptions } from './tls-options.js';
 import { clusterConfig, withClusterOptions } from './cluster-options.js';
 import { wholeNumberOption } from './whole-number.js';
 import { parseRoomOption } from './room-option.js';
+import { DEFAULT_RETENTION_LINES, parseRetention } from './retain-option.js';
 
 /** `tcpchat serve`: turns options into a ServeConfig and hands it to `run`. */
 export function serveCommand(run: (config: ServeConfig) => Promise<void>, context: CliContext): CommandModule {
@@ -95,6 +97,18 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
             describe: 'lines kept per room for /history and for clients that reconnect (0: none)',
           }),
         )
+        .option('data', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'keep room history and acknowledged lines in DIR/tcpchat.db (SQLite), so they outlive the server',
+        })
+        .option('retain', {
+          requiresArg: true,
+          describe: 'with --data: lines kept per room (a number) or for how long (30d, 12h)',
+          default: String(DEFAULT_RETENTION_LINES),
+          defaultDescription: `${DEFAULT_RETENTION_LINES} (lines per room)`,
+          coerce: parseRetention,
+        })
         .option(
           'idle-timeout',
           durationOption('idle-timeout', { default: 0, describe: 'silence after which a client is disconnected (0: never)' }),
@@ -126,7 +140,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
           defaultDescription: 'when stdout is not a terminal',
         })
         .group(['host'], GROUP.network)
-        .group(['room', 'console-only', 'relay', 'name', 'history', 'announce-max'], GROUP.chat)
+        .group(['room', 'console-only', 'relay', 'name', 'history', 'data', 'retain', 'announce-max'], GROUP.chat)
         .group(['quiet', 'timestamps', 'log-level', 'metrics'], GROUP.output)
         .group(['password-file'], GROUP.security)
         .group(
@@ -136,6 +150,8 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         .check((argv) => {
           const invalid = invalidNickReason(argv.name);
           if (invalid) throw new Error(`--name: ${invalid}`);
+          if (argv.data !== undefined && argv.cluster !== undefined)
+            throw new Error('--data cannot go with --cluster yet: a cluster keeps its history in Redis');
           if (argv.relay && argv['console-only'])
             throw new Error('--relay and --console-only cannot go together: --relay is the room, the default');
           return true;
@@ -173,6 +189,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         timestamps: argv.timestamps as boolean | undefined,
         passwordTimeoutMs: argv['password-timeout'] as number,
         historySize: argv.history as number,
+        data: argv.data ? { dir: argv.data as string, retention: argv.retain as Retention } : undefined,
         quiet: argv.quiet as boolean,
         announceMax: argv['announce-max'] as number,
         shutdownDeadlineMs: argv['shutdown-deadline'] as number,

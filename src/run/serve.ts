@@ -46,6 +46,7 @@ import { readAccess, reloader, type ReloadableFiles } from './serve-reload.js';
 import { SPEAKS_TLS, SPEAKS_TLS_LINE, unlessPeerSpeaksTls } from './plain-port.js';
 import { openFiles } from '../drivers/open-files.js';
 import { descriptorBudget, droppedSentence } from './descriptor-budget.js';
+import { MEMORY_ONLY, openData, PRUNE_EVERY_MS, type DataConfig, type DataLink } from './serve-data.js';
 
 export interface ServeConfig extends ReloadableFiles {
   readonly host?: string;
@@ -67,6 +68,8 @@ export interface ServeConfig extends ReloadableFiles {
   readonly passwordTimeoutMs: number;
   /** Room lines kept for /history and for clients that resume. */
   readonly historySize: number;
+  /** `--data DIR`, `--retain`: history and acknowledged lines outlive the server. */
+  readonly data?: DataConfig;
   /** Leave the conversation out of the console's record. */
   readonly quiet: boolean;
   readonly announceMax: number;
@@ -118,11 +121,21 @@ export async function runServer(
   // The metrics server (and prom-client) is loaded only for --metrics, before anything starts.
   const metrics$ =
     config.metrics && (await (await import('./serve-metrics.js')).serveMetrics(config.metrics, counts, connections, bus !== undefined));
+  let data: DataLink | undefined;
+  if (config.data) {
+    try {
+      data = await openData(config.data, config.historySize, () => io.now().getTime());
+    } catch (error) {
+      tell.error((error as Error).message);
+      return 1;
+    }
+  }
   return new Promise((resolve) => {
     // SIGHUP is always listened to (its default would end the process), whatever there is to reload.
     const hup$ = reload$.pipe(share());
     const password$ = new Subject<string>();
     const access$ = new Subject<AccessList>();
+    const answer$ = new Subject<ReturnType<DataLink['answer']>>();
     // Certificate, key and access rules are read before anything starts: a bad one is one sentence, exit 1.
     let tls: ListenTls | undefined;
     let access: AccessList;
@@ -221,7 +234,7 @@ export async function runServer(
       }),
     );
     const main = serverMain(
-      { connection$, console$, shutdown$, bus$, password$, access$ },
+      { connection$, console$, shutdown$, bus$, password$, access$, answer$ },
       {
         name: config.name,
         mode: config.mode,
@@ -238,8 +251,9 @@ export async function runServer(
         announceMax: config.announceMax,
         heartbeatMs: config.heartbeatMs,
         cluster: bus?.self,
-        // Names this run: a resuming client learns whether its sequence numbers still mean anything.
-        epoch: randomBytes(6).toString('base64url'),
+        // Names this run (or the data directory's history): a resuming client learns whether its sequence numbers still mean anything.
+        epoch: data?.epoch ?? randomBytes(6).toString('base64url'),
+        restored: data?.restored,
       },
     );
 
@@ -248,6 +262,7 @@ export async function runServer(
       side.unsubscribe();
       droppedReport.unsubscribe();
       deadline?.unsubscribe();
+      data?.close();
       for (const connection of connections.values()) connection.socket.destroy();
       void flushed(io.stdout).then(() => resolve(code));
     };
@@ -256,7 +271,10 @@ export async function runServer(
     let deadline: Subscription | undefined;
 
     const running = main.subscribe({
-      next: (outputs) => outputs.forEach(apply),
+      next: (outputs) => {
+        data?.keep(outputs);
+        outputs.forEach(apply);
+      },
       error: (error: unknown) => {
         // Only a failure to bind is one; anything else that ends the server is a bug, told with its stack.
         const where = formatAddress(config.host ?? '*', config.port);
@@ -271,6 +289,7 @@ export async function runServer(
     });
     // Beside the chat: reloads, and the metrics server.
     const side = hup$.subscribe(reload);
+    if (data) side.add(timer(PRUNE_EVERY_MS, PRUNE_EVERY_MS).subscribe(data.prune));
     if (config.metrics && metrics$) {
       const { host, port } = config.metrics;
       side.add(
@@ -311,6 +330,15 @@ export async function runServer(
         case 'bus':
           bus?.request(output.request);
           return;
+        case 'store':
+        case 'seen':
+          return; // kept already, before the batch (see `keep`)
+        case 'query': {
+          // Asked now, handed back once this batch is carried out: its answer is an event of its own.
+          const answer = data?.answer(output);
+          if (answer) queueMicrotask(() => answer$.next(answer));
+          return;
+        }
         case 'fault':
           tell.error(`internal error handling ${output.event}; the event was dropped: ${stackOf(output.error)}`);
           return;
@@ -327,6 +355,7 @@ export async function runServer(
     function announce(event: { host: string; port: number }): void {
       counts.listening = true;
       tell.info(`listening on ${formatAddress(event.host, event.port)}`);
+      if (!config.cluster) tell.info(config.data ? `history is kept in ${config.data.dir}` : MEMORY_ONLY);
       if (event.host === '::' || event.host === '0.0.0.0') {
         const where = reachableAddresses().map((host) => formatAddress(host, event.port));
         tell.info(`reachable at ${where.join(', ')}`);

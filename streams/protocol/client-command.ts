@@ -1,3 +1,5 @@
+import { parseDuration } from './duration.js';
+
 /** What a client's line asks for. Plain text is a message; `//text` is the literal `/text`. */
 export type ClientCommand =
   | { kind: 'say'; text: string }
@@ -18,6 +20,10 @@ export type ClientCommand =
   /** `/cap tcpchat [session=S] [resume=EPOCH:SEQ]`: tcpchat's own client asks for tags. */
   | { kind: 'cap'; name: string; params: Readonly<Record<string, string>> }
   | { kind: 'history'; count: number }
+  /** `/history since 2h`: the room's lines of that last while, in ms. */
+  | { kind: 'history-since'; ms: number }
+  /** `/search WORDS`: the room's lines that hold every word. */
+  | { kind: 'search'; words: readonly string[] }
   | { kind: 'ignore' }
   | { kind: 'invalid'; error: string };
 
@@ -31,7 +37,9 @@ export const CLIENT_HELP: readonly string[] = [
   '  /part            back to the first room',
   '  /rooms           the rooms, with how many are in each and their topics',
   '  /topic [TEXT]    show or set the topic of your room',
-  '  /history [N]     the last N lines said here (20)',
+  '  /history [N]     the last N lines said here (20, at most 50)',
+  '  /history since D the lines said here in the last D (30m, 2h, 1d)',
+  '  /search WORDS    the lines said here that hold every word (needs serve --data)',
   '  /quit [REASON]   leave',
   '  //TEXT           send TEXT that starts with a slash',
 ];
@@ -81,10 +89,11 @@ export function parseClientLine(line: string): ClientCommand {
     case 'kick':
       // A console command: said so, rather than `unknown command`, to whoever tries it.
       return { kind: 'invalid', error: "only the server's console may /kick" };
-    case 'history': {
-      if (!rest) return { kind: 'history', count: DEFAULT_HISTORY_COUNT };
-      const count = Number(rest);
-      return Number.isInteger(count) && count > 0 ? { kind: 'history', count } : usage('/history [N]');
+    case 'history':
+      return parseHistory(rest);
+    case 'search': {
+      const words = rest.split(/\s+/).filter(Boolean);
+      return words.length > 0 ? { kind: 'search', words } : usage('/search WORDS');
     }
     default:
       return unknown(name);
@@ -92,6 +101,21 @@ export function parseClientLine(line: string): ClientCommand {
 }
 
 export const DEFAULT_HISTORY_COUNT = 20;
+/** The most lines one `/history` or `/search` answers with. */
+export const MAX_HISTORY_ANSWER = 50;
+
+function parseHistory(rest: string): ClientCommand {
+  if (!rest) return { kind: 'history', count: DEFAULT_HISTORY_COUNT };
+  const { head, tail } = splitWord(rest);
+  if (head === 'since') {
+    const ms = parseDuration(tail);
+    return ms !== undefined && ms > 0 ? { kind: 'history-since', ms } : usage('/history since DURATION (such as 30m, 2h, 1d)');
+  }
+  const count = Number(rest);
+  return Number.isInteger(count) && count > 0
+    ? { kind: 'history', count: Math.min(count, MAX_HISTORY_ANSWER) }
+    : usage('/history [N | since DURATION]');
+}
 
 function parseCap(rest: string): ClientCommand {
   const [name, ...pairs] = rest.split(/\s+/);

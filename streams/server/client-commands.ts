@@ -4,8 +4,8 @@ import { formatError, formatNotice, formatPrivate, formatSent } from '../protoco
 import { capability } from './capability.js';
 import { claimNick, clusterUp, privately } from './cluster-link.js';
 import { log, type Effect } from './events.js';
-import { latest } from './history.js';
-import { announce, depart, historyLines, inRoom, renameLocally } from './membership.js';
+import { lastLines, linesSince, search } from './history-commands.js';
+import { announce, depart, inRoom, renameLocally } from './membership.js';
 import { givenRoom, joinRoom, NO_ROOMS, roomList, topic, whoIsIn, whoIsOnline } from './room-commands.js';
 import type { Connection, ServerModel } from './model.js';
 import { findByNick, holderOf } from './nicks.js';
@@ -71,7 +71,11 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       return [...reply(formatNotice('bye')), ...depart(model, member, reason), { kind: 'close', id, reason }];
     }
     case 'history':
-      return historyLines(model, member, latest(member.room!.history, command.count));
+      return lastLines(model, member, command.count);
+    case 'history-since':
+      return linesSince(model, member, command.ms);
+    case 'search':
+      return search(model, member, command.words);
     case 'cap':
       return capability(model, member, command.name, command.params);
   }

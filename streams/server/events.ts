@@ -1,7 +1,12 @@
 import type { BusEvent, BusRequest } from '../cluster/bus.js';
 import type { AccessList } from '../limits/access.js';
 import type { ConsoleCommand } from '../protocol/console-command.js';
+import type { HistoryEntry } from './history.js';
 import type { ConnId } from './model.js';
+
+/** What a member asked of a data directory's history: its room's lines since a time, or holding every word. */
+export type HistoryQuery =
+  { readonly kind: 'since'; readonly time: number } | { readonly kind: 'search'; readonly words: readonly string[] };
 
 /** What the router hears: connections opening, their lines, their end, the console, shutdown. */
 export type RouterEvent =
@@ -24,7 +29,9 @@ export type RouterEvent =
   | { kind: 'bus'; event: BusEvent }
   | { kind: 'shutdown'; reason: string }
   /** Time to look for silent connections (every half `--heartbeat`). */
-  | { kind: 'heartbeat' };
+  | { kind: 'heartbeat' }
+  /** The data directory's answer to a `query`: at most its `limit` lines, oldest first. */
+  | { kind: 'answer'; id: ConnId; query: HistoryQuery; entries: readonly HistoryEntry[] };
 
 /** What the router decides. The shell carries these out. */
 export type Effect =
@@ -35,7 +42,13 @@ export type Effect =
   /** Ask the rest of the cluster. */
   | { kind: 'bus'; request: BusRequest }
   /** Shutdown has begun: what is queued now has until the shell's deadline to drain. */
-  | { kind: 'stopping' };
+  | { kind: 'stopping' }
+  /** Keep these room lines, numbered from `seq` (with `--data`; before they are sent, so what anyone saw is kept). */
+  | { kind: 'store'; room: string; seq: number; time: number; author?: string; lines: readonly string[] }
+  /** Keep these acknowledged line ids (with `--data`), so a line resent after a restart is shown once. */
+  | { kind: 'seen'; ids: readonly string[] }
+  /** Ask the data directory for a room's lines; the answer comes back as an `answer` event for `id`. */
+  | { kind: 'query'; id: ConnId; room: string; query: HistoryQuery; limit: number };
 
 /**
  * Where an entry happened, in room mode: its room, and `elsewhere` when that is not the room the

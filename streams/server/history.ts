@@ -102,6 +102,13 @@ export function linesGone(history: History, seq: number, upTo: number): number {
   return Math.max(0, Math.min(history.droppedUpTo, upTo) - seq);
 }
 
+/** The last `count` lines kept that were said at `time` or later, oldest first. */
+export function saidSince(history: History, time: number, count: number): HistoryEntry[] {
+  return latest(history, history.size)
+    .filter((entry) => entry.time >= time)
+    .slice(-count);
+}
+
 /** The last `count` lines kept, oldest first. */
 export function latest(history: History, count: number): HistoryEntry[] {
   if (count <= 0) return [];

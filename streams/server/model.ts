@@ -3,7 +3,7 @@ import { nickKey } from '../protocol/nick.js';
 import type { AccessList } from '../limits/access.js';
 import type { ServerMode } from '../protocol/sentences.js';
 import { createAdmission, release, type Admission, type AdmissionLimits } from './admission.js';
-import { createHistory, createSequence, type History, type Sequence } from './history.js';
+import { createHistory, createSequence, reload, type History, type HistoryEntry, type Sequence } from './history.js';
 
 /** A connection's number, given by the shell when it accepts the connection. */
 export type ConnId = number;
@@ -94,6 +94,15 @@ export interface ClusterState {
   readonly remote: Map<string, ClusterMember>;
 }
 
+/** What a data directory kept from earlier runs: the numbering's last number, each room's last lines, the acknowledged ids. */
+export interface Restored {
+  readonly lastSeq: number;
+  /** Each room's lines, oldest first. */
+  readonly rooms: ReadonlyMap<string, readonly HistoryEntry[]>;
+  /** Oldest first. */
+  readonly seenIds: readonly string[];
+}
+
 /** A server run's whole state. Owned by one router and changed in place, so each step stays O(1). */
 export interface ServerModel {
   /** The console's nick. */
@@ -123,6 +132,13 @@ export interface ServerModel {
   access: AccessList | undefined;
   /** Acknowledged tagged line ids, so a line resent after a reconnect is shown once. */
   readonly seenIds: Set<string>;
+  /** `--data`: room lines and acknowledged ids are also kept by the shell (`store` and `seen` effects). */
+  readonly persist: boolean;
+  /**
+   * With `--data`, the histories of rooms that are empty (read back at start, or left since), so a
+   * room made again, and a client resuming in it, finds what was said there.
+   */
+  readonly dormant: Map<string, History>;
   readonly cluster: ClusterState | undefined;
   stopped: boolean;
   /** The clock (virtual in tests). */
@@ -140,10 +156,20 @@ export function createModel(options: {
   historySize: number;
   firstRoom: string;
   cluster?: ClusterSelf;
+  /** With `--data`: what it kept (the epoch, given with it, is the one it kept too). */
+  restored?: Restored;
   now: () => number;
 }): ServerModel {
+  const { restored, historySize } = options;
   const sequence = createSequence(options.epoch);
-  const firstRoom = createRoom(options.firstRoom, createHistory(sequence, options.historySize));
+  sequence.lastSeq = restored?.lastSeq ?? 0;
+  const dormant = new Map<string, History>();
+  for (const [name, entries] of restored?.rooms ?? []) {
+    const history = createHistory(sequence, historySize);
+    reload(history, options.epoch, entries.slice(-historySize));
+    rest(dormant, name, history);
+  }
+  const firstRoom = createRoom(options.firstRoom, wake(dormant, options.firstRoom) ?? createHistory(sequence, historySize));
   return {
     name: options.name,
     mode: options.mode,
@@ -160,7 +186,9 @@ export function createModel(options: {
     admission: createAdmission(options.admission),
     password: options.password,
     access: options.access,
-    seenIds: new Set(),
+    seenIds: new Set(restored?.seenIds.slice(-REMEMBERED_IDS)),
+    persist: restored !== undefined,
+    dormant,
     cluster: options.cluster && { self: options.cluster, up: false, everUp: false, apart: { uncrossed: 0 }, remote: new Map() },
     stopped: false,
     now: options.now,
@@ -174,16 +202,37 @@ function createRoom(name: string, history: History): Room {
 /** The room of that name (normalised), made when it is not there yet. */
 export function roomNamed(model: ServerModel, name: string): Room {
   let room = model.rooms.get(name);
-  if (!room) model.rooms.set(name, (room = createRoom(name, createHistory(model.sequence, model.historySize))));
+  if (!room)
+    model.rooms.set(name, (room = createRoom(name, wake(model.dormant, name) ?? createHistory(model.sequence, model.historySize))));
   return room;
+}
+
+/** How many empty rooms' histories are kept in memory; past it the oldest left is dropped (its lines stay on disk). */
+const DORMANT_ROOMS = 1000;
+
+/** An empty room's history, kept (within `DORMANT_ROOMS`) for when the room is made again. */
+function rest(dormant: Map<string, History>, name: string, history: History): void {
+  dormant.delete(name);
+  dormant.set(name, history);
+  if (dormant.size > DORMANT_ROOMS) dormant.delete(dormant.keys().next().value as string);
+}
+
+/** A dormant room's history, taken out to be lived in again. */
+function wake(dormant: Map<string, History>, name: string): History | undefined {
+  const history = dormant.get(name);
+  dormant.delete(name);
+  return history;
 }
 
 /**
  * An empty room other than the first (and the console's) is forgotten with its history and topic,
- * as IRC does; in a cluster it lives while it has members on any node.
+ * as IRC does; in a cluster it lives while it has members on any node. With `--data` its history
+ * is kept (it is on disk, and a client may come back to it).
  */
 export function forgetIfEmpty(model: ServerModel, room: Room): void {
-  if (room.members.size === 0 && room.remote === 0 && room !== model.firstRoom && room !== model.consoleRoom) model.rooms.delete(room.name);
+  if (room.members.size > 0 || room.remote > 0 || room === model.firstRoom || room === model.consoleRoom) return;
+  model.rooms.delete(room.name);
+  if (model.persist && room.history.size > 0) rest(model.dormant, room.name, room.history);
 }
 
 /** A connection let in at the door (counted in the admission already). */
@@ -278,7 +327,7 @@ export function recipientsOf(model: ServerModel, room: Room): Recipients {
 }
 
 /** How many acknowledged line ids are remembered, so a line resent after a reconnect is shown once. */
-const REMEMBERED_IDS = 10_000;
+export const REMEMBERED_IDS = 10_000;
 
 export function rememberId(model: ServerModel, lineId: string): void {
   model.seenIds.add(lineId);

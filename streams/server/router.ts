@@ -15,8 +15,20 @@ import { consoleCommand } from './console-commands.js';
 import { answerDoor, openDoor, reaccess, rekey } from './door.js';
 import { log, type Effect, type RouterEvent } from './events.js';
 import { checkHeartbeats, heard } from './heartbeat.js';
+import { answer } from './history-commands.js';
 import { announce, depart, dismiss, messagesEntry, welcome } from './membership.js';
-import { createModel, forget, leave, memberOf, members, rememberId, type Connection, type ConnId, type ServerModel } from './model.js';
+import {
+  createModel,
+  forget,
+  leave,
+  memberOf,
+  members,
+  rememberId,
+  type Connection,
+  type ConnId,
+  type Restored,
+  type ServerModel,
+} from './model.js';
 import type { ServerMode } from '../protocol/sentences.js';
 import { invalidRoomReason, roomName } from './room-name.js';
 import { direct } from './send.js';
@@ -46,6 +58,8 @@ export interface RouterOptions {
   readonly cluster?: ClusterSelf;
   /** Silence after which a tagged connection is pinged (0: never); see `checkHeartbeats`. */
   readonly heartbeatMs?: number;
+  /** `--data`: what earlier runs kept; given, room lines and acknowledged ids are kept too (with `epoch` as kept). */
+  readonly restored?: Restored;
 }
 
 export type Router = (event: RouterEvent) => readonly Effect[];
@@ -66,6 +80,7 @@ export function createRouter(options: RouterOptions): Router {
     historySize: options.historySize ?? 1000,
     firstRoom: firstRoomOf(options.firstRoom),
     cluster: options.cluster,
+    restored: options.restored,
     now: options.now,
   });
   return routerOn(model, options.heartbeatMs ?? 0);
@@ -112,6 +127,8 @@ export function routerOn(model: ServerModel, heartbeatMs = 0): Router {
         return shutdown(model, event.reason);
       case 'heartbeat':
         return heartbeatMs > 0 ? checkHeartbeatsOf(model, heartbeatMs) : [];
+      case 'answer':
+        return answer(model, event.id, event.query, event.entries);
     }
   };
 }
@@ -168,6 +185,7 @@ function said(model: ServerModel, member: Connection, batch: readonly string[], 
   let texts: string[] = [];
   let textIds: string[] = [];
   let lastId: string | undefined;
+  const newIds: string[] = [];
   const flush = (): void => {
     if (texts.length === 0) return;
     const prefix = formatMessage(member.nick, ''); // made once: a batch may be a thousand lines
@@ -195,6 +213,7 @@ function said(model: ServerModel, member: Connection, batch: readonly string[], 
       lastId = lineId;
       if (model.seenIds.has(lineId)) continue;
       rememberId(model, lineId);
+      if (model.persist) newIds.push(lineId);
     }
     const clean = printable ? text : sanitize(text);
     const command = startsLikeChat(clean) ? undefined : parseClientLine(clean);
@@ -214,11 +233,15 @@ function said(model: ServerModel, member: Connection, batch: readonly string[], 
   }
   if (member.phase === 'member') flush();
   if (lastId === undefined) return effects;
-  // The ack goes before a close (after /quit), or it would be lost and the line sent again.
-  const ack: Effect = { kind: 'send', to: [id], lines: [formatAck(lastId)] };
+  // The ack goes before a close (after /quit), or it would be lost and the line sent again; with
+  // `--data` the ids it acknowledges are kept first, so a line resent after a crash is done once.
+  const ack: Effect[] = [
+    ...(newIds.length > 0 ? [{ kind: 'seen', ids: newIds } as const] : []),
+    { kind: 'send', to: [id], lines: [formatAck(lastId)] },
+  ];
   const close = effects.findIndex((effect) => effect.kind === 'close' && effect.id === id);
-  if (close === -1) effects.push(ack);
-  else effects.splice(close, 0, ack);
+  if (close === -1) effects.push(...ack);
+  else effects.splice(close, 0, ...ack);
   return effects;
 }
 

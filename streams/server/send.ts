@@ -59,7 +59,10 @@ function toRoom(
 export function sayHere(model: ServerModel, room: Room, from: ConnId | undefined, lines: readonly string[]): Effect[] {
   const author = from === undefined ? undefined : model.conns.get(from)?.session;
   const batch = record(room.history, lines, model.now(), author);
-  return toRoom(model, room, from, undefined, lines, () => entriesOf(batch).map((entry) => tagEntry(entry)));
+  const effects = toRoom(model, room, from, undefined, lines, () => entriesOf(batch).map((entry) => tagEntry(entry)));
+  // Kept before anyone is sent them: a line someone saw is never lost to a crash.
+  if (model.persist && lines.length > 0) effects.unshift({ kind: 'store', room: room.name, ...batch });
+  return effects;
 }
 
 /**

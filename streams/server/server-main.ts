@@ -48,6 +48,8 @@ export interface ServerSources {
   readonly password$?: Observable<string>;
   /** The access list read again (a reload). */
   readonly access$?: Observable<AccessList>;
+  /** The data directory's answers to `query` outputs (with `--data`). */
+  readonly answer$?: Observable<Extract<RouterEvent, { kind: 'answer' }>>;
 }
 
 export interface ServerOptions extends Omit<RouterOptions, 'now'> {
@@ -76,6 +78,10 @@ export type ServerOutput =
   | { kind: 'log'; entries: readonly LogEntry[]; bytes?: Uint8Array }
   | { kind: 'bus'; request: BusRequest }
   | { kind: 'stopping' }
+  /** Keep room lines or acknowledged ids (with `--data`): before the outputs of the same batch are carried out. */
+  | Extract<Effect, { kind: 'store' | 'seen' }>
+  /** Ask the data directory; its answer comes back through `answer$`. */
+  | Extract<Effect, { kind: 'query' }>
   /** Handling one event failed (a bug): the event was dropped, its connection closed. Say so on stderr. */
   | { kind: 'fault'; error: unknown; event: string }
   /** Stop or restart reading from a connection that sends faster than its rate. */
@@ -143,7 +149,8 @@ export function serverMain(sources: ServerSources, options: ServerOptions): Obse
         return [fault, ...outputs(effects)];
       }
     };
-    const singleEvent$ = merge(consoleEvent$, busEvent$, heartbeat$, passwordEvent$, accessEvent$).pipe(map(batchOf));
+    const answerEvent$ = (sources.answer$ ?? EMPTY).pipe(takeUntil(shutdown$));
+    const singleEvent$ = merge(consoleEvent$, busEvent$, heartbeat$, passwordEvent$, accessEvent$, answerEvent$).pipe(map(batchOf));
     return merge(shutdownEvent$.pipe(map(batchOf)), connectionEvent$, singleEvent$).pipe(
       map((events) => (events.length === 1 ? handle(events[0]) : events.flatMap(handle))),
       filter((outputs) => outputs.length > 0),

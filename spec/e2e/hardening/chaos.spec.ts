@@ -104,7 +104,10 @@ describe('chaos', () => {
     expect(fds).toBe(fdsBefore + 1);
     expect(server.child.exitCode).toBeNull();
     expect(() => process.kill(pid, 0)).not.toThrow(); // the same process, still there
-    expect(server.stderr.all).toEqual([`tcpchat: listening on 127.0.0.1:${server.port}`]);
+    expect(server.stderr.all).toEqual([
+      `tcpchat: listening on 127.0.0.1:${server.port}`,
+      'tcpchat: history is kept in memory only: nothing outlives this server (serve --data DIR keeps it)',
+    ]);
     fresh.send('still answering?\n');
     await server.stdout.waitFor(/^<guest-\d+> still answering\?$/);
   });

@@ -112,6 +112,9 @@ describe('stopping under load', () => {
 
     server.child.kill('SIGTERM');
     expect(await waitForExit(server, 3000)).toEqual({ code: 0, signal: null });
-    expect(await server.stderr.end()).toEqual([`tcpchat: listening on 127.0.0.1:${server.port}`]);
+    expect(await server.stderr.end()).toEqual([
+      `tcpchat: listening on 127.0.0.1:${server.port}`,
+      'tcpchat: history is kept in memory only: nothing outlives this server (serve --data DIR keeps it)',
+    ]);
   });
 });

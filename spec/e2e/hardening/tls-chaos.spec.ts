@@ -93,7 +93,7 @@ describe('chaos with TLS', () => {
     expect(fds).toBe(fdsBefore);
     expect(() => process.kill(pid, 0)).not.toThrow(); // the same process, still there
     expect(server.child.exitCode).toBeNull();
-    expect(server.stderr.all.filter((line) => !/^tcpchat: (listening on|TLS certificate)/.test(line))).toEqual([]);
+    expect(server.stderr.all.filter((line) => !/^tcpchat: (listening on|TLS certificate|history is kept)/.test(line))).toEqual([]);
     // The chat went on through all of it: every tick reached the server, and it still answers.
     await server.stdout.waitFor(`<guest-1> tick ${ticks - 1}`);
     ada.send('/who\n');

@@ -109,6 +109,16 @@ describe('parseClientLine', () => {
     );
   });
 
+  it('reads /history [N] (at most 50), /history since DURATION and /search WORDS', () => {
+    expect(parseClientLine('/history')).toEqual({ kind: 'history', count: 20 });
+    expect(parseClientLine('/history 500')).toEqual({ kind: 'history', count: 50 });
+    expect(parseClientLine('/history since 1h30m')).toEqual({ kind: 'history-since', ms: 5_400_000 });
+    expect(parseClientLine('/history since')).toEqual({ kind: 'invalid', error: 'usage: /history since DURATION (such as 30m, 2h, 1d)' });
+    expect(parseClientLine('/history soon')).toEqual({ kind: 'invalid', error: 'usage: /history [N | since DURATION]' });
+    expect(parseClientLine('/search  deploy   failed ')).toEqual({ kind: 'search', words: ['deploy', 'failed'] });
+    expect(parseClientLine('/search')).toEqual({ kind: 'invalid', error: 'usage: /search WORDS' });
+  });
+
   it('never throws and always answers with a known kind', () => {
     const kinds = [
       'say',
@@ -123,6 +133,8 @@ describe('parseClientLine', () => {
       'pass',
       'cap',
       'history',
+      'history-since',
+      'search',
       'help',
       'quit',
       'ignore',

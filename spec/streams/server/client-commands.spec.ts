@@ -345,7 +345,7 @@ describe('/history', () => {
 
   it.each(['/history 0', '/history -3', '/history x', '/history 2.5', '/history 1 2'])('answers %j with its usage', (line) => {
     const r = chatted(1);
-    expect(inbox(r(lines(2, line)), 2)).toEqual(['! usage: /history [N]']);
+    expect(inbox(r(lines(2, line)), 2)).toEqual(['! usage: /history [N | since DURATION]']);
   });
 
   it('in console mode holds what the console said to everyone, never what clients told the console', () => {

@@ -46,6 +46,12 @@ function show(outputs: readonly ServerOutput[]): string[] {
         return `${output.paused ? 'pause' : 'resume'} ${output.id}`;
       case 'stopping':
         return 'stopping';
+      case 'store':
+        return `store ${output.room} from ${output.seq}: ${output.lines.join(' | ')}`;
+      case 'seen':
+        return `seen ${output.ids.join(',')}`;
+      case 'query':
+        return `query ${output.id} ${output.room}: ${JSON.stringify(output.query)}`;
       case 'fault':
         return `fault in ${output.event}: ${(output.error as Error).message}`;
     }

@@ -1,0 +1,73 @@
+import { openHistoryStore, type HistoryStore, type LineBatch, type Retention } from '../drivers/history-store.js';
+import { REMEMBERED_IDS, type Restored } from '../../streams/server/model.js';
+import type { ServerOutput } from '../../streams/server/server-main.js';
+import type { RouterEvent } from '../../streams/server/events.js';
+
+type Query = Extract<ServerOutput, { kind: 'query' }>;
+type Answer = Extract<RouterEvent, { kind: 'answer' }>;
+
+/** `serve --data DIR`: what the core keeps goes to the data directory, and what it kept comes back at start. */
+
+export interface DataConfig {
+  readonly dir: string;
+  /** `--retain`: lines per room, or an age. */
+  readonly retention: Retention;
+}
+
+export interface DataLink {
+  /** The epoch this directory keeps: the same every run, so a client's resume point still means something. */
+  readonly epoch: string;
+  readonly restored: Restored;
+  /** Keeps the batch's room lines and acknowledged ids, in one transaction, before the rest of the batch is carried out. */
+  keep(outputs: readonly ServerOutput[]): void;
+  /** What the directory holds for a member's `/history since` or `/search`. */
+  answer(query: Query): Answer;
+  /** Drops what `--retain` no longer keeps. */
+  prune(): void;
+  close(): void;
+}
+
+/** Said at start without `--data` (a cluster's history lives in Redis). */
+export const MEMORY_ONLY = 'history is kept in memory only: nothing outlives this server (serve --data DIR keeps it)';
+
+/** How often retention runs, besides at start. */
+export const PRUNE_EVERY_MS = 10 * 60_000;
+
+/** Opens the directory, prunes it, and reads back the last `historySize` lines of each room. Throws one sentence. */
+export async function openData(config: DataConfig, historySize: number, now: () => number): Promise<DataLink> {
+  let store: HistoryStore;
+  try {
+    store = await openHistoryStore(config.dir);
+  } catch (error) {
+    throw new Error(openFailure(error, config.dir));
+  }
+  const prune = (): void => void store.prune(config.retention, now(), REMEMBERED_IDS);
+  prune();
+  const { epoch, lastSeq, rooms, seenIds } = store.read(historySize, REMEMBERED_IDS);
+  return {
+    epoch,
+    restored: { lastSeq, rooms, seenIds },
+    keep(outputs) {
+      const batches: LineBatch[] = [];
+      const ids: string[] = [];
+      for (const output of outputs) {
+        if (output.kind === 'store') batches.push(output);
+        else if (output.kind === 'seen') ids.push(...output.ids);
+      }
+      if (batches.length > 0 || ids.length > 0) store.write(batches, ids);
+    },
+    answer({ id, room, query, limit }) {
+      const entries = query.kind === 'since' ? store.since(room, query.time, limit) : store.search(room, query.words, limit);
+      return { kind: 'answer', id, query, entries };
+    },
+    prune,
+    close: () => store.close(),
+  };
+}
+
+function openFailure(error: unknown, dir: string): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+    return '--data needs the better-sqlite3 package, which is not installed: install tcpchat without --omit=optional, or run npm install better-sqlite3@12 in its folder';
+  return `cannot keep data in ${dir}: ${error instanceof Error ? error.message : String(error)}`;
+}
