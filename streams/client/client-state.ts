@@ -434,7 +434,8 @@ function farewellSentence(line: ServerLine, state: ClientState, policy: ClientPo
 function greetTcpchat(state: ClientState, policy: ClientPolicy): string[] {
   const room = state.resumeRoom === undefined ? '' : ` room=${state.resumeRoom}`;
   const resume = state.epoch === undefined ? '' : ` resume=${state.epoch}:${state.lastSeq}${room}`;
-  const naming = !state.nick || state.named ? [] : [...(policy.identity ? [`/identify ${state.nick} ${policy.identity}`] : []), `/nick ${state.nick}`];
+  const naming =
+    !state.nick || state.named ? [] : [...(policy.identity ? [`/identify ${state.nick} ${policy.identity}`] : []), `/nick ${state.nick}`];
   return [`/cap tcpchat session=${policy.session}${resume}`, ...naming];
 }
 

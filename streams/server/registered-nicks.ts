@@ -78,7 +78,11 @@ export function verified(model: ServerModel, id: ConnId, nick: string, ok: boole
   if (!ok) {
     recordAuthFailure(failures, member.ip, model.now());
     const text = isLockedOut(failures, member.ip, model.now()) ? LOCKED_OUT : `wrong secret for ${nick}`;
-    return [...direct(model, [id], formatError(text)), log({ type: 'error', id, text: `wrong secret for ${nick}` }), { kind: 'resume', id }];
+    return [
+      ...direct(model, [id], formatError(text)),
+      log({ type: 'error', id, text: `wrong secret for ${nick}` }),
+      { kind: 'resume', id },
+    ];
   }
   recordAuthSuccess(failures, member.ip);
   member.identified = nickKey(nick);

@@ -27,7 +27,11 @@ function server(options: Partial<RouterOptions> = {}) {
     effects.flatMap((effect): RouterEvent[] => {
       if (effect.kind !== 'secret') return [];
       const { id, nick, secret, against } = effect;
-      return [against === undefined ? { kind: 'hashed', id, nick, hash: `hash:${secret}` } : { kind: 'verified', id, nick, ok: against === `hash:${secret}` }];
+      return [
+        against === undefined
+          ? { kind: 'hashed', id, nick, hash: `hash:${secret}` }
+          : { kind: 'verified', id, nick, ok: against === `hash:${secret}` },
+      ];
     });
   /** The event, then the shell's answers to what it asked (and to what those asked), all the effects in order. */
   const answered = (event: RouterEvent): Effect[] => {
@@ -55,10 +59,7 @@ describe('registered nicks', () => {
     ]);
     route(lines(1, '/nick ada2'));
     const taken = route(lines(2, '/nick ADA', '/who'));
-    expect(inbox(taken, 2)).toEqual([
-      '! ADA is registered: /identify ADA SECRET first',
-      '* online in #lobby (3): server, ada2, guest-2',
-    ]);
+    expect(inbox(taken, 2)).toEqual(['! ADA is registered: /identify ADA SECRET first', '* online in #lobby (3): server, ada2, guest-2']);
   });
 
   it('lets the one who gives the secret take it (with /identify NICK SECRET), from any connection', () => {
