@@ -8,7 +8,7 @@ import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
 import { typedOnCommandLine } from './environment.js';
 import { durationOption, formatDuration } from './duration.js';
 import { GROUP, withHelpLayout } from './option-groups.js';
-import { passwordFileOption, resolvePassword } from './password-option.js';
+import { identityFileOption, passwordFileOption, resolveIdentity, resolvePassword } from './password-option.js';
 import { DEFAULT_RETRIES, retryOption } from './retry-option.js';
 import { parseTarget } from './target.js';
 import { connectTlsConfig, withConnectTlsOptions } from './tls-options.js';
@@ -31,6 +31,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
       )
         .option('nick', { alias: 'n', type: 'string', describe: 'the nick to ask for' })
         .option('password-file', passwordFileOption(context.files))
+        .option('identity-file', identityFileOption(context.files))
         .option('retry', retryOption)
         .option(
           'retry-delay',
@@ -48,7 +49,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
         .group(['retry', 'retry-delay', 'retry-max-delay'], GROUP.network)
         .group(['nick'], GROUP.chat)
         .group(['timestamps'], GROUP.output)
-        .group(['password-file'], GROUP.security)
+        .group(['password-file', 'identity-file'], GROUP.security)
         .check((argv) => {
           port(argv);
           if ((argv['retry-max-delay'] as number) < (argv['retry-delay'] as number)) {
@@ -69,6 +70,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
         port: port(argv),
         nick: argv.nick as string | undefined,
         password: resolvePassword(argv['password-file'], context.env),
+        identity: resolveIdentity(argv['identity-file'], context.env),
         json: argv.json as boolean,
         framing: argv.framing as ConnectConfig['framing'],
         limits: { ...DEFAULT_LINE_LIMITS, maxLineBytes: argv['max-line'] as number },

@@ -1,9 +1,9 @@
 import type { OptionFiles } from './option-files.js';
 
-/** A password file's secret: its first line; a file that cannot be read or is empty fails with exit 1. */
-function readSecret(files: OptionFiles, file: string): string {
-  const secret = files.read('--password-file', file).split(/\r?\n/)[0];
-  return secret || files.refuse(`--password-file ${file} is empty`);
+/** A secret file's secret: its first line; a file that cannot be read or is empty fails with exit 1. */
+function readSecret(files: OptionFiles, file: string, option = '--password-file'): string {
+  const secret = files.read(option, file).split(/\r?\n/)[0];
+  return secret || files.refuse(`${option} ${file} is empty`);
 }
 
 /** `--password-file FILE`: the secret is the file's first line, never a command-line word. */
@@ -36,3 +36,16 @@ export function resolvePassword(fromFile: unknown, env: NodeJS.ProcessEnv): stri
   if (fromFile && typeof fromFile === 'object') return (fromFile as PasswordFile).secret;
   return env.TCPCHAT_PASSWORD || undefined;
 }
+
+/** `connect --identity-file FILE`: the secret of a registered nick, the file's first line. */
+export function identityFileOption(files: OptionFiles) {
+  return {
+    type: 'string',
+    describe: 'read the secret of your registered --nick from FILE (or set TCPCHAT_IDENTITY)',
+    coerce: (file: string | undefined): string | undefined => (file === undefined ? undefined : readSecret(files, file, '--identity-file')),
+  } as const;
+}
+
+/** The file wins over the environment; an empty variable means none. */
+export const resolveIdentity = (fromFile: unknown, env: NodeJS.ProcessEnv): string | undefined =>
+  typeof fromFile === 'string' ? fromFile : env.TCPCHAT_IDENTITY || undefined;

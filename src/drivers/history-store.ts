@@ -6,7 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 /**
  * `serve --data DIR`: the server's memory in one SQLite file, `DIR/tcpchat.db`, in WAL mode.
  * Room lines (numbered by one sequence across rooms, so the number is the key), the acknowledged
- * line ids, and the epoch that names this history. `better-sqlite3` is an optional dependency,
+ * line ids, the epoch that names this history, and the registered nicks with their secrets' hashes. `better-sqlite3` is an optional dependency,
  * loaded only here, only with `--data`.
  */
 
@@ -38,6 +38,8 @@ export interface Kept {
   readonly rooms: Map<string, StoredLine[]>;
   /** The last acknowledged ids, oldest first. */
   readonly seenIds: string[];
+  /** Registered nicks: each one's secret hash, by nick key. */
+  readonly nicks: Map<string, string>;
 }
 
 /** `--retain`: how much each room keeps, by count of lines or by age. */
@@ -54,6 +56,8 @@ export interface HistoryStore {
   since(room: string, time: number, limit: number): StoredLine[];
   /** A room's lines holding every one of `words`, the newest `limit`, oldest first. */
   search(room: string, words: readonly string[], limit: number): StoredLine[];
+  /** Keeps that the nick with this key is registered to `hash`, or (no hash) no longer. */
+  registration(key: string, nick: string, hash?: string): void;
   close(): void;
 }
 
@@ -63,6 +67,7 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS lines_by_room ON lines (room, seq);
   CREATE INDEX IF NOT EXISTS lines_by_time ON lines (time);
   CREATE TABLE IF NOT EXISTS seen (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS nicks (key TEXT PRIMARY KEY, nick TEXT NOT NULL, hash TEXT NOT NULL);
   CREATE VIRTUAL TABLE IF NOT EXISTS lines_text USING fts5 (line, content = 'lines', content_rowid = 'seq');
   CREATE TRIGGER IF NOT EXISTS lines_text_insert AFTER INSERT ON lines BEGIN
     INSERT INTO lines_text (rowid, line) VALUES (new.seq, new.line);
@@ -109,6 +114,8 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
   const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const insertLine = db.prepare('INSERT OR REPLACE INTO lines (seq, room, time, author, line) VALUES (?, ?, ?, ?, ?)');
   const insertId = db.prepare('INSERT INTO seen (id) VALUES (?)');
+  const setNick = db.prepare('INSERT OR REPLACE INTO nicks (key, nick, hash) VALUES (?, ?, ?)');
+  const dropNick = db.prepare('DELETE FROM nicks WHERE key = ?');
   const lastOfRoom = db.prepare('SELECT seq, time, author, line FROM lines WHERE room = ? ORDER BY seq DESC LIMIT ?');
   const sinceInRoom = db.prepare('SELECT seq, time, author, line FROM lines WHERE room = ? AND time >= ? ORDER BY seq DESC LIMIT ?');
   const matching = db.prepare(
@@ -152,7 +159,8 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
       const maxSeq = (db.prepare('SELECT MAX(seq) FROM lines').pluck().get() as number | null) ?? 0;
       const lastSeq = Math.max(maxSeq, Number(getMeta.get('last_seq')?.value ?? 0));
       const seenIds = (db.prepare('SELECT id FROM seen ORDER BY n DESC LIMIT ?').pluck().all(ids) as string[]).reverse();
-      return { epoch: epoch!, lastSeq, rooms, seenIds };
+      const nicks = new Map(db.prepare('SELECT key, hash FROM nicks').raw().all() as [string, string][]);
+      return { epoch: epoch!, lastSeq, rooms, seenIds, nicks };
     },
     write: (batches, ids) => write(batches, ids),
     prune: (retention, now, ids) => prune(retention, now, ids),
@@ -161,6 +169,10 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
       // Each word as an FTS5 string (quotes doubled), so what a user types is never read as query syntax.
       const query = words.map((word) => `"${word.replaceAll('"', '""')}"`).join(' ');
       return oldestFirst(matching.all(query, room, limit));
+    },
+    registration(key, nick, hash) {
+      if (hash === undefined) dropNick.run(key);
+      else setNick.run(key, nick, hash);
     },
     close: () => db.close(),
   };

@@ -25,6 +25,8 @@ export interface ConnectConfig {
   readonly port: number;
   readonly nick?: string;
   readonly password?: string;
+  /** The secret of the registered `nick`. */
+  readonly identity?: string;
   readonly json: boolean;
   readonly framing: Framing;
   readonly limits: LineLimits;
@@ -161,6 +163,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
         where,
         nick: config.nick,
         password: config.password,
+        identity: config.identity,
         framing: config.framing,
         limits: config.limits,
         heartbeatMs: config.heartbeatMs,

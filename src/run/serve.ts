@@ -46,6 +46,7 @@ import { readAccess, reloader, type ReloadableFiles } from './serve-reload.js';
 import { SPEAKS_TLS, SPEAKS_TLS_LINE, unlessPeerSpeaksTls } from './plain-port.js';
 import { openFiles } from '../drivers/open-files.js';
 import { descriptorBudget, droppedSentence } from './descriptor-budget.js';
+import { answerSecret } from './serve-secrets.js';
 import { MEMORY_ONLY, openData, PRUNE_EVERY_MS, type DataConfig, type DataLink } from './serve-data.js';
 
 export interface ServeConfig extends ReloadableFiles {
@@ -135,7 +136,7 @@ export async function runServer(
     const hup$ = reload$.pipe(share());
     const password$ = new Subject<string>();
     const access$ = new Subject<AccessList>();
-    const answer$ = new Subject<ReturnType<DataLink['answer']>>();
+    const answer$ = new Subject<ReturnType<DataLink['answer']> | Awaited<ReturnType<typeof answerSecret>>>();
     // Certificate, key and access rules are read before anything starts: a bad one is one sentence, exit 1.
     let tls: ListenTls | undefined;
     let access: AccessList;
@@ -332,7 +333,14 @@ export async function runServer(
           return;
         case 'store':
         case 'seen':
+        case 'registration':
           return; // kept already, before the batch (see `keep`)
+        case 'secret':
+          answerSecret(output).then(
+            (answer) => answer$.next(answer),
+            (error: unknown) => tell.error(`cannot hash a nick's secret: ${stackOf(error)}`),
+          );
+          return;
         case 'query': {
           // Asked now, handed back once this batch is carried out: its answer is an event of its own.
           const answer = data?.answer(output);

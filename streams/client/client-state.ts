@@ -16,6 +16,8 @@ export interface ClientPolicy {
   readonly where: string;
   readonly nick?: string;
   readonly password?: string;
+  /** The secret of the registered `nick`: sent as `/identify` before `/nick`, to a tcpchat server only. */
+  readonly identity?: string;
   readonly framing: Framing;
   /** Reconnect attempts after a lost connection; 0 never, Infinity forever. */
   readonly retries: number;
@@ -236,7 +238,8 @@ function flushPlain(state: ClientState, policy: ClientPolicy): Step {
  * Nothing typed, nothing sent: a peer that is not tcpchat (`nc -l`) sees no `/nick` for nothing.
  */
 function sendPlain(state: ClientState, typed: readonly string[], policy: ClientPolicy): Step {
-  const nickFirst = policy.framing === 'line' && state.nick !== undefined && !state.named && !state.capAsked;
+  // A registered nick waits for the welcome: its secret goes to a tcpchat server only, never to whatever listens.
+  const nickFirst = policy.framing === 'line' && state.nick !== undefined && !state.named && !state.capAsked && !policy.identity;
   return {
     state: nickFirst ? { ...state, named: true } : state,
     effects: [{ kind: 'send', lines: nickFirst ? [`/nick ${state.nick}`, ...typed] : typed }],
@@ -427,11 +430,13 @@ function farewellSentence(line: ServerLine, state: ClientState, policy: ClientPo
   return farewell.refused ? `${policy.where} refused us: ${farewell.reason}` : farewell.reason;
 }
 
-/** A tcpchat server welcomed us: ask for tags (resuming where we were) and for our nick. */
+/** A tcpchat server welcomed us: ask for tags (resuming where we were) and for our nick, identified first when it is registered. */
 function greetTcpchat(state: ClientState, policy: ClientPolicy): string[] {
   const room = state.resumeRoom === undefined ? '' : ` room=${state.resumeRoom}`;
   const resume = state.epoch === undefined ? '' : ` resume=${state.epoch}:${state.lastSeq}${room}`;
-  return [`/cap tcpchat session=${policy.session}${resume}`, ...(state.nick && !state.named ? [`/nick ${state.nick}`] : [])];
+  const naming =
+    !state.nick || state.named ? [] : [...(policy.identity ? [`/identify ${state.nick} ${policy.identity}`] : []), `/nick ${state.nick}`];
+  return [`/cap tcpchat session=${policy.session}${resume}`, ...naming];
 }
 
 function capabilityGranted(state: ClientState, epoch: string, seq: number): Step {

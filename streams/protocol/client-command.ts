@@ -17,6 +17,12 @@ export type ClientCommand =
   | { kind: 'quit'; reason: string }
   /** `/pass` after the door: the secret is dropped here and never logged. */
   | { kind: 'pass' }
+  /** `/register SECRET`: bind your nick to a secret (never logged, never echoed). */
+  | { kind: 'register'; secret: string }
+  /** `/identify NICK SECRET`: prove a registered nick is yours, and take it. */
+  | { kind: 'identify'; nick: string; secret: string }
+  /** `/unregister`: drop the registration of your nick. */
+  | { kind: 'unregister' }
   /** `/cap tcpchat [session=S] [resume=EPOCH:SEQ]`: tcpchat's own client asks for tags. */
   | { kind: 'cap'; name: string; params: Readonly<Record<string, string>> }
   | { kind: 'history'; count: number }
@@ -40,6 +46,9 @@ export const CLIENT_HELP: readonly string[] = [
   '  /history [N]     the last N lines said here (20, at most 50)',
   '  /history since D the lines said here in the last D (30m, 2h, 1d)',
   '  /search WORDS    the lines said here that hold every word (needs serve --data)',
+  '  /register SECRET bind your nick to a secret: then only /identify takes it',
+  '  /identify NICK SECRET  prove a registered nick is yours, and take it',
+  '  /unregister      drop the registration of your nick',
   '  /quit [REASON]   leave',
   '  //TEXT           send TEXT that starts with a slash',
 ];
@@ -84,6 +93,14 @@ export function parseClientLine(line: string): ClientCommand {
       return { kind: 'quit', reason: rest };
     case 'pass':
       return { kind: 'pass' };
+    case 'register':
+      return rest ? { kind: 'register', secret: rest } : usage('/register SECRET');
+    case 'identify': {
+      const { head, tail } = splitWord(rest);
+      return head && tail ? { kind: 'identify', nick: head, secret: tail } : usage('/identify NICK SECRET');
+    }
+    case 'unregister':
+      return { kind: 'unregister' };
     case 'cap':
       return rest ? parseCap(rest) : usage('/cap NAME [KEY=VALUE...]');
     case 'kick':

@@ -10,6 +10,8 @@ export type ConsoleCommand =
   | { kind: 'join'; room: string }
   | { kind: 'rooms' }
   | { kind: 'kick'; name: string; reason: string }
+  /** `/unregister NICK` (or `/drop NICK`): anyone may take that nick again. */
+  | { kind: 'unregister'; name: string }
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'ignore' }
@@ -23,6 +25,7 @@ export const CONSOLE_HELP: readonly string[] = [
   '  /msg NAME TEXT           to one client',
   '  /who [#ROOM]             who is connected, with addresses, or who is in a room',
   '  /kick NAME [REASON]      disconnect a client',
+  '  /unregister NICK         drop a registered nick (also /drop NICK)',
   '  /quit                    shut the server down',
   '  //TEXT                   send TEXT that starts with a slash',
 ];
@@ -47,6 +50,11 @@ export function parseConsoleLine(line: string): ConsoleCommand {
     case 'kick': {
       const { head, tail } = splitWord(rest);
       return head ? { kind: 'kick', name: head, reason: tail } : usage('/kick NAME [REASON]');
+    }
+    case 'unregister':
+    case 'drop': {
+      const { head } = splitWord(rest);
+      return head ? { kind: 'unregister', name: head } : usage(`/${name} NICK`);
     }
     case 'help':
       return { kind: 'help' };

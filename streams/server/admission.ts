@@ -38,8 +38,7 @@ export function createAdmission(limits: AdmissionLimits): Admission {
 /** Counts the connection in, or says in a few words why it is refused. */
 export function admit(admission: Admission, ip: string, now: number): { ok: true } | { ok: false; reason: string } {
   const { limits } = admission;
-  const failure = admission.failures.get(ip);
-  if (failure && failure.lockedUntil > now) return { ok: false, reason: 'too many failed passwords; try again later' };
+  if (isLockedOut(admission, ip, now)) return { ok: false, reason: 'too many failed passwords; try again later' };
   if (admission.total >= limits.maxClients) return { ok: false, reason: 'server full' };
   const here = admission.perAddress.get(ip) ?? 0;
   if (here >= limits.maxPerAddress && (limits.limitLoopback || !isLoopback(ip))) {
@@ -57,7 +56,14 @@ export function release(admission: Admission, ip: string): void {
   else admission.perAddress.delete(ip);
 }
 
-export function recordAuthFailure(admission: Admission, ip: string, now: number): void {
+/** Failures counted per address, and the lockout they lead to (the door's passwords, or registered nicks' secrets). */
+export type Failures = Pick<Admission, 'limits' | 'failures'>;
+
+export function isLockedOut(failures: Failures, ip: string, now: number): boolean {
+  return (failures.failures.get(ip)?.lockedUntil ?? 0) > now;
+}
+
+export function recordAuthFailure(admission: Failures, ip: string, now: number): void {
   const previous = admission.failures.get(ip);
   const count =
     previous && previous.lockedUntil <= now && previous.count >= admission.limits.maxAuthFailures ? 1 : (previous?.count ?? 0) + 1;
@@ -70,7 +76,7 @@ export function recordAuthFailure(admission: Admission, ip: string, now: number)
   }
 }
 
-export function recordAuthSuccess(admission: Admission, ip: string): void {
+export function recordAuthSuccess(admission: Failures, ip: string): void {
   admission.failures.delete(ip);
 }
 

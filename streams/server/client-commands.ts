@@ -9,6 +9,7 @@ import { announce, depart, inRoom, renameLocally } from './membership.js';
 import { givenRoom, joinRoom, NO_ROOMS, roomList, topic, whoIsIn, whoIsOnline } from './room-commands.js';
 import type { Connection, ServerModel } from './model.js';
 import { findByNick, holderOf } from './nicks.js';
+import { identify, register, unregister } from './registered-nicks.js';
 import { direct } from './send.js';
 
 /** What a member's command does (plain messages are batched by the router itself). */
@@ -78,6 +79,12 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       return search(model, member, command.words);
     case 'cap':
       return capability(model, member, command.name, command.params);
+    case 'register':
+      return register(model, member, command.secret);
+    case 'identify':
+      return identify(model, member, command.nick, command.secret);
+    case 'unregister':
+      return unregister(model, member);
   }
 }
 

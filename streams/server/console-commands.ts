@@ -7,6 +7,7 @@ import { dismiss, inRoom, roomLines } from './membership.js';
 import { givenRoom, NO_ROOMS, roomList, whoIsIn } from './room-commands.js';
 import { forgetIfEmpty, members, type ServerModel } from './model.js';
 import { findByNick } from './nicks.js';
+import { unregisterFromConsole } from './registered-nicks.js';
 import { direct } from './send.js';
 
 /** What a line typed at the server's console does (but `/quit`, which the router turns into a shutdown). */
@@ -57,6 +58,8 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
       const reason = `kicked by ${model.name}${command.reason ? `: ${command.reason}` : ''}`;
       return dismiss(model, target, formatKicked(reason), reason, `${target.nick} was ${reason}`);
     }
+    case 'unregister':
+      return unregisterFromConsole(model, command.name);
   }
 }
 

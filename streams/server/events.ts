@@ -31,7 +31,11 @@ export type RouterEvent =
   /** Time to look for silent connections (every half `--heartbeat`). */
   | { kind: 'heartbeat' }
   /** The data directory's answer to a `query`: at most its `limit` lines, oldest first. */
-  | { kind: 'answer'; id: ConnId; query: HistoryQuery; entries: readonly HistoryEntry[] };
+  | { kind: 'answer'; id: ConnId; query: HistoryQuery; entries: readonly HistoryEntry[] }
+  /** The shell hashed a `/register`'s secret (see the `secret` effect). */
+  | { kind: 'hashed'; id: ConnId; nick: string; hash: string }
+  /** The shell checked an `/identify`'s secret against the nick's hash. */
+  | { kind: 'verified'; id: ConnId; nick: string; ok: boolean };
 
 /** What the router decides. The shell carries these out. */
 export type Effect =
@@ -48,7 +52,14 @@ export type Effect =
   /** Keep these acknowledged line ids (with `--data`), so a line resent after a restart is shown once. */
   | { kind: 'seen'; ids: readonly string[] }
   /** Ask the data directory for a room's lines; the answer comes back as an `answer` event for `id`. */
-  | { kind: 'query'; id: ConnId; room: string; query: HistoryQuery; limit: number };
+  | { kind: 'query'; id: ConnId; room: string; query: HistoryQuery; limit: number }
+  /**
+   * Hash `secret` for `nick` (a `/register`), or check it against the hash `against` (an `/identify`);
+   * the answer comes back as a `hashed` or `verified` event for `id`. Never logged.
+   */
+  | { kind: 'secret'; id: ConnId; nick: string; secret: string; against?: string }
+  /** Keep (with `--data`) that the nick with this key is registered to this hash, or (no hash) no longer. */
+  | { kind: 'registration'; key: string; nick: string; hash?: string };
 
 /**
  * Where an entry happened, in room mode: its room, and `elsewhere` when that is not the room the

@@ -2,7 +2,7 @@ import type { ClusterMember, ClusterSelf } from '../cluster/bus.js';
 import { nickKey } from '../protocol/nick.js';
 import type { AccessList } from '../limits/access.js';
 import type { ServerMode } from '../protocol/sentences.js';
-import { createAdmission, release, type Admission, type AdmissionLimits } from './admission.js';
+import { createAdmission, release, type Admission, type AdmissionLimits, type Failures } from './admission.js';
 import { createHistory, createSequence, reload, type History, type HistoryEntry, type Sequence } from './history.js';
 
 /** A connection's number, given by the shell when it accepts the connection. */
@@ -48,6 +48,8 @@ export interface Connection {
   claim: Claim | undefined;
   /** Closed while its lines were held: closed for this reason once they are handled. */
   closing: string | undefined;
+  /** The key of the registered nick whose secret this connection gave (`/register` or `/identify`). */
+  identified: string | undefined;
   /** Heartbeat (tagged connections only): when it was last heard (none: not watched), and pings sent since. */
   heardAt: number | undefined;
   pinged: number;
@@ -101,6 +103,8 @@ export interface Restored {
   readonly rooms: ReadonlyMap<string, readonly HistoryEntry[]>;
   /** Oldest first. */
   readonly seenIds: readonly string[];
+  /** Registered nicks: the hash of each one's secret, by nick key. */
+  readonly nicks?: ReadonlyMap<string, string>;
 }
 
 /** A server run's whole state. Owned by one router and changed in place, so each step stays O(1). */
@@ -126,6 +130,10 @@ export interface ServerModel {
   readonly sequence: Sequence;
   readonly historySize: number;
   readonly admission: Admission;
+  /** Registered nicks: the hash of each one's secret (opaque to the core), by nick key. */
+  readonly registered: Map<string, string>;
+  /** Wrong `/identify` secrets per address, locked out like wrong passwords at the door. */
+  readonly identifyFailures: Failures;
   /** The door's secret, when there is one. */
   password: string | undefined;
   /** `--allow`/`--deny`: who may come in at all (none: everyone). */
@@ -184,6 +192,8 @@ export function createModel(options: {
     sequence,
     historySize: options.historySize,
     admission: createAdmission(options.admission),
+    registered: new Map(restored?.nicks),
+    identifyFailures: { limits: options.admission, failures: new Map() },
     password: options.password,
     access: options.access,
     seenIds: new Set(restored?.seenIds.slice(-REMEMBERED_IDS)),
@@ -249,6 +259,7 @@ export function addConnection(model: ServerModel, id: ConnId, address: string, i
     held: undefined,
     claim: undefined,
     closing: undefined,
+    identified: undefined,
     heardAt: undefined,
     pinged: 0,
   };

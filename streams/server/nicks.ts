@@ -28,6 +28,7 @@ export function rename(model: ServerModel, member: Connection, wanted: string): 
   if (holder !== undefined && holder !== member.nick) return { ok: false, error: nickTakenReason(wanted, holder) };
   const before = member.nick;
   const after = normalizeNick(wanted);
+  if (!mayTake(model, member, after)) return { ok: false, error: registeredReason(after) };
   model.nicks.delete(nickKey(before));
   model.nicks.set(nickKey(after), member.id);
   member.nick = after;
@@ -52,3 +53,11 @@ function isTaken(model: ServerModel, nick: string): boolean {
   const key = nickKey(nick);
   return key === model.reservedKey || model.nicks.has(key);
 }
+
+/** A registered nick is taken only by a connection that gave its secret; any other nick by anyone. */
+function mayTake(model: ServerModel, conn: Connection, nick: string): boolean {
+  const key = nickKey(nick);
+  return !model.registered.has(key) || conn.identified === key;
+}
+
+const registeredReason = (nick: string): string => `${nick} is registered: /identify ${nick} SECRET first`;

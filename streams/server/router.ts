@@ -31,6 +31,7 @@ import {
 } from './model.js';
 import type { ServerMode } from '../protocol/sentences.js';
 import { invalidRoomReason, roomName } from './room-name.js';
+import { hashed, verified } from './registered-nicks.js';
 import { direct } from './send.js';
 
 export interface RouterOptions {
@@ -129,6 +130,10 @@ export function routerOn(model: ServerModel, heartbeatMs = 0): Router {
         return heartbeatMs > 0 ? checkHeartbeatsOf(model, heartbeatMs) : [];
       case 'answer':
         return answer(model, event.id, event.query, event.entries);
+      case 'hashed':
+        return run(model, hashed(model, event.id, event.nick, event.hash));
+      case 'verified':
+        return run(model, verified(model, event.id, event.nick, event.ok));
     }
   };
 }
@@ -226,7 +231,7 @@ function said(model: ServerModel, member: Connection, batch: readonly string[], 
     effects.push(...clientCommand(model, member, command));
     tagged = member.session !== undefined;
     if (member.held) {
-      // A nick claim began: the rest of the batch waits for the cluster's answer.
+      // A nick claim or a secret began: the rest of the batch waits for the answer.
       if (index + 1 < batch.length) effects.push(...hold(model, member, batch.slice(index + 1)));
       break;
     }

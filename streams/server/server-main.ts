@@ -48,8 +48,8 @@ export interface ServerSources {
   readonly password$?: Observable<string>;
   /** The access list read again (a reload). */
   readonly access$?: Observable<AccessList>;
-  /** The data directory's answers to `query` outputs (with `--data`). */
-  readonly answer$?: Observable<Extract<RouterEvent, { kind: 'answer' }>>;
+  /** The shell's answers: the data directory's to `query` outputs (with `--data`), hashed and checked secrets to `secret` outputs. */
+  readonly answer$?: Observable<Extract<RouterEvent, { kind: 'answer' | 'hashed' | 'verified' }>>;
 }
 
 export interface ServerOptions extends Omit<RouterOptions, 'now'> {
@@ -82,6 +82,8 @@ export type ServerOutput =
   | Extract<Effect, { kind: 'store' | 'seen' }>
   /** Ask the data directory; its answer comes back through `answer$`. */
   | Extract<Effect, { kind: 'query' }>
+  /** Hash or check a nick's secret (its answer comes back through `answer$`); keep a registration (with `--data`). */
+  | Extract<Effect, { kind: 'secret' | 'registration' }>
   /** Handling one event failed (a bug): the event was dropped, its connection closed. Say so on stderr. */
   | { kind: 'fault'; error: unknown; event: string }
   /** Stop or restart reading from a connection that sends faster than its rate. */

@@ -45,6 +45,7 @@ describe('openHistoryStore', () => {
         ['#dev', [{ seq: 3, time: 20, line: '<bob> three', author: 's-bob' }]],
       ]),
       seenIds: ['s1.2', 's1.3'],
+      nicks: new Map(),
     });
     expect(epoch).toMatch(/^[\w-]{8}$/);
   });

@@ -277,6 +277,26 @@ describe('clientMain', () => {
   });
 
   describe('reconnecting', () => {
+    it('identifies its registered nick before asking for it, after each welcome, and shows no one the secret', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const first$ = hot<Uint8Array>('10ms w 9ms #', { w: bytes(WELCOME) }, reset());
+        const second$ = hot<Uint8Array>('450ms w', { w: bytes('* welcome to server, you are guest-2; /help lists commands\n') });
+        const attempt$ = hot<ConnectAttempt>('5ms k 439ms K', { k: connectedTo(first$), K: connectedTo(second$) });
+        const options = { nick: 'alice', identity: 'pw', retries: 1 };
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, options)).toBe('c 9ms (wn) 6ms l 374ms r 54ms (kWN)', {
+          c: connectOut,
+          w: shown(welcomeLine('guest-1')),
+          n: sent('/cap tcpchat session=S\n/identify alice pw\n/nick alice\n'),
+          l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+          r: connectOut,
+          k: status('reconnected to 127.0.0.1:2023'),
+          W: shown(welcomeLine('guest-2')),
+          N: sent('/cap tcpchat session=S\n/identify alice pw\n/nick alice\n'),
+        });
+      });
+    });
+
     it('says so, reconnects after the backoff delay, resumes, reclaims its nick and resends what was not acknowledged, in order', () => {
       fresh();
       scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {

@@ -52,6 +52,10 @@ function show(outputs: readonly ServerOutput[]): string[] {
         return `seen ${output.ids.join(',')}`;
       case 'query':
         return `query ${output.id} ${output.room}: ${JSON.stringify(output.query)}`;
+      case 'secret':
+        return `secret ${output.id} ${output.nick}`;
+      case 'registration':
+        return `registration ${output.nick}`;
       case 'fault':
         return `fault in ${output.event}: ${(output.error as Error).message}`;
     }

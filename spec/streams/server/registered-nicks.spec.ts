@@ -1,0 +1,125 @@
+import { describe, expect, it } from '@jest/globals';
+import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
+import type { Effect, RouterEvent } from '../../../streams/server/events.js';
+import type { ConnId, Restored } from '../../../streams/server/model.js';
+import { createRouter, type RouterOptions } from '../../../streams/server/router.js';
+
+/**
+ * Registered nicks, as the core rules them: who may take a nick, wrong secrets refused and
+ * throttled per address, and a member's lines kept in order while its secret is with the shell.
+ * The shell is played here: a hash is `hash:SECRET`, and checks compare with it.
+ */
+
+const open = (id: ConnId, ip = `10.0.0.${id}`): RouterEvent => ({ kind: 'open', id, address: `${ip}:4000`, ip });
+const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
+const inbox = (effects: readonly Effect[], id: ConnId): string[] =>
+  effects.flatMap((effect) => (effect.kind === 'send' && effect.to.includes(id) ? effect.lines : []));
+const secrets = (effects: readonly Effect[]) => effects.filter((effect) => effect.kind === 'secret');
+
+const NOTHING: Restored = { lastSeq: 0, rooms: new Map(), seenIds: [] };
+const LIMITS = { ...DEFAULT_ADMISSION_LIMITS, maxAuthFailures: 3, lockoutMs: 60_000 };
+
+/** A server, and the shell's answer to every `secret` it asks, as the router's next event. */
+function server(options: Partial<RouterOptions> = {}) {
+  const clock = { now: 0 };
+  const route = createRouter({ name: 'server', mode: 'room', admission: LIMITS, now: () => clock.now, historySize: 0, ...options });
+  const shell = (effects: readonly Effect[]): RouterEvent[] =>
+    effects.flatMap((effect): RouterEvent[] => {
+      if (effect.kind !== 'secret') return [];
+      const { id, nick, secret, against } = effect;
+      return [
+        against === undefined
+          ? { kind: 'hashed', id, nick, hash: `hash:${secret}` }
+          : { kind: 'verified', id, nick, ok: against === `hash:${secret}` },
+      ];
+    });
+  /** The event, then the shell's answers to what it asked (and to what those asked), all the effects in order. */
+  const answered = (event: RouterEvent): Effect[] => {
+    const effects = route(event);
+    return [...effects, ...shell(effects).flatMap(answered)];
+  };
+  return { route, answered, shell, clock };
+}
+
+/** A server where connection 1 is ada, registered with `secret`, and connection 2 is a guest. */
+function withAda(options: Partial<RouterOptions> = {}) {
+  const chat = server(options);
+  chat.route(open(1));
+  chat.route(open(2));
+  chat.route(lines(1, '/nick ada'));
+  const registered = chat.answered(lines(1, '/register secret'));
+  return { ...chat, registered };
+}
+
+describe('registered nicks', () => {
+  it('binds the member’s nick; no one else may take it, and is told why and stays as they are', () => {
+    const { route, registered } = withAda();
+    expect(inbox(registered, 1)).toEqual([
+      '* ada is registered to you for this server run only (serve --data DIR keeps it); take it back later with /identify ada SECRET',
+    ]);
+    route(lines(1, '/nick ada2'));
+    const taken = route(lines(2, '/nick ADA', '/who'));
+    expect(inbox(taken, 2)).toEqual(['! ADA is registered: /identify ADA SECRET first', '* online in #lobby (3): server, ada2, guest-2']);
+  });
+
+  it('lets the one who gives the secret take it (with /identify NICK SECRET), from any connection', () => {
+    const { route, answered } = withAda();
+    route(lines(1, '/quit'));
+    const identified = answered(lines(2, '/identify ada secret', '/nick ada'));
+    expect(inbox(identified, 2)).toEqual(['* you are identified as ada', '* you are now ada', '* you are ada']);
+  });
+
+  it('refuses a wrong secret, then locks the address out for a while, even with the right one', () => {
+    const { route, answered, clock } = withAda();
+    route(open(3, '10.0.0.2'));
+    expect(inbox(answered(lines(2, '/identify ada guess1')), 2)).toEqual(['! wrong secret for ada']);
+    expect(inbox(answered(lines(3, '/identify ada guess2')), 3)).toEqual(['! wrong secret for ada']);
+    expect(inbox(answered(lines(2, '/identify ada guess3')), 2)).toEqual(['! too many wrong secrets; try again later']);
+    const locked = route(lines(3, '/identify ada secret'));
+    expect(secrets(locked)).toEqual([]);
+    expect(inbox(locked, 3)).toEqual(['! too many wrong secrets; try again later']);
+    clock.now += LIMITS.lockoutMs;
+    expect(inbox(answered(lines(3, '/identify ada secret')), 3)).toContain('* you are identified as ada');
+  });
+
+  it('keeps the lines a member sends while its secret is being hashed, in order, after the answer', () => {
+    const chat = server();
+    chat.route(open(1));
+    chat.route(open(2));
+    chat.route(lines(1, '/nick ada'));
+    const asked = chat.route(lines(1, '/register secret', 'one', '/nick bob', 'two'));
+    expect(inbox(asked, 2)).toEqual([]);
+    expect(chat.route(lines(1, 'three'))).toEqual([]);
+    const after = chat.shell(asked).flatMap((event) => chat.route(event));
+    expect(inbox(after, 2)).toEqual(['<ada> one', '* ada is now bob', '<bob> two', '<bob> three']);
+  });
+
+  it('registers neither a guest nick, nor a nick registered already, nor anything in a cluster', () => {
+    const { route } = withAda();
+    expect(inbox(route(lines(2, '/register x')), 2)).toEqual(['! a guest nick cannot be registered: take a nick first (/nick NAME)']);
+    expect(inbox(route(lines(1, '/register again')), 1)).toEqual(['! ada is registered already']);
+    const cluster = server({ cluster: { instance: 'i', node: 'n' } as RouterOptions['cluster'] });
+    cluster.route(open(1));
+    expect(inbox(cluster.route(lines(1, '/register x')), 1)).toEqual(['! registered nicks are not available in a cluster yet']);
+  });
+
+  it('keeps registrations with --data, and holds those kept at start', () => {
+    const { registered, route } = withAda({ restored: NOTHING });
+    expect(registered).toContainEqual({ kind: 'registration', key: 'ada', nick: 'ada', hash: 'hash:secret' });
+    expect(route(lines(1, '/unregister'))).toContainEqual({ kind: 'registration', key: 'ada', nick: 'ada' });
+
+    const restarted = server({ restored: { ...NOTHING, nicks: new Map([['ada', 'hash:secret']]) } });
+    restarted.route(open(1));
+    expect(inbox(restarted.route(lines(1, '/nick ada')), 1)).toEqual(['! ada is registered: /identify ada SECRET first']);
+  });
+
+  it('drops a registration by its identified owner or at the console, and no one else', () => {
+    const { route } = withAda();
+    route(lines(1, '/nick ada2'));
+    route(lines(2, '/nick ada2x'));
+    expect(inbox(route(lines(2, '/unregister')), 2)).toEqual(['! ada2x is not registered']);
+    const console = route({ kind: 'console', command: { kind: 'unregister', name: 'ADA' } });
+    expect(console).toEqual([{ kind: 'log', entries: [{ type: 'notice', text: 'ADA is no longer registered' }] }]);
+    expect(inbox(route(lines(2, '/nick ada')), 2)).toEqual(['* you are now ada']);
+  });
+});
