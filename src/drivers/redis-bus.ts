@@ -239,6 +239,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       if (stopped || state !== 'down' || !current?.subscribed || !current.commands.isReady || !current.listener.isReady) return;
       state = 'joining';
       try {
+        // Every script is in Redis's cache before any request runs (a Redis restart empties it):
+        // a request retried after NOSCRIPT would run after the ones behind it, out of order.
+        await loadScripts(current.commands);
         const proposed = [known?.epoch ?? randomBytes(6).toString('base64url'), randomBytes(6).toString('base64url'), lastSeq];
         const reply = (await run(JOIN, [options.node, options.ttlMs, Math.max(options.historySize, 1), ...proposed, firstRoom])) as [
           string,
@@ -496,6 +499,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
 const sha1 = new Map<string, string>();
 
 /** Runs a script by its hash, sending it whole only when Redis does not know it yet. */
+const SCRIPTS = [CLAIM, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC, TOPIC];
+
+function loadScripts(client: Client): Promise<unknown> {
+  return Promise.all(SCRIPTS.map((script) => client.sendCommand(['SCRIPT', 'LOAD', script])));
+}
+
 async function evaluate(client: Client, script: string, args: readonly string[]): Promise<unknown> {
   let sha = sha1.get(script);
   if (!sha) sha1.set(script, (sha = createHash('sha1').update(script).digest('hex')));

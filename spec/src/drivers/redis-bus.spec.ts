@@ -194,6 +194,19 @@ describe('redisBus', () => {
     expect(lines.filter((line) => line === 'six')).toEqual(['six']);
   });
 
+  it('runs what a node asks in the order it asked, a request its Redis runs for the first time too (a move, then a line)', async () => {
+    const a = await joined('a');
+    a.send(claim(1, 'ada'));
+    await answer(a, 1);
+    a.send(room(a, 'before')); // Redis has run this script now, not yet the move's
+    await heard(a, 'before');
+    a.send(move(1, 'ada', '#dev'));
+    a.send({ type: 'room', batch: { ...room(a, 'after').batch, room: '#dev' } });
+    await heard(a, 'after');
+    const order = a.events.flatMap((event) => (event.type === 'moved' ? ['moved'] : event.type === 'room' ? event.batch.lines : []));
+    expect(order).toEqual(['before', 'moved', 'after']);
+  });
+
   it('asks to join again while Redis refuses it (a read-only replica), and joins once it may', async () => {
     await admin.sendCommand(['REPLICAOF', '127.0.0.1', '1']); // a master that is not there: read-only from now on
     let refused = (): void => {};
