@@ -84,7 +84,7 @@ describe('tcpchat connect fed a flood through a pipe, across faults', () => {
 
 describe('tcpchat connect given more than its outbox holds while the server is down', () => {
   // Whether any line is dropped depends on how the pipe hands the paste over: in one read the
-  // outbox overflows; in several, input pauses at three quarters full and nothing is dropped.
+  // outbox overflows; in several, input pauses at half full and nothing is dropped.
   it('delivers every line in order, or warns once for the burst, with the count, and delivers the rest in order', async () => {
     const first = await startServer(['--relay', '--shutdown-deadline', '1']);
     const ada = await chatter(first.port, 'ada');

@@ -518,14 +518,15 @@ function exit(state: ClientState, code: 0 | 1, message?: string): Step {
 }
 
 /**
- * Reading input pauses while the outbox is three quarters full and goes on once it is half
- * empty, so a flood from a pipe or a paste waits for the server's acks (or for the reconnect)
- * instead of pushing the oldest lines out.
+ * Reading input pauses while the outbox is half full and goes on once it is down to a quarter,
+ * so a flood from a pipe or a paste waits for the server's acks (or for the reconnect) instead of
+ * pushing the oldest lines out. Half, because what was read before the pause still comes: a pipe's
+ * 64 KiB read of long lines is more than the last quarter of the outbox's 256 KiB.
  */
 function pressure(step: Step, policy: ClientPolicy): Step {
   const { state } = step;
   if (state.phase === 'done') return step;
-  const paused = outboxFilled(state.outbox, policy.outbox) >= (state.inputPaused ? 0.5 : 0.75);
+  const paused = outboxFilled(state.outbox, policy.outbox) >= (state.inputPaused ? 0.25 : 0.5);
   if (paused === state.inputPaused) return step;
   return { state: { ...state, inputPaused: paused }, effects: [...step.effects, { kind: 'pause-input', paused }] };
 }

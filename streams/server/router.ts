@@ -146,6 +146,8 @@ function firstRoomOf(given = '#lobby'): string {
 }
 
 function open(model: ServerModel, id: ConnId, address: string, ip: string): Effect[] {
+  // A number the shell gave already names a connection in the table: a second entry would orphan the first.
+  if (model.conns.has(id)) return [log({ type: 'error', id, text: `connection ${id} opened twice; the second was ignored` })];
   const verdict = openDoor(model, id, address, ip, model.now());
   if (verdict.kind === 'refuse') return refuse(model, id, address, verdict.reason);
   if (verdict.kind === 'join') return join(model, verdict.conn);

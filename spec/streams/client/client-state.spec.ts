@@ -647,15 +647,15 @@ describe('stepClient', () => {
       expect(lostThem.effects).toContainEqual(status('outbox full: dropped the oldest 2 lines'));
     });
 
-    it('pauses input at three quarters full and goes on at half', () => {
-      const policy = { ...POLICY, outbox: { maxLines: 4, maxBytes: 1024 } };
-      const down = then(tagged(policy), [lost(), typed('a'), typed('b')], policy);
+    it('pauses input at half full and goes on at a quarter', () => {
+      const policy = { ...POLICY, outbox: { maxLines: 8, maxBytes: 1024 } };
+      const down = then(tagged(policy), [lost(), typed('a'), typed('b'), typed('c')], policy);
       expect(down.effects.some((effect) => effect.kind === 'pause-input')).toBe(false);
-      const full = then(down, [typed('c')], policy);
+      const full = then(down, [typed('d')], policy);
       expect(full.effects).toEqual([{ kind: 'pause-input', paused: true }]);
-      const back = then(full, [connected, received(WELCOME), received(cap('E', 4)), received('@ack=S.1')], policy);
-      expect(back.effects.filter((effect) => effect.kind === 'pause-input')).toEqual([]); // 2 of 4 left: still paused
-      expect(then(back, [received('@ack=S.2')], policy).effects).toEqual([{ kind: 'pause-input', paused: false }]);
+      const back = then(full, [connected, received(WELCOME), received(cap('E', 4)), received('@ack=S.2')], policy);
+      expect(back.effects.filter((effect) => effect.kind === 'pause-input')).toEqual([]); // 2 of 8 left: still paused
+      expect(then(back, [received('@ack=S.3')], policy).effects).toEqual([{ kind: 'pause-input', paused: false }]);
     });
   });
 

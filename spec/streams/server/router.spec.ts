@@ -364,6 +364,17 @@ describe('createRouter', () => {
     });
   });
 
+  describe('a connection opened twice (a shell that gave one number twice)', () => {
+    it('keeps the first, says so, and goes on: a kick reaches the first and only once', () => {
+      const route = room(2);
+      expect(route(open(2))).toEqual([
+        { kind: 'log', entries: [{ type: 'error', id: 2, text: 'connection 2 opened twice; the second was ignored' }] },
+      ]);
+      expect(closes(route(typed('/kick guest-2')))).toEqual([{ kind: 'close', id: 2, reason: 'kicked by server' }]);
+      expect(closes(route(typed('/kick guest-2')))).toEqual([]);
+    });
+  });
+
   describe('a closed connection', () => {
     it('gets nothing more: its lines are ignored and nobody sends to it', () => {
       const route = room(3);
