@@ -6,6 +6,7 @@ import { parseFarewell } from '../protocol/farewell.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { parseServerLine, PASSWORD_PROMPT, type ServerLine } from '../protocol/server-line.js';
 import { isPing, MISSED_ANSWERS, PING, PONG } from '../protocol/ping.js';
+import { isGuestNick } from '../protocol/nick.js';
 import { parseHistoryMarker, parseInRoom, parseRenamed, parseWelcome, type Welcome } from '../protocol/sentences.js';
 import { formatTagged, parseAck, parseTagged } from '../protocol/tags.js';
 import { rawTyped, unavailableInRaw } from './raw-commands.js';
@@ -130,8 +131,6 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     historyLeft: 0,
   };
 }
-
-const GUEST = /^guest-\d+$/;
 
 export interface Step {
   readonly state: ClientState;
@@ -340,7 +339,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     const toUs = tags.seq === undefined;
     const welcome = toUs ? parseWelcome(clean) : undefined;
     const renamed = toUs ? parseRenamed(clean) : undefined;
-    if (renamed !== undefined && !GUEST.test(renamed)) next = { ...next, nick: renamed };
+    if (renamed !== undefined && !isGuestNick(renamed)) next = { ...next, nick: renamed };
     const history = toUs ? historyLine(next, clean) : { state: next, replayed: false, marker: false };
     next = history.state;
     // Resuming, the room's last lines that come with the welcome are what the replay brings: shown once, from it.

@@ -37,3 +37,10 @@ export function nickKey(name: string): string {
 export function nickTakenReason(wanted: string, holder: string): string {
   return wanted.toLowerCase() === holder.toLowerCase() ? `nick ${wanted} is taken` : `nick ${wanted} looks like ${holder}, which is taken`;
 }
+
+const GUEST = /^guest-\d+$/i;
+
+/** A nick a server gives to whoever has none of their own (`guest-3`): nobody's to keep or register. */
+export function isGuestNick(nick: string): boolean {
+  return GUEST.test(nick);
+}

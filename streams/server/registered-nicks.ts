@@ -1,4 +1,4 @@
-import { nickKey, normalizeNick } from '../protocol/nick.js';
+import { isGuestNick, nickKey, normalizeNick } from '../protocol/nick.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { isLockedOut, recordAuthFailure, recordAuthSuccess } from './admission.js';
 import type { Next } from './cluster-link.js';
@@ -16,14 +16,13 @@ import { direct } from './send.js';
  */
 
 export const NOT_IN_CLUSTER = 'registered nicks are not available in a cluster yet';
-const GUEST = /^guest-\d+$/i;
 const LOCKED_OUT = 'too many wrong secrets; try again later';
 
 /** `/register SECRET`: the member's own nick, not a guest's, not registered yet. */
 export function register(model: ServerModel, member: Connection, secret: string): Effect[] {
   const refused = (text: string): Effect[] => direct(model, [member.id], formatError(text));
   if (model.cluster) return refused(NOT_IN_CLUSTER);
-  if (GUEST.test(member.nick)) return refused('a guest nick cannot be registered: take a nick first (/nick NAME)');
+  if (isGuestNick(member.nick)) return refused('a guest nick cannot be registered: take a nick first (/nick NAME)');
   if (model.registered.has(nickKey(member.nick))) return refused(`${member.nick} is registered already`);
   member.held = [];
   return [{ kind: 'secret', id: member.id, nick: member.nick, secret }];
