@@ -3,8 +3,6 @@ import { lastOf } from './whole-number.js';
 
 /** Durations on the command line, in the environment and in a config file (read as `streams/protocol/duration.ts` reads them). */
 
-export { formatDuration, parseDuration };
-
 /** Node's timers fire at once past this (2^31 - 1 ms, about 24.8 days), so no duration may be longer. */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 

@@ -1,5 +1,5 @@
 import type { Retention } from '../drivers/history-store.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../../streams/protocol/duration.js';
 import { lastOf } from './whole-number.js';
 
 /** `--retain`: how much of each room's history a data directory keeps. A bare number is lines, a duration is age. */

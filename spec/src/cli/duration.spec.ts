@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../../src/cli/duration.js';
+import { formatDuration, parseDuration } from '../../../streams/protocol/duration.js';
+import { MAX_DURATION_MS } from '../../../src/cli/duration.js';
 
 describe('parseDuration', () => {
   it.each([
