@@ -39,7 +39,8 @@ export function makeCertificates(): TestCertificates {
     fingerprint: new X509Certificate(readFileSync(at(`${name}.crt`))).fingerprint256,
   });
 
-  const selfSigned = (name: string): CertFiles => {
+  /** A self-signed certificate `NAME.crt` with its key `NAME.key`, valid two days. */
+  const selfSignedFiles = (name: string, subject: string, ...extensions: string[]): void =>
     openssl(
       'req',
       '-x509',
@@ -51,30 +52,16 @@ export function makeCertificates(): TestCertificates {
       '-days',
       '2',
       '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      SAN,
+      subject,
+      ...extensions.flatMap((ext) => ['-addext', ext]),
     );
+
+  const selfSigned = (name: string): CertFiles => {
+    selfSignedFiles(name, '/CN=127.0.0.1', SAN);
     return files(name);
   };
   const ca = (name: string): string => {
-    openssl(
-      'req',
-      '-x509',
-      ...newKey,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=tcpchat test ${name}`,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign',
-    );
+    selfSignedFiles(name, `/CN=tcpchat test ${name}`, 'basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign');
     return at(`${name}.crt`);
   };
 
