@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { factKey, type Fact } from '../../streams/server/facts.js';
 
 /**
  * `serve --data DIR`: the server's memory in one SQLite file, `DIR/tcpchat.db`, in WAL mode.
  * Room lines (numbered by one sequence across rooms, so the number is the key), the acknowledged
- * line ids, the epoch that names this history, and the registered nicks with their secrets' hashes. `better-sqlite3` is an optional dependency,
+ * line ids, the epoch that names this history, and the facts kept beyond a run (registered nicks, bans...). `better-sqlite3` is an optional dependency,
  * loaded only here, only with `--data`.
  */
 
@@ -38,8 +39,8 @@ export interface Kept {
   readonly rooms: Map<string, StoredLine[]>;
   /** The last acknowledged ids, oldest first. */
   readonly seenIds: string[];
-  /** Registered nicks: each one's secret hash, by nick key. */
-  readonly nicks: Map<string, string>;
+  /** Registrations, operators, bans, mutes, topics: every fact kept, each once. */
+  readonly facts: Fact[];
 }
 
 /** `--retain`: how much each room keeps, by count of lines or by age. */
@@ -56,8 +57,8 @@ export interface HistoryStore {
   since(room: string, time: number, limit: number): StoredLine[];
   /** A room's lines holding every one of `words`, the newest `limit`, oldest first. */
   search(room: string, words: readonly string[], limit: number): StoredLine[];
-  /** Keeps that the nick with this key is registered to `hash`, or (no hash) no longer. */
-  registration(key: string, nick: string, hash?: string): void;
+  /** Keeps a fact in place of the one with its key, or (lifted) drops that one. */
+  keepFact(fact: Fact): void;
   close(): void;
 }
 
@@ -67,7 +68,7 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS lines_by_room ON lines (room, seq);
   CREATE INDEX IF NOT EXISTS lines_by_time ON lines (time);
   CREATE TABLE IF NOT EXISTS seen (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS nicks (key TEXT PRIMARY KEY, nick TEXT NOT NULL, hash TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, fact TEXT NOT NULL);
   CREATE VIRTUAL TABLE IF NOT EXISTS lines_text USING fts5 (line, content = 'lines', content_rowid = 'seq');
   CREATE TRIGGER IF NOT EXISTS lines_text_insert AFTER INSERT ON lines BEGIN
     INSERT INTO lines_text (rowid, line) VALUES (new.seq, new.line);
@@ -110,12 +111,13 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
   // A commit is in the WAL file once written: a killed process loses nothing committed; a power cut may lose the last ones.
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  factsFromNicksTable(db);
   const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
   const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const insertLine = db.prepare('INSERT OR REPLACE INTO lines (seq, room, time, author, line) VALUES (?, ?, ?, ?, ?)');
   const insertId = db.prepare('INSERT INTO seen (id) VALUES (?)');
-  const setNick = db.prepare('INSERT OR REPLACE INTO nicks (key, nick, hash) VALUES (?, ?, ?)');
-  const dropNick = db.prepare('DELETE FROM nicks WHERE key = ?');
+  const setFact = db.prepare('INSERT OR REPLACE INTO facts (key, fact) VALUES (?, ?)');
+  const dropFact = db.prepare('DELETE FROM facts WHERE key = ?');
   const lastOfRoom = db.prepare('SELECT seq, time, author, line FROM lines WHERE room = ? ORDER BY seq DESC LIMIT ?');
   const sinceInRoom = db.prepare('SELECT seq, time, author, line FROM lines WHERE room = ? AND time >= ? ORDER BY seq DESC LIMIT ?');
   const matching = db.prepare(
@@ -159,8 +161,8 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
       const maxSeq = (db.prepare('SELECT MAX(seq) FROM lines').pluck().get() as number | null) ?? 0;
       const lastSeq = Math.max(maxSeq, Number(getMeta.get('last_seq')?.value ?? 0));
       const seenIds = (db.prepare('SELECT id FROM seen ORDER BY n DESC LIMIT ?').pluck().all(ids) as string[]).reverse();
-      const nicks = new Map(db.prepare('SELECT key, hash FROM nicks').raw().all() as [string, string][]);
-      return { epoch: epoch!, lastSeq, rooms, seenIds, nicks };
+      const facts = (db.prepare('SELECT fact FROM facts').pluck().all() as string[]).map((text) => JSON.parse(text) as Fact);
+      return { epoch: epoch!, lastSeq, rooms, seenIds, facts };
     },
     write: (batches, ids) => write(batches, ids),
     prune: (retention, now, ids) => prune(retention, now, ids),
@@ -170,10 +172,27 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
       const query = words.map((word) => `"${word.replaceAll('"', '""')}"`).join(' ');
       return oldestFirst(matching.all(query, room, limit));
     },
-    registration(key, nick, hash) {
-      if (hash === undefined) dropNick.run(key);
-      else setNick.run(key, nick, hash);
+    keepFact(fact) {
+      if (fact.lifted) dropFact.run(factKey(fact));
+      else setFact.run(factKey(fact), JSON.stringify(fact));
     },
     close: () => db.close(),
   };
+}
+
+/** A data directory from before facts kept its registrations in a `nicks` table: they become facts, once. */
+function factsFromNicksTable(db: BetterSqlite3.Database): void {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'nicks'").get() === undefined) return;
+  const setFact = db.prepare('INSERT OR IGNORE INTO facts (key, fact) VALUES (?, ?)');
+  db.transaction(() => {
+    for (const { key, nick, hash } of db.prepare('SELECT key, nick, hash FROM nicks').all() as {
+      key: string;
+      nick: string;
+      hash: string;
+    }[]) {
+      const fact: Fact = { kind: 'registration', key, nick, hash };
+      setFact.run(factKey(fact), JSON.stringify(fact));
+    }
+    db.exec('DROP TABLE nicks');
+  })();
 }

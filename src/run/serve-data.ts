@@ -18,7 +18,7 @@ export interface DataLink {
   /** The epoch this directory keeps: the same every run, so a client's resume point still means something. */
   readonly epoch: string;
   readonly restored: Restored;
-  /** Keeps the batch's room lines and acknowledged ids (in one transaction) and registrations, before the rest of the batch is carried out. */
+  /** Keeps the batch's room lines and acknowledged ids (in one transaction) and facts, before the rest of the batch is carried out. */
   keep(outputs: readonly ServerOutput[]): void;
   /** What the directory holds for a member's `/history since` or `/search`. */
   answer(query: Query): Answer;
@@ -43,17 +43,17 @@ export async function openData(config: DataConfig, historySize: number, now: () 
   }
   const prune = (): void => void store.prune(config.retention, now(), REMEMBERED_IDS);
   prune();
-  const { epoch, lastSeq, rooms, seenIds, nicks } = store.read(historySize, REMEMBERED_IDS);
+  const { epoch, lastSeq, rooms, seenIds, facts } = store.read(historySize, REMEMBERED_IDS);
   return {
     epoch,
-    restored: { lastSeq, rooms, seenIds, nicks },
+    restored: { lastSeq, rooms, seenIds, facts },
     keep(outputs) {
       const batches: LineBatch[] = [];
       const ids: string[] = [];
       for (const output of outputs) {
         if (output.kind === 'store') batches.push(output);
         else if (output.kind === 'seen') ids.push(...output.ids);
-        else if (output.kind === 'registration') store.registration(output.key, output.nick, output.hash);
+        else if (output.kind === 'fact') store.keepFact(output.fact);
       }
       if (batches.length > 0 || ids.length > 0) store.write(batches, ids);
     },

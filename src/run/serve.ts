@@ -333,7 +333,7 @@ export async function runServer(
           return;
         case 'store':
         case 'seen':
-        case 'registration':
+        case 'fact':
           return; // kept already, before the batch (see `keep`)
         case 'secret':
           answerSecret(output).then(

@@ -2,6 +2,7 @@ import type { BusEvent, BusRequest } from '../cluster/bus.js';
 import type { AccessList } from '../limits/access.js';
 import type { ConsoleCommand } from '../protocol/console-command.js';
 import type { HistoryEntry } from './history.js';
+import type { Fact } from './facts.js';
 import type { ConnId } from './model.js';
 
 /** What a member asked of a data directory's history: its room's lines since a time, or holding every word. */
@@ -58,8 +59,8 @@ export type Effect =
    * the answer comes back as a `hashed` or `verified` event for `id`. Never logged.
    */
   | { kind: 'secret'; id: ConnId; nick: string; secret: string; against?: string }
-  /** Keep (with `--data`) that the nick with this key is registered to this hash, or (no hash) no longer. */
-  | { kind: 'registration'; key: string; nick: string; hash?: string };
+  /** Keep a fact beyond this run (with `--data`; in a cluster, every node takes it too). */
+  | { kind: 'fact'; fact: Fact };
 
 /**
  * Where an entry happened, in room mode: its room, and `elsewhere` when that is not the room the

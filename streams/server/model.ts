@@ -3,6 +3,7 @@ import { nickKey } from '../protocol/nick.js';
 import type { AccessList } from '../limits/access.js';
 import type { ServerMode } from '../protocol/sentences.js';
 import { createAdmission, release, type Admission, type AdmissionLimits, type Failures } from './admission.js';
+import { applyFact, type Fact, type Registration } from './facts.js';
 import { createHistory, createSequence, reload, type History, type HistoryEntry, type Sequence } from './history.js';
 
 /** A connection's number, given by the shell when it accepts the connection. */
@@ -103,8 +104,8 @@ export interface Restored {
   readonly rooms: ReadonlyMap<string, readonly HistoryEntry[]>;
   /** Oldest first. */
   readonly seenIds: readonly string[];
-  /** Registered nicks: the hash of each one's secret, by nick key. */
-  readonly nicks?: ReadonlyMap<string, string>;
+  /** Registrations, operators, bans, mutes, topics (see `Fact`), each once. */
+  readonly facts?: readonly Fact[];
 }
 
 /** A server run's whole state. Owned by one router and changed in place, so each step stays O(1). */
@@ -130,8 +131,8 @@ export interface ServerModel {
   readonly sequence: Sequence;
   readonly historySize: number;
   readonly admission: Admission;
-  /** Registered nicks: the hash of each one's secret (opaque to the core), by nick key. */
-  readonly registered: Map<string, string>;
+  /** Registered nicks, by nick key. */
+  readonly registered: Map<string, Registration>;
   /** Wrong `/identify` secrets per address, locked out like wrong passwords at the door. */
   readonly identifyFailures: Failures;
   /** The door's secret, when there is one. */
@@ -178,7 +179,7 @@ export function createModel(options: {
     rest(dormant, name, history);
   }
   const firstRoom = createRoom(options.firstRoom, wake(dormant, options.firstRoom) ?? createHistory(sequence, historySize));
-  return {
+  const model: ServerModel = {
     name: options.name,
     mode: options.mode,
     announceMax: options.announceMax,
@@ -192,7 +193,7 @@ export function createModel(options: {
     sequence,
     historySize: options.historySize,
     admission: createAdmission(options.admission),
-    registered: new Map(restored?.nicks),
+    registered: new Map(),
     identifyFailures: { limits: options.admission, failures: new Map() },
     password: options.password,
     access: options.access,
@@ -203,6 +204,8 @@ export function createModel(options: {
     stopped: false,
     now: options.now,
   };
+  for (const fact of restored?.facts ?? []) applyFact(model, fact);
+  return model;
 }
 
 function createRoom(name: string, history: History): Room {

@@ -3,6 +3,7 @@ import { formatError, formatNotice } from '../protocol/server-line.js';
 import { isLockedOut, recordAuthFailure, recordAuthSuccess } from './admission.js';
 import type { Next } from './cluster-link.js';
 import { log, type Effect } from './events.js';
+import type { Fact } from './facts.js';
 import { renameLocally } from './membership.js';
 import { memberOf, type Connection, type ConnId, type ServerModel } from './model.js';
 import { direct } from './send.js';
@@ -33,7 +34,7 @@ export function identify(model: ServerModel, member: Connection, nick: string, s
   const refused = (text: string): Effect[] => direct(model, [member.id], formatError(text));
   if (model.cluster) return refused(NOT_IN_CLUSTER);
   if (isLockedOut(model.identifyFailures, member.ip, model.now())) return refused(LOCKED_OUT);
-  const hash = model.registered.get(nickKey(nick));
+  const hash = model.registered.get(nickKey(nick))?.hash;
   if (hash === undefined) return refused(`${nick} is not registered`);
   member.held = [];
   return [{ kind: 'secret', id: member.id, nick: normalizeNick(nick), secret, against: hash }];
@@ -58,7 +59,7 @@ export function hashed(model: ServerModel, id: ConnId, nick: string, hash: strin
   const member = memberOf(model, id);
   const key = nickKey(nick);
   if (!member || nickKey(member.nick) !== key || model.registered.has(key)) return [{ kind: 'resume', id }];
-  model.registered.set(key, hash);
+  model.registered.set(key, { nick, hash });
   member.identified = key;
   const lasts = model.persist ? '' : ' for this server run only (serve --data DIR keeps it)';
   return [
@@ -93,7 +94,7 @@ export function verified(model: ServerModel, id: ConnId, nick: string, ok: boole
 function drop(model: ServerModel, nick: string): Effect[] {
   const key = nickKey(nick);
   model.registered.delete(key);
-  return kept(model, { kind: 'registration', key, nick });
+  return kept(model, { kind: 'registration', key, nick, lifted: true });
 }
 
-const kept = (model: ServerModel, effect: Effect): Effect[] => (model.persist ? [effect] : []);
+const kept = (model: ServerModel, fact: Fact): Effect[] => (model.persist ? [{ kind: 'fact', fact }] : []);

@@ -82,8 +82,8 @@ export type ServerOutput =
   | Extract<Effect, { kind: 'store' | 'seen' }>
   /** Ask the data directory; its answer comes back through `answer$`. */
   | Extract<Effect, { kind: 'query' }>
-  /** Hash or check a nick's secret (its answer comes back through `answer$`); keep a registration (with `--data`). */
-  | Extract<Effect, { kind: 'secret' | 'registration' }>
+  /** Hash or check a nick's secret (its answer comes back through `answer$`); keep a fact (with `--data`). */
+  | Extract<Effect, { kind: 'secret' | 'fact' }>
   /** Handling one event failed (a bug): the event was dropped, its connection closed. Say so on stderr. */
   | { kind: 'fault'; error: unknown; event: string }
   /** Stop or restart reading from a connection that sends faster than its rate. */

@@ -45,7 +45,7 @@ describe('openHistoryStore', () => {
         ['#dev', [{ seq: 3, time: 20, line: '<bob> three', author: 's-bob' }]],
       ]),
       seenIds: ['s1.2', 's1.3'],
-      nicks: new Map(),
+      facts: [],
     });
     expect(epoch).toMatch(/^[\w-]{8}$/);
   });

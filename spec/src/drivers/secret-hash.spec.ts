@@ -26,7 +26,7 @@ describe('hashSecret and verifySecret', () => {
   });
 });
 
-describe('the nicks table', () => {
+describe('the facts table', () => {
   let dir: string;
   beforeEach(() => void (dir = mkdtempSync(join(tmpdir(), 'tcpchat-nicks-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,16 +34,16 @@ describe('the nicks table', () => {
   it('keeps registrations and drops them, across a reopen of the same file', async () => {
     const first = await openHistoryStore(dir);
     const hash = await hashSecret('s3cret');
-    first.registration('ada', 'Ada', hash);
-    first.registration('bob', 'bob', await hashSecret('other'));
-    first.registration('bob', 'bob');
+    first.keepFact({ kind: 'registration', key: 'ada', nick: 'Ada', hash });
+    first.keepFact({ kind: 'registration', key: 'bob', nick: 'bob', hash: await hashSecret('other') });
+    first.keepFact({ kind: 'registration', key: 'bob', nick: 'bob', lifted: true });
     first.close();
 
     const again = await openHistoryStore(dir);
     try {
-      const { nicks } = again.read(0, 0);
-      expect([...nicks.keys()]).toEqual(['ada']);
-      expect(await verifySecret('s3cret', nicks.get('ada')!)).toBe(true);
+      const { facts } = again.read(0, 0);
+      expect(facts).toEqual([{ kind: 'registration', key: 'ada', nick: 'Ada', hash }]);
+      expect(await verifySecret('s3cret', hash)).toBe(true);
     } finally {
       again.close();
     }

@@ -105,10 +105,15 @@ describe('registered nicks', () => {
 
   it('keeps registrations with --data, and holds those kept at start', () => {
     const { registered, route } = withAda({ restored: NOTHING });
-    expect(registered).toContainEqual({ kind: 'registration', key: 'ada', nick: 'ada', hash: 'hash:secret' });
-    expect(route(lines(1, '/unregister'))).toContainEqual({ kind: 'registration', key: 'ada', nick: 'ada' });
+    expect(registered).toContainEqual({ kind: 'fact', fact: { kind: 'registration', key: 'ada', nick: 'ada', hash: 'hash:secret' } });
+    expect(route(lines(1, '/unregister'))).toContainEqual({
+      kind: 'fact',
+      fact: { kind: 'registration', key: 'ada', nick: 'ada', lifted: true },
+    });
 
-    const restarted = server({ restored: { ...NOTHING, nicks: new Map([['ada', 'hash:secret']]) } });
+    const restarted = server({
+      restored: { ...NOTHING, facts: [{ kind: 'registration', key: 'ada', nick: 'ada', hash: 'hash:secret' }] },
+    });
     restarted.route(open(1));
     expect(inbox(restarted.route(lines(1, '/nick ada')), 1)).toEqual(['! ada is registered: /identify ada SECRET first']);
   });

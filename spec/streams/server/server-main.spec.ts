@@ -54,8 +54,8 @@ function show(outputs: readonly ServerOutput[]): string[] {
         return `query ${output.id} ${output.room}: ${JSON.stringify(output.query)}`;
       case 'secret':
         return `secret ${output.id} ${output.nick}`;
-      case 'registration':
-        return `registration ${output.nick}`;
+      case 'fact':
+        return `fact ${JSON.stringify(output.fact)}`;
       case 'fault':
         return `fault in ${output.event}: ${(output.error as Error).message}`;
     }

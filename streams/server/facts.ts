@@ -1,0 +1,88 @@
+import type { ServerModel } from './model.js';
+
+/**
+ * What a server keeps beyond its run: who registered which nick, who is an operator, who is banned
+ * or muted, each room's topic and whether it is locked. The core decides a fact and emits it as a
+ * `fact` effect; the shell keeps it (in the data directory, or in a cluster's Redis, which spreads
+ * it to every node) and gives every kept fact back at start (`Restored.facts`, the bus's `up`).
+ * A fact replaces the one with the same `factKey`; a `lifted` one takes it away.
+ */
+export type Fact =
+  /** A registered nick: its secret's hash (opaque to the core), or the fingerprint of the client certificate that owns it. */
+  | {
+      readonly kind: 'registration';
+      readonly key: string;
+      readonly nick: string;
+      readonly hash?: string;
+      readonly cert?: string;
+      readonly lifted?: true;
+    }
+  /** An operator granted at the console (`/op NICK`), by nick key. */
+  | { readonly kind: 'op'; readonly key: string; readonly nick: string; readonly by: string; readonly lifted?: true }
+  /**
+   * A ban: `target` is a nick key (`nick` as typed), an address, or a CIDR block, as `/ban` was
+   * given it. `until`: when it ends (ms; none: never).
+   */
+  | {
+      readonly kind: 'ban';
+      readonly target: string;
+      readonly nick?: string;
+      readonly reason: string;
+      readonly by: string;
+      readonly time: number;
+      readonly until?: number;
+      readonly lifted?: true;
+    }
+  /** A muted nick, by nick key, until `until` (ms; none: until `/unmute`). */
+  | {
+      readonly kind: 'mute';
+      readonly key: string;
+      readonly nick: string;
+      readonly by: string;
+      readonly time: number;
+      readonly until?: number;
+      readonly lifted?: true;
+    }
+  /** A room's topic (`text`, who set it, when) and whether only operators may change it. */
+  | {
+      readonly kind: 'topic';
+      readonly room: string;
+      readonly text?: string;
+      readonly by: string;
+      readonly time: number;
+      readonly locked?: boolean;
+      readonly lifted?: true;
+    };
+
+/** What names a fact: a later fact with the same key replaces it. */
+export function factKey(fact: Fact): string {
+  switch (fact.kind) {
+    case 'registration':
+    case 'op':
+    case 'mute':
+      return `${fact.kind}:${fact.key}`;
+    case 'ban':
+      return `ban:${fact.target}`;
+    case 'topic':
+      return `topic:${fact.room}`;
+  }
+}
+
+/** A registered nick, as the model holds it. */
+export interface Registration {
+  readonly nick: string;
+  readonly hash?: string;
+  readonly cert?: string;
+}
+
+/** Takes a kept fact into the model (at start, or heard from another node). */
+export function applyFact(model: ServerModel, fact: Fact): void {
+  switch (fact.kind) {
+    case 'registration':
+      if (fact.lifted) model.registered.delete(fact.key);
+      else model.registered.set(fact.key, { nick: fact.nick, hash: fact.hash, cert: fact.cert });
+      return;
+    default:
+      return; // operators, bans, mutes and topics: see the moderation rules
+  }
+}
