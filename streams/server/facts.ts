@@ -1,3 +1,4 @@
+import type { Effect } from './events.js';
 import type { ServerModel } from './model.js';
 
 /**
@@ -85,4 +86,16 @@ export function applyFact(model: ServerModel, fact: Fact): void {
     default:
       return; // operators, bans, mutes and topics: see the moderation rules
   }
+}
+
+/** A fact decided here: kept by the shell with `--data`, and spread to every node in a cluster. */
+export const keep = (model: ServerModel, fact: Fact): Effect[] => (model.persist || model.cluster ? [{ kind: 'fact', fact }] : []);
+
+/**
+ * A fact heard from another node of a cluster: taken into the model, with what it does here at
+ * once (a ban closes the connections it names here).
+ */
+export function factHeld(model: ServerModel, fact: Fact): Effect[] {
+  applyFact(model, fact);
+  return [];
 }

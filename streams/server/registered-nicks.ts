@@ -3,7 +3,7 @@ import { formatError, formatNotice } from '../protocol/server-line.js';
 import { isLockedOut, recordAuthFailure, recordAuthSuccess } from './admission.js';
 import type { Next } from './cluster-link.js';
 import { log, type Effect } from './events.js';
-import type { Fact } from './facts.js';
+import { keep } from './facts.js';
 import { renameLocally } from './membership.js';
 import { memberOf, type Connection, type ConnId, type ServerModel } from './model.js';
 import { direct } from './send.js';
@@ -63,7 +63,7 @@ export function hashed(model: ServerModel, id: ConnId, nick: string, hash: strin
   member.identified = key;
   const lasts = model.persist ? '' : ' for this server run only (serve --data DIR keeps it)';
   return [
-    ...kept(model, { kind: 'registration', key, nick, hash }),
+    ...keep(model, { kind: 'registration', key, nick, hash }),
     ...direct(model, [id], formatNotice(`${nick} is registered to you${lasts}; take it back later with /identify ${nick} SECRET`)),
     log({ type: 'notice', text: `${nick} registered (${member.address})` }),
     { kind: 'resume', id },
@@ -94,7 +94,5 @@ export function verified(model: ServerModel, id: ConnId, nick: string, ok: boole
 function drop(model: ServerModel, nick: string): Effect[] {
   const key = nickKey(nick);
   model.registered.delete(key);
-  return kept(model, { kind: 'registration', key, nick, lifted: true });
+  return keep(model, { kind: 'registration', key, nick, lifted: true });
 }
-
-const kept = (model: ServerModel, fact: Fact): Effect[] => (model.persist ? [{ kind: 'fact', fact }] : []);
