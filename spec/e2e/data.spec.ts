@@ -6,8 +6,8 @@ import { ask, joined, rawClient } from './helpers/client.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { closeProxies, Proxy } from './helpers/proxy.js';
 import { chatter, mark, saidBy } from './helpers/chatter.js';
-import { tcpchat, waitForExit, type Running } from './helpers/processes.js';
-import { startServer, type Server } from './helpers/server.js';
+import { CLI, run, tcpchat, waitForExit, type Running } from './helpers/processes.js';
+import { listening, startServer, type Server } from './helpers/server.js';
 
 /** `serve --data DIR`: what was said outlives a SIGKILL, and a client resuming after it gets what it missed, once. */
 
@@ -141,5 +141,33 @@ describe('tcpchat serve --data', () => {
     expect(second.stdout.all.filter((line) => line.endsWith('> only once'))).toEqual([]);
     const bob = await joined(second.port, 'bob');
     expect((await history(bob, '/history 50')).filter((line) => line.endsWith('> only once'))).toHaveLength(1);
+  });
+
+  it('goes on relaying when its disk is full, and says once that it cannot keep history', async () => {
+    // A real write fault: the server may write files of at most 256 KiB (ulimit -f), and ignores
+    // SIGXFSZ as a server should, so a write past it fails with EFBIG.
+    const server = run(
+      'bash',
+      ['-c', `trap '' XFSZ; ulimit -f 256; exec "$0" "$@"`, process.execPath, CLI, 'serve', '--port', '0', '--rate', '0', '--data', dir],
+      {
+        name: 'server on a small disk',
+      },
+    );
+    const { port } = await listening(server);
+    const ada = await joined(port, 'ada');
+    const bob = await joined(port, 'bob');
+    const full = /^tcpchat: cannot keep history in .*: what is said now is not kept until it can be$/;
+    let said = 0;
+    while (!server.stderr.all.some((line) => full.test(line))) {
+      expect(said).toBeLessThan(2000); // 256 KiB holds far fewer one-line commits
+      ada.send(`${'x'.repeat(200)} ${++said}\n`);
+      await bob.lines.waitFor(new RegExp(`^<ada> x+ ${said}$`));
+    }
+    for (let more = 1; more <= 200; more++) {
+      ada.send(`after ${more}\n`);
+      await bob.lines.waitFor(`<ada> after ${more}`);
+    }
+    expect(server.stderr.all.filter((line) => full.test(line))).toHaveLength(1);
+    expect(server.child.exitCode).toBeNull();
   });
 });

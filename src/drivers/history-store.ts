@@ -49,16 +49,14 @@ export type Retention = { readonly lines: number } | { readonly ms: number };
 export interface HistoryStore {
   /** What was kept: each room's last `perRoom` lines, the last `ids` acknowledged ids. */
   read(perRoom: number, ids: number): Kept;
-  /** Keeps these lines and ids, in one transaction. */
-  write(batches: readonly LineBatch[], ids: readonly string[]): void;
+  /** Keeps these lines, ids and facts, in one transaction. */
+  write(batches: readonly LineBatch[], ids: readonly string[], facts?: readonly Fact[]): void;
   /** Drops lines past `retention` and all but the last `ids` ids; returns how many lines went. */
   prune(retention: Retention, now: number, ids: number): number;
   /** A room's lines since `time`, the newest `limit`, oldest first. */
   since(room: string, time: number, limit: number): StoredLine[];
   /** A room's lines holding every one of `words`, the newest `limit`, oldest first. */
   search(room: string, words: readonly string[], limit: number): StoredLine[];
-  /** Keeps a fact in place of the one with its key, or (lifted) drops that one. */
-  keepFact(fact: Fact): void;
   close(): void;
 }
 
@@ -127,13 +125,18 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
   let epoch = getMeta.get('epoch')?.value;
   if (epoch === undefined) setMeta.run('epoch', (epoch = randomBytes(6).toString('base64url')));
 
-  const write = db.transaction((batches: readonly LineBatch[], ids: readonly string[]) => {
+  const keepFact = (fact: Fact): void =>
+    void (fact.lifted ? dropFact.run(factKey(fact)) : setFact.run(factKey(fact), JSON.stringify(fact)));
+
+  const write = db.transaction((batches: readonly LineBatch[], ids: readonly string[], facts: readonly Fact[] = []) => {
     let last = 0;
     for (const batch of batches) {
       batch.lines.forEach((line, index) => insertLine.run(batch.seq + index, batch.room, batch.time, batch.author ?? null, line));
       last = Math.max(last, batch.seq + batch.lines.length - 1);
     }
     for (const id of ids) insertId.run(id);
+    // A fact replaces the one with its key; a lifted one is dropped.
+    for (const fact of facts) keepFact(fact);
     // Kept apart from the lines: when retention has dropped them all, numbering still goes on from here.
     if (last > 0) setMeta.run('last_seq', String(last));
   });
@@ -164,17 +167,13 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
       const facts = (db.prepare('SELECT fact FROM facts').pluck().all() as string[]).map((text) => JSON.parse(text) as Fact);
       return { epoch: epoch!, lastSeq, rooms, seenIds, facts };
     },
-    write: (batches, ids) => write(batches, ids),
+    write: (batches, ids, facts) => write(batches, ids, facts),
     prune: (retention, now, ids) => prune(retention, now, ids),
     since: (room, time, limit) => oldestFirst(sinceInRoom.all(room, time, limit)),
     search(room, words, limit) {
       // Each word as an FTS5 string (quotes doubled), so what a user types is never read as query syntax.
       const query = words.map((word) => `"${word.replaceAll('"', '""')}"`).join(' ');
       return oldestFirst(matching.all(query, room, limit));
-    },
-    keepFact(fact) {
-      if (fact.lifted) dropFact.run(factKey(fact));
-      else setFact.run(factKey(fact), JSON.stringify(fact));
     },
     close: () => db.close(),
   };

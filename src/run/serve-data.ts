@@ -2,6 +2,7 @@ import { openHistoryStore, type HistoryStore, type LineBatch, type Retention } f
 import { REMEMBERED_IDS, type Restored } from '../../streams/server/model.js';
 import type { ServerOutput } from '../../streams/server/server-main.js';
 import type { RouterEvent } from '../../streams/server/events.js';
+import type { Fact } from '../../streams/server/facts.js';
 
 type Query = Extract<ServerOutput, { kind: 'query' }>;
 type Answer = Extract<RouterEvent, { kind: 'answer' }>;
@@ -33,15 +34,24 @@ export const MEMORY_ONLY = 'history is kept in memory only: nothing outlives thi
 /** How often retention runs, besides at start. */
 export const PRUNE_EVERY_MS = 10 * 60_000;
 
-/** Opens the directory, prunes it, and reads back the last `historySize` lines of each room. Throws one sentence. */
-export async function openData(config: DataConfig, historySize: number, now: () => number): Promise<DataLink> {
+/**
+ * Opens the directory, prunes it, and reads back the last `historySize` lines of each room. Throws one sentence.
+ * A write that fails later (a full or failing disk) does not stop the chat: `warn` tells it once, and once more when writes work again.
+ */
+export async function openData(
+  config: DataConfig,
+  historySize: number,
+  now: () => number,
+  warn: (text: string) => void,
+): Promise<DataLink> {
   let store: HistoryStore;
   try {
     store = await openHistoryStore(config.dir);
   } catch (error) {
     throw new Error(openFailure(error, config.dir));
   }
-  const prune = (): void => void store.prune(config.retention, now(), REMEMBERED_IDS);
+  const guard = writeFailures(config.dir, now, warn);
+  const prune = (): void => guard(() => store.prune(config.retention, now(), REMEMBERED_IDS));
   prune();
   const { epoch, lastSeq, rooms, seenIds, facts } = store.read(historySize, REMEMBERED_IDS);
   return {
@@ -50,12 +60,13 @@ export async function openData(config: DataConfig, historySize: number, now: () 
     keep(outputs) {
       const batches: LineBatch[] = [];
       const ids: string[] = [];
+      const facts: Fact[] = [];
       for (const output of outputs) {
         if (output.kind === 'store') batches.push(output);
         else if (output.kind === 'seen') ids.push(...output.ids);
-        else if (output.kind === 'fact') store.keepFact(output.fact);
+        else if (output.kind === 'fact') facts.push(output.fact);
       }
-      if (batches.length > 0 || ids.length > 0) store.write(batches, ids);
+      if (batches.length > 0 || ids.length > 0 || facts.length > 0) guard(() => store.write(batches, ids, facts));
     },
     answer({ id, room, query, limit }) {
       const entries = query.kind === 'since' ? store.since(room, query.time, limit) : store.search(room, query.words, limit);
@@ -63,6 +74,32 @@ export async function openData(config: DataConfig, historySize: number, now: () 
     },
     prune,
     close: () => store.close(),
+  };
+}
+
+/** How long writes wait after one failed: a failing disk can take 100 ms a write, which would slow the chat to a crawl. */
+export const RETRY_WRITES_MS = 10_000;
+
+/**
+ * Runs a write, unless one failed less than `RETRY_WRITES_MS` ago (what is said meanwhile is not
+ * kept); the first of a run of failures is told, and so is the first success after them.
+ */
+function writeFailures(dir: string, now: () => number, warn: (text: string) => void): (write: () => void) => void {
+  let failedAt: number | undefined;
+  return (write) => {
+    if (failedAt !== undefined && now() - failedAt < RETRY_WRITES_MS) return;
+    try {
+      write();
+    } catch (error) {
+      if (failedAt === undefined)
+        warn(
+          `cannot keep history in ${dir} (${error instanceof Error ? error.message : String(error)}): what is said now is not kept until it can be`,
+        );
+      failedAt = now();
+      return;
+    }
+    if (failedAt !== undefined) warn(`history is kept in ${dir} again`);
+    failedAt = undefined;
   };
 }
 

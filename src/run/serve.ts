@@ -125,7 +125,7 @@ export async function runServer(
   let data: DataLink | undefined;
   if (config.data) {
     try {
-      data = await openData(config.data, config.historySize, () => io.now().getTime());
+      data = await openData(config.data, config.historySize, () => io.now().getTime(), tell.warn);
     } catch (error) {
       tell.error((error as Error).message);
       return 1;

@@ -19,6 +19,11 @@ export async function startServer(args: readonly string[] = [], options: RunOpti
     env: options.env,
     name: options.name ?? 'server',
   });
+  return listening(running);
+}
+
+/** A server started some other way, once it says where it listens. */
+export async function listening(running: Running): Promise<Server> {
   const line = await running.stderr.waitFor(LISTENING);
   const [, v6, v4, port] = LISTENING.exec(line)!;
   return { ...running, host: v6 ?? v4, port: Number(port) };

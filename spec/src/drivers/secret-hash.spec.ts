@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHistoryStore } from '../../../src/drivers/history-store.js';
 import { hashSecret, verifySecret } from '../../../src/drivers/secret-hash.js';
+import type { Fact } from '../../../streams/server/facts.js';
 
 /** Registered nicks' secrets: real scrypt hashes, kept in a real SQLite file across a reopen. */
 
@@ -34,9 +35,10 @@ describe('the facts table', () => {
   it('keeps registrations and drops them, across a reopen of the same file', async () => {
     const first = await openHistoryStore(dir);
     const hash = await hashSecret('s3cret');
-    first.keepFact({ kind: 'registration', key: 'ada', nick: 'Ada', hash });
-    first.keepFact({ kind: 'registration', key: 'bob', nick: 'bob', hash: await hashSecret('other') });
-    first.keepFact({ kind: 'registration', key: 'bob', nick: 'bob', lifted: true });
+    const registration = (key: string, nick: string, hash?: string): Fact =>
+      hash ? { kind: 'registration', key, nick, hash } : { kind: 'registration', key, nick, lifted: true };
+    first.write([], [], [registration('ada', 'Ada', hash), registration('bob', 'bob', await hashSecret('other'))]);
+    first.write([], [], [registration('bob', 'bob')]);
     first.close();
 
     const again = await openHistoryStore(dir);
