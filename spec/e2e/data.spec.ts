@@ -85,6 +85,15 @@ describe('tcpchat serve --data', () => {
     expect(kept.filter((line) => line.startsWith('<ada>'))).toHaveLength(3);
   });
 
+  it('refuses a directory another server is using, in one sentence, and takes it once that one is gone', async () => {
+    const first = await serveData();
+    const second = tcpchat(['serve', '--port', '0', '--data', dir], { name: 'second server' });
+    expect((await waitForExit(second)).code).toBe(1);
+    expect(second.stderr.all).toContain(`tcpchat: cannot keep data in ${dir}: another tcpchat server is using it`);
+    await kill(first);
+    await serveData();
+  });
+
   it('refuses --data with --cluster, in one sentence', async () => {
     const refused = tcpchat(['serve', '--data', dir, '--cluster', 'redis://127.0.0.1:1']);
     expect((await waitForExit(refused)).code).toBe(2);

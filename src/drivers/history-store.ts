@@ -95,7 +95,8 @@ const oldestFirst = (rows: unknown[]): StoredLine[] => (rows as Row[]).map(store
 export async function openHistoryStore(dir: string): Promise<HistoryStore> {
   const { default: Database } = await import('better-sqlite3');
   mkdirSync(dir, { recursive: true });
-  const db: BetterSqlite3.Database = new Database(join(dir, DATABASE_FILE));
+  // No waiting for a lock: the only other holder can be another server, which keeps it for its life.
+  const db: BetterSqlite3.Database = new Database(join(dir, DATABASE_FILE), { timeout: 0 });
   try {
     return historyStore(db);
   } catch (error) {
@@ -105,6 +106,9 @@ export async function openHistoryStore(dir: string): Promise<HistoryStore> {
 }
 
 function historyStore(db: BetterSqlite3.Database): HistoryStore {
+  // One server per directory, held from the first statement until the process ends: a second
+  // server would number lines over the first's. (No shared memory file is needed then either.)
+  db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
   // A commit is in the WAL file once written: a killed process loses nothing committed; a power cut may lose the last ones.
   db.pragma('synchronous = NORMAL');

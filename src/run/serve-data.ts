@@ -105,6 +105,7 @@ function writeFailures(dir: string, now: () => number, warn: (text: string) => v
 
 function openFailure(error: unknown, dir: string): string {
   const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_BUSY') return `cannot keep data in ${dir}: another tcpchat server is using it`;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
     return '--data needs the better-sqlite3 package, which is not installed: install tcpchat without --omit=optional, or run npm install better-sqlite3@12 in its folder';
   return `cannot keep data in ${dir}: ${error instanceof Error ? error.message : String(error)}`;
