@@ -346,7 +346,7 @@ describe('tcpchat serve on a terminal (tmux)', () => {
     const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve');
     const started = await server.until(
       'the listening line, the memory-only note, then the prompt',
-      (rows) => rows.length === 3 && last(rows) === '>',
+      (rows) => rows.length === 3 && last(rows) === '#lobby>',
     );
     expect(started[0]).toMatch(/^tcpchat: listening on 127\.0\.0\.1:\d+$/);
     const ada = await joined(Number(/:(\d+)$/.exec(started[0])![1]), 'ada');
@@ -355,29 +355,39 @@ describe('tcpchat serve on a terminal (tmux)', () => {
     server.press('Enter');
     await ada.lines.waitFor('<server> hello');
     server.press('C-d');
-    await server.until('the note that Ctrl-D does not stop it', (rows) => rows.includes(CTRL_D_NOTE) && last(rows) === '>');
+    await server.until('the note that Ctrl-D does not stop it', (rows) => rows.includes(CTRL_D_NOTE) && last(rows) === '#lobby>');
     server.type('still here');
     server.press('Enter');
     await ada.lines.waitFor('<server> still here');
 
+    server.type('/join #dev');
+    server.press('Enter');
+    await server.until('the prompt of the room it speaks in now', (rows) => last(rows) === '#dev>');
     server.type('half typed');
-    await server.until('the half-typed line', (rows) => last(rows) === '> half typed');
+    await server.until('the half-typed line', (rows) => last(rows) === '#dev> half typed');
     server.press('C-c');
     await ada.lines.waitFor('* server is going down (got SIGINT)');
     const screen = await server.until('the server gone', () => server.dead());
-    expect(screen.filter((row) => row.startsWith('>') || row.includes('half typed'))).toEqual(['> hello', '> still here']);
+    expect(screen.filter((row) => /^#\w+>/.test(row) || row.includes('half typed'))).toEqual([
+      '#lobby> hello',
+      '#lobby> still here',
+      '#lobby> /join #dev',
+    ]);
     expect(screen.filter((row) => row.includes('shutting down'))).toEqual(['* shutting down (got SIGINT); told 1 client']);
   });
 
   it('leaves no prompt behind when /quit typed at the console ends it', async () => {
     const server = pane(['--host', '127.0.0.1', '--port', '0'], {}, 'serve');
-    await server.until('the listening line, the memory-only note, then the prompt', (rows) => rows.length === 3 && last(rows) === '>');
+    await server.until(
+      'the listening line, the memory-only note, then the prompt',
+      (rows) => rows.length === 3 && last(rows) === '#lobby>',
+    );
     server.type('/quit');
     server.press('Enter');
     const screen = await server.until('the server gone', () => server.dead());
     const written = screen.filter((row) => row !== '' && !row.startsWith('Pane is dead')); // tmux's own word on the exit
     expect(written.at(-1)).toBe('* shutting down (shut down from the console); told 0 clients');
-    expect(written.filter((row) => row.startsWith('>') && row !== '> /quit')).toEqual([]);
+    expect(written.filter((row) => row.startsWith('#lobby>') && row !== '#lobby> /quit')).toEqual([]);
   });
 
   it('with its output in a file, says on Ctrl-D that the console stopped reading, and goes on serving', async () => {

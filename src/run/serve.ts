@@ -155,7 +155,15 @@ export async function runServer(
     const stamps = stampsWanted(config.timestamps, io.stdout);
     let nextId = 1;
     const ctrlD = '* the server goes on (Ctrl-D does not stop it); /quit or Ctrl-C does';
-    const console = terminal({ input: io.stdin, output: io.stdout, prompt: '> ', promptLater: true, ctrlD });
+    // As the client's: the room the console speaks in, once it has rooms.
+    const prompt = (room?: string): string => `${room ?? ''}> `;
+    const console = terminal({
+      input: io.stdin,
+      output: io.stdout,
+      prompt: prompt(config.mode === 'room' ? config.firstRoom : undefined),
+      promptLater: true,
+      ctrlD,
+    });
     const colour = useColour(io.stdout, io.env);
     io.stdout.on('error', () => {}); // a closed pipe on our output must not stop the chat
     const encode = encoderFor(config.framing);
@@ -318,6 +326,9 @@ export async function runServer(
           return;
         case 'log':
           record(output.entries, output.bytes);
+          return;
+        case 'console-room':
+          console.setPrompt(prompt(output.room));
           return;
         case 'stopping':
           // Signal or console /quit alike: queued output has until the deadline to drain.

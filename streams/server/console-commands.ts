@@ -73,5 +73,8 @@ function consoleRoomCommand(model: ServerModel, command: Extract<ConsoleCommand,
   const previous = model.consoleRoom;
   model.consoleRoom = found.room;
   forgetIfEmpty(model, previous);
-  return [notices(`you speak in ${found.room.name} now; lines of other rooms show their room first`)];
+  return [
+    { kind: 'console-room', room: found.room.name },
+    notices(`you speak in ${found.room.name} now; lines of other rooms show their room first`),
+  ];
 }

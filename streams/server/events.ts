@@ -48,6 +48,8 @@ export type Effect =
   | { kind: 'bus'; request: BusRequest }
   /** Shutdown has begun: what is queued now has until the shell's deadline to drain. */
   | { kind: 'stopping' }
+  /** The console speaks in this room from now on (its prompt shows it). */
+  | { kind: 'console-room'; room: string }
   /** Keep these room lines, numbered from `seq` (with `--data`; before they are sent, so what anyone saw is kept). */
   | { kind: 'store'; room: string; seq: number; time: number; author?: string; lines: readonly string[] }
   /** Keep these acknowledged line ids (with `--data`), so a line resent after a restart is shown once. */

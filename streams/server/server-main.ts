@@ -77,7 +77,7 @@ export type ServerOutput =
    */
   | { kind: 'log'; entries: readonly LogEntry[]; bytes?: Uint8Array }
   | { kind: 'bus'; request: BusRequest }
-  | { kind: 'stopping' }
+  | Extract<Effect, { kind: 'stopping' | 'console-room' }>
   /** Keep room lines or acknowledged ids (with `--data`): before the outputs of the same batch are carried out. */
   | Extract<Effect, { kind: 'store' | 'seen' }>
   /** Ask the data directory; its answer comes back through `answer$`. */

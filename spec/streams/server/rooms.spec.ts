@@ -230,7 +230,9 @@ describe('rooms', () => {
     it('speaks in the room it chose with /join, and then sees the others with their room first', () => {
       const route = server(2);
       route(lines(2, '/join #dev'));
-      expect(record(route(typed('/join #dev')))).toEqual(['* you speak in #dev now; lines of other rooms show their room first']);
+      const joined = route(typed('/join #dev'));
+      expect(record(joined)).toEqual(['* you speak in #dev now; lines of other rooms show their room first']);
+      expect(joined).toContainEqual({ kind: 'console-room', room: '#dev' }); // the console's prompt shows it
       const effects = route(typed('hello dev'));
       expect(heard(effects, '<server> hello dev')).toEqual([2]);
       expect(record(route(lines(1, 'in lobby')))).toEqual(['#lobby <guest-1> in lobby']);

@@ -46,6 +46,8 @@ function show(outputs: readonly ServerOutput[]): string[] {
         return `${output.paused ? 'pause' : 'resume'} ${output.id}`;
       case 'stopping':
         return 'stopping';
+      case 'console-room':
+        return `console in ${output.room}`;
       case 'store':
         return `store ${output.room} from ${output.seq}: ${output.lines.join(' | ')}`;
       case 'seen':
