@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { factKey, type Fact } from '../../streams/server/facts.js';
 
 /**
  * `serve --data DIR`: the server's memory in one SQLite file, `DIR/tcpchat.db`, in WAL mode.
@@ -39,8 +38,14 @@ export interface Kept {
   readonly rooms: Map<string, StoredLine[]>;
   /** The last acknowledged ids, oldest first. */
   readonly seenIds: string[];
-  /** Registrations, operators, bans, mutes, topics: every fact kept, each once. */
-  readonly facts: Fact[];
+  /** Registrations, operators, bans, mutes, topics: every fact kept (as JSON), each once. */
+  readonly facts: string[];
+}
+
+/** A fact as the store keeps it: JSON under its key, replacing what the key held; without `json`, the key is dropped. */
+export interface KeptFact {
+  readonly key: string;
+  readonly json?: string;
 }
 
 /** `--retain`: how much each room keeps, by count of lines or by age. */
@@ -50,7 +55,7 @@ export interface HistoryStore {
   /** What was kept: each room's last `perRoom` lines, the last `ids` acknowledged ids. */
   read(perRoom: number, ids: number): Kept;
   /** Keeps these lines, ids and facts, in one transaction. */
-  write(batches: readonly LineBatch[], ids: readonly string[], facts?: readonly Fact[]): void;
+  write(batches: readonly LineBatch[], ids: readonly string[], facts?: readonly KeptFact[]): void;
   /** Drops lines past `retention` and all but the last `ids` ids; returns how many lines went. */
   prune(retention: Retention, now: number, ids: number): number;
   /** A room's lines since `time`, the newest `limit`, oldest first. */
@@ -129,17 +134,15 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
   let epoch = getMeta.get('epoch')?.value;
   if (epoch === undefined) setMeta.run('epoch', (epoch = randomBytes(6).toString('base64url')));
 
-  const keepFact = (fact: Fact): void =>
-    void (fact.lifted ? dropFact.run(factKey(fact)) : setFact.run(factKey(fact), JSON.stringify(fact)));
+  const keepFact = ({ key, json }: KeptFact): void => void (json === undefined ? dropFact.run(key) : setFact.run(key, json));
 
-  const write = db.transaction((batches: readonly LineBatch[], ids: readonly string[], facts: readonly Fact[] = []) => {
+  const write = db.transaction((batches: readonly LineBatch[], ids: readonly string[], facts: readonly KeptFact[] = []) => {
     let last = 0;
     for (const batch of batches) {
       batch.lines.forEach((line, index) => insertLine.run(batch.seq + index, batch.room, batch.time, batch.author ?? null, line));
       last = Math.max(last, batch.seq + batch.lines.length - 1);
     }
     for (const id of ids) insertId.run(id);
-    // A fact replaces the one with its key; a lifted one is dropped.
     for (const fact of facts) keepFact(fact);
     // Kept apart from the lines: when retention has dropped them all, numbering still goes on from here.
     if (last > 0) setMeta.run('last_seq', String(last));
@@ -168,7 +171,7 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
       const maxSeq = (db.prepare('SELECT MAX(seq) FROM lines').pluck().get() as number | null) ?? 0;
       const lastSeq = Math.max(maxSeq, Number(getMeta.get('last_seq')?.value ?? 0));
       const seenIds = (db.prepare('SELECT id FROM seen ORDER BY n DESC LIMIT ?').pluck().all(ids) as string[]).reverse();
-      const facts = (db.prepare('SELECT fact FROM facts').pluck().all() as string[]).map((text) => JSON.parse(text) as Fact);
+      const facts = db.prepare('SELECT fact FROM facts').pluck().all() as string[];
       return { epoch: epoch!, lastSeq, rooms, seenIds, facts };
     },
     write: (batches, ids, facts) => write(batches, ids, facts),
@@ -193,8 +196,8 @@ function factsFromNicksTable(db: BetterSqlite3.Database): void {
       nick: string;
       hash: string;
     }[]) {
-      const fact: Fact = { kind: 'registration', key, nick, hash };
-      setFact.run(factKey(fact), JSON.stringify(fact));
+      // The key and shape of a registration fact (see streams/server/facts.ts).
+      setFact.run(`registration:${key}`, JSON.stringify({ kind: 'registration', key, nick, hash }));
     }
     db.exec('DROP TABLE nicks');
   })();

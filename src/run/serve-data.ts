@@ -1,8 +1,8 @@
-import { openHistoryStore, type HistoryStore, type LineBatch, type Retention } from '../drivers/history-store.js';
+import { openHistoryStore, type HistoryStore, type KeptFact, type LineBatch, type Retention } from '../drivers/history-store.js';
 import { REMEMBERED_IDS, type Restored } from '../../streams/server/model.js';
 import type { ServerOutput } from '../../streams/server/server-main.js';
 import type { RouterEvent } from '../../streams/server/events.js';
-import type { Fact } from '../../streams/server/facts.js';
+import { factKey, type Fact } from '../../streams/server/facts.js';
 
 type Query = Extract<ServerOutput, { kind: 'query' }>;
 type Answer = Extract<RouterEvent, { kind: 'answer' }>;
@@ -56,15 +56,15 @@ export async function openData(
   const { epoch, lastSeq, rooms, seenIds, facts } = store.read(historySize, REMEMBERED_IDS);
   return {
     epoch,
-    restored: { lastSeq, rooms, seenIds, facts },
+    restored: { lastSeq, rooms, seenIds, facts: facts.map((json) => JSON.parse(json) as Fact) },
     keep(outputs) {
       const batches: LineBatch[] = [];
       const ids: string[] = [];
-      const facts: Fact[] = [];
+      const facts: KeptFact[] = [];
       for (const output of outputs) {
         if (output.kind === 'store') batches.push(output);
         else if (output.kind === 'seen') ids.push(...output.ids);
-        else if (output.kind === 'fact') facts.push(output.fact);
+        else if (output.kind === 'fact') facts.push(keptFact(output.fact));
       }
       if (batches.length > 0 || ids.length > 0 || facts.length > 0) guard(() => store.write(batches, ids, facts));
     },
@@ -76,6 +76,9 @@ export async function openData(
     close: () => store.close(),
   };
 }
+
+/** A fact as the store keeps it: a lifted one drops its key. */
+const keptFact = (fact: Fact): KeptFact => ({ key: factKey(fact), json: fact.lifted ? undefined : JSON.stringify(fact) });
 
 /** How long writes wait after one failed: a failing disk can take 100 ms a write, which would slow the chat to a crawl. */
 export const RETRY_WRITES_MS = 10_000;

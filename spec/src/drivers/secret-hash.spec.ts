@@ -1,12 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openHistoryStore } from '../../../src/drivers/history-store.js';
+import { describe, expect, it } from '@jest/globals';
 import { hashSecret, verifySecret } from '../../../src/drivers/secret-hash.js';
-import type { Fact } from '../../../streams/server/facts.js';
 
-/** Registered nicks' secrets: real scrypt hashes, kept in a real SQLite file across a reopen. */
+/** Registered nicks' secrets: real scrypt hashes (kept with the facts: spec/src/run/serve-data.spec.ts). */
 
 describe('hashSecret and verifySecret', () => {
   it('checks the right secret and no other, and salts each hash on its own', async () => {
@@ -24,30 +19,5 @@ describe('hashSecret and verifySecret', () => {
     expect(await verifySecret('x', 'x')).toBe(false);
     expect(await verifySecret('x', 'scrypt$0$8$1$AAAA$AAAA')).toBe(false);
     expect(await verifySecret('x', 'md5$abc')).toBe(false);
-  });
-});
-
-describe('the facts table', () => {
-  let dir: string;
-  beforeEach(() => void (dir = mkdtempSync(join(tmpdir(), 'tcpchat-nicks-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('keeps registrations and drops them, across a reopen of the same file', async () => {
-    const first = await openHistoryStore(dir);
-    const hash = await hashSecret('s3cret');
-    const registration = (key: string, nick: string, hash?: string): Fact =>
-      hash ? { kind: 'registration', key, nick, hash } : { kind: 'registration', key, nick, lifted: true };
-    first.write([], [], [registration('ada', 'Ada', hash), registration('bob', 'bob', await hashSecret('other'))]);
-    first.write([], [], [registration('bob', 'bob')]);
-    first.close();
-
-    const again = await openHistoryStore(dir);
-    try {
-      const { facts } = again.read(0, 0);
-      expect(facts).toEqual([{ kind: 'registration', key: 'ada', nick: 'Ada', hash }]);
-      expect(await verifySecret('s3cret', hash)).toBe(true);
-    } finally {
-      again.close();
-    }
   });
 });
