@@ -133,7 +133,7 @@ describe('redisBus', () => {
     expect(await clients()).toBe(1); // the admin connection only
     a.start();
     const up = await a.next('up');
-    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [], topics: [] });
+    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [], topics: [], facts: [] });
     expect(up.epoch).not.toBe('');
     expect(await admin.get(key('epoch'))).toBe(up.epoch);
     expect(await admin.exists(key(`node:${a.instance}`))).toBe(1);
@@ -229,6 +229,18 @@ describe('redisBus', () => {
     expect(ttl).toBeLessThanOrEqual(86_400_000);
   });
 
+  it('keeps facts in one hash, by key, as JSON, that never expires; a lifted fact is taken out of it', async () => {
+    const a = await joined('a');
+    const fact = { kind: 'registration', key: 'ada', nick: 'ada', hash: 'h' } as const;
+    a.send({ type: 'fact', fact, key: 'registration:ada', first: true });
+    a.send({ type: 'fact', fact: { kind: 'op', key: 'bob', nick: 'bob', by: 'server' }, key: 'op:bob' });
+    a.send({ type: 'fact', fact: { kind: 'op', key: 'bob', nick: 'bob', by: 'server', lifted: true }, key: 'op:bob' });
+    a.send(room(a, 'fence'));
+    await heard(a, 'fence');
+    expect(await admin.hGetAll(key('facts'))).toEqual({ 'registration:ada': JSON.stringify(fact) });
+    expect(await admin.pTTL(key('facts'))).toBe(-1);
+  });
+
   it('says it is congested while more than a MiB of room lines is on its way to Redis, and no longer once they arrived', async () => {
     const told: boolean[] = [];
     let calm = (): void => {};
@@ -302,7 +314,7 @@ describe('redisBus', () => {
     crash(b);
     await a.next('gone', (event) => event.instance === b.instance, TTL * 2);
     const c = await joined('c');
-    expect(c.all('up')[0]).toMatchObject({ history: [], members: [], topics: [] });
+    expect(c.all('up')[0]).toMatchObject({ history: [], members: [], topics: [], facts: [] });
     expect(await admin.exists([key('history:#dev'), key('topic:#dev')])).toBe(0);
   });
 
@@ -330,7 +342,7 @@ describe('redisBus', () => {
     redis = await startRedis({ port: redis.port });
     const again = await a.next('up');
     // Redis came back empty: the history is lost, but the epoch and the numbering go on as they were.
-    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], topics: [], historyLost: true });
+    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], topics: [], facts: [], historyLost: true });
     expect(a.all('down')).toHaveLength(1);
     expect(a.all('unsent')).toHaveLength(3);
     a.send(room(a, 'back'));
@@ -435,6 +447,9 @@ describe('redisBus', () => {
       JSON.stringify({ type: 'moved', member: { nick: 'x', ...ghost, room: '#x' }, from: 5 }),
       JSON.stringify({ type: 'topic', ...ghost, room: '#x', topic: 't', by: 'b' }),
       JSON.stringify({ type: 'room', first: 1, time: 1, lines: ['x'], ...ghost, room: ['#x'] }),
+      JSON.stringify({ type: 'fact', ...ghost, fact: 5 }),
+      JSON.stringify({ type: 'fact', ...ghost, fact: { kind: 7 } }),
+      JSON.stringify({ type: 'fact', fact: { kind: 'registration', key: 'x', nick: 'x' } }),
     ];
     const before = a.events.length;
     for (const message of malformed) await admin.publish(key('bus'), message);
