@@ -460,7 +460,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           });
         }
         case 'query':
-          return link!.commands.lRange(`${prefix}history:${request.room}`, 0, -1).then((batches) => answerOf(request, batches, firstRoom));
+          return answerFrom(link!.commands, `${prefix}history:${request.room}`, request, firstRoom);
       }
     }
 
@@ -625,20 +625,38 @@ function factOf(value: unknown): Fact | undefined {
   return typeof fact === 'object' && fact !== null && typeof fact.kind === 'string' ? (fact as Fact) : undefined;
 }
 
+/** Room batches read from Redis at a time, newest first, while answering a query. */
+const QUERY_PAGE = 100;
+
 /**
- * A member's `/history since` or `/search` from its room's batches in Redis (newest first): the
- * lines since the time, or holding every word in any case; the last `limit`, oldest first.
+ * A member's `/history since` or `/search` from its room's batches in Redis (a list, newest
+ * first): the lines since the time, or holding every word in any case; the last `limit`, oldest
+ * first. Read a page at a time from the newest, and no further than the answer needs.
  */
-function answerOf(request: Extract<Request, { type: 'query' }>, batches: readonly string[], firstRoom: string): Event {
-  const { query } = request;
+async function answerFrom(commands: Client, key: string, request: Extract<Request, { type: 'query' }>, firstRoom: string): Promise<Event> {
+  const { query, limit } = request;
   const words = query.kind === 'search' ? query.words.map((word) => word.toLowerCase()) : [];
   const matches = (entry: Entry): boolean =>
     query.kind === 'since' ? entry.time >= query.time : words.every((word) => entry.line.toLowerCase().includes(word));
-  const entries = [...batches]
-    .reverse()
-    .flatMap((json) => roomBatch(parse(json)[0], firstRoom).flatMap(entriesOf))
-    .filter(matches);
-  return { type: 'answer', conn: request.conn, query, entries: entries.slice(-request.limit) };
+  const found: Entry[] = []; // newest first
+  // Batches pushed meanwhile move the rest down the list: a line numbered at or above one read already was read.
+  let below = Infinity;
+  let older = false;
+  for (let start = 0; !older && found.length < limit; start += QUERY_PAGE) {
+    const page = await commands.lRange(key, start, start + QUERY_PAGE - 1);
+    for (const json of page) {
+      const entries = roomBatch(parse(json)[0], firstRoom).flatMap(entriesOf);
+      for (let i = entries.length - 1; i >= 0 && found.length < limit; i--) {
+        const entry = entries[i];
+        if (entry.seq >= below) continue;
+        below = entry.seq;
+        if (matches(entry)) found.push(entry);
+        else if (query.kind === 'since') older = true;
+      }
+    }
+    if (page.length < QUERY_PAGE) break;
+  }
+  return { type: 'answer', conn: request.conn, query, entries: found.reverse() };
 }
 
 function missedOf(value: unknown): MissedLines | undefined {

@@ -4,7 +4,8 @@ import { createClient } from 'redis';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { redisBus, type RedisBusOptions } from '../../../src/drivers/redis-bus.js';
 import { nickKey } from '../../../streams/protocol/nick.js';
-import type { BusEvent, BusRequest } from '../../../streams/cluster/bus.js';
+import type { BusEvent, BusRequest, HistoryQuery } from '../../../streams/cluster/bus.js';
+import type { HistoryEntry } from '../../../streams/server/history.js';
 import { closeFaultProxies, FaultProxy } from '../../e2e/helpers/fault-proxy.js';
 import { cleanUp } from '../../e2e/helpers/leftovers.js';
 import { startRedis, type RedisServer } from '../../e2e/helpers/redis.js';
@@ -227,6 +228,22 @@ describe('redisBus', () => {
     const ttl = await admin.pTTL(key('history:#lobby'));
     expect(ttl).toBeGreaterThan(86_400_000 - 60_000);
     expect(ttl).toBeLessThanOrEqual(86_400_000);
+  });
+
+  it("answers a query from more of the room's batches than one page holds: the last matches, oldest first", async () => {
+    const a = await joined('a', { historySize: 300 });
+    for (let i = 0; i < 300; i++) a.send({ type: 'room', batch: { ...room(a, `line ${i}`).batch, time: i } });
+    await heard(a, 'line 299');
+    const ask = (query: HistoryQuery, limit = 50): Promise<HistoryEntry[]> => {
+      a.send({ type: 'query', conn: 1, room: '#lobby', query, limit });
+      return a.next('answer').then((answer) => [...answer.entries]);
+    };
+    const lines = (entries: readonly HistoryEntry[]): string[] => entries.map((entry) => entry.line);
+    const range = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `line ${from + i}`);
+    expect(lines(await ask({ kind: 'search', words: ['LINE 1'] }))).toEqual(range(150, 200));
+    expect(lines(await ask({ kind: 'search', words: ['line 1'] }, 200))).toEqual(['line 1', ...range(10, 20), ...range(100, 200)]);
+    expect(lines(await ask({ kind: 'since', time: 280 }))).toEqual(range(280, 300));
+    expect(await ask({ kind: 'search', words: ['line', 'nowhere'] })).toEqual([]);
   });
 
   it('keeps facts in one hash, by key, as JSON, that never expires; a lifted fact is taken out of it', async () => {
