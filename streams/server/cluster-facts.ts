@@ -16,7 +16,7 @@ import { direct } from './send.js';
  */
 
 /** This server's view of the cluster's facts follows the fact. */
-function hold(cluster: ClusterState, fact: Fact): void {
+function track(cluster: ClusterState, fact: Fact): void {
   const key = factKey(fact);
   if (fact.lifted) cluster.facts.delete(key);
   else cluster.facts.set(key, fact);
@@ -28,7 +28,7 @@ const request = (fact: Fact): Effect =>
 
 /** A fact decided here (and held here already): to the cluster now, or when it is back. */
 export function shareFact(cluster: ClusterState, fact: Fact): Effect[] {
-  hold(cluster, fact);
+  track(cluster, fact);
   if (cluster.up) return [request(fact)];
   cluster.pending.set(factKey(fact), fact);
   return [];
@@ -41,7 +41,7 @@ export function factUnsent(cluster: ClusterState, fact: Fact): void {
 
 /** Another node's fact: taken in, with what it does here. */
 export function heardFact(model: ServerModel, cluster: ClusterState, fact: Fact): Effect[] {
-  hold(cluster, fact);
+  track(cluster, fact);
   return factHeld(model, fact);
 }
 
@@ -60,7 +60,7 @@ export function factsAtUp(model: ServerModel, cluster: ClusterState, facts: read
   cluster.facts = kept;
   for (const fact of cluster.pending.values()) {
     applyFact(model, fact);
-    hold(cluster, fact);
+    track(cluster, fact);
     effects.push(request(fact));
   }
   cluster.pending.clear();
