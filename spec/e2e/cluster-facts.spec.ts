@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ask, joined, rawClient, type Client } from './helpers/client.js';
 import { clusterNode, type TestCluster } from './helpers/cluster-node.js';
+import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { tcpchat, waitForExit } from './helpers/processes.js';
 import { testRedis } from './helpers/redis.js';
@@ -12,11 +13,16 @@ import type { Server } from './helpers/server.js';
  * since on one node find what was said on another.
  */
 
-afterEach(cleanUp);
+afterEach(async () => {
+  await closeFaultProxies();
+  await cleanUp();
+});
 
 const SECRET = 's3cret words';
 /** Presence TTL (s): a killed node's members are gone this soon. */
 const TTL = 2;
+
+const LOST = '* lost touch with the rest of the cluster: only the people on this server hear you until it is back';
 
 const node = (name: string, cluster: TestCluster): Promise<Server> =>
   clusterNode(name, cluster, ['--relay', '--presence-ttl', String(TTL)]);
@@ -31,7 +37,8 @@ async function guest(port: number, name: string): Promise<Client> {
 describe('a cluster keeps in Redis', () => {
   it('registered nicks: refused on every node to anyone who has not identified, taken with /identify anywhere, kept across a node killed and started again', async () => {
     const redis = await testRedis();
-    const [a, b] = await Promise.all([node('a', redis), node('b', redis)]);
+    const a = await node('a', redis);
+    const b = await node('b', redis);
     const ada = await joined(a.port, 'ada');
     await ask(ada, `/register ${SECRET}`, '* ada is registered to you; take it back later with /identify ada SECRET');
     const other = await guest(b.port, 'other');
@@ -69,7 +76,8 @@ describe('a cluster keeps in Redis', () => {
 
   it('room lines for /search and /history since: asked on one node, they find what was said on another, with time and author', async () => {
     const redis = await testRedis();
-    const [a, b] = await Promise.all([node('a', redis), node('b', redis)]);
+    const a = await node('a', redis);
+    const b = await node('b', redis);
     const ada = await joined(a.port, 'ada');
     const bob = await joined(b.port, 'bob');
     ada.send('The quick brown fox\nsomething else\n');
@@ -84,5 +92,31 @@ describe('a cluster keeps in Redis', () => {
     await ask(bob, '/history since 1h', '* end of history');
     const shown = bob.lines.all.slice(from).map((line) => line.replace(/^\[[^\]]+\] /, ''));
     expect(shown).toEqual(expect.arrayContaining(['<ada> The quick brown fox', '<ada> something else']));
+  });
+
+  it('a registration lifted while a node was apart is lifted there when it is back; one made there meanwhile reaches the others', async () => {
+    const redis = await testRedis();
+    const proxy = await FaultProxy.start(Number(new URL(redis.url).port));
+    const a = await node('a', { ...redis, url: `redis://127.0.0.1:${proxy.port}` });
+    const b = await node('b', redis);
+    const ada = await joined(b.port, 'ada');
+    await ask(ada, `/register ${SECRET}`, /^\* ada is registered to you/);
+    const zoe = await joined(a.port, 'zoe');
+    await ask(ada, '/nick bea', '* you are now bea'); // heard on a once its rename is
+    await zoe.lines.waitFor('* ada is now bea');
+    await ask(zoe, '/nick ada', '! ada is registered: /identify ada SECRET first');
+
+    proxy.blackHole();
+    await zoe.lines.waitFor(LOST);
+    await ask(ada, `/identify ada ${SECRET}`, '* you are now ada');
+    await ask(ada, '/unregister', '* ada is no longer registered');
+    await ask(ada, '/nick bea', '* you are now bea');
+    await ask(zoe, '/register zsecret', '* zoe is registered to you; take it back later with /identify zoe SECRET');
+
+    proxy.heal();
+    await zoe.lines.waitFor(/^\* back in the cluster: /);
+    const other = await guest(a.port, 'other');
+    await ask(other, '/nick ada', '* you are now ada');
+    await ask(ada, '/identify zoe wrong', '! wrong secret for zoe');
   });
 });
