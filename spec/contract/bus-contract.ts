@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Observable, Subscription } from 'rxjs';
 import { Subject } from 'rxjs';
-import type { BusEvent, BusRequest, ClusterSelf } from '../../streams/cluster/bus.js';
+import type { BusEvent, BusRequest, ClusterSelf, Fact } from '../../streams/cluster/bus.js';
 import { nickKey } from '../../streams/protocol/nick.js';
 import { claim, heardEvents, move, release, type HeardEvents, type Of } from '../helpers/bus-events.js';
 
@@ -31,6 +31,8 @@ export interface ContractOptions {
 interface Node extends HeardEvents {
   readonly self: ClusterSelf;
   send(request: BusRequest): void;
+  /** Lets go of the bus, as a node that stops. */
+  leave(): void;
 }
 
 const FIRST = '#lobby';
@@ -57,8 +59,9 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
       const self = { node, instance: `${node}-${++runs}` };
       const requests = new Subject<BusRequest>();
       const heard = heardEvents(self.instance);
-      const joined: Node = { ...heard, self, send: (request) => requests.next(request) };
-      subscriptions.push(cluster!.bus(self)(requests).subscribe(heard.hear));
+      const subscription = cluster!.bus(self)(requests).subscribe(heard.hear);
+      const joined: Node = { ...heard, self, send: (request) => requests.next(request), leave: () => subscription.unsubscribe() };
+      subscriptions.push(subscription);
       await joined.next('up');
       return joined;
     }
@@ -184,6 +187,105 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
       said(a, FIRST, 'fence'); // asked after the private line, so heard after it
       await Promise.all([heard(a, 'fence'), heard(b, 'fence'), heard(c, 'fence')]);
       expect([...a.all('private'), ...c.all('private')]).toEqual([]);
+    });
+
+    describe('facts', () => {
+      const registration = (nick: string, hash: string): Fact => ({ kind: 'registration', key: nickKey(nick), nick, hash });
+      const op = (nick: string, by: string): Fact => ({ kind: 'op', key: nickKey(nick), nick, by });
+      /** As the core asks: a registration must be the first for its nick. */
+      const keep = (at: Node, fact: Fact): void =>
+        at.send({
+          type: 'fact',
+          fact,
+          key: `${fact.kind}:${'key' in fact ? fact.key : ''}`,
+          ...(fact.kind === 'registration' && !fact.lifted ? { first: true as const } : {}),
+        });
+      /** A room line asked after what came before: once a node hears it, it has heard everything before it. */
+      const fence = async (at: Node, ...nodes: Node[]): Promise<void> => {
+        const line = `fence ${++runs}`;
+        said(at, FIRST, line);
+        await Promise.all(nodes.map((node) => heard(node, line)));
+      };
+
+      it('are kept and told to every other node, never to the one that decided them', async () => {
+        await start();
+        const [a, b, c] = [await join('a'), await join('b'), await join('c')];
+        const fact = registration('ada', 'h1');
+        keep(a, fact);
+        expect(await Promise.all([b.next('fact'), c.next('fact')])).toEqual([
+          { type: 'fact', fact },
+          { type: 'fact', fact },
+        ]);
+        await fence(a, a);
+        expect(a.all('fact')).toEqual([]);
+      });
+
+      it('are given to a node that joins, each once: a later fact with the same key replaces one, a lifted one is gone', async () => {
+        await start();
+        const a = await join('a');
+        keep(a, registration('ada', 'h1'));
+        keep(a, registration('bob', 'h2'));
+        keep(a, op('ada', 'server'));
+        keep(a, op('ada', 'bob'));
+        keep(a, { kind: 'registration', key: 'bob', nick: 'bob', lifted: true });
+        await fence(a, a);
+        const b = await join('b');
+        expect(b.all('up')[0].facts).toHaveLength(2);
+        expect(b.all('up')[0].facts).toEqual(expect.arrayContaining([registration('ada', 'h1'), op('ada', 'bob')]));
+      });
+
+      it('outlive the node that decided them: it is given them again when it comes back', async () => {
+        await start();
+        const a = await join('a');
+        keep(a, registration('ada', 'h1'));
+        await fence(a, a);
+        a.leave();
+        const again = await join('a');
+        expect(again.all('up')[0].facts).toEqual([registration('ada', 'h1')]);
+      });
+
+      it('refuse a registration for a nick registered already, telling the node which holds; the same one again is taken', async () => {
+        await start();
+        const [a, b] = [await join('a'), await join('b')];
+        keep(a, registration('ada', 'h1'));
+        await b.next('fact');
+        keep(b, registration('ADA', 'h2'));
+        expect(await b.next('fact-refused')).toEqual({
+          type: 'fact-refused',
+          fact: registration('ADA', 'h2'),
+          held: registration('ada', 'h1'),
+        });
+        keep(a, registration('ada', 'h1'));
+        await fence(a, a, b);
+        expect([...a.all('fact-refused'), ...b.all('fact-refused')]).toHaveLength(1);
+        const c = await join('c');
+        expect(c.all('up')[0].facts).toEqual([registration('ada', 'h1')]);
+      });
+    });
+
+    it("answer a query from a room's kept lines: since a time, or holding every word in any case; the last `limit`, oldest first", async () => {
+      await start({ historySize: 10 });
+      const a = await join('a');
+      const at = (time: number, room: string, ...lines: string[]): void =>
+        a.send({ type: 'room', batch: { time, lines, instance: a.self.instance, node: 'a', room } });
+      at(1000, FIRST, '<ada> Hello world', '<bob> hello');
+      at(2000, '#dev', '<cy> hello world in dev');
+      at(3000, FIRST, '<ada> the WORLD says hello', '<bob> bye');
+      await heard(a, '<bob> bye');
+      a.send({ type: 'query', conn: 7, room: FIRST, query: { kind: 'search', words: ['world', 'HELLO'] }, limit: 50 });
+      expect(await a.next('answer')).toEqual({
+        type: 'answer',
+        conn: 7,
+        query: { kind: 'search', words: ['world', 'HELLO'] },
+        entries: [
+          { seq: 1, time: 1000, line: '<ada> Hello world', room: FIRST },
+          { seq: 4, time: 3000, line: '<ada> the WORLD says hello', room: FIRST },
+        ],
+      });
+      a.send({ type: 'query', conn: 8, room: FIRST, query: { kind: 'since', time: 1000 }, limit: 3 });
+      expect((await a.next('answer')).entries.map((entry) => entry.seq)).toEqual([2, 4, 5]);
+      a.send({ type: 'query', conn: 9, room: FIRST, query: { kind: 'search', words: ['nowhere'] }, limit: 50 });
+      expect((await a.next('answer')).entries).toEqual([]);
     });
 
     describe('rooms', () => {

@@ -1,5 +1,13 @@
 import { Observable, Subject } from 'rxjs';
-import type { BusEvent as Event, ClusterMember, BusRequest as Request, ClusterSelf, RoomTopic } from '../../streams/cluster/bus.js';
+import type {
+  BusEvent as Event,
+  ClusterMember,
+  BusRequest as Request,
+  ClusterSelf,
+  Fact,
+  HistoryQuery,
+  RoomTopic,
+} from '../../streams/cluster/bus.js';
 import type { HistoryEntry } from '../../streams/server/history.js';
 import { nickKey } from '../../streams/protocol/nick.js';
 
@@ -41,6 +49,8 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
   /** Each room's last lines, oldest first. */
   const histories = new Map<string, HistoryEntry[]>();
   const topics = new Map<string, RoomTopic>();
+  /** The cluster's facts by key, as JSON (so a fact given twice is the same one). */
+  const facts = new Map<string, string>();
   const channel = new Subject<Delivery>();
   let seq = 0;
   let guests = 0;
@@ -122,6 +132,27 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
     toAll(self.instance, { type: 'moved', member, from: held.member.room });
   }
 
+  /** A fact kept (or lifted) and told to the others; one that must be first and is not comes back refused. */
+  function fact(self: ClusterSelf, { fact, key, first }: Extract<Request, { type: 'fact' }>): Event | undefined {
+    const json = JSON.stringify(fact);
+    const held = facts.get(key);
+    if (fact.lifted) facts.delete(key);
+    else if (first && held !== undefined && held !== json) return { type: 'fact-refused', fact, held: JSON.parse(held) as Fact };
+    else facts.set(key, json);
+    publish(self.instance, { type: 'fact', fact });
+    return undefined;
+  }
+
+  /** A room's lines since a time, or holding every word (in any case), the last `limit`, oldest first. */
+  function query({ conn, room, query, limit }: Extract<Request, { type: 'query' }>): Event {
+    const matches = (line: string, asked: HistoryQuery): boolean =>
+      asked.kind === 'search' && asked.words.every((word) => line.toLowerCase().includes(word.toLowerCase()));
+    const entries = (histories.get(room) ?? []).filter((entry) =>
+      query.kind === 'since' ? entry.time >= query.time : matches(entry.line, query),
+    );
+    return { type: 'answer', conn, query, entries: entries.slice(-limit) };
+  }
+
   function perform(self: ClusterSelf, request: Request): Event | undefined {
     switch (request.type) {
       case 'room': {
@@ -165,6 +196,10 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
         toAll(self.instance, { type: 'topic', ...topic });
         return undefined;
       }
+      case 'fact':
+        return fact(self, request);
+      case 'query':
+        return query(request);
     }
   }
 
@@ -180,7 +215,8 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
           live.add(self.instance);
           const members = [...nicks.values()].filter((held) => live.has(held.member.instance)).map((held) => held.member);
           const history = options.historySize > 0 ? [...histories.values()].flat().sort((a, b) => a.seq - b.seq) : [];
-          subscriber.next({ type: 'up', epoch, history, members, topics: [...topics.values()] });
+          const kept = [...facts.values()].map((json) => JSON.parse(json) as Fact);
+          subscriber.next({ type: 'up', epoch, history, members, topics: [...topics.values()], facts: kept });
           const requests = request$.subscribe((request) => {
             const reply = perform(self, request);
             if (reply) subscriber.next(reply);

@@ -4,12 +4,13 @@ import { Observable, Subject, type Subscription } from '../../streams/rx.js';
 import type {
   BusEvent as Event,
   ClusterMember,
+  Fact,
   BusRequest as Request,
   MissedLines,
   RoomBatch,
   RoomTopic,
 } from '../../streams/cluster/bus.js';
-import { CLAIM, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC, TOPIC } from './redis-scripts.js';
+import { CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC, TOPIC } from './redis-scripts.js';
 import { silentFor } from './silent-for.js';
 
 /** A line of history as the bus hands it on: always with its room. */
@@ -249,9 +250,10 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           string[],
           string,
           string[],
+          string[],
         ];
         if (state !== 'joining' || link !== current) return;
-        const [epoch, memberJson, batchJson, born, topicJson] = reply;
+        const [epoch, memberJson, batchJson, born, topicJson, factJson] = reply;
         const historyLost = known !== undefined && known.born !== born;
         known = { epoch, born };
         const members = memberJson.flatMap((json) => memberOf(parse(json)[0], firstRoom) ?? []);
@@ -265,6 +267,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         handedBackIds.clear();
         const history = lastOfEachRoom(entries, options.historySize);
         const topics = topicJson.flatMap((json) => topicOf(parse(json)[0]) ?? []);
+        const facts = factJson.flatMap((json) => factOf(parse(json)[0]) ?? []);
         state = 'up';
         problem = '';
         selfHeard = Date.now();
@@ -276,6 +279,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           history,
           members,
           topics,
+          facts,
           ...(historyLost ? { historyLost } : {}),
           ...(late.length > 0 ? { late } : {}),
         });
@@ -353,6 +357,10 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           if (!sender || typeof message.target !== 'string' || typeof message.to !== 'string' || typeof message.line !== 'string')
             return undefined;
           return message.target === self ? { type: 'private', to: message.to, line: message.line } : null;
+        case 'fact': {
+          const fact = factOf(message.fact);
+          return sender && fact ? (sender === self ? null : { type: 'fact', fact }) : undefined;
+        }
         case 'beat':
           return sender ? null : undefined;
         default:
@@ -444,6 +452,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           return run(MOVE, [request.key, request.room, firstRoom]).then(() => undefined);
         case 'topic':
           return run(TOPIC, [request.room, request.topic, request.by]).then(() => undefined);
+        case 'fact': {
+          const { fact, key, first } = request;
+          return run(FACT, [key, JSON.stringify(fact), fact.lifted ? 1 : 0, first ? 1 : 0]).then((reply) => {
+            const held = typeof reply === 'string' && reply !== '' ? factOf(parse(reply)[0]) : undefined;
+            return held && { type: 'fact-refused', fact, held };
+          });
+        }
+        case 'query':
+          return answerFrom(link!.commands, `${prefix}history:${request.room}`, request, firstRoom);
       }
     }
 
@@ -499,7 +516,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
 const sha1 = new Map<string, string>();
 
 /** Runs a script by its hash, sending it whole only when Redis does not know it yet. */
-const SCRIPTS = [CLAIM, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC, TOPIC];
+const SCRIPTS = [CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC, TOPIC];
 
 function loadScripts(client: Client): Promise<unknown> {
   return Promise.all(SCRIPTS.map((script) => client.sendCommand(['SCRIPT', 'LOAD', script])));
@@ -600,6 +617,46 @@ function roomBatch(value: unknown, firstRoom: string): (RoomBatch & { readonly r
       ...(ids === undefined ? {} : { ids }),
     },
   ];
+}
+
+/** A fact as Redis kept it: opaque here but for its kind (the core knows the rest). */
+function factOf(value: unknown): Fact | undefined {
+  const fact = value as Partial<Fact> | null | undefined;
+  return typeof fact === 'object' && fact !== null && typeof fact.kind === 'string' ? (fact as Fact) : undefined;
+}
+
+/** Room batches read from Redis at a time, newest first, while answering a query. */
+const QUERY_PAGE = 100;
+
+/**
+ * A member's `/history since` or `/search` from its room's batches in Redis (a list, newest
+ * first): the lines since the time, or holding every word in any case; the last `limit`, oldest
+ * first. Read a page at a time from the newest, and no further than the answer needs.
+ */
+async function answerFrom(commands: Client, key: string, request: Extract<Request, { type: 'query' }>, firstRoom: string): Promise<Event> {
+  const { query, limit } = request;
+  const words = query.kind === 'search' ? query.words.map((word) => word.toLowerCase()) : [];
+  const matches = (entry: Entry): boolean =>
+    query.kind === 'since' ? entry.time >= query.time : words.every((word) => entry.line.toLowerCase().includes(word));
+  const found: Entry[] = []; // newest first
+  // Batches pushed meanwhile move the rest down the list: a line numbered at or above one read already was read.
+  let below = Infinity;
+  let older = false;
+  for (let start = 0; !older && found.length < limit; start += QUERY_PAGE) {
+    const page = await commands.lRange(key, start, start + QUERY_PAGE - 1);
+    for (const json of page) {
+      const entries = roomBatch(parse(json)[0], firstRoom).flatMap(entriesOf);
+      for (let i = entries.length - 1; i >= 0 && found.length < limit; i--) {
+        const entry = entries[i];
+        if (entry.seq >= below) continue;
+        below = entry.seq;
+        if (matches(entry)) found.push(entry);
+        else if (query.kind === 'since') older = true;
+      }
+    }
+    if (page.length < QUERY_PAGE) break;
+  }
+  return { type: 'answer', conn: request.conn, query, entries: found.reverse() };
 }
 
 function missedOf(value: unknown): MissedLines | undefined {

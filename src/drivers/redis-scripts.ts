@@ -11,6 +11,8 @@
  * a history or topic), and the pub/sub channel `bus`.
  * A room no live member is in is forgotten (but the first room); its keys also expire a day after
  * their last use, should nobody be left to forget it (every node gone at once).
+ * `facts` (hash: fact key -> fact JSON) holds what the cluster keeps for good (registrations,
+ * operators, bans, mutes, topics): it never expires.
  */
 
 /** Shared: is the instance that holds a member still alive? And the time now, in ms, to say since when a nick is held. */
@@ -82,7 +84,7 @@ end
 /**
  * Joining (again): mark this instance alive, name the history, and return { epoch, members of
  * live instances (JSON), the last room batches of every live room (JSON, each room's newest
- * first), born, the topics of live rooms (JSON) }. A live room is the first room or one a live
+ * first), born, the topics of live rooms (JSON), every fact (JSON) }. A live room is the first room or one a live
  * member is in; the others are forgotten here (their members' nodes went while nobody was left to).
  * `born` names this Redis's copy of the cluster: made with the epoch, so a node that finds another
  * one than it knew is told the history was lost (a Redis restarted empty). A node that knew an
@@ -122,7 +124,7 @@ for room in pairs(kept) do
   local set = redis.call('GET', topic)
   if set then table.insert(topics, set) end
 end
-return { epoch, members, batches, born, topics }
+return { epoch, members, batches, born, topics, redis.call('HVALS', p .. 'facts') }
 `;
 
 /**
@@ -301,4 +303,23 @@ for i = 1, #all, 2 do
 end
 forgetEmpty(left, ARGV[4])
 return 1
+`;
+
+/**
+ * A fact for the whole cluster: kept under its key (a lifted one removes it), and told to the
+ * other nodes. One that must be first (a registration) is refused when another fact holds its
+ * key: the one held is returned, else ''.
+ * ARGV: prefix, instance, fact key, fact JSON, '1' when lifted, '1' when it must be first.
+ */
+export const FACT = `
+local p, instance, key, fact = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if ARGV[5] == '1' then
+  redis.call('HDEL', p .. 'facts', key)
+else
+  local held = redis.call('HGET', p .. 'facts', key)
+  if ARGV[6] == '1' and held and held ~= fact then return held end
+  redis.call('HSET', p .. 'facts', key, fact)
+end
+redis.call('PUBLISH', p .. 'bus', '{"type":"fact","instance":' .. cjson.encode(instance) .. ',"fact":' .. fact .. '}')
+return ''
 `;

@@ -1,5 +1,9 @@
+import type { HistoryQuery } from '../server/events.js';
+import type { Fact } from '../server/facts.js';
 import type { HistoryEntry } from '../server/history.js';
 import type { ConnId } from '../server/model.js';
+
+export type { Fact, HistoryQuery };
 
 /**
  * The bus between one server's router and the other servers of a cluster. The router asks for
@@ -81,7 +85,15 @@ export type BusRequest =
   /** A room's topic is set (`topic` to every node, with the time the cluster kept it). */
   | { type: 'topic'; room: string; topic: string; by: string }
   /** `from`: the member to tell when it cannot be delivered (none for the console). */
-  | { type: 'private'; from?: ConnId; instance: string; to: string; line: string };
+  | { type: 'private'; from?: ConnId; instance: string; to: string; line: string }
+  /**
+   * Keep a fact for the whole cluster under `key` (its `factKey`; a `lifted` one removes it) and
+   * tell the other nodes (`fact`). `first`: only if no other fact holds that key (a registration):
+   * else `fact-refused`, with the one that does.
+   */
+  | { type: 'fact'; fact: Fact; key: string; first?: true }
+  /** A member's `/history since` or `/search` in its room, from the cluster's history: `answer`, at most `limit` lines. */
+  | { type: 'query'; conn: ConnId; room: string; query: HistoryQuery; limit: number };
 
 export type BusEvent =
   /**
@@ -91,6 +103,7 @@ export type BusEvent =
    * `late`: numbers of this node's own lines in the history that it had handed back as unsent
    * (shown here alone) and that Redis ran after all, late (a stopped Redis running what it held).
    * `history`: every live room's last lines (each entry with its `room`), oldest first; `topics`: every live room's topic.
+   * `facts`: every fact the cluster keeps (registrations, operators, bans, mutes, topics), each once.
    */
   | {
       type: 'up';
@@ -98,6 +111,7 @@ export type BusEvent =
       history: readonly HistoryEntry[];
       members: readonly ClusterMember[];
       topics: readonly RoomTopic[];
+      facts: readonly Fact[];
       historyLost?: boolean;
       late?: readonly number[];
     }
@@ -124,6 +138,12 @@ export type BusEvent =
   | { type: 'private'; to: string; line: string }
   /** An instance went silent for longer than the presence TTL: its members are gone. */
   | { type: 'gone'; instance: string; node: string }
+  /** A fact another node decided (never this node's own). */
+  | { type: 'fact'; fact: Fact }
+  /** This node's fact asked to be `first`, and another held its key already: `held`. */
+  | { type: 'fact-refused'; fact: Fact; held: Fact }
+  /** The cluster's answer to a `query`: its lines, oldest first. */
+  | { type: 'answer'; conn: ConnId; query: HistoryQuery; entries: readonly HistoryEntry[] }
   /** A request that did not reach the cluster: the router does it locally instead. */
   | { type: 'unsent'; request: BusRequest };
 

@@ -45,7 +45,7 @@ export const CLIENT_HELP: readonly string[] = [
   '  /topic [TEXT]    show or set the topic of your room',
   '  /history [N]     the last N lines said here (20, at most 50)',
   '  /history since D the lines said here in the last D (30m, 2h, 1d)',
-  '  /search WORDS    the lines said here that hold every word (needs serve --data)',
+  '  /search WORDS    the lines said here that hold every word (with --data, or a cluster)',
   '  /register SECRET bind your nick to a secret: then only /identify takes it',
   '  /identify NICK SECRET  prove a registered nick is yours, and take it',
   '  /unregister      drop the registration of your nick',

@@ -8,7 +8,7 @@ import { lastLines, linesSince, search } from './history-commands.js';
 import { announce, depart, inRoom, renameLocally } from './membership.js';
 import { givenRoom, joinRoom, NO_ROOMS, roomList, topic, whoIsIn, whoIsOnline } from './room-commands.js';
 import type { Connection, ServerModel } from './model.js';
-import { findByNick, holderOf } from './nicks.js';
+import { findByNick, holderOf, mayTake, registeredReason } from './nicks.js';
 import { identify, register, unregister } from './registered-nicks.js';
 import { direct } from './send.js';
 
@@ -45,6 +45,7 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       if (invalid) return reply(formatError(invalid));
       const holder = holderOf(model, nick) ?? cluster.remote.get(nickKey(nick))?.nick;
       if (holder !== undefined && holder !== member.nick) return reply(formatError(nickTakenReason(command.name, holder)));
+      if (!mayTake(model, member, nick)) return reply(formatError(registeredReason(nick)));
       return claimNick(member, nick);
     }
     case 'me':

@@ -1,9 +1,11 @@
 import { roomEntries, type BusEvent, type BusRequest, type RoomBatch } from '../cluster/bus.js';
 import { nickKey } from '../protocol/nick.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
+import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
 import { addRemote, dropInstance, dropRemote } from './cluster-members.js';
 import { joined, lost, missedFrom } from './cluster-rejoin.js';
 import { log, type Effect, type LogEntry } from './events.js';
+import { answer, unanswered } from './history-commands.js';
 import { busRequest as bus, depart, inRoom, renameLocally, roomLines, welcome } from './membership.js';
 import {
   forgetIfEmpty,
@@ -158,6 +160,13 @@ function unsent(model: ServerModel, cluster: ClusterState, request: BusRequest):
       const error = `${request.to} is on another server that cannot be reached now`;
       return request.from === undefined ? [log({ type: 'error', text: error })] : direct(model, [request.from], formatError(error));
     }
+    case 'fact':
+      factUnsent(cluster, request.fact);
+      return [];
+    case 'query': {
+      const member = memberOf(model, request.conn);
+      return member ? unanswered(model, member, request.query) : [];
+    }
     case 'release':
     case 'sync':
     case 'move':
@@ -173,7 +182,7 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
   const elsewhere = (member: { instance: string }): boolean => member.instance !== cluster.self.instance;
   switch (event.type) {
     case 'up':
-      return joined(model, cluster, event);
+      return [...joined(model, cluster, event), ...factsAtUp(model, cluster, event.facts)];
     case 'down':
       return lost(model, cluster, event.reason);
     case 'room':
@@ -219,6 +228,12 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
     }
     case 'gone':
       return gone(model, cluster, event.instance, event.node);
+    case 'fact':
+      return heardFact(model, cluster, event.fact);
+    case 'fact-refused':
+      return factRefused(model, cluster, event.fact, event.held);
+    case 'answer':
+      return answer(model, event.conn, event.query, event.entries);
     case 'unsent':
       return unsent(model, cluster, event.request);
   }

@@ -61,7 +61,7 @@ export type Effect =
    * the answer comes back as a `hashed` or `verified` event for `id`. Never logged.
    */
   | { kind: 'secret'; id: ConnId; nick: string; secret: string; against?: string }
-  /** Keep a fact beyond this run (with `--data`; in a cluster, every node takes it too). */
+  /** Keep a fact beyond this run (with `--data`; a cluster's facts go to its bus instead, see cluster-facts.ts). */
   | { kind: 'fact'; fact: Fact };
 
 /**

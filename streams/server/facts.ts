@@ -1,3 +1,4 @@
+import { shareFact } from './cluster-facts.js';
 import type { Effect } from './events.js';
 import type { ServerModel } from './model.js';
 
@@ -88,8 +89,9 @@ export function applyFact(model: ServerModel, fact: Fact): void {
   }
 }
 
-/** A fact decided here: kept by the shell with `--data`, and spread to every node in a cluster. */
-export const keep = (model: ServerModel, fact: Fact): Effect[] => (model.persist || model.cluster ? [{ kind: 'fact', fact }] : []);
+/** A fact decided here: kept by the shell with `--data`, or by the cluster (which spreads it to every node; see cluster-facts.ts). */
+export const keep = (model: ServerModel, fact: Fact): Effect[] =>
+  model.cluster ? shareFact(model.cluster, fact) : model.persist ? [{ kind: 'fact', fact }] : [];
 
 /**
  * A fact heard from another node of a cluster: taken into the model, with what it does here at

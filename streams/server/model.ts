@@ -95,6 +95,10 @@ export interface ClusterState {
   apart: { since?: number; uncrossed: number };
   /** Members on other nodes, by nick key. */
   readonly remote: Map<string, ClusterMember>;
+  /** The facts this server holds as the cluster's, by `factKey`: at `up`, those the cluster no longer keeps are lifted here. */
+  facts: Map<string, Fact>;
+  /** Facts decided here while the cluster was out of reach, by `factKey`: sent when it is back. */
+  readonly pending: Map<string, Fact>;
 }
 
 /** What a data directory kept from earlier runs: the numbering's last number, each room's last lines, the acknowledged ids. */
@@ -200,7 +204,15 @@ export function createModel(options: {
     seenIds: new Set(restored?.seenIds.slice(-REMEMBERED_IDS)),
     persist: restored !== undefined,
     dormant,
-    cluster: options.cluster && { self: options.cluster, up: false, everUp: false, apart: { uncrossed: 0 }, remote: new Map() },
+    cluster: options.cluster && {
+      self: options.cluster,
+      up: false,
+      everUp: false,
+      apart: { uncrossed: 0 },
+      remote: new Map(),
+      facts: new Map(),
+      pending: new Map(),
+    },
     stopped: false,
     now: options.now,
   };

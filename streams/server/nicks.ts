@@ -55,9 +55,9 @@ function isTaken(model: ServerModel, nick: string): boolean {
 }
 
 /** A registered nick is taken only by a connection that gave its secret; any other nick by anyone. */
-function mayTake(model: ServerModel, conn: Connection, nick: string): boolean {
+export function mayTake(model: ServerModel, conn: Connection, nick: string): boolean {
   const key = nickKey(nick);
   return !model.registered.has(key) || conn.identified === key;
 }
 
-const registeredReason = (nick: string): string => `${nick} is registered: /identify ${nick} SECRET first`;
+export const registeredReason = (nick: string): string => `${nick} is registered: /identify ${nick} SECRET first`;

@@ -1,7 +1,7 @@
 import { isGuestNick, nickKey, normalizeNick } from '../protocol/nick.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { isLockedOut, recordAuthFailure, recordAuthSuccess } from './admission.js';
-import type { Next } from './cluster-link.js';
+import { claimNick, clusterUp, type Next } from './cluster-link.js';
 import { log, type Effect } from './events.js';
 import { keep } from './facts.js';
 import { renameLocally } from './membership.js';
@@ -14,15 +14,15 @@ import { direct } from './send.js';
  * nick. The core never hashes: a secret leaves as a `secret` effect, and the shell's answer comes
  * back as a `hashed` or `verified` event; the member's lines wait meanwhile (as for a cluster's
  * nick claim), so what it sent after the command is done after it, in order.
+ * In a cluster a registration is the cluster's (every node holds it, see cluster-facts.ts), and
+ * an identified member takes its nick through the cluster, as any nick is taken there.
  */
 
-export const NOT_IN_CLUSTER = 'registered nicks are not available in a cluster yet';
 const LOCKED_OUT = 'too many wrong secrets; try again later';
 
 /** `/register SECRET`: the member's own nick, not a guest's, not registered yet. */
 export function register(model: ServerModel, member: Connection, secret: string): Effect[] {
   const refused = (text: string): Effect[] => direct(model, [member.id], formatError(text));
-  if (model.cluster) return refused(NOT_IN_CLUSTER);
   if (isGuestNick(member.nick)) return refused('a guest nick cannot be registered: take a nick first (/nick NAME)');
   if (model.registered.has(nickKey(member.nick))) return refused(`${member.nick} is registered already`);
   member.held = [];
@@ -32,7 +32,6 @@ export function register(model: ServerModel, member: Connection, secret: string)
 /** `/identify NICK SECRET`: checked by the shell, unless this address is locked out for wrong secrets. */
 export function identify(model: ServerModel, member: Connection, nick: string, secret: string): Effect[] {
   const refused = (text: string): Effect[] => direct(model, [member.id], formatError(text));
-  if (model.cluster) return refused(NOT_IN_CLUSTER);
   if (isLockedOut(model.identifyFailures, member.ip, model.now())) return refused(LOCKED_OUT);
   const hash = model.registered.get(nickKey(nick))?.hash;
   if (hash === undefined) return refused(`${nick} is not registered`);
@@ -61,7 +60,7 @@ export function hashed(model: ServerModel, id: ConnId, nick: string, hash: strin
   if (!member || nickKey(member.nick) !== key || model.registered.has(key)) return [{ kind: 'resume', id }];
   model.registered.set(key, { nick, hash });
   member.identified = key;
-  const lasts = model.persist ? '' : ' for this server run only (serve --data DIR keeps it)';
+  const lasts = model.persist || model.cluster ? '' : ' for this server run only (serve --data DIR keeps it)';
   return [
     ...keep(model, { kind: 'registration', key, nick, hash }),
     ...direct(model, [id], formatNotice(`${nick} is registered to you${lasts}; take it back later with /identify ${nick} SECRET`)),
@@ -87,8 +86,10 @@ export function verified(model: ServerModel, id: ConnId, nick: string, ok: boole
   recordAuthSuccess(failures, member.ip);
   member.identified = nickKey(nick);
   const identified = direct(model, [id], formatNotice(`you are identified as ${nick}`));
-  const taken = nickKey(member.nick) === member.identified ? [] : renameLocally(model, member, nick);
-  return [...identified, ...taken, { kind: 'resume', id }];
+  if (nickKey(member.nick) === member.identified) return [...identified, { kind: 'resume', id }];
+  // In a cluster the nick is claimed from it; what the member sent meanwhile waits for the answer.
+  if (clusterUp(model)) return [...identified, ...claimNick(member, nick)];
+  return [...identified, ...renameLocally(model, member, nick), { kind: 'resume', id }];
 }
 
 function drop(model: ServerModel, nick: string): Effect[] {

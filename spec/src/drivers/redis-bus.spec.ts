@@ -4,7 +4,8 @@ import { createClient } from 'redis';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { redisBus, type RedisBusOptions } from '../../../src/drivers/redis-bus.js';
 import { nickKey } from '../../../streams/protocol/nick.js';
-import type { BusEvent, BusRequest } from '../../../streams/cluster/bus.js';
+import type { BusEvent, BusRequest, HistoryQuery } from '../../../streams/cluster/bus.js';
+import type { HistoryEntry } from '../../../streams/server/history.js';
 import { closeFaultProxies, FaultProxy } from '../../e2e/helpers/fault-proxy.js';
 import { cleanUp } from '../../e2e/helpers/leftovers.js';
 import { startRedis, type RedisServer } from '../../e2e/helpers/redis.js';
@@ -133,7 +134,7 @@ describe('redisBus', () => {
     expect(await clients()).toBe(1); // the admin connection only
     a.start();
     const up = await a.next('up');
-    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [], topics: [] });
+    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [], topics: [], facts: [] });
     expect(up.epoch).not.toBe('');
     expect(await admin.get(key('epoch'))).toBe(up.epoch);
     expect(await admin.exists(key(`node:${a.instance}`))).toBe(1);
@@ -229,6 +230,34 @@ describe('redisBus', () => {
     expect(ttl).toBeLessThanOrEqual(86_400_000);
   });
 
+  it("answers a query from more of the room's batches than one page holds: the last matches, oldest first", async () => {
+    const a = await joined('a', { historySize: 300 });
+    for (let i = 0; i < 300; i++) a.send({ type: 'room', batch: { ...room(a, `line ${i}`).batch, time: i } });
+    await heard(a, 'line 299');
+    const ask = (query: HistoryQuery, limit = 50): Promise<HistoryEntry[]> => {
+      a.send({ type: 'query', conn: 1, room: '#lobby', query, limit });
+      return a.next('answer').then((answer) => [...answer.entries]);
+    };
+    const lines = (entries: readonly HistoryEntry[]): string[] => entries.map((entry) => entry.line);
+    const range = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `line ${from + i}`);
+    expect(lines(await ask({ kind: 'search', words: ['LINE 1'] }))).toEqual(range(150, 200));
+    expect(lines(await ask({ kind: 'search', words: ['line 1'] }, 200))).toEqual(['line 1', ...range(10, 20), ...range(100, 200)]);
+    expect(lines(await ask({ kind: 'since', time: 280 }))).toEqual(range(280, 300));
+    expect(await ask({ kind: 'search', words: ['line', 'nowhere'] })).toEqual([]);
+  });
+
+  it('keeps facts in one hash, by key, as JSON, that never expires; a lifted fact is taken out of it', async () => {
+    const a = await joined('a');
+    const fact = { kind: 'registration', key: 'ada', nick: 'ada', hash: 'h' } as const;
+    a.send({ type: 'fact', fact, key: 'registration:ada', first: true });
+    a.send({ type: 'fact', fact: { kind: 'op', key: 'bob', nick: 'bob', by: 'server' }, key: 'op:bob' });
+    a.send({ type: 'fact', fact: { kind: 'op', key: 'bob', nick: 'bob', by: 'server', lifted: true }, key: 'op:bob' });
+    a.send(room(a, 'fence'));
+    await heard(a, 'fence');
+    expect(await admin.hGetAll(key('facts'))).toEqual({ 'registration:ada': JSON.stringify(fact) });
+    expect(await admin.pTTL(key('facts'))).toBe(-1);
+  });
+
   it('says it is congested while more than a MiB of room lines is on its way to Redis, and no longer once they arrived', async () => {
     const told: boolean[] = [];
     let calm = (): void => {};
@@ -302,7 +331,7 @@ describe('redisBus', () => {
     crash(b);
     await a.next('gone', (event) => event.instance === b.instance, TTL * 2);
     const c = await joined('c');
-    expect(c.all('up')[0]).toMatchObject({ history: [], members: [], topics: [] });
+    expect(c.all('up')[0]).toMatchObject({ history: [], members: [], topics: [], facts: [] });
     expect(await admin.exists([key('history:#dev'), key('topic:#dev')])).toBe(0);
   });
 
@@ -330,7 +359,7 @@ describe('redisBus', () => {
     redis = await startRedis({ port: redis.port });
     const again = await a.next('up');
     // Redis came back empty: the history is lost, but the epoch and the numbering go on as they were.
-    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], topics: [], historyLost: true });
+    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], topics: [], facts: [], historyLost: true });
     expect(a.all('down')).toHaveLength(1);
     expect(a.all('unsent')).toHaveLength(3);
     a.send(room(a, 'back'));
@@ -435,6 +464,9 @@ describe('redisBus', () => {
       JSON.stringify({ type: 'moved', member: { nick: 'x', ...ghost, room: '#x' }, from: 5 }),
       JSON.stringify({ type: 'topic', ...ghost, room: '#x', topic: 't', by: 'b' }),
       JSON.stringify({ type: 'room', first: 1, time: 1, lines: ['x'], ...ghost, room: ['#x'] }),
+      JSON.stringify({ type: 'fact', ...ghost, fact: 5 }),
+      JSON.stringify({ type: 'fact', ...ghost, fact: { kind: 7 } }),
+      JSON.stringify({ type: 'fact', fact: { kind: 'registration', key: 'x', nick: 'x' } }),
     ];
     const before = a.events.length;
     for (const message of malformed) await admin.publish(key('bus'), message);

@@ -82,8 +82,16 @@ class Node {
       if (effect.kind === 'send') for (const id of effect.to) this.inbox.set(id, [...this.received(id), ...effect.lines]);
       if (effect.kind === 'close') this.closed.add(effect.id);
       if (effect.kind === 'bus') this.requests.next(effect.request);
+      if (effect.kind === 'secret') this.handle(shellAnswer(effect));
     }
   }
+}
+
+/** The shell's answer to a secret: here a hash is `hash:SECRET`, and a check compares with it. */
+function shellAnswer({ id, nick, secret, against }: Extract<Effect, { kind: 'secret' }>): RouterEvent {
+  return against === undefined
+    ? { kind: 'hashed', id, nick, hash: `hash:${secret}` }
+    : { kind: 'verified', id, nick, ok: against === `hash:${secret}` };
 }
 
 /** Lines the way a person reads them: tags stripped. */
@@ -225,6 +233,68 @@ describe('routers sharing an in-process cluster', () => {
         '* history: the last 2 lines',
         '* ada joined',
         '<ada> dev talk',
+        '* end of history',
+      ]);
+    });
+  });
+
+  describe('keep facts for every node', () => {
+    it('a nick registered on one node is refused on another to anyone who has not identified; /identify there takes it', () => {
+      const nodes = new Nodes();
+      const [a, b] = ['a', 'b'].map((name) => nodes.start(name));
+      a.connect(1, '/nick ada', '/register s3cret');
+      expect(a.received(1).at(-1)).toBe('* ada is registered to you; take it back later with /identify ada SECRET');
+      a.say(1, '/quit');
+      b.connect(1, '/nick ada');
+      expect(b.received(1).at(-1)).toBe('! ada is registered: /identify ada SECRET first');
+      b.say(1, '/identify ada wrong');
+      expect(b.received(1).at(-1)).toBe('! wrong secret for ada');
+      b.say(1, '/identify ada s3cret', '/who');
+      expect(b.received(1).slice(-3)).toEqual([
+        '* you are identified as ada',
+        '* you are now ada',
+        '* online in #lobby (2): server (b), ada (b)',
+      ]);
+    });
+
+    it('a node started later holds what was registered before it; an /unregister on it is lifted everywhere', () => {
+      const nodes = new Nodes();
+      const a = nodes.start('a');
+      a.connect(1, '/nick ada', '/register s3cret');
+      const later = nodes.start('later');
+      later.connect(1, '/nick lee', '/identify ada s3cret');
+      expect(later.received(1).at(-1)).toBe('! nick ada is taken'); // the owner holds it on node a
+      a.say(1, '/nick ada2');
+      later.say(1, '/nick ada');
+      expect(later.received(1).at(-1)).toBe('* you are now ada');
+      later.say(1, '/unregister');
+      expect(later.received(1).at(-1)).toBe('* ada is no longer registered');
+      later.say(1, '/nick yves');
+      expect(later.received(1).at(-1)).toBe('* you are now yves');
+      a.connect(3, '/nick ada');
+      expect(a.received(3).at(-1)).toBe('* you are now ada');
+    });
+
+    it('answer /search and /history since from the cluster, with lines said on other nodes, in any case', () => {
+      const nodes = new Nodes();
+      const [a, b] = ['a', 'b'].map((name) => nodes.start(name));
+      a.connect(1, '/nick ada', 'The Answer is 42', 'something else');
+      b.connect(1, '/nick bob', '/search answer 42');
+      expect(b.received(1).slice(-3)).toEqual([
+        '* history: the last 1 line',
+        '[1970-01-01 00:00] <ada> The Answer is 42',
+        '* end of history',
+      ]);
+      b.say(1, '/search nowhere', '/history since 1h');
+      expect(b.received(1).slice(-9)).toEqual([
+        '* no line here holds those words',
+        '* history: the last 6 lines',
+        '[1970-01-01 00:00] * guest-1 joined',
+        '[1970-01-01 00:00] * guest-1 is now ada',
+        '[1970-01-01 00:00] <ada> The Answer is 42',
+        '[1970-01-01 00:00] <ada> something else',
+        '[1970-01-01 00:00] * guest-2 joined',
+        '[1970-01-01 00:00] * guest-2 is now bob',
         '* end of history',
       ]);
     });

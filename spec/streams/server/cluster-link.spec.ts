@@ -27,7 +27,7 @@ const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines',
 const cap = (id: ConnId, session: string): RouterEvent => lines(id, `/cap tcpchat session=${session}`);
 const bus = (event: BusEvent): RouterEvent => ({ kind: 'bus', event });
 const up = (members: ClusterMember[] = [], history: HistoryEntry[] = [], epoch = 'E'): RouterEvent =>
-  bus({ type: 'up', epoch, history, members, topics: [] });
+  bus({ type: 'up', epoch, history, members, topics: [], facts: [] });
 const claimed = (conn: ConnId, nick: string, ok = true): RouterEvent => bus({ type: 'claimed', conn, nick, ok });
 /** Room lines numbered by the cluster: our own request coming back, or lines said on another node. */
 const roomEvent = (first: number, batch: Omit<RoomBatch, 'first'>): RouterEvent => bus({ type: 'room', batch: { first, ...batch } });
@@ -416,7 +416,7 @@ describe('createRouter as a node of a cluster', () => {
         }),
       );
       const late = [{ seq: 1, time: 0, line: '<guest-1> a' }];
-      const effects = route(bus({ type: 'up', epoch: 'E', history: late, members: [bob], topics: [], late: [1] }));
+      const effects = route(bus({ type: 'up', epoch: 'E', history: late, members: [bob], topics: [], facts: [], late: [1] }));
       expect(requests(effects).find((request) => request.type === 'sync')).toMatchObject({ missed: 1 });
       expect(inbox(effects, 1)).toEqual(['* back in the cluster: 2 online']); // nothing replayed: it was shown here
     });
@@ -466,7 +466,7 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(1, [bob]);
       route(saidOn(bob, 1, ['<bob> one', '<bob> two']));
       route(bus({ type: 'down', reason: 'connection lost' }));
-      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [bob], topics: [], historyLost: true }));
+      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [bob], topics: [], facts: [], historyLost: true }));
       expect(requests(effects).find((request) => request.type === 'sync')).toMatchObject({ lastSeq: 2 });
       const notice = "* the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone";
       expect(inbox(effects, 1)).toContainEqual(notice);
@@ -577,6 +577,7 @@ describe('createRouter as a node of a cluster', () => {
           ],
           members: [elsewhere('bob', 'n2', 'i2', '#dev')],
           topics: [{ room: '#dev', topic: 'ship it', by: 'bob', time: 1 }],
+          facts: [],
         }),
       );
       expect(requests(effects)).toEqual([
@@ -662,6 +663,7 @@ describe('createRouter without a cluster', () => {
       history: fc.constant([]),
       members: fc.array(member),
       topics: fc.constant([]),
+      facts: fc.constant([]),
     }),
     fc.record({ type: fc.constant('down' as const), reason: fc.string() }),
     fc.tuple(member, fc.nat(), fc.array(fc.string(), { minLength: 1 })).map(([m, first, said]): BusEvent => ({
@@ -673,6 +675,16 @@ describe('createRouter without a cluster', () => {
     fc.record({ type: fc.constant('taken' as const), nick: fc.constantFrom('guest-1', 'alice') }),
     fc.record({ type: fc.constant('gone' as const), instance: fc.constant('i2'), node: fc.constant('n2') }),
     fc.record({ type: fc.constant('unsent' as const), request }),
+    fc.record({
+      type: fc.constant('fact' as const),
+      fact: fc.constant({ kind: 'registration' as const, key: 'bob', nick: 'bob', hash: 'h' }),
+    }),
+    fc.record({
+      type: fc.constant('answer' as const),
+      conn: id,
+      query: fc.constant({ kind: 'search' as const, words: ['x'] }),
+      entries: fc.constant([]),
+    }),
   );
   const clientLine = fc.oneof(
     fc.string({ maxLength: 8 }),

@@ -94,13 +94,10 @@ describe('registered nicks', () => {
     expect(inbox(after, 2)).toEqual(['<ada> one', '* ada is now bob', '<bob> two', '<bob> three']);
   });
 
-  it('registers neither a guest nick, nor a nick registered already, nor anything in a cluster', () => {
+  it('registers neither a guest nick nor a nick registered already', () => {
     const { route } = withAda();
     expect(inbox(route(lines(2, '/register x')), 2)).toEqual(['! a guest nick cannot be registered: take a nick first (/nick NAME)']);
     expect(inbox(route(lines(1, '/register again')), 1)).toEqual(['! ada is registered already']);
-    const cluster = server({ cluster: { instance: 'i', node: 'n' } as RouterOptions['cluster'] });
-    cluster.route(open(1));
-    expect(inbox(cluster.route(lines(1, '/register x')), 1)).toEqual(['! registered nicks are not available in a cluster yet']);
   });
 
   it('keeps registrations with --data, and holds those kept at start', () => {
