@@ -11,20 +11,28 @@ import { direct } from './send.js';
 /**
  * Registered nicks, as IRC's NickServ keeps them: `/register SECRET` binds the member's nick to a
  * secret, and from then on only a connection that gave it (`/identify NICK SECRET`) may take that
- * nick. The core never hashes: a secret leaves as a `secret` effect, and the shell's answer comes
+ * nick. Over TLS a connection that presented a client certificate binds the nick to it too, or
+ * to it alone with a bare `/register`: a connection presenting that certificate takes the nick
+ * with no secret (as NickServ's CertFP does). The core never hashes: a secret leaves as a `secret` effect, and the shell's answer comes
  * back as a `hashed` or `verified` event; the member's lines wait meanwhile (as for a cluster's
  * nick claim), so what it sent after the command is done after it, in order.
  */
 
 export const NOT_IN_CLUSTER = 'registered nicks are not available in a cluster yet';
 const LOCKED_OUT = 'too many wrong secrets; try again later';
+const NO_CERTIFICATE = 'usage: /register SECRET (or, with no secret, connect over TLS with a client certificate: tcpchat connect --tls)';
 
-/** `/register SECRET`: the member's own nick, not a guest's, not registered yet. */
-export function register(model: ServerModel, member: Connection, secret: string): Effect[] {
+/**
+ * `/register [SECRET]`: the member's own nick, not a guest's, not registered yet, to the secret
+ * and to the member's client certificate if it presented one; with no secret, to the certificate alone.
+ */
+export function register(model: ServerModel, member: Connection, secret: string | undefined): Effect[] {
   const refused = (text: string): Effect[] => direct(model, [member.id], formatError(text));
   if (model.cluster) return refused(NOT_IN_CLUSTER);
+  if (secret === undefined && member.fingerprint === undefined) return refused(NO_CERTIFICATE);
   if (isGuestNick(member.nick)) return refused('a guest nick cannot be registered: take a nick first (/nick NAME)');
   if (model.registered.has(nickKey(member.nick))) return refused(`${member.nick} is registered already`);
+  if (secret === undefined) return bind(model, member, member.nick);
   member.held = [];
   return [{ kind: 'secret', id: member.id, nick: member.nick, secret }];
 }
@@ -34,8 +42,14 @@ export function identify(model: ServerModel, member: Connection, nick: string, s
   const refused = (text: string): Effect[] => direct(model, [member.id], formatError(text));
   if (model.cluster) return refused(NOT_IN_CLUSTER);
   if (isLockedOut(model.identifyFailures, member.ip, model.now())) return refused(LOCKED_OUT);
-  const hash = model.registered.get(nickKey(nick))?.hash;
-  if (hash === undefined) return refused(`${nick} is not registered`);
+  const registration = model.registered.get(nickKey(nick));
+  if (registration === undefined) return refused(`${nick} is not registered`);
+  const { hash } = registration;
+  if (hash === undefined) {
+    // No secret takes it, so every guess is a wrong one, counted like the others.
+    recordAuthFailure(model.identifyFailures, member.ip, model.now());
+    return refused(`${nick} is registered to a client certificate; no secret takes it`);
+  }
   member.held = [];
   return [{ kind: 'secret', id: member.id, nick: normalizeNick(nick), secret, against: hash }];
 }
@@ -59,14 +73,25 @@ export function hashed(model: ServerModel, id: ConnId, nick: string, hash: strin
   const member = memberOf(model, id);
   const key = nickKey(nick);
   if (!member || nickKey(member.nick) !== key || model.registered.has(key)) return [{ kind: 'resume', id }];
-  model.registered.set(key, { nick, hash });
+  return [...bind(model, member, nick, hash), { kind: 'resume', id }];
+}
+
+/** The nick is the member's from now on: by the secret whose hash is given, by its client certificate if it has one, or both. */
+function bind(model: ServerModel, member: Connection, nick: string, hash?: string): Effect[] {
+  const key = nickKey(nick);
+  const cert = member.fingerprint;
+  const registration = { nick, ...(hash === undefined ? {} : { hash }), ...(cert === undefined ? {} : { cert }) };
+  model.registered.set(key, registration);
   member.identified = key;
   const lasts = model.persist ? '' : ' for this server run only (serve --data DIR keeps it)';
+  const byCert = 'by connecting with this client certificate';
+  const back =
+    hash === undefined ? `${byCert} (no secret needed)` : `with /identify ${nick} SECRET${cert === undefined ? '' : `, or ${byCert}`}`;
+  const how = cert === undefined ? '' : `, client certificate ${cert}`;
   return [
-    ...keep(model, { kind: 'registration', key, nick, hash }),
-    ...direct(model, [id], formatNotice(`${nick} is registered to you${lasts}; take it back later with /identify ${nick} SECRET`)),
-    log({ type: 'notice', text: `${nick} registered (${member.address})` }),
-    { kind: 'resume', id },
+    ...keep(model, { kind: 'registration', key, ...registration }),
+    ...direct(model, [member.id], formatNotice(`${nick} is registered to you${lasts}; take it back later ${back}`)),
+    log({ type: 'notice', text: `${nick} registered (${member.address}${how})` }),
   ];
 }
 
