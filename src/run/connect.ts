@@ -17,6 +17,7 @@ import { terminal } from '../drivers/terminal.js';
 import { flushed } from './flushed.js';
 import { describeFailure, isTrustFailure } from './failure.js';
 import type { ProcessIo } from './serve.js';
+import { presentedCertificate } from './presented-certificate.js';
 import { connectTls, trustedServer, type ClientTls } from './server-trust.js';
 import { unlessServerSpeaksTls } from './tls-probe.js';
 
@@ -73,8 +74,13 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     };
 
     let tls: ConnectTls | undefined;
+    let certificateNotice: string | undefined;
     try {
-      tls = config.tls && connectTls(config.tls);
+      if (config.tls) {
+        const { notice, ...certificate } = presentedCertificate(config.tls, config.nick, io.env, io.now());
+        tls = { ...connectTls(config.tls), ...certificate };
+        certificateNotice = notice;
+      }
     } catch (error) {
       return finish(1, error instanceof Error ? error.message : String(error));
     }
@@ -98,6 +104,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
       if (person.interactive) person.print([renderStatus(text, colour)]);
       else io.stderr.write(`tcpchat: ${text}\n`);
     };
+    if (certificateNotice) status(certificateNotice);
     const render = (line: DisplayLine): string =>
       config.json ? jsonDisplayLine(line, io.now()) : renderDisplayLine(line, { colour, timestamps: config.timestamps, now: io.now });
 
