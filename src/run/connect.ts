@@ -7,6 +7,7 @@ import { DEFAULT_OUTBOX_LIMITS } from '../../streams/client/outbox.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { Framing } from '../../streams/framing/encode.js';
 import { DEFAULT_BACKOFF, type Backoff } from '../../streams/limits/backoff.js';
+import { maskSecret } from '../../streams/protocol/secret-mask.js';
 import { jsonLine } from '../../streams/server/log-line.js';
 import { connect, type ConnectTls } from '../drivers/connect.js';
 import { knownHostsPath } from '../drivers/known-hosts.js';
@@ -97,7 +98,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
       socketFull = full;
       pauseInput();
     };
-    const person = terminal({ input: io.stdin, output: io.stdout, prompt: promptFor(undefined), pause$: inputPaused$ });
+    const person = terminal({ input: io.stdin, output: io.stdout, prompt: promptFor(undefined), pause$: inputPaused$, mask: maskSecret });
     interactive = person.interactive;
     const colour = useColour(io.stdout, io.env);
     const status = (text: string): void => {
