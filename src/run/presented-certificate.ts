@@ -17,15 +17,19 @@ export interface Presented {
  * Should the client's own not be made (a read-only home), it connects without one and says so.
  */
 export function presentedCertificate(tls: ClientTls, nick: string | undefined, env: NodeJS.ProcessEnv, now: Date): Presented {
-  if (tls.certFiles) return readClientCertificate(tls.certFiles);
+  if (tls.certFiles) {
+    const { cert, key } = readClientCertificate(tls.certFiles);
+    return { cert, key };
+  }
   if (nick === undefined) return {};
   const dir = configDir(env);
   try {
     const { certificate, made } = defaultClientCertificate(dir, now);
+    const { cert, key, fingerprint } = certificate;
     const notice = made
-      ? `made a client certificate for your nicks in ${dir} (SHA256 fingerprint ${certificate.fingerprint}); /register binds your nick to it`
+      ? `made a client certificate for your nicks in ${dir} (SHA256 fingerprint ${fingerprint}); /register binds your nick to it`
       : undefined;
-    return { cert: certificate.cert, key: certificate.key, notice };
+    return { cert, key, notice };
   } catch (error) {
     return { notice: `${error instanceof Error ? error.message : String(error)}; connecting without one` };
   }
