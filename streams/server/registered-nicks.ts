@@ -20,18 +20,25 @@ import { direct } from './send.js';
 
 export const NOT_IN_CLUSTER = 'registered nicks are not available in a cluster yet';
 const LOCKED_OUT = 'too many wrong secrets; try again later';
-const NO_CERTIFICATE = 'usage: /register SECRET (or, with no secret, connect over TLS with a client certificate: tcpchat connect --tls)';
+const NO_CERTIFICATE =
+  'usage: /register SECRET (or, with no secret, connect over TLS with a client certificate: tcpchat connect --tls --nick NICK)';
 
 /**
  * `/register [SECRET]`: the member's own nick, not a guest's, not registered yet, to the secret
- * and to the member's client certificate if it presented one; with no secret, to the certificate alone.
+ * and to the member's client certificate if it presented one; with no secret, to the certificate
+ * alone. A bare `/register` by the nick's identified owner moves it to this connection's
+ * certificate, keeping its secret (as NickServ's CERT ADD).
  */
 export function register(model: ServerModel, member: Connection, secret: string | undefined): Effect[] {
   const refused = (text: string): Effect[] => direct(model, [member.id], formatError(text));
   if (model.cluster) return refused(NOT_IN_CLUSTER);
   if (secret === undefined && member.fingerprint === undefined) return refused(NO_CERTIFICATE);
   if (isGuestNick(member.nick)) return refused('a guest nick cannot be registered: take a nick first (/nick NAME)');
-  if (model.registered.has(nickKey(member.nick))) return refused(`${member.nick} is registered already`);
+  const registration = model.registered.get(nickKey(member.nick));
+  if (registration) {
+    const moves = secret === undefined && member.identified === nickKey(member.nick) && registration.cert !== member.fingerprint;
+    return moves ? bind(model, member, member.nick, registration.hash) : refused(`${member.nick} is registered already`);
+  }
   if (secret === undefined) return bind(model, member, member.nick);
   member.held = [];
   return [{ kind: 'secret', id: member.id, nick: member.nick, secret }];

@@ -214,7 +214,30 @@ describe('nicks registered to a client certificate', () => {
     const { route } = withAda();
     route(lines(2, '/nick bob'));
     expect(inbox(route(lines(2, '/register')), 2)).toEqual([
-      '! usage: /register SECRET (or, with no secret, connect over TLS with a client certificate: tcpchat connect --tls)',
+      '! usage: /register SECRET (or, with no secret, connect over TLS with a client certificate: tcpchat connect --tls --nick NICK)',
     ]);
+  });
+
+  it('lets the owner identified by its secret add its certificate with a bare /register; another certificate still cannot take the nick', () => {
+    const chat = server();
+    chat.route(open(1));
+    chat.route(lines(1, '/nick ada'));
+    chat.answered(lines(1, '/register secret', '/quit'));
+    chat.route(withCert(2, ADA_CERT));
+    chat.route(withCert(3, 'BB:22'));
+    chat.route(lines(3, '/nick bob'));
+    expect(inbox(chat.route(lines(3, '/register')), 3)).toEqual([
+      '* bob is registered to you for this server run only (serve --data DIR keeps it); take it back later by connecting with this client certificate (no secret needed)',
+    ]);
+    expect(inbox(chat.answered(lines(2, '/identify ada secret')), 2)).toEqual(['* you are identified as ada', '* you are now ada']);
+    expect(inbox(chat.route(lines(2, '/register')), 2)).toEqual([
+      '* ada is registered to you for this server run only (serve --data DIR keeps it); take it back later with /identify ada SECRET, or by connecting with this client certificate',
+    ]);
+    expect(inbox(chat.route(lines(2, '/register')), 2)).toEqual(['! ada is registered already']);
+    chat.route(lines(2, '/quit'));
+    chat.route(withCert(4, ADA_CERT));
+    expect(inbox(chat.route(lines(4, '/nick ada')), 4)).toEqual(['* you are now ada']);
+    chat.route(lines(4, '/quit'));
+    expect(inbox(chat.route(lines(3, '/nick ada')), 3)).toEqual(['! ada is registered: /identify ada SECRET first']);
   });
 });
