@@ -13,9 +13,10 @@ import { direct } from './send.js';
  * secret, and from then on only a connection that gave it (`/identify NICK SECRET`) may take that
  * nick. Over TLS a connection that presented a client certificate binds the nick to it too, or
  * to it alone with a bare `/register`: a connection presenting that certificate takes the nick
- * with no secret (as NickServ's CertFP does). The core never hashes: a secret leaves as a `secret` effect, and the shell's answer comes
- * back as a `hashed` or `verified` event; the member's lines wait meanwhile (as for a cluster's
- * nick claim), so what it sent after the command is done after it, in order.
+ * with no secret (as NickServ's CertFP does). The core never hashes: a secret leaves as a
+ * `secret` effect, and the shell's answer comes back as a `hashed` or `verified` event; the
+ * member's lines wait meanwhile (as for a cluster's nick claim), so what it sent after the
+ * command is done after it, in order.
  */
 
 export const NOT_IN_CLUSTER = 'registered nicks are not available in a cluster yet';
