@@ -206,6 +206,33 @@ describe('tcpchat connect on a terminal (tmux)', () => {
     expect(bob.lines.all.filter((line) => line.startsWith('<ada>'))).toEqual(['<ada> half a line', '<ada> half a line again']);
   });
 
+  it('shows the secret of /register and /identify as stars, as typed, redrawn and sent, and keeps the line out of the history', async () => {
+    const server = await startServer(['--relay']);
+    const ada = await adaJoins(server.port);
+    const bob = await joined(server.port, 'bob');
+    ada.type('hello');
+    ada.press('Enter');
+    await bob.lines.waitFor('<ada> hello');
+
+    ada.type('/register hun');
+    await ada.until('the secret begun, starred', (rows) => last(rows) === '#lobby> /register ***');
+    say(bob, 'a line meanwhile');
+    await ada.until(
+      'the line redrawn, starred',
+      (rows) => rows.includes('<bob> a line meanwhile') && last(rows) === '#lobby> /register ***',
+    );
+    ada.type('ter2');
+    ada.press('Enter');
+    const screen = await ada.until('the answer', (rows) => rows.some((row) => row.startsWith('* ada is registered to you')));
+    expect(screen).toContain('#lobby> /register *******');
+
+    ada.type('/identify ada hunter2');
+    await ada.until('the identify line, starred', (rows) => last(rows) === '#lobby> /identify ada *******');
+    ada.press('C-u', 'Up');
+    await ada.until('the line before the secrets recalled', (rows) => last(rows) === '#lobby> hello');
+    expect(ada.rows().filter((row) => row.includes('hunter2'))).toEqual([]);
+  });
+
   it('keeps a typed line wider than the terminal whole, over several rows, while lines arrive', async () => {
     const server = await startServer(['--relay']);
     const ada = await adaJoins(server.port);

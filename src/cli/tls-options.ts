@@ -27,7 +27,7 @@ export function serveTlsConfig(argv: Record<string, unknown>): ServeTls | undefi
   return { certFile, keyFile, handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS };
 }
 
-/** `connect --tls [--ca FILE | --insecure]`. */
+/** `connect --tls [--ca FILE | --insecure] [--cert FILE --key FILE]`. */
 export function withConnectTlsOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('tls', {
@@ -41,10 +41,17 @@ export function withConnectTlsOptions<T>(yargs: Argv<T>) {
       default: false,
       describe: "with --tls: do not check the server's certificate at all (anyone on the way can listen)",
     })
-    .group(['tls', 'ca', 'insecure'], GROUP.security)
+    .option('cert', {
+      type: 'string',
+      describe:
+        'with --tls: present this client certificate (PEM), which can own your registered nick (without it, --nick presents one made for you in ~/.config/tcpchat)',
+    })
+    .option('key', { type: 'string', describe: "with --cert: the certificate's private key (PEM)" })
+    .group(['tls', 'ca', 'insecure', 'cert', 'key'], GROUP.security)
     .check((argv) => {
-      if (!argv.tls && (argv.ca !== undefined || argv.insecure))
-        throw new Error(`--${argv.ca !== undefined ? 'ca' : 'insecure'} needs --tls`);
+      const needsTls = (['ca', 'insecure', 'cert', 'key'] as const).find((name) => argv[name] !== undefined && argv[name] !== false);
+      if (!argv.tls && needsTls) throw new Error(`--${needsTls} needs --tls`);
+      if ((argv.cert === undefined) !== (argv.key === undefined)) throw new Error('--cert and --key go together: give both, or neither');
       if (argv.ca !== undefined && argv.insecure)
         throw new Error('--ca and --insecure contradict each other: --ca checks the certificate, --insecure does not');
       return true;
@@ -53,5 +60,10 @@ export function withConnectTlsOptions<T>(yargs: Argv<T>) {
 
 export function connectTlsConfig(argv: Record<string, unknown>): ClientTls | undefined {
   if (argv.tls !== true) return undefined;
-  return { caFile: argv.ca as string | undefined, insecure: argv.insecure === true };
+  const certFile = argv.cert as string | undefined;
+  return {
+    caFile: argv.ca as string | undefined,
+    insecure: argv.insecure === true,
+    certFiles: certFile === undefined ? undefined : { certFile, keyFile: argv.key as string },
+  };
 }

@@ -32,6 +32,9 @@ export interface ConnectTls {
    * handed on anyway, with `authorized` and `authorizationError` set, for the caller to judge.
    */
   readonly verify: boolean;
+  /** A client certificate (PEM) and its key, presented when the server asks for one. */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
 }
 
 /**
@@ -49,6 +52,8 @@ export function connect(options: ConnectOptions): Observable<Socket> {
           // SNI carries host names only; an IP address there is against RFC 6066.
           servername: isIP(host) ? undefined : host,
           ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
           rejectUnauthorized: tls.verify,
           minVersion: 'TLSv1.2',
         })

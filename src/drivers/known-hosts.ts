@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { configDir } from './config-dir.js';
 
 /**
  * The client's pinned server certificates, like ssh's known_hosts: one `HOST:PORT FINGERPRINT`
@@ -14,10 +14,7 @@ export interface KnownHost {
 
 /** `$XDG_CONFIG_HOME/tcpchat/known_hosts`, else `~/.config/tcpchat/known_hosts`. */
 export function knownHostsPath(env: NodeJS.ProcessEnv): string {
-  const xdg = env.XDG_CONFIG_HOME;
-  // The XDG spec says a relative value is to be ignored.
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.config');
-  return join(base, 'tcpchat', 'known_hosts');
+  return join(configDir(env), 'known_hosts');
 }
 
 /** The entries for `hostPort`; none when the file does not exist yet. Other read errors throw. */

@@ -51,6 +51,10 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
         key: tls.credentials.key,
         minVersion: 'TLSv1.2',
         handshakeTimeout: tls.handshakeTimeoutMs,
+        // A client certificate is asked for, never required nor checked against a CA: clients
+        // without one (openssl s_client, ncat --ssl) come in as ever, and one that has one may own a nick.
+        requestCert: true,
+        rejectUnauthorized: false,
       });
       tlsServer.on('secureConnection', (socket: TLSSocket) => subscriber.next({ type: 'connection', socket }));
       tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {

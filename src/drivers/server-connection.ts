@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { asapScheduler, Observable, tap, timer, type Subscription } from '../../streams/rx.js';
 import { PacedWriter } from './paced-writes.js';
+import { peerFingerprint } from './peer-certificate.js';
 import { formatAddress, ignore, peerIp, readSocket, type SocketReading } from './socket-data.js';
 
 export interface ServerConnectionOptions {
@@ -58,6 +59,8 @@ export interface ServerConnection {
   readonly address: string;
   /** The peer's address without the port. */
   readonly ip: string;
+  /** The SHA-256 of the client certificate it presented over TLS, if any (see `peerFingerprint`). */
+  readonly fingerprint: string | undefined;
   /** Completes when the peer ends, errors when the connection fails. */
   readonly data$: Observable<Uint8Array>;
   write(bytes: Uint8Array): void;
@@ -103,6 +106,7 @@ type ConnectionSocket = Socket & { [CONNECTION]?: Connection };
 class Connection implements ServerConnection {
   readonly address: string;
   readonly ip: string;
+  readonly fingerprint: string | undefined;
   private linger: Subscription | undefined;
   private cutOff: SendQueueExceededError | undefined;
   private input: SocketReading | undefined;
@@ -127,6 +131,7 @@ class Connection implements ServerConnection {
     const ip = peerIp(socket);
     this.address = formatAddress(ip, socket.remotePort);
     this.ip = ip ?? '';
+    this.fingerprint = peerFingerprint(socket);
     if (options.messageGapMs !== undefined) this.paced = new PacedWriter(socket, options.messageGapMs);
   }
 

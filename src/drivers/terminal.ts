@@ -16,6 +16,11 @@ export interface TerminalOptions {
    * is not a reason to stop); without it, Ctrl-D ends the input.
    */
   readonly ctrlD?: string;
+  /**
+   * On a terminal, what to show of the line being typed (same length, e.g. its secret starred
+   * out); a line it changes is shown so as typed and after Enter, and kept out of the history.
+   */
+  readonly mask?: (line: string) => string;
 }
 
 /**
@@ -53,6 +58,7 @@ export function terminal(options: TerminalOptions): Terminal {
         history,
       });
       active = rl;
+      if (interactive && options.mask) masking(rl, options.mask);
       rl.on('history', (lines) => (history = lines));
       rl.on('line', (line) => {
         subscriber.next(line);
@@ -123,4 +129,27 @@ export function terminal(options: TerminalOptions): Terminal {
   }
 
   return { line$, print, interactive, showPrompt, setPrompt };
+}
+
+/**
+ * Shows the line being typed as `mask` makes it. readline writes the line through
+ * `_writeToOutput` (public since Node's first password prompts, and still how its own calls go):
+ * either the prompt and the whole line, or the characters just typed at its end. The mask keeps
+ * the length, so readline's cursor arithmetic holds. A masked line is dropped from the history
+ * (the 'history' event hands over readline's own list, newest first, for this very purpose).
+ */
+function masking(rl: Interface, mask: (line: string) => string): void {
+  const rli = rl as Interface & { _writeToOutput(text: string): void };
+  const write = rli._writeToOutput.bind(rl);
+  rli._writeToOutput = (text: string): void => {
+    const { line } = rl;
+    const masked = mask(line);
+    if (masked === line) return write(text);
+    if (text.endsWith(line)) return write(text.slice(0, text.length - line.length) + masked);
+    if (rl.cursor === line.length && line.endsWith(text)) return write(masked.slice(line.length - text.length));
+    write(text);
+  };
+  rl.on('history', (lines: string[]) => {
+    if (lines.length > 0 && mask(lines[0]) !== lines[0]) lines.shift();
+  });
 }

@@ -24,23 +24,32 @@ export class TlsCredentialsError extends Error {
   }
 }
 
+/** How the sentences name the two files: the server's options, or the client's (`--cert`, `--key`). */
+export interface CredentialNames {
+  readonly cert: string;
+  readonly key: string;
+}
+
+const SERVER_NAMES: CredentialNames = { cert: '--tls-cert', key: '--tls-key' };
+
 /**
- * Reads and checks the certificate and key. Everything that could make the server fail later
- * (unreadable file, not PEM, key for another certificate) fails here, as one sentence.
+ * Reads and checks the certificate and key. Everything that could make the server (or a client
+ * presenting it) fail later (unreadable file, not PEM, key for another certificate) fails here,
+ * as one sentence.
  */
-export function readCredentials(files: TlsFiles): TlsCredentials {
-  const cert = readPem(files.certFile, '--tls-cert');
-  const key = readPem(files.keyFile, '--tls-key');
+export function readCredentials(files: TlsFiles, names: CredentialNames = SERVER_NAMES): TlsCredentials {
+  const cert = readPem(files.certFile, names.cert);
+  const key = readPem(files.keyFile, names.key);
   let fingerprint: string;
   try {
     fingerprint = new X509Certificate(cert).fingerprint256;
   } catch {
-    throw new TlsCredentialsError(`--tls-cert ${files.certFile} is not a PEM certificate`);
+    throw new TlsCredentialsError(`${names.cert} ${files.certFile} is not a PEM certificate`);
   }
   try {
     createSecureContext({ cert, key }); // the same check the server makes: the key must match
   } catch (error) {
-    throw new TlsCredentialsError(`--tls-key ${files.keyFile} does not go with --tls-cert ${files.certFile} (${reason(error)})`);
+    throw new TlsCredentialsError(`${names.key} ${files.keyFile} does not go with ${names.cert} ${files.certFile} (${reason(error)})`);
   }
   return { cert, key, fingerprint };
 }

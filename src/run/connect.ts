@@ -7,6 +7,7 @@ import { DEFAULT_OUTBOX_LIMITS } from '../../streams/client/outbox.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { Framing } from '../../streams/framing/encode.js';
 import { DEFAULT_BACKOFF, type Backoff } from '../../streams/limits/backoff.js';
+import { maskSecret } from '../../streams/protocol/secret-mask.js';
 import { jsonLine } from '../../streams/server/log-line.js';
 import { connect, type ConnectTls } from '../drivers/connect.js';
 import { knownHostsPath } from '../drivers/known-hosts.js';
@@ -17,6 +18,7 @@ import { terminal } from '../drivers/terminal.js';
 import { flushed } from './flushed.js';
 import { describeFailure, isTrustFailure } from './failure.js';
 import type { ProcessIo } from './serve.js';
+import { presentedCertificate } from './presented-certificate.js';
 import { connectTls, trustedServer, type ClientTls } from './server-trust.js';
 import { unlessServerSpeaksTls } from './tls-probe.js';
 
@@ -73,8 +75,13 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     };
 
     let tls: ConnectTls | undefined;
+    let certificateNotice: string | undefined;
     try {
-      tls = config.tls && connectTls(config.tls);
+      if (config.tls) {
+        const { notice, ...certificate } = presentedCertificate(config.tls, config.nick, io.env, io.now());
+        tls = { ...connectTls(config.tls), ...certificate };
+        certificateNotice = notice;
+      }
     } catch (error) {
       return finish(1, error instanceof Error ? error.message : String(error));
     }
@@ -91,13 +98,14 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
       socketFull = full;
       pauseInput();
     };
-    const person = terminal({ input: io.stdin, output: io.stdout, prompt: promptFor(undefined), pause$: inputPaused$ });
+    const person = terminal({ input: io.stdin, output: io.stdout, prompt: promptFor(undefined), pause$: inputPaused$, mask: maskSecret });
     interactive = person.interactive;
     const colour = useColour(io.stdout, io.env);
     const status = (text: string): void => {
       if (person.interactive) person.print([renderStatus(text, colour)]);
       else io.stderr.write(`tcpchat: ${text}\n`);
     };
+    if (certificateNotice) status(certificateNotice);
     const render = (line: DisplayLine): string =>
       config.json ? jsonDisplayLine(line, io.now()) : renderDisplayLine(line, { colour, timestamps: config.timestamps, now: io.now });
 

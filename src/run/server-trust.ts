@@ -5,11 +5,14 @@ import { TLSSocket } from 'node:tls';
 import { map, type MonoTypeOperatorFunction } from '../../streams/rx.js';
 import type { ConnectTls } from '../drivers/connect.js';
 import { addKnownHost, knownHostEntries } from '../drivers/known-hosts.js';
+import type { TlsFiles } from '../drivers/tls-credentials.js';
 
-/** `connect --tls` as configured: `--ca FILE` or `--insecure`, or neither (CAs, then pinning). */
+/** `connect --tls` as configured: `--ca FILE` or `--insecure`, or neither (CAs, then pinning); `--cert FILE --key FILE`. */
 export interface ClientTls {
   readonly caFile?: string;
   readonly insecure: boolean;
+  /** The client certificate to present (see `presentedCertificate`). */
+  readonly certFiles?: TlsFiles;
 }
 
 /** What the handshake tells about the server's certificate (a TLSSocket has all of it). */

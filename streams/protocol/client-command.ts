@@ -17,8 +17,11 @@ export type ClientCommand =
   | { kind: 'quit'; reason: string }
   /** `/pass` after the door: the secret is dropped here and never logged. */
   | { kind: 'pass' }
-  /** `/register SECRET`: bind your nick to a secret (never logged, never echoed). */
-  | { kind: 'register'; secret: string }
+  /**
+   * `/register [SECRET]`: bind your nick to a secret (never logged, never echoed), and to the client
+   * certificate the connection presented, if any; without a secret, to the certificate alone.
+   */
+  | { kind: 'register'; secret?: string }
   /** `/identify NICK SECRET`: prove a registered nick is yours, and take it. */
   | { kind: 'identify'; nick: string; secret: string }
   /** `/unregister`: drop the registration of your nick. */
@@ -47,6 +50,7 @@ export const CLIENT_HELP: readonly string[] = [
   '  /history since D the lines said here in the last D (30m, 2h, 1d)',
   '  /search WORDS    the lines said here that hold every word (with --data, or a cluster)',
   '  /register SECRET bind your nick to a secret: then only /identify takes it',
+  '  /register        over TLS with a client certificate: bind your nick to it',
   '  /identify NICK SECRET  prove a registered nick is yours, and take it',
   '  /unregister      drop the registration of your nick',
   '  /quit [REASON]   leave',
@@ -94,7 +98,7 @@ export function parseClientLine(line: string): ClientCommand {
     case 'pass':
       return { kind: 'pass' };
     case 'register':
-      return rest ? { kind: 'register', secret: rest } : usage('/register SECRET');
+      return rest ? { kind: 'register', secret: rest } : { kind: 'register' };
     case 'identify': {
       const { head, tail } = splitWord(rest);
       return head && tail ? { kind: 'identify', nick: head, secret: tail } : usage('/identify NICK SECRET');

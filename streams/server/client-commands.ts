@@ -45,7 +45,7 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       if (invalid) return reply(formatError(invalid));
       const holder = holderOf(model, nick) ?? cluster.remote.get(nickKey(nick))?.nick;
       if (holder !== undefined && holder !== member.nick) return reply(formatError(nickTakenReason(command.name, holder)));
-      if (!mayTake(model, member, nick)) return reply(formatError(registeredReason(nick)));
+      if (!mayTake(model, member, nick)) return reply(formatError(registeredReason(model, nick)));
       return claimNick(member, nick);
     }
     case 'me':

@@ -13,12 +13,12 @@ export type Verdict =
  * The door before the room: connection caps, and the password when there is one. A connection
  * that has not given the password is never a member, so it can neither read nor send chat.
  */
-export function openDoor(model: ServerModel, id: ConnId, address: string, ip: string, now: number): Verdict {
+export function openDoor(model: ServerModel, id: ConnId, address: string, ip: string, now: number, fingerprint?: string): Verdict {
   // Before the caps: a peer kept out never takes a place among them.
   if (model.access && !admits(model.access, ip)) return { kind: 'refuse', reason: 'access denied' };
   const entry = admit(model.admission, ip, now);
   if (!entry.ok) return { kind: 'refuse', reason: entry.reason };
-  const conn = addConnection(model, id, address, ip, model.password === undefined ? 'joining' : 'door');
+  const conn = addConnection(model, id, address, ip, model.password === undefined ? 'joining' : 'door', fingerprint);
   return model.password === undefined ? { kind: 'join', conn } : { kind: 'wait-for-password' };
 }
 

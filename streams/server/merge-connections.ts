@@ -15,6 +15,8 @@ export interface ConnectionPeer {
   readonly address: string;
   /** The peer's address without the port. */
   readonly ip: string;
+  /** The SHA-256 of the client certificate it presented over TLS, if any. */
+  readonly fingerprint?: string;
 }
 
 /**
@@ -55,9 +57,9 @@ class Lives<C extends ConnectionPeer, T> implements Observer<C> {
   ) {}
 
   next(connection: C): void {
-    const { id, address, ip } = connection;
+    const { id, address, ip, fingerprint } = connection;
     this.open++;
-    this.subscriber.next([{ kind: 'open', id, address, ip }]);
+    this.subscriber.next([{ kind: 'open', id, address, ip, fingerprint }]);
     if (this.subscriber.closed) return;
     let input$: Observable<T>;
     try {

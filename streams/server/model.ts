@@ -31,6 +31,8 @@ export interface Connection {
   readonly id: ConnId;
   readonly address: string;
   readonly ip: string;
+  /** The SHA-256 of the client certificate it presented over TLS (`AB:CD:...`), if any. */
+  readonly fingerprint: string | undefined;
   phase: Phase;
   /** A member's nick (and its key in `ServerModel.nicks`). */
   nick: string;
@@ -49,7 +51,7 @@ export interface Connection {
   claim: Claim | undefined;
   /** Closed while its lines were held: closed for this reason once they are handled. */
   closing: string | undefined;
-  /** The key of the registered nick whose secret this connection gave (`/register` or `/identify`). */
+  /** The key of the registered nick this connection proved its own (its secret, `/register` or `/identify`, or its certificate). */
   identified: string | undefined;
   /** Heartbeat (tagged connections only): when it was last heard (none: not watched), and pings sent since. */
   heardAt: number | undefined;
@@ -261,11 +263,12 @@ export function forgetIfEmpty(model: ServerModel, room: Room): void {
 }
 
 /** A connection let in at the door (counted in the admission already). */
-export function addConnection(model: ServerModel, id: ConnId, address: string, ip: string, phase: Phase): Connection {
+export function addConnection(model: ServerModel, id: ConnId, address: string, ip: string, phase: Phase, fingerprint?: string): Connection {
   const conn: Connection = {
     id,
     address,
     ip,
+    fingerprint,
     phase,
     nick: '',
     room: undefined,

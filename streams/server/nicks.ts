@@ -28,7 +28,7 @@ export function rename(model: ServerModel, member: Connection, wanted: string): 
   if (holder !== undefined && holder !== member.nick) return { ok: false, error: nickTakenReason(wanted, holder) };
   const before = member.nick;
   const after = normalizeNick(wanted);
-  if (!mayTake(model, member, after)) return { ok: false, error: registeredReason(after) };
+  if (!mayTake(model, member, after)) return { ok: false, error: registeredReason(model, after) };
   model.nicks.delete(nickKey(before));
   model.nicks.set(nickKey(after), member.id);
   member.nick = after;
@@ -54,10 +54,22 @@ function isTaken(model: ServerModel, nick: string): boolean {
   return key === model.reservedKey || model.nicks.has(key);
 }
 
-/** A registered nick is taken only by a connection that gave its secret; any other nick by anyone. */
+/**
+ * A registered nick is taken only by a connection that proved it its own: by its secret, or by
+ * presenting the client certificate the nick is registered to (which marks it identified, as the
+ * last check before the nick is taken). Any other nick by anyone.
+ */
 export function mayTake(model: ServerModel, conn: Connection, nick: string): boolean {
   const key = nickKey(nick);
-  return !model.registered.has(key) || conn.identified === key;
+  const registration = model.registered.get(key);
+  if (registration === undefined || conn.identified === key) return true;
+  if (registration.cert === undefined || registration.cert !== conn.fingerprint) return false;
+  conn.identified = key;
+  return true;
 }
 
-export const registeredReason = (nick: string): string => `${nick} is registered: /identify ${nick} SECRET first`;
+export function registeredReason(model: ServerModel, nick: string): string {
+  return model.registered.get(nickKey(nick))?.hash === undefined
+    ? `${nick} is registered to a client certificate: only a connection that presents it takes ${nick}`
+    : `${nick} is registered: /identify ${nick} SECRET first`;
+}

@@ -93,7 +93,7 @@ export function routerOn(model: ServerModel, heartbeatMs = 0): Router {
     if (model.stopped) return [];
     switch (event.kind) {
       case 'open':
-        return open(model, event.id, event.address, event.ip);
+        return open(model, event.id, event.address, event.ip, event.fingerprint);
       case 'lines': {
         const effects = lines(model, event.id, event.lines, event.printable);
         // Watched from the batch that asked for tags on: only tcpchat's client answers pings.
@@ -145,10 +145,10 @@ function firstRoomOf(given = '#lobby'): string {
   return name;
 }
 
-function open(model: ServerModel, id: ConnId, address: string, ip: string): Effect[] {
+function open(model: ServerModel, id: ConnId, address: string, ip: string, fingerprint?: string): Effect[] {
   // A number the shell gave already names a connection in the table: a second entry would orphan the first.
   if (model.conns.has(id)) return [log({ type: 'error', id, text: `connection ${id} opened twice; the second was ignored` })];
-  const verdict = openDoor(model, id, address, ip, model.now());
+  const verdict = openDoor(model, id, address, ip, model.now(), fingerprint);
   if (verdict.kind === 'refuse') return refuse(model, id, address, verdict.reason);
   if (verdict.kind === 'join') return join(model, verdict.conn);
   return direct(model, [id], formatNotice(PASSWORD_PROMPT));

@@ -226,9 +226,20 @@ describe('tcpchat connect TLS options', () => {
     expect((await parse('connect', '--tls', '--insecure')).connect?.tls).toEqual({ caFile: undefined, insecure: true });
   });
 
+  it('takes a client certificate as --cert FILE --key FILE', async () => {
+    expect((await parse('connect', '--tls', '--cert', 'me.pem', '--key', 'me.key')).connect?.tls).toEqual({
+      caFile: undefined,
+      insecure: false,
+      certFiles: { certFile: 'me.pem', keyFile: 'me.key' },
+    });
+  });
+
   it.each([
     [['connect', '--ca', 'ca.pem'], /^--ca needs --tls$/],
     [['connect', '--insecure'], /^--insecure needs --tls$/],
+    [['connect', '--cert', 'me.pem', '--key', 'me.key'], /^--cert needs --tls$/],
+    [['connect', '--tls', '--cert', 'me.pem'], /^--cert and --key go together/],
+    [['connect', '--tls', '--key', 'me.key'], /^--cert and --key go together/],
     [['connect', '--tls', '--ca', 'ca.pem', '--insecure'], /^--ca and --insecure contradict each other/],
   ])('refuses %j with one sentence', async (args, message) => {
     await expect(parse(...args)).rejects.toThrow(message);

@@ -1,8 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { filter, firstValueFrom, ReplaySubject, Subject, type Subscription } from 'rxjs';
+import { filter, firstValueFrom, of, ReplaySubject, Subject, type Subscription } from 'rxjs';
 import { listen, type ListenEvent } from '../../../src/drivers/listen.js';
+import { serverConnection } from '../../../src/drivers/server-connection.js';
+import { mergeConnections } from '../../../streams/server/merge-connections.js';
 import { readCredentials, type TlsCredentials } from '../../../src/drivers/tls-credentials.js';
 import { makeCertificates, type TestCertificates } from '../../helpers/certificates.js';
 import { connectTo, event, Leftovers, readUntil, within } from './helpers/loopback.js';
@@ -150,5 +152,51 @@ describe('listen with TLS', () => {
     leftovers.socket(refused);
     const [error] = await event<[NodeJS.ErrnoException]>(refused, 'error');
     expect(error.code).toBe('ECONNREFUSED');
+  });
+});
+
+describe('listen with TLS: client certificates', () => {
+  /** The server's side of the next connection, as the core's `open` event tells it. */
+  async function opened(server: Awaited<ReturnType<typeof tlsServer>>) {
+    const { socket } = await server.next('connection', 'the TLS connection');
+    leftovers.socket(socket);
+    const connection = serverConnection(1, socket, { sendQueueBytes: 1 << 20, lingerMs: 1000, farewell: () => new Uint8Array() });
+    const [open] = await firstValueFrom(
+      of(connection).pipe(
+        mergeConnections(
+          (c) => c.data$,
+          () => [],
+        ),
+      ),
+    );
+    return { socket, open };
+  }
+
+  it("puts a client certificate's SHA-256 fingerprint in the open event, unchecked by any CA", async () => {
+    const server = await tlsServer();
+    const client = await tlsClient(server.port, {
+      cert: readFileSync(certs.otherSelfSigned.cert),
+      key: readFileSync(certs.otherSelfSigned.key),
+    });
+    const { socket, open } = await opened(server);
+    expect(open).toEqual({
+      kind: 'open',
+      id: 1,
+      address: `127.0.0.1:${client.localPort}`,
+      ip: '127.0.0.1',
+      fingerprint: certs.otherSelfSigned.fingerprint,
+    });
+    socket.write('hello, owner\n');
+    await readUntil(client, 'hello, owner\n');
+  });
+
+  it('lets a client without a certificate in as ever, with no fingerprint', async () => {
+    const server = await tlsServer();
+    const client = await tlsClient(server.port);
+    const { socket, open } = await opened(server);
+    expect(open).toEqual({ kind: 'open', id: 1, address: `127.0.0.1:${client.localPort}`, ip: '127.0.0.1' });
+    expect(open).not.toHaveProperty('fingerprint', expect.anything());
+    client.write('no certificate here\n');
+    await readUntil(socket, 'no certificate here\n');
   });
 });

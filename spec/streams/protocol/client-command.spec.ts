@@ -78,6 +78,14 @@ describe('parseClientLine', () => {
     expect(parseClientLine('/who #dev')).toEqual({ kind: 'who', room: '#dev' });
   });
 
+  it('reads /register with a secret, or bare (a client certificate alone), /identify NICK SECRET and /unregister', () => {
+    expect(parseClientLine('/register two words')).toEqual({ kind: 'register', secret: 'two words' });
+    expect(parseClientLine('/register ')).toEqual({ kind: 'register' });
+    expect(parseClientLine('/identify ada s e')).toEqual({ kind: 'identify', nick: 'ada', secret: 's e' });
+    expect(parseClientLine('/identify ada')).toEqual({ kind: 'invalid', error: 'usage: /identify NICK SECRET' });
+    expect(parseClientLine('/unregister')).toEqual({ kind: 'unregister' });
+  });
+
   it('tells a client that tries /kick who may kick', () => {
     expect(parseClientLine('/KICK bob')).toEqual({ kind: 'invalid', error: "only the server's console may /kick" });
     expect(parseClientLine('/kick')).toEqual({ kind: 'invalid', error: "only the server's console may /kick" });

@@ -125,3 +125,116 @@ describe('registered nicks', () => {
     expect(inbox(route(lines(2, '/nick ada')), 2)).toEqual(['* you are now ada']);
   });
 });
+
+describe('nicks registered to a client certificate', () => {
+  const ADA_CERT = 'AA:11';
+  const withCert = (id: ConnId, fingerprint: string): RouterEvent => ({ ...open(id), fingerprint }) as RouterEvent;
+
+  /** A server where connection 1 (certificate AA:11) is ada, registered by a bare /register, and connection 2 is a guest. */
+  function withAdaByCert(options: Partial<RouterOptions> = {}) {
+    const chat = server(options);
+    chat.route(withCert(1, ADA_CERT));
+    chat.route(open(2));
+    chat.route(lines(1, '/nick ada'));
+    const registered = chat.answered(lines(1, '/register'));
+    return { ...chat, registered };
+  }
+
+  it('binds the nick to the certificate with no secret, and keeps it with --data', () => {
+    const { registered } = withAdaByCert({ restored: NOTHING });
+    expect(secrets(registered)).toEqual([]);
+    expect(inbox(registered, 1)).toEqual([
+      '* ada is registered to you; take it back later by connecting with this client certificate (no secret needed)',
+    ]);
+    expect(registered).toContainEqual({ kind: 'fact', fact: { kind: 'registration', key: 'ada', nick: 'ada', cert: ADA_CERT } });
+    expect(registered).toContainEqual({
+      kind: 'log',
+      entries: [{ type: 'notice', text: `ada registered (10.0.0.1:4000, client certificate ${ADA_CERT})` }],
+    });
+  });
+
+  it('lets a connection presenting that certificate take the nick with no secret, identified for /unregister', () => {
+    const { route } = withAdaByCert();
+    route(lines(1, '/quit'));
+    route(withCert(3, ADA_CERT));
+    expect(inbox(route(lines(3, '/nick ada')), 3)).toEqual(['* you are now ada']);
+    expect(inbox(route(lines(3, '/unregister')), 3)).toEqual(['* ada is no longer registered']);
+  });
+
+  it('refuses the nick to another certificate and to none, and a secret never takes it (each guess counted)', () => {
+    const { route, clock } = withAdaByCert();
+    route(lines(1, '/nick ada2'));
+    route(withCert(3, 'BB:22'));
+    const refusal = '! ada is registered to a client certificate: only a connection that presents it takes ada';
+    expect(inbox(route(lines(3, '/nick ada')), 3)).toEqual([refusal]);
+    expect(inbox(route(lines(2, '/nick ada')), 2)).toEqual([refusal]);
+    const guesses = ['x', 'y', 'z'].map((guess) => inbox(route(lines(2, `/identify ada ${guess}`)), 2));
+    expect(guesses).toEqual([
+      ['! ada is registered to a client certificate; no secret takes it'],
+      ['! ada is registered to a client certificate; no secret takes it'],
+      ['! ada is registered to a client certificate; no secret takes it'],
+    ]);
+    expect(inbox(route(lines(2, '/identify ada x')), 2)).toEqual(['! too many wrong secrets; try again later']);
+    clock.now += LIMITS.lockoutMs;
+    expect(inbox(route(lines(2, '/identify ada x')), 2)).toEqual(['! ada is registered to a client certificate; no secret takes it']);
+    expect(inbox(route(lines(2, '/nick ada')), 2)).toEqual([refusal]);
+  });
+
+  it('takes a restored registration by certificate after a restart', () => {
+    const restarted = server({ restored: { ...NOTHING, facts: [{ kind: 'registration', key: 'ada', nick: 'ada', cert: ADA_CERT }] } });
+    restarted.route(open(1));
+    restarted.route(withCert(2, ADA_CERT));
+    expect(inbox(restarted.route(lines(1, '/nick ada')), 1)).toEqual([
+      '! ada is registered to a client certificate: only a connection that presents it takes ada',
+    ]);
+    expect(inbox(restarted.route(lines(2, '/nick ada')), 2)).toEqual(['* you are now ada']);
+  });
+
+  it('binds both the secret and the certificate for /register SECRET on a connection with one: either takes the nick', () => {
+    const chat = server();
+    chat.route(withCert(1, ADA_CERT));
+    chat.route(lines(1, '/nick ada'));
+    const registered = chat.answered(lines(1, '/register secret'));
+    expect(inbox(registered, 1)).toEqual([
+      '* ada is registered to you for this server run only (serve --data DIR keeps it); take it back later with /identify ada SECRET, or by connecting with this client certificate',
+    ]);
+    chat.route(lines(1, '/quit'));
+    chat.route(withCert(2, ADA_CERT));
+    expect(inbox(chat.route(lines(2, '/nick ada')), 2)).toEqual(['* you are now ada']);
+    chat.route(lines(2, '/quit'));
+    chat.route(open(3));
+    expect(inbox(chat.route(lines(3, '/nick ada')), 3)).toEqual(['! ada is registered: /identify ada SECRET first']);
+    expect(inbox(chat.answered(lines(3, '/identify ada secret')), 3)).toEqual(['* you are identified as ada', '* you are now ada']);
+  });
+
+  it('asks for a secret when /register comes without one from a connection with no certificate', () => {
+    const { route } = withAda();
+    route(lines(2, '/nick bob'));
+    expect(inbox(route(lines(2, '/register')), 2)).toEqual([
+      '! usage: /register SECRET (or, with no secret, connect over TLS with a client certificate: tcpchat connect --tls --nick NICK)',
+    ]);
+  });
+
+  it('lets the owner identified by its secret add its certificate with a bare /register; another certificate still cannot take the nick', () => {
+    const chat = server();
+    chat.route(open(1));
+    chat.route(lines(1, '/nick ada'));
+    chat.answered(lines(1, '/register secret', '/quit'));
+    chat.route(withCert(2, ADA_CERT));
+    chat.route(withCert(3, 'BB:22'));
+    chat.route(lines(3, '/nick bob'));
+    expect(inbox(chat.route(lines(3, '/register')), 3)).toEqual([
+      '* bob is registered to you for this server run only (serve --data DIR keeps it); take it back later by connecting with this client certificate (no secret needed)',
+    ]);
+    expect(inbox(chat.answered(lines(2, '/identify ada secret')), 2)).toEqual(['* you are identified as ada', '* you are now ada']);
+    expect(inbox(chat.route(lines(2, '/register')), 2)).toEqual([
+      '* ada is registered to you for this server run only (serve --data DIR keeps it); take it back later with /identify ada SECRET, or by connecting with this client certificate',
+    ]);
+    expect(inbox(chat.route(lines(2, '/register')), 2)).toEqual(['! ada is registered already']);
+    chat.route(lines(2, '/quit'));
+    chat.route(withCert(4, ADA_CERT));
+    expect(inbox(chat.route(lines(4, '/nick ada')), 4)).toEqual(['* you are now ada']);
+    chat.route(lines(4, '/quit'));
+    expect(inbox(chat.route(lines(3, '/nick ada')), 3)).toEqual(['! ada is registered: /identify ada SECRET first']);
+  });
+});
