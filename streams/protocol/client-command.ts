@@ -1,4 +1,5 @@
 import { parseDuration } from './duration.js';
+import { isModeration, MODERATION_HELP, parseModeration, type ModerationCommand } from './moderation-command.js';
 
 /** What a client's line asks for. Plain text is a message; `//text` is the literal `/text`. */
 export type ClientCommand =
@@ -30,6 +31,8 @@ export type ClientCommand =
   | { kind: 'history-since'; ms: number }
   /** `/search WORDS`: the room's lines that hold every word. */
   | { kind: 'search'; words: readonly string[] }
+  /** `/kick`, `/ban`, `/mute`, `/lock`... (operators only; `/op`, `/deop` at the console only). */
+  | { kind: 'moderate'; command: ModerationCommand }
   | { kind: 'ignore' }
   | { kind: 'invalid'; error: string };
 
@@ -51,6 +54,7 @@ export const CLIENT_HELP: readonly string[] = [
   '  /unregister      drop the registration of your nick',
   '  /quit [REASON]   leave',
   '  //TEXT           send TEXT that starts with a slash',
+  ...MODERATION_HELP,
 ];
 
 /**
@@ -103,9 +107,6 @@ export function parseClientLine(line: string): ClientCommand {
       return { kind: 'unregister' };
     case 'cap':
       return rest ? parseCap(rest) : usage('/cap NAME [KEY=VALUE...]');
-    case 'kick':
-      // A console command: said so, rather than `unknown command`, to whoever tries it.
-      return { kind: 'invalid', error: "only the server's console may /kick" };
     case 'history':
       return parseHistory(rest);
     case 'search': {
@@ -113,8 +114,13 @@ export function parseClientLine(line: string): ClientCommand {
       return words.length > 0 ? { kind: 'search', words } : usage('/search WORDS');
     }
     default:
-      return unknown(name);
+      return isModeration(name) ? moderate(parseModeration(name, rest)) : unknown(name);
   }
+}
+
+/** A moderation command as a command of its own, or the line that says what is wrong with it. */
+export function moderate<T extends { kind: 'invalid' }>(command: ModerationCommand | T): { kind: 'moderate'; command: ModerationCommand } | T {
+  return command.kind === 'invalid' ? command : { kind: 'moderate', command: command as ModerationCommand };
 }
 
 export const DEFAULT_HISTORY_COUNT = 20;
