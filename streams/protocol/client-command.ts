@@ -119,7 +119,9 @@ export function parseClientLine(line: string): ClientCommand {
 }
 
 /** A moderation command as a command of its own, or the line that says what is wrong with it. */
-export function moderate<T extends { kind: 'invalid' }>(command: ModerationCommand | T): { kind: 'moderate'; command: ModerationCommand } | T {
+export function moderate<T extends { kind: 'invalid' }>(
+  command: ModerationCommand | T,
+): { kind: 'moderate'; command: ModerationCommand } | T {
   return command.kind === 'invalid' ? command : { kind: 'moderate', command: command as ModerationCommand };
 }
 

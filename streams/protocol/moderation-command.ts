@@ -23,7 +23,19 @@ type Invalid = { kind: 'invalid'; error: string };
 
 export type ModerationName = ModerationCommand['kind'];
 
-const NAMES: ReadonlySet<string> = new Set<ModerationName>(['kick', 'ban', 'unban', 'bans', 'mute', 'unmute', 'lock', 'unlock', 'op', 'deop', 'ops']);
+const NAMES: ReadonlySet<string> = new Set<ModerationName>([
+  'kick',
+  'ban',
+  'unban',
+  'bans',
+  'mute',
+  'unmute',
+  'lock',
+  'unlock',
+  'op',
+  'deop',
+  'ops',
+]);
 
 /** Whether `/NAME` is a moderation command. */
 export const isModeration = (name: string): name is ModerationName => NAMES.has(name);

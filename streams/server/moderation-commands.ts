@@ -41,7 +41,17 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
     case 'ban': {
       const named = banTarget(command.target);
       if ('error' in named) return act.fail(named.error);
-      const fact: Fact = { kind: 'ban', ...named, reason: command.reason, by: act.by, time: now, ...optional('until', until(command.ms)) };
+      // A member's nick as it holds it; one not here, as given.
+      const nick = named.nick === undefined ? {} : { nick: findByNick(model, named.nick)?.nick ?? normalizeNick(named.nick) };
+      const fact: Fact = {
+        kind: 'ban',
+        target: named.target,
+        ...nick,
+        reason: command.reason,
+        by: act.by,
+        time: now,
+        ...optional('until', until(command.ms)),
+      };
       applyFact(model, fact);
       const { effects, gone } = turnAway(model, model.bans.get(fact.target)!);
       const label = fact.nick ?? fact.target;
@@ -89,7 +99,14 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
       const topic: { text?: string; by: string; time: number } = model.rooms.get(name)?.topic ??
         model.topics.get(name) ?? { by: act.by, time: now };
       const locked = command.kind === 'lock';
-      const kept = setTopic(model, { kind: 'topic', room: name, text: topic.text, by: topic.by, time: topic.time, ...(locked ? { locked } : {}) });
+      const kept = setTopic(model, {
+        kind: 'topic',
+        room: name,
+        text: topic.text,
+        by: topic.by,
+        time: topic.time,
+        ...(locked ? { locked } : {}),
+      });
       const text = `the topic of ${name} was ${locked ? 'locked' : 'unlocked'} by ${act.by}`;
       const room = model.rooms.get(name);
       return [...kept, ...act.announce(command.kind, name, text, room ? [room] : [])];
@@ -102,8 +119,14 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
       const key = nickKey(nick);
       const fact: Fact = { kind: 'op', key, nick, by: act.by };
       applyFact(model, fact);
-      const unregistered = model.registered.has(key) ? [] : act.tell(`${nick} is not registered: an operator moderates once registered and identified`);
-      return [...keep(model, fact), ...act.announce('op', nick, `${nick} was made an operator by ${act.by}`, target ? [target.room!] : []), ...unregistered];
+      const unregistered = model.registered.has(key)
+        ? []
+        : act.tell(`${nick} is not registered: an operator moderates once registered and identified`);
+      return [
+        ...keep(model, fact),
+        ...act.announce('op', nick, `${nick} was made an operator by ${act.by}`, target ? [target.room!] : []),
+        ...unregistered,
+      ];
     }
     case 'deop': {
       const key = nickKey(command.name);

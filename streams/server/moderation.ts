@@ -39,13 +39,19 @@ export function expire(model: ServerModel): Effect[] {
     if (!over(fact)) continue;
     model.bans.delete(target);
     const text = `the ban on ${fact.nick ?? fact.target} is over`;
-    effects.push(...keep(model, { ...fact, lifted: true }), log({ type: 'moderation', action: 'expired', by: fact.by, target: fact.nick ?? fact.target, text }));
+    effects.push(
+      ...keep(model, { ...fact, lifted: true }),
+      log({ type: 'moderation', action: 'expired', by: fact.by, target: fact.nick ?? fact.target, text }),
+    );
   }
   for (const [key, fact] of model.mutes) {
     if (!over(fact)) continue;
     model.mutes.delete(key);
     const text = `${fact.nick} is no longer muted`;
-    effects.push(...keep(model, { ...fact, lifted: true }), log({ type: 'moderation', action: 'expired', by: fact.by, target: fact.nick, text }));
+    effects.push(
+      ...keep(model, { ...fact, lifted: true }),
+      log({ type: 'moderation', action: 'expired', by: fact.by, target: fact.nick, text }),
+    );
   }
   return effects;
 }

@@ -393,6 +393,7 @@ describe('serverMain', () => {
           'to 2: * you were kicked by server: bye\u241b[1A\ufffd\n',
           'log: * guest-2 left (kicked by server: bye\u241b[1A\ufffd)',
           'close 2: kicked by server: bye\u241b[1A\ufffd',
+          'log: * guest-2 was kicked by server: bye\u241b[1A\ufffd',
         ],
       });
     });
