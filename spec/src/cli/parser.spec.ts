@@ -16,6 +16,11 @@ describe('tcpchat serve options', () => {
     expect(serve?.limits.maxLineBytes).toBe(8192);
   });
 
+  it('takes --operator, repeated', async () => {
+    expect((await parse('serve')).serve?.operators).toEqual([]);
+    expect((await parse('serve', '--operator', 'ada', '--operator', 'ｂob')).serve?.operators).toEqual(['ada', 'bob']);
+  });
+
   it('takes host, port, console-only, room, name, json, framing and max-line', async () => {
     const { serve } = await parse(
       'serve',
@@ -112,6 +117,8 @@ describe('tcpchat serve options', () => {
     [['serve', '--room', 'x!'], /^--room "x!": a room is # and up to 31 letters, digits, _ - or \.$/],
     [['serve', '--room', '#'], /^--room "#": a room is/],
     [['serve', '--room', 'a'.repeat(32)], /^--room "a{32}": a room is/],
+    [['serve', '--operator', 'two words'], /^--operator "two words": a nick is letters, digits and _ - \. \[ \] only$/],
+    [['serve', '--operator', 'guest-4'], /^--operator "guest-4": a guest nick is nobody’s to register$/],
     [['talk'], /^talk is not a command; the commands are serve, connect and completion$/],
     [['serv'], /^serv is not a command; did you mean serve\?$/],
     [['conect', 'host'], /^conect is not a command; did you mean connect\?$/],
