@@ -1,5 +1,6 @@
 import { parseDuration } from './duration.js';
-import { isModeration, MODERATION_HELP, parseModeration, type ModerationCommand } from './moderation-command.js';
+import { splitCommand, splitWord, unknown, usage } from './command-words.js';
+import { isModeration, MODERATION_HELP, moderate, parseModeration, type ModerationCommand } from './moderation-command.js';
 
 /** What a client's line asks for. Plain text is a message; `//text` is the literal `/text`. */
 export type ClientCommand =
@@ -118,13 +119,6 @@ export function parseClientLine(line: string): ClientCommand {
   }
 }
 
-/** A moderation command as a command of its own, or the line that says what is wrong with it. */
-export function moderate<T extends { kind: 'invalid' }>(
-  command: ModerationCommand | T,
-): { kind: 'moderate'; command: ModerationCommand } | T {
-  return command.kind === 'invalid' ? command : { kind: 'moderate', command: command as ModerationCommand };
-}
-
 export const DEFAULT_HISTORY_COUNT = 20;
 /** The most lines one `/history` or `/search` answers with. */
 export const MAX_HISTORY_ANSWER = 50;
@@ -150,25 +144,4 @@ function parseCap(rest: string): ClientCommand {
     if (equals > 0) params[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
   return { kind: 'cap', name: name.toLowerCase(), params };
-}
-
-/** `/name rest...`: the command word lower-cased, the rest trimmed. */
-export function splitCommand(line: string): { name: string; rest: string } {
-  const { head, tail } = splitWord(line.slice(1));
-  return { name: head.toLowerCase(), rest: tail };
-}
-
-export function splitWord(text: string): { head: string; tail: string } {
-  const trimmed = text.trim();
-  const space = trimmed.search(/\s/);
-  if (space === -1) return { head: trimmed, tail: '' };
-  return { head: trimmed.slice(0, space), tail: trimmed.slice(space + 1).trim() };
-}
-
-export function usage(form: string): { kind: 'invalid'; error: string } {
-  return { kind: 'invalid', error: `usage: ${form}` };
-}
-
-export function unknown(name: string): { kind: 'invalid'; error: string } {
-  return { kind: 'invalid', error: `unknown command /${name}; try /help` };
 }

@@ -1,5 +1,5 @@
-import { moderate, splitCommand, splitWord, unknown, usage } from './client-command.js';
-import { isModeration, MODERATION_HELP, parseModeration, type ModerationCommand } from './moderation-command.js';
+import { splitCommand, splitWord, unknown, usage } from './command-words.js';
+import { isModeration, MODERATION_HELP, moderate, parseModeration, type ModerationCommand } from './moderation-command.js';
 
 /** What a line typed at the server's console asks for. */
 export type ConsoleCommand =

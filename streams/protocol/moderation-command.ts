@@ -1,5 +1,5 @@
 import { parseDuration } from './duration.js';
-import { splitWord, usage } from './client-command.js';
+import { splitWord, usage } from './command-words.js';
 
 /**
  * The moderation commands, typed by an operator or at the console alike (`/op`, `/deop` at the
@@ -80,6 +80,11 @@ export function parseModeration(name: ModerationName, rest: string): ModerationC
 function durationWord(word: string): number | undefined {
   if (!/^\d+(?:\.\d+)?[a-z]/i.test(word)) return undefined;
   return parseDuration(word.toLowerCase()) ?? 0;
+}
+
+/** A moderation command as a command of its own, or the line that says what is wrong with it. */
+export function moderate(command: ModerationCommand | Invalid): { kind: 'moderate'; command: ModerationCommand } | Invalid {
+  return command.kind === 'invalid' ? command : { kind: 'moderate', command };
 }
 
 /** The lines `/help` adds for operators (and the console). */

@@ -1,6 +1,6 @@
 import { admits, type AccessList } from '../limits/access.js';
 import { constantTimeEqual } from '../limits/constant-time-equal.js';
-import { splitCommand } from '../protocol/client-command.js';
+import { splitCommand } from '../protocol/command-words.js';
 import { addressBan, banReason } from './bans.js';
 import { admit, recordAuthFailure, recordAuthSuccess } from './admission.js';
 import { addConnection, type Connection, type ConnId, type ServerModel } from './model.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { CLIENT_HELP, parseClientLine, splitCommand, splitWord, unknown, usage } from '../../../streams/protocol/client-command.js';
+import { CLIENT_HELP, parseClientLine } from '../../../streams/protocol/client-command.js';
+import { splitCommand, splitWord, unknown, usage } from '../../../streams/protocol/command-words.js';
 
 describe('parseClientLine', () => {
   it('reads plain text as a message, untouched', () => {

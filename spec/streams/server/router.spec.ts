@@ -545,7 +545,10 @@ describe('createRouter', () => {
         { kind: 'send', to: [1], lines: ['* you were kicked by server'] },
         { kind: 'log', entries: [{ type: 'leave', id: 1, from: 'guest-1', reason: 'kicked by server' }] },
         { kind: 'close', id: 1, reason: 'kicked by server' },
-        { kind: 'log', entries: [{ type: 'moderation', action: 'kick', by: 'server', target: 'guest-1', text: 'guest-1 was kicked by server' }] },
+        {
+          kind: 'log',
+          entries: [{ type: 'moderation', action: 'kick', by: 'server', target: 'guest-1', text: 'guest-1 was kicked by server' }],
+        },
       ]);
     });
 
