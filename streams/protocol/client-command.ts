@@ -55,6 +55,7 @@ export const CLIENT_HELP: readonly string[] = [
   '  /unregister      drop the registration of your nick',
   '  /quit [REASON]   leave',
   '  //TEXT           send TEXT that starts with a slash',
+  'operators (serve --operator NICK, or /op at the console; identified for that nick):',
   ...MODERATION_HELP,
 ];
 

@@ -29,8 +29,9 @@ export const CONSOLE_HELP: readonly string[] = [
   '  /unregister NICK         drop a registered nick (also /drop NICK)',
   '  /quit                    shut the server down',
   '  //TEXT                   send TEXT that starts with a slash',
-  ...MODERATION_HELP.map((line) => line.replace(/^operators \(.*\):$/, 'moderation (the console, and operators):')),
-  '  /op NICK, /deop NICK                      make a registered nick an operator, or no longer',
+  'moderation (here, and by operators):',
+  ...MODERATION_HELP,
+  '  /op NICK, /deop NICK          make a registered nick an operator, or no longer',
 ];
 
 export function parseConsoleLine(line: string): ConsoleCommand {

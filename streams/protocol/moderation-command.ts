@@ -87,13 +87,12 @@ export function moderate(command: ModerationCommand | Invalid): { kind: 'moderat
   return command.kind === 'invalid' ? command : { kind: 'moderate', command };
 }
 
-/** The lines `/help` adds for operators (and the console). */
+/** The lines `/help` gives the moderation commands, for operators and the console alike. */
 export const MODERATION_HELP: readonly string[] = [
-  'operators (serve --operator NICK, or /op at the console, identified for their nick):',
-  '  /kick NICK [REASON]                       disconnect a member',
-  '  /ban NICK|ADDRESS|CIDR [DURATION] [REASON] keep them out (DURATION: 10m, 2h, 7d; none: until /unban)',
-  '  /unban NICK|ADDRESS|CIDR, /bans           lift a ban; list the bans, with who, why and until when',
-  '  /mute NICK [DURATION], /unmute NICK        their lines are refused, nothing is relayed',
-  '  /lock [#ROOM], /unlock [#ROOM]            only operators may set the topic of the room (yours by default)',
-  '  /ops                                      who the operators are',
+  '  /kick NICK [REASON]           disconnect a member',
+  '  /ban TARGET [DUR] [REASON]    keep out a nick, an address or a CIDR block (DUR: 10m, 2h, 7d; none: until /unban)',
+  '  /unban TARGET, /bans          lift a ban; list the bans, with who, why and until when',
+  '  /mute NICK [DUR], /unmute NICK  refuse their lines, relay nothing; or no longer',
+  '  /lock [#ROOM], /unlock [#ROOM]  only operators may set the topic of that room (yours by default); or anyone again',
+  '  /ops                          who the operators are',
 ];
