@@ -1,18 +1,17 @@
 import type { ModerationCommand } from '../protocol/moderation-command.js';
 import { formatKicked } from '../protocol/farewell.js';
 import { invalidNickReason, nickKey, normalizeNick } from '../protocol/nick.js';
-import { formatError, formatNotice } from '../protocol/server-line.js';
 import { formatUntil } from '../protocol/until.js';
 import { banTarget, holds, turnAway } from './bans.js';
-import { log, type Effect, type LogEntry } from './events.js';
+import type { Effect } from './events.js';
 import { applyFact, keep, type Fact } from './facts.js';
-import { dismiss, inRoom, roomLines } from './membership.js';
+import { dismiss } from './membership.js';
+import { Act } from './moderation-act.js';
 import { isOperator } from './moderation.js';
-import type { Connection, Room, ServerModel } from './model.js';
+import type { Connection, ServerModel } from './model.js';
 import { findByNick } from './nicks.js';
 import { NO_ROOMS } from './room-commands.js';
 import { roomName, invalidRoomReason } from './room-name.js';
-import { direct } from './send.js';
 import { setTopic } from './topic-lock.js';
 
 /**
@@ -26,7 +25,8 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
   if (actor && (command.kind === 'op' || command.kind === 'deop')) return act.fail(`only the server's console may /${command.kind}`);
   if (actor && command.kind !== 'ops' && !isOperator(model, actor)) return act.fail(`only operators may /${command.kind}`);
   const now = model.now();
-  const until = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : now + ms);
+  // A field only when it has a value: a fact is kept as JSON.
+  const until = (ms: number | undefined): { until?: number } => (ms === undefined ? {} : { until: now + ms });
   switch (command.kind) {
     case 'kick': {
       const target = findByNick(model, command.name);
@@ -50,23 +50,22 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
         reason: command.reason,
         by: act.by,
         time: now,
-        ...optional('until', until(command.ms)),
+        ...until(command.ms),
       };
       applyFact(model, fact);
+      // Kept before anyone is told: a ban someone saw outlives a crash.
+      const kept = keep(model, fact);
       const { effects, gone } = turnAway(model, model.bans.get(fact.target)!);
       const label = fact.nick ?? fact.target;
       const why = `${command.reason ? `${command.reason}; ` : ''}${formatUntil(fact.until)}`;
-      return [
-        ...keep(model, fact),
-        ...effects,
-        ...act.announce('ban', label, `${label} was banned by ${act.by} (${why})`, gone, fact.until),
-      ];
+      return [...kept, ...effects, ...act.announce('ban', label, `${label} was banned by ${act.by} (${why})`, gone, fact.until)];
     }
     case 'unban': {
       const named = banTarget(command.target);
       const ban = 'error' in named ? undefined : model.bans.get(named.target);
       if (!ban) return act.fail(`no ban on ${command.target}`);
-      return act.lift({ ...ban.fact, lifted: true }, 'unban', `${ban.fact.nick ?? ban.fact.target} was unbanned by ${act.by}`);
+      const label = ban.fact.nick ?? ban.fact.target;
+      return act.decide({ ...ban.fact, lifted: true }, 'unban', label, `${label} was unbanned by ${act.by}`);
     }
     case 'bans': {
       const live = [...model.bans.values()].filter(({ fact }) => holds(fact, now));
@@ -81,15 +80,14 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
       if (invalid) return act.fail(invalid);
       const target = findByNick(model, command.name);
       const nick = target?.nick ?? normalizeNick(command.name);
-      const fact: Fact = { kind: 'mute', key: nickKey(nick), nick, by: act.by, time: now, ...optional('until', until(command.ms)) };
-      applyFact(model, fact);
+      const fact: Fact = { kind: 'mute', key: nickKey(nick), nick, by: act.by, time: now, ...until(command.ms) };
       const text = `${nick} was muted by ${act.by} (${formatUntil(fact.until)})`;
-      return [...keep(model, fact), ...act.announce('mute', nick, text, target ? [target.room!] : [], fact.until)];
+      return act.decide(fact, 'mute', nick, text, target ? [target.room!] : [], fact.until);
     }
     case 'unmute': {
       const fact = model.mutes.get(nickKey(command.name));
       if (!fact) return act.fail(`${command.name} is not muted`);
-      return act.lift({ ...fact, lifted: true }, 'unmute', `${fact.nick} was unmuted by ${act.by}`);
+      return act.decide({ ...fact, lifted: true }, 'unmute', fact.nick, `${fact.nick} was unmuted by ${act.by}`);
     }
     case 'lock':
     case 'unlock': {
@@ -117,16 +115,11 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
       const target = findByNick(model, command.name);
       const nick = target?.nick ?? normalizeNick(command.name);
       const key = nickKey(nick);
-      const fact: Fact = { kind: 'op', key, nick, by: act.by };
-      applyFact(model, fact);
       const unregistered = model.registered.has(key)
         ? []
         : act.tell(`${nick} is not registered: an operator moderates once registered and identified`);
-      return [
-        ...keep(model, fact),
-        ...act.announce('op', nick, `${nick} was made an operator by ${act.by}`, target ? [target.room!] : []),
-        ...unregistered,
-      ];
+      const text = `${nick} was made an operator by ${act.by}`;
+      return [...act.decide({ kind: 'op', key, nick, by: act.by }, 'op', nick, text, target ? [target.room!] : []), ...unregistered];
     }
     case 'deop': {
       const key = nickKey(command.name);
@@ -136,69 +129,12 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
         return act.fail(`${command.name} is ${why}`);
       }
       const target = findByNick(model, command.name);
-      return act.lift({ ...fact, lifted: true }, 'deop', `${fact.nick} is no longer an operator (${act.by})`, target ? [target.room!] : []);
+      const text = `${fact.nick} is no longer an operator (by ${act.by})`;
+      return act.decide({ ...fact, lifted: true }, 'deop', fact.nick, text, target ? [target.room!] : []);
     }
     case 'ops': {
       const nicks = [...model.operators.values(), ...[...model.ops.values()].map((fact) => fact.nick)];
       return act.tell(`operators (${nicks.length}): ${nicks.length > 0 ? nicks.join(', ') : 'none'}`);
     }
-  }
-}
-
-/** A field that is there only when it has a value (a fact is kept as JSON: no `until: undefined`). */
-const optional = <K extends string>(key: K, value: number | undefined): { [P in K]?: number } =>
-  (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
-
-/** Who acts (an operator, or the console), and how it is answered. */
-class Act {
-  readonly by: string;
-  /** Where it acts from: its room, or the room the console speaks in. */
-  readonly room: Room;
-
-  constructor(
-    private readonly model: ServerModel,
-    private readonly actor: Connection | undefined,
-  ) {
-    this.by = actor?.nick ?? model.name;
-    this.room = actor?.room ?? model.consoleRoom;
-  }
-
-  fail(text: string): Effect[] {
-    return this.actor ? direct(this.model, [this.actor.id], formatError(text)) : [log({ type: 'error', text })];
-  }
-
-  tell(...texts: string[]): Effect[] {
-    if (this.actor) return direct(this.model, [this.actor.id], ...texts.map(formatNotice));
-    return [log(...texts.map((text): LogEntry => ({ type: 'notice', text })))];
-  }
-
-  /** A fact taken back (`/unban`, `/unmute`, `/deop`), kept and announced. */
-  lift(fact: Fact, action: string, text: string, rooms: readonly Room[] = []): Effect[] {
-    applyFact(this.model, fact);
-    const target = 'nick' in fact && fact.nick !== undefined ? fact.nick : 'target' in fact ? fact.target : '';
-    return [...keep(this.model, fact), ...this.announce(action, target, text, rooms)];
-  }
-
-  /**
-   * The act told to the rooms it concerns (still there), else to the actor's room, and logged with
-   * who did it. The actor hears it too when it is in none of them (or on a console-only server, with no rooms).
-   */
-  announce(action: string, target: string, text: string, rooms: readonly Room[], until?: number): Effect[] {
-    const { model, actor } = this;
-    const concerned = [...new Set(rooms)].filter((room) => model.rooms.get(room.name) === room);
-    const where = concerned.length > 0 ? concerned : [this.room];
-    const rooms$ = model.mode === 'room' ? where : [];
-    const line = formatNotice(text);
-    const told = actor && !rooms$.includes(actor.room!) ? direct(model, [actor.id], line) : [];
-    const entry: LogEntry = {
-      type: 'moderation',
-      action,
-      by: this.by,
-      target,
-      text,
-      ...(until === undefined ? {} : { until: new Date(until).toISOString() }),
-      ...inRoom(model, where[0]),
-    };
-    return [...rooms$.flatMap((room) => roomLines(model, room, undefined, [line])), ...told, log(entry)];
   }
 }
