@@ -1,4 +1,4 @@
-import { admits, parseRule, type AccessList } from '../limits/access.js';
+import { firstHolding, parseRule, type AddressBlock } from '../limits/access.js';
 import { bannedReason } from '../protocol/farewell.js';
 import { invalidNickReason, nickKey } from '../protocol/nick.js';
 import { formatError } from '../protocol/server-line.js';
@@ -17,14 +17,14 @@ import { direct } from './send.js';
 /** A ban as the model holds it: its fact, and for an address or block the rule that matches it. */
 export interface Ban {
   readonly fact: BanFact;
-  /** An address or CIDR ban, as an access list that denies it alone. */
-  readonly deny?: AccessList;
+  /** An address or CIDR ban: the block it keeps out. */
+  readonly block?: AddressBlock;
 }
 
 export function banOf(fact: BanFact): Ban {
   if (fact.nick !== undefined) return { fact };
   try {
-    return { fact, deny: { allow: [], deny: [parseRule(fact.target, '/ban')], allowOnly: false } };
+    return { fact, block: parseRule(fact.target, '/ban') };
   } catch {
     return { fact }; // a kept target no longer read as an address names no one
   }
@@ -48,8 +48,13 @@ export const holds = (fact: { readonly until?: number }, now: number): boolean =
 export function addressBan(model: ServerModel, ip: string): BanFact | undefined {
   if (model.bans.size === 0) return undefined;
   const now = model.now();
-  for (const { fact, deny } of model.bans.values()) if (deny && !admits(deny, ip) && holds(fact, now)) return fact;
-  return undefined;
+  const live = [...model.bans.values()].filter((ban) => ban.block && holds(ban.fact, now));
+  return live[
+    firstHolding(
+      live.map((ban) => ban.block!),
+      ip,
+    )
+  ]?.fact;
 }
 
 /** The ban on this nick, if one holds. */
@@ -63,7 +68,7 @@ export const banReason = (fact: BanFact): string => bannedReason(fact.reason, fa
 
 /** Whether the ban names this connection: its address, or (a member's) its nick. */
 function names(ban: Ban, conn: Connection): boolean {
-  if (ban.deny) return !admits(ban.deny, conn.ip);
+  if (ban.block) return firstHolding([ban.block], conn.ip) === 0;
   return conn.phase === 'member' && nickKey(conn.nick) === ban.fact.target;
 }
 
