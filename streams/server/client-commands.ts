@@ -42,6 +42,9 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
     case 'nick': {
       const ban = nickBan(model, command.name);
       if (ban) return sendAway(model, member, ban);
+      // A mute holds the nick: shedding it would shed the mute.
+      const mute = muteOn(model, member);
+      if (mute) return reply(formatMuted(mute, 'change your nick'));
       const cluster = clusterUp(model);
       const nick = normalizeNick(command.name);
       if (!cluster || nick === member.nick) return renameLocally(model, member, command.name);

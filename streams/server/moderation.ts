@@ -24,8 +24,9 @@ export function muteOn(model: ServerModel, member: Connection): MuteFact | undef
   return fact && holds(fact, model.now()) ? fact : undefined;
 }
 
-/** What a muted member is told of each line it sends: nothing of it is relayed. */
-export const formatMuted = (fact: MuteFact): string => formatError(`you are muted (${formatUntil(fact.until)})`);
+/** What a muted member is told of each line it sends (nothing of it is relayed), or of what else it may not do meanwhile. */
+export const formatMuted = (fact: MuteFact, what?: string): string =>
+  formatError(`you are muted (${formatUntil(fact.until)})${what ? `: you cannot ${what}` : ''}`);
 
 /**
  * Bans and mutes whose time is over are dropped (and, with `--data` or a cluster, dropped from what

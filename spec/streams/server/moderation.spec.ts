@@ -224,6 +224,7 @@ describe('mutes', () => {
     ]);
     expect(inbox(said, 1)).toEqual([]);
     expect(inbox(said, 3)).toEqual([]);
+    expect(inbox(route(lines(2, '/nick ada2')), 2)).toEqual(['! you are muted (until 2026-12-05 14:10 UTC): you cannot change your nick']);
     clock.now += 10 * 60_000;
     expect(inbox(route(lines(2, 'back')), 3)).toEqual(['<ada> back']);
   });
