@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parse } from './helpers/parse.js';
+import { parse, withEnv } from './helpers/parse.js';
 
 describe('tcpchat serve options', () => {
   it('defaults to a room, #lobby, on port 2023 on every interface', async () => {
@@ -19,6 +19,7 @@ describe('tcpchat serve options', () => {
   it('takes --operator, repeated', async () => {
     expect((await parse('serve')).serve?.operators).toEqual([]);
     expect((await parse('serve', '--operator', 'ada', '--operator', 'ｂob')).serve?.operators).toEqual(['ada', 'bob']);
+    expect((await withEnv({ TCPCHAT_OPERATOR: 'cy' }, () => parse('serve'))).serve?.operators).toEqual(['cy']);
   });
 
   it('takes host, port, console-only, room, name, json, framing and max-line', async () => {
