@@ -7,13 +7,13 @@ import { startServer } from './helpers/server.js';
 afterEach(cleanUp);
 
 describe('what a client is told about its commands', () => {
-  it('/kick from an nc client: only the console may kick, and nobody is kicked', async () => {
+  it('/kick from an nc client that is no operator: only operators may kick, and nobody is kicked', async () => {
     const server = await startServer(['--relay']);
     const bob = await joined(server.port, 'bob');
     const ada = run('nc', ['-N', '127.0.0.1', String(server.port)], { name: 'nc ada' });
     await ada.stdout.waitFor(/^\* welcome to /);
     ada.write('/kick bob spam\n');
-    await ada.stdout.waitFor("! only the server's console may /kick");
+    await ada.stdout.waitFor('! only operators may /kick');
     ada.write('still friends\n');
     await bob.lines.waitFor(/^<guest-\d+> still friends$/);
     expect(bob.socket.destroyed).toBe(false);

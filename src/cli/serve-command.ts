@@ -19,6 +19,7 @@ import { clusterConfig, withClusterOptions } from './cluster-options.js';
 import { wholeNumberOption } from './whole-number.js';
 import { parseRoomOption } from './room-option.js';
 import { DEFAULT_RETENTION_LINES, parseRetention } from './retain-option.js';
+import { parseOperators } from './operator-option.js';
 
 /** `tcpchat serve`: turns options into a ServeConfig and hands it to `run`. */
 export function serveCommand(run: (config: ServeConfig) => Promise<void>, context: CliContext): CommandModule {
@@ -102,6 +103,13 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
           requiresArg: true,
           describe: 'keep room history and acknowledged lines in DIR/tcpchat.db (SQLite), so they outlive the server',
         })
+        .option('operator', {
+          type: 'string',
+          array: true,
+          requiresArg: true,
+          describe: 'a registered nick that may moderate (/kick, /ban, /mute, /lock) once identified; repeatable',
+          coerce: parseOperators,
+        })
         .option('retain', {
           requiresArg: true,
           describe: 'with --data: lines kept per room (a number) or for how long (30d, 12h)',
@@ -140,7 +148,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
           defaultDescription: 'when stdout is not a terminal',
         })
         .group(['host'], GROUP.network)
-        .group(['room', 'console-only', 'relay', 'name', 'history', 'data', 'retain', 'announce-max'], GROUP.chat)
+        .group(['room', 'console-only', 'relay', 'name', 'history', 'data', 'retain', 'operator', 'announce-max'], GROUP.chat)
         .group(['quiet', 'timestamps', 'log-level', 'metrics'], GROUP.output)
         .group(['password-file'], GROUP.security)
         .group(
@@ -190,6 +198,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         passwordTimeoutMs: argv['password-timeout'] as number,
         historySize: argv.history as number,
         data: argv.data ? { dir: argv.data as string, retention: argv.retain as Retention } : undefined,
+        operators: (argv.operator as string[] | undefined) ?? [],
         quiet: argv.quiet as boolean,
         announceMax: argv['announce-max'] as number,
         shutdownDeadlineMs: argv['shutdown-deadline'] as number,

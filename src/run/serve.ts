@@ -71,6 +71,8 @@ export interface ServeConfig extends ReloadableFiles {
   readonly historySize: number;
   /** `--data DIR`, `--retain`: history and acknowledged lines outlive the server. */
   readonly data?: DataConfig;
+  /** `--operator`: registered nicks that moderate once identified. */
+  readonly operators?: readonly string[];
   /** Leave the conversation out of the console's record. */
   readonly quiet: boolean;
   readonly announceMax: number;
@@ -263,6 +265,7 @@ export async function runServer(
         // Names this run (or the data directory's history): a resuming client learns whether its sequence numbers still mean anything.
         epoch: data?.epoch ?? randomBytes(6).toString('base64url'),
         restored: data?.restored,
+        operators: config.operators,
       },
     );
 

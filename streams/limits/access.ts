@@ -57,6 +57,12 @@ export function admits(list: AccessList, ip: string): boolean {
   return !list.allowOnly || list.allow.some(matches);
 }
 
+/** The first of `blocks` that holds a peer at `ip` (in either of its forms, as `admits` reads it), or -1. The peer is read once. */
+export function firstHolding(blocks: readonly AddressBlock[], ip: string): number {
+  const peer = peerForms(ip);
+  return blocks.findIndex((block) => peer.some((form) => contains(block, form)));
+}
+
 /** One rule read: an address with an optional prefix length. Throws InvalidCidrError, naming `option`. */
 export function parseRule(text: string, option: string): AddressBlock {
   const [address, prefix, extra] = text.trim().split('/');

@@ -1,4 +1,6 @@
 import { parseDuration } from './duration.js';
+import { splitCommand, splitWord, unknown, usage } from './command-words.js';
+import { isModeration, MODERATION_HELP, moderate, parseModeration, type ModerationCommand } from './moderation-command.js';
 
 /** What a client's line asks for. Plain text is a message; `//text` is the literal `/text`. */
 export type ClientCommand =
@@ -33,6 +35,8 @@ export type ClientCommand =
   | { kind: 'history-since'; ms: number }
   /** `/search WORDS`: the room's lines that hold every word. */
   | { kind: 'search'; words: readonly string[] }
+  /** `/kick`, `/ban`, `/mute`, `/lock`... (operators only; `/op`, `/deop` at the console only). */
+  | { kind: 'moderate'; command: ModerationCommand }
   | { kind: 'ignore' }
   | { kind: 'invalid'; error: string };
 
@@ -55,6 +59,8 @@ export const CLIENT_HELP: readonly string[] = [
   '  /unregister      drop the registration of your nick',
   '  /quit [REASON]   leave',
   '  //TEXT           send TEXT that starts with a slash',
+  'operators (serve --operator NICK, or /op at the console; identified for that nick):',
+  ...MODERATION_HELP,
 ];
 
 /**
@@ -107,9 +113,6 @@ export function parseClientLine(line: string): ClientCommand {
       return { kind: 'unregister' };
     case 'cap':
       return rest ? parseCap(rest) : usage('/cap NAME [KEY=VALUE...]');
-    case 'kick':
-      // A console command: said so, rather than `unknown command`, to whoever tries it.
-      return { kind: 'invalid', error: "only the server's console may /kick" };
     case 'history':
       return parseHistory(rest);
     case 'search': {
@@ -117,7 +120,7 @@ export function parseClientLine(line: string): ClientCommand {
       return words.length > 0 ? { kind: 'search', words } : usage('/search WORDS');
     }
     default:
-      return unknown(name);
+      return isModeration(name) ? moderate(parseModeration(name, rest)) : unknown(name);
   }
 }
 
@@ -146,25 +149,4 @@ function parseCap(rest: string): ClientCommand {
     if (equals > 0) params[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
   return { kind: 'cap', name: name.toLowerCase(), params };
-}
-
-/** `/name rest...`: the command word lower-cased, the rest trimmed. */
-export function splitCommand(line: string): { name: string; rest: string } {
-  const { head, tail } = splitWord(line.slice(1));
-  return { name: head.toLowerCase(), rest: tail };
-}
-
-export function splitWord(text: string): { head: string; tail: string } {
-  const trimmed = text.trim();
-  const space = trimmed.search(/\s/);
-  if (space === -1) return { head: trimmed, tail: '' };
-  return { head: trimmed.slice(0, space), tail: trimmed.slice(space + 1).trim() };
-}
-
-export function usage(form: string): { kind: 'invalid'; error: string } {
-  return { kind: 'invalid', error: `usage: ${form}` };
-}
-
-export function unknown(name: string): { kind: 'invalid'; error: string } {
-  return { kind: 'invalid', error: `unknown command /${name}; try /help` };
 }

@@ -1,4 +1,5 @@
-import { splitCommand, splitWord, unknown, usage } from './client-command.js';
+import { splitCommand, splitWord, unknown, usage } from './command-words.js';
+import { isModeration, MODERATION_HELP, moderate, parseModeration, type ModerationCommand } from './moderation-command.js';
 
 /** What a line typed at the server's console asks for. */
 export type ConsoleCommand =
@@ -9,7 +10,8 @@ export type ConsoleCommand =
   /** `/join #ROOM`: the room the console speaks in from now on. */
   | { kind: 'join'; room: string }
   | { kind: 'rooms' }
-  | { kind: 'kick'; name: string; reason: string }
+  /** `/kick`, `/ban`, `/mute`, `/lock`, `/op`...: the console moderates like an operator, and makes operators. */
+  | { kind: 'moderate'; command: ModerationCommand }
   /** `/unregister NICK` (or `/drop NICK`): anyone may take that nick again. */
   | { kind: 'unregister'; name: string }
   | { kind: 'help' }
@@ -24,10 +26,12 @@ export const CONSOLE_HELP: readonly string[] = [
   '  /rooms                   the rooms, with how many are in each and their topics',
   '  /msg NAME TEXT           to one client',
   '  /who [#ROOM]             who is connected, with addresses, or who is in a room',
-  '  /kick NAME [REASON]      disconnect a client',
   '  /unregister NICK         drop a registered nick (also /drop NICK)',
   '  /quit                    shut the server down',
   '  //TEXT                   send TEXT that starts with a slash',
+  'moderation (here, and by operators):',
+  ...MODERATION_HELP,
+  '  /op NICK, /deop NICK          make a registered nick an operator, or no longer',
 ];
 
 export function parseConsoleLine(line: string): ConsoleCommand {
@@ -47,10 +51,6 @@ export function parseConsoleLine(line: string): ConsoleCommand {
       return rest ? { kind: 'join', room: rest } : usage('/join #ROOM');
     case 'rooms':
       return { kind: 'rooms' };
-    case 'kick': {
-      const { head, tail } = splitWord(rest);
-      return head ? { kind: 'kick', name: head, reason: tail } : usage('/kick NAME [REASON]');
-    }
     case 'unregister':
     case 'drop': {
       const { head } = splitWord(rest);
@@ -61,6 +61,6 @@ export function parseConsoleLine(line: string): ConsoleCommand {
     case 'quit':
       return { kind: 'quit' };
     default:
-      return unknown(name);
+      return isModeration(name) ? moderate(parseModeration(name, rest)) : unknown(name);
   }
 }

@@ -10,6 +10,9 @@ import { givenRoom, joinRoom, NO_ROOMS, roomList, topic, whoIsIn, whoIsOnline } 
 import type { Connection, ServerModel } from './model.js';
 import { findByNick, holderOf, mayTake, registeredReason } from './nicks.js';
 import { identify, register, unregister } from './registered-nicks.js';
+import { nickBan, sendAway } from './bans.js';
+import { formatMuted, muteOn } from './moderation.js';
+import { moderate } from './moderation-commands.js';
 import { direct } from './send.js';
 
 /** What a member's command does (plain messages are batched by the router itself). */
@@ -37,6 +40,11 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
     case 'topic':
       return model.mode === 'console-only' ? reply(formatError(NO_ROOMS)) : roomCommand(model, member, command);
     case 'nick': {
+      const ban = nickBan(model, command.name);
+      if (ban) return sendAway(model, member, ban);
+      // A mute holds the nick: shedding it would shed the mute.
+      const mute = muteOn(model, member);
+      if (mute) return reply(formatMuted(mute, 'change your nick'));
       const cluster = clusterUp(model);
       const nick = normalizeNick(command.name);
       if (!cluster || nick === member.nick) return renameLocally(model, member, command.name);
@@ -48,11 +56,14 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       if (!mayTake(model, member, nick)) return reply(formatError(registeredReason(model, nick)));
       return claimNick(member, nick);
     }
-    case 'me':
+    case 'me': {
+      const mute = muteOn(model, member);
+      if (mute) return reply(formatMuted(mute));
       return [
         ...announce(model, member.room!, id, [formatNotice(`${member.nick} ${command.text}`)]),
         log({ type: 'action', id, from: member.nick, text: command.text, ...inRoom(model, member.room!) }),
       ];
+    }
     case 'msg': {
       if (nickKey(command.to) === model.reservedKey) {
         return [
@@ -86,6 +97,8 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       return identify(model, member, command.nick, command.secret);
     case 'unregister':
       return unregister(model, member);
+    case 'moderate':
+      return moderate(model, member, command.command);
   }
 }
 

@@ -1,9 +1,9 @@
 import { CONSOLE_HELP, type ConsoleCommand } from '../protocol/console-command.js';
-import { formatKicked } from '../protocol/farewell.js';
 import { formatMessage, formatPrivate } from '../protocol/server-line.js';
 import { privately } from './cluster-link.js';
 import { log, type Effect, type LogEntry } from './events.js';
-import { dismiss, inRoom, roomLines } from './membership.js';
+import { inRoom, roomLines } from './membership.js';
+import { moderate } from './moderation-commands.js';
 import { givenRoom, NO_ROOMS, roomList, whoIsIn } from './room-commands.js';
 import { forgetIfEmpty, members, type ServerModel } from './model.js';
 import { findByNick } from './nicks.js';
@@ -52,12 +52,8 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
       if (elsewhere) return [...elsewhere.effects, sent(command.to)];
       return [log({ type: 'error', text: `no such nick: ${command.to}` })];
     }
-    case 'kick': {
-      const target = findByNick(model, command.name);
-      if (!target) return [log({ type: 'error', text: `no such nick: ${command.name}` })];
-      const reason = `kicked by ${model.name}${command.reason ? `: ${command.reason}` : ''}`;
-      return dismiss(model, target, formatKicked(reason), reason, `${target.nick} was ${reason}`);
-    }
+    case 'moderate':
+      return moderate(model, undefined, command.command);
     case 'unregister':
       return unregisterFromConsole(model, command.name);
   }

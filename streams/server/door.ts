@@ -1,6 +1,7 @@
 import { admits, type AccessList } from '../limits/access.js';
 import { constantTimeEqual } from '../limits/constant-time-equal.js';
-import { splitCommand } from '../protocol/client-command.js';
+import { splitCommand } from '../protocol/command-words.js';
+import { addressBan, banReason } from './bans.js';
 import { admit, recordAuthFailure, recordAuthSuccess } from './admission.js';
 import { addConnection, type Connection, type ConnId, type ServerModel } from './model.js';
 
@@ -16,6 +17,8 @@ export type Verdict =
 export function openDoor(model: ServerModel, id: ConnId, address: string, ip: string, now: number, fingerprint?: string): Verdict {
   // Before the caps: a peer kept out never takes a place among them.
   if (model.access && !admits(model.access, ip)) return { kind: 'refuse', reason: 'access denied' };
+  const ban = addressBan(model, ip);
+  if (ban) return { kind: 'refuse', reason: banReason(ban) };
   const entry = admit(model.admission, ip, now);
   if (!entry.ok) return { kind: 'refuse', reason: entry.reason };
   const conn = addConnection(model, id, address, ip, model.password === undefined ? 'joining' : 'door', fingerprint);

@@ -93,6 +93,12 @@ export type LogEntry =
   | ({ type: 'move'; id: ConnId; from: string; previous: string } & InRoom)
   /** A room's topic was set (by a member, by the console without `id`, or on another node). */
   | ({ type: 'topic'; id?: ConnId; from: string; text: string } & InRoom)
+  /**
+   * A moderation act (`action`: kick, ban, unban, mute, unmute, lock, unlock, op, deop, or expired)
+   * on `target`, done `by` an operator or the console; `text`: as the room was told; `until`: when
+   * a ban or mute ends (ISO time).
+   */
+  | ({ type: 'moderation'; action: string; by: string; target: string; text: string; until?: string } & InRoom)
   /** A private message to the console, or (without `id`) from it. */
   | { type: 'private'; id?: ConnId; from: string; to: string; text: string }
   /** A room line said on another node of the cluster. */

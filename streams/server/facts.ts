@@ -1,6 +1,7 @@
 import { shareFact } from './cluster-facts.js';
-import type { Effect } from './events.js';
-import type { ServerModel } from './model.js';
+import { log, type Effect } from './events.js';
+import { banOf, banReason, turnAway } from './bans.js';
+import type { ServerModel, Topic } from './model.js';
 
 /**
  * What a server keeps beyond its run: who registered which nick, who is an operator, who is banned
@@ -56,6 +57,11 @@ export type Fact =
       readonly lifted?: true;
     };
 
+export type OpFact = Extract<Fact, { kind: 'op' }>;
+export type BanFact = Extract<Fact, { kind: 'ban' }>;
+export type MuteFact = Extract<Fact, { kind: 'mute' }>;
+export type TopicFact = Extract<Fact, { kind: 'topic' }>;
+
 /** What names a fact: a later fact with the same key replaces it. */
 export function factKey(fact: Fact): string {
   switch (fact.kind) {
@@ -84,9 +90,33 @@ export function applyFact(model: ServerModel, fact: Fact): void {
       if (fact.lifted) model.registered.delete(fact.key);
       else model.registered.set(fact.key, { nick: fact.nick, hash: fact.hash, cert: fact.cert });
       return;
-    default:
-      return; // operators, bans, mutes and topics: see the moderation rules
+    case 'op':
+      setOrLift(model.ops, fact.key, fact);
+      return;
+    case 'ban':
+      if (fact.lifted) model.bans.delete(fact.target);
+      else model.bans.set(fact.target, banOf(fact));
+      return;
+    case 'mute':
+      setOrLift(model.mutes, fact.key, fact);
+      return;
+    case 'topic': {
+      setOrLift(model.topics, fact.room, fact);
+      const room = model.rooms.get(fact.room);
+      if (room) room.topic = keptTopic(fact.lifted ? undefined : fact);
+      return;
+    }
   }
+}
+
+/** The topic a kept topic fact gives a room (a lock alone gives none). */
+export function keptTopic(fact: TopicFact | undefined): Topic | undefined {
+  return fact?.text === undefined ? undefined : { text: fact.text, by: fact.by, time: fact.time };
+}
+
+function setOrLift<T extends { readonly lifted?: true }>(map: Map<string, T>, key: string, fact: T): void {
+  if (fact.lifted) map.delete(key);
+  else map.set(key, fact);
 }
 
 /** A fact decided here: kept by the shell with `--data`, or by the cluster (which spreads it to every node; see cluster-facts.ts). */
@@ -99,5 +129,9 @@ export const keep = (model: ServerModel, fact: Fact): Effect[] =>
  */
 export function factHeld(model: ServerModel, fact: Fact): Effect[] {
   applyFact(model, fact);
-  return [];
+  if (fact.kind !== 'ban' || fact.lifted) return [];
+  const { effects } = turnAway(model, model.bans.get(fact.target)!);
+  const target = fact.nick ?? fact.target;
+  const text = `${target} was banned by ${fact.by} on another node (${banReason(fact)})`;
+  return [...effects, log({ type: 'moderation', action: 'ban', by: fact.by, target, text })];
 }

@@ -35,6 +35,7 @@ function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLin
         : { kind: 'private', from: entry.from, text: entry.text };
     case 'remote':
       return remoteLine(entry.node, entry.line);
+    case 'moderation':
     case 'notice':
       return { kind: 'notice', text: entry.text };
     case 'error':

@@ -3,7 +3,8 @@ import { nickKey } from '../protocol/nick.js';
 import type { AccessList } from '../limits/access.js';
 import type { ServerMode } from '../protocol/sentences.js';
 import { createAdmission, release, type Admission, type AdmissionLimits, type Failures } from './admission.js';
-import { applyFact, type Fact, type Registration } from './facts.js';
+import { applyFact, keptTopic, type Fact, type MuteFact, type OpFact, type Registration, type TopicFact } from './facts.js';
+import type { Ban } from './bans.js';
 import { createHistory, createSequence, reload, type History, type HistoryEntry, type Sequence } from './history.js';
 
 /** A connection's number, given by the shell when it accepts the connection. */
@@ -139,6 +140,19 @@ export interface ServerModel {
   readonly admission: Admission;
   /** Registered nicks, by nick key. */
   readonly registered: Map<string, Registration>;
+  /** `--operator`: the nicks (by nick key) whose holders moderate, once identified for their nick. */
+  readonly operators: ReadonlyMap<string, string>;
+  /** Operators granted at the console (`/op`), by nick key. */
+  readonly ops: Map<string, OpFact>;
+  /** Bans, by target (a nick key, an address, a CIDR block); an expired one holds no more. */
+  readonly bans: Map<string, Ban>;
+  /** Muted nicks, by nick key; an expired mute holds no more. */
+  readonly mutes: Map<string, MuteFact>;
+  /**
+   * Topics kept beyond the room (with `--data` or a cluster) and topic locks, by room name: a room
+   * made again gets its topic back, and a lock holds for a room that is empty and forgotten.
+   */
+  readonly topics: Map<string, TopicFact>;
   /** Wrong `/identify` secrets per address, locked out like wrong passwords at the door. */
   readonly identifyFailures: Failures;
   /** The door's secret, when there is one. */
@@ -173,6 +187,8 @@ export function createModel(options: {
   cluster?: ClusterSelf;
   /** With `--data`: what it kept (the epoch, given with it, is the one it kept too). */
   restored?: Restored;
+  /** `--operator`: nicks (their keys are kept). */
+  operators?: readonly string[];
   now: () => number;
 }): ServerModel {
   const { restored, historySize } = options;
@@ -200,6 +216,11 @@ export function createModel(options: {
     historySize: options.historySize,
     admission: createAdmission(options.admission),
     registered: new Map(),
+    operators: new Map(options.operators?.map((nick) => [nickKey(nick), nick])),
+    ops: new Map(),
+    bans: new Map(),
+    mutes: new Map(),
+    topics: new Map(),
     identifyFailures: { limits: options.admission, failures: new Map() },
     password: options.password,
     access: options.access,
@@ -229,8 +250,10 @@ function createRoom(name: string, history: History): Room {
 /** The room of that name (normalised), made when it is not there yet. */
 export function roomNamed(model: ServerModel, name: string): Room {
   let room = model.rooms.get(name);
-  if (!room)
-    model.rooms.set(name, (room = createRoom(name, wake(model.dormant, name) ?? createHistory(model.sequence, model.historySize))));
+  if (room) return room;
+  room = createRoom(name, wake(model.dormant, name) ?? createHistory(model.sequence, model.historySize));
+  room.topic = keptTopic(model.topics.get(name));
+  model.rooms.set(name, room);
   return room;
 }
 

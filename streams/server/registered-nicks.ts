@@ -7,6 +7,7 @@ import { keep } from './facts.js';
 import { renameLocally } from './membership.js';
 import { memberOf, type Connection, type ConnId, type ServerModel } from './model.js';
 import { direct } from './send.js';
+import { nickBan, sendAway } from './bans.js';
 
 /**
  * Registered nicks, as IRC's NickServ keeps them: `/register SECRET` binds the member's nick to a
@@ -117,6 +118,8 @@ export function verified(model: ServerModel, id: ConnId, nick: string, ok: boole
     ];
   }
   recordAuthSuccess(failures, member.ip);
+  const ban = nickBan(model, nick);
+  if (ban) return [...sendAway(model, member, ban), { kind: 'resume', id }];
   member.identified = nickKey(nick);
   const identified = direct(model, [id], formatNotice(`you are identified as ${nick}`));
   if (nickKey(member.nick) === member.identified) return [...identified, { kind: 'resume', id }];

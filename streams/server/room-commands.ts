@@ -3,7 +3,9 @@ import { log, type Effect } from './events.js';
 import { busRequest, inRoom, moveTo, roomLines, roomSize } from './membership.js';
 import { members, roomNamed, type Connection, type Room, type ServerModel } from './model.js';
 import { invalidRoomReason, roomName } from './room-name.js';
+import { isOperator } from './moderation.js';
 import { direct } from './send.js';
+import { isLocked, setTopic } from './topic-lock.js';
 
 /** What the room commands do: `/join`, `/part`, `/rooms`, `/topic`, `/who` (for members and the console alike where they share). */
 
@@ -30,9 +32,13 @@ export function topic(model: ServerModel, member: Connection, text: string): Eff
     const shown = room.topic ? `topic of ${room.name}: ${room.topic.text} (set by ${room.topic.by})` : `${room.name} has no topic`;
     return direct(model, [member.id], formatNotice(shown));
   }
-  room.topic = { text, by: member.nick, time: model.now() };
+  if (isLocked(model, room.name) && !isOperator(model, member))
+    return direct(model, [member.id], formatError(`the topic of ${room.name} is locked: only operators may change it`));
+  const locked = isLocked(model, room.name) ? { locked: true } : {};
+  const kept = setTopic(model, { kind: 'topic', room: room.name, text, by: member.nick, time: model.now(), ...locked });
   const shared = model.cluster?.up ? [busRequest({ type: 'topic', room: room.name, topic: text, by: member.nick })] : [];
   return [
+    ...kept,
     ...shared,
     ...roomLines(model, room, undefined, [formatNotice(`${member.nick} set the topic: ${text}`)]),
     log({ type: 'topic', id: member.id, from: member.nick, text, ...inRoom(model, room) }),

@@ -32,6 +32,7 @@ import {
 import type { ServerMode } from '../protocol/sentences.js';
 import { invalidRoomReason, roomName } from './room-name.js';
 import { hashed, verified } from './registered-nicks.js';
+import { expire, formatMuted, muteOn } from './moderation.js';
 import { direct } from './send.js';
 
 export interface RouterOptions {
@@ -61,6 +62,8 @@ export interface RouterOptions {
   readonly heartbeatMs?: number;
   /** `--data`: what earlier runs kept; given, room lines and acknowledged ids are kept too (with `epoch` as kept). */
   readonly restored?: Restored;
+  /** `--operator`: registered nicks that moderate once identified. */
+  readonly operators?: readonly string[];
 }
 
 export type Router = (event: RouterEvent) => readonly Effect[];
@@ -82,6 +85,7 @@ export function createRouter(options: RouterOptions): Router {
     firstRoom: firstRoomOf(options.firstRoom),
     cluster: options.cluster,
     restored: options.restored,
+    operators: options.operators,
     now: options.now,
   });
   return routerOn(model, options.heartbeatMs ?? 0);
@@ -127,7 +131,7 @@ export function routerOn(model: ServerModel, heartbeatMs = 0): Router {
       case 'shutdown':
         return shutdown(model, event.reason);
       case 'heartbeat':
-        return heartbeatMs > 0 ? checkHeartbeatsOf(model, heartbeatMs) : [];
+        return [...expire(model), ...(heartbeatMs > 0 ? checkHeartbeatsOf(model, heartbeatMs) : [])];
       case 'answer':
         return answer(model, event.id, event.query, event.entries);
       case 'hashed':
@@ -195,6 +199,13 @@ function said(model: ServerModel, member: Connection, batch: readonly string[], 
   const newIds: string[] = [];
   const flush = (): void => {
     if (texts.length === 0) return;
+    const mute = muteOn(model, member);
+    if (mute) {
+      effects.push(...direct(model, [id], ...texts.map(() => formatMuted(mute))));
+      texts = [];
+      textIds = [];
+      return;
+    }
     const prefix = formatMessage(member.nick, ''); // made once: a batch may be a thousand lines
     const formatted = texts.map((text) => prefix + text);
     effects.push(...announce(model, member.room!, id, formatted, textIds));

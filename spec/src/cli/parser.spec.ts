@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parse } from './helpers/parse.js';
+import { parse, withEnv } from './helpers/parse.js';
 
 describe('tcpchat serve options', () => {
   it('defaults to a room, #lobby, on port 2023 on every interface', async () => {
@@ -14,6 +14,12 @@ describe('tcpchat serve options', () => {
       framing: 'line',
     });
     expect(serve?.limits.maxLineBytes).toBe(8192);
+  });
+
+  it('takes --operator, repeated', async () => {
+    expect((await parse('serve')).serve?.operators).toEqual([]);
+    expect((await parse('serve', '--operator', 'ada', '--operator', 'ｂob')).serve?.operators).toEqual(['ada', 'bob']);
+    expect((await withEnv({ TCPCHAT_OPERATOR: 'cy' }, () => parse('serve'))).serve?.operators).toEqual(['cy']);
   });
 
   it('takes host, port, console-only, room, name, json, framing and max-line', async () => {
@@ -112,6 +118,8 @@ describe('tcpchat serve options', () => {
     [['serve', '--room', 'x!'], /^--room "x!": a room is # and up to 31 letters, digits, _ - or \.$/],
     [['serve', '--room', '#'], /^--room "#": a room is/],
     [['serve', '--room', 'a'.repeat(32)], /^--room "a{32}": a room is/],
+    [['serve', '--operator', 'two words'], /^--operator "two words": a nick is letters, digits and _ - \. \[ \] only$/],
+    [['serve', '--operator', 'guest-4'], /^--operator "guest-4": a guest nick is nobody’s to register$/],
     [['talk'], /^talk is not a command; the commands are serve, connect and completion$/],
     [['serv'], /^serv is not a command; did you mean serve\?$/],
     [['conect', 'host'], /^conect is not a command; did you mean connect\?$/],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { CLIENT_HELP, parseClientLine, splitCommand, splitWord, unknown, usage } from '../../../streams/protocol/client-command.js';
+import { CLIENT_HELP, parseClientLine } from '../../../streams/protocol/client-command.js';
+import { splitCommand, splitWord, unknown, usage } from '../../../streams/protocol/command-words.js';
 
 describe('parseClientLine', () => {
   it('reads plain text as a message, untouched', () => {
@@ -86,9 +87,13 @@ describe('parseClientLine', () => {
     expect(parseClientLine('/unregister')).toEqual({ kind: 'unregister' });
   });
 
-  it('tells a client that tries /kick who may kick', () => {
-    expect(parseClientLine('/KICK bob')).toEqual({ kind: 'invalid', error: "only the server's console may /kick" });
-    expect(parseClientLine('/kick')).toEqual({ kind: 'invalid', error: "only the server's console may /kick" });
+  it('reads the moderation commands (who may use them is the server’s to say)', () => {
+    expect(parseClientLine('/KICK bob')).toEqual({ kind: 'moderate', command: { kind: 'kick', name: 'bob', reason: '' } });
+    expect(parseClientLine('/kick')).toEqual({ kind: 'invalid', error: 'usage: /kick NICK [REASON]' });
+    expect(parseClientLine('/ban ada 2h spam')).toEqual({
+      kind: 'moderate',
+      command: { kind: 'ban', target: 'ada', ms: 7_200_000, reason: 'spam' },
+    });
   });
 
   it('answers an unknown command with a hint', () => {

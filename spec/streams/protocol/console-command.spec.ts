@@ -20,8 +20,11 @@ describe('parseConsoleLine', () => {
   });
 
   it('reads /kick NAME with and without a reason', () => {
-    expect(parseConsoleLine('/kick bob')).toEqual({ kind: 'kick', name: 'bob', reason: '' });
-    expect(parseConsoleLine('/KICK bob  too  loud ')).toEqual({ kind: 'kick', name: 'bob', reason: 'too  loud' });
+    expect(parseConsoleLine('/kick bob')).toEqual({ kind: 'moderate', command: { kind: 'kick', name: 'bob', reason: '' } });
+    expect(parseConsoleLine('/KICK bob  too  loud ')).toEqual({
+      kind: 'moderate',
+      command: { kind: 'kick', name: 'bob', reason: 'too  loud' },
+    });
   });
 
   it('reads /join #ROOM, /rooms and /who #ROOM', () => {
@@ -41,8 +44,8 @@ describe('parseConsoleLine', () => {
   it.each([
     ['/msg', 'usage: /msg NAME TEXT'],
     ['/msg bob', 'usage: /msg NAME TEXT'],
-    ['/kick', 'usage: /kick NAME [REASON]'],
-    ['/kick   ', 'usage: /kick NAME [REASON]'],
+    ['/kick', 'usage: /kick NICK [REASON]'],
+    ['/kick   ', 'usage: /kick NICK [REASON]'],
   ])('answers %j with its usage', (line, error) => {
     expect(parseConsoleLine(line)).toEqual({ kind: 'invalid', error });
   });

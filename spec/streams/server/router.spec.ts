@@ -141,7 +141,7 @@ describe('createRouter', () => {
 
     it.each([
       ['/frob', '! unknown command /frob; try /help'],
-      ['/kick guest-2', "! only the server's console may /kick"],
+      ['/kick guest-2', '! only operators may /kick'],
       ['/msg guest-2', '! usage: /msg NAME TEXT'],
       ['/me', '! usage: /me TEXT'],
       ['/nick', '! usage: /nick NAME'],
@@ -520,9 +520,22 @@ describe('createRouter', () => {
       route(lines(2, '/nick bob'));
       expect(route(typed('/kick BOB spamming'))).toEqual([
         { kind: 'send', to: [2], lines: ['* you were kicked by server: spamming'] },
-        { kind: 'send', to: [1, 3], lines: ['* bob was kicked by server: spamming'] },
         { kind: 'log', entries: [{ type: 'leave', id: 2, from: 'bob', reason: 'kicked by server: spamming', room: '#lobby' }] },
         { kind: 'close', id: 2, reason: 'kicked by server: spamming' },
+        { kind: 'send', to: [1, 3], lines: ['* bob was kicked by server: spamming'] },
+        {
+          kind: 'log',
+          entries: [
+            {
+              type: 'moderation',
+              action: 'kick',
+              by: 'server',
+              target: 'bob',
+              text: 'bob was kicked by server: spamming',
+              room: '#lobby',
+            },
+          ],
+        },
       ]);
     });
 
@@ -532,6 +545,10 @@ describe('createRouter', () => {
         { kind: 'send', to: [1], lines: ['* you were kicked by server'] },
         { kind: 'log', entries: [{ type: 'leave', id: 1, from: 'guest-1', reason: 'kicked by server' }] },
         { kind: 'close', id: 1, reason: 'kicked by server' },
+        {
+          kind: 'log',
+          entries: [{ type: 'moderation', action: 'kick', by: 'server', target: 'guest-1', text: 'guest-1 was kicked by server' }],
+        },
       ]);
     });
 

@@ -395,6 +395,7 @@ describe('serverMain', () => {
           'to 2: * you were kicked by server: bye\u241b[1A\ufffd\n',
           'log: * guest-2 left (kicked by server: bye\u241b[1A\ufffd)',
           'close 2: kicked by server: bye\u241b[1A\ufffd',
+          'log: * guest-2 was kicked by server: bye\u241b[1A\ufffd',
         ],
       });
     });
@@ -527,6 +528,30 @@ describe('serverMain limits', () => {
         d: ['to 2: @ping\n'],
         e: ['to 2: @ping\n'],
         f: ['close 2: server shutting down'], // and the heartbeat stops with the server
+      });
+    });
+  });
+
+  it('refuses a banned address until the ban ends on virtual time; the next heartbeat says it is over', () => {
+    fresh().run(({ cold, hot, expectObservable }) => {
+      const console$ = hot('a', { a: '/ban 10.0.0.0/8 1s spam' });
+      const connection$ = hot('3ms b 996ms c', { b: connection(1, cold('-')), c: connection(2, cold('-')) });
+      const shutdown$ = hot('1200ms s', { s: 'got SIGTERM' }); // stops the heartbeat, or virtual time would never end
+      const options = { ...RELAY, heartbeatMs: 10, limits: CONSOLE_LIMITS };
+      const outputs = run({ connection$, console$, shutdown$ }, options).pipe(
+        map((batch) => batch.filter((line) => /ban|joined/.test(line))),
+        filter((batch) => batch.length > 0),
+      );
+      // At 1000 ms the ban holds no more: the newcomer is let in before the tick of that instant tidies it away.
+      expectObservable(outputs).toBe('a 2ms b 996ms (cd)', {
+        a: ['log: * 10.0.0.0/8 was banned by server (spam; until 1970-01-01 00:00:01 UTC)'],
+        b: [
+          'to 1: ! banned: spam (until 1970-01-01 00:00:01 UTC)\n',
+          'close 1: banned: spam (until 1970-01-01 00:00:01 UTC)',
+          'log: * refused 10.0.0.1:4000 (banned: spam (until 1970-01-01 00:00:01 UTC))',
+        ],
+        c: ['log: * guest-1 joined from 10.0.0.2:4000'],
+        d: ['log: * the ban on 10.0.0.0/8 is over'],
       });
     });
   });
