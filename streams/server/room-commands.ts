@@ -1,6 +1,6 @@
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { log, type Effect } from './events.js';
-import { busRequest, inRoom, moveTo, roomLines, roomSize } from './membership.js';
+import { inRoom, moveTo, roomLines, roomSize } from './membership.js';
 import { members, roomNamed, type Connection, type Room, type ServerModel } from './model.js';
 import { invalidRoomReason, roomName } from './room-name.js';
 import { isOperator } from './moderation.js';
@@ -36,10 +36,9 @@ export function topic(model: ServerModel, member: Connection, text: string): Eff
     return direct(model, [member.id], formatError(`the topic of ${room.name} is locked: only operators may change it`));
   const locked = isLocked(model, room.name) ? { locked: true } : {};
   const kept = setTopic(model, { kind: 'topic', room: room.name, text, by: member.nick, time: model.now(), ...locked });
-  const shared = model.cluster?.up ? [busRequest({ type: 'topic', room: room.name, topic: text, by: member.nick })] : [];
+  // In a cluster the fact is the cluster's: every node takes the topic (and its lock) from it.
   return [
     ...kept,
-    ...shared,
     ...roomLines(model, room, undefined, [formatNotice(`${member.nick} set the topic: ${text}`)]),
     log({ type: 'topic', id: member.id, from: member.nick, text, ...inRoom(model, room) }),
   ];
