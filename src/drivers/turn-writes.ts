@@ -1,0 +1,65 @@
+/** What gathered bytes go to: one `send` for all that a turn gathered for it. */
+export interface TurnTarget {
+  send(bytes: Uint8Array): void;
+}
+
+/** What one target has gathered so far in this turn, in the order it was written. */
+interface Gathered {
+  readonly chunks: Uint8Array[];
+  bytes: number;
+}
+
+/** A target that gathers this much in one turn gets it at once (memory stays bounded whatever a turn reads). */
+export const TURN_WRITE_BYTES = 256 * 1024;
+
+/**
+ * One server's writes, gathered per target for one turn of the event loop and sent as one write
+ * each when the turn has read all it could. In a room where many speak, a turn reads lines from
+ * several speakers, and each listener would otherwise get one `write()` (one syscall) per line:
+ * now it gets one per turn, whatever the turn heard. The bytes of each target keep their order.
+ *
+ * `schedule` runs the flush after the turn's I/O (`setImmediate`: after every read the poll phase
+ * had ready). Owned by one server run (no module-level state): each run has its own.
+ */
+export class TurnWrites<T extends TurnTarget = TurnTarget> {
+  /** Targets in the order they were first written to in this turn (a Map keeps insertion order). */
+  private waiting = new Map<T, Gathered>();
+
+  constructor(
+    private readonly schedule: (flush: () => void) => void = setImmediate,
+    private readonly limitBytes = TURN_WRITE_BYTES,
+  ) {}
+
+  /** Holds `bytes` for `target` until the end of this turn, after what it holds already. */
+  write(target: T, bytes: Uint8Array): void {
+    let gathered = this.waiting.get(target);
+    if (gathered === undefined) {
+      if (this.waiting.size === 0) this.schedule(this.flush);
+      gathered = { chunks: [], bytes: 0 };
+      this.waiting.set(target, gathered);
+    }
+    gathered.chunks.push(bytes);
+    gathered.bytes += bytes.length;
+    if (gathered.bytes >= this.limitBytes) this.release(target);
+  }
+
+  /** Sends what `target` holds now (before it is closed, say): what comes after it goes after it. */
+  release(target: T): void {
+    const gathered = this.waiting.get(target);
+    if (gathered === undefined) return;
+    this.waiting.delete(target);
+    target.send(joined(gathered));
+  }
+
+  /** The turn is over: every target gets what it gathered. What is written meanwhile waits for the next flush. */
+  private readonly flush = (): void => {
+    const waiting = this.waiting;
+    if (waiting.size === 0) return; // every target was released already
+    this.waiting = new Map();
+    for (const [target, gathered] of waiting) target.send(joined(gathered));
+  };
+}
+
+function joined({ chunks, bytes }: Gathered): Uint8Array {
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes);
+}
