@@ -56,8 +56,37 @@ export class TurnWrites<T extends TurnTarget = TurnTarget> {
     const waiting = this.waiting;
     if (waiting.size === 0) return; // every target was released already
     this.waiting = new Map();
-    for (const [target, gathered] of waiting) target.send(joined(gathered));
+    const joins = new RecentJoins();
+    for (const [target, gathered] of waiting) target.send(joins.bytesOf(gathered));
   };
+}
+
+/**
+ * The last two joins of one flush. In a room most receivers gathered the same batches (all that a
+ * turn heard but their own line), so a join is made once for each run of them, not once each.
+ */
+class RecentJoins {
+  private last: Joined | undefined;
+  private before: Joined | undefined;
+
+  bytesOf(gathered: Gathered): Uint8Array {
+    if (sameChunks(this.last, gathered)) return this.last.bytes;
+    if (sameChunks(this.before, gathered)) return this.before.bytes;
+    this.before = this.last;
+    this.last = { chunks: gathered.chunks, bytes: joined(gathered) };
+    return this.last.bytes;
+  }
+}
+
+/** Batches gathered, and the bytes they were joined to. */
+interface Joined {
+  readonly chunks: readonly Uint8Array[];
+  readonly bytes: Uint8Array;
+}
+
+function sameChunks(joins: Joined | undefined, gathered: Gathered): joins is Joined {
+  if (joins === undefined || joins.chunks.length !== gathered.chunks.length) return false;
+  return joins.chunks.every((chunk, index) => chunk === gathered.chunks[index]);
 }
 
 function joined({ chunks, bytes }: Gathered): Uint8Array {

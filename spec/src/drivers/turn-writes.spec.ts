@@ -3,12 +3,16 @@ import { TurnWrites, type TurnTarget } from '../../../src/drivers/turn-writes.js
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-/** A receiver that records each send it gets, as text. */
+/** A receiver that records each send it gets. */
 class Receiver implements TurnTarget {
-  readonly sends: string[] = [];
+  readonly got: Uint8Array[] = [];
   constructor(readonly name: string) {}
   send(sent: Uint8Array): void {
-    this.sends.push(Buffer.from(sent).toString());
+    this.got.push(sent);
+  }
+  /** What it got, one text per send. */
+  get sends(): string[] {
+    return this.got.map((sent) => Buffer.from(sent).toString());
   }
 }
 
@@ -43,13 +47,33 @@ describe('TurnWrites', () => {
     expect(cy.sends).toEqual(['<dan> in #other\n']);
   });
 
-  it('hands a lone write on as it is, without copying it', () => {
+  it('makes one join for every receiver that gathered the same batches, and hands a lone write on as it is', () => {
     const { writes, endTurn } = turns();
-    let got: Uint8Array | undefined;
-    const one = bytes('<ada> hi\n');
-    writes.write({ send: (sent) => (got = sent) }, one);
+    const room = ['ada', 'bob', 'cy', 'twin', 'dan'].map((name) => new Receiver(name));
+    const [ada, bob, cy, twin, dan] = room;
+    // Three speak in one turn; each hears the others, and ada and twin, who said nothing, hear all three.
+    const said = [
+      { speaker: bob, batch: bytes('<bob> one\n') },
+      { speaker: cy, batch: bytes('<cy> two\n') },
+      { speaker: dan, batch: bytes('<dan> three\n') },
+    ];
+    for (const { speaker, batch } of said) for (const receiver of room) if (receiver !== speaker) writes.write(receiver, batch);
     endTurn();
-    expect(got).toBe(one);
+
+    expect(room.map((receiver) => receiver.sends)).toEqual([
+      ['<bob> one\n<cy> two\n<dan> three\n'],
+      ['<cy> two\n<dan> three\n'],
+      ['<bob> one\n<dan> three\n'],
+      ['<bob> one\n<cy> two\n<dan> three\n'],
+      ['<bob> one\n<cy> two\n'],
+    ]);
+    expect(twin.got[0]).toBe(ada.got[0]); // one join for both, though cy came between them
+    expect(cy.got[0]).not.toBe(ada.got[0]);
+
+    const lone = bytes('<ada> hi\n');
+    writes.write(bob, lone);
+    endTurn();
+    expect(bob.got[1]).toBe(lone); // not copied
   });
 
   it('release sends what a receiver holds at once (before its close), and what it is written later goes after it', () => {
