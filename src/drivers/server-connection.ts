@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { asapScheduler, Observable, tap, timer, type Subscription } from '../../streams/rx.js';
 import { PacedWriter } from './paced-writes.js';
 import { formatAddress, ignore, peerIp, readSocket, type SocketReading } from './socket-data.js';
-import type { TurnWrites } from './turn-writes.js';
+import { byteLength, writeAll, type TurnBytes, type TurnWrites } from './turn-writes.js';
 
 export interface ServerConnectionOptions {
   /** Unsent output above which a client that does not read is cut off. */
@@ -54,7 +54,7 @@ export interface ServerConnection {
   /** Writes `bytes` after everything written before, through the server's turn when it has one. */
   write(bytes: Uint8Array): void;
   /** Hands bytes to the socket now (what `write` gathered for a turn, say), or cuts a reader that is too far behind. */
-  send(bytes: Uint8Array): void;
+  send(bytes: TurnBytes): void;
   /** Ends our side after what is queued; destroys the socket if the peer lingers. */
   close(): void;
   /**
@@ -143,19 +143,24 @@ class Connection implements ServerConnection {
   write(bytes: Uint8Array): void {
     if (!this.socket.writable) return;
     const { turn } = this.options;
-    // Never gathered for a turn: that would glue the messages together.
-    if (turn && !this.paced) turn.write(this, bytes);
+    // The raw framing's messages are never gathered for a turn: that would glue them together.
+    if (this.paced) {
+      if (this.keepsUp(bytes.length)) this.paced.write(bytes);
+    } else if (turn) turn.write(this, bytes);
     else this.send(bytes);
   }
 
-  send(bytes: Uint8Array): void {
-    const { socket } = this;
-    if (!socket.writable) return; // closed meanwhile (it left in the same turn, say)
-    // A reader that falls this far behind is cut off alone; the others never wait for it.
-    const queued = socket.writableLength + (this.paced?.queuedBytes ?? 0);
-    if (queued > 0 && queued + bytes.length > this.options.sendQueueBytes) return this.cut();
-    if (this.paced) this.paced.write(bytes);
-    else socket.write(bytes);
+  send(bytes: TurnBytes): void {
+    // Not writable: closed meanwhile (it left in the same turn, say).
+    if (this.socket.writable && this.keepsUp(byteLength(bytes))) writeAll(this.socket, bytes);
+  }
+
+  /** False, and the reader cut off, once it falls `sendQueueBytes` behind: the others never wait for it. */
+  private keepsUp(more: number): boolean {
+    const queued = this.socket.writableLength + (this.paced?.queuedBytes ?? 0);
+    if (queued === 0 || queued + more <= this.options.sendQueueBytes) return true;
+    this.cut();
+    return false;
   }
 
   reading(on: boolean): void {

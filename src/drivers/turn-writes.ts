@@ -1,6 +1,11 @@
+import type { Socket } from 'node:net';
+
+/** What a target gets for a turn: one buffer, or several large ones (not worth a copy) for one writev. */
+export type TurnBytes = Uint8Array | readonly Uint8Array[];
+
 /** What gathered bytes go to: one `send` for all that a turn gathered for it. */
 export interface TurnTarget {
-  send(bytes: Uint8Array): void;
+  send(bytes: TurnBytes): void;
 }
 
 /** What one target has gathered so far in this turn, in the order it was written. */
@@ -11,6 +16,9 @@ interface Gathered {
 
 /** A target that gathers this much in one turn gets it at once (memory stays bounded whatever a turn reads). */
 export const TURN_WRITE_BYTES = 256 * 1024;
+
+/** Up to this much, a turn's chunks are copied into one buffer (cheaper than a syscall each); more go as they are. */
+export const JOIN_BYTES = 16 * 1024;
 
 /**
  * One server's writes, gathered per target for one turn of the event loop and sent as one write
@@ -69,7 +77,7 @@ class RecentJoins {
   private last: Joined | undefined;
   private before: Joined | undefined;
 
-  bytesOf(gathered: Gathered): Uint8Array {
+  bytesOf(gathered: Gathered): TurnBytes {
     if (sameChunks(this.last, gathered)) return this.last.bytes;
     if (sameChunks(this.before, gathered)) return this.before.bytes;
     this.before = this.last;
@@ -81,7 +89,7 @@ class RecentJoins {
 /** Batches gathered, and the bytes they were joined to. */
 interface Joined {
   readonly chunks: readonly Uint8Array[];
-  readonly bytes: Uint8Array;
+  readonly bytes: TurnBytes;
 }
 
 function sameChunks(joins: Joined | undefined, gathered: Gathered): joins is Joined {
@@ -89,6 +97,25 @@ function sameChunks(joins: Joined | undefined, gathered: Gathered): joins is Joi
   return joins.chunks.every((chunk, index) => chunk === gathered.chunks[index]);
 }
 
-function joined({ chunks, bytes }: Gathered): Uint8Array {
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes);
+function joined({ chunks, bytes }: Gathered): TurnBytes {
+  if (chunks.length === 1) return chunks[0];
+  return bytes <= JOIN_BYTES ? Buffer.concat(chunks, bytes) : chunks;
+}
+
+export function byteLength(bytes: TurnBytes): number {
+  if (bytes instanceof Uint8Array) return bytes.length;
+  let length = 0;
+  for (const chunk of bytes) length += chunk.length;
+  return length;
+}
+
+/** One write to the socket, or one writev for several buffers. */
+export function writeAll(socket: Socket, bytes: TurnBytes): void {
+  if (bytes instanceof Uint8Array) {
+    socket.write(bytes);
+    return;
+  }
+  socket.cork();
+  for (const chunk of bytes) socket.write(chunk);
+  socket.uncork();
 }

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { lastValueFrom, toArray } from 'rxjs';
-import { SendQueueExceededError, serverConnection, type ServerConnection, type ServerConnectionOptions } from '../../../src/drivers/server-connection.js';
+import {
+  SendQueueExceededError,
+  serverConnection,
+  type ServerConnection,
+  type ServerConnectionOptions,
+} from '../../../src/drivers/server-connection.js';
 import { TurnWrites } from '../../../src/drivers/turn-writes.js';
 import { encodeLines } from '../../../streams/framing/encode.js';
 import { TelnetRefusals } from '../../../streams/framing/telnet-refusal.js';

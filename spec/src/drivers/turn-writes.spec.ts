@@ -1,18 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { TurnWrites, type TurnTarget } from '../../../src/drivers/turn-writes.js';
+import { JOIN_BYTES, TurnWrites, type TurnBytes, type TurnTarget } from '../../../src/drivers/turn-writes.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /** A receiver that records each send it gets. */
 class Receiver implements TurnTarget {
-  readonly got: Uint8Array[] = [];
+  readonly got: TurnBytes[] = [];
   constructor(readonly name: string) {}
-  send(sent: Uint8Array): void {
+  send(sent: TurnBytes): void {
     this.got.push(sent);
   }
   /** What it got, one text per send. */
   get sends(): string[] {
-    return this.got.map((sent) => Buffer.from(sent).toString());
+    return this.got.map((sent) => Buffer.concat(sent instanceof Uint8Array ? [sent] : sent).toString());
   }
 }
 
@@ -74,6 +74,17 @@ describe('TurnWrites', () => {
     writes.write(bob, lone);
     endTurn();
     expect(bob.got[1]).toBe(lone); // not copied
+  });
+
+  it('hands large chunks over together, uncopied, for one writev', () => {
+    const { writes, endTurn } = turns();
+    const ada = new Receiver('ada');
+    const chunks = [Buffer.alloc(JOIN_BYTES, 'a'), Buffer.from('b')];
+    for (const chunk of chunks) writes.write(ada, chunk);
+    endTurn();
+    expect(ada.got).toHaveLength(1);
+    expect(ada.got[0]).toEqual(chunks);
+    expect((ada.got[0] as Uint8Array[]).every((chunk, index) => chunk === chunks[index])).toBe(true);
   });
 
   it('release sends what a receiver holds at once (before its close), and what it is written later goes after it', () => {
