@@ -102,6 +102,7 @@ function joined({ chunks, bytes }: Gathered): TurnBytes {
   return bytes <= JOIN_BYTES ? Buffer.concat(chunks, bytes) : chunks;
 }
 
+/** The bytes a turn's send holds in all. */
 export function byteLength(bytes: TurnBytes): number {
   if (bytes instanceof Uint8Array) return bytes.length;
   let length = 0;
