@@ -179,6 +179,23 @@ describe('serverConnection', () => {
     expect(gone.connection.socket.bytesWritten).toBe(0);
   });
 
+  it("cuts off a reader that falls behind when a turn's bytes reach it; the others get the same turn's bytes", async () => {
+    const turn = new TurnWrites<ServerConnection>();
+    const limit = 64 * 1024;
+    const slow = await accepted({ ...BASE, sendQueueBytes: limit, lingerMs: 100, turn });
+    const fast = await accepted({ ...BASE, turn });
+    slow.peer.pause(); // never reads: the kernel buffers fill, then our queue grows
+    const received = readUntil(fast.peer, 'after\n');
+    fast.connection.write(encode('before\n'));
+    const chunk = Buffer.alloc(limit, 'q');
+    for (let i = 0; i < 1024 && !slow.connection.socket.writableEnded; i++) slow.connection.write(chunk);
+    fast.connection.write(encode('after\n'));
+
+    expect(slow.connection.socket.writableEnded).toBe(true); // cut within the turn, when what it gathered was sent
+    await expect(slow.ended).rejects.toBeInstanceOf(SendQueueExceededError);
+    expect(await received).toBe('before\nafter\n');
+  });
+
   it('does not count bytes gathered in the turn against the send queue: a reading peer is never cut off by a burst', async () => {
     const { connection, peer, ended } = await accepted({ ...BASE, turn: new TurnWrites<ServerConnection>() });
     const chunk = Buffer.alloc(64 * 1024, 'b');
