@@ -144,7 +144,7 @@ describe('TurnWrites', () => {
     expect(bob.sends).toEqual(['one\n', 'two\n']);
   });
 
-  it('holds nothing when each run has its own: two servers in one process never share a turn', () => {
+  it("each run has a turn of its own: one server's flush sends nothing another gathered", () => {
     const first = turns();
     const second = turns();
     const ada = new Receiver('ada');
