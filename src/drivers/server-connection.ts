@@ -3,6 +3,7 @@ import { asapScheduler, Observable, tap, timer, type Subscription } from '../../
 import { PacedWriter } from './paced-writes.js';
 import { peerFingerprint } from './peer-certificate.js';
 import { formatAddress, ignore, peerIp, readSocket, type SocketReading } from './socket-data.js';
+import { byteLength, writeAll, type TurnBytes, type TurnWrites } from './turn-writes.js';
 
 export interface ServerConnectionOptions {
   /** Unsent output above which a client that does not read is cut off. */
@@ -19,21 +20,11 @@ export interface ServerConnectionOptions {
   readonly cut?: (connection: ServerConnection) => void;
   /** The raw framing: each write is one message, written on its own this long after the one before (see PacedWriter). */
   readonly messageGapMs?: number;
-}
-
-/**
- * Connections written to in this turn of the event loop. Node may read several chunks from a busy
- * sender in one turn; held (corked) until the turn has read all it could, or COALESCE_BYTES,
- * each socket gets them in one writev: a syscall per turn rather than per chunk. Only a large
- * write starts the hold: it comes from a sender that is ahead, so more is likely to follow; small
- * ones (chat at a human pace, replies) go out at once.
- */
-const corked = new Set<Connection>();
-const COALESCE_FROM_BYTES = 16 * 1024;
-const COALESCE_BYTES = 256 * 1024;
-
-function uncorkAll(): void {
-  for (const connection of corked) connection.uncork();
+  /**
+   * The server's writes of this turn of the event loop: each connection's are gathered there and
+   * sent as one write when the turn is over (see TurnWrites). Without it, each write goes out at once.
+   */
+  readonly turn?: TurnWrites<ServerConnection>;
 }
 
 /** What a peer may still send after we have ended the connection before we stop reading it. */
@@ -63,7 +54,10 @@ export interface ServerConnection {
   readonly fingerprint: string | undefined;
   /** Completes when the peer ends, errors when the connection fails. */
   readonly data$: Observable<Uint8Array>;
+  /** Writes `bytes` after everything written before, through the server's turn when it has one. */
   write(bytes: Uint8Array): void;
+  /** Hands bytes to the socket now (what `write` gathered for a turn, say), or cuts a reader that is too far behind. */
+  send(bytes: TurnBytes): void;
   /** Ends our side after what is queued; destroys the socket if the peer lingers. */
   close(): void;
   /**
@@ -113,8 +107,6 @@ class Connection implements ServerConnection {
   /** Reading is paused while either says so: this connection's rate, or the server as a whole. */
   private throttled = false;
   private held = false;
-  /** Written in this turn of the event loop, held for one writev (see `corked`). */
-  private corkedBytes = 0;
   /** The raw framing's messages, each written on its own. */
   private readonly paced: PacedWriter | undefined;
   /** Made on the first bytes, when telnet requests are answered. */
@@ -154,29 +146,26 @@ class Connection implements ServerConnection {
   }
 
   write(bytes: Uint8Array): void {
-    const { socket } = this;
-    if (!socket.writable) return;
-    // A reader that falls this far behind is cut off alone; the others never wait for it.
-    // What the kernel has not taken: bytes held for this turn's writev have not been offered yet.
-    const queued = socket.writableLength - this.corkedBytes + (this.paced?.queuedBytes ?? 0);
-    if (queued > 0 && queued + bytes.length > this.options.sendQueueBytes) return this.cut();
-    // Never held for a writev: that would glue the messages together.
-    if (this.paced) return void this.paced.write(bytes);
-    if (this.corkedBytes === 0) {
-      if (bytes.length < COALESCE_FROM_BYTES) return void socket.write(bytes);
-      if (corked.size === 0) setImmediate(uncorkAll);
-      corked.add(this);
-      socket.cork();
-    }
-    socket.write(bytes);
-    this.corkedBytes += bytes.length;
-    if (this.corkedBytes >= COALESCE_BYTES) this.uncork();
+    if (!this.socket.writable) return;
+    const { turn } = this.options;
+    // The raw framing's messages are never gathered for a turn: that would glue them together.
+    if (this.paced) {
+      if (this.keepsUp(bytes.length)) this.paced.write(bytes);
+    } else if (turn) turn.write(this, bytes);
+    else this.send(bytes);
   }
 
-  uncork(): void {
-    corked.delete(this);
-    this.corkedBytes = 0;
-    this.socket.uncork();
+  send(bytes: TurnBytes): void {
+    // Not writable: closed meanwhile (it left in the same turn, say).
+    if (this.socket.writable && this.keepsUp(byteLength(bytes))) writeAll(this.socket, bytes);
+  }
+
+  /** False, and the reader cut off, once it falls `sendQueueBytes` behind: the others never wait for it. */
+  private keepsUp(more: number): boolean {
+    const queued = this.socket.writableLength + (this.paced?.queuedBytes ?? 0);
+    if (queued === 0 || queued + more <= this.options.sendQueueBytes) return true;
+    this.cut();
+    return false;
   }
 
   reading(on: boolean): void {
@@ -196,6 +185,7 @@ class Connection implements ServerConnection {
   }
 
   close(): void {
+    this.options.turn?.release(this); // what this turn gathered for it goes before the end
     if (this.paced) this.paced.afterQueue(() => this.end());
     else this.end();
   }

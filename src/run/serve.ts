@@ -33,6 +33,7 @@ import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
 import { serverConnection, type ServerConnection, type ServerConnectionOptions } from '../drivers/server-connection.js';
 import { RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
+import { TurnWrites } from '../drivers/turn-writes.js';
 import { formatAddress } from '../drivers/socket-data.js';
 import { useColour } from './style.js';
 import { terminal } from '../drivers/terminal.js';
@@ -183,6 +184,8 @@ export async function runServer(
       },
       cut: () => counts.slowReadersCut++,
       messageGapMs: config.framing === 'raw' ? RAW_MESSAGE_GAP_MS : undefined,
+      // What one turn says to a client (lines from many speakers, in a busy room) reaches it as one write.
+      turn: new TurnWrites(),
     };
 
     const consoleLog = consoleRecord({

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { lastValueFrom, toArray } from 'rxjs';
-import { SendQueueExceededError, serverConnection } from '../../../src/drivers/server-connection.js';
+import {
+  SendQueueExceededError,
+  serverConnection,
+  type ServerConnection,
+  type ServerConnectionOptions,
+} from '../../../src/drivers/server-connection.js';
+import { TurnWrites } from '../../../src/drivers/turn-writes.js';
 import { encodeLines } from '../../../streams/framing/encode.js';
 import { TelnetRefusals } from '../../../streams/framing/telnet-refusal.js';
 import { formatError } from '../../../streams/protocol/server-line.js';
@@ -14,8 +20,11 @@ const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 /** The options serve gives every connection, but for the telnet answers. */
 const BASE = { sendQueueBytes: MiB, lingerMs: 2000, farewell: (reason: string) => encodeLines([formatError(reason)]) };
 
+/** The end of this turn of the event loop, when the server's turn flushes what it gathered. */
+const endOfTurn = (): Promise<void> => new Promise((ended) => setImmediate(ended));
+
 /** An accepted connection as the server makes it, with its data stream read as the server does. */
-async function accepted(options = BASE) {
+async function accepted(options: ServerConnectionOptions = BASE) {
   const { ours, peer } = await socketPair(leftovers);
   const connection = serverConnection(7, ours, options);
   const ended = within(lastValueFrom(connection.data$, { defaultValue: undefined }), 'the end of data$', 5000);
@@ -125,35 +134,74 @@ describe('serverConnection', () => {
     expect(await readUntil(peer, '你好\n')).toBe('<ada> hello\n<bob> 你好\n');
   });
 
-  it('holds large writes of one turn of the event loop and hands them to the kernel together after it', async () => {
-    const { connection, peer } = await accepted();
-    const chunk = Buffer.alloc(32 * 1024, 'c');
-    const all = readToEnd(peer, 5000);
-    connection.write(chunk);
-    connection.write(chunk);
-    expect(connection.socket.writableCorked).toBe(1);
-    expect(connection.socket.writableLength).toBe(2 * chunk.length);
-    await new Promise((turnEnded) => setImmediate(turnEnded));
-    expect(connection.socket.writableCorked).toBe(0);
-    connection.close();
-    expect((await all).equals(Buffer.concat([chunk, chunk]))).toBe(true);
+  it("with the server's turn, gathers a turn's writes and gives the socket one write after it, in order", async () => {
+    const turn = new TurnWrites<ServerConnection>();
+    const { connection, peer } = await accepted({ ...BASE, turn });
+    const received = readUntil(peer, 'three\n');
+    connection.write(encode('one\n'));
+    connection.write(encode('two\n'));
+    connection.write(encode('three\n'));
+    expect(connection.socket.writableLength + connection.socket.bytesWritten).toBe(0); // nothing handed over yet
+    await endOfTurn();
+    expect(connection.socket.bytesWritten).toBe('one\ntwo\nthree\n'.length);
+    expect(await received).toBe('one\ntwo\nthree\n');
   });
 
-  it('sends a small write at once: chat at a human pace waits for nothing', async () => {
+  it('sends each write at once without a turn', async () => {
     const { connection, peer } = await accepted();
     const received = readUntil(peer, 'two\n');
     connection.write(encode('one\n'));
-    expect(connection.socket.writableCorked).toBe(0);
+    expect(connection.socket.bytesWritten).toBe(4);
     connection.write(encode('two\n'));
     expect(await received).toBe('one\ntwo\n');
   });
 
-  it('does not count bytes held for the turn against the send queue: a reading peer is never cut off by a burst', async () => {
-    const { connection, peer, ended } = await accepted();
+  it('a close after writes in the same turn still comes after them: the peer gets every byte, then EOF', async () => {
+    const turn = new TurnWrites<ServerConnection>();
+    const { connection, peer } = await accepted({ ...BASE, turn });
+    const all = readToEnd(peer, 5000);
+    connection.write(encode('<ada> hi\n'));
+    connection.write(encode('! kicked\n'));
+    connection.close();
+    expect((await all).toString()).toBe('<ada> hi\n! kicked\n');
+  });
+
+  it('a peer that leaves mid-turn is skipped at the turn end; the others get theirs', async () => {
+    const turn = new TurnWrites<ServerConnection>();
+    const gone = await accepted({ ...BASE, turn });
+    const stays = await accepted({ ...BASE, turn });
+    const received = readUntil(stays.peer, 'two\n');
+    for (const { connection } of [gone, stays]) connection.write(encode('one\n'));
+    gone.connection.socket.destroy(); // it reset, say, while this turn's lines were gathered
+    for (const { connection } of [gone, stays]) connection.write(encode('two\n'));
+    await endOfTurn();
+    expect(await received).toBe('one\ntwo\n');
+    expect(gone.connection.socket.bytesWritten).toBe(0);
+  });
+
+  it("cuts off a reader that falls behind when a turn's bytes reach it; the others get the same turn's bytes", async () => {
+    const turn = new TurnWrites<ServerConnection>();
+    const limit = 64 * 1024;
+    const slow = await accepted({ ...BASE, sendQueueBytes: limit, lingerMs: 100, turn });
+    const fast = await accepted({ ...BASE, turn });
+    slow.peer.pause(); // never reads: the kernel buffers fill, then our queue grows
+    const received = readUntil(fast.peer, 'after\n');
+    fast.connection.write(encode('before\n'));
+    const chunk = Buffer.alloc(limit, 'q');
+    for (let i = 0; i < 1024 && !slow.connection.socket.writableEnded; i++) slow.connection.write(chunk);
+    fast.connection.write(encode('after\n'));
+
+    expect(slow.connection.socket.writableEnded).toBe(true); // cut within the turn, when what it gathered was sent
+    await expect(slow.ended).rejects.toBeInstanceOf(SendQueueExceededError);
+    expect(await received).toBe('before\nafter\n');
+  });
+
+  it('does not count bytes gathered in the turn against the send queue: a reading peer is never cut off by a burst', async () => {
+    const { connection, peer, ended } = await accepted({ ...BASE, turn: new TurnWrites<ServerConnection>() });
     const chunk = Buffer.alloc(64 * 1024, 'b');
     const all = readToEnd(peer, 5000);
     for (let i = 0; i < 24; i++) connection.write(chunk); // 1.5 MiB in one turn, over the 1 MiB queue
-    await new Promise((turnEnded) => setImmediate(turnEnded));
+    await endOfTurn();
     connection.close();
     expect((await all).length).toBe(24 * chunk.length);
     await expect(ended).resolves.toBeUndefined();
