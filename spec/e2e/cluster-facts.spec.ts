@@ -119,4 +119,27 @@ describe('a cluster keeps in Redis', () => {
     await ask(other, '/nick ada', '* you are now ada');
     await ask(ada, '/identify zoe wrong', '! wrong secret for zoe');
   });
+
+  it('bans: a CIDR banned on one node is refused on another, and on a node started after the ban', async () => {
+    const redis = await testRedis();
+    const args = ['--relay', '--presence-ttl', String(TTL), '--operator', 'op'];
+    const a = await clusterNode('a', redis, args);
+    const b = await clusterNode('b', redis, args);
+    const op = await joined(a.port, 'op');
+    await ask(op, `/register ${SECRET}`, /^\* op is registered to you/);
+    const spammer = await rawClient(b.port, 'spammer', '127.0.0.1', '127.0.0.9');
+    await spammer.lines.waitFor(/^\* welcome to /);
+    await ask(op, '/ban 127.0.0.8/29 spam', /was banned by op/);
+    await spammer.lines.waitFor('! banned: spam (until further notice)');
+    await spammer.ended;
+    const again = await rawClient(b.port, 'again', '127.0.0.1', '127.0.0.10');
+    await again.lines.waitFor('! banned: spam (until further notice)');
+    await again.ended;
+    const c = await clusterNode('c', redis, args); // it never heard the ban: Redis gives it at join
+    const later = await rawClient(c.port, 'later', '127.0.0.1', '127.0.0.15');
+    await later.lines.waitFor('! banned: spam (until further notice)');
+    await later.ended;
+    const fine = await rawClient(c.port, 'fine', '127.0.0.1', '127.0.0.16'); // outside the block
+    await fine.lines.waitFor(/^\* welcome to /);
+  });
 });
