@@ -44,6 +44,7 @@ async function bannedClient(client: Running, reason: RegExp): Promise<void> {
 describe('moderation', () => {
   it('an operator bans by nick and by CIDR block; the banned are refused, and still are after a SIGKILL and a restart on the same --data', async () => {
     const first = await startServer(['--data', dir, '--operator', 'bob', '--json']);
+    await first.stderr.waitFor('tcpchat: operator bob is not registered: whoever registers it first is an operator, so register it now');
     const bob = await joined(first.port, 'bob');
     await ask(bob, '/register bobs secret', /^\* bob is registered to you/);
 
@@ -65,13 +66,14 @@ describe('moderation', () => {
     expect((await waitForExit(nc)).code).toBe(0);
     await kill(first);
 
-    const second = await startServer(['--data', dir]);
+    const second = await startServer(['--data', dir, '--operator', 'bob']);
     const again = ncFrom(second, '127.0.3.200');
     await again.stdout.waitFor('! banned: flood (until further notice)');
     again.endInput();
     await waitForExit(again);
     expect(again.stdout.all.filter((line) => line.startsWith('* welcome'))).toEqual([]);
     await bannedClient(connectAs(second, 'ada'), /refused us: banned: spam \(until .* UTC\)$/);
+    expect(second.stderr.all.filter((line) => line.includes('is not registered'))).toEqual([]); // bob is, on this --data
     await joined(second.port, 'carol'); // from outside the block, under another nick
     second.write('/bans\n');
     await second.stdout.waitFor('* bans (2):');

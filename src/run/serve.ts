@@ -23,6 +23,8 @@ import { TelnetRefusals } from '../../streams/framing/telnet-refusal.js';
 import { formatRefusal } from '../../streams/protocol/farewell.js';
 import { formatError } from '../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../streams/server/events.js';
+import type { Fact } from '../../streams/server/facts.js';
+import { nickKey } from '../../streams/protocol/nick.js';
 import { jsonLine } from '../../streams/server/log-line.js';
 import { serverMain, type ServerOutput } from '../../streams/server/server-main.js';
 import { consoleRecord } from './console-record.js';
@@ -381,6 +383,9 @@ export async function runServer(
       counts.listening = true;
       tell.info(`listening on ${formatAddress(event.host, event.port)}`);
       if (!config.cluster) tell.info(config.data ? `history is kept in ${config.data.dir}` : MEMORY_ONLY);
+      if (!config.cluster)
+        for (const nick of unregisteredOperators(config.operators ?? [], data?.restored.facts ?? []))
+          tell.warn(`operator ${nick} is not registered: whoever registers it first is an operator, so register it now`);
       if (event.host === '::' || event.host === '0.0.0.0') {
         const where = reachableAddresses().map((host) => formatAddress(host, event.port));
         tell.info(`reachable at ${where.join(', ')}`);
@@ -397,4 +402,10 @@ function isBindFailure(error: unknown): boolean {
 
 function stackOf(error: unknown): string {
   return error instanceof Error ? (error.stack ?? String(error)) : String(error);
+}
+
+/** `--operator` nicks no one has registered yet (a cluster's registrations are known only once it is joined). */
+function unregisteredOperators(operators: readonly string[], facts: readonly Fact[]): string[] {
+  const registered = new Set(facts.flatMap((fact) => (fact.kind === 'registration' && !fact.lifted ? [fact.key] : [])));
+  return operators.filter((nick) => !registered.has(nickKey(nick)));
 }
