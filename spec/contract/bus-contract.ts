@@ -341,20 +341,6 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
         expect(c.all('up')[0].members).toEqual(expect.arrayContaining([member(a, 'ada', '#dev'), member(b, 'bob')]));
       });
 
-      it('set a topic: every node hears it with the time it was set, and a node that joins later gets it', async () => {
-        await start();
-        const [a, b] = [await join('a'), await join('b')];
-        a.send(claim(1, 'ada'));
-        await answer(a, 1);
-        a.send(move(1, 'ada', '#dev'));
-        a.send({ type: 'topic', room: '#dev', topic: 'tcpchat rooms', by: 'ada' });
-        const [atA, atB] = await Promise.all([a.next('topic'), b.next('topic')]);
-        expect(atA).toEqual({ type: 'topic', room: '#dev', topic: 'tcpchat rooms', by: 'ada', time: expect.any(Number) });
-        expect(atB).toEqual(atA);
-        const c = await join('c');
-        expect(c.all('up')[0].topics).toEqual([{ room: '#dev', topic: 'tcpchat rooms', by: 'ada', time: atA.time }]);
-      });
-
       it('keep a room while anyone is in it, renamed or synced, whoever else leaves', async () => {
         await start();
         const [a, b] = [await join('a'), await join('b')];
@@ -375,7 +361,7 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
         expect(c.all('up')[0].history.map((entry) => entry.line)).toEqual(['kept']);
       });
 
-      it('forget a room nobody is in any more, with its history and topic; never the first room', async () => {
+      it('forget a room nobody is in any more, with its history; never the first room', async () => {
         await start();
         const a = await join('a');
         a.send(claim(1, 'ada'));
@@ -386,8 +372,7 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
         await Promise.all([a.next('moved'), a.next('moved')]);
         for (const room of [FIRST, '#dev', '#ops']) {
           said(a, room, `in ${room}`);
-          a.send({ type: 'topic', room, topic: `about ${room}`, by: 'ada' });
-          await a.next('topic', (event) => event.room === room);
+          await a.next('room', (event) => event.batch.room === room);
         }
         a.send(move(1, 'ada', FIRST)); // #dev is empty now
         a.send(release('bea')); // and so is #ops
@@ -395,13 +380,12 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
         a.send(move(1, 'ada', '#elsewhere')); // and so is the first room, which stays
         a.send(claim(3, 'cy'));
         await answer(a, 3);
-        a.send(move(3, 'cy', '#dev')); // made anew: no history, no topic
+        a.send(move(3, 'cy', '#dev')); // made anew: no history
         await a.next('moved', (event) => event.member.nick === 'cy');
 
         const b = await join('b');
         const [up] = b.all('up');
         expect(up.history.map((entry) => entry.line)).toEqual([`in ${FIRST}`]);
-        expect(up.topics).toEqual([{ room: FIRST, topic: `about ${FIRST}`, by: 'ada', time: expect.any(Number) }]);
       });
     });
   });

@@ -6,7 +6,6 @@ import type {
   ClusterSelf,
   Fact,
   HistoryQuery,
-  RoomTopic,
 } from '../../streams/cluster/bus.js';
 import type { HistoryEntry } from '../../streams/server/history.js';
 import { nickKey } from '../../streams/protocol/nick.js';
@@ -28,10 +27,8 @@ export interface InProcessClusterOptions {
   /** Lines kept per room. */
   readonly historySize: number;
   readonly epoch?: string;
-  /** The room a new member is in, kept when it empties (others are forgotten with their history and topic). */
+  /** The room a new member is in, kept when it empties (others are forgotten with their history). */
   readonly firstRoom?: string;
-  /** The time a topic is set at (ms). */
-  readonly now?: () => number;
 }
 
 /**
@@ -43,12 +40,10 @@ export interface InProcessClusterOptions {
 export function createInProcessCluster(options: InProcessClusterOptions) {
   const epoch = options.epoch ?? 'in-process';
   const firstRoom = options.firstRoom ?? '#lobby';
-  const now = options.now ?? (() => 0);
   const nicks = new Map<string, Held>();
   const live = new Set<string>();
   /** Each room's last lines, oldest first. */
   const histories = new Map<string, HistoryEntry[]>();
-  const topics = new Map<string, RoomTopic>();
   /** The cluster's facts by key, as JSON (so a fact given twice is the same one). */
   const facts = new Map<string, string>();
   const channel = new Subject<Delivery>();
@@ -67,7 +62,6 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
   function forgetIfEmpty(room: string): void {
     if (room === firstRoom || [...nicks.values()].some((held) => held.member.room === room && live.has(held.member.instance))) return;
     histories.delete(room);
-    topics.delete(room);
   }
 
   function claim(self: ClusterSelf, request: Extract<Request, { type: 'claim' }>): Event {
@@ -190,12 +184,6 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
       case 'move':
         move(self, request);
         return undefined;
-      case 'topic': {
-        const topic = { room: request.room, topic: request.topic, by: request.by, time: now() };
-        topics.set(request.room, topic);
-        toAll(self.instance, { type: 'topic', ...topic });
-        return undefined;
-      }
       case 'fact':
         return fact(self, request);
       case 'query':
@@ -216,7 +204,7 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
           const members = [...nicks.values()].filter((held) => live.has(held.member.instance)).map((held) => held.member);
           const history = options.historySize > 0 ? [...histories.values()].flat().sort((a, b) => a.seq - b.seq) : [];
           const kept = [...facts.values()].map((json) => JSON.parse(json) as Fact);
-          subscriber.next({ type: 'up', epoch, history, members, topics: [...topics.values()], facts: kept });
+          subscriber.next({ type: 'up', epoch, history, members, facts: kept });
           const requests = request$.subscribe((request) => {
             const reply = perform(self, request);
             if (reply) subscriber.next(reply);

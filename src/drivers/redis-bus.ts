@@ -1,16 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type * as Redis from 'redis';
 import { Observable, Subject, type Subscription } from '../../streams/rx.js';
-import type {
-  BusEvent as Event,
-  ClusterMember,
-  Fact,
-  BusRequest as Request,
-  MissedLines,
-  RoomBatch,
-  RoomTopic,
-} from '../../streams/cluster/bus.js';
-import { CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC, TOPIC } from './redis-scripts.js';
+import type { BusEvent as Event, ClusterMember, Fact, BusRequest as Request, MissedLines, RoomBatch } from '../../streams/cluster/bus.js';
+import { CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC } from './redis-scripts.js';
 import { silentFor } from './silent-for.js';
 
 /** A line of history as the bus hands it on: always with its room. */
@@ -250,10 +242,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           string[],
           string,
           string[],
-          string[],
         ];
         if (state !== 'joining' || link !== current) return;
-        const [epoch, memberJson, batchJson, born, topicJson, factJson] = reply;
+        const [epoch, memberJson, batchJson, born, factJson] = reply;
         const historyLost = known !== undefined && known.born !== born;
         known = { epoch, born };
         const members = memberJson.flatMap((json) => memberOf(parse(json)[0], firstRoom) ?? []);
@@ -266,7 +257,6 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           .map((entry) => entry.seq);
         handedBackIds.clear();
         const history = lastOfEachRoom(entries, options.historySize);
-        const topics = topicJson.flatMap((json) => topicOf(parse(json)[0]) ?? []);
         const facts = factJson.flatMap((json) => factOf(parse(json)[0]) ?? []);
         state = 'up';
         problem = '';
@@ -278,7 +268,6 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           epoch,
           history,
           members,
-          topics,
           facts,
           ...(historyLost ? { historyLost } : {}),
           ...(late.length > 0 ? { late } : {}),
@@ -339,10 +328,6 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           return member.instance === self ? null : { type: 'renamed', from: message.from, member };
         case 'moved':
           return member && typeof message.from === 'string' ? { type: 'moved', from: message.from, member } : undefined;
-        case 'topic': {
-          const topic = sender && topicOf(message);
-          return topic ? { type: 'topic', ...topic } : undefined;
-        }
         case 'synced': {
           if (!sender || !Array.isArray(message.members)) return undefined;
           const members = message.members.flatMap((each) => memberOf(each, firstRoom) ?? []);
@@ -450,8 +435,6 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
             .then(() => undefined);
         case 'move':
           return run(MOVE, [request.key, request.room, firstRoom]).then(() => undefined);
-        case 'topic':
-          return run(TOPIC, [request.room, request.topic, request.by]).then(() => undefined);
         case 'fact': {
           const { fact, key, first } = request;
           return run(FACT, [key, JSON.stringify(fact), fact.lifted ? 1 : 0, first ? 1 : 0]).then((reply) => {
@@ -516,7 +499,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
 const sha1 = new Map<string, string>();
 
 /** Runs a script by its hash, sending it whole only when Redis does not know it yet. */
-const SCRIPTS = [CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC, TOPIC];
+const SCRIPTS = [CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC];
 
 function loadScripts(client: Client): Promise<unknown> {
   return Promise.all(SCRIPTS.map((script) => client.sendCommand(['SCRIPT', 'LOAD', script])));
@@ -551,16 +534,6 @@ function memberOf(value: unknown, firstRoom: string): ClusterMember | undefined 
   const room = roomOf(member?.room, firstRoom);
   return typeof member?.nick === 'string' && typeof member.node === 'string' && typeof member.instance === 'string' && room !== undefined
     ? { nick: member.nick, node: member.node, instance: member.instance, room }
-    : undefined;
-}
-
-function topicOf(value: unknown): RoomTopic | undefined {
-  const topic = value as Partial<RoomTopic> | undefined;
-  return typeof topic?.room === 'string' &&
-    typeof topic.topic === 'string' &&
-    typeof topic.by === 'string' &&
-    typeof topic.time === 'number'
-    ? { room: topic.room, topic: topic.topic, by: topic.by, time: topic.time }
     : undefined;
 }
 

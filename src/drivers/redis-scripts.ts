@@ -7,8 +7,8 @@
  * Keys under the prefix: `nicks` (hash: nick key -> member JSON, with its room), `node:INSTANCE`
  * (alive while it has not expired), `seq` and `guests` (counters: one sequence for every room),
  * `epoch` and `born`, per room `history:ROOM` (a list of its room batches, newest first),
- * `topic:ROOM` and `in:ROOM` (a set: the nick keys of its members), `rooms` (the rooms that have
- * a history or topic), and the pub/sub channel `bus`.
+ * `in:ROOM` (a set: the nick keys of its members), `rooms` (the rooms that have a history), and
+ * the pub/sub channel `bus`.
  * A room no live member is in is forgotten (but the first room); its keys also expire a day after
  * their last use, should nobody be left to forget it (every node gone at once).
  * `facts` (hash: fact key -> fact JSON) holds what the cluster keeps for good (registrations,
@@ -32,17 +32,15 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
  */
 const ROOMS = `
 local DAY = 86400000
-local function roomKeys(room)
-  return p .. 'history:' .. room, p .. 'topic:' .. room
+local function historyOf(room)
+  return p .. 'history:' .. room
 end
 local function inRoom(room)
   return p .. 'in:' .. room
 end
 local function touch(room)
-  local history, topic = roomKeys(room)
   redis.call('SADD', p .. 'rooms', room)
-  redis.call('PEXPIRE', history, DAY)
-  redis.call('PEXPIRE', topic, DAY)
+  redis.call('PEXPIRE', historyOf(room), DAY)
 end
 local function hold(key, record)
   local old = redis.call('HGET', p .. 'nicks', key)
@@ -70,7 +68,7 @@ local function inUse(room)
   return false
 end
 local function forget(room)
-  redis.call('DEL', roomKeys(room))
+  redis.call('DEL', historyOf(room))
   redis.call('SREM', p .. 'rooms', room)
 end
 -- After members left \`rooms\` (a set): those no live member is in any more are forgotten, but the first.
@@ -84,7 +82,7 @@ end
 /**
  * Joining (again): mark this instance alive, name the history, and return { epoch, members of
  * live instances (JSON), the last room batches of every live room (JSON, each room's newest
- * first), born, the topics of live rooms (JSON), every fact (JSON) }. A live room is the first room or one a live
+ * first), born, every fact (JSON) }. A live room is the first room or one a live
  * member is in; the others are forgotten here (their members' nodes went while nobody was left to).
  * `born` names this Redis's copy of the cluster: made with the epoch, so a node that finds another
  * one than it knew is told the history was lost (a Redis restarted empty). A node that knew an
@@ -117,14 +115,11 @@ kept[first] = true
 for _, room in ipairs(redis.call('SMEMBERS', p .. 'rooms')) do
   if room == first or inUse(room) then kept[room] = true else forget(room) end
 end
-local batches, topics = {}, {}
+local batches = {}
 for room in pairs(kept) do
-  local history, topic = roomKeys(room)
-  for _, batch in ipairs(redis.call('LRANGE', history, 0, tonumber(ARGV[5]) - 1)) do table.insert(batches, batch) end
-  local set = redis.call('GET', topic)
-  if set then table.insert(topics, set) end
+  for _, batch in ipairs(redis.call('LRANGE', historyOf(room), 0, tonumber(ARGV[5]) - 1)) do table.insert(batches, batch) end
 end
-return { epoch, members, batches, born, topics, redis.call('HVALS', p .. 'facts') }
+return { epoch, members, batches, born, redis.call('HVALS', p .. 'facts') }
 `;
 
 /**
@@ -136,7 +131,7 @@ export const ROOM = `${LIVE}${ROOMS}
 local count, room = tonumber(ARGV[4]), ARGV[5]
 local last = redis.call('INCRBY', p .. 'seq', count)
 local message = '{"type":"room","first":' .. (last - count + 1) .. ',' .. string.sub(ARGV[6], 2)
-local history = roomKeys(room)
+local history = historyOf(room)
 redis.call('LPUSH', history, message)
 redis.call('LTRIM', history, 0, tonumber(ARGV[3]) - 1)
 touch(room)
@@ -217,16 +212,6 @@ hold(key, owner)
 touch(room)
 forgetEmpty({ [from] = true }, ARGV[5])
 redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'moved', from = from, member = { nick = owner.nick, node = owner.node, instance = instance, room = room } }))
-return 1
-`;
-
-/** A room's topic, set now: every node hears `topic`, this one too. ARGV: prefix, instance, room, topic, by. */
-export const TOPIC = `${LIVE}${ROOMS}
-local room = ARGV[3]
-local topic = cjson.encode({ room = room, topic = ARGV[4], by = ARGV[5], time = now })
-redis.call('SET', select(2, roomKeys(room)), topic)
-touch(room)
-redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'topic', instance = instance, room = room, topic = ARGV[4], by = ARGV[5], time = now }))
 return 1
 `;
 

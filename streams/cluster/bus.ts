@@ -28,14 +28,6 @@ export interface ClusterMember {
   readonly instance: string;
 }
 
-/** A room's topic, who set it and when (ms), as the cluster keeps it. */
-export interface RoomTopic {
-  readonly room: string;
-  readonly topic: string;
-  readonly by: string;
-  readonly time: number;
-}
-
 /** Room lines said on one node that never reached the others. */
 export interface MissedLines {
   readonly node: string;
@@ -82,8 +74,6 @@ export type BusRequest =
     }
   /** A member moves to another room (`moved` to every node). */
   | { type: 'move'; conn: ConnId; nick: string; key: string; room: string }
-  /** A room's topic is set (`topic` to every node, with the time the cluster kept it). */
-  | { type: 'topic'; room: string; topic: string; by: string }
   /** `from`: the member to tell when it cannot be delivered (none for the console). */
   | { type: 'private'; from?: ConnId; instance: string; to: string; line: string }
   /**
@@ -102,7 +92,7 @@ export type BusEvent =
    * empty); the epoch is the one this node knew, so its clients' sequence numbers still hold.
    * `late`: numbers of this node's own lines in the history that it had handed back as unsent
    * (shown here alone) and that Redis ran after all, late (a stopped Redis running what it held).
-   * `history`: every live room's last lines (each entry with its `room`), oldest first; `topics`: every live room's topic.
+   * `history`: every live room's last lines (each entry with its `room`), oldest first.
    * `facts`: every fact the cluster keeps (registrations, operators, bans, mutes, topics), each once.
    */
   | {
@@ -110,7 +100,6 @@ export type BusEvent =
       epoch: string;
       history: readonly HistoryEntry[];
       members: readonly ClusterMember[];
-      topics: readonly RoomTopic[];
       facts: readonly Fact[];
       historyLost?: boolean;
       late?: readonly number[];
@@ -125,7 +114,6 @@ export type BusEvent =
   | { type: 'renamed'; from: string; member: ClusterMember }
   /** A member moved from room `from` to `member.room`. */
   | { type: 'moved'; member: ClusterMember; from: string }
-  | ({ type: 'topic' } & RoomTopic)
   /** An instance says these are all its members (and, back from apart, how many of its room lines never crossed). */
   | { type: 'synced'; instance: string; members: readonly ClusterMember[]; missed?: MissedLines }
   /** A member of this instance was taken over by its own session on another node. */

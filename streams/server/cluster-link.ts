@@ -170,7 +170,6 @@ function unsent(model: ServerModel, cluster: ClusterState, request: BusRequest):
     case 'release':
     case 'sync':
     case 'move':
-    case 'topic':
       return [];
   }
 }
@@ -210,12 +209,6 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
       dropInstance(model, cluster, event.instance);
       for (const member of event.members) addRemote(model, cluster, member);
       return event.missed ? missedFrom(model, event.missed) : [];
-    case 'topic': {
-      const room = roomNamed(model, event.room);
-      room.topic = { text: event.topic, by: event.by, time: event.time };
-      forgetIfEmpty(model, room);
-      return [];
-    }
     case 'taken': {
       const member = findByNick(model, event.nick);
       if (member?.phase !== 'member') return [];

@@ -48,7 +48,6 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
     // What the members here heard live starts now: the cluster's earlier lines never reached them.
     for (const member of here) member.joinedAfter = sequence.lastSeq;
   }
-  for (const topic of event.topics) roomNamed(model, topic.room).topic = { text: topic.topic, by: topic.by, time: topic.time };
   for (const room of [...model.rooms.values()]) forgetIfEmpty(model, room);
   const text = `${rejoined ? 'rejoined' : 'joined'} the cluster as node ${cluster.self.node}: ${cluster.remote.size} elsewhere`;
   const lostText = "the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone";

@@ -134,7 +134,7 @@ describe('redisBus', () => {
     expect(await clients()).toBe(1); // the admin connection only
     a.start();
     const up = await a.next('up');
-    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [], topics: [], facts: [] });
+    expect(up).toEqual({ type: 'up', epoch: expect.any(String), history: [], members: [], facts: [] });
     expect(up.epoch).not.toBe('');
     expect(await admin.get(key('epoch'))).toBe(up.epoch);
     expect(await admin.exists(key(`node:${a.instance}`))).toBe(1);
@@ -317,22 +317,21 @@ describe('redisBus', () => {
     expect(await answer(a, 2)).toMatchObject({ ok: true });
   });
 
-  it("forgets a room only a gone instance's members were in, with its history and topic, and lets the keys left expire", async () => {
+  it("forgets a room only a gone instance's members were in, with its history, and lets the keys left expire", async () => {
     const a = await joined('a');
     const b = await joined('b');
     b.send(claim(1, 'bob'));
     await answer(b, 1);
     b.send(move(1, 'bob', '#dev'));
     b.send({ type: 'room', batch: { ...room(b, 'in dev').batch, room: '#dev' } });
-    b.send({ type: 'topic', room: '#dev', topic: 'rooms', by: 'bob' });
-    await a.next('topic');
-    expect(await admin.pTTL(key('topic:#dev'))).toBeGreaterThan(86_400_000 - 60_000);
+    await a.next('room');
+    expect(await admin.pTTL(key('history:#dev'))).toBeGreaterThan(86_400_000 - 60_000);
 
     crash(b);
     await a.next('gone', (event) => event.instance === b.instance, TTL * 2);
     const c = await joined('c');
-    expect(c.all('up')[0]).toMatchObject({ history: [], members: [], topics: [], facts: [] });
-    expect(await admin.exists([key('history:#dev'), key('topic:#dev')])).toBe(0);
+    expect(c.all('up')[0]).toMatchObject({ history: [], members: [], facts: [] });
+    expect(await admin.exists([key('history:#dev')])).toBe(0);
   });
 
   it('says down when Redis is lost, hands back what it cannot send, and joins again when Redis is back', async () => {
@@ -359,7 +358,7 @@ describe('redisBus', () => {
     redis = await startRedis({ port: redis.port });
     const again = await a.next('up');
     // Redis came back empty: the history is lost, but the epoch and the numbering go on as they were.
-    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], topics: [], facts: [], historyLost: true });
+    expect(again).toEqual({ type: 'up', epoch: first.epoch, history: [], members: [], facts: [], historyLost: true });
     expect(a.all('down')).toHaveLength(1);
     expect(a.all('unsent')).toHaveLength(3);
     a.send(room(a, 'back'));

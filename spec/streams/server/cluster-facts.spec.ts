@@ -15,7 +15,7 @@ const SELF = { node: 'n1', instance: 'i1' };
 const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const bus = (event: BusEvent): RouterEvent => ({ kind: 'bus', event });
-const up = (facts: Fact[] = []): RouterEvent => bus({ type: 'up', epoch: 'E', history: [], members: [], topics: [], facts });
+const up = (facts: Fact[] = []): RouterEvent => bus({ type: 'up', epoch: 'E', history: [], members: [], facts });
 const down: RouterEvent = bus({ type: 'down', reason: 'Redis is gone' });
 const inbox = (effects: readonly Effect[], id: ConnId): string[] =>
   effects.flatMap((effect) => (effect.kind === 'send' && effect.to.includes(id) ? effect.lines : []));

@@ -27,7 +27,7 @@ const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines',
 const cap = (id: ConnId, session: string): RouterEvent => lines(id, `/cap tcpchat session=${session}`);
 const bus = (event: BusEvent): RouterEvent => ({ kind: 'bus', event });
 const up = (members: ClusterMember[] = [], history: HistoryEntry[] = [], epoch = 'E'): RouterEvent =>
-  bus({ type: 'up', epoch, history, members, topics: [], facts: [] });
+  bus({ type: 'up', epoch, history, members, facts: [] });
 const claimed = (conn: ConnId, nick: string, ok = true): RouterEvent => bus({ type: 'claimed', conn, nick, ok });
 /** Room lines numbered by the cluster: our own request coming back, or lines said on another node. */
 const roomEvent = (first: number, batch: Omit<RoomBatch, 'first'>): RouterEvent => bus({ type: 'room', batch: { first, ...batch } });
@@ -416,7 +416,7 @@ describe('createRouter as a node of a cluster', () => {
         }),
       );
       const late = [{ seq: 1, time: 0, line: '<guest-1> a' }];
-      const effects = route(bus({ type: 'up', epoch: 'E', history: late, members: [bob], topics: [], facts: [], late: [1] }));
+      const effects = route(bus({ type: 'up', epoch: 'E', history: late, members: [bob], facts: [], late: [1] }));
       expect(requests(effects).find((request) => request.type === 'sync')).toMatchObject({ missed: 1 });
       expect(inbox(effects, 1)).toEqual(['* back in the cluster: 2 online']); // nothing replayed: it was shown here
     });
@@ -466,7 +466,7 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(1, [bob]);
       route(saidOn(bob, 1, ['<bob> one', '<bob> two']));
       route(bus({ type: 'down', reason: 'connection lost' }));
-      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [bob], topics: [], facts: [], historyLost: true }));
+      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [bob], facts: [], historyLost: true }));
       expect(requests(effects).find((request) => request.type === 'sync')).toMatchObject({ lastSeq: 2 });
       const notice = "* the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone";
       expect(inbox(effects, 1)).toContainEqual(notice);
@@ -551,7 +551,7 @@ describe('createRouter as a node of a cluster', () => {
       expect(requests(route(lines(1, '/topic ship it'))).slice(0, 1)).toEqual([
         { type: 'fact', key: 'topic:#dev', fact: { kind: 'topic', room: '#dev', text: 'ship it', by: 'guest-1', time: 0 } },
       ]);
-      route(bus({ type: 'topic', room: '#dev', topic: 'changed elsewhere', by: 'bob', time: 5 }));
+      route(bus({ type: 'fact', fact: { kind: 'topic', room: '#dev', text: 'changed elsewhere', by: 'bob', time: 5 } }));
       expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* topic of #dev: changed elsewhere (set by bob)']);
     });
 
@@ -579,8 +579,7 @@ describe('createRouter as a node of a cluster', () => {
             { seq: 2, time: 0, line: '<bob> in dev', room: '#dev' },
           ],
           members: [elsewhere('bob', 'n2', 'i2', '#dev')],
-          topics: [{ room: '#dev', topic: 'ship it', by: 'bob', time: 1 }],
-          facts: [],
+          facts: [{ kind: 'topic', room: '#dev', text: 'ship it', by: 'bob', time: 1 }],
         }),
       );
       expect(requests(effects)).toEqual([
