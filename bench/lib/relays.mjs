@@ -10,7 +10,7 @@ import { nowUs } from './stats.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 export const ROOT = here('../..');
-export const TCPCHAT_MAIN = here('../../dist/src/cli/bin.js');
+export const TCPCHAT_MAIN = here('../../dist/src/cli/bin.cjs');
 const CHUNK_RELAY = here('../relays/node-chunk-relay.mjs');
 const LINE_RELAY = here('../relays/node-line-relay.mjs');
 
@@ -59,7 +59,7 @@ export function relayDefinitions({ cpuProfDir } = {}) {
     tcpchat: {
       label: 'tcpchat --relay',
       available: existsSync(TCPCHAT_MAIN),
-      missing: 'dist/src/cli/bin.js not built (run npm run build)',
+      missing: 'dist/src/cli/bin.cjs not built (run npm run build)',
       command: (port) => [
         process.execPath,
         [...nodeArgs('tcpchat'), TCPCHAT_MAIN, 'serve', '--host', '127.0.0.1', '--port', String(port), ...tcpchatOptions],
@@ -73,7 +73,7 @@ export function relayDefinitions({ cpuProfDir } = {}) {
     'tcpchat-data': {
       label: 'tcpchat --data',
       available: existsSync(TCPCHAT_MAIN),
-      missing: 'dist/src/cli/bin.js not built (run npm run build)',
+      missing: 'dist/src/cli/bin.cjs not built (run npm run build)',
       command: (port, dataDir) => [
         process.execPath,
         [
