@@ -3,11 +3,11 @@ import * as tls from 'node:tls';
 import type { Plugin } from 'esbuild';
 
 /**
- * Modules yargs needs only to lay out help and errors (and node:assert, for its own checks), evaluated
- * at the first call of their exports instead of at every start: building their Unicode tables and
- * `Intl.Segmenter` took tens of ms of each start (see README, "How it is built"). Each import of one gets a stand-in whose
- * default export `require`s the real module when first called; esbuild evaluates a module that is
- * required lazily. string-width's stand-in answers printable ASCII itself (as wide as it is long,
+ * Modules a plain `serve` does not need at start, evaluated at the first use of their exports
+ * instead: yargs's help and error layout (building their Unicode tables and `Intl.Segmenter` took
+ * tens of ms of each start, see README, "How it is built"), node:assert and node:tls. Each import
+ * of one gets a stand-in whose exports `require` the real module when first used; esbuild
+ * evaluates a module that is required lazily. string-width's stand-in answers printable ASCII itself (as wide as it is long,
  * string-width's own first rule), so ASCII help never needs the real one.
  */
 const STAND_INS: Record<string, (real: string) => string> = {
