@@ -31,6 +31,9 @@ import { openSenders, paced, saturate } from './lib/senders.mjs';
 import { Histogram, median, nowUs } from './lib/stats.mjs';
 
 const ALL_RELAYS = ['tcpchat', 'node-chunk', 'node-line', 'ncat-broker', 'ncat-chat'];
+// Run only when named: tcpchat keeping its state in a data directory (serve --data), beside tcpchat without.
+const OPT_IN_RELAYS = ['tcpchat-data'];
+const KNOWN_RELAYS = [...ALL_RELAYS, ...OPT_IN_RELAYS];
 const ALL_SCENARIOS = ['startup', 'saturated', 'room', 'paced', 'slow', 'idle', 'cluster'];
 // cluster is opt-in: it needs redis-server, and the default run already takes several minutes
 const DEFAULT_SCENARIOS = ['startup', 'saturated', 'room', 'paced', 'slow', 'idle'];
@@ -79,7 +82,8 @@ const QUICK = {
 const HELP = `usage: node bench/run.mjs [options]
 
   --quick                 a smoke run, under a minute (smaller sizes, shorter windows)
-  --relays LIST           ${ALL_RELAYS.join(',')} (default: all available)
+  --relays LIST           ${ALL_RELAYS.join(',')} (default: all available); also tcpchat-data (serve --data
+                          in a fresh directory), run only when named
   --scenarios LIST        ${ALL_SCENARIOS.join(',')} (default: all but cluster)
   --rounds N              repeat every measurement N times, interleaved; report medians (default 1)
   --procs N               load-generator processes the receivers are split over (default 2)
@@ -212,7 +216,7 @@ mkdirSync(outDir, { recursive: true });
 const cpuProfDir = flags['cpu-prof'] ? join(outDir, 'cpuprof') : undefined;
 const defs = relayDefinitions({ cpuProfDir });
 const wanted = flags.relays ? flags.relays.split(',') : ALL_RELAYS;
-for (const r of wanted) if (!defs[r]) usage(`unknown relay ${r} (known: ${ALL_RELAYS.join(', ')})`);
+for (const r of wanted) if (!defs[r]) usage(`unknown relay ${r} (known: ${KNOWN_RELAYS.join(', ')})`);
 const relays = wanted.filter((r) => {
   if (defs[r].available) return true;
   note(`${defs[r].label} skipped: ${defs[r].missing}`);
@@ -235,7 +239,7 @@ if (scenarios.includes('cluster')) {
 }
 if (relays.includes('tcpchat'))
   note(`tcpchat runs as: tcpchat serve --relay --host 127.0.0.1 --port 0 ${defs.tcpchat.options.join(' ')}`.trim());
-const labels = Object.fromEntries(ALL_RELAYS.map((r) => [r, defs[r].label]));
+const labels = Object.fromEntries(KNOWN_RELAYS.map((r) => [r, defs[r].label]));
 if (redisPath)
   note(
     `cluster: redis-server ${redisVersion(redisPath)} (${redisPath}) --bind 127.0.0.1 --save '' --appendonly no; nodes: the tcpchat command above plus --cluster redis://127.0.0.1:PORT --cluster-name benchN --node a|b, stdout to a temporary file`,

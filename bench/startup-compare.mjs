@@ -1,6 +1,6 @@
 // Start-up to `listening` of several tcpchat builds in one run, their starts interleaved so that
 // the machine's load falls on each alike:
-//   node bench/startup-compare.mjs [--runs 30] NAME=PATH/TO/bin.js ...
+//   node bench/startup-compare.mjs [--runs 30] NAME=PATH/TO/bin.cjs ...
 // Each start is `node BIN serve --host 127.0.0.1 --port 0`, stopped by SIGTERM once it listens.
 // Prints medians of the wall time and of the CPU time the process had used by then (all its
 // threads, from /proc/PID/task/*/schedstat; on a busy machine it moves far less than the wall time).
@@ -12,10 +12,10 @@ const runsAt = args.indexOf('--runs');
 const runs = runsAt === -1 ? 30 : Number(args.splice(runsAt, 2)[1]);
 const builds = args.map((arg) => {
   const [name, bin] = arg.split('=');
-  if (!name || !bin) throw new Error(`expected NAME=PATH/TO/bin.js, got ${arg}`);
+  if (!name || !bin) throw new Error(`expected NAME=PATH/TO/bin.cjs, got ${arg}`);
   return { name, bin, wall: [], cpu: [] };
 });
-if (builds.length === 0 || !(runs > 0)) throw new Error('usage: node bench/startup-compare.mjs [--runs N] NAME=PATH/TO/bin.js ...');
+if (builds.length === 0 || !(runs > 0)) throw new Error('usage: node bench/startup-compare.mjs [--runs N] NAME=PATH/TO/bin.cjs ...');
 
 function cpuMs(pid) {
   let ns = 0;

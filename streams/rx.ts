@@ -8,6 +8,7 @@ export type * from 'rxjs';
 export { BehaviorSubject } from 'rxjs/internal/BehaviorSubject';
 export { config } from 'rxjs/internal/config';
 export { Observable } from 'rxjs/internal/Observable';
+export { Subscription } from 'rxjs/internal/Subscription';
 export { concat } from 'rxjs/internal/observable/concat';
 export { defer } from 'rxjs/internal/observable/defer';
 export { EMPTY } from 'rxjs/internal/observable/empty';

@@ -1,14 +1,16 @@
 // The relays under test, each started as its own child process on a 127.0.0.1 port, and the
 // /proc readings (RSS, CPU time) taken from them.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, existsSync, watch } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, existsSync, rmSync, watch } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { nowUs } from './stats.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 export const ROOT = here('../..');
-export const TCPCHAT_MAIN = here('../../dist/src/cli/bin.js');
+export const TCPCHAT_MAIN = here('../../dist/src/cli/bin.cjs');
 const CHUNK_RELAY = here('../relays/node-chunk-relay.mjs');
 const LINE_RELAY = here('../relays/node-line-relay.mjs');
 
@@ -57,11 +59,37 @@ export function relayDefinitions({ cpuProfDir } = {}) {
     tcpchat: {
       label: 'tcpchat --relay',
       available: existsSync(TCPCHAT_MAIN),
-      missing: 'dist/src/cli/bin.js not built (run npm run build)',
+      missing: 'dist/src/cli/bin.cjs not built (run npm run build)',
       command: (port) => [
         process.execPath,
         [...nodeArgs('tcpchat'), TCPCHAT_MAIN, 'serve', '--host', '127.0.0.1', '--port', String(port), ...tcpchatOptions],
       ],
+      options: tcpchatOptions,
+      wantsPort0: true,
+      backlog: 511,
+    },
+    // The same server keeping its history, acknowledged ids and facts in SQLite (issue 16), in a
+    // fresh data directory per start, removed when it stops.
+    'tcpchat-data': {
+      label: 'tcpchat --data',
+      available: existsSync(TCPCHAT_MAIN),
+      missing: 'dist/src/cli/bin.cjs not built (run npm run build)',
+      command: (port, dataDir) => [
+        process.execPath,
+        [
+          ...nodeArgs('tcpchat-data'),
+          TCPCHAT_MAIN,
+          'serve',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          ...tcpchatOptions,
+          '--data',
+          dataDir,
+        ],
+      ],
+      dataDir: true,
       options: tcpchatOptions,
       wantsPort0: true,
       backlog: 511,
@@ -123,7 +151,8 @@ const LISTENING = /listening on \[?([0-9a-f.:]+?)\]?:(\d+)/i;
  */
 export async function startRelay(def, { readyTimeoutMs = 15000, extraArgs = [], stdoutFile, stdoutReady } = {}) {
   const port = def.wantsPort0 ? 0 : await freePort();
-  const [cmd, baseArgs] = def.command(port);
+  const dataDir = def.dataDir ? mkdtempSync(join(tmpdir(), 'tcpchat-bench-data-')) : undefined;
+  const [cmd, baseArgs] = def.command(port, dataDir);
   const args = [...baseArgs, ...extraArgs];
   const out = openSync(stdoutFile ?? '/dev/null', 'w');
   const t0 = nowUs();
@@ -132,6 +161,7 @@ export async function startRelay(def, { readyTimeoutMs = 15000, extraArgs = [], 
   const relay = { label: def.label, proc, pid: proc.pid, port: 0, stderrTail: [], exited: null, readyMs: NaN };
   proc.on('error', () => {}); // reported through exit
   const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  if (dataDir) exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
   exited.then((e) => (relay.exited = e));
   relay.exitedPromise = exited;
   let buffer = '';

@@ -9,7 +9,10 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `
  * A string value (e.g. "aborted") is shown as is.
  */
 export function markdownTable(rows, relays, labels) {
+  // With tcpchat-data in the run, its ratio to tcpchat without --data gets a column of its own.
+  const withData = relays.includes('tcpchat-data');
   const head = ['scenario', ...relays.map((r) => labels[r]), 'tcpchat / ncat --chat', 'tcpchat / node chunk'];
+  if (withData) head.push('tcpchat --data / tcpchat');
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
   for (const row of rows) {
     const cell = (r) => {
@@ -19,7 +22,7 @@ export function markdownTable(rows, relays, labels) {
     };
     const t = row.values.tcpchat;
     lines.push(
-      `| ${row.label}${row.unit ? ` (${row.unit}${row.better === 'lower' ? ', lower is better' : ''})` : ''} | ${relays.map(cell).join(' | ')} | ${ratio(t, row.values['ncat-chat'])} | ${ratio(t, row.values['node-chunk'])} |`,
+      `| ${row.label}${row.unit ? ` (${row.unit}${row.better === 'lower' ? ', lower is better' : ''})` : ''} | ${relays.map(cell).join(' | ')} | ${ratio(t, row.values['ncat-chat'])} | ${ratio(t, row.values['node-chunk'])} |${withData ? ` ${ratio(row.values['tcpchat-data'], t)} |` : ''}`,
     );
   }
   return lines.join('\n');
@@ -27,6 +30,7 @@ export function markdownTable(rows, relays, labels) {
 
 const COLOURS = {
   tcpchat: '#d62728',
+  'tcpchat-data': '#8c564b',
   'node-chunk': '#1f77b4',
   'node-line': '#9467bd',
   'ncat-broker': '#2ca02c',

@@ -38,21 +38,21 @@ test('the build leaves no code cache in the package', () => {
   const files = readdirSync(join(ROOT, 'dist'), { recursive: true, encoding: 'utf8' });
   expect(files.filter((file) => file.endsWith('.cache'))).toEqual([]);
   const { files: shipped } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
-  expect(shipped).toEqual(expect.arrayContaining(['dist/src/cli/bin.js', 'dist/tcpchat.cjs']));
+  expect(shipped).toEqual(expect.arrayContaining(['dist/src/cli/bin.cjs', 'dist/tcpchat.cjs']));
   expect(shipped.filter((file) => file.endsWith('.cache') || /^dist\/(src|streams)\/?$/.test(file))).toEqual([]);
 });
 
 test('a code cache left beside the bundle or in the cache folder (another Node build made it) is never loaded', async () => {
   const copy = mkdtempSync(join(tmpdir(), 'tcpchat-bundle-'));
   try {
-    cpSync(join(ROOT, 'dist/src/cli/bin.js'), join(copy, 'dist/src/cli/bin.js'));
+    cpSync(join(ROOT, 'dist/src/cli/bin.cjs'), join(copy, 'dist/src/cli/bin.cjs'));
     cpSync(join(ROOT, 'dist/tcpchat.cjs'), join(copy, 'dist/tcpchat.cjs'));
     // Where earlier builds shipped theirs, and where a per-user cache would go: bytes no V8 accepts.
     writeFileSync(join(copy, 'dist/tcpchat.cjs.cache'), 'not a code cache');
     mkdirSync(join(copy, 'cache/tcpchat'), { recursive: true });
     writeFileSync(join(copy, `cache/tcpchat/${process.version}-${process.arch}.cache`), 'not a code cache');
     const copied = (args: readonly string[]): Running =>
-      run(process.execPath, [join(copy, 'dist/src/cli/bin.js'), ...args], {
+      run(process.execPath, [join(copy, 'dist/src/cli/bin.cjs'), ...args], {
         name: `copied bin ${args.join(' ')}`,
         env: { XDG_CACHE_HOME: join(copy, 'cache') },
       });

@@ -6,7 +6,7 @@ import { deferredModules } from './deferred-modules.js';
 
 /**
  * Packs the CLI (tsc's output under dist/) and everything it imports into one CommonJS script,
- * `dist/tcpchat.cjs`, which the `tcpchat` bin runs (src/cli/bin.ts). Loading ~200 small modules one
+ * `dist/tcpchat.cjs`, which the `tcpchat` bin runs (src/cli/bin.cts). Loading ~200 small modules one
  * by one (resolving, reading and compiling each) took most of a start; one script takes a few ms.
  * Every dependency is bundled, so the package installs none but the optional `redis`.
  */
@@ -36,7 +36,7 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
-// Builds before esbuild left a V8 code cache here; no start may ever load one (see src/cli/bin.ts).
+// Builds before esbuild left a V8 code cache here; no start may ever load one (see src/cli/bin.cts).
 rmSync(`${BUNDLE}.cache`, { force: true });
 const inputs = Object.keys(result.metafile.inputs).length;
 process.stdout.write(`${relative(root, BUNDLE)}: ${inputs} modules\n`);

@@ -1,16 +1,31 @@
 import { dirname } from 'node:path';
+import * as tls from 'node:tls';
 import type { Plugin } from 'esbuild';
 
 /**
- * Modules yargs needs only to lay out help and errors, evaluated at the first call of their default
- * export instead of at every start: building their Unicode tables and `Intl.Segmenter` took tens of
- * ms of each start (see README, "How it is built"). Each import of one gets a stand-in whose
- * default export `require`s the real module when first called; esbuild evaluates a module that is
- * required lazily. string-width's stand-in answers printable ASCII itself (as wide as it is long,
+ * Modules a plain `serve` does not need at start, evaluated at the first use of their exports
+ * instead: yargs's help and error layout (building their Unicode tables and `Intl.Segmenter` took
+ * tens of ms of each start, see README, "How it is built"), node:assert and node:tls. Each import
+ * of one gets a stand-in whose exports `require` the real module when first used; esbuild
+ * evaluates a module that is required lazily. string-width's stand-in answers printable ASCII itself (as wide as it is long,
  * string-width's own first rule), so ASCII help never needs the real one.
  */
 const STAND_INS: Record<string, (real: string) => string> = {
+  // yargs checks its own invariants on every parse with node:assert, which loads some 25 of Node's
+  // modules: the checks are made here (with Object.is, as node:assert's strict checks are), and only
+  // one that fails loads node:assert, to throw its error.
+  assert: (real) =>
+    `export const notStrictEqual = (actual, expected, ...rest) => {
+      if (Object.is(actual, expected)) require(${real}).notStrictEqual(actual, expected, ...rest);
+    };
+    export const strictEqual = (actual, expected, ...rest) => {
+      if (!Object.is(actual, expected)) require(${real}).strictEqual(actual, expected, ...rest);
+    };`,
   cliui: (real) => `export default (...args) => require(${real}).default(...args);`,
+  // TLS (and the crypto it loads) only for a server or client that speaks it: each export a getter.
+  'node:tls': (real) =>
+    `for (const name of ${JSON.stringify(Object.keys(tls))})
+      Object.defineProperty(exports, name, { enumerable: true, get: () => require(${real})[name] });`,
   'string-width': (real) =>
     `export default (text, ...options) =>
       typeof text === 'string' && /^[\\x20-\\x7e]*$/.test(text) ? text.length : require(${real}).default(text, ...options);`,
@@ -24,7 +39,8 @@ export const deferredModules: Plugin = {
     const filter = new RegExp(`^(${Object.keys(STAND_INS).join('|')})$`);
     const unused = new Set(Object.keys(STAND_INS));
     build.onResolve({ filter }, async (args) => {
-      if (args.pluginData === NAMESPACE) return undefined; // The stand-in's own resolution of the real module.
+      // The stand-in's own resolution of the real module, and (for a builtin, whose name it keeps) its require.
+      if (args.pluginData === NAMESPACE || args.namespace === NAMESPACE) return undefined;
       unused.delete(args.path);
       const real = await build.resolve(args.path, {
         kind: args.kind,

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { asapScheduler, Observable, tap, timer, type Subscription } from '../../streams/rx.js';
+import { asapScheduler, Observable, timer, type Observer, type Subscription } from '../../streams/rx.js';
 import { PacedWriter } from './paced-writes.js';
 import { peerFingerprint } from './peer-certificate.js';
 import { formatAddress, ignore, peerIp, readSocket, type SocketReading } from './socket-data.js';
@@ -129,18 +129,21 @@ class Connection implements ServerConnection {
 
   /** Made on each use, as it is subscribed once: an observable kept for the connection's life would cost memory for nothing. */
   get data$(): Observable<Uint8Array> {
-    const data$ = new Observable<Uint8Array>((subscriber) => {
+    return new Observable<Uint8Array>((subscriber) => {
       if (this.cutOff) return subscriber.error(this.cutOff);
-      this.input = readSocket(this.socket, subscriber);
+      // The telnet answers are given on the way, by one small object rather than an operator (a `tap`
+      // kept a subscriber and some closures alive for every connection's life).
+      this.input = readSocket(this.socket, this.options.telnet ? new TelnetAnswering(this, subscriber) : subscriber);
       // The reader handles errors now (and leaves a no-op listener when it stops): one listener, no list.
       this.socket.off('error', ignore);
       return this.input;
     });
-    const { telnet } = this.options;
-    return telnet ? data$.pipe(tap((chunk) => this.answerTelnet(chunk, telnet))) : data$;
   }
 
-  private answerTelnet(chunk: Uint8Array, telnet: () => TelnetAnswers): void {
+  /** Answers what telnet requests `chunk` holds, if any. */
+  answerTelnet(chunk: Uint8Array): void {
+    const { telnet } = this.options;
+    if (!telnet) return;
     const answers = (this.telnet ??= telnet()).answers(chunk);
     if (answers) this.write(answers);
   }
@@ -236,6 +239,27 @@ class Connection implements ServerConnection {
     input?.spare();
     // Told after the current batch has gone to everyone else, as a socket error would be.
     asapScheduler.schedule(() => input?.fail(cutOff));
+  }
+}
+
+/** Hands a connection's bytes on to its reader, after answering the telnet requests among them. */
+class TelnetAnswering implements Observer<Uint8Array> {
+  constructor(
+    private readonly connection: Connection,
+    private readonly reader: Observer<Uint8Array>,
+  ) {}
+
+  next(chunk: Uint8Array): void {
+    this.connection.answerTelnet(chunk);
+    this.reader.next(chunk);
+  }
+
+  error(error: unknown): void {
+    this.reader.error(error);
+  }
+
+  complete(): void {
+    this.reader.complete();
   }
 }
 

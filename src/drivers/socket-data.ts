@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { Observable, type Subscriber, type Unsubscribable } from '../../streams/rx.js';
+import { Observable, type Observer, type Unsubscribable } from '../../streams/rx.js';
 
 /**
  * A socket's incoming bytes. Completes when the peer ends its side (the socket then finishes
@@ -16,7 +16,7 @@ export function socketData(socket: Socket): Observable<Uint8Array> {
  * Feeds a socket's bytes to `subscriber` as `socketData` does, for observables that own a
  * socket in their own way; what it returns is their teardown.
  */
-export function readSocket(socket: Socket, subscriber: Subscriber<Uint8Array>): SocketReading {
+export function readSocket(socket: Socket, subscriber: Observer<Uint8Array>): SocketReading {
   return new SocketReader(socket, subscriber);
 }
 
@@ -46,7 +46,7 @@ class SocketReader implements SocketReading {
 
   constructor(
     private readonly socket: ReadSocket,
-    private subscriber: Subscriber<Uint8Array> | undefined,
+    private subscriber: Observer<Uint8Array> | undefined,
   ) {
     let last = socket[READERS];
     if (last === undefined) {

@@ -1,4 +1,5 @@
-import { Observable, type Observer, type OperatorFunction, type Subscriber } from '../rx.js';
+import { Observable, type OperatorFunction, type Subscriber } from '../rx.js';
+import { LeanSubscriber } from '../lean-subscriber.js';
 import { LineTooLongError, SpeaksTlsError } from '../errors.js';
 import { DEFAULT_LINE_LIMITS, type LineLimits } from './line-limits.js';
 import { isPrintableAscii } from '../protocol/sanitize.js';
@@ -76,10 +77,10 @@ const asLines: Shape<readonly string[]> = { of: (lines) => lines, checksPrintabl
 const asBatch: Shape<LineBatch> = { of: (lines, printable) => ({ lines, printable }), checksPrintable: true };
 
 /**
- * One subscription's framing state. An object rather than closures: a server holds one per
- * connection, mostly idle, so what it costs is what every idle connection costs.
+ * One subscription's framing state. An object rather than closures, and a lean subscriber: a
+ * server holds one per connection, mostly idle, so what it costs is what every idle connection costs.
  */
-class LineFramer<B> implements Observer<Uint8Array> {
+class LineFramer<B> extends LeanSubscriber<Uint8Array> {
   /** The start of an unfinished line, from earlier chunks (copies, so no read buffer is pinned). */
   private pending: Uint8Array[] = NOTHING;
   private pendingBytes = 0;
@@ -98,9 +99,11 @@ class LineFramer<B> implements Observer<Uint8Array> {
     private readonly subscriber: Subscriber<B | LineTooLongError>,
     private readonly limits: LineLimits,
     private readonly shape: Shape<B>,
-  ) {}
+  ) {
+    super();
+  }
 
-  next(input: Uint8Array): void {
+  protected onNext(input: Uint8Array): void {
     if (this.cutOff) return;
     if (this.first && input.length > 0) {
       this.first = false;
@@ -142,11 +145,11 @@ class LineFramer<B> implements Observer<Uint8Array> {
     if (from < chunk.length) this.keepTail(chunk.subarray(from));
   }
 
-  error(err: unknown): void {
+  protected onError(err: unknown): void {
     this.subscriber.error(err);
   }
 
-  complete(): void {
+  protected onComplete(): void {
     const held = this.telnet?.end();
     if (held && held.length > 0 && !this.cutOff) this.keepTail(held);
     if (this.cutOff) return this.subscriber.complete();

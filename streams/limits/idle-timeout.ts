@@ -1,13 +1,5 @@
-import {
-  asyncScheduler,
-  Observable,
-  type Observer,
-  type OperatorFunction,
-  type SchedulerAction,
-  type SchedulerLike,
-  type Subscriber,
-  type Subscription,
-} from '../rx.js';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerAction, type SchedulerLike, type Subscriber } from '../rx.js';
+import { LeanSubscriber } from '../lean-subscriber.js';
 
 /** Why an idle connection ends: `idle for 1 second`, `idle for 30 seconds`. */
 export const idleFor = (seconds: number): string => `idle for ${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
@@ -34,50 +26,44 @@ export class IdleTimeoutError extends Error {
  */
 export function idleTimeout<T>(ms: number, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<T, T | IdleTimeoutError> {
   if (ms <= 0) return (source) => source;
-  return (source) =>
-    new Observable<T | IdleTimeoutError>((subscriber) => {
-      const watch = new IdleWatch<T>(subscriber, ms, scheduler);
-      subscriber.add(watch.clock);
-      return source.subscribe(watch);
-    });
+  return (source) => new Observable<T | IdleTimeoutError>((subscriber) => source.subscribe(new IdleWatch<T>(subscriber, ms, scheduler)));
 }
 
 /**
- * One subscription's clock. A value only notes the time; the one scheduled check looks at how
- * long ago the last value came and either fires or waits for the rest (so a busy connection
+ * One subscription's clock, and a lean subscriber that stops it when it ends: a server holds one
+ * per connection, most of them idle. A value only notes the time; the one scheduled check looks at
+ * how long ago the last value came and either fires or waits for the rest (so a busy connection
  * does not cancel and reschedule a timer on every chunk).
  */
-class IdleWatch<T> implements Observer<T> {
+class IdleWatch<T> extends LeanSubscriber<T> {
   lastAt: number;
-  readonly clock: Subscription;
 
   constructor(
     readonly subscriber: Subscriber<T | IdleTimeoutError>,
     readonly ms: number,
     readonly scheduler: SchedulerLike,
   ) {
+    super();
     this.lastAt = scheduler.now();
-    this.clock = scheduler.schedule(check, ms, this);
+    this.add(scheduler.schedule(check, ms, this));
   }
 
-  next(value: T): void {
+  protected onNext(value: T): void {
     this.lastAt = this.scheduler.now();
     this.subscriber.next(value);
   }
 
-  error(err: unknown): void {
-    this.clock.unsubscribe();
+  protected onError(err: unknown): void {
     this.subscriber.error(err);
   }
 
-  complete(): void {
-    this.clock.unsubscribe();
+  protected onComplete(): void {
     this.subscriber.complete();
   }
 }
 
 function check<T>(this: SchedulerAction<IdleWatch<T>>, watch?: IdleWatch<T>): void {
-  if (!watch) return;
+  if (!watch || watch.closed) return;
   const quiet = watch.scheduler.now() - watch.lastAt;
   if (quiet < watch.ms) this.schedule(watch, watch.ms - quiet);
   else watch.subscriber.next(new IdleTimeoutError(watch.ms / 1000));

@@ -6,6 +6,6 @@ import { CONFUSABLES } from './confusables.js';
  */
 export function confusableSkeleton(text: string): string {
   let out = '';
-  for (const char of text) out += CONFUSABLES[char] ?? char;
+  for (const char of text) out += CONFUSABLES.get(char) ?? char;
   return out;
 }

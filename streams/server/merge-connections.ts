@@ -1,4 +1,5 @@
-import { Observable, type Observer, type OperatorFunction, type Subscriber, type Subscription } from '../rx.js';
+import { Observable, type Observer, type OperatorFunction, type Subscriber } from '../rx.js';
+import { LeanSubscriber } from '../lean-subscriber.js';
 import { describeConnectionError } from '../connection-error.js';
 import type { RouterEvent } from './events.js';
 import type { ConnId } from './model.js';
@@ -28,8 +29,8 @@ export interface ConnectionPeer {
  * has completed and every connection has closed; a failure of the source itself is passed on.
  *
  * It does the work of `mergeMap` around `concat(of(open), input.pipe(map, endWith, catchError))`
- * in one stage, with one small object per connection and no closures: a server holds one life
- * per connection, most of them idle, so what a life costs is what an idle connection costs.
+ * in one stage, with one small object per connection (a lean subscriber) and no closures: a server holds
+ * one life per connection, most of them idle, so what a life costs is what an idle connection costs.
  *
  * ```
  * source:  -a-------b------|
@@ -68,10 +69,9 @@ class Lives<C extends ConnectionPeer, T> implements Observer<C> {
       return this.subscriber.error(error); // as mergeMap's project failing
     }
     const life = new Life(this, id);
-    const subscription = input$.subscribe(life);
+    input$.subscribe(life);
     // Unsubscribing the merge ends every life; a life that ends takes itself out again.
-    if (life.ended) subscription.unsubscribe();
-    else this.subscriber.add((life.subscription = subscription));
+    if (!life.closed) this.subscriber.add(life);
   }
 
   error(error: unknown): void {
@@ -90,40 +90,35 @@ class Lives<C extends ConnectionPeer, T> implements Observer<C> {
   }
 }
 
-/** One connection's life. */
-class Life<C extends ConnectionPeer, T> implements Observer<T> {
-  ended = false;
-  subscription: Subscription | undefined;
-
+/** One connection's life: a lean subscriber, as a server holds one per connection. */
+class Life<C extends ConnectionPeer, T> extends LeanSubscriber<T> {
   constructor(
     private readonly lives: Lives<C, T>,
     private readonly id: ConnId,
-  ) {}
+  ) {
+    super();
+  }
 
-  next(value: T): void {
-    if (this.ended) return;
+  protected onNext(value: T): void {
     let events: readonly ConnectionEvent[];
     try {
       events = this.lives.toEvents(this.id, value);
     } catch (error) {
-      this.end(describeConnectionError(error));
-      this.subscription?.unsubscribe();
-      return;
+      return this.error(error); // ends the life as a failure of its input would, and unsubscribes the input
     }
     this.lives.subscriber.next(events);
   }
 
-  error(error: unknown): void {
+  protected onError(error: unknown): void {
     this.end(describeConnectionError(error));
   }
 
-  complete(): void {
+  protected onComplete(): void {
     this.end('connection closed');
   }
 
   private end(reason: string): void {
-    if (this.ended) return;
-    this.ended = true;
+    this.lives.subscriber.remove(this);
     this.lives.closed(this.id, reason);
   }
 }

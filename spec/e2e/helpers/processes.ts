@@ -6,7 +6,7 @@ import { WAIT_MS, within } from './within.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The built CLI, the `tcpchat` bin: it runs the bundle (src/build/bundle.ts). */
-export const CLI = fileURLToPath(new URL('../../../dist/src/cli/bin.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../../dist/src/cli/bin.cjs', import.meta.url));
 
 export interface Exit {
   readonly code: number | null;
