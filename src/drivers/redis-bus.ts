@@ -48,11 +48,13 @@ const JOIN_RETRY_MS = 1000;
 
 /**
  * Room batches, or bytes of them, sent to Redis and not yet heard back, above which the node is
- * congested; below the LOW ones it is not. The count matters as much as the bytes: many short lines
- * would fill the Redis client's own queue long before a MiB.
+ * congested; below the UNCONGESTED ones it is not. The count matters as much as the bytes: many short
+ * lines would fill the Redis client's own queue long before the bytes bound. Reading resumes while
+ * three quarters are still on their way, so Redis never runs dry while the node catches up (with a
+ * quarter, a sender kept 16k lines ahead held every read a dozen times in 3 s).
  */
-const CONGESTED = { batches: 1000, bytes: 1024 * 1024 };
-const UNCONGESTED = { batches: 250, bytes: 256 * 1024 };
+const CONGESTED = { batches: 1000, bytes: 2 * 1024 * 1024 };
+const UNCONGESTED = { batches: 750, bytes: 1536 * 1024 };
 
 type Client = ReturnType<typeof Redis.createClient>;
 
