@@ -688,6 +688,7 @@ async function clusterPaced(receivers, p) {
     });
     delete r.rssGrowthKiB;
     delete r.slowReader;
+    r.nodeStderr = { a: a.stderrTail.slice(-20), b: b.stderrTail.slice(-20) }; // TMP
     return r;
   });
 }

@@ -300,6 +300,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     }
 
     function onMessage(json: string): void {
+      // This node's own room lines are known here already: only their numbers are read, not the lines again.
+      const own = ownBatchHead(json, self);
+      if (own) return void (state === 'up' && heardOwn(own.out, own.first));
       const message = parse(json)[0] as BusMessage | undefined;
       if (!message) return;
       if (state === 'joining') early.push(message);
@@ -323,10 +326,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'room': {
           const [batch] = roomBatch(message, firstRoom);
           if (!batch || batch.instance !== self) return batch && { type: 'room', batch };
-          // This node's own batch: shown in the order it was sent; one no longer on its way was shown already.
-          const entry = sending.get(Number(message.out));
-          if (entry) entry.heard = batch;
-          settle();
+          heardOwn(Number(message.out), batch.first);
           return null;
         }
         case 'joined':
@@ -362,6 +362,14 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       }
     }
 
+    /** This node's own batch `out`, numbered from `first`: shown in the order it was sent; one no longer on its way was shown already. */
+    function heardOwn(out: number, first: number): void {
+      selfHeard = Date.now();
+      const entry = sending.get(out);
+      if (entry) entry.heard = { ...entry.request.batch, first };
+      settle();
+    }
+
     /** Room batches sent, in order: each heard back or refused is handed on; the first still on its way stops the rest. */
     function settle(): void {
       for (const [id, entry] of sending) {
@@ -391,7 +399,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     function send(request: Extract<Request, { type: 'room' }>): void {
       const id = ++sent;
       const room = request.batch.room ?? firstRoom;
-      const json = JSON.stringify({ ...request.batch, room, out: id });
+      const json = ownBatchJson({ ...request.batch, room }, id);
       const entry: Outgoing = { id, request, bytes: json.length };
       sending.set(id, entry);
       sendingBytes += entry.bytes;
@@ -516,6 +524,30 @@ async function evaluate(client: Client, script: string, args: readonly string[])
     if (!describe(error).startsWith('NOSCRIPT')) throw error;
     return client.sendCommand(['EVAL', script, '0', ...args]);
   }
+}
+
+/**
+ * A room batch as its instance sends it to the ROOM script, numbered `out` there: the instance and
+ * `out` first, so that once the script has put its type and first number before them the instance
+ * knows its own batch by the head alone (`ownBatchHead`).
+ */
+function ownBatchJson(batch: Omit<RoomBatch, 'first'>, out: number): string {
+  const { instance, ...rest } = batch;
+  return JSON.stringify({ instance, out, ...rest });
+}
+
+const ROOM_HEAD = '{"type":"room","first":';
+
+/** This instance's own room batch as the ROOM script publishes it: its number here and the cluster's number for its first line. */
+function ownBatchHead(json: string, instance: string): { out: number; first: number } | undefined {
+  if (!json.startsWith(ROOM_HEAD)) return undefined;
+  const comma = json.indexOf(',', ROOM_HEAD.length);
+  const mine = `,"instance":${JSON.stringify(instance)},"out":`;
+  if (comma < 0 || !json.startsWith(mine, comma)) return undefined;
+  const from = comma + mine.length;
+  const first = Number(json.slice(ROOM_HEAD.length, comma));
+  const out = Number(json.slice(from, json.indexOf(',', from)));
+  return Number.isSafeInteger(first) && Number.isSafeInteger(out) ? { out, first } : undefined;
 }
 
 /** JSON from Redis, as zero or one values: anything that does not parse is left out. */
