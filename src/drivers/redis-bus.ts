@@ -536,18 +536,13 @@ function ownBatchJson(batch: Omit<RoomBatch, 'first'>, out: number): string {
   return JSON.stringify({ instance, out, ...rest });
 }
 
-const ROOM_HEAD = '{"type":"room","first":';
+/** The head of a room batch on the channel: the script's type and first number, then the sender's instance and number (`ownBatchJson`). */
+const OWN_HEAD = /^\{"type":"room","first":(\d+),"instance":("[^"\\]*"),"out":(\d+),/;
 
 /** This instance's own room batch as the ROOM script publishes it: its number here and the cluster's number for its first line. */
 function ownBatchHead(json: string, instance: string): { out: number; first: number } | undefined {
-  if (!json.startsWith(ROOM_HEAD)) return undefined;
-  const comma = json.indexOf(',', ROOM_HEAD.length);
-  const mine = `,"instance":${JSON.stringify(instance)},"out":`;
-  if (comma < 0 || !json.startsWith(mine, comma)) return undefined;
-  const from = comma + mine.length;
-  const first = Number(json.slice(ROOM_HEAD.length, comma));
-  const out = Number(json.slice(from, json.indexOf(',', from)));
-  return Number.isSafeInteger(first) && Number.isSafeInteger(out) ? { out, first } : undefined;
+  const head = OWN_HEAD.exec(json);
+  return head?.[2] === JSON.stringify(instance) ? { first: Number(head[1]), out: Number(head[3]) } : undefined;
 }
 
 /** JSON from Redis, as zero or one values: anything that does not parse is left out. */

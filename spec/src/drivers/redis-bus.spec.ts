@@ -435,6 +435,10 @@ describe('redisBus', () => {
       JSON.stringify({ type: 'moved', member: { nick: 'x', ...ghost, room: '#x' }, from: 5 }),
       JSON.stringify({ type: 'topic', ...ghost, room: '#x', topic: 't', by: 'b' }),
       JSON.stringify({ type: 'room', first: 1, time: 1, lines: ['x'], ...ghost, room: ['#x'] }),
+      // a's own head (known without parsing the lines), with numbers a never sent or none at all
+      `{"type":"room","first":7,"instance":${JSON.stringify(a.instance)},"out":99,"time":1,"lines":["x"],"node":"a"}`,
+      `{"type":"room","first":1e400,"instance":${JSON.stringify(a.instance)},"out":"x","time":1,"lines":["x"],"node":"a"}`,
+      `{"type":"room","first":7,"instance":${JSON.stringify(a.instance)},"out":`,
     ];
     const before = a.events.length;
     for (const message of malformed) await admin.publish(key('bus'), message);
