@@ -688,7 +688,6 @@ async function clusterPaced(receivers, p) {
     });
     delete r.rssGrowthKiB;
     delete r.slowReader;
-    r.nodeStderr = { a: a.stderrTail.slice(-20), b: b.stderrTail.slice(-20) }; // TMP
     return r;
   });
 }
