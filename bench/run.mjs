@@ -1155,7 +1155,7 @@ async function main() {
         if (!c.error) {
           log(
             `  cluster: ${M(c.deliveriesPerS)} M deliveries/s (node A ${M(c.byGroup.a?.deliveriesPerS ?? NaN)}, node B ${M(c.byGroup.b?.deliveriesPerS ?? NaN)})${single.error ? '' : `, ${(c.deliveriesPerS / single.deliveriesPerS).toFixed(2)}× single node`}; ` +
-              `cpu A ${c.cpuPct.a.toFixed(0)}%, B ${c.cpuPct.b.toFixed(0)}%, redis ${c.cpuPct.redis.toFixed(0)}%; ${c.redis.scriptCallsPerS.toFixed(0)} room scripts/s, ${c.redis.linesPerScriptCall.toFixed(0)} lines each; ` +
+              `cpu A ${c.cpuPct.a.toFixed(0)}%, B ${c.cpuPct.b.toFixed(0)}%, redis ${c.cpuPct.redis.toFixed(0)}% (ns per delivery ${c.nsPerDelivery.a.toFixed(1)} + ${c.nsPerDelivery.b.toFixed(1)} + ${c.nsPerDelivery.redis.toFixed(1)}${single.error ? '' : `, single node ${single.relayNsPerDelivery.toFixed(1)}`}); ${c.redis.scriptCallsPerS.toFixed(0)} room scripts/s, ${c.redis.linesPerScriptCall.toFixed(0)} lines each; ` +
               `load gen cpu ${c.loadgenCpuPct.toFixed(0)}%${c.receiversCutOff ? `; ${c.receiversCutOff} receivers cut off` : ''}; ${exact(c.verify)}`,
           );
         }
@@ -1285,6 +1285,17 @@ function clusterRows() {
       values: only(
         ok('cluster', 'saturated').length
           ? `${cpu('a')} / ${cpu('b')} / ${cpu('redis')} (${med('single', 'saturated', (x) => x.relayCpuPct).toFixed(0)})`
+          : '–',
+      ),
+    });
+    // per delivery of the whole cluster: what two nodes and Redis cost against one node, whatever the machine gave each
+    const ns = (k) => med('cluster', 'saturated', (x) => x.nsPerDelivery?.[k]);
+    rows.push({
+      label: '  CPU per delivery: node A / node B / Redis, in all (single node)',
+      unit: 'ns, lower is better',
+      values: only(
+        ok('cluster', 'saturated').length
+          ? `${ns('a').toFixed(1)} / ${ns('b').toFixed(1)} / ${ns('redis').toFixed(1)}, ${med('cluster', 'saturated', (x) => x.nsPerDelivery.a + x.nsPerDelivery.b + x.nsPerDelivery.redis).toFixed(1)} (${med('single', 'saturated', (x) => x.relayNsPerDelivery).toFixed(1)})`
           : '–',
       ),
     });

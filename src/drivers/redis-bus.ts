@@ -41,11 +41,13 @@ const JOIN_RETRY_MS = 1000;
 
 /**
  * Room batches, or bytes of them, sent to Redis and not yet heard back, above which the node is
- * congested; below the LOW ones it is not. The count matters as much as the bytes: many short lines
- * would fill the Redis client's own queue long before a MiB.
+ * congested; below the UNCONGESTED ones it is not. The count matters as much as the bytes: many short
+ * lines would fill the Redis client's own queue long before the bytes bound. Reading resumes while
+ * three quarters are still on their way, so Redis never runs dry while the node catches up (with a
+ * quarter, a sender kept 16k lines ahead held every read a dozen times in 3 s).
  */
-const CONGESTED = { batches: 1000, bytes: 1024 * 1024 };
-const UNCONGESTED = { batches: 250, bytes: 256 * 1024 };
+const CONGESTED = { batches: 1000, bytes: 2 * 1024 * 1024 };
+const UNCONGESTED = { batches: 750, bytes: 1536 * 1024 };
 
 type Client = ReturnType<typeof Redis.createClient>;
 
@@ -291,6 +293,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     }
 
     function onMessage(json: string): void {
+      // This node's own room lines are known here already: only their numbers are read, not the lines again.
+      const own = ownBatchHead(json, self);
+      if (own) return void (state === 'up' && heardOwn(own.out, own.first));
       const message = parse(json)[0] as BusMessage | undefined;
       if (!message) return;
       if (state === 'joining') early.push(message);
@@ -314,10 +319,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'room': {
           const [batch] = roomBatch(message, firstRoom);
           if (!batch || batch.instance !== self) return batch && { type: 'room', batch };
-          // This node's own batch: shown in the order it was sent; one no longer on its way was shown already.
-          const entry = sending.get(Number(message.out));
-          if (entry) entry.heard = batch;
-          settle();
+          heardOwn(Number(message.out), batch.first);
           return null;
         }
         case 'joined':
@@ -353,6 +355,14 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       }
     }
 
+    /** This node's own batch `out`, numbered from `first`: shown in the order it was sent; one no longer on its way was shown already. */
+    function heardOwn(out: number, first: number): void {
+      selfHeard = Date.now();
+      const entry = sending.get(out);
+      if (entry) entry.heard = { ...entry.request.batch, first };
+      settle();
+    }
+
     /** Room batches sent, in order: each heard back or refused is handed on; the first still on its way stops the rest. */
     function settle(): void {
       for (const [id, entry] of sending) {
@@ -382,7 +392,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     function send(request: Extract<Request, { type: 'room' }>): void {
       const id = ++sent;
       const room = request.batch.room ?? firstRoom;
-      const json = JSON.stringify({ ...request.batch, room, out: id });
+      const json = ownBatchJson({ ...request.batch, room }, id);
       const entry: Outgoing = { id, request, bytes: json.length };
       sending.set(id, entry);
       sendingBytes += entry.bytes;
@@ -514,6 +524,25 @@ async function evaluate(client: Client, script: string, args: readonly string[])
     if (!describe(error).startsWith('NOSCRIPT')) throw error;
     return client.sendCommand(['EVAL', script, '0', ...args]);
   }
+}
+
+/**
+ * A room batch as its instance sends it to the ROOM script, numbered `out` there: the instance and
+ * `out` first, so that once the script has put its type and first number before them the instance
+ * knows its own batch by the head alone (`ownBatchHead`).
+ */
+function ownBatchJson(batch: Omit<RoomBatch, 'first'>, out: number): string {
+  const { instance, ...rest } = batch;
+  return JSON.stringify({ instance, out, ...rest });
+}
+
+/** The head of a room batch on the channel: the script's type and first number, then the sender's instance and number (`ownBatchJson`). */
+const OWN_HEAD = /^\{"type":"room","first":(\d+),"instance":("[^"\\]*"),"out":(\d+),/;
+
+/** This instance's own room batch as the ROOM script publishes it: its number here and the cluster's number for its first line. */
+function ownBatchHead(json: string, instance: string): { out: number; first: number } | undefined {
+  const head = OWN_HEAD.exec(json);
+  return head?.[2] === JSON.stringify(instance) ? { first: Number(head[1]), out: Number(head[3]) } : undefined;
 }
 
 /** JSON from Redis, as zero or one values: anything that does not parse is left out. */

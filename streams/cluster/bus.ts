@@ -134,8 +134,3 @@ export type BusEvent =
   | { type: 'answer'; conn: ConnId; query: HistoryQuery; entries: readonly HistoryEntry[] }
   /** A request that did not reach the cluster: the router does it locally instead. */
   | { type: 'unsent'; request: BusRequest };
-
-/** A batch's lines as history entries. */
-export function roomEntries(batch: RoomBatch): HistoryEntry[] {
-  return batch.lines.map((line, index) => ({ seq: batch.first + index, time: batch.time, line, author: batch.author, room: batch.room }));
-}

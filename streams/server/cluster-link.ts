@@ -1,4 +1,4 @@
-import { roomEntries, type BusEvent, type BusRequest, type RoomBatch } from '../cluster/bus.js';
+import type { BusEvent, BusRequest, RoomBatch } from '../cluster/bus.js';
 import { nickKey } from '../protocol/nick.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
@@ -106,7 +106,8 @@ function roomBatch(model: ServerModel, cluster: ClusterState, batch: RoomBatch):
   const ours = batch.instance === cluster.self.instance;
   const room = roomOf(model, batch.room);
   // Never back to its author: the connection it came from, or the same client since moved here.
-  const effects = numbered(model, room, ours ? batch.conn : undefined, batch.author, roomEntries(batch));
+  const { first: seq, time, author, lines } = batch;
+  const effects = numbered(model, room, ours ? batch.conn : undefined, { seq, time, author, lines });
   if (!ours)
     effects.push(log(...batch.lines.map((line): LogEntry => ({ type: 'remote', node: batch.node, line, ...inRoom(model, room) }))));
   forgetIfEmpty(model, room);

@@ -60,11 +60,12 @@ export function record(history: History, lines: readonly string[], time: number,
   return batch;
 }
 
-/** Keeps entries numbered elsewhere (by a cluster), in order after what is kept. */
-export function append(history: History, entries: readonly HistoryEntry[]): void {
-  if (entries.length === 0) return;
-  history.sequence.lastSeq = Math.max(history.sequence.lastSeq, entries[entries.length - 1].seq);
-  keep(history, entries);
+/** Keeps lines numbered elsewhere (a cluster's batch, kept whole as one item), in order after what is kept. */
+export function append(history: History, items: readonly (HistoryEntry | NumberedLines)[]): void {
+  const last = items.at(-1);
+  if (!last) return;
+  history.sequence.lastSeq = Math.max(history.sequence.lastSeq, last.seq + sizeOf(last) - 1);
+  keep(history, items);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
-import { append, entriesOf, record, type HistoryEntry } from './history.js';
+import { append, entriesOf, record, type HistoryEntry, type NumberedLines } from './history.js';
 import { recipientsOf, type ConnId, type Room, type ServerModel } from './model.js';
 
 /**
@@ -69,16 +69,9 @@ export function sayHere(model: ServerModel, room: Room, from: ConnId | undefined
  * Room lines numbered by the cluster: kept, then sent to the room, never back to their author
  * (the connection `from`, or the same client since moved here: its session).
  */
-export function numbered(
-  model: ServerModel,
-  room: Room,
-  from: ConnId | undefined,
-  author: string | undefined,
-  entries: readonly HistoryEntry[],
-): Effect[] {
-  append(room.history, entries);
-  const lines = entries.map((entry) => entry.line);
-  return toRoom(model, room, from, author, lines, () => entries.map((entry) => tagEntry(entry)));
+export function numbered(model: ServerModel, room: Room, from: ConnId | undefined, batch: NumberedLines): Effect[] {
+  append(room.history, [batch]);
+  return toRoom(model, room, from, batch.author, batch.lines, () => entriesOf(batch).map((entry) => tagEntry(entry)));
 }
 
 /** Earlier room lines for one connection, marked as replayed for a tagged one. */

@@ -174,6 +174,19 @@ describe('history', () => {
     ]);
   });
 
+  it("keeps a cluster's batch whole, as one item numbered from its first line, and goes on after its last", () => {
+    const history = createHistory(createSequence('e'), 10);
+    const lines = ['<bob> x', '<bob> y', '<bob> z'];
+    append(history, [{ seq: 10, time: 1, author: 's', lines }]);
+    expect(history.items).toHaveLength(1);
+    expect(history.sequence.lastSeq).toBe(12);
+    expect(since(history, 10)).toEqual([
+      { seq: 11, time: 1, line: '<bob> y', author: 's' },
+      { seq: 12, time: 1, line: '<bob> z', author: 's' },
+    ]);
+    expect(record(history, ['w'], 2).seq).toBe(13);
+  });
+
   it('mixes batches with entries a cluster numbered, and trims both by lines', () => {
     const history = createHistory(createSequence('e'), 4);
     record(history, ['a', 'b', 'c'], 0);
