@@ -1,6 +1,6 @@
 import { formatError } from '../protocol/server-line.js';
 import { log, type Effect } from './events.js';
-import { applyFact, factHeld, factKey, type Fact } from './facts.js';
+import { applyFact, factHeld, factKey, setOrLift, type Fact } from './facts.js';
 import { busRequest as bus } from './membership.js';
 import type { ClusterState, ServerModel } from './model.js';
 import { findByNick } from './nicks.js';
@@ -16,11 +16,7 @@ import { direct } from './send.js';
  */
 
 /** This server's view of the cluster's facts follows the fact. */
-function track(cluster: ClusterState, fact: Fact): void {
-  const key = factKey(fact);
-  if (fact.lifted) cluster.facts.delete(key);
-  else cluster.facts.set(key, fact);
-}
+const track = (cluster: ClusterState, fact: Fact): void => setOrLift(cluster.facts, factKey(fact), fact);
 
 /** A registration must be the first for its nick; any other fact replaces the one it names. */
 const request = (fact: Fact): Effect =>

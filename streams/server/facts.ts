@@ -114,7 +114,8 @@ export function keptTopic(fact: TopicFact | undefined): Topic | undefined {
   return fact?.text === undefined ? undefined : { text: fact.text, by: fact.by, time: fact.time };
 }
 
-function setOrLift<T extends { readonly lifted?: true }>(map: Map<string, T>, key: string, fact: T): void {
+/** A table of facts by key follows a fact: set, or (lifted) dropped. */
+export function setOrLift<T extends { readonly lifted?: true }>(map: Map<string, T>, key: string, fact: T): void {
   if (fact.lifted) map.delete(key);
   else map.set(key, fact);
 }

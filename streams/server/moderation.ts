@@ -3,7 +3,7 @@ import { formatError } from '../protocol/server-line.js';
 import { formatUntil } from '../protocol/until.js';
 import { holds } from './bans.js';
 import { log, type Effect } from './events.js';
-import { keep, type MuteFact } from './facts.js';
+import { keep, type BanFact, type MuteFact } from './facts.js';
 import type { Connection, ServerModel } from './model.js';
 
 /**
@@ -35,24 +35,18 @@ export const formatMuted = (fact: MuteFact, what?: string): string =>
 export function expire(model: ServerModel): Effect[] {
   const now = model.now();
   const effects: Effect[] = [];
-  const over = (fact: { readonly until?: number }): boolean => !holds(fact, now);
-  for (const [target, { fact }] of model.bans) {
-    if (!over(fact)) continue;
-    model.bans.delete(target);
-    const text = `the ban on ${fact.nick ?? fact.target} is over`;
-    effects.push(
-      ...keep(model, { ...fact, lifted: true }),
-      log({ type: 'moderation', action: 'expired', by: fact.by, target: fact.nick ?? fact.target, text }),
-    );
+  const over = (fact: BanFact | MuteFact, target: string, text: string): void =>
+    void effects.push(...keep(model, { ...fact, lifted: true }), log({ type: 'moderation', action: 'expired', by: fact.by, target, text }));
+  for (const [key, { fact }] of model.bans) {
+    if (holds(fact, now)) continue;
+    model.bans.delete(key);
+    const target = fact.nick ?? fact.target;
+    over(fact, target, `the ban on ${target} is over`);
   }
   for (const [key, fact] of model.mutes) {
-    if (!over(fact)) continue;
+    if (holds(fact, now)) continue;
     model.mutes.delete(key);
-    const text = `${fact.nick} is no longer muted`;
-    effects.push(
-      ...keep(model, { ...fact, lifted: true }),
-      log({ type: 'moderation', action: 'expired', by: fact.by, target: fact.nick, text }),
-    );
+    over(fact, fact.nick, `${fact.nick} is no longer muted`);
   }
   return effects;
 }
