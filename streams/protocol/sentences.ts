@@ -32,8 +32,9 @@ export type HistoryMarker = { readonly kind: 'start'; readonly count: number } |
 /** A room, as the server names it (already lower case); read case-insensitively. */
 const ROOM = '#[A-Za-z0-9_.-]{1,31}';
 const WELCOME = new RegExp(`^\\* welcome to ([^\\s,]+), you are (\\S+?)(?: in (${ROOM}))?(?:; only \\1 hears you)?; /help lists commands$`);
-const RENAMED = /^\* (?:(?:.+; )?you are now|you are) (\S+)$/;
-const IN_ROOM = new RegExp(`^\\* you are now in (${ROOM}) \\((\\d{1,15}) here\\); (?:topic: (.+)|no topic)$`);
+// `s`: a reason or a topic may hold U+2028 or U+2029, which `.` would not match without it.
+const RENAMED = /^\* (?:(?:.+; )?you are now|you are) (\S+)$/s;
+const IN_ROOM = new RegExp(`^\\* you are now in (${ROOM}) \\((\\d{1,15}) here\\); (?:topic: (.+)|no topic)$`, 's');
 const HISTORY_START = /^\* history: the last (\d{1,15}) lines?$/;
 const HISTORY_END = '* end of history';
 

@@ -70,6 +70,15 @@ describe('a new nick', () => {
     expect(formatYouAre('bob')).toBe('* you are bob');
   });
 
+  it('reads a reason or a topic that holds a line or paragraph separator (U+2028, U+2029)', () => {
+    expect(parseRenamed(formatRenamed(']', ' \u2028 \u2029'))).toBe(']');
+    expect(parseInRoom(formatInRoom({ room: '#dev', members: 2, topic: 'a\u2028b' }))).toEqual({
+      room: '#dev',
+      members: 2,
+      topic: 'a\u2028b',
+    });
+  });
+
   it('round-trips any nick, asked for, forced with any reason, or already held', () => {
     fc.assert(
       fc.property(nick, fc.option(text, { nil: undefined }), (to, why) => {
