@@ -56,6 +56,7 @@ describe('a cluster keeps in Redis', () => {
 
     await ask(other, `/identify ada ${SECRET}`, '* you are identified as ada');
     await other.lines.waitFor('* you are now ada');
+    await newcomer.lines.waitFor(/^\* guest-\d+ is now ada$/); // node a has heard the rename
     await ask(newcomer, '/who', /^\* online in #lobby \(3\): server \(a\), guest-\d+ \(a\), ada \(b\)$/);
 
     // The client identifies by itself (TCPCHAT_IDENTITY) on the node started again, once the nick is free.
