@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { encodeLines } from '../../streams/framing/encode.js';
 import type { LogEntry } from '../../streams/server/events.js';
-import { jsonLines, logEntryLines } from '../../streams/server/log-line.js';
+import { jsonLines, logEntryLines, remoteTexts } from '../../streams/server/log-line.js';
 import { renderServerLine } from './style.js';
 
 /** Unwritten console output beyond which the conversation, then everything, is left out of the record (and counted). */
@@ -56,19 +56,22 @@ export function consoleRecord(options: ConsoleRecordOptions): (all: readonly Log
       if (kept.length === 0) return;
     }
     const [first] = kept;
-    if (kept.length === 1 && first.type === 'messages' && plain) {
-      // A busy room's record: the batch as its recipients got it.
-      output.write(options.stamps ? timed(first.lines, options.now()).join('\n') + '\n' : (bytes ?? encodeLines(first.lines)));
+    if (kept.length === 1 && plain && (first.type === 'messages' || first.type === 'remote')) {
+      // A busy room's record: a batch as its recipients got it (another node's with its node), in one write.
+      const stamp = options.stamps ? `${options.now().toISOString()} ` : '';
+      if (first.type === 'messages' && !stamp) output.write(bytes ?? encodeLines(first.lines));
+      else if (first.lines.length > 0) output.write(eachAfter(stamp, first.type === 'messages' ? first.lines : remoteTexts(first)));
       return;
     }
-    const lines: string[] = [];
-    for (const entry of kept)
-      for (const line of options.json ? jsonLines(entry, options.now()) : consoleLines(entry, options.colour)) lines.push(line);
+    const lines = kept.flatMap((entry) => (options.json ? jsonLines(entry, options.now()) : consoleLines(entry, options.colour)));
     options.print(options.stamps && !options.json ? timed(lines, options.now()) : lines);
   };
 }
 
 const notConversation = (entry: LogEntry): boolean => !CONVERSATION.has(entry.type);
+
+/** Lines as one text, each after `before` (a time, or nothing): joined rather than each line built anew. */
+const eachAfter = (before: string, lines: readonly string[]): string => `${before}${lines.join(`\n${before}`)}\n`;
 
 /** Each line after the time in ISO 8601 (one time for the batch): a log a service manager can keep. */
 function timed(lines: readonly string[], now: Date): string[] {
@@ -76,15 +79,19 @@ function timed(lines: readonly string[], now: Date): string[] {
   return lines.map((line) => time + line);
 }
 
-/** How many console lines entries make: a batch of messages is one line each. */
+/** How many console lines entries make: a batch of messages, or of lines from another node, is one line each. */
 function lineCount(entries: readonly LogEntry[]): number {
   let count = 0;
-  for (const entry of entries) count += entry.type === 'messages' ? entry.texts.length : 1;
+  for (const entry of entries) count += entry.type === 'messages' ? entry.texts.length : entry.type === 'remote' ? entry.lines.length : 1;
   return count;
 }
 
-/** How the console shows an entry; messages without colour (the bulk of a busy room's record) as the room got them. */
+/**
+ * How the console shows an entry. Without colour (the bulk of a busy room's record): messages as
+ * the room got them, another node's batch by its fast rendering.
+ */
 function consoleLines(entry: LogEntry, colour: boolean): readonly string[] {
-  if (entry.type === 'messages' && !colour) return entry.lines;
+  if (!colour && entry.type === 'messages') return entry.lines;
+  if (!colour && entry.type === 'remote') return remoteTexts(entry);
   return logEntryLines(entry).map((line) => renderServerLine(line, colour));
 }

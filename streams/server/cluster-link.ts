@@ -4,7 +4,7 @@ import { formatError, formatNotice } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
 import { addRemote, dropInstance, dropRemote } from './cluster-members.js';
 import { joined, lost, missedFrom } from './cluster-rejoin.js';
-import { log, type Effect, type LogEntry } from './events.js';
+import { log, type Effect } from './events.js';
 import { answer, unanswered } from './history-commands.js';
 import { busRequest as bus, depart, inRoom, renameLocally, roomLines, welcome } from './membership.js';
 import {
@@ -108,8 +108,7 @@ function roomBatch(model: ServerModel, cluster: ClusterState, batch: RoomBatch):
   // Never back to its author: the connection it came from, or the same client since moved here.
   const { first: seq, time, author, lines } = batch;
   const effects = numbered(model, room, ours ? batch.conn : undefined, { seq, time, author, lines });
-  if (!ours)
-    effects.push(log(...batch.lines.map((line): LogEntry => ({ type: 'remote', node: batch.node, line, ...inRoom(model, room) }))));
+  if (!ours) effects.push(log({ type: 'remote', node: batch.node, lines, ...inRoom(model, room) }));
   forgetIfEmpty(model, room);
   return effects;
 }

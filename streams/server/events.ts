@@ -101,8 +101,8 @@ export type LogEntry =
   | ({ type: 'moderation'; action: string; by: string; target: string; text: string; until?: string } & InRoom)
   /** A private message to the console, or (without `id`) from it. */
   | { type: 'private'; id?: ConnId; from: string; to: string; text: string }
-  /** A room line said on another node of the cluster. */
-  | ({ type: 'remote'; node: string; line: string } & InRoom)
+  /** Room lines said in one go on another node of the cluster (one batch from it). */
+  | ({ type: 'remote'; node: string; lines: readonly string[] } & InRoom)
   | { type: 'notice'; text: string }
   | { type: 'error'; text: string; id?: ConnId };
 

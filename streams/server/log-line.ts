@@ -7,13 +7,33 @@ import type { LogEntry } from './events.js';
  */
 export function logEntryLines(entry: LogEntry): ServerLine[] {
   const lines: ServerLine[] =
-    entry.type === 'messages' ? entry.texts.map((text) => ({ kind: 'message', from: entry.from, text })) : [logEntryLine(entry)];
+    entry.type === 'messages'
+      ? entry.texts.map((text) => ({ kind: 'message', from: entry.from, text }))
+      : entry.type === 'remote'
+        ? entry.lines.map((line) => remoteLine(entry.node, line))
+        : [logEntryLine(entry)];
   if (!('elsewhere' in entry) || !entry.elsewhere) return lines;
   return lines.map((line) => ({ kind: 'text', text: `${entry.room} ${formatServerLine(line)}` }));
 }
 
+/**
+ * A batch from another node as the console shows it without colour: what `logEntryLines` gives,
+ * formatted, but a message line (nearly all of them) has its node put after its author without
+ * being parsed whole.
+ */
+export function remoteTexts(entry: Extract<LogEntry, { type: 'remote' }>): string[] {
+  const room = entry.elsewhere ? `${entry.room} ` : '';
+  return entry.lines.map((line) => {
+    const author = MESSAGE_AUTHOR.exec(line);
+    return room + (author ? `${author[0]}@${entry.node}${line.slice(author[0].length)}` : formatServerLine(remoteLine(entry.node, line)));
+  });
+}
+
+/** The start of a message line (`<nick> text`) up to the end of its author's nick, as `parseServerLine` reads one. */
+const MESSAGE_AUTHOR = /^<[^\s<>]+(?=> )/;
+
 /** The line of an entry that is one line. */
-function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLine {
+function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' | 'remote' }>): ServerLine {
   switch (entry.type) {
     case 'join':
       return { kind: 'notice', text: `${entry.from} joined from ${entry.address}` };
@@ -33,8 +53,6 @@ function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLin
       return entry.id === undefined
         ? { kind: 'sent', to: entry.to, text: entry.text }
         : { kind: 'private', from: entry.from, text: entry.text };
-    case 'remote':
-      return remoteLine(entry.node, entry.line);
     case 'moderation':
     case 'notice':
       return { kind: 'notice', text: entry.text };
@@ -43,8 +61,12 @@ function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' }>): ServerLin
   }
 }
 
-/** An entry for scripts: one JSON object per line, a batch of messages one per message; `room` says where. */
+/** An entry for scripts: one JSON object per line, a batch of messages (or of lines from another node) one per line; `room` says where. */
 export function jsonLines(entry: LogEntry, time: Date): string[] {
+  if (entry.type === 'remote') {
+    const { node, room } = entry;
+    return entry.lines.map((line) => jsonLine({ type: 'remote', node, line, room }, time));
+  }
   if (entry.type !== 'messages') {
     const { elsewhere: _, ...fields } = entry as LogEntry & { elsewhere?: true };
     return [jsonLine(fields, time)];

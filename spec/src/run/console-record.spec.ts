@@ -62,6 +62,7 @@ function recorder(overrides: Partial<ConsoleRecordOptions> = {}) {
 const said: LogEntry = { type: 'messages', id: 1, from: 'ada', texts: ['hi', 'there'], lines: ['<ada> hi', '<ada> there'] };
 const joined: LogEntry = { type: 'join', id: 2, from: 'bob', address: '127.0.0.1:5000' };
 const action: LogEntry = { type: 'action', id: 1, from: 'ada', text: 'waves' };
+const fromNodeB: LogEntry = { type: 'remote', node: 'b', lines: ['<bob> hi', '* bob waves', '<bob> yo'], room: '#lobby' };
 
 describe('consoleRecord', () => {
   it("writes a batch of messages as the room got it, and prints everything else as the console's lines", () => {
@@ -77,6 +78,32 @@ describe('consoleRecord', () => {
     // Bytes that differ from the lines' own encoding show which were written.
     record([said], new TextEncoder().encode('<ada> hi (as sent)\n'));
     expect(output.text()).toBe('<ada> hi (as sent)\n');
+  });
+
+  it("prints each line of another node's batch, in order, with its author and node", () => {
+    const { record, printed } = recorder();
+    record([fromNodeB, joined]);
+    expect(printed).toEqual(['<bob@b> hi', '* b: bob waves', '<bob@b> yo', '* bob joined from 127.0.0.1:5000']);
+  });
+
+  it("writes another node's lone batch as the same lines, with the time before each when asked", () => {
+    const plain = recorder();
+    plain.record([fromNodeB]);
+    expect(plain.output.text()).toBe('<bob@b> hi\n* b: bob waves\n<bob@b> yo\n');
+    const stamped = recorder({ stamps: true });
+    stamped.record([{ ...fromNodeB, room: '#dev', elsewhere: true }]);
+    stamped.record([{ ...fromNodeB, lines: [] }]);
+    const at = TIME.toISOString();
+    expect(stamped.output.text()).toBe(`${at} #dev <bob@b> hi\n${at} #dev * b: bob waves\n${at} #dev <bob@b> yo\n`);
+    expect([...plain.printed, ...stamped.printed]).toEqual([]);
+  });
+
+  it("with --json prints one object per line of another node's batch", () => {
+    const { record, printed } = recorder({ json: true });
+    record([fromNodeB]);
+    expect(printed.map((line) => JSON.parse(line))).toEqual(
+      ['<bob> hi', '* bob waves', '<bob> yo'].map((line) => ({ type: 'remote', time: TIME.toISOString(), node: 'b', line, room: '#lobby' })),
+    );
   });
 
   it('with --quiet leaves the conversation out and keeps joins', () => {
@@ -127,12 +154,12 @@ describe('consoleRecord', () => {
   it('past the console backlog leaves everything out, and counts from zero after telling', async () => {
     const { record, output, printed, warnings } = recorder();
     output.backlogOf(CONSOLE_BACKLOG_BYTES);
-    record([joined]);
+    record([joined, fromNodeB]);
     expect(printed).toEqual([]);
     const drained = once(output.stream, 'drain');
     output.release();
     await drained;
-    expect(warnings).toEqual(['1 console line was dropped while nobody read the output']);
+    expect(warnings).toEqual(['4 console lines were dropped while nobody read the output']);
 
     // The reader keeps up again: everything is recorded, and nothing more is told.
     record([joined, said]);

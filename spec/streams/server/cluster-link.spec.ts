@@ -211,7 +211,7 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(2, [bob]);
       expect(route(saidOn(bob, 5, ['<bob> yo'], { conn: 1 }))).toEqual([
         { kind: 'send', to: [1, 2], lines: ['<bob> yo'] },
-        { kind: 'log', entries: [{ type: 'remote', node: 'n2', line: '<bob> yo', room: '#lobby' }] },
+        { kind: 'log', entries: [{ type: 'remote', node: 'n2', lines: ['<bob> yo'], room: '#lobby' }] },
       ]);
     });
 
@@ -596,7 +596,7 @@ describe('createRouter as a node of a cluster', () => {
       const effects = route(saidOn(bob, 9, ['<bob> yo'], { room: '#dev' }));
       expect(effects).toContainEqual({ kind: 'send', to: [2], lines: ['<bob> yo'] });
       expect(inbox(effects, 1)).toEqual([]);
-      expect(logged(effects)).toEqual([{ type: 'remote', node: 'n2', line: '<bob> yo', room: '#dev', elsewhere: true }]);
+      expect(logged(effects)).toEqual([{ type: 'remote', node: 'n2', lines: ['<bob> yo'], room: '#dev', elsewhere: true }]);
     });
   });
 

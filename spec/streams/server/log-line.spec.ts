@@ -1,7 +1,47 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { formatServerLine } from '../../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../../streams/server/events.js';
-import { jsonLine, jsonLines, logEntryLines } from '../../../streams/server/log-line.js';
+import { jsonLine, jsonLines, logEntryLines, remoteTexts } from '../../../streams/server/log-line.js';
+
+describe('remoteTexts', () => {
+  const lines = [
+    '<bob> hi',
+    '<bob> ',
+    '<bob>hi',
+    '<b ob> hi',
+    '<<bob>> hi',
+    '<bob> <ada> hi',
+    '<bob> a\u2028b',
+    '<bob>> hi',
+    '<> hi',
+    '* bob waves',
+    '*bob* psst',
+    '*-> ada* psst',
+    '! no such nick',
+    'plain text',
+    '',
+  ];
+  const formatted = (entry: Extract<LogEntry, { type: 'remote' }>): string[] => logEntryLines(entry).map(formatServerLine);
+
+  it('shows a batch from another node as its lines formatted one by one would be', () => {
+    const entry = { type: 'remote', node: 'west', lines } as const;
+    expect(remoteTexts(entry)).toEqual(formatted(entry));
+    expect(remoteTexts(entry).slice(0, 3)).toEqual(['<bob@west> hi', '<bob@west> ', '* west: <bob>hi']);
+    const elsewhere = { ...entry, room: '#dev', elsewhere: true } as const;
+    expect(remoteTexts(elsewhere)).toEqual(formatted(elsewhere));
+  });
+
+  it('agrees with the lines formatted one by one for any line', () => {
+    const line = fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom('<', '>', ' ', '*', '-', '!', 'a', '\t', '\u2028') }));
+    fc.assert(
+      fc.property(fc.array(line), (lines) => {
+        const entry = { type: 'remote', node: 'n1', lines } as const;
+        expect(remoteTexts(entry)).toEqual(formatted(entry));
+      }),
+    );
+  });
+});
 
 describe('logEntryLines', () => {
   it.each<[LogEntry, string]>([
@@ -14,8 +54,8 @@ describe('logEntryLines', () => {
     [{ type: 'notice', text: '2 connected' }, '* 2 connected'],
     [{ type: 'error', text: 'no such nick: carol' }, '! no such nick: carol'],
     [{ type: 'error', id: 3, text: 'line too long (max 8192 bytes)' }, '! line too long (max 8192 bytes)'],
-    [{ type: 'remote', node: 'west', line: '<bob> hi' }, '<bob@west> hi'],
-    [{ type: 'remote', node: 'west', line: '* bob waves' }, '* west: bob waves'],
+    [{ type: 'remote', node: 'west', lines: ['<bob> hi', '<ada> yo'] }, '<bob@west> hi\n<ada@west> yo'],
+    [{ type: 'remote', node: 'west', lines: ['* bob waves'] }, '* west: bob waves'],
   ])('shows %j as %j', (entry, line) => {
     expect(logEntryLines(entry).map(formatServerLine).join('\n')).toBe(line);
   });
@@ -37,7 +77,7 @@ describe('logEntryLines', () => {
       '#dev <ada> hi\n#dev <ada> yo',
     ],
     [{ type: 'join', id: 1, from: 'ada', address: '10.0.0.1:5000', room: '#dev', elsewhere: true }, '#dev * ada joined from 10.0.0.1:5000'],
-    [{ type: 'remote', node: 'west', line: '<bob> hi', room: '#dev', elsewhere: true }, '#dev <bob@west> hi'],
+    [{ type: 'remote', node: 'west', lines: ['<bob> hi'], room: '#dev', elsewhere: true }, '#dev <bob@west> hi'],
   ])('shows %j, of a room, as %j: the room first when the console speaks in another', (entry, line) => {
     expect(logEntryLines(entry).map(formatServerLine).join('\n')).toBe(line);
   });
@@ -86,10 +126,14 @@ describe('jsonLine', () => {
     ]);
   });
 
-  it('gives a line from another node of a cluster with its node', () => {
-    expect(jsonLine({ type: 'remote', node: 'west', line: '<bob> hi' }, time)).toBe(
+  it('gives each line of a batch from another node of a cluster its own line, with its node and room', () => {
+    expect(jsonLines({ type: 'remote', node: 'west', lines: ['<bob> hi', '* bob waves'] }, time)).toEqual([
       '{"type":"remote","time":"2024-01-02T03:04:05.678Z","node":"west","line":"<bob> hi"}',
-    );
+      '{"type":"remote","time":"2024-01-02T03:04:05.678Z","node":"west","line":"* bob waves"}',
+    ]);
+    expect(jsonLines({ type: 'remote', node: 'west', lines: ['<bob> hi'], room: '#dev', elsewhere: true }, time)).toEqual([
+      '{"type":"remote","time":"2024-01-02T03:04:05.678Z","node":"west","line":"<bob> hi","room":"#dev"}',
+    ]);
   });
 
   it('works for any record with a type, such as the listening event', () => {
