@@ -102,7 +102,13 @@ describe('consoleRecord', () => {
     const { record, printed } = recorder({ json: true });
     record([fromNodeB]);
     expect(printed.map((line) => JSON.parse(line))).toEqual(
-      ['<bob> hi', '* bob waves', '<bob> yo'].map((line) => ({ type: 'remote', time: TIME.toISOString(), node: 'b', line, room: '#lobby' })),
+      ['<bob> hi', '* bob waves', '<bob> yo'].map((line) => ({
+        type: 'remote',
+        time: TIME.toISOString(),
+        node: 'b',
+        line,
+        room: '#lobby',
+      })),
     );
   });
 
