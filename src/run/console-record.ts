@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { encodeLines } from '../../streams/framing/encode.js';
 import type { LogEntry } from '../../streams/server/events.js';
-import { jsonLines, logEntryLines, remoteTexts } from '../../streams/server/log-line.js';
+import { jsonLines, logEntryLines, remoteText } from '../../streams/server/log-line.js';
 import { renderServerLine } from './style.js';
 
 /** Unwritten console output beyond which the conversation, then everything, is left out of the record (and counted). */
@@ -59,8 +59,9 @@ export function consoleRecord(options: ConsoleRecordOptions): (all: readonly Log
     if (kept.length === 1 && plain && (first.type === 'messages' || first.type === 'remote')) {
       // A busy room's record: a batch as its recipients got it (another node's with its node), in one write.
       const stamp = options.stamps ? `${options.now().toISOString()} ` : '';
-      if (first.type === 'messages' && !stamp) output.write(bytes ?? encodeLines(first.lines));
-      else if (first.lines.length > 0) output.write(eachAfter(stamp, first.type === 'messages' ? first.lines : remoteTexts(first)));
+      if (first.lines.length === 0) return;
+      if (first.type === 'remote') output.write(remoteText(first, stamp));
+      else output.write(stamp ? `${stamp}${first.lines.join(`\n${stamp}`)}\n` : (bytes ?? encodeLines(first.lines)));
       return;
     }
     const lines = kept.flatMap((entry) => (options.json ? jsonLines(entry, options.now()) : consoleLines(entry, options.colour)));
@@ -69,9 +70,6 @@ export function consoleRecord(options: ConsoleRecordOptions): (all: readonly Log
 }
 
 const notConversation = (entry: LogEntry): boolean => !CONVERSATION.has(entry.type);
-
-/** Lines as one text, each after `before` (a time, or nothing): joined rather than each line built anew. */
-const eachAfter = (before: string, lines: readonly string[]): string => `${before}${lines.join(`\n${before}`)}\n`;
 
 /** Each line after the time in ISO 8601 (one time for the batch): a log a service manager can keep. */
 function timed(lines: readonly string[], now: Date): string[] {
@@ -86,12 +84,8 @@ function lineCount(entries: readonly LogEntry[]): number {
   return count;
 }
 
-/**
- * How the console shows an entry. Without colour (the bulk of a busy room's record): messages as
- * the room got them, another node's batch by its fast rendering.
- */
+/** How the console shows an entry; messages without colour (the bulk of a busy room's record) as the room got them. */
 function consoleLines(entry: LogEntry, colour: boolean): readonly string[] {
-  if (!colour && entry.type === 'messages') return entry.lines;
-  if (!colour && entry.type === 'remote') return remoteTexts(entry);
+  if (entry.type === 'messages' && !colour) return entry.lines;
   return logEntryLines(entry).map((line) => renderServerLine(line, colour));
 }

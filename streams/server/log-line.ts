@@ -17,16 +17,21 @@ export function logEntryLines(entry: LogEntry): ServerLine[] {
 }
 
 /**
- * A batch from another node as the console shows it without colour: what `logEntryLines` gives,
- * formatted, but a message line (nearly all of them) has its node put after its author without
- * being parsed whole.
+ * A batch from another node as the console shows it without colour, as one text: its lines as
+ * `logEntryLines` gives them, formatted, each after `before` (a time, or nothing) and ending in a
+ * newline. A batch of one author's messages (nearly every batch) has its author, named with its
+ * node, joined in once rather than each line parsed and built anew.
  */
-export function remoteTexts(entry: Extract<LogEntry, { type: 'remote' }>): string[] {
-  const room = entry.elsewhere ? `${entry.room} ` : '';
-  return entry.lines.map((line) => {
-    const author = MESSAGE_AUTHOR.exec(line);
-    return room + (author ? `${author[0]}@${entry.node}${line.slice(author[0].length)}` : formatServerLine(remoteLine(entry.node, line)));
-  });
+export function remoteText(entry: Extract<LogEntry, { type: 'remote' }>, before = ''): string {
+  const { node, lines } = entry;
+  const lead = entry.elsewhere ? `${before}${entry.room} ` : before;
+  const author = MESSAGE_AUTHOR.exec(lines[0] ?? '')?.[0];
+  const head = `${author}> `;
+  if (author !== undefined && lines.every((line) => line.startsWith(head))) {
+    const shown = `${lead}${author}@${node}> `;
+    return `${shown}${lines.map((line) => line.slice(head.length)).join(`\n${shown}`)}\n`;
+  }
+  return `${lead}${lines.map((line) => formatServerLine(remoteLine(node, line))).join(`\n${lead}`)}\n`;
 }
 
 /** The start of a message line (`<nick> text`) up to the end of its author's nick, as `parseServerLine` reads one. */

@@ -2,9 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { formatServerLine } from '../../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../../streams/server/events.js';
-import { jsonLine, jsonLines, logEntryLines, remoteTexts } from '../../../streams/server/log-line.js';
+import { jsonLine, jsonLines, logEntryLines, remoteText } from '../../../streams/server/log-line.js';
 
-describe('remoteTexts', () => {
+describe('remoteText', () => {
   const lines = [
     '<bob> hi',
     '<bob> ',
@@ -22,22 +22,35 @@ describe('remoteTexts', () => {
     'plain text',
     '',
   ];
-  const formatted = (entry: Extract<LogEntry, { type: 'remote' }>): string[] => logEntryLines(entry).map(formatServerLine);
+  /** What the console showed before: each line formatted on its own, after `before`. */
+  const oneByOne = (entry: Extract<LogEntry, { type: 'remote' }>, before = ''): string =>
+    logEntryLines(entry)
+      .map((line) => `${before}${formatServerLine(line)}\n`)
+      .join('');
 
   it('shows a batch from another node as its lines formatted one by one would be', () => {
     const entry = { type: 'remote', node: 'west', lines } as const;
-    expect(remoteTexts(entry)).toEqual(formatted(entry));
-    expect(remoteTexts(entry).slice(0, 3)).toEqual(['<bob@west> hi', '<bob@west> ', '* west: <bob>hi']);
+    expect(remoteText(entry)).toBe(oneByOne(entry));
+    expect(remoteText({ ...entry, lines: lines.slice(0, 3) })).toBe('<bob@west> hi\n<bob@west> \n* west: <bob>hi\n');
     const elsewhere = { ...entry, room: '#dev', elsewhere: true } as const;
-    expect(remoteTexts(elsewhere)).toEqual(formatted(elsewhere));
+    expect(remoteText(elsewhere, 'T ')).toBe(oneByOne(elsewhere, 'T '));
   });
 
-  it('agrees with the lines formatted one by one for any line', () => {
-    const line = fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom('<', '>', ' ', '*', '-', '!', 'a', '\t', '\u2028') }));
+  it("shows one author's batch with the author's node on every line", () => {
+    const entry = { type: 'remote', node: 'west', lines: ['<bob> hi', '<bob> <bob> yo', '<bob> '] } as const;
+    expect(remoteText(entry, 'T ')).toBe('T <bob@west> hi\nT <bob@west> <bob> yo\nT <bob@west> \n');
+    expect(remoteText({ ...entry, lines: [...entry.lines, '<bobby> hi'] })).toBe(
+      oneByOne({ ...entry, lines: [...entry.lines, '<bobby> hi'] }),
+    );
+  });
+
+  it('agrees with the lines formatted one by one for any batch', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom('<', '>', ' ', '*', '-', '!', 'a', '\t', '\u2028') }));
+    const oneAuthor = fc.tuple(text, fc.array(text, { minLength: 1 })).map(([nick, texts]) => texts.map((said) => `<${nick}> ${said}`));
     fc.assert(
-      fc.property(fc.array(line), (lines) => {
-        const entry = { type: 'remote', node: 'n1', lines } as const;
-        expect(remoteTexts(entry)).toEqual(formatted(entry));
+      fc.property(fc.oneof(fc.array(text, { minLength: 1 }), oneAuthor), fc.boolean(), (lines, elsewhere) => {
+        const entry = { type: 'remote', node: 'n1', lines, ...(elsewhere ? { room: '#dev', elsewhere } : {}) } as const;
+        expect(remoteText(entry, 'T ')).toBe(oneByOne(entry, 'T '));
       }),
     );
   });
