@@ -25,17 +25,16 @@ export function logEntryLines(entry: LogEntry): ServerLine[] {
 export function remoteText(entry: Extract<LogEntry, { type: 'remote' }>, before = ''): string {
   const { node, lines } = entry;
   const lead = entry.elsewhere ? `${before}${entry.room} ` : before;
-  const author = MESSAGE_AUTHOR.exec(lines[0] ?? '')?.[0];
-  const head = `${author}> `;
-  if (author !== undefined && lines.every((line) => line.startsWith(head))) {
-    const shown = `${lead}${author}@${node}> `;
+  const head = MESSAGE_HEAD.exec(lines[0] ?? '')?.[0];
+  if (head !== undefined && lines.every((line) => line.startsWith(head))) {
+    const shown = `${lead}${head.slice(0, -2)}@${node}> `;
     return `${shown}${lines.map((line) => line.slice(head.length)).join(`\n${shown}`)}\n`;
   }
   return `${lead}${lines.map((line) => formatServerLine(remoteLine(node, line))).join(`\n${lead}`)}\n`;
 }
 
-/** The start of a message line (`<nick> text`) up to the end of its author's nick, as `parseServerLine` reads one. */
-const MESSAGE_AUTHOR = /^<[^\s<>]+(?=> )/;
+/** The start of a message line (`<nick> text`) up to its text, as `parseServerLine` reads one. */
+const MESSAGE_HEAD = /^<[^\s<>]+> /;
 
 /** The line of an entry that is one line. */
 function logEntryLine(entry: Exclude<LogEntry, { type: 'messages' | 'remote' }>): ServerLine {
