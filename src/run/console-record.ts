@@ -8,7 +8,8 @@ import { renderServerLine } from './style.js';
 export const CONVERSATION_BACKLOG_BYTES = 1024 * 1024;
 export const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
 
-const CONVERSATION: ReadonlySet<LogEntry['type']> = new Set(['messages', 'action', 'private']);
+/** What `--quiet` leaves out: what is said, here or on another node (`remote`: its lines and actions). */
+const CONVERSATION: ReadonlySet<LogEntry['type']> = new Set(['messages', 'action', 'private', 'remote']);
 
 export interface ConsoleRecordOptions {
   /** Where the record goes (stdout); its `writableLength` is the backlog a stalled reader leaves. */

@@ -112,9 +112,10 @@ describe('consoleRecord', () => {
     );
   });
 
-  it('with --quiet leaves the conversation out and keeps joins', () => {
+  it("with --quiet leaves the conversation out, other nodes' too, and keeps joins", () => {
     const { record, output, printed } = recorder({ quiet: true });
-    record([said, joined, action]);
+    record([said, joined, action, fromNodeB]);
+    record([fromNodeB]);
     expect(output.text()).toBe('');
     expect(printed).toEqual(['* bob joined from 127.0.0.1:5000']);
   });
