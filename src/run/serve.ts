@@ -36,6 +36,7 @@ import { reachableAddresses } from '../drivers/interfaces.js';
 import { serverConnection, type ServerConnection, type ServerConnectionOptions } from '../drivers/server-connection.js';
 import { RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { TurnWrites } from '../drivers/turn-writes.js';
+import { pacedFlushes } from '../drivers/flush-pace.js';
 import { formatAddress } from '../drivers/socket-data.js';
 import { useColour } from './style.js';
 import { terminal } from '../drivers/terminal.js';
@@ -186,8 +187,9 @@ export async function runServer(
       },
       cut: () => counts.slowReadersCut++,
       messageGapMs: config.framing === 'raw' ? RAW_MESSAGE_GAP_MS : undefined,
-      // What one turn says to a client (lines from many speakers, in a busy room) reaches it as one write.
-      turn: new TurnWrites(),
+      // What one turn says to a client (lines from many speakers, in a busy room) reaches it as one
+      // write, and under load no more than one write per FLUSH_GAP_MS.
+      turn: new TurnWrites(pacedFlushes()),
     };
 
     const consoleLog = consoleRecord({
