@@ -38,7 +38,10 @@ test('the build leaves no code cache in the package', () => {
   const files = readdirSync(join(ROOT, 'dist'), { recursive: true, encoding: 'utf8' });
   expect(files.filter((file) => file.endsWith('.cache'))).toEqual([]);
   const { files: shipped } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
-  expect(shipped).toEqual(expect.arrayContaining(['dist/src/cli/bin.cjs', 'dist/tcpchat.cjs']));
+  // The bundle and each chunk the build packs beside it (src/build/bundle.ts).
+  const scripts = files.filter((file) => file.endsWith('.cjs') && !file.includes('/')).map((file) => `dist/${file}`);
+  expect(scripts).toEqual(expect.arrayContaining(['dist/tcpchat.cjs', 'dist/tcpchat-prom-client.cjs']));
+  expect(shipped).toEqual(expect.arrayContaining(['dist/src/cli/bin.cjs', ...scripts]));
   expect(shipped.filter((file) => file.endsWith('.cache') || /^dist\/(src|streams)\/?$/.test(file))).toEqual([]);
 });
 

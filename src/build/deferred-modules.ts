@@ -1,11 +1,19 @@
 import { dirname } from 'node:path';
 import * as tls from 'node:tls';
 import type { Plugin } from 'esbuild';
+import * as confusables from '../../streams/protocol/confusables.js';
+
+/** A stand-in whose exports (these names) are getters that load the real module when first read. */
+const getters = (names: readonly string[]) => (real: string) =>
+  `for (const name of ${JSON.stringify(names)})
+    Object.defineProperty(exports, name, { enumerable: true, get: () => require(${real})[name] });`;
 
 /**
  * Modules a plain `serve` does not need at start, evaluated at the first use of their exports
  * instead: yargs's help and error layout (building their Unicode tables and `Intl.Segmenter` took
- * tens of ms of each start, see README, "How it is built"), node:assert and node:tls. Each import
+ * tens of ms of each start, see README, "How it is built"), node:assert, node:tls, and the table
+ * of confusable characters (made into a Map of 6,000 entries at load: ~10 ms, and needed only once
+ * a nick is compared: `streams/` keeps no lazy state of its own). Each import
  * of one gets a stand-in whose exports `require` the real module when first used; esbuild
  * evaluates a module that is required lazily. string-width's stand-in answers printable ASCII itself (as wide as it is long,
  * string-width's own first rule), so ASCII help never needs the real one.
@@ -23,9 +31,9 @@ const STAND_INS: Record<string, (real: string) => string> = {
     };`,
   cliui: (real) => `export default (...args) => require(${real}).default(...args);`,
   // TLS (and the crypto it loads) only for a server or client that speaks it: each export a getter.
-  'node:tls': (real) =>
-    `for (const name of ${JSON.stringify(Object.keys(tls))})
-      Object.defineProperty(exports, name, { enumerable: true, get: () => require(${real})[name] });`,
+  'node:tls': getters(Object.keys(tls)),
+  // Imported by streams/protocol/skeleton.ts alone.
+  './confusables.js': getters(Object.keys(confusables)),
   'string-width': (real) =>
     `export default (text, ...options) =>
       typeof text === 'string' && /^[\\x20-\\x7e]*$/.test(text) ? text.length : require(${real}).default(text, ...options);`,
@@ -33,10 +41,12 @@ const STAND_INS: Record<string, (real: string) => string> = {
 
 const NAMESPACE = 'deferred';
 
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export const deferredModules: Plugin = {
   name: 'deferred-modules',
   setup(build) {
-    const filter = new RegExp(`^(${Object.keys(STAND_INS).join('|')})$`);
+    const filter = new RegExp(`^(${Object.keys(STAND_INS).map(escaped).join('|')})$`);
     const unused = new Set(Object.keys(STAND_INS));
     build.onResolve({ filter }, async (args) => {
       // The stand-in's own resolution of the real module, and (for a builtin, whose name it keeps) its require.
