@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import * as os from 'node:os';
 import * as tls from 'node:tls';
 import type { Plugin } from 'esbuild';
 import * as confusables from '../../streams/protocol/confusables.js';
@@ -11,7 +12,7 @@ const getters = (names: readonly string[]) => (real: string) =>
 /**
  * Modules a plain `serve` does not need at start, evaluated at the first use of their exports
  * instead: yargs's help and error layout (building their Unicode tables and `Intl.Segmenter` took
- * tens of ms of each start, see README, "How it is built"), node:assert, node:tls, and the table
+ * tens of ms of each start, see README, "How it is built"), node:assert, node:module, node:tls, node:os, and the table
  * of confusable characters (made into a Map of 6,000 entries at load: ~10 ms, and needed only once
  * a nick is compared: `streams/` keeps no lazy state of its own). Each import
  * of one gets a stand-in whose exports `require` the real module when first used; esbuild
@@ -29,9 +30,20 @@ const STAND_INS: Record<string, (real: string) => string> = {
     export const strictEqual = (actual, expected, ...rest) => {
       if (!Object.is(actual, expected)) require(${real}).strictEqual(actual, expected, ...rest);
     };`,
+  // yargs, yargs-parser and cluster-client.ts each make a require at load, for files a plain `serve`
+  // never requires: node:module (and Node's ES module loader, some 10 modules) waits for its first call.
+  'node:module': (real) =>
+    `export const createRequire = (url) => {
+      const made = () => require(${real}).createRequire(url);
+      const lazy = (id) => made()(id);
+      lazy.resolve = (id, options) => made().resolve(id, options);
+      return lazy;
+    };`,
   cliui: (real) => `export default (...args) => require(${real}).default(...args);`,
   // TLS (and the crypto it loads) only for a server or client that speaks it: each export a getter.
   'node:tls': getters(Object.keys(tls)),
+  // For the host's name (--cluster's default node name) and its interfaces (listening on all of them).
+  'node:os': getters(Object.keys(os)),
   // Imported by streams/protocol/skeleton.ts alone.
   './confusables.js': getters(Object.keys(confusables)),
   'string-width': (real) =>
