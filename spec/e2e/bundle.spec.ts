@@ -40,7 +40,7 @@ test('the build leaves no code cache in the package', () => {
   const { files: shipped } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
   // The bundle and each chunk the build packs beside it (src/build/bundle.ts).
   const scripts = files.filter((file) => file.endsWith('.cjs') && !file.includes('/')).map((file) => `dist/${file}`);
-  expect(scripts).toEqual(expect.arrayContaining(['dist/tcpchat.cjs', 'dist/tcpchat-prom-client.cjs']));
+  expect(scripts).toEqual(expect.arrayContaining(['dist/tcpchat.cjs', 'dist/tcpchat-prom-client.cjs', 'dist/tcpchat-confusables.cjs']));
   expect(shipped).toEqual(expect.arrayContaining(['dist/src/cli/bin.cjs', ...scripts]));
   expect(shipped.filter((file) => file.endsWith('.cache') || /^dist\/(src|streams)\/?$/.test(file))).toEqual([]);
 });

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
-import { deferredModules } from './deferred-modules.js';
+import { deferredModules, escaped } from './deferred-modules.js';
 import { rxjsEsModules } from './rxjs-es-modules.js';
 
 /**
@@ -15,23 +15,27 @@ import { rxjsEsModules } from './rxjs-es-modules.js';
 /** Loaded only with `--cluster` or `--data`, and optional dependencies (better-sqlite3 is native): they stay out of the bundle. */
 const EXTERNAL = ['redis', 'better-sqlite3'];
 
-/**
- * Dependencies that only an option loads, each packed into a script of its own beside the bundle
- * (and listed in package.json's `files`): every start reads and compiles the bundle whole, so code
- * a plain `serve` never runs costs it time. prom-client (with its own dependencies, a sixth of the
- * bundle) is for `--metrics` alone.
- */
-export const CHUNKS: Readonly<Record<string, string>> = { 'prom-client': 'tcpchat-prom-client.cjs' };
-
 const dist = fileURLToPath(new URL('../../', import.meta.url));
 const root = resolve(dist, '..');
 const BUNDLE = resolve(dist, 'tcpchat.cjs');
 
-/** Each import of a chunk's package becomes a `require` of the chunk, found beside the bundle. */
+/**
+ * What a plain `serve` never loads, each packed into a script of its own beside the bundle (and
+ * listed in package.json's `files`): every start reads and compiles the bundle whole, so code it
+ * does not run costs it time. By what imports it (a package, or the path a stand-in of
+ * deferred-modules.ts requires): prom-client (with its dependencies, a sixth of the bundle) for
+ * `--metrics` alone; the table of confusables (a fifth) at the first nick that is not ASCII.
+ */
+const CHUNKS: Readonly<Record<string, string>> = {
+  'prom-client': 'tcpchat-prom-client.cjs',
+  [resolve(dist, 'streams/protocol/confusables.js')]: 'tcpchat-confusables.cjs',
+};
+
+/** Each import of a chunk's module becomes a `require` of the chunk, found beside the bundle. */
 const chunkImports: Plugin = {
   name: 'chunk-imports',
   setup(build) {
-    const filter = new RegExp(`^(${Object.keys(CHUNKS).join('|')})$`);
+    const filter = new RegExp(`^(${Object.keys(CHUNKS).map(escaped).join('|')})$`);
     build.onResolve({ filter }, (args) => ({ path: `./${CHUNKS[args.path]}`, external: true }));
   },
 };

@@ -53,7 +53,8 @@ const STAND_INS: Record<string, (real: string) => string> = {
 
 const NAMESPACE = 'deferred';
 
-const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** `text` as a regular expression that matches it alone. */
+export const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export const deferredModules: Plugin = {
   name: 'deferred-modules',
