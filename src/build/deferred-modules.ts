@@ -39,6 +39,11 @@ const STAND_INS: Record<string, (real: string) => string> = {
       lazy.resolve = (id, options) => made().resolve(id, options);
       return lazy;
     };`,
+  // yargs walks up from the working folder to a package.json (listing each folder on the way) only to
+  // guess a version that parser.ts then gives it, and, where none is found, loads node:assert to throw
+  // the miss it swallows: some 5 ms of a start in a folder without one. Its walk ends at tcpchat's own
+  // package.json, beside dist/ (a bundle without one beside it reads nothing, as a miss).
+  'escalade/sync': () => `export default () => require('node:path').resolve(__dirname, '../package.json');`,
   cliui: (real) => `export default (...args) => require(${real}).default(...args);`,
   // TLS (and the crypto it loads) only for a server or client that speaks it: each export a getter.
   'node:tls': getters(Object.keys(tls)),
