@@ -12,12 +12,12 @@ const getters = (names: readonly string[]) => (real: string) =>
 /**
  * Modules a plain `serve` does not need at start, evaluated at the first use of their exports
  * instead: yargs's help and error layout (building their Unicode tables and `Intl.Segmenter` took
- * tens of ms of each start, see README, "How it is built"), node:assert, node:module, node:tls, node:os, and the table
- * of confusable characters (made into a Map of 6,000 entries at load: ~10 ms, and needed only once
- * a nick is compared: `streams/` keeps no lazy state of its own). Each import
- * of one gets a stand-in whose exports `require` the real module when first used; esbuild
- * evaluates a module that is required lazily. string-width's stand-in answers printable ASCII itself (as wide as it is long,
- * string-width's own first rule), so ASCII help never needs the real one.
+ * tens of ms of each start, see README, "How it is built"), node:assert, node:module, node:tls,
+ * node:os, and the table of confusable characters (a Map of 6,000 entries, ~10 ms to make, needed
+ * at the first nick that is not ASCII; `streams/` keeps no lazy state of its own). Each import of
+ * one gets a stand-in whose exports `require` the real module when first used; esbuild evaluates a
+ * module that is required lazily. string-width's stand-in answers printable ASCII itself (as wide
+ * as it is long, string-width's own first rule), so ASCII help never needs the real one.
  */
 const STAND_INS: Record<string, (real: string) => string> = {
   // yargs checks its own invariants on every parse with node:assert, which loads some 25 of Node's
@@ -49,7 +49,7 @@ const STAND_INS: Record<string, (real: string) => string> = {
   'node:tls': getters(Object.keys(tls)),
   // For the host's name (--cluster's default node name) and its interfaces (listening on all of them).
   'node:os': getters(Object.keys(os)),
-  // Imported by streams/protocol/skeleton.ts alone.
+  // Imported by streams/protocol/skeleton.ts alone; a script of its own (bundle.ts).
   './confusables.js': getters(Object.keys(confusables)),
   'string-width': (real) =>
     `export default (text, ...options) =>
