@@ -1,6 +1,8 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONFUSABLES } from '../../streams/protocol/confusables.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { ROOT, run, tcpchat, waitForExit, type Running } from './helpers/processes.js';
 
@@ -32,6 +34,12 @@ test.each([
   const [bundled, plain] = await Promise.all([outputOf(tcpchat(args)), outputOf(unbundled(args))]);
   expect(bundled.stdout.join('\n') + bundled.stderr.join('\n')).not.toBe('');
   expect(bundled).toEqual(plain);
+});
+
+test('the script of confusables beside the bundle holds the whole table the nicks are compared by', () => {
+  const packed = createRequire(import.meta.url)(join(ROOT, 'dist/tcpchat-confusables.cjs')) as { CONFUSABLES: ReadonlyMap<string, string> };
+  expect(packed.CONFUSABLES.size).toBeGreaterThan(6000);
+  expect([...packed.CONFUSABLES]).toEqual([...CONFUSABLES]);
 });
 
 test('the build leaves no code cache in the package', () => {
