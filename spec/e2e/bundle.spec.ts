@@ -1,6 +1,8 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONFUSABLES } from '../../streams/protocol/confusables.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { ROOT, run, tcpchat, waitForExit, type Running } from './helpers/processes.js';
 
@@ -34,11 +36,20 @@ test.each([
   expect(bundled).toEqual(plain);
 });
 
+test('the script of confusables beside the bundle holds the whole table the nicks are compared by', () => {
+  const packed = createRequire(import.meta.url)(join(ROOT, 'dist/tcpchat-confusables.cjs')) as { CONFUSABLES: ReadonlyMap<string, string> };
+  expect(packed.CONFUSABLES.size).toBeGreaterThan(6000);
+  expect([...packed.CONFUSABLES]).toEqual([...CONFUSABLES]);
+});
+
 test('the build leaves no code cache in the package', () => {
   const files = readdirSync(join(ROOT, 'dist'), { recursive: true, encoding: 'utf8' });
   expect(files.filter((file) => file.endsWith('.cache'))).toEqual([]);
   const { files: shipped } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
-  expect(shipped).toEqual(expect.arrayContaining(['dist/src/cli/bin.cjs', 'dist/tcpchat.cjs']));
+  // The bundle and each chunk the build packs beside it (src/build/bundle.ts).
+  const scripts = files.filter((file) => file.endsWith('.cjs') && !file.includes('/')).map((file) => `dist/${file}`);
+  expect(scripts).toEqual(expect.arrayContaining(['dist/tcpchat.cjs', 'dist/tcpchat-prom-client.cjs', 'dist/tcpchat-confusables.cjs']));
+  expect(shipped).toEqual(expect.arrayContaining(['dist/src/cli/bin.cjs', ...scripts]));
   expect(shipped.filter((file) => file.endsWith('.cache') || /^dist\/(src|streams)\/?$/.test(file))).toEqual([]);
 });
 

@@ -1,8 +1,9 @@
 import { rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { deferredModules } from './deferred-modules.js';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { deferredModules, escaped } from './deferred-modules.js';
+import { rxjsEsModules } from './rxjs-es-modules.js';
 
 /**
  * Packs the CLI (tsc's output under dist/) and everything it imports into one CommonJS script,
@@ -18,24 +19,62 @@ const dist = fileURLToPath(new URL('../../', import.meta.url));
 const root = resolve(dist, '..');
 const BUNDLE = resolve(dist, 'tcpchat.cjs');
 
-const result = await build({
-  entryPoints: [resolve(dist, 'src/cli/main.js')],
-  outfile: BUNDLE,
+/**
+ * What a plain `serve` never loads, each packed into a script of its own beside the bundle (and
+ * listed in package.json's `files`): every start reads and compiles the bundle whole, so code it
+ * does not run costs it time. By what imports it (a package, or the path a stand-in of
+ * deferred-modules.ts requires): prom-client (with its dependencies, a sixth of the bundle) for
+ * `--metrics` alone; the table of confusables (a fifth) at the first nick that is not ASCII.
+ */
+const CHUNKS: Readonly<Record<string, string>> = {
+  'prom-client': 'tcpchat-prom-client.cjs',
+  [resolve(dist, 'streams/protocol/confusables.js')]: 'tcpchat-confusables.cjs',
+};
+
+/** Each import of a chunk's module becomes a `require` of the chunk, found beside the bundle. */
+const chunkImports: Plugin = {
+  name: 'chunk-imports',
+  setup(build) {
+    const filter = new RegExp(`^(${Object.keys(CHUNKS).map(escaped).join('|')})$`);
+    build.onResolve({ filter }, (args) => ({ path: `./${CHUNKS[args.path]}`, external: true }));
+  },
+};
+
+const common: BuildOptions = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: EXTERNAL,
-  // `import('redis')` becomes a `require`: the bin runs the bundle as a vm.Script, which has no
-  // loader for ES modules on every Node 20 (redis is CommonJS too).
-  supported: { 'dynamic-import': false },
-  // yargs and yargs-parser make a `require` from import.meta.url, which CommonJS has not.
-  define: { 'import.meta.url': 'importMetaUrl' },
-  banner: { js: 'var importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  plugins: [deferredModules],
-  metafile: true,
+  // No line breaks or spaces, simpler expressions; names stay as written, so stack traces and
+  // error messages read as in the source (a start compiles the whole script: 0.8× the bytes).
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
-});
+};
+
+const [result] = await Promise.all([
+  build({
+    ...common,
+    entryPoints: [resolve(dist, 'src/cli/main.js')],
+    outfile: BUNDLE,
+    external: EXTERNAL,
+    // `import('redis')` becomes a `require`: the bin runs the bundle as a vm.Script, which has no
+    // loader for ES modules on every Node 20 (redis is CommonJS too).
+    supported: { 'dynamic-import': false },
+    // yargs and yargs-parser make a `require` from import.meta.url, which CommonJS has not.
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: 'var importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [deferredModules, rxjsEsModules, chunkImports],
+    metafile: true,
+  }),
+  ...Object.entries(CHUNKS).map(([name, file]) =>
+    build({
+      ...common,
+      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root },
+      outfile: resolve(dist, file),
+    }),
+  ),
+]);
 // Builds before esbuild left a V8 code cache here; no start may ever load one (see src/cli/bin.cts).
 rmSync(`${BUNDLE}.cache`, { force: true });
 const inputs = Object.keys(result.metafile.inputs).length;

@@ -1,14 +1,23 @@
 import { dirname } from 'node:path';
+import * as os from 'node:os';
 import * as tls from 'node:tls';
 import type { Plugin } from 'esbuild';
+import * as confusables from '../../streams/protocol/confusables.js';
+
+/** A stand-in whose exports (these names) are getters that load the real module when first read. */
+const getters = (names: readonly string[]) => (real: string) =>
+  `for (const name of ${JSON.stringify(names)})
+    Object.defineProperty(exports, name, { enumerable: true, get: () => require(${real})[name] });`;
 
 /**
  * Modules a plain `serve` does not need at start, evaluated at the first use of their exports
  * instead: yargs's help and error layout (building their Unicode tables and `Intl.Segmenter` took
- * tens of ms of each start, see README, "How it is built"), node:assert and node:tls. Each import
- * of one gets a stand-in whose exports `require` the real module when first used; esbuild
- * evaluates a module that is required lazily. string-width's stand-in answers printable ASCII itself (as wide as it is long,
- * string-width's own first rule), so ASCII help never needs the real one.
+ * tens of ms of each start, see README, "How it is built"), node:assert, node:module, node:tls,
+ * node:os, and the table of confusable characters (a Map of 6,000 entries, ~10 ms to make, needed
+ * at the first nick that is not ASCII; `streams/` keeps no lazy state of its own). Each import of
+ * one gets a stand-in whose exports `require` the real module when first used; esbuild evaluates a
+ * module that is required lazily. string-width's stand-in answers printable ASCII itself (as wide
+ * as it is long, string-width's own first rule), so ASCII help never needs the real one.
  */
 const STAND_INS: Record<string, (real: string) => string> = {
   // yargs checks its own invariants on every parse with node:assert, which loads some 25 of Node's
@@ -21,11 +30,27 @@ const STAND_INS: Record<string, (real: string) => string> = {
     export const strictEqual = (actual, expected, ...rest) => {
       if (!Object.is(actual, expected)) require(${real}).strictEqual(actual, expected, ...rest);
     };`,
+  // yargs, yargs-parser and cluster-client.ts each make a require at load, for files a plain `serve`
+  // never requires: node:module (and Node's ES module loader, some 10 modules) waits for its first call.
+  'node:module': (real) =>
+    `export const createRequire = (url) => {
+      const made = () => require(${real}).createRequire(url);
+      const lazy = (id) => made()(id);
+      lazy.resolve = (id, options) => made().resolve(id, options);
+      return lazy;
+    };`,
+  // yargs walks up from the working folder to a package.json (listing each folder on the way) only to
+  // guess a version that parser.ts then gives it, and, where none is found, loads node:assert to throw
+  // the miss it swallows: some 5 ms of a start in a folder without one. Its walk ends at tcpchat's own
+  // package.json, beside dist/ (a bundle without one beside it reads nothing, as a miss).
+  'escalade/sync': () => `export default () => require('node:path').resolve(__dirname, '../package.json');`,
   cliui: (real) => `export default (...args) => require(${real}).default(...args);`,
   // TLS (and the crypto it loads) only for a server or client that speaks it: each export a getter.
-  'node:tls': (real) =>
-    `for (const name of ${JSON.stringify(Object.keys(tls))})
-      Object.defineProperty(exports, name, { enumerable: true, get: () => require(${real})[name] });`,
+  'node:tls': getters(Object.keys(tls)),
+  // For the host's name (--cluster's default node name) and its interfaces (listening on all of them).
+  'node:os': getters(Object.keys(os)),
+  // Imported by streams/protocol/skeleton.ts alone; a script of its own (bundle.ts).
+  './confusables.js': getters(Object.keys(confusables)),
   'string-width': (real) =>
     `export default (text, ...options) =>
       typeof text === 'string' && /^[\\x20-\\x7e]*$/.test(text) ? text.length : require(${real}).default(text, ...options);`,
@@ -33,10 +58,13 @@ const STAND_INS: Record<string, (real: string) => string> = {
 
 const NAMESPACE = 'deferred';
 
+/** `text` as a regular expression that matches it alone. */
+export const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export const deferredModules: Plugin = {
   name: 'deferred-modules',
   setup(build) {
-    const filter = new RegExp(`^(${Object.keys(STAND_INS).join('|')})$`);
+    const filter = new RegExp(`^(${Object.keys(STAND_INS).map(escaped).join('|')})$`);
     const unused = new Set(Object.keys(STAND_INS));
     build.onResolve({ filter }, async (args) => {
       // The stand-in's own resolution of the real module, and (for a builtin, whose name it keeps) its require.

@@ -8,6 +8,10 @@ import { confusableSkeleton } from './skeleton.js';
 
 export const MAX_NICK_LENGTH = 32;
 const NICK = /^[\p{L}\p{M}\p{N}_\-.[\]]+$/u;
+/** Every normalisation form leaves ASCII as it is: such text skips ICU's normaliser, whose first use costs a start some ms. */
+const ASCII = /^[\x00-\x7f]*$/;
+
+const normalized = (text: string, form: 'NFKC' | 'NFD'): string => (ASCII.test(text) ? text : text.normalize(form));
 
 /** Returns why `name` cannot be a nick, or undefined when it can. */
 export function invalidNickReason(name: string): string | undefined {
@@ -18,7 +22,7 @@ export function invalidNickReason(name: string): string | undefined {
 
 /** The form a nick is kept and shown in: compatibility characters (fullwidth, bold...) become plain ones. */
 export function normalizeNick(name: string): string {
-  return name.normalize('NFKC');
+  return normalized(name, 'NFKC');
 }
 
 /**
@@ -29,7 +33,7 @@ export function normalizeNick(name: string): string {
  * case, is `i`, so `aIice` would otherwise pass as `alice`.
  */
 export function nickKey(name: string): string {
-  const skeleton = confusableSkeleton(normalizeNick(name).toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase();
+  const skeleton = normalized(confusableSkeleton(normalized(normalizeNick(name).toLowerCase(), 'NFD')), 'NFD').toLowerCase();
   return skeleton.replace(/([ij])\u0307/gu, '$1').replaceAll('i', 'l');
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { confusableSkeleton } from '../../../streams/protocol/skeleton.js';
 import { invalidNickReason, MAX_NICK_LENGTH, nickKey, nickTakenReason, normalizeNick } from '../../../streams/protocol/nick.js';
 
 const CHARSET = 'a nick is letters, digits and _ - . [ ] only';
@@ -89,6 +90,31 @@ describe('nickKey of look-alikes (NFKC, then the TR39 confusable skeleton)', () 
 
   it('maps a guest nick as the cluster script does: 0 to o and 1 to l, nothing else', () => {
     expect(nickKey('guest-0123456789')).toBe('guest-ol23456789');
+  });
+});
+
+describe('nickKey and normalizeNick on ASCII (which they leave to no normaliser)', () => {
+  // What they compute, every step through String.prototype.normalize.
+  const everyStep = (name: string): string =>
+    confusableSkeleton(name.normalize('NFKC').toLowerCase().normalize('NFD'))
+      .normalize('NFD')
+      .toLowerCase()
+      .replace(/([ij])\u0307/gu, '$1')
+      .replaceAll('i', 'l');
+
+  it('give what normalising every step gives, for ASCII and any other text', () => {
+    const text = fc.oneof(
+      fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((code) => String.fromCharCode(code)) }),
+      fc.string({ unit: 'grapheme' }),
+    );
+    fc.assert(
+      fc.property(text, (name) => {
+        expect(nickKey(name)).toBe(everyStep(name));
+        expect(normalizeNick(name)).toBe(name.normalize('NFKC'));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(nickKey('50%')).toBe(everyStep('50%')); // an ASCII look-alike whose prototype is not ASCII
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import unhomoglyph from 'unhomoglyph';
+import { ASCII_CONFUSABLES } from '../../../streams/protocol/confusables-ascii.js';
 import { CONFUSABLES } from '../../../streams/protocol/confusables.js';
 import { confusableSkeleton } from '../../../streams/protocol/skeleton.js';
 
@@ -10,6 +11,18 @@ const require = createRequire(import.meta.url);
 describe('confusableSkeleton', () => {
   it("holds the unhomoglyph package's table exactly (after updating that package: npm run confusables)", () => {
     expect(Object.fromEntries(CONFUSABLES)).toEqual(require('unhomoglyph/data.json'));
+  });
+
+  it('holds the ASCII look-alikes of that table apart, exactly', () => {
+    const ascii = [...CONFUSABLES].filter(([char]) => char < '\x80');
+    expect(ascii.length).toBeGreaterThan(0);
+    expect([...ASCII_CONFUSABLES]).toEqual(ascii);
+  });
+
+  it('maps every ASCII character as unhomoglyph does', () => {
+    const ascii = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code)).join('');
+    expect(confusableSkeleton(ascii)).toBe(unhomoglyph(ascii));
+    expect(confusableSkeleton('m%|')).toBe('rn\u00ba/\u2080l');
   });
 
   it('replaces each look-alike by its prototype and leaves the rest as it is', () => {
