@@ -13,7 +13,9 @@ describe('pacedFlushes', () => {
     clock = 0;
     jest.useFakeTimers();
   });
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('runs a flush at the end of the turn when the last one is at least a gap ago', () => {
     const schedule = pacedFlushes(10, now);

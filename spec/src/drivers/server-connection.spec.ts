@@ -166,6 +166,20 @@ describe('serverConnection', () => {
     expect((await all).toString()).toBe('<ada> hi\n! kicked\n');
   });
 
+  it('a peer that ends its side gets what the turn gathered for it, and what its end called for, before our EOF', async () => {
+    // A turn that never ends by itself: only the end of the reading hands the bytes over. Node ends
+    // our side on the tick after the peer's FIN (no half-open sockets), before any turn's flush.
+    const turn = new TurnWrites<ServerConnection>(() => {});
+    const { ours, peer } = await socketPair(leftovers);
+    peer.allowHalfOpen = true; // it ends its side and keeps reading
+    const connection = serverConnection(7, ours, { ...BASE, turn });
+    connection.data$.subscribe({ complete: () => connection.write(encode('ack of its last line\n')) });
+    const all = readToEnd(peer, 5000);
+    connection.write(encode('gathered this turn\n'));
+    peer.end('last line\n');
+    expect((await all).toString()).toBe('gathered this turn\nack of its last line\n');
+  });
+
   it('a peer that leaves mid-turn is skipped at the turn end; the others get theirs', async () => {
     const turn = new TurnWrites<ServerConnection>();
     const gone = await accepted({ ...BASE, turn });
