@@ -52,7 +52,7 @@ const FULL = {
   'paced-duration': '5',
   idle: '1000,10000,100000',
   'idle-timeout': '40',
-  'idle-wait': '120',
+  'idle-wait': '240',
   'startup-runs': '5',
   'slow-fast': '100',
   'slow-rate': '20000',
@@ -118,8 +118,8 @@ const HELP = `usage: node bench/run.mjs [options]
                           (up to the hard limit) and measures what that allows, spread over 127.0.0.x
   --idle-timeout S        how long the connections may take to open and settle (default ${FULL['idle-timeout']})
   --idle-wait S           then how long they idle before the RSS is read again, the figure reported
-                          (default ${FULL['idle-wait']}: V8 gives back the young generation a burst of arrivals
-                          grew once its allocation rate looks low, or 100 s after its last full GC; 0: at once)
+                          (default ${FULL['idle-wait']}: V8 gives back what a burst of arrivals grew once its
+                          allocation rate looks low, or 100 s after its last full GC, and again later; 0: at once)
 
   startup: time to the listening line, and tcpchat --help
   --startup-runs N        (default ${FULL['startup-runs']})
