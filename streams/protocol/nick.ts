@@ -34,7 +34,9 @@ export function normalizeNick(name: string): string {
  */
 export function nickKey(name: string): string {
   const skeleton = normalized(confusableSkeleton(normalized(normalizeNick(name).toLowerCase(), 'NFD')), 'NFD').toLowerCase();
-  return skeleton.replace(/([ij])\u0307/gu, '$1').replaceAll('i', 'l');
+  const key = skeleton.replace(/([ij])\u0307/gu, '$1').replaceAll('i', 'l');
+  // The nick itself when it is its own key (`guest-3`): the table of nicks then keeps no second copy.
+  return key === name ? name : key;
 }
 
 /** Why `wanted` cannot be had while `holder` is taken: taken, or only looking like it. */

@@ -124,6 +124,8 @@ export interface ServerModel {
   /** Joins, leaves and renames are announced while the room has at most this many members. */
   readonly announceMax: number;
   readonly conns: Map<ConnId, Connection>;
+  /** The connections the heartbeat watches (tagged ones that have spoken; see `heard`). */
+  readonly watched: Set<Connection>;
   /** Members by nick key: no two nicks look alike. */
   readonly nicks: Map<string, ConnId>;
   readonly reservedKey: string;
@@ -206,6 +208,7 @@ export function createModel(options: {
     mode: options.mode,
     announceMax: options.announceMax,
     conns: new Map(),
+    watched: new Set(),
     nicks: new Map(),
     reservedKey: nickKey(options.name),
     nextGuest: 1,
@@ -359,6 +362,7 @@ export function forget(model: ServerModel, id: ConnId): void {
   if (!conn) return;
   leave(model, conn);
   model.conns.delete(id);
+  model.watched.delete(conn);
   release(model.admission, conn.ip);
 }
 

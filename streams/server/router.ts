@@ -102,7 +102,7 @@ export function routerOn(model: ServerModel, heartbeatMs = 0): Router {
         const effects = lines(model, event.id, event.lines, event.printable);
         // Watched from the batch that asked for tags on: only tcpchat's client answers pings.
         const conn = memberOf(model, event.id);
-        if (conn?.session !== undefined) heard(conn, model.now());
+        if (conn?.session !== undefined) heard(model.watched, conn, model.now());
         return effects;
       }
       case 'line-too-long':
@@ -314,7 +314,7 @@ function lineTooLong(model: ServerModel, id: ConnId, maxBytes: number, fatal: bo
 
 /** A heartbeat tick: ping the connections that have been silent, drop those that never answered. */
 function checkHeartbeatsOf(model: ServerModel, intervalMs: number): Effect[] {
-  const { ping, dead } = checkHeartbeats(model.conns.values(), intervalMs, model.now());
+  const { ping, dead } = checkHeartbeats(model.watched, intervalMs, model.now());
   const effects: Effect[] = ping.length > 0 ? [{ kind: 'send', to: ping, lines: [PING] }] : [];
   for (const id of dead) {
     const member = memberOf(model, id);

@@ -35,6 +35,8 @@ function expectConsistent(model: ServerModel): void {
   expect(model.rooms.get(model.consoleRoom.name)).toBe(model.consoleRoom);
   // Every connection in the table is counted once at the door, and a closed one no longer.
   expect(model.admission.total).toBe(model.conns.size);
+  // The heartbeat watches tagged connections still open, and nothing else.
+  for (const conn of model.watched) expect([model.conns.get(conn.id), conn.session !== undefined]).toEqual([conn, true]);
 }
 
 const id = fc.integer({ min: 1, max: 4 });
@@ -102,7 +104,7 @@ describe('the server model', () => {
           }
           for (const conn of [...open]) route({ kind: 'closed', id: conn, reason: 'gone' });
           expectConsistent(model);
-          expect(model.conns.size).toBe(0);
+          expect([model.conns.size, model.watched.size]).toEqual([0, 0]);
           expect([...model.rooms.keys()]).toEqual(
             model.consoleRoom === model.firstRoom ? [model.firstRoom.name] : [model.firstRoom.name, model.consoleRoom.name],
           );
