@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { asapScheduler, Observable, timer, type Observer, type Subscription, type Unsubscribable } from '../../streams/rx.js';
+import { asapScheduler, Observable, timer, type Observer, type Subscription } from '../../streams/rx.js';
 import { PacedWriter } from './paced-writes.js';
 import { peerFingerprint } from './peer-certificate.js';
 import { formatAddress, ignore, peerIp, readSocket, type SocketReading } from './socket-data.js';
@@ -136,7 +136,7 @@ class Connection implements ServerConnection {
       this.input = readSocket(this.socket, this.options.telnet ? new TelnetAnswering(this, subscriber) : subscriber);
       // The reader handles errors now (and leaves a no-op listener when it stops): one listener, no list.
       this.socket.off('error', ignore);
-      return new ReadingEnd(this, this.input);
+      return this; // the teardown: `unsubscribe` below
     });
   }
 
@@ -190,6 +190,17 @@ class Connection implements ServerConnection {
   /** Hands what this turn gathered for it to the socket now, before anything that ends it. */
   releaseTurn(): void {
     this.options.turn?.release(this);
+  }
+
+  /**
+   * The end of its reading (the peer ended its side, it failed, or the server let it go), as the
+   * teardown of `data$`: what the turn gathered for it (the ack of its last line, say) goes out
+   * first. A peer's FIN ends our side too, on the next tick (the server allows no half-open
+   * sockets), and the turn's flush would come after that.
+   */
+  unsubscribe(): void {
+    this.releaseTurn();
+    this.input?.unsubscribe();
   }
 
   close(): void {
@@ -265,24 +276,6 @@ class TelnetAnswering implements Observer<Uint8Array> {
 
   complete(): void {
     this.reader.complete();
-  }
-}
-
-/**
- * The end of a connection's reading (its peer ended its side, it failed, or the server let it go):
- * what the turn gathered for it (the ack of its last line, say) goes out first. A peer's FIN ends
- * our side too, on the next tick (the server does not allow half-open sockets), and the turn's
- * flush would come after that.
- */
-class ReadingEnd implements Unsubscribable {
-  constructor(
-    private readonly connection: Connection,
-    private readonly reading: SocketReading,
-  ) {}
-
-  unsubscribe(): void {
-    this.connection.releaseTurn();
-    this.reading.unsubscribe();
   }
 }
 
