@@ -52,4 +52,16 @@ describe('pacedFlushes', () => {
     elapse(1);
     expect(ran).toEqual([0, 10, 20]);
   });
+
+  it('runs at the end of the turn when less than a millisecond of the gap is left (a timer would take a whole one)', () => {
+    const schedule = pacedFlushes(10, now);
+    const ran: number[] = [];
+    schedule(() => ran.push(clock));
+    jest.runOnlyPendingTimers();
+
+    clock += 9.5; // half a millisecond of the gap left
+    schedule(() => ran.push(clock));
+    jest.advanceTimersByTime(0);
+    expect(ran).toEqual([0, 9.5]);
+  });
 });
