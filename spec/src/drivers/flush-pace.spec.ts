@@ -59,9 +59,17 @@ describe('pacedFlushes', () => {
     schedule(() => ran.push(clock));
     jest.runOnlyPendingTimers();
 
+    const timers = jest.spyOn(globalThis, 'setTimeout');
     clock += 9.5; // half a millisecond of the gap left
     schedule(() => ran.push(clock));
-    jest.advanceTimersByTime(0);
+    expect(timers).not.toHaveBeenCalled(); // no timer: setImmediate
+    jest.runOnlyPendingTimers();
     expect(ran).toEqual([0, 9.5]);
+
+    clock += 8.5; // a millisecond and a half left: a timer for it
+    schedule(() => ran.push(clock));
+    expect(timers).toHaveBeenCalledTimes(1);
+    expect(timers.mock.calls[0][1]).toBeCloseTo(1.5);
+    timers.mockRestore();
   });
 });
