@@ -50,6 +50,8 @@ export interface ServerConnection {
   readonly address: string;
   /** The peer's address without the port. */
   readonly ip: string;
+  /** The peer's port. */
+  readonly port: number;
   /** The SHA-256 of the client certificate it presented over TLS, if any (see `peerFingerprint`). */
   readonly fingerprint: string | undefined;
   /** Completes when the peer ends, errors when the connection fails. */
@@ -125,6 +127,10 @@ class Connection implements ServerConnection {
     this.ip = ip ?? '';
     this.fingerprint = peerFingerprint(socket);
     if (options.messageGapMs !== undefined) this.paced = new PacedWriter(socket, options.messageGapMs);
+  }
+
+  get port(): number {
+    return this.socket.remotePort ?? 0; // Node keeps the peer's name once read (the constructor reads it)
   }
 
   /** Made on each use, as it is subscribed once: an observable kept for the connection's life would cost memory for nothing. */

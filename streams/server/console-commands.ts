@@ -9,6 +9,7 @@ import { forgetIfEmpty, members, type ServerModel } from './model.js';
 import { findByNick } from './nicks.js';
 import { unregisterFromConsole } from './registered-nicks.js';
 import { direct } from './send.js';
+import { peerAddress } from './peer-address.js';
 
 /** What a line typed at the server's console does (but `/quit`, which the router turns into a shutdown). */
 export function consoleCommand(model: ServerModel, command: Exclude<ConsoleCommand, { kind: 'quit' }>): Effect[] {
@@ -35,7 +36,7 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
       if (command.room !== undefined)
         return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);
       const here = members(model);
-      const entries = here.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${m.address})` }));
+      const entries = here.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${peerAddress(m)})` }));
       const elsewhere = [...(model.cluster?.remote.values() ?? [])].map((m): LogEntry => ({
         type: 'notice',
         text: `${m.nick} (node ${m.node})`,

@@ -4,6 +4,7 @@ import { splitCommand } from '../protocol/command-words.js';
 import { addressBan, banReason } from './bans.js';
 import { admit, recordAuthFailure, recordAuthSuccess } from './admission.js';
 import { addConnection, type Connection, type ConnId, type ServerModel } from './model.js';
+import type { PeerAddress } from './peer-address.js';
 
 export type Verdict =
   | { readonly kind: 'join'; readonly conn: Connection }
@@ -14,14 +15,15 @@ export type Verdict =
  * The door before the room: connection caps, and the password when there is one. A connection
  * that has not given the password is never a member, so it can neither read nor send chat.
  */
-export function openDoor(model: ServerModel, id: ConnId, address: string, ip: string, now: number, fingerprint?: string): Verdict {
+export function openDoor(model: ServerModel, id: ConnId, peer: PeerAddress, now: number, fingerprint?: string): Verdict {
+  const { ip } = peer;
   // Before the caps: a peer kept out never takes a place among them.
   if (model.access && !admits(model.access, ip)) return { kind: 'refuse', reason: 'access denied' };
   const ban = addressBan(model, ip);
   if (ban) return { kind: 'refuse', reason: banReason(ban) };
   const entry = admit(model.admission, ip, now);
   if (!entry.ok) return { kind: 'refuse', reason: entry.reason };
-  const conn = addConnection(model, id, address, ip, model.password === undefined ? 'joining' : 'door', fingerprint);
+  const conn = addConnection(model, id, peer, model.password === undefined ? 'joining' : 'door', fingerprint);
   return model.password === undefined ? { kind: 'join', conn } : { kind: 'wait-for-password' };
 }
 

@@ -12,10 +12,10 @@ export type HistoryQuery =
 /** What the router hears: connections opening, their lines, their end, the console, shutdown. */
 export type RouterEvent =
   /**
-   * `ip` is the peer's address without the port, for per-address limits. `fingerprint`: the SHA-256
+   * `ip` is the peer's address without the port, for per-address limits; `port`, the peer's port. `fingerprint`: the SHA-256
    * of the client certificate it presented over TLS (`AB:CD:...`), which may own a registered nick.
    */
-  | { kind: 'open'; id: ConnId; address: string; ip: string; fingerprint?: string }
+  | { kind: 'open'; id: ConnId; ip: string; port: number; fingerprint?: string }
   /** `printable`: the framer found every line printable ASCII (none needs sanitizing) when it read the whole chunk at once. */
   | { kind: 'lines'; id: ConnId; lines: readonly string[]; printable?: boolean }
   /** `fatal`: no newline within the hard limit, so the connection ends. */

@@ -8,6 +8,7 @@ import { latest, type HistoryEntry } from './history.js';
 import { enter, forgetIfEmpty, join, leave, type Connection, type ConnId, type Room, type ServerModel } from './model.js';
 import { nickOrGuest, rename } from './nicks.js';
 import { direct, replay, sayHere } from './send.js';
+import { peerAddress } from './peer-address.js';
 
 /** The moves a member's life is made of: it comes in, speaks to its room, moves, changes its nick, leaves. */
 
@@ -98,7 +99,7 @@ export function welcome(model: ServerModel, conn: Connection, nick?: string): Ef
   return [
     ...(rooms ? arrival(model, conn, room, earlier, greeting) : direct(model, [conn.id], greeting)),
     ...announceMembership(model, room, conn.id, `${conn.nick} joined`),
-    log({ type: 'join', id: conn.id, from: conn.nick, address: conn.address, ...inRoom(model, room) }),
+    log({ type: 'join', id: conn.id, from: conn.nick, address: peerAddress(conn), ...inRoom(model, room) }),
   ];
 }
 

@@ -13,9 +13,10 @@ export type ConnectionEvent = RouterEvent | ReadingRequest;
 /** Who is at the other end of a connection. */
 export interface ConnectionPeer {
   readonly id: ConnId;
-  readonly address: string;
   /** The peer's address without the port. */
   readonly ip: string;
+  /** The peer's port. */
+  readonly port: number;
   /** The SHA-256 of the client certificate it presented over TLS, if any. */
   readonly fingerprint?: string;
 }
@@ -58,9 +59,9 @@ class Lives<C extends ConnectionPeer, T> implements Observer<C> {
   ) {}
 
   next(connection: C): void {
-    const { id, address, ip, fingerprint } = connection;
+    const { id, ip, port, fingerprint } = connection;
     this.open++;
-    this.subscriber.next([{ kind: 'open', id, address, ip, fingerprint }]);
+    this.subscriber.next([{ kind: 'open', id, ip, port, fingerprint }]);
     if (this.subscriber.closed) return;
     let input$: Observable<T>;
     try {

@@ -5,6 +5,7 @@ import type { ServerMode } from '../protocol/sentences.js';
 import { createAdmission, release, type Admission, type AdmissionLimits, type Failures } from './admission.js';
 import { applyFact, keptTopic, type Fact, type MuteFact, type OpFact, type Registration, type TopicFact } from './facts.js';
 import type { Ban } from './bans.js';
+import type { PeerAddress } from './peer-address.js';
 import { createHistory, createSequence, reload, type History, type HistoryEntry, type Sequence } from './history.js';
 
 /** A connection's number, given by the shell when it accepts the connection. */
@@ -30,8 +31,9 @@ export interface Claim {
 /** Everything known about one connection. */
 export interface Connection {
   readonly id: ConnId;
-  readonly address: string;
+  /** The peer's address without the port (`peerAddress` shows both). */
   readonly ip: string;
+  readonly port: number;
   /** The SHA-256 of the client certificate it presented over TLS (`AB:CD:...`), if any. */
   readonly fingerprint: string | undefined;
   phase: Phase;
@@ -289,11 +291,11 @@ export function forgetIfEmpty(model: ServerModel, room: Room): void {
 }
 
 /** A connection let in at the door (counted in the admission already). */
-export function addConnection(model: ServerModel, id: ConnId, address: string, ip: string, phase: Phase, fingerprint?: string): Connection {
+export function addConnection(model: ServerModel, id: ConnId, peer: PeerAddress, phase: Phase, fingerprint?: string): Connection {
   const conn: Connection = {
     id,
-    address,
-    ip,
+    ip: peer.ip,
+    port: peer.port,
     fingerprint,
     phase,
     nick: '',

@@ -8,6 +8,7 @@ import { renameLocally } from './membership.js';
 import { memberOf, type Connection, type ConnId, type ServerModel } from './model.js';
 import { direct } from './send.js';
 import { nickBan, sendAway } from './bans.js';
+import { peerAddress } from './peer-address.js';
 
 /**
  * Registered nicks, as IRC's NickServ keeps them: `/register SECRET` binds the member's nick to a
@@ -99,7 +100,7 @@ function bind(model: ServerModel, member: Connection, nick: string, hash?: strin
   return [
     ...keep(model, { kind: 'registration', key, ...registration }),
     ...direct(model, [member.id], formatNotice(`${nick} is registered to you${lasts}; take it back later ${back}`)),
-    log({ type: 'notice', text: `${nick} registered (${member.address}${how})` }),
+    log({ type: 'notice', text: `${nick} registered (${peerAddress(member)}${how})` }),
   ];
 }
 

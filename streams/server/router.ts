@@ -34,6 +34,7 @@ import { invalidRoomReason, roomName } from './room-name.js';
 import { hashed, verified } from './registered-nicks.js';
 import { expire, formatMuted, muteOn } from './moderation.js';
 import { direct } from './send.js';
+import { peerAddress, type PeerAddress } from './peer-address.js';
 
 export interface RouterOptions {
   /** The console's nick. */
@@ -97,7 +98,7 @@ export function routerOn(model: ServerModel, heartbeatMs = 0): Router {
     if (model.stopped) return [];
     switch (event.kind) {
       case 'open':
-        return open(model, event.id, event.address, event.ip, event.fingerprint);
+        return open(model, event.id, event, event.fingerprint);
       case 'lines': {
         const effects = lines(model, event.id, event.lines, event.printable);
         // Watched from the batch that asked for tags on: only tcpchat's client answers pings.
@@ -116,7 +117,7 @@ export function routerOn(model: ServerModel, heartbeatMs = 0): Router {
       }
       case 'password-deadline': {
         const conn = model.conns.get(event.id);
-        return conn?.phase === 'door' ? refuse(model, conn.id, conn.address, 'authentication timed out') : [];
+        return conn?.phase === 'door' ? refuse(model, conn.id, peerAddress(conn), 'authentication timed out') : [];
       }
       case 'console':
         return event.command.kind === 'quit' ? shutdown(model, 'shut down from the console') : consoleCommand(model, event.command);
@@ -149,11 +150,11 @@ function firstRoomOf(given = '#lobby'): string {
   return name;
 }
 
-function open(model: ServerModel, id: ConnId, address: string, ip: string, fingerprint?: string): Effect[] {
+function open(model: ServerModel, id: ConnId, peer: PeerAddress, fingerprint?: string): Effect[] {
   // A number the shell gave already names a connection in the table: a second entry would orphan the first.
   if (model.conns.has(id)) return [log({ type: 'error', id, text: `connection ${id} opened twice; the second was ignored` })];
-  const verdict = openDoor(model, id, address, ip, model.now(), fingerprint);
-  if (verdict.kind === 'refuse') return refuse(model, id, address, verdict.reason);
+  const verdict = openDoor(model, id, peer, model.now(), fingerprint);
+  if (verdict.kind === 'refuse') return refuse(model, id, peerAddress(peer), verdict.reason);
   if (verdict.kind === 'join') return join(model, verdict.conn);
   return direct(model, [id], formatNotice(PASSWORD_PROMPT));
 }
@@ -180,7 +181,7 @@ function lines(model: ServerModel, id: ConnId, batch: readonly string[], printab
   if (conn.phase === 'member') return said(model, conn, batch, printable);
   if (conn.phase !== 'door') return [];
   const verdict = answerDoor(model, conn, batch[0], model.now());
-  if (verdict.kind !== 'join') return refuse(model, id, conn.address, verdict.kind === 'refuse' ? verdict.reason : 'authentication failed');
+  if (verdict.kind !== 'join') return refuse(model, id, peerAddress(conn), verdict.kind === 'refuse' ? verdict.reason : 'authentication failed');
   return [...join(model, conn), ...lines(model, id, batch.slice(1))];
 }
 

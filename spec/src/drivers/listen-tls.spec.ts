@@ -182,8 +182,8 @@ describe('listen with TLS: client certificates', () => {
     expect(open).toEqual({
       kind: 'open',
       id: 1,
-      address: `127.0.0.1:${client.localPort}`,
       ip: '127.0.0.1',
+      port: client.localPort,
       fingerprint: certs.otherSelfSigned.fingerprint,
     });
     socket.write('hello, owner\n');
@@ -194,7 +194,7 @@ describe('listen with TLS: client certificates', () => {
     const server = await tlsServer();
     const client = await tlsClient(server.port);
     const { socket, open } = await opened(server);
-    expect(open).toEqual({ kind: 'open', id: 1, address: `127.0.0.1:${client.localPort}`, ip: '127.0.0.1' });
+    expect(open).toEqual({ kind: 'open', id: 1, ip: '127.0.0.1', port: client.localPort });
     expect(open).not.toHaveProperty('fingerprint', expect.anything());
     client.write('no certificate here\n');
     await readUntil(socket, 'no certificate here\n');

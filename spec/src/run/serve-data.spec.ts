@@ -24,7 +24,7 @@ afterEach(() => {
 
 const clock = { now: Date.UTC(2026, 11, 5, 14) };
 const typed = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
-const open = (id: number, ip: string): RouterEvent => ({ kind: 'open', id, address: `${ip}:4000`, ip });
+const open = (id: number, ip: string): RouterEvent => ({ kind: 'open', id, ip, port: 4000 });
 const lines = (id: number, line: string): RouterEvent => ({ kind: 'lines', id, lines: [line] });
 const inbox = (effects: readonly Effect[], id: number): string[] =>
   effects.flatMap((effect) => (effect.kind === 'send' && effect.to.includes(id) ? effect.lines : []));

@@ -54,7 +54,7 @@ class Node {
   }
 
   connect(id: ConnId, ...lines: string[]): void {
-    this.handle({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
+    this.handle({ kind: 'open', id, ip: `10.0.0.${id}`, port: 4000 });
     if (lines.length > 0) this.say(id, ...lines);
   }
 

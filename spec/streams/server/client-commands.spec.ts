@@ -21,7 +21,7 @@ const route = (options: { relay?: boolean; epoch?: string; historySize?: number 
     ...options,
   });
 
-const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
+const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, ip: `10.0.0.${id}`, port: 4000 });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const closed = (id: ConnId, reason = 'connection closed'): RouterEvent => ({ kind: 'closed', id, reason });
 const typed = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });

@@ -12,7 +12,7 @@ import { createRouter } from '../../../streams/server/router.js';
  */
 
 const SELF = { node: 'n1', instance: 'i1' };
-const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
+const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, ip: `10.0.0.${id}`, port: 4000 });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const bus = (event: BusEvent): RouterEvent => ({ kind: 'bus', event });
 const up = (facts: Fact[] = []): RouterEvent => bus({ type: 'up', epoch: 'E', history: [], members: [], facts });

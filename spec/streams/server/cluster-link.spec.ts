@@ -22,7 +22,7 @@ const createNode = (options: Partial<RouterOptions> = {}): Router =>
   createRouter({ name: 'server', mode: 'room', admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, cluster: SELF, ...options });
 
 // Events, as the server's streams and the bus produce them.
-const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
+const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, ip: `10.0.0.${id}`, port: 4000 });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const cap = (id: ConnId, session: string): RouterEvent => lines(id, `/cap tcpchat session=${session}`);
 const bus = (event: BusEvent): RouterEvent => ({ kind: 'bus', event });

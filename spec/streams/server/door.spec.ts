@@ -9,7 +9,7 @@ const door = (options: { password?: string; admission?: AdmissionLimits } = {}) 
   let now = 0;
   return {
     model,
-    open: (id: number, ip: string) => openDoor(model, id, `${ip}:4000`, ip, now),
+    open: (id: number, ip: string) => openDoor(model, id, { ip, port: 4000 }, now),
     answer: (id: number, line: string) => answerDoor(model, model.conns.get(id)!, line, now),
     at: (time: number) => (now = time),
   };

@@ -10,12 +10,12 @@ interface Peer extends ConnectionPeer {
   readonly input$: Observable<string>;
 }
 
-const peer = (id: number, input$: Observable<string>): Peer => ({ id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}`, input$ });
+const peer = (id: number, input$: Observable<string>): Peer => ({ id, ip: `10.0.0.${id}`, port: 4000, input$ });
 const input = (connection: Peer): Observable<string> => connection.input$;
 /** Each value a batch of lines. */
 const lines = (id: ConnId, value: string): readonly ConnectionEvent[] => [{ kind: 'lines', id, lines: [value] }];
 
-const open = (id: number): readonly ConnectionEvent[] => [{ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` }];
+const open = (id: number): readonly ConnectionEvent[] => [{ kind: 'open', id, ip: `10.0.0.${id}`, port: 4000 }];
 const said = (id: number, line: string): readonly ConnectionEvent[] => [{ kind: 'lines', id, lines: [line] }];
 const closed = (id: number, reason = 'connection closed'): readonly ConnectionEvent[] => [{ kind: 'closed', id, reason }];
 

@@ -18,8 +18,8 @@ export function testModel(options: Partial<Parameters<typeof createModel>[0]> = 
 }
 
 /** A member in the first room, with a guest nick. */
-export function addMember(model: ServerModel, id: number, address = `10.0.0.${id}:4000`): Connection {
-  const conn = addConnection(model, id, address, address.split(':')[0], 'joining');
+export function addMember(model: ServerModel, id: number): Connection {
+  const conn = addConnection(model, id, { ip: `10.0.0.${id}`, port: 4000 }, 'joining');
   enter(model, conn, guestNick(model), model.firstRoom);
   return conn;
 }

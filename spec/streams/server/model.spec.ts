@@ -65,7 +65,7 @@ const said = fc.constantFrom(
 const event: fc.Arbitrary<RouterEvent> = fc.oneof(
   {
     weight: 3,
-    arbitrary: id.map((conn): RouterEvent => ({ kind: 'open', id: conn, address: `10.0.0.${conn}:4000`, ip: `10.0.0.${conn}` })),
+    arbitrary: id.map((conn): RouterEvent => ({ kind: 'open', id: conn, ip: `10.0.0.${conn}`, port: 4000 })),
   },
   id.map((conn): RouterEvent => ({ kind: 'closed', id: conn, reason: 'connection closed' })),
   {

@@ -12,7 +12,7 @@ import { parseConsoleLine } from '../../../streams/protocol/console-command.js';
  * The shell is played here: a secret's hash is `hash:SECRET`.
  */
 
-const open = (id: ConnId, ip = `10.0.0.${id}`): RouterEvent => ({ kind: 'open', id, address: `${ip}:4000`, ip });
+const open = (id: ConnId, ip = `10.0.0.${id}`): RouterEvent => ({ kind: 'open', id, ip, port: 4000 });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const typed = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
 const inbox = (effects: readonly Effect[], id: ConnId): string[] =>
@@ -158,7 +158,7 @@ describe('bans', () => {
     const refused = route(open(5, '::ffff:10.1.200.1'));
     expect(inbox(refused, 5)).toEqual(['! banned: flood (until 2026-12-05 14:10 UTC)']);
     expect(logged(refused, 'refused')).toEqual([
-      { type: 'refused', id: 5, address: '::ffff:10.1.200.1:4000', reason: 'banned: flood (until 2026-12-05 14:10 UTC)' },
+      { type: 'refused', id: 5, address: '[::ffff:10.1.200.1]:4000', reason: 'banned: flood (until 2026-12-05 14:10 UTC)' },
     ]);
     expect(closed(route(open(6, '10.2.0.1')))).toEqual([]);
   });

@@ -10,7 +10,7 @@ import { createRouter, type RouterOptions } from '../../../streams/server/router
  * The shell is played here: a hash is `hash:SECRET`, and checks compare with it.
  */
 
-const open = (id: ConnId, ip = `10.0.0.${id}`): RouterEvent => ({ kind: 'open', id, address: `${ip}:4000`, ip });
+const open = (id: ConnId, ip = `10.0.0.${id}`): RouterEvent => ({ kind: 'open', id, ip, port: 4000 });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const inbox = (effects: readonly Effect[], id: ConnId): string[] =>
   effects.flatMap((effect) => (effect.kind === 'send' && effect.to.includes(id) ? effect.lines : []));

@@ -8,7 +8,7 @@ import { createRouter, type Router } from '../../../streams/server/router.js';
 
 /** A server with a data directory: what it keeps goes out as effects, what was kept comes in as `restored`. */
 
-const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
+const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, ip: `10.0.0.${id}`, port: 4000 });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const closed = (id: ConnId): RouterEvent => ({ kind: 'closed', id, reason: 'connection closed' });
 const inbox = (effects: readonly Effect[], id: ConnId): string[] =>

@@ -10,7 +10,7 @@ import { createRouter, type Router, type RouterOptions } from '../../../streams/
 
 const TIME = '1970-01-01T00:00:00.000Z';
 
-const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
+const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, ip: `10.0.0.${id}`, port: 4000 });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const closed = (id: ConnId): RouterEvent => ({ kind: 'closed', id, reason: 'connection closed' });
 const typed = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });

@@ -13,7 +13,7 @@ const createRouter = (options: Pick<RouterOptions, 'name' | 'mode'> & Partial<Ro
   createRouterWith({ admission: DEFAULT_ADMISSION_LIMITS, now: () => 0, ...options });
 
 // Events, as the server's streams produce them.
-const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}` });
+const open = (id: ConnId): RouterEvent => ({ kind: 'open', id, ip: `10.0.0.${id}`, port: 4000 });
 const lines = (id: ConnId, ...batch: string[]): RouterEvent => ({ kind: 'lines', id, lines: batch });
 const closed = (id: ConnId, reason = 'connection closed'): RouterEvent => ({ kind: 'closed', id, reason });
 const typed = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
@@ -755,7 +755,7 @@ describe('createRouter at the door', () => {
             if (step.kind === 'open') {
               if (open.has(step.id)) continue;
               open.add(step.id);
-              event = { kind: 'open', id: step.id, address: `10.0.0.${step.id}:1`, ip: `10.0.0.${step.id}` };
+              event = { kind: 'open', id: step.id, ip: `10.0.0.${step.id}`, port: 1 };
             } else if (step.kind === 'lines') {
               if (!open.has(step.id)) continue;
               event = { kind: 'lines', id: step.id, lines: step.lines };

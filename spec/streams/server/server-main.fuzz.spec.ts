@@ -142,7 +142,7 @@ describe('serverMain with any input', () => {
                     ? EMPTY
                     : NEVER,
               );
-              return { id: i + 1, address: `10.0.0.${i + 1}:4000`, ip: `10.0.0.${i + 1}`, data$ };
+              return { id: i + 1, ip: `10.0.0.${i + 1}`, port: 4000, data$ };
             });
             const connection$ = merge(...connections.map((connection, i) => timer(plans[i].start).pipe(map(() => connection))));
             const console$ = merge(...typed.map(({ at, line }) => timer(at).pipe(map(() => line))));

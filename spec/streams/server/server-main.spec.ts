@@ -68,8 +68,8 @@ const run = (sources: ServerSources, options: ServerOptions = RELAY): Observable
 
 const connection = (id: number, data$: Observable<Uint8Array>): ConnectionSource => ({
   id,
-  address: `10.0.0.${id}:4000`,
   ip: `10.0.0.${id}`,
+  port: 4000,
   data$,
 });
 
@@ -656,7 +656,7 @@ function hand(options: ServerOptions) {
   const subscription = serverMain({ connection$, console$: NEVER, shutdown$: NEVER }, options).subscribe((batch) => outputs.push(...batch));
   const open = (id: number): Subject<Uint8Array> => {
     const data$ = new Subject<Uint8Array>();
-    connection$.next({ id, address: `10.0.0.${id}:4000`, ip: `10.0.0.${id}`, data$ });
+    connection$.next({ id, ip: `10.0.0.${id}`, port: 4000, data$ });
     return data$;
   };
   return { outputs, open, stop: () => subscription.unsubscribe() };
