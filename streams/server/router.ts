@@ -181,7 +181,8 @@ function lines(model: ServerModel, id: ConnId, batch: readonly string[], printab
   if (conn.phase === 'member') return said(model, conn, batch, printable);
   if (conn.phase !== 'door') return [];
   const verdict = answerDoor(model, conn, batch[0], model.now());
-  if (verdict.kind !== 'join') return refuse(model, id, peerAddress(conn), verdict.kind === 'refuse' ? verdict.reason : 'authentication failed');
+  if (verdict.kind !== 'join')
+    return refuse(model, id, peerAddress(conn), verdict.kind === 'refuse' ? verdict.reason : 'authentication failed');
   return [...join(model, conn), ...lines(model, id, batch.slice(1))];
 }
 
