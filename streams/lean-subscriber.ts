@@ -12,67 +12,84 @@ import { Subscription, type Observer, type SubscriptionLike, type TeardownLogic 
  * added after the end is run at once. Subclasses handle values in `onNext`, `onError`, `onComplete`.
  */
 export abstract class LeanSubscriber<T> implements Observer<T>, SubscriptionLike {
-  closed = false;
-  /** What ending undoes: the source's teardown (rxjs adds one), and any more kept together in `more`. */
-  private teardown: Exclude<TeardownLogic, void> | undefined;
-  private more: Subscription | undefined;
+  /**
+   * What ending undoes: nothing yet, the source's teardown (rxjs adds one), or several kept
+   * together in one `Finalizers`; `ENDED` once it has ended. One field: `closed` is read from it.
+   */
+  private teardown: Exclude<TeardownLogic, void> | typeof ENDED | undefined;
 
   protected abstract onNext(value: T): void;
   protected abstract onError(error: unknown): void;
   protected abstract onComplete(): void;
+
+  get closed(): boolean {
+    return this.teardown === ENDED;
+  }
 
   next(value: T): void {
     if (!this.closed) this.onNext(value);
   }
 
   error(error: unknown): void {
-    if (this.closed) return;
-    this.closed = true;
+    const teardown = this.takeTeardown();
+    if (teardown === ENDED) return;
     try {
       this.onError(error);
     } finally {
-      this.release();
+      run(teardown);
     }
   }
 
   complete(): void {
-    if (this.closed) return;
-    this.closed = true;
+    const teardown = this.takeTeardown();
+    if (teardown === ENDED) return;
     try {
       this.onComplete();
     } finally {
-      this.release();
+      run(teardown);
     }
   }
 
   unsubscribe(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.release();
+    run(this.takeTeardown());
   }
 
   add(teardown: TeardownLogic): void {
+    const kept = this.teardown;
     if (!teardown || teardown === this) return;
-    if (this.closed) run(teardown);
-    else if (this.teardown === undefined) this.teardown = teardown;
-    else (this.more ??= new Subscription()).add(teardown);
+    if (kept === ENDED) run(teardown);
+    else if (kept === undefined) this.teardown = teardown;
+    else if (kept instanceof Finalizers) kept.add(teardown);
+    else this.teardown = new Finalizers(kept, teardown);
   }
 
   remove(teardown: Exclude<TeardownLogic, void>): void {
-    if (this.teardown === teardown) this.teardown = undefined;
-    else this.more?.remove(teardown);
+    const kept = this.teardown;
+    if (kept === teardown) this.teardown = undefined;
+    else if (kept instanceof Finalizers) kept.remove(teardown);
   }
 
-  private release(): void {
-    const { teardown, more } = this;
-    this.teardown = undefined;
-    this.more = undefined;
-    if (teardown) run(teardown);
-    more?.unsubscribe();
+  /** Marks it ended; returns what it must undo now (`ENDED` if it had ended before). */
+  private takeTeardown(): Exclude<TeardownLogic, void> | typeof ENDED | undefined {
+    const teardown = this.teardown;
+    this.teardown = ENDED;
+    return teardown;
   }
 }
 
-function run(teardown: Exclude<TeardownLogic, void>): void {
+/** Several teardowns of one lean subscriber (rare: most have only their source's). */
+class Finalizers extends Subscription {
+  constructor(...teardowns: Exclude<TeardownLogic, void>[]) {
+    super();
+    for (const teardown of teardowns) this.add(teardown);
+  }
+}
+
+/** The teardown of a lean subscriber that has ended. */
+const ENDED: unique symbol = Symbol('ended');
+
+function run(teardown: Exclude<TeardownLogic, void> | typeof ENDED | undefined): void {
+  if (teardown === undefined || teardown === ENDED) return;
   if (typeof teardown === 'function') teardown();
   else teardown.unsubscribe();
 }

@@ -56,7 +56,8 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
  * ```
  */
 export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorFunction<Uint8Array, FramedInput> {
-  return (source) => new Observable<FramedInput>((subscriber) => source.subscribe(new LineFramer(subscriber, limits, asLines)));
+  const framing = { ...limits, ...asLines };
+  return (source) => new Observable<FramedInput>((subscriber) => source.subscribe(new LineFramer(subscriber, framing)));
 }
 
 /**
@@ -64,7 +65,8 @@ export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorF
  * ASCII. The framer finds that out for a whole chunk at once, far quicker than a test per line.
  */
 export function decodeLineBatches(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorFunction<Uint8Array, FramedBatch> {
-  return (source) => new Observable<FramedBatch>((subscriber) => source.subscribe(new LineFramer(subscriber, limits, asBatch)));
+  const framing = { ...limits, ...asBatch };
+  return (source) => new Observable<FramedBatch>((subscriber) => source.subscribe(new LineFramer(subscriber, framing)));
 }
 
 /** How a framer hands on its lines: as they are, or as a batch that says whether they are printable ASCII. */
@@ -76,6 +78,19 @@ interface Shape<B> {
 const asLines: Shape<readonly string[]> = { of: (lines) => lines, checksPrintable: false };
 const asBatch: Shape<LineBatch> = { of: (lines, printable) => ({ lines, printable }), checksPrintable: true };
 
+/** The limits and the shape of one `decodeLines`, made once and shared by every subscription to it. */
+type Framing<B> = LineLimits & Shape<B>;
+
+// Bits of a framer's `state`:
+/** The unfinished line is over the limit: it is counted, not kept, up to its newline. */
+const SKIPPING = 1;
+/** Past the hard limit: the rest of the input is ignored. */
+const CUT_OFF = 2;
+/** The last chunk ended in a CR that ended a line: an LF or NUL first in the next belongs to it. */
+const AFTER_CR = 4;
+/** Nothing has come yet: the first chunk is checked for a TLS handshake. */
+const FIRST = 8;
+
 /**
  * One subscription's framing state. An object rather than closures, and a lean subscriber: a
  * server holds one per connection, mostly idle, so what it costs is what every idle connection costs.
@@ -84,35 +99,36 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
   /** The start of an unfinished line, from earlier chunks (copies, so no read buffer is pinned). */
   private pending: Uint8Array[] = NOTHING;
   private pendingBytes = 0;
-  /** The unfinished line is over the limit: it is counted, not kept, up to its newline. */
-  private skipping = false;
-  /** Past the hard limit: the rest of the input is ignored. */
-  private cutOff = false;
-  /** The last chunk ended in a CR that ended a line: an LF or NUL first in the next belongs to it. */
-  private afterCr = false;
   /** Made on the first 0xFF: the peer may speak telnet. */
   private telnet: TelnetFilter | undefined;
-  /** Nothing has come yet: the first chunk is checked for a TLS handshake. */
-  private first = true;
+  /** SKIPPING, CUT_OFF, AFTER_CR, FIRST: bits of one number rather than a field each. */
+  private state = FIRST;
 
   constructor(
     private readonly subscriber: Subscriber<B | LineTooLongError>,
-    private readonly limits: LineLimits,
-    private readonly shape: Shape<B>,
+    private readonly framing: Framing<B>,
   ) {
     super();
   }
 
+  private is(bit: number): boolean {
+    return (this.state & bit) !== 0;
+  }
+
+  private set(bit: number, on: boolean): void {
+    this.state = on ? this.state | bit : this.state & ~bit;
+  }
+
   protected onNext(input: Uint8Array): void {
-    if (this.cutOff) return;
-    if (this.first && input.length > 0) {
-      this.first = false;
+    if (this.is(CUT_OFF)) return;
+    if (this.is(FIRST) && input.length > 0) {
+      this.set(FIRST, false);
       if (startsTlsHandshake(input)) return this.subscriber.error(new SpeaksTlsError());
     }
     const chunk = this.telnet !== undefined || input.indexOf(IAC) !== -1 ? (this.telnet ??= new TelnetFilter()).data(input) : input;
     let from = 0;
-    if (this.afterCr && chunk.length > 0) {
-      this.afterCr = false;
+    if (this.is(AFTER_CR) && chunk.length > 0) {
+      this.set(AFTER_CR, false);
       if (chunk[0] === LF || chunk[0] === NUL) from = 1;
     }
     // A CR that is not part of a CR LF ends a line too: such chunks (telnet, raw terminals) go line by line.
@@ -120,7 +136,7 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
     if (cr !== -1 && !crsBeforeLfs(chunk, cr)) return this.lineByLine(chunk, from);
     let lines: string[] = [];
     let printable = false;
-    if (this.pendingBytes > 0 || this.skipping) {
+    if (this.pendingBytes > 0 || this.is(SKIPPING)) {
       const newline = chunk.indexOf(LF, from);
       if (newline === -1) return this.keepTail(chunk.subarray(from));
       lines = this.line(chunk, from, newline, lines);
@@ -132,7 +148,7 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
       // The usual case: every complete line of the chunk decoded at once (and, without a CR, taken as they are).
       if (lines.length === 0 && !split.crs) {
         lines = split.lines;
-        printable = this.shape.checksPrintable && split.ascii && isPrintableAscii(split.text);
+        printable = this.framing.checksPrintable && split.ascii && isPrintableAscii(split.text);
       } else for (const line of split.lines) lines.push(dropLineEnding(line));
       from = last + 1;
     } else {
@@ -141,7 +157,7 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
         from = newline + 1;
       }
     }
-    if (lines.length > 0) this.subscriber.next(this.shape.of(lines, printable));
+    if (lines.length > 0) this.subscriber.next(this.framing.of(lines, printable));
     if (from < chunk.length) this.keepTail(chunk.subarray(from));
   }
 
@@ -151,11 +167,11 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
 
   protected onComplete(): void {
     const held = this.telnet?.end();
-    if (held && held.length > 0 && !this.cutOff) this.keepTail(held);
-    if (this.cutOff) return this.subscriber.complete();
-    const tooLong = this.skipping || this.pendingBytes > this.limits.maxLineBytes;
-    if (tooLong) this.subscriber.next(new LineTooLongError(this.limits.maxLineBytes));
-    else if (this.pendingBytes > 0) this.subscriber.next(this.shape.of([decode(this.takePending(new Uint8Array(0)))], false));
+    if (held && held.length > 0 && !this.is(CUT_OFF)) this.keepTail(held);
+    if (this.is(CUT_OFF)) return this.subscriber.complete();
+    const tooLong = this.is(SKIPPING) || this.pendingBytes > this.framing.maxLineBytes;
+    if (tooLong) this.subscriber.next(new LineTooLongError(this.framing.maxLineBytes));
+    else if (this.pendingBytes > 0) this.subscriber.next(this.framing.of([decode(this.takePending(new Uint8Array(0)))], false));
     this.subscriber.complete();
   }
 
@@ -167,10 +183,10 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
     const size = this.pendingBytes + newline - from;
     // Only a CR LF within this chunk: a CR at a chunk's end has ended its line already.
     const endsInCr = newline > from && chunk[newline - 1] === CR;
-    if (this.skipping || size - (endsInCr ? 1 : 0) > this.limits.maxLineBytes) {
+    if (this.is(SKIPPING) || size - (endsInCr ? 1 : 0) > this.framing.maxLineBytes) {
       this.forgetPending();
-      if (lines.length > 0) this.subscriber.next(this.shape.of(lines, false));
-      this.subscriber.next(new LineTooLongError(this.limits.maxLineBytes));
+      if (lines.length > 0) this.subscriber.next(this.framing.of(lines, false));
+      this.subscriber.next(new LineTooLongError(this.framing.maxLineBytes));
       return [];
     }
     lines.push(decode(this.takePending(chunk.subarray(from, newline))));
@@ -185,10 +201,10 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
       lines = this.line(chunk, from, end, lines);
       from = end + 1;
       if (chunk[end] !== CR) continue;
-      if (from === chunk.length) this.afterCr = true;
+      if (from === chunk.length) this.set(AFTER_CR, true);
       else if (chunk[from] === LF || chunk[from] === NUL) from += 1;
     }
-    if (lines.length > 0) this.subscriber.next(this.shape.of(lines, false));
+    if (lines.length > 0) this.subscriber.next(this.framing.of(lines, false));
     if (from < chunk.length) this.keepTail(chunk.subarray(from));
   }
 
@@ -202,7 +218,7 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
     const lines = text.split('\n');
     // With one character per byte, each line's length is its size in bytes.
     const onePerByte = text.length === bytes.length;
-    const fit = onePerByte ? lengthsFit(lines, this.limits.maxLineBytes) : linesFit(bytes, this.limits.maxLineBytes);
+    const fit = onePerByte ? lengthsFit(lines, this.framing.maxLineBytes) : linesFit(bytes, this.framing.maxLineBytes);
     return fit ? { lines, text, crs: text.includes('\r'), ascii: onePerByte && !replaced } : undefined;
   }
 
@@ -216,19 +232,19 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
   private forgetPending(): void {
     this.pending = NOTHING;
     this.pendingBytes = 0;
-    this.skipping = false;
+    this.set(SKIPPING, false);
   }
 
   private keepTail(tail: Uint8Array): void {
     if (tail.length === 0) return;
     this.pendingBytes += tail.length;
-    if (this.pendingBytes > this.limits.hardLimitBytes) {
-      this.cutOff = true;
+    if (this.pendingBytes > this.framing.hardLimitBytes) {
+      this.set(CUT_OFF, true);
       this.pending = NOTHING;
-      this.subscriber.next(new LineTooLongError(this.limits.hardLimitBytes, true));
-    } else if (this.skipping || this.pendingBytes > this.limits.maxLineBytes) {
+      this.subscriber.next(new LineTooLongError(this.framing.hardLimitBytes, true));
+    } else if (this.is(SKIPPING) || this.pendingBytes > this.framing.maxLineBytes) {
       // Count what is skipped (for the hard limit) without keeping it.
-      this.skipping = true;
+      this.set(SKIPPING, true);
       this.pending = NOTHING;
     } else {
       // A copy, so a small tail does not pin the socket's whole read buffer.
