@@ -92,10 +92,10 @@ export class SocketReader implements Unsubscribable {
     if (socket[READERS] === undefined) {
       socket.off('data', onData);
       socket.off('end', onEnd);
-      socket.off('error', onError);
       socket.off('close', onClose);
+      socket.off('error', onError);
+      socket.on('error', ignore); // a late error must not crash the process
     }
-    socket.on('error', ignore);
     this.destroyUnlessEnded();
   }
 
