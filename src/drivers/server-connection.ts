@@ -127,11 +127,12 @@ class Connection extends SocketReader implements ServerConnection {
     // Read once now, so that Node keeps the peer's address for after the socket has closed.
     void socket.remoteAddress;
     const fingerprint = peerFingerprint(socket);
-    if (fingerprint !== undefined) this.more().fingerprint = fingerprint;
-    if (options.messageGapMs !== undefined) this.more().paced = new PacedWriter(socket, options.messageGapMs);
+    if (fingerprint !== undefined) this.ensureExtras().fingerprint = fingerprint;
+    if (options.messageGapMs !== undefined) this.ensureExtras().paced = new PacedWriter(socket, options.messageGapMs);
   }
 
-  private more(): Extras {
+  /** Its extras, made the first time they are needed. */
+  private ensureExtras(): Extras {
     return (this.extras ??= new Extras());
   }
 
@@ -172,7 +173,7 @@ class Connection extends SocketReader implements ServerConnection {
 
   /** Answers what telnet requests `chunk` holds, if any. */
   private answerTelnet(chunk: Uint8Array, answerer: () => TelnetAnswers): void {
-    const answers = (this.more().telnet ??= answerer()).answers(chunk);
+    const answers = (this.ensureExtras().telnet ??= answerer()).answers(chunk);
     if (answers) this.write(answers);
   }
 
@@ -235,9 +236,7 @@ class Connection extends SocketReader implements ServerConnection {
    */
   override unsubscribe(): void {
     this.releaseTurn();
-    if (this.subscriber === undefined) return;
-    this.subscriber = undefined;
-    this.destroyUnlessEnded();
+    this.stopReading();
   }
 
   close(): void {
@@ -268,22 +267,23 @@ class Connection extends SocketReader implements ServerConnection {
     if (socket.destroyed || this.extras?.linger) return;
     if (last) socket.end(last);
     else socket.end();
-    this.more().linger = timer(this.options.lingerMs).subscribe(() => socket.destroy());
+    this.ensureExtras().linger = timer(this.options.lingerMs).subscribe(() => socket.destroy());
     // Reading goes on, so the peer's own close is seen at once; but a peer that keeps sending after
     // our end is read only so far (see `discardAfterEnd`): then TCP makes it wait until the linger
     // is over. (Not a reset at once: a peer busy writing would lose the line that says why before reading it.)
     socket.resume();
   }
 
+  /** Counts what the peer sends after our end: past DISCARD_AFTER_CLOSE_BYTES it is no longer read (memory stays flat). */
   private discardAfterEnd(bytes: number): void {
-    const extras = this.more();
+    const extras = this.ensureExtras();
     extras.discarded += bytes;
     if (extras.discarded > DISCARD_AFTER_CLOSE_BYTES) this.socket.pause();
   }
 
   private cut(): void {
     const cutOff = new SendQueueExceededError(this.options.sendQueueBytes);
-    const extras = this.more();
+    const extras = this.ensureExtras();
     extras.cutOff = cutOff;
     this.options.cut?.(this);
     extras.paced?.stop(); // what waits is what it did not read: the farewell goes instead

@@ -85,22 +85,16 @@ export class SocketReader implements Unsubscribable {
 
   /** Stops reading, and listening unless another reader still does; destroys the socket unless it had ended or is spared. */
   unsubscribe(): void {
-    const { socket } = this;
     if (this.subscriber === undefined) return;
-    this.subscriber = undefined;
     this.leave();
-    if (socket[READERS] === undefined) {
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('close', onClose);
-      socket.off('error', onError);
-      socket.on('error', ignore); // a late error must not crash the process
-    }
-    this.destroyUnlessEnded();
+    if (this.socket[READERS] === undefined) stopListening(this.socket);
+    this.stopReading();
   }
 
-  /** The socket goes with the reading, unless it ended by itself or someone else decides. */
-  protected destroyUnlessEnded(): void {
+  /** Hands no more bytes on; the socket goes with the reading, unless it ended by itself or someone else decides. */
+  protected stopReading(): void {
+    if (this.subscriber === undefined) return;
+    this.subscriber = undefined;
     if ((this.flags & (ENDED | SPARED)) === 0) this.socket.destroy();
   }
 
@@ -137,6 +131,15 @@ export class SocketReader implements Unsubscribable {
       }
     }
   }
+}
+
+/** Its last reader has gone: a late error must not crash the process. */
+function stopListening(socket: Socket): void {
+  socket.off('data', onData);
+  socket.off('end', onEnd);
+  socket.off('close', onClose);
+  socket.off('error', onError);
+  socket.on('error', ignore);
 }
 
 // `this` is the socket: EventEmitter calls listeners on it.

@@ -202,7 +202,7 @@ describe('listen with TLS: client certificates', () => {
     const port = client.localPort;
     client.destroy();
     await event(socket, 'close');
-    expect(socket.getPeerX509Certificate()).toBeUndefined(); // the socket itself no longer tells it
+    expect((socket as TLSSocket).getPeerX509Certificate()).toBeUndefined(); // the socket itself no longer tells it
     expect(connection.fingerprint).toBe(certs.otherSelfSigned.fingerprint);
     expect([connection.ip, connection.port, connection.address]).toEqual(['127.0.0.1', port, `127.0.0.1:${port}`]);
   });
