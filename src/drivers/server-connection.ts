@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
-import { asapScheduler, Observable, timer, type Observer, type Subscription } from '../../streams/rx.js';
+import { asapScheduler, Observable, timer, type Subscription } from '../../streams/rx.js';
 import { PacedWriter } from './paced-writes.js';
 import { peerFingerprint } from './peer-certificate.js';
-import { formatAddress, ignore, peerIp, readSocket, type SocketReading } from './socket-data.js';
+import { FIRST_FREE_FLAG, formatAddress, peerIp, SocketReader } from './socket-data.js';
 import { byteLength, writeAll, type TurnBytes, type TurnWrites } from './turn-writes.js';
 
 export interface ServerConnectionOptions {
@@ -91,42 +91,65 @@ export function serverConnection(id: number, socket: Socket, options: ServerConn
   return new Connection(id, socket, options);
 }
 
-const CONNECTION = Symbol('tcpchat.serverConnection');
+/** Bits of a connection's flags, above its reader's: reading is paused while either says so. */
+const THROTTLED = FIRST_FREE_FLAG; // this connection's rate
+const HELD = FIRST_FREE_FLAG << 1; // the server as a whole
 
-type ConnectionSocket = Socket & { [CONNECTION]?: Connection };
+/** What only some connections need, made the first time one does: an idle connection carries none of it. */
+class Extras {
+  /** Destroys the socket once the linger is over, from our end on. */
+  linger: Subscription | undefined;
+  /** What the peer sent after our end. */
+  discarded = 0;
+  cutOff: SendQueueExceededError | undefined;
+  /** The raw framing's messages, each written on its own. */
+  paced: PacedWriter | undefined;
+  /** Made on the first bytes, when telnet requests are answered. */
+  telnet: TelnetAnswers | undefined;
+  /** Kept, as a TLS socket no longer tells it once closed. */
+  fingerprint: string | undefined;
+}
 
 /**
- * An object with its methods on the prototype and one shared close listener, rather than a
- * closure per method and per event: a server holds one per connection, most of them idle.
+ * An object with its methods on the prototype, the reader of its own socket (see SocketReader):
+ * a server holds one per connection, most of them idle, so it is one object with a few fields,
+ * one listener per socket event, and what only some connections need in `extras`.
  */
-class Connection implements ServerConnection {
-  readonly address: string;
-  readonly ip: string;
-  readonly fingerprint: string | undefined;
-  private linger: Subscription | undefined;
-  private cutOff: SendQueueExceededError | undefined;
-  private input: SocketReading | undefined;
-  /** Reading is paused while either says so: this connection's rate, or the server as a whole. */
-  private throttled = false;
-  private held = false;
-  /** The raw framing's messages, each written on its own. */
-  private readonly paced: PacedWriter | undefined;
-  /** Made on the first bytes, when telnet requests are answered. */
-  private telnet: TelnetAnswers | undefined;
+class Connection extends SocketReader implements ServerConnection {
+  private extras: Extras | undefined;
 
   constructor(
     readonly id: number,
-    readonly socket: ConnectionSocket,
+    socket: Socket,
     private readonly options: ServerConnectionOptions,
   ) {
-    socket.on('error', ignore); // until data$ is read, a stray error stays harmless
-    socket[CONNECTION] = this;
-    socket.on('close', onClose);
-    const ip = peerIp(socket);
-    this.address = formatAddress(ip, socket.remotePort);
-    this.ip = ip ?? '';
-    this.fingerprint = peerFingerprint(socket);
-    if (options.messageGapMs !== undefined) this.paced = new PacedWriter(socket, options.messageGapMs);
+    super(socket); // until data$ is read, a stray error stays harmless
+    // Read once now, so that Node keeps the peer's address for after the socket has closed.
+    void socket.remoteAddress;
+    const fingerprint = peerFingerprint(socket);
+    if (fingerprint !== undefined) this.ensureExtras().fingerprint = fingerprint;
+    if (options.messageGapMs !== undefined) this.ensureExtras().paced = new PacedWriter(socket, options.messageGapMs);
+  }
+
+  /** Its extras, made the first time they are needed. */
+  private ensureExtras(): Extras {
+    return (this.extras ??= new Extras());
+  }
+
+  get address(): string {
+    return formatAddress(peerIp(this.socket), this.socket.remotePort);
+  }
+
+  get ip(): string {
+    return peerIp(this.socket) ?? '';
+  }
+
+  get port(): number {
+    return this.socket.remotePort ?? 0;
+  }
+
+  get fingerprint(): string | undefined {
+    return this.extras?.fingerprint;
   }
 
   get port(): number {
@@ -136,30 +159,35 @@ class Connection implements ServerConnection {
   /** Made on each use, as it is subscribed once: an observable kept for the connection's life would cost memory for nothing. */
   get data$(): Observable<Uint8Array> {
     return new Observable<Uint8Array>((subscriber) => {
-      if (this.cutOff) return subscriber.error(this.cutOff);
-      // The telnet answers are given on the way, by one small object rather than an operator (a `tap`
-      // kept a subscriber and some closures alive for every connection's life).
-      this.input = readSocket(this.socket, this.options.telnet ? new TelnetAnswering(this, subscriber) : subscriber);
-      // The reader handles errors now (and leaves a no-op listener when it stops): one listener, no list.
-      this.socket.off('error', ignore);
+      const cutOff = this.extras?.cutOff;
+      if (cutOff) return subscriber.error(cutOff);
+      this.read(subscriber);
       return this; // the teardown: `unsubscribe` below
     });
   }
 
-  /** Answers what telnet requests `chunk` holds, if any. */
-  answerTelnet(chunk: Uint8Array): void {
+  /** The peer's bytes: counted after our end, and the telnet requests among them answered on the way. */
+  override next(chunk: Buffer): void {
+    if (this.extras?.linger) this.discardAfterEnd(chunk.length);
+    if (this.subscriber === undefined) return; // no longer read
     const { telnet } = this.options;
-    if (!telnet) return;
-    const answers = (this.telnet ??= telnet()).answers(chunk);
+    if (telnet) this.answerTelnet(chunk, telnet);
+    super.next(chunk);
+  }
+
+  /** Answers what telnet requests `chunk` holds, if any. */
+  private answerTelnet(chunk: Uint8Array, answerer: () => TelnetAnswers): void {
+    const answers = (this.ensureExtras().telnet ??= answerer()).answers(chunk);
     if (answers) this.write(answers);
   }
 
   write(bytes: Uint8Array): void {
     if (!this.socket.writable) return;
     const { turn } = this.options;
+    const paced = this.extras?.paced;
     // The raw framing's messages are never gathered for a turn: that would glue them together.
-    if (this.paced) {
-      if (this.keepsUp(bytes.length)) this.paced.write(bytes);
+    if (paced) {
+      if (this.keepsUp(bytes.length)) paced.write(bytes);
     } else if (turn) turn.write(this, bytes);
     else this.send(bytes);
   }
@@ -171,25 +199,30 @@ class Connection implements ServerConnection {
 
   /** False, and the reader cut off, once it falls `sendQueueBytes` behind: the others never wait for it. */
   private keepsUp(more: number): boolean {
-    const queued = this.socket.writableLength + (this.paced?.queuedBytes ?? 0);
+    const queued = this.socket.writableLength + (this.extras?.paced?.queuedBytes ?? 0);
     if (queued === 0 || queued + more <= this.options.sendQueueBytes) return true;
     this.cut();
     return false;
   }
 
   reading(on: boolean): void {
-    this.throttled = !on;
+    this.flags = on ? this.flags & ~THROTTLED : this.flags | THROTTLED;
     this.resumeOrPause();
   }
 
   hold(on: boolean): void {
-    this.held = on;
+    this.flags = on ? this.flags | HELD : this.flags & ~HELD;
+    this.resumeOrPause();
+  }
+
+  /** Once data$ is read, reading flows unless held back (a connection held from the start stays held). */
+  protected override startFlowing(): void {
     this.resumeOrPause();
   }
 
   private resumeOrPause(): void {
-    if (this.linger) return; // closing: reading goes on until the peer closes (or floods)
-    if (this.throttled || this.held) this.socket.pause();
+    if (this.extras?.linger) return; // closing: reading goes on until the peer closes (or floods)
+    if (this.flags & (THROTTLED | HELD)) this.socket.pause();
     else this.socket.resume();
   }
 
@@ -202,17 +235,19 @@ class Connection implements ServerConnection {
    * The end of its reading (the peer ended its side, it failed, or the server let it go), as the
    * teardown of `data$`: what the turn gathered for it (the ack of its last line, say) goes out
    * first. A peer's FIN ends our side too, on the next tick (the server allows no half-open
-   * sockets), and the turn's flush would come after that.
+   * sockets), and the turn's flush would come after that. The connection stays its socket's
+   * reader, to see it close.
    */
-  unsubscribe(): void {
+  override unsubscribe(): void {
     this.releaseTurn();
-    this.input?.unsubscribe();
+    this.stopReading();
   }
 
   close(): void {
     this.releaseTurn(); // what this turn gathered for it goes before the end
-    if (this.paced) this.paced.afterQueue(() => this.end());
-    else this.end();
+    const paced = this.extras?.paced;
+    if (paced) paced.afterQueue(() => this.endOurSide());
+    else this.endOurSide();
   }
 
   closeWhenDrained(): void {
@@ -222,69 +257,44 @@ class Connection implements ServerConnection {
     else socket.once('finish', () => socket.destroy());
   }
 
-  /** The socket has closed. */
-  closed(): void {
-    this.paced?.stop();
-    this.linger?.unsubscribe();
+  /** The socket has closed: told once, then the reading ends if the peer's end did not end it already. */
+  override closed(): void {
+    this.extras?.paced?.stop();
+    this.extras?.linger?.unsubscribe();
     this.options.closed?.(this);
+    super.closed();
   }
 
   /** Ends our side after what is queued (and `last`); the linger destroys the socket if the peer stays. */
-  private end(last?: Uint8Array): void {
+  private endOurSide(last?: Uint8Array): void {
     const { socket } = this;
-    if (socket.destroyed || this.linger) return;
+    if (socket.destroyed || this.extras?.linger) return;
     if (last) socket.end(last);
     else socket.end();
-    this.linger = timer(this.options.lingerMs).subscribe(() => socket.destroy());
+    this.ensureExtras().linger = timer(this.options.lingerMs).subscribe(() => socket.destroy());
     // Reading goes on, so the peer's own close is seen at once; but a peer that keeps sending after
-    // our end is read only so far: then TCP makes it wait until the linger is over. (Not a reset
-    // at once: a peer busy writing would lose the line that says why before reading it.)
-    let discarded = 0;
-    const discard = (chunk: Buffer): void => {
-      discarded += chunk.length;
-      if (discarded <= DISCARD_AFTER_CLOSE_BYTES) return;
-      socket.off('data', discard);
-      socket.pause();
-    };
-    socket.on('data', discard);
+    // our end is read only so far (see `discardAfterEnd`): then TCP makes it wait until the linger
+    // is over. (Not a reset at once: a peer busy writing would lose the line that says why before reading it.)
     socket.resume();
+  }
+
+  /** Counts what the peer sends after our end: past DISCARD_AFTER_CLOSE_BYTES it is no longer read (memory stays flat). */
+  private discardAfterEnd(bytes: number): void {
+    const extras = this.ensureExtras();
+    extras.discarded += bytes;
+    if (extras.discarded > DISCARD_AFTER_CLOSE_BYTES) this.socket.pause();
   }
 
   private cut(): void {
     const cutOff = new SendQueueExceededError(this.options.sendQueueBytes);
-    this.cutOff = cutOff;
+    const extras = this.ensureExtras();
+    extras.cutOff = cutOff;
     this.options.cut?.(this);
-    this.paced?.stop(); // what waits is what it did not read: the farewell goes instead
-    this.end(this.options.farewell(cutOff.message));
+    extras.paced?.stop(); // what waits is what it did not read: the farewell goes instead
+    this.endOurSide(this.options.farewell(cutOff.message));
     // From now on the linger owns the socket: data$ ending must not destroy it.
-    const input = this.input;
-    input?.spare();
+    this.spare();
     // Told after the current batch has gone to everyone else, as a socket error would be.
-    asapScheduler.schedule(() => input?.fail(cutOff));
+    asapScheduler.schedule(() => this.fail(cutOff));
   }
-}
-
-/** Hands a connection's bytes on to its reader, after answering the telnet requests among them. */
-class TelnetAnswering implements Observer<Uint8Array> {
-  constructor(
-    private readonly connection: Connection,
-    private readonly reader: Observer<Uint8Array>,
-  ) {}
-
-  next(chunk: Uint8Array): void {
-    this.connection.answerTelnet(chunk);
-    this.reader.next(chunk);
-  }
-
-  error(error: unknown): void {
-    this.reader.error(error);
-  }
-
-  complete(): void {
-    this.reader.complete();
-  }
-}
-
-function onClose(this: ConnectionSocket): void {
-  this[CONNECTION]?.closed();
 }

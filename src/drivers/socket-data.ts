@@ -9,82 +9,93 @@ import { Observable, type Observer, type Unsubscribable } from '../../streams/rx
  * error a no-op listener stays, so a late error can never crash the process.
  */
 export function socketData(socket: Socket): Observable<Uint8Array> {
-  return new Observable<Uint8Array>((subscriber) => readSocket(socket, subscriber));
-}
-
-/**
- * Feeds a socket's bytes to `subscriber` as `socketData` does, for observables that own a
- * socket in their own way; what it returns is their teardown.
- */
-export function readSocket(socket: Socket, subscriber: Observer<Uint8Array>): SocketReading {
-  return new SocketReader(socket, subscriber);
-}
-
-/** A subscription to a socket's bytes: unsubscribing stops reading and destroys the socket unless it had ended. */
-export interface SocketReading extends Unsubscribable {
-  /** Ends the reading with `error`. */
-  fail(error: unknown): void;
-  /** Someone else now decides when the socket goes: unsubscribing no longer destroys it. */
-  spare(): void;
+  return new Observable<Uint8Array>((subscriber) => {
+    const reader = new SocketReader(socket);
+    reader.read(subscriber);
+    return reader;
+  });
 }
 
 const READERS = Symbol('tcpchat.socketReaders');
 
 type ReadSocket = Socket & { [READERS]?: SocketReader };
 
+/** Bits of a reader's `flags`: one small integer rather than a field each, as a server holds one reader per connection. */
+const ENDED = 1; // the socket ended or failed: it goes by itself, nothing to destroy
+const SPARED = 2; // someone else decides when the socket goes
+/** The bits from this one up are a subclass's own (see `flags`). */
+export const FIRST_FREE_FLAG = 4;
+
 /**
- * One subscription to a socket's bytes. The socket's listeners are shared functions that find
- * its readers on the socket (as ws finds its WebSocket), so a connection that is only held open
- * costs one small object here, not a closure per event. A socket read by several subscriptions
- * at once keeps them in a list.
+ * One reader of a socket's bytes, and a base for an object that is its socket's reader (the
+ * server's connection is). The socket's listeners are shared functions that find its readers on
+ * the socket (as ws finds its WebSocket), one per event, so a connection that is only held open
+ * costs one small object here, not a closure per event. A socket read by several readers at once
+ * keeps them in a list.
+ *
+ * A reader hears the socket's errors and its close from the start, its bytes and end once it
+ * `read`s (until then its bytes are left to whoever else reads them, and an error is harmless).
  */
-class SocketReader implements SocketReading {
-  private ended = false;
-  private spared = false;
+export class SocketReader implements Unsubscribable {
+  protected subscriber: Observer<Uint8Array> | undefined;
+  /** ENDED, SPARED, and from FIRST_FREE_FLAG up a subclass's own. */
+  protected flags = 0;
   /** The next reader of the same socket. */
   later: SocketReader | undefined;
 
-  constructor(
-    private readonly socket: ReadSocket,
-    private subscriber: Observer<Uint8Array> | undefined,
-  ) {
+  constructor(readonly socket: ReadSocket) {
     let last = socket[READERS];
     if (last === undefined) {
       socket[READERS] = this;
-      socket.on('data', onData);
-      socket.on('end', onEnd);
       socket.on('error', onError);
-      socket.on('close', onEnd);
+      socket.on('close', onClose);
     } else {
       while (last.later) last = last.later;
       last.later = this;
     }
-    if (socket.destroyed) this.end();
-    else socket.resume();
   }
 
+  /** Hands the socket's bytes to `subscriber` from now on; completes it at once if the socket is gone. */
+  read(subscriber: Observer<Uint8Array>): void {
+    const { socket } = this;
+    this.subscriber = subscriber;
+    // Listened for only now, by the first to read: a 'data' listener sets the bytes flowing.
+    if (!socket.listeners('data').includes(onData)) {
+      socket.on('data', onData);
+      socket.on('end', onEnd);
+    }
+    if (socket.destroyed) this.end();
+    else this.startFlowing();
+  }
+
+  /** Lets the bytes flow, now that someone reads them (a subclass that holds reading back may wait). */
+  protected startFlowing(): void {
+    this.socket.resume();
+  }
+
+  /** Ends the reading with `error`. */
   fail(error: unknown): void {
     this.subscriber?.error(error);
   }
 
+  /** Someone else now decides when the socket goes: the end of the reading no longer destroys it. */
   spare(): void {
-    this.spared = true;
+    this.flags |= SPARED;
   }
 
-  /** Stops reading; destroys the socket unless it had ended or is spared. */
+  /** Stops reading, and listening unless another reader still does; destroys the socket unless it had ended or is spared. */
   unsubscribe(): void {
-    const { socket } = this;
+    if (this.subscriber === undefined) return;
+    this.leave();
+    if (this.socket[READERS] === undefined) stopListening(this.socket);
+    this.stopReading();
+  }
+
+  /** Hands no more bytes on; the socket goes with the reading, unless it ended by itself or someone else decides. */
+  protected stopReading(): void {
     if (this.subscriber === undefined) return;
     this.subscriber = undefined;
-    this.leave();
-    if (socket[READERS] === undefined) {
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onError);
-      socket.off('close', onEnd);
-    }
-    socket.on('error', ignore);
-    if (!this.ended && !this.spared) socket.destroy();
+    if ((this.flags & (ENDED | SPARED)) === 0) this.socket.destroy();
   }
 
   next(chunk: Buffer): void {
@@ -92,13 +103,18 @@ class SocketReader implements SocketReading {
   }
 
   end(): void {
-    this.ended = true;
+    this.flags |= ENDED;
     this.subscriber?.complete();
   }
 
   failed(error: Error): void {
-    this.ended = true;
+    this.flags |= ENDED;
     this.subscriber?.error(error);
+  }
+
+  /** The socket has closed: the reading ends, if the peer's end did not end it already. */
+  closed(): void {
+    this.end();
   }
 
   /** Out of the socket's list (its own `later` stays, so a dispatch under way goes on past it). */
@@ -117,6 +133,15 @@ class SocketReader implements SocketReading {
   }
 }
 
+/** Its last reader has gone: a late error must not crash the process. */
+function stopListening(socket: Socket): void {
+  socket.off('data', onData);
+  socket.off('end', onEnd);
+  socket.off('close', onClose);
+  socket.off('error', onError);
+  socket.on('error', ignore);
+}
+
 // `this` is the socket: EventEmitter calls listeners on it.
 function onData(this: ReadSocket, chunk: Buffer): void {
   for (let reader = this[READERS]; reader; reader = reader.later) reader.next(chunk);
@@ -128,6 +153,10 @@ function onEnd(this: ReadSocket): void {
 
 function onError(this: ReadSocket, error: Error): void {
   for (let reader = this[READERS]; reader; reader = reader.later) reader.failed(error);
+}
+
+function onClose(this: ReadSocket): void {
+  for (let reader = this[READERS]; reader; reader = reader.later) reader.closed();
 }
 
 export function ignore(): void {}

@@ -190,6 +190,23 @@ describe('listen with TLS: client certificates', () => {
     await readUntil(client, 'hello, owner\n');
   });
 
+  it("still tells a client certificate's fingerprint, address and port once the socket has closed", async () => {
+    const server = await tlsServer();
+    const client = await tlsClient(server.port, {
+      cert: readFileSync(certs.otherSelfSigned.cert),
+      key: readFileSync(certs.otherSelfSigned.key),
+    });
+    const { socket } = await server.next('connection', 'the TLS connection');
+    leftovers.socket(socket);
+    const connection = serverConnection(1, socket, { sendQueueBytes: 1 << 20, lingerMs: 1000, farewell: () => new Uint8Array() });
+    const port = client.localPort;
+    client.destroy();
+    await event(socket, 'close');
+    expect((socket as TLSSocket).getPeerX509Certificate()).toBeUndefined(); // the socket itself no longer tells it
+    expect(connection.fingerprint).toBe(certs.otherSelfSigned.fingerprint);
+    expect([connection.ip, connection.port, connection.address]).toEqual(['127.0.0.1', port, `127.0.0.1:${port}`]);
+  });
+
   it('lets a client without a certificate in as ever, with no fingerprint', async () => {
     const server = await tlsServer();
     const client = await tlsClient(server.port);

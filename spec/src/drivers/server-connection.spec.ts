@@ -1,15 +1,18 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { lastValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import {
   SendQueueExceededError,
   serverConnection,
   type ServerConnection,
   type ServerConnectionOptions,
 } from '../../../src/drivers/server-connection.js';
+import { peekFirstChunk } from '../../../src/drivers/first-chunk.js';
+import { socketData } from '../../../src/drivers/socket-data.js';
 import { TurnWrites } from '../../../src/drivers/turn-writes.js';
 import { encodeLines } from '../../../streams/framing/encode.js';
 import { TelnetRefusals } from '../../../streams/framing/telnet-refusal.js';
 import { formatError } from '../../../streams/protocol/server-line.js';
+import type { Socket } from 'node:net';
 import { event, Leftovers, readToEnd, readUntil, socketPair, within } from './helpers/loopback.js';
 
 const leftovers = new Leftovers();
@@ -22,6 +25,10 @@ const BASE = { sendQueueBytes: MiB, lingerMs: 2000, farewell: (reason: string) =
 
 /** The end of this turn of the event loop, when the server's turn flushes what it gathered. */
 const endOfTurn = (): Promise<void> => new Promise((ended) => setImmediate(ended));
+
+const EVENTS = ['data', 'end', 'error', 'close'] as const;
+/** How many listeners a socket has on each event a reader listens to. */
+const listeners = (socket: Socket): number[] => EVENTS.map((name) => socket.listenerCount(name));
 
 /** An accepted connection as the server makes it, with its data stream read as the server does. */
 async function accepted(options: ServerConnectionOptions = BASE) {
@@ -42,6 +49,84 @@ describe('serverConnection', () => {
     const all = within(lastValueFrom(connection.data$), 'the data');
     peer.end('hi');
     expect(Buffer.from(await all).toString()).toBe('hi');
+  });
+
+  it("keeps the peer's address and port after the socket has closed", async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const connection = serverConnection(3, ours, BASE);
+    const port = peer.localPort;
+    peer.destroy();
+    await event(ours, 'close');
+    expect(connection.port).toBe(port);
+    expect(connection.ip).toBe('127.0.0.1');
+    expect(connection.address).toBe(`127.0.0.1:${port}`);
+    expect(connection.fingerprint).toBeUndefined(); // a plain socket
+  });
+
+  it('adds one listener to each socket event it hears, however it is read, and no more', async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const [data, end, error, close] = listeners(ours); // Node's own
+    const connection = serverConnection(1, ours, { ...BASE, telnet: () => new TelnetRefusals() });
+    expect(listeners(ours)).toEqual([data, end, error + 1, close + 1]); // its bytes flow only once read
+    const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
+    expect(listeners(ours)).toEqual([data + 1, end + 1, error + 1, close + 1]);
+    const answered = event(peer, 'data');
+    peer.write(Uint8Array.of(0xff, 0xfd, 0x01)); // IAC DO ECHO: answered on the way
+    await answered;
+    connection.reading(false);
+    connection.reading(true);
+    expect(listeners(ours)).toEqual([data + 1, end + 1, error + 1, close + 1]);
+    peer.end();
+    await all;
+  });
+
+  it('answers telnet requests and hands on every byte after a peek at the first ones (a plain port)', async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const connection = serverConnection(1, ours, { ...BASE, telnet: () => new TelnetRefusals() });
+    const request = Uint8Array.of(0xff, 0xfd, 0x01); // IAC DO ECHO
+    const peeked = within(firstValueFrom(peekFirstChunk(ours, 2000)), 'the first chunk');
+    const heard: Buffer[] = [];
+    peer.on('data', (chunk: Buffer) => heard.push(chunk));
+    peer.write(request);
+    expect([...(await peeked)!]).toEqual([...request]);
+    expect(heard).toEqual([]); // a peek answers nothing
+
+    const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
+    const answer = event<[Buffer]>(peer, 'data');
+    expect([...(await answer)[0]]).toEqual([0xff, 0xfc, 0x01]); // IAC WONT ECHO, once
+    peer.end('hi');
+    expect([...Buffer.concat(await all)]).toEqual([...request, ...Buffer.from('hi')]);
+    expect(Buffer.concat(heard)).toEqual(Buffer.from([0xff, 0xfc, 0x01]));
+  });
+
+  it("shares its socket with another reader: both get the bytes, and the other's leaving ends neither the connection nor its close", async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const closed: number[] = [];
+    const connection = serverConnection(2, ours, { ...BASE, closed: (which) => closed.push(which.id) });
+    const mine = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
+    const other = within(lastValueFrom(socketData(ours).pipe(toArray())), "the other reader's data");
+    peer.write('one\n');
+    const [data, end, error, close] = listeners(ours);
+    const leaving = socketData(ours).subscribe();
+    expect(listeners(ours)).toEqual([data, end, error, close]); // readers of one socket share its listeners
+    peer.end('two\n');
+    expect(Buffer.concat(await mine).toString()).toBe('one\ntwo\n');
+    expect(Buffer.concat(await other).toString()).toBe('one\ntwo\n');
+    leaving.unsubscribe(); // after the end: nothing to destroy
+    await event(ours, 'close');
+    expect(closed).toEqual([2]);
+  });
+
+  it('a connection held from the start stays held once its data is read, and then loses nothing', async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const connection = serverConnection(1, ours, BASE);
+    connection.hold(true); // the server was congested when it arrived
+    const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
+    expect(ours.isPaused()).toBe(true);
+    peer.end('waited');
+    connection.hold(false);
+    expect(ours.isPaused()).toBe(false);
+    expect(Buffer.concat(await all).toString()).toBe('waited');
   });
 
   it('answers telnet requests as the answerer it is given says, and without one answers nothing', async () => {
@@ -263,6 +348,19 @@ describe('serverConnection', () => {
     await ended;
     await event(ours, 'close');
     expect(closed).toEqual([5]);
+  });
+
+  it('says once when its socket has closed after the server let it go, or before its data was ever read', async () => {
+    const closed: number[] = [];
+    const options = { ...BASE, closed: (which: ServerConnection) => closed.push(which.id) };
+    const letGo = await socketPair(leftovers);
+    serverConnection(1, letGo.ours, options).data$.subscribe().unsubscribe(); // destroys the socket
+    await event(letGo.ours, 'close');
+    const unread = await socketPair(leftovers);
+    serverConnection(2, unread.ours, options);
+    unread.peer.destroy();
+    await event(unread.ours, 'close');
+    expect(closed).toEqual([1, 2]);
   });
 
   it('write after close is ignored instead of failing', async () => {

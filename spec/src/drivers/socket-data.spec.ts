@@ -84,6 +84,20 @@ describe('socketData', () => {
     expect(text(await second)).toBe('one\ntwo\n');
   });
 
+  it('listens once per event however many read, and stops listening when the last has gone (but for a no-op error listener)', async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    const events = ['data', 'end', 'error', 'close'] as const;
+    const counts = (): number[] => events.map((name) => ours.listenerCount(name));
+    const [data, end, error, close] = counts(); // Node's own
+    const data$ = socketData(ours);
+    const first = within(lastValueFrom(data$, { defaultValue: undefined }), 'the first to complete');
+    const second = within(lastValueFrom(data$, { defaultValue: undefined }), 'the second to complete');
+    expect(counts()).toEqual([data + 1, end + 1, error + 1, close + 1]);
+    peer.end();
+    await Promise.all([first, second]);
+    expect(counts()).toEqual([data, end, error + 1, close]);
+  });
+
   it('destroys the socket when one of several subscriptions leaves before the end, and the others complete', async () => {
     const { ours } = await socketPair(leftovers);
     const data = socketData(ours);
