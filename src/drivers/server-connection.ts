@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 import { asapScheduler, Observable, timer, type Subscription } from '../../streams/rx.js';
 import { PacedWriter } from './paced-writes.js';
 import { peerFingerprint } from './peer-certificate.js';
-import { FIRST_FREE_FLAG, formatAddress, peerIp, SocketReader } from './socket-data.js';
+import { peerAddress } from '../../streams/server/peer-address.js';
+import { FIRST_FREE_FLAG, peerIp, SocketReader } from './socket-data.js';
 import { byteLength, writeAll, type TurnBytes, type TurnWrites } from './turn-writes.js';
 
 export interface ServerConnectionOptions {
@@ -137,7 +138,7 @@ class Connection extends SocketReader implements ServerConnection {
   }
 
   get address(): string {
-    return formatAddress(peerIp(this.socket), this.socket.remotePort);
+    return peerAddress(this);
   }
 
   get ip(): string {
@@ -150,10 +151,6 @@ class Connection extends SocketReader implements ServerConnection {
 
   get fingerprint(): string | undefined {
     return this.extras?.fingerprint;
-  }
-
-  get port(): number {
-    return this.socket.remotePort ?? 0; // Node keeps the peer's name once read (the constructor reads it)
   }
 
   /** Made on each use, as it is subscribed once: an observable kept for the connection's life would cost memory for nothing. */

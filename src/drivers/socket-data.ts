@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { peerAddress } from '../../streams/server/peer-address.js';
 import { Observable, type Observer, type Unsubscribable } from '../../streams/rx.js';
 
 /**
@@ -161,13 +162,9 @@ function onClose(this: ReadSocket): void {
 
 export function ignore(): void {}
 
-/**
- * `host:port`, with brackets around an IPv6 host. Joined rather than concatenated: a server keeps
- * one per connection, and a join makes one flat string where `+` leaves a chain of three.
- */
+/** `host:port`, with brackets around an IPv6 host (see `peerAddress`). */
 export function formatAddress(host: string | undefined, port: number | undefined): string {
-  const shown = host ?? 'unknown';
-  return [shown.includes(':') ? `[${shown}]` : shown, port ?? 0].join(':');
+  return peerAddress({ ip: host ?? '', port: port ?? 0 });
 }
 
 /**
