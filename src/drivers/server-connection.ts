@@ -13,8 +13,11 @@ export interface ServerConnectionOptions {
   readonly lingerMs: number;
   /** The last bytes a client that is cut off gets, saying why. */
   readonly farewell: (reason: string) => Uint8Array;
-  /** Makes what answers a connection's telnet requests, on its first bytes; without it nothing is answered. */
-  readonly telnet?: () => TelnetAnswers;
+  /**
+   * Makes what answers a connection's telnet requests, given its bytes until it makes one (most
+   * peers never speak telnet, and then cost nothing); without it nothing is answered.
+   */
+  readonly telnet?: (chunk: Uint8Array) => TelnetAnswers | undefined;
   /** Told once, when the socket has closed. */
   readonly closed?: (connection: ServerConnection) => void;
   /** Told when a client is cut off for not reading its output. */
@@ -105,7 +108,7 @@ class Extras {
   cutOff: SendQueueExceededError | undefined;
   /** The raw framing's messages, each written on its own. */
   paced: PacedWriter | undefined;
-  /** Made on the first bytes, when telnet requests are answered. */
+  /** Made once the peer speaks telnet, when telnet requests are answered. */
   telnet: TelnetAnswers | undefined;
   /** Kept, as a TLS socket no longer tells it once closed. */
   fingerprint: string | undefined;
@@ -173,8 +176,10 @@ class Connection extends SocketReader implements ServerConnection {
   }
 
   /** Answers what telnet requests `chunk` holds, if any. */
-  private answerTelnet(chunk: Uint8Array, answerer: () => TelnetAnswers): void {
-    const answers = (this.ensureExtras().telnet ??= answerer()).answers(chunk);
+  private answerTelnet(chunk: Uint8Array, answererFor: (chunk: Uint8Array) => TelnetAnswers | undefined): void {
+    const answerer = this.extras?.telnet ?? answererFor(chunk);
+    if (answerer === undefined) return; // no telnet yet
+    const answers = (this.ensureExtras().telnet = answerer).answers(chunk);
     if (answers) this.write(answers);
   }
 

@@ -19,7 +19,7 @@ import type { LineLimits } from '../../streams/framing/decode-lines.js';
 import type { RateLimit } from '../../streams/limits/throttle-lines.js';
 import type { AdmissionLimits } from '../../streams/server/admission.js';
 import { encoderFor, type Framing } from '../../streams/framing/encode.js';
-import { TelnetRefusals } from '../../streams/framing/telnet-refusal.js';
+import { refusalsFor } from '../../streams/framing/telnet-refusal.js';
 import { formatRefusal } from '../../streams/protocol/farewell.js';
 import { formatError } from '../../streams/protocol/server-line.js';
 import type { LogEntry } from '../../streams/server/events.js';
@@ -179,7 +179,7 @@ export async function runServer(
       lingerMs: 5000,
       farewell,
       // The original programs (raw framing) never negotiate; a telnet client on a line server is refused every option.
-      telnet: config.framing === 'line' ? () => new TelnetRefusals() : undefined,
+      telnet: config.framing === 'line' ? refusalsFor : undefined,
       closed: (connection) => {
         counts.bytesInClosed += connection.socket.bytesRead;
         counts.bytesOutClosed += connection.socket.bytesWritten;

@@ -42,3 +42,8 @@ export class TelnetRefusals {
     return out.length > 0 ? Uint8Array.from(out) : undefined;
   }
 }
+
+/** Refusals for a peer that has sent a telnet command (each starts with IAC), or undefined: most never do. */
+export function refusalsFor(chunk: Uint8Array): TelnetRefusals | undefined {
+  return chunk.indexOf(IAC) === -1 ? undefined : new TelnetRefusals();
+}

@@ -10,7 +10,7 @@ import { peekFirstChunk } from '../../../src/drivers/first-chunk.js';
 import { socketData } from '../../../src/drivers/socket-data.js';
 import { TurnWrites } from '../../../src/drivers/turn-writes.js';
 import { encodeLines } from '../../../streams/framing/encode.js';
-import { TelnetRefusals } from '../../../streams/framing/telnet-refusal.js';
+import { refusalsFor } from '../../../streams/framing/telnet-refusal.js';
 import { formatError } from '../../../streams/protocol/server-line.js';
 import type { Socket } from 'node:net';
 import { event, Leftovers, readToEnd, readUntil, socketPair, within } from './helpers/loopback.js';
@@ -66,7 +66,7 @@ describe('serverConnection', () => {
   it('adds one listener to each socket event it hears, however it is read, and no more', async () => {
     const { ours, peer } = await socketPair(leftovers);
     const [data, end, error, close] = listeners(ours); // Node's own
-    const connection = serverConnection(1, ours, { ...BASE, telnet: () => new TelnetRefusals() });
+    const connection = serverConnection(1, ours, { ...BASE, telnet: refusalsFor });
     expect(listeners(ours)).toEqual([data, end, error + 1, close + 1]); // its bytes flow only once read
     const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
     expect(listeners(ours)).toEqual([data + 1, end + 1, error + 1, close + 1]);
@@ -82,7 +82,7 @@ describe('serverConnection', () => {
 
   it('answers telnet requests and hands on every byte after a peek at the first ones (a plain port)', async () => {
     const { ours, peer } = await socketPair(leftovers);
-    const connection = serverConnection(1, ours, { ...BASE, telnet: () => new TelnetRefusals() });
+    const connection = serverConnection(1, ours, { ...BASE, telnet: refusalsFor });
     const request = Uint8Array.of(0xff, 0xfd, 0x01); // IAC DO ECHO
     const peeked = within(firstValueFrom(peekFirstChunk(ours, 2000)), 'the first chunk');
     const heard: Buffer[] = [];
@@ -132,7 +132,7 @@ describe('serverConnection', () => {
   it('answers telnet requests as the answerer it is given says, and without one answers nothing', async () => {
     const request = Uint8Array.of(0xff, 0xfd, 0x01); // IAC DO ECHO
     const answered = await socketPair(leftovers);
-    const connection = serverConnection(1, answered.ours, { ...BASE, telnet: () => new TelnetRefusals() });
+    const connection = serverConnection(1, answered.ours, { ...BASE, telnet: refusalsFor });
     connection.data$.subscribe();
     const answer = event<[Buffer]>(answered.peer, 'data');
     answered.peer.write(request);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { TelnetRefusals } from '../../../streams/framing/telnet-refusal.js';
+import { refusalsFor, TelnetRefusals } from '../../../streams/framing/telnet-refusal.js';
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 
@@ -22,5 +22,11 @@ describe('TelnetRefusals', () => {
     expect(refusals.answers(new TextEncoder().encode('hello\r\n'))).toBeUndefined();
     expect(refusals.answers(bytes(0xff, 0xff, 0xfd, 0x05))).toBeUndefined(); // data 0xFF, then 0xFD and 0x05 as data
     expect(refusals.answers(bytes(0xff, 0xfa, 0x18, 0xff, 0xfd, 0x07, 0xff, 0xf0))).toBeUndefined(); // inside SB ... SE
+  });
+
+  it('are made for a peer only once it sends a telnet command: plain text costs none', () => {
+    expect(refusalsFor(new TextEncoder().encode('hello\n'))).toBeUndefined();
+    const chunk = bytes(0x61, 0xff, 0xfd, 0x01);
+    expect(refusalsFor(chunk)?.answers(chunk)).toEqual(bytes(0xff, 0xfc, 0x01));
   });
 });
