@@ -35,6 +35,15 @@ describe('failures', () => {
     await first.stdout.waitFor('<ada> still serving?');
   });
 
+  it('serve on a host that is no address: one sentence on stderr, exit 1, no stack trace', async () => {
+    const port = await closedPort();
+    expect(await outcome(['serve', '--host', '999.1.1.1', '--port', String(port)])).toEqual({
+      code: 1,
+      stdout: [],
+      stderr: [`tcpchat: cannot listen on 999.1.1.1:${port}: no such host`],
+    });
+  });
+
   it.each([
     [['serve', '--port', '70000'], /^tcpchat: .*70000.*$/],
     [['frobnicate'], /^tcpchat: .*frobnicate.*$/],

@@ -12,7 +12,9 @@ export function readConfigFile(files: OptionFiles, file: string): Record<string,
   try {
     config = JSON.parse(text);
   } catch (error) {
-    return files.refuse(`--config ${file} is not JSON (${error instanceof Error ? error.message : String(error)})`);
+    // JSON.parse quotes the text around the fault, newlines and all: the sentence stays on one line.
+    const why = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+    return files.refuse(`--config ${file} is not JSON (${why})`);
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     return files.refuse(`--config ${file} must hold one JSON object of options, like {"port": 3000}`);

@@ -295,7 +295,7 @@ export async function runServer(
         outputs.forEach(apply);
       },
       error: (error: unknown) => {
-        // Only a failure to bind is one; anything else that ends the server is a bug, told with its stack.
+        // Only a failure to bind (or to find the host) is one; anything else that ends the server is a bug, told with its stack.
         const where = formatAddress(config.host ?? '*', config.port);
         tell.error(
           isBindFailure(error)
@@ -398,8 +398,10 @@ export async function runServer(
 }
 
 /** The listening socket could not be bound (the address is in use, not ours, not allowed). */
+/** Binding failed, or looking up the `--host` to bind to did (a name that is no host, `999.1.1.1`). */
 function isBindFailure(error: unknown): boolean {
-  return (error as { syscall?: unknown } | null)?.syscall === 'listen';
+  const syscall = (error as { syscall?: unknown } | null)?.syscall;
+  return syscall === 'listen' || syscall === 'getaddrinfo';
 }
 
 function stackOf(error: unknown): string {

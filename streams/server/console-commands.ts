@@ -4,8 +4,9 @@ import { privately } from './cluster-link.js';
 import { log, type Effect, type LogEntry } from './events.js';
 import { inRoom, roomLines } from './membership.js';
 import { moderate } from './moderation-commands.js';
-import { givenRoom, NO_ROOMS, roomList, whoIsIn } from './room-commands.js';
-import { forgetIfEmpty, members, type ServerModel } from './model.js';
+import { givenRoom, NO_ROOMS, roomList } from './room-commands.js';
+import { forgetIfEmpty, members, type Connection, type ServerModel } from './model.js';
+import type { ClusterMember } from '../cluster/bus.js';
 import { findByNick } from './nicks.js';
 import { unregisterFromConsole } from './registered-nicks.js';
 import { direct } from './send.js';
@@ -35,14 +36,7 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
     case 'who': {
       if (command.room !== undefined)
         return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);
-      const here = members(model);
-      const entries = here.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${peerAddress(m)})` }));
-      const elsewhere = [...(model.cluster?.remote.values() ?? [])].map((m): LogEntry => ({
-        type: 'notice',
-        text: `${m.nick} (node ${m.node})`,
-      }));
-      const more = model.cluster ? `, ${elsewhere.length} on other nodes` : '';
-      return [log({ type: 'notice', text: `${here.length} connected${more}` }, ...entries, ...elsewhere)];
+      return [whoWithAddresses(model, members(model), [...(model.cluster?.remote.values() ?? [])], 'connected')];
     }
     case 'msg': {
       const target = findByNick(model, command.to);
@@ -66,7 +60,12 @@ function consoleRoomCommand(model: ServerModel, command: Extract<ConsoleCommand,
   if (command.kind === 'rooms') return [notices(...roomList(model))];
   const found = givenRoom(model, command.room ?? '', command.kind === 'join');
   if ('error' in found) return [log({ type: 'error', text: found.error })];
-  if (command.kind === 'who') return [notices(whoIsIn(model, found.room))];
+  if (command.kind === 'who') {
+    const { room } = found;
+    const here = [...room.members].map((id) => model.conns.get(id)!);
+    const elsewhere = [...(model.cluster?.remote.values() ?? [])].filter((m) => m.room === room.name);
+    return [whoWithAddresses(model, here, elsewhere, `in ${room.name}`)];
+  }
   const previous = model.consoleRoom;
   model.consoleRoom = found.room;
   forgetIfEmpty(model, previous);
@@ -74,4 +73,14 @@ function consoleRoomCommand(model: ServerModel, command: Extract<ConsoleCommand,
     { kind: 'console-room', room: found.room.name },
     notices(`you speak in ${found.room.name} now; lines of other rooms show their room first`),
   ];
+}
+
+/** The console's `/who`: a count, then each member with its address, and those on other nodes with their node. */
+function whoWithAddresses(model: ServerModel, here: readonly Connection[], elsewhere: readonly ClusterMember[], where: string): Effect {
+  const more = model.cluster ? `, ${elsewhere.length} on other nodes` : '';
+  return log(
+    { type: 'notice', text: `${here.length} ${where}${more}` },
+    ...here.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (${peerAddress(m)})` })),
+    ...elsewhere.map((m): LogEntry => ({ type: 'notice', text: `${m.nick} (node ${m.node})` })),
+  );
 }

@@ -177,6 +177,7 @@ describe('files that options name', () => {
     [['serve', '--config', join(dir, 'missing.json')], /^cannot read --config .*missing\.json \(ENOENT\)$/],
     [['connect', '--config', dir], /^cannot read --config .* \(EISDIR\)$/],
     [['serve', '--config', file('{"port": 3000')], /^--config .* is not JSON \(.+\)$/],
+    [['serve', '--config', file('notjson\n')], /^--config .* is not JSON \([^\n]+\)$/],
     [['serve', '--config', file('[3000]')], /^--config .* must hold one JSON object of options, like \{"port": 3000\}$/],
     [['serve', '--config', file('null')], /must hold one JSON object/],
     [['serve', '--password-file', join(dir, 'missing')], /^cannot read --password-file .*missing \(ENOENT\)$/],

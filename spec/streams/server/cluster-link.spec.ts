@@ -339,6 +339,11 @@ describe('createRouter as a node of a cluster', () => {
         { type: 'notice', text: 'guest-1 (10.0.0.1:4000)' },
         { type: 'notice', text: 'bob (node n2)' },
       ]);
+      expect(logged(route(console('/who #lobby')))).toEqual([
+        { type: 'notice', text: '1 in #lobby, 1 on other nodes' },
+        { type: 'notice', text: 'guest-1 (10.0.0.1:4000)' },
+        { type: 'notice', text: 'bob (node n2)' },
+      ]);
     });
 
     it('from another node reach the local member named', () => {

@@ -243,7 +243,7 @@ describe('rooms', () => {
       const route = server(2);
       route(lines(2, '/join #dev'));
       expect(record(route(typed('/rooms')))).toEqual(['* rooms (2):', '*   #lobby (1 here); no topic', '*   #dev (1 here); no topic']);
-      expect(record(route(typed('/who #dev')))).toEqual(['* online in #dev (1): guest-2']);
+      expect(record(route(typed('/who #dev')))).toEqual(['* 1 in #dev', '* guest-2 (10.0.0.2:4000)']);
       expect(record(route(typed('/who #nope')))).toEqual(['! no such room: #nope']);
     });
 
