@@ -11,14 +11,16 @@ export function withClusterOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('cluster', {
       type: 'string',
+      requiresArg: true,
       describe: 'share the room with other servers through this Redis (redis://[:PASSWORD@]HOST:PORT, rediss:// for TLS)',
     })
     .option('cluster-name', {
       type: 'string',
+      requiresArg: true,
       default: DEFAULT_CLUSTER_NAME,
       describe: 'the room in that Redis: clusters with other names do not meet',
     })
-    .option('node', { type: 'string', describe: "this server's name in the cluster (default: HOSTNAME:PORT)" })
+    .option('node', { type: 'string', requiresArg: true, describe: "this server's name in the cluster (default: HOSTNAME:PORT)" })
     .option(
       'presence-ttl',
       durationOption('presence-ttl', {

@@ -30,7 +30,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
           },
         ),
       )
-        .option('nick', { alias: 'n', type: 'string', describe: 'the nick to ask for' })
+        .option('nick', { alias: 'n', type: 'string', requiresArg: true, describe: 'the nick to ask for' })
         .option('password-file', passwordFileOption(context.files))
         .option('identity-file', identityFileOption(context.files))
         .option('retry', retryOption)

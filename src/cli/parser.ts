@@ -49,6 +49,7 @@ export function buildParser(
       config = { file, keys: Object.keys(options) };
       return options;
     })
+    .requiresArg('config')
     .middleware(environment.middleware as unknown as MiddlewareFunction, true)
     .check(environment.check)
     .command(serveCommand(runners.serve, context))

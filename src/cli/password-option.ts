@@ -10,6 +10,7 @@ function readSecret(files: OptionFiles, file: string, option = '--password-file'
 export function passwordFileOption(files: OptionFiles) {
   return {
     type: 'string',
+    requiresArg: true,
     describe: 'read the password from FILE (or set TCPCHAT_PASSWORD)',
     coerce: (file: string | undefined): string | undefined => (file === undefined ? undefined : readSecret(files, file)),
   } as const;
@@ -19,6 +20,7 @@ export function passwordFileOption(files: OptionFiles) {
 export function reloadablePasswordFileOption(files: OptionFiles) {
   return {
     type: 'string',
+    requiresArg: true,
     describe: 'read the password from FILE, again on SIGHUP (or set TCPCHAT_PASSWORD)',
     coerce: (file: string | undefined): PasswordFile | undefined =>
       file === undefined ? undefined : { file, secret: readSecret(files, file) },
@@ -41,6 +43,7 @@ export function resolvePassword(fromFile: unknown, env: NodeJS.ProcessEnv): stri
 export function identityFileOption(files: OptionFiles) {
   return {
     type: 'string',
+    requiresArg: true,
     describe: 'read the secret of your registered --nick from FILE (or set TCPCHAT_IDENTITY)',
     coerce: (file: string | undefined): string | undefined => (file === undefined ? undefined : readSecret(files, file, '--identity-file')),
   } as const;

@@ -33,9 +33,16 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
           withServeTlsOptions(withCommonOptions(withHelpLayout(yargs), { default: DEFAULT_PORT, describe: 'TCP port (0: any free port)' })),
         ),
       )
-        .option('host', { alias: 'H', type: 'string', describe: 'address to listen on', defaultDescription: 'every interface' })
+        .option('host', {
+          alias: 'H',
+          type: 'string',
+          requiresArg: true,
+          describe: 'address to listen on',
+          defaultDescription: 'every interface',
+        })
         .option('room', {
           type: 'string',
+          requiresArg: true,
           default: '#lobby',
           describe: 'the room clients are in when they arrive',
           coerce: parseRoomOption,
@@ -46,7 +53,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
           describe: "the original programs' mode: clients talk with this terminal alone, no rooms",
         })
         .option('relay', { type: 'boolean', default: false, describe: 'accepted for older setups; a room is the default now' })
-        .option('name', { type: 'string', default: 'server', describe: "the console's nick" })
+        .option('name', { type: 'string', requiresArg: true, default: 'server', describe: "the console's nick" })
         .option('password-file', reloadablePasswordFileOption(context.files))
         .option(
           'rate',
@@ -138,6 +145,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         )
         .option('metrics', {
           type: 'string',
+          requiresArg: true,
           describe: 'serve /metrics (Prometheus) and /healthz on HOST:PORT',
           coerce: parseMetricsAddress,
         })

@@ -9,8 +9,12 @@ export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** `serve --tls-cert FILE --tls-key FILE`. The files are read when the server starts (and on SIGHUP). */
 export function withServeTlsOptions<T>(yargs: Argv<T>) {
   return yargs
-    .option('tls-cert', { type: 'string', describe: 'speak TLS with this certificate (PEM, may include the chain; re-read on SIGHUP)' })
-    .option('tls-key', { type: 'string', describe: "the certificate's private key (PEM)" })
+    .option('tls-cert', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'speak TLS with this certificate (PEM, may include the chain; re-read on SIGHUP)',
+    })
+    .option('tls-key', { type: 'string', requiresArg: true, describe: "the certificate's private key (PEM)" })
     .group(['tls-cert', 'tls-key'], GROUP.security)
     .check((argv) => {
       if ((argv['tls-cert'] === undefined) !== (argv['tls-key'] === undefined)) {
@@ -35,7 +39,11 @@ export function withConnectTlsOptions<T>(yargs: Argv<T>) {
       default: false,
       describe: "speak TLS; a certificate no CA vouches for is pinned on first use, like ssh's",
     })
-    .option('ca', { type: 'string', describe: "with --tls: trust only the CA in FILE (PEM) for the server's certificate" })
+    .option('ca', {
+      type: 'string',
+      requiresArg: true,
+      describe: "with --tls: trust only the CA in FILE (PEM) for the server's certificate",
+    })
     .option('insecure', {
       type: 'boolean',
       default: false,
@@ -43,10 +51,11 @@ export function withConnectTlsOptions<T>(yargs: Argv<T>) {
     })
     .option('cert', {
       type: 'string',
+      requiresArg: true,
       describe:
         'with --tls: present this client certificate (PEM), which can own your registered nick (without it, --nick presents one made for you in ~/.config/tcpchat)',
     })
-    .option('key', { type: 'string', describe: "with --cert: the certificate's private key (PEM)" })
+    .option('key', { type: 'string', requiresArg: true, describe: "with --cert: the certificate's private key (PEM)" })
     .group(['tls', 'ca', 'insecure', 'cert', 'key'], GROUP.security)
     .check((argv) => {
       const needsTls = (['ca', 'insecure', 'cert', 'key'] as const).find((name) => argv[name] !== undefined && argv[name] !== false);

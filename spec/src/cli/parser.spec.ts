@@ -94,6 +94,13 @@ describe('tcpchat serve options', () => {
     [['serve', '--port', ''], /^--port must be a whole number from 0 to 65535, not ""$/],
     [['serve', '--port'], /^--port needs a value$/],
     [['serve', '--idle-timeout', '--json'], /^--idle-timeout needs a value$/],
+    // A bare option that names a thing is never quietly the default: the room, the name, the host...
+    [['serve', '--room', '--json'], /^--room needs a value$/],
+    [['serve', '--name'], /^--name needs a value$/],
+    [['serve', '--host', '--port', '0'], /^--host needs a value$/],
+    [['serve', '--allow'], /^--allow needs a value$/],
+    [['serve', '--config'], /^--config needs a value$/],
+    [['connect', '--nick'], /^--nick needs a value$/],
     [['serve', '--port', '0x50'], /^--port must be .*, not "0x50"$/],
     [['serve', '--port', '1e3'], /^--port must be .*, not "1e3"$/],
     [['serve', '--port', '+80'], /^--port must be .*, not "\+80"$/],
