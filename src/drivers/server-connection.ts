@@ -2,8 +2,7 @@ import type { Socket } from 'node:net';
 import { asapScheduler, Observable, timer, type Subscription } from '../../streams/rx.js';
 import { PacedWriter } from './paced-writes.js';
 import { peerFingerprint } from './peer-certificate.js';
-import { peerAddress } from '../../streams/server/peer-address.js';
-import { FIRST_FREE_FLAG, peerIp, SocketReader } from './socket-data.js';
+import { FIRST_FREE_FLAG, formatAddress, peerIp, SocketReader } from './socket-data.js';
 import { byteLength, writeAll, type TurnBytes, type TurnWrites } from './turn-writes.js';
 
 export interface ServerConnectionOptions {
@@ -141,7 +140,7 @@ class Connection extends SocketReader implements ServerConnection {
   }
 
   get address(): string {
-    return peerAddress(this);
+    return formatAddress(this.ip, this.port);
   }
 
   get ip(): string {

@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import { peerAddress } from '../../streams/server/peer-address.js';
 import { Observable, type Observer, type Unsubscribable } from '../../streams/rx.js';
 
 /**
@@ -162,9 +161,10 @@ function onClose(this: ReadSocket): void {
 
 export function ignore(): void {}
 
-/** `host:port`, with brackets around an IPv6 host (see `peerAddress`). */
+/** `host:port`, with brackets around an IPv6 host, as the core's `peerAddress` shows a peer. */
 export function formatAddress(host: string | undefined, port: number | undefined): string {
-  return peerAddress({ ip: host ?? '', port: port ?? 0 });
+  const shown = host || 'unknown';
+  return [shown.includes(':') ? `[${shown}]` : shown, port ?? 0].join(':');
 }
 
 /**
