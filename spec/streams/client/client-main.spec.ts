@@ -309,16 +309,17 @@ describe('clientMain', () => {
           },
           reset(),
         );
-        const second$ = hot<Uint8Array>('460ms w 9ms c 19ms a', {
+        const second$ = hot<Uint8Array>('460ms w 9ms c 4ms n 14ms a', {
           w: bytes('* welcome to server, you are guest-2; /help lists commands\n'),
           c: bytes(`@cap=tcpchat;epoch=E;seq=6\n@seq=5;time=${T} <carol> hi\n@seq=6;time=${T};replay <carol> missed\n`),
+          n: bytes(`@time=${T} * you are now bob\n`),
           a: bytes('@ack=S.5\n'),
         });
         const attempt$ = hot<ConnectAttempt>('10ms k 439ms K', { k: connectedTo(first$), K: connectedTo(second$) });
         const input$ = hot('40ms a 19ms b 19ms c 374ms d 24ms e', { a: '/nick bob', b: 'two', c: 'three', d: 'four', e: 'five' });
 
         expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', retries: 2 })).toBe(
-          'c 19ms (wn) 6ms a 9ms s 9ms b 9ms t 9ms l 374ms r 14ms (kWN) 5ms (Rm) 6ms f',
+          'c 19ms (wn) 6ms a 9ms s 9ms b 9ms t 9ms l 374ms r 14ms (kWN) 5ms m 4ms (BR) 1ms f',
           {
             c: connectOut,
             w: shown(welcomeLine('guest-1')),
@@ -332,8 +333,10 @@ describe('clientMain', () => {
             k: status('reconnected to 127.0.0.1:2023'),
             W: shown(welcomeLine('guest-2')),
             N: sent('/cap tcpchat session=S resume=E:5\n/nick bob\n'),
-            R: sent('@id=S.2 two\n@id=S.3 three\n@id=S.4 four\n'),
             m: shown({ kind: 'message', from: 'carol', text: 'missed', time: T, replayed: true }),
+            // Nothing is resent before the nick is answered.
+            B: shown({ kind: 'notice', text: 'you are now bob', time: T }),
+            R: sent('@id=S.2 two\n@id=S.3 three\n@id=S.4 four\n'),
             f: sent('@id=S.5 five\n'),
           },
         );

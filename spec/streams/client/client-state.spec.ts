@@ -437,8 +437,9 @@ describe('stepClient', () => {
       expect(effects.flatMap((effect) => (effect.kind === 'connect' ? [effect.afterMs] : []))).toEqual([0, 375, 750, 1500]);
     });
 
-    it('resumes the session: reclaims its nick, resends the unacknowledged lines with their ids, then what was typed meanwhile', () => {
+    it('resumes the session: reclaims its nick, then resends the unacknowledged lines with their ids, then what was typed meanwhile', () => {
       const before = then(tagged({ ...POLICY, nick: 'alice' }), [
+        received(`@time=${T} * you are now alice`),
         typed('/nick bob'),
         received('@ack=S.1', `@time=${T} * you are now bob`, `@seq=5;time=${T} <carol> hi`, `@seq=6;time=${T} <carol> there`),
         typed('two'),
@@ -457,10 +458,15 @@ describe('stepClient', () => {
 
       const resumed = then(greeted, [received(cap('E', 8), `@seq=6;time=${T} <carol> there`, `@seq=7;time=${T};replay <carol> missed`)]);
       expect(resumed.effects).toEqual([
-        send('@id=S.2 two', '@id=S.3 three', '@id=S.4 four'),
         { kind: 'display', lines: [{ kind: 'message', from: 'carol', text: 'missed', time: T, replayed: true }] },
       ]);
-      expect(then(resumed, [typed('five')]).effects).toEqual([send('@id=S.5 five')]);
+      expect(then(resumed, [typed('five')]).effects).toEqual([]); // the nick is not answered yet
+      const renamed = then(resumed, [typed('five'), received(`@time=${T} * you are now bob`)]);
+      expect(renamed.effects).toEqual([
+        { kind: 'display', lines: [{ kind: 'notice', text: 'you are now bob', time: T }] },
+        send('@id=S.2 two', '@id=S.3 three', '@id=S.4 four', '@id=S.5 five'),
+      ]);
+      expect(then(renamed, [typed('six')]).effects).toEqual([send('@id=S.6 six')]);
     });
 
     it('shows a live line that came before the answer to /cap after the replayed lines it follows', () => {
