@@ -281,7 +281,10 @@ function release(state: ClientState, policy: ClientPolicy): Step {
   const { state: reported, effects: drops } = reportDrops(state);
   const resend = state.tagged ? state.outbox.items.map((item) => formatTagged({ id: item.id }, item.line)) : [];
   const finish = finishSending(reported, policy);
-  return { state: finish.state, effects: [...drops, ...(resend.length > 0 ? [{ kind: 'send' as const, lines: resend }] : []), ...finish.effects] };
+  return {
+    state: finish.state,
+    effects: [...drops, ...(resend.length > 0 ? [{ kind: 'send' as const, lines: resend }] : []), ...finish.effects],
+  };
 }
 
 /** When leaving and nothing waits to be sent on this connection, half-close it. */
@@ -375,7 +378,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     }
     const clean = sanitize(text);
     const parsed = parseServerLine(clean);
-    if (policy.password !== undefined && parsed.kind === 'notice' && parsed.text === PASSWORD_PROMPT) continue; // answered already
+    if (policy.password !== undefined && isPasswordPrompt(parsed)) continue; // answered already
     // Sentences to us alone carry no sequence number: a room line that looks like one (`/me` of a nick `you`) is only shown.
     const toUs = tags.seq === undefined;
     const welcome = toUs ? parseWelcome(clean) : undefined;
@@ -392,7 +395,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       const back = welcomed(next, policy);
       next = back.state.claim ? { ...back.state, claim: { ...back.state.claim, as: welcome.nick } } : back.state;
       effects.push(...back.effects);
-    } else if (!next.welcomed && next.farewell === undefined && holding(next, policy)) {
+    } else if (!next.welcomed && next.farewell === undefined && !isPasswordPrompt(parsed) && holding(next, policy)) {
       flushShown();
       const plain = release({ ...next, unwelcoming: true }, policy);
       next = plain.state;
@@ -439,6 +442,8 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
   flushShown();
   return { state: next, effects };
 }
+
+const isPasswordPrompt = (line: ServerLine): boolean => line.kind === 'notice' && line.text === PASSWORD_PROMPT;
 
 /**
  * The room the server put us in: the welcome names it (none: a server without rooms), and
@@ -513,7 +518,12 @@ function capabilityGranted(state: ClientState, epoch: string, seq: number, polic
  * gave, said in one line with the server's reasons. A `you are ada` after `/identify` took ada
  * says nothing new and is not shown; errors show only in that line.
  */
-function answerClaim(state: ClientState, renamed: string | undefined, line: ServerLine, policy: ClientPolicy): { step: Step; shown: boolean } | undefined {
+function answerClaim(
+  state: ClientState,
+  renamed: string | undefined,
+  line: ServerLine,
+  policy: ClientPolicy,
+): { step: Step; shown: boolean } | undefined {
   const { claim } = state;
   if (claim === undefined || !state.welcomed || (renamed === undefined && line.kind !== 'error')) return undefined;
   const had = claim.as !== undefined && nickKey(claim.as) === nickKey(claim.nick);

@@ -219,6 +219,60 @@ describe('clientMain', () => {
     });
   });
 
+  describe('the nick before the lines', () => {
+    it('with a secret, delivers a line whose input ended at once under the nick, then half-closes (echo hi | TCPCHAT_IDENTITY=pw tcpchat connect --nick alice)', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     -----w 4ms n 4ms a|', {
+          w: bytes(WELCOME),
+          n: bytes(
+            `@cap=tcpchat;epoch=E;seq=4\n@time=${T} * you are identified as alice\n@time=${T} * you are now alice\n@time=${T} * you are alice\n`,
+          ),
+          a: bytes('@ack=S.1\n'),
+        });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a|', { a: 'hi' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', identity: 'pw' })).toBe(
+          'c 4ms (wn) 1ms (dse) 1ms (x|)',
+          {
+            c: connectOut,
+            w: shown(welcomeLine('guest-1')),
+            n: sent('/cap tcpchat session=S\n/identify alice pw\n/nick alice\n'),
+            d: shown(
+              { kind: 'notice', text: 'you are identified as alice', time: T },
+              { kind: 'notice', text: 'you are now alice', time: T },
+            ),
+            s: sent('@id=S.1 hi\n'),
+            e: endOut,
+            x: exit(0),
+          },
+        );
+      });
+    });
+
+    it('refused, says so in one line and sends the held line under the nick the server gave', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     -----w 4ms c 4ms r', {
+          w: bytes(WELCOME),
+          c: bytes('@cap=tcpchat;epoch=E;seq=4\n'),
+          r: bytes(`@time=${T} ! nick alice is taken\n`),
+        });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 -------a', { a: 'hi' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice' })).toBe('c 4ms (wn) 6ms (ts)', {
+          c: connectOut,
+          w: shown(welcomeLine('guest-1')),
+          n: sent('/cap tcpchat session=S\n/nick alice\n'),
+          t: status('the server refused the nick alice (nick alice is taken); you are guest-1'),
+          s: sent('@id=S.1 hi\n'),
+        });
+      });
+    });
+  });
+
   describe('rooms', () => {
     const limits = { maxLineBytes: 256, hardLimitBytes: 1024 };
     it('shows the room of the welcome and of each move, and after a lost connection asks to be back in it', () => {

@@ -595,6 +595,99 @@ describe('stepClient', () => {
     });
   });
 
+  describe('the nick before any typed line', () => {
+    const named = { ...POLICY, nick: 'alice' };
+    const identified = { ...named, identity: 'pw' };
+    const sends = (played: Played): ClientEffect[] => played.effects.filter((effect) => effect.kind === 'send');
+    const statuses = (played: Played): ClientEffect[] => played.effects.filter((effect) => effect.kind === 'status');
+
+    it('holds lines typed after the welcome until the server has answered /nick, then sends them under it', () => {
+      const asked = play([start, connected, received(WELCOME), typed('one'), received(cap('E', 4)), typed('two')], named);
+      expect(sends(asked)).toEqual([send('/cap tcpchat session=S', '/nick alice')]);
+      const answered = then(asked, [received(`@time=${T} * you are now alice`)], named);
+      expect(answered.effects).toEqual([
+        { kind: 'display', lines: [{ kind: 'notice', text: 'you are now alice', time: T }] },
+        send('@id=S.1 one', '@id=S.2 two'),
+      ]);
+      expect(then(answered, [typed('three')], named).effects).toEqual([send('@id=S.3 three')]);
+    });
+
+    it('with a secret, holds lines from the start until the welcome, sends the secret only then, and shows the nick taken once', () => {
+      const early = play([start, typed('hi'), connected, inputEnded], identified);
+      expect(sends(early)).toEqual([]);
+      const greeted = then(early, [received(WELCOME)], identified);
+      expect(sends(greeted)).toEqual([send('/cap tcpchat session=S', '/identify alice pw', '/nick alice')]);
+      const answered = then(
+        greeted,
+        [received(cap('E', 4), `@time=${T} * you are identified as alice`, `@time=${T} * you are now alice`, `@time=${T} * you are alice`)],
+        identified,
+      );
+      expect(answered.effects).toEqual([
+        {
+          kind: 'display',
+          lines: [
+            { kind: 'notice', text: 'you are identified as alice', time: T },
+            { kind: 'notice', text: 'you are now alice', time: T },
+          ],
+        },
+        send('@id=S.1 hi'),
+        { kind: 'end' },
+      ]);
+      expect(then(answered, [received('@ack=S.1'), closed], identified).effects).toEqual([{ kind: 'exit', code: 0 }]);
+    });
+
+    it('refused, says so in one line with the reasons and sends the held lines under the nick the server gave', () => {
+      const asked = play([start, connected, received(WELCOME), received(cap('E', 4)), typed('hi')], identified);
+      const refused = then(
+        asked,
+        [received(`@time=${T} ! wrong secret for alice`, `@time=${T} ! alice is registered: /identify alice SECRET first`)],
+        identified,
+      );
+      expect(refused.effects).toEqual([
+        status(
+          'the server refused the nick alice (wrong secret for alice; alice is registered: /identify alice SECRET first); you are guest-1',
+        ),
+        send('@id=S.1 hi'),
+      ]);
+      expect(refused.state.nick).toBe('alice'); // asked for again after a reconnect
+    });
+
+    it('took the nick after /identify failed: says what the server said, once', () => {
+      const asked = play([start, connected, received(WELCOME), received(cap('E', 4)), typed('hi')], identified);
+      const { effects } = then(asked, [received(`@time=${T} ! alice is not registered`, `@time=${T} * you are now alice`)], identified);
+      expect(effects).toEqual([
+        { kind: 'display', lines: [{ kind: 'notice', text: 'you are now alice', time: T }] },
+        status('you are alice; the server also said: alice is not registered'),
+        send('@id=S.1 hi'),
+      ]);
+    });
+
+    it('after a reconnect resends nothing before the nick is answered, also once /cap is', () => {
+      const down = then(tagged(named), [received(`@time=${T} * you are now alice`), typed('one'), lost()], named);
+      const capped = then(down, [connected, received(WELCOME), received(cap('E', 4))], named);
+      expect(sends(capped)).toEqual([send('/cap tcpchat session=S resume=E:4', '/nick alice')]);
+      expect(sends(then(capped, [received(`@time=${T} * you are now alice`)], named))).toEqual([send('@id=S.1 one')]);
+    });
+
+    it('with a secret, gives held lines as they are (never the secret) to a peer that speaks first or stays silent', () => {
+      const spoke = play([start, connected, typed('hi'), received('hello from nc')], identified);
+      expect(sends(spoke)).toEqual([send('hi')]);
+      const silent = play([start, connected, typed('hi'), { kind: 'silent', periods: 1 }, typed('again')], identified);
+      expect(sends(silent)).toEqual([send('hi'), send('again')]);
+      expect(statuses(silent)).toEqual([]);
+    });
+
+    it('with a secret, still waits for the welcome after the password prompt', () => {
+      const prompted = play([start, connected, typed('hi'), received(`* ${PASSWORD_PROMPT}`)], { ...identified, password: 'door' });
+      expect(sends(prompted)).toEqual([send('/pass door')]);
+    });
+
+    it('says how many held lines are unsent when the connection ends before the welcome', () => {
+      const { effects } = play([start, connected, typed('hi'), inputEnded, lost()], { ...identified, retries: 0 });
+      expect(effects.at(-1)).toEqual({ kind: 'exit', code: 1, message: 'connection lost: connection reset; 1 line unsent' });
+    });
+  });
+
   describe('end of input while reconnecting', () => {
     const person = { ...POLICY, interactive: true };
 
