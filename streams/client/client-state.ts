@@ -156,7 +156,8 @@ export interface Step {
 /**
  * The client's decisions, as a pure step from one state and event to the next state and effects.
  *
- * Connected to a tcpchat server (recognised by its welcome), the client asks for tags: from then
+ * Connected to a tcpchat server (recognised by its welcome), the client asks for its nick, and
+ * typed lines wait until the server has answered (see holding). It asks for tags too: from then
  * on each typed line carries an id and waits in the outbox until the server acknowledges it, and
  * every line from the server carries a sequence number, so nothing is shown twice. When the
  * connection is lost it retries with backoff, reclaims its nick, resumes from the last sequence
@@ -291,7 +292,7 @@ function release(state: ClientState, policy: ClientPolicy): Step {
 function finishSending(state: ClientState, policy: ClientPolicy): Step {
   if (!state.leaving || state.ended || state.phase !== 'connected') return { state, effects: [] };
   if (state.wasTagged && !state.tagged) return { state, effects: [] }; // the outbox goes after /cap is answered
-  if (holding(state, policy)) return { state, effects: [] }; // and after the nick is answered
+  if (holding(state, policy) && state.outbox.items.length > 0) return { state, effects: [] }; // and after the nick is answered
   return { state: { ...state, ended: true }, effects: [{ kind: 'end' }] };
 }
 

@@ -682,6 +682,11 @@ describe('stepClient', () => {
       expect(sends(prompted)).toEqual([send('/pass door')]);
     });
 
+    it('with nothing held, half-closes at once on Ctrl-C or the end of input, also before the welcome', () => {
+      expect(play([start, connected, leave], identified).effects.at(-1)).toEqual({ kind: 'end' });
+      expect(play([start, connected, received(WELCOME), inputEnded], identified).effects.at(-1)).toEqual({ kind: 'end' });
+    });
+
     it('says how many held lines are unsent when the connection ends before the welcome', () => {
       const { effects } = play([start, connected, typed('hi'), inputEnded, lost()], { ...identified, retries: 0 });
       expect(effects.at(-1)).toEqual({ kind: 'exit', code: 1, message: 'connection lost: connection reset; 1 line unsent' });
