@@ -526,7 +526,8 @@ function answerClaim(
   policy: ClientPolicy,
 ): { step: Step; shown: boolean } | undefined {
   const { claim } = state;
-  if (claim === undefined || !state.welcomed || (renamed === undefined && line.kind !== 'error')) return undefined;
+  if (claim === undefined || !state.welcomed || state.farewell !== undefined) return undefined; // sent away: the exit says why
+  if (renamed === undefined && line.kind !== 'error') return undefined;
   const had = claim.as !== undefined && nickKey(claim.as) === nickKey(claim.nick);
   const next: Claim = {
     ...claim,

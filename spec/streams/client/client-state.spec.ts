@@ -662,6 +662,13 @@ describe('stepClient', () => {
       ]);
     });
 
+    it('sent away for its nick (banned), says only the farewell', () => {
+      const asked = play([start, connected, received(WELCOME), received(cap('E', 4)), typed('hi')], { ...named, retries: 0 });
+      const { effects } = then(asked, [received(`@time=${T} ! banned: spam`), closed], { ...named, retries: 0 });
+      expect(statuses({ state: asked.state, effects })).toEqual([]);
+      expect(effects.at(-1)).toEqual({ kind: 'exit', code: 1, message: '127.0.0.1:2023 refused us: banned: spam; 1 line unsent' });
+    });
+
     it('after a reconnect resends nothing before the nick is answered, also once /cap is', () => {
       const down = then(tagged(named), [received(`@time=${T} * you are now alice`), typed('one'), lost()], named);
       const capped = then(down, [connected, received(WELCOME), received(cap('E', 4))], named);
