@@ -69,7 +69,7 @@ describe('nicks registered to a client certificate', () => {
     await leaves(back); // the nick is free now, yet not to just anyone
 
     const other = client(server, 'bob', ['--nick', 'ada']);
-    await other.stdout.waitFor(REFUSED);
+    await other.stderr.waitFor((line) => line.startsWith(`tcpchat: the server refused the nick ada (${REFUSED.slice(2)}); you are guest-`));
     const bare = run('openssl', ['s_client', '-quiet', '-connect', `127.0.0.1:${server.port}`], { name: 'openssl s_client' });
     await bare.stdout.waitFor(/^\* welcome to server, you are guest-\d+/);
     bare.write('/nick ada\n');

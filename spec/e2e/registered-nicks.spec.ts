@@ -42,7 +42,7 @@ describe('registered nicks', () => {
     expect(everything.filter((line) => line.includes('s3cret'))).toEqual([]);
   });
 
-  it('connect --identity-file with a wrong secret leaves the client a guest, told why', async () => {
+  it('connect --identity-file with a wrong secret leaves the client a guest, told why in one line', async () => {
     const server = await startServer(['--data', dir]);
     const ada = await joined(server.port, 'ada');
     await ask(ada, `/register ${SECRET}`, /^\* ada is registered to you/);
@@ -51,8 +51,9 @@ describe('registered nicks', () => {
     const file = join(dir, 'identity');
     writeFileSync(file, 'not it\n');
     const other = tcpchat(['connect', `127.0.0.1:${server.port}`, '--nick', 'ada', '--identity-file', file], { name: 'other' });
-    await other.stdout.waitFor('! wrong secret for ada');
-    await other.stdout.waitFor('! ada is registered: /identify ada SECRET first');
+    await other.stderr.waitFor(
+      /^tcpchat: the server refused the nick ada \(wrong secret for ada; ada is registered: \/identify ada SECRET first\); you are guest-\d+$/,
+    );
     expect(other.stdout.all.filter((line) => line.includes('you are now ada'))).toEqual([]);
   });
 });

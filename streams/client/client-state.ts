@@ -6,7 +6,7 @@ import { parseFarewell } from '../protocol/farewell.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { parseServerLine, PASSWORD_PROMPT, type ServerLine } from '../protocol/server-line.js';
 import { isPing, MISSED_ANSWERS, PING, PONG } from '../protocol/ping.js';
-import { isGuestNick } from '../protocol/nick.js';
+import { isGuestNick, nickKey } from '../protocol/nick.js';
 import { parseHistoryMarker, parseInRoom, parseRenamed, parseWelcome, type Welcome } from '../protocol/sentences.js';
 import { formatTagged, parseAck, parseTagged } from '../protocol/tags.js';
 import { rawTyped, unavailableInRaw } from './raw-commands.js';
@@ -75,6 +75,10 @@ export interface ClientState {
   readonly capAsked: boolean;
   /** Whether this connection sent `/nick` already (with the first lines typed before the welcome). */
   readonly named: boolean;
+  /** This connection's `/identify` and `/nick`, until the server has answered them: typed lines wait meanwhile. */
+  readonly claim?: Claim;
+  /** The peer spoke before welcoming us: not a tcpchat server, so lines held for the welcome go as they are. */
+  readonly unwelcoming: boolean;
   readonly outbox: Outbox;
   readonly nextId: number;
   readonly epoch?: string;
@@ -107,6 +111,17 @@ export interface ClientState {
   readonly historyLeft: number;
 }
 
+/** The nick asked for on this connection, and the server's answers to it so far. */
+export interface Claim {
+  readonly nick: string;
+  /** Answers still to come: one per command (`/identify`, `/nick`). */
+  readonly left: number;
+  /** The nick the server last named us (the welcome's guest nick at first). */
+  readonly as?: string;
+  /** The server's errors answering the commands, said once the last answer is in. */
+  readonly errors: readonly string[];
+}
+
 export function initialClientState(policy: ClientPolicy): ClientState {
   return {
     phase: 'connecting',
@@ -116,6 +131,7 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     wasTagged: false,
     capAsked: false,
     named: false,
+    unwelcoming: false,
     outbox: EMPTY_OUTBOX,
     nextId: 1,
     lastSeq: 0,
@@ -140,7 +156,8 @@ export interface Step {
 /**
  * The client's decisions, as a pure step from one state and event to the next state and effects.
  *
- * Connected to a tcpchat server (recognised by its welcome), the client asks for tags: from then
+ * Connected to a tcpchat server (recognised by its welcome), the client asks for its nick, and
+ * typed lines wait until the server has answered (see holding). It asks for tags too: from then
  * on each typed line carries an id and waits in the outbox until the server acknowledges it, and
  * every line from the server carries a sequence number, so nothing is shown twice. When the
  * connection is lost it retries with backoff, reclaims its nick, resumes from the last sequence
@@ -171,16 +188,16 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
     case 'leave': {
       // Reconnected but not yet resent (that waits for the answer to /cap): the outbox is still
       // unsent, so leaving says so, as when disconnected, instead of forgetting it silently.
-      const resent = !state.wasTagged || state.tagged;
+      const resent = (!state.wasTagged || state.tagged) && !holding(state, policy);
       if (state.phase === 'connected' && (resent || state.outbox.items.length === 0))
-        return finishSending({ ...state, leaving: true, outbox: EMPTY_OUTBOX });
+        return finishSending({ ...state, leaving: true, outbox: EMPTY_OUTBOX }, policy);
       const unsent = state.outbox.items.length;
       return exit(state, 0, unsent > 0 ? `left with ${lines(unsent)} unsent` : undefined);
     }
     case 'disconnected':
       return disconnected(state, event.error, policy);
     case 'silent':
-      return silent(state, event.periods);
+      return silent(state, event.periods, policy);
   }
 }
 
@@ -193,6 +210,8 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
     tagged: false,
     capAsked: false,
     named: false,
+    claim: undefined,
+    unwelcoming: false,
     ended: false,
     welcomed: false,
     farewell: undefined,
@@ -207,7 +226,7 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
   // The raw framing cannot carry a conversation about capabilities: say everything at once.
   if (policy.framing === 'raw' && state.nick) greeting.push(`/nick ${state.nick}`);
   if (greeting.length > 0) effects.push({ kind: 'send', lines: greeting });
-  if (state.wasTagged) return { state: next, effects };
+  if (state.wasTagged || holding(next, policy)) return { state: next, effects };
   // A plain server: what waited in the outbox goes now, as plain lines.
   const step = flushPlain(next, policy);
   return { state: step.state, effects: [...effects, ...step.effects] };
@@ -226,7 +245,7 @@ function flushPlain(state: ClientState, policy: ClientPolicy): Step {
     named = plain.state;
     effects.push(...plain.effects);
   }
-  const next = finishSending({ ...named, outbox: EMPTY_OUTBOX });
+  const next = finishSending({ ...named, outbox: EMPTY_OUTBOX }, policy);
   return { state: next.state, effects: [...effects, ...next.effects] };
 }
 
@@ -240,15 +259,40 @@ function sendPlain(state: ClientState, typed: readonly string[], policy: ClientP
   // A registered nick waits for the welcome: its secret goes to a tcpchat server only, never to whatever listens.
   const nickFirst = policy.framing === 'line' && state.nick !== undefined && !state.named && !state.capAsked && !policy.identity;
   return {
-    state: nickFirst ? { ...state, named: true } : state,
+    state: nickFirst ? { ...state, named: true, claim: { nick: state.nick!, left: 1, errors: [] } } : state,
     effects: [{ kind: 'send', lines: nickFirst ? [`/nick ${state.nick}`, ...typed] : typed }],
   };
 }
 
+/**
+ * Whether typed lines wait in the outbox instead of going out: on a tcpchat server until it has
+ * answered our `/identify` and `/nick`, so that none goes out under the guest nick; and with a
+ * secret, until the welcome, which tells a tcpchat server (the only one that gets the secret).
+ * A peer that speaks first otherwise is no tcpchat server: it gets the lines as they are.
+ */
+function holding(state: ClientState, policy: ClientPolicy): boolean {
+  if (state.claim !== undefined) return state.welcomed;
+  return policy.framing === 'line' && policy.identity !== undefined && state.nick !== undefined && !state.welcomed && !state.unwelcoming;
+}
+
+/** Once nothing holds them, the lines in the outbox go (tagged once the server speaks tags); then, leaving, half-close. */
+function release(state: ClientState, policy: ClientPolicy): Step {
+  if (state.phase !== 'connected' || state.ended || holding(state, policy)) return { state, effects: [] };
+  if (!state.wasTagged) return flushPlain(state, policy);
+  const { state: reported, effects: drops } = reportDrops(state);
+  const resend = state.tagged ? state.outbox.items.map((item) => formatTagged({ id: item.id }, item.line)) : [];
+  const finish = finishSending(reported, policy);
+  return {
+    state: finish.state,
+    effects: [...drops, ...(resend.length > 0 ? [{ kind: 'send' as const, lines: resend }] : []), ...finish.effects],
+  };
+}
+
 /** When leaving and nothing waits to be sent on this connection, half-close it. */
-function finishSending(state: ClientState): Step {
+function finishSending(state: ClientState, policy: ClientPolicy): Step {
   if (!state.leaving || state.ended || state.phase !== 'connected') return { state, effects: [] };
   if (state.wasTagged && !state.tagged) return { state, effects: [] }; // the outbox goes after /cap is answered
+  if (holding(state, policy) && state.outbox.items.length > 0) return { state, effects: [] }; // and after the nick is answered
   return { state: { ...state, ended: true }, effects: [{ kind: 'end' }] };
 }
 
@@ -262,10 +306,11 @@ function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Ste
   const line = raw?.kind === 'text' ? raw.text : typedLine;
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
   const base = { ...state, leaving };
-  if (state.phase === 'connected' && !state.tagged && !state.wasTagged) return sendPlain(base, [line], policy);
+  const held = holding(state, policy);
+  if (state.phase === 'connected' && !state.tagged && !state.wasTagged && !held) return sendPlain(base, [line], policy);
   const item: OutboxItem = { id: `${policy.session}.${state.nextId}`, line };
   const { outbox, dropped } = enqueue(state.outbox, item, policy.outbox);
-  const live = state.phase === 'connected' && state.tagged;
+  const live = state.phase === 'connected' && state.tagged && !held;
   // On a live tagged connection every line in the outbox has been written: evicted, it is not
   // dropped but unconfirmed, and lost only if the connection dies before the next ack.
   const next: ClientState = {
@@ -311,7 +356,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     const { tags, text } = next.tagged || next.wasTagged || next.capAsked ? parseTagged(line) : { tags: {}, text: line };
     if (tags.cap !== undefined) {
       flushShown();
-      const step = capabilityGranted(next, tags.epoch ?? '', Number(tags.seq) || 0);
+      const step = capabilityGranted(next, tags.epoch ?? '', Number(tags.seq) || 0, policy);
       next = { ...step.state, missed: Number(tags.missed) || 0 };
       effects.push(...step.effects);
       next = releaseHeld(next, shown);
@@ -334,7 +379,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     }
     const clean = sanitize(text);
     const parsed = parseServerLine(clean);
-    if (policy.password !== undefined && parsed.kind === 'notice' && parsed.text === PASSWORD_PROMPT) continue; // answered already
+    if (policy.password !== undefined && isPasswordPrompt(parsed)) continue; // answered already
     // Sentences to us alone carry no sequence number: a room line that looks like one (`/me` of a nick `you`) is only shown.
     const toUs = tags.seq === undefined;
     const welcome = toUs ? parseWelcome(clean) : undefined;
@@ -349,8 +394,21 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     if (welcome) {
       flushShown();
       const back = welcomed(next, policy);
-      next = back.state;
+      next = back.state.claim ? { ...back.state, claim: { ...back.state.claim, as: welcome.nick } } : back.state;
       effects.push(...back.effects);
+    } else if (!next.welcomed && next.farewell === undefined && !isPasswordPrompt(parsed) && holding(next, policy)) {
+      flushShown();
+      const plain = release({ ...next, unwelcoming: true }, policy);
+      next = plain.state;
+      effects.push(...plain.effects);
+    }
+    // Its effects (the held lines going out) follow the answer, when it shows.
+    const answer = toUs ? answerClaim(next, renamed, parsed, policy) : undefined;
+    if (answer) next = answer.step.state;
+    if (answer && !answer.shown) {
+      flushShown();
+      effects.push(...answer.step.effects);
+      continue;
     }
     const moved = toUs ? followRoom(next, welcome, clean) : undefined;
     if (moved) {
@@ -363,23 +421,30 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       ...(tags.time ? { time: tags.time } : {}),
       ...(tags.replay !== undefined || history.replayed ? { replayed: true } : {}),
     };
-    if (next.held !== undefined && !next.tagged) {
-      next = { ...next, held: [...next.held, display] };
-      continue;
+    const heldBack = next.held !== undefined && !next.tagged;
+    if (heldBack) next = { ...next, held: [...next.held!, display] };
+    else shown.push(display);
+    if (answer && answer.step.effects.length > 0) {
+      flushShown();
+      effects.push(...answer.step.effects);
     }
-    shown.push(display);
+    if (heldBack) continue;
     if (tags.replay !== undefined && next.missed > 0) next = { ...next, missed: next.missed - 1 };
     next = releaseHeld(next, shown);
     // Not after our half-close (`echo hi | tcpchat connect` ends before the welcome): no more writes then.
     if (welcome && policy.framing === 'line' && !next.ended) {
       flushShown();
-      effects.push({ kind: 'send', lines: greetTcpchat(next, policy) });
-      next = { ...next, capAsked: true, held: next.epoch === undefined ? undefined : [] };
+      const naming = namingCommands(next, policy);
+      effects.push({ kind: 'send', lines: [capCommand(next, policy), ...naming] });
+      const claim = naming.length > 0 ? { nick: next.nick!, left: naming.length, as: welcome.nick, errors: [] } : next.claim;
+      next = { ...next, capAsked: true, claim, held: next.epoch === undefined ? undefined : [] };
     }
   }
   flushShown();
   return { state: next, effects };
 }
+
+const isPasswordPrompt = (line: ServerLine): boolean => line.kind === 'notice' && line.text === PASSWORD_PROMPT;
 
 /**
  * The room the server put us in: the welcome names it (none: a server without rooms), and
@@ -429,24 +494,60 @@ function farewellSentence(line: ServerLine, state: ClientState, policy: ClientPo
   return farewell.refused ? `${policy.where} refused us: ${farewell.reason}` : farewell.reason;
 }
 
-/** A tcpchat server welcomed us: ask for tags (resuming where we were) and for our nick, identified first when it is registered. */
-function greetTcpchat(state: ClientState, policy: ClientPolicy): string[] {
+/** A tcpchat server welcomed us: ask for tags, resuming where we were. */
+function capCommand(state: ClientState, policy: ClientPolicy): string {
   const room = state.resumeRoom === undefined ? '' : ` room=${state.resumeRoom}`;
   const resume = state.epoch === undefined ? '' : ` resume=${state.epoch}:${state.lastSeq}${room}`;
-  const naming =
-    !state.nick || state.named ? [] : [...(policy.identity ? [`/identify ${state.nick} ${policy.identity}`] : []), `/nick ${state.nick}`];
-  return [`/cap tcpchat session=${policy.session}${resume}`, ...naming];
+  return `/cap tcpchat session=${policy.session}${resume}`;
 }
 
-function capabilityGranted(state: ClientState, epoch: string, seq: number): Step {
+/** And for our nick (unless asked already), identified first when it is registered. */
+function namingCommands(state: ClientState, policy: ClientPolicy): string[] {
+  if (!state.nick || state.named) return [];
+  return [...(policy.identity ? [`/identify ${state.nick} ${policy.identity}`] : []), `/nick ${state.nick}`];
+}
+
+function capabilityGranted(state: ClientState, epoch: string, seq: number, policy: ClientPolicy): Step {
   // Sequence numbers from another server run mean nothing: count from where this one is.
   const lastSeq = epoch === state.epoch ? state.lastSeq : seq;
-  const { state: reported, effects: drops } = reportDrops(state);
-  const next: ClientState = { ...reported, tagged: true, wasTagged: true, epoch, lastSeq, resumeRoom: undefined };
-  const resend = next.outbox.items.map((item) => formatTagged({ id: item.id }, item.line));
-  const effects: ClientEffect[] = [...drops, ...(resend.length > 0 ? [{ kind: 'send' as const, lines: resend }] : [])];
-  const finish = finishSending(next);
-  return { state: finish.state, effects: [...effects, ...finish.effects] };
+  return release({ ...state, tagged: true, wasTagged: true, epoch, lastSeq, resumeRoom: undefined }, policy);
+}
+
+/**
+ * An answer to this connection's `/identify` or `/nick` (a rename, a `you are`, or an error).
+ * After the last one the held lines go: under the nick, or, refused, under the one the server
+ * gave, said in one line with the server's reasons. A `you are ada` after `/identify` took ada
+ * says nothing new and is not shown; errors show only in that line.
+ */
+function answerClaim(
+  state: ClientState,
+  renamed: string | undefined,
+  line: ServerLine,
+  policy: ClientPolicy,
+): { step: Step; shown: boolean } | undefined {
+  const { claim } = state;
+  if (claim === undefined || !state.welcomed || state.farewell !== undefined) return undefined; // sent away: the exit says why
+  if (renamed === undefined && line.kind !== 'error') return undefined;
+  const had = claim.as !== undefined && nickKey(claim.as) === nickKey(claim.nick);
+  const next: Claim = {
+    ...claim,
+    left: claim.left - 1,
+    as: renamed ?? claim.as,
+    errors: line.kind === 'error' ? [...claim.errors, line.text] : claim.errors,
+  };
+  const shown = renamed !== undefined && !had;
+  if (next.left > 0) return { step: { state: { ...state, claim: next }, effects: [] }, shown };
+  const said = claimOutcome(next);
+  const released = release({ ...state, claim: undefined }, policy);
+  return { step: { state: released.state, effects: [...said, ...released.effects] }, shown };
+}
+
+function claimOutcome({ nick, as, errors }: Claim): ClientEffect[] {
+  const reasons = errors.join('; ');
+  if (as !== undefined && nickKey(as) === nickKey(nick))
+    return errors.length === 0 ? [] : [{ kind: 'status', text: `you are ${as}; the server also said: ${reasons}` }];
+  const why = errors.length === 0 ? '' : ` (${reasons})`;
+  return [{ kind: 'status', text: `the server refused the nick ${nick}${why}; you are ${as ?? 'a guest'}` }];
 }
 
 /**
@@ -454,7 +555,9 @@ function capabilityGranted(state: ClientState, epoch: string, seq: number): Step
  * each silent heartbeat and its link taken for dead after `MISSED_ANSWERS` unanswered pings, also
  * when a reconnect to it has not been welcomed yet. Other peers may well be silent: left alone.
  */
-function silent(state: ClientState, periods: number): Step {
+function silent(state: ClientState, periods: number, policy: ClientPolicy): Step {
+  // No welcome within a heartbeat: not a tcpchat server (see holding).
+  if (state.phase === 'connected' && !state.welcomed && holding(state, policy)) return release({ ...state, unwelcoming: true }, policy);
   if (state.phase !== 'connected' || !state.wasTagged) return { state, effects: [] };
   if (periods > MISSED_ANSWERS) return { state, effects: [{ kind: 'drop' }] };
   return { state, effects: state.tagged && !state.ended ? [{ kind: 'send', lines: [PING] }] : [] };
@@ -466,7 +569,8 @@ function disconnected(state: ClientState, error: unknown, policy: ClientPolicy):
   if (error instanceof ServerSpeaksTlsError) return exit(state, 1, withUnsent(state, `cannot talk to ${policy.where}: ${error.message}`));
   if (state.unconfirmed > 0) state = { ...state, dropped: state.dropped + state.unconfirmed, unconfirmed: 0 };
   const reason = error === undefined ? 'the server closed the connection' : `connection lost: ${describeConnectionError(error)}`;
-  const pending = state.wasTagged ? state.outbox.items.length : 0;
+  // Without tags the outbox holds only lines held for the welcome or the nick's answer.
+  const pending = state.outbox.items.length;
   if (state.leaving && pending === 0) return exit(state, 0);
   return retry({ ...state, tagged: false }, reason, policy);
 }
@@ -499,7 +603,7 @@ function retry(state: ClientState, reason: string, policy: ClientPolicy): Step {
  */
 function inputEnded(state: ClientState, policy: ClientPolicy): Step {
   const reconnecting = state.phase !== 'connected' && state.attempt > 0;
-  if (!reconnecting) return finishSending(state);
+  if (!reconnecting) return finishSending(state, policy);
   const unsent = state.outbox.items.length;
   if (unsent === 0) return exit(state, 0, `input ended while reconnecting to ${policy.where}; nothing was unsent`);
   if (!policy.interactive) return { state, effects: [] };

@@ -219,6 +219,60 @@ describe('clientMain', () => {
     });
   });
 
+  describe('the nick before the lines', () => {
+    it('with a secret, delivers a line whose input ended at once under the nick, then half-closes (echo hi | TCPCHAT_IDENTITY=pw tcpchat connect --nick alice)', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     -----w 4ms n 4ms a|', {
+          w: bytes(WELCOME),
+          n: bytes(
+            `@cap=tcpchat;epoch=E;seq=4\n@time=${T} * you are identified as alice\n@time=${T} * you are now alice\n@time=${T} * you are alice\n`,
+          ),
+          a: bytes('@ack=S.1\n'),
+        });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a|', { a: 'hi' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', identity: 'pw' })).toBe(
+          'c 4ms (wn) 1ms (dse) 1ms (x|)',
+          {
+            c: connectOut,
+            w: shown(welcomeLine('guest-1')),
+            n: sent('/cap tcpchat session=S\n/identify alice pw\n/nick alice\n'),
+            d: shown(
+              { kind: 'notice', text: 'you are identified as alice', time: T },
+              { kind: 'notice', text: 'you are now alice', time: T },
+            ),
+            s: sent('@id=S.1 hi\n'),
+            e: endOut,
+            x: exit(0),
+          },
+        );
+      });
+    });
+
+    it('refused, says so in one line and sends the held line under the nick the server gave', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     -----w 4ms c 4ms r', {
+          w: bytes(WELCOME),
+          c: bytes('@cap=tcpchat;epoch=E;seq=4\n'),
+          r: bytes(`@time=${T} ! nick alice is taken\n`),
+        });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 -------a', { a: 'hi' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice' })).toBe('c 4ms (wn) 6ms (ts)', {
+          c: connectOut,
+          w: shown(welcomeLine('guest-1')),
+          n: sent('/cap tcpchat session=S\n/nick alice\n'),
+          t: status('the server refused the nick alice (nick alice is taken); you are guest-1'),
+          s: sent('@id=S.1 hi\n'),
+        });
+      });
+    });
+  });
+
   describe('rooms', () => {
     const limits = { maxLineBytes: 256, hardLimitBytes: 1024 };
     it('shows the room of the welcome and of each move, and after a lost connection asks to be back in it', () => {
@@ -309,16 +363,17 @@ describe('clientMain', () => {
           },
           reset(),
         );
-        const second$ = hot<Uint8Array>('460ms w 9ms c 19ms a', {
+        const second$ = hot<Uint8Array>('460ms w 9ms c 4ms n 14ms a', {
           w: bytes('* welcome to server, you are guest-2; /help lists commands\n'),
           c: bytes(`@cap=tcpchat;epoch=E;seq=6\n@seq=5;time=${T} <carol> hi\n@seq=6;time=${T};replay <carol> missed\n`),
+          n: bytes(`@time=${T} * you are now bob\n`),
           a: bytes('@ack=S.5\n'),
         });
         const attempt$ = hot<ConnectAttempt>('10ms k 439ms K', { k: connectedTo(first$), K: connectedTo(second$) });
         const input$ = hot('40ms a 19ms b 19ms c 374ms d 24ms e', { a: '/nick bob', b: 'two', c: 'three', d: 'four', e: 'five' });
 
         expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', retries: 2 })).toBe(
-          'c 19ms (wn) 6ms a 9ms s 9ms b 9ms t 9ms l 374ms r 14ms (kWN) 5ms (Rm) 6ms f',
+          'c 19ms (wn) 6ms a 9ms s 9ms b 9ms t 9ms l 374ms r 14ms (kWN) 5ms m 4ms (BR) 1ms f',
           {
             c: connectOut,
             w: shown(welcomeLine('guest-1')),
@@ -332,8 +387,10 @@ describe('clientMain', () => {
             k: status('reconnected to 127.0.0.1:2023'),
             W: shown(welcomeLine('guest-2')),
             N: sent('/cap tcpchat session=S resume=E:5\n/nick bob\n'),
-            R: sent('@id=S.2 two\n@id=S.3 three\n@id=S.4 four\n'),
             m: shown({ kind: 'message', from: 'carol', text: 'missed', time: T, replayed: true }),
+            // Nothing is resent before the nick is answered.
+            B: shown({ kind: 'notice', text: 'you are now bob', time: T }),
+            R: sent('@id=S.2 two\n@id=S.3 three\n@id=S.4 four\n'),
             f: sent('@id=S.5 five\n'),
           },
         );

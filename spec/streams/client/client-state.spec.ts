@@ -437,8 +437,9 @@ describe('stepClient', () => {
       expect(effects.flatMap((effect) => (effect.kind === 'connect' ? [effect.afterMs] : []))).toEqual([0, 375, 750, 1500]);
     });
 
-    it('resumes the session: reclaims its nick, resends the unacknowledged lines with their ids, then what was typed meanwhile', () => {
+    it('resumes the session: reclaims its nick, then resends the unacknowledged lines with their ids, then what was typed meanwhile', () => {
       const before = then(tagged({ ...POLICY, nick: 'alice' }), [
+        received(`@time=${T} * you are now alice`),
         typed('/nick bob'),
         received('@ack=S.1', `@time=${T} * you are now bob`, `@seq=5;time=${T} <carol> hi`, `@seq=6;time=${T} <carol> there`),
         typed('two'),
@@ -457,10 +458,15 @@ describe('stepClient', () => {
 
       const resumed = then(greeted, [received(cap('E', 8), `@seq=6;time=${T} <carol> there`, `@seq=7;time=${T};replay <carol> missed`)]);
       expect(resumed.effects).toEqual([
-        send('@id=S.2 two', '@id=S.3 three', '@id=S.4 four'),
         { kind: 'display', lines: [{ kind: 'message', from: 'carol', text: 'missed', time: T, replayed: true }] },
       ]);
-      expect(then(resumed, [typed('five')]).effects).toEqual([send('@id=S.5 five')]);
+      expect(then(resumed, [typed('five')]).effects).toEqual([]); // the nick is not answered yet
+      const renamed = then(resumed, [typed('five'), received(`@time=${T} * you are now bob`)]);
+      expect(renamed.effects).toEqual([
+        { kind: 'display', lines: [{ kind: 'notice', text: 'you are now bob', time: T }] },
+        send('@id=S.2 two', '@id=S.3 three', '@id=S.4 four', '@id=S.5 five'),
+      ]);
+      expect(then(renamed, [typed('six')]).effects).toEqual([send('@id=S.6 six')]);
     });
 
     it('shows a live line that came before the answer to /cap after the replayed lines it follows', () => {
@@ -586,6 +592,111 @@ describe('stepClient', () => {
       const welcomed = then(hungUp, [connected, received(WELCOME)]);
       expect(welcomed.effects[0]).toEqual(status('reconnected to 127.0.0.1:2023'));
       expect(welcomed.state.attempt).toBe(0);
+    });
+  });
+
+  describe('the nick before any typed line', () => {
+    const named = { ...POLICY, nick: 'alice' };
+    const identified = { ...named, identity: 'pw' };
+    const sends = (played: Played): ClientEffect[] => played.effects.filter((effect) => effect.kind === 'send');
+    const statuses = (played: Played): ClientEffect[] => played.effects.filter((effect) => effect.kind === 'status');
+
+    it('holds lines typed after the welcome until the server has answered /nick, then sends them under it', () => {
+      const asked = play([start, connected, received(WELCOME), typed('one'), received(cap('E', 4)), typed('two')], named);
+      expect(sends(asked)).toEqual([send('/cap tcpchat session=S', '/nick alice')]);
+      const answered = then(asked, [received(`@time=${T} * you are now alice`)], named);
+      expect(answered.effects).toEqual([
+        { kind: 'display', lines: [{ kind: 'notice', text: 'you are now alice', time: T }] },
+        send('@id=S.1 one', '@id=S.2 two'),
+      ]);
+      expect(then(answered, [typed('three')], named).effects).toEqual([send('@id=S.3 three')]);
+    });
+
+    it('with a secret, holds lines from the start until the welcome, sends the secret only then, and shows the nick taken once', () => {
+      const early = play([start, typed('hi'), connected, inputEnded], identified);
+      expect(sends(early)).toEqual([]);
+      const greeted = then(early, [received(WELCOME)], identified);
+      expect(sends(greeted)).toEqual([send('/cap tcpchat session=S', '/identify alice pw', '/nick alice')]);
+      const answered = then(
+        greeted,
+        [received(cap('E', 4), `@time=${T} * you are identified as alice`, `@time=${T} * you are now alice`, `@time=${T} * you are alice`)],
+        identified,
+      );
+      expect(answered.effects).toEqual([
+        {
+          kind: 'display',
+          lines: [
+            { kind: 'notice', text: 'you are identified as alice', time: T },
+            { kind: 'notice', text: 'you are now alice', time: T },
+          ],
+        },
+        send('@id=S.1 hi'),
+        { kind: 'end' },
+      ]);
+      expect(then(answered, [received('@ack=S.1'), closed], identified).effects).toEqual([{ kind: 'exit', code: 0 }]);
+    });
+
+    it('refused, says so in one line with the reasons and sends the held lines under the nick the server gave', () => {
+      const asked = play([start, connected, received(WELCOME), received(cap('E', 4)), typed('hi')], identified);
+      const refused = then(
+        asked,
+        [received(`@time=${T} ! wrong secret for alice`, `@time=${T} ! alice is registered: /identify alice SECRET first`)],
+        identified,
+      );
+      expect(refused.effects).toEqual([
+        status(
+          'the server refused the nick alice (wrong secret for alice; alice is registered: /identify alice SECRET first); you are guest-1',
+        ),
+        send('@id=S.1 hi'),
+      ]);
+      expect(refused.state.nick).toBe('alice'); // asked for again after a reconnect
+    });
+
+    it('took the nick after /identify failed: says what the server said, once', () => {
+      const asked = play([start, connected, received(WELCOME), received(cap('E', 4)), typed('hi')], identified);
+      const { effects } = then(asked, [received(`@time=${T} ! alice is not registered`, `@time=${T} * you are now alice`)], identified);
+      expect(effects).toEqual([
+        { kind: 'display', lines: [{ kind: 'notice', text: 'you are now alice', time: T }] },
+        status('you are alice; the server also said: alice is not registered'),
+        send('@id=S.1 hi'),
+      ]);
+    });
+
+    it('sent away for its nick (banned), says only the farewell', () => {
+      const asked = play([start, connected, received(WELCOME), received(cap('E', 4)), typed('hi')], { ...named, retries: 0 });
+      const { effects } = then(asked, [received(`@time=${T} ! banned: spam`), closed], { ...named, retries: 0 });
+      expect(statuses({ state: asked.state, effects })).toEqual([]);
+      expect(effects.at(-1)).toEqual({ kind: 'exit', code: 1, message: '127.0.0.1:2023 refused us: banned: spam; 1 line unsent' });
+    });
+
+    it('after a reconnect resends nothing before the nick is answered, also once /cap is', () => {
+      const down = then(tagged(named), [received(`@time=${T} * you are now alice`), typed('one'), lost()], named);
+      const capped = then(down, [connected, received(WELCOME), received(cap('E', 4))], named);
+      expect(sends(capped)).toEqual([send('/cap tcpchat session=S resume=E:4', '/nick alice')]);
+      expect(sends(then(capped, [received(`@time=${T} * you are now alice`)], named))).toEqual([send('@id=S.1 one')]);
+    });
+
+    it('with a secret, gives held lines as they are (never the secret) to a peer that speaks first or stays silent', () => {
+      const spoke = play([start, connected, typed('hi'), received('hello from nc')], identified);
+      expect(sends(spoke)).toEqual([send('hi')]);
+      const silent = play([start, connected, typed('hi'), { kind: 'silent', periods: 1 }, typed('again')], identified);
+      expect(sends(silent)).toEqual([send('hi'), send('again')]);
+      expect(statuses(silent)).toEqual([]);
+    });
+
+    it('with a secret, still waits for the welcome after the password prompt', () => {
+      const prompted = play([start, connected, typed('hi'), received(`* ${PASSWORD_PROMPT}`)], { ...identified, password: 'door' });
+      expect(sends(prompted)).toEqual([send('/pass door')]);
+    });
+
+    it('with nothing held, half-closes at once on Ctrl-C or the end of input, also before the welcome', () => {
+      expect(play([start, connected, leave], identified).effects.at(-1)).toEqual({ kind: 'end' });
+      expect(play([start, connected, received(WELCOME), inputEnded], identified).effects.at(-1)).toEqual({ kind: 'end' });
+    });
+
+    it('says how many held lines are unsent when the connection ends before the welcome', () => {
+      const { effects } = play([start, connected, typed('hi'), inputEnded, lost()], { ...identified, retries: 0 });
+      expect(effects.at(-1)).toEqual({ kind: 'exit', code: 1, message: 'connection lost: connection reset; 1 line unsent' });
     });
   });
 
