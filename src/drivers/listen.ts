@@ -35,13 +35,15 @@ export type ListenEvent =
 /**
  * A listening TCP (or TLS) server as a cold observable: subscribing binds, unsubscribing stops
  * accepting. Accepted sockets are handed on and belong to whoever receives them; closing the
- * server does not close them. With TLS a socket is handed on only once its handshake is done,
+ * server does not close them, and neither does a peer's end: they allow half-open connections. With TLS a socket is handed on only once its handshake is done,
  * and a failed handshake is an event, never the observable's error. A failure to bind is.
  */
 export function listen(options: ListenOptions): Observable<ListenEvent> {
   return new Observable<ListenEvent>((subscriber) => {
     const tls = options.tls;
-    const serverOptions = { allowHalfOpen: false, keepAlive: true, noDelay: true };
+    // Half-open: a peer that ends its sending side (`nc -N`, a piped client) still reads what the
+    // core answers, however late; the connection ends our side when the core says so.
+    const serverOptions = { allowHalfOpen: true, keepAlive: true, noDelay: true };
     let server: Server;
     let stopHandingOn: () => void;
     if (tls) {
