@@ -75,7 +75,7 @@ describe('listen with TLS', () => {
 
   it('keeps our side open after a client ends its own (TLS close_notify and FIN): what we write later still reaches it', async () => {
     const server = await tlsServer();
-    const client = await tlsClient(server.port, { allowHalfOpen: true });
+    const client = await tlsClient(server.port);
     const { socket } = await server.next('connection', 'the TLS connection');
     leftovers.socket(socket);
     const all = readToEnd(client);
