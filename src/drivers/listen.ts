@@ -41,14 +41,14 @@ export type ListenEvent =
 export function listen(options: ListenOptions): Observable<ListenEvent> {
   return new Observable<ListenEvent>((subscriber) => {
     const tls = options.tls;
-    // Half-open: a peer that ends its sending side (`nc -N`, a piped client) still reads what the
-    // core answers, however late; the connection ends our side when the core says so.
-    const serverOptions = { allowHalfOpen: true, keepAlive: true, noDelay: true };
+    const serverOptions = { keepAlive: true, noDelay: true };
     let server: Server;
     let stopHandingOn: () => void;
     if (tls) {
       const tlsServer = createTlsServer({
         ...serverOptions,
+        // Half-open only once the handshake is done: a client that ends its side before is gone at once.
+        allowHalfOpen: false,
         cert: tls.credentials.cert,
         key: tls.credentials.key,
         minVersion: 'TLSv1.2',
@@ -58,7 +58,10 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
         requestCert: true,
         rejectUnauthorized: false,
       });
-      tlsServer.on('secureConnection', (socket: TLSSocket) => subscriber.next({ type: 'connection', socket }));
+      tlsServer.on('secureConnection', (socket: TLSSocket) => {
+        socket.allowHalfOpen = true; // read by Node at the peer's end
+        subscriber.next({ type: 'connection', socket });
+      });
       tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
         const address = peerIp(socket);
         socket.destroy(); // a scanner or a broken client costs nothing more
@@ -81,7 +84,9 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
         tlsServer.on('secureConnection', (socket: TLSSocket) => socket.destroy());
       };
     } else {
-      server = createServer(serverOptions);
+      // Half-open: a peer that ends its sending side (`nc -N`, a piped client) still reads what the
+      // core answers, however late; the connection ends our side when the core says so.
+      server = createServer({ ...serverOptions, allowHalfOpen: true });
       server.on('connection', (socket) => subscriber.next({ type: 'connection', socket }));
       stopHandingOn = () => server.removeAllListeners('connection');
     }

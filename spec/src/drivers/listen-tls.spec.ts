@@ -111,6 +111,14 @@ describe('listen with TLS', () => {
     await closed;
   });
 
+  it('drops a client that ends its side before finishing its handshake at once, not at the handshake limit', async () => {
+    const server = await tlsServer({ handshakeTimeoutMs: 30_000 });
+    const plain = await connectTo(leftovers, server.port);
+    plain.end(Uint8Array.of(0x16, 0x03, 0x01)); // the start of a ClientHello, then FIN
+    await event(plain, 'close');
+    expect(server.all('connection')).toEqual([]);
+  });
+
   it('refuses TLS 1.1', async () => {
     const server = await tlsServer();
     // SECLEVEL=0 lets this OpenSSL offer TLS 1.1 at all, so it is the server that says no.
