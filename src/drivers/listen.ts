@@ -35,8 +35,9 @@ export type ListenEvent =
 /**
  * A listening TCP (or TLS) server as a cold observable: subscribing binds, unsubscribing stops
  * accepting. Accepted sockets are handed on and belong to whoever receives them; closing the
- * server does not close them, and neither does a peer's end: they allow half-open connections. With TLS a socket is handed on only once its handshake is done,
- * and a failed handshake is an event, never the observable's error. A failure to bind is.
+ * server does not close them, and neither does a peer's end (they are half-open). With TLS a
+ * socket is handed on only once its handshake is done, and a failed handshake is an event, never
+ * the observable's error. A failure to bind is.
  */
 export function listen(options: ListenOptions): Observable<ListenEvent> {
   return new Observable<ListenEvent>((subscriber) => {

@@ -104,7 +104,6 @@ describe('serverConnection', () => {
 
   it('ends its data at once when the peer ended before it was read (seen by a peek), and can still answer it', async () => {
     const { ours, peer } = await acceptedPair();
-    peer.allowHalfOpen = true;
     const all = readToEnd(peer);
     const peeked = within(firstValueFrom(peekFirstChunk(ours, 2000)), 'the first chunk');
     peer.end(); // connects and ends its side at once
@@ -297,7 +296,6 @@ describe('serverConnection', () => {
 
   it('destroys a half-open socket lingerMs after its peer ended when it is never closed', async () => {
     const { connection, peer, ended } = await accepted({ ...BASE, lingerMs: 50 });
-    peer.allowHalfOpen = true;
     peer.end('bye\n');
     await ended;
     expect(connection.socket.destroyed).toBe(false); // half-open: ours waits for the core
@@ -307,7 +305,6 @@ describe('serverConnection', () => {
 
   it('destroys a half-open socket whose peer never reads what it is answered once the linger after our end is over', async () => {
     const { connection, peer, ended } = await accepted({ ...BASE, sendQueueBytes: 64 * MiB, lingerMs: 100 });
-    peer.allowHalfOpen = true;
     peer.pause(); // never reads
     peer.end('/history\n');
     await ended;
