@@ -117,6 +117,16 @@ describe('a peer that closes its sending side', () => {
     expect(lines.slice(registered + 1)).toEqual(['* you are now in #q (1 here); no topic', '* online in #q (1): gus']);
   });
 
+  it('tcpchat connect with its input at an end from the start (</dev/null) prints the welcome and exits 0', async () => {
+    const server = await startServer();
+    const client = tcpchat(['connect', `127.0.0.1:${server.port}`], { name: 'connect </dev/null', stdin: 'ignore' });
+    expect(await waitForExit(client)).toEqual({ code: 0, signal: null });
+    expect(await client.stdout.end()).toEqual([
+      '* welcome to server, you are guest-1 in #lobby; /help lists commands',
+      '* you are now in #lobby (1 here); no topic',
+    ]);
+  });
+
   it('one that never reads what it asked for is still let go within the linger (5 s after our end)', async () => {
     const server = await startServer([
       '--rate',
