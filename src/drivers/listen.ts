@@ -35,18 +35,21 @@ export type ListenEvent =
 /**
  * A listening TCP (or TLS) server as a cold observable: subscribing binds, unsubscribing stops
  * accepting. Accepted sockets are handed on and belong to whoever receives them; closing the
- * server does not close them. With TLS a socket is handed on only once its handshake is done,
- * and a failed handshake is an event, never the observable's error. A failure to bind is.
+ * server does not close them, and neither does a peer's end (they are half-open). With TLS a
+ * socket is handed on only once its handshake is done, and a failed handshake is an event, never
+ * the observable's error. A failure to bind is.
  */
 export function listen(options: ListenOptions): Observable<ListenEvent> {
   return new Observable<ListenEvent>((subscriber) => {
     const tls = options.tls;
-    const serverOptions = { allowHalfOpen: false, keepAlive: true, noDelay: true };
+    const serverOptions = { keepAlive: true, noDelay: true };
     let server: Server;
     let stopHandingOn: () => void;
     if (tls) {
       const tlsServer = createTlsServer({
         ...serverOptions,
+        // Half-open only once the handshake is done: a client that ends its side before is gone at once.
+        allowHalfOpen: false,
         cert: tls.credentials.cert,
         key: tls.credentials.key,
         minVersion: 'TLSv1.2',
@@ -56,7 +59,10 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
         requestCert: true,
         rejectUnauthorized: false,
       });
-      tlsServer.on('secureConnection', (socket: TLSSocket) => subscriber.next({ type: 'connection', socket }));
+      tlsServer.on('secureConnection', (socket: TLSSocket) => {
+        socket.allowHalfOpen = true; // read by Node at the peer's end
+        subscriber.next({ type: 'connection', socket });
+      });
       tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
         const address = peerIp(socket);
         socket.destroy(); // a scanner or a broken client costs nothing more
@@ -79,7 +85,9 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
         tlsServer.on('secureConnection', (socket: TLSSocket) => socket.destroy());
       };
     } else {
-      server = createServer(serverOptions);
+      // Half-open: a peer that ends its sending side (`nc -N`, a piped client) still reads what the
+      // core answers, however late; the connection ends our side when the core says so.
+      server = createServer({ ...serverOptions, allowHalfOpen: true });
       server.on('connection', (socket) => subscriber.next({ type: 'connection', socket }));
       stopHandingOn = () => server.removeAllListeners('connection');
     }

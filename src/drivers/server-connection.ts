@@ -8,7 +8,10 @@ import { byteLength, writeAll, type TurnBytes, type TurnWrites } from './turn-wr
 export interface ServerConnectionOptions {
   /** Unsent output above which a client that does not read is cut off. */
   readonly sendQueueBytes: number;
-  /** How long an ended connection may wait for its peer to close before it is destroyed. */
+  /**
+   * How long an ended connection may wait for its peer to close before it is destroyed; also how
+   * long one whose peer has ended may wait for the core to end ours.
+   */
   readonly lingerMs: number;
   /** The last bytes a client that is cut off gets, saying why. */
   readonly farewell: (reason: string) => Uint8Array;
@@ -57,7 +60,7 @@ export interface ServerConnection {
   readonly port: number;
   /** The SHA-256 of the client certificate it presented over TLS, if any (see `peerFingerprint`). */
   readonly fingerprint: string | undefined;
-  /** Completes when the peer ends, errors when the connection fails. */
+  /** Completes when the peer ends its side (ours stays open until `close`), errors when the connection fails. */
   readonly data$: Observable<Uint8Array>;
   /** Writes `bytes` after everything written before, through the server's turn when it has one. */
   write(bytes: Uint8Array): void;
@@ -84,6 +87,10 @@ export interface ServerConnection {
  * still does not read, the socket is destroyed after `lingerMs`. Its `data$` fails at once with
  * a `SendQueueExceededError`, so the core lets it go without waiting for the socket.
  *
+ * The socket is half-open: the peer's end completes `data$` and leaves our side open for what the
+ * core still answers, until it asks to `close` (or the linger is over: a socket is destroyed
+ * `lingerMs` after the last of the two ends, if it has not closed by then).
+ *
  * After our end, what the peer sends is read and dropped, so its close is seen at once; a peer
  * that sends more than 64 KiB after it is no longer read (memory stays flat) until the linger ends.
  *
@@ -100,7 +107,7 @@ const HELD = FIRST_FREE_FLAG << 1; // the server as a whole
 
 /** What only some connections need, made the first time one does: an idle connection carries none of it. */
 class Extras {
-  /** Destroys the socket once the linger is over, from our end on. */
+  /** Destroys the socket once the linger is over, from the last end (ours or the peer's) on. */
   linger: Subscription | undefined;
   /** What the peer sent after our end. */
   discarded = 0;
@@ -167,7 +174,7 @@ class Connection extends SocketReader implements ServerConnection {
 
   /** The peer's bytes: counted after our end, and the telnet requests among them answered on the way. */
   override next(chunk: Buffer): void {
-    if (this.extras?.linger) this.discardAfterEnd(chunk.length);
+    if (this.socket.writableEnded) this.discardAfterEnd(chunk.length);
     if (this.subscriber === undefined) return; // no longer read
     const { telnet } = this.options;
     if (telnet) this.answerTelnet(chunk, telnet);
@@ -222,30 +229,32 @@ class Connection extends SocketReader implements ServerConnection {
   }
 
   private resumeOrPause(): void {
-    if (this.extras?.linger) return; // closing: reading goes on until the peer closes (or floods)
+    if (this.socket.writableEnded) return; // closing: reading goes on until the peer closes (or floods)
     if (this.flags & (THROTTLED | HELD)) this.socket.pause();
     else this.socket.resume();
   }
 
-  /** Hands what this turn gathered for it to the socket now, before anything that ends it. */
-  releaseTurn(): void {
-    this.options.turn?.release(this);
-  }
-
   /**
    * The end of its reading (the peer ended its side, it failed, or the server let it go), as the
-   * teardown of `data$`: what the turn gathered for it (the ack of its last line, say) goes out
-   * first. A peer's FIN ends our side too, on the next tick (the server allows no half-open
-   * sockets), and the turn's flush would come after that. The connection stays its socket's
-   * reader, to see it close.
+   * teardown of `data$`. The connection stays its socket's reader, to see it close.
    */
   override unsubscribe(): void {
-    this.releaseTurn();
     this.stopReading();
   }
 
+  /**
+   * The peer has ended its side: the core hears it, and may still answer what it sent (after a
+   * secret is checked or a cluster answers, say) before it asks to close. If it has not by the
+   * end of the linger, the socket goes all the same.
+   */
+  override end(): void {
+    super.end();
+    const { socket } = this;
+    if (!socket.destroyed && !socket.writableEnded) this.linger();
+  }
+
   close(): void {
-    this.releaseTurn(); // what this turn gathered for it goes before the end
+    this.options.turn?.release(this); // what this turn gathered for it goes before the end
     const paced = this.extras?.paced;
     if (paced) paced.afterQueue(() => this.endOurSide());
     else this.endOurSide();
@@ -269,14 +278,21 @@ class Connection extends SocketReader implements ServerConnection {
   /** Ends our side after what is queued (and `last`); the linger destroys the socket if the peer stays. */
   private endOurSide(last?: Uint8Array): void {
     const { socket } = this;
-    if (socket.destroyed || this.extras?.linger) return;
+    if (socket.destroyed || socket.writableEnded) return;
     if (last) socket.end(last);
     else socket.end();
-    this.ensureExtras().linger = timer(this.options.lingerMs).subscribe(() => socket.destroy());
+    this.linger();
     // Reading goes on, so the peer's own close is seen at once; but a peer that keeps sending after
     // our end is read only so far (see `discardAfterEnd`): then TCP makes it wait until the linger
     // is over. (Not a reset at once: a peer busy writing would lose the line that says why before reading it.)
     socket.resume();
+  }
+
+  /** Destroys the socket `lingerMs` from now, unless it closes before (the last end counts: a new linger replaces the one before). */
+  private linger(): void {
+    const extras = this.ensureExtras();
+    extras.linger?.unsubscribe();
+    extras.linger = timer(this.options.lingerMs).subscribe(() => this.socket.destroy());
   }
 
   /** Counts what the peer sends after our end: past DISCARD_AFTER_CLOSE_BYTES it is no longer read (memory stays flat). */

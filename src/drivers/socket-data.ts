@@ -55,7 +55,7 @@ export class SocketReader implements Unsubscribable {
     }
   }
 
-  /** Hands the socket's bytes to `subscriber` from now on; completes it at once if the socket is gone. */
+  /** Hands the socket's bytes to `subscriber` from now on; completes it at once if the socket is gone or its peer has ended. */
   read(subscriber: Observer<Uint8Array>): void {
     const { socket } = this;
     this.subscriber = subscriber;
@@ -64,7 +64,8 @@ export class SocketReader implements Unsubscribable {
       socket.on('data', onData);
       socket.on('end', onEnd);
     }
-    if (socket.destroyed) this.end();
+    // Ended already: a half-open socket whose end was seen before (by a peek at its first bytes, say).
+    if (socket.destroyed || socket.readableEnded) this.end();
     else this.startFlowing();
   }
 

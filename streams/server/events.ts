@@ -20,6 +20,7 @@ export type RouterEvent =
   | { kind: 'lines'; id: ConnId; lines: readonly string[]; printable?: boolean }
   /** `fatal`: no newline within the hard limit, so the connection ends. */
   | { kind: 'line-too-long'; id: ConnId; maxBytes: number; fatal: boolean }
+  /** The peer ended its side, or the connection failed: once what it sent is handled, the router closes ours. */
   | { kind: 'closed'; id: ConnId; reason: string }
   | { kind: 'idle'; id: ConnId; seconds: number }
   /** The time to give the password is up. */

@@ -289,7 +289,12 @@ function resume(model: ServerModel, id: ConnId): Effect[] {
   return effects;
 }
 
-/** The connection has closed. Lines held for a nick claim were said before it: they go first, then it leaves. */
+/**
+ * The peer has ended its side (or the connection failed). Lines held for a nick claim or a secret
+ * were said before it: they are handled first, and their answers written. Then it leaves, and our
+ * side is ended too, unless it was told to close already: a peer that only closed its sending side
+ * (`nc -N`, a piped client) reads every answer to what it sent, then the end.
+ */
 function closed(model: ServerModel, id: ConnId, reason: string): Effect[] {
   const conn = model.conns.get(id);
   if (!conn) return [];
@@ -297,7 +302,9 @@ function closed(model: ServerModel, id: ConnId, reason: string): Effect[] {
     conn.closing = reason;
     return [];
   }
+  const toldToClose = conn.phase === 'leaving';
   const effects = conn.phase === 'member' ? depart(model, conn, reason) : [];
+  if (!toldToClose) effects.push({ kind: 'close', id, reason });
   forget(model, id);
   return effects;
 }

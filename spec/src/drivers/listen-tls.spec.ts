@@ -7,7 +7,7 @@ import { serverConnection } from '../../../src/drivers/server-connection.js';
 import { mergeConnections } from '../../../streams/server/merge-connections.js';
 import { readCredentials, type TlsCredentials } from '../../../src/drivers/tls-credentials.js';
 import { makeCertificates, type TestCertificates } from '../../helpers/certificates.js';
-import { connectTo, event, Leftovers, readUntil, within } from './helpers/loopback.js';
+import { connectTo, event, Leftovers, readToEnd, readUntil, within } from './helpers/loopback.js';
 
 let certs: TestCertificates;
 let first: TlsCredentials;
@@ -73,6 +73,20 @@ describe('listen with TLS', () => {
     await readUntil(socket, 'and back\n');
   });
 
+  it('keeps our side open after a client ends its own (TLS close_notify and FIN): what we write later still reaches it', async () => {
+    const server = await tlsServer();
+    const client = await tlsClient(server.port);
+    const { socket } = await server.next('connection', 'the TLS connection');
+    leftovers.socket(socket);
+    const all = readToEnd(client);
+    socket.resume();
+    client.end('last line\n');
+    await event(socket, 'end');
+    expect(socket.writable).toBe(true);
+    socket.end('answered after its end\n');
+    expect((await all).toString()).toBe('answered after its end\n');
+  });
+
   it('reports a garbage handshake as an event, closes that socket alone, and goes on accepting', async () => {
     const server = await tlsServer();
     const scanner = await connectTo(leftovers, server.port);
@@ -95,6 +109,14 @@ describe('listen with TLS', () => {
     const failed = await server.next('handshake-failed', 'the handshake timeout');
     expect((failed.error as NodeJS.ErrnoException).code).toBe('ERR_TLS_HANDSHAKE_TIMEOUT');
     await closed;
+  });
+
+  it('drops a client that ends its side before finishing its handshake at once, not at the handshake limit', async () => {
+    const server = await tlsServer({ handshakeTimeoutMs: 30_000 });
+    const plain = await connectTo(leftovers, server.port);
+    plain.end(Uint8Array.of(0x16, 0x03, 0x01)); // the start of a ClientHello, then FIN
+    await event(plain, 'close');
+    expect(server.all('connection')).toEqual([]);
   });
 
   it('refuses TLS 1.1', async () => {
@@ -201,6 +223,8 @@ describe('listen with TLS: client certificates', () => {
     const connection = serverConnection(1, socket, { sendQueueBytes: 1 << 20, lingerMs: 1000, farewell: () => new Uint8Array() });
     const port = client.localPort;
     client.destroy();
+    // Its end reaches the core, which ends ours (the socket is half-open until then).
+    connection.data$.subscribe({ complete: () => connection.close() });
     await event(socket, 'close');
     expect((socket as TLSSocket).getPeerX509Certificate()).toBeUndefined(); // the socket itself no longer tells it
     expect(connection.fingerprint).toBe(certs.otherSelfSigned.fingerprint);

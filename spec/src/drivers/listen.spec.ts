@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { connect, type Socket } from 'node:net';
 import { filter, firstValueFrom, map, ReplaySubject, take, toArray, type Subscription } from 'rxjs';
 import { listen, type ListenEvent } from '../../../src/drivers/listen.js';
-import { connectTo, event, Leftovers, readUntil, within } from './helpers/loopback.js';
+import { connectTo, event, Leftovers, readToEnd, readUntil, within } from './helpers/loopback.js';
 
 const leftovers = new Leftovers();
 const subscriptions: Subscription[] = [];
@@ -74,6 +74,19 @@ describe('listen', () => {
     client.write('both ways\n');
     await readUntil(ours, 'both ways\n');
     expect(ours.destroyed).toBe(false);
+  });
+
+  it('keeps our side of an accepted socket open after the peer ends its own: what we write later still reaches it', async () => {
+    const { events, port } = listening();
+    const client = await connectTo(leftovers, await port);
+    const [ours] = await accepted(events, 1);
+    const all = readToEnd(client);
+    ours.resume();
+    client.end('last line\n');
+    await event(ours, 'end');
+    expect(ours.writable).toBe(true);
+    ours.end('answered after its end\n');
+    expect((await all).toString()).toBe('answered after its end\n');
   });
 
   it('errors with EADDRINUSE when the port is taken', async () => {

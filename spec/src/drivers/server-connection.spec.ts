@@ -30,9 +30,12 @@ const EVENTS = ['data', 'end', 'error', 'close'] as const;
 /** How many listeners a socket has on each event a reader listens to. */
 const listeners = (socket: Socket): number[] => EVENTS.map((name) => socket.listenerCount(name));
 
+/** An accepted socket and its peer; the socket half-open, as the listening server makes it. */
+const acceptedPair = () => socketPair(leftovers, true);
+
 /** An accepted connection as the server makes it, with its data stream read as the server does. */
 async function accepted(options: ServerConnectionOptions = BASE) {
-  const { ours, peer } = await socketPair(leftovers);
+  const { ours, peer } = await acceptedPair();
   const connection = serverConnection(7, ours, options);
   const ended = within(lastValueFrom(connection.data$, { defaultValue: undefined }), 'the end of data$', 5000);
   ended.catch(() => {}); // a test that expects the failure awaits it itself
@@ -41,7 +44,7 @@ async function accepted(options: ServerConnectionOptions = BASE) {
 
 describe('serverConnection', () => {
   it("carries the id, the peer's address and its bytes", async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const connection = serverConnection(3, ours, BASE);
     expect(connection.id).toBe(3);
     expect(connection.address).toBe(`127.0.0.1:${peer.localPort}`);
@@ -52,10 +55,10 @@ describe('serverConnection', () => {
   });
 
   it("keeps the peer's address and port after the socket has closed", async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const connection = serverConnection(3, ours, BASE);
     const port = peer.localPort;
-    peer.destroy();
+    peer.resetAndDestroy();
     await event(ours, 'close');
     expect(connection.port).toBe(port);
     expect(connection.ip).toBe('127.0.0.1');
@@ -64,7 +67,7 @@ describe('serverConnection', () => {
   });
 
   it('adds one listener to each socket event it hears, however it is read, and no more', async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const [data, end, error, close] = listeners(ours); // Node's own
     const connection = serverConnection(1, ours, { ...BASE, telnet: refusalsFor });
     expect(listeners(ours)).toEqual([data, end, error + 1, close + 1]); // its bytes flow only once read
@@ -81,7 +84,7 @@ describe('serverConnection', () => {
   });
 
   it('answers telnet requests and hands on every byte after a peek at the first ones (a plain port)', async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const connection = serverConnection(1, ours, { ...BASE, telnet: refusalsFor });
     const request = Uint8Array.of(0xff, 0xfd, 0x01); // IAC DO ECHO
     const peeked = within(firstValueFrom(peekFirstChunk(ours, 2000)), 'the first chunk');
@@ -99,8 +102,22 @@ describe('serverConnection', () => {
     expect(Buffer.concat(heard)).toEqual(Buffer.from([0xff, 0xfc, 0x01]));
   });
 
+  it('ends its data at once when the peer ended before it was read (seen by a peek), and can still answer it', async () => {
+    const { ours, peer } = await acceptedPair();
+    const all = readToEnd(peer);
+    const peeked = within(firstValueFrom(peekFirstChunk(ours, 2000)), 'the first chunk');
+    peer.end(); // connects and ends its side at once
+    expect(await peeked).toBeUndefined();
+    const connection = serverConnection(4, ours, BASE);
+    const data = within(lastValueFrom(connection.data$.pipe(toArray())), 'the end of data$');
+    expect(await data).toEqual([]);
+    connection.write(encode('* welcome\n'));
+    connection.close();
+    expect((await all).toString()).toBe('* welcome\n');
+  });
+
   it("shares its socket with another reader: both get the bytes, and the other's leaving ends neither the connection nor its close", async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const closed: number[] = [];
     const connection = serverConnection(2, ours, { ...BASE, closed: (which) => closed.push(which.id) });
     const mine = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
@@ -118,7 +135,7 @@ describe('serverConnection', () => {
   });
 
   it('a connection held from the start stays held once its data is read, and then loses nothing', async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const connection = serverConnection(1, ours, BASE);
     connection.hold(true); // the server was congested when it arrived
     const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
@@ -131,14 +148,14 @@ describe('serverConnection', () => {
 
   it('answers telnet requests as the answerer it is given says, and without one answers nothing', async () => {
     const request = Uint8Array.of(0xff, 0xfd, 0x01); // IAC DO ECHO
-    const answered = await socketPair(leftovers);
+    const answered = await acceptedPair();
     const connection = serverConnection(1, answered.ours, { ...BASE, telnet: refusalsFor });
     connection.data$.subscribe();
     const answer = event<[Buffer]>(answered.peer, 'data');
     answered.peer.write(request);
     expect([...(await answer)[0]]).toEqual([0xff, 0xfc, 0x01]); // IAC WONT ECHO
 
-    const silent = await socketPair(leftovers);
+    const silent = await acceptedPair();
     const quiet = serverConnection(2, silent.ours, BASE);
     const all = within(lastValueFrom(quiet.data$), 'the data');
     let heard = 0;
@@ -149,7 +166,7 @@ describe('serverConnection', () => {
   });
 
   it('with a message gap (raw framing), writes each message on its own and closes only after the last', async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const connection = serverConnection(4, ours, { ...BASE, messageGapMs: 20 });
     const reads: string[] = [];
     peer.on('data', (chunk: Buffer) => reads.push(chunk.toString()));
@@ -164,7 +181,7 @@ describe('serverConnection', () => {
   });
 
   it('keeps a stray socket error harmless before, while and after data$ is read, with one listener at a time', async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const connection = serverConnection(3, ours, BASE);
     expect(ours.listenerCount('error')).toBe(1);
     expect(() => ours.emit('error', new Error('before reading'))).not.toThrow();
@@ -181,7 +198,7 @@ describe('serverConnection', () => {
   });
 
   it('reading(false) pauses reading and reading(true) resumes it, losing nothing', async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const connection = serverConnection(1, ours, BASE);
     const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
     connection.reading(false);
@@ -197,7 +214,7 @@ describe('serverConnection', () => {
   });
 
   it('hold(true) pauses reading whatever the rate says, and reading resumes only when neither holds it', async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const connection = serverConnection(1, ours, BASE);
     const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
     connection.hold(true);
@@ -251,18 +268,52 @@ describe('serverConnection', () => {
     expect((await all).toString()).toBe('<ada> hi\n! kicked\n');
   });
 
-  it('a peer that ends its side gets what the turn gathered for it, and what its end called for, before our EOF', async () => {
-    // A turn that never ends by itself: only the end of the reading hands the bytes over. Node ends
-    // our side on the tick after the peer's FIN (no half-open sockets), before any turn's flush.
-    const turn = new TurnWrites<ServerConnection>(() => {});
-    const { ours, peer } = await socketPair(leftovers);
+  it('a peer that ends its side still gets what is written after its end, however late, then our EOF once it is closed', async () => {
+    const turn = new TurnWrites<ServerConnection>();
+    const { ours, peer } = await acceptedPair();
     peer.allowHalfOpen = true; // it ends its side and keeps reading
     const connection = serverConnection(7, ours, { ...BASE, turn });
-    connection.data$.subscribe({ complete: () => connection.write(encode('ack of its last line\n')) });
+    let read = '';
+    const answered = new Promise<void>((answer) =>
+      connection.data$.subscribe({
+        next: (chunk) => (read += Buffer.from(chunk).toString()),
+        // The answer to its last line comes later (a secret checked, a cluster's reply), after turns have passed.
+        complete: () =>
+          setTimeout(() => {
+            connection.write(encode(`answer to ${read}`));
+            connection.close();
+            answer();
+          }, 50),
+      }),
+    );
     const all = readToEnd(peer, 5000);
     connection.write(encode('gathered this turn\n'));
     peer.end('last line\n');
-    expect((await all).toString()).toBe('gathered this turn\nack of its last line\n');
+    await answered;
+    expect((await all).toString()).toBe('gathered this turn\nanswer to last line\n');
+    await event(ours, 'close');
+  });
+
+  it('destroys a half-open socket lingerMs after its peer ended when it is never closed', async () => {
+    const { connection, peer, ended } = await accepted({ ...BASE, lingerMs: 50 });
+    peer.end('bye\n');
+    await ended;
+    expect(connection.socket.destroyed).toBe(false); // half-open: ours waits for the core
+    await event(connection.socket, 'close');
+    expect(connection.socket.writableEnded).toBe(false); // destroyed by the linger, never ended by anyone
+  });
+
+  it('destroys a half-open socket whose peer never reads what it is answered once the linger after our end is over', async () => {
+    const { connection, peer, ended } = await accepted({ ...BASE, sendQueueBytes: 64 * MiB, lingerMs: 100 });
+    peer.pause(); // never reads
+    peer.end('/history\n');
+    await ended;
+    const chunk = Buffer.alloc(64 * 1024, 'h');
+    // More than the kernel buffers hold: our side cannot finish.
+    for (let i = 0; i < 1024 && connection.socket.writableLength === 0; i++) connection.write(chunk);
+    connection.close();
+    await event(connection.socket, 'close');
+    expect(connection.socket.writableFinished).toBe(false);
   });
 
   it('a peer that leaves mid-turn is skipped at the turn end; the others get theirs', async () => {
@@ -340,12 +391,13 @@ describe('serverConnection', () => {
   });
 
   it('says once when its socket has closed, whoever closed it', async () => {
-    const { ours, peer } = await socketPair(leftovers);
+    const { ours, peer } = await acceptedPair();
     const closed: number[] = [];
     const connection = serverConnection(5, ours, { ...BASE, closed: (which) => closed.push(which.id) });
     const ended = within(lastValueFrom(connection.data$, { defaultValue: undefined }), 'the end of data$');
     peer.end();
     await ended;
+    connection.close(); // as the core does once it has answered what the peer sent
     await event(ours, 'close');
     expect(closed).toEqual([5]);
   });
@@ -353,12 +405,12 @@ describe('serverConnection', () => {
   it('says once when its socket has closed after the server let it go, or before its data was ever read', async () => {
     const closed: number[] = [];
     const options = { ...BASE, closed: (which: ServerConnection) => closed.push(which.id) };
-    const letGo = await socketPair(leftovers);
+    const letGo = await acceptedPair();
     serverConnection(1, letGo.ours, options).data$.subscribe().unsubscribe(); // destroys the socket
     await event(letGo.ours, 'close');
-    const unread = await socketPair(leftovers);
+    const unread = await acceptedPair();
     serverConnection(2, unread.ours, options);
-    unread.peer.destroy();
+    unread.peer.resetAndDestroy();
     await event(unread.ours, 'close');
     expect(closed).toEqual([1, 2]);
   });

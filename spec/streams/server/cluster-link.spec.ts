@@ -242,7 +242,7 @@ describe('createRouter as a node of a cluster', () => {
       expect(logged(effects)[0]).toEqual({ type: 'join', id: 2, from: 'guest-7', address: '10.0.0.2:4000', room: '#lobby' });
     });
 
-    it('a newcomer that says its lines and hangs up before the claim is answered still has them said, then leaves', () => {
+    it('a newcomer that says its lines and ends its side before the claim is answered is welcomed, has them said, then leaves and is closed', () => {
       const route = clusterRoom(1);
       route(open(2));
       route(lines(2, 'piped line'));
@@ -254,6 +254,7 @@ describe('createRouter as a node of a cluster', () => {
         'room: <guest-7> piped line',
         'room: * guest-7 left (connection closed)',
         'bus release',
+        'close 2: connection closed',
       ]);
       expect(who(route, 1)).toEqual(['* online in #lobby (2): server (n1), guest-1 (n1)']);
     });
@@ -280,7 +281,7 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
-    it('lines after a /nick from a client that hangs up before the claim is answered are said under the new nick, then it leaves', () => {
+    it('lines after a /nick from a client that ends its side before the claim is answered are said under the new nick, then it leaves and is closed', () => {
       const route = clusterRoom(2);
       route(lines(1, '/nick alice', 'piped line'));
       expect(route({ kind: 'closed', id: 1, reason: 'connection closed' })).toEqual([]);
@@ -290,6 +291,7 @@ describe('createRouter as a node of a cluster', () => {
         'room: <alice> piped line',
         'room: * alice left (connection closed)',
         'bus release',
+        'close 1: connection closed',
       ]);
     });
 

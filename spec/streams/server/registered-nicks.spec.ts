@@ -94,6 +94,22 @@ describe('registered nicks', () => {
     expect(inbox(after, 2)).toEqual(['<ada> one', '* ada is now bob', '<bob> two', '<bob> three']);
   });
 
+  it('answers a member that ended its side while its secret was hashed: every line after the answer, in order, then closes it', () => {
+    const chat = server();
+    chat.route(open(1));
+    chat.route(open(2));
+    chat.route(lines(1, '/nick fay'));
+    const asked = chat.route(lines(1, '/register pw12345', '/join #z2', 'hello z2', '/who'));
+    expect(chat.route({ kind: 'closed', id: 1, reason: 'connection closed' })).toEqual([]);
+    const after = chat.shell(asked).flatMap((event) => chat.route(event));
+    expect(inbox(after, 1)).toEqual([
+      '* fay is registered to you for this server run only (serve --data DIR keeps it); take it back later with /identify fay SECRET',
+      '* you are now in #z2 (1 here); no topic',
+      '* online in #z2 (1): fay',
+    ]);
+    expect(after.at(-1)).toEqual({ kind: 'close', id: 1, reason: 'connection closed' });
+    expect(after.filter((effect) => effect.kind === 'close')).toHaveLength(1);
+  });
   it('registers neither a guest nick nor a nick registered already', () => {
     const { route } = withAda();
     expect(inbox(route(lines(2, '/register x')), 2)).toEqual(['! a guest nick cannot be registered: take a nick first (/nick NAME)']);

@@ -178,11 +178,12 @@ describe('createRouter', () => {
       expect(run()).toEqual(run());
     });
 
-    it('tells the others when a client leaves, and logs why', () => {
+    it('tells the others when a client leaves, logs why, then ends our side of its connection', () => {
       const route = room(3);
       expect(route(closed(2, 'connection reset'))).toEqual([
         { kind: 'send', to: [1, 3], lines: ['* guest-2 left (connection reset)'] },
         { kind: 'log', entries: [{ type: 'leave', id: 2, from: 'guest-2', reason: 'connection reset', room: '#lobby' }] },
+        { kind: 'close', id: 2, reason: 'connection reset' },
       ]);
     });
   });
@@ -458,6 +459,7 @@ describe('createRouter', () => {
       const route = consoleMode(2);
       expect(route(closed(1))).toEqual([
         { kind: 'log', entries: [{ type: 'leave', id: 1, from: 'guest-1', reason: 'connection closed' }] },
+        { kind: 'close', id: 1, reason: 'connection closed' },
       ]);
       expect(sends(route(lines(2, '/quit')))).toEqual([{ kind: 'send', to: [2], lines: ['* bye'] }]);
     });
@@ -664,7 +666,7 @@ describe('createRouter', () => {
       { weight: 1, arbitrary: fc.constant({ kind: 'shutdown' as const }) },
     );
 
-    it('never throws, and never sends to or closes a connection that is not open', () => {
+    it('never throws, never sends to or closes a connection that is not open, and closes each one whose peer ended', () => {
       fc.assert(
         fc.property(fc.array(step, { maxLength: 50 }), fc.boolean(), (steps, relay) => {
           const route = createRouter({ name: 'server', mode: relay ? 'room' : 'console-only' });
@@ -693,9 +695,8 @@ describe('createRouter', () => {
                 event = shutdown();
                 break;
             }
-            // The shell delivers an open before anything else of a connection; a close after it.
+            // The shell delivers an open before anything else of a connection; `closed` (its peer's end) after it.
             if (event.kind === 'open' && !stopped) openIds.add(event.id);
-            if (event.kind === 'closed') openIds.delete(event.id);
             const effects = route(event);
             if (stopped) expect(effects).toEqual([]);
             for (const effect of effects) {
@@ -709,6 +710,8 @@ describe('createRouter', () => {
                 openIds.delete(effect.id);
               }
             }
+            // Our side ends once the peer's has (nothing is held without a cluster): it stays open for no one.
+            if (event.kind === 'closed') expect(openIds).not.toContain(event.id);
             if (event.kind === 'shutdown' || (event.kind === 'console' && event.command.kind === 'quit')) {
               stopped = true;
               expect(openIds.size).toBe(0);

@@ -90,7 +90,7 @@ describe('serverMain', () => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   };
 
-  it("routes a connection's lines to the others and tells of joins and leaves", () => {
+  it("routes a connection's lines to the others, tells of joins and leaves, and ends a connection whose peer ended", () => {
     fresh();
     scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       const data1 = cold<Uint8Array>('    ----x---|', { x: bytes('hi\n') });
@@ -104,8 +104,8 @@ describe('serverMain', () => {
         a: [welcome(1), joined(1)],
         b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
         c: ['to 2: <guest-1> hi\n', 'log: <guest-1> hi'],
-        d: ['to 2: * guest-1 left (connection closed)\n', 'log: * guest-1 left (connection closed)'],
-        e: ['log: * guest-2 left (connection closed)'],
+        d: ['to 2: * guest-1 left (connection closed)\n', 'log: * guest-1 left (connection closed)', 'close 1: connection closed'],
+        e: ['log: * guest-2 left (connection closed)', 'close 2: connection closed'],
       });
       expectSubscriptions(data1.subscriptions).toBe('-^-------!');
       expectSubscriptions(data2.subscriptions).toBe('---^-------!');
@@ -179,10 +179,14 @@ describe('serverMain', () => {
       expectObservable(run({ connection$, console$: hot('-'), shutdown$: hot('-') })).toBe(expected, {
         a: [welcome(1), joined(1)],
         b: [welcome(2), 'to 1: * guest-2 joined\n', joined(2)],
-        d: ['to 2: * guest-1 left (connection reset)\n', 'log: * guest-1 left (connection reset)'],
+        d: ['to 2: * guest-1 left (connection reset)\n', 'log: * guest-1 left (connection reset)', 'close 1: connection reset'],
         e: [welcome(3, 2), 'to 2: * guest-3 joined\n', joined(3)],
         f: ['to 3: <guest-2> still here\n', 'log: <guest-2> still here'],
-        g: ['to 2: * guest-3 left (read EPIPE but uncoded)\n', 'log: * guest-3 left (read EPIPE but uncoded)'],
+        g: [
+          'to 2: * guest-3 left (read EPIPE but uncoded)\n',
+          'log: * guest-3 left (read EPIPE but uncoded)',
+          'close 3: read EPIPE but uncoded',
+        ],
       });
       expectSubscriptions(data1.subscriptions).toBe('-^-!');
       expectSubscriptions(data3.subscriptions).toBe('-----^--!');
@@ -213,7 +217,7 @@ describe('serverMain', () => {
         c: [welcome(3), 'to 1,2: * guest-3 joined\n', joined(3)],
         d: ['fault in lines from connection 2: a bug', 'to 2: ! internal error; this connection is closed\n', 'close 2: internal error'],
         e: ['to 2,3: <guest-1> still chatting\n', 'log: <guest-1> still chatting'],
-        f: ['to 1,3: * guest-2 left (connection closed)\n', 'log: * guest-2 left (connection closed)'],
+        f: ['to 1,3: * guest-2 left (connection closed)\n', 'log: * guest-2 left (connection closed)', 'close 2: connection closed'],
         g: ['to 3: <guest-1> and on\n', 'log: <guest-1> and on'],
       });
     });

@@ -40,9 +40,9 @@ export class Leftovers {
   }
 }
 
-/** A plain server on 127.0.0.1 and a free port. */
-export async function plainServer(leftovers: Leftovers): Promise<{ server: Server; port: number }> {
-  const server = leftovers.server(createServer());
+/** A plain server on 127.0.0.1 and a free port; `allowHalfOpen`: its sockets stay open for writing after the peer's end. */
+export async function plainServer(leftovers: Leftovers, allowHalfOpen = false): Promise<{ server: Server; port: number }> {
+  const server = leftovers.server(createServer({ allowHalfOpen }));
   server.on('connection', (socket: Socket) => leftovers.socket(socket));
   server.listen(0, '127.0.0.1');
   await event(server, 'listening');
@@ -69,10 +69,10 @@ export async function connectTo(leftovers: Leftovers, port: number, host = '127.
 
 /**
  * Two ends of one loopback connection: `ours` is the accepted socket (paused, as a listening
- * server hands it on), `peer` the client that talks to it.
+ * server hands it on; half-open when `allowHalfOpen`, as `listen` makes it), `peer` the client that talks to it.
  */
-export async function socketPair(leftovers: Leftovers): Promise<{ ours: Socket; peer: Socket }> {
-  const { server, port } = await plainServer(leftovers);
+export async function socketPair(leftovers: Leftovers, allowHalfOpen = false): Promise<{ ours: Socket; peer: Socket }> {
+  const { server, port } = await plainServer(leftovers, allowHalfOpen);
   const accepted = event<[Socket]>(server, 'connection');
   const peer = await connectTo(leftovers, port);
   const [ours] = await accepted;
