@@ -345,7 +345,10 @@ export function join(model: ServerModel, member: Connection, room: Room): void {
   room.recipients = undefined;
 }
 
-/** A member gives up its nick and room; what is left of it waits for its close. */
+/**
+ * A member gives up its nick and room; what is left of it waits for its close, unless its peer
+ * had gone already (its lines were held then: see `closing`), when no close is to come.
+ */
 export function leave(model: ServerModel, conn: Connection): void {
   if (conn.phase === 'member') {
     model.nicks.delete(nickKey(conn.nick));
@@ -356,6 +359,7 @@ export function leave(model: ServerModel, conn: Connection): void {
   conn.room = undefined;
   conn.held = undefined;
   conn.claim = undefined;
+  if (conn.closing !== undefined) drop(model, conn);
 }
 
 /** The connection has closed: it is forgotten, and its place in the admission count given back. */
@@ -363,7 +367,12 @@ export function forget(model: ServerModel, id: ConnId): void {
   const conn = model.conns.get(id);
   if (!conn) return;
   leave(model, conn);
-  model.conns.delete(id);
+  drop(model, conn);
+}
+
+function drop(model: ServerModel, conn: Connection): void {
+  if (model.conns.get(conn.id) !== conn) return; // dropped already
+  model.conns.delete(conn.id);
   model.watched.delete(conn);
   release(model.admission, conn.ip);
 }

@@ -3,6 +3,7 @@ import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { Effect, RouterEvent } from '../../../streams/server/events.js';
 import type { ConnId, Restored } from '../../../streams/server/model.js';
 import { createRouter, type RouterOptions } from '../../../streams/server/router.js';
+import { parseConsoleLine } from '../../../streams/protocol/console-command.js';
 
 /**
  * Registered nicks, as the core rules them: who may take a nick, wrong secrets refused and
@@ -110,6 +111,20 @@ describe('registered nicks', () => {
     expect(after.at(-1)).toEqual({ kind: 'close', id: 1, reason: 'connection closed' });
     expect(after.filter((effect) => effect.kind === 'close')).toHaveLength(1);
   });
+  it('forgets a member that ended its side while its secret was hashed and was then kicked: no close is to come', () => {
+    const chat = server({ admission: { ...LIMITS, maxClients: 2 } });
+    chat.route(open(1));
+    chat.route(open(2));
+    chat.route(lines(1, '/nick fay'));
+    chat.route(lines(1, '/register pw12345', 'hello'));
+    expect(chat.route({ kind: 'closed', id: 1, reason: 'connection closed' })).toEqual([]);
+    expect(chat.route({ kind: 'console', command: parseConsoleLine('/kick fay') })).toContainEqual(
+      expect.objectContaining({ kind: 'close', id: 1 }),
+    );
+    // Its place among the two is free again: a newcomer is let in.
+    expect(inbox(chat.route(open(3)), 3)[0]).toMatch(/^\* welcome/);
+  });
+
   it('registers neither a guest nick nor a nick registered already', () => {
     const { route } = withAda();
     expect(inbox(route(lines(2, '/register x')), 2)).toEqual(['! a guest nick cannot be registered: take a nick first (/nick NAME)']);
