@@ -10,7 +10,7 @@ import { isGuestNick } from '../protocol/nick.js';
 import { parseHistoryMarker, parseInRoom, parseRenamed, parseWelcome, type Welcome } from '../protocol/sentences.js';
 import { formatTagged, parseAck, parseTagged } from '../protocol/tags.js';
 import { rawTyped, unavailableInRaw } from './raw-commands.js';
-import { acknowledge, EMPTY_OUTBOX, enqueue, outboxFilled, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
+import { acknowledge, EMPTY_OUTBOX, enqueue, NEVER_FULL, outboxFilled, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
 
 export interface ClientPolicy {
   /** `host:port`, for the sentences the person reads. */
@@ -27,8 +27,19 @@ export interface ClientPolicy {
   /** Names this client across its reconnects; the server uses it to drop a stale connection. */
   readonly session: string;
   readonly random: () => number;
-  /** A person at a terminal: end of input (Ctrl-D) while reconnecting leaves at once; a pipe waits to deliver. */
+  /**
+   * A person at a terminal: end of input (Ctrl-D) while reconnecting leaves at once, and a paste
+   * past the full outbox pushes its oldest lines out. A pipe waits to deliver, and its lines are
+   * never dropped: reading pauses at half full, so the outbox grows past its limits only by what
+   * was read before the pause took hold (one read).
+   */
   readonly interactive?: boolean;
+  /**
+   * How long typed lines wait on a new connection for the peer to speak: a tcpchat server welcomes
+   * at once, and its lines then go numbered, acknowledged and resent if lost. A peer silent this
+   * long (`nc -l`) gets them plain. 0 or none: plain lines go out at once, before any welcome.
+   */
+  readonly greetingMs?: number;
 }
 
 export type ClientEvent =
@@ -40,6 +51,8 @@ export type ClientEvent =
   | { readonly kind: 'connect-failed'; readonly error: unknown }
   | { readonly kind: 'received'; readonly lines: readonly string[] }
   | { readonly kind: 'disconnected'; readonly error?: unknown }
+  /** The peer said nothing for `greetingMs` after the connection opened: not tcpchat, which welcomes at once. */
+  | { readonly kind: 'quiet' }
   /** Nothing from the server for `periods` heartbeats in a row. */
   | { readonly kind: 'silent'; readonly periods: number };
 
@@ -75,6 +88,8 @@ export interface ClientState {
   readonly capAsked: boolean;
   /** Whether this connection sent `/nick` already (with the first lines typed before the welcome). */
   readonly named: boolean;
+  /** Whether this connection's peer has shown what it is (it spoke, or stayed quiet): until then typed lines wait. */
+  readonly peerKnown: boolean;
   readonly outbox: Outbox;
   readonly nextId: number;
   readonly epoch?: string;
@@ -92,6 +107,8 @@ export interface ClientState {
   readonly dropped: number;
   /** Lines evicted from the outbox while written and not acknowledged: lost if the connection dies before the next ack. */
   readonly unconfirmed: number;
+  /** Lines dropped over the whole run (reported or not yet): the exit says so, with code 1. */
+  readonly lost: number;
   readonly inputPaused: boolean;
   /**
    * Resuming: live lines that came between our `/cap` and the end of its replay, held so that
@@ -116,6 +133,7 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     wasTagged: false,
     capAsked: false,
     named: false,
+    peerKnown: false,
     outbox: EMPTY_OUTBOX,
     nextId: 1,
     lastSeq: 0,
@@ -126,6 +144,7 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     everWelcomed: false,
     dropped: 0,
     unconfirmed: 0,
+    lost: 0,
     inputPaused: false,
     missed: 0,
     historyLeft: 0,
@@ -169,10 +188,9 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
     case 'input-ended':
       return inputEnded({ ...state, leaving: true }, policy);
     case 'leave': {
-      // Reconnected but not yet resent (that waits for the answer to /cap): the outbox is still
-      // unsent, so leaving says so, as when disconnected, instead of forgetting it silently.
-      const resent = !state.wasTagged || state.tagged;
-      if (state.phase === 'connected' && (resent || state.outbox.items.length === 0))
+      // Connected but the outbox not yet written (that waits for the answer to /cap, or for the
+      // peer to show what it is): it is still unsent, so leaving says so, as when disconnected.
+      if (state.phase === 'connected' && (state.tagged || state.outbox.items.length === 0))
         return finishSending({ ...state, leaving: true, outbox: EMPTY_OUTBOX });
       const unsent = state.outbox.items.length;
       return exit(state, 0, unsent > 0 ? `left with ${lines(unsent)} unsent` : undefined);
@@ -181,6 +199,8 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
       return disconnected(state, event.error, policy);
     case 'silent':
       return silent(state, event.periods);
+    case 'quiet':
+      return quiet(state, policy);
   }
 }
 
@@ -193,6 +213,7 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
     tagged: false,
     capAsked: false,
     named: false,
+    peerKnown: policy.framing === 'raw' || !policy.greetingMs,
     ended: false,
     welcomed: false,
     farewell: undefined,
@@ -207,7 +228,7 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
   // The raw framing cannot carry a conversation about capabilities: say everything at once.
   if (policy.framing === 'raw' && state.nick) greeting.push(`/nick ${state.nick}`);
   if (greeting.length > 0) effects.push({ kind: 'send', lines: greeting });
-  if (state.wasTagged) return { state: next, effects };
+  if (state.wasTagged || !next.peerKnown) return { state: next, effects };
   // A plain server: what waited in the outbox goes now, as plain lines.
   const step = flushPlain(next, policy);
   return { state: step.state, effects: [...effects, ...step.effects] };
@@ -248,7 +269,8 @@ function sendPlain(state: ClientState, typed: readonly string[], policy: ClientP
 /** When leaving and nothing waits to be sent on this connection, half-close it. */
 function finishSending(state: ClientState): Step {
   if (!state.leaving || state.ended || state.phase !== 'connected') return { state, effects: [] };
-  if (state.wasTagged && !state.tagged) return { state, effects: [] }; // the outbox goes after /cap is answered
+  // The outbox goes once /cap is answered (or the peer turns out to be plain): the half-close after it.
+  if (!state.tagged && (state.wasTagged || state.outbox.items.length > 0)) return { state, effects: [] };
   return { state: { ...state, ended: true }, effects: [{ kind: 'end' }] };
 }
 
@@ -262,9 +284,11 @@ function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Ste
   const line = raw?.kind === 'text' ? raw.text : typedLine;
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
   const base = { ...state, leaving };
-  if (state.phase === 'connected' && !state.tagged && !state.wasTagged) return sendPlain(base, [line], policy);
+  // A peer known to be plain takes lines at once; a tcpchat server (welcomed, /cap not yet answered) numbers them.
+  if (state.phase === 'connected' && state.peerKnown && !state.tagged && !state.wasTagged && !state.capAsked)
+    return sendPlain(base, [line], policy);
   const item: OutboxItem = { id: `${policy.session}.${state.nextId}`, line };
-  const { outbox, dropped } = enqueue(state.outbox, item, policy.outbox);
+  const { outbox, dropped } = enqueue(state.outbox, item, policy.interactive ? policy.outbox : NEVER_FULL);
   const live = state.phase === 'connected' && state.tagged;
   // On a live tagged connection every line in the outbox has been written: evicted, it is not
   // dropped but unconfirmed, and lost only if the connection dies before the next ack.
@@ -286,7 +310,7 @@ function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Ste
 function reportDrops(state: ClientState): Step {
   if (state.dropped === 0) return { state, effects: [] };
   return {
-    state: { ...state, dropped: 0 },
+    state: { ...state, dropped: 0, lost: state.lost + state.dropped },
     effects: [{ kind: 'status', text: `outbox full: dropped the oldest ${lines(state.dropped)}` }],
   };
 }
@@ -306,6 +330,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     if (shown.length > 0) effects.push({ kind: 'display', lines: shown.splice(0) });
   };
   if (next.attempt > 0 && !next.everWelcomed) next = { ...next, attempt: 0 };
+  const peerUnknown = !state.peerKnown;
   for (const line of raw) {
     // capAsked: on the first connection the answer to /cap is the first tagged line, so it must be parsed too.
     const { tags, text } = next.tagged || next.wasTagged || next.capAsked ? parseTagged(line) : { tags: {}, text: line };
@@ -319,7 +344,9 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     }
     const ack = parseAck(tags);
     if (ack !== undefined) {
-      next = { ...next, outbox: acknowledge(next.outbox, ack), unconfirmed: 0 };
+      // Acks come in order: one for a line still held confirms the evicted (older) ones too; one for an evicted line does not.
+      const outbox = acknowledge(next.outbox, ack);
+      next = { ...next, outbox, unconfirmed: outbox === next.outbox ? next.unconfirmed : 0 };
       continue;
     }
     if (isPing(tags) || tags.pong !== undefined) {
@@ -335,6 +362,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     const clean = sanitize(text);
     const parsed = parseServerLine(clean);
     if (policy.password !== undefined && parsed.kind === 'notice' && parsed.text === PASSWORD_PROMPT) continue; // answered already
+    if (!next.peerKnown) next = { ...next, peerKnown: true };
     // Sentences to us alone carry no sequence number: a room line that looks like one (`/me` of a nick `you`) is only shown.
     const toUs = tags.seq === undefined;
     const welcome = toUs ? parseWelcome(clean) : undefined;
@@ -378,7 +406,19 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     }
   }
   flushShown();
+  // The peer's first word was no welcome: a plain peer, which gets what waited, plain.
+  if (peerUnknown && next.peerKnown && !next.capAsked && !next.wasTagged) {
+    const plain = flushPlain(next, policy);
+    return { state: plain.state, effects: [...effects, ...plain.effects] };
+  }
   return { state: next, effects };
+}
+
+/** The peer stayed silent since the connection opened: a plain one (`nc -l`), which gets what waited, plain. */
+function quiet(state: ClientState, policy: ClientPolicy): Step {
+  if (state.phase !== 'connected' || state.peerKnown) return { state, effects: [] };
+  const known = { ...state, peerKnown: true };
+  return state.wasTagged ? { state: known, effects: [] } : flushPlain(known, policy);
 }
 
 /**
@@ -466,8 +506,8 @@ function disconnected(state: ClientState, error: unknown, policy: ClientPolicy):
   if (error instanceof ServerSpeaksTlsError) return exit(state, 1, withUnsent(state, `cannot talk to ${policy.where}: ${error.message}`));
   if (state.unconfirmed > 0) state = { ...state, dropped: state.dropped + state.unconfirmed, unconfirmed: 0 };
   const reason = error === undefined ? 'the server closed the connection' : `connection lost: ${describeConnectionError(error)}`;
-  const pending = state.wasTagged ? state.outbox.items.length : 0;
-  if (state.leaving && pending === 0) return exit(state, 0);
+  // Leaving, a close is the end only once every line is acknowledged (or went plain): otherwise reconnect and resend.
+  if (state.leaving && state.outbox.items.length === 0) return exit(state, 0);
   return retry({ ...state, tagged: false }, reason, policy);
 }
 
@@ -511,9 +551,14 @@ function withUnsent(state: ClientState, message: string): string {
   return state.outbox.items.length > 0 ? `${message}; ${lines(state.outbox.items.length)} unsent` : message;
 }
 
+/** The end: lines dropped from the full outbox at any time make it a failure, said in its last sentence. */
 function exit(state: ClientState, code: 0 | 1, message?: string): Step {
-  const drops = reportDrops(state).effects;
-  return { state: { ...state, phase: 'done' }, effects: [...drops, { kind: 'exit', code, ...(message ? { message } : {}) }] };
+  const { state: reported, effects: drops } = reportDrops(state);
+  const { lost } = reported;
+  const said =
+    lost > 0 ? [message, `${lines(lost)} ${lost === 1 ? 'was' : 'were'} dropped from the full outbox`].filter(Boolean).join('; ') : message;
+  const end: ClientEffect = { kind: 'exit', code: lost > 0 ? 1 : code, ...(said ? { message: said } : {}) };
+  return { state: { ...reported, phase: 'done' }, effects: [...drops, end] };
 }
 
 /**

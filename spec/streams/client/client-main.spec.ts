@@ -445,7 +445,7 @@ describe('clientMain', () => {
       });
     });
 
-    it('pauses input when the outbox is full, and reports the lines dropped anyway once, when the burst is over', () => {
+    it('on a terminal pauses input when the outbox is full, and reports the lines dropped anyway once, when the burst is over', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
         const server$ = hot<Uint8Array>('20ms #', undefined, reset());
@@ -453,20 +453,19 @@ describe('clientMain', () => {
         const attempt$ = hot<ConnectAttempt>('10ms k 389ms K', { k: connectedTo(server$), K: connectedTo(again$) });
         const input$ = hot('30ms a 9ms b', { a: 'first', b: 'second' });
 
-        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { retries: 1, outbox: { maxLines: 1, maxBytes: 1024 } })).toBe(
-          'c 19ms l 9ms p 364ms r 4ms (kosP)',
-          {
-            c: connectOut,
-            l: status('connection lost: connection reset; reconnecting in 0.4 s'),
-            // Full: reading input pauses; what came anyway pushes the oldest out, told once the burst is over.
-            p: { kind: 'pause-input', paused: true },
-            P: { kind: 'pause-input', paused: false },
-            o: status('outbox full: dropped the oldest 1 line'),
-            r: connectOut,
-            k: status('reconnected to 127.0.0.1:2023'),
-            s: sent('second\n'),
-          },
-        );
+        expectObservable(
+          client({ input$, attempt$, leave$: hot('-') }, { retries: 1, interactive: true, outbox: { maxLines: 1, maxBytes: 1024 } }),
+        ).toBe('c 19ms l 9ms p 364ms r 4ms (kosP)', {
+          c: connectOut,
+          l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+          // Full: reading input pauses; what came anyway pushes the oldest out, told once the burst is over.
+          p: { kind: 'pause-input', paused: true },
+          P: { kind: 'pause-input', paused: false },
+          o: status('outbox full: dropped the oldest 1 line'),
+          r: connectOut,
+          k: status('reconnected to 127.0.0.1:2023'),
+          s: sent('second\n'),
+        });
       });
     });
   });
