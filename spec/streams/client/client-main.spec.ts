@@ -219,6 +219,47 @@ describe('clientMain', () => {
     });
   });
 
+  describe('waiting for the peer to speak (greetingMs)', () => {
+    it("holds a pipe's lines until /cap is answered, then sends them numbered and half-closes (echo hi | tcpchat connect --nick alice)", () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     ----w 9ms c 9ms a 9ms |', {
+          w: bytes(WELCOME),
+          c: bytes('@cap=tcpchat;epoch=E;seq=4\n'),
+          a: bytes('@ack=S.1\n'),
+        });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a|', { a: 'hi' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', greetingMs: 1000 })).toBe(
+          'c 3ms (dn) 6ms (se) 16ms (x|)',
+          {
+            c: connectOut,
+            d: shown(welcomeLine('guest-1')),
+            n: sent('/cap tcpchat session=S\n/nick alice\n'),
+            s: sent('@id=S.1 hi\n'),
+            e: endOut,
+            x: exit(0),
+          },
+        );
+      });
+    });
+
+    it('gives a peer silent for greetingMs what waited, plain, at the end of that wait; later lines at once', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('1500ms |'); // silent, though pinged never (it spoke no tags)
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a 1000ms b', { a: 'one', b: 'two' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', greetingMs: 1000, heartbeatMs: 300 })).toBe(
+          'c 1000ms s 1ms t 496ms (x|)',
+          { c: connectOut, s: sent('/nick alice\none\n'), t: sent('two\n'), x: exit(1, 'the server closed the connection') },
+        );
+      });
+    });
+  });
+
   describe('rooms', () => {
     const limits = { maxLineBytes: 256, hardLimitBytes: 1024 };
     it('shows the room of the welcome and of each move, and after a lost connection asks to be back in it', () => {
