@@ -103,7 +103,9 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
         : event$.pipe(share(), (shared$) =>
             merge(
               shared$,
+              // A turn more once due: what came meanwhile, if our own work held it up, is read first.
               timer(greetingMs, scheduler).pipe(
+                mergeMap(() => timer(0, scheduler)),
                 map((): ClientEvent => ({ kind: 'quiet' })),
                 takeUntil(shared$.pipe(filter((event) => event.kind !== 'silent'))),
               ),
