@@ -100,8 +100,8 @@ describe('tcpchat connect whose piped input has ended', () => {
 });
 
 describe('tcpchat connect fed a flood through a pipe, its server SIGKILLed mid-stream and restarted', () => {
-  it(`with --data: each of ${FLOOD} lines is kept once, in order, an observer sees each once, and the client exits 0`, async () => {
-    const args = ['--rate', '0', '--data', dir, '--history', String(FLOOD)];
+  /** bob watches ada pipe the flood; the server is SIGKILLed at her line 5000 and restarted on its port; she exits 0, bob sees her last line. */
+  async function floodThroughKill(args: readonly string[]): Promise<{ seen: number[]; second: Server }> {
     const first = await startServer(args);
     const { port } = first;
     const bob = await chatter(port, 'bob');
@@ -112,31 +112,22 @@ describe('tcpchat connect fed a flood through a pipe, its server SIGKILLed mid-s
     const second = await serveOn(port, args);
     expect(await waitForExit(ada, 20_000)).toEqual({ code: 0, signal: null });
     await bob.stdout.waitFor((line) => line.endsWith(`<ada> ${FLOOD}`), 10_000);
-    expect(numbersOf(saidBy(bob.stdout, 'ada'))).toEqual(oneTo(FLOOD));
     expect(ada.stderr.all.join('\n')).not.toMatch(/unsent|dropped/);
+    return { seen: numbersOf(saidBy(bob.stdout, 'ada')), second };
+  }
 
+  it(`with --data: each of ${FLOOD} lines is kept once, in order, an observer sees each once, and the client exits 0`, async () => {
+    const { seen, second } = await floodThroughKill(['--rate', '0', '--data', dir, '--history', String(FLOOD)]);
+    expect(seen).toEqual(oneTo(FLOOD));
     second.child.kill('SIGTERM');
     await waitForExit(second);
     expect(numbersOf(await keptLines())).toEqual(oneTo(FLOOD));
   }, 30_000);
 
   it(`without --data: an observer sees each of ${FLOOD} lines in order, at most repeating at the restart what the dead server never acknowledged`, async () => {
-    const args = ['--rate', '0', '--history', String(FLOOD)];
-    const first = await startServer(args);
-    const { port } = first;
-    const bob = await chatter(port, 'bob');
-    const ada = piped(port, FLOOD);
-    await first.stdout.waitFor('<ada> 5000', 15_000);
-    await kill(first);
-
-    await serveOn(port, args);
-    expect(await waitForExit(ada, 20_000)).toEqual({ code: 0, signal: null });
-    await bob.stdout.waitFor((line) => line.endsWith(`<ada> ${FLOOD}`), 10_000);
-    expect(ada.stderr.all.join('\n')).not.toMatch(/unsent|dropped/);
-
+    const { seen } = await floodThroughKill(['--rate', '0', '--history', String(FLOOD)]);
     // The restarted server forgot which ids the dead one took: the lines it relayed but had not
     // acknowledged come again, once, right after. No line is missing, and none comes out of order.
-    const seen = numbersOf(saidBy(bob.stdout, 'ada'));
     const seam = seen.findIndex((n, i) => i > 0 && n <= seen[i - 1]);
     const [before, after] = seam === -1 ? [seen, []] : [seen.slice(0, seam), seen.slice(seam)];
     expect(before).toEqual(oneTo(before.length));

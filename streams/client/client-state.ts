@@ -30,8 +30,7 @@ export interface ClientPolicy {
   /**
    * A person at a terminal: end of input (Ctrl-D) while reconnecting leaves at once, and a paste
    * past the full outbox pushes its oldest lines out. A pipe waits to deliver, and its lines are
-   * never dropped: reading pauses at half full, so the outbox grows past its limits only by what
-   * was read before the pause took hold (one read).
+   * never dropped: its reading pauses at half full (`pause-input`), which is what bounds the outbox.
    */
   readonly interactive?: boolean;
   /**
