@@ -345,7 +345,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     if (ack !== undefined) {
       // Acks come in order: one for a line still held confirms the evicted (older) ones too; one for an evicted line does not.
       const outbox = acknowledge(next.outbox, ack);
-      next = { ...next, outbox, unconfirmed: outbox === next.outbox ? next.unconfirmed : 0 };
+      if (outbox !== next.outbox) next = { ...next, outbox, unconfirmed: 0, attempt: 0 }; // progress: the retries start over
       continue;
     }
     if (isPing(tags) || tags.pong !== undefined) {
@@ -457,7 +457,10 @@ function releaseHeld(state: ClientState, shown: DisplayLine[]): ClientState {
 
 /** The server took us (back): only now are we reconnected, and only now does the count of retries start again. */
 function welcomed(state: ClientState, policy: ClientPolicy): Step {
-  const next: ClientState = { ...state, welcomed: true, everWelcomed: true, attempt: 0 };
+  // Input over with lines unacknowledged, only an ack is progress: a server that welcomes and closes
+  // again without one (it lost its answers) uses up the retries instead of being tried for ever.
+  const stalled = state.leaving && state.outbox.items.length > 0;
+  const next: ClientState = { ...state, welcomed: true, everWelcomed: true, attempt: stalled ? state.attempt : 0 };
   return { state: next, effects: state.attempt > 0 ? [{ kind: 'status', text: `reconnected to ${policy.where}` }] : [] };
 }
 

@@ -342,6 +342,24 @@ describe('stepClient', () => {
       ]);
     });
 
+    it('counts a reconnect that is welcomed but closed again without an ack as a failed one, so the retries run out', () => {
+      const policy = { ...POLICY, retries: 2 };
+      let played = then(tagged(policy), [typed('a'), inputEnded, closed], policy);
+      for (let round = 0; round < 2; round++) played = then(played, [connected, received(WELCOME, cap('E', 4)), closed], policy);
+      expect(played.effects.at(-1)).toEqual({
+        kind: 'exit',
+        code: 1,
+        message: 'the server closed the connection (gave up after 2 retries); 1 line unsent',
+      });
+      // An ack is progress: the count starts over.
+      const acked = then(
+        tagged(policy),
+        [typed('a'), typed('b'), inputEnded, closed, connected, received(WELCOME, cap('E', 4), '@ack=S.1')],
+        policy,
+      );
+      expect(acked.state.attempt).toBe(0);
+    });
+
     it('never drops a line from the full outbox: input pauses, and what was read before the pause waits too', () => {
       const policy = { ...POLICY, outbox: { maxLines: 2, maxBytes: 1024 } };
       const down = then(tagged(policy), [lost(), typed('a'), typed('b'), typed('c'), typed('d'), inputEnded], policy);
