@@ -108,6 +108,11 @@ export interface ClientState {
   readonly unconfirmed: number;
   /** Lines dropped over the whole run (reported or not yet): the exit says so, with code 1. */
   readonly lost: number;
+  /**
+   * Reconnects in a row, input over, that were welcomed yet brought no ack: a server that takes us
+   * back and closes again without answering (it lost its answers) uses up the retries this way.
+   */
+  readonly fruitless: number;
   readonly inputPaused: boolean;
   /**
    * Resuming: live lines that came between our `/cap` and the end of its replay, held so that
@@ -144,6 +149,7 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     dropped: 0,
     unconfirmed: 0,
     lost: 0,
+    fruitless: 0,
     inputPaused: false,
     missed: 0,
     historyLeft: 0,
@@ -345,7 +351,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     if (ack !== undefined) {
       // Acks come in order: one for a line still held confirms the evicted (older) ones too; one for an evicted line does not.
       const outbox = acknowledge(next.outbox, ack);
-      if (outbox !== next.outbox) next = { ...next, outbox, unconfirmed: 0, attempt: 0 }; // progress: the retries start over
+      if (outbox !== next.outbox) next = { ...next, outbox, unconfirmed: 0, fruitless: 0 };
       continue;
     }
     if (isPing(tags) || tags.pong !== undefined) {
@@ -457,10 +463,9 @@ function releaseHeld(state: ClientState, shown: DisplayLine[]): ClientState {
 
 /** The server took us (back): only now are we reconnected, and only now does the count of retries start again. */
 function welcomed(state: ClientState, policy: ClientPolicy): Step {
-  // Input over with lines unacknowledged, only an ack is progress: a server that welcomes and closes
-  // again without one (it lost its answers) uses up the retries instead of being tried for ever.
-  const stalled = state.leaving && state.outbox.items.length > 0;
-  const next: ClientState = { ...state, welcomed: true, everWelcomed: true, attempt: stalled ? state.attempt : 0 };
+  // Input over with lines unacknowledged, only an ack is progress (see `fruitless`).
+  const fruitless = state.leaving && state.outbox.items.length > 0 ? state.fruitless + 1 : 0;
+  const next: ClientState = { ...state, welcomed: true, everWelcomed: true, attempt: 0, fruitless };
   return { state: next, effects: state.attempt > 0 ? [{ kind: 'status', text: `reconnected to ${policy.where}` }] : [] };
 }
 
@@ -520,8 +525,9 @@ function connectFailed(state: ClientState, error: unknown, policy: ClientPolicy)
 }
 
 function retry(state: ClientState, reason: string, policy: ClientPolicy): Step {
-  if (state.attempt >= policy.retries) {
-    const tries = state.attempt === 0 ? '' : ` (gave up after ${state.attempt} ${state.attempt === 1 ? 'retry' : 'retries'})`;
+  const tried = Math.max(state.attempt, state.fruitless);
+  if (tried >= policy.retries) {
+    const tries = tried === 0 ? '' : ` (gave up after ${tried} ${tried === 1 ? 'retry' : 'retries'})`;
     return exit(state, 1, withUnsent(state, `${reason}${tries}`));
   }
   const afterMs = backoffDelay(state.attempt, policy.backoff, policy.random);

@@ -357,7 +357,7 @@ describe('stepClient', () => {
         [typed('a'), typed('b'), inputEnded, closed, connected, received(WELCOME, cap('E', 4), '@ack=S.1')],
         policy,
       );
-      expect(acked.state.attempt).toBe(0);
+      expect(acked.state.fruitless).toBe(0);
     });
 
     it('never drops a line from the full outbox: input pauses, and what was read before the pause waits too', () => {
