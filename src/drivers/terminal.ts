@@ -7,7 +7,10 @@ export interface TerminalOptions {
   readonly output: Writable & { isTTY?: boolean };
   /** Shown only when both ends are a terminal. */
   readonly prompt: string;
-  /** While this emits true, reading input pauses (the destination cannot keep up). */
+  /**
+   * While this emits true, reading input pauses (the destination cannot keep up), and no line
+   * comes: the lines left of what was read already wait here (one read's worth) until it emits false.
+   */
   readonly pause$?: Observable<boolean>;
   /** The prompt waits for `showPrompt()` (a server draws it only once it listens). */
   readonly promptLater?: boolean;
@@ -48,6 +51,18 @@ export function terminal(options: TerminalOptions): Terminal {
 
   const line$ = new Observable<string>((subscriber) => {
     let history: string[] = [];
+    // readline hands on every line of a read even after pause(): those past the pause wait here.
+    let paused = false;
+    let held: string[] = [];
+    let next = 0;
+    let ended = false;
+    const release = (): void => {
+      while (!paused && next < held.length) subscriber.next(held[next++]);
+      if (next < held.length) return;
+      held = [];
+      next = 0;
+      if (ended) subscriber.complete();
+    };
     const open = (): void => {
       const rl = createInterface({
         input: options.input,
@@ -61,14 +76,18 @@ export function terminal(options: TerminalOptions): Terminal {
       if (interactive && options.mask) masking(rl, options.mask);
       rl.on('history', (lines) => (history = lines));
       rl.on('line', (line) => {
+        if (paused || held.length > 0) return void held.push(line);
         subscriber.next(line);
         if (prompting && active === rl) rl.prompt(); // not when that line (a console /quit) ended the reading
       });
       rl.on('close', () => {
         if (active !== rl) return; // torn down
         // Ctrl-D on a terminal closes readline, yet the terminal is still there to read.
-        const ended = options.input.readableEnded || options.input.destroyed;
-        if (!interactive || ended || options.ctrlD === undefined) return subscriber.complete();
+        const over = options.input.readableEnded || options.input.destroyed;
+        if (!interactive || over || options.ctrlD === undefined) {
+          ended = true;
+          return release(); // completes once what waits has gone
+        }
         clearPrompt();
         options.output.write(`${options.ctrlD}\n`);
         open();
@@ -77,7 +96,12 @@ export function terminal(options: TerminalOptions): Terminal {
       if (prompting) rl.prompt();
     };
     open();
-    const pausing: Subscription | undefined = options.pause$?.subscribe((paused) => (paused ? active?.pause() : active?.resume()));
+    const pausing: Subscription | undefined = options.pause$?.subscribe((pause) => {
+      paused = pause;
+      if (pause) return void active?.pause();
+      release();
+      if (!paused) active?.resume(); // unless a released line paused it again
+    });
     return () => {
       pausing?.unsubscribe();
       const rl = active;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { BehaviorSubject, fromEvent, merge, Subject, take, type Observable, type Subscription } from '../../streams/rx.js';
-import { clientMain, type ConnectAttempt } from '../../streams/client/client-main.js';
+import { clientMain, GREETING_MS, type ConnectAttempt } from '../../streams/client/client-main.js';
 import type { DisplayLine } from '../../streams/client/client-state.js';
 import { DEFAULT_OUTBOX_LIMITS } from '../../streams/client/outbox.js';
 import type { LineLimits } from '../../streams/framing/decode-lines.js';
@@ -181,6 +181,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
         session: randomBytes(9).toString('base64url'),
         random: Math.random,
         interactive: person.interactive,
+        greetingMs: GREETING_MS,
       },
     ).subscribe((output) => {
       switch (output.kind) {

@@ -5,6 +5,7 @@ import {
   defer,
   EMPTY,
   endWith,
+  filter,
   from,
   map,
   merge,
@@ -37,6 +38,9 @@ import {
   type DisplayLine,
   type Step,
 } from './client-state.js';
+
+/** How long typed lines wait for a new connection's peer to speak (see `ClientPolicy.greetingMs`). */
+export const GREETING_MS = 1000;
 
 /** What came of one attempt to connect, as the shell reports it. */
 export type ConnectAttempt =
@@ -91,6 +95,22 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
         subscriber.add(drop$.subscribe(() => subscriber.error(new DeadLinkError())));
         subscriber.add(event$.subscribe(subscriber));
       });
+    // A peer that says nothing for `greetingMs` after we connect is not tcpchat: the state takes it for plain.
+    const greetingMs = options.framing === 'line' ? (options.greetingMs ?? 0) : 0;
+    const quietUnlessGreeted = (event$: Observable<ClientEvent>): Observable<ClientEvent> =>
+      greetingMs <= 0
+        ? event$
+        : event$.pipe(share(), (shared$) =>
+            merge(
+              shared$,
+              // A turn more once due: what came meanwhile, if our own work held it up, is read first.
+              timer(greetingMs, scheduler).pipe(
+                mergeMap(() => timer(0, scheduler)),
+                map((): ClientEvent => ({ kind: 'quiet' })),
+                takeUntil(shared$.pipe(filter((event) => event.kind !== 'silent'))),
+              ),
+            ),
+          );
     const connection = (attempt: ConnectAttempt): Observable<ClientEvent> =>
       attempt.kind === 'failed'
         ? of({ kind: 'connect-failed', error: attempt.error })
@@ -107,6 +127,7 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
               untilDropped,
               endWith<ClientEvent>({ kind: 'disconnected' }),
               catchError((error: unknown) => of<ClientEvent>({ kind: 'disconnected', error })),
+              quietUnlessGreeted,
             ),
           );
 

@@ -10,7 +10,7 @@ import { isGuestNick, nickKey } from '../protocol/nick.js';
 import { parseHistoryMarker, parseInRoom, parseRenamed, parseWelcome, type Welcome } from '../protocol/sentences.js';
 import { formatTagged, parseAck, parseTagged } from '../protocol/tags.js';
 import { rawTyped, unavailableInRaw } from './raw-commands.js';
-import { acknowledge, EMPTY_OUTBOX, enqueue, outboxFilled, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
+import { acknowledge, EMPTY_OUTBOX, enqueue, NEVER_FULL, outboxFilled, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
 
 export interface ClientPolicy {
   /** `host:port`, for the sentences the person reads. */
@@ -27,8 +27,18 @@ export interface ClientPolicy {
   /** Names this client across its reconnects; the server uses it to drop a stale connection. */
   readonly session: string;
   readonly random: () => number;
-  /** A person at a terminal: end of input (Ctrl-D) while reconnecting leaves at once; a pipe waits to deliver. */
+  /**
+   * A person at a terminal: end of input (Ctrl-D) while reconnecting leaves at once, and a paste
+   * past the full outbox pushes its oldest lines out. A pipe waits to deliver, and its lines are
+   * never dropped: its reading pauses at half full (`pause-input`), which is what bounds the outbox.
+   */
   readonly interactive?: boolean;
+  /**
+   * How long typed lines wait on a new connection for the peer to speak: a tcpchat server welcomes
+   * at once, and its lines then go numbered, acknowledged and resent if lost. A peer silent this
+   * long (`nc -l`) gets them plain. 0 or none: plain lines go out at once, before any welcome.
+   */
+  readonly greetingMs?: number;
 }
 
 export type ClientEvent =
@@ -40,6 +50,8 @@ export type ClientEvent =
   | { readonly kind: 'connect-failed'; readonly error: unknown }
   | { readonly kind: 'received'; readonly lines: readonly string[] }
   | { readonly kind: 'disconnected'; readonly error?: unknown }
+  /** The peer said nothing for `greetingMs` after the connection opened: not tcpchat, which welcomes at once. */
+  | { readonly kind: 'quiet' }
   /** Nothing from the server for `periods` heartbeats in a row. */
   | { readonly kind: 'silent'; readonly periods: number };
 
@@ -79,6 +91,8 @@ export interface ClientState {
   readonly claim?: Claim;
   /** The peer spoke before welcoming us: not a tcpchat server, so lines held for the welcome go as they are. */
   readonly unwelcoming: boolean;
+  /** Whether this connection's peer has shown what it is (it spoke, or stayed quiet): until then typed lines wait. */
+  readonly peerKnown: boolean;
   readonly outbox: Outbox;
   readonly nextId: number;
   readonly epoch?: string;
@@ -96,6 +110,13 @@ export interface ClientState {
   readonly dropped: number;
   /** Lines evicted from the outbox while written and not acknowledged: lost if the connection dies before the next ack. */
   readonly unconfirmed: number;
+  /** Lines dropped over the whole run (reported or not yet): the exit says so, with code 1. */
+  readonly lost: number;
+  /**
+   * Reconnects in a row, input over, that were welcomed yet brought no ack: a server that takes us
+   * back and closes again without answering (it lost its answers) uses up the retries this way.
+   */
+  readonly fruitless: number;
   readonly inputPaused: boolean;
   /**
    * Resuming: live lines that came between our `/cap` and the end of its replay, held so that
@@ -132,6 +153,7 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     capAsked: false,
     named: false,
     unwelcoming: false,
+    peerKnown: false,
     outbox: EMPTY_OUTBOX,
     nextId: 1,
     lastSeq: 0,
@@ -142,6 +164,8 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     everWelcomed: false,
     dropped: 0,
     unconfirmed: 0,
+    lost: 0,
+    fruitless: 0,
     inputPaused: false,
     missed: 0,
     historyLeft: 0,
@@ -186,10 +210,9 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
     case 'input-ended':
       return inputEnded({ ...state, leaving: true }, policy);
     case 'leave': {
-      // Reconnected but not yet resent (that waits for the answer to /cap): the outbox is still
-      // unsent, so leaving says so, as when disconnected, instead of forgetting it silently.
-      const resent = (!state.wasTagged || state.tagged) && !holding(state, policy);
-      if (state.phase === 'connected' && (resent || state.outbox.items.length === 0))
+      // Connected but the outbox not yet written (that waits for the answer to /cap, for the peer to
+      // show what it is, or for the answer to our nick): it is still unsent, so leaving says so, as when disconnected.
+      if (state.phase === 'connected' && ((state.tagged && !holding(state, policy)) || state.outbox.items.length === 0))
         return finishSending({ ...state, leaving: true, outbox: EMPTY_OUTBOX }, policy);
       const unsent = state.outbox.items.length;
       return exit(state, 0, unsent > 0 ? `left with ${lines(unsent)} unsent` : undefined);
@@ -198,6 +221,8 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
       return disconnected(state, event.error, policy);
     case 'silent':
       return silent(state, event.periods, policy);
+    case 'quiet':
+      return quiet(state, policy);
   }
 }
 
@@ -212,6 +237,7 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
     named: false,
     claim: undefined,
     unwelcoming: false,
+    peerKnown: policy.framing === 'raw' || !policy.greetingMs,
     ended: false,
     welcomed: false,
     farewell: undefined,
@@ -226,7 +252,7 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
   // The raw framing cannot carry a conversation about capabilities: say everything at once.
   if (policy.framing === 'raw' && state.nick) greeting.push(`/nick ${state.nick}`);
   if (greeting.length > 0) effects.push({ kind: 'send', lines: greeting });
-  if (state.wasTagged || holding(next, policy)) return { state: next, effects };
+  if (state.wasTagged || !next.peerKnown || holding(next, policy)) return { state: next, effects };
   // A plain server: what waited in the outbox goes now, as plain lines.
   const step = flushPlain(next, policy);
   return { state: step.state, effects: [...effects, ...step.effects] };
@@ -291,8 +317,10 @@ function release(state: ClientState, policy: ClientPolicy): Step {
 /** When leaving and nothing waits to be sent on this connection, half-close it. */
 function finishSending(state: ClientState, policy: ClientPolicy): Step {
   if (!state.leaving || state.ended || state.phase !== 'connected') return { state, effects: [] };
-  if (state.wasTagged && !state.tagged) return { state, effects: [] }; // the outbox goes after /cap is answered
-  if (holding(state, policy) && state.outbox.items.length > 0) return { state, effects: [] }; // and after the nick is answered
+  // The outbox goes once /cap is answered (or the peer turns out to be plain), and once our nick is
+  // answered: the half-close after it.
+  if (!state.tagged && (state.wasTagged || state.outbox.items.length > 0)) return { state, effects: [] };
+  if (holding(state, policy) && state.outbox.items.length > 0) return { state, effects: [] };
   return { state: { ...state, ended: true }, effects: [{ kind: 'end' }] };
 }
 
@@ -307,9 +335,11 @@ function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Ste
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
   const base = { ...state, leaving };
   const held = holding(state, policy);
-  if (state.phase === 'connected' && !state.tagged && !state.wasTagged && !held) return sendPlain(base, [line], policy);
+  // A peer known to be plain takes lines at once; a tcpchat server (welcomed, /cap not yet answered) numbers them.
+  if (state.phase === 'connected' && state.peerKnown && !state.tagged && !state.wasTagged && !state.capAsked && !held)
+    return sendPlain(base, [line], policy);
   const item: OutboxItem = { id: `${policy.session}.${state.nextId}`, line };
-  const { outbox, dropped } = enqueue(state.outbox, item, policy.outbox);
+  const { outbox, dropped } = enqueue(state.outbox, item, policy.interactive ? policy.outbox : NEVER_FULL);
   const live = state.phase === 'connected' && state.tagged && !held;
   // On a live tagged connection every line in the outbox has been written: evicted, it is not
   // dropped but unconfirmed, and lost only if the connection dies before the next ack.
@@ -331,7 +361,7 @@ function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Ste
 function reportDrops(state: ClientState): Step {
   if (state.dropped === 0) return { state, effects: [] };
   return {
-    state: { ...state, dropped: 0 },
+    state: { ...state, dropped: 0, lost: state.lost + state.dropped },
     effects: [{ kind: 'status', text: `outbox full: dropped the oldest ${lines(state.dropped)}` }],
   };
 }
@@ -351,6 +381,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     if (shown.length > 0) effects.push({ kind: 'display', lines: shown.splice(0) });
   };
   if (next.attempt > 0 && !next.everWelcomed) next = { ...next, attempt: 0 };
+  const peerUnknown = !state.peerKnown;
   for (const line of raw) {
     // capAsked: on the first connection the answer to /cap is the first tagged line, so it must be parsed too.
     const { tags, text } = next.tagged || next.wasTagged || next.capAsked ? parseTagged(line) : { tags: {}, text: line };
@@ -364,7 +395,9 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     }
     const ack = parseAck(tags);
     if (ack !== undefined) {
-      next = { ...next, outbox: acknowledge(next.outbox, ack), unconfirmed: 0 };
+      // Acks come in order: one for a line still held confirms the evicted (older) ones too; one for an evicted line does not.
+      const outbox = acknowledge(next.outbox, ack);
+      if (outbox !== next.outbox) next = { ...next, outbox, unconfirmed: 0, fruitless: 0 };
       continue;
     }
     if (isPing(tags) || tags.pong !== undefined) {
@@ -380,6 +413,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     const clean = sanitize(text);
     const parsed = parseServerLine(clean);
     if (policy.password !== undefined && isPasswordPrompt(parsed)) continue; // answered already
+    if (!next.peerKnown) next = { ...next, peerKnown: true };
     // Sentences to us alone carry no sequence number: a room line that looks like one (`/me` of a nick `you`) is only shown.
     const toUs = tags.seq === undefined;
     const welcome = toUs ? parseWelcome(clean) : undefined;
@@ -441,10 +475,22 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     }
   }
   flushShown();
+  // The peer's first word was no welcome: a plain peer, which gets what waited, plain.
+  if (peerUnknown && next.peerKnown && !next.capAsked && !next.wasTagged) {
+    const plain = flushPlain(next, policy);
+    return { state: plain.state, effects: [...effects, ...plain.effects] };
+  }
   return { state: next, effects };
 }
 
 const isPasswordPrompt = (line: ServerLine): boolean => line.kind === 'notice' && line.text === PASSWORD_PROMPT;
+
+/** The peer stayed silent since the connection opened: a plain one (`nc -l`), which gets what waited, plain. */
+function quiet(state: ClientState, policy: ClientPolicy): Step {
+  if (state.phase !== 'connected' || state.peerKnown) return { state, effects: [] };
+  const known = { ...state, peerKnown: true };
+  return state.wasTagged ? { state: known, effects: [] } : flushPlain(known, policy);
+}
 
 /**
  * The room the server put us in: the welcome names it (none: a server without rooms), and
@@ -483,7 +529,9 @@ function releaseHeld(state: ClientState, shown: DisplayLine[]): ClientState {
 
 /** The server took us (back): only now are we reconnected, and only now does the count of retries start again. */
 function welcomed(state: ClientState, policy: ClientPolicy): Step {
-  const next: ClientState = { ...state, welcomed: true, everWelcomed: true, attempt: 0 };
+  // Input over with lines unacknowledged, only an ack is progress (see `fruitless`).
+  const fruitless = state.leaving && state.outbox.items.length > 0 ? state.fruitless + 1 : 0;
+  const next: ClientState = { ...state, welcomed: true, everWelcomed: true, attempt: 0, fruitless };
   return { state: next, effects: state.attempt > 0 ? [{ kind: 'status', text: `reconnected to ${policy.where}` }] : [] };
 }
 
@@ -569,9 +617,9 @@ function disconnected(state: ClientState, error: unknown, policy: ClientPolicy):
   if (error instanceof ServerSpeaksTlsError) return exit(state, 1, withUnsent(state, `cannot talk to ${policy.where}: ${error.message}`));
   if (state.unconfirmed > 0) state = { ...state, dropped: state.dropped + state.unconfirmed, unconfirmed: 0 };
   const reason = error === undefined ? 'the server closed the connection' : `connection lost: ${describeConnectionError(error)}`;
-  // Without tags the outbox holds only lines held for the welcome or the nick's answer.
-  const pending = state.outbox.items.length;
-  if (state.leaving && pending === 0) return exit(state, 0);
+  // Leaving, a close is the end only once every line is acknowledged (or went plain): otherwise
+  // reconnect and resend. Without tags the outbox holds only lines held for the welcome or the nick's answer.
+  if (state.leaving && state.outbox.items.length === 0) return exit(state, 0);
   return retry({ ...state, tagged: false }, reason, policy);
 }
 
@@ -582,8 +630,9 @@ function connectFailed(state: ClientState, error: unknown, policy: ClientPolicy)
 }
 
 function retry(state: ClientState, reason: string, policy: ClientPolicy): Step {
-  if (state.attempt >= policy.retries) {
-    const tries = state.attempt === 0 ? '' : ` (gave up after ${state.attempt} ${state.attempt === 1 ? 'retry' : 'retries'})`;
+  const tried = Math.max(state.attempt, state.fruitless);
+  if (tried >= policy.retries) {
+    const tries = tried === 0 ? '' : ` (gave up after ${tried} ${tried === 1 ? 'retry' : 'retries'})`;
     return exit(state, 1, withUnsent(state, `${reason}${tries}`));
   }
   const afterMs = backoffDelay(state.attempt, policy.backoff, policy.random);
@@ -615,9 +664,14 @@ function withUnsent(state: ClientState, message: string): string {
   return state.outbox.items.length > 0 ? `${message}; ${lines(state.outbox.items.length)} unsent` : message;
 }
 
+/** The end: lines dropped from the full outbox at any time make it a failure, said in its last sentence. */
 function exit(state: ClientState, code: 0 | 1, message?: string): Step {
-  const drops = reportDrops(state).effects;
-  return { state: { ...state, phase: 'done' }, effects: [...drops, { kind: 'exit', code, ...(message ? { message } : {}) }] };
+  const { state: reported, effects: drops } = reportDrops(state);
+  const { lost } = reported;
+  const said =
+    lost > 0 ? [message, `${lines(lost)} ${lost === 1 ? 'was' : 'were'} dropped from the full outbox`].filter(Boolean).join('; ') : message;
+  const end: ClientEffect = { kind: 'exit', code: lost > 0 ? 1 : code, ...(said ? { message: said } : {}) };
+  return { state: { ...reported, phase: 'done' }, effects: [...drops, end] };
 }
 
 /**

@@ -10,6 +10,8 @@ export interface OutboxLimits {
 }
 
 export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = { maxLines: 1000, maxBytes: 256 * 1024 };
+/** No drops: for input that pauses when the outbox is half full (a pipe), which bounds it instead. */
+export const NEVER_FULL: OutboxLimits = { maxLines: Infinity, maxBytes: Infinity };
 
 export interface OutboxItem {
   readonly id: string;

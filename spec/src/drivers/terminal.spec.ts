@@ -74,6 +74,22 @@ describe('terminal in pipe mode', () => {
     expect(await lines).toEqual(['a', 'b']);
   });
 
+  it('gives no line while paused: the rest of a read waits, in order, until resumed, even past the end of input', async () => {
+    const input = new PassThrough();
+    const pause$ = new Subject<boolean>();
+    const person = terminal({ input, output: new PassThrough(), prompt: '> ', pause$ });
+    const seen: string[] = [];
+    let done = false;
+    // As tcpchat's client does: the second line fills what it feeds, which pauses the input at once.
+    person.line$.subscribe({ next: (line) => (seen.push(line), line === 'b' && pause$.next(true)), complete: () => (done = true) });
+    input.end('a\nb\nc\nd\n');
+    await within(new Promise((resolve) => input.once('end', resolve)), 'the input to be read');
+    await within(new Promise((resolve) => setImmediate(resolve)), 'a turn');
+    expect([seen, done]).toEqual([['a', 'b'], false]);
+    pause$.next(false);
+    expect([seen, done]).toEqual([['a', 'b', 'c', 'd'], true]);
+  });
+
   it('stops reading when unsubscribed', () => {
     const { input, person } = piped();
     const seen: string[] = [];

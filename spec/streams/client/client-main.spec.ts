@@ -219,6 +219,48 @@ describe('clientMain', () => {
     });
   });
 
+  describe('waiting for the peer to speak (greetingMs)', () => {
+    it("holds a pipe's lines until /cap and the nick are answered, then sends them numbered and half-closes (echo hi | tcpchat connect --nick alice)", () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     ----w 9ms c 9ms a 9ms |', {
+          w: bytes(WELCOME),
+          c: bytes(`@cap=tcpchat;epoch=E;seq=4\n@time=${T} * you are now alice\n`),
+          a: bytes('@ack=S.1\n'),
+        });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a|', { a: 'hi' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', greetingMs: 1000 })).toBe(
+          'c 3ms (dn) 6ms (yse) 15ms (x|)',
+          {
+            c: connectOut,
+            d: shown(welcomeLine('guest-1')),
+            n: sent('/cap tcpchat session=S\n/nick alice\n'),
+            y: shown({ kind: 'notice', text: 'you are now alice', time: T }),
+            s: sent('@id=S.1 hi\n'),
+            e: endOut,
+            x: exit(0),
+          },
+        );
+      });
+    });
+
+    it('gives a peer silent for greetingMs what waited, plain, at the end of that wait; later lines at once', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('1500ms |'); // silent, though pinged never (it spoke no tags)
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a 1000ms b', { a: 'one', b: 'two' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', greetingMs: 1000, heartbeatMs: 300 })).toBe(
+          'c 1000ms s 1ms t 496ms (x|)',
+          { c: connectOut, s: sent('/nick alice\none\n'), t: sent('two\n'), x: exit(1, 'the server closed the connection') },
+        );
+      });
+    });
+  });
+
   describe('the nick before the lines', () => {
     it('with a secret, delivers a line whose input ended at once under the nick, then half-closes (echo hi | TCPCHAT_IDENTITY=pw tcpchat connect --nick alice)', () => {
       fresh();
@@ -502,7 +544,7 @@ describe('clientMain', () => {
       });
     });
 
-    it('pauses input when the outbox is full, and reports the lines dropped anyway once, when the burst is over', () => {
+    it('on a terminal pauses input when the outbox is full, and reports the lines dropped anyway once, when the burst is over', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
         const server$ = hot<Uint8Array>('20ms #', undefined, reset());
@@ -510,20 +552,19 @@ describe('clientMain', () => {
         const attempt$ = hot<ConnectAttempt>('10ms k 389ms K', { k: connectedTo(server$), K: connectedTo(again$) });
         const input$ = hot('30ms a 9ms b', { a: 'first', b: 'second' });
 
-        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { retries: 1, outbox: { maxLines: 1, maxBytes: 1024 } })).toBe(
-          'c 19ms l 9ms p 364ms r 4ms (kosP)',
-          {
-            c: connectOut,
-            l: status('connection lost: connection reset; reconnecting in 0.4 s'),
-            // Full: reading input pauses; what came anyway pushes the oldest out, told once the burst is over.
-            p: { kind: 'pause-input', paused: true },
-            P: { kind: 'pause-input', paused: false },
-            o: status('outbox full: dropped the oldest 1 line'),
-            r: connectOut,
-            k: status('reconnected to 127.0.0.1:2023'),
-            s: sent('second\n'),
-          },
-        );
+        expectObservable(
+          client({ input$, attempt$, leave$: hot('-') }, { retries: 1, interactive: true, outbox: { maxLines: 1, maxBytes: 1024 } }),
+        ).toBe('c 19ms l 9ms p 364ms r 4ms (kosP)', {
+          c: connectOut,
+          l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+          // Full: reading input pauses; what came anyway pushes the oldest out, told once the burst is over.
+          p: { kind: 'pause-input', paused: true },
+          P: { kind: 'pause-input', paused: false },
+          o: status('outbox full: dropped the oldest 1 line'),
+          r: connectOut,
+          k: status('reconnected to 127.0.0.1:2023'),
+          s: sent('second\n'),
+        });
       });
     });
   });

@@ -256,6 +256,123 @@ describe('stepClient', () => {
     });
   });
 
+  describe('waiting for the peer to show what it is (greetingMs)', () => {
+    const GREETED: ClientPolicy = { ...POLICY, nick: 'alice', greetingMs: 1000 };
+    const quiet: ClientEvent = { kind: 'quiet' };
+    const sends = (played: Played): ClientEffect[] => played.effects.filter((effect) => effect.kind === 'send');
+
+    it('holds lines typed before the welcome and after it, and sends them numbered once /cap and the nick are answered', () => {
+      const early = play([start, typed('one'), connected, typed('two')], GREETED);
+      expect(sends(early)).toEqual([]);
+      const welcomed = then(early, [received(WELCOME), typed('three')], GREETED);
+      expect(sends(welcomed)).toEqual([send('/cap tcpchat session=S', '/nick alice')]); // not one plain line
+      const capped = then(welcomed, [received(cap('E', 4))], GREETED);
+      expect(sends(capped)).toEqual([]); // the nick is not answered yet
+      const named = then(capped, [received(`@time=${T} * you are now alice`)], GREETED);
+      expect(sends(named)).toEqual([send('@id=S.1 one', '@id=S.2 two', '@id=S.3 three')]);
+    });
+
+    it('at the end of input before the welcome, half-closes only after the numbered lines', () => {
+      const ended = play([start, connected, typed('hi'), inputEnded], GREETED);
+      expect(ended.effects.some((effect) => effect.kind === 'end')).toBe(false);
+      const { effects } = then(ended, [received(WELCOME, cap('E', 4), `@time=${T} * you are now alice`)], GREETED);
+      expect(effects.slice(-2)).toEqual([send('@id=S.1 hi'), { kind: 'end' }]);
+    });
+
+    it('gives a peer whose first word is no welcome what waited, plain, the nick first', () => {
+      const { effects, state } = play([start, connected, typed('one'), received('hello from nc'), typed('two')], GREETED);
+      expect(effects.filter((effect) => effect.kind === 'send')).toEqual([send('/nick alice', 'one'), send('two')]);
+      expect(state.outbox.items).toEqual([]);
+    });
+
+    it('gives a peer silent for greetingMs what waited, plain, and half-closes after it at the end of input', () => {
+      const { effects } = play([start, connected, typed('one'), inputEnded, quiet], GREETED);
+      expect(effects.slice(1)).toEqual([send('/nick alice', 'one'), { kind: 'end' }]);
+    });
+
+    it('does not take the password prompt it answers for the peer speaking', () => {
+      const policy = { ...GREETED, password: 'pw' };
+      const prompted = play([start, connected, typed('one'), received(`* ${PASSWORD_PROMPT}`)], policy);
+      expect(sends(prompted)).toEqual([send('/pass pw')]);
+      expect(prompted.state.peerKnown).toBe(false);
+    });
+
+    it('ignores a late quiet: once the peer spoke, or when not connected', () => {
+      const spoke = play([start, connected, received(WELCOME)], GREETED);
+      expect(then(spoke, [typed('a'), quiet], GREETED).effects).toEqual([]);
+      const down = then(tagged(GREETED), [lost(), typed('a')], GREETED);
+      expect(then(down, [quiet], GREETED).effects).toEqual([]);
+    });
+
+    it('on Ctrl-C before the peer spoke, says what waited unsent', () => {
+      expect(play([start, connected, typed('a'), leave], GREETED).effects.at(-1)).toEqual({
+        kind: 'exit',
+        code: 0,
+        message: 'left with 1 line unsent',
+      });
+    });
+
+    it('sends at once with the raw framing, which never waits for a welcome', () => {
+      const policy: ClientPolicy = { ...GREETED, framing: 'raw' };
+      expect(sends(play([start, connected, typed('hi')], policy))).toEqual([send('/nick alice'), send('hi')]);
+    });
+  });
+
+  describe('a pipe whose input ended', () => {
+    it('takes a close for the end only once every line was acknowledged: else reconnects, resends the rest, then half-closes', () => {
+      const ended = then(tagged(), [typed('a'), typed('b'), typed('c'), inputEnded, received('@ack=S.1')]);
+      expect(ended.effects.at(-1)).toEqual({ kind: 'end' });
+      const down = then(ended, [closed]);
+      expect(down.effects).toEqual([status('the server closed the connection; reconnecting in 0.4 s'), { kind: 'connect', afterMs: 375 }]);
+      const reset = then(down, [connected, received(WELCOME), lost()]); // lost again before /cap was answered
+      expect(reset.effects.at(-1)).toMatchObject({ kind: 'connect' });
+      const back = then(reset, [connected, received(WELCOME, cap('F', 0))]);
+      expect(back.effects.slice(-2)).toEqual([send('@id=S.2 b', '@id=S.3 c'), { kind: 'end' }]);
+      expect(then(back, [closed]).effects.at(-1)).toMatchObject({ kind: 'connect' }); // c is not acknowledged yet
+      expect(then(back, [received('@ack=S.3'), closed]).effects).toEqual([{ kind: 'exit', code: 0 }]);
+    });
+
+    it('says how many lines were not delivered and exits 1 when the retries run out', () => {
+      const policy = { ...POLICY, retries: 1 };
+      const ended = then(tagged(policy), [typed('a'), typed('b'), inputEnded, lost()], policy);
+      expect(then(ended, [failed()], policy).effects).toEqual([
+        {
+          kind: 'exit',
+          code: 1,
+          message: 'cannot reach 127.0.0.1:2023: connection refused (gave up after 1 retry); 2 lines unsent',
+        },
+      ]);
+    });
+
+    it('counts a reconnect that is welcomed but closed again without an ack as a failed one, so the retries run out', () => {
+      const policy = { ...POLICY, retries: 2 };
+      let played = then(tagged(policy), [typed('a'), inputEnded, closed], policy);
+      for (let round = 0; round < 2; round++) played = then(played, [connected, received(WELCOME, cap('E', 4)), closed], policy);
+      expect(played.effects.at(-1)).toEqual({
+        kind: 'exit',
+        code: 1,
+        message: 'the server closed the connection (gave up after 2 retries); 1 line unsent',
+      });
+      // An ack is progress: the count starts over.
+      const acked = then(
+        tagged(policy),
+        [typed('a'), typed('b'), inputEnded, closed, connected, received(WELCOME, cap('E', 4), '@ack=S.1')],
+        policy,
+      );
+      expect(acked.state.fruitless).toBe(0);
+    });
+
+    it('never drops a line from the full outbox: input pauses, and what was read before the pause waits too', () => {
+      const policy = { ...POLICY, outbox: { maxLines: 2, maxBytes: 1024 } };
+      const down = then(tagged(policy), [lost(), typed('a'), typed('b'), typed('c'), typed('d'), inputEnded], policy);
+      expect(down.effects).toContainEqual({ kind: 'pause-input', paused: true });
+      expect(down.effects.filter((effect) => effect.kind === 'status' && effect.text.includes('dropped'))).toEqual([]);
+      const back = then(down, [connected, received(WELCOME, cap('E', 4))], policy);
+      expect(back.effects).toContainEqual(send('@id=S.1 a', '@id=S.2 b', '@id=S.3 c', '@id=S.4 d'));
+      expect(then(back, [received('@ack=S.4'), closed], policy).effects.at(-1)).toEqual({ kind: 'exit', code: 0 });
+    });
+  });
+
   describe('rooms', () => {
     const inLobby = formatWelcome({ server: 'hub', nick: 'guest-1', room: '#lobby' });
     const nowIn = (room: string): string => `@time=${T} ${formatInRoom({ room, members: 2, topic: 'ship it' })}`;
@@ -724,9 +841,9 @@ describe('stepClient', () => {
     });
   });
 
-  describe('the outbox bound', () => {
+  describe('the outbox bound, on a terminal', () => {
     it('drops the oldest line with a visible warning when too many wait', () => {
-      const policy = { ...POLICY, outbox: { maxLines: 2, maxBytes: 1024 } };
+      const policy = { ...POLICY, interactive: true, outbox: { maxLines: 2, maxBytes: 1024 } };
       const down = then(tagged(policy), [lost(), typed('a'), typed('b')], policy);
       const full = then(down, [typed('c'), typed('d')], policy);
       expect(full.effects).toEqual([]); // told once the burst is over, with its count
@@ -737,22 +854,24 @@ describe('stepClient', () => {
       ]);
     });
 
-    it('counts bytes too, and says how many lines went', () => {
-      const policy = { ...POLICY, outbox: { maxLines: 100, maxBytes: 10 } };
+    it('counts bytes too, and says how many lines went, again at the end, which makes it a failure', () => {
+      const policy = { ...POLICY, interactive: true, outbox: { maxLines: 100, maxBytes: 10 } };
       const { state, effects } = play([start, typed('aaa'), typed('bbb'), typed('ccc'), typed('dddddddddd'), leave], policy);
       expect(effects.slice(-2)).toEqual([
         status('outbox full: dropped the oldest 3 lines'),
-        { kind: 'exit', code: 0, message: 'left with 1 line unsent' },
+        { kind: 'exit', code: 1, message: 'left with 1 line unsent; 3 lines were dropped from the full outbox' },
       ]);
       expect(state.outbox.items.map((item) => item.line)).toEqual(['dddddddddd']);
     });
 
     it('does not count lines written on the live connection as dropped: they are unconfirmed until the next ack', () => {
-      const policy = { ...POLICY, outbox: { maxLines: 2, maxBytes: 1024 } };
+      const policy = { ...POLICY, interactive: true, outbox: { maxLines: 2, maxBytes: 1024 } };
       const live = then(tagged(policy), [typed('a'), typed('b'), typed('c'), typed('d')], policy);
       expect(live.effects.filter((effect) => effect.kind === 'status')).toEqual([]);
       expect(live.state).toMatchObject({ dropped: 0, unconfirmed: 2 });
       expect(then(live, [received('@ack=S.3')], policy).state).toMatchObject({ unconfirmed: 0 });
+      // An ack for an evicted line cannot tell whether the other evicted one arrived.
+      expect(then(live, [received('@ack=S.1')], policy).state).toMatchObject({ unconfirmed: 2 });
       // The connection died before any ack: those two may be lost, and that is said.
       const lostThem = then(live, [lost(), connected, received(WELCOME), received(cap('E', 4))], policy);
       expect(lostThem.effects).toContainEqual(status('outbox full: dropped the oldest 2 lines'));
@@ -864,6 +983,7 @@ describe('stepClient', () => {
       | { readonly kind: 'drop'; readonly error: boolean }
       | { readonly kind: 'connect'; readonly ok: boolean }
       | { readonly kind: 'welcome' }
+      | { readonly kind: 'quiet' }
       | { readonly kind: 'leave' }
       | { readonly kind: 'end-input' };
 
@@ -873,6 +993,7 @@ describe('stepClient', () => {
       { weight: 2, arbitrary: fc.boolean().map((error): Action => ({ kind: 'drop', error })) },
       { weight: 3, arbitrary: fc.boolean().map((ok): Action => ({ kind: 'connect', ok })) },
       { weight: 2, arbitrary: fc.constant<Action>({ kind: 'welcome' }) },
+      { weight: 1, arbitrary: fc.constant<Action>({ kind: 'quiet' }) },
       { weight: 1, arbitrary: fc.constant<Action>({ kind: 'leave' }) },
       { weight: 1, arbitrary: fc.constant<Action>({ kind: 'end-input' }) },
     );
@@ -950,10 +1071,12 @@ describe('stepClient', () => {
               break;
             case 'exit': {
               const left = before.outbox.items.length;
-              const unsent = /(\d+) lines? unsent$/.exec(effect.message ?? '');
+              const unsent = /(\d+) lines? unsent/.exec(effect.message ?? '');
+              // A line dropped at any time makes the end a failure.
+              if (reportedTotal + reported > 0) expect(effect.code).toBe(1);
               // Lines that wait when the client ends are counted in its last sentence (unless it never
               // connected, or they went out on the connection it half-closed).
-              const handedOver = event.kind === 'leave' && before.phase === 'connected' && (before.tagged || !before.wasTagged);
+              const handedOver = event.kind === 'leave' && before.phase === 'connected' && before.tagged;
               if (left > 0 && before.everConnected && !handedOver) {
                 expect(Number(unsent?.[1])).toBe(left);
               }
@@ -1015,6 +1138,9 @@ describe('stepClient', () => {
             link = 'welcomed';
             step(received(WELCOME));
             break;
+          case 'quiet':
+            if (link === 'open') step({ kind: 'quiet' });
+            break;
           case 'leave':
             inputOver = true; // clientMain stops reading input at Ctrl-C
             step(leave);
@@ -1027,6 +1153,8 @@ describe('stepClient', () => {
         }
       }
 
+      // A pipe never drops: its input pauses instead.
+      if (!policy.interactive) expect([dropped.size, reportedTotal]).toEqual([0, 0]);
       const waiting = new Set(state.outbox.items.map((item) => item.line));
       for (const line of typedLines) {
         expect(waiting.has(line) || serverGot.has(line) || dropped.has(line)).toBe(true);
@@ -1042,8 +1170,10 @@ describe('stepClient', () => {
           fc.array(action, { maxLength: 80 }),
           fc.integer({ min: 1, max: 4 }),
           fc.constantFrom(0, 2, Infinity),
-          (actions, maxLines, retries) => {
-            simulate(actions, { ...POLICY, retries, outbox: { maxLines, maxBytes: 1024 } });
+          fc.boolean(),
+          fc.constantFrom(0, 1000),
+          (actions, maxLines, retries, interactive, greetingMs) => {
+            simulate(actions, { ...POLICY, retries, interactive, greetingMs, outbox: { maxLines, maxBytes: 1024 } });
           },
         ),
         { numRuns: 500 },
