@@ -45,7 +45,8 @@ export class FaultProxy {
 
   static async start(target: number): Promise<FaultProxy> {
     let proxy: FaultProxy | undefined;
-    const server = createServer((downstream) => proxy!.accept(downstream));
+    // Half-open both ways, as TCP is: a side's end is passed on, and what the other still sends after it goes through.
+    const server = createServer({ allowHalfOpen: true }, (downstream) => proxy!.accept(downstream));
     await within(new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined))), 'the fault proxy to listen');
     proxy = new FaultProxy(server, (server.address() as { port: number }).port, target);
     proxies.add(proxy);
@@ -70,7 +71,7 @@ export class FaultProxy {
   }
 
   private link(downstream: Socket): void {
-    const upstream = trackSocket(connect({ host: '127.0.0.1', port: this.target }));
+    const upstream = trackSocket(connect({ host: '127.0.0.1', port: this.target, allowHalfOpen: true }));
     const link: Link = { downstream, upstream };
     this.links.add(link);
     upstream.on('error', () => {});
