@@ -20,9 +20,21 @@ export interface RedisOptions {
   readonly tls?: { readonly cert: string; readonly key: string };
 }
 
-/** Starts `redis-server` and resolves once it accepts connections. */
+/**
+ * Starts `redis-server` and resolves once it accepts connections. A free port chosen here can be
+ * taken by another socket (an outgoing connection's own port) before Redis binds it: then another.
+ */
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
-  const chosen = options.port ?? (await closedPort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOn(options.port ?? (await closedPort()), options);
+    } catch (error) {
+      if (options.port !== undefined || attempt === 3 || !/Address already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startRedisOn(chosen: number, options: RedisOptions): Promise<RedisServer> {
   const { password, tls } = options;
   const listen = tls
     ? ['--port', '0', '--tls-port', String(chosen), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no']
