@@ -89,10 +89,8 @@ export interface ClientState {
   readonly named: boolean;
   /** This connection's `/identify` and `/nick`, until the server has answered them: typed lines wait meanwhile. */
   readonly claim?: Claim;
-  /** The peer spoke before welcoming us: not a tcpchat server, so lines held for the welcome go as they are. */
-  readonly unwelcoming: boolean;
-  /** Whether this connection's peer has shown what it is (it spoke, or stayed quiet): until then typed lines wait. */
-  readonly peerKnown: boolean;
+  /** What this connection's peer has shown itself to be (see Peer). */
+  readonly peer: Peer;
   readonly outbox: Outbox;
   readonly nextId: number;
   readonly epoch?: string;
@@ -101,8 +99,7 @@ export interface ClientState {
   readonly nick?: string;
   readonly leaving: boolean;
   readonly ended: boolean;
-  /** Whether this connection was welcomed; any connection ever: the server is tcpchat, and only its welcome takes us back. */
-  readonly welcomed: boolean;
+  /** Whether any connection was welcomed: the server is tcpchat, and only its welcome takes us back. */
   readonly everWelcomed: boolean;
   /** The last line received, when it sent us away (refused, kicked): if the close follows, we do not come back. */
   readonly farewell?: string;
@@ -132,6 +129,14 @@ export interface ClientState {
   readonly historyLeft: number;
 }
 
+/**
+ * What the peer of this connection is. `unknown` until it shows it: typed lines wait, so that a
+ * tcpchat server's welcome (which comes at once) can number them. `tcpchat`: it welcomed us.
+ * `plain`: its first word was no welcome, or it stayed quiet for the greeting wait (`nc -l`); it
+ * gets lines as they are. A plain peer that welcomes us later is tcpchat from then on.
+ */
+export type Peer = 'unknown' | 'plain' | 'tcpchat';
+
 /** The nick asked for on this connection, and the server's answers to it so far. */
 export interface Claim {
   readonly nick: string;
@@ -152,15 +157,13 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     wasTagged: false,
     capAsked: false,
     named: false,
-    unwelcoming: false,
-    peerKnown: false,
+    peer: 'unknown',
     outbox: EMPTY_OUTBOX,
     nextId: 1,
     lastSeq: 0,
     nick: policy.nick,
     leaving: false,
     ended: false,
-    welcomed: false,
     everWelcomed: false,
     dropped: 0,
     unconfirmed: 0,
@@ -212,8 +215,8 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
     case 'leave': {
       // Connected but the outbox not yet written (that waits for the answer to /cap, for the peer to
       // show what it is, or for the answer to our nick): it is still unsent, so leaving says so, as when disconnected.
-      if (state.phase === 'connected' && ((state.tagged && !holding(state, policy)) || state.outbox.items.length === 0))
-        return finishSending({ ...state, leaving: true, outbox: EMPTY_OUTBOX }, policy);
+      if (state.phase === 'connected' && ((state.tagged && !holding(state)) || state.outbox.items.length === 0))
+        return finishSending({ ...state, leaving: true, outbox: EMPTY_OUTBOX });
       const unsent = state.outbox.items.length;
       return exit(state, 0, unsent > 0 ? `left with ${lines(unsent)} unsent` : undefined);
     }
@@ -222,7 +225,8 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
     case 'silent':
       return silent(state, event.periods, policy);
     case 'quiet':
-      return quiet(state, policy);
+      // The peer stayed silent since the connection opened: a plain one (`nc -l`).
+      return takenForPlain(state, policy);
   }
 }
 
@@ -236,10 +240,8 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
     capAsked: false,
     named: false,
     claim: undefined,
-    unwelcoming: false,
-    peerKnown: policy.framing === 'raw' || !policy.greetingMs,
+    peer: waitsForPeer(state, policy) ? 'unknown' : 'plain',
     ended: false,
-    welcomed: false,
     farewell: undefined,
     held: undefined,
     missed: 0,
@@ -252,10 +254,23 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
   // The raw framing cannot carry a conversation about capabilities: say everything at once.
   if (policy.framing === 'raw' && state.nick) greeting.push(`/nick ${state.nick}`);
   if (greeting.length > 0) effects.push({ kind: 'send', lines: greeting });
-  if (state.wasTagged || !next.peerKnown || holding(next, policy)) return { state: next, effects };
-  // A plain server: what waited in the outbox goes now, as plain lines.
-  const step = flushPlain(next, policy);
+  const step = release(next, policy);
   return { state: step.state, effects: [...effects, ...step.effects] };
+}
+
+/**
+ * Whether typed lines on a new connection wait for the peer to show what it is: for the greeting
+ * wait (see `ClientPolicy.greetingMs`), and with a secret for a nick, which goes to a tcpchat
+ * server only, until the welcome. The raw framing never waits: it has no welcome.
+ */
+function waitsForPeer(state: ClientState, policy: ClientPolicy): boolean {
+  return policy.framing === 'line' && (Boolean(policy.greetingMs) || (policy.identity !== undefined && state.nick !== undefined));
+}
+
+/** The unknown peer turned out plain: what waited goes, as it is. */
+function takenForPlain(state: ClientState, policy: ClientPolicy): Step {
+  if (state.phase !== 'connected' || state.peer !== 'unknown') return { state, effects: [] };
+  return release({ ...state, peer: 'plain' }, policy);
 }
 
 function flushPlain(state: ClientState, policy: ClientPolicy): Step {
@@ -271,7 +286,7 @@ function flushPlain(state: ClientState, policy: ClientPolicy): Step {
     named = plain.state;
     effects.push(...plain.effects);
   }
-  const next = finishSending({ ...named, outbox: EMPTY_OUTBOX }, policy);
+  const next = finishSending({ ...named, outbox: EMPTY_OUTBOX });
   return { state: next.state, effects: [...effects, ...next.effects] };
 }
 
@@ -291,23 +306,21 @@ function sendPlain(state: ClientState, typed: readonly string[], policy: ClientP
 }
 
 /**
- * Whether typed lines wait in the outbox instead of going out: on a tcpchat server until it has
- * answered our `/identify` and `/nick`, so that none goes out under the guest nick; and with a
- * secret, until the welcome, which tells a tcpchat server (the only one that gets the secret).
- * A peer that speaks first otherwise is no tcpchat server: it gets the lines as they are.
+ * Whether typed lines wait in the outbox instead of going out: while the peer is unknown; for a
+ * server that spoke tags before, until it answers `/cap` again (they go numbered); and on a tcpchat
+ * server until it has answered our `/identify` and `/nick`, so that none goes out under the guest nick.
  */
-function holding(state: ClientState, policy: ClientPolicy): boolean {
-  if (state.claim !== undefined) return state.welcomed;
-  return policy.framing === 'line' && policy.identity !== undefined && state.nick !== undefined && !state.welcomed && !state.unwelcoming;
+function holding(state: ClientState): boolean {
+  return state.peer === 'unknown' || (state.wasTagged && !state.tagged) || (state.peer === 'tcpchat' && state.claim !== undefined);
 }
 
 /** Once nothing holds them, the lines in the outbox go (tagged once the server speaks tags); then, leaving, half-close. */
 function release(state: ClientState, policy: ClientPolicy): Step {
-  if (state.phase !== 'connected' || state.ended || holding(state, policy)) return { state, effects: [] };
-  if (!state.wasTagged) return flushPlain(state, policy);
+  if (state.phase !== 'connected' || state.ended || holding(state)) return { state, effects: [] };
+  if (!state.tagged) return flushPlain(state, policy);
   const { state: reported, effects: drops } = reportDrops(state);
-  const resend = state.tagged ? state.outbox.items.map((item) => formatTagged({ id: item.id }, item.line)) : [];
-  const finish = finishSending(reported, policy);
+  const resend = state.outbox.items.map((item) => formatTagged({ id: item.id }, item.line));
+  const finish = finishSending(reported);
   return {
     state: finish.state,
     effects: [...drops, ...(resend.length > 0 ? [{ kind: 'send' as const, lines: resend }] : []), ...finish.effects],
@@ -315,12 +328,12 @@ function release(state: ClientState, policy: ClientPolicy): Step {
 }
 
 /** When leaving and nothing waits to be sent on this connection, half-close it. */
-function finishSending(state: ClientState, policy: ClientPolicy): Step {
+function finishSending(state: ClientState): Step {
   if (!state.leaving || state.ended || state.phase !== 'connected') return { state, effects: [] };
   // The outbox goes once /cap is answered (or the peer turns out to be plain), and once our nick is
   // answered: the half-close after it.
-  if (!state.tagged && (state.wasTagged || state.outbox.items.length > 0)) return { state, effects: [] };
-  if (holding(state, policy) && state.outbox.items.length > 0) return { state, effects: [] };
+  const waiting = state.outbox.items.length > 0 && (!state.tagged || holding(state));
+  if (waiting || (state.wasTagged && !state.tagged)) return { state, effects: [] };
   return { state: { ...state, ended: true }, effects: [{ kind: 'end' }] };
 }
 
@@ -334,10 +347,9 @@ function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Ste
   const line = raw?.kind === 'text' ? raw.text : typedLine;
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
   const base = { ...state, leaving };
-  const held = holding(state, policy);
-  // A peer known to be plain takes lines at once; a tcpchat server (welcomed, /cap not yet answered) numbers them.
-  if (state.phase === 'connected' && state.peerKnown && !state.tagged && !state.wasTagged && !state.capAsked && !held)
-    return sendPlain(base, [line], policy);
+  const held = holding(state);
+  // Nothing to wait for (a plain peer, the raw framing): lines go at once; a tcpchat server numbers them once /cap is answered.
+  if (state.phase === 'connected' && !held && !state.capAsked && !state.tagged) return sendPlain(base, [line], policy);
   const item: OutboxItem = { id: `${policy.session}.${state.nextId}`, line };
   const { outbox, dropped } = enqueue(state.outbox, item, policy.interactive ? policy.outbox : NEVER_FULL);
   const live = state.phase === 'connected' && state.tagged && !held;
@@ -381,7 +393,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     if (shown.length > 0) effects.push({ kind: 'display', lines: shown.splice(0) });
   };
   if (next.attempt > 0 && !next.everWelcomed) next = { ...next, attempt: 0 };
-  const peerUnknown = !state.peerKnown;
+  let spoke = false;
   for (const line of raw) {
     // capAsked: on the first connection the answer to /cap is the first tagged line, so it must be parsed too.
     const { tags, text } = next.tagged || next.wasTagged || next.capAsked ? parseTagged(line) : { tags: {}, text: line };
@@ -413,7 +425,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     const clean = sanitize(text);
     const parsed = parseServerLine(clean);
     if (policy.password !== undefined && isPasswordPrompt(parsed)) continue; // answered already
-    if (!next.peerKnown) next = { ...next, peerKnown: true };
+    spoke = true;
     // Sentences to us alone carry no sequence number: a room line that looks like one (`/me` of a nick `you`) is only shown.
     const toUs = tags.seq === undefined;
     const welcome = toUs ? parseWelcome(clean) : undefined;
@@ -430,11 +442,6 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       const back = welcomed(next, policy);
       next = back.state.claim ? { ...back.state, claim: { ...back.state.claim, as: welcome.nick } } : back.state;
       effects.push(...back.effects);
-    } else if (!next.welcomed && next.farewell === undefined && !isPasswordPrompt(parsed) && holding(next, policy)) {
-      flushShown();
-      const plain = release({ ...next, unwelcoming: true }, policy);
-      next = plain.state;
-      effects.push(...plain.effects);
     }
     // Its effects (the held lines going out) follow the answer, when it shows.
     const answer = toUs ? answerClaim(next, renamed, parsed, policy) : undefined;
@@ -475,22 +482,15 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     }
   }
   flushShown();
-  // The peer's first word was no welcome: a plain peer, which gets what waited, plain.
-  if (peerUnknown && next.peerKnown && !next.capAsked && !next.wasTagged) {
-    const plain = flushPlain(next, policy);
+  // The peer's first words brought no welcome: a plain peer, which gets what waited.
+  if (spoke) {
+    const plain = takenForPlain(next, policy);
     return { state: plain.state, effects: [...effects, ...plain.effects] };
   }
   return { state: next, effects };
 }
 
 const isPasswordPrompt = (line: ServerLine): boolean => line.kind === 'notice' && line.text === PASSWORD_PROMPT;
-
-/** The peer stayed silent since the connection opened: a plain one (`nc -l`), which gets what waited, plain. */
-function quiet(state: ClientState, policy: ClientPolicy): Step {
-  if (state.phase !== 'connected' || state.peerKnown) return { state, effects: [] };
-  const known = { ...state, peerKnown: true };
-  return state.wasTagged ? { state: known, effects: [] } : flushPlain(known, policy);
-}
 
 /**
  * The room the server put us in: the welcome names it (none: a server without rooms), and
@@ -531,13 +531,13 @@ function releaseHeld(state: ClientState, shown: DisplayLine[]): ClientState {
 function welcomed(state: ClientState, policy: ClientPolicy): Step {
   // Input over with lines unacknowledged, only an ack is progress (see `fruitless`).
   const fruitless = state.leaving && state.outbox.items.length > 0 ? state.fruitless + 1 : 0;
-  const next: ClientState = { ...state, welcomed: true, everWelcomed: true, attempt: 0, fruitless };
+  const next: ClientState = { ...state, peer: 'tcpchat', everWelcomed: true, attempt: 0, fruitless };
   return { state: next, effects: state.attempt > 0 ? [{ kind: 'status', text: `reconnected to ${policy.where}` }] : [] };
 }
 
 /** The sentence to leave with if `line` is the server's last word before the close. */
 function farewellSentence(line: ServerLine, state: ClientState, policy: ClientPolicy): string | undefined {
-  const farewell = parseFarewell(line, state.welcomed);
+  const farewell = parseFarewell(line, state.peer === 'tcpchat');
   if (farewell === undefined) return undefined;
   return farewell.refused ? `${policy.where} refused us: ${farewell.reason}` : farewell.reason;
 }
@@ -574,7 +574,7 @@ function answerClaim(
   policy: ClientPolicy,
 ): { step: Step; shown: boolean } | undefined {
   const { claim } = state;
-  if (claim === undefined || !state.welcomed || state.farewell !== undefined) return undefined; // sent away: the exit says why
+  if (claim === undefined || state.peer !== 'tcpchat' || state.farewell !== undefined) return undefined; // sent away: the exit says why
   if (renamed === undefined && line.kind !== 'error') return undefined;
   const had = claim.as !== undefined && nickKey(claim.as) === nickKey(claim.nick);
   const next: Claim = {
@@ -604,8 +604,8 @@ function claimOutcome({ nick, as, errors }: Claim): ClientEffect[] {
  * when a reconnect to it has not been welcomed yet. Other peers may well be silent: left alone.
  */
 function silent(state: ClientState, periods: number, policy: ClientPolicy): Step {
-  // No welcome within a heartbeat: not a tcpchat server (see holding).
-  if (state.phase === 'connected' && !state.welcomed && holding(state, policy)) return release({ ...state, unwelcoming: true }, policy);
+  // No welcome within a heartbeat, and no greeting wait to tell: not a tcpchat server (see waitsForPeer).
+  if (state.peer === 'unknown' && !policy.greetingMs) return takenForPlain(state, policy);
   if (state.phase !== 'connected' || !state.wasTagged) return { state, effects: [] };
   if (periods > MISSED_ANSWERS) return { state, effects: [{ kind: 'drop' }] };
   return { state, effects: state.tagged && !state.ended ? [{ kind: 'send', lines: [PING] }] : [] };
@@ -652,7 +652,7 @@ function retry(state: ClientState, reason: string, policy: ClientPolicy): Step {
  */
 function inputEnded(state: ClientState, policy: ClientPolicy): Step {
   const reconnecting = state.phase !== 'connected' && state.attempt > 0;
-  if (!reconnecting) return finishSending(state, policy);
+  if (!reconnecting) return finishSending(state);
   const unsent = state.outbox.items.length;
   if (unsent === 0) return exit(state, 0, `input ended while reconnecting to ${policy.where}; nothing was unsent`);
   if (!policy.interactive) return { state, effects: [] };

@@ -261,6 +261,48 @@ describe('clientMain', () => {
     });
   });
 
+  describe('the peer: unknown until it shows itself, then plain or tcpchat, unknown again on each connection', () => {
+    it('with a secret, gives an nc -l peer that never speaks what waited after the wait, plain (no nick, no secret), and later lines at once', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('1500ms |');
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const input$ = hot('                 --a 1000ms b', { a: 'one', b: 'two' });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', identity: 'pw', greetingMs: 1000 })).toBe(
+          'c 1000ms s 1ms t 496ms (x|)',
+          { c: connectOut, s: sent('one\n'), t: sent('two\n'), x: exit(1, 'the server closed the connection') },
+        );
+      });
+    });
+
+    it('holds lines again on a reconnect until the new peer shows itself: plain first (it spoke), then a tcpchat server numbers them', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const first$ = hot<Uint8Array>('  5ms h 4ms |', { h: bytes('hello from nc\n') });
+        const second$ = hot<Uint8Array>(' 320ms w 9ms c', { w: bytes(WELCOME), c: bytes('@cap=tcpchat;epoch=E;seq=4\n') });
+        const attempt$ = hot<ConnectAttempt>('-k 309ms K', { k: connectedTo(first$), K: connectedTo(second$) });
+        const input$ = hot('                --a 312ms b', { a: 'one', b: 'two' });
+        const backoff = { initialMs: 400, maxMs: 400, factor: 2 };
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { greetingMs: 1000, retries: 1, backoff })).toBe(
+          'c 4ms (ds) 1ms l 299ms r k 8ms (Wn) 6ms t',
+          {
+            c: connectOut,
+            d: shown({ kind: 'text', text: 'hello from nc' }),
+            s: sent('one\n'),
+            l: status('the server closed the connection; reconnecting in 0.3 s'),
+            r: connectOut,
+            k: status('reconnected to 127.0.0.1:2023'),
+            W: shown(welcomeLine('guest-1')),
+            n: sent('/cap tcpchat session=S\n'),
+            t: sent('@id=S.2 two\n'),
+          },
+        );
+      });
+    });
+  });
+
   describe('the nick before the lines', () => {
     it('with a secret, delivers a line whose input ended at once under the nick, then half-closes (echo hi | TCPCHAT_IDENTITY=pw tcpchat connect --nick alice)', () => {
       fresh();

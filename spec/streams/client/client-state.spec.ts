@@ -294,7 +294,7 @@ describe('stepClient', () => {
       const policy = { ...GREETED, password: 'pw' };
       const prompted = play([start, connected, typed('one'), received(`* ${PASSWORD_PROMPT}`)], policy);
       expect(sends(prompted)).toEqual([send('/pass pw')]);
-      expect(prompted.state.peerKnown).toBe(false);
+      expect(prompted.state.peer).toBe('unknown');
     });
 
     it('ignores a late quiet: once the peer spoke, or when not connected', () => {
@@ -380,7 +380,7 @@ describe('stepClient', () => {
 
     it('learns its nick and room from the welcome, and shows the room before the welcome line', () => {
       const { state, effects } = play([start, connected, received(inLobby)], { ...POLICY, nick: 'alice' });
-      expect(state).toMatchObject({ room: '#lobby', welcomed: true });
+      expect(state).toMatchObject({ room: '#lobby', peer: 'tcpchat' });
       expect(effects.slice(1)).toEqual([
         { kind: 'room', room: '#lobby' },
         { kind: 'display', lines: [{ kind: 'notice', text: 'welcome to hub, you are guest-1 in #lobby; /help lists commands' }] },
@@ -392,7 +392,7 @@ describe('stepClient', () => {
       for (const welcome of [formatWelcome({ server: 'hub', nick: 'guest-1' }), WELCOME]) {
         const { state, effects } = play([start, connected, received(welcome)]);
         expect(state.room).toBeUndefined();
-        expect(state.welcomed).toBe(true);
+        expect(state.peer).toBe('tcpchat');
         expect(rooms(effects)).toEqual([]);
       }
     });
