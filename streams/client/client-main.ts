@@ -28,7 +28,6 @@ import type { LineLimits } from '../framing/decode-lines.js';
 import { decoderFor } from '../framing/decoder-for.js';
 import { encodeLines, rawMessages } from '../framing/encode.js';
 import { silences, Silence } from '../limits/silences.js';
-import { formatError } from '../protocol/server-line.js';
 import {
   initialClientState,
   stepClient,
@@ -86,7 +85,9 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
     const scheduler = options.scheduler ?? asyncScheduler;
     // The raw framing: each line a message of its own (see rawMessages).
     const encode = options.framing === 'raw' ? rawMessages : (lines: readonly string[]) => [encodeLines(lines)];
-    const decode = decoderFor(options.framing, options.limits);
+    // A server's over-long line is skipped up to its newline however long it runs (memory stays
+    // bounded): the client reads on, where a server would cut off a client that never ends a line.
+    const decode = decoderFor(options.framing, { ...options.limits, hardLimitBytes: Infinity });
 
     // A `drop` (a dead link) ends the connection as if it had failed, which also destroys its socket.
     const drop$ = new Subject<void>();
@@ -118,10 +119,10 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
             of<ClientEvent>({ kind: 'connected' }),
             attempt.received$.pipe(
               decode,
-              map((framed): ClientEvent => ({
-                kind: 'received',
-                lines: framed instanceof LineTooLongError ? [tooLongNotice(framed)] : framed,
-              })),
+              map(
+                (framed): ClientEvent =>
+                  framed instanceof LineTooLongError ? { kind: 'too-long', maxBytes: framed.maxBytes } : { kind: 'received', lines: framed },
+              ),
               silences(options.heartbeatMs ?? 0, scheduler),
               map((event): ClientEvent => (event instanceof Silence ? { kind: 'silent', periods: event.periods } : event)),
               untilDropped,
@@ -179,8 +180,4 @@ export class DeadLinkError extends Error {
     super('no answer from the server');
     this.name = 'DeadLinkError';
   }
-}
-
-function tooLongNotice(error: LineTooLongError): string {
-  return formatError(`a line from the server was too long (over ${error.maxBytes} bytes) and was dropped`);
 }

@@ -49,6 +49,8 @@ export type ClientEvent =
   | { readonly kind: 'connected' }
   | { readonly kind: 'connect-failed'; readonly error: unknown }
   | { readonly kind: 'received'; readonly lines: readonly string[] }
+  /** The server sent a line over the limit: it was skipped up to its newline. */
+  | { readonly kind: 'too-long'; readonly maxBytes: number }
   | { readonly kind: 'disconnected'; readonly error?: unknown }
   /** The peer said nothing for `greetingMs` after the connection opened: not tcpchat, which welcomes at once. */
   | { readonly kind: 'quiet' }
@@ -208,6 +210,8 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
       return connectFailed(state, event.error, policy);
     case 'received':
       return received(state, event.lines, policy);
+    case 'too-long':
+      return tooLong(state, event.maxBytes, policy);
     case 'typed':
       return typed(state, event.line, policy);
     case 'input-ended':
@@ -488,6 +492,16 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     return { state: plain.state, effects: [...effects, ...plain.effects] };
   }
   return { state: next, effects };
+}
+
+/**
+ * A line from the server too long to show: said on our side (never taken for the server's words,
+ * a refusal least of all), and a word from the peer all the same: not its welcome, nor its farewell.
+ */
+function tooLong(state: ClientState, maxBytes: number, policy: ClientPolicy): Step {
+  const said: ClientEffect = { kind: 'status', text: `a line from the server was too long (over ${maxBytes} bytes) and was dropped` };
+  const step = takenForPlain({ ...state, farewell: undefined }, policy);
+  return { state: step.state, effects: [said, ...step.effects] };
 }
 
 const isPasswordPrompt = (line: ServerLine): boolean => line.kind === 'notice' && line.text === PASSWORD_PROMPT;

@@ -145,10 +145,32 @@ describe('clientMain', () => {
 
         expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') })).toBe('c-(ab)e---(dx|)', {
           c: connectOut,
-          a: shown({ kind: 'error', text: 'a line from the server was too long (over 64 bytes) and was dropped' }),
+          a: status('a line from the server was too long (over 64 bytes) and was dropped'),
           b: shown({ kind: 'message', from: 'bob', text: 'ok' }),
           e: shown({ kind: 'message', from: 'b', text: 'é' }, { kind: 'text', text: '␛[1A* f' }),
           d: shown({ kind: 'notice', text: 'bye' }),
+          x: exit(1, 'the server closed the connection'),
+        });
+      });
+    });
+  });
+
+  describe('a line too long from the server', () => {
+    it('is said on our side, never taken for a refusal, and reading goes on past the hard limit to the next line', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const server$ = hot<Uint8Array>('     --a-b-c-|', {
+          a: bytes(`${'x'.repeat(300)}\n`), // past the hard limit (256) too
+          b: bytes('<bob> ok\n'),
+          c: bytes(`${'y'.repeat(100)}\n`),
+        });
+        const attempt$ = hot<ConnectAttempt>('-k', { k: connectedTo(server$) });
+        const tooLong = status('a line from the server was too long (over 64 bytes) and was dropped');
+
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { greetingMs: 1000 })).toBe('c-t-b-t-(x|)', {
+          c: connectOut,
+          t: tooLong,
+          b: shown({ kind: 'message', from: 'bob', text: 'ok' }),
           x: exit(1, 'the server closed the connection'),
         });
       });

@@ -290,6 +290,16 @@ describe('stepClient', () => {
       expect(effects.slice(1)).toEqual([send('/nick alice', 'one'), { kind: 'end' }]);
     });
 
+    it('takes a first line too long to show for the peer speaking, not for its welcome or farewell, and says so', () => {
+      const { effects, state } = play([start, connected, typed('one'), { kind: 'too-long', maxBytes: 8192 }, closed], { ...GREETED, retries: 0 });
+      expect(effects.slice(1)).toEqual([
+        status('a line from the server was too long (over 8192 bytes) and was dropped'),
+        send('/nick alice', 'one'),
+        { kind: 'exit', code: 1, message: 'the server closed the connection' },
+      ]);
+      expect(state.peer).toBe('plain');
+    });
+
     it('does not take the password prompt it answers for the peer speaking', () => {
       const policy = { ...GREETED, password: 'pw' };
       const prompted = play([start, connected, typed('one'), received(`* ${PASSWORD_PROMPT}`)], policy);
