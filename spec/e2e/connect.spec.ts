@@ -104,6 +104,24 @@ describe('tcpchat connect with stdin as a pipe', () => {
     }
   });
 
+  it('with its input at an end from the start (</dev/null) shows the welcome and the answer to --nick, then exits 0 once the server closes', async () => {
+    const server = await startServer(['--history', '0']);
+    for (const nick of ['zed', 'zoe']) {
+      const client = tcpchat(['connect', `127.0.0.1:${server.port}`, '--nick', nick], {
+        name: `connect --nick ${nick} </dev/null`,
+        stdin: 'ignore',
+      });
+      expect(await waitForExit(client)).toEqual({ code: 0, signal: null });
+      expect(await client.stdout.end()).toEqual([
+        expect.stringMatching(/^\* welcome to server, you are guest-\d+ in #lobby; \/help lists commands$/),
+        '* you are now in #lobby (1 here); no topic',
+        `* you are now ${nick}`,
+      ]);
+      expect(await client.stderr.end()).toEqual([]);
+      await server.stdout.waitFor(`* ${nick} left (connection closed)`);
+    }
+  });
+
   it('works over IPv6: serve --host ::1 and connect [::1]:PORT', async () => {
     const server = await startServer([], { host: '::1' });
     expect(server.host).toBe('::1');

@@ -119,9 +119,8 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
             of<ClientEvent>({ kind: 'connected' }),
             attempt.received$.pipe(
               decode,
-              map(
-                (framed): ClientEvent =>
-                  framed instanceof LineTooLongError ? { kind: 'too-long', maxBytes: framed.maxBytes } : { kind: 'received', lines: framed },
+              map((framed): ClientEvent =>
+                framed instanceof LineTooLongError ? { kind: 'too-long', maxBytes: framed.maxBytes } : { kind: 'received', lines: framed },
               ),
               silences(options.heartbeatMs ?? 0, scheduler),
               map((event): ClientEvent => (event instanceof Silence ? { kind: 'silent', periods: event.periods } : event)),

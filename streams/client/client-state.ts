@@ -666,7 +666,9 @@ function retry(state: ClientState, reason: string, policy: ClientPolicy): Step {
  */
 function inputEnded(state: ClientState, policy: ClientPolicy): Step {
   const reconnecting = state.phase !== 'connected' && state.attempt > 0;
-  if (!reconnecting) return finishSending(state);
+  // A peer not known yet: the end waits for it to show, so a tcpchat server's welcome still gets
+  // /cap and the nick, whose answers come before its close (`tcpchat connect --nick ci </dev/null`).
+  if (!reconnecting) return state.peer === 'unknown' ? { state, effects: [] } : finishSending(state);
   const unsent = state.outbox.items.length;
   if (unsent === 0) return exit(state, 0, `input ended while reconnecting to ${policy.where}; nothing was unsent`);
   if (!policy.interactive) return { state, effects: [] };

@@ -279,6 +279,17 @@ describe('stepClient', () => {
       expect(effects.slice(-2)).toEqual([send('@id=S.1 hi'), { kind: 'end' }]);
     });
 
+    it('at the end of input with nothing typed, still waits for the peer: a welcome gets /cap and the nick, the half-close follows their answers', () => {
+      const ended = play([start, connected, inputEnded], GREETED);
+      expect(ended.effects).toEqual([{ kind: 'connect', afterMs: 0 }]);
+      const welcomed = then(ended, [received(WELCOME)], GREETED);
+      expect(sends(welcomed)).toEqual([send('/cap tcpchat session=S', '/nick alice')]);
+      expect(welcomed.effects.some((effect) => effect.kind === 'end')).toBe(false);
+      const { effects } = then(welcomed, [received(cap('E', 4), `@time=${T} * you are now alice`)], GREETED);
+      expect(effects.at(-1)).toEqual({ kind: 'end' });
+      expect(play([start, connected, inputEnded, quiet], GREETED).effects.at(-1)).toEqual({ kind: 'end' }); // a plain peer: at once
+    });
+
     it('gives a peer whose first word is no welcome what waited, plain, the nick first', () => {
       const { effects, state } = play([start, connected, typed('one'), received('hello from nc'), typed('two')], GREETED);
       expect(effects.filter((effect) => effect.kind === 'send')).toEqual([send('/nick alice', 'one'), send('two')]);
@@ -291,7 +302,10 @@ describe('stepClient', () => {
     });
 
     it('takes a first line too long to show for the peer speaking, not for its welcome or farewell, and says so', () => {
-      const { effects, state } = play([start, connected, typed('one'), { kind: 'too-long', maxBytes: 8192 }, closed], { ...GREETED, retries: 0 });
+      const { effects, state } = play([start, connected, typed('one'), { kind: 'too-long', maxBytes: 8192 }, closed], {
+        ...GREETED,
+        retries: 0,
+      });
       expect(effects.slice(1)).toEqual([
         status('a line from the server was too long (over 8192 bytes) and was dropped'),
         send('/nick alice', 'one'),
