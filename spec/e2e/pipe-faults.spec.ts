@@ -124,6 +124,27 @@ describe('tcpchat connect fed a flood through a pipe, its server SIGKILLed mid-s
     expect(numbersOf(await keptLines())).toEqual(oneTo(FLOOD));
   }, 30_000);
 
+  it(`stopped (SIGSTOP) first: the reconnects its kernel still accepts are given up for no answer, the restarted server takes her back once, each line is kept once`, async () => {
+    const args = ['--rate', '0', '--data', dir, '--history', String(FLOOD), '--heartbeat', '0.3'];
+    const first = await startServer(args);
+    const ada = piped(first.port, FLOOD, ['--heartbeat', '0.3']);
+    await first.stdout.waitFor('<ada> 5000', 15_000);
+    first.child.kill('SIGSTOP');
+    // Her link goes quiet, and so does the reconnect that the stopped server's kernel accepted for it: two unanswered.
+    const noAnswer = /^tcpchat: connection lost: no answer from the server; reconnecting in \d\.\d s$/;
+    const once = ada.stderr.all.indexOf(await ada.stderr.waitFor(noAnswer, 10_000));
+    await ada.stderr.waitFor(noAnswer, 10_000, once + 1);
+    await kill(first);
+
+    const second = await serveOn(first.port, args);
+    expect(await waitForExit(ada, 20_000)).toEqual({ code: 0, signal: null });
+    expect(ada.stderr.all.join('\n')).not.toMatch(/unsent|dropped|the server closed the connection/);
+    expect(second.stdout.all.filter((line) => line.includes('left (reconnected)'))).toEqual([]);
+    second.child.kill('SIGTERM');
+    await waitForExit(second);
+    expect(numbersOf(await keptLines())).toEqual(oneTo(FLOOD));
+  }, 40_000);
+
   it(`without --data: an observer sees each of ${FLOOD} lines in order, at most repeating at the restart what the dead server never acknowledged`, async () => {
     const { seen } = await floodThroughKill(['--rate', '0', '--history', String(FLOOD)]);
     // The restarted server forgot which ids the dead one took: the lines it relayed but had not
