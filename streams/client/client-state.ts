@@ -36,7 +36,8 @@ export interface ClientPolicy {
   /**
    * How long typed lines wait on a new connection for the peer to speak: a tcpchat server welcomes
    * at once, and its lines then go numbered, acknowledged and resent if lost. A peer silent this
-   * long (`nc -l`) gets them plain. 0 or none: plain lines go out at once, before any welcome.
+   * long (`nc -l`) gets them plain. 0 or none: plain lines go out at once, before any welcome
+   * (except with `identity`: then they wait for the welcome, or a heartbeat's silence).
    */
   readonly greetingMs?: number;
 }
