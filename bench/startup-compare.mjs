@@ -1,20 +1,25 @@
 // Start-up to `listening` of several tcpchat builds in one run, their starts interleaved so that
 // the machine's load falls on each alike:
-//   node bench/startup-compare.mjs [--runs 30] NAME=PATH/TO/bin.cjs ...
+//   node bench/startup-compare.mjs [--runs 30] [--node-e-0] NAME=PATH/TO/bin.cjs ...
 // Each start is `node BIN serve --host 127.0.0.1 --port 0`, stopped by SIGTERM once it listens.
 // Prints medians of the wall time and of the CPU time the process had used by then (all its
 // threads, from /proc/PID/task/*/schedstat; on a busy machine it moves far less than the wall time).
+// --node-e-0 adds a bare Node start, first (the ratios are to it): `node -e 0` that stops itself
+// (SIGSTOP) where it would exit, so its CPU time can still be read; its exit is left out.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
 const runs = runsAt === -1 ? 30 : Number(args.splice(runsAt, 2)[1]);
+const bareAt = args.indexOf('--node-e-0');
+if (bareAt !== -1) args.splice(bareAt, 1);
 const builds = args.map((arg) => {
   const [name, bin] = arg.split('=');
   if (!name || !bin) throw new Error(`expected NAME=PATH/TO/bin.cjs, got ${arg}`);
-  return { name, bin, wall: [], cpu: [] };
+  return { name, start: () => start(bin), wall: [], cpu: [] };
 });
+if (bareAt !== -1) builds.unshift({ name: 'node -e 0', start: bareNode, wall: [], cpu: [] });
 if (builds.length === 0 || !(runs > 0)) throw new Error('usage: node bench/startup-compare.mjs [--runs N] NAME=PATH/TO/bin.cjs ...');
 
 function cpuMs(pid) {
@@ -50,9 +55,33 @@ function start(bin) {
   });
 }
 
+/** `node -e 0` up to where it would exit: it stops itself there, and is measured and killed. */
+function bareNode() {
+  return new Promise((done, failed) => {
+    const began = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['-e', "process.kill(process.pid, 'SIGSTOP')"], { stdio: 'ignore' });
+    const stopped = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.startsWith('T');
+    const poll = setInterval(() => {
+      try {
+        if (!stopped()) return;
+      } catch {
+        return; // not there yet
+      }
+      clearInterval(poll);
+      const measured = { wall: Number(process.hrtime.bigint() - began) / 1e6, cpu: cpuMs(child.pid) };
+      child.once('exit', () => done(measured));
+      child.kill('SIGKILL');
+    }, 1);
+    child.once('error', (error) => {
+      clearInterval(poll);
+      failed(error);
+    });
+  });
+}
+
 for (let round = 0; round < runs; round++) {
   for (const build of builds) {
-    const { wall, cpu } = await start(build.bin);
+    const { wall, cpu } = await build.start();
     build.wall.push(wall);
     build.cpu.push(cpu);
   }

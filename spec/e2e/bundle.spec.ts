@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +8,11 @@ import { ROOT, run, tcpchat, waitForExit, type Running } from './helpers/process
 
 /**
  * The `tcpchat` bin runs dist/tcpchat.cjs, the bundle esbuild packs (src/build/bundle.ts). Every other
- * e2e spec runs through it; these check the bundle against the modules it packs, and that no V8 code
- * cache is shipped or loaded (one made by another Node build crashed V8).
+ * e2e spec runs through it; these check the bundle against the modules it packs, that no V8 code
+ * cache is shipped (one made by another Node build crashed V8), and the one the bin keeps per user.
  */
 
-const MAIN = join(ROOT, 'dist/src/cli/main.js');
+const MAIN = join(ROOT, 'dist/src/cli/unbundled.js');
 
 afterEach(cleanUp);
 
@@ -53,27 +53,78 @@ test('the build leaves no code cache in the package', () => {
   expect(shipped.filter((file) => file.endsWith('.cache') || /^dist\/(src|streams)\/?$/.test(file))).toEqual([]);
 });
 
-test('a code cache left beside the bundle or in the cache folder (another Node build made it) is never loaded', async () => {
-  const copy = mkdtempSync(join(tmpdir(), 'tcpchat-bundle-'));
-  try {
+describe('the code cache the bin keeps of the bundle (src/cli/bin.cts)', () => {
+  let copy: string;
+  let cacheFolder: string;
+
+  beforeEach(() => {
+    copy = mkdtempSync(join(tmpdir(), 'tcpchat-bundle-'));
+    cacheFolder = join(copy, 'cache/tcpchat');
     cpSync(join(ROOT, 'dist/src/cli/bin.cjs'), join(copy, 'dist/src/cli/bin.cjs'));
     cpSync(join(ROOT, 'dist/tcpchat.cjs'), join(copy, 'dist/tcpchat.cjs'));
-    // Where earlier builds shipped theirs, and where a per-user cache would go: bytes no V8 accepts.
-    writeFileSync(join(copy, 'dist/tcpchat.cjs.cache'), 'not a code cache');
-    mkdirSync(join(copy, 'cache/tcpchat'), { recursive: true });
-    writeFileSync(join(copy, `cache/tcpchat/${process.version}-${process.arch}.cache`), 'not a code cache');
-    const copied = (args: readonly string[]): Running =>
-      run(process.execPath, [join(copy, 'dist/src/cli/bin.cjs'), ...args], {
-        name: `copied bin ${args.join(' ')}`,
-        env: { XDG_CACHE_HOME: join(copy, 'cache') },
-      });
+  });
 
-    expect(await outputOf(copied(['--version']))).toEqual(await outputOf(unbundled(['--version'])));
-    const server = copied(['serve', '--relay', '--host', '127.0.0.1', '--port', '0']);
+  afterEach(() => rmSync(copy, { recursive: true, force: true }));
+
+  const copied = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Running =>
+    run(process.execPath, [join(copy, 'dist/src/cli/bin.cjs'), ...args], {
+      name: `copied bin ${args.join(' ')}`,
+      env: { XDG_CACHE_HOME: join(copy, 'cache'), ...env },
+    });
+
+  /** A `serve` until it listens, then stopped: it must exit 0 having said nothing amiss. */
+  async function serveOnce(env: NodeJS.ProcessEnv = {}): Promise<void> {
+    const server = copied(['serve', '--host', '127.0.0.1', '--port', '0'], env);
     await server.stderr.waitFor(/listening on 127\.0\.0\.1:\d+/);
     server.child.kill('SIGTERM');
     expect((await waitForExit(server)).code).toBe(0);
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
+    expect((await server.stderr.end()).filter((line) => /error|warn|cache/i.test(line))).toEqual([]);
   }
+
+  const caches = (): string[] => (existsSync(cacheFolder) ? readdirSync(cacheFolder).sort() : []);
+  const bundleHash = (): string => /^\/\/ tcpchat bundle ([0-9a-f]{16})\n/.exec(readFileSync(join(copy, 'dist/tcpchat.cjs'), 'utf8'))![1];
+
+  test('a serve keeps one for this bundle and this Node, which the next start accepts and leaves as it is', async () => {
+    expect(await outputOf(copied(['--version']))).toEqual(await outputOf(unbundled(['--version'])));
+    expect(caches()).toEqual([]); // only a start that reaches listening keeps one
+
+    await serveOnce();
+    const [kept] = caches();
+    expect(caches()).toEqual([
+      expect.stringMatching(new RegExp(`^${bundleHash()}-${process.version}-${process.arch}-[0-9a-f]{8}\\.cache$`)),
+    ]);
+    const written = statSync(join(cacheFolder, kept!));
+    expect(written.size).toBeGreaterThan(100_000);
+
+    await serveOnce();
+    expect(caches()).toEqual([kept]);
+    expect(statSync(join(cacheFolder, kept!)).ino).toBe(written.ino); // not written again: V8 accepted it
+  });
+
+  test("one V8 refuses (another Node build made it) is replaced; a few other bundles' caches are kept, the oldest go", async () => {
+    await serveOnce();
+    const [kept] = caches();
+    const thisNode = kept!.slice(16);
+    writeFileSync(join(cacheFolder, kept!), 'not a code cache');
+    // Caches of five other bundles (older installs or builds) for this Node, the first the oldest.
+    const others = [1, 2, 3, 4, 5].map((n) => `${String(n).padStart(16, '0')}${thisNode}`);
+    others.forEach((name, age) => {
+      writeFileSync(join(cacheFolder, name), 'another bundle');
+      utimesSync(join(cacheFolder, name), 1_000_000 + age, 1_000_000 + age);
+    });
+    writeFileSync(join(cacheFolder, `${bundleHash()}-v0.0.1-${process.arch}-00000000.cache`), 'another Node');
+
+    await serveOnce();
+    expect(readFileSync(join(cacheFolder, kept!)).length).toBeGreaterThan(100_000);
+    expect(caches()).toEqual([...others.slice(2), kept, `${bundleHash()}-v0.0.1-${process.arch}-00000000.cache`].sort());
+  });
+
+  test('TCPCHAT_CODE_CACHE=off keeps none, and a cache folder that cannot be made costs nothing but the cache', async () => {
+    await serveOnce({ TCPCHAT_CODE_CACHE: 'off' });
+    expect(caches()).toEqual([]);
+
+    writeFileSync(join(copy, 'not-a-folder'), '');
+    await serveOnce({ XDG_CACHE_HOME: join(copy, 'not-a-folder') });
+    expect(readdirSync(copy).sort()).toEqual(['dist', 'not-a-folder']);
+  });
 });

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -75,7 +76,10 @@ const [result] = await Promise.all([
     }),
   ),
 ]);
-// Builds before esbuild left a V8 code cache here; no start may ever load one (see src/cli/bin.cts).
+// Builds before esbuild left a V8 code cache here; the bin keeps its own per user (src/cli/bin.cts).
 rmSync(`${BUNDLE}.cache`, { force: true });
+// The bundle names its own content in its first line: the bin's code cache is kept under that name.
+const code = readFileSync(BUNDLE, 'utf8');
+writeFileSync(BUNDLE, `// tcpchat bundle ${createHash('sha256').update(code).digest('hex').slice(0, 16)}\n${code}`);
 const inputs = Object.keys(result.metafile.inputs).length;
 process.stdout.write(`${relative(root, BUNDLE)}: ${inputs} modules\n`);

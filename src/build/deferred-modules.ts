@@ -1,5 +1,7 @@
 import { dirname } from 'node:path';
+import * as crypto from 'node:crypto';
 import * as os from 'node:os';
+import * as readline from 'node:readline';
 import * as tls from 'node:tls';
 import type { Plugin } from 'esbuild';
 import * as confusables from '../../streams/protocol/confusables.js';
@@ -10,14 +12,15 @@ const getters = (names: readonly string[]) => (real: string) =>
     Object.defineProperty(exports, name, { enumerable: true, get: () => require(${real})[name] });`;
 
 /**
- * Modules a plain `serve` does not need at start, evaluated at the first use of their exports
- * instead: yargs's help and error layout (building their Unicode tables and `Intl.Segmenter` took
- * tens of ms of each start, see README, "How it is built"), node:assert, node:module, node:tls,
- * node:os, and the table of confusable characters (a Map of 6,000 entries, ~10 ms to make, needed
- * at the first nick that is not ASCII; `streams/` keeps no lazy state of its own). Each import of
- * one gets a stand-in whose exports `require` the real module when first used; esbuild evaluates a
- * module that is required lazily. string-width's stand-in answers printable ASCII itself (as wide
- * as it is long, string-width's own first rule), so ASCII help never needs the real one.
+ * Modules a plain `serve` does not need before it listens, evaluated at the first use of their
+ * exports instead: yargs's help and error layout (building their Unicode tables and
+ * `Intl.Segmenter` took tens of ms of each start, see README, "How it is built"), node:assert,
+ * node:module, node:tls, node:crypto, node:os, node:readline, and the table of confusable
+ * characters (a Map of 6,000 entries, ~10 ms to make, needed at the first nick that is not ASCII;
+ * `streams/` keeps no lazy state of its own). Each import of one gets a stand-in whose exports
+ * `require` the real module when first used; esbuild evaluates a module that is required lazily.
+ * string-width's stand-in answers printable ASCII itself (as wide as it is long, string-width's
+ * own first rule), so ASCII help never needs the real one.
  */
 const STAND_INS: Record<string, (real: string) => string> = {
   // yargs checks its own invariants on every parse with node:assert, which loads some 25 of Node's
@@ -30,6 +33,10 @@ const STAND_INS: Record<string, (real: string) => string> = {
     export const strictEqual = (actual, expected, ...rest) => {
       if (!Object.is(actual, expected)) require(${real}).strictEqual(actual, expected, ...rest);
     };`,
+  // yargs checks the arguments of each call of its own API against a signature it parses anew
+  // each time, and only warns on a mismatch: some 4 ms of a start, over the calls that declare the
+  // options. tsc checks ours (and the unbundled modules that spec/e2e/bundle.spec.ts runs still warn).
+  './argsert.js': () => `export const argsert = () => {};`,
   // yargs, yargs-parser and cluster-client.ts each make a require at load, for files a plain `serve`
   // never requires: node:module (and Node's ES module loader, some 10 modules) waits for its first call.
   'node:module': (real) =>
@@ -47,8 +54,12 @@ const STAND_INS: Record<string, (real: string) => string> = {
   cliui: (real) => `export default (...args) => require(${real}).default(...args);`,
   // TLS (and the crypto it loads) only for a server or client that speaks it: each export a getter.
   'node:tls': getters(Object.keys(tls)),
+  // Hashing secrets, certificates, a cluster's names: none of it before a plain `serve` listens.
+  'node:crypto': getters(Object.keys(crypto)),
   // For the host's name (--cluster's default node name) and its interfaces (listening on all of them).
   'node:os': getters(Object.keys(os)),
+  // For the console, which a server opens once it listens.
+  'node:readline': getters(Object.keys(readline)),
   // Imported by streams/protocol/skeleton.ts alone; a script of its own (bundle.ts).
   './confusables.js': getters(Object.keys(confusables)),
   'string-width': (real) =>

@@ -1,10 +1,96 @@
 #!/usr/bin/env node
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { Script } from 'node:vm';
+import type { StartHooks } from './main.js';
 
 /**
- * `tcpchat`: runs the one script `npm run build` bundles, dist/tcpchat.cjs (src/build/bundle.ts).
- * CommonJS, as the bundle is: an ES module here would start Node's ES module loader, some 10 % of a
- * bare `node` start, to load one CommonJS file.
- * No V8 code cache: one made by another Node build can crash V8, and with esbuild's bundle a cache
- * of our own saved no measurable start-up time (README, "How it is built").
+ * `tcpchat`: runs the one script `npm run build` bundles, dist/tcpchat.cjs (src/build/bundle.ts),
+ * through a V8 code cache of it. CommonJS, as the bundle is: an ES module here would start Node's
+ * ES module loader, some 10 % of a bare `node` start, to load one CommonJS file.
+ *
+ * Compiling the bundle, and then each function a start calls, is costly (without the cache a start
+ * takes some 1.13× the CPU time). The first `serve` of each bundle on each Node build keeps what V8
+ * compiled up to listening in the user's cache folder; later starts read it instead of compiling. The cache is only safe on
+ * the exact build that made it (Node 20.11 accepts one made by 20.20 and then crashes), so its
+ * name carries the bundle's hash and this Node's identity, and V8 checks it again. Nothing
+ * depends on it: a cache that cannot be read, written, or is refused only costs the speed-up.
+ * `TCPCHAT_CODE_CACHE=off` (or 0, false, no) turns it off.
  */
-require('../../tcpchat.cjs');
+
+const BUNDLE = resolve(__dirname, '../../tcpchat.cjs');
+/** How many bundles' caches one Node build keeps: a few installs or builds used in turn each keep theirs. */
+const KEPT_BUNDLES = 4;
+
+const source = readFileSync(BUNDLE, 'utf8');
+const cacheFile = codeCacheFile(source, process.env);
+const cachedData = cacheFile === undefined ? undefined : readIfThere(cacheFile);
+// The CommonJS module wrapper, as Node's own loader applies it.
+const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
+const bundle = { exports: {} as { main(args: readonly string[], hooks: StartHooks): void } };
+// Node's Module class, for the bundle's own `require` (node:module would load Node's ES module loader).
+const { createRequire } = module.constructor as unknown as typeof import('node:module');
+(script.runInThisContext() as (...args: unknown[]) => void)(bundle.exports, createRequire(BUNDLE), bundle, BUNDLE, dirname(BUNDLE));
+
+const fresh = cachedData !== undefined && !script.cachedDataRejected;
+bundle.exports.main(process.argv.slice(2), {
+  listening: cacheFile === undefined || fresh ? undefined : () => keepCodeCache(cacheFile, script.createCachedData()),
+});
+
+/**
+ * `$XDG_CACHE_HOME/tcpchat/BUNDLE-NODE.cache` (else `%LOCALAPPDATA%`, else `~/.cache`): BUNDLE is
+ * the hash the build put in the bundle's first line, NODE names this Node build (its version,
+ * arch and a hash of its binary's path, size and time, and its components' versions).
+ */
+function codeCacheFile(code: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (/^(?:0|false|no|off)$/i.test(env['TCPCHAT_CODE_CACHE'] ?? '')) return undefined;
+  const bundleHash = /^\/\/ tcpchat bundle ([0-9a-f]+)\n/.exec(code)?.[1];
+  const base = [env['XDG_CACHE_HOME'], env['LOCALAPPDATA'], env['HOME'] && join(env['HOME'], '.cache')].find(
+    (folder) => folder !== undefined && isAbsolute(folder),
+  );
+  if (bundleHash === undefined || base === undefined) return undefined;
+  let binary;
+  try {
+    binary = statSync(process.execPath);
+  } catch {
+    return undefined;
+  }
+  const build = JSON.stringify([process.execPath, binary.size, binary.mtimeMs, process.versions]);
+  return join(base, 'tcpchat', `${bundleHash}-${process.version}-${process.arch}-${fnv1a(build)}.cache`);
+}
+
+function readIfThere(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Written whole or not at all (a rename). Of the caches this Node build kept for other bundles (an
+ * upgrade's, a rebuild's), the least recently written go.
+ */
+function keepCodeCache(file: string, data: Buffer): void {
+  const folder = dirname(file);
+  const thisNode = basename(file).slice(basename(file).indexOf('-')); // after BUNDLE, a hash without dashes
+  try {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(`${file}.${process.pid}`, data);
+    renameSync(`${file}.${process.pid}`, file);
+    const kept = readdirSync(folder)
+      .filter((name) => name.endsWith(thisNode))
+      .map((name) => ({ path: join(folder, name), written: statSync(join(folder, name)).mtimeMs }))
+      .sort((a, b) => b.written - a.written);
+    for (const { path } of kept.slice(KEPT_BUNDLES)) rmSync(path, { force: true });
+  } catch {
+    return; // the next start compiles again
+  }
+}
+
+/** A 32-bit FNV-1a hash, in hex: names, not secrets (node:crypto would cost a start some 5 ms). */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}

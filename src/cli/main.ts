@@ -3,13 +3,11 @@ import type { ProcessIo } from '../run/serve.js';
 
 const { version } = packageJson;
 
-const io: ProcessIo = {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  now: () => new Date(),
-};
+/** What the bin learns of a run. */
+export interface StartHooks {
+  /** The server listens: its start is over (the bin then keeps a code cache of what the start compiled). */
+  readonly listening?: () => void;
+}
 
 // The exit code is set and the event loop left to drain, so no queued output is cut off.
 const done = (code: number): void => {
@@ -31,27 +29,44 @@ async function streams() {
   return signals;
 }
 
-// No top-level await: the bundle bin.ts runs (src/build/bundle.ts) is CommonJS.
-void import('./parser.js').then(({ buildParser }) =>
-  buildParser(
-    process.argv.slice(2), // what yargs/helpers' hideBin() leaves of a node process's argv
-    {
-      serve: async (config) => {
-        const missing = config.cluster === undefined ? undefined : (await import('./cluster-client.js')).missingClusterClient();
-        if (missing !== undefined) return failure(missing, 1);
-        const { signal, stopSignals } = await streams();
-        const { runServer } = await import('../run/serve.js');
-        // SIGHUP re-reads the TLS files, the password file and the access lists.
-        done(await runServer(config, io, stopSignals(), signal('SIGHUP')));
-      },
-      connect: async (config) => {
-        const { signal } = await streams();
-        const { runClient } = await import('../run/connect.js');
-        done(await runClient(config, io, signal('SIGINT')));
-      },
+/**
+ * Runs the `tcpchat` command line `args` (what follows `tcpchat`). The bundle's entry: the bin
+ * (src/cli/bin.cts) calls it; `unbundled.ts` runs it from tsc's modules.
+ */
+export function main(args: readonly string[], hooks: StartHooks = {}): void {
+  const io: ProcessIo = {
+    // Read at first use: `--help` and `--version` never open stdin.
+    get stdin() {
+      return process.stdin;
     },
-    version,
-    failure,
-    process.env,
-  ).parseAsync(),
-);
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    now: () => new Date(),
+    listening: hooks.listening,
+  };
+  // No top-level await: the bundle bin.cts runs (src/build/bundle.ts) is CommonJS.
+  void import('./parser.js').then(({ buildParser }) =>
+    buildParser(
+      args,
+      {
+        serve: async (config) => {
+          const missing = config.cluster === undefined ? undefined : (await import('./cluster-client.js')).missingClusterClient();
+          if (missing !== undefined) return failure(missing, 1);
+          const { signal, stopSignals } = await streams();
+          const { runServer } = await import('../run/serve.js');
+          // SIGHUP re-reads the TLS files, the password file and the access lists.
+          done(await runServer(config, io, stopSignals(), signal('SIGHUP')));
+        },
+        connect: async (config) => {
+          const { signal } = await streams();
+          const { runClient } = await import('../run/connect.js');
+          done(await runClient(config, io, signal('SIGINT')));
+        },
+      },
+      version,
+      failure,
+      process.env,
+    ).parseAsync(),
+  );
+}

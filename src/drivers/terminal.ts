@@ -44,7 +44,8 @@ export interface Terminal {
 }
 
 export function terminal(options: TerminalOptions): Terminal {
-  const interactive = Boolean(options.input.isTTY && options.output.isTTY);
+  // The output first: a process.stdin that is a file is costly to make (Node loads its file streams).
+  const interactive = Boolean(options.output.isTTY && options.input.isTTY);
   let active: Interface | undefined;
   let prompting = interactive && !options.promptLater;
   let prompt = options.prompt;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import {
   buffer,
@@ -51,6 +50,7 @@ import { SPEAKS_TLS, SPEAKS_TLS_LINE, unlessPeerSpeaksTls } from './plain-port.j
 import { openFiles } from '../drivers/open-files.js';
 import { descriptorBudget, droppedSentence } from './descriptor-budget.js';
 import { answerSecret } from './serve-secrets.js';
+import { runEpoch } from './run-epoch.js';
 import { MEMORY_ONLY, openData, PRUNE_EVERY_MS, type DataConfig, type DataLink } from './serve-data.js';
 
 export interface ServeConfig extends ReloadableFiles {
@@ -104,6 +104,8 @@ export interface ProcessIo {
   readonly stderr: Writable;
   readonly env: NodeJS.ProcessEnv;
   readonly now: () => Date;
+  /** Called once the server listens (the bin then keeps a code cache of what the start compiled). */
+  readonly listening?: () => void;
 }
 
 /**
@@ -164,7 +166,10 @@ export async function runServer(
     // As the client's: the room the console speaks in, once it has rooms.
     const prompt = (room?: string): string => `${room ?? ''}> `;
     const console = terminal({
-      input: io.stdin,
+      // Read when the console opens (see console$), not now: a process.stdin that is a file is costly to make.
+      get input() {
+        return io.stdin;
+      },
       output: io.stdout,
       prompt: prompt(config.mode === 'room' ? config.firstRoom : undefined),
       promptLater: true,
@@ -213,6 +218,8 @@ export async function runServer(
     const droppedReport = dropped$
       .pipe(buffer(dropped$.pipe(debounceTime(1000))))
       .subscribe((burst) => tell.warn(droppedSentence(burst.length, files?.limit)));
+    // Once the server listens (when the console starts reading).
+    const listened$ = new Subject<void>();
     const connection$ = listen({ host: config.host, port: config.port, tls, maxConnections: budget?.sockets }).pipe(
       tap((event) => event.type === 'dropped' && dropped$.next()),
       tap((event) => event.type === 'listening' && announce(event)),
@@ -223,6 +230,7 @@ export async function runServer(
           tell.debug(`TLS handshake from ${event.address ?? 'an unknown address'} failed: ${event.error.message}`);
       }),
       tap((event) => event.type === 'listening' && console.showPrompt()), // never before what it says on starting
+      tap((event) => event.type === 'listening' && listened$.next()),
       filter((event): event is Extract<ListenEvent, { type: 'connection' }> => event.type === 'connection'),
       map(({ socket }) => {
         const connection = serverConnection(nextId++, socket, connectionOptions);
@@ -237,7 +245,12 @@ export async function runServer(
     const stoppedReading = (): void => {
       if (io.stdin.isTTY) tell.warn('the console stopped reading (end of input); still serving');
     };
-    const console$ = console.line$.pipe(tap({ complete: stoppedReading }));
+    // The console reads once the server listens: until then a start opens no stdin and loads no readline.
+    const console$ = listened$.pipe(
+      take(1),
+      mergeMap(() => console.line$),
+      tap({ complete: stoppedReading }),
+    );
 
     const shutdown$ = stop$.pipe(
       take(1),
@@ -270,7 +283,7 @@ export async function runServer(
         heartbeatMs: config.heartbeatMs,
         cluster: bus?.self,
         // Names this run (or the data directory's history): a resuming client learns whether its sequence numbers still mean anything.
-        epoch: data?.epoch ?? randomBytes(6).toString('base64url'),
+        epoch: data?.epoch ?? runEpoch(),
         restored: data?.restored,
         operators: config.operators,
       },
@@ -393,6 +406,7 @@ export async function runServer(
         tell.info(`reachable at ${where.join(', ')}`);
       }
       if (config.json) io.stdout.write(jsonLine({ type: 'listening', host: event.host, port: event.port }, io.now()) + '\n');
+      io.listening?.();
     }
   });
 }
