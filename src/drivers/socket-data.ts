@@ -63,6 +63,7 @@ export class SocketReader implements Unsubscribable {
     if (!socket.listeners('data').includes(onData)) {
       socket.on('data', onData);
       socket.on('end', onEnd);
+      if (socket.allowHalfOpen) dropIdleEndListener(socket);
     }
     // Ended already: a half-open socket whose end was seen before (by a peek at its first bytes, say).
     if (socket.destroyed || socket.readableEnded) this.end();
@@ -134,6 +135,17 @@ export class SocketReader implements Unsubscribable {
   }
 }
 
+/**
+ * Node's own 'end' listener only stops writes after the peer's end on a socket that is not
+ * half-open; on one that is, it does nothing. Without it `onEnd` is the socket's one 'end'
+ * listener, not a list of two (some 64 bytes a connection). Taken off after `onEnd` is on: taking
+ * off an event's only listener deletes its key, and the socket's table of listeners with it
+ * becomes a slow dictionary (some 450 bytes).
+ */
+function dropIdleEndListener(socket: Socket): void {
+  for (const listener of socket.listeners('end')) if (listener.name === 'onReadableStreamEnd') socket.off('end', listener as () => void);
+}
+
 /** Its last reader has gone: a late error must not crash the process. */
 function stopListening(socket: Socket): void {
   socket.off('data', onData);
@@ -173,6 +185,25 @@ export function formatAddress(host: string | undefined, port: number | undefined
  * (an IPv4-mapped IPv6 address), shown and compared as `127.0.0.1`.
  */
 export function peerIp(socket: Socket): string | undefined {
-  const ip = socket.remoteAddress;
+  return unmapped(socket.remoteAddress);
+}
+
+function unmapped(ip: string | undefined): string | undefined {
   return ip !== undefined && ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
+}
+
+/** What a socket's handle answers when asked for its peer (0: it knew). */
+type PeerHandle = { getpeername?(out: { address?: string; port?: number }): number };
+
+/**
+ * A peer's IP (as `peerIp` shows it) and port, asked of the socket's handle, as `remoteAddress`
+ * does; but `remoteAddress` keeps its answer on the socket (an object of some 56 bytes for the
+ * connection's life), and a server that keeps the peer itself need not hold it twice. Where a
+ * handle cannot say, `remoteAddress` is asked.
+ */
+export function peerOf(socket: Socket): { ip: string; port: number } {
+  const out: { address?: string; port?: number } = {};
+  const handle = (socket as unknown as { _handle?: PeerHandle | null })._handle;
+  if (handle?.getpeername?.(out) !== 0) ({ remoteAddress: out.address, remotePort: out.port } = socket);
+  return { ip: unmapped(out.address) ?? '', port: out.port ?? 0 };
 }
