@@ -380,9 +380,9 @@ class ConnectionRecord implements Connection {
     this.set('pinged', pinged);
   }
 
-  /** Sets an uncommon field; setting one back to its default makes nothing. */
+  /** Sets an uncommon field; setting one to its default (none, or no pings) makes nothing. */
   private set<K extends keyof Uncommon>(field: K, value: Uncommon[K]): void {
-    if (this.uncommon === undefined && (value === undefined || value === 0)) return;
+    if (this.uncommon === undefined && (value === undefined || (field === 'pinged' && value === 0))) return;
     (this.uncommon ??= new Uncommon())[field] = value;
   }
 }
