@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { asapScheduler, Observable, timer, type Subscription } from '../../streams/rx.js';
 import { PacedWriter } from './paced-writes.js';
 import { peerFingerprint } from './peer-certificate.js';
-import { FIRST_FREE_FLAG, formatAddress, peerIp, SocketReader } from './socket-data.js';
+import { FIRST_FREE_FLAG, formatAddress, peerOf, SocketReader } from './socket-data.js';
 import { byteLength, writeAll, type TurnBytes, type TurnWrites } from './turn-writes.js';
 
 export interface ServerConnectionOptions {
@@ -127,6 +127,8 @@ class Extras {
  */
 class Connection extends SocketReader implements ServerConnection {
   private extras: Extras | undefined;
+  readonly ip: string;
+  readonly port: number;
 
   constructor(
     readonly id: number,
@@ -134,8 +136,8 @@ class Connection extends SocketReader implements ServerConnection {
     private readonly options: ServerConnectionOptions,
   ) {
     super(socket); // until data$ is read, a stray error stays harmless
-    // Read once now, so that Node keeps the peer's address for after the socket has closed.
-    void socket.remoteAddress;
+    // Read once now, as a socket no longer tells it once closed (and kept here, not on the socket: see peerOf).
+    ({ ip: this.ip, port: this.port } = peerOf(socket));
     const fingerprint = peerFingerprint(socket);
     if (fingerprint !== undefined) this.ensureExtras().fingerprint = fingerprint;
     if (options.messageGapMs !== undefined) this.ensureExtras().paced = new PacedWriter(socket, options.messageGapMs);
@@ -148,14 +150,6 @@ class Connection extends SocketReader implements ServerConnection {
 
   get address(): string {
     return formatAddress(this.ip, this.port);
-  }
-
-  get ip(): string {
-    return peerIp(this.socket) ?? '';
-  }
-
-  get port(): number {
-    return this.socket.remotePort ?? 0;
   }
 
   get fingerprint(): string | undefined {

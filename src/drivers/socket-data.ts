@@ -18,7 +18,11 @@ export function socketData(socket: Socket): Observable<Uint8Array> {
 
 const READERS = Symbol('tcpchat.socketReaders');
 
-type ReadSocket = Socket & { [READERS]?: SocketReader };
+/**
+ * A socket's readers: nearly always one; a list when several read it at once, replaced rather than
+ * changed, so a dispatch under way goes on with the list it began with.
+ */
+type ReadSocket = Socket & { [READERS]?: SocketReader | readonly SocketReader[] };
 
 /** Bits of a reader's `flags`: one small integer rather than a field each, as a server holds one reader per connection. */
 const ENDED = 1; // the socket ended or failed: it goes by itself, nothing to destroy
@@ -40,19 +44,14 @@ export class SocketReader implements Unsubscribable {
   protected subscriber: Observer<Uint8Array> | undefined;
   /** ENDED, SPARED, and from FIRST_FREE_FLAG up a subclass's own. */
   protected flags = 0;
-  /** The next reader of the same socket. */
-  later: SocketReader | undefined;
 
   constructor(readonly socket: ReadSocket) {
-    let last = socket[READERS];
-    if (last === undefined) {
+    const readers = socket[READERS];
+    if (readers === undefined) {
       socket[READERS] = this;
       socket.on('error', onError);
       socket.on('close', onClose);
-    } else {
-      while (last.later) last = last.later;
-      last.later = this;
-    }
+    } else socket[READERS] = [...listOf(readers), this];
   }
 
   /** Hands the socket's bytes to `subscriber` from now on; completes it at once if the socket is gone or its peer has ended. */
@@ -63,6 +62,7 @@ export class SocketReader implements Unsubscribable {
     if (!socket.listeners('data').includes(onData)) {
       socket.on('data', onData);
       socket.on('end', onEnd);
+      if (socket.allowHalfOpen) dropIdleEndListener(socket);
     }
     // Ended already: a half-open socket whose end was seen before (by a peek at its first bytes, say).
     if (socket.destroyed || socket.readableEnded) this.end();
@@ -118,20 +118,27 @@ export class SocketReader implements Unsubscribable {
     this.end();
   }
 
-  /** Out of the socket's list (its own `later` stays, so a dispatch under way goes on past it). */
+  /** Out of the socket's readers. */
   private leave(): void {
     const { socket } = this;
-    if (socket[READERS] === this) {
-      socket[READERS] = this.later;
-      return;
-    }
-    for (let reader = socket[READERS]; reader; reader = reader.later) {
-      if (reader.later === this) {
-        reader.later = this.later;
-        return;
-      }
-    }
+    const others = listOf(socket[READERS]).filter((reader) => reader !== this);
+    socket[READERS] = others.length > 1 ? others : others[0];
   }
+}
+
+function listOf(readers: SocketReader | readonly SocketReader[] | undefined): readonly SocketReader[] {
+  return readers === undefined ? [] : readers instanceof SocketReader ? [readers] : readers;
+}
+
+/**
+ * Node's own 'end' listener only stops writes after the peer's end on a socket that is not
+ * half-open; on one that is, it does nothing. Without it `onEnd` is the socket's one 'end'
+ * listener, not a list of two (some 64 bytes a connection). Taken off after `onEnd` is on: taking
+ * off an event's only listener deletes its key, and the socket's table of listeners with it
+ * becomes a slow dictionary (some 450 bytes).
+ */
+function dropIdleEndListener(socket: Socket): void {
+  for (const listener of socket.listeners('end')) if (listener.name === 'onReadableStreamEnd') socket.off('end', listener as () => void);
 }
 
 /** Its last reader has gone: a late error must not crash the process. */
@@ -145,19 +152,21 @@ function stopListening(socket: Socket): void {
 
 // `this` is the socket: EventEmitter calls listeners on it.
 function onData(this: ReadSocket, chunk: Buffer): void {
-  for (let reader = this[READERS]; reader; reader = reader.later) reader.next(chunk);
+  const readers = this[READERS];
+  if (readers instanceof SocketReader) readers.next(chunk);
+  else for (const reader of readers ?? []) reader.next(chunk);
 }
 
 function onEnd(this: ReadSocket): void {
-  for (let reader = this[READERS]; reader; reader = reader.later) reader.end();
+  for (const reader of listOf(this[READERS])) reader.end();
 }
 
 function onError(this: ReadSocket, error: Error): void {
-  for (let reader = this[READERS]; reader; reader = reader.later) reader.failed(error);
+  for (const reader of listOf(this[READERS])) reader.failed(error);
 }
 
 function onClose(this: ReadSocket): void {
-  for (let reader = this[READERS]; reader; reader = reader.later) reader.closed();
+  for (const reader of listOf(this[READERS])) reader.closed();
 }
 
 export function ignore(): void {}
@@ -173,6 +182,25 @@ export function formatAddress(host: string | undefined, port: number | undefined
  * (an IPv4-mapped IPv6 address), shown and compared as `127.0.0.1`.
  */
 export function peerIp(socket: Socket): string | undefined {
-  const ip = socket.remoteAddress;
+  return unmapped(socket.remoteAddress);
+}
+
+function unmapped(ip: string | undefined): string | undefined {
   return ip !== undefined && ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
+}
+
+/** What a socket's handle answers when asked for its peer (0: it knew). */
+type PeerHandle = { getpeername?(out: { address?: string; port?: number }): number };
+
+/**
+ * A peer's IP (as `peerIp` shows it) and port, asked of the socket's handle, as `remoteAddress`
+ * does; but `remoteAddress` keeps its answer on the socket (an object of some 56 bytes for the
+ * connection's life), and a server that keeps the peer itself need not hold it twice. Where a
+ * handle cannot say, `remoteAddress` is asked.
+ */
+export function peerOf(socket: Socket): { ip: string; port: number } {
+  const out: { address?: string; port?: number } = {};
+  const handle = (socket as unknown as { _handle?: PeerHandle | null })._handle;
+  if (handle?.getpeername?.(out) !== 0) ({ remoteAddress: out.address, remotePort: out.port } = socket);
+  return { ip: unmapped(out.address) ?? '', port: out.port ?? 0 };
 }

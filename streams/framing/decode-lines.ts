@@ -91,16 +91,22 @@ const AFTER_CR = 4;
 /** Nothing has come yet: the first chunk is checked for a TLS handshake. */
 const FIRST = 8;
 
+/** What a framer carries from one chunk to the next, made the first time it has any (an idle connection never does). */
+class Carry {
+  /** The start of an unfinished line, from earlier chunks (copies, so no read buffer is pinned); none while it is skipped. */
+  pending: Uint8Array[] = NOTHING;
+  /** Its size, counted while it is skipped too. */
+  pendingBytes = 0;
+  /** Made on the first 0xFF: the peer may speak telnet. */
+  telnet: TelnetFilter | undefined;
+}
+
 /**
  * One subscription's framing state. An object rather than closures, and a lean subscriber: a
  * server holds one per connection, mostly idle, so what it costs is what every idle connection costs.
  */
 class LineFramer<B> extends LeanSubscriber<Uint8Array> {
-  /** The start of an unfinished line, from earlier chunks (copies, so no read buffer is pinned). */
-  private pending: Uint8Array[] = NOTHING;
-  private pendingBytes = 0;
-  /** Made on the first 0xFF: the peer may speak telnet. */
-  private telnet: TelnetFilter | undefined;
+  private carry: Carry | undefined;
   /** SKIPPING, CUT_OFF, AFTER_CR, FIRST: bits of one number rather than a field each. */
   private state = FIRST;
 
@@ -109,6 +115,14 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
     private readonly framing: Framing<B>,
   ) {
     super();
+  }
+
+  private carried(): Carry {
+    return (this.carry ??= new Carry());
+  }
+
+  private get pendingBytes(): number {
+    return this.carry?.pendingBytes ?? 0;
   }
 
   private is(bit: number): boolean {
@@ -125,7 +139,8 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
       this.set(FIRST, false);
       if (startsTlsHandshake(input)) return this.subscriber.error(new SpeaksTlsError());
     }
-    const chunk = this.telnet !== undefined || input.indexOf(IAC) !== -1 ? (this.telnet ??= new TelnetFilter()).data(input) : input;
+    const chunk =
+      this.carry?.telnet !== undefined || input.indexOf(IAC) !== -1 ? (this.carried().telnet ??= new TelnetFilter()).data(input) : input;
     let from = 0;
     if (this.is(AFTER_CR) && chunk.length > 0) {
       this.set(AFTER_CR, false);
@@ -166,7 +181,7 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
   }
 
   protected onComplete(): void {
-    const held = this.telnet?.end();
+    const held = this.carry?.telnet?.end();
     if (held && held.length > 0 && !this.is(CUT_OFF)) this.keepTail(held);
     if (this.is(CUT_OFF)) return this.subscriber.complete();
     const tooLong = this.is(SKIPPING) || this.pendingBytes > this.framing.maxLineBytes;
@@ -223,34 +238,37 @@ class LineFramer<B> extends LeanSubscriber<Uint8Array> {
   }
 
   private takePending(tail: Uint8Array): Uint8Array {
-    const { pending } = this;
+    const pending = this.carry?.pending ?? NOTHING;
     const whole = pending.length === 0 ? tail : concatBytes([...pending, tail], this.pendingBytes + tail.length);
     this.forgetPending();
     return whole;
   }
 
   private forgetPending(): void {
-    this.pending = NOTHING;
-    this.pendingBytes = 0;
+    if (this.carry) {
+      this.carry.pending = NOTHING;
+      this.carry.pendingBytes = 0;
+    }
     this.set(SKIPPING, false);
   }
 
   private keepTail(tail: Uint8Array): void {
     if (tail.length === 0) return;
-    this.pendingBytes += tail.length;
-    if (this.pendingBytes > this.framing.hardLimitBytes) {
+    const carry = this.carried();
+    carry.pendingBytes += tail.length;
+    if (carry.pendingBytes > this.framing.hardLimitBytes) {
       this.set(CUT_OFF, true);
-      this.pending = NOTHING;
+      carry.pending = NOTHING;
       this.subscriber.next(new LineTooLongError(this.framing.hardLimitBytes, true));
-    } else if (this.is(SKIPPING) || this.pendingBytes > this.framing.maxLineBytes) {
+    } else if (this.is(SKIPPING) || carry.pendingBytes > this.framing.maxLineBytes) {
       // Count what is skipped (for the hard limit) without keeping it.
       this.set(SKIPPING, true);
-      this.pending = NOTHING;
+      carry.pending = NOTHING;
     } else {
       // A copy, so a small tail does not pin the socket's whole read buffer.
       const part = tail.slice();
-      if (this.pending === NOTHING) this.pending = [part];
-      else this.pending.push(part);
+      if (carry.pending === NOTHING) carry.pending = [part];
+      else carry.pending.push(part);
     }
   }
 }

@@ -292,25 +292,99 @@ export function forgetIfEmpty(model: ServerModel, room: Room): void {
 
 /** A connection let in at the door (counted in the admission already). */
 export function addConnection(model: ServerModel, id: ConnId, peer: PeerAddress, phase: Phase, fingerprint?: string): Connection {
-  const conn: Connection = {
-    id,
-    ip: peer.ip,
-    port: peer.port,
-    fingerprint,
-    phase,
-    nick: '',
-    room: undefined,
-    session: undefined,
-    joinedAfter: 0,
-    held: undefined,
-    claim: undefined,
-    closing: undefined,
-    identified: undefined,
-    heardAt: undefined,
-    pinged: 0,
-  };
+  const conn = new ConnectionRecord(id, peer, phase, fingerprint);
   model.conns.set(id, conn);
   return conn;
+}
+
+/** The fields of a `Connection` that only some connections ever set (see `ConnectionRecord`). */
+class Uncommon {
+  fingerprint: string | undefined;
+  session: string | undefined;
+  held: (readonly string[])[] | undefined;
+  claim: Claim | undefined;
+  closing: string | undefined;
+  identified: string | undefined;
+  heardAt: number | undefined;
+  pinged = 0;
+}
+
+/**
+ * A `Connection` as the model keeps it: a server holds one per client, most of them idle plain
+ * members, so what only some connections set (a certificate, tags, a claim in flight, held lines,
+ * an identity, the heartbeat) is kept in `uncommon`, made the first time one is set. Reading and
+ * setting them is as on any `Connection`.
+ */
+class ConnectionRecord implements Connection {
+  readonly ip: string;
+  readonly port: number;
+  nick = '';
+  room: Room | undefined = undefined;
+  joinedAfter = 0;
+  private uncommon: Uncommon | undefined = undefined;
+
+  constructor(
+    readonly id: ConnId,
+    peer: PeerAddress,
+    public phase: Phase,
+    fingerprint: string | undefined,
+  ) {
+    this.ip = peer.ip;
+    this.port = peer.port;
+    if (fingerprint !== undefined) this.set('fingerprint', fingerprint);
+  }
+
+  get fingerprint(): string | undefined {
+    return this.uncommon?.fingerprint;
+  }
+  get session(): string | undefined {
+    return this.uncommon?.session;
+  }
+  set session(session: string | undefined) {
+    this.set('session', session);
+  }
+  get held(): (readonly string[])[] | undefined {
+    return this.uncommon?.held;
+  }
+  set held(held: (readonly string[])[] | undefined) {
+    this.set('held', held);
+  }
+  get claim(): Claim | undefined {
+    return this.uncommon?.claim;
+  }
+  set claim(claim: Claim | undefined) {
+    this.set('claim', claim);
+  }
+  get closing(): string | undefined {
+    return this.uncommon?.closing;
+  }
+  set closing(closing: string | undefined) {
+    this.set('closing', closing);
+  }
+  get identified(): string | undefined {
+    return this.uncommon?.identified;
+  }
+  set identified(identified: string | undefined) {
+    this.set('identified', identified);
+  }
+  get heardAt(): number | undefined {
+    return this.uncommon?.heardAt;
+  }
+  set heardAt(heardAt: number | undefined) {
+    this.set('heardAt', heardAt);
+  }
+  get pinged(): number {
+    return this.uncommon?.pinged ?? 0;
+  }
+  set pinged(pinged: number) {
+    this.set('pinged', pinged);
+  }
+
+  /** Sets an uncommon field; setting one to its default (none, or no pings) makes nothing. */
+  private set<K extends keyof Uncommon>(field: K, value: Uncommon[K]): void {
+    if (this.uncommon === undefined && (value === undefined || (field === 'pinged' && value === 0))) return;
+    (this.uncommon ??= new Uncommon())[field] = value;
+  }
 }
 
 /** The member of this connection, if it is one. */

@@ -72,13 +72,15 @@ describe('serverConnection', () => {
     const connection = serverConnection(1, ours, { ...BASE, telnet: refusalsFor });
     expect(listeners(ours)).toEqual([data, end, error + 1, close + 1]); // its bytes flow only once read
     const all = within(lastValueFrom(connection.data$.pipe(toArray())), 'the data');
-    expect(listeners(ours)).toEqual([data + 1, end + 1, error + 1, close + 1]);
+    // Node's own 'end' listener, idle on a half-open socket, has made way for its own.
+    expect(listeners(ours)).toEqual([data + 1, end, error + 1, close + 1]);
+    expect(ours.listeners('end').map((listener) => listener.name)).toEqual(['onEnd']);
     const answered = event(peer, 'data');
     peer.write(Uint8Array.of(0xff, 0xfd, 0x01)); // IAC DO ECHO: answered on the way
     await answered;
     connection.reading(false);
     connection.reading(true);
-    expect(listeners(ours)).toEqual([data + 1, end + 1, error + 1, close + 1]);
+    expect(listeners(ours)).toEqual([data + 1, end, error + 1, close + 1]);
     peer.end();
     await all;
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { firstValueFrom, lastValueFrom, ReplaySubject, Subject, toArray } from 'rxjs';
-import { formatAddress, socketData } from '../../../src/drivers/socket-data.js';
+import { formatAddress, peerOf, socketData } from '../../../src/drivers/socket-data.js';
 import { event, Leftovers, readToEnd, socketPair, within } from './helpers/loopback.js';
 
 const leftovers = new Leftovers();
@@ -141,5 +141,21 @@ describe('formatAddress', () => {
     expect(formatAddress('127.0.0.1', 2023)).toBe('127.0.0.1:2023');
     expect(formatAddress('::1', 2023)).toBe('[::1]:2023');
     expect(formatAddress(undefined, undefined)).toBe('unknown:0');
+  });
+});
+
+describe('peerOf', () => {
+  it("tells the peer's IP and port without leaving them cached on the socket, as remoteAddress would", async () => {
+    const { ours, peer } = await socketPair(leftovers);
+    expect(peerOf(ours)).toEqual({ ip: '127.0.0.1', port: peer.localPort });
+    expect(Object.keys(ours)).not.toContain('_peername'); // Node's cache: an object per connection
+    expect([ours.remoteAddress, ours.remotePort]).toEqual(['127.0.0.1', peer.localPort]);
+  });
+
+  it('asks the socket once its handle is gone, and says unknown when no one knows', async () => {
+    const { ours } = await socketPair(leftovers);
+    ours.destroy();
+    await event(ours, 'close');
+    expect(peerOf(ours)).toEqual({ ip: '', port: 0 });
   });
 });

@@ -6,7 +6,9 @@ import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { RouterEvent } from '../../../streams/server/events.js';
 import type { ServerModel } from '../../../streams/server/model.js';
 import { routerOn } from '../../../streams/server/router.js';
-import { testModel } from './model-fixture.js';
+import { addMember, testModel } from './model-fixture.js';
+import { heard } from '../../../streams/server/heartbeat.js';
+import { addConnection } from '../../../streams/server/model.js';
 
 /** Everything that must hold of the model between any two events. */
 function expectConsistent(model: ServerModel): void {
@@ -112,5 +114,30 @@ describe('the server model', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('a connection record', () => {
+  it('starts with none of what only some connections set, and keeps each as set, defaults and 0 included', () => {
+    const model = testModel();
+    const conn = addMember(model, 1);
+    expect([conn.fingerprint, conn.session, conn.held, conn.claim, conn.closing, conn.identified, conn.heardAt, conn.pinged]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      0,
+    ]);
+    heard(model.watched, conn, 0); // the first moment of virtual time is a time like any other
+    expect([conn.heardAt, conn.pinged]).toEqual([0, 0]);
+    conn.pinged = 2;
+    conn.session = 's1';
+    conn.held = [['a line']];
+    conn.held = undefined;
+    expect([conn.heardAt, conn.pinged, conn.session, conn.held]).toEqual([0, 2, 's1', undefined]);
+    expect(addConnection(model, 2, { ip: '10.0.0.2', port: 4000 }, 'joining', 'AB:CD').fingerprint).toBe('AB:CD');
   });
 });
