@@ -127,6 +127,18 @@ describe('a peer that closes its sending side', () => {
     ]);
   });
 
+  it('nc -N with more lines than its rate lets through in the linger (5 s) gets them all relayed and every answer after them', async () => {
+    // 2 lines a second, burst 1: the 12 after the first take 6 s, longer than the linger.
+    const server = await startServer(['--rate', '2', '--burst', '1']);
+    const numbered = Array.from({ length: 13 }, (_, i) => `line ${i + 1}`);
+    const nc = run('nc', ['-N', '127.0.0.1', String(server.port)], { name: 'nc -N at its rate' });
+    nc.write(['/nick ray', ...numbered.slice(1), '/who', ''].join('\n'));
+    nc.endInput();
+    expect(await waitForExit(nc, 15_000)).toEqual({ code: 0, signal: null });
+    expect((await nc.stdout.end()).slice(-2)).toEqual(['* you are now ray', '* online in #lobby (2): server, ray']);
+    for (const line of numbered.slice(1)) await server.stdout.waitFor(`<ray> ${line}`);
+  }, 20_000);
+
   it('one that never reads what it asked for is still let go within the linger (5 s after our end)', async () => {
     const server = await startServer([
       '--rate',

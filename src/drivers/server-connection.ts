@@ -208,8 +208,11 @@ class Connection extends SocketReader implements ServerConnection {
   }
 
   reading(on: boolean): void {
+    const waited = (this.flags & THROTTLED) !== 0;
     this.flags = on ? this.flags & ~THROTTLED : this.flags | THROTTLED;
     this.resumeOrPause();
+    // The peer ended while its rate held lines back: the core has them all now, the linger starts.
+    if (on && waited && this.socket.readableEnded) this.lingerAfterPeerEnd();
   }
 
   hold(on: boolean): void {
@@ -239,10 +242,15 @@ class Connection extends SocketReader implements ServerConnection {
   /**
    * The peer has ended its side: the core hears it, and may still answer what it sent (after a
    * secret is checked or a cluster answers, say) before it asks to close. If it has not by the
-   * end of the linger, the socket goes all the same.
+   * end of the linger (from when its rate has let through all it sent), the socket goes all the same.
    */
   override end(): void {
     super.end();
+    // Lines its rate still holds are yet to be handled (and answered): the linger waits for them.
+    if ((this.flags & THROTTLED) === 0) this.lingerAfterPeerEnd();
+  }
+
+  private lingerAfterPeerEnd(): void {
     const { socket } = this;
     if (!socket.destroyed && !socket.writableEnded) this.linger();
   }
