@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // What an idle connection costs a relay's JavaScript heap, by constructor: the relay is started with
-// --heapsnapshot-signal, a snapshot is taken with no connection and another with N idle ones (each
-// has had its first bytes, or a moment to settle), and the difference per connection is printed.
+// --heapsnapshot-signal, a snapshot is taken after a few warm-up connections and another with N idle
+// ones more (each has had its first bytes, or a moment to settle), and the difference per connection
+// is printed. The warm-up takes what a relay makes once, on its first connections (object shapes,
+// modules it loads once listening), out of the figure.
 //   node bench/heap-per-connection.mjs [--connections 2000] [--relay tcpchat|node-chunk] [-- EXTRA SERVE ARGS]
 // Snapshots go to a temporary directory, removed at the end. V8's compiled code grows as the relay
 // warms up and is no cost of a connection: it is shown apart. Loopback only; the relay and the
@@ -27,6 +29,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tcpchat-heap-'));
 const [cmd, args] = def.command(0);
 const relay = spawn(cmd, ['--heapsnapshot-signal=SIGUSR2', ...args, ...extra], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
 const sockets = [];
+/** Connections opened before the first snapshot. */
+const WARM_UP_CONNECTIONS = 20;
 try {
   const port = await new Promise((resolve, reject) => {
     let text = '';
@@ -36,10 +40,21 @@ try {
     });
     relay.once('exit', () => reject(new Error(`the relay exited: ${text}`)));
   });
-  await sleep(500);
+  await openIdle(port, WARM_UP_CONNECTIONS);
   const before = await snapshot('before');
+  await openIdle(port, count);
+  const after = await snapshot('after');
+  report(summarize(before), summarize(after));
+} finally {
+  for (const socket of sockets) socket.destroy();
+  relay.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Opens `n` connections that stay idle, and waits for them to settle. */
+async function openIdle(port, n) {
   let heard = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < n; i++) {
     const socket = connect(port, '127.0.0.1');
     socket
       .once('data', () => heard++)
@@ -49,14 +64,8 @@ try {
     if (i % 200 === 199) await sleep(20);
   }
   // A chat server says something to each newcomer; the floor says nothing, and gets a few seconds.
-  for (let waited = 0; heard < count && waited < 5000; waited += 100) await sleep(100);
+  for (let waited = 0; heard < n && waited < 5000; waited += 100) await sleep(100);
   await sleep(1000);
-  const after = await snapshot('after');
-  report(summarize(before), summarize(after));
-} finally {
-  for (const socket of sockets) socket.destroy();
-  relay.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Asks for a snapshot and reads it once whole (writing one takes seconds on a busy machine, with pauses). */
