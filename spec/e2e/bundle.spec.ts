@@ -119,6 +119,20 @@ describe('the code cache the bin keeps of the bundle (src/cli/bin.cts)', () => {
     expect(caches()).toEqual([...others.slice(2), kept, `${bundleHash()}-v0.0.1-${process.arch}-00000000.cache`].sort());
   });
 
+  test('one damaged on disk (bytes changed past its header) is refused by its checksum, never run, and replaced', async () => {
+    await serveOnce();
+    const file = join(cacheFolder, caches()[0]!);
+    const good = readFileSync(file);
+    const damaged = Buffer.from(good);
+    for (let i = 1; i <= 20; i++) damaged[Math.floor((damaged.length * i) / 21)] ^= 0x5a;
+    writeFileSync(file, damaged);
+
+    expect(await outputOf(copied(['--version']))).toEqual(await outputOf(unbundled(['--version'])));
+    await serveOnce();
+    expect(readFileSync(file).equals(damaged)).toBe(false);
+    expect(readFileSync(file).length).toBeGreaterThan(100_000);
+  });
+
   test('TCPCHAT_CODE_CACHE=off keeps none, and a cache folder that cannot be made costs nothing but the cache', async () => {
     await serveOnce({ TCPCHAT_CODE_CACHE: 'off' });
     expect(caches()).toEqual([]);
