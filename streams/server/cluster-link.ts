@@ -89,6 +89,8 @@ function claimed(model: ServerModel, id: ConnId, nick: string | undefined): Next
   const asked = conn?.claim;
   if (conn) conn.claim = undefined;
   if (!asked || conn?.phase !== 'member') return nick === undefined ? [] : [bus({ type: 'release', nick, key: nickKey(nick) })]; // it left meanwhile
+  // Granted: whoever held it elsewhere (this client's own session, taken over) holds it no more.
+  if (nick !== undefined && model.cluster) dropRemote(model, model.cluster, nickKey(nick));
   const effects =
     nick !== undefined
       ? renameLocally(model, conn, nick, asked.forced && forcedWhy(asked.forced, conn.nick))
