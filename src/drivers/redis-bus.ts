@@ -502,12 +502,23 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     });
     // The heartbeat keeps this node alive for the others, and tells it whether Redis still answers:
     // it does when this node hears itself on the channel. Silent too long, the link is made anew.
+    let ticked = Date.now();
+    let beaten = Date.now();
     const heartbeat = setInterval(() => {
+      const now = Date.now();
+      const stalled = now - ticked - beatMs > silentMs / 2;
+      ticked = now;
       if (!link) return;
-      const waited = Date.now() - (state === 'up' ? selfHeard : link.since);
+      // This process stood still (stopped, a frozen VM): the silence was its own, not Redis's. While
+      // the others still count it alive it beats at once and gives Redis a fresh window to answer;
+      // later it joins anew, as its members may be forgotten.
+      if (stalled && state === 'up' && now - beaten < options.ttlMs - Math.min(beatMs, 500)) selfHeard = now;
+      const waited = now - (state === 'up' ? selfHeard : link.since);
       if (state === 'up' && waited > silentMs) return cutOff(`Redis has not answered for ${(waited / 1000).toFixed(1)} s`);
       if (state !== 'up' && waited > joinMs) return cutOff();
-      if (state === 'up') void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
+      if (state !== 'up') return;
+      beaten = now;
+      void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
     }, beatMs);
     const requests = request$.subscribe(request);
     open();
