@@ -251,9 +251,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         const reports = await current.commands.lRange(`${prefix}missed`, 0, -1);
         if (state !== 'joining' || link !== current) return;
         const [epoch, memberJson, batchJson, born, factJson] = reply;
-        const unheardReports = reports.flatMap((json) => unheard(parse(json)[0]) ?? []);
-        // A node that joins for the first time had nobody here while the others were apart.
-        const missed = known === undefined ? [] : unheardReports;
+        // Each is marked heard; a node that joins for the first time had nobody here while the others were apart.
+        const reported = reports.flatMap((json) => unheard(parse(json)[0]) ?? []);
+        const missed = known === undefined ? [] : reported;
         const historyLost = known !== undefined && known.born !== born;
         known = { epoch, born };
         const members = memberJson.flatMap((json) => memberOf(parse(json)[0], firstRoom) ?? []);
@@ -354,7 +354,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'synced': {
           if (!sender || !Array.isArray(message.members)) return undefined;
           const members = message.members.flatMap((each) => memberOf(each, firstRoom) ?? []);
-          const missed = sender === self ? undefined : unheard(message.missed);
+          const missed = unheard(message.missed);
           return sender === self ? null : { type: 'synced', instance: sender, members, ...(missed ? { missed } : {}) };
         }
         case 'taken':
