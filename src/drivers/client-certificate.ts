@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirectory } from './make-directory.js';
 import { selfSignedCertificate } from './self-signed.js';
 import { readCredentials, TlsCredentialsError, type TlsCredentials, type TlsFiles } from './tls-credentials.js';
 
@@ -26,7 +27,7 @@ export function defaultClientCertificate(dir: string, now: Date): { readonly cer
 /** False when another client made the key first (starting at the same moment): then its pair is the one. */
 function make(dir: string, files: TlsFiles, now: Date): boolean {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirectory(dir, 0o700);
     const pair = selfSignedCertificate('tcpchat client', now);
     // `wx`: never over a key that exists.
     writeFileSync(files.keyFile, pair.key, { mode: 0o600, flag: 'wx' });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { makeDirectory } from './make-directory.js';
 
 /**
  * `serve --data DIR`: the server's memory in one SQLite file, `DIR/tcpchat.db`, in WAL mode.
@@ -99,7 +99,7 @@ const oldestFirst = (rows: unknown[]): StoredLine[] => (rows as Row[]).map(store
 /** Opens (making it when absent) the data directory and its database. */
 export async function openHistoryStore(dir: string): Promise<HistoryStore> {
   const { default: Database } = await import('better-sqlite3');
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   // No waiting for a lock: the only other holder can be another server, which keeps it for its life.
   const db: BetterSqlite3.Database = new Database(join(dir, DATABASE_FILE), { timeout: 0 });
   try {

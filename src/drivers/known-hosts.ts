@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { configDir } from './config-dir.js';
+import { makeDirectory } from './make-directory.js';
 
 /**
  * The client's pinned server certificates, like ssh's known_hosts: one `HOST:PORT FINGERPRINT`
@@ -35,7 +36,7 @@ export function knownHostEntries(file: string, hostPort: string): KnownHost[] {
 
 /** Appends a pin, creating the folder (owner only) and the file (owner read/write) if needed. */
 export function addKnownHost(file: string, hostPort: string, fingerprint: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  makeDirectory(dirname(file), 0o700);
   let text = `${hostPort} ${fingerprint}\n`;
   try {
     const existing = readFileSync(file, 'utf8');

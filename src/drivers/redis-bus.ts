@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type * as Redis from 'redis';
 import { Observable, Subject, type Subscription } from '../../streams/rx.js';
 import type { BusEvent as Event, ClusterMember, Fact, BusRequest as Request, MissedLines, RoomBatch } from '../../streams/cluster/bus.js';
-import { CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC } from './redis-scripts.js';
+import { CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MISSED_KEPT, MOVE, RELEASE, ROOM, SYNC } from './redis-scripts.js';
 import { silentFor } from './silent-for.js';
 
 /** A line of history as the bus hands it on: always with its room. */
@@ -151,6 +151,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     let sent = 0;
     /** Since when (Redis's ms) this node's members hold their nicks: the first holder keeps a nick after a split. */
     const heldSince = new Map<string, number>();
+    /** The reports of lines that never crossed that this node has heard (their ids): each is told once. */
+    const heardMissed = new Set<string>();
     /** Batches handed back unsent since the last join: should Redis still run one late, this node has shown it already. */
     const handedBackIds = new Set<number>();
     let congested = false;
@@ -245,8 +247,13 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           string,
           string[],
         ];
+        // Reports made while this node was apart, which it could not hear (one made since is heard twice: told once).
+        const reports = await current.commands.lRange(`${prefix}missed`, 0, -1);
         if (state !== 'joining' || link !== current) return;
         const [epoch, memberJson, batchJson, born, factJson] = reply;
+        // Each is marked heard; a node that joins for the first time had nobody here while the others were apart.
+        const reported = reports.flatMap((json) => unheard(parse(json)[0]) ?? []);
+        const missed = known === undefined ? [] : reported;
         const historyLost = known !== undefined && known.born !== born;
         known = { epoch, born };
         const members = memberJson.flatMap((json) => memberOf(parse(json)[0], firstRoom) ?? []);
@@ -273,6 +280,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           facts,
           ...(historyLost ? { historyLost } : {}),
           ...(late.length > 0 ? { late } : {}),
+          ...(missed.length > 0 ? { missed } : {}),
         });
         const last = history.at(-1)?.seq ?? 0;
         const heardMeanwhile = early;
@@ -285,6 +293,19 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         // Refused rather than cut off (a read-only replica, out of memory): asked again in a while.
         retry = setTimeout(() => void join(), JOIN_RETRY_MS);
       }
+    }
+
+    /** Another node's report of lines that never crossed, unless this node has heard it already (by its id). */
+    function unheard(value: unknown): MissedLines | undefined {
+      const report = value as { id?: unknown; instance?: unknown } | undefined;
+      if (report?.instance === self) return undefined;
+      if (typeof report?.id === 'string') {
+        if (heardMissed.has(report.id)) return undefined;
+        heardMissed.add(report.id);
+        // Redis keeps the last MISSED_KEPT: older ids can never come back.
+        for (const id of heardMissed) if (heardMissed.size > 2 * MISSED_KEPT) heardMissed.delete(id);
+      }
+      return missedOf(value);
     }
 
     function hear(instance: string, node: string): void {
@@ -333,7 +354,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'synced': {
           if (!sender || !Array.isArray(message.members)) return undefined;
           const members = message.members.flatMap((each) => memberOf(each, firstRoom) ?? []);
-          const missed = missedOf(message.missed);
+          const missed = unheard(message.missed);
           return sender === self ? null : { type: 'synced', instance: sender, members, ...(missed ? { missed } : {}) };
         }
         case 'taken':
@@ -481,12 +502,23 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     });
     // The heartbeat keeps this node alive for the others, and tells it whether Redis still answers:
     // it does when this node hears itself on the channel. Silent too long, the link is made anew.
+    let ticked = Date.now();
+    let beaten = Date.now();
     const heartbeat = setInterval(() => {
+      const now = Date.now();
+      const stalled = now - ticked - beatMs > silentMs / 2;
+      ticked = now;
       if (!link) return;
-      const waited = Date.now() - (state === 'up' ? selfHeard : link.since);
+      // This process stood still (stopped, a frozen VM): the silence was its own, not Redis's. While
+      // the others still count it alive it beats at once and gives Redis a fresh window to answer;
+      // later it joins anew, as its members may be forgotten.
+      if (stalled && state === 'up' && now - beaten < options.ttlMs - Math.min(beatMs, 500)) selfHeard = now;
+      const waited = now - (state === 'up' ? selfHeard : link.since);
       if (state === 'up' && waited > silentMs) return cutOff(`Redis has not answered for ${(waited / 1000).toFixed(1)} s`);
       if (state !== 'up' && waited > joinMs) return cutOff();
-      if (state === 'up') void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
+      if (state !== 'up') return;
+      beaten = now;
+      void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
     }, beatMs);
     const requests = request$.subscribe(request);
     open();

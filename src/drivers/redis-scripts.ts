@@ -7,13 +7,16 @@
  * Keys under the prefix: `nicks` (hash: nick key -> member JSON, with its room), `node:INSTANCE`
  * (alive while it has not expired), `seq` and `guests` (counters: one sequence for every room),
  * `epoch` and `born`, per room `history:ROOM` (a list of its room batches, newest first),
- * `in:ROOM` (a set: the nick keys of its members), `rooms` (the rooms that have a history), and
- * the pub/sub channel `bus`.
+ * `in:ROOM` (a set: the nick keys of its members), `rooms` (the rooms that have a history), `missed`
+ * (a list: the latest reports of room lines that never crossed), and the pub/sub channel `bus`.
  * A room no live member is in is forgotten (but the first room); its keys also expire a day after
  * their last use, should nobody be left to forget it (every node gone at once).
  * `facts` (hash: fact key -> fact JSON) holds what the cluster keeps for good (registrations,
  * operators, bans, mutes, topics): it never expires.
  */
+
+/** How many reports of lines that never crossed Redis keeps for the nodes apart when they were made. */
+export const MISSED_KEPT = 100;
 
 /** Shared: is the instance that holds a member still alive? And the time now, in ms, to say since when a nick is held. */
 const LIVE = `
@@ -220,12 +223,14 @@ return 1
  * after the highest this node has handed out. A nick a live instance took meanwhile is refused
  * (its 0-based position is returned), unless this member held it since before: then the later
  * holder's instance is told to give it up (`ousted`). The others hear who its members are, and how many
- * room lines said on it never crossed (while it was apart), so they can tell their people.
+ * room lines said on it never crossed (while it was apart), so they can tell their people; that
+ * report is also kept (the last MISSED_KEPT, in `missed`, for a day), for the nodes apart now.
  * Rooms its members no longer are in, and nobody else either, are forgotten.
  * ARGV: prefix, instance, node, last sequence number, lines that never crossed, the first room,
  * then nick, key, session, since when held (ms, 0 for unknown) and room for each member.
  */
 export const SYNC = `${LIVE}${ROOMS}
+local MISSED_KEPT = ${MISSED_KEPT}
 local node = ARGV[3]
 local all = redis.call('HGETALL', p .. 'nicks')
 local left = {}
@@ -257,7 +262,14 @@ for i = 7, #ARGV, 5 do
 end
 forgetEmpty(left, ARGV[6])
 local missed = ''
-if tonumber(ARGV[5]) > 0 then missed = ',"missed":{"node":' .. cjson.encode(node) .. ',"lines":' .. tonumber(ARGV[5]) .. '}' end
+if tonumber(ARGV[5]) > 0 then
+  local report = cjson.encode({ node = node, lines = tonumber(ARGV[5]), instance = instance, id = instance .. ':' .. now })
+  missed = ',"missed":' .. report
+  -- Kept too, for the nodes apart now: they read it when they join again.
+  redis.call('RPUSH', p .. 'missed', report)
+  redis.call('LTRIM', p .. 'missed', -MISSED_KEPT, -1)
+  redis.call('PEXPIRE', p .. 'missed', DAY)
+end
 redis.call('PUBLISH', p .. 'bus', '{"type":"synced","instance":' .. cjson.encode(instance) .. missed .. ',"members":[' .. table.concat(members, ',') .. ']}')
 return refused
 `;

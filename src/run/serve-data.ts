@@ -2,7 +2,7 @@ import { openHistoryStore, type HistoryStore, type KeptFact, type LineBatch, typ
 import { REMEMBERED_IDS, type Restored } from '../../streams/server/model.js';
 import type { ServerOutput } from '../../streams/server/server-main.js';
 import type { RouterEvent } from '../../streams/server/events.js';
-import { factKey, type Fact } from '../../streams/server/facts.js';
+import { factKey, outlivesRun, type Fact } from '../../streams/server/facts.js';
 
 type Query = Extract<ServerOutput, { kind: 'query' }>;
 type Answer = Extract<RouterEvent, { kind: 'answer' }>;
@@ -56,7 +56,7 @@ export async function openData(
   const { epoch, lastSeq, rooms, seenIds, facts } = store.read(historySize, REMEMBERED_IDS);
   return {
     epoch,
-    restored: { lastSeq, rooms, seenIds, facts: facts.map((json) => JSON.parse(json) as Fact) },
+    restored: { lastSeq, rooms, seenIds, facts: facts.map((json) => JSON.parse(json) as Fact).filter(outlivesRun) },
     keep(outputs) {
       const batches: LineBatch[] = [];
       const ids: string[] = [];

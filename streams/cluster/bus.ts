@@ -94,6 +94,8 @@ export type BusEvent =
    * (shown here alone) and that Redis ran after all, late (a stopped Redis running what it held).
    * `history`: every live room's last lines (each entry with its `room`), oldest first.
    * `facts`: every fact the cluster keeps (registrations, operators, bans, mutes, topics), each once.
+   * `missed`: back from apart, what other nodes reported meanwhile of their room lines that never
+   * crossed (each once: not those this node heard as `synced` before).
    */
   | {
       type: 'up';
@@ -103,6 +105,7 @@ export type BusEvent =
       facts: readonly Fact[];
       historyLost?: boolean;
       late?: readonly number[];
+      missed?: readonly MissedLines[];
     }
   | { type: 'down'; reason: string }
   | { type: 'room'; batch: RoomBatch }

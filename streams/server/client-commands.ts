@@ -51,7 +51,9 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       // Checked here first, so only a nick that could be had waits for the cluster.
       const invalid = invalidNickReason(command.name);
       if (invalid) return reply(formatError(invalid));
-      const holder = holderOf(model, nick) ?? cluster.remote.get(nickKey(nick))?.nick;
+      // Held elsewhere by a tagged client's own session (a client that moved, or came back to a node
+      // started again): the cluster knows the session and hands the nick over, so it is asked.
+      const holder = holderOf(model, nick) ?? (member.session === undefined ? cluster.remote.get(nickKey(nick))?.nick : undefined);
       if (holder !== undefined && holder !== member.nick) return reply(formatError(nickTakenReason(command.name, holder)));
       if (!mayTake(model, member, nick)) return reply(formatError(registeredReason(model, nick)));
       return claimNick(member, nick);

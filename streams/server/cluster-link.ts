@@ -1,5 +1,5 @@
 import type { BusEvent, BusRequest, RoomBatch } from '../cluster/bus.js';
-import { nickKey } from '../protocol/nick.js';
+import { nickKey, nickTakenReason } from '../protocol/nick.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
 import { addRemote, dropInstance, dropRemote } from './cluster-members.js';
@@ -89,13 +89,21 @@ function claimed(model: ServerModel, id: ConnId, nick: string | undefined): Next
   const asked = conn?.claim;
   if (conn) conn.claim = undefined;
   if (!asked || conn?.phase !== 'member') return nick === undefined ? [] : [bus({ type: 'release', nick, key: nickKey(nick) })]; // it left meanwhile
+  // Granted: whoever held it elsewhere (this client's own session, taken over) holds it no more.
+  if (nick !== undefined && model.cluster) dropRemote(model, model.cluster, nickKey(nick));
   const effects =
     nick !== undefined
       ? renameLocally(model, conn, nick, asked.forced && forcedWhy(asked.forced, conn.nick))
       : asked.nick !== undefined && asked.nick !== conn.nick
-        ? direct(model, [id], formatError(`nick ${asked.nick} is taken`))
+        ? direct(model, [id], formatError(refusedReason(model, asked.nick)))
         : [];
   return [...effects, { kind: 'resume', id }];
+}
+
+/** Why the cluster refused a nick: held, maybe as a look-alike, by a member on another node. */
+function refusedReason(model: ServerModel, nick: string): string {
+  const holder = model.cluster?.remote.get(nickKey(nick))?.nick;
+  return holder === undefined ? `nick ${nick} is taken` : nickTakenReason(nick, holder);
 }
 
 /** The room a batch from the cluster belongs to (the first room for one from a bus that names none). */
@@ -180,8 +188,15 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
   if (!cluster) return [];
   const elsewhere = (member: { instance: string }): boolean => member.instance !== cluster.self.instance;
   switch (event.type) {
-    case 'up':
-      return [...joined(model, cluster, event), ...factsAtUp(model, cluster, event.facts)];
+    case 'up': {
+      // At the first join every fact the cluster keeps is new here, but no news: a ban still
+      // closes what it names, without a "was banned on another node" in the record for each.
+      const first = !cluster.everUp;
+      const up = joined(model, cluster, event);
+      const facts = factsAtUp(model, cluster, event.facts);
+      const news = (effect: Next): boolean => !(effect.kind === 'log' && effect.entries.every((entry) => entry.type === 'moderation'));
+      return [...up, ...(first ? facts.filter(news) : facts)];
+    }
     case 'down':
       return lost(model, cluster, event.reason);
     case 'room':

@@ -57,6 +57,7 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
     ...(rejoined ? everyoneHere(model, formatNotice(`back in the cluster: ${cluster.remote.size + here.length} online`)) : []),
     ...(event.historyLost ? [...everyoneHere(model, formatNotice(lostText)), log({ type: 'notice', text: lostText })] : []),
     ...missedElsewhere,
+    ...(event.missed ?? []).flatMap((missed) => missedFrom(model, missed)),
     log({ type: 'notice', text }),
   ];
 }

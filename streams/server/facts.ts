@@ -1,3 +1,4 @@
+import { isGuestNick } from '../protocol/nick.js';
 import { shareFact } from './cluster-facts.js';
 import { log, type Effect } from './events.js';
 import { banOf, banReason, turnAway } from './bans.js';
@@ -120,9 +121,19 @@ export function setOrLift<T extends { readonly lifted?: true }>(map: Map<string,
   else map.set(key, fact);
 }
 
+/**
+ * Whether a fact may outlive this server's run. One about a guest nick (a mute, a ban by nick)
+ * may not: a lone server numbers its guests from 1 again at each start, so it would hold for a
+ * newcomer. (A cluster numbers them in Redis, for as long as Redis keeps the facts too.)
+ */
+export function outlivesRun(fact: Fact): boolean {
+  const nick = fact.kind === 'mute' || fact.kind === 'ban' ? fact.nick : undefined;
+  return nick === undefined || !isGuestNick(nick);
+}
+
 /** A fact decided here: kept by the shell with `--data`, or by the cluster (which spreads it to every node; see cluster-facts.ts). */
 export const keep = (model: ServerModel, fact: Fact): Effect[] =>
-  model.cluster ? shareFact(model.cluster, fact) : model.persist ? [{ kind: 'fact', fact }] : [];
+  model.cluster ? shareFact(model.cluster, fact) : model.persist && outlivesRun(fact) ? [{ kind: 'fact', fact }] : [];
 
 /**
  * A fact heard from another node of a cluster: taken into the model, with what it does here at

@@ -12,7 +12,25 @@ export const isLocked = (model: ServerModel, room: string): boolean => model.top
  */
 export function setTopic(model: ServerModel, fact: TopicFact): Effect[] {
   const taken: TopicFact = fact.text === undefined && !fact.locked ? { ...fact, lifted: true } : fact;
+  model.topics.delete(fact.room); // set anew, it is the newest
   applyFact(model, taken);
   if (!model.persist && !model.cluster && !fact.locked) model.topics.delete(fact.room);
-  return keep(model, taken);
+  return [...keep(model, taken), ...(model.persist && !model.cluster ? forgetOldTopics(model) : [])];
+}
+
+/** With `--data`, the topics kept for rooms nobody is in, at most (locks aside): so rooms made by the thousand cost no memory. */
+export const KEPT_TOPICS = 1000;
+
+/** The oldest topics of rooms nobody is in, past KEPT_TOPICS, are forgotten, here and on disk. */
+function forgetOldTopics(model: ServerModel): Effect[] {
+  let extra = model.topics.size - KEPT_TOPICS;
+  const effects: Effect[] = [];
+  for (const [room, kept] of model.topics) {
+    if (extra <= 0) break;
+    if (model.rooms.has(room) || kept.locked) continue;
+    model.topics.delete(room);
+    effects.push(...keep(model, { ...kept, lifted: true }));
+    extra--;
+  }
+  return effects;
 }

@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { setTimeout as delay } from 'node:timers/promises';
+import { joined } from './helpers/client.js';
+import { clusterNode } from './helpers/cluster-node.js';
+import { cleanUp } from './helpers/leftovers.js';
+import { testRedis } from './helpers/redis.js';
+
+afterEach(cleanUp);
+
+/** TTL 6 s: a node beats every 1.5 s and calls Redis silent after 3 s without hearing itself. */
+const ARGS = ['--rate', '0', '--presence-ttl', '6'];
+
+describe('tcpchat serve --cluster, a node that stands still for a while', () => {
+  it('stopped for less than the presence TTL, it blames no one: its people say their lines meanwhile and every node hears them', async () => {
+    const cluster = await testRedis();
+    const a = await clusterNode('a', cluster, ARGS);
+    const b = await clusterNode('b', cluster, ARGS);
+    const talker = await joined(a.port, 'talker');
+    const listener = await joined(b.port, 'listener');
+    talker.send('before\n');
+    await listener.lines.waitFor('<talker> before');
+
+    a.child.kill('SIGSTOP');
+    const said = Array.from({ length: 20 }, (_, i) => `while stopped ${i + 1}`);
+    talker.send(said.map((line) => `${line}\n`).join('')); // waits in node a's socket
+    await delay(3500); // the stall: longer than the 3 s a silent Redis gets, short enough that a beat after it comes within the TTL
+    a.child.kill('SIGCONT');
+    talker.send('after\n');
+    await listener.lines.waitFor('<talker> after', 10_000);
+
+    expect(listener.lines.all.filter((line) => line.startsWith('<talker> '))).toEqual(
+      ['before', ...said, 'after'].map((line) => `<talker> ${line}`),
+    );
+    expect(listener.lines.all.filter((line) => /never reached|is gone|lost touch/.test(line))).toEqual([]);
+    expect(a.stdout.all.filter((line) => line.includes('lost the cluster'))).toEqual([]);
+    expect(b.stdout.all.filter((line) => line.includes('is gone'))).toEqual([]);
+  });
+});
