@@ -355,6 +355,47 @@ describe('createRouter as a node of a cluster', () => {
     });
   });
 
+  describe('/kick', () => {
+    const bob = elsewhere('bob', 'n2', 'i2', '#dev');
+    const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
+
+    it("of a member on another node asks its node to close it, then tells the member's room, as for a member here", () => {
+      const route = clusterRoom(2, [bob]);
+      route(lines(2, '/join #dev'));
+      const effects = route(console('/kick BOB bye'));
+      expect(story(effects)).toEqual(['bus kick', 'room: * bob was kicked by server: bye']);
+      expect(requests(effects)[0]).toEqual({
+        type: 'kick',
+        from: undefined,
+        instance: 'i2',
+        to: 'bob',
+        line: '* you were kicked by server: bye',
+        reason: 'kicked by server: bye',
+      });
+      expect(roomRequest(effects).batch.room).toBe('#dev');
+      expect(logged(effects)).toEqual([
+        { type: 'moderation', action: 'kick', by: 'server', target: 'bob', text: 'bob was kicked by server: bye', room: '#dev', elsewhere: true },
+      ]);
+      expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
+        { kind: 'log', entries: [{ type: 'error', text: 'bob is on another server that cannot be reached now' }] },
+      ]);
+    });
+
+    it('of a nick online nowhere in the cluster is refused', () => {
+      const route = clusterRoom(1, [bob]);
+      expect(route(console('/kick nobody'))).toEqual([{ kind: 'log', entries: [{ type: 'error', text: 'no such nick: nobody' }] }]);
+    });
+
+    it('from another node closes the member named here, telling it why, with no notice of its own to the room', () => {
+      const route = clusterRoom(2, [bob]);
+      const line = '* you were kicked by bob: bye';
+      const effects = route(bus({ type: 'kick', to: 'GUEST-2', line, reason: 'kicked by bob: bye' }));
+      expect(story(effects)).toEqual([`to 2: ${line}`, 'bus release', 'close 2: kicked by bob: bye']);
+      expect(who(route, 1)).toEqual(['* online in #lobby (2): server (n1), guest-1 (n1)']);
+      expect(route(bus({ type: 'kick', to: 'nobody', line, reason: 'kicked by bob: bye' }))).toEqual([]);
+    });
+  });
+
   describe('when the bus goes down', () => {
     it('tells the members here, forgets the remote ones and relays locally again, unsent lines too', () => {
       const route = clusterRoom(2, [elsewhere('bob')]);
@@ -565,7 +606,7 @@ describe('createRouter as a node of a cluster', () => {
     it('counts members on other nodes in their rooms as they join, move and leave', () => {
       const bob = elsewhere('bob');
       const route = clusterRoom(1, [bob]);
-      expect(who(route, 1)).toEqual(['* online in #lobby (3): server (n1), guest-1 (n1), bob (n2)']);
+      expect(who(route, 1)).toEqual(['* online in #lobby (2): server (n1), guest-1 (n1)']);
       route(bus({ type: 'moved', member: { ...bob, room: '#dev' }, from: '#lobby' }));
       expect(inbox(route(lines(1, '/who #dev')), 1)).toEqual(['* online in #dev (1): bob (n2)']);
       expect(inbox(route(lines(1, '/rooms')), 1)).toEqual(['* rooms (2):', '*   #lobby (1 here); no topic', '*   #dev (1 here); no topic']);
