@@ -606,7 +606,7 @@ describe('createRouter as a node of a cluster', () => {
     it('counts members on other nodes in their rooms as they join, move and leave', () => {
       const bob = elsewhere('bob');
       const route = clusterRoom(1, [bob]);
-      expect(who(route, 1)).toEqual(['* online in #lobby (2): server (n1), guest-1 (n1)']);
+      expect(who(route, 1)).toEqual(['* online in #lobby (3): server (n1), guest-1 (n1), bob (n2)']);
       route(bus({ type: 'moved', member: { ...bob, room: '#dev' }, from: '#lobby' }));
       expect(inbox(route(lines(1, '/who #dev')), 1)).toEqual(['* online in #dev (1): bob (n2)']);
       expect(inbox(route(lines(1, '/rooms')), 1)).toEqual(['* rooms (2):', '*   #lobby (1 here); no topic', '*   #dev (1 here); no topic']);
