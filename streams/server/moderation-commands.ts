@@ -35,7 +35,10 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
       const target = findByNick(model, command.name);
       if (target) {
         const room = target.room!;
-        return [...dismiss(model, target, line, reason, false), ...act.announce('kick', target.nick, `${target.nick} was ${reason}`, [room])];
+        return [
+          ...dismiss(model, target, line, reason, false),
+          ...act.announce('kick', target.nick, `${target.nick} was ${reason}`, [room]),
+        ];
       }
       // On another node: that node closes it; the room hears it from here, after the kick went.
       const elsewhere = kickElsewhere(model, actor?.id, command.name, line, reason);

@@ -374,7 +374,15 @@ describe('createRouter as a node of a cluster', () => {
       });
       expect(roomRequest(effects).batch.room).toBe('#dev');
       expect(logged(effects)).toEqual([
-        { type: 'moderation', action: 'kick', by: 'server', target: 'bob', text: 'bob was kicked by server: bye', room: '#dev', elsewhere: true },
+        {
+          type: 'moderation',
+          action: 'kick',
+          by: 'server',
+          target: 'bob',
+          text: 'bob was kicked by server: bye',
+          room: '#dev',
+          elsewhere: true,
+        },
       ]);
       expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
         { kind: 'log', entries: [{ type: 'error', text: 'bob is on another server that cannot be reached now' }] },
