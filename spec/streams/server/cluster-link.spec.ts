@@ -7,6 +7,7 @@ import type { Effect, LogEntry, RouterEvent } from '../../../streams/server/even
 import type { HistoryEntry } from '../../../streams/server/history.js';
 import type { ConnId } from '../../../streams/server/model.js';
 import { createRouter, type Router, type RouterOptions } from '../../../streams/server/router.js';
+import { KEPT_TOPICS } from '../../../streams/server/topic-lock.js';
 
 const TIME = '1970-01-01T00:00:00.000Z';
 const SELF = { node: 'n1', instance: 'i1' };
@@ -609,6 +610,31 @@ describe('createRouter as a node of a cluster', () => {
       ]);
       route(bus({ type: 'fact', fact: { kind: 'topic', room: '#dev', text: 'changed elsewhere', by: 'bob', time: 5 } }));
       expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* topic of #dev: changed elsewhere (set by bob)']);
+    });
+
+    it(`forgets the oldest topics of rooms nobody is in past ${KEPT_TOPICS}, through the cluster, whichever node set them; not while apart`, () => {
+      let now = 0;
+      const route = clusterRoom(1, [], { now: () => now });
+      const lifts = (effects: readonly Effect[]): string[] =>
+        requests(effects).flatMap((request) => (request.type === 'fact' && request.fact.lifted ? [request.key] : []));
+      // The oldest was set on another node, and heard here after newer ones: set first, forgotten first.
+      const old = bus({ type: 'fact', fact: { kind: 'topic', room: '#old', text: 'old', by: 'bob', time: -1 } });
+      const made: string[] = [];
+      for (let i = 0; i < KEPT_TOPICS; i++) {
+        if (i === 10) route(old);
+        made.push(...lifts(route(lines(1, `/join #t${i}`, `/topic t${i}`))));
+      }
+      route(lines(1, '/join #lobby'));
+      expect(made).toEqual(['topic:#old']);
+      now = 5;
+      expect(lifts(route(lines(1, '/join #late', '/topic late')))).toEqual(['topic:#t0']);
+      expect(inbox(route(lines(1, '/join #t0')), 1)).toEqual(['* you are now in #t0 (1 here); no topic']);
+      expect(inbox(route(lines(1, '/join #t1')), 1)).toEqual(['* you are now in #t1 (1 here); topic: t1']);
+
+      route(bus({ type: 'down', reason: 'gone' }));
+      route(lines(1, '/join #apart', '/topic apart'));
+      route(lines(1, '/join #lobby'));
+      expect(inbox(route(lines(1, '/join #t1')), 1)).toEqual(['* you are now in #t1 (1 here); topic: t1']);
     });
 
     it('counts members on other nodes in their rooms as they join, move and leave', () => {
