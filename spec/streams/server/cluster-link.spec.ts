@@ -118,6 +118,13 @@ describe('createRouter as a node of a cluster', () => {
       expect(who(route, 1)).toEqual(['* online in #lobby (4): server (n1), alice (n1), guest-2 (n1), bob (n2)']);
     });
 
+    it("counts none of its own killed run's members, which the cluster holds until their presence expires", () => {
+      const route = clusterRoom(1, [bob, { nick: 'ghost', room: '#lobby', node: 'n1', instance: 'i0' }]);
+      expect(who(route, 1)).toEqual(['* online in #lobby (3): server (n1), guest-1 (n1), bob (n2)']);
+      route(open(2));
+      expect(inbox(route(claimed(2, 'guest-2')), 2)).toContain('* you are now in #lobby (3 here); no topic');
+    });
+
     it("takes the cluster's history: /history shows it, and a newcomer's resume replays from it", () => {
       const route = createNode();
       route(open(1));
