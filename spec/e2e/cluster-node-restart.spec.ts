@@ -46,7 +46,7 @@ describe('tcpchat serve --cluster, a node killed and started again', () => {
     }
   });
 
-  it("counts nobody of its killed run, whose members the cluster holds until their presence expires", async () => {
+  it('counts nobody of its killed run, whose members the cluster holds until their presence expires', async () => {
     const cluster = await testRedis();
     const a = await clusterNode('a', cluster, ARGS);
     let b = await clusterNode('b', cluster, ARGS);
