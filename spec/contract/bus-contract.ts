@@ -189,6 +189,22 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
       expect([...a.all('private'), ...c.all('private')]).toEqual([]);
     });
 
+    it('delivers a kick to the node it names only, before the room lines asked after it', async () => {
+      await start();
+      const [a, b, c] = [await join('a'), await join('b'), await join('c')];
+      const kick = { line: '* you were kicked by ada: bye', reason: 'kicked by ada: bye' };
+      a.send({ type: 'kick', from: 9, instance: b.self.instance, to: 'bob', ...kick });
+      const notice = '* bob was kicked by ada: bye';
+      said(a, FIRST, notice); // asked after the kick, so heard after it
+      await Promise.all([heard(a, notice), heard(b, notice), heard(c, notice)]);
+      expect(b.events.filter((event) => event.type === 'kick' || event.type === 'room').map((event) => event.type)).toEqual([
+        'kick',
+        'room',
+      ]);
+      expect(b.all('kick')).toEqual([{ type: 'kick', to: 'bob', ...kick }]);
+      expect([...a.all('kick'), ...c.all('kick')]).toEqual([]);
+    });
+
     describe('facts', () => {
       const registration = (nick: string, hash: string): Fact => ({ kind: 'registration', key: nickKey(nick), nick, hash });
       const op = (nick: string, by: string): Fact => ({ kind: 'op', key: nickKey(nick), nick, by });

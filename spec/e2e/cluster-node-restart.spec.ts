@@ -45,4 +45,19 @@ describe('tcpchat serve --cluster, a node killed and started again', () => {
       expect(who.match(/\bada\b/g)).toEqual(['ada']);
     }
   });
+
+  it('counts nobody of its killed run, whose members the cluster holds until their presence expires', async () => {
+    const cluster = await testRedis();
+    const a = await clusterNode('a', cluster, ARGS);
+    let b = await clusterNode('b', cluster, ARGS);
+    const watcher = await joined(a.port, 'watcher');
+    await joined(b.port, 'ghost');
+    await watcher.lines.waitFor(/^\* guest-\d+ is now ghost$/);
+
+    b.child.kill('SIGKILL');
+    b = await clusterNode('b', cluster, ARGS);
+    const newcomer = await joined(b.port, 'newcomer');
+    expect(newcomer.lines.all).toContain('* you are now in #lobby (2 here); no topic');
+    await ask(newcomer, '/who', /^\* online in #lobby \(3\): server \(b\), (newcomer \(b\), watcher \(a\)|watcher \(a\), newcomer \(b\))$/);
+  });
 });

@@ -181,6 +181,9 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
       case 'private':
         publish(self.instance, { type: 'private', to: request.to, line: request.line }, request.instance);
         return undefined;
+      case 'kick':
+        publish(self.instance, { type: 'kick', to: request.to, line: request.line, reason: request.reason }, request.instance);
+        return undefined;
       case 'move':
         move(self, request);
         return undefined;

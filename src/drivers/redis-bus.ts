@@ -365,6 +365,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           if (!sender || typeof message.target !== 'string' || typeof message.to !== 'string' || typeof message.line !== 'string')
             return undefined;
           return message.target === self ? { type: 'private', to: message.to, line: message.line } : null;
+        case 'kick': {
+          const { target, to, line, reason } = message;
+          if (!sender || typeof target !== 'string' || typeof to !== 'string' || typeof line !== 'string' || typeof reason !== 'string')
+            return undefined;
+          return target === self ? { type: 'kick', to, line, reason } : null;
+        }
         case 'fact': {
           const fact = factOf(message.fact);
           return sender && fact ? (sender === self ? null : { type: 'fact', fact }) : undefined;
@@ -458,12 +464,13 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           });
         }
         case 'private':
-          return link!.commands
-            .publish(
-              channel,
-              JSON.stringify({ type: 'private', instance: self, target: request.instance, to: request.to, line: request.line }),
-            )
-            .then(() => undefined);
+        case 'kick': {
+          // Published on the commands' connection, after what was sent before (a kick before its room notice).
+          const { type, instance: target, to, line } = request;
+          const reason = type === 'kick' ? { reason: request.reason } : {};
+          const message = JSON.stringify({ type, instance: self, target, to, line, ...reason });
+          return link!.commands.publish(channel, message).then(() => undefined);
+        }
         case 'move':
           return run(MOVE, [request.key, request.room, firstRoom]).then(() => undefined);
         case 'fact': {

@@ -77,6 +77,11 @@ export type BusRequest =
   /** `from`: the member to tell when it cannot be delivered (none for the console). */
   | { type: 'private'; from?: ConnId; instance: string; to: string; line: string }
   /**
+   * A member of another instance is kicked: its node tells it `line` and closes it for `reason`
+   * (`kick` there). `from`: the operator who kicked, told when it cannot be delivered (none for the console).
+   */
+  | { type: 'kick'; from?: ConnId; instance: string; to: string; line: string; reason: string }
+  /**
    * Keep a fact for the whole cluster under `key` (its `factKey`; a `lifted` one removes it) and
    * tell the other nodes (`fact`). `first`: only if no other fact holds that key (a registration):
    * else `fact-refused`, with the one that does.
@@ -127,6 +132,8 @@ export type BusEvent =
    */
   | { type: 'ousted'; nick: string }
   | { type: 'private'; to: string; line: string }
+  /** A member of this instance was kicked on another node: told `line`, closed for `reason` (not announced: the kicker's node did). */
+  | { type: 'kick'; to: string; line: string; reason: string }
   /** An instance went silent for longer than the presence TTL: its members are gone. */
   | { type: 'gone'; instance: string; node: string }
   /** A fact another node decided (never this node's own). */

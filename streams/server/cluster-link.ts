@@ -1,4 +1,4 @@
-import type { BusEvent, BusRequest, RoomBatch } from '../cluster/bus.js';
+import type { BusEvent, BusRequest, ClusterMember, RoomBatch } from '../cluster/bus.js';
 import { nickKey, nickTakenReason } from '../protocol/nick.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
@@ -6,7 +6,7 @@ import { addRemote, dropInstance, dropRemote } from './cluster-members.js';
 import { joined, lost, missedFrom } from './cluster-rejoin.js';
 import { log, type Effect } from './events.js';
 import { answer, unanswered } from './history-commands.js';
-import { busRequest as bus, depart, inRoom, renameLocally, roomLines, welcome } from './membership.js';
+import { busRequest as bus, depart, dismiss, inRoom, renameLocally, roomLines, welcome } from './membership.js';
 import {
   forgetIfEmpty,
   memberOf,
@@ -81,6 +81,21 @@ export function privately(
 ): { effects: Effect[]; to: string } | undefined {
   const to = clusterUp(model)?.remote.get(nickKey(nick));
   return to && { effects: [bus({ type: 'private', from, instance: to.instance, to: to.nick, line })], to: to.nick };
+}
+
+/**
+ * A member on another node kicked through the cluster (its node tells it `line` and closes it);
+ * undefined when no node has that nick.
+ */
+export function kickElsewhere(
+  model: ServerModel,
+  from: ConnId | undefined,
+  nick: string,
+  line: string,
+  reason: string,
+): { effects: Effect[]; to: ClusterMember } | undefined {
+  const to = clusterUp(model)?.remote.get(nickKey(nick));
+  return to && { effects: [bus({ type: 'kick', from, instance: to.instance, to: to.nick, line, reason })], to };
 }
 
 function claimed(model: ServerModel, id: ConnId, nick: string | undefined): Next[] {
@@ -164,7 +179,8 @@ function unsent(model: ServerModel, cluster: ClusterState, request: BusRequest):
       const effects = conn?.phase === 'member' && asked?.nick !== undefined ? renameLocally(model, conn, asked.nick) : [];
       return [...effects, { kind: 'resume', id: request.conn }];
     }
-    case 'private': {
+    case 'private':
+    case 'kick': {
       const error = `${request.to} is on another server that cannot be reached now`;
       return request.from === undefined ? [log({ type: 'error', text: error })] : direct(model, [request.from], formatError(error));
     }
@@ -233,6 +249,11 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
     case 'private': {
       const member = findByNick(model, event.to);
       return member ? direct(model, [member.id], event.line) : [];
+    }
+    case 'kick': {
+      // Not announced here: the kicker's node told the room, as for a kick of its own member.
+      const member = findByNick(model, event.to);
+      return member?.phase === 'member' ? dismiss(model, member, event.line, event.reason, false) : [];
     }
     case 'gone':
       return gone(model, cluster, event.instance, event.node);

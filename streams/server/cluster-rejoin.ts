@@ -31,7 +31,10 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
   const rejoined = cluster.everUp;
   cluster.up = cluster.everUp = true;
   dropInstance(model, cluster);
-  for (const member of event.members) if (member.instance !== cluster.self.instance) addRemote(model, cluster, member);
+  // Members of another run of this node are its killed run's, held in Redis until their presence
+  // expires: nobody is there to count (a node's name is its own: HOSTNAME:PORT by default).
+  const { instance, node } = cluster.self;
+  for (const member of event.members) if (member.instance !== instance && member.node !== node) addRemote(model, cluster, member);
   const { sequence } = model;
   const said = cluster.apart.since === undefined ? 0 : sequence.lastSeq - cluster.apart.since;
   const missed = Math.max(0, cluster.apart.uncrossed + said - (event.late?.length ?? 0));

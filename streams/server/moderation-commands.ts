@@ -3,6 +3,7 @@ import { formatKicked } from '../protocol/farewell.js';
 import { invalidNickReason, nickKey, normalizeNick } from '../protocol/nick.js';
 import { formatUntil } from '../protocol/until.js';
 import { banTarget, holds, turnAway } from './bans.js';
+import { kickElsewhere } from './cluster-link.js';
 import type { Effect } from './events.js';
 import { applyFact, keep, type Fact } from './facts.js';
 import { dismiss } from './membership.js';
@@ -29,14 +30,22 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
   const until = (ms: number | undefined): { until?: number } => (ms === undefined ? {} : { until: now + ms });
   switch (command.kind) {
     case 'kick': {
-      const target = findByNick(model, command.name);
-      if (!target) return act.fail(`no such nick: ${command.name}`);
-      const room = target.room!;
       const reason = `kicked by ${act.by}${command.reason ? `: ${command.reason}` : ''}`;
-      return [
-        ...dismiss(model, target, formatKicked(reason), reason, false),
-        ...act.announce('kick', target.nick, `${target.nick} was ${reason}`, [room]),
-      ];
+      const line = formatKicked(reason);
+      const target = findByNick(model, command.name);
+      if (target) {
+        const room = target.room!;
+        return [
+          ...dismiss(model, target, line, reason, false),
+          ...act.announce('kick', target.nick, `${target.nick} was ${reason}`, [room]),
+        ];
+      }
+      // On another node: that node closes it; the room hears it from here, after the kick went.
+      const elsewhere = kickElsewhere(model, actor?.id, command.name, line, reason);
+      if (!elsewhere) return act.fail(`no such nick: ${command.name}`);
+      const { nick, room } = elsewhere.to;
+      const there = model.rooms.get(room);
+      return [...elsewhere.effects, ...act.announce('kick', nick, `${nick} was ${reason}`, there ? [there] : [])];
     }
     case 'ban': {
       const named = banTarget(command.target);

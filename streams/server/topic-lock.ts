@@ -15,22 +15,30 @@ export function setTopic(model: ServerModel, fact: TopicFact): Effect[] {
   model.topics.delete(fact.room); // set anew, it is the newest
   applyFact(model, taken);
   if (!model.persist && !model.cluster && !fact.locked) model.topics.delete(fact.room);
-  return [...keep(model, taken), ...(model.persist && !model.cluster ? forgetOldTopics(model) : [])];
+  return [...keep(model, taken), ...forgetOldTopics(model)];
 }
 
-/** With `--data`, the topics kept for rooms nobody is in, at most (locks aside): so rooms made by the thousand cost no memory. */
+/**
+ * With `--data` or a cluster, the topics kept for rooms nobody is in, at most (locks aside): so
+ * rooms made by the thousand cost no memory, on disk or in Redis.
+ */
 export const KEPT_TOPICS = 1000;
 
-/** The oldest topics of rooms nobody is in, past KEPT_TOPICS, are forgotten, here and on disk. */
+/**
+ * The oldest topics of rooms nobody is in, past KEPT_TOPICS, are forgotten here and where they are
+ * kept (in a cluster, by every node: Redis tells them). Oldest by the time they were set, which
+ * every node of a cluster agrees on. Not while apart from the cluster: this node cannot tell then
+ * which rooms have people on the other nodes.
+ */
 function forgetOldTopics(model: ServerModel): Effect[] {
-  let extra = model.topics.size - KEPT_TOPICS;
-  const effects: Effect[] = [];
-  for (const [room, kept] of model.topics) {
-    if (extra <= 0) break;
-    if (model.rooms.has(room) || kept.locked) continue;
-    model.topics.delete(room);
-    effects.push(...keep(model, { ...kept, lifted: true }));
-    extra--;
-  }
-  return effects;
+  const extra = model.topics.size - KEPT_TOPICS;
+  if (extra <= 0 || !(model.cluster ? model.cluster.up : model.persist)) return [];
+  const forgettable = [...model.topics.values()].filter((topic) => !topic.locked && !model.rooms.has(topic.room));
+  return forgettable
+    .sort((one, other) => one.time - other.time) // stable: of one time, the first set goes first
+    .slice(0, extra)
+    .flatMap((topic) => {
+      model.topics.delete(topic.room);
+      return keep(model, { ...topic, lifted: true });
+    });
 }

@@ -7,6 +7,7 @@ import type { Effect, LogEntry, RouterEvent } from '../../../streams/server/even
 import type { HistoryEntry } from '../../../streams/server/history.js';
 import type { ConnId } from '../../../streams/server/model.js';
 import { createRouter, type Router, type RouterOptions } from '../../../streams/server/router.js';
+import { KEPT_TOPICS } from '../../../streams/server/topic-lock.js';
 
 const TIME = '1970-01-01T00:00:00.000Z';
 const SELF = { node: 'n1', instance: 'i1' };
@@ -115,6 +116,13 @@ describe('createRouter as a node of a cluster', () => {
       ]);
       expect(logged(effects)).toEqual([{ type: 'notice', text: 'joined the cluster as node n1: 1 elsewhere' }]);
       expect(who(route, 1)).toEqual(['* online in #lobby (4): server (n1), alice (n1), guest-2 (n1), bob (n2)']);
+    });
+
+    it("counts none of its own killed run's members, which the cluster holds until their presence expires", () => {
+      const route = clusterRoom(1, [bob, { nick: 'ghost', room: '#lobby', node: 'n1', instance: 'i0' }]);
+      expect(who(route, 1)).toEqual(['* online in #lobby (3): server (n1), guest-1 (n1), bob (n2)']);
+      route(open(2));
+      expect(inbox(route(claimed(2, 'guest-2')), 2)).toContain('* you are now in #lobby (3 here); no topic');
     });
 
     it("takes the cluster's history: /history shows it, and a newcomer's resume replays from it", () => {
@@ -355,6 +363,55 @@ describe('createRouter as a node of a cluster', () => {
     });
   });
 
+  describe('/kick', () => {
+    const bob = elsewhere('bob', 'n2', 'i2', '#dev');
+    const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
+
+    it("of a member on another node asks its node to close it, then tells the member's room, as for a member here", () => {
+      const route = clusterRoom(2, [bob]);
+      route(lines(2, '/join #dev'));
+      const effects = route(console('/kick BOB bye'));
+      expect(story(effects)).toEqual(['bus kick', 'room: * bob was kicked by server: bye']);
+      expect(requests(effects)[0]).toEqual({
+        type: 'kick',
+        from: undefined,
+        instance: 'i2',
+        to: 'bob',
+        line: '* you were kicked by server: bye',
+        reason: 'kicked by server: bye',
+      });
+      expect(roomRequest(effects).batch.room).toBe('#dev');
+      expect(logged(effects)).toEqual([
+        {
+          type: 'moderation',
+          action: 'kick',
+          by: 'server',
+          target: 'bob',
+          text: 'bob was kicked by server: bye',
+          room: '#dev',
+          elsewhere: true,
+        },
+      ]);
+      expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
+        { kind: 'log', entries: [{ type: 'error', text: 'bob is on another server that cannot be reached now' }] },
+      ]);
+    });
+
+    it('of a nick online nowhere in the cluster is refused', () => {
+      const route = clusterRoom(1, [bob]);
+      expect(route(console('/kick nobody'))).toEqual([{ kind: 'log', entries: [{ type: 'error', text: 'no such nick: nobody' }] }]);
+    });
+
+    it('from another node closes the member named here, telling it why, with no notice of its own to the room', () => {
+      const route = clusterRoom(2, [bob]);
+      const line = '* you were kicked by bob: bye';
+      const effects = route(bus({ type: 'kick', to: 'GUEST-2', line, reason: 'kicked by bob: bye' }));
+      expect(story(effects)).toEqual([`to 2: ${line}`, 'bus release', 'close 2: kicked by bob: bye']);
+      expect(who(route, 1)).toEqual(['* online in #lobby (2): server (n1), guest-1 (n1)']);
+      expect(route(bus({ type: 'kick', to: 'nobody', line, reason: 'kicked by bob: bye' }))).toEqual([]);
+    });
+  });
+
   describe('when the bus goes down', () => {
     it('tells the members here, forgets the remote ones and relays locally again, unsent lines too', () => {
       const route = clusterRoom(2, [elsewhere('bob')]);
@@ -560,6 +617,31 @@ describe('createRouter as a node of a cluster', () => {
       ]);
       route(bus({ type: 'fact', fact: { kind: 'topic', room: '#dev', text: 'changed elsewhere', by: 'bob', time: 5 } }));
       expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* topic of #dev: changed elsewhere (set by bob)']);
+    });
+
+    it(`forgets the oldest topics of rooms nobody is in past ${KEPT_TOPICS}, through the cluster, whichever node set them; not while apart`, () => {
+      let now = 0;
+      const route = clusterRoom(1, [], { now: () => now });
+      const lifts = (effects: readonly Effect[]): string[] =>
+        requests(effects).flatMap((request) => (request.type === 'fact' && request.fact.lifted ? [request.key] : []));
+      // The oldest was set on another node, and heard here after newer ones: set first, forgotten first.
+      const old = bus({ type: 'fact', fact: { kind: 'topic', room: '#old', text: 'old', by: 'bob', time: -1 } });
+      const made: string[] = [];
+      for (let i = 0; i < KEPT_TOPICS; i++) {
+        if (i === 10) route(old);
+        made.push(...lifts(route(lines(1, `/join #t${i}`, `/topic t${i}`))));
+      }
+      route(lines(1, '/join #lobby'));
+      expect(made).toEqual(['topic:#old']);
+      now = 5;
+      expect(lifts(route(lines(1, '/join #late', '/topic late')))).toEqual(['topic:#t0']);
+      expect(inbox(route(lines(1, '/join #t0')), 1)).toEqual(['* you are now in #t0 (1 here); no topic']);
+      expect(inbox(route(lines(1, '/join #t1')), 1)).toEqual(['* you are now in #t1 (1 here); topic: t1']);
+
+      route(bus({ type: 'down', reason: 'gone' }));
+      route(lines(1, '/join #apart', '/topic apart'));
+      route(lines(1, '/join #lobby'));
+      expect(inbox(route(lines(1, '/join #t1')), 1)).toEqual(['* you are now in #t1 (1 here); topic: t1']);
     });
 
     it('counts members on other nodes in their rooms as they join, move and leave', () => {
