@@ -53,8 +53,7 @@ export function capability(model: ServerModel, member: Connection, name: string,
   // `missed=N`: the client holds the live lines it got before this answer until the N older ones are shown.
   const answer = { cap: TCPCHAT_CAPABILITY, epoch, seq: String(lastSeq), ...(params.resume ? { missed: String(replayed.length) } : {}) };
   effects.push(...raw(model, id, formatTagged(answer, '')));
-  if (params.resume && !sameRun)
-    effects.push(...direct(model, [id], formatNotice(RESTARTED)));
+  if (params.resume && !sameRun) effects.push(...direct(model, [id], formatNotice(RESTARTED)));
   const gone = sameRun ? linesGone(history, after, heardLive, session) : 0;
   if (gone > 0)
     effects.push(

@@ -38,7 +38,15 @@ describe('tcpchat serve options', () => {
       '--max-line',
       '100',
     );
-    expect(serve).toMatchObject({ host: '::1', port: 0, mode: 'console-only', firstRoom: '#lobby', name: 'hub', json: true, framing: 'raw' });
+    expect(serve).toMatchObject({
+      host: '::1',
+      port: 0,
+      mode: 'console-only',
+      firstRoom: '#lobby',
+      name: 'hub',
+      json: true,
+      framing: 'raw',
+    });
     expect(serve?.limits.maxLineBytes).toBe(100);
   });
 
