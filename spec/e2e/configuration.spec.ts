@@ -32,7 +32,7 @@ async function probe(port: number): Promise<{ welcome: string; tooLong: string }
 describe('options from flags, TCPCHAT_* variables and --config FILE', () => {
   it('serve: a flag wins over the environment, which wins over the file, which wins over the default', async () => {
     const config = configFile('serve.json', { name: 'from-file', 'max-line': 10, 'shutdown-deadline': '2s' });
-    const env = { TCPCHAT_NAME: 'from-env', TCPCHAT_MAX_LINE: '20', TCPCHAT_TEST_REDIS: 'redis://127.0.0.1:1', TCPCHAT_PASSWORD: '' };
+    const env = { TCPCHAT_NAME: 'from-env', TCPCHAT_MAX_LINE: '20', TCPCHAT_TEST_REDIS: 'redis://127.0.0.1:1' };
     const server = await startServer(['--config', config, '--max-line', '30'], { env });
     const { welcome, tooLong } = await probe(server.port);
     expect(welcome).toMatch(/^\* welcome to from-env,/);

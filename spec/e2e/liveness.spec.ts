@@ -97,10 +97,10 @@ describe('resuming after more than --history lines', () => {
 
     proxy.heal();
     await ada.stdout.waitFor('(earlier) <bob> line 150', undefined, from);
-    // The history (50) holds bob's last 49 and ada's own new join; gone for her: her old
-    // connection's leaving and bob's first 101.
+    // The history (50) holds bob's last 49 and ada's own new join; gone for her: bob's first 101
+    // (her old connection's leaving, gone too, is her own: it was never hers to miss).
     expect(ada.stdout.all.slice(from).filter((line) => line.includes('missed'))).toEqual([
-      '* 102 lines you missed can no longer be replayed (too old for the history)',
+      '* 101 lines you missed can no longer be replayed (too old for the history)',
     ]);
     expect(saidBy(ada.stdout, 'bob')).toEqual(numbered(102, 150).map((line) => `<bob> ${line}`));
     expect(ada.stdout.all.findIndex((line) => line.includes('missed'))).toBeLessThan(ada.stdout.all.indexOf('(earlier) <bob> line 102'));

@@ -74,7 +74,9 @@ describe('tcpchat connect through a server restart', () => {
     ]);
     expect(ada.stdout.all.filter((line) => line.includes('<ada>'))).toEqual([]); // never her own lines back
     expect(saidBy(second.stdout, 'ada')).toEqual(all.slice(2)); // the server run took each once
-    expect(ada.stdout.all.slice(adaFrom)).toContain('* the server has restarted since; what was said before is gone');
+    expect(ada.stdout.all.slice(adaFrom)).toContain(
+      '* the server has restarted since; what was said before is gone, and a line sent as it went down may show twice',
+    );
 
     // A newcomer asks for what the new run heard.
     const late = await chatter(port, 'late');

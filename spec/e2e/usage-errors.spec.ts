@@ -17,6 +17,9 @@ beforeAll(() => {
   writeFileSync(join(dir, 'unknown.json'), '{"port": 3000, "colour": true}');
   writeFileSync(join(dir, 'unknown-dashed.json'), '{"port": 3000, "max-lines": 5}');
   writeFileSync(join(dir, 'not-a-cert.pem'), 'hello\n');
+  writeFileSync(join(dir, 'list.json'), '[1, 2]');
+  writeFileSync(join(dir, 'bad-port.json'), '{"port": "http"}');
+  writeFileSync(join(dir, 'blank-password'), '   \nsecret\n');
 });
 afterAll(() => {
   certs.remove();
@@ -52,6 +55,7 @@ describe('usage errors: exit 2, one sentence on one line', () => {
     [['connect', '--log-level', 'warn'], 'Unknown argument: log-level'],
     [['serve', '--relay', '--console-only'], '--relay and --console-only cannot go together: --relay is the room, the default'],
     [['serve', '--room', 'a b'], '--room "a b": a room is # and up to 31 letters, digits, _ - or .'],
+    [['serve', '--console-only', '--room', 'dev'], '--room and --console-only cannot go together: a console-only server has no rooms'],
   ])('%j', async (args, sentence) => {
     expect(await outcome(args)).toEqual({ code: 2, stderr: [`tcpchat: ${sentence}${HELP}`] });
   });
@@ -71,6 +75,27 @@ describe('usage errors: exit 2, one sentence on one line', () => {
       code: 2,
       stderr: [`tcpchat: --config ${dashed}: max-lines is not an option of tcpchat serve${HELP}`],
     });
+    expect(await outcome(['serve', '--config', join(dir, 'bad-port.json')])).toEqual({
+      code: 2,
+      stderr: [`tcpchat: --port must be a whole number from 0 to 65535, not "http"${HELP}`],
+    });
+  });
+
+  it('a room from the environment on a console-only server is refused like the flags', async () => {
+    expect(await outcome(['serve'], { TCPCHAT_ROOM: 'dev', TCPCHAT_CONSOLE_ONLY: '1' })).toEqual({
+      code: 2,
+      stderr: [`tcpchat: --room and --console-only cannot go together: a console-only server has no rooms${HELP}`],
+    });
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['  ', 'blank'],
+  ])('serve refuses TCPCHAT_PASSWORD=%j (a secret that did not expand) rather than open the server', async (value, what) => {
+    expect(await outcome(['serve', '--port', '0'], { TCPCHAT_PASSWORD: value })).toEqual({
+      code: 2,
+      stderr: [`tcpchat: TCPCHAT_PASSWORD is ${what}: set it to the password, or unset it for a server without one${HELP}`],
+    });
   });
 });
 
@@ -79,7 +104,17 @@ describe('a file an option names cannot be used: exit 1, one sentence', () => {
   it.each([
     ['--config, missing', () => ['serve', '--config', missing()], () => `cannot read --config ${missing()} (ENOENT)`],
     ['--config, not JSON', () => ['serve', '--config', join(dir, 'bad.json')], () => /^tcpchat: --config .*bad\.json is not JSON \(.+\)$/],
+    [
+      '--config, no JSON object',
+      () => ['serve', '--config', join(dir, 'list.json')],
+      () => `--config ${join(dir, 'list.json')} must hold one JSON object of options, like {"port": 3000}`,
+    ],
     ['--password-file of serve', () => ['serve', '--password-file', missing()], () => `cannot read --password-file ${missing()} (ENOENT)`],
+    [
+      '--password-file of serve, blanks on its first line',
+      () => ['serve', '--port', '0', '--password-file', join(dir, 'blank-password')],
+      () => `--password-file ${join(dir, 'blank-password')} holds only blanks on its first line (a secret cannot be blank)`,
+    ],
     [
       '--password-file of connect',
       () => ['connect', '--password-file', missing()],

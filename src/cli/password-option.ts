@@ -1,9 +1,11 @@
+import { secretFault } from '../drivers/password-file.js';
 import type { OptionFiles } from './option-files.js';
 
-/** A secret file's secret: its first line; a file that cannot be read or is empty fails with exit 1. */
+/** A secret file's secret: its first line; a file that cannot be read or holds no secret fails with exit 1. */
 function readSecret(files: OptionFiles, file: string, option = '--password-file'): string {
   const secret = files.read(option, file).split(/\r?\n/)[0];
-  return secret || files.refuse(`${option} ${file} is empty`);
+  const fault = secretFault(secret);
+  return fault ? files.refuse(`${option} ${file} ${fault}`) : secret;
 }
 
 /** `--password-file FILE`: the secret is the file's first line, never a command-line word. */
@@ -32,7 +34,17 @@ export interface PasswordFile {
   readonly secret: string;
 }
 
-/** The file wins over the environment; an empty variable means no password. */
+/**
+ * `serve`'s check of TCPCHAT_PASSWORD when no --password-file wins over it: set but empty or blank
+ * (an env file whose `$SECRET` did not expand) it is refused, rather than open the server to all.
+ */
+export function checkServerPasswordVariable(fromFile: unknown, env: NodeJS.ProcessEnv): void {
+  const value = env.TCPCHAT_PASSWORD;
+  if (fromFile !== undefined || value === undefined || value.trim()) return;
+  throw new Error(`TCPCHAT_PASSWORD is ${value ? 'blank' : 'empty'}: set it to the password, or unset it for a server without one`);
+}
+
+/** The file wins over the environment; an empty variable means no password (`serve` refuses one first). */
 export function resolvePassword(fromFile: unknown, env: NodeJS.ProcessEnv): string | undefined {
   if (typeof fromFile === 'string') return fromFile;
   if (fromFile && typeof fromFile === 'object') return (fromFile as PasswordFile).secret;

@@ -3,7 +3,7 @@ import { DEFAULT_LINE_LIMITS } from '../../streams/framing/line-limits.js';
 import { DEFAULT_RATE_LIMIT } from '../../streams/limits/rate-limit.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../streams/server/admission.js';
 import { DEFAULT_ANNOUNCE_MAX } from '../../streams/server/announce.js';
-import { reloadablePasswordFileOption, resolvePassword, type PasswordFile } from './password-option.js';
+import { checkServerPasswordVariable, reloadablePasswordFileOption, resolvePassword, type PasswordFile } from './password-option.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ServeConfig } from '../run/serve.js';
 import type { Retention } from '../drivers/history-store.js';
@@ -20,6 +20,9 @@ import { wholeNumberOption } from './whole-number.js';
 import { parseRoomOption } from './room-option.js';
 import { DEFAULT_RETENTION_LINES, parseRetention } from './retain-option.js';
 import { parseOperators } from './operator-option.js';
+
+/** Where clients arrive when --room names no other room. */
+const FIRST_ROOM = '#lobby';
 
 /** `tcpchat serve`: turns options into a ServeConfig and hands it to `run`. */
 export function serveCommand(run: (config: ServeConfig) => Promise<void>, context: CliContext): CommandModule {
@@ -43,7 +46,8 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         .option('room', {
           type: 'string',
           requiresArg: true,
-          default: '#lobby',
+          // No yargs default: a room given with --console-only is refused, so giving one must show.
+          defaultDescription: FIRST_ROOM,
           describe: 'the room clients are in when they arrive',
           coerce: parseRoomOption,
         })
@@ -170,6 +174,9 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
             throw new Error('--data cannot go with --cluster yet: a cluster keeps its history in Redis');
           if (argv.relay && argv['console-only'])
             throw new Error('--relay and --console-only cannot go together: --relay is the room, the default');
+          if (argv.room !== undefined && argv['console-only'])
+            throw new Error('--room and --console-only cannot go together: a console-only server has no rooms');
+          checkServerPasswordVariable(argv['password-file'], context.env);
           return true;
         })
         .example('$0 serve', 'a chat room (#lobby) on port 2023, every interface')
@@ -182,7 +189,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         host: (argv.host as string | undefined) || undefined,
         port: argv.port as number,
         mode: argv['console-only'] ? 'console-only' : 'room',
-        firstRoom: argv.room as string,
+        firstRoom: (argv.room as string | undefined) ?? FIRST_ROOM,
         name: argv.name as string,
         json: argv.json as boolean,
         framing: argv.framing as ServeConfig['framing'],

@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 
-/** A `--password-file`'s secret: its first line. Throws one sentence when it cannot be read or is empty. */
+/**
+ * What is wrong with a secret file's first line, if anything: an empty one, or one of blanks only,
+ * which `/pass` cannot send (what follows a command is trimmed): a server would let no one in.
+ */
+export function secretFault(secret: string): string | undefined {
+  if (!secret) return 'is empty';
+  if (!secret.trim()) return 'holds only blanks on its first line (a secret cannot be blank)';
+  return undefined;
+}
+
+/** A `--password-file`'s secret: its first line. Throws one sentence when it cannot be read or holds no secret. */
 export function readPasswordFile(file: string): string {
   let text: string;
   try {
@@ -9,6 +19,7 @@ export function readPasswordFile(file: string): string {
     throw new Error(`cannot read --password-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const secret = text.split(/\r?\n/)[0];
-  if (!secret) throw new Error(`--password-file ${file} is empty`);
+  const fault = secretFault(secret);
+  if (fault) throw new Error(`--password-file ${file} ${fault}`);
   return secret;
 }

@@ -7,6 +7,13 @@ import { invalidRoomReason, roomName } from './room-name.js';
 import { roomNamed, tag, type Connection, type ServerModel } from './model.js';
 import { direct, raw, replay } from './send.js';
 
+/**
+ * To a client resuming from an earlier run. That run's acknowledged ids went with it: a line whose
+ * acknowledgement the crash took is resent and taken again (with `--data` the ids are kept, and
+ * the run goes on, so this is never said).
+ */
+const RESTARTED = 'the server has restarted since; what was said before is gone, and a line sent as it went down may show twice';
+
 /** The capability tcpchat's own client asks for. */
 export const TCPCHAT_CAPABILITY = 'tcpchat';
 
@@ -46,9 +53,8 @@ export function capability(model: ServerModel, member: Connection, name: string,
   // `missed=N`: the client holds the live lines it got before this answer until the N older ones are shown.
   const answer = { cap: TCPCHAT_CAPABILITY, epoch, seq: String(lastSeq), ...(params.resume ? { missed: String(replayed.length) } : {}) };
   effects.push(...raw(model, id, formatTagged(answer, '')));
-  if (params.resume && !sameRun)
-    effects.push(...direct(model, [id], formatNotice('the server has restarted since; what was said before is gone')));
-  const gone = sameRun ? linesGone(history, after, heardLive) : 0;
+  if (params.resume && !sameRun) effects.push(...direct(model, [id], formatNotice(RESTARTED)));
+  const gone = sameRun ? linesGone(history, after, heardLive, session) : 0;
   if (gone > 0)
     effects.push(
       ...direct(

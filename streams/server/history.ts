@@ -41,7 +41,18 @@ export interface History {
   size: number;
   /** The number of the newest line this ring no longer keeps (0: none). */
   droppedUpTo: number;
+  /**
+   * Which of the lines no longer kept tagged clients said (their own lines, renames, leavings), by
+   * session: ranges of numbers, flat `[first, last, ...]`. Such a line is never replayed to its
+   * author, so it is no loss to tell a client that comes back (see `linesGone`). Bounded: the
+   * latest ranges of the sessions that lost lines last. Made once a tagged client's line is dropped.
+   */
+  droppedOwn?: Map<string, number[]>;
 }
+
+/** Sessions whose dropped lines a room remembers, and ranges per session (a monologue is one range). */
+const DROPPED_OWN_SESSIONS = 256;
+const DROPPED_OWN_RANGES = 16;
 
 export function createSequence(epoch: string): Sequence {
   return { epoch, lastSeq: 0 };
@@ -78,6 +89,7 @@ export function reload(history: History, epoch: string, entries: readonly Histor
   history.items.length = 0;
   history.size = 0;
   history.droppedUpTo = entries.length > 0 ? entries[0].seq - 1 : 0;
+  history.droppedOwn = undefined;
   keep(history, entries);
   history.sequence.lastSeq = Math.max(history.sequence.lastSeq, entries.at(-1)?.seq ?? 0);
 }
@@ -95,12 +107,31 @@ export function since(history: History, seq: number): HistoryEntry[] {
 }
 
 /**
- * How many lines numbered after `seq` and up to `upTo` the room's history no longer keeps: a
- * client that resumes from `seq` missed them for good. With one room the numbers leave no doubt
- * how many; with several it is at most that many (other rooms' lines share the numbers).
+ * How many lines numbered after `seq` and up to `upTo` the room's history no longer keeps, less
+ * those `author` said (never replayed to it anyway): a client that resumes from `seq` missed them
+ * for good. With one room the numbers leave no doubt how many; with several it is at most that
+ * many (other rooms' lines share the numbers).
  */
-export function linesGone(history: History, seq: number, upTo: number): number {
-  return Math.max(0, Math.min(history.droppedUpTo, upTo) - seq);
+export function linesGone(history: History, seq: number, upTo: number, author?: string): number {
+  const end = Math.min(history.droppedUpTo, upTo);
+  if (end <= seq) return 0;
+  const own = author === undefined ? undefined : history.droppedOwn?.get(author);
+  let said = 0;
+  for (let i = 0; own && i < own.length; i += 2) said += Math.max(0, Math.min(own[i + 1], end) - Math.max(own[i], seq + 1) + 1);
+  return end - seq - said;
+}
+
+/** Notes that the ring no longer keeps lines `first`..`last`, said by `author` (nothing for lines no tagged client said). */
+function dropOwn(history: History, author: string | undefined, first: number, last: number): void {
+  if (author === undefined || last < first) return;
+  const droppedOwn = (history.droppedOwn ??= new Map());
+  const ranges = droppedOwn.get(author) ?? [];
+  droppedOwn.delete(author); // set again below: the sessions that lost lines last are kept longest
+  if (ranges.at(-1) === first - 1) ranges[ranges.length - 1] = last;
+  else ranges.push(first, last);
+  if (ranges.length > 2 * DROPPED_OWN_RANGES) ranges.splice(0, 2);
+  droppedOwn.set(author, ranges);
+  if (droppedOwn.size > DROPPED_OWN_SESSIONS) droppedOwn.delete(droppedOwn.keys().next().value as string);
 }
 
 /** The last `count` lines kept that were said at `time` or later, oldest first. */
@@ -137,6 +168,7 @@ const sizeOf = (item: HistoryEntry | NumberedLines): number => (isBatch(item) ? 
 function keep(history: History, added: readonly (HistoryEntry | NumberedLines)[]): void {
   const { capacity, items } = history;
   if (capacity <= 0) {
+    for (const item of added) dropOwn(history, item.author, item.seq, item.seq + sizeOf(item) - 1);
     const last = added.at(-1);
     if (last) history.droppedUpTo = last.seq + sizeOf(last) - 1;
     return;
@@ -149,11 +181,16 @@ function keep(history: History, added: readonly (HistoryEntry | NumberedLines)[]
   if (excess <= 0) return;
   history.size = capacity;
   let dropped = 0;
-  while (excess >= sizeOf(items[dropped])) excess -= sizeOf(items[dropped++]);
+  for (; excess >= sizeOf(items[dropped]); dropped++) {
+    const item = items[dropped];
+    excess -= sizeOf(item);
+    dropOwn(history, item.author, item.seq, item.seq + sizeOf(item) - 1);
+  }
   items.splice(0, dropped);
   // What is still over the capacity is the start of a batch: it keeps its later lines.
   if (excess > 0) {
     const batch = items[0] as NumberedLines;
+    dropOwn(history, batch.author, batch.seq, batch.seq + excess - 1);
     items[0] = { ...batch, seq: batch.seq + excess, lines: batch.lines.slice(excess) };
   }
   history.droppedUpTo = items[0].seq - 1;

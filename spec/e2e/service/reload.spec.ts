@@ -84,6 +84,12 @@ describe('serve: SIGHUP reloads without a restart', () => {
       `tcpchat: kept the old password: cannot read --password-file ${password}: ENOENT`,
     );
     await signedIn(server, '127.0.0.1', 'changed', 'the password kept');
+
+    writeFileSync(password, ' \t\n'); // no /pass could match it: everyone would be locked out
+    expect(await hangUp(server, /^tcpchat: kept the old password: /)).toBe(
+      `tcpchat: kept the old password: --password-file ${password} holds only blanks on its first line (a secret cannot be blank)`,
+    );
+    await signedIn(server, '127.0.0.4', 'changed', 'the password kept over blanks');
     expect(server.child.exitCode).toBeNull();
   });
 

@@ -22,7 +22,7 @@ describe('tcpchat serve options', () => {
     expect((await withEnv({ TCPCHAT_OPERATOR: 'cy' }, () => parse('serve'))).serve?.operators).toEqual(['cy']);
   });
 
-  it('takes host, port, console-only, room, name, json, framing and max-line', async () => {
+  it('takes host, port, console-only, name, json, framing and max-line', async () => {
     const { serve } = await parse(
       'serve',
       '--host',
@@ -30,8 +30,6 @@ describe('tcpchat serve options', () => {
       '-p',
       '0',
       '--console-only',
-      '--room',
-      '#Dev',
       '--name',
       'hub',
       '--json',
@@ -40,13 +38,22 @@ describe('tcpchat serve options', () => {
       '--max-line',
       '100',
     );
-    expect(serve).toMatchObject({ host: '::1', port: 0, mode: 'console-only', firstRoom: '#dev', name: 'hub', json: true, framing: 'raw' });
+    expect(serve).toMatchObject({
+      host: '::1',
+      port: 0,
+      mode: 'console-only',
+      firstRoom: '#lobby',
+      name: 'hub',
+      json: true,
+      framing: 'raw',
+    });
     expect(serve?.limits.maxLineBytes).toBe(100);
   });
 
   it('still takes --relay, which is the default room now', async () => {
     expect((await parse('serve', '--relay')).serve).toMatchObject({ mode: 'room', firstRoom: '#lobby' });
     expect((await parse('serve', '--relay', '--room', 'ops_2.b-c')).serve?.firstRoom).toBe('#ops_2.b-c');
+    expect((await parse('serve', '--room', '#Dev')).serve?.firstRoom).toBe('#dev');
   });
 
   it('gives the password 10 s and shutdown 5 s unless told otherwise, idle clients forever', async () => {
@@ -122,6 +129,7 @@ describe('tcpchat serve options', () => {
     [['serve', '--max-line', '0'], /^--max-line must be a whole number from 1 to 65536, not "0"$/],
     [['serve', '--bogus'], /^Unknown argument: bogus$/],
     [['serve', '--relay', '--console-only'], /^--relay and --console-only cannot go together: --relay is the room, the default$/],
+    [['serve', '--console-only', '--room', 'dev'], /^--room and --console-only cannot go together: a console-only server has no rooms$/],
     [['serve', '--room', 'x!'], /^--room "x!": a room is # and up to 31 letters, digits, _ - or \.$/],
     [['serve', '--room', '#'], /^--room "#": a room is/],
     [['serve', '--room', 'a'.repeat(32)], /^--room "a{32}": a room is/],

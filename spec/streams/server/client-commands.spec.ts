@@ -193,6 +193,22 @@ describe('resume', () => {
     expect(received.slice(1, 2)).toEqual([`@time=${TIME} * 2 lines you missed can no longer be replayed (too old for the history)`]);
   });
 
+  it("counts as gone only the others' lines, not its own it never got back (its lines, rename and leaving)", () => {
+    const r = route({ historySize: 5 });
+    r(open(1));
+    r(open(2));
+    const seen = Number(parseTagged(inbox(r(cap(1, 'a')), 1)[0]).tags.seq); // 2
+    r(lines(1, '/nick ada', '@id=a.1 mine', '@id=a.2 mine too')); // 3, 4, 5: its own
+    r(lines(2, 'one', 'two', 'three')); // 6, 7, 8
+    r(closed(1)); // 9: its own leaving
+    r(lines(2, 'four', 'five')); // 10, 11
+    r(open(3)); // 12, its newcomer's join; history keeps 8..12
+    const received = inbox(r(cap(3, 'a', `${EPOCH}:${seen}`)), 3);
+    expect(seqs(received).map((line) => line.text)).toEqual(['<guest-2> three', '<guest-2> four', '<guest-2> five']);
+    // Of 3..7, gone from the history, its own 3, 4 and 5 were never to be replayed: 6 and 7 are what it lost.
+    expect(received[1]).toBe(`@time=${TIME} * 2 lines you missed can no longer be replayed (too old for the history)`);
+  });
+
   it('says nothing is gone when all it missed is still kept', () => {
     const { r, seen } = missedWhileAway();
     expect(inbox(r(cap(3, 'a', `${EPOCH}:${seen}`)), 3).some((line) => line.includes('can no longer be replayed'))).toBe(false);
@@ -203,7 +219,7 @@ describe('resume', () => {
     const received = inbox(r(cap(3, 'a', `an-older-run:${seen}`)), 3);
     expect(received.slice(0, 2)).toEqual([
       capAnswer(seen + 6, EPOCH, 6),
-      `@time=${TIME} * the server has restarted since; what was said before is gone`,
+      `@time=${TIME} * the server has restarted since; what was said before is gone, and a line sent as it went down may show twice`,
     ]);
     // Here "this run" is all of it: after a real restart it is what was said since (while the client was away).
     const replayed = seqs(received.slice(2));

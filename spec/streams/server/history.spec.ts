@@ -104,6 +104,31 @@ describe('history', () => {
       record(empty, ['a', 'b', 'c'], 0);
       expect(linesGone(empty, 1, 3)).toBe(2);
     });
+
+    it("leaves out the author's own lines, whole or the dropped part of a batch, with capacity 0 too", () => {
+      const room = createHistory(createSequence('e'), 3);
+      record(room, ['x1'], 0, 'x'); // 1
+      record(room, ['o2'], 0); // 2
+      record(room, ['x3', 'x4', 'x5'], 0, 'x'); // 3..5
+      record(room, ['o6', 'o7'], 0); // 6, 7: keeps 5..7, x5 among them
+      expect(linesGone(room, 0, 7)).toBe(4);
+      expect(linesGone(room, 0, 7, 'x')).toBe(1); // o2
+      expect(linesGone(room, 3, 7, 'x')).toBe(0);
+      expect(linesGone(room, 0, 7, 'y')).toBe(4);
+      const none = createHistory(createSequence('e'), 0);
+      record(none, ['x1', 'x2'], 0, 'x');
+      record(none, ['o3'], 0);
+      expect(linesGone(none, 0, 3, 'x')).toBe(1);
+    });
+
+    it('remembers the dropped lines of a bounded number of sessions, the latest ones', () => {
+      const room = createHistory(createSequence('e'), 1);
+      for (let i = 0; i < 300; i++) record(room, ['said'], 0, `s${i}`);
+      record(room, ['last'], 0);
+      expect(room.droppedOwn?.size).toBeLessThanOrEqual(256);
+      expect(linesGone(room, 299, 300, 's299')).toBe(0);
+      expect(linesGone(room, 0, 1, 's0')).toBe(1); // forgotten: counted as gone, as before
+    });
   });
 
   describe('latest', () => {
