@@ -66,15 +66,18 @@ describe('the code cache the bin keeps of the bundle (src/cli/bin.cts)', () => {
 
   afterEach(() => rmSync(copy, { recursive: true, force: true }));
 
-  const copied = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Running =>
-    run(process.execPath, [join(copy, 'dist/src/cli/bin.cjs'), ...args], {
-      name: `copied bin ${args.join(' ')}`,
-      env: { XDG_CACHE_HOME: join(copy, 'cache'), ...env },
-    });
+  /** The copied bin, run by a shell that first runs `limit` (a `ulimit`) when one is given. */
+  const copied = (args: readonly string[], env: NodeJS.ProcessEnv = {}, limit?: string): Running => {
+    const command = [process.execPath, join(copy, 'dist/src/cli/bin.cjs'), ...args];
+    const options = { name: `copied bin ${args.join(' ')}`, env: { XDG_CACHE_HOME: join(copy, 'cache'), ...env } };
+    return limit === undefined
+      ? run(command[0]!, command.slice(1), options)
+      : run('/bin/sh', ['-c', `${limit} && exec "$@"`, 'sh', ...command], options);
+  };
 
   /** A `serve` until it listens, then stopped: it must exit 0 having said nothing amiss. */
-  async function serveOnce(env: NodeJS.ProcessEnv = {}): Promise<void> {
-    const server = copied(['serve', '--host', '127.0.0.1', '--port', '0'], env);
+  async function serveOnce(env: NodeJS.ProcessEnv = {}, limit?: string): Promise<void> {
+    const server = copied(['serve', '--host', '127.0.0.1', '--port', '0'], env, limit);
     await server.stderr.waitFor(/listening on 127\.0\.0\.1:\d+/);
     server.child.kill('SIGTERM');
     expect((await waitForExit(server)).code).toBe(0);
@@ -126,5 +129,11 @@ describe('the code cache the bin keeps of the bundle (src/cli/bin.cts)', () => {
     writeFileSync(join(copy, 'not-a-folder'), '');
     await serveOnce({ XDG_CACHE_HOME: join(copy, 'not-a-folder') });
     expect(readdirSync(copy).sort()).toEqual(['dist', 'not-a-folder']);
+  });
+
+  test('a disk that takes only part of it (full, or over a quota) keeps nothing of it', async () => {
+    // The kernel refuses writes past 64 KiB to any file (the cache is some 500 KB), as a full disk would.
+    await serveOnce({}, 'ulimit -f 64');
+    expect(caches()).toEqual([]);
   });
 });

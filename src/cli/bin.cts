@@ -74,17 +74,24 @@ function readIfThere(file: string): Buffer | undefined {
 function keepCodeCache(file: string, data: Buffer): void {
   const folder = dirname(file);
   const thisNode = basename(file).slice(basename(file).indexOf('-')); // after BUNDLE, a hash without dashes
+  const partial = `${file}.${process.pid}`;
   try {
     mkdirSync(folder, { recursive: true });
-    writeFileSync(`${file}.${process.pid}`, data);
-    renameSync(`${file}.${process.pid}`, file);
+    writeFileSync(partial, data);
+    renameSync(partial, file);
     const kept = readdirSync(folder)
       .filter((name) => name.endsWith(thisNode))
       .map((name) => ({ path: join(folder, name), written: statSync(join(folder, name)).mtimeMs }))
       .sort((a, b) => b.written - a.written);
     for (const { path } of kept.slice(KEPT_BUNDLES)) rmSync(path, { force: true });
   } catch {
-    return; // the next start compiles again
+    // The next start compiles again. A full disk or a quota left part of it written: that part
+    // would fill the disk for good (no later start finds it by name).
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      return;
+    }
   }
 }
 
