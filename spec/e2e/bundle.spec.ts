@@ -131,6 +131,24 @@ describe('the code cache the bin keeps of the bundle (src/cli/bin.cts)', () => {
     expect(readdirSync(copy).sort()).toEqual(['dist', 'not-a-folder']);
   });
 
+  test('one corrupted on disk is refused and written anew: no start crashes on it', async () => {
+    await serveOnce();
+    const [kept] = caches();
+    const cache = readFileSync(join(cacheFolder, kept!));
+    // 20 bytes past the header overwritten, spread over the file (V8 crashed on each such file it accepted).
+    let seed = 7;
+    for (let n = 0; n < 20; n++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      cache[64 + (seed % (cache.length - 64))] = seed >>> 24;
+    }
+    writeFileSync(join(cacheFolder, kept!), cache);
+
+    expect(await outputOf(copied(['--version']))).toEqual(await outputOf(unbundled(['--version'])));
+    await serveOnce();
+    expect(readFileSync(join(cacheFolder, kept!)).equals(cache)).toBe(false);
+    await serveOnce(); // the new one is accepted
+  });
+
   test('a disk that takes only part of it (full, or over a quota) keeps nothing of it', async () => {
     // The kernel refuses writes past 64 KiB to any file (the cache is some 500 KB), as a full disk would.
     await serveOnce({}, 'ulimit -f 64');

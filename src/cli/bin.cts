@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import type { StartHooks } from './main.js';
 
@@ -13,7 +14,7 @@ import type { StartHooks } from './main.js';
  * takes some 1.13× the CPU time). The first `serve` of each bundle on each Node build keeps what V8
  * compiled up to listening in the user's cache folder; later starts read it instead of compiling. The cache is only safe on
  * the exact build that made it (Node 20.11 accepts one made by 20.20 and then crashes), so its
- * name carries the bundle's hash and this Node's identity, and V8 checks it again. Nothing
+ * name carries the bundle's hash and this Node's identity, and V8 checks it again, checksum too. Nothing
  * depends on it: a cache that cannot be read, written, or is refused only costs the speed-up.
  * `TCPCHAT_CODE_CACHE=off` (or 0, false, no) turns it off.
  */
@@ -24,6 +25,11 @@ const KEPT_BUNDLES = 4;
 
 const source = readFileSync(BUNDLE, 'utf8');
 const cacheFile = codeCacheFile(source, process.env);
+// V8 checks a cache's version, flags and length, but its checksum only when asked; a cache corrupted
+// on disk (a bad sector, a power cut before the data reached it) then crashed every start, --version
+// too, until the folder was deleted. The flag is in the cache's flag hash: caches made without it are
+// refused once and written anew.
+if (cacheFile !== undefined) setFlagsFromString('--verify-snapshot-checksum');
 const cachedData = cacheFile === undefined ? undefined : readIfThere(cacheFile);
 // The CommonJS module wrapper, as Node's own loader applies it.
 const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
