@@ -51,6 +51,24 @@ describe('stopping the server', () => {
   });
 });
 
+describe('a server whose stdout is closed (serve --json | head -2)', () => {
+  it('goes on chatting and says once on stderr that the record is lost', async () => {
+    const server = await startServer(['--json']);
+    server.child.stdout!.destroy(); // the reader is gone: the next write fails with EPIPE
+    const ada = await joined(server.port, 'ada');
+    const bob = await joined(server.port, 'bob');
+    ada.send('still chatting\n');
+    await bob.lines.waitFor('<ada> still chatting');
+    bob.send('and again\n');
+    await ada.lines.waitFor('<bob> and again');
+    const lost = /^tcpchat: the console's record is lost from here on: stdout failed \(EPIPE\); the chat goes on$/;
+    await server.stderr.waitFor(lost);
+    server.child.kill('SIGTERM');
+    expect((await waitForExit(server)).code).toBe(0);
+    expect(server.stderr.all.filter((line) => lost.test(line))).toHaveLength(1);
+  });
+});
+
 describe('stopping the server while an interactive peer keeps its side open', () => {
   it('closes a connection once its output has drained and exits 0 without waiting for the peer or the deadline', async () => {
     const server = await startServer(['--relay', '--shutdown-deadline', '30']);

@@ -176,7 +176,11 @@ export async function runServer(
       ctrlD,
     });
     const colour = useColour(io.stdout, io.env);
-    io.stdout.on('error', () => {}); // a closed pipe on our output must not stop the chat
+    // A closed pipe on our output must not stop the chat; that the record goes nowhere from then on is said once.
+    io.stdout.on('error', () => {});
+    io.stdout.once('error', (error: NodeJS.ErrnoException) =>
+      tell.warn(`the console's record is lost from here on: stdout failed (${error.code ?? error.message}); the chat goes on`),
+    );
     const encode = encoderFor(config.framing);
     const farewell = (reason: string): Uint8Array => encode([formatError(reason)]);
     const connectionOptions: ServerConnectionOptions = {
