@@ -120,6 +120,7 @@ export async function runServer(
   reload$: Observable<unknown> = NEVER,
 ): Promise<number> {
   const tell = diagnostics(io.stderr, config.logLevel);
+  io.stderr.on('error', () => {}); // a closed pipe on our diagnostics (`2>&1 | head`) must not stop the chat either
   const files = openFiles();
   const budget = descriptorBudget(files, config.admission);
   if (budget?.warning) tell.warn(budget.warning);
