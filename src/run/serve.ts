@@ -101,7 +101,7 @@ export interface ServeConfig extends ReloadableFiles {
 export interface ProcessIo {
   readonly stdin: Readable & { isTTY?: boolean };
   readonly stdout: Writable & { isTTY?: boolean };
-  readonly stderr: Writable;
+  readonly stderr: Writable & { isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;
   readonly now: () => Date;
   /** Called once the server listens (the bin then keeps a code cache of what the start compiled). */
@@ -120,7 +120,9 @@ export async function runServer(
   reload$: Observable<unknown> = NEVER,
 ): Promise<number> {
   const tell = diagnostics(io.stderr, config.logLevel);
-  io.stderr.on('error', () => {}); // a closed pipe on our diagnostics (`2>&1 | head`) must not stop the chat either
+  // A closed pipe on our diagnostics (`2>&1 | head`) must not stop the chat either. A terminal that hung up
+  // still ends the server at its next line, which its SIGHUP (a reload) writes at once: else it would live on unowned.
+  if (!io.stderr.isTTY) io.stderr.on('error', () => {});
   const files = openFiles();
   const budget = descriptorBudget(files, config.admission);
   if (budget?.warning) tell.warn(budget.warning);
