@@ -101,7 +101,7 @@ export interface ServeConfig extends ReloadableFiles {
 export interface ProcessIo {
   readonly stdin: Readable & { isTTY?: boolean };
   readonly stdout: Writable & { isTTY?: boolean };
-  readonly stderr: Writable;
+  readonly stderr: Writable & { isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;
   readonly now: () => Date;
   /** Called once the server listens (the bin then keeps a code cache of what the start compiled). */
@@ -120,6 +120,9 @@ export async function runServer(
   reload$: Observable<unknown> = NEVER,
 ): Promise<number> {
   const tell = diagnostics(io.stderr, config.logLevel);
+  // A closed pipe on our diagnostics (`2>&1 | head`) must not stop the chat either. A terminal that hung up
+  // still ends the server at its next line, which its SIGHUP (a reload) writes at once: else it would live on unowned.
+  if (!io.stderr.isTTY) io.stderr.on('error', () => {});
   const files = openFiles();
   const budget = descriptorBudget(files, config.admission);
   if (budget?.warning) tell.warn(budget.warning);
@@ -176,7 +179,11 @@ export async function runServer(
       ctrlD,
     });
     const colour = useColour(io.stdout, io.env);
-    io.stdout.on('error', () => {}); // a closed pipe on our output must not stop the chat
+    // A closed pipe on our output must not stop the chat; that the record goes nowhere from then on is said once.
+    io.stdout.on('error', () => {});
+    io.stdout.once('error', (error: NodeJS.ErrnoException) =>
+      tell.warn(`the console's record is lost from here on: stdout failed (${error.code ?? error.message}); the chat goes on`),
+    );
     const encode = encoderFor(config.framing);
     const farewell = (reason: string): Uint8Array => encode([formatError(reason)]);
     const connectionOptions: ServerConnectionOptions = {

@@ -115,6 +115,22 @@ describe('stopping under load', () => {
     expect(await server.stderr.end()).toEqual([
       `tcpchat: listening on 127.0.0.1:${server.port}`,
       'tcpchat: history is kept in memory only: nothing outlives this server (serve --data DIR keeps it)',
+      "tcpchat: the console's record is lost from here on: stdout failed (EPIPE); the chat goes on",
     ]);
+  });
+
+  it('keeps serving, reloading and stopping when its stderr is closed too (tcpchat serve 2>&1 | head -2)', async () => {
+    const server = await startServer(['--relay', '--json']);
+    server.child.stdout!.destroy();
+    server.child.stderr!.destroy(); // what it has to say (the record is lost, nothing to reload) fails with EPIPE
+    const ada = await joined(server.port, 'ada');
+    const bob = await joined(server.port, 'bob');
+    server.child.kill('SIGHUP');
+    ada.send('still chatting\n');
+    await bob.lines.waitFor('<ada> still chatting');
+    expect(server.child.exitCode).toBeNull();
+
+    server.child.kill('SIGTERM');
+    expect(await waitForExit(server, 3000)).toEqual({ code: 0, signal: null });
   });
 });
