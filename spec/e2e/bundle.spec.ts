@@ -129,6 +129,8 @@ describe('the code cache the bin keeps of the bundle (src/cli/bin.cts)', () => {
     writeFileSync(join(copy, 'not-a-folder'), '');
     await serveOnce({ XDG_CACHE_HOME: join(copy, 'not-a-folder') });
     expect(readdirSync(copy).sort()).toEqual(['dist', 'not-a-folder']);
+    // Under /proc, where Node's recursive mkdir spins for ever.
+    await serveOnce({ XDG_CACHE_HOME: '/proc/no-such-process/cache' });
   });
 
   test('one corrupted on disk is refused and written anew: no start crashes on it', async () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
@@ -79,17 +79,25 @@ function readIfThere(file: string): Buffer | undefined {
 function keepCodeCache(file: string, data: Buffer): void {
   const folder = dirname(file);
   const thisNode = basename(file).slice(basename(file).indexOf('-')); // after BUNDLE, a hash without dashes
+  const partial = `${file}.${process.pid}`;
   try {
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(`${file}.${process.pid}`, data);
-    renameSync(`${file}.${process.pid}`, file);
+    // One level at a time, the cache home and its tcpchat folder: Node's recursive mkdir spins for ever under /proc.
+    for (const level of [dirname(folder), folder]) if (!existsSync(level)) mkdirSync(level);
+    writeFileSync(partial, data);
+    renameSync(partial, file);
     const kept = readdirSync(folder)
       .filter((name) => name.endsWith(thisNode))
       .map((name) => ({ path: join(folder, name), written: statSync(join(folder, name)).mtimeMs }))
       .sort((a, b) => b.written - a.written);
     for (const { path } of kept.slice(KEPT_BUNDLES)) rmSync(path, { force: true });
   } catch {
-    return; // the next start compiles again
+    // The next start compiles again. A full disk or a quota left part of it written: that part
+    // would fill the disk for good (no later start finds it by name).
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      return;
+    }
   }
 }
 
