@@ -303,7 +303,10 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         if (heardMissed.has(report.id)) return undefined;
         heardMissed.add(report.id);
         // Redis keeps the last MISSED_KEPT: older ids can never come back.
-        for (const id of heardMissed) if (heardMissed.size > 2 * MISSED_KEPT) heardMissed.delete(id);
+        for (const id of heardMissed) {
+          if (heardMissed.size <= 2 * MISSED_KEPT) break;
+          heardMissed.delete(id);
+        }
       }
       return missedOf(value);
     }

@@ -418,7 +418,6 @@ export async function runServer(
   });
 }
 
-/** The listening socket could not be bound (the address is in use, not ours, not allowed). */
 /** Binding failed, or looking up the `--host` to bind to did (a name that is no host, `999.1.1.1`). */
 function isBindFailure(error: unknown): boolean {
   const syscall = (error as { syscall?: unknown } | null)?.syscall;
