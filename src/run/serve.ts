@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import {
+  BehaviorSubject,
   buffer,
   debounceTime,
   filter,
@@ -227,7 +228,15 @@ export async function runServer(
       .subscribe((burst) => tell.warn(droppedSentence(burst.length, files?.limit)));
     // Once the server listens (when the console starts reading).
     const listened$ = new Subject<void>();
-    const connection$ = listen({ host: config.host, port: config.port, tls, maxConnections: budget?.sockets }).pipe(
+    // With --metrics the chat listens only once the metrics server is bound: a metrics address that is taken
+    // ends the start (one sentence, exit 1) before `listening on`, which scripts take for "up", is said.
+    const metricsBound$ = new BehaviorSubject(!metrics$);
+    const listen$ = metricsBound$.pipe(
+      filter(Boolean),
+      take(1),
+      mergeMap(() => listen({ host: config.host, port: config.port, tls, maxConnections: budget?.sockets })),
+    );
+    const connection$ = listen$.pipe(
       tap((event) => event.type === 'dropped' && dropped$.next()),
       tap((event) => event.type === 'listening' && announce(event)),
       tap((event) => {
@@ -333,7 +342,10 @@ export async function runServer(
       const { host, port } = config.metrics;
       side.add(
         metrics$.subscribe({
-          next: (where) => tell.info(`metrics on ${formatAddress(where.host, where.port)}`),
+          next: (where) => {
+            tell.info(`metrics on ${formatAddress(where.host, where.port)}`);
+            metricsBound$.next(true);
+          },
           error: (error: unknown) => {
             tell.error(describeFailure(error, `cannot serve metrics on ${formatAddress(host, port)}`));
             finish(1);

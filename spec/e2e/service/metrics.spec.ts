@@ -134,12 +134,16 @@ describe('serve --metrics', () => {
     expect(server.child.exitCode).toBeNull();
   });
 
-  it('a metrics address that is taken is one sentence and exit 1', async () => {
+  it('a metrics address that is taken is one sentence and exit 1, before the server says it listens', async () => {
     const { metricsPort } = await withMetrics([]);
-    const running = tcpchat(['serve', '--host', '127.0.0.1', '--port', '0', '--metrics', `127.0.0.1:${metricsPort}`], { stdin: 'ignore' });
+    const running = tcpchat(['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--metrics', `127.0.0.1:${metricsPort}`], {
+      stdin: 'ignore',
+    });
     expect(await waitForExit(running)).toEqual({ code: 1, signal: null });
-    expect(await running.stderr.end()).toContain(
+    // Scripts take `listening on` (or the JSON record) for "up": a server that says it and then dies would fool them.
+    expect(await running.stderr.end()).toEqual([
       `tcpchat: cannot serve metrics on 127.0.0.1:${metricsPort}: the address is already in use`,
-    );
+    ]);
+    expect(await running.stdout.end()).toEqual([]);
   });
 });
