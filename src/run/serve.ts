@@ -421,7 +421,7 @@ export async function runServer(
         for (const nick of unregisteredOperators(config.operators ?? [], data?.restored.facts ?? []))
           tell.warn(`operator ${nick} is not registered: whoever registers it first is an operator, so register it now`);
       if (event.host === '::' || event.host === '0.0.0.0') {
-        const where = reachableAddresses().map((host) => formatAddress(host, event.port));
+        const where = reachableAddresses(event.host).map((host) => formatAddress(host, event.port));
         tell.info(`reachable at ${where.join(', ')}`);
       }
       if (config.json) io.stdout.write(jsonLine({ type: 'listening', host: event.host, port: event.port }, io.now()) + '\n');
