@@ -72,7 +72,12 @@ describe('moderation', () => {
     again.endInput();
     await waitForExit(again);
     expect(again.stdout.all.filter((line) => line.startsWith('* welcome'))).toEqual([]);
-    await bannedClient(connectAs(second, 'ada'), /refused us: banned: spam \(until .* UTC\)$/);
+    // A ban by nick refuses that nick to whoever asks for it (anyone can type a nick): the asker is told and stays, as a guest.
+    const asker = connectAs(second, 'ada');
+    const refusal = /^tcpchat: the server refused the nick ada \(nick ada is banned until .* UTC\); you are (guest-\d+)$/;
+    const [, guest] = refusal.exec(await asker.stderr.waitFor(refusal))!;
+    asker.write('still here\n');
+    await second.stdout.waitFor(`<${guest}> still here`);
     expect(second.stderr.all.filter((line) => line.includes('is not registered'))).toEqual([]); // bob is, on this --data
     await joined(second.port, 'carol'); // from outside the block, under another nick
     second.write('/bans\n');

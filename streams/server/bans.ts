@@ -2,6 +2,7 @@ import { firstHolding, parseRule, type AddressBlock } from '../limits/access.js'
 import { bannedReason } from '../protocol/farewell.js';
 import { invalidNickReason, nickKey } from '../protocol/nick.js';
 import { formatError } from '../protocol/server-line.js';
+import { formatUntil } from '../protocol/until.js';
 import type { Effect } from './events.js';
 import type { BanFact } from './facts.js';
 import { dismiss } from './membership.js';
@@ -62,6 +63,9 @@ export function nickBan(model: ServerModel, nick: string): BanFact | undefined {
   const fact = model.bans.get(nickKey(nick))?.fact;
   return fact?.nick !== undefined && holds(fact, model.now()) ? fact : undefined;
 }
+
+/** Why `/nick` is refused a banned nick: `nick ada is banned until 2026-12-05 14:00 UTC`. */
+export const nickBannedReason = (nick: string, fact: BanFact): string => `nick ${nick} is banned ${formatUntil(fact.until)}`;
 
 /** The sentence a banned connection is sent away with (its close reason too). */
 export const banReason = (fact: BanFact): string => bannedReason(fact.reason, fact.until);

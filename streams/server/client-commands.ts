@@ -10,7 +10,7 @@ import { givenRoom, joinRoom, NO_ROOMS, roomList, topic, whoIsIn, whoIsOnline } 
 import type { Connection, ServerModel } from './model.js';
 import { findByNick, holderOf, mayTake, registeredReason } from './nicks.js';
 import { identify, register, unregister } from './registered-nicks.js';
-import { nickBan, sendAway } from './bans.js';
+import { nickBan, nickBannedReason } from './bans.js';
 import { formatMuted, muteOn } from './moderation.js';
 import { moderate } from './moderation-commands.js';
 import { direct } from './send.js';
@@ -40,8 +40,9 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
     case 'topic':
       return model.mode === 'console-only' ? reply(formatError(NO_ROOMS)) : roomCommand(model, member, command);
     case 'nick': {
+      // Refused to whoever asks for it, who stays: anyone may type a nick (only `/identify` proves it theirs, and is sent away).
       const ban = nickBan(model, command.name);
-      if (ban) return sendAway(model, member, ban);
+      if (ban) return reply(formatError(nickBannedReason(command.name, ban)));
       // A mute holds the nick: shedding it would shed the mute.
       const mute = muteOn(model, member);
       if (mute) return reply(formatMuted(mute, 'change your nick'));

@@ -136,7 +136,7 @@ describe('bans', () => {
     expect(effects.findIndex((effect) => effect.kind === 'fact')).toBeLessThan(effects.findIndex((effect) => effect.kind === 'send'));
   });
 
-  it('by nick: a registered nick is refused on any address, when a connection takes it or identifies for it', () => {
+  it('by nick: a registered nick is refused on any address: /nick is refused it (the connection stays), /identify for it is sent away', () => {
     const { route } = withOperator();
     route(lines(2, '/register adas secret'));
     route(lines(1, '/ban ada'));
@@ -145,7 +145,10 @@ describe('bans', () => {
     expect(inbox(identified, 4)).toEqual(['! banned: no reason given (until further notice)']);
     expect(closed(identified)).toEqual([4]);
     route(open(5, '192.168.1.10'));
-    expect(inbox(route(lines(5, '/nick Ada')), 5)).toEqual(['! banned: no reason given (until further notice)']);
+    const asked = route(lines(5, '/nick Ada'));
+    expect(inbox(asked, 5)).toEqual(['! nick Ada is banned until further notice']);
+    expect(closed(asked)).toEqual([]);
+    expect(inbox(route(lines(5, '/nick eve')), 5)).toEqual(['* you are now eve']);
   });
 
   it('by CIDR block: refused at the door, and those in it now are closed; others come in', () => {
