@@ -1,10 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mark } from './helpers/chatter.js';
+import { chatter, mark } from './helpers/chatter.js';
 import { ask, joined, rawClient, type Client } from './helpers/client.js';
+import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { startServer } from './helpers/server.js';
 
-afterEach(cleanUp);
+afterEach(async () => {
+  await closeFaultProxies();
+  await cleanUp();
+});
 
 const INVALID = ': a room is # and up to 31 letters, digits, _ - or .';
 
@@ -122,6 +126,53 @@ describe('serve: rooms (the default)', () => {
     expect(await ada.lines.waitFor(/^\* welcome/)).toMatch(/^\* welcome to server, you are guest-\d+ in #ops; \/help lists commands$/);
     expect(await ask(ada, '/join #lobby', /^\* you are now in /)).toBe('* you are now in #lobby (1 here); no topic');
     expect(await ask(ada, '/part', /^\* you are now in /)).toMatch(/^\* you are now in #ops \(1 here\)/);
+  });
+});
+
+describe("a room's earlier lines", () => {
+  it('come after the line that says which room: on /join (a plain client and tcpchat connect) and when put back in it after a lost connection', async () => {
+    const server = await startServer(['--rate', '0']);
+    const talker = await joined(server.port, 'talker');
+    await ask(talker, '/join #dev', /^\* you are now in #dev/);
+    talker.send('said before\n');
+    await server.stdout.waitFor('#dev <talker> said before');
+
+    const plain = await joined(server.port, 'plain');
+    const plainFrom = mark(plain.lines);
+    plain.send('/join #dev\n');
+    await plain.lines.waitFor('* end of history', undefined, plainFrom);
+    expect(plain.lines.all.slice(plainFrom)).toEqual([
+      '* you are now in #dev (2 here); no topic',
+      '* history: the last 2 lines',
+      '* talker joined',
+      '<talker> said before',
+      '* end of history',
+    ]);
+
+    const proxy = await FaultProxy.start(server.port);
+    const rd = await chatter(proxy.port, 'rd');
+    // Where `* you are now in #dev ...` and the first replayed line are among the lines since `from` (-1: not there).
+    const order = (from: number, replayed: string): number[] => {
+      const lines = rd.stdout.all.slice(from);
+      return [lines.findIndex((line) => line.startsWith('* you are now in #dev ')), lines.indexOf(replayed)];
+    };
+    let from = mark(rd.stdout);
+    rd.write('/join #dev\n');
+    await rd.stdout.waitFor('(earlier) <talker> said before', undefined, from);
+    const [joinedAt, replayedAt] = order(from, '(earlier) <talker> said before');
+    expect(joinedAt).toBeGreaterThanOrEqual(0);
+    expect(joinedAt).toBeLessThan(replayedAt);
+
+    // Cut off; what is said meanwhile is replayed once it is back, after it is told it is back in #dev.
+    from = mark(rd.stdout);
+    proxy.reset();
+    await rd.stderr.waitFor(/reconnecting in/);
+    talker.send('missed one\nmissed two\n');
+    await server.stdout.waitFor('#dev <talker> missed two');
+    await rd.stdout.waitFor('(earlier) <talker> missed two', undefined, from);
+    const [backAt, missedAt] = order(from, '(earlier) <talker> missed one');
+    expect(backAt).toBeGreaterThanOrEqual(0);
+    expect(backAt).toBeLessThan(missedAt);
   });
 });
 

@@ -457,9 +457,13 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       continue;
     }
     const moved = toUs ? followRoom(next, welcome, clean) : undefined;
+    const holdingLive = next.held !== undefined && !next.tagged;
     if (moved) {
+      // Resuming, where the server puts us shows at once, after what was held from the room before:
+      // the replay that follows is then read as this room's.
+      if (holdingLive) shown.push(...next.held!);
       if (moved.effects.length > 0) flushShown();
-      next = moved.state;
+      next = holdingLive ? { ...moved.state, held: [] } : moved.state;
       effects.push(...moved.effects);
     }
     const display: DisplayLine = {
@@ -467,7 +471,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       ...(tags.time ? { time: tags.time } : {}),
       ...(tags.replay !== undefined || history.replayed ? { replayed: true } : {}),
     };
-    const heldBack = next.held !== undefined && !next.tagged;
+    const heldBack = holdingLive && !moved;
     if (heldBack) next = { ...next, held: [...next.held!, display] };
     else shown.push(display);
     if (answer && answer.step.effects.length > 0) {

@@ -419,6 +419,61 @@ describe('clientMain', () => {
       });
     });
 
+    it("back after a lost connection, shows the room it is put back in before that room's replayed lines, and what was held from the room before it before both", () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable }) => {
+        const first$ = hot<Uint8Array>(
+          '10ms w 9ms c 9ms j 9ms #',
+          {
+            w: bytes('* welcome to hub, you are guest-1 in #lobby; /help lists commands\n'),
+            c: bytes(`@cap=tcpchat;epoch=E;seq=4\n`),
+            j: bytes(`@time=${T} * you are now in #dev (2 here); no topic\n`),
+          },
+          reset(),
+        );
+        // As a server answers a resume: the room asked back first, then the answer to /cap, then what was missed there.
+        const second$ = hot<Uint8Array>('450ms w 9ms c', {
+          w: bytes(
+            '* welcome to hub, you are guest-2 in #lobby; /help lists commands\n* you are now in #lobby (1 here); no topic\n<ann> hi lobby\n',
+          ),
+          c: bytes(
+            [
+              `@time=${T} * you are now in #dev (2 here); no topic`,
+              '@cap=tcpchat;epoch=E;seq=6;missed=2',
+              `@seq=5;replay;time=${T} <bob> missed one`,
+              `@seq=6;replay;time=${T} <bob> missed two`,
+              '',
+            ].join('\n'),
+          ),
+        });
+        const attempt$ = hot<ConnectAttempt>('5ms k 434ms K', { k: connectedTo(first$), K: connectedTo(second$) });
+        const dev = shown({ kind: 'notice', text: 'you are now in #dev (2 here); no topic', time: T });
+
+        expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1, limits })).toBe(
+          'c 9ms (rwn) 15ms (Jj) 6ms l 374ms R 34ms (krWNL) 3ms (aJjm)',
+          {
+            c: connectOut,
+            r: { kind: 'room', room: '#lobby' },
+            w: shown({ kind: 'notice', text: 'welcome to hub, you are guest-1 in #lobby; /help lists commands' }),
+            n: sent('/cap tcpchat session=S\n'),
+            J: { kind: 'room', room: '#dev' },
+            j: dev,
+            l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+            R: connectOut,
+            k: status('reconnected to 127.0.0.1:2023'),
+            W: shown({ kind: 'notice', text: 'welcome to hub, you are guest-2 in #lobby; /help lists commands' }),
+            N: sent('/cap tcpchat session=S resume=E:4 room=#dev\n'),
+            L: shown({ kind: 'notice', text: 'you are now in #lobby (1 here); no topic' }),
+            a: shown({ kind: 'message', from: 'ann', text: 'hi lobby' }),
+            m: shown(
+              { kind: 'message', from: 'bob', text: 'missed one', time: T, replayed: true },
+              { kind: 'message', from: 'bob', text: 'missed two', time: T, replayed: true },
+            ),
+          },
+        );
+      });
+    });
+
     it('keeps the plain prompt with a server without rooms', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {

@@ -495,7 +495,7 @@ describe('stepClient', () => {
       });
     });
 
-    it('resuming, leaves out the last lines of the room that come with the welcome: the replay brings each of them once', () => {
+    it('resuming, leaves out the last lines of the room that come with the welcome (the replay brings each of them once), and says the room before them', () => {
       const welcomeBlock = received(
         WELCOME,
         formatInRoom({ room: '#lobby', members: 2 }),
@@ -515,9 +515,9 @@ describe('stepClient', () => {
       );
       expect(shown).toEqual([
         '* welcome to server, you are guest-1; /help lists commands',
+        '* you are now in #lobby (2 here); no topic',
         '<bob> one',
         '<bob> two',
-        '* you are now in #lobby (2 here); no topic',
       ]);
     });
 
