@@ -189,20 +189,31 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
       expect([...a.all('private'), ...c.all('private')]).toEqual([]);
     });
 
-    it('delivers a kick to the node it names only, before the room lines asked after it', async () => {
+    it('delivers a kick to the node it names only, which says it has it (`kicked`, before the room lines asked after that)', async () => {
       await start();
       const [a, b, c] = [await join('a'), await join('b'), await join('c')];
       const kick = { line: '* you were kicked by ada: bye', reason: 'kicked by ada: bye' };
-      a.send({ type: 'kick', from: 9, instance: b.self.instance, to: 'bob', ...kick });
+      const request: BusRequest = { type: 'kick', from: 9, instance: b.self.instance, to: 'bob', room: FIRST, ...kick };
+      a.send(request);
+      expect(await a.next('kicked')).toEqual({ type: 'kicked', request });
       const notice = '* bob was kicked by ada: bye';
-      said(a, FIRST, notice); // asked after the kick, so heard after it
+      said(a, FIRST, notice); // asked once the kick was done there, so heard after it
       await Promise.all([heard(a, notice), heard(b, notice), heard(c, notice)]);
       expect(b.events.filter((event) => event.type === 'kick' || event.type === 'room').map((event) => event.type)).toEqual([
         'kick',
         'room',
       ]);
       expect(b.all('kick')).toEqual([{ type: 'kick', to: 'bob', ...kick }]);
-      expect([...a.all('kick'), ...c.all('kick')]).toEqual([]);
+      expect([...a.all('kick'), ...c.all('kick'), ...b.all('kicked'), ...c.all('kicked')]).toEqual([]);
+    });
+
+    it('hands back as unsent a kick that its node never says it has (that node is gone)', async () => {
+      await start();
+      const a = await join('a');
+      const request: BusRequest = { type: 'kick', instance: 'gone-0', to: 'bob', room: FIRST, line: '* you were kicked', reason: 'kicked' };
+      a.send(request);
+      expect(await a.next('unsent')).toEqual({ type: 'unsent', request });
+      expect(a.all('kicked')).toEqual([]);
     });
 
     describe('facts', () => {

@@ -182,8 +182,9 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
         publish(self.instance, { type: 'private', to: request.to, line: request.line }, request.instance);
         return undefined;
       case 'kick':
+        if (!live.has(request.instance)) return { type: 'unsent', request };
         publish(self.instance, { type: 'kick', to: request.to, line: request.line, reason: request.reason }, request.instance);
-        return undefined;
+        return { type: 'kicked', request };
       case 'move':
         move(self, request);
         return undefined;

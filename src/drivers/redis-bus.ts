@@ -53,6 +53,7 @@ type Client = ReturnType<typeof Redis.createClient>;
 
 /** A message on the cluster's channel (see redis-scripts.ts for who sends which). */
 type BusMessage = Record<string, unknown> & { type?: unknown };
+type KickRequest = Extract<Request, { type: 'kick' }>;
 
 /** The two connections to Redis of one attempt: a silent one is dropped whole and made anew. */
 interface Link {
@@ -158,6 +159,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     let congested = false;
     /** When this node last heard itself on the channel. */
     let selfHeard = 0;
+    /**
+     * Kicks sent to other nodes, by id, until that node says it has them (`kicked`). One not said within
+     * `silentMs` never reached that node (cut off from Redis: pub/sub keeps nothing for it) and is handed back.
+     */
+    const kicks = new Map<string, { request: KickRequest; timer: ReturnType<typeof setTimeout> }>();
+    let kicksSent = 0;
     const run = (script: string, args: readonly (string | number)[]): Promise<unknown> =>
       link ? evaluate(link.commands, script, [prefix, self, ...args.map(String)]) : Promise.reject(new Error('not connected to Redis'));
     const emit = (event: Event): void => {
@@ -369,10 +376,22 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
             return undefined;
           return message.target === self ? { type: 'private', to: message.to, line: message.line } : null;
         case 'kick': {
-          const { target, to, line, reason } = message;
+          const { target, to, line, reason, id } = message;
           if (!sender || typeof target !== 'string' || typeof to !== 'string' || typeof line !== 'string' || typeof reason !== 'string')
             return undefined;
-          return target === self ? { type: 'kick', to, line, reason } : null;
+          if (target !== self) return null;
+          // The kicker's node announces the kick once it hears this.
+          if (typeof id === 'string')
+            void link?.commands.publish(channel, JSON.stringify({ type: 'kicked', instance: self, target: sender, id })).catch(() => {});
+          return { type: 'kick', to, line, reason };
+        }
+        case 'kicked': {
+          if (!sender || typeof message.id !== 'string') return undefined;
+          const kick = message.target === self ? kicks.get(message.id) : undefined;
+          if (!kick) return null; // another node's, or one handed back already
+          clearTimeout(kick.timer);
+          kicks.delete(message.id);
+          return { type: 'kicked', request: kick.request };
         }
         case 'fact': {
           const fact = factOf(message.fact);
@@ -466,13 +485,26 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
             return conns.length > 0 ? { type: 'refused', conns } : undefined;
           });
         }
-        case 'private':
+        // Published on the commands' connection, after what was sent before.
+        case 'private': {
+          const { instance: target, to, line } = request;
+          return link!.commands
+            .publish(channel, JSON.stringify({ type: 'private', instance: self, target, to, line }))
+            .then(() => undefined);
+        }
         case 'kick': {
-          // Published on the commands' connection, after what was sent before (a kick before its room notice).
-          const { type, instance: target, to, line } = request;
-          const reason = type === 'kick' ? { reason: request.reason } : {};
-          const message = JSON.stringify({ type, instance: self, target, to, line, ...reason });
-          return link!.commands.publish(channel, message).then(() => undefined);
+          const id = `${self}:${++kicksSent}`;
+          const timer = setTimeout(() => kicks.delete(id) && emit({ type: 'unsent', request }), silentMs);
+          kicks.set(id, { request, timer });
+          const { instance: target, to, line, reason } = request;
+          return link!.commands.publish(channel, JSON.stringify({ type: 'kick', instance: self, target, to, line, reason, id })).then(
+            () => undefined,
+            (error: unknown) => {
+              clearTimeout(timer); // handed back as unsent for this failure, once
+              kicks.delete(id);
+              throw error;
+            },
+          );
         }
         case 'move':
           return run(MOVE, [request.key, request.room, firstRoom]).then(() => undefined);
@@ -541,6 +573,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       clearInterval(heartbeat);
       clearTimeout(retry);
       clearTimeout(reopen);
+      for (const { timer } of kicks.values()) clearTimeout(timer);
       // What was asked last (freeing this node's nicks) is sent before the connection closes.
       if (link) close(link, true);
       link = undefined;

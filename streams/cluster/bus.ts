@@ -78,9 +78,11 @@ export type BusRequest =
   | { type: 'private'; from?: ConnId; instance: string; to: string; line: string }
   /**
    * A member of another instance is kicked: its node tells it `line` and closes it for `reason`
-   * (`kick` there). `from`: the operator who kicked, told when it cannot be delivered (none for the console).
+   * (`kick` there) and says so (`kicked` here, with `room`, where the member was: the kick is announced
+   * then). A node that does not say so in time (cut off from Redis) is taken as unreached: `unsent`.
+   * `from`: the operator who kicked, told when it cannot be delivered (none for the console).
    */
-  | { type: 'kick'; from?: ConnId; instance: string; to: string; line: string; reason: string }
+  | { type: 'kick'; from?: ConnId; instance: string; to: string; room: string; line: string; reason: string }
   /**
    * Keep a fact for the whole cluster under `key` (its `factKey`; a `lifted` one removes it) and
    * tell the other nodes (`fact`). `first`: only if no other fact holds that key (a registration):
@@ -132,8 +134,10 @@ export type BusEvent =
    */
   | { type: 'ousted'; nick: string }
   | { type: 'private'; to: string; line: string }
-  /** A member of this instance was kicked on another node: told `line`, closed for `reason` (not announced: the kicker's node did). */
+  /** A member of this instance was kicked on another node: told `line`, closed for `reason` (not announced: the kicker's node does). */
   | { type: 'kick'; to: string; line: string; reason: string }
+  /** The node of a member this node kicked says it has the kick: now it is announced. */
+  | { type: 'kicked'; request: Extract<BusRequest, { type: 'kick' }> }
   /** An instance went silent for longer than the presence TTL: its members are gone. */
   | { type: 'gone'; instance: string; node: string }
   /** A fact another node decided (never this node's own). */

@@ -1,4 +1,4 @@
-import type { BusEvent, BusRequest, ClusterMember, RoomBatch } from '../cluster/bus.js';
+import type { BusEvent, BusRequest, RoomBatch } from '../cluster/bus.js';
 import { nickKey, nickTakenReason } from '../protocol/nick.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
@@ -20,6 +20,7 @@ import {
   type ServerModel,
 } from './model.js';
 import { findByNick } from './nicks.js';
+import { kickedElsewhere } from './moderation-commands.js';
 import { direct, directToRoom, numbered, sayHere } from './send.js';
 
 /**
@@ -93,9 +94,9 @@ export function kickElsewhere(
   nick: string,
   line: string,
   reason: string,
-): { effects: Effect[]; to: ClusterMember } | undefined {
+): Effect[] | undefined {
   const to = clusterUp(model)?.remote.get(nickKey(nick));
-  return to && { effects: [bus({ type: 'kick', from, instance: to.instance, to: to.nick, line, reason })], to };
+  return to && [bus({ type: 'kick', from, instance: to.instance, to: to.nick, room: to.room, line, reason })];
 }
 
 function claimed(model: ServerModel, id: ConnId, nick: string | undefined): Next[] {
@@ -181,7 +182,9 @@ function unsent(model: ServerModel, cluster: ClusterState, request: BusRequest):
     }
     case 'private':
     case 'kick': {
-      const error = `${request.to} is on another server that cannot be reached now`;
+      // A kick unsent, or unanswered by the member's node (cut off from Redis), did not happen; a ban reaches that node once it is back.
+      const what = request.type === 'kick' ? `; ${request.to} was not kicked (a /ban holds there once it is back)` : '';
+      const error = `${request.to} is on another server that cannot be reached now${what}`;
       return request.from === undefined ? [log({ type: 'error', text: error })] : direct(model, [request.from], formatError(error));
     }
     case 'fact':
@@ -251,10 +254,12 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
       return member ? direct(model, [member.id], event.line) : [];
     }
     case 'kick': {
-      // Not announced here: the kicker's node told the room, as for a kick of its own member.
+      // Not announced here: the kicker's node tells the room, as for a kick of its own member.
       const member = findByNick(model, event.to);
       return member?.phase === 'member' ? dismiss(model, member, event.line, event.reason, false) : [];
     }
+    case 'kicked':
+      return kickedElsewhere(model, event.request);
     case 'gone':
       return gone(model, cluster, event.instance, event.node);
     case 'fact':

@@ -1,3 +1,4 @@
+import type { BusRequest } from '../cluster/bus.js';
 import type { ModerationCommand } from '../protocol/moderation-command.js';
 import { formatKicked } from '../protocol/farewell.js';
 import { invalidNickReason, nickKey, normalizeNick } from '../protocol/nick.js';
@@ -9,11 +10,18 @@ import { applyFact, keep, type Fact } from './facts.js';
 import { dismiss } from './membership.js';
 import { Act } from './moderation-act.js';
 import { isOperator } from './moderation.js';
-import type { Connection, ServerModel } from './model.js';
+import { memberOf, type Connection, type ServerModel } from './model.js';
 import { findByNick } from './nicks.js';
 import { NO_ROOMS } from './room-commands.js';
 import { roomName, invalidRoomReason } from './room-name.js';
 import { setTopic } from './topic-lock.js';
+
+/** A kick this node sent to another node was done there: told to the room the member was in, as a kick here is. */
+export function kickedElsewhere(model: ServerModel, request: Extract<BusRequest, { type: 'kick' }>): Effect[] {
+  const actor = request.from === undefined ? undefined : memberOf(model, request.from);
+  const there = model.rooms.get(request.room);
+  return new Act(model, actor).announce('kick', request.to, `${request.to} was ${request.reason}`, there ? [there] : []);
+}
 
 /**
  * What a moderation command does, typed by an operator (`actor`) or at the console (none). Every
@@ -40,12 +48,8 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
           ...act.announce('kick', target.nick, `${target.nick} was ${reason}`, [room]),
         ];
       }
-      // On another node: that node closes it; the room hears it from here, after the kick went.
-      const elsewhere = kickElsewhere(model, actor?.id, command.name, line, reason);
-      if (!elsewhere) return act.fail(`no such nick: ${command.name}`);
-      const { nick, room } = elsewhere.to;
-      const there = model.rooms.get(room);
-      return [...elsewhere.effects, ...act.announce('kick', nick, `${nick} was ${reason}`, there ? [there] : [])];
+      // On another node: that node closes it, and the room hears it from here once that node says so (`kickedElsewhere`).
+      return kickElsewhere(model, actor?.id, command.name, line, reason) ?? act.fail(`no such nick: ${command.name}`);
     }
     case 'ban': {
       const named = banTarget(command.target);

@@ -367,21 +367,25 @@ describe('createRouter as a node of a cluster', () => {
     const bob = elsewhere('bob', 'n2', 'i2', '#dev');
     const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
 
-    it("of a member on another node asks its node to close it, then tells the member's room, as for a member here", () => {
+    it("of a member on another node asks its node to close it, and once that node has it tells the member's room, as for a member here", () => {
       const route = clusterRoom(2, [bob]);
       route(lines(2, '/join #dev'));
       const effects = route(console('/kick BOB bye'));
-      expect(story(effects)).toEqual(['bus kick', 'room: * bob was kicked by server: bye']);
-      expect(requests(effects)[0]).toEqual({
+      expect(story(effects)).toEqual(['bus kick']); // nothing said before it is done
+      const request = requests(effects)[0];
+      expect(request).toEqual({
         type: 'kick',
         from: undefined,
         instance: 'i2',
         to: 'bob',
+        room: '#dev',
         line: '* you were kicked by server: bye',
         reason: 'kicked by server: bye',
       });
-      expect(roomRequest(effects).batch.room).toBe('#dev');
-      expect(logged(effects)).toEqual([
+      const done = route(bus({ type: 'kicked', request: request as Extract<BusRequest, { type: 'kick' }> }));
+      expect(story(done)).toEqual(['room: * bob was kicked by server: bye']);
+      expect(roomRequest(done).batch.room).toBe('#dev');
+      expect(logged(done)).toEqual([
         {
           type: 'moderation',
           action: 'kick',
@@ -392,8 +396,21 @@ describe('createRouter as a node of a cluster', () => {
           elsewhere: true,
         },
       ]);
-      expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
-        { kind: 'log', entries: [{ type: 'error', text: 'bob is on another server that cannot be reached now' }] },
+    });
+
+    it('of a member on a node that never says it has the kick (cut off from Redis) tells the kicker it was not kicked, and announces nothing', () => {
+      const route = clusterRoom(1, [bob]);
+      const request = requests(route(console('/kick bob bye')))[0];
+      expect(route(bus({ type: 'unsent', request }))).toEqual([
+        {
+          kind: 'log',
+          entries: [
+            {
+              type: 'error',
+              text: 'bob is on another server that cannot be reached now; bob was not kicked (a /ban holds there once it is back)',
+            },
+          ],
+        },
       ]);
     });
 
