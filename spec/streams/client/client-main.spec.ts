@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { map, type Observable } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import { TestScheduler, type RunHelpers } from 'rxjs/testing';
 import {
   clientMain,
   type ClientOptions,
@@ -381,40 +381,45 @@ describe('clientMain', () => {
 
   describe('rooms', () => {
     const limits = { maxLineBytes: 256, hardLimitBytes: 1024 };
+    const inDev = shown({ kind: 'notice', text: 'you are now in #dev (2 here); no topic', time: T });
+    /** A first connection, welcomed in #lobby, that moves to #dev and is lost at 40 ms. */
+    const firstInDev = (hot: RunHelpers['hot']) =>
+      hot<Uint8Array>(
+        '10ms w 9ms c 9ms j 9ms #',
+        {
+          w: bytes('* welcome to hub, you are guest-1 in #lobby; /help lists commands\n'),
+          c: bytes(`@cap=tcpchat;epoch=E;seq=4\n`),
+          j: bytes(`@time=${T} * you are now in #dev (2 here); no topic\n`),
+        },
+        reset(),
+      );
+    /** What the client does through that connection, and through the next one up to its welcome (at 450 ms): asks to be back in #dev. */
+    const backToDev = {
+      c: connectOut,
+      r: { kind: 'room', room: '#lobby' },
+      w: shown({ kind: 'notice', text: 'welcome to hub, you are guest-1 in #lobby; /help lists commands' }),
+      n: sent('/cap tcpchat session=S\n'),
+      J: { kind: 'room', room: '#dev' },
+      j: inDev,
+      l: status('connection lost: connection reset; reconnecting in 0.4 s'),
+      R: connectOut,
+      k: status('reconnected to 127.0.0.1:2023'),
+      W: shown({ kind: 'notice', text: 'welcome to hub, you are guest-2 in #lobby; /help lists commands' }),
+      N: sent('/cap tcpchat session=S resume=E:4 room=#dev\n'),
+    } as const;
+
     it('shows the room of the welcome and of each move, and after a lost connection asks to be back in it', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
-        const first$ = hot<Uint8Array>(
-          '10ms w 9ms c 9ms j 9ms #',
-          {
-            w: bytes('* welcome to hub, you are guest-1 in #lobby; /help lists commands\n'),
-            c: bytes(`@cap=tcpchat;epoch=E;seq=4\n`),
-            j: bytes(`@time=${T} * you are now in #dev (2 here); no topic\n`),
-          },
-          reset(),
-        );
         const second$ = hot<Uint8Array>('450ms w 9ms c', {
           w: bytes('* welcome to hub, you are guest-2 in #lobby; /help lists commands\n'),
           c: bytes(`@cap=tcpchat;epoch=E;seq=4;missed=0\n@time=${T} * you are now in #dev (2 here); no topic\n`),
         });
-        const attempt$ = hot<ConnectAttempt>('5ms k 434ms K', { k: connectedTo(first$), K: connectedTo(second$) });
+        const attempt$ = hot<ConnectAttempt>('5ms k 434ms K', { k: connectedTo(firstInDev(hot)), K: connectedTo(second$) });
 
         expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1, limits })).toBe(
-          'c 9ms (rwn) 15ms (Jj) 6ms l 374ms R 34ms (krWN) 4ms (Jo)',
-          {
-            c: connectOut,
-            r: { kind: 'room', room: '#lobby' },
-            w: shown({ kind: 'notice', text: 'welcome to hub, you are guest-1 in #lobby; /help lists commands' }),
-            n: sent('/cap tcpchat session=S\n'),
-            J: { kind: 'room', room: '#dev' },
-            j: shown({ kind: 'notice', text: 'you are now in #dev (2 here); no topic', time: T }),
-            l: status('connection lost: connection reset; reconnecting in 0.4 s'),
-            R: connectOut,
-            k: status('reconnected to 127.0.0.1:2023'),
-            W: shown({ kind: 'notice', text: 'welcome to hub, you are guest-2 in #lobby; /help lists commands' }),
-            N: sent('/cap tcpchat session=S resume=E:4 room=#dev\n'),
-            o: shown({ kind: 'notice', text: 'you are now in #dev (2 here); no topic', time: T }),
-          },
+          'c 9ms (rwn) 15ms (Jj) 6ms l 374ms R 34ms (krWN) 4ms (Jj)',
+          backToDev,
         );
       });
     });
@@ -422,15 +427,6 @@ describe('clientMain', () => {
     it("back after a lost connection, shows the room it is put back in before that room's replayed lines, and what was held from the room before it before both", () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {
-        const first$ = hot<Uint8Array>(
-          '10ms w 9ms c 9ms j 9ms #',
-          {
-            w: bytes('* welcome to hub, you are guest-1 in #lobby; /help lists commands\n'),
-            c: bytes(`@cap=tcpchat;epoch=E;seq=4\n`),
-            j: bytes(`@time=${T} * you are now in #dev (2 here); no topic\n`),
-          },
-          reset(),
-        );
         // As a server answers a resume: the room asked back first, then the answer to /cap, then what was missed there.
         const second$ = hot<Uint8Array>('450ms w 9ms c', {
           w: bytes(
@@ -446,23 +442,12 @@ describe('clientMain', () => {
             ].join('\n'),
           ),
         });
-        const attempt$ = hot<ConnectAttempt>('5ms k 434ms K', { k: connectedTo(first$), K: connectedTo(second$) });
-        const dev = shown({ kind: 'notice', text: 'you are now in #dev (2 here); no topic', time: T });
+        const attempt$ = hot<ConnectAttempt>('5ms k 434ms K', { k: connectedTo(firstInDev(hot)), K: connectedTo(second$) });
 
         expectObservable(client({ input$: hot('-'), attempt$, leave$: hot('-') }, { retries: 1, limits })).toBe(
           'c 9ms (rwn) 15ms (Jj) 6ms l 374ms R 34ms (krWNL) 3ms (aJjm)',
           {
-            c: connectOut,
-            r: { kind: 'room', room: '#lobby' },
-            w: shown({ kind: 'notice', text: 'welcome to hub, you are guest-1 in #lobby; /help lists commands' }),
-            n: sent('/cap tcpchat session=S\n'),
-            J: { kind: 'room', room: '#dev' },
-            j: dev,
-            l: status('connection lost: connection reset; reconnecting in 0.4 s'),
-            R: connectOut,
-            k: status('reconnected to 127.0.0.1:2023'),
-            W: shown({ kind: 'notice', text: 'welcome to hub, you are guest-2 in #lobby; /help lists commands' }),
-            N: sent('/cap tcpchat session=S resume=E:4 room=#dev\n'),
+            ...backToDev,
             L: shown({ kind: 'notice', text: 'you are now in #lobby (1 here); no topic' }),
             a: shown({ kind: 'message', from: 'ann', text: 'hi lobby' }),
             m: shown(
