@@ -68,7 +68,7 @@ describe('openData with moderation facts', () => {
     const second = await run();
     expect(inbox(second(open(1, '10.8.1.1')), 1)).toEqual(['! banned: spam (until further notice)']);
     expect(inbox(second(open(2, '10.9.9.9')), 2)).toContainEqual(expect.stringMatching(/^\* welcome/));
-    expect(inbox(second(lines(2, '/nick ada')), 2)).toEqual(['! banned: no reason given (until 2026-12-05 15:00 UTC)']);
+    expect(inbox(second(lines(2, '/nick ada')), 2)).toEqual(['! nick ada is banned until 2026-12-05 15:00 UTC']);
     second(open(3, '10.0.0.3'));
     second(lines(3, '/nick zed'));
     expect(inbox(second(lines(3, 'hello')), 3)).toEqual(['! you are muted (until further notice)']);
