@@ -1,4 +1,4 @@
-import yargs, { type Argv, type MiddlewareFunction } from 'yargs';
+import yargs, { type Argv, type FallbackCompletionFunction, type MiddlewareFunction } from 'yargs';
 import type { ConnectConfig } from '../run/connect.js';
 import type { ServeConfig } from '../run/serve.js';
 import { readConfigFile } from './config-file.js';
@@ -54,7 +54,7 @@ export function buildParser(
     .check(environment.check)
     .command(serveCommand(runners.serve, context))
     .command(connectCommand(runners.connect, context))
-    .completion('completion', 'print a shell completion script (bash or zsh): tcpchat completion >> ~/.bashrc')
+    .completion('completion', 'print a shell completion script (bash or zsh): tcpchat completion >> ~/.bashrc', shortOptionsWithOneDash)
     .recommendCommands()
     .demandCommand(1, 'say what to do: tcpchat serve, or tcpchat connect')
     .strict()
@@ -72,6 +72,18 @@ export function buildParser(
     });
   skipHelpCache(parser);
   return parser;
+}
+
+/**
+ * yargs offers a one-letter alias with two dashes (`--H`, `--q`) once the word being completed
+ * starts with `--`; those would be refused as unknown options. They are offered as typed: `-H`.
+ * zsh's entries carry a description after `:`, fish's after a tab.
+ */
+const shortOptionsWithOneDash: FallbackCompletionFunction = (_current, _argv, completeAsUsual, done) =>
+  completeAsUsual((_error, completions) => done(singleDashShortOptions(completions ?? [])));
+
+export function singleDashShortOptions(completions: readonly string[]): string[] {
+  return completions.map((completion) => completion.replace(/^--([^0-9-])(?=$|[:\t])/, '-$1'));
 }
 
 /**
