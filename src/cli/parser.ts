@@ -83,7 +83,7 @@ export function buildParser(
 const shortOptionsWithOneDash: FallbackCompletionFunction = (_current, _argv, completeAsUsual, done) =>
   completeAsUsual((_error, completions) => done(singleDashShortOptions(completions ?? [])));
 
-export function singleDashShortOptions(completions: readonly string[]): string[] {
+function singleDashShortOptions(completions: readonly string[]): string[] {
   return completions.map((completion) => completion.replace(/^--([^0-9-])(?=$|[:\t])/, '-$1'));
 }
 

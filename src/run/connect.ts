@@ -30,8 +30,8 @@ export interface ConnectConfig {
   /** The secret of the registered `nick`. */
   readonly identity?: string;
   readonly json: boolean;
-  /** `--no-color`: no colour or styling, even on a terminal. */
-  readonly colour: boolean;
+  /** false (`--no-color`): no colour or styling, even on a terminal. */
+  readonly colour?: boolean;
   readonly framing: Framing;
   readonly limits: LineLimits;
   /** Reconnect attempts after a lost connection: 0 never, Infinity forever. */

@@ -62,8 +62,8 @@ export interface ServeConfig extends ReloadableFiles {
   readonly firstRoom: string;
   readonly name: string;
   readonly json: boolean;
-  /** `--no-color`: no colour or styling on the console, even on a terminal. */
-  readonly colour: boolean;
+  /** false (`--no-color`): no colour or styling on the console, even on a terminal. */
+  readonly colour?: boolean;
   readonly framing: Framing;
   readonly limits: LineLimits;
   readonly sendQueueBytes: number;

@@ -4,7 +4,7 @@ import { formatServerLine } from '../../streams/protocol/server-line.js';
 import { styleText, type TextFormat as Format } from './text-style.js';
 
 /** Colour only on a terminal, and never with `--no-color` (`wanted` false) or NO_COLOR set (https://no-color.org). */
-export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, wanted: boolean): boolean {
+export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, wanted = true): boolean {
   return wanted && Boolean(stream.isTTY) && !env.NO_COLOR;
 }
 
