@@ -1,11 +1,13 @@
 // Start-up to `listening` of several tcpchat builds in one run, their starts interleaved so that
 // the machine's load falls on each alike:
-//   node bench/startup-compare.mjs [--runs 30] [--node-e-0] NAME=PATH/TO/bin.cjs ...
+//   node bench/startup-compare.mjs [--runs 30] [--node-e-0] [--bare-listen] NAME=PATH/TO/bin.cjs ...
 // Each start is `node BIN serve --host 127.0.0.1 --port 0`, stopped by SIGTERM once it listens.
 // Prints medians of the wall time and of the CPU time the process had used by then (all its
 // threads, from /proc/PID/task/*/schedstat; on a busy machine it moves far less than the wall time).
 // --node-e-0 adds a bare Node start, first (the ratios are to it): `node -e 0` that stops itself
 // (SIGSTOP) where it would exit, so its CPU time can still be read; its exit is left out.
+// --bare-listen adds the least a Node server does, measured as a tcpchat start is: a script that
+// listens on 127.0.0.1 port 0 and says `listening on` on stderr (what any Node server pays).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -14,13 +16,20 @@ const runsAt = args.indexOf('--runs');
 const runs = runsAt === -1 ? 30 : Number(args.splice(runsAt, 2)[1]);
 const bareAt = args.indexOf('--node-e-0');
 if (bareAt !== -1) args.splice(bareAt, 1);
+const listenerAt = args.indexOf('--bare-listen');
+if (listenerAt !== -1) args.splice(listenerAt, 1);
+const BARE_LISTENER = `require('node:net').createServer().listen(0, '127.0.0.1', function () {
+  process.stderr.write('listening on 127.0.0.1:' + this.address().port + '\\n');
+});`;
 const builds = args.map((arg) => {
   const [name, bin] = arg.split('=');
   if (!name || !bin) throw new Error(`expected NAME=PATH/TO/bin.cjs, got ${arg}`);
-  return { name, start: () => start(bin), wall: [], cpu: [] };
+  return { name, start: () => start([bin, 'serve', '--host', '127.0.0.1', '--port', '0']), wall: [], cpu: [] };
 });
+if (listenerAt !== -1) builds.unshift({ name: 'bare listener', start: () => start(['-e', BARE_LISTENER]), wall: [], cpu: [] });
 if (bareAt !== -1) builds.unshift({ name: 'node -e 0', start: bareNode, wall: [], cpu: [] });
-if (builds.length === 0 || !(runs > 0)) throw new Error('usage: node bench/startup-compare.mjs [--runs N] NAME=PATH/TO/bin.cjs ...');
+if (builds.length === 0 || !(runs > 0))
+  throw new Error('usage: node bench/startup-compare.mjs [--runs N] [--node-e-0] [--bare-listen] NAME=PATH/TO/bin.cjs ...');
 
 function cpuMs(pid) {
   let ns = 0;
@@ -34,10 +43,10 @@ function cpuMs(pid) {
   return ns / 1e6;
 }
 
-function start(bin) {
+function start(nodeArgs) {
   return new Promise((done, failed) => {
     const began = process.hrtime.bigint();
-    const child = spawn(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     let stderr = '';
     let measured;
@@ -49,7 +58,7 @@ function start(bin) {
     });
     child.once('exit', () => {
       clearTimeout(timer);
-      if (measured === undefined) failed(new Error(`${bin} did not reach listening: ${stderr}`));
+      if (measured === undefined) failed(new Error(`${nodeArgs[0]} did not reach listening: ${stderr}`));
       else done(measured);
     });
   });

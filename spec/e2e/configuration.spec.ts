@@ -97,4 +97,20 @@ describe('the command line helps', () => {
     expect(await waitForExit(options)).toEqual({ code: 0, signal: null });
     expect(await options.stdout.end()).toContain('--idle-timeout');
   });
+
+  it('completion offers one-letter aliases with one dash (-H, -q, -n), never as --H', async () => {
+    const offered = async (...words: string[]): Promise<string[]> => {
+      const completion = tcpchat(['--get-yargs-completions', 'tcpchat', ...words], { stdin: 'ignore' });
+      expect(await waitForExit(completion)).toEqual({ code: 0, signal: null });
+      return completion.stdout.end();
+    };
+    for (const typed of ['--', '-', '--q']) {
+      const serve = await offered('serve', typed);
+      expect(serve).toEqual(expect.arrayContaining(['--host', '-H', '--quiet', '-q']));
+      expect(serve.filter((word) => /^--[^-]$/.test(word))).toEqual([]);
+    }
+    const connect = await offered('connect', '--');
+    expect(connect).toEqual(expect.arrayContaining(['--nick', '-n', '--color']));
+    expect(connect.filter((word) => /^--[^-]$/.test(word))).toEqual([]);
+  });
 });

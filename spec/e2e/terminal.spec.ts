@@ -284,6 +284,20 @@ describe('tcpchat connect on a terminal (tmux)', () => {
     expect(styleAt(screen, '! unknown command')).toEqual(['31']); // red
   });
 
+  it('with --no-color: no colour or styling on a terminal, NO_COLOR unset', async () => {
+    const server = await startServer(['--relay']);
+    const ada = await adaJoins(server.port, ['--no-color']);
+    const bob = await joined(server.port, 'bob');
+    say(bob, 'one');
+    await ada.until('the line', (rows) => rows.includes('<bob> one'));
+    ada.type('/nosuchcommand');
+    ada.press('Enter');
+    const screen = await ada.until('the error', (rows) => rows.some((row) => row.includes('! unknown command')), true);
+
+    expect(screen.join('\n')).not.toContain(ESC);
+    expect(screen).toContain('<bob> one');
+  });
+
   it('with NO_COLOR and --timestamps: no escape codes, and each line starts with [HH:MM]', async () => {
     const server = await startServer(['--relay']);
     const ada = await adaJoins(server.port, ['--timestamps'], { NO_COLOR: '1' });

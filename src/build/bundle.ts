@@ -79,7 +79,10 @@ const [result] = await Promise.all([
 // Builds before esbuild left a V8 code cache here; the bin keeps its own per user (src/cli/bin.cts).
 rmSync(`${BUNDLE}.cache`, { force: true });
 // The bundle names its own content in its first line: the bin's code cache is kept under that name.
+// It is one function expression, CommonJS's module wrapper around the code, which the bin compiles
+// as read: wrapping it there would copy the whole text again on every start.
 const code = readFileSync(BUNDLE, 'utf8');
-writeFileSync(BUNDLE, `// tcpchat bundle ${createHash('sha256').update(code).digest('hex').slice(0, 16)}\n${code}`);
+const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+writeFileSync(BUNDLE, `// tcpchat bundle ${hash}\n(function (exports, require, module, __filename, __dirname) {${code}\n})`);
 const inputs = Object.keys(result.metafile.inputs).length;
 process.stdout.write(`${relative(root, BUNDLE)}: ${inputs} modules\n`);

@@ -6,10 +6,17 @@ import * as tls from 'node:tls';
 import type { Plugin } from 'esbuild';
 import * as confusables from '../../streams/protocol/confusables.js';
 
-/** A stand-in whose exports (these names) are getters that load the real module when first read. */
-const getters = (names: readonly string[]) => (real: string) =>
-  `for (const name of ${JSON.stringify(names)})
-    Object.defineProperty(exports, name, { enumerable: true, get: () => require(${real})[name] });`;
+/**
+ * A stand-in whose exports (these names) are getters that load the real module when first read.
+ * The getters are a CommonJS module, which an ES module re-exports: esbuild copies a CommonJS
+ * module's exports into an object of each module that imports it (node:crypto's 80 getters, eight
+ * times before a server listens), and those of an ES module into one object that all share.
+ */
+const getters = (names: readonly string[]) => (real: string) => ({
+  module: `export * from ${real};`,
+  shared: `for (const name of ${JSON.stringify(names)})
+    Object.defineProperty(exports, name, { enumerable: true, get: () => require(${real})[name] });`,
+});
 
 /**
  * Modules a plain `serve` does not need before it listens, evaluated at the first use of their
@@ -22,7 +29,7 @@ const getters = (names: readonly string[]) => (real: string) =>
  * string-width's stand-in answers printable ASCII itself (as wide as it is long, string-width's
  * own first rule), so ASCII help never needs the real one.
  */
-const STAND_INS: Record<string, (real: string) => string> = {
+const STAND_INS: Record<string, (real: string) => string | { module: string; shared: string }> = {
   // yargs checks its own invariants on every parse with node:assert, which loads some 25 of Node's
   // modules: the checks are made here (with Object.is, as node:assert's strict checks are), and only
   // one that fails loads node:assert, to throw its error.
@@ -68,6 +75,8 @@ const STAND_INS: Record<string, (real: string) => string> = {
 };
 
 const NAMESPACE = 'deferred';
+/** The getters a stand-in re-exports, by the real module's path. */
+const SHARED = 'deferred-shared';
 
 /** `text` as a regular expression that matches it alone. */
 export const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -79,7 +88,7 @@ export const deferredModules: Plugin = {
     const unused = new Set(Object.keys(STAND_INS));
     build.onResolve({ filter }, async (args) => {
       // The stand-in's own resolution of the real module, and (for a builtin, whose name it keeps) its require.
-      if (args.pluginData === NAMESPACE || args.namespace === NAMESPACE) return undefined;
+      if (args.pluginData === NAMESPACE || args.namespace === NAMESPACE || args.namespace === SHARED) return undefined;
       unused.delete(args.path);
       const real = await build.resolve(args.path, {
         kind: args.kind,
@@ -90,10 +99,23 @@ export const deferredModules: Plugin = {
       if (real.errors.length > 0) return { errors: real.errors };
       return { path: args.path, namespace: NAMESPACE, pluginData: real.path };
     });
+    const sharedGetters = new Map<string, string>();
     build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => {
       const real = args.pluginData as string;
-      return { contents: STAND_INS[args.path]!(JSON.stringify(real)), loader: 'js', resolveDir: dirname(real) };
+      const standIn = STAND_INS[args.path]!(JSON.stringify(real));
+      if (typeof standIn === 'string') return { contents: standIn, loader: 'js', resolveDir: dirname(real) };
+      sharedGetters.set(real, standIn.shared); // `export * from` it, in standIn.module
+      return { contents: standIn.module, loader: 'js', pluginData: SHARED, resolveDir: dirname(real) };
     });
+    // The re-export of a stand-in's getters (its `export * from` the real module's path).
+    build.onResolve({ filter: /.*/ }, (args) =>
+      args.pluginData === SHARED && sharedGetters.has(args.path) ? { path: args.path, namespace: SHARED } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: SHARED }, (args) => ({
+      contents: sharedGetters.get(args.path)!,
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
     // A stand-in nobody imports any more (yargs changed) would defer nothing, silently: the build fails instead.
     build.onEnd(() => ({
       errors: [...unused].map((name) => ({ text: `nothing imports ${name} any more: its stand-in in deferred-modules.ts defers nothing` })),

@@ -30,8 +30,8 @@ const cacheFile = codeCacheFile(source, process.env);
 // must have been made with, so it is set whenever a cache is made or read.
 if (cacheFile !== undefined) setFlagsFromString('--verify-snapshot-checksum');
 const cachedData = cacheFile === undefined ? undefined : readIfThere(cacheFile);
-// The CommonJS module wrapper, as Node's own loader applies it.
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
+// The bundle is the CommonJS module wrapper around the code, as Node's own loader would apply it.
+const script = new Script(source, { filename: BUNDLE, cachedData });
 const bundle = { exports: {} as { main(args: readonly string[], hooks: StartHooks): void } };
 // Node's Module class, for the bundle's own `require` (node:module would load Node's ES module loader).
 const { createRequire } = module.constructor as unknown as typeof import('node:module');

@@ -21,6 +21,11 @@ export function withCommonOptions<T>(
       ...port,
     })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line on stdout, for scripts' })
+    .option('color', {
+      type: 'boolean',
+      default: true,
+      describe: 'colour and styling on a terminal (--no-color, or NO_COLOR set: plain text)',
+    })
     .option('framing', {
       choices: ['line', 'raw'] as const,
       default: 'line' as const,
@@ -43,7 +48,7 @@ export function withCommonOptions<T>(
       }),
     )
     .group(['port', 'framing', 'heartbeat'], GROUP.network)
-    .group(['json'], GROUP.output)
+    .group(['json', 'color'], GROUP.output)
     .group(['max-line'], GROUP.limits);
 }
 

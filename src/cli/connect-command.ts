@@ -73,6 +73,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
         password: resolvePassword(argv['password-file'], context.env),
         identity: resolveIdentity(argv['identity-file'], context.env),
         json: argv.json as boolean,
+        colour: argv.color as boolean,
         framing: argv.framing as ConnectConfig['framing'],
         limits: { ...DEFAULT_LINE_LIMITS, maxLineBytes: argv['max-line'] as number },
         retries: (argv.retry as number | undefined) ?? DEFAULT_RETRIES,

@@ -1,4 +1,4 @@
-import yargs, { type Argv, type MiddlewareFunction } from 'yargs';
+import yargs, { type Argv, type FallbackCompletionFunction, type MiddlewareFunction } from 'yargs';
 import type { ConnectConfig } from '../run/connect.js';
 import type { ServeConfig } from '../run/serve.js';
 import { readConfigFile } from './config-file.js';
@@ -54,7 +54,7 @@ export function buildParser(
     .check(environment.check)
     .command(serveCommand(runners.serve, context))
     .command(connectCommand(runners.connect, context))
-    .completion('completion', 'print a shell completion script (bash or zsh): tcpchat completion >> ~/.bashrc')
+    .completion('completion', 'print a shell completion script (bash or zsh): tcpchat completion >> ~/.bashrc', shortOptionsWithOneDash)
     .recommendCommands()
     .demandCommand(1, 'say what to do: tcpchat serve, or tcpchat connect')
     .strict()
@@ -71,7 +71,20 @@ export function buildParser(
       fail(usageSentence(text, { word: word === undefined ? undefined : String(word), commands: COMMANDS, config }), 2);
     });
   skipHelpCache(parser);
+  reuseInternalMethods(parser);
   return parser;
+}
+
+/**
+ * yargs offers a one-letter alias with two dashes (`--H`, `--q`) once the word being completed
+ * starts with `--`; those would be refused as unknown options. They are offered as typed: `-H`.
+ * zsh's entries carry a description after `:`, fish's after a tab.
+ */
+const shortOptionsWithOneDash: FallbackCompletionFunction = (_current, _argv, completeAsUsual, done) =>
+  completeAsUsual((_error, completions) => done(singleDashShortOptions(completions ?? [])));
+
+function singleDashShortOptions(completions: readonly string[]): string[] {
+  return completions.map((completion) => completion.replace(/^--([^0-9-])(?=$|[:\t])/, '-$1'));
 }
 
 /**
@@ -84,4 +97,17 @@ function skipHelpCache(parser: Argv): void {
   type Internals = { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } } };
   const usage = (parser as unknown as Internals).getInternalMethods?.().getUsageInstance?.();
   if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
+/**
+ * yargs's modules reach each other through `getInternalMethods()`, which binds 16 functions anew on
+ * each of its hundreds of calls in a start: a third of a MB that the garbage collector has to sweep
+ * before the server listens. yargs works on this one instance throughout (a command's builder gets
+ * it back, reset), so the first set is kept. A yargs without this internal method is left as it is.
+ */
+function reuseInternalMethods(parser: Argv): void {
+  const instance = parser as unknown as { getInternalMethods?(): unknown };
+  if (typeof instance.getInternalMethods !== 'function') return;
+  const methods = instance.getInternalMethods();
+  instance.getInternalMethods = () => methods;
 }

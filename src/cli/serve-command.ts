@@ -192,6 +192,7 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
         firstRoom: (argv.room as string | undefined) ?? FIRST_ROOM,
         name: argv.name as string,
         json: argv.json as boolean,
+        colour: argv.color as boolean,
         framing: argv.framing as ServeConfig['framing'],
         limits: { ...DEFAULT_LINE_LIMITS, maxLineBytes: argv['max-line'] as number },
         sendQueueBytes: argv['send-queue'] as number,

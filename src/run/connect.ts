@@ -30,6 +30,8 @@ export interface ConnectConfig {
   /** The secret of the registered `nick`. */
   readonly identity?: string;
   readonly json: boolean;
+  /** false (`--no-color`): no colour or styling, even on a terminal. */
+  readonly colour?: boolean;
   readonly framing: Framing;
   readonly limits: LineLimits;
   /** Reconnect attempts after a lost connection: 0 never, Infinity forever. */
@@ -100,7 +102,7 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     };
     const person = terminal({ input: io.stdin, output: io.stdout, prompt: promptFor(undefined), pause$: inputPaused$, mask: maskSecret });
     interactive = person.interactive;
-    const colour = useColour(io.stdout, io.env);
+    const colour = useColour(io.stdout, io.env, config.colour);
     const status = (text: string): void => {
       if (person.interactive) person.print([renderStatus(text, colour)]);
       else io.stderr.write(`tcpchat: ${text}\n`);

@@ -63,6 +63,8 @@ export interface ServeConfig extends ReloadableFiles {
   readonly firstRoom: string;
   readonly name: string;
   readonly json: boolean;
+  /** false (`--no-color`): no colour or styling on the console, even on a terminal. */
+  readonly colour?: boolean;
   readonly framing: Framing;
   readonly limits: LineLimits;
   readonly sendQueueBytes: number;
@@ -179,7 +181,7 @@ export async function runServer(
       promptLater: true,
       ctrlD,
     });
-    const colour = useColour(io.stdout, io.env);
+    const colour = useColour(io.stdout, io.env, config.colour);
     // A closed pipe on our output must not stop the chat; that the record goes nowhere from then on is said once.
     io.stdout.on('error', () => {});
     io.stdout.once('error', (error: NodeJS.ErrnoException) =>

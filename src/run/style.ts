@@ -3,9 +3,9 @@ import type { ServerLine } from '../../streams/protocol/server-line.js';
 import { formatServerLine } from '../../streams/protocol/server-line.js';
 import { styleText, type TextFormat as Format } from './text-style.js';
 
-/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
-export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(stream.isTTY) && !env.NO_COLOR;
+/** Colour only on a terminal, and never with `--no-color` (`wanted` false) or NO_COLOR set (https://no-color.org). */
+export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, wanted = true): boolean {
+  return wanted && Boolean(stream.isTTY) && !env.NO_COLOR;
 }
 
 const STYLE: Record<ServerLine['kind'], Format | undefined> = {

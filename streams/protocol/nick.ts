@@ -7,7 +7,13 @@ import { confusableSkeleton } from './skeleton.js';
  */
 
 export const MAX_NICK_LENGTH = 32;
-const NICK = /^[\p{L}\p{M}\p{N}_\-.[\]]+$/u;
+const ASCII_NICK = /^[A-Za-z0-9_\-.[\]]+$/;
+/**
+ * The same for every script. Made when a nick is not ASCII: making it builds ICU's sets of letters,
+ * marks and digits, some ms that a server's start (which checks its own `--name`) would otherwise
+ * spend. V8 keeps what it built for the pattern, so later nicks do not build them again.
+ */
+const unicodeNick = (): RegExp => new RegExp('^[\\p{L}\\p{M}\\p{N}_\\-.[\\]]+$', 'u');
 /** Every normalisation form leaves ASCII as it is: such text skips ICU's normaliser, whose first use costs a start some ms. */
 const ASCII = /^[\x00-\x7f]*$/;
 
@@ -16,7 +22,7 @@ const normalized = (text: string, form: 'NFKC' | 'NFD'): string => (ASCII.test(t
 /** Returns why `name` cannot be a nick, or undefined when it can. */
 export function invalidNickReason(name: string): string | undefined {
   if ([...name].length > MAX_NICK_LENGTH) return `a nick has at most ${MAX_NICK_LENGTH} characters`;
-  if (!NICK.test(name)) return 'a nick is letters, digits and _ - . [ ] only';
+  if (!(ASCII.test(name) ? ASCII_NICK : unicodeNick()).test(name)) return 'a nick is letters, digits and _ - . [ ] only';
   return undefined;
 }
 

@@ -146,6 +146,17 @@ describe('tcpchat serve options', () => {
   });
 });
 
+describe('--color (serve and connect)', () => {
+  it('is on by default; --no-color, --color=false and TCPCHAT_COLOR=0 turn it off', async () => {
+    expect((await parse('serve')).serve?.colour).toBe(true);
+    expect((await parse('connect')).connect?.colour).toBe(true);
+    expect((await parse('connect', '--no-color')).connect?.colour).toBe(false);
+    expect((await parse('serve', '--no-color')).serve?.colour).toBe(false);
+    expect((await parse('connect', '--color=false')).connect?.colour).toBe(false);
+    expect((await withEnv({ TCPCHAT_COLOR: '0' }, () => parse('connect'))).connect?.colour).toBe(false);
+  });
+});
+
 describe('--heartbeat (serve and connect)', () => {
   it('is 30 s by default, a duration (a bare number is seconds), and 0 turns it off', async () => {
     expect((await parse('serve')).serve?.heartbeatMs).toBe(30_000);
