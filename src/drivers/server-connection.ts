@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { asapScheduler, Observable, timer, type Subscription } from '../../streams/rx.js';
 import { PacedWriter } from './paced-writes.js';
 import { peerFingerprint } from './peer-certificate.js';
+import type { SharedIps } from './shared-ips.js';
 import { FIRST_FREE_FLAG, formatAddress, peerOf, SocketReader } from './socket-data.js';
 import { byteLength, writeAll, type TurnBytes, type TurnWrites } from './turn-writes.js';
 
@@ -31,6 +32,8 @@ export interface ServerConnectionOptions {
    * sent as one write when the turn is over (see TurnWrites). Without it, each write goes out at once.
    */
   readonly turn?: TurnWrites<ServerConnection>;
+  /** Where connections from one address get one string for it (see SharedIps); without it each has its own. */
+  readonly ips?: SharedIps;
 }
 
 /** What a peer may still send after we have ended the connection before we stop reading it. */
@@ -137,7 +140,9 @@ class Connection extends SocketReader implements ServerConnection {
   ) {
     super(socket); // until data$ is read, a stray error stays harmless
     // Read once now, as a socket no longer tells it once closed (and kept here, not on the socket: see peerOf).
-    ({ ip: this.ip, port: this.port } = peerOf(socket));
+    const { ip, port } = peerOf(socket);
+    this.ip = options.ips?.share(ip) ?? ip;
+    this.port = port;
     const fingerprint = peerFingerprint(socket);
     if (fingerprint !== undefined) this.ensureExtras().fingerprint = fingerprint;
     if (options.messageGapMs !== undefined) this.ensureExtras().paced = new PacedWriter(socket, options.messageGapMs);

@@ -36,6 +36,7 @@ import { serverConnection, type ServerConnection, type ServerConnectionOptions }
 import { RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { TurnWrites } from '../drivers/turn-writes.js';
 import { pacedFlushes } from '../drivers/flush-pace.js';
+import { SharedIps } from '../drivers/shared-ips.js';
 import { formatAddress } from '../drivers/socket-data.js';
 import { useColour } from './style.js';
 import { terminal } from '../drivers/terminal.js';
@@ -202,6 +203,7 @@ export async function runServer(
       // What one turn says to a client (lines from many speakers, in a busy room) reaches it as one
       // write, and under load no more than one write per FLUSH_GAP_MS.
       turn: new TurnWrites(pacedFlushes()),
+      ips: new SharedIps(),
     };
 
     const consoleLog = consoleRecord({

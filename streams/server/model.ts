@@ -128,7 +128,7 @@ export interface ServerModel {
   readonly conns: Map<ConnId, Connection>;
   /** The connections the heartbeat watches (tagged ones that have spoken; see `heard`). */
   readonly watched: Set<Connection>;
-  /** Members by nick key: no two nicks look alike. */
+  /** Members by nick key, as `memberKey` writes it: no two nicks look alike. */
   readonly nicks: Map<string, ConnId>;
   readonly reservedKey: string;
   nextGuest: number;
@@ -398,11 +398,26 @@ export function members(model: ServerModel): Connection[] {
   return [...model.conns.values()].filter((conn) => conn.phase === 'member');
 }
 
+/** A key shaped like a guest nick's (`guest-6o2`): no `0` or `1` in it, as `nickKey` makes them `o` and `l`. */
+const GUEST_KEY = /^guest-[2-9ol]+$/;
+
+/**
+ * A nick's key in `ServerModel.nicks`: its `nickKey`, but one shaped like a guest nick's is written
+ * with digits (`guest-6o2` as `guest-602`), so that a guest nick is its own key and the table holds
+ * no second string for it (nearly every guest's number has a 0 or a 1). No nick key has a `0` or a
+ * `1`, so no two keys meet.
+ */
+export function memberKey(nick: string, key = nickKey(nick)): string {
+  if (!GUEST_KEY.test(key)) return key;
+  const digits = key.replaceAll('o', '0').replaceAll('l', '1');
+  return digits === nick ? nick : digits;
+}
+
 /** The connection becomes a member with this nick, in this room. */
 export function enter(model: ServerModel, conn: Connection, nick: string, room: Room): void {
   conn.phase = 'member';
   conn.nick = nick;
-  model.nicks.set(nickKey(nick), conn.id);
+  model.nicks.set(memberKey(nick), conn.id);
   join(model, conn, room);
 }
 
@@ -425,7 +440,7 @@ export function join(model: ServerModel, member: Connection, room: Room): void {
  */
 export function leave(model: ServerModel, conn: Connection): void {
   if (conn.phase === 'member') {
-    model.nicks.delete(nickKey(conn.nick));
+    model.nicks.delete(memberKey(conn.nick));
     conn.room!.members.delete(conn.id);
     conn.room!.recipients = undefined;
   }

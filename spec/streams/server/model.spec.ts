@@ -1,14 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { parseConsoleLine } from '../../../streams/protocol/console-command.js';
-import { nickKey } from '../../../streams/protocol/nick.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { RouterEvent } from '../../../streams/server/events.js';
 import type { ServerModel } from '../../../streams/server/model.js';
 import { routerOn } from '../../../streams/server/router.js';
 import { addMember, testModel } from './model-fixture.js';
 import { heard } from '../../../streams/server/heartbeat.js';
-import { addConnection } from '../../../streams/server/model.js';
+import { addConnection, memberKey } from '../../../streams/server/model.js';
 
 /** Everything that must hold of the model between any two events. */
 function expectConsistent(model: ServerModel): void {
@@ -16,7 +15,7 @@ function expectConsistent(model: ServerModel): void {
   for (const member of members) {
     expect(model.rooms.get(member.room!.name)).toBe(member.room);
     expect(member.room!.members.has(member.id)).toBe(true);
-    expect(model.nicks.get(nickKey(member.nick))).toBe(member.id);
+    expect(model.nicks.get(memberKey(member.nick))).toBe(member.id);
   }
   for (const conn of model.conns.values()) if (conn.phase !== 'member') expect(conn.room).toBeUndefined();
   // Every member is in exactly one room, and a room holds members only.
