@@ -32,7 +32,7 @@ import type { AccessList, AccessRules } from '../../streams/limits/access.js';
 import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
 import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
-import { serverConnection, type ServerConnection, type ServerConnectionOptions } from '../drivers/server-connection.js';
+import { serverConnections, type ServerConnection } from '../drivers/server-connection.js';
 import { RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { TurnWrites } from '../drivers/turn-writes.js';
 import { pacedFlushes } from '../drivers/flush-pace.js';
@@ -187,7 +187,7 @@ export async function runServer(
     );
     const encode = encoderFor(config.framing);
     const farewell = (reason: string): Uint8Array => encode([formatError(reason)]);
-    const connectionOptions: ServerConnectionOptions = {
+    const accept = serverConnections({
       sendQueueBytes: config.sendQueueBytes,
       lingerMs: 5000,
       farewell,
@@ -204,7 +204,7 @@ export async function runServer(
       // write, and under load no more than one write per FLUSH_GAP_MS.
       turn: new TurnWrites(pacedFlushes()),
       ips: new SharedIps(),
-    };
+    });
 
     const consoleLog = consoleRecord({
       output: io.stdout,
@@ -242,7 +242,7 @@ export async function runServer(
       tap((event) => event.type === 'listening' && listened$.next()),
       filter((event): event is Extract<ListenEvent, { type: 'connection' }> => event.type === 'connection'),
       map(({ socket }) => {
-        const connection = serverConnection(nextId++, socket, connectionOptions);
+        const connection = accept(nextId++, socket);
         connections.set(connection.id, connection);
         congestion.arrived(connection);
         return connection;
