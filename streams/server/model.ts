@@ -1,5 +1,5 @@
 import type { ClusterMember, ClusterSelf } from '../cluster/bus.js';
-import { nickKey } from '../protocol/nick.js';
+import { guestNumber, nickKey } from '../protocol/nick.js';
 import type { AccessList } from '../limits/access.js';
 import type { ServerMode } from '../protocol/sentences.js';
 import { createAdmission, release, type Admission, type AdmissionLimits, type Failures } from './admission.js';
@@ -129,7 +129,7 @@ export interface ServerModel {
   /** The connections the heartbeat watches (tagged ones that have spoken; see `heard`). */
   readonly watched: Set<Connection>;
   /** Members by nick key, as `memberKey` writes it: no two nicks look alike. */
-  readonly nicks: Map<string, ConnId>;
+  readonly nicks: Map<string | number, ConnId>;
   readonly reservedKey: string;
   nextGuest: number;
   /** Every room that has members (here or, in a cluster, on another node), and the first room always. */
@@ -311,14 +311,15 @@ class Uncommon {
 
 /**
  * A `Connection` as the model keeps it: a server holds one per client, most of them idle plain
- * members, so what only some connections set (a certificate, tags, a claim in flight, held lines,
- * an identity, the heartbeat) is kept in `uncommon`, made the first time one is set. Reading and
- * setting them is as on any `Connection`.
+ * members (often guests), so a guest's nick is kept as its number, and what only some connections
+ * set (a certificate, tags, a claim in flight, held lines, an identity, the heartbeat) is kept in
+ * `uncommon`, made the first time one is set. Reading and setting them is as on any `Connection`.
  */
 class ConnectionRecord implements Connection {
   readonly ip: string;
   readonly port: number;
-  nick = '';
+  /** Its nick; a guest's (`guest-602`) as its number, made into the nick when read (the nick table keeps no string for it either). */
+  private name: string | number = '';
   room: Room | undefined = undefined;
   joinedAfter = 0;
   private uncommon: Uncommon | undefined = undefined;
@@ -332,6 +333,14 @@ class ConnectionRecord implements Connection {
     this.ip = peer.ip;
     this.port = peer.port;
     if (fingerprint !== undefined) this.set('fingerprint', fingerprint);
+  }
+
+  get nick(): string {
+    const { name } = this;
+    return typeof name === 'number' ? `guest-${name}` : name;
+  }
+  set nick(nick: string) {
+    this.name = guestNumber(nick) ?? nick;
   }
 
   get fingerprint(): string | undefined {
@@ -402,15 +411,15 @@ export function members(model: ServerModel): Connection[] {
 const GUEST_KEY = /^guest-[2-9ol]+$/;
 
 /**
- * A nick's key in `ServerModel.nicks`: its `nickKey`, but one shaped like a guest nick's is written
- * with digits (`guest-6o2` as `guest-602`), so that a guest nick is its own key and the table holds
- * no second string for it (nearly every guest's number has a 0 or a 1). No nick key has a `0` or a
- * `1`, so no two keys meet.
+ * A nick's key in `ServerModel.nicks`: its `nickKey`, but a guest nick's number for a key shaped
+ * like a guest nick's (`guest-602`, `GUEST-6O2`: 602), so that the table holds no string for a guest
+ * (its record keeps the number too). Such a key that is no number a server gives (`guest-o6`) is
+ * written with digits (`guest-06`). No nick key has a `0` or a `1`, so no two keys meet.
  */
-export function memberKey(nick: string, key = nickKey(nick)): string {
+export function memberKey(nick: string, key = nickKey(nick)): string | number {
   if (!GUEST_KEY.test(key)) return key;
   const digits = key.replaceAll('o', '0').replaceAll('l', '1');
-  return digits === nick ? nick : digits;
+  return guestNumber(digits) ?? digits;
 }
 
 /** The connection becomes a member with this nick, in this room. */

@@ -38,14 +38,16 @@ describe('guest nicks', () => {
 });
 
 describe('the table of members', () => {
-  it('keys a guest nick by the nick itself: no second string for it', () => {
-    for (const nick of ['guest-1', 'guest-602', 'guest-10', 'guest-23']) expect(memberKey(nick)).toBe(nick);
+  it('keys a guest nick by its number: no string for it', () => {
+    for (const nick of ['guest-1', 'guest-602', 'guest-10', 'guest-23']) expect(memberKey(nick)).toBe(Number(nick.slice(6)));
   });
 
-  it('keys a nick that looks like a guest nick as that guest nick, and others by their nick key', () => {
-    expect(memberKey('GUEST-6O2')).toBe('guest-602');
-    expect(memberKey('guest-6ol')).toBe('guest-601');
-    expect(memberKey('guest-6I2')).toBe('guest-612');
+  it('keys a nick that looks like a guest nick as that guest, and others by their nick key', () => {
+    expect(memberKey('GUEST-6O2')).toBe(602);
+    expect(memberKey('guest-6ol')).toBe(601);
+    expect(memberKey('guest-6I2')).toBe(612);
+    expect(memberKey('guest-o62')).toBe('guest-062'); // no guest is numbered so
+    expect(memberKey('guest-0062')).not.toBe(memberKey('guest-062'));
     expect(memberKey('Alice')).toBe(nickKey('Alice'));
     expect(memberKey('goal-10')).toBe(nickKey('goal-10'));
   });
@@ -58,6 +60,10 @@ describe('the table of members', () => {
     expect(renamed(model, 1, 'GUEST-l0')).toEqual({ ok: false, error: 'nick GUEST-l0 looks like guest-10, which is taken' });
     expect(renamed(model, 10, 'guest-1o').ok).toBe(true);
     expect(findByNick(model, 'guest-10')?.nick).toBe('guest-1o');
+    expect(renamed(model, 10, 'guest-10').ok).toBe(true);
+    expect(findByNick(model, 'GUEST-1O')?.nick).toBe('guest-10');
+    expect(renamed(model, 2, 'guest-0010')).toEqual({ ok: true, before: 'guest-2', after: 'guest-0010' });
+    expect(findByNick(model, 'guest-0010')?.id).toBe(2);
   });
 });
 
