@@ -37,7 +37,7 @@ export interface Connection {
   /** The SHA-256 of the client certificate it presented over TLS (`AB:CD:...`), if any. */
   readonly fingerprint: string | undefined;
   phase: Phase;
-  /** A member's nick (and its key in `ServerModel.nicks`). */
+  /** A member's nick (kept in `ServerModel.nicks` by its `memberKey`). */
   nick: string;
   /** The room a member is in. */
   room: Room | undefined;
