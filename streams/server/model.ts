@@ -488,7 +488,8 @@ export function recipientsOf(model: ServerModel, room: Room): Recipients {
   const plain: ConnId[] = [];
   const tagged: ConnId[] = [];
   for (const id of all) (model.conns.get(id)?.session === undefined ? plain : tagged).push(id);
-  return (room.recipients = { all, plain, tagged });
+  // A room of plain clients only (the most common) keeps one list of them, not two alike.
+  return (room.recipients = { all, plain: tagged.length === 0 ? all : plain, tagged });
 }
 
 /** How many acknowledged line ids are remembered, so a line resent after a reconnect is shown once. */

@@ -7,7 +7,7 @@ import type { ServerModel } from '../../../streams/server/model.js';
 import { routerOn } from '../../../streams/server/router.js';
 import { addMember, testModel } from './model-fixture.js';
 import { heard } from '../../../streams/server/heartbeat.js';
-import { addConnection, memberKey } from '../../../streams/server/model.js';
+import { addConnection, memberKey, recipientsOf, tag } from '../../../streams/server/model.js';
 
 /** Everything that must hold of the model between any two events. */
 function expectConsistent(model: ServerModel): void {
@@ -138,5 +138,17 @@ describe('a connection record', () => {
     conn.held = undefined;
     expect([conn.heardAt, conn.pinged, conn.session, conn.held]).toEqual([0, 2, 's1', undefined]);
     expect(addConnection(model, 2, { ip: '10.0.0.2', port: 4000 }, 'joining', 'AB:CD').fingerprint).toBe('AB:CD');
+  });
+});
+
+describe("a room's recipients", () => {
+  it('are one list for a room of plain clients, and split once one takes tags', () => {
+    const model = testModel();
+    for (const id of [1, 2, 3]) addMember(model, id);
+    const plainOnly = recipientsOf(model, model.firstRoom);
+    expect(plainOnly).toEqual({ all: [1, 2, 3], plain: [1, 2, 3], tagged: [] });
+    expect(plainOnly.plain).toBe(plainOnly.all);
+    tag(model.conns.get(2)!, 'session-2');
+    expect(recipientsOf(model, model.firstRoom)).toEqual({ all: [1, 2, 3], plain: [1, 3], tagged: [2] });
   });
 });
