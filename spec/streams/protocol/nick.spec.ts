@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { confusableSkeleton } from '../../../streams/protocol/skeleton.js';
-import { guestNumber, invalidNickReason, MAX_NICK_LENGTH, nickKey, nickTakenReason, normalizeNick } from '../../../streams/protocol/nick.js';
+import {
+  guestNumber,
+  invalidNickReason,
+  MAX_NICK_LENGTH,
+  nickKey,
+  nickTakenReason,
+  normalizeNick,
+} from '../../../streams/protocol/nick.js';
 
 const CHARSET = 'a nick is letters, digits and _ - . [ ] only';
 const TOO_LONG = `a nick has at most ${MAX_NICK_LENGTH} characters`;
