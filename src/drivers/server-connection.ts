@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { asapScheduler, Observable, timer, type Subscription } from '../../streams/rx.js';
 import { PacedWriter } from './paced-writes.js';
 import { peerFingerprint } from './peer-certificate.js';
+import type { SharedIps } from './shared-ips.js';
 import { FIRST_FREE_FLAG, formatAddress, peerOf, SocketReader } from './socket-data.js';
 import { byteLength, writeAll, type TurnBytes, type TurnWrites } from './turn-writes.js';
 
@@ -31,6 +32,8 @@ export interface ServerConnectionOptions {
    * sent as one write when the turn is over (see TurnWrites). Without it, each write goes out at once.
    */
   readonly turn?: TurnWrites<ServerConnection>;
+  /** Where connections from one address get one string for it (see SharedIps); without it each has its own. */
+  readonly ips?: SharedIps;
 }
 
 /** What a peer may still send after we have ended the connection before we stop reading it. */
@@ -98,7 +101,20 @@ export interface ServerConnection {
  * cut, when the linger owns it.
  */
 export function serverConnection(id: number, socket: Socket, options: ServerConnectionOptions): ServerConnection {
-  return new Connection(id, socket, options);
+  return serverConnections(options)(id, socket);
+}
+
+/**
+ * `serverConnection` for every connection of one server: their options are read from their class,
+ * made once here, rather than kept by each connection (a server holds one per client, most idle).
+ */
+export function serverConnections(options: ServerConnectionOptions): (id: number, socket: Socket) => ServerConnection {
+  const ServerConnection = class extends Connection {
+    protected get options(): ServerConnectionOptions {
+      return options;
+    }
+  };
+  return (id, socket) => new ServerConnection(id, socket, options);
 }
 
 /** Bits of a connection's flags, above its reader's: reading is paused while either says so. */
@@ -125,19 +141,24 @@ class Extras {
  * a server holds one per connection, most of them idle, so it is one object with a few fields,
  * one listener per socket event, and what only some connections need in `extras`.
  */
-class Connection extends SocketReader implements ServerConnection {
+abstract class Connection extends SocketReader implements ServerConnection {
   private extras: Extras | undefined;
   readonly ip: string;
   readonly port: number;
+  /** The server's, the same for each of its connections (see `serverConnections`). */
+  protected abstract readonly options: ServerConnectionOptions;
 
+  /** `options` are this connection's `options`, which the constructor cannot read yet. */
   constructor(
     readonly id: number,
     socket: Socket,
-    private readonly options: ServerConnectionOptions,
+    options: ServerConnectionOptions,
   ) {
     super(socket); // until data$ is read, a stray error stays harmless
     // Read once now, as a socket no longer tells it once closed (and kept here, not on the socket: see peerOf).
-    ({ ip: this.ip, port: this.port } = peerOf(socket));
+    const { ip, port } = peerOf(socket);
+    this.ip = options.ips?.share(ip) ?? ip;
+    this.port = port;
     const fingerprint = peerFingerprint(socket);
     if (fingerprint !== undefined) this.ensureExtras().fingerprint = fingerprint;
     if (options.messageGapMs !== undefined) this.ensureExtras().paced = new PacedWriter(socket, options.messageGapMs);

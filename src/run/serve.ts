@@ -33,10 +33,11 @@ import type { AccessList, AccessRules } from '../../streams/limits/access.js';
 import { listen, type ListenEvent, type ListenTls } from '../drivers/listen.js';
 import { serverTls, tlsEventLine, type ServeTls } from './serve-tls.js';
 import { reachableAddresses } from '../drivers/interfaces.js';
-import { serverConnection, type ServerConnection, type ServerConnectionOptions } from '../drivers/server-connection.js';
+import { serverConnections, type ServerConnection } from '../drivers/server-connection.js';
 import { RAW_MESSAGE_GAP_MS } from '../drivers/paced-writes.js';
 import { TurnWrites } from '../drivers/turn-writes.js';
 import { pacedFlushes } from '../drivers/flush-pace.js';
+import { SharedIps } from '../drivers/shared-ips.js';
 import { formatAddress } from '../drivers/socket-data.js';
 import { useColour } from './style.js';
 import { terminal } from '../drivers/terminal.js';
@@ -189,7 +190,7 @@ export async function runServer(
     );
     const encode = encoderFor(config.framing);
     const farewell = (reason: string): Uint8Array => encode([formatError(reason)]);
-    const connectionOptions: ServerConnectionOptions = {
+    const accept = serverConnections({
       sendQueueBytes: config.sendQueueBytes,
       lingerMs: 5000,
       farewell,
@@ -205,7 +206,8 @@ export async function runServer(
       // What one turn says to a client (lines from many speakers, in a busy room) reaches it as one
       // write, and under load no more than one write per FLUSH_GAP_MS.
       turn: new TurnWrites(pacedFlushes()),
-    };
+      ips: new SharedIps(),
+    });
 
     const consoleLog = consoleRecord({
       output: io.stdout,
@@ -251,7 +253,7 @@ export async function runServer(
       tap((event) => event.type === 'listening' && listened$.next()),
       filter((event): event is Extract<ListenEvent, { type: 'connection' }> => event.type === 'connection'),
       map(({ socket }) => {
-        const connection = serverConnection(nextId++, socket, connectionOptions);
+        const connection = accept(nextId++, socket);
         connections.set(connection.id, connection);
         congestion.arrived(connection);
         return connection;

@@ -56,8 +56,8 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
  * ```
  */
 export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorFunction<Uint8Array, FramedInput> {
-  const framing = { ...limits, ...asLines };
-  return (source) => new Observable<FramedInput>((subscriber) => source.subscribe(new LineFramer(subscriber, framing)));
+  const Framer = framerFor({ ...limits, ...asLines });
+  return (source) => new Observable<FramedInput>((subscriber) => source.subscribe(new Framer(subscriber)));
 }
 
 /**
@@ -65,8 +65,8 @@ export function decodeLines(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorF
  * ASCII. The framer finds that out for a whole chunk at once, far quicker than a test per line.
  */
 export function decodeLineBatches(limits: LineLimits = DEFAULT_LINE_LIMITS): OperatorFunction<Uint8Array, FramedBatch> {
-  const framing = { ...limits, ...asBatch };
-  return (source) => new Observable<FramedBatch>((subscriber) => source.subscribe(new LineFramer(subscriber, framing)));
+  const Framer = framerFor({ ...limits, ...asBatch });
+  return (source) => new Observable<FramedBatch>((subscriber) => source.subscribe(new Framer(subscriber)));
 }
 
 /** How a framer hands on its lines: as they are, or as a batch that says whether they are printable ASCII. */
@@ -80,6 +80,15 @@ const asBatch: Shape<LineBatch> = { of: (lines, printable) => ({ lines, printabl
 
 /** The limits and the shape of one `decodeLines`, made once and shared by every subscription to it. */
 type Framing<B> = LineLimits & Shape<B>;
+
+/** The framer of one `decodeLines`: its framing is read from the class, not kept by every framer (a server holds one per connection). */
+function framerFor<B>(framing: Framing<B>): new (subscriber: Subscriber<B | LineTooLongError>) => LineFramer<B> {
+  return class extends LineFramer<B> {
+    protected get framing(): Framing<B> {
+      return framing;
+    }
+  };
+}
 
 // Bits of a framer's `state`:
 /** The unfinished line is over the limit: it is counted, not kept, up to its newline. */
@@ -105,15 +114,13 @@ class Carry {
  * One subscription's framing state. An object rather than closures, and a lean subscriber: a
  * server holds one per connection, mostly idle, so what it costs is what every idle connection costs.
  */
-class LineFramer<B> extends LeanSubscriber<Uint8Array> {
+abstract class LineFramer<B> extends LeanSubscriber<Uint8Array> {
   private carry: Carry | undefined;
   /** SKIPPING, CUT_OFF, AFTER_CR, FIRST: bits of one number rather than a field each. */
   private state = FIRST;
+  protected abstract readonly framing: Framing<B>;
 
-  constructor(
-    private readonly subscriber: Subscriber<B | LineTooLongError>,
-    private readonly framing: Framing<B>,
-  ) {
+  constructor(private readonly subscriber: Subscriber<B | LineTooLongError>) {
     super();
   }
 

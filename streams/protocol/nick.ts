@@ -51,8 +51,15 @@ export function nickTakenReason(wanted: string, holder: string): string {
 }
 
 const GUEST = /^guest-\d+$/i;
+/** A guest nick as a server gives it: lower case, its number without leading zeros, and small. */
+const GIVEN_GUEST = /^guest-[1-9]\d{0,8}$/;
 
 /** A nick a server gives to whoever has none of their own (`guest-3`): nobody's to keep or register. */
 export function isGuestNick(nick: string): boolean {
   return GUEST.test(nick);
+}
+
+/** The number of a guest nick as a server gives it (`guest-602`: 602), or undefined for any other nick. */
+export function guestNumber(nick: string): number | undefined {
+  return GIVEN_GUEST.test(nick) ? Number(nick.slice('guest-'.length)) : undefined;
 }

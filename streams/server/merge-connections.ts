@@ -51,12 +51,21 @@ export function mergeConnections<C extends ConnectionPeer, T>(
 class Lives<C extends ConnectionPeer, T> implements Observer<C> {
   private open = 0;
   private sourceDone = false;
+  /** Its lives: they find this merge through their class, rather than each in a field of its own. */
+  private readonly Life: new (id: ConnId) => Life<C, T>;
 
   constructor(
     readonly subscriber: Subscriber<readonly ConnectionEvent[]>,
     private readonly input: (connection: C) => Observable<T>,
     readonly toEvents: (id: ConnId, value: T) => readonly ConnectionEvent[],
-  ) {}
+  ) {
+    const lives = this;
+    this.Life = class extends Life<C, T> {
+      protected get lives(): Lives<C, T> {
+        return lives;
+      }
+    };
+  }
 
   next(connection: C): void {
     const { id, ip, port, fingerprint } = connection;
@@ -69,7 +78,7 @@ class Lives<C extends ConnectionPeer, T> implements Observer<C> {
     } catch (error) {
       return this.subscriber.error(error); // as mergeMap's project failing
     }
-    const life = new Life(this, id);
+    const life = new this.Life(id);
     input$.subscribe(life);
     // Unsubscribing the merge ends every life; a life that ends takes itself out again.
     if (!life.closed) this.subscriber.add(life);
@@ -92,11 +101,11 @@ class Lives<C extends ConnectionPeer, T> implements Observer<C> {
 }
 
 /** One connection's life: a lean subscriber, as a server holds one per connection. */
-class Life<C extends ConnectionPeer, T> extends LeanSubscriber<T> {
-  constructor(
-    private readonly lives: Lives<C, T>,
-    private readonly id: ConnId,
-  ) {
+abstract class Life<C extends ConnectionPeer, T> extends LeanSubscriber<T> {
+  /** The merge it belongs to (see `Lives`). */
+  protected abstract readonly lives: Lives<C, T>;
+
+  constructor(private readonly id: ConnId) {
     super();
   }
 

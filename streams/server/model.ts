@@ -1,5 +1,5 @@
 import type { ClusterMember, ClusterSelf } from '../cluster/bus.js';
-import { nickKey } from '../protocol/nick.js';
+import { guestNumber, nickKey } from '../protocol/nick.js';
 import type { AccessList } from '../limits/access.js';
 import type { ServerMode } from '../protocol/sentences.js';
 import { createAdmission, release, type Admission, type AdmissionLimits, type Failures } from './admission.js';
@@ -37,7 +37,7 @@ export interface Connection {
   /** The SHA-256 of the client certificate it presented over TLS (`AB:CD:...`), if any. */
   readonly fingerprint: string | undefined;
   phase: Phase;
-  /** A member's nick (and its key in `ServerModel.nicks`). */
+  /** A member's nick (kept in `ServerModel.nicks` by its `memberKey`). */
   nick: string;
   /** The room a member is in. */
   room: Room | undefined;
@@ -128,8 +128,8 @@ export interface ServerModel {
   readonly conns: Map<ConnId, Connection>;
   /** The connections the heartbeat watches (tagged ones that have spoken; see `heard`). */
   readonly watched: Set<Connection>;
-  /** Members by nick key: no two nicks look alike. */
-  readonly nicks: Map<string, ConnId>;
+  /** Members by nick key, as `memberKey` writes it: no two nicks look alike. */
+  readonly nicks: Map<string | number, ConnId>;
   readonly reservedKey: string;
   nextGuest: number;
   /** Every room that has members (here or, in a cluster, on another node), and the first room always. */
@@ -311,14 +311,15 @@ class Uncommon {
 
 /**
  * A `Connection` as the model keeps it: a server holds one per client, most of them idle plain
- * members, so what only some connections set (a certificate, tags, a claim in flight, held lines,
- * an identity, the heartbeat) is kept in `uncommon`, made the first time one is set. Reading and
- * setting them is as on any `Connection`.
+ * members (often guests), so a guest's nick is kept as its number, and what only some connections
+ * set (a certificate, tags, a claim in flight, held lines, an identity, the heartbeat) is kept in
+ * `uncommon`, made the first time one is set. Reading and setting them is as on any `Connection`.
  */
 class ConnectionRecord implements Connection {
   readonly ip: string;
   readonly port: number;
-  nick = '';
+  /** Its nick; a guest's (`guest-602`) as its number, made into the nick when read (the nick table keeps no string for it either). */
+  private name: string | number = '';
   room: Room | undefined = undefined;
   joinedAfter = 0;
   private uncommon: Uncommon | undefined = undefined;
@@ -332,6 +333,14 @@ class ConnectionRecord implements Connection {
     this.ip = peer.ip;
     this.port = peer.port;
     if (fingerprint !== undefined) this.set('fingerprint', fingerprint);
+  }
+
+  get nick(): string {
+    const { name } = this;
+    return typeof name === 'number' ? `guest-${name}` : name;
+  }
+  set nick(nick: string) {
+    this.name = guestNumber(nick) ?? nick;
   }
 
   get fingerprint(): string | undefined {
@@ -398,11 +407,26 @@ export function members(model: ServerModel): Connection[] {
   return [...model.conns.values()].filter((conn) => conn.phase === 'member');
 }
 
+/** A key shaped like a guest nick's (`guest-6o2`): no `0` or `1` in it, as `nickKey` makes them `o` and `l`. */
+const GUEST_KEY = /^guest-[2-9ol]+$/;
+
+/**
+ * A nick's key in `ServerModel.nicks`: its `nickKey`, but a guest nick's number for a key shaped
+ * like a guest nick's (`guest-602`, `GUEST-6O2`: 602), so that the table holds no string for a guest
+ * (its record keeps the number too). Such a key that is no number a server gives (`guest-o6`) is
+ * written with digits (`guest-06`). No nick key has a `0` or a `1`, so no two keys meet.
+ */
+export function memberKey(nick: string, key = nickKey(nick)): string | number {
+  if (!GUEST_KEY.test(key)) return key;
+  const digits = key.replaceAll('o', '0').replaceAll('l', '1');
+  return guestNumber(digits) ?? digits;
+}
+
 /** The connection becomes a member with this nick, in this room. */
 export function enter(model: ServerModel, conn: Connection, nick: string, room: Room): void {
   conn.phase = 'member';
   conn.nick = nick;
-  model.nicks.set(nickKey(nick), conn.id);
+  model.nicks.set(memberKey(nick), conn.id);
   join(model, conn, room);
 }
 
@@ -425,7 +449,7 @@ export function join(model: ServerModel, member: Connection, room: Room): void {
  */
 export function leave(model: ServerModel, conn: Connection): void {
   if (conn.phase === 'member') {
-    model.nicks.delete(nickKey(conn.nick));
+    model.nicks.delete(memberKey(conn.nick));
     conn.room!.members.delete(conn.id);
     conn.room!.recipients = undefined;
   }
@@ -464,7 +488,8 @@ export function recipientsOf(model: ServerModel, room: Room): Recipients {
   const plain: ConnId[] = [];
   const tagged: ConnId[] = [];
   for (const id of all) (model.conns.get(id)?.session === undefined ? plain : tagged).push(id);
-  return (room.recipients = { all, plain, tagged });
+  // A room of plain clients only (the most common) keeps one list of them, not two alike.
+  return (room.recipients = { all, plain: tagged.length === 0 ? all : plain, tagged });
 }
 
 /** How many acknowledged line ids are remembered, so a line resent after a reconnect is shown once. */

@@ -1,5 +1,5 @@
 import { invalidNickReason, nickKey, nickTakenReason, normalizeNick } from '../protocol/nick.js';
-import type { Connection, ServerModel } from './model.js';
+import { memberKey, type Connection, type ServerModel } from './model.js';
 
 /**
  * Nicks here: unique by `nickKey` (no two look alike), the console's name reserved, guests
@@ -29,15 +29,15 @@ export function rename(model: ServerModel, member: Connection, wanted: string): 
   const before = member.nick;
   const after = normalizeNick(wanted);
   if (!mayTake(model, member, after)) return { ok: false, error: registeredReason(model, after) };
-  model.nicks.delete(nickKey(before));
-  model.nicks.set(nickKey(after), member.id);
+  model.nicks.delete(memberKey(before));
+  model.nicks.set(memberKey(after), member.id);
   member.nick = after;
   if (member.room) member.room.recipients = undefined;
   return { ok: true, before, after };
 }
 
 export function findByNick(model: ServerModel, nick: string): Connection | undefined {
-  const id = model.nicks.get(nickKey(nick));
+  const id = model.nicks.get(memberKey(nick));
   return id === undefined ? undefined : model.conns.get(id);
 }
 
@@ -45,13 +45,13 @@ export function findByNick(model: ServerModel, nick: string): Connection | undef
 export function holderOf(model: ServerModel, nick: string): string | undefined {
   const key = nickKey(nick);
   if (key === model.reservedKey) return model.name;
-  const id = model.nicks.get(key);
+  const id = model.nicks.get(memberKey(nick, key));
   return id === undefined ? undefined : model.conns.get(id)?.nick;
 }
 
 function isTaken(model: ServerModel, nick: string): boolean {
   const key = nickKey(nick);
-  return key === model.reservedKey || model.nicks.has(key);
+  return key === model.reservedKey || model.nicks.has(memberKey(nick, key));
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type ServerConnectionOptions,
 } from '../../../src/drivers/server-connection.js';
 import { peekFirstChunk } from '../../../src/drivers/first-chunk.js';
+import { SharedIps } from '../../../src/drivers/shared-ips.js';
 import { socketData } from '../../../src/drivers/socket-data.js';
 import { TurnWrites } from '../../../src/drivers/turn-writes.js';
 import { encodeLines } from '../../../streams/framing/encode.js';
@@ -52,6 +53,14 @@ describe('serverConnection', () => {
     const all = within(lastValueFrom(connection.data$), 'the data');
     peer.end('hi');
     expect(Buffer.from(await all).toString()).toBe('hi');
+  });
+
+  it("takes the peer's IP through the server's shared IPs, when it has them", async () => {
+    const ips = new SharedIps();
+    const [one, two] = await Promise.all([acceptedPair(), acceptedPair()]);
+    const connections = [serverConnection(1, one.ours, { ...BASE, ips }), serverConnection(2, two.ours, { ...BASE, ips })];
+    expect(connections.map((connection) => connection.ip)).toEqual(['127.0.0.1', '127.0.0.1']);
+    expect(ips.remembered).toBe(1);
   });
 
   it("keeps the peer's address and port after the socket has closed", async () => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { confusableSkeleton } from '../../../streams/protocol/skeleton.js';
-import { invalidNickReason, MAX_NICK_LENGTH, nickKey, nickTakenReason, normalizeNick } from '../../../streams/protocol/nick.js';
+import {
+  guestNumber,
+  invalidNickReason,
+  MAX_NICK_LENGTH,
+  nickKey,
+  nickTakenReason,
+  normalizeNick,
+} from '../../../streams/protocol/nick.js';
 
 const CHARSET = 'a nick is letters, digits and _ - . [ ] only';
 const TOO_LONG = `a nick has at most ${MAX_NICK_LENGTH} characters`;
@@ -127,5 +134,16 @@ describe('normalizeNick and nickTakenReason', () => {
   it('says taken for the same nick in another case, and names what a look-alike looks like', () => {
     expect(nickTakenReason('ALICE', 'alice')).toBe('nick ALICE is taken');
     expect(nickTakenReason('\u0430lice', 'alice')).toBe('nick \u0430lice looks like alice, which is taken');
+  });
+});
+
+describe('guestNumber', () => {
+  it('is the number of a guest nick as a server gives it', () => {
+    expect(['guest-1', 'guest-602', 'guest-999999999'].map(guestNumber)).toEqual([1, 602, 999_999_999]);
+  });
+
+  it('is undefined for any other nick, guest-like or not', () => {
+    for (const nick of ['guest-0', 'guest-06', 'Guest-6', 'guest-6o2', 'guest-', 'guest-1000000000', 'alice', 'xguest-6', 'guest-6 '])
+      expect(guestNumber(nick)).toBeUndefined();
   });
 });

@@ -1,14 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { parseConsoleLine } from '../../../streams/protocol/console-command.js';
-import { nickKey } from '../../../streams/protocol/nick.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../../../streams/server/admission.js';
 import type { RouterEvent } from '../../../streams/server/events.js';
 import type { ServerModel } from '../../../streams/server/model.js';
 import { routerOn } from '../../../streams/server/router.js';
 import { addMember, testModel } from './model-fixture.js';
 import { heard } from '../../../streams/server/heartbeat.js';
-import { addConnection } from '../../../streams/server/model.js';
+import { addConnection, memberKey, recipientsOf, tag } from '../../../streams/server/model.js';
 
 /** Everything that must hold of the model between any two events. */
 function expectConsistent(model: ServerModel): void {
@@ -16,7 +15,7 @@ function expectConsistent(model: ServerModel): void {
   for (const member of members) {
     expect(model.rooms.get(member.room!.name)).toBe(member.room);
     expect(member.room!.members.has(member.id)).toBe(true);
-    expect(model.nicks.get(nickKey(member.nick))).toBe(member.id);
+    expect(model.nicks.get(memberKey(member.nick))).toBe(member.id);
   }
   for (const conn of model.conns.values()) if (conn.phase !== 'member') expect(conn.room).toBeUndefined();
   // Every member is in exactly one room, and a room holds members only.
@@ -139,5 +138,17 @@ describe('a connection record', () => {
     conn.held = undefined;
     expect([conn.heardAt, conn.pinged, conn.session, conn.held]).toEqual([0, 2, 's1', undefined]);
     expect(addConnection(model, 2, { ip: '10.0.0.2', port: 4000 }, 'joining', 'AB:CD').fingerprint).toBe('AB:CD');
+  });
+});
+
+describe("a room's recipients", () => {
+  it('are one list for a room of plain clients, and split once one takes tags', () => {
+    const model = testModel();
+    for (const id of [1, 2, 3]) addMember(model, id);
+    const plainOnly = recipientsOf(model, model.firstRoom);
+    expect(plainOnly).toEqual({ all: [1, 2, 3], plain: [1, 2, 3], tagged: [] });
+    expect(plainOnly.plain).toBe(plainOnly.all);
+    tag(model.conns.get(2)!, 'session-2');
+    expect(recipientsOf(model, model.firstRoom)).toEqual({ all: [1, 2, 3], plain: [1, 3], tagged: [2] });
   });
 });

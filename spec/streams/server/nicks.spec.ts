@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { nickKey } from '../../../streams/protocol/nick.js';
-import { forget, members, type ServerModel } from '../../../streams/server/model.js';
+import { forget, memberKey, members, type ServerModel } from '../../../streams/server/model.js';
 import { findByNick, rename } from '../../../streams/server/nicks.js';
 import { addMember, testModel } from './model-fixture.js';
 
@@ -34,6 +34,36 @@ describe('guest nicks', () => {
 
   it("skips the console's name", () => {
     expect(addMember(testModel({ name: 'Guest-1' }), 1).nick).toBe('guest-2');
+  });
+});
+
+describe('the table of members', () => {
+  it('keys a guest nick by its number: no string for it', () => {
+    for (const nick of ['guest-1', 'guest-602', 'guest-10', 'guest-23']) expect(memberKey(nick)).toBe(Number(nick.slice(6)));
+  });
+
+  it('keys a nick that looks like a guest nick as that guest, and others by their nick key', () => {
+    expect(memberKey('GUEST-6O2')).toBe(602);
+    expect(memberKey('guest-6ol')).toBe(601);
+    expect(memberKey('guest-6I2')).toBe(612);
+    expect(memberKey('guest-o62')).toBe('guest-062'); // no guest is numbered so
+    expect(memberKey('guest-0062')).not.toBe(memberKey('guest-062'));
+    expect(memberKey('Alice')).toBe(nickKey('Alice'));
+    expect(memberKey('goal-10')).toBe(nickKey('goal-10'));
+  });
+
+  it('refuses a nick that looks like a guest nick with a 0 or a 1 in it', () => {
+    const model = testModel();
+    addMember(model, 1);
+    for (let id = 2; id <= 10; id++) addMember(model, id);
+    expect(findByNick(model, 'guest-1O')?.id).toBe(10);
+    expect(renamed(model, 1, 'GUEST-l0')).toEqual({ ok: false, error: 'nick GUEST-l0 looks like guest-10, which is taken' });
+    expect(renamed(model, 10, 'guest-1o').ok).toBe(true);
+    expect(findByNick(model, 'guest-10')?.nick).toBe('guest-1o');
+    expect(renamed(model, 10, 'guest-10').ok).toBe(true);
+    expect(findByNick(model, 'GUEST-1O')?.nick).toBe('guest-10');
+    expect(renamed(model, 2, 'guest-0010')).toEqual({ ok: true, before: 'guest-2', after: 'guest-0010' });
+    expect(findByNick(model, 'guest-0010')?.id).toBe(2);
   });
 });
 
@@ -186,7 +216,7 @@ describe('nick invariants', () => {
           expect(new Set(keys).size).toBe(keys.length);
           expect(keys).not.toContain(nickKey('server'));
           expect(model.nicks.size).toBe(model.conns.size);
-          for (const [id, member] of model.conns) expect(model.nicks.get(nickKey(member.nick))).toBe(id);
+          for (const [id, member] of model.conns) expect(model.nicks.get(memberKey(member.nick))).toBe(id);
         }
       }),
     );
