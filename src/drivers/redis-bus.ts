@@ -61,6 +61,8 @@ interface Link {
   readonly listener: Client;
   /** When it was made (ms). */
   readonly since: number;
+  /** Its name in Redis once joined: room lines sent on a link that was let go are refused there. */
+  readonly id: string;
   subscribed: boolean;
 }
 
@@ -186,7 +188,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         socket: { reconnectStrategy },
       });
       const listener: Client = commands.duplicate();
-      const current: Link = { commands, listener, since: Date.now(), subscribed: false };
+      const current: Link = { commands, listener, since: Date.now(), id: randomBytes(6).toString('base64url'), subscribed: false };
       link = current;
       for (const client of [commands, listener]) {
         client.on('error', (error: unknown) => link === current && lost(describe(error)));
@@ -247,13 +249,14 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         // a request retried after NOSCRIPT would run after the ones behind it, out of order.
         await loadScripts(current.commands);
         const proposed = [known?.epoch ?? randomBytes(6).toString('base64url'), randomBytes(6).toString('base64url'), lastSeq];
-        const reply = (await run(JOIN, [options.node, options.ttlMs, Math.max(options.historySize, 1), ...proposed, firstRoom])) as [
-          string,
-          string[],
-          string[],
-          string,
-          string[],
-        ];
+        const reply = (await run(JOIN, [
+          options.node,
+          options.ttlMs,
+          Math.max(options.historySize, 1),
+          ...proposed,
+          firstRoom,
+          current.id,
+        ])) as [string, string[], string[], string, string[]];
         // Reports made while this node was apart, which it could not hear (one made since is heard twice: told once).
         const reports = await current.commands.lRange(`${prefix}missed`, 0, -1);
         if (state !== 'joining' || link !== current) return;
@@ -446,15 +449,18 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       sending.set(id, entry);
       sendingBytes += entry.bytes;
       congestion();
-      run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, room, json]).then(
-        (last) => void (entry.last = Number(last)),
-        (error: unknown) => {
+      run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, room, json, link?.id ?? ''])
+        .then((last) => {
+          // 0: refused, sent on a link Redis knows was let go (never the one this node is on).
+          if (Number(last) > 0) entry.last = Number(last);
+          else throw new Error('sent on a link that was let go');
+        })
+        .catch((error: unknown) => {
           if (!sending.has(id)) return; // handed on already, when the link was lost
           entry.failed = true;
           if (link?.commands.isReady) tell(`cluster: room failed: ${describe(error)}`);
           settle();
-        },
-      );
+        });
     }
 
     function perform(request: Exclude<Request, { type: 'room' }>): Promise<Event | undefined> {

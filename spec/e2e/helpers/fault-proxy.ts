@@ -25,6 +25,8 @@ interface Link {
  *   or a route vanishes (only a timeout or a heartbeat can notice); new connections hang too;
  * - `stall()`: the proxy stops reading both ways, so TCP's windows fill and writers are pushed
  *   back, as on a link that is up but stuck; nothing is lost;
+ * - `stallExisting()`: a stall of the links open now alone, while new ones pass, as when a route
+ *   dies and another is found: what the old links held arrives late, at `heal()`;
  * - `heal()`: forwards again (what a stall held is delivered; what a black hole ate is gone).
  * New connections are accepted in every mode, and join the mode the proxy is in.
  */
@@ -116,6 +118,10 @@ export class FaultProxy {
 
   stall(): void {
     this.mode = 'stall';
+    this.stallExisting();
+  }
+
+  stallExisting(): void {
     for (const { downstream, upstream } of this.links) {
       downstream.pause();
       upstream.pause();

@@ -413,6 +413,25 @@ describe('redisBus', () => {
       await heard(a, 'heard again');
     });
 
+    it('refuses room lines a link it let go delivers late, after it joined again on another: they were handed back, unsent', async () => {
+      const b = await joined('b');
+      const { bus: a, proxy } = await behindProxy('a');
+      a.send(room(a, 'before'));
+      await heard(b, 'before');
+      proxy.stallExisting(); // the route dies and another is found: new links pass
+      a.send(room(a, 'on the old link'));
+      await a.next('down', undefined, 3000);
+      const unsent = a.all('unsent').flatMap((event) => (event.request.type === 'room' ? event.request.batch.lines : []));
+      expect(unsent).toEqual(['on the old link']);
+      await a.next('up', undefined, TTL * 10);
+
+      proxy.heal(); // the old route comes back: what it held reaches Redis now, and Redis closes the old link
+      await untilClients(5); // admin, b's two and a's new two: the old link's commands have been run
+      a.send(room(a, 'on the new link'));
+      await heard(b, 'on the new link');
+      expect(b.all('room').flatMap((event) => event.batch.lines)).toEqual(['before', 'on the new link']);
+    });
+
     it('while Redis is stalled: congested by the count of batches, then hands every one back in order, unsent', async () => {
       const told: boolean[] = [];
       const { bus: a, proxy } = await behindProxy('a', { congested: (on) => told.push(on) });
