@@ -81,6 +81,34 @@ describe('the fault proxy', () => {
     );
   });
 
+  it('reroute: the links open then, and those waiting in a black hole, stay dead; new connections pass', async () => {
+    const { proxy, socket, received, echoed } = await throughProxy();
+    proxy.blackHole();
+    const waiting = trackSocket(connect({ host: '127.0.0.1', port: proxy.port }));
+    waiting.on('error', () => {});
+    let waitingEchoed = '';
+    waiting.on('data', (chunk) => (waitingEchoed += chunk.toString()));
+    await within(proxy.accepted(2), 'the second connection to be accepted');
+    proxy.reroute();
+    socket.write('old\n');
+    waiting.write('waiting\n');
+    await within(
+      waitUntil(() => proxy.dropped === 'old\nwaiting\n'.length),
+      'the proxy to drop the bytes of the old links',
+    );
+    const fresh = trackSocket(connect({ host: '127.0.0.1', port: proxy.port }));
+    fresh.on('error', () => {});
+    let freshEchoed = '';
+    fresh.on('data', (chunk) => (freshEchoed += chunk.toString()));
+    fresh.write('new\n');
+    await within(
+      waitUntil(() => freshEchoed === 'new\n'),
+      'the echo on a new connection',
+    );
+    expect([echoed(), waitingEchoed, received()]).toEqual(['one\n', '', 'one\nnew\n'.length]);
+    expect([socket.destroyed, waiting.destroyed]).toEqual([false, false]);
+  });
+
   it('stall: what was written while stalled is forwarded at heal, in order', async () => {
     const { proxy, socket, echoed } = await throughProxy();
     proxy.stall();

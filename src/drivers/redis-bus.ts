@@ -59,10 +59,8 @@ type KickRequest = Extract<Request, { type: 'kick' }>;
 interface Link {
   readonly commands: Client;
   readonly listener: Client;
-  /** When it was made (ms). */
-  readonly since: number;
-  /** Its name in Redis once joined: room lines sent on a link that was let go are refused there. */
-  readonly id: string;
+  /** Its number, one more than the last link's: once it has joined, Redis refuses room lines sent on an older one. */
+  readonly id: number;
   subscribed: boolean;
 }
 
@@ -126,12 +124,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
   /**
    * Heartbeats go out this often; one that has not come back within `silentMs` means the link is
    * silent: half the TTL, so the node knows before the others forget it, but never so short that
-   * a busy moment (a long GC pause, a loaded machine) would cut a working link.
+   * a busy moment (a long GC pause, a loaded machine) would cut a working link. An attempt to join
+   * (connecting, subscribing, the first script's answer) is held to the same bound: one made into a
+   * dead route would otherwise hang there after the route is back.
    */
   const beatMs = Math.max(Math.floor(options.ttlMs / 4), 10);
   const silentMs = Math.max(Math.floor(options.ttlMs / 2), 1000);
-  /** A new link that has not joined within this long is stuck (Redis stopped, a dead route): it is made anew. */
-  const joinMs = Math.max(2 * silentMs, 1000);
   return new Observable<Event>((subscriber) => {
     const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1000);
     let link: Link | undefined;
@@ -141,7 +139,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     let early: BusMessage[] = [];
     let problem = '';
     let retry: ReturnType<typeof setTimeout> | undefined;
-    let reopen: ReturnType<typeof setTimeout> | undefined;
+    /** Ends the attempt to join under way if it has not joined within `silentMs`: it is dropped whole and made anew. */
+    let attempt: ReturnType<typeof setTimeout> | undefined;
     const nodes = new Map<string, string>();
     const heard = new Subject<string>();
     /** The cluster as this node last joined it: another `born` means Redis has lost it meanwhile. */
@@ -152,6 +151,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     const sending = new Map<number, Outgoing>();
     let sendingBytes = 0;
     let sent = 0;
+    /** Links made so far (see Link.id). */
+    let links = 0;
     /** Since when (Redis's ms) this node's members hold their nicks: the first holder keeps a nick after a split. */
     const heldSince = new Map<string, number>();
     /** The reports of lines that never crossed that this node has heard (their ids): each is told once. */
@@ -188,8 +189,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         socket: { reconnectStrategy },
       });
       const listener: Client = commands.duplicate();
-      const current: Link = { commands, listener, since: Date.now(), id: randomBytes(6).toString('base64url'), subscribed: false };
+      const current: Link = { commands, listener, id: ++links, subscribed: false };
       link = current;
+      bound();
       for (const client of [commands, listener]) {
         client.on('error', (error: unknown) => link === current && lost(describe(error)));
         client.on('ready', () => link === current && void join());
@@ -213,6 +215,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       }
     }
 
+    /** An attempt to join starts now: unless it has joined within `silentMs`, it is cut off. */
+    function bound(): void {
+      clearTimeout(attempt);
+      attempt = setTimeout(() => state !== 'up' && cutOff(), silentMs);
+    }
+
     /** The link is silent (`reason` told when it was up) or stuck joining: dropped at once and made anew. */
     function cutOff(reason?: string): void {
       const gone = link;
@@ -220,7 +228,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       if (state === 'up') lost(reason ?? 'Redis has gone silent');
       else state = 'down';
       if (gone) close(gone, false);
-      reopen = setTimeout(open, beatMs);
+      open();
     }
 
     function lost(reason: string): void {
@@ -236,6 +244,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           entry.last === undefined ? undefined : { ...entry.request.batch, first: entry.last - entry.request.batch.lines.length + 1 };
       settle(); // up to the first batch Redis did not number
       if (wasUp) emit({ type: 'down', reason });
+      if (wasUp) bound(); // the Redis client connects again by itself: an attempt like any other
       for (const entry of sending.values()) entry.failed ||= !entry.heard;
       settle();
     }
@@ -278,6 +287,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         const history = lastOfEachRoom(entries, options.historySize);
         const facts = factJson.flatMap((json) => factOf(parse(json)[0]) ?? []);
         state = 'up';
+        clearTimeout(attempt);
         problem = '';
         selfHeard = Date.now();
         lastSeq = Math.max(lastSeq, entries.at(-1)?.seq ?? 0);
@@ -449,7 +459,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       sending.set(id, entry);
       sendingBytes += entry.bytes;
       congestion();
-      run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, room, json, link?.id ?? ''])
+      run(ROOM, [Math.max(options.historySize, 1), request.batch.lines.length, room, json, link?.id ?? 0])
         .then((last) => {
           // 0: refused, sent on a link Redis knows was let go (never the one this node is on).
           if (Number(last) > 0) entry.last = Number(last);
@@ -556,15 +566,13 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       const now = Date.now();
       const stalled = now - ticked - beatMs > silentMs / 2;
       ticked = now;
-      if (!link) return;
+      if (!link || state !== 'up') return; // an attempt to join is bounded on its own (`bound`)
       // This process stood still (stopped, a frozen VM): the silence was its own, not Redis's. While
       // the others still count it alive it beats at once and gives Redis a fresh window to answer;
       // later it joins anew, as its members may be forgotten.
-      if (stalled && state === 'up' && now - beaten < options.ttlMs - Math.min(beatMs, 500)) selfHeard = now;
-      const waited = now - (state === 'up' ? selfHeard : link.since);
-      if (state === 'up' && waited > silentMs) return cutOff(`Redis has not answered for ${(waited / 1000).toFixed(1)} s`);
-      if (state !== 'up' && waited > joinMs) return cutOff();
-      if (state !== 'up') return;
+      if (stalled && now - beaten < options.ttlMs - Math.min(beatMs, 500)) selfHeard = now;
+      const waited = now - selfHeard;
+      if (waited > silentMs) return cutOff(`Redis has not answered for ${(waited / 1000).toFixed(1)} s`);
       beaten = now;
       void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
     }, beatMs);
@@ -578,7 +586,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       liveness.unsubscribe();
       clearInterval(heartbeat);
       clearTimeout(retry);
-      clearTimeout(reopen);
+      clearTimeout(attempt);
       for (const { timer } of kicks.values()) clearTimeout(timer);
       // What was asked last (freeing this node's nicks) is sent before the connection closes.
       if (link) close(link, true);

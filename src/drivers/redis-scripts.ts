@@ -12,8 +12,8 @@
  * A room no live member is in is forgotten (but the first room); its keys also expire a day after
  * their last use, should nobody be left to forget it (every node gone at once).
  * `facts` (hash: fact key -> fact JSON) holds what the cluster keeps for good (registrations,
- * operators, bans, mutes, topics): it never expires. `link:INSTANCE` names the instance's link to
- * Redis that joined last (for a day): room lines sent on a link it replaced are refused.
+ * operators, bans, mutes, topics): it never expires. `link:INSTANCE` numbers the instance's latest
+ * link to Redis that joined (for a day): room lines sent on an older link are refused.
  */
 
 /** How many reports of lines that never crossed Redis keeps for the nodes apart when they were made. */
@@ -92,13 +92,16 @@ end
  * one than it knew is told the history was lost (a Redis restarted empty). A node that knew an
  * epoch proposes it again, so its clients' resume points still hold, and sequence numbers go on
  * after the last one it heard rather than start over.
- * The link it joins on is named: from now on the instance's room lines come on it alone (ROOM).
+ * The link it joins on is numbered: from now on room lines from an older link are refused (ROOM).
  * ARGV: prefix, instance, node, ttl ms, batches to return per room, an epoch to use if there is
  * none, a born to use with it, the last sequence number this node heard, the first room, the link.
  */
 export const JOIN = `${LIVE}${ROOMS}
 redis.call('SET', p .. 'node:' .. instance, ARGV[3], 'PX', ARGV[4])
-redis.call('SET', p .. 'link:' .. instance, ARGV[10], 'PX', DAY)
+-- A late join on a link let go before (a dead route that came back) does not take over from a newer one.
+if tonumber(redis.call('GET', p .. 'link:' .. instance) or '0') < tonumber(ARGV[10]) then
+  redis.call('SET', p .. 'link:' .. instance, ARGV[10], 'PX', DAY)
+end
 local epoch = redis.call('GET', p .. 'epoch')
 local born = redis.call('GET', p .. 'born')
 if not epoch then
@@ -131,13 +134,12 @@ return { epoch, members, batches, born, redis.call('HVALS', p .. 'facts') }
 /**
  * Room lines: numbered after the last ones (of any room), kept in their room's list (at most
  * the history size of batches, so at least as many lines), published. Lines that come on a link
- * the instance has joined again since are refused (0): it let go of that link and handed them
- * back, as never sent; a dead route that comes back may still deliver them late.
+ * older than the one the instance joined on last are refused (0): it let go of that link and
+ * handed them back, as never sent; a dead route that comes back may still deliver them late.
  * ARGV: prefix, instance, history size, line count, room, the batch as JSON without its first number, the link.
  */
 export const ROOM = `${LIVE}${ROOMS}
-local joined = redis.call('GET', p .. 'link:' .. instance)
-if joined and joined ~= ARGV[7] then return 0 end
+if tonumber(redis.call('GET', p .. 'link:' .. instance) or '0') > tonumber(ARGV[7]) then return 0 end
 local count, room = tonumber(ARGV[4]), ARGV[5]
 local last = redis.call('INCRBY', p .. 'seq', count)
 local message = '{"type":"room","first":' .. (last - count + 1) .. ',' .. string.sub(ARGV[6], 2)

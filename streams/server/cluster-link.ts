@@ -6,7 +6,7 @@ import { addRemote, dropInstance, dropRemote } from './cluster-members.js';
 import { joined, lost, missedFrom } from './cluster-rejoin.js';
 import { log, type Effect } from './events.js';
 import { answer, unanswered } from './history-commands.js';
-import { busRequest as bus, depart, dismiss, inRoom, renameLocally, roomLines, welcome } from './membership.js';
+import { busRequest as bus, depart, dismiss, inRoom, renameLocally, roomLines, roomSize, welcome } from './membership.js';
 import {
   forgetIfEmpty,
   memberOf,
@@ -159,6 +159,30 @@ function gone(model: ServerModel, cluster: ClusterState, instance: string, node:
   return [...effects, log({ type: 'notice', text: `${reason}: ${left.length} left with it` })];
 }
 
+/**
+ * Another instance says who all its members are (once it has joined, and again each time it is back
+ * from apart). Those this server did not know of came in unheard here: while their node was apart, or
+ * before this server took it for gone (and said they left). Each room here hears them join, once.
+ */
+function synced(model: ServerModel, cluster: ClusterState, event: Extract<BusEvent, { type: 'synced' }>): Effect[] {
+  const known = new Set(dropInstance(model, cluster, event.instance).map((member) => nickKey(member.nick)));
+  for (const member of event.members) addRemote(model, cluster, member);
+  const unheard = event.members.filter((member) => !known.has(nickKey(member.nick)));
+  const effects: Effect[] = [];
+  if (model.mode === 'room') {
+    for (const name of new Set(unheard.map((member) => member.room))) {
+      const room = model.rooms.get(name);
+      if (!room || roomSize(room) > model.announceMax) continue;
+      const notices = unheard.filter((member) => member.room === name).map((member) => formatNotice(`${member.nick} joined`));
+      effects.push(
+        ...direct(model, [...room.members], ...notices),
+        log({ type: 'remote', node: unheard[0].node, lines: notices, ...inRoom(model, room) }),
+      );
+    }
+  }
+  return event.missed ? [...effects, ...missedFrom(model, event.missed)] : effects;
+}
+
 /** A request the cluster never got: done here instead, as a lone server would. */
 function unsent(model: ServerModel, cluster: ClusterState, request: BusRequest): Next[] {
   switch (request.type) {
@@ -239,10 +263,7 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
       addRemote(model, cluster, event.member);
       return [];
     case 'synced':
-      if (event.instance === cluster.self.instance) return [];
-      dropInstance(model, cluster, event.instance);
-      for (const member of event.members) addRemote(model, cluster, member);
-      return event.missed ? missedFrom(model, event.missed) : [];
+      return event.instance === cluster.self.instance ? [] : synced(model, cluster, event);
     case 'taken': {
       const member = findByNick(model, event.nick);
       if (member?.phase !== 'member') return [];

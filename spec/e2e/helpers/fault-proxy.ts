@@ -27,7 +27,8 @@ interface Link {
  *   back, as on a link that is up but stuck; nothing is lost;
  * - `stallExisting()`: a stall of the links open now alone, while new ones pass, as when a route
  *   dies and another is found: what the old links held arrives late, at `heal()`;
- * - `heal()`: forwards again (what a stall held is delivered; what a black hole ate is gone).
+ * - `heal()`: forwards again (what a stall held is delivered; what a black hole ate is gone);
+ * - `reroute()`: the links open now stay dead for good; new connections pass.
  * New connections are accepted in every mode, and join the mode the proxy is in.
  */
 export class FaultProxy {
@@ -137,6 +138,38 @@ export class FaultProxy {
     const waiting = this.waiting;
     this.waiting = [];
     for (const downstream of waiting) if (!downstream.destroyed) this.link(downstream);
+  }
+
+  /** Resolves once `count` connections in all have been accepted (wrap it in `within`). */
+  accepted(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.connections < count) return;
+        this.server.off('connection', check); // after `accept` has counted it: that listener came first
+        resolve();
+      };
+      this.server.on('connection', check);
+      check();
+    });
+  }
+
+  /**
+   * The route changes, as when a NAT forgets its table or traffic takes a new path: every link open
+   * now, and every connection waiting in a black hole or stall, stays dead for good (what either side
+   * sends is dropped, nothing closes), while new connections pass.
+   */
+  reroute(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const downstream of waiting) if (!downstream.destroyed) this.link(downstream);
+    this.mode = 'pass';
+    for (const { downstream, upstream } of this.links) {
+      for (const side of [downstream, upstream]) {
+        side.removeAllListeners('data');
+        side.on('data', (chunk: Buffer) => (this.dropped += chunk.length));
+        side.resume();
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -432,6 +432,23 @@ describe('redisBus', () => {
       expect(b.all('room').flatMap((event) => event.batch.lines)).toEqual(['before', 'on the new link']);
     });
 
+    it('gives up an attempt to join made into a dead route within half the TTL and makes another: back soon after the route is', async () => {
+      const ttlMs = 4000; // silent after 2 s
+      const b = await joined('b', { ttlMs });
+      const { bus: a, proxy } = await behindProxy('a', { ttlMs });
+      proxy.blackHole();
+      await a.next('down', undefined, 5000);
+      await within(proxy.accepted(4), 'an attempt to join into the dead route'); // its two connections
+      proxy.reroute(); // that attempt's connections stay dead; new ones pass
+      const rerouted = Date.now();
+      await a.next('up', undefined, 5000);
+      // Within the 2 s an attempt gets (before, a stuck attempt held on for 4 s and more).
+      expect(Date.now() - rerouted).toBeLessThan(3000);
+      expect(proxy.connections).toBe(6);
+      a.send(room(a, 'back'));
+      await heard(b, 'back');
+    });
+
     it('while Redis is stalled: congested by the count of batches, then hands every one back in order, unsent', async () => {
       const told: boolean[] = [];
       const { bus: a, proxy } = await behindProxy('a', { congested: (on) => told.push(on) });

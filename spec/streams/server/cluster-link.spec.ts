@@ -574,6 +574,39 @@ describe('createRouter as a node of a cluster', () => {
         { kind: 'log', entries: [{ type: 'notice', text: 'node n2 is gone: 2 left with it' }] },
       ]);
     });
+
+    it('back again (its node rejoined and says who is on it), has each of its members join their room here, once', () => {
+      const eve = elsewhere('eve', 'n2', 'i2', '#dev');
+      const route = clusterRoom(2, [bob, carol, dave]);
+      route(lines(2, '/join #dev'));
+      route(bus({ type: 'gone', instance: 'i2', node: 'n2' }));
+      const back = bus({ type: 'synced', instance: 'i2', members: [bob, carol, eve], missed: { node: 'n2', lines: 3 } });
+      const effects = route(back);
+      expect(story(effects)).toEqual([
+        'to 1: * bob joined',
+        'to 1: * carol joined',
+        'to 2: * eve joined',
+        'to 1,2: * 3 lines said on node n2 while it was apart from the cluster never reached this server',
+      ]);
+      expect(logged(effects).slice(0, 2)).toEqual([
+        { type: 'remote', node: 'n2', lines: ['* bob joined', '* carol joined'], room: '#lobby' },
+        { type: 'remote', node: 'n2', lines: ['* eve joined'], room: '#dev', elsewhere: true },
+      ]);
+      expect(who(route, 1)).toEqual(['* online in #lobby (5): server (n1), guest-1 (n1), dave (n3), bob (n2), carol (n2)']);
+      expect(story(route(bus({ type: 'synced', instance: 'i2', members: [bob, carol, eve] })))).toEqual([]); // known now: said once
+    });
+
+    it('back from apart before it was taken for gone, has only the members who came on it meanwhile join here', () => {
+      const eve = elsewhere('eve');
+      const route = clusterRoom(1, [bob, carol]);
+      expect(story(route(bus({ type: 'synced', instance: 'i2', members: [bob, eve] })))).toEqual(['to 1: * eve joined']);
+    });
+
+    it('back again in a room too large to announce joins, sends nothing', () => {
+      const route = clusterRoom(1, [bob, carol], { announceMax: 2 });
+      route(bus({ type: 'gone', instance: 'i2', node: 'n2' }));
+      expect(route(bus({ type: 'synced', instance: 'i2', members: [bob, carol] }))).toEqual([]);
+    });
   });
 
   it('closes a member whose session took its nick on another node, without telling the room it left', () => {

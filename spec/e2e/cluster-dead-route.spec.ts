@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mark } from './helpers/chatter.js';
+import { joined } from './helpers/client.js';
+import { clusterNode } from './helpers/cluster-node.js';
+import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
+import { cleanUp } from './helpers/leftovers.js';
+import { testRedis } from './helpers/redis.js';
+import { within } from './helpers/within.js';
+
+afterEach(async () => {
+  await closeFaultProxies();
+  await cleanUp();
+});
+
+/** Presence TTL 6 s: a node beats every 1.5 s, calls Redis silent after 3 s, and gives an attempt to join 3 s. */
+const TTL_MS = 6000;
+const ARGS = ['--rate', '0', '--presence-ttl', String(TTL_MS / 1000)];
+
+describe('tcpchat serve --cluster, a node whose route to Redis dies and comes back as a new one', () => {
+  it('is back within half the TTL of the new route though its attempt to join went into the dead one; its people are seen back and its lines cross', async () => {
+    const cluster = await testRedis();
+    const proxy = await FaultProxy.start(Number(new URL(cluster.url).port));
+    const a = await clusterNode('a', cluster, ARGS);
+    const b = await clusterNode('b', { ...cluster, url: `redis://127.0.0.1:${proxy.port}` }, ARGS);
+    const receivers = [await joined(a.port, 'ada'), await joined(a.port, 'abe')];
+    const bea = await joined(b.port, 'bea');
+    bea.send('before\n');
+    for (const receiver of receivers) await receiver.lines.waitFor('<bea> before');
+
+    proxy.blackHole();
+    await b.stdout.waitFor(/^! lost the cluster: Redis has not answered/, TTL_MS);
+    for (const receiver of receivers) await receiver.lines.waitFor('* bea left (node b is gone)', TTL_MS * 2);
+    // An attempt to join goes into the hole (its two connections), then the route comes back for new connections only.
+    await within(proxy.accepted(proxy.connections + 2), 'an attempt to join into the dead route', TTL_MS * 2);
+    proxy.reroute();
+    const rerouted = Date.now();
+    await b.stdout.waitFor(/^\* rejoined the cluster as node b: /, TTL_MS * 2);
+    // Half the TTL for the attempt in the hole, then a new one (before: a whole TTL and a beat, and more).
+    expect(Date.now() - rerouted).toBeLessThan(TTL_MS * 0.75);
+
+    const from = receivers.map((receiver) => mark(receiver.lines));
+    const said = Array.from({ length: 100 }, (_, i) => `<bea> b ${i + 1}`);
+    bea.send(said.map((line) => `${line.slice('<bea> '.length)}\n`).join(''));
+    for (const [i, receiver] of receivers.entries()) {
+      await receiver.lines.waitFor('<bea> b 100');
+      const heard = receiver.lines.all.slice(from[i]).filter((line) => line.startsWith('<bea> '));
+      expect(heard).toEqual(said);
+      // bea came back once, announced before her lines.
+      const since = receiver.lines.all.slice(receiver.lines.all.indexOf('* bea left (node b is gone)'));
+      expect(since.filter((line) => /^\* bea /.test(line))).toEqual(['* bea left (node b is gone)', '* bea joined']);
+      expect(since.indexOf('* bea joined')).toBeLessThan(since.indexOf('<bea> b 1'));
+    }
+  }, 40_000);
+});
