@@ -20,6 +20,7 @@ import {
   take,
   takeUntil,
   takeWhile,
+  tap,
   timer,
   type SchedulerLike,
 } from '../rx.js';
@@ -91,6 +92,21 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
 
     // A `drop` (a dead link) ends the connection as if it had failed, which also destroys its socket.
     const drop$ = new Subject<void>();
+    // The heartbeat's clock: it starts with each connection and again whenever the state counts a
+    // batch as heard (see `ClientState.heard`), not on every byte, so lines from the others that
+    // keep coming do not hide a link dead our way.
+    const heard$ = new Subject<void>();
+    const silentUnlessHeard = (event$: Observable<ClientEvent>): Observable<ClientEvent> =>
+      (options.heartbeatMs ?? 0) <= 0
+        ? event$
+        : new Observable<ClientEvent>((subscriber) => {
+            subscriber.add(
+              heard$
+                .pipe(silences(options.heartbeatMs!, scheduler), filter((value): value is Silence => value instanceof Silence))
+                .subscribe((silence) => subscriber.next({ kind: 'silent', periods: silence.periods })),
+            );
+            subscriber.add(event$.subscribe(subscriber));
+          });
     const untilDropped = (event$: Observable<ClientEvent>): Observable<ClientEvent> =>
       new Observable<ClientEvent>((subscriber) => {
         subscriber.add(drop$.subscribe(() => subscriber.error(new DeadLinkError())));
@@ -122,8 +138,7 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
               map((framed): ClientEvent =>
                 framed instanceof LineTooLongError ? { kind: 'too-long', maxBytes: framed.maxBytes } : { kind: 'received', lines: framed },
               ),
-              silences(options.heartbeatMs ?? 0, scheduler),
-              map((event): ClientEvent => (event instanceof Silence ? { kind: 'silent', periods: event.periods } : event)),
+              silentUnlessHeard,
               untilDropped,
               endWith<ClientEvent>({ kind: 'disconnected' }),
               catchError((error: unknown) => of<ClientEvent>({ kind: 'disconnected', error })),
@@ -144,8 +159,14 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
     ).pipe(startWith<ClientEvent>({ kind: 'start' }));
 
     const initial: Step = { state: initialClientState(options), effects: [] };
+    let heard = initial.state.heard;
     return event$.pipe(
       scan((step, event) => stepClient(step.state, event, options), initial),
+      tap(({ state }) => {
+        if (state.heard === heard) return;
+        heard = state.heard;
+        heard$.next();
+      }),
       mergeMap((step) => step.effects),
       // After the delays: ending here also cancels a reconnect still waiting for its timer, which
       // would otherwise come out as a `connect` after the `exit` and hold the stream open.
