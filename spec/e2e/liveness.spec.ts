@@ -72,6 +72,27 @@ describe('a dead link (black-holed: bytes dropped both ways, nothing closes)', (
   }, 20_000);
 });
 
+describe('a client that was not running (stopped, a laptop asleep) longer than three heartbeats', () => {
+  it('blames no one for its own sleep: on waking it says what happened (the server closed the link) and comes back', async () => {
+    const server = await startRelay(['--heartbeat', '1']);
+    const ada = await chatter(server.port, 'ada', ['--heartbeat', '1']);
+    const bob = await joined(server.port, 'bob');
+    await ada.stdout.waitFor('* guest-2 is now bob');
+
+    const from = mark(ada.stderr);
+    ada.child.kill('SIGSTOP');
+    try {
+      await bob.lines.waitFor('* ada left (no answer to pings)', 6000);
+    } finally {
+      ada.child.kill('SIGCONT');
+    }
+    const woke = await ada.stderr.waitFor(/reconnecting in/, undefined, from);
+    await ada.stderr.waitFor(/^tcpchat: reconnected to /, undefined, from);
+    await bob.lines.waitFor('* guest-3 is now ada');
+    expect(woke).toMatch(/^tcpchat: the server closed the connection; reconnecting in \d+\.\d s$/);
+  }, 20_000);
+});
+
 const numbered = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`);
 
 describe('resuming after more than --history lines', () => {
