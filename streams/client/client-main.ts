@@ -102,7 +102,10 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
         : new Observable<ClientEvent>((subscriber) => {
             subscriber.add(
               heard$
-                .pipe(silences(options.heartbeatMs!, scheduler), filter((value): value is Silence => value instanceof Silence))
+                .pipe(
+                  silences(options.heartbeatMs!, scheduler),
+                  filter((value): value is Silence => value instanceof Silence),
+                )
                 .subscribe((silence) => subscriber.next({ kind: 'silent', periods: silence.periods })),
             );
             subscriber.add(event$.subscribe(subscriber));
