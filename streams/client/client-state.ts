@@ -136,6 +136,8 @@ export interface ClientState {
    * from the last, so lines that keep coming do not hide a link dead the other way.
    */
   readonly heard: number;
+  /** Whether this connection said, once, that it waits for a quiet plain peer to close (see `silent`). */
+  readonly saidWaiting: boolean;
 }
 
 /**
@@ -182,6 +184,7 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     missed: 0,
     historyLeft: 0,
     heard: 0,
+    saidWaiting: false,
   };
 }
 
@@ -258,6 +261,7 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
     held: undefined,
     missed: 0,
     historyLeft: 0,
+    saidWaiting: false,
   };
   const effects: ClientEffect[] = [];
   // A server that never welcomed us (nc, ncat, the raw framing) has nothing more to say than the connection itself.
@@ -656,6 +660,12 @@ function claimOutcome({ nick, as, errors }: Claim): ClientEffect[] {
 function silent(state: ClientState, periods: number, policy: ClientPolicy): Step {
   // No welcome within a heartbeat, and no greeting wait to tell: not a tcpchat server (see waitsForPeer).
   if (state.peer === 'unknown' && !policy.greetingMs) return takenForPlain(state, policy);
+  // Input over and sent, a quiet plain peer (`nc -l`, or a link that died) may still answer: we wait for it, and say so once.
+  if (state.phase === 'connected' && state.peer === 'plain' && state.ended && !state.saidWaiting)
+    return {
+      state: { ...state, saidWaiting: true },
+      effects: [{ kind: 'status', text: `all input sent; waiting for ${policy.where} to close the connection (Ctrl-C leaves)` }],
+    };
   if (state.phase !== 'connected' || !(state.wasTagged || awaitsAnswer(state))) return { state, effects: [] };
   if (periods > MISSED_ANSWERS) return { state, effects: [{ kind: 'drop' }] };
   return { state, effects: state.tagged && !state.ended ? [{ kind: 'send', lines: [PING] }] : [] };

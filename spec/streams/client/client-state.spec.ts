@@ -1226,6 +1226,15 @@ describe('stepClient heartbeat', () => {
     ]);
   });
 
+  it('says once, a heartbeat after its input was all sent, that it waits for a quiet plain peer to close (a peer that never spoke, or nc -l)', () => {
+    const sent = play([start, connected, typed('one'), { kind: 'quiet' }, silent(1), inputEnded], { ...POLICY, greetingMs: 1000 });
+    expect(sent.effects.slice(1)).toEqual([send('one'), { kind: 'end' }]);
+    expect(then(sent, [silent(2), silent(3), received('bye from nc'), silent(1)]).effects).toEqual([
+      status('all input sent; waiting for 127.0.0.1:2023 to close the connection (Ctrl-C leaves)'),
+      { kind: 'display', lines: [{ kind: 'text', text: 'bye from nc' }] },
+    ]);
+  });
+
   it('drops a reconnect to a tcpchat server that stays silent, without pinging it before it speaks tags', () => {
     const away = then(tagged(), [lost(), connected]);
     expect(then(away, [silent(1), silent(2)]).effects).toEqual([]);
