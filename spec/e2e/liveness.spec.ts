@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { chatter, mark, saidBy } from './helpers/chatter.js';
 import { joined } from './helpers/client.js';
@@ -74,15 +75,20 @@ describe('a dead link (black-holed: bytes dropped both ways, nothing closes)', (
 });
 
 /**
- * The keepalive timers of the established connections to `port` on 127.0.0.1, from the kernel's
- * table (/proc/net/tcp: timer kind 2 is keepalive, its time left in hundredths of a second), in ms.
+ * The keepalive timers of the established connections to `port` on 127.0.0.1, in ms, from the
+ * kernel's table (/proc/net/tcp: timer kind 2 is keepalive, its time left in hundredths of a
+ * second). A connection whose last bytes are not yet acknowledged (a delayed ACK) shows its
+ * retransmission timer instead: the table is read again, every 20 ms for at most 2 s, until none does.
  */
 async function keepaliveTimers(port: number): Promise<number[]> {
   const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const rows = (await readFile('/proc/net/tcp', 'utf8')).split('\n').map((row) => row.trim().split(/\s+/));
-  return rows
-    .filter(([, from, , state, , timer]) => from === local && state === '01' && timer?.startsWith('02:'))
-    .map(([, , , , , timer]) => parseInt(timer.slice(3), 16) * 10);
+  for (let tries = 0; ; tries += 1) {
+    const rows = (await readFile('/proc/net/tcp', 'utf8')).split('\n').map((row) => row.trim().split(/\s+/));
+    const timers = rows.filter(([, from, , state]) => from === local && state === '01').map(([, , , , , timer]) => timer);
+    if (timers.every((timer) => timer.startsWith('02:')) || tries === 100)
+      return timers.map((timer) => (timer.startsWith('02:') ? parseInt(timer.slice(3), 16) * 10 : NaN));
+    await delay(20);
+  }
 }
 
 describe('a plain client (never pinged)', () => {
