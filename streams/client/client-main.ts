@@ -57,7 +57,7 @@ export interface ClientSources {
 
 export interface ClientOptions extends ClientPolicy {
   readonly limits: LineLimits;
-  /** Silence from the server after which it is pinged (0, the default: never); see `stepClient`. */
+  /** How long the server may say nothing, or nothing that answers what we sent, before it is pinged (0, the default: never); see `stepClient`. */
   readonly heartbeatMs?: number;
   /** The clock for reconnect delays; virtual in tests. */
   readonly scheduler?: SchedulerLike;
