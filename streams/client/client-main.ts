@@ -42,9 +42,13 @@ import {
 /** How long typed lines wait for a new connection's peer to speak (see `ClientPolicy.greetingMs`). */
 export const GREETING_MS = 1000;
 
-/** What came of one attempt to connect, as the shell reports it. */
+/**
+ * What came of one attempt to connect, as the shell reports it. `final`: a failure no retry mends
+ * (an untrusted certificate), in its sentence: the client exits 1 with it.
+ */
 export type ConnectAttempt =
-  { readonly kind: 'connected'; readonly received$: Observable<Uint8Array> } | { readonly kind: 'failed'; readonly error: unknown };
+  | { readonly kind: 'connected'; readonly received$: Observable<Uint8Array> }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly final?: string };
 
 export interface ClientSources {
   /** Lines the person types (or a pipe gives); completes at end of input. */
@@ -133,7 +137,7 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
           );
     const connection = (attempt: ConnectAttempt): Observable<ClientEvent> =>
       attempt.kind === 'failed'
-        ? of({ kind: 'connect-failed', error: attempt.error })
+        ? of({ kind: 'connect-failed', error: attempt.error, final: attempt.final })
         : concat(
             of<ClientEvent>({ kind: 'connected' }),
             attempt.received$.pipe(

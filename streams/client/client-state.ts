@@ -48,7 +48,8 @@ export type ClientEvent =
   | { readonly kind: 'input-ended' }
   | { readonly kind: 'leave' }
   | { readonly kind: 'connected' }
-  | { readonly kind: 'connect-failed'; readonly error: unknown }
+  /** `final`: no retry mends it (see `ConnectAttempt`); the client exits with that sentence. */
+  | { readonly kind: 'connect-failed'; readonly error: unknown; readonly final?: string }
   | { readonly kind: 'received'; readonly lines: readonly string[] }
   /** The server sent a line over the limit: it was skipped up to its newline. */
   | { readonly kind: 'too-long'; readonly maxBytes: number }
@@ -218,7 +219,7 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
     case 'connected':
       return connected(state, policy);
     case 'connect-failed':
-      return connectFailed(state, event.error, policy);
+      return connectFailed(state, event.error, policy, event.final);
     case 'received':
       return received(state, event.lines, policy);
     case 'too-long':
@@ -683,7 +684,8 @@ function disconnected(state: ClientState, error: unknown, policy: ClientPolicy):
   return retry({ ...state, tagged: false }, reason, policy);
 }
 
-function connectFailed(state: ClientState, error: unknown, policy: ClientPolicy): Step {
+function connectFailed(state: ClientState, error: unknown, policy: ClientPolicy, final?: string): Step {
+  if (final !== undefined) return exit(state, 1, withUnsent(state, final));
   const reason = describeConnectionError(error);
   if (!state.everConnected) return exit(state, 1, `cannot connect to ${policy.where}: ${reason}`);
   return retry(state, `cannot reach ${policy.where}: ${reason}`, policy);

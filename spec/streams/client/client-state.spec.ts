@@ -1206,6 +1206,14 @@ describe('stepClient', () => {
   });
 });
 
+describe('stepClient, a failure no retry mends (an untrusted certificate)', () => {
+  it('exits 1 at once with its sentence and the count of lines unsent', () => {
+    const down = then(tagged(), [typed('one'), typed('two'), lost()]);
+    const { effects } = then(down, [{ kind: 'connect-failed', error: new Error('untrusted'), final: 'the certificate has changed' }]);
+    expect(effects).toEqual([{ kind: 'exit', code: 1, message: 'the certificate has changed; 2 lines unsent' }]);
+  });
+});
+
 describe('stepClient heartbeat', () => {
   const silent = (periods: number): ClientEvent => ({ kind: 'silent', periods });
 
