@@ -60,4 +60,33 @@ describe('tcpchat connect to a peer that is no tcpchat server', () => {
     expect(await client.stdout.end()).toEqual(expected);
     expect(await client.stderr.end()).toEqual([]);
   });
+
+  it('with its input all sent to a peer that says nothing and keeps the link open, says once, a heartbeat later, what it waits for; exits 0 at the close', async () => {
+    const peer = run('python3', ['-c', SILENT_PEER], { name: 'silent peer' });
+    const port = Number(await peer.stdout.waitFor(/^\d+$/));
+    const client = tcpchat(['connect', `127.0.0.1:${port}`, '--heartbeat', '1'], { name: 'client' });
+    client.write('hi\n');
+    client.endInput();
+    await peer.stdout.waitFor('heard: hi');
+    await client.stderr.waitFor(`tcpchat: all input sent; waiting for 127.0.0.1:${port} to close the connection (Ctrl-C leaves)`, 4000);
+    peer.endInput();
+    expect(await waitForExit(client)).toEqual({ code: 0, signal: null });
+    expect(await client.stderr.end()).toHaveLength(1);
+  });
 });
+
+/** A peer that never says a word: it prints what it hears until our end, and closes at the end of its own input. */
+const SILENT_PEER = `
+import socket, sys
+server = socket.socket()
+server.bind(('127.0.0.1', 0))
+server.listen(1)
+print(server.getsockname()[1], flush=True)
+conn, _ = server.accept()
+heard = b''
+while chunk := conn.recv(65536):
+    heard += chunk
+print('heard: ' + heard.decode().strip(), flush=True)
+sys.stdin.read()
+conn.close()
+`;

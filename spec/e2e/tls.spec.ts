@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates, type CertFiles, type TestCertificates } from '../helpers/certificates.js';
 import { rawClient } from './helpers/client.js';
+import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp, trackSocket } from './helpers/leftovers.js';
 import { run, tcpchat, waitForExit, type Running } from './helpers/processes.js';
 import { startServer, type Server } from './helpers/server.js';
@@ -17,6 +18,7 @@ beforeAll(() => void (certs = makeCertificates()));
 afterAll(() => certs.remove());
 beforeEach(() => void (home = mkdtempSync(join(tmpdir(), 'tcpchat-home-'))));
 afterEach(async () => {
+  await closeFaultProxies();
   await cleanUp();
   rmSync(home, { recursive: true, force: true });
 });
@@ -93,6 +95,29 @@ describe('serve --tls-cert --tls-key', () => {
 });
 
 describe('connect --tls', () => {
+  it('back after a lost connection to a changed certificate, exits 1 at once saying how many lines are left unsent', async () => {
+    const live = { cert: join(home, 'live.crt'), key: join(home, 'live.key'), fingerprint: '' };
+    copyFileSync(certs.selfSigned.cert, live.cert);
+    copyFileSync(certs.selfSigned.key, live.key);
+    const server = await tlsServer(live);
+    const proxy = await FaultProxy.start(server.port);
+    const ada = tcpchat(['connect', `127.0.0.1:${proxy.port}`, '--tls', '--nick', 'ada'], { name: 'ada', env: { XDG_CONFIG_HOME: home } });
+    await ada.stdout.waitFor('* you are now ada');
+
+    proxy.blackHole(); // the two lines go out and are never acknowledged
+    ada.write('one\ntwo\n');
+    copyFileSync(certs.otherSelfSigned.cert, live.cert);
+    copyFileSync(certs.otherSelfSigned.key, live.key);
+    server.child.kill('SIGHUP');
+    await server.stderr.waitFor(/^tcpchat: reloaded the TLS certificate/);
+    proxy.reset();
+    await ada.stderr.waitFor(/^tcpchat: connection lost: connection reset; reconnecting in/);
+    proxy.heal();
+
+    expect(await waitForExit(ada)).toEqual({ code: 1, signal: null });
+    expect((await ada.stderr.end()).at(-1)).toMatch(/^tcpchat: .*certificate of 127\.0\.0\.1:\d+ has changed .*; 2 lines unsent$/);
+  });
+
   it('pins a self-signed certificate on first use, connects quietly the next time, refuses it once it changes', async () => {
     const live = { cert: join(home, 'live.crt'), key: join(home, 'live.key'), fingerprint: '' };
     copyFileSync(certs.selfSigned.cert, live.cert);

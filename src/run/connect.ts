@@ -126,11 +126,13 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
             const received$ = socketData(connected);
             attempt$.next({ kind: 'connected', received$: tls ? received$ : unlessServerSpeaksTls(received$, config.host, config.port) });
           },
-          // Retrying does not make a certificate trustworthy: that ends the client at once.
+          // Retrying does not make a certificate trustworthy: that ends the client at once (saying what was left unsent).
           error: (error: unknown) =>
-            isTrustFailure(error)
-              ? finish(1, describeFailure(error, `cannot connect to ${where}`))
-              : attempt$.next({ kind: 'failed', error }),
+            attempt$.next({
+              kind: 'failed',
+              error,
+              ...(isTrustFailure(error) ? { final: describeFailure(error, `cannot connect to ${where}`) } : {}),
+            }),
         });
     }
 

@@ -238,7 +238,9 @@ export async function runServer(
     const listen$ = metricsBound$.pipe(
       filter(Boolean),
       take(1),
-      mergeMap(() => listen({ host: config.host, port: config.port, tls, maxConnections: budget?.sockets })),
+      mergeMap(() =>
+        listen({ host: config.host, port: config.port, tls, maxConnections: budget?.sockets, keepAliveMs: config.heartbeatMs }),
+      ),
     );
     const connection$ = listen$.pipe(
       tap((event) => event.type === 'dropped' && dropped$.next()),

@@ -20,6 +20,7 @@ import {
   take,
   takeUntil,
   takeWhile,
+  tap,
   timer,
   type SchedulerLike,
 } from '../rx.js';
@@ -41,9 +42,13 @@ import {
 /** How long typed lines wait for a new connection's peer to speak (see `ClientPolicy.greetingMs`). */
 export const GREETING_MS = 1000;
 
-/** What came of one attempt to connect, as the shell reports it. */
+/**
+ * What came of one attempt to connect, as the shell reports it. `final`: a failure no retry mends
+ * (an untrusted certificate), in its sentence: the client exits 1 with it.
+ */
 export type ConnectAttempt =
-  { readonly kind: 'connected'; readonly received$: Observable<Uint8Array> } | { readonly kind: 'failed'; readonly error: unknown };
+  | { readonly kind: 'connected'; readonly received$: Observable<Uint8Array> }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly final?: string };
 
 export interface ClientSources {
   /** Lines the person types (or a pipe gives); completes at end of input. */
@@ -56,7 +61,7 @@ export interface ClientSources {
 
 export interface ClientOptions extends ClientPolicy {
   readonly limits: LineLimits;
-  /** Silence from the server after which it is pinged (0, the default: never); see `stepClient`. */
+  /** How long the server may say nothing, or nothing that answers what we sent, before it is pinged (0, the default: never); see `stepClient`. */
   readonly heartbeatMs?: number;
   /** The clock for reconnect delays; virtual in tests. */
   readonly scheduler?: SchedulerLike;
@@ -91,6 +96,24 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
 
     // A `drop` (a dead link) ends the connection as if it had failed, which also destroys its socket.
     const drop$ = new Subject<void>();
+    // The heartbeat's clock: it starts with each connection and again whenever the state counts a
+    // batch as heard (see `ClientState.heard`), not on every byte, so lines from the others that
+    // keep coming do not hide a link dead our way.
+    const heard$ = new Subject<void>();
+    const silentUnlessHeard = (event$: Observable<ClientEvent>): Observable<ClientEvent> =>
+      (options.heartbeatMs ?? 0) <= 0
+        ? event$
+        : new Observable<ClientEvent>((subscriber) => {
+            subscriber.add(
+              heard$
+                .pipe(
+                  silences(options.heartbeatMs!, scheduler),
+                  filter((value): value is Silence => value instanceof Silence),
+                )
+                .subscribe((silence) => subscriber.next({ kind: 'silent', periods: silence.periods })),
+            );
+            subscriber.add(event$.subscribe(subscriber));
+          });
     const untilDropped = (event$: Observable<ClientEvent>): Observable<ClientEvent> =>
       new Observable<ClientEvent>((subscriber) => {
         subscriber.add(drop$.subscribe(() => subscriber.error(new DeadLinkError())));
@@ -114,7 +137,7 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
           );
     const connection = (attempt: ConnectAttempt): Observable<ClientEvent> =>
       attempt.kind === 'failed'
-        ? of({ kind: 'connect-failed', error: attempt.error })
+        ? of({ kind: 'connect-failed', error: attempt.error, final: attempt.final })
         : concat(
             of<ClientEvent>({ kind: 'connected' }),
             attempt.received$.pipe(
@@ -122,8 +145,7 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
               map((framed): ClientEvent =>
                 framed instanceof LineTooLongError ? { kind: 'too-long', maxBytes: framed.maxBytes } : { kind: 'received', lines: framed },
               ),
-              silences(options.heartbeatMs ?? 0, scheduler),
-              map((event): ClientEvent => (event instanceof Silence ? { kind: 'silent', periods: event.periods } : event)),
+              silentUnlessHeard,
               untilDropped,
               endWith<ClientEvent>({ kind: 'disconnected' }),
               catchError((error: unknown) => of<ClientEvent>({ kind: 'disconnected', error })),
@@ -144,8 +166,14 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
     ).pipe(startWith<ClientEvent>({ kind: 'start' }));
 
     const initial: Step = { state: initialClientState(options), effects: [] };
+    let heard = initial.state.heard;
     return event$.pipe(
       scan((step, event) => stepClient(step.state, event, options), initial),
+      tap(({ state }) => {
+        if (state.heard === heard) return;
+        heard = state.heard;
+        heard$.next();
+      }),
       mergeMap((step) => step.effects),
       // After the delays: ending here also cancels a reconnect still waiting for its timer, which
       // would otherwise come out as a `connect` after the `exit` and hold the stream open.

@@ -48,7 +48,8 @@ export type ClientEvent =
   | { readonly kind: 'input-ended' }
   | { readonly kind: 'leave' }
   | { readonly kind: 'connected' }
-  | { readonly kind: 'connect-failed'; readonly error: unknown }
+  /** `final`: no retry mends it (see `ConnectAttempt`); the client exits with that sentence. */
+  | { readonly kind: 'connect-failed'; readonly error: unknown; readonly final?: string }
   | { readonly kind: 'received'; readonly lines: readonly string[] }
   /** The server sent a line over the limit: it was skipped up to its newline. */
   | { readonly kind: 'too-long'; readonly maxBytes: number }
@@ -130,6 +131,14 @@ export interface ClientState {
   readonly resumeRoom?: string;
   /** Lines still to come of a `/history` answer to a connection without tags (they show as replayed). */
   readonly historyLeft: number;
+  /**
+   * Counts the batches that showed the link works both ways: an answer to what this connection
+   * sent (see `awaitsAnswer`), or any line while nothing awaited one. The heartbeat's silence counts
+   * from the last, so lines that keep coming do not hide a link dead the other way.
+   */
+  readonly heard: number;
+  /** Whether this connection said, once, that it waits for a quiet plain peer to close (see `silent`). */
+  readonly saidWaiting: boolean;
 }
 
 /**
@@ -175,6 +184,8 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     inputPaused: false,
     missed: 0,
     historyLeft: 0,
+    heard: 0,
+    saidWaiting: false,
   };
 }
 
@@ -208,7 +219,7 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
     case 'connected':
       return connected(state, policy);
     case 'connect-failed':
-      return connectFailed(state, event.error, policy);
+      return connectFailed(state, event.error, policy, event.final);
     case 'received':
       return received(state, event.lines, policy);
     case 'too-long':
@@ -251,6 +262,7 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
     held: undefined,
     missed: 0,
     historyLeft: 0,
+    saidWaiting: false,
   };
   const effects: ClientEffect[] = [];
   // A server that never welcomed us (nc, ncat, the raw framing) has nothing more to say than the connection itself.
@@ -391,7 +403,25 @@ function quitRaw(state: ClientState, policy: ClientPolicy): Step {
 }
 
 function received(state: ClientState, raw: readonly string[], policy: ClientPolicy): Step {
+  const step = receivedLines(state, raw, policy);
+  const proof = !awaitsAnswer(state) || step.answered;
+  return proof ? { state: { ...step.state, heard: step.state.heard + 1 }, effects: step.effects } : step;
+}
+
+/**
+ * Whether this connection waits for the tcpchat server to answer what it sent: `/cap`, the nick,
+ * or written lines (each acknowledged). Until it does, other lines coming in prove nothing of
+ * our side of the link (see `silent`).
+ */
+function awaitsAnswer(state: ClientState): boolean {
+  if (state.phase !== 'connected' || state.peer !== 'tcpchat') return false;
+  if ((state.capAsked && !state.tagged) || state.claim !== undefined) return true;
+  return state.tagged && state.outbox.items.length > 0;
+}
+
+function receivedLines(state: ClientState, raw: readonly string[], policy: ClientPolicy): Step & { answered: boolean } {
   let next = state;
+  let answered = false;
   const effects: ClientEffect[] = [];
   const shown: DisplayLine[] = [];
   const flushShown = (): void => {
@@ -405,6 +435,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     if (tags.cap !== undefined) {
       flushShown();
       const step = capabilityGranted(next, tags.epoch ?? '', Number(tags.seq) || 0, policy);
+      answered = true;
       next = { ...step.state, missed: Number(tags.missed) || 0 };
       effects.push(...step.effects);
       next = releaseHeld(next, shown);
@@ -415,10 +446,12 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
       // Acks come in order: one for a line still held confirms the evicted (older) ones too; one for an evicted line does not.
       const outbox = acknowledge(next.outbox, ack);
       if (outbox !== next.outbox) next = { ...next, outbox, unconfirmed: 0, fruitless: 0 };
+      answered = true;
       continue;
     }
     if (isPing(tags) || tags.pong !== undefined) {
       if (isPing(tags) && !next.ended) effects.push({ kind: 'send', lines: [PONG] });
+      answered ||= tags.pong !== undefined;
       continue;
     }
     if (tags.seq !== undefined) {
@@ -450,6 +483,7 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
     }
     // Its effects (the held lines going out) follow the answer, when it shows.
     const answer = toUs ? answerClaim(next, renamed, parsed, policy) : undefined;
+    answered ||= answer !== undefined;
     if (answer) next = answer.step.state;
     if (answer && !answer.shown) {
       flushShown();
@@ -494,9 +528,9 @@ function received(state: ClientState, raw: readonly string[], policy: ClientPoli
   // The peer's first words brought no welcome: a plain peer, which gets what waited.
   if (spoke) {
     const plain = takenForPlain(next, policy);
-    return { state: plain.state, effects: [...effects, ...plain.effects] };
+    return { state: plain.state, effects: [...effects, ...plain.effects], answered };
   }
-  return { state: next, effects };
+  return { state: next, effects, answered };
 }
 
 /**
@@ -618,14 +652,22 @@ function claimOutcome({ nick, as, errors }: Claim): ClientEffect[] {
 }
 
 /**
- * The server has said nothing for a while. A tcpchat server (one that spoke tags) is pinged after
- * each silent heartbeat and its link taken for dead after `MISSED_ANSWERS` unanswered pings, also
- * when a reconnect to it has not been welcomed yet. Other peers may well be silent: left alone.
+ * The server has said nothing for a while, or nothing that answers what we sent (see `heard`). A
+ * tcpchat server (one that spoke tags, or one that owes an answer) is pinged after each silent
+ * heartbeat and its link taken for dead after `MISSED_ANSWERS` unanswered pings, also when a
+ * reconnect to it has not been welcomed yet, or its answer to `/cap` does not come. Other peers may
+ * well be silent: left alone.
  */
 function silent(state: ClientState, periods: number, policy: ClientPolicy): Step {
   // No welcome within a heartbeat, and no greeting wait to tell: not a tcpchat server (see waitsForPeer).
   if (state.peer === 'unknown' && !policy.greetingMs) return takenForPlain(state, policy);
-  if (state.phase !== 'connected' || !state.wasTagged) return { state, effects: [] };
+  // Input over and sent, a quiet plain peer (`nc -l`, or a link that died) may still answer: we wait for it, and say so once.
+  if (state.phase === 'connected' && state.peer === 'plain' && state.ended && !state.saidWaiting)
+    return {
+      state: { ...state, saidWaiting: true },
+      effects: [{ kind: 'status', text: `all input sent; waiting for ${policy.where} to close the connection (Ctrl-C leaves)` }],
+    };
+  if (state.phase !== 'connected' || !(state.wasTagged || awaitsAnswer(state))) return { state, effects: [] };
   if (periods > MISSED_ANSWERS) return { state, effects: [{ kind: 'drop' }] };
   return { state, effects: state.tagged && !state.ended ? [{ kind: 'send', lines: [PING] }] : [] };
 }
@@ -642,7 +684,8 @@ function disconnected(state: ClientState, error: unknown, policy: ClientPolicy):
   return retry({ ...state, tagged: false }, reason, policy);
 }
 
-function connectFailed(state: ClientState, error: unknown, policy: ClientPolicy): Step {
+function connectFailed(state: ClientState, error: unknown, policy: ClientPolicy, final?: string): Step {
+  if (final !== undefined) return exit(state, 1, withUnsent(state, final));
   const reason = describeConnectionError(error);
   if (!state.everConnected) return exit(state, 1, `cannot connect to ${policy.where}: ${reason}`);
   return retry(state, `cannot reach ${policy.where}: ${reason}`, policy);

@@ -8,7 +8,9 @@ export class Silence {
 /**
  * Passes values through and, after each further `ms` without one, emits a `Silence` counting the
  * periods of silence so far (1, 2, 3...); a value starts the count again. The clock starts at
- * subscription and stops when the source ends. `ms <= 0` turns it off: the source as it is.
+ * subscription and stops when the source ends. A time this process did not run (its check came a
+ * period or more late) is not counted: the period that was due comes at once, as the next one.
+ * `ms <= 0` turns it off: the source as it is.
  *
  * ```
  * ms = 3
@@ -21,15 +23,22 @@ export function silences<T>(ms: number, scheduler: SchedulerLike = asyncSchedule
   return (source) =>
     new Observable<T | Silence>((subscriber) => {
       let lastAt = scheduler.now();
+      let dueAt = lastAt + ms;
       let periods = 0;
       // One action, looked at when due: a value only notes the time, it never reschedules.
       function check(this: SchedulerAction<unknown>): void {
-        const quiet = scheduler.now() - lastAt;
+        const now = scheduler.now();
+        // Run a whole period or more after it was due: this process stood still (stopped, a laptop
+        // asleep) and could hear nothing meanwhile, so that time is no one's silence.
+        const late = now - dueAt;
+        if (late >= ms && lastAt < dueAt) lastAt += late;
+        const quiet = now - lastAt;
         if (quiet >= (periods + 1) * ms) {
           periods = Math.floor(quiet / ms);
           subscriber.next(new Silence(periods));
         }
-        this.schedule(undefined, (periods + 1) * ms - quiet);
+        dueAt = now + (periods + 1) * ms - quiet;
+        this.schedule(undefined, dueAt - now);
       }
       subscriber.add(scheduler.schedule(check, ms));
       return source.subscribe({

@@ -29,6 +29,9 @@ export function capability(model: ServerModel, member: Connection, name: string,
   const session = params.session || `connection-${id}`;
   const effects: Effect[] = [];
   const stale = sessionHolder(model, session, member);
+  // A newer connection holds it: this is the one its client gave up on, its /cap held up on the way
+  // (a link that stalled one way, then healed). It goes, not the live one.
+  if (stale && stale.id > id) return [...depart(model, member, 'reconnected'), { kind: 'close', id, reason: 'reconnected' }];
   if (stale) effects.push(...depart(model, stale, 'reconnected'), { kind: 'close', id: stale.id, reason: 'reconnected' });
   tag(member, session);
   const before = member.room;

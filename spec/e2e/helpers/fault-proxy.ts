@@ -25,6 +25,9 @@ interface Link {
  *   or a route vanishes (only a timeout or a heartbeat can notice); new connections hang too;
  * - `stall()`: the proxy stops reading both ways, so TCP's windows fill and writers are pushed
  *   back, as on a link that is up but stuck; nothing is lost;
+ * - `stallUpstream()`: the same one way only: what peers send stays unread (on this side of the
+ *   proxy, and on links made meanwhile), what the target sends still flows, as on a link that died
+ *   one way (the peer hears the room but is never heard);
  * - `stallExisting()`: a stall of the links open now alone, while new ones pass, as when a route
  *   dies and another is found: what the old links held arrives late, at `heal()`;
  * - `heal()`: forwards again (what a stall held is delivered; what a black hole ate is gone);
@@ -33,7 +36,7 @@ interface Link {
  */
 export class FaultProxy {
   private readonly links = new Set<Link>();
-  private mode: 'pass' | 'black-hole' | 'stall' = 'pass';
+  private mode: 'pass' | 'black-hole' | 'stall' | 'stall-upstream' = 'pass';
   /** Connections accepted while black-holed or stalled, connected on at `heal()`. */
   private waiting: Socket[] = [];
   connections = 0;
@@ -65,7 +68,7 @@ export class FaultProxy {
     this.connections += 1;
     trackSocket(downstream);
     downstream.on('error', () => {});
-    if (this.mode !== 'pass') {
+    if (this.mode !== 'pass' && this.mode !== 'stall-upstream') {
       downstream.pause();
       this.waiting.push(downstream);
       return;
@@ -95,7 +98,8 @@ export class FaultProxy {
         if (!to.destroyed) to.destroy();
       });
     }
-    downstream.resume();
+    if (this.mode === 'stall-upstream') downstream.pause();
+    else downstream.resume();
   }
 
   reset(): void {
@@ -127,6 +131,11 @@ export class FaultProxy {
       downstream.pause();
       upstream.pause();
     }
+  }
+
+  stallUpstream(): void {
+    this.mode = 'stall-upstream';
+    for (const { downstream } of this.links) downstream.pause();
   }
 
   heal(): void {

@@ -573,6 +573,39 @@ describe('clientMain', () => {
       });
     });
 
+    it('takes a link that leaves what it sent unanswered for dead, however busy the room: a ping a heartbeat after the last answer, another, then a reconnect', () => {
+      fresh();
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        // The room talks on (the server reaches us), but our line is never acknowledged (we do not reach it).
+        const room = 'bdefgh'.split('');
+        const server$ = hot<Uint8Array>(`2ms w 9ms c${room.map((name) => ` 44ms ${name}`).join('')}`, {
+          w: bytes(WELCOME),
+          c: bytes('@cap=tcpchat;epoch=E;seq=1\n'),
+          ...Object.fromEntries(room.map((name, i) => [name, bytes(`@seq=${i + 2};time=${T} <bob> ${name}\n`)])),
+        });
+        const attempt$ = hot<ConnectAttempt>('1ms k', { k: connectedTo(server$) });
+        const input$ = hot('20ms a', { a: 'one' });
+        const bob = (text: string): Seen => shown({ kind: 'message', from: 'bob', text, time: T });
+
+        expectObservable(client({ input$, attempt$, leave$: hot('-') }, { retries: 1, heartbeatMs: 100 })).toBe(
+          'c 1ms (wn) 14ms s 36ms b 44ms d 9ms p 34ms e 44ms f 19ms q 24ms g 44ms h 29ms l 374ms r',
+          {
+            c: connectOut,
+            w: shown(welcomeLine('guest-1')),
+            n: sent('/cap tcpchat session=S\n'),
+            s: sent('@id=S.1 one\n'),
+            ...Object.fromEntries(room.map((name) => [name, bob(name)])),
+            // A heartbeat after the answer to /cap (12 ms), not after the last line from the room.
+            p: sent('@ping\n'),
+            q: sent('@ping\n'),
+            l: status('connection lost: no answer from the server; reconnecting in 0.4 s'),
+            r: connectOut,
+          },
+        );
+        expectSubscriptions(server$.subscriptions).toBe('1ms ^ 310ms !');
+      });
+    });
+
     it('never pings a server that did not speak tags', () => {
       fresh();
       scheduler.run(({ hot, expectObservable }) => {

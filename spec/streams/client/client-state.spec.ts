@@ -1206,6 +1206,14 @@ describe('stepClient', () => {
   });
 });
 
+describe('stepClient, a failure no retry mends (an untrusted certificate)', () => {
+  it('exits 1 at once with its sentence and the count of lines unsent', () => {
+    const down = then(tagged(), [typed('one'), typed('two'), lost()]);
+    const { effects } = then(down, [{ kind: 'connect-failed', error: new Error('untrusted'), final: 'the certificate has changed' }]);
+    expect(effects).toEqual([{ kind: 'exit', code: 1, message: 'the certificate has changed; 2 lines unsent' }]);
+  });
+});
+
 describe('stepClient heartbeat', () => {
   const silent = (periods: number): ClientEvent => ({ kind: 'silent', periods });
 
@@ -1223,6 +1231,15 @@ describe('stepClient heartbeat', () => {
     expect(play([start, connected, received('hello from nc'), silent(1), silent(2), silent(3), silent(4)]).effects).toEqual([
       { kind: 'connect', afterMs: 0 },
       { kind: 'display', lines: [{ kind: 'text', text: 'hello from nc' }] },
+    ]);
+  });
+
+  it('says once, a heartbeat after its input was all sent, that it waits for a quiet plain peer to close (a peer that never spoke, or nc -l)', () => {
+    const sent = play([start, connected, typed('one'), { kind: 'quiet' }, silent(1), inputEnded], { ...POLICY, greetingMs: 1000 });
+    expect(sent.effects.slice(1)).toEqual([send('one'), { kind: 'end' }]);
+    expect(then(sent, [silent(2), silent(3), received('bye from nc'), silent(1)]).effects).toEqual([
+      status('all input sent; waiting for 127.0.0.1:2023 to close the connection (Ctrl-C leaves)'),
+      { kind: 'display', lines: [{ kind: 'text', text: 'bye from nc' }] },
     ]);
   });
 

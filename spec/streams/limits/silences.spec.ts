@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { Silence, silences } from '../../../streams/limits/silences.js';
 
@@ -19,6 +20,17 @@ describe('silences', () => {
     fresh().run(({ cold, expectObservable }) => {
       const source = cold('  ----------#', values);
       expectObservable(source.pipe(silences(3))).toBe('---1--2--3#', values);
+    });
+  });
+
+  it('does not count a time the process did not run: waking late, it goes on as if it had not stopped', () => {
+    const scheduler = fresh();
+    scheduler.run(({ cold, expectObservable }) => {
+      // The clock jumps 30 ms at frame 2: the check due at frame 3 runs 30 ms late by it.
+      let stopped = 0;
+      const clock: SchedulerLike = { now: () => scheduler.now() + stopped, schedule: scheduler.schedule.bind(scheduler) };
+      scheduler.schedule(() => void (stopped = 30), 2);
+      expectObservable(cold('-a------b-------|', values).pipe(silences(3, clock))).toBe('-a--1--2b--1--2-|', values);
     });
   });
 

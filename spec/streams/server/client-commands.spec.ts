@@ -290,6 +290,19 @@ describe('a /cap with a session another connection holds', () => {
     expect(inbox(effects, 2)).toEqual(['* alice left (reconnected)', '* guest-3 is now alice']);
   });
 
+  it('closes the older connection instead when its /cap comes after the newer one’s (held up on a link that stalled one way)', () => {
+    const r = route();
+    r(open(1));
+    r(open(2));
+    r(open(3));
+    r(lines(3, '/cap tcpchat session=a', '/nick alice'));
+    const effects = r(lines(1, '/cap tcpchat session=a', '/nick alice'));
+    expect(closes(effects)).toEqual([{ kind: 'close', id: 1, reason: 'reconnected' }]);
+    expect(inbox(effects, 1)).toEqual([]);
+    expect(inbox(effects, 3)).toEqual([`@seq=5;time=${TIME} * guest-1 left (reconnected)`]);
+    expect(inbox(r(lines(2, '/who')), 2)).toEqual(['* online in #lobby (3): server, guest-2, alice']);
+  });
+
   it('sends nothing more to the stale connection, and its later close is no second leave', () => {
     const r = reconnect();
     r(cap(3, 'a'));
