@@ -51,6 +51,14 @@ export function mergeConnections<C extends ConnectionPeer, T>(
 class Lives<C extends ConnectionPeer, T> implements Observer<C> {
   private open = 0;
   private sourceDone = false;
+  /**
+   * Its lives, for unsubscribing the merge to end them. One that ends stays here until ended ones
+   * are half the list, then all of them are swept out at once: taking each out on its own is a
+   * search of the list, which thousands of connections closing at once (a network's blip) would
+   * make quadratic, as rxjs's own list of finalizers would.
+   */
+  private running: Life<C, T>[] = [];
+  private ended = 0;
   /** Its lives: they find this merge through their class, rather than each in a field of its own. */
   private readonly Life: new (id: ConnId) => Life<C, T>;
 
@@ -65,6 +73,9 @@ class Lives<C extends ConnectionPeer, T> implements Observer<C> {
         return lives;
       }
     };
+    subscriber.add(() => {
+      for (const life of this.running) life.unsubscribe();
+    });
   }
 
   next(connection: C): void {
@@ -80,8 +91,7 @@ class Lives<C extends ConnectionPeer, T> implements Observer<C> {
     }
     const life = new this.Life(id);
     input$.subscribe(life);
-    // Unsubscribing the merge ends every life; a life that ends takes itself out again.
-    if (!life.closed) this.subscriber.add(life);
+    if (!life.closed) this.running.push(life);
   }
 
   error(error: unknown): void {
@@ -94,6 +104,10 @@ class Lives<C extends ConnectionPeer, T> implements Observer<C> {
   }
 
   closed(id: ConnId, reason: string): void {
+    if (++this.ended * 2 > this.running.length) {
+      this.running = this.running.filter((life) => !life.closed);
+      this.ended = 0;
+    }
     this.subscriber.next([{ kind: 'closed', id, reason }]);
     this.open--;
     if (this.sourceDone && this.open === 0) this.subscriber.complete();
@@ -128,7 +142,6 @@ abstract class Life<C extends ConnectionPeer, T> extends LeanSubscriber<T> {
   }
 
   private end(reason: string): void {
-    this.lives.subscriber.remove(this);
     this.lives.closed(this.id, reason);
   }
 }

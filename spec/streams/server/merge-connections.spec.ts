@@ -105,6 +105,28 @@ describe('mergeConnections', () => {
     });
   });
 
+  it('stops reading the connections still open when unsubscribed after most of the others have closed', () => {
+    newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const short = cold('-|');
+      const long1 = cold('-----------x');
+      const long2 = cold('-----------y');
+      const peers = { a: peer(1, long1), b: peer(2, short), c: peer(3, short), d: peer(4, long2), e: peer(5, short) };
+      const source = hot('  -a-b-c-d-e---', peers);
+      expectObservable(source.pipe(mergeConnections(input, lines)), '^-----------!').toBe('-a-bcdef-gh', {
+        a: open(1),
+        b: open(2),
+        c: closed(2),
+        d: open(3),
+        e: closed(3),
+        f: open(4),
+        g: open(5),
+        h: closed(5),
+      });
+      expectSubscriptions(long1.subscriptions).toBe('-^----------!');
+      expectSubscriptions(long2.subscriptions).toBe('-------^----!');
+    });
+  });
+
   it('does not read a connection when what it was told of its opening was all that was wanted', () => {
     newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       const input1 = cold('  -x-|');
