@@ -200,7 +200,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       Promise.all([commands.connect(), listener.connect()])
         .then(() => listener.subscribe(channel, (json: string) => link === current && onMessage(json)))
         .then(() => {
-          if (link !== current) return;
+          // Let go of while connecting: a client destroyed before its socket was made connects all the same
+          // (node-redis), saying it is not open, so it is destroyed again now that it has a socket.
+          if (link !== current) {
+            for (const client of [commands, listener]) client.destroy();
+            return;
+          }
           current.subscribed = true;
           return join();
         })

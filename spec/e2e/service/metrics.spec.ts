@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { closedPort, joined, rawClient, type Client } from '../helpers/client.js';
 import { cleanUp } from '../helpers/leftovers.js';
 import { run, tcpchat, waitForExit } from '../helpers/processes.js';
-import { startRedis } from '../helpers/redis.js';
+import { startRedis, testRedis } from '../helpers/redis.js';
 import { startServer, type Server } from '../helpers/server.js';
 import { within } from '../helpers/within.js';
 
@@ -145,5 +145,21 @@ describe('serve --metrics', () => {
       `tcpchat: cannot serve metrics on 127.0.0.1:${metricsPort}: the address is already in use`,
     ]);
     expect(await running.stdout.end()).toEqual([]);
+  });
+
+  it('with --cluster too, a taken metrics address or chat port ends the start, exit 1: its links to Redis do not keep it', async () => {
+    const { server, metricsPort } = await withMetrics([]);
+    const { url, cluster } = await testRedis();
+    const clustered = ['--cluster', url, '--cluster-name', cluster, '--node', 'n1'];
+    for (const taken of [
+      ['--port', '0', '--metrics', `127.0.0.1:${metricsPort}`],
+      ['--port', String(server.port)],
+    ]) {
+      const running = tcpchat(['serve', '--host', '127.0.0.1', ...taken, ...clustered], { stdin: 'ignore' });
+      expect(await waitForExit(running)).toEqual({ code: 1, signal: null });
+      expect(await running.stderr.end()).toEqual([
+        expect.stringMatching(/^tcpchat: cannot (serve metrics|listen) on 127\.0\.0\.1:\d+: the address is already in use$/),
+      ]);
+    }
   });
 });
