@@ -113,4 +113,14 @@ describe('the command line helps', () => {
     expect(connect).toEqual(expect.arrayContaining(['--nick', '-n', '--color']));
     expect(connect.filter((word) => /^--[^-]$/.test(word))).toEqual([]);
   });
+
+  it('completion offers the --no- form of what is on unless turned off (--no-color, --no-retry, --no-timestamps), and no other', async () => {
+    const negations = async (command: string): Promise<string[]> => {
+      const completion = tcpchat(['--get-yargs-completions', 'tcpchat', command, '--'], { stdin: 'ignore' });
+      expect(await waitForExit(completion)).toEqual({ code: 0, signal: null });
+      return (await completion.stdout.end()).filter((word) => word.startsWith('--no-'));
+    };
+    expect(await negations('connect')).toEqual(['--no-color', '--no-retry']);
+    expect(await negations('serve')).toEqual(['--no-color', '--no-timestamps']);
+  });
 });

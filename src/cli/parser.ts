@@ -54,7 +54,11 @@ export function buildParser(
     .check(environment.check)
     .command(serveCommand(runners.serve, context))
     .command(connectCommand(runners.connect, context))
-    .completion('completion', 'print a shell completion script (bash or zsh): tcpchat completion >> ~/.bashrc', shortOptionsWithOneDash)
+    .completion(
+      'completion',
+      'print a shell completion script (bash or zsh): tcpchat completion >> ~/.bashrc',
+      completeAsTyped(() => parser),
+    )
     .recommendCommands()
     .demandCommand(1, 'say what to do: tcpchat serve, or tcpchat connect')
     .strict()
@@ -76,15 +80,30 @@ export function buildParser(
 }
 
 /**
- * yargs offers a one-letter alias with two dashes (`--H`, `--q`) once the word being completed
- * starts with `--`; those would be refused as unknown options. They are offered as typed: `-H`.
+ * Completions as they are typed: yargs offers a one-letter alias with two dashes (`--H`, `--q`)
+ * once the word being completed starts with `--`, which would be refused as unknown: `-H`. An option
+ * that is on unless turned off is offered with its `--no-` form after it (`--color`, `--no-color`).
  * zsh's entries carry a description after `:`, fish's after a tab.
  */
-const shortOptionsWithOneDash: FallbackCompletionFunction = (_current, _argv, completeAsUsual, done) =>
-  completeAsUsual((_error, completions) => done(singleDashShortOptions(completions ?? [])));
+function asTyped(completions: readonly string[], negatable: ReadonlySet<string>): string[] {
+  return completions.flatMap((completion) => {
+    const typed = completion.replace(/^--([^0-9-])(?=$|[:\t])/, '-$1');
+    const name = /^--([^:\t]+)/.exec(typed)?.[1];
+    return name !== undefined && negatable.has(name) ? [typed, typed.replace(`--${name}`, `--no-${name}`)] : [typed];
+  });
+}
 
-function singleDashShortOptions(completions: readonly string[]): string[] {
-  return completions.map((completion) => completion.replace(/^--([^0-9-])(?=$|[:\t])/, '-$1'));
+/** yargs's completions, then `asTyped` (the parser is asked once it is built). */
+const completeAsTyped =
+  (parser: () => Argv): FallbackCompletionFunction =>
+  (_current, _argv, asUsual, done) =>
+    asUsual((_error, completions) => done(asTyped(completions ?? [], negatable(parser()))));
+
+/** The options a user turns off with `--no-`: booleans not off by default (on, or on where it fits: `--timestamps`), and `--retry`. */
+function negatable(parser: Argv): Set<string> {
+  const options = (parser as unknown as { getOptions(): { boolean: string[]; default: Record<string, unknown> } }).getOptions();
+  const turnedOff = options.boolean.filter((name) => options.default[name] !== false && name !== 'help' && name !== 'version');
+  return new Set([...turnedOff, 'retry']);
 }
 
 /**
