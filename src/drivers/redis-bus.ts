@@ -36,6 +36,9 @@ export interface RedisBusOptions {
   readonly congested?: (on: boolean) => void;
 }
 
+/** Kicks handed back unanswered that a late `kicked` is still matched to (one a minute for an hour). */
+const LATE_KICKS_KEPT = 60;
+
 /** How long a node waits before asking to join again when Redis refused it (while connected). */
 const JOIN_RETRY_MS = 1000;
 
@@ -167,7 +170,16 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
      * `silentMs` never reached that node (cut off from Redis: pub/sub keeps nothing for it) and is handed back.
      */
     const kicks = new Map<string, { request: KickRequest; timer: ReturnType<typeof setTimeout> }>();
+    /**
+     * Kicks handed back unanswered, by id (the last LATE_KICKS_KEPT): should their node do one all the
+     * same (its `kicked` delayed, not lost: Redis paused), the kicker is told it was done after all.
+     */
+    const lateKicks = new Map<string, KickRequest>();
     let kicksSent = 0;
+    function unanswered(id: string, request: KickRequest): void {
+      lateKicks.set(id, request);
+      for (const old of lateKicks.keys()) if (lateKicks.size > LATE_KICKS_KEPT) lateKicks.delete(old);
+    }
     const run = (script: string, args: readonly (string | number)[]): Promise<unknown> =>
       link ? evaluate(link.commands, script, [prefix, self, ...args.map(String)]) : Promise.reject(new Error('not connected to Redis'));
     const emit = (event: Event): void => {
@@ -398,15 +410,19 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           if (!sender || typeof target !== 'string' || typeof to !== 'string' || typeof line !== 'string' || typeof reason !== 'string')
             return undefined;
           if (target !== self) return null;
-          // The kicker's node announces the kick once it hears this.
+          // The kicker's node tells the kicker once it hears this (this node tells the room).
           if (typeof id === 'string')
             void link?.commands.publish(channel, JSON.stringify({ type: 'kicked', instance: self, target: sender, id })).catch(() => {});
           return { type: 'kick', to, line, reason };
         }
         case 'kicked': {
           if (!sender || typeof message.id !== 'string') return undefined;
-          const kick = message.target === self ? kicks.get(message.id) : undefined;
-          if (!kick) return null; // another node's, or one handed back already
+          if (message.target !== self) return null;
+          const late = lateKicks.get(message.id);
+          lateKicks.delete(message.id);
+          if (late) return { type: 'kicked', request: late, late: true };
+          const kick = kicks.get(message.id);
+          if (!kick) return null; // said twice
           clearTimeout(kick.timer);
           kicks.delete(message.id);
           return { type: 'kicked', request: kick.request };
@@ -515,14 +531,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         }
         case 'kick': {
           const id = `${self}:${++kicksSent}`;
-          const timer = setTimeout(() => kicks.delete(id) && emit({ type: 'unsent', request }), silentMs);
+          const timer = setTimeout(() => kicks.delete(id) && (unanswered(id, request), emit({ type: 'unsent', request })), silentMs);
           kicks.set(id, { request, timer });
           const { instance: target, to, line, reason } = request;
           return link!.commands.publish(channel, JSON.stringify({ type: 'kick', instance: self, target, to, line, reason, id })).then(
             () => undefined,
             (error: unknown) => {
-              clearTimeout(timer); // handed back as unsent for this failure, once
+              clearTimeout(timer); // handed back as unsent for this failure, once (it may have gone all the same)
               kicks.delete(id);
+              unanswered(id, request);
               throw error;
             },
           );
