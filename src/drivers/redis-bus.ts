@@ -39,6 +39,9 @@ export interface RedisBusOptions {
 /** Kicks handed back unanswered that a late `kicked` is still matched to (one a minute for an hour). */
 const LATE_KICKS_KEPT = 60;
 
+/** How long Redis keeps that a kick was done, for a kicker's node cut off meanwhile to learn it once back. */
+const KICKED_KEPT_MS = 3_600_000;
+
 /** How long a node waits before asking to join again when Redis refused it (while connected). */
 const JOIN_RETRY_MS = 1000;
 
@@ -323,6 +326,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         const heardMeanwhile = early;
         early = [];
         for (const message of heardMeanwhile) if (!(message.type === 'room' && Number(message.first) <= last)) dispatch(message);
+        void lateKicksDone(current);
       } catch (error) {
         if (state !== 'joining' || link !== current) return;
         state = 'down';
@@ -330,6 +334,20 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         // Refused rather than cut off (a read-only replica, out of memory): asked again in a while.
         retry = setTimeout(() => void join(), JOIN_RETRY_MS);
       }
+    }
+
+    /** Kicks handed back unanswered that their node did all the same while this node was cut off (it could not hear it say so). */
+    async function lateKicksDone(current: Link): Promise<void> {
+      const ids = [...lateKicks.keys()];
+      if (ids.length === 0) return;
+      const done = (await current.commands.sendCommand(['MGET', ...ids.map((id) => `${prefix}kicked:${id}`)]).catch(() => [])) as unknown[];
+      ids.forEach((id, index) => {
+        const request = lateKicks.get(id);
+        if (done[index] != null && request && state === 'up') {
+          lateKicks.delete(id);
+          emit({ type: 'kicked', request, late: true });
+        }
+      });
     }
 
     /** Another node's report of lines that never crossed, unless this node has heard it already (by its id). */
@@ -410,9 +428,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           if (!sender || typeof target !== 'string' || typeof to !== 'string' || typeof line !== 'string' || typeof reason !== 'string')
             return undefined;
           if (target !== self) return null;
-          // The kicker's node tells the kicker once it hears this (this node tells the room).
-          if (typeof id === 'string')
-            void link?.commands.publish(channel, JSON.stringify({ type: 'kicked', instance: self, target: sender, id })).catch(() => {});
+          // The kicker's node tells the kicker once it hears this (this node tells the room); kept a while
+          // for a kicker's node that was cut off meanwhile and asks once back (`lateKicksDone`).
+          if (typeof id === 'string' && link) {
+            void link.commands.sendCommand(['SET', `${prefix}kicked:${id}`, '1', 'PX', String(KICKED_KEPT_MS)]).catch(() => {});
+            void link.commands.publish(channel, JSON.stringify({ type: 'kicked', instance: self, target: sender, id })).catch(() => {});
+          }
           return { type: 'kick', to, line, reason };
         }
         case 'kicked': {
