@@ -613,9 +613,14 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       // This process stood still (stopped, a frozen VM): the silence was its own, not Redis's. While
       // the others still count it alive it beats at once and gives Redis a fresh window to answer;
       // later it joins anew, as its members may be forgotten.
-      if (stalled && now - beaten < options.ttlMs - Math.min(beatMs, 500)) selfHeard = now;
+      // Its last beat is what the others count from, so the stop plus up to a beat interval before it
+      // must fall short of the TTL, with a margin for the beat now to reach them.
+      const sinceBeat = now - beaten;
+      if (stalled && sinceBeat < options.ttlMs - Math.min(beatMs, 500)) selfHeard = now;
+      else if (stalled)
+        return cutOff(`this server stood still: its last heartbeat was ${seconds(sinceBeat)} ago, too near the presence TTL`);
       const waited = now - selfHeard;
-      if (waited > silentMs) return cutOff(`Redis has not answered for ${(waited / 1000).toFixed(1)} s`);
+      if (waited > silentMs) return cutOff(`Redis has not answered for ${seconds(waited)}`);
       beaten = now;
       void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
     }, beatMs);
@@ -799,6 +804,8 @@ function missedOf(value: unknown): MissedLines | undefined {
     ? { node: missed.node, lines: missed.lines }
     : undefined;
 }
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
