@@ -13,15 +13,21 @@ afterEach(cleanUp);
  */
 const ARGS = ['--rate', '0', '--presence-ttl', '6'];
 
+/** Nodes a and b, a talker on a whose line a listener on b has heard. */
+async function twoNodes() {
+  const cluster = await testRedis();
+  const a = await clusterNode('a', cluster, ARGS);
+  const b = await clusterNode('b', cluster, ARGS);
+  const talker = await joined(a.port, 'talker');
+  const listener = await joined(b.port, 'listener');
+  talker.send('before\n');
+  await listener.lines.waitFor('<talker> before');
+  return { a, b, talker, listener };
+}
+
 describe('tcpchat serve --cluster, a node that stands still for a while', () => {
   it('stopped for less than three quarters of the presence TTL less half a second (4 s), it blames no one: its people say their lines meanwhile and every node hears them', async () => {
-    const cluster = await testRedis();
-    const a = await clusterNode('a', cluster, ARGS);
-    const b = await clusterNode('b', cluster, ARGS);
-    const talker = await joined(a.port, 'talker');
-    const listener = await joined(b.port, 'listener');
-    talker.send('before\n');
-    await listener.lines.waitFor('<talker> before');
+    const { a, b, talker, listener } = await twoNodes();
 
     a.child.kill('SIGSTOP');
     const said = Array.from({ length: 20 }, (_, i) => `while stopped ${i + 1}`);
@@ -40,13 +46,7 @@ describe('tcpchat serve --cluster, a node that stands still for a while', () => 
   });
 
   it('stopped for longer than the TTL, it says it stood still (not that Redis was silent) and joins anew: its people are back for the others', async () => {
-    const cluster = await testRedis();
-    const a = await clusterNode('a', cluster, ARGS);
-    const b = await clusterNode('b', cluster, ARGS);
-    const talker = await joined(a.port, 'talker');
-    const listener = await joined(b.port, 'listener');
-    talker.send('before\n');
-    await listener.lines.waitFor('<talker> before');
+    const { a, talker, listener } = await twoNodes();
 
     a.child.kill('SIGSTOP');
     await listener.lines.waitFor('* talker left (node a is gone)', 10_000); // the others have let its people go
