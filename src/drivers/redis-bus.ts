@@ -611,10 +611,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       ticked = now;
       if (!link || state !== 'up') return; // an attempt to join is bounded on its own (`bound`)
       // This process stood still (stopped, a frozen VM): the silence was its own, not Redis's. While
-      // the others still count it alive it beats at once and gives Redis a fresh window to answer;
-      // later it joins anew, as its members may be forgotten.
-      // Its last beat is what the others count from, so the stop plus up to a beat interval before it
-      // must fall short of the TTL, with a margin for the beat now to reach them.
+      // the others still count it alive (from its last beat, with a margin for the beat now to reach
+      // them) it beats at once and gives Redis a fresh window to answer; later it joins anew, as its
+      // members may be forgotten, and says why.
       const sinceBeat = now - beaten;
       if (stalled && sinceBeat < options.ttlMs - Math.min(beatMs, 500)) selfHeard = now;
       else if (stalled)
