@@ -3,7 +3,8 @@ import { ask, joined } from './helpers/client.js';
 import { clusterNode } from './helpers/cluster-node.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
-import { testRedis } from './helpers/redis.js';
+import { run } from './helpers/processes.js';
+import { startRedis, testRedis } from './helpers/redis.js';
 
 /** `/kick` in a cluster, between real nodes on a real Redis: a member on another node goes as one on the same node. */
 
@@ -65,5 +66,45 @@ describe('tcpchat serve --cluster: /kick', () => {
     await bob.lines.waitFor(/^\* back in the cluster: /, 15_000);
     bob.send('still here\n');
     await ada.lines.waitFor('<bob> still here');
+  }, 30_000);
+
+  it('racing a Redis pause: a kick done after its kicker was told it was not is told to the kicker after all, and to the room on every node', async () => {
+    const redis = await startRedis();
+    const cluster = { url: redis.url, cluster: 'kickrace' };
+    // a (the kicker's node) waits 3 s for an answer; b, with a longer TTL, goes on through the pause
+    // (b beats every 2 s: a, forgetting after 6 s, does not forget it meanwhile).
+    const a = await clusterNode('a', cluster, ['--relay', '--presence-ttl', '6']);
+    const b = await clusterNode('b', cluster, ['--relay', '--presence-ttl', '8']);
+    const obsa = await joined(a.port, 'obsa');
+    const obsb = await joined(b.port, 'obsb');
+    const carl = await joined(b.port, 'carl');
+    await obsa.lines.waitFor(/^\* guest-\d+ is now carl$/); // node a knows carl is on b
+    const channel = run('redis-cli', ['-p', String(redis.port), 'subscribe', 'tcpchat:{kickrace}:bus'], {
+      stdin: 'ignore',
+      name: 'redis-cli',
+    });
+
+    // Paused just after a beat of a's, and for as long as a waits for the kick's answer (3 s): the pause
+    // ends as a tells the kicker, with the kick still queued in Redis.
+    const beat = (line: string): boolean => line.includes('"type":"beat"') && line.includes('"node":"a"');
+    await channel.stdout.waitFor(beat);
+    redis.process.child.kill('SIGSTOP');
+    a.write('/kick carl racy\n');
+    try {
+      await a.stdout.waitFor(
+        '! carl is on another server that cannot be reached now; carl was not kicked (a /ban holds there once it is back)',
+      );
+    } finally {
+      redis.process.child.kill('SIGCONT');
+    }
+
+    await carl.lines.waitFor('* you were kicked by server: racy');
+    await carl.ended;
+    await a.stdout.waitFor('* carl was kicked by server: racy after all: its server answered late');
+    await Promise.all([obsa.lines, obsb.lines].map((lines) => lines.waitFor('* carl was kicked by server: racy')));
+    await ask(obsa, '/who', '* online in #lobby (3): server (a), obsa (a), obsb (b)');
+    // Told once each, as a kick and not as a leave (a, whose own heartbeat may call Redis silent too, learns it as it rejoins).
+    expect(a.stdout.all.filter((line) => line.includes('after all'))).toHaveLength(1);
+    expect([...obsa.lines.all, ...obsb.lines.all].filter((line) => line.includes('carl left'))).toEqual([]);
   }, 30_000);
 });

@@ -7,18 +7,27 @@ import { testRedis } from './helpers/redis.js';
 
 afterEach(cleanUp);
 
-/** TTL 6 s: a node beats every 1.5 s and calls Redis silent after 3 s without hearing itself. */
+/**
+ * TTL 6 s: a node beats every 1.5 s and calls Redis silent after 3 s without hearing itself; a stop is
+ * forgiven while its last beat is less than 5.5 s old, so any stop under 4 s is.
+ */
 const ARGS = ['--rate', '0', '--presence-ttl', '6'];
 
+/** Nodes a and b, a talker on a whose line a listener on b has heard. */
+async function twoNodes() {
+  const cluster = await testRedis();
+  const a = await clusterNode('a', cluster, ARGS);
+  const b = await clusterNode('b', cluster, ARGS);
+  const talker = await joined(a.port, 'talker');
+  const listener = await joined(b.port, 'listener');
+  talker.send('before\n');
+  await listener.lines.waitFor('<talker> before');
+  return { a, b, talker, listener };
+}
+
 describe('tcpchat serve --cluster, a node that stands still for a while', () => {
-  it('stopped for less than the presence TTL, it blames no one: its people say their lines meanwhile and every node hears them', async () => {
-    const cluster = await testRedis();
-    const a = await clusterNode('a', cluster, ARGS);
-    const b = await clusterNode('b', cluster, ARGS);
-    const talker = await joined(a.port, 'talker');
-    const listener = await joined(b.port, 'listener');
-    talker.send('before\n');
-    await listener.lines.waitFor('<talker> before');
+  it('stopped for less than three quarters of the presence TTL less half a second (4 s), it blames no one: its people say their lines meanwhile and every node hears them', async () => {
+    const { a, b, talker, listener } = await twoNodes();
 
     a.child.kill('SIGSTOP');
     const said = Array.from({ length: 20 }, (_, i) => `while stopped ${i + 1}`);
@@ -35,4 +44,20 @@ describe('tcpchat serve --cluster, a node that stands still for a while', () => 
     expect(a.stdout.all.filter((line) => line.includes('lost the cluster'))).toEqual([]);
     expect(b.stdout.all.filter((line) => line.includes('is gone'))).toEqual([]);
   });
+
+  it('stopped for longer than the TTL, it says it stood still (not that Redis was silent) and joins anew: its people are back for the others', async () => {
+    const { a, talker, listener } = await twoNodes();
+
+    a.child.kill('SIGSTOP');
+    await listener.lines.waitFor('* talker left (node a is gone)', 10_000); // the others have let its people go
+    a.child.kill('SIGCONT');
+    await a.stdout.waitFor(
+      /^! lost the cluster: this server stood still: its last heartbeat was \d+\.\d s ago, too near the presence TTL$/,
+    );
+    await a.stdout.waitFor(/^\* rejoined the cluster as node a: /);
+    await listener.lines.waitFor('* talker joined');
+    talker.send('after\n');
+    await listener.lines.waitFor('<talker> after');
+    expect(a.stdout.all.filter((line) => line.includes('Redis has not answered'))).toEqual([]);
+  }, 30_000);
 });

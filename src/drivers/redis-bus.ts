@@ -36,6 +36,12 @@ export interface RedisBusOptions {
   readonly congested?: (on: boolean) => void;
 }
 
+/** Kicks handed back unanswered that a late `kicked` is still matched to (one a minute for an hour). */
+const LATE_KICKS_KEPT = 60;
+
+/** How long Redis keeps that a kick was done, for a kicker's node cut off meanwhile to learn it once back. */
+const KICKED_KEPT_MS = 3_600_000;
+
 /** How long a node waits before asking to join again when Redis refused it (while connected). */
 const JOIN_RETRY_MS = 1000;
 
@@ -167,7 +173,16 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
      * `silentMs` never reached that node (cut off from Redis: pub/sub keeps nothing for it) and is handed back.
      */
     const kicks = new Map<string, { request: KickRequest; timer: ReturnType<typeof setTimeout> }>();
+    /**
+     * Kicks handed back unanswered, by id (the last LATE_KICKS_KEPT): should their node do one all the
+     * same (its `kicked` delayed, not lost: Redis paused), the kicker is told it was done after all.
+     */
+    const lateKicks = new Map<string, KickRequest>();
     let kicksSent = 0;
+    function unanswered(id: string, request: KickRequest): void {
+      lateKicks.set(id, request);
+      for (const old of lateKicks.keys()) if (lateKicks.size > LATE_KICKS_KEPT) lateKicks.delete(old);
+    }
     const run = (script: string, args: readonly (string | number)[]): Promise<unknown> =>
       link ? evaluate(link.commands, script, [prefix, self, ...args.map(String)]) : Promise.reject(new Error('not connected to Redis'));
     const emit = (event: Event): void => {
@@ -311,6 +326,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         const heardMeanwhile = early;
         early = [];
         for (const message of heardMeanwhile) if (!(message.type === 'room' && Number(message.first) <= last)) dispatch(message);
+        void lateKicksDone(current);
       } catch (error) {
         if (state !== 'joining' || link !== current) return;
         state = 'down';
@@ -318,6 +334,20 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         // Refused rather than cut off (a read-only replica, out of memory): asked again in a while.
         retry = setTimeout(() => void join(), JOIN_RETRY_MS);
       }
+    }
+
+    /** Kicks handed back unanswered that their node did all the same while this node was cut off (it could not hear it say so). */
+    async function lateKicksDone(current: Link): Promise<void> {
+      const ids = [...lateKicks.keys()];
+      if (ids.length === 0) return;
+      const done = (await current.commands.sendCommand(['MGET', ...ids.map((id) => `${prefix}kicked:${id}`)]).catch(() => [])) as unknown[];
+      ids.forEach((id, index) => {
+        const request = lateKicks.get(id);
+        if (done[index] != null && request && state === 'up') {
+          lateKicks.delete(id);
+          emit({ type: 'kicked', request, late: true });
+        }
+      });
     }
 
     /** Another node's report of lines that never crossed, unless this node has heard it already (by its id). */
@@ -398,15 +428,22 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           if (!sender || typeof target !== 'string' || typeof to !== 'string' || typeof line !== 'string' || typeof reason !== 'string')
             return undefined;
           if (target !== self) return null;
-          // The kicker's node announces the kick once it hears this.
-          if (typeof id === 'string')
-            void link?.commands.publish(channel, JSON.stringify({ type: 'kicked', instance: self, target: sender, id })).catch(() => {});
+          // The kicker's node tells the kicker once it hears this (this node tells the room); kept a while
+          // for a kicker's node that was cut off meanwhile and asks once back (`lateKicksDone`).
+          if (typeof id === 'string' && link) {
+            void link.commands.sendCommand(['SET', `${prefix}kicked:${id}`, '1', 'PX', String(KICKED_KEPT_MS)]).catch(() => {});
+            void link.commands.publish(channel, JSON.stringify({ type: 'kicked', instance: self, target: sender, id })).catch(() => {});
+          }
           return { type: 'kick', to, line, reason };
         }
         case 'kicked': {
           if (!sender || typeof message.id !== 'string') return undefined;
-          const kick = message.target === self ? kicks.get(message.id) : undefined;
-          if (!kick) return null; // another node's, or one handed back already
+          if (message.target !== self) return null;
+          const late = lateKicks.get(message.id);
+          lateKicks.delete(message.id);
+          if (late) return { type: 'kicked', request: late, late: true };
+          const kick = kicks.get(message.id);
+          if (!kick) return null; // said twice
           clearTimeout(kick.timer);
           kicks.delete(message.id);
           return { type: 'kicked', request: kick.request };
@@ -515,14 +552,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         }
         case 'kick': {
           const id = `${self}:${++kicksSent}`;
-          const timer = setTimeout(() => kicks.delete(id) && emit({ type: 'unsent', request }), silentMs);
+          const timer = setTimeout(() => kicks.delete(id) && (unanswered(id, request), emit({ type: 'unsent', request })), silentMs);
           kicks.set(id, { request, timer });
           const { instance: target, to, line, reason } = request;
           return link!.commands.publish(channel, JSON.stringify({ type: 'kick', instance: self, target, to, line, reason, id })).then(
             () => undefined,
             (error: unknown) => {
-              clearTimeout(timer); // handed back as unsent for this failure, once
+              clearTimeout(timer); // handed back as unsent for this failure, once (it may have gone all the same)
               kicks.delete(id);
+              unanswered(id, request);
               throw error;
             },
           );
@@ -573,11 +611,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       ticked = now;
       if (!link || state !== 'up') return; // an attempt to join is bounded on its own (`bound`)
       // This process stood still (stopped, a frozen VM): the silence was its own, not Redis's. While
-      // the others still count it alive it beats at once and gives Redis a fresh window to answer;
-      // later it joins anew, as its members may be forgotten.
-      if (stalled && now - beaten < options.ttlMs - Math.min(beatMs, 500)) selfHeard = now;
+      // the others still count it alive (from its last beat, with a margin for the beat now to reach
+      // them) it beats at once and gives Redis a fresh window to answer; later it joins anew, as its
+      // members may be forgotten, and says why.
+      const sinceBeat = now - beaten;
+      if (stalled && sinceBeat < options.ttlMs - Math.min(beatMs, 500)) selfHeard = now;
+      else if (stalled)
+        return cutOff(`this server stood still: its last heartbeat was ${seconds(sinceBeat)} ago, too near the presence TTL`);
       const waited = now - selfHeard;
-      if (waited > silentMs) return cutOff(`Redis has not answered for ${(waited / 1000).toFixed(1)} s`);
+      if (waited > silentMs) return cutOff(`Redis has not answered for ${seconds(waited)}`);
       beaten = now;
       void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
     }, beatMs);
@@ -761,6 +803,8 @@ function missedOf(value: unknown): MissedLines | undefined {
     ? { node: missed.node, lines: missed.lines }
     : undefined;
 }
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);

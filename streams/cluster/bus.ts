@@ -77,9 +77,10 @@ export type BusRequest =
   /** `from`: the member to tell when it cannot be delivered (none for the console). */
   | { type: 'private'; from?: ConnId; instance: string; to: string; line: string }
   /**
-   * A member of another instance is kicked: its node tells it `line` and closes it for `reason`
-   * (`kick` there) and says so (`kicked` here, with `room`, where the member was: the kick is announced
-   * then). A node that does not say so in time (cut off from Redis) is taken as unreached: `unsent`.
+   * A member of another instance is kicked: its node tells it `line`, closes it for `reason` and tells
+   * its room (`kick` there), and says so (`kicked` here, with `room`, where the member was). A node that
+   * does not say so in time (cut off from Redis) is taken as unreached: `unsent`; should it say so later
+   * all the same, that comes as a `late` `kicked`.
    * `from`: the operator who kicked, told when it cannot be delivered (none for the console).
    */
   | { type: 'kick'; from?: ConnId; instance: string; to: string; room: string; line: string; reason: string }
@@ -134,10 +135,13 @@ export type BusEvent =
    */
   | { type: 'ousted'; nick: string }
   | { type: 'private'; to: string; line: string }
-  /** A member of this instance was kicked on another node: told `line`, closed for `reason` (not announced: the kicker's node does). */
+  /** A member of this instance was kicked on another node: told `line`, closed for `reason`, and its room is told here. */
   | { type: 'kick'; to: string; line: string; reason: string }
-  /** The node of a member this node kicked says it has the kick: now it is announced. */
-  | { type: 'kicked'; request: Extract<BusRequest, { type: 'kick' }> }
+  /**
+   * The node of a member this node kicked says it has done the kick; `late` when this node had handed
+   * the kick back as `unsent` already (the kicker was told it was not done: it is told it was, after all).
+   */
+  | { type: 'kicked'; request: Extract<BusRequest, { type: 'kick' }>; late?: true }
   /** An instance went silent for longer than the presence TTL: its members are gone. */
   | { type: 'gone'; instance: string; node: string }
   /** A fact another node decided (never this node's own). */

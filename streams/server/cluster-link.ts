@@ -275,12 +275,15 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
       return member ? direct(model, [member.id], event.line) : [];
     }
     case 'kick': {
-      // Not announced here: the kicker's node tells the room, as for a kick of its own member.
+      // Told to its room from here, the node that did it: every node hears it even should the kicker's never learn it was done.
       const member = findByNick(model, event.to);
-      return member?.phase === 'member' ? dismiss(model, member, event.line, event.reason, false) : [];
+      if (member?.phase !== 'member') return [];
+      const notice =
+        model.mode === 'room' ? roomLines(model, member.room!, undefined, [formatNotice(`${member.nick} was ${event.reason}`)]) : [];
+      return [...dismiss(model, member, event.line, event.reason, false), ...notice];
     }
     case 'kicked':
-      return kickedElsewhere(model, event.request);
+      return kickedElsewhere(model, event.request, event.late === true);
     case 'gone':
       return gone(model, cluster, event.instance, event.node);
     case 'fact':

@@ -15,9 +15,10 @@ import { peerAddress } from './peer-address.js';
 export const busRequest = (request: BusRequest): Effect => ({ kind: 'bus', request });
 
 /** Where a log entry happened, for the console (see `InRoom`); nothing on a console-only server. */
-export function inRoom(model: ServerModel, room: Room): InRoom {
+export function inRoom(model: ServerModel, room: Room | string): InRoom {
   if (model.mode === 'console-only') return {};
-  return room === model.consoleRoom ? { room: room.name } : { room: room.name, elsewhere: true };
+  const name = typeof room === 'string' ? room : room.name;
+  return name === model.consoleRoom.name ? { room: name } : { room: name, elsewhere: true };
 }
 
 /** What a member said in one go, for the console: the lines with their room first when it is not the console's. */

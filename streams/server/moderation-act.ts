@@ -45,6 +45,15 @@ export class Act {
     const told = model.mode === 'room' ? where : [];
     const line = formatNotice(text);
     const answer = actor && !told.includes(actor.room!) ? direct(model, [actor.id], line) : [];
+    return [
+      ...told.flatMap((room) => roomLines(model, room, undefined, [line])),
+      ...answer,
+      this.record(action, target, text, where[0], until),
+    ];
+  }
+
+  /** The act logged with who did it, `room` where it was told. */
+  record(action: string, target: string, text: string, room: Room | string, until?: number): Effect {
     const entry: LogEntry = {
       type: 'moderation',
       action,
@@ -52,8 +61,8 @@ export class Act {
       target,
       text,
       ...(until === undefined ? {} : { until: new Date(until).toISOString() }),
-      ...inRoom(model, where[0]),
+      ...inRoom(this.model, room),
     };
-    return [...told.flatMap((room) => roomLines(model, room, undefined, [line])), ...answer, log(entry)];
+    return log(entry);
   }
 }

@@ -16,11 +16,17 @@ import { NO_ROOMS } from './room-commands.js';
 import { roomName, invalidRoomReason } from './room-name.js';
 import { setTopic } from './topic-lock.js';
 
-/** A kick this node sent to another node was done there: told to the room the member was in, as a kick here is. */
-export function kickedElsewhere(model: ServerModel, request: Extract<BusRequest, { type: 'kick' }>): Effect[] {
+/**
+ * A kick this node sent to another node was done there (that node told the room): logged here with who
+ * did it, and told to the kicker when not in that room, or when it was told the kick was not done (`late`).
+ */
+export function kickedElsewhere(model: ServerModel, request: Extract<BusRequest, { type: 'kick' }>, late: boolean): Effect[] {
   const actor = request.from === undefined ? undefined : memberOf(model, request.from);
-  const there = model.rooms.get(request.room);
-  return new Act(model, actor).announce('kick', request.to, `${request.to} was ${request.reason}`, there ? [there] : []);
+  const act = new Act(model, actor);
+  const text = `${request.to} was ${request.reason}`;
+  const said = late ? `${text} after all: its server answered late` : text;
+  const told = actor && (late || actor.room?.name !== request.room) ? act.tell(said) : [];
+  return [...told, act.record('kick', request.to, said, request.room)];
 }
 
 /**
@@ -48,7 +54,7 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
           ...act.announce('kick', target.nick, `${target.nick} was ${reason}`, [room]),
         ];
       }
-      // On another node: that node closes it, and the room hears it from here once that node says so (`kickedElsewhere`).
+      // On another node: that node closes it and tells the room; the kicker hears from here once it says so (`kickedElsewhere`).
       return kickElsewhere(model, actor?.id, command.name, line, reason) ?? act.fail(`no such nick: ${command.name}`);
     }
     case 'ban': {

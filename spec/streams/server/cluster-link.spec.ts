@@ -367,7 +367,7 @@ describe('createRouter as a node of a cluster', () => {
     const bob = elsewhere('bob', 'n2', 'i2', '#dev');
     const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
 
-    it("of a member on another node asks its node to close it, and once that node has it tells the member's room, as for a member here", () => {
+    it('of a member on another node asks its node to close it (which tells the room), and once that node has it logs who did it', () => {
       const route = clusterRoom(2, [bob]);
       route(lines(2, '/join #dev'));
       const effects = route(console('/kick BOB bye'));
@@ -383,8 +383,7 @@ describe('createRouter as a node of a cluster', () => {
         reason: 'kicked by server: bye',
       });
       const done = route(bus({ type: 'kicked', request: request as Extract<BusRequest, { type: 'kick' }> }));
-      expect(story(done)).toEqual(['room: * bob was kicked by server: bye']);
-      expect(roomRequest(done).batch.room).toBe('#dev');
+      expect(story(done)).toEqual([]); // bob's node told the room
       expect(logged(done)).toEqual([
         {
           type: 'moderation',
@@ -414,16 +413,35 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
+    it('by an operator in another room tells the operator once done; done after it was told it was not, tells it so', () => {
+      const route = clusterRoom(2, [bob]);
+      route(lines(2, '/join #dev'));
+      // As the bus hands back the request of guest-1, an operator (made one the long way in moderation.spec.ts).
+      const asked = requests(route(console('/kick bob bye')))[0] as Extract<BusRequest, { type: 'kick' }>;
+      const request = { ...asked, from: 1, line: '* you were kicked by guest-1: bye', reason: 'kicked by guest-1: bye' };
+      expect(story(route(bus({ type: 'kicked', request })))).toEqual(['to 1: * bob was kicked by guest-1: bye']);
+      route(bus({ type: 'unsent', request }));
+      const late = route(bus({ type: 'kicked', request, late: true }));
+      expect(story(late)).toEqual(['to 1: * bob was kicked by guest-1: bye after all: its server answered late']);
+      expect(logged(late)).toMatchObject([{ type: 'moderation', action: 'kick', by: 'guest-1', target: 'bob', room: '#dev' }]);
+    });
+
     it('of a nick online nowhere in the cluster is refused', () => {
       const route = clusterRoom(1, [bob]);
       expect(route(console('/kick nobody'))).toEqual([{ kind: 'log', entries: [{ type: 'error', text: 'no such nick: nobody' }] }]);
     });
 
-    it('from another node closes the member named here, telling it why, with no notice of its own to the room', () => {
+    it('from another node closes the member named here, telling it why, and tells its room it was kicked (not that it left)', () => {
       const route = clusterRoom(2, [bob]);
       const line = '* you were kicked by bob: bye';
       const effects = route(bus({ type: 'kick', to: 'GUEST-2', line, reason: 'kicked by bob: bye' }));
-      expect(story(effects)).toEqual([`to 2: ${line}`, 'bus release', 'close 2: kicked by bob: bye']);
+      expect(story(effects)).toEqual([
+        `to 2: ${line}`,
+        'bus release',
+        'close 2: kicked by bob: bye',
+        'room: * guest-2 was kicked by bob: bye',
+      ]);
+      expect(roomRequest(effects).batch.room).toBe('#lobby');
       expect(who(route, 1)).toEqual(['* online in #lobby (2): server (n1), guest-1 (n1)']);
       expect(route(bus({ type: 'kick', to: 'nobody', line, reason: 'kicked by bob: bye' }))).toEqual([]);
     });
