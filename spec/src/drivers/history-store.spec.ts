@@ -62,13 +62,27 @@ describe('openHistoryStore', () => {
 
   it('tells, per room, the newest line --retain dropped (after a reopen too), and no room whose lines are all there', async () => {
     const store = await open();
-    store.write([batch('#lobby', 1, 1000, 'a', 'b'), batch('#dev', 3, 1000, 'c'), batch('#lobby', 4, 5000, 'd'), batch('#ops', 5, 5000, 'e')], []);
+    store.write(
+      [batch('#lobby', 1, 1000, 'a', 'b'), batch('#dev', 3, 1000, 'c'), batch('#lobby', 4, 5000, 'd'), batch('#ops', 5, 5000, 'e')],
+      [],
+    );
     store.prune({ ms: 2000 }, 6000, 10);
-    expect(store.read(10, 10).dropped).toEqual(new Map([['#lobby', 2], ['#dev', 3]]));
+    expect(store.read(10, 10).dropped).toEqual(
+      new Map([
+        ['#lobby', 2],
+        ['#dev', 3],
+      ]),
+    );
     store.prune({ lines: 0 }, 6000, 10);
     store.close();
     opened.length = 0;
-    expect((await open()).read(10, 10).dropped).toEqual(new Map([['#lobby', 4], ['#dev', 3], ['#ops', 5]]));
+    expect((await open()).read(10, 10).dropped).toEqual(
+      new Map([
+        ['#lobby', 4],
+        ['#dev', 3],
+        ['#ops', 5],
+      ]),
+    );
   });
 
   it('drops lines older than a --retain duration', async () => {
