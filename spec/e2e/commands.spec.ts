@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { joined } from './helpers/client.js';
+import { joined, rawClient } from './helpers/client.js';
+import { chatter } from './helpers/chatter.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { run, tcpchat } from './helpers/processes.js';
 import { startServer } from './helpers/server.js';
@@ -45,4 +46,20 @@ describe('what a client is told about its commands', () => {
     await nc.stdout.waitFor('* this server needs a password: send /pass SECRET');
     expect(ada.stdout.all.filter((line) => line.includes('password'))).toEqual([]);
   });
+});
+
+describe('/who in a big room', () => {
+  it('reaches tcpchat connect whole: 800 members come in lines below its --max-line, none dropped', async () => {
+    const server = await startServer();
+    const ada = await chatter(server.port, 'ada');
+    const others = await Promise.all(Array.from({ length: 799 }, (_, n) => rawClient(server.port, `member ${n}`)));
+    await Promise.all(others.map((other) => other.lines.waitFor(/^\* welcome to /)));
+    ada.write('/who\n');
+    await ada.stdout.waitFor(/^\* online in #lobby \(801\): .*\bguest-800\b/);
+    const answer = ada.stdout.all.filter((line) => line.startsWith('* online in #lobby (801): '));
+    const names = answer.flatMap((line) => line.slice('* online in #lobby (801): '.length).split(', '));
+    expect(names).toEqual(['server', 'ada', ...Array.from({ length: 799 }, (_, n) => `guest-${n + 2}`)]);
+    expect(answer.length).toBeGreaterThan(1);
+    expect(ada.stderr.all.join('\n')).not.toContain('too long');
+  }, 30_000);
 });

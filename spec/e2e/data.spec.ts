@@ -134,6 +134,35 @@ describe('tcpchat serve --data', () => {
     expect(saidBy(second.stdout, 'ada')).toEqual(['<ada> during 1', '<ada> during 2', '<ada> after']);
   });
 
+  it('tells a client back in a room other than the first after a plain restart of no lines gone, and replays what it missed', async () => {
+    const first = await serveData();
+    const { port } = first;
+    // rr comes back through a proxy that holds it until eve has said a line in #ops.
+    const slow = await Proxy.start(port);
+    const rr = await chatter(slow.port, 'rr', ['--retry-delay', '100ms']);
+    rr.write('/join #ops\n');
+    await rr.stdout.waitFor('* you are now in #ops (1 here); no topic');
+    await first.stdout.waitFor('#ops * rr left #lobby for #ops');
+
+    first.child.kill('SIGTERM');
+    expect((await waitForExit(first)).code).toBe(0);
+    slow.hold();
+    await rr.stderr.waitFor(/reconnecting in/);
+    const from = mark(rr.stdout);
+    const second = await serveData(port);
+    const eve = await joined(second.port, 'eve');
+    eve.send('/join #ops\nwhile away\n');
+    await second.stdout.waitFor('#ops <eve> while away');
+    slow.release(port);
+    await rr.stdout.waitFor('(earlier) <eve> while away');
+    eve.send('after\n');
+    await rr.stdout.waitFor('<eve> after');
+
+    const back = rr.stdout.all.slice(from);
+    expect(back.filter((line) => line.includes('can no longer be replayed'))).toEqual([]);
+    expect(saidBy(rr.stdout, 'eve')).toEqual(['<eve> while away', '<eve> after']);
+  });
+
   it('takes a line resent after a SIGKILL once: the ids it acknowledged are kept', async () => {
     const first = await serveData();
     const ada = await rawClient(first.port, 'ada');

@@ -120,6 +120,26 @@ describe('a client that was not running (stopped, a laptop asleep) longer than t
     await bob.lines.waitFor('* guest-3 is now ada');
     expect(woke).toMatch(/^tcpchat: the server closed the connection; reconnecting in \d+\.\d s$/);
   }, 20_000);
+
+  it('alone in a quiet room, woken after the server let it go, says the server closed the connection', async () => {
+    const server = await startRelay(['--heartbeat', '1']);
+    const ada = await chatter(server.port, 'ada', ['--heartbeat', '1']);
+    ada.write('hi\n');
+    await server.stdout.waitFor('<ada> hi');
+
+    const from = mark(ada.stderr);
+    ada.child.kill('SIGSTOP');
+    try {
+      await server.stdout.waitFor('* ada left (no answer to pings)', 6000);
+      // Typed while it slept: on waking it has a line to write as well as its ping.
+      ada.write('typed while asleep\n');
+    } finally {
+      ada.child.kill('SIGCONT');
+    }
+    const woke = await ada.stderr.waitFor(/reconnecting in/, undefined, from);
+    await server.stdout.waitFor('<ada> typed while asleep');
+    expect(woke).toMatch(/^tcpchat: the server closed the connection; reconnecting in \d+\.\d s$/);
+  }, 20_000);
 });
 
 const numbered = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`);

@@ -36,6 +36,8 @@ export interface Kept {
   readonly lastSeq: number;
   /** Each room's last lines, oldest first. */
   readonly rooms: Map<string, StoredLine[]>;
+  /** Per room, the number of its newest line not given back (dropped by `--retain`, or older than its last `perRoom`): none, no entry. */
+  readonly dropped: Map<string, number>;
   /** The last acknowledged ids, oldest first. */
   readonly seenIds: string[];
   /** Registrations, operators, bans, mutes, topics: every fact kept (as JSON), each once. */
@@ -80,6 +82,11 @@ const SCHEMA = `
     INSERT INTO lines_text (lines_text, rowid, line) VALUES ('delete', old.seq, old.line);
   END;
 `;
+
+interface Meta {
+  key: string;
+  value: string;
+}
 
 interface Row {
   seq: number;
@@ -126,6 +133,10 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
   const setFact = db.prepare('INSERT OR REPLACE INTO facts (key, fact) VALUES (?, ?)');
   const dropFact = db.prepare('DELETE FROM facts WHERE key = ?');
   const lastOfRoom = db.prepare('SELECT seq, time, author, line FROM lines WHERE room = ? ORDER BY seq DESC LIMIT ?');
+  // Per room, the newest line retention dropped: a client resuming from before it is told that line is gone.
+  const noteDropped = db.prepare(
+    "INSERT INTO meta (key, value) VALUES ('dropped:' || ?, ?) ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), excluded.value)",
+  );
   const sinceInRoom = db.prepare('SELECT seq, time, author, line FROM lines WHERE room = ? AND time >= ? ORDER BY seq DESC LIMIT ?');
   const matching = db.prepare(
     'SELECT l.seq, l.time, l.author, l.line FROM lines_text JOIN lines l ON l.seq = lines_text.rowid WHERE lines_text MATCH ? AND l.room = ? ORDER BY l.seq DESC LIMIT ?',
@@ -150,13 +161,21 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
 
   const prune = db.transaction((retention: Retention, now: number, ids: number): number => {
     let dropped = 0;
-    if ('ms' in retention) dropped += db.prepare('DELETE FROM lines WHERE time < ?').run(now - retention.ms).changes;
-    else {
+    if ('ms' in retention) {
+      const before = now - retention.ms;
+      const newest = db.prepare('SELECT room, MAX(seq) AS seq FROM lines WHERE time < ? GROUP BY room').all(before);
+      for (const { room, seq } of newest as { room: string; seq: number }[]) noteDropped.run(room, seq);
+      dropped += db.prepare('DELETE FROM lines WHERE time < ?').run(before).changes;
+    } else {
       const rooms = db.prepare('SELECT DISTINCT room FROM lines').pluck().all() as string[];
-      const cut = db.prepare(
-        'DELETE FROM lines WHERE room = ? AND seq <= (SELECT seq FROM lines WHERE room = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)',
-      );
-      for (const room of rooms) dropped += cut.run(room, room, retention.lines).changes;
+      const cutAt = db.prepare('SELECT seq FROM lines WHERE room = ? ORDER BY seq DESC LIMIT 1 OFFSET ?').pluck();
+      const cut = db.prepare('DELETE FROM lines WHERE room = ? AND seq <= ?');
+      for (const room of rooms) {
+        const seq = cutAt.get(room, retention.lines) as number | undefined;
+        if (seq === undefined) continue;
+        noteDropped.run(room, seq);
+        dropped += cut.run(room, seq).changes;
+      }
     }
     db.prepare('DELETE FROM seen WHERE n <= (SELECT MAX(n) FROM seen) - ?').run(ids);
     return dropped;
@@ -165,14 +184,20 @@ function historyStore(db: BetterSqlite3.Database): HistoryStore {
   return {
     read(perRoom, ids) {
       const rooms = new Map<string, StoredLine[]>();
-      if (perRoom > 0)
-        for (const room of db.prepare('SELECT DISTINCT room FROM lines').pluck().all() as string[])
-          rooms.set(room, oldestFirst(lastOfRoom.all(room, perRoom)));
+      const dropped = new Map<string, number>();
+      for (const { key, value } of db.prepare("SELECT key, value FROM meta WHERE key LIKE 'dropped:%'").all() as Meta[])
+        dropped.set(key.slice('dropped:'.length), Number(value));
+      for (const room of db.prepare('SELECT DISTINCT room FROM lines').pluck().all() as string[]) {
+        // One more than given back: if it is there, the room has lines it does not give back.
+        const lines = oldestFirst(lastOfRoom.all(room, perRoom + 1));
+        if (lines.length > perRoom) dropped.set(room, Math.max(dropped.get(room) ?? 0, lines.shift()!.seq));
+        if (perRoom > 0) rooms.set(room, lines);
+      }
       const maxSeq = (db.prepare('SELECT MAX(seq) FROM lines').pluck().get() as number | null) ?? 0;
       const lastSeq = Math.max(maxSeq, Number(getMeta.get('last_seq')?.value ?? 0));
       const seenIds = (db.prepare('SELECT id FROM seen ORDER BY n DESC LIMIT ?').pluck().all(ids) as string[]).reverse();
       const facts = db.prepare('SELECT fact FROM facts').pluck().all() as string[];
-      return { epoch: epoch!, lastSeq, rooms, seenIds, facts };
+      return { epoch: epoch!, lastSeq, rooms, dropped, seenIds, facts };
     },
     write: (batches, ids, facts) => write(batches, ids, facts),
     prune: (retention, now, ids) => prune(retention, now, ids),

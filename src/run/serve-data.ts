@@ -53,10 +53,10 @@ export async function openData(
   const guard = writeFailures(config.dir, now, warn);
   const prune = (): void => guard(() => store.prune(config.retention, now(), REMEMBERED_IDS));
   prune();
-  const { epoch, lastSeq, rooms, seenIds, facts } = store.read(historySize, REMEMBERED_IDS);
+  const { epoch, lastSeq, rooms, dropped, seenIds, facts } = store.read(historySize, REMEMBERED_IDS);
   return {
     epoch,
-    restored: { lastSeq, rooms, seenIds, facts: facts.map((json) => JSON.parse(json) as Fact).filter(outlivesRun) },
+    restored: { lastSeq, rooms, dropped, seenIds, facts: facts.map((json) => JSON.parse(json) as Fact).filter(outlivesRun) },
     keep(outputs) {
       const batches: LineBatch[] = [];
       const ids: string[] = [];

@@ -677,12 +677,19 @@ function disconnected(state: ClientState, error: unknown, policy: ClientPolicy):
   if (state.farewell !== undefined) return exit(state, 1, withUnsent(state, state.farewell));
   if (error instanceof ServerSpeaksTlsError) return exit(state, 1, withUnsent(state, `cannot talk to ${policy.where}: ${error.message}`));
   if (state.unconfirmed > 0) state = { ...state, dropped: state.dropped + state.unconfirmed, unconfirmed: 0 };
-  const reason = error === undefined ? 'the server closed the connection' : `connection lost: ${describeConnectionError(error)}`;
+  const reason =
+    error === undefined || closedByPeer(error) ? 'the server closed the connection' : `connection lost: ${describeConnectionError(error)}`;
   // Leaving, a close is the end only once every line is acknowledged (or went plain): otherwise
   // reconnect and resend. Without tags the outbox holds only lines held for the welcome or the nick's answer.
   if (state.leaving && state.outbox.items.length === 0) return exit(state, 0);
   return retry({ ...state, tagged: false }, reason, policy);
 }
+
+/**
+ * A write refused as a broken pipe: the server had closed the connection (its end arrived, unread,
+ * before we wrote: a client woken from a stop writes its ping first), and our write met its reset.
+ */
+const closedByPeer = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'EPIPE';
 
 function connectFailed(state: ClientState, error: unknown, policy: ClientPolicy, final?: string): Step {
   if (final !== undefined) return exit(state, 1, withUnsent(state, final));

@@ -30,9 +30,9 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       return reply(formatNotice(model.password === undefined ? 'this server needs no password' : 'you are already in'));
     case 'who': {
       if (model.mode === 'console-only')
-        return reply(command.room === undefined ? formatNotice(whoIsOnline(model)) : formatError(NO_ROOMS));
+        return reply(...(command.room === undefined ? whoIsOnline(model).map(formatNotice) : [formatError(NO_ROOMS)]));
       const found = command.room === undefined ? { room: member.room! } : givenRoom(model, command.room, false);
-      return reply('error' in found ? formatError(found.error) : formatNotice(whoIsIn(model, found.room)));
+      return reply(...('error' in found ? [formatError(found.error)] : whoIsIn(model, found.room).map(formatNotice)));
     }
     case 'join':
     case 'part':

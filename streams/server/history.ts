@@ -82,13 +82,14 @@ export function append(history: History, items: readonly (HistoryEntry | Numbere
 /**
  * Replaces what a room keeps with a cluster's history. Sequence numbers never go back: this
  * server's clients have heard up to `lastSeq` and would take lower numbers for lines heard twice.
- * Lines numbered before the first one given are gone as far as this room knows.
+ * `droppedUpTo`: the newest of the room's lines no longer kept; by default any line numbered
+ * before the first one given (as far as this room knows, they were its own).
  */
-export function reload(history: History, epoch: string, entries: readonly HistoryEntry[]): void {
+export function reload(history: History, epoch: string, entries: readonly HistoryEntry[], droppedUpTo = (entries[0]?.seq ?? 1) - 1): void {
   history.sequence.epoch = epoch;
   history.items.length = 0;
   history.size = 0;
-  history.droppedUpTo = entries.length > 0 ? entries[0].seq - 1 : 0;
+  history.droppedUpTo = droppedUpTo;
   history.droppedOwn = undefined;
   keep(history, entries);
   history.sequence.lastSeq = Math.max(history.sequence.lastSeq, entries.at(-1)?.seq ?? 0);

@@ -111,6 +111,12 @@ export interface Restored {
   readonly lastSeq: number;
   /** Each room's lines, oldest first. */
   readonly rooms: ReadonlyMap<string, readonly HistoryEntry[]>;
+  /**
+   * Per room, the number of its newest line not given back (dropped by retention, or older than
+   * the lines given): a client resuming from before it missed lines for good. No entry: the room's
+   * lines are all given (other rooms' lines numbered before them are no loss to it).
+   */
+  readonly dropped?: ReadonlyMap<string, number>;
   /** Oldest first. */
   readonly seenIds: readonly string[];
   /** Registrations, operators, bans, mutes, topics (see `Fact`), each once. */
@@ -199,9 +205,13 @@ export function createModel(options: {
   const sequence = createSequence(options.epoch);
   sequence.lastSeq = restored?.lastSeq ?? 0;
   const dormant = new Map<string, History>();
-  for (const [name, entries] of restored?.rooms ?? []) {
+  const dropped = restored?.dropped ?? new Map<string, number>();
+  for (const name of new Set([...(restored?.rooms.keys() ?? []), ...dropped.keys()])) {
+    const entries = restored?.rooms.get(name) ?? [];
     const history = createHistory(sequence, historySize);
-    reload(history, options.epoch, entries.slice(-historySize));
+    // Lines past --history that were given all the same are dropped here.
+    const cut = entries.length > historySize ? entries[entries.length - historySize - 1].seq : 0;
+    reload(history, options.epoch, entries.slice(entries.length - historySize), Math.max(cut, dropped.get(name) ?? 0));
     rest(dormant, name, history);
   }
   const firstRoom = createRoom(options.firstRoom, wake(dormant, options.firstRoom) ?? createHistory(sequence, historySize));

@@ -4,6 +4,7 @@ import { inRoom, moveTo, roomLines, roomSize } from './membership.js';
 import { members, roomNamed, type Connection, type Room, type ServerModel } from './model.js';
 import { invalidRoomReason, roomName } from './room-name.js';
 import { isOperator } from './moderation.js';
+import { nameListing } from './name-listing.js';
 import { direct } from './send.js';
 import { isLocked, setTopic } from './topic-lock.js';
 
@@ -56,24 +57,23 @@ export function roomList(model: ServerModel): string[] {
 
 /**
  * `/who [#ROOM]`: who is in a room, the console's name first in the first room (it takes part in
- * it as it always has); in a cluster everyone on every node, each with their node.
+ * it as it always has); in a cluster everyone on every node, each with their node. A big room's
+ * list goes on over several lines (see `nameListing`).
  */
-export function whoIsIn(model: ServerModel, room: Room): string {
+export function whoIsIn(model: ServerModel, room: Room): string[] {
   const { cluster } = model;
   const here = [...(room === model.firstRoom ? [model.name] : []), ...[...room.members].map((id) => model.conns.get(id)!.nick)];
   const remote = cluster ? [...cluster.remote.values()].filter((m) => m.room === room.name) : [];
   const names = cluster ? [...here.map((nick) => `${nick} (${cluster.self.node})`), ...remote.map((m) => `${m.nick} (${m.node})`)] : here;
-  return `online in ${room.name} (${names.length}): ${names.join(', ')}`;
+  return nameListing(`online in ${room.name} (${names.length}): `, names);
 }
 
 /** `/who` on a console-only server: everyone, the console first; in a cluster with their nodes. */
-export function whoIsOnline(model: ServerModel): string {
+export function whoIsOnline(model: ServerModel): string[] {
   const here = [model.name, ...members(model).map((m) => m.nick)];
   const { cluster } = model;
-  if (!cluster) return `online (${here.length}): ${here.join(', ')}`;
-  const all = [
-    ...here.map((nick) => `${nick} (${cluster.self.node})`),
-    ...[...cluster.remote.values()].map((m) => `${m.nick} (${m.node})`),
-  ];
-  return `online (${all.length}): ${all.join(', ')}`;
+  const all = cluster
+    ? [...here.map((nick) => `${nick} (${cluster.self.node})`), ...[...cluster.remote.values()].map((m) => `${m.nick} (${m.node})`)]
+    : here;
+  return nameListing(`online (${all.length}): `, all);
 }

@@ -44,6 +44,7 @@ describe('openHistoryStore', () => {
         ],
         ['#dev', [{ seq: 3, time: 20, line: '<bob> three', author: 's-bob' }]],
       ]),
+      dropped: new Map([['#lobby', 1]]),
       seenIds: ['s1.2', 's1.3'],
       facts: [],
     });
@@ -57,6 +58,31 @@ describe('openHistoryStore', () => {
     expect(store.read(10, 10)).toMatchObject({ lastSeq: 4, seenIds: ['y', 'z'] });
     const { rooms } = store.read(10, 10);
     expect([rooms.get('#lobby'), rooms.get('#dev')].map((lines) => lines!.map((line) => line.line))).toEqual([['c'], ['d']]);
+  });
+
+  it('tells, per room, the newest line --retain dropped (after a reopen too), and no room whose lines are all there', async () => {
+    const store = await open();
+    store.write(
+      [batch('#lobby', 1, 1000, 'a', 'b'), batch('#dev', 3, 1000, 'c'), batch('#lobby', 4, 5000, 'd'), batch('#ops', 5, 5000, 'e')],
+      [],
+    );
+    store.prune({ ms: 2000 }, 6000, 10);
+    expect(store.read(10, 10).dropped).toEqual(
+      new Map([
+        ['#lobby', 2],
+        ['#dev', 3],
+      ]),
+    );
+    store.prune({ lines: 0 }, 6000, 10);
+    store.close();
+    opened.length = 0;
+    expect((await open()).read(10, 10).dropped).toEqual(
+      new Map([
+        ['#lobby', 4],
+        ['#dev', 3],
+        ['#ops', 5],
+      ]),
+    );
   });
 
   it('drops lines older than a --retain duration', async () => {

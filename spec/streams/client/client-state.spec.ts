@@ -356,6 +356,12 @@ describe('stepClient', () => {
       expect(then(back, [received('@ack=S.3'), closed]).effects).toEqual([{ kind: 'exit', code: 0 }]);
     });
 
+    it('takes a broken pipe for the server having closed the connection (its end unread when we wrote)', () => {
+      const broken = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+      expect(then(tagged(), [lost(broken)]).effects[0]).toEqual(status('the server closed the connection; reconnecting in 0.4 s'));
+      expect(then(tagged(), [lost()]).effects[0]).toEqual(status('connection lost: connection reset; reconnecting in 0.4 s'));
+    });
+
     it('says how many lines were not delivered and exits 1 when the retries run out', () => {
       const policy = { ...POLICY, retries: 1 };
       const ended = then(tagged(policy), [typed('a'), typed('b'), inputEnded, lost()], policy);

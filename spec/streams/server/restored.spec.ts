@@ -111,6 +111,25 @@ describe('a server with a data directory', () => {
       expect(kept(resent)).toEqual([]);
     });
 
+    const notices = (route: Router, cap: string): string[] =>
+      inbox(route(lines(1, cap)), 1)
+        .map((line) => parseTagged(line).text)
+        .filter((text) => text.includes('can no longer be replayed'));
+
+    it('tells a client resuming in another room than the first of no lines gone when that room lost none', () => {
+      const route = server(restored);
+      route(open(1));
+      expect(notices(route, '/cap tcpchat session=s1 resume=kept:5 room=#dev')).toEqual([]);
+    });
+
+    it('tells a client resuming from before lines its room no longer has how many are gone, at most', () => {
+      const route = server({ ...restored, dropped: new Map([['#dev', 33]]) });
+      route(open(1));
+      expect(notices(route, '/cap tcpchat session=s1 resume=kept:5 room=#dev')).toEqual([
+        '* 28 lines you missed can no longer be replayed (too old for the history)',
+      ]);
+    });
+
     it('keeps the history of a room everyone left, so it is there when someone comes back', () => {
       const route = server(restored);
       route(open(1));
