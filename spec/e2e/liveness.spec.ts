@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { chatter, mark, saidBy } from './helpers/chatter.js';
 import { joined } from './helpers/client.js';
@@ -72,33 +70,6 @@ describe('a dead link (black-holed: bytes dropped both ways, nothing closes)', (
     expect(saidBy(ada.stdout, 'bob')).toEqual(['<bob> while you were cut off 1', '<bob> while you were cut off 2', '<bob> welcome back']);
     expect(ada.stdout.raw).not.toMatch(/^@|p[io]ng/m);
   }, 20_000);
-});
-
-/**
- * The keepalive timers of the established connections to `port` on 127.0.0.1, in ms, from the
- * kernel's table (/proc/net/tcp: timer kind 2 is keepalive, its time left in hundredths of a
- * second). A connection whose last bytes are not yet acknowledged (a delayed ACK) shows its
- * retransmission timer instead: the table is read again, every 20 ms for at most 2 s, until none does.
- */
-async function keepaliveTimers(port: number): Promise<number[]> {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (let tries = 0; ; tries += 1) {
-    const rows = (await readFile('/proc/net/tcp', 'utf8')).split('\n').map((row) => row.trim().split(/\s+/));
-    const timers = rows.filter(([, from, , state]) => from === local && state === '01').map(([, , , , , timer]) => timer);
-    if (timers.every((timer) => timer.startsWith('02:')) || tries === 100)
-      return timers.map((timer) => (timer.startsWith('02:') ? parseInt(timer.slice(3), 16) * 10 : NaN));
-    await delay(20);
-  }
-}
-
-describe('a plain client (never pinged)', () => {
-  it('is probed by TCP keepalive after --heartbeat of silence, not after the system’s 2 hours', async () => {
-    const server = await startRelay(['--heartbeat', '2']);
-    await joined(server.port, 'nc');
-    const timers = await keepaliveTimers(server.port);
-    expect(timers).toHaveLength(1);
-    expect(timers[0]).toBeLessThanOrEqual(2000);
-  });
 });
 
 describe('a client that was not running (stopped, a laptop asleep) longer than three heartbeats', () => {

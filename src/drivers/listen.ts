@@ -12,12 +12,6 @@ export interface ListenOptions {
   readonly tls?: ListenTls;
   /** Sockets held at once; past it Node closes a newcomer unanswered and a `dropped` event says so. */
   readonly maxConnections?: number;
-  /**
-   * TCP keepalive's first probe after this much silence (0 or none: the system's, 2 h on Linux).
-   * Node then probes every second, ten times (TCP_KEEPINTVL 1, TCP_KEEPCNT 10), so a quiet peer
-   * that is gone is noticed about 10 s later: the bound for plain clients, which are never pinged.
-   */
-  readonly keepAliveMs?: number;
 }
 
 export interface ListenTls {
@@ -48,7 +42,7 @@ export type ListenEvent =
 export function listen(options: ListenOptions): Observable<ListenEvent> {
   return new Observable<ListenEvent>((subscriber) => {
     const tls = options.tls;
-    const serverOptions = { keepAlive: true, keepAliveInitialDelay: options.keepAliveMs ?? 0, noDelay: true };
+    const serverOptions = { keepAlive: true, noDelay: true };
     let server: Server;
     let stopHandingOn: () => void;
     if (tls) {

@@ -238,9 +238,7 @@ export async function runServer(
     const listen$ = metricsBound$.pipe(
       filter(Boolean),
       take(1),
-      mergeMap(() =>
-        listen({ host: config.host, port: config.port, tls, maxConnections: budget?.sockets, keepAliveMs: config.heartbeatMs }),
-      ),
+      mergeMap(() => listen({ host: config.host, port: config.port, tls, maxConnections: budget?.sockets })),
     );
     const connection$ = listen$.pipe(
       tap((event) => event.type === 'dropped' && dropped$.next()),
