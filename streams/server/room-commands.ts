@@ -1,3 +1,4 @@
+import type { ClusterMember } from '../cluster/bus.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { log, type Effect } from './events.js';
 import { inRoom, moveTo, roomLines, roomSize } from './membership.js';
@@ -61,19 +62,21 @@ export function roomList(model: ServerModel): string[] {
  * list goes on over several lines (see `nameListing`).
  */
 export function whoIsIn(model: ServerModel, room: Room): string[] {
-  const { cluster } = model;
   const here = [...(room === model.firstRoom ? [model.name] : []), ...[...room.members].map((id) => model.conns.get(id)!.nick)];
-  const remote = cluster ? [...cluster.remote.values()].filter((m) => m.room === room.name) : [];
-  const names = cluster ? [...here.map((nick) => `${nick} (${cluster.self.node})`), ...remote.map((m) => `${m.nick} (${m.node})`)] : here;
+  const names = withNodes(model, here, (member) => member.room === room.name);
   return nameListing(`online in ${room.name} (${names.length}): `, names);
 }
 
 /** `/who` on a console-only server: everyone, the console first; in a cluster with their nodes. */
 export function whoIsOnline(model: ServerModel): string[] {
-  const here = [model.name, ...members(model).map((m) => m.nick)];
+  const names = withNodes(model, [model.name, ...members(model).map((m) => m.nick)], () => true);
+  return nameListing(`online (${names.length}): `, names);
+}
+
+/** The nicks here, then, in a cluster, those elsewhere that `wanted` picks, each with its node (`ada (east)`). */
+function withNodes(model: ServerModel, here: string[], wanted: (member: ClusterMember) => boolean): string[] {
   const { cluster } = model;
-  const all = cluster
-    ? [...here.map((nick) => `${nick} (${cluster.self.node})`), ...[...cluster.remote.values()].map((m) => `${m.nick} (${m.node})`)]
-    : here;
-  return nameListing(`online (${all.length}): `, all);
+  if (!cluster) return here;
+  const remote = [...cluster.remote.values()].filter(wanted);
+  return [...here.map((nick) => `${nick} (${cluster.self.node})`), ...remote.map((m) => `${m.nick} (${m.node})`)];
 }
