@@ -3,6 +3,7 @@ import type * as Redis from 'redis';
 import { Observable, Subject, type Subscription } from '../../streams/rx.js';
 import type { BusEvent as Event, ClusterMember, Fact, BusRequest as Request, MissedLines, RoomBatch } from '../../streams/cluster/bus.js';
 import { CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MISSED_KEPT, MOVE, RELEASE, ROOM, SYNC } from './redis-scripts.js';
+import { KickLedger } from './kick-ledger.js';
 import { silentFor } from './silent-for.js';
 
 /** A line of history as the bus hands it on: always with its room. */
@@ -35,9 +36,6 @@ export interface RedisBusOptions {
    */
   readonly congested?: (on: boolean) => void;
 }
-
-/** Kicks handed back unanswered that a late `kicked` is still matched to (one a minute for an hour). */
-const LATE_KICKS_KEPT = 60;
 
 /** How long Redis keeps that a kick was done, for a kicker's node cut off meanwhile to learn it once back. */
 const KICKED_KEPT_MS = 3_600_000;
@@ -168,21 +166,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     let congested = false;
     /** When this node last heard itself on the channel. */
     let selfHeard = 0;
-    /**
-     * Kicks sent to other nodes, by id, until that node says it has them (`kicked`). One not said within
-     * `silentMs` never reached that node (cut off from Redis: pub/sub keeps nothing for it) and is handed back.
-     */
-    const kicks = new Map<string, { request: KickRequest; timer: ReturnType<typeof setTimeout> }>();
-    /**
-     * Kicks handed back unanswered, by id (the last LATE_KICKS_KEPT): should their node do one all the
-     * same (its `kicked` delayed, not lost: Redis paused), the kicker is told it was done after all.
-     */
-    const lateKicks = new Map<string, KickRequest>();
-    let kicksSent = 0;
-    function unanswered(id: string, request: KickRequest): void {
-      lateKicks.set(id, request);
-      for (const old of lateKicks.keys()) if (lateKicks.size > LATE_KICKS_KEPT) lateKicks.delete(old);
-    }
+    const kicks = new KickLedger<KickRequest>(self, silentMs, (request) => emit({ type: 'unsent', request }));
     const run = (script: string, args: readonly (string | number)[]): Promise<unknown> =>
       link ? evaluate(link.commands, script, [prefix, self, ...args.map(String)]) : Promise.reject(new Error('not connected to Redis'));
     const emit = (event: Event): void => {
@@ -338,15 +322,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
 
     /** Kicks handed back unanswered that their node did all the same while this node was cut off (it could not hear it say so). */
     async function lateKicksDone(current: Link): Promise<void> {
-      const ids = [...lateKicks.keys()];
+      const ids = kicks.unansweredIds();
       if (ids.length === 0) return;
       const done = (await current.commands.sendCommand(['MGET', ...ids.map((id) => `${prefix}kicked:${id}`)]).catch(() => [])) as unknown[];
       ids.forEach((id, index) => {
-        const request = lateKicks.get(id);
-        if (done[index] != null && request && state === 'up') {
-          lateKicks.delete(id);
-          emit({ type: 'kicked', request, late: true });
-        }
+        const answer = done[index] != null && state === 'up' ? kicks.answered(id) : undefined;
+        if (answer) emit({ type: 'kicked', ...answer });
       });
     }
 
@@ -439,14 +420,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'kicked': {
           if (!sender || typeof message.id !== 'string') return undefined;
           if (message.target !== self) return null;
-          const late = lateKicks.get(message.id);
-          lateKicks.delete(message.id);
-          if (late) return { type: 'kicked', request: late, late: true };
-          const kick = kicks.get(message.id);
-          if (!kick) return null; // said twice
-          clearTimeout(kick.timer);
-          kicks.delete(message.id);
-          return { type: 'kicked', request: kick.request };
+          const answer = kicks.answered(message.id);
+          return answer ? { type: 'kicked', ...answer } : null; // null: said twice
         }
         case 'fact': {
           const fact = factOf(message.fact);
@@ -551,16 +526,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
             .then(() => undefined);
         }
         case 'kick': {
-          const id = `${self}:${++kicksSent}`;
-          const timer = setTimeout(() => kicks.delete(id) && (unanswered(id, request), emit({ type: 'unsent', request })), silentMs);
-          kicks.set(id, { request, timer });
+          const id = kicks.send(request);
           const { instance: target, to, line, reason } = request;
           return link!.commands.publish(channel, JSON.stringify({ type: 'kick', instance: self, target, to, line, reason, id })).then(
             () => undefined,
             (error: unknown) => {
-              clearTimeout(timer); // handed back as unsent for this failure, once (it may have gone all the same)
-              kicks.delete(id);
-              unanswered(id, request);
+              kicks.failed(id); // handed back as unsent for this failure, once (it may have gone all the same)
               throw error;
             },
           );
@@ -634,7 +605,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       clearInterval(heartbeat);
       clearTimeout(retry);
       clearTimeout(attempt);
-      for (const { timer } of kicks.values()) clearTimeout(timer);
+      kicks.close();
       // What was asked last (freeing this node's nicks) is sent before the connection closes.
       if (link) close(link, true);
       link = undefined;
