@@ -27,6 +27,15 @@ export function joinRoom(model: ServerModel, member: Connection, given: string):
   return 'error' in found ? direct(model, [member.id], formatError(found.error)) : moveTo(model, member, found.room);
 }
 
+/**
+ * A topic's bytes at most: it goes into lines that carry more (`NICK set the topic: `, `/rooms`, a
+ * newcomer's `you are now in`), which must stay well below a client's `--max-line` (8 KiB).
+ */
+export const TOPIC_MAX_BYTES = 1024;
+
+const encoder = new TextEncoder();
+const utf8Length = (text: string): number => encoder.encode(text).length;
+
 /** `/topic [TEXT]`: shows the topic of the member's room, or sets it for everyone in it (here and on every node). */
 export function topic(model: ServerModel, member: Connection, text: string): Effect[] {
   const room = member.room!;
@@ -36,6 +45,9 @@ export function topic(model: ServerModel, member: Connection, text: string): Eff
   }
   if (isLocked(model, room.name) && !isOperator(model, member))
     return direct(model, [member.id], formatError(`the topic of ${room.name} is locked: only operators may change it`));
+  const bytes = utf8Length(text);
+  if (bytes > TOPIC_MAX_BYTES)
+    return direct(model, [member.id], formatError(`a topic is at most ${TOPIC_MAX_BYTES} bytes (this one is ${bytes}); it was not set`));
   const locked = isLocked(model, room.name) ? { locked: true } : {};
   const kept = setTopic(model, { kind: 'topic', room: room.name, text, by: member.nick, time: model.now(), ...locked });
   // In a cluster the fact is the cluster's: every node takes the topic (and its lock) from it.

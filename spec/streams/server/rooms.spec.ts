@@ -130,6 +130,17 @@ describe('rooms', () => {
       expect(inbox(route(lines(1, '/join #dev')), 1)[0]).toBe('* you are now in #dev (3 here); topic: release on Friday');
     });
 
+    it('refuses a topic over 1,024 bytes with one line to the asker, and keeps the topic it had', () => {
+      const route = server(2);
+      route(lines(1, '/topic short'));
+      const long = 'é'.repeat(513); // 1,026 bytes
+      const effects = route(lines(1, `/topic ${long}`));
+      expect(inbox(effects, 1)).toEqual(['! a topic is at most 1024 bytes (this one is 1026); it was not set']);
+      expect(inbox(effects, 2)).toEqual([]);
+      expect(inbox(route(lines(2, '/topic')), 2)).toEqual(['* topic of #lobby: short (set by guest-1)']);
+      expect(heard(route(lines(1, `/topic ${'x'.repeat(1024)}`)), `* guest-1 set the topic: ${'x'.repeat(1024)}`)).toEqual([1, 2]);
+    });
+
     it('forgets an empty room other than the first, with its history and topic', () => {
       const route = server(2);
       route(lines(1, '/join #dev', '/topic secret plans', 'a line'));
