@@ -106,7 +106,8 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
     case 'unmute': {
       const fact = model.mutes.get(nickKey(command.name));
       if (!fact) return act.fail(`${command.name} is not muted`);
-      return act.decide({ ...fact, lifted: true }, 'unmute', fact.nick, `${fact.nick} was unmuted by ${act.by}`);
+      const target = findByNick(model, fact.nick);
+      return act.decide({ ...fact, lifted: true }, 'unmute', fact.nick, `${fact.nick} was unmuted by ${act.by}`, target ? [target.room!] : []);
     }
     case 'lock':
     case 'unlock': {

@@ -243,6 +243,18 @@ describe('mutes', () => {
   });
 });
 
+describe('/mute and /unmute', () => {
+  it('are both told to the room of the member they name, who hears them, when the operator is elsewhere', () => {
+    const { route } = withOperator();
+    route(lines(1, '/join #ops'));
+    expect(inbox(route(lines(1, '/mute ada 10m')), 2)).toEqual(['* ada was muted by bob (until 2026-12-05 14:10 UTC)']);
+    const unmuted = route(lines(1, '/unmute ada'));
+    expect(inbox(unmuted, 2)).toEqual(['* ada was unmuted by bob']);
+    expect(inbox(unmuted, 3)).toEqual(['* ada was unmuted by bob']);
+    expect(inbox(unmuted, 1)).toEqual(['* ada was unmuted by bob']);
+  });
+});
+
 describe('topic locks', () => {
   it('let only operators and the console set a locked topic; held for an empty room, kept as a fact', () => {
     const { route, model } = withOperator({ restored: NOTHING });
