@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { chatter } from './helpers/chatter.js';
+import { joined } from './helpers/client.js';
 import { cleanUp } from './helpers/leftovers.js';
 import { tcpchat, waitForExit } from './helpers/processes.js';
 import { startServer } from './helpers/server.js';
@@ -135,5 +137,21 @@ describe('tcpchat connect with stdin as a pipe', () => {
     await client.stdout.waitFor('<server> back over six');
     client.endInput();
     expect((await waitForExit(client)).code).toBe(0);
+  });
+});
+
+describe('tcpchat connect and long lines', () => {
+  it("shows a line as long as the server's --max-line takes, which reaches it longer by the author's nick and tags", async () => {
+    const server = await startServer(['--no-timestamps']);
+    const watcher = await chatter(server.port, 'watcher');
+    const talker = await joined(server.port, 'longtalker');
+    const longest = 'L'.repeat(8192);
+    talker.send(`${longest}\nshort after\n`);
+    await watcher.stdout.waitFor('<longtalker> short after');
+    expect(watcher.stdout.all.filter((line) => line.startsWith('<longtalker> '))).toEqual([
+      `<longtalker> ${longest}`,
+      '<longtalker> short after',
+    ]);
+    expect(watcher.stderr.all).toEqual([]);
   });
 });

@@ -40,7 +40,7 @@ describe('tcpchat connect to a peer that is no tcpchat server', () => {
     expect(await waitForExit(client)).toEqual({ code: 0, signal: null });
     expect(await client.stdout.end()).toEqual(['after the long one']);
     expect(await client.stderr.end()).toEqual(
-      Array(2).fill('tcpchat: a line from the server was too long (over 8192 bytes) and was dropped'),
+      Array(2).fill('tcpchat: a line from the server was too long (over 16384 bytes) and was dropped'),
     );
     expect((await waitForExit(peer)).code).toBe(0);
   });

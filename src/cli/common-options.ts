@@ -7,12 +7,20 @@ import { wholeNumberOption } from './whole-number.js';
 export const DEFAULT_PORT = 2023;
 
 /**
+ * The longest line `connect` takes from a server by default: twice a server's default, so that a
+ * line a server took whole reaches tcpchat's clients with what the server adds around it (its tags,
+ * the author's nick).
+ */
+export const CONNECT_MAX_LINE = 2 * DEFAULT_LINE_LIMITS.maxLineBytes;
+
+/**
  * Options both commands take. `port` says how --port defaults (serve has 2023, connect may take its
- * target's) and may describe it further.
+ * target's) and may describe it further; `maxLine`, the longest line taken from the other end.
  */
 export function withCommonOptions<T>(
   yargs: Argv<T>,
   port: ({ readonly default: number } | { readonly defaultDescription: string }) & { readonly describe?: string },
+  maxLine: { readonly default: number; readonly describe: string },
 ) {
   return yargs
     .option('port', {
@@ -34,8 +42,7 @@ export function withCommonOptions<T>(
     .option(
       'max-line',
       wholeNumberOption('max-line', {
-        describe: 'longest line accepted, in bytes',
-        default: DEFAULT_LINE_LIMITS.maxLineBytes,
+        ...maxLine,
         min: 1,
         max: DEFAULT_LINE_LIMITS.hardLimitBytes,
       }),

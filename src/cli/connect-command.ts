@@ -4,7 +4,7 @@ import { DEFAULT_BACKOFF } from '../../streams/limits/backoff.js';
 import { invalidNickReason } from '../../streams/protocol/nick.js';
 import type { ConnectConfig } from '../run/connect.js';
 import type { CliContext } from './cli-context.js';
-import { DEFAULT_PORT, withCommonOptions } from './common-options.js';
+import { CONNECT_MAX_LINE, DEFAULT_PORT, withCommonOptions } from './common-options.js';
 import { typedOnCommandLine } from './environment.js';
 import { formatDuration } from '../../streams/protocol/duration.js';
 import { durationOption } from './duration.js';
@@ -28,6 +28,7 @@ export function connectCommand(run: (config: ConnectConfig) => Promise<void>, co
           {
             defaultDescription: `the target's, else ${DEFAULT_PORT}`,
           },
+          { default: CONNECT_MAX_LINE, describe: 'longest line accepted from the server, in bytes' },
         ),
       )
         .option('nick', { alias: 'n', type: 'string', requiresArg: true, describe: 'the nick to ask for' })

@@ -33,7 +33,13 @@ export function serveCommand(run: (config: ServeConfig) => Promise<void>, contex
     builder: (yargs: Argv) =>
       withClusterOptions(
         withAccessOptions(
-          withServeTlsOptions(withCommonOptions(withHelpLayout(yargs), { default: DEFAULT_PORT, describe: 'TCP port (0: any free port)' })),
+          withServeTlsOptions(
+            withCommonOptions(
+              withHelpLayout(yargs),
+              { default: DEFAULT_PORT, describe: 'TCP port (0: any free port)' },
+              { default: DEFAULT_LINE_LIMITS.maxLineBytes, describe: 'longest line accepted from a client, in bytes' },
+            ),
+          ),
         ),
       )
         .option('host', {

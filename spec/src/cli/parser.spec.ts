@@ -178,6 +178,7 @@ describe('tcpchat connect options', () => {
     const { connect } = await parse('connect');
     expect(connect).toMatchObject({ host: '127.0.0.1', port: 2023, json: false, framing: 'line' });
     expect(connect?.nick).toBeUndefined();
+    expect(connect?.limits.maxLineBytes).toBe(16384); // a server's 8 KiB line, with what it adds around it
   });
 
   it('reads HOST:PORT, [IPV6]:PORT and --port', async () => {
