@@ -138,7 +138,7 @@ describe('createRouter as a node of a cluster', () => {
       route(open(2));
       route(claimed(2, 'carol'));
       expect(inbox(route(lines(2, '/cap tcpchat session=s2 resume=E:7')), 2)).toEqual([
-        '@cap=tcpchat;epoch=E;seq=8;missed=1',
+        '@cap=tcpchat;epoch=E;seq=8;privates=0;missed=1',
         `@seq=8;time=${TIME};replay <bob> later`,
       ]);
     });
@@ -148,7 +148,7 @@ describe('createRouter as a node of a cluster', () => {
       route(open(1));
       route(up([bob], history));
       expect(inbox(route(lines(1, '/cap tcpchat session=s1 resume=E:7')), 1)).toEqual([
-        '@cap=tcpchat;epoch=E;seq=8;missed=1',
+        '@cap=tcpchat;epoch=E;seq=8;privates=0;missed=1',
         `@seq=8;time=${TIME};replay <bob> later`,
       ]);
     });
