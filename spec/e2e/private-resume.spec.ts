@@ -46,7 +46,11 @@ describe('a private line written into a link that has just died', () => {
 
     nc.write('/msg bb private three\n');
     await bb.stdout.waitFor(`*${sender}* private three`);
-    expect(privatesFrom(bb.stdout.all, sender)).toEqual([`*${sender}* private one`, `*${sender}* private two`, `*${sender}* private three`]);
+    expect(privatesFrom(bb.stdout.all, sender)).toEqual([
+      `*${sender}* private one`,
+      `*${sender}* private two`,
+      `*${sender}* private three`,
+    ]);
     expect(bb.stdout.all).toContain(`(earlier) *${sender}* private two`);
     expect(bb.stdout.all.filter((line) => line.includes('can no longer be replayed'))).toEqual([]);
   }, 30_000);

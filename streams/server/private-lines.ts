@@ -104,4 +104,5 @@ const countGone = (count: number): string =>
     `${count === 1 ? '1 private line' : `${count} private lines`} to you while you were away can no longer be replayed (more came than are kept for you)`,
   );
 
-const unknownGone = (why: string): string => formatNotice(`private lines to you while you were away, if any, cannot be replayed here: ${why}`);
+const unknownGone = (why: string): string =>
+  formatNotice(`private lines to you while you were away, if any, cannot be replayed here: ${why}`);

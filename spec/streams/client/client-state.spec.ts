@@ -587,7 +587,9 @@ describe('stepClient', () => {
       const moved = then(withPrivates(), [lost(), connected, received(WELCOME), received(`${cap('E', 4)};privates=R2`)]);
       expect(moved.state.lastPrivate).toBe(0);
       expect(then(moved, [received(`@pm=1;time=${T} *bob* new`)]).effects.at(-1)).toMatchObject({ kind: 'display' });
-      expect(then(moved, [lost(), connected, received(WELCOME)]).effects.at(-1)).toEqual(send('/cap tcpchat session=S resume=E:4 privates=R2:0'));
+      expect(then(moved, [lost(), connected, received(WELCOME)]).effects.at(-1)).toEqual(
+        send('/cap tcpchat session=S resume=E:4 privates=R2:0'),
+      );
     });
   });
 

@@ -111,7 +111,9 @@ describe('resuming with privates=RUN:N', () => {
     expect(replayed).toHaveLength(PRIVATE_LINES_KEPT);
     expect(replayed[0]).toEqual({ pm: 4, text: '*guest-2* line 4', replay: true });
     const told = received.findIndex((line) => line.includes('private lines to you'));
-    expect(received[told]).toBe(`@time=${TIME} * 3 private lines to you while you were away can no longer be replayed (more came than are kept for you)`);
+    expect(received[told]).toBe(
+      `@time=${TIME} * 3 private lines to you while you were away can no longer be replayed (more came than are kept for you)`,
+    );
     expect(told).toBeLessThan(received.findIndex((line) => line.startsWith('@pm=')));
   });
 
