@@ -1,14 +1,20 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chatter, mark } from './helpers/chatter.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
-import { run } from './helpers/processes.js';
-import { startServer } from './helpers/server.js';
+import { run, tcpchat, waitForExit } from './helpers/processes.js';
+import { listening, startServer } from './helpers/server.js';
 import { WELCOME } from './helpers/sentences.js';
 
+/** Data directories made by a test, removed once its servers are gone. */
+const dirs: string[] = [];
 afterEach(async () => {
   await closeFaultProxies();
   await cleanUp();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** What bb showed of the private lines from `from`, replayed or live, in order. */
@@ -70,5 +76,29 @@ describe('a private line written into a link that has just died', () => {
       '* 5 private lines to you while you were away can no longer be replayed (more came than are kept for you)',
     ]);
     expect(privatesFrom(bb.stdout.all, sender)).toEqual(sent.slice(5).map((line) => `*${sender}* ${line}`));
+  }, 30_000);
+});
+
+describe('private lines across a restart with --data (room history goes on, private lines were in memory only)', () => {
+  it('tells the resuming client that those sent to it meanwhile cannot be replayed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpchat-privates-'));
+    dirs.push(dir);
+    const serve = (port: number) =>
+      listening(tcpchat(['serve', '--host', '127.0.0.1', '--port', String(port), '--no-timestamps', '--data', dir], { name: 'server' }));
+    const first = await serve(0);
+    const bb = await chatter(first.port, 'bb');
+    const nc = run('nc', ['127.0.0.1', String(first.port)], { name: 'nc' });
+    const sender = WELCOME.exec(await nc.stdout.waitFor(WELCOME))![1];
+    nc.write('/msg bb before\n');
+    await bb.stdout.waitFor(`*${sender}* before`);
+
+    first.child.kill('SIGKILL');
+    await waitForExit(first);
+    await bb.stderr.waitFor(/reconnecting in/);
+    await serve(first.port);
+    await bb.stdout.waitFor(
+      '* private lines to you while you were away, if any, cannot be replayed here: they are kept only by the server that had you then',
+    );
+    expect(bb.stdout.all.join('\n')).not.toContain('restarted'); // the room's history went on
   }, 30_000);
 });
