@@ -2,7 +2,7 @@ import { formatNotice } from '../protocol/server-line.js';
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
 import type { Connection, ServerModel } from './model.js';
-import { direct } from './send.js';
+import { direct, time } from './send.js';
 
 /**
  * Private lines to tcpchat's own client, numbered per session (`@pm=N`) and kept a while, so a
@@ -45,8 +45,6 @@ export interface PrivateStore {
   readonly sessions: Map<string, SessionLines>;
   highest: number;
 }
-
-const time = (ms: number): string => new Date(ms).toISOString();
 
 const tagged = (entry: PrivateLine, replay: boolean): string =>
   formatTagged({ pm: String(entry.pm), time: time(entry.time), ...(replay ? { replay: '' } : {}) }, entry.line);

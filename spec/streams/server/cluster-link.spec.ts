@@ -361,6 +361,16 @@ describe('createRouter as a node of a cluster', () => {
       expect(route(bus({ type: 'private', to: 'GUEST-2', line: '*bob* hi' }))).toEqual([{ kind: 'send', to: [2], lines: ['*bob* hi'] }]);
       expect(route(bus({ type: 'private', to: 'nobody', line: '*bob* hi' }))).toEqual([]);
     });
+
+    it('from another node are numbered and kept here, where the member is, for a tagged client', () => {
+      const route = clusterRoom(2, [bob]);
+      route(cap(2, 's2'));
+      expect(inbox(route(bus({ type: 'private', to: 'guest-2', line: '*bob* hi' })), 2)).toEqual([`@pm=1;time=${TIME} *bob* hi`]);
+      route(open(3));
+      route(claimed(3, 'guest-3'));
+      const back = inbox(route(lines(3, '/cap tcpchat session=s2 resume=E:0 privates=0:0')), 3);
+      expect(back).toContain(`@pm=1;time=${TIME};replay *bob* hi`);
+    });
   });
 
   describe('/kick', () => {
