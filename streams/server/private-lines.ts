@@ -83,7 +83,9 @@ export function parsePrivatesPoint(value: string): { run: string; after: number 
  */
 export function missedPrivates(model: ServerModel, session: string, run: string, after: number): { notice?: string; lines: string[] } {
   const { run: thisRun, sessions } = model.privates;
-  if (run !== thisRun) return { notice: unknownGone('they are kept only by the server that had you then'), lines: [] };
+  // A client shown none yet hears nothing of another run's: every resume after a restart or a move would say it.
+  if (run !== thisRun)
+    return { notice: after > 0 ? unknownGone('they are kept only by the server that had you then') : undefined, lines: [] };
   const lines = sessions.get(session);
   const forgotten = after > 0 && (!lines || after < lines.start);
   if (!lines) return { notice: forgotten ? unknownGone(FORGOTTEN) : undefined, lines: [] };

@@ -154,6 +154,11 @@ describe('resuming with privates=RUN:N', () => {
     expect(privates(received)).toEqual([{ pm: PRIVATE_SESSIONS_KEPT + 2, text: '*guest-2* after', replay: true }]);
   });
 
+  it("from another process's numbering says nothing to a client shown none yet (every resume after a restart would say it)", () => {
+    const { resume } = scene();
+    expect(notices(resume('an-older-process:0').received)).toEqual([]);
+  });
+
   it("from another process's numbering (a restart with --data, another node) says they cannot be replayed here", () => {
     const { msg, resume } = scene();
     msg('one');
