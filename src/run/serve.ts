@@ -284,6 +284,7 @@ export async function runServer(
         if (event.type === 'up' || event.type === 'down') counts.clusterUp = event.type === 'up';
       }),
     );
+    const run = runEpoch();
     const main = serverMain(
       { connection$, console$, shutdown$, bus$, password$, access$, answer$ },
       {
@@ -303,7 +304,9 @@ export async function runServer(
         heartbeatMs: config.heartbeatMs,
         cluster: bus?.self,
         // Names this run (or the data directory's history): a resuming client learns whether its sequence numbers still mean anything.
-        epoch: data?.epoch ?? runEpoch(),
+        epoch: data?.epoch ?? run,
+        // Private lines live in this process alone, whatever outlives it.
+        privatesRun: run,
         restored: data?.restored,
         operators: config.operators,
       },

@@ -8,7 +8,7 @@ import { parseServerLine, PASSWORD_PROMPT, type ServerLine } from '../protocol/s
 import { isPing, MISSED_ANSWERS, PING, PONG } from '../protocol/ping.js';
 import { isGuestNick, nickKey } from '../protocol/nick.js';
 import { parseHistoryMarker, parseInRoom, parseRenamed, parseWelcome, type Welcome } from '../protocol/sentences.js';
-import { formatTagged, parseAck, parseTagged } from '../protocol/tags.js';
+import { formatTagged, parseAck, parseTagged, type Tags } from '../protocol/tags.js';
 import { rawTyped, unavailableInRaw } from './raw-commands.js';
 import { acknowledge, EMPTY_OUTBOX, enqueue, NEVER_FULL, outboxFilled, type Outbox, type OutboxItem, type OutboxLimits } from './outbox.js';
 
@@ -99,6 +99,12 @@ export interface ClientState {
   readonly nextId: number;
   readonly epoch?: string;
   readonly lastSeq: number;
+  /**
+   * Private lines to us (`@pm=N`): the server process that numbers them, as its answer to `/cap`
+   * named it (none: a server that keeps none), and the number of the last one shown.
+   */
+  readonly privatesRun?: string;
+  readonly lastPrivate: number;
   /** The nick to ask for (again) after a reconnect. */
   readonly nick?: string;
   readonly leaving: boolean;
@@ -173,6 +179,7 @@ export function initialClientState(policy: ClientPolicy): ClientState {
     outbox: EMPTY_OUTBOX,
     nextId: 1,
     lastSeq: 0,
+    lastPrivate: 0,
     nick: policy.nick,
     leaving: false,
     ended: false,
@@ -434,7 +441,7 @@ function receivedLines(state: ClientState, raw: readonly string[], policy: Clien
     const { tags, text } = next.tagged || next.wasTagged || next.capAsked ? parseTagged(line) : { tags: {}, text: line };
     if (tags.cap !== undefined) {
       flushShown();
-      const step = capabilityGranted(next, tags.epoch ?? '', Number(tags.seq) || 0, policy);
+      const step = capabilityGranted(next, tags, policy);
       answered = true;
       next = { ...step.state, missed: Number(tags.missed) || 0 };
       effects.push(...step.effects);
@@ -459,6 +466,15 @@ function receivedLines(state: ClientState, raw: readonly string[], policy: Clien
       // A live line at or below the last seen came twice; replayed ones (/history, resume) were asked for.
       if (seq <= next.lastSeq && tags.replay === undefined) continue;
       if (seq > next.lastSeq) next = { ...next, lastSeq: seq };
+    }
+    if (tags.pm !== undefined) {
+      const pm = Number(tags.pm);
+      // A replayed private line shown already is not shown again (it still counts as one of those missed).
+      if (tags.replay !== undefined && pm <= next.lastPrivate) {
+        next = releaseHeld({ ...next, missed: Math.max(0, next.missed - 1) }, shown);
+        continue;
+      }
+      next = { ...next, lastPrivate: pm };
     }
     const clean = sanitize(text);
     const parsed = parseServerLine(clean);
@@ -598,7 +614,8 @@ function farewellSentence(line: ServerLine, state: ClientState, policy: ClientPo
 /** A tcpchat server welcomed us: ask for tags, resuming where we were. */
 function capCommand(state: ClientState, policy: ClientPolicy): string {
   const room = state.resumeRoom === undefined ? '' : ` room=${state.resumeRoom}`;
-  const resume = state.epoch === undefined ? '' : ` resume=${state.epoch}:${state.lastSeq}${room}`;
+  const privates = state.privatesRun === undefined ? '' : ` privates=${state.privatesRun}:${state.lastPrivate}`;
+  const resume = state.epoch === undefined ? '' : ` resume=${state.epoch}:${state.lastSeq}${privates}${room}`;
   return `/cap tcpchat session=${policy.session}${resume}`;
 }
 
@@ -608,10 +625,14 @@ function namingCommands(state: ClientState, policy: ClientPolicy): string[] {
   return [...(policy.identity ? [`/identify ${state.nick} ${policy.identity}`] : []), `/nick ${state.nick}`];
 }
 
-function capabilityGranted(state: ClientState, epoch: string, seq: number, policy: ClientPolicy): Step {
+function capabilityGranted(state: ClientState, tags: Tags, policy: ClientPolicy): Step {
+  const epoch = tags.epoch ?? '';
   // Sequence numbers from another server run mean nothing: count from where this one is.
-  const lastSeq = epoch === state.epoch ? state.lastSeq : seq;
-  return release({ ...state, tagged: true, wasTagged: true, epoch, lastSeq, resumeRoom: undefined }, policy);
+  const lastSeq = epoch === state.epoch ? state.lastSeq : Number(tags.seq) || 0;
+  // Nor do private numbers from another server process: it numbers its own.
+  const privatesRun = tags.privates;
+  const lastPrivate = privatesRun === state.privatesRun ? state.lastPrivate : 0;
+  return release({ ...state, tagged: true, wasTagged: true, epoch, lastSeq, privatesRun, lastPrivate, resumeRoom: undefined }, policy);
 }
 
 /**

@@ -28,7 +28,7 @@ export type ClientCommand =
   | { kind: 'identify'; nick: string; secret: string }
   /** `/unregister`: drop the registration of your nick. */
   | { kind: 'unregister' }
-  /** `/cap tcpchat [session=S] [resume=EPOCH:SEQ]`: tcpchat's own client asks for tags. */
+  /** `/cap tcpchat [session=S] [resume=EPOCH:SEQ] [privates=RUN:N] [room=#ROOM]`: tcpchat's own client asks for tags. */
   | { kind: 'cap'; name: string; params: Readonly<Record<string, string>> }
   | { kind: 'history'; count: number }
   /** `/history since 2h`: the room's lines of that last while, in ms. */

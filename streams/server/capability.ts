@@ -5,6 +5,7 @@ import { linesGone, since } from './history.js';
 import { depart, moveTo } from './membership.js';
 import { invalidRoomReason, roomName } from './room-name.js';
 import { roomNamed, tag, type Connection, type ServerModel } from './model.js';
+import { missedPrivates, parsePrivatesPoint } from './private-lines.js';
 import { direct, raw, replay } from './send.js';
 
 /**
@@ -18,10 +19,12 @@ const RESTARTED = 'the server has restarted since; what was said before is gone,
 export const TCPCHAT_CAPABILITY = 'tcpchat';
 
 /**
- * `/cap tcpchat session=S [resume=EPOCH:SEQ] [room=#ROOM]`: from now on this connection's lines
+ * `/cap tcpchat session=S [resume=EPOCH:SEQ] [privates=RUN:N] [room=#ROOM]`: from now on this connection's lines
  * carry tags. Another connection still holding the same session is one its client gave up on: it
  * is closed, so the nick is free to reclaim. `room`: the room the client was in; it goes back
- * there first. With a resume point from this server run, what was missed in that room follows.
+ * there first. With a resume point from this server run, what was missed in that room follows,
+ * then the private lines to it after the N-th (see `missedPrivates`). The answer names the run
+ * that numbers private lines (`privates=RUN`), which the client gives back when it resumes.
  */
 export function capability(model: ServerModel, member: Connection, name: string, params: Readonly<Record<string, string>>): Effect[] {
   const { id } = member;
@@ -53,8 +56,19 @@ export function capability(model: ServerModel, member: Connection, name: string,
   // What this run heard while the client was away (others back sooner said things) is missed
   // all the same after a restart: without it a restart would lose the lines said before everyone was back.
   const replayed = params.resume ? missed(after) : [];
+  // Private lines to this session: a client that names where it was in them (`privates=RUN:N`)
+  // gets what it missed of them, in this run (after a restart, RESTARTED says it all).
+  const point = sameRun && params.privates !== undefined ? parsePrivatesPoint(params.privates) : undefined;
+  const privates = point ? missedPrivates(model, session, point.run, point.after) : { lines: [] };
   // `missed=N`: the client holds the live lines it got before this answer until the N older ones are shown.
-  const answer = { cap: TCPCHAT_CAPABILITY, epoch, seq: String(lastSeq), ...(params.resume ? { missed: String(replayed.length) } : {}) };
+  const count = replayed.length + privates.lines.length;
+  const answer = {
+    cap: TCPCHAT_CAPABILITY,
+    epoch,
+    seq: String(lastSeq),
+    privates: model.privates.run,
+    ...(params.resume ? { missed: String(count) } : {}),
+  };
   effects.push(...raw(model, id, formatTagged(answer, '')));
   if (params.resume && !sameRun) effects.push(...direct(model, [id], formatNotice(RESTARTED)));
   const gone = sameRun ? linesGone(history, after, heardLive, session) : 0;
@@ -67,6 +81,8 @@ export function capability(model: ServerModel, member: Connection, name: string,
       ),
     );
   effects.push(...replay(model, id, replayed));
+  if (privates.notice) effects.push(...direct(model, [id], privates.notice));
+  if (privates.lines.length > 0) effects.push({ kind: 'send', to: [id], lines: privates.lines });
   return effects;
 }
 

@@ -13,6 +13,7 @@ import { identify, register, unregister } from './registered-nicks.js';
 import { nickBan, nickBannedReason } from './bans.js';
 import { formatMuted, muteOn } from './moderation.js';
 import { moderate } from './moderation-commands.js';
+import { sendPrivate } from './private-lines.js';
 import { direct } from './send.js';
 
 /** What a member's command does (plain messages are batched by the router itself). */
@@ -77,7 +78,7 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       const target = findByNick(model, command.to);
       const line = formatPrivate(member.nick, command.text);
       // The sender is told it went, and to whom, as IRC clients show their own private messages.
-      if (target) return [...direct(model, [target.id], line), ...reply(formatSent(target.nick, command.text))];
+      if (target) return [...sendPrivate(model, target, line), ...reply(formatSent(target.nick, command.text))];
       const elsewhere = privately(model, id, command.to, line);
       if (elsewhere) return [...elsewhere.effects, ...reply(formatSent(elsewhere.to, command.text))];
       return reply(formatError(`no such nick: ${command.to}`));

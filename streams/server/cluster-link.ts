@@ -20,6 +20,7 @@ import {
   type ServerModel,
 } from './model.js';
 import { findByNick } from './nicks.js';
+import { sendPrivate } from './private-lines.js';
 import { kickedElsewhere } from './moderation-commands.js';
 import { direct, directToRoom, numbered, sayHere } from './send.js';
 
@@ -272,7 +273,7 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
     }
     case 'private': {
       const member = findByNick(model, event.to);
-      return member ? direct(model, [member.id], event.line) : [];
+      return member ? sendPrivate(model, member, event.line) : [];
     }
     case 'kick': {
       // Told to its room from here, the node that did it: every node hears it even should the kicker's never learn it was done.

@@ -8,8 +8,8 @@ import { givenRoom, NO_ROOMS, roomList } from './room-commands.js';
 import { forgetIfEmpty, members, type Connection, type ServerModel } from './model.js';
 import type { ClusterMember } from '../cluster/bus.js';
 import { findByNick } from './nicks.js';
+import { sendPrivate } from './private-lines.js';
 import { unregisterFromConsole } from './registered-nicks.js';
-import { direct } from './send.js';
 import { peerAddress } from './peer-address.js';
 
 /** What a line typed at the server's console does (but `/quit`, which the router turns into a shutdown). */
@@ -42,7 +42,7 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
       const target = findByNick(model, command.to);
       const line = formatPrivate(model.name, command.text);
       const sent = (to: string): Effect => log({ type: 'private', from: model.name, to, text: command.text });
-      if (target) return [...direct(model, [target.id], line), sent(target.nick)];
+      if (target) return [...sendPrivate(model, target, line), sent(target.nick)];
       const elsewhere = privately(model, undefined, command.to, line);
       if (elsewhere) return [...elsewhere.effects, sent(command.to)];
       return [log({ type: 'error', text: `no such nick: ${command.to}` })];

@@ -7,6 +7,7 @@ import { applyFact, keptTopic, type Fact, type MuteFact, type OpFact, type Regis
 import type { Ban } from './bans.js';
 import type { PeerAddress } from './peer-address.js';
 import { createHistory, createSequence, reload, type History, type HistoryEntry, type Sequence } from './history.js';
+import type { PrivateStore } from './private-lines.js';
 
 /** A connection's number, given by the shell when it accepts the connection. */
 export type ConnId = number;
@@ -178,6 +179,8 @@ export interface ServerModel {
    * room made again, and a client resuming in it, finds what was said there.
    */
   readonly dormant: Map<string, History>;
+  /** Private lines to tagged clients, numbered per session and kept a while (see `sendPrivate`). */
+  readonly privates: PrivateStore;
   readonly cluster: ClusterState | undefined;
   stopped: boolean;
   /** The clock (virtual in tests). */
@@ -199,6 +202,8 @@ export function createModel(options: {
   restored?: Restored;
   /** `--operator`: nicks (their keys are kept). */
   operators?: readonly string[];
+  /** Names this process's private numbering (the epoch when not given; with `--data` or a cluster the epoch outlives the process). */
+  privatesRun?: string;
   now: () => number;
 }): ServerModel {
   const { restored, historySize } = options;
@@ -242,6 +247,7 @@ export function createModel(options: {
     seenIds: new Set(restored?.seenIds.slice(-REMEMBERED_IDS)),
     persist: restored !== undefined,
     dormant,
+    privates: { run: options.privatesRun ?? options.epoch, sessions: new Map(), highest: 0 },
     cluster: options.cluster && {
       self: options.cluster,
       up: false,

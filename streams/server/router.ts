@@ -51,6 +51,8 @@ export interface RouterOptions {
   readonly now: () => number;
   /** Names this server run, so a client can tell whether sequence numbers still mean anything. */
   readonly epoch?: string;
+  /** Names this process, whose private lines are kept in its memory alone (default: `epoch`). */
+  readonly privatesRun?: string;
   readonly historySize?: number;
   /**
    * Joins, leaves and renames are announced while the room has at most this many members; in a
@@ -82,6 +84,7 @@ export function createRouter(options: RouterOptions): Router {
     password: options.password,
     access: options.access,
     epoch: options.epoch ?? '0',
+    privatesRun: options.privatesRun,
     historySize: options.historySize ?? 1000,
     firstRoom: firstRoomOf(options.firstRoom),
     cluster: options.cluster,

@@ -9,7 +9,8 @@ import { recipientsOf, type ConnId, type Room, type ServerModel } from './model.
  * too. Each send carries one batch for many recipients, so it is encoded once.
  */
 
-const time = (ms: number): string => new Date(ms).toISOString();
+/** A time as its tag gives it. */
+export const time = (ms: number): string => new Date(ms).toISOString();
 
 const tagEntry = (entry: HistoryEntry, replay = false): string =>
   formatTagged({ seq: String(entry.seq), time: time(entry.time), ...(replay ? { replay: '' } : {}) }, entry.line);

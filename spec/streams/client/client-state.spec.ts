@@ -548,6 +548,51 @@ describe('stepClient', () => {
     });
   });
 
+  describe('private lines (@pm=N)', () => {
+    /** Tagged by a server whose private lines are numbered by run R, then sent pm 1 and 2. */
+    const withPrivates = (): Played =>
+      play([
+        start,
+        connected,
+        received(WELCOME),
+        received(`${cap('E', 4)};privates=R`, `@pm=1;time=${T} *bob* one`, `@pm=2;time=${T} *bob* two`),
+      ]);
+    const shown = (effects: readonly ClientEffect[]): string[] =>
+      effects.flatMap((effect) => (effect.kind === 'display' ? effect.lines.map((line) => formatServerLine(line)) : []));
+
+    it('resumes from the last private line shown, with the run that numbered it', () => {
+      const { effects } = then(withPrivates(), [lost(), connected, received(WELCOME)]);
+      expect(effects.at(-1)).toEqual(send('/cap tcpchat session=S resume=E:4 privates=R:2'));
+    });
+
+    it('asks for none from a server that numbers none', () => {
+      expect(then(tagged(), [lost(), connected, received(WELCOME)]).effects.at(-1)).toEqual(send('/cap tcpchat session=S resume=E:4'));
+    });
+
+    it('shows a replayed private line once: one shown already is left out, and still counts as one of those missed', () => {
+      const resumed = then(withPrivates(), [
+        lost(),
+        connected,
+        received(WELCOME),
+        received(`@seq=5;time=${T} <bob> live`),
+        received(`${cap('E', 4)};privates=R;missed=2`, `@pm=2;time=${T};replay *bob* two`, `@pm=3;time=${T};replay *bob* three`),
+      ]);
+      expect(shown(resumed.effects).slice(1)).toEqual(['*bob* three', '<bob> live']);
+      expect(resumed.state.lastPrivate).toBe(3);
+      const replayed = resumed.effects.flatMap((effect) => (effect.kind === 'display' ? effect.lines : []));
+      expect(replayed.find((line) => line.kind === 'private')).toMatchObject({ text: 'three', replayed: true });
+    });
+
+    it("counts from 0 again with another process's numbering", () => {
+      const moved = then(withPrivates(), [lost(), connected, received(WELCOME), received(`${cap('E', 4)};privates=R2`)]);
+      expect(moved.state.lastPrivate).toBe(0);
+      expect(then(moved, [received(`@pm=1;time=${T} *bob* new`)]).effects.at(-1)).toMatchObject({ kind: 'display' });
+      expect(then(moved, [lost(), connected, received(WELCOME)]).effects.at(-1)).toEqual(
+        send('/cap tcpchat session=S resume=E:4 privates=R2:0'),
+      );
+    });
+  });
+
   describe('reconnecting', () => {
     it('says the connection was lost and when it tries again', () => {
       const down = then(tagged(), [lost()]);

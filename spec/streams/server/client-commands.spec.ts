@@ -37,8 +37,8 @@ const seqs = (received: readonly string[]) =>
     .map(parseTagged)
     .filter((line) => line.tags.seq !== undefined && line.tags.cap === undefined)
     .map(({ tags, text }) => ({ seq: Number(tags.seq), text, replay: tags.replay !== undefined }));
-const capAnswer = (seq: number, epoch = EPOCH, missed?: number) =>
-  `@cap=tcpchat;epoch=${epoch};seq=${seq}${missed === undefined ? '' : `;missed=${missed}`}`;
+const capAnswer = (seq: number, epoch = EPOCH, missed?: number, run = epoch) =>
+  `@cap=tcpchat;epoch=${epoch};seq=${seq};privates=${run}${missed === undefined ? '' : `;missed=${missed}`}`;
 
 describe('/cap', () => {
   it('answers the sender alone with the capability, the epoch and the last sequence number', () => {
@@ -242,7 +242,7 @@ describe('resume', () => {
     r(lines(2, 'x'));
     r(open(3));
     expect(inbox(r(cap(3, 's', `${epoch}:2`)), 3)).toEqual([
-      `@cap=tcpchat;epoch=${epoch};seq=4;missed=1`,
+      `@cap=tcpchat;epoch=${epoch};seq=4;privates=${epoch};missed=1`,
       `@seq=3;time=${TIME};replay <guest-2> x`,
     ]);
   });

@@ -138,7 +138,7 @@ describe('createRouter as a node of a cluster', () => {
       route(open(2));
       route(claimed(2, 'carol'));
       expect(inbox(route(lines(2, '/cap tcpchat session=s2 resume=E:7')), 2)).toEqual([
-        '@cap=tcpchat;epoch=E;seq=8;missed=1',
+        '@cap=tcpchat;epoch=E;seq=8;privates=0;missed=1',
         `@seq=8;time=${TIME};replay <bob> later`,
       ]);
     });
@@ -148,7 +148,7 @@ describe('createRouter as a node of a cluster', () => {
       route(open(1));
       route(up([bob], history));
       expect(inbox(route(lines(1, '/cap tcpchat session=s1 resume=E:7')), 1)).toEqual([
-        '@cap=tcpchat;epoch=E;seq=8;missed=1',
+        '@cap=tcpchat;epoch=E;seq=8;privates=0;missed=1',
         `@seq=8;time=${TIME};replay <bob> later`,
       ]);
     });
@@ -360,6 +360,16 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(2, [bob]);
       expect(route(bus({ type: 'private', to: 'GUEST-2', line: '*bob* hi' }))).toEqual([{ kind: 'send', to: [2], lines: ['*bob* hi'] }]);
       expect(route(bus({ type: 'private', to: 'nobody', line: '*bob* hi' }))).toEqual([]);
+    });
+
+    it('from another node are numbered and kept here, where the member is, for a tagged client', () => {
+      const route = clusterRoom(2, [bob]);
+      route(cap(2, 's2'));
+      expect(inbox(route(bus({ type: 'private', to: 'guest-2', line: '*bob* hi' })), 2)).toEqual([`@pm=1;time=${TIME} *bob* hi`]);
+      route(open(3));
+      route(claimed(3, 'guest-3'));
+      const back = inbox(route(lines(3, '/cap tcpchat session=s2 resume=E:0 privates=0:0')), 3);
+      expect(back).toContain(`@pm=1;time=${TIME};replay *bob* hi`);
     });
   });
 

@@ -209,7 +209,7 @@ describe('rooms', () => {
       const effects = route(lines(3, '/cap tcpchat session=s3 resume=E:0 room=#dev'));
       expect(inbox(effects, 3)).toEqual([
         `@time=${TIME} * you are now in #dev (2 here); no topic`,
-        '@cap=tcpchat;epoch=E;seq=10;missed=3',
+        '@cap=tcpchat;epoch=E;seq=10;privates=E;missed=3',
         `@seq=4;time=${TIME};replay * guest-2 joined`,
         `@seq=5;time=${TIME};replay <guest-2> dev one`,
         `@seq=7;time=${TIME};replay <guest-2> dev two`,
@@ -221,7 +221,7 @@ describe('rooms', () => {
     it('without room= stays in the first room', () => {
       const route = server(1);
       route(open(2));
-      expect(inbox(route(lines(2, '/cap tcpchat session=s2 resume=E:0')), 2)[0]).toBe('@cap=tcpchat;epoch=E;seq=2;missed=1');
+      expect(inbox(route(lines(2, '/cap tcpchat session=s2 resume=E:0')), 2)[0]).toBe('@cap=tcpchat;epoch=E;seq=2;privates=E;missed=1');
       expect(inbox(route(lines(2, '/who')), 2)).toEqual([`@time=${TIME} * online in #lobby (3): server, guest-1, guest-2`]);
     });
   });

@@ -892,7 +892,7 @@ describe('createRouter with tagged clients', () => {
       const route = room(2);
       const effects = route(lines(1, '/cap tcpchat session=s1', '@id=s1.1 first'));
       expect(inbox(effects, 2)).toEqual(['<guest-1> first']);
-      expect(inbox(effects, 1)).toEqual(['@cap=tcpchat;epoch=0;seq=2', '@ack=s1.1']);
+      expect(inbox(effects, 1)).toEqual(['@cap=tcpchat;epoch=0;seq=2;privates=0', '@ack=s1.1']);
     });
   });
 
@@ -949,7 +949,7 @@ describe('createRouter with tagged clients', () => {
       ]);
     });
 
-    it('number joins, renames, actions and leaves in relay mode, and skip the lines a client hears alone', () => {
+    it('number joins, renames, actions and leaves in relay mode, not the lines a client hears alone (a private line has its own number)', () => {
       const route = tagged(2, [1]);
       const heard = [
         ...inbox(route(open(3)), 1),
@@ -963,10 +963,10 @@ describe('createRouter with tagged clients', () => {
         { seq: 5, text: '* carol waves' },
         { seq: 6, text: '* carol left (connection closed)' },
       ]);
-      expect(heard).toContain(`@time=${TIME} *carol* psst`);
+      expect(heard).toContain(`@pm=1;time=${TIME} *carol* psst`); // numbered on its own: a private line
     });
 
-    it('in console mode number only what the console says to everyone', () => {
+    it('in console mode number what the console says to everyone, and a private line apart', () => {
       const route = tagged(2, [1], { relay: false });
       const heard = [
         ...inbox(route(lines(2, 'to the console')), 1),
@@ -979,7 +979,7 @@ describe('createRouter with tagged clients', () => {
         { seq: 1, text: '<server> one' },
         { seq: 2, text: '<server> two' },
       ]);
-      expect(heard).toContain(`@time=${TIME} *server* private`);
+      expect(heard).toContain(`@pm=1;time=${TIME} *server* private`);
     });
   });
 
@@ -1156,7 +1156,7 @@ describe('createRouter with tagged clients', () => {
           const late = nextId++;
           route(open(late));
           const answer = inbox(route(lines(late, '/cap tcpchat session=late')), late);
-          expect(answer[0]).toBe(`@cap=tcpchat;epoch=${EPOCH};seq=${observerSeq + (relay ? 1 : 0)}`);
+          expect(answer[0]).toBe(`@cap=tcpchat;epoch=${EPOCH};seq=${observerSeq + (relay ? 1 : 0)};privates=${EPOCH}`);
         }),
         { numRuns: 1000 },
       );

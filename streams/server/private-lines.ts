@@ -1,0 +1,108 @@
+import { formatNotice } from '../protocol/server-line.js';
+import { formatTagged } from '../protocol/tags.js';
+import type { Effect } from './events.js';
+import type { Connection, ServerModel } from './model.js';
+import { direct, time } from './send.js';
+
+/**
+ * Private lines to tcpchat's own client, numbered per session (`@pm=N`) and kept a while, so a
+ * client whose link died as they were written into it gets them again when it resumes, as room
+ * lines are replayed from the room's history. Plain clients get them as they are, and nothing is
+ * kept for them. A session's lines are kept from the first private line to it: an idle connection
+ * costs nothing here.
+ */
+
+/** Per session, at most this many lines are kept, and at most this much text (in characters). */
+export const PRIVATE_LINES_KEPT = 100;
+export const PRIVATE_TEXT_KEPT = 16 * 1024;
+/** At most this many sessions' lines are kept; past it, those of the session written to longest ago go. */
+export const PRIVATE_SESSIONS_KEPT = 1000;
+
+interface PrivateLine {
+  readonly pm: number;
+  readonly time: number;
+  readonly line: string;
+}
+
+/**
+ * One session's private lines: the number before its first (`start`), the last given, and the
+ * last lines, oldest first. Numbers go on from the highest given in this run, so a session whose
+ * lines were forgotten (see `PRIVATE_SESSIONS_KEPT`) never gets a number it had before.
+ */
+export interface SessionLines {
+  readonly start: number;
+  last: number;
+  readonly kept: PrivateLine[];
+  text: number;
+}
+
+/**
+ * The private lines kept by this process: `run` names it (a client resuming with another run's
+ * numbers, after a restart or from another node, gets none of them here); `highest`, the last number given.
+ */
+export interface PrivateStore {
+  readonly run: string;
+  readonly sessions: Map<string, SessionLines>;
+  highest: number;
+}
+
+const tagged = (entry: PrivateLine, replay: boolean): string =>
+  formatTagged({ pm: String(entry.pm), time: time(entry.time), ...(replay ? { replay: '' } : {}) }, entry.line);
+
+/** A private line to `target`: numbered and kept for a tagged client's session, as it is for a plain one. */
+export function sendPrivate(model: ServerModel, target: Connection, line: string): Effect[] {
+  const { session } = target;
+  if (session === undefined) return direct(model, [target.id], line);
+  const store = model.privates;
+  const { sessions } = store;
+  const lines = sessions.get(session) ?? { start: store.highest, last: store.highest, kept: [], text: 0 };
+  sessions.delete(session); // set again: the session written to last is kept longest
+  sessions.set(session, lines);
+  if (sessions.size > PRIVATE_SESSIONS_KEPT) sessions.delete(sessions.keys().next().value as string);
+  const entry: PrivateLine = { pm: ++lines.last, time: model.now(), line };
+  store.highest = Math.max(store.highest, lines.last);
+  lines.kept.push(entry);
+  lines.text += line.length;
+  while (lines.kept.length > PRIVATE_LINES_KEPT || (lines.text > PRIVATE_TEXT_KEPT && lines.kept.length > 1))
+    lines.text -= lines.kept.shift()!.line.length;
+  return [{ kind: 'send', to: [target.id], lines: [tagged(entry, false)] }];
+}
+
+/** `privates=RUN:N` of a client's `/cap`: the run its private numbers came from, and the last it showed. */
+export function parsePrivatesPoint(value: string): { run: string; after: number } | undefined {
+  const colon = value.lastIndexOf(':');
+  const after = Number(value.slice(colon + 1));
+  return colon > 0 && Number.isInteger(after) && after >= 0 ? { run: value.slice(0, colon), after } : undefined;
+}
+
+/**
+ * What a resuming client missed of the private lines to its session after the one numbered
+ * `after` (of run `run`): those kept, marked as replayed, and a notice first when some are no
+ * longer kept: how many, or, when its session's lines were forgotten since it showed one (see
+ * `PRIVATE_SESSIONS_KEPT`), that some may be gone.
+ */
+export function missedPrivates(model: ServerModel, session: string, run: string, after: number): { notice?: string; lines: string[] } {
+  const { run: thisRun, sessions } = model.privates;
+  // A client shown none yet hears nothing of another run's: every resume after a restart or a move would say it.
+  if (run !== thisRun)
+    return { notice: after > 0 ? unknownGone('they are kept only by the server that had you then') : undefined, lines: [] };
+  const lines = sessions.get(session);
+  const forgotten = after > 0 && (!lines || after < lines.start);
+  if (!lines) return { notice: forgotten ? unknownGone(FORGOTTEN) : undefined, lines: [] };
+  const firstKept = lines.kept[0].pm; // a record always keeps its last line
+  const gone = firstKept - 1 - Math.max(after, lines.start);
+  return {
+    notice: forgotten ? unknownGone(FORGOTTEN) : gone > 0 ? countGone(gone) : undefined,
+    lines: lines.kept.filter((entry) => entry.pm > after).map((entry) => tagged(entry, true)),
+  };
+}
+
+const FORGOTTEN = 'too many others were sent private lines since';
+
+const countGone = (count: number): string =>
+  formatNotice(
+    `${count === 1 ? '1 private line' : `${count} private lines`} to you while you were away can no longer be replayed (more came than are kept for you)`,
+  );
+
+const unknownGone = (why: string): string =>
+  formatNotice(`private lines to you while you were away, if any, cannot be replayed here: ${why}`);
