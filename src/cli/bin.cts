@@ -80,8 +80,8 @@ function codeCacheFile(code: string, env: NodeJS.ProcessEnv): string | undefined
 /**
  * Reads whole files one after another into one buffer; each read's bytes are good until the next.
  * A page of memory costs a start when first touched (some 13 µs each on the 2-core VM measured,
- * README), and the bundle and its cache are some 500 KB each: through one buffer they touch half
- * the pages that two would. The buffer has room for a cache up to twice the bundle's size; room
+ * README), and the bundle and its cache are some 500 KB each: read through one buffer, they touch
+ * half the pages that a buffer each would. The buffer has room for a cache up to twice the bundle's size; room
  * never written to is never touched.
  */
 function oneBufferReader(): (file: string) => Buffer {
@@ -94,7 +94,7 @@ function oneBufferReader(): (file: string) => Buffer {
       let filled = 0;
       while (filled < size) {
         const got = readSync(fd, buffer, filled, size - filled, filled);
-        if (got === 0) break; // it was cut short meanwhile: V8 refuses a cache that is
+        if (got === 0) break; // the file shrank meanwhile: V8 refuses a cache cut short
         filled += got;
       }
       return buffer.subarray(0, filled);
