@@ -22,13 +22,15 @@ interface YargsOptions {
 export function environmentOptions(env: NodeJS.ProcessEnv, args: readonly string[]) {
   let problem: string | undefined;
   const middleware: Middleware = (argv, yargs) => {
+    const variables = Object.keys(env).filter((variable) => variable.startsWith(`${ENV_PREFIX}_`) && env[variable] !== undefined);
+    if (variables.length === 0) return; // most starts: no table of the options' names to make
     const options = yargs.getOptions();
     const namesOf = (option: string): string[] => [option, ...(options.alias[option] ?? [])];
     const optionNamed = new Map(
       Object.keys(options.key).flatMap((option) => namesOf(option).map((name) => [camelCase(name), option] as const)),
     );
-    for (const [variable, value] of Object.entries(env)) {
-      if (!variable.startsWith(`${ENV_PREFIX}_`) || value === undefined) continue;
+    for (const variable of variables) {
+      const value = env[variable]!;
       const key = camelCase(variable.slice(ENV_PREFIX.length + 1));
       const option = optionNamed.get(key);
       if (option === undefined) {
