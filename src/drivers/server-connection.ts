@@ -39,6 +39,13 @@ export interface ServerConnectionOptions {
 /** What a peer may still send after we have ended the connection before we stop reading it. */
 const DISCARD_AFTER_CLOSE_BYTES = 64 * 1024;
 
+/**
+ * How many lingers a peer cut off for reading slowly is given to read what was queued for it and
+ * the line that says why (half a minute with serve's 5 s): it was cut for being slow, and what it
+ * holds meanwhile is bounded by its send queue.
+ */
+const CUT_LINGERS = 6;
+
 /** What a connection's telnet requests call for, chunk by chunk (undefined: nothing to answer). */
 export interface TelnetAnswers {
   answers(chunk: Uint8Array): Uint8Array | undefined;
@@ -87,7 +94,7 @@ export interface ServerConnection {
 /**
  * A client that falls `sendQueueBytes` behind is cut off alone: it gets no more chat, only one
  * farewell line saying why after what is already queued, then our end of the connection; if it
- * still does not read, the socket is destroyed after `lingerMs`. Its `data$` fails at once with
+ * still has not read it all after CUT_LINGERS of `lingerMs`, the socket is destroyed. Its `data$` fails at once with
  * a `SendQueueExceededError`, so the core lets it go without waiting for the socket.
  *
  * The socket is half-open: the peer's end completes `data$` and leaves our side open for what the
@@ -311,11 +318,15 @@ abstract class Connection extends SocketReader implements ServerConnection {
     socket.resume();
   }
 
-  /** Destroys the socket `lingerMs` from now, unless it closes before (the last end counts: a new linger replaces the one before). */
+  /**
+   * Destroys the socket `lingerMs` from now (CUT_LINGERS of them after a cut), unless it closes
+   * before (the last end counts: a new linger replaces the one before).
+   */
   private linger(): void {
     const extras = this.ensureExtras();
     extras.linger?.unsubscribe();
-    extras.linger = timer(this.options.lingerMs).subscribe(() => this.socket.destroy());
+    const lingers = extras.cutOff ? CUT_LINGERS : 1;
+    extras.linger = timer(lingers * this.options.lingerMs).subscribe(() => this.socket.destroy());
   }
 
   /** Counts what the peer sends after our end: past DISCARD_AFTER_CLOSE_BYTES it is no longer read (memory stays flat). */

@@ -507,6 +507,24 @@ describe('serverConnection', () => {
     await event(slow.connection.socket, 'close'); // closed by the peer in turn, long before the linger
   });
 
+  it('gives a cut-off peer longer than an ordinary linger to read what was queued, whole, and then why', async () => {
+    const slow = await accepted({ ...BASE, sendQueueBytes: MiB, lingerMs: 200 });
+    slow.peer.pause();
+    const chunk = Buffer.alloc(64 * 1024, 's');
+    let given = 0;
+    for (let i = 0; i < 1024 && !slow.connection.socket.writableEnded; i++) {
+      slow.connection.write(chunk);
+      if (!slow.connection.socket.writableEnded) given += chunk.length;
+    }
+    await expect(slow.ended).rejects.toBeInstanceOf(SendQueueExceededError);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // it reads nothing for two lingers, then all
+    slow.peer.resume();
+    const all = await readToEnd(slow.peer, 5000);
+    const farewell = `! send queue exceeded (over ${MiB} bytes unread)\n`;
+    expect(all.length).toBe(given + farewell.length);
+    expect(all.subarray(given).toString()).toBe(farewell);
+  });
+
   it('destroys a cut-off peer that still does not read once the linger time is over', async () => {
     const limit = 64 * 1024;
     const slow = await accepted({ ...BASE, sendQueueBytes: limit, lingerMs: 100 });
