@@ -107,7 +107,13 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
       const fact = model.mutes.get(nickKey(command.name));
       if (!fact) return act.fail(`${command.name} is not muted`);
       const target = findByNick(model, fact.nick);
-      return act.decide({ ...fact, lifted: true }, 'unmute', fact.nick, `${fact.nick} was unmuted by ${act.by}`, target ? [target.room!] : []);
+      return act.decide(
+        { ...fact, lifted: true },
+        'unmute',
+        fact.nick,
+        `${fact.nick} was unmuted by ${act.by}`,
+        target ? [target.room!] : [],
+      );
     }
     case 'lock':
     case 'unlock': {
