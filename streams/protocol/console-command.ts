@@ -10,6 +10,8 @@ export type ConsoleCommand =
   /** `/join #ROOM`: the room the console speaks in from now on. */
   | { kind: 'join'; room: string }
   | { kind: 'rooms' }
+  /** `/topic [TEXT]`: the topic of the room the console speaks in, shown or set. */
+  | { kind: 'topic'; text: string }
   /** `/kick`, `/ban`, `/mute`, `/lock`, `/op`...: the console moderates like an operator, and makes operators. */
   | { kind: 'moderate'; command: ModerationCommand }
   /** `/unregister NICK` (or `/drop NICK`): anyone may take that nick again. */
@@ -24,6 +26,7 @@ export const CONSOLE_HELP: readonly string[] = [
   '  TEXT                     to the room you speak in (to every client on a console-only server)',
   '  /join #ROOM              speak in that room from now on',
   '  /rooms                   the rooms, with how many are in each and their topics',
+  '  /topic [TEXT]            show, or set, the topic of the room you speak in',
   '  /msg NAME TEXT           to one client',
   '  /who [#ROOM]             who is connected, with addresses, or who is in a room',
   '  /unregister NICK         drop a registered nick (also /drop NICK)',
@@ -51,6 +54,8 @@ export function parseConsoleLine(line: string): ConsoleCommand {
       return rest ? { kind: 'join', room: rest } : usage('/join #ROOM');
     case 'rooms':
       return { kind: 'rooms' };
+    case 'topic':
+      return { kind: 'topic', text: rest };
     case 'unregister':
     case 'drop': {
       const { head } = splitWord(rest);

@@ -4,7 +4,7 @@ import { privately } from './cluster-link.js';
 import { log, type Effect, type LogEntry } from './events.js';
 import { inRoom, roomLines } from './membership.js';
 import { moderate } from './moderation-commands.js';
-import { givenRoom, NO_ROOMS, roomList } from './room-commands.js';
+import { givenRoom, NO_ROOMS, roomList, topic } from './room-commands.js';
 import { forgetIfEmpty, members, type Connection, type ServerModel } from './model.js';
 import type { ClusterMember } from '../cluster/bus.js';
 import { findByNick } from './nicks.js';
@@ -33,6 +33,8 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
     case 'join':
     case 'rooms':
       return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);
+    case 'topic':
+      return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : topic(model, undefined, command.text);
     case 'who': {
       if (command.room !== undefined)
         return model.mode === 'console-only' ? [log({ type: 'error', text: NO_ROOMS })] : consoleRoomCommand(model, command);

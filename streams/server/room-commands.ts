@@ -7,6 +7,7 @@ import { invalidRoomReason, roomName } from './room-name.js';
 import { isOperator } from './moderation.js';
 import { nameListing } from './name-listing.js';
 import { direct } from './send.js';
+import { Act } from './moderation-act.js';
 import { isLocked, setTopic } from './topic-lock.js';
 
 /** What the room commands do: `/join`, `/part`, `/rooms`, `/topic`, `/who` (for members and the console alike where they share). */
@@ -36,25 +37,26 @@ export const TOPIC_MAX_BYTES = 1024;
 const encoder = new TextEncoder();
 const utf8Length = (text: string): number => encoder.encode(text).length;
 
-/** `/topic [TEXT]`: shows the topic of the member's room, or sets it for everyone in it (here and on every node). */
-export function topic(model: ServerModel, member: Connection, text: string): Effect[] {
-  const room = member.room!;
-  if (!text) {
-    const shown = room.topic ? `topic of ${room.name}: ${room.topic.text} (set by ${room.topic.by})` : `${room.name} has no topic`;
-    return direct(model, [member.id], formatNotice(shown));
-  }
-  if (isLocked(model, room.name) && !isOperator(model, member))
-    return direct(model, [member.id], formatError(`the topic of ${room.name} is locked: only operators may change it`));
+/**
+ * `/topic [TEXT]`: shows the topic of the member's room (the console's: the room it speaks in), or
+ * sets it for everyone in it (here and on every node).
+ */
+export function topic(model: ServerModel, member: Connection | undefined, text: string): Effect[] {
+  const act = new Act(model, member);
+  const { room } = act;
+  if (!text)
+    return act.tell(room.topic ? `topic of ${room.name}: ${room.topic.text} (set by ${room.topic.by})` : `${room.name} has no topic`);
+  if (member && isLocked(model, room.name) && !isOperator(model, member))
+    return act.fail(`the topic of ${room.name} is locked: only operators may change it`);
   const bytes = utf8Length(text);
-  if (bytes > TOPIC_MAX_BYTES)
-    return direct(model, [member.id], formatError(`a topic is at most ${TOPIC_MAX_BYTES} bytes (this one is ${bytes}); it was not set`));
+  if (bytes > TOPIC_MAX_BYTES) return act.fail(`a topic is at most ${TOPIC_MAX_BYTES} bytes (this one is ${bytes}); it was not set`);
   const locked = isLocked(model, room.name) ? { locked: true } : {};
-  const kept = setTopic(model, { kind: 'topic', room: room.name, text, by: member.nick, time: model.now(), ...locked });
+  const kept = setTopic(model, { kind: 'topic', room: room.name, text, by: act.by, time: model.now(), ...locked });
   // In a cluster the fact is the cluster's: every node takes the topic (and its lock) from it.
   return [
     ...kept,
-    ...roomLines(model, room, undefined, [formatNotice(`${member.nick} set the topic: ${text}`)]),
-    log({ type: 'topic', id: member.id, from: member.nick, text, ...inRoom(model, room) }),
+    ...roomLines(model, room, undefined, [formatNotice(`${act.by} set the topic: ${text}`)]),
+    log({ type: 'topic', ...(member ? { id: member.id } : {}), from: act.by, text, ...inRoom(model, room) }),
   ];
 }
 

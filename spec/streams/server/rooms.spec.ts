@@ -258,6 +258,21 @@ describe('rooms', () => {
       expect(record(route(typed('/who #nope')))).toEqual(['! no such room: #nope']);
     });
 
+    it('shows and sets the topic of the room it speaks in, even a locked one, which that room hears', () => {
+      const route = server(2);
+      route(lines(2, '/join #dev'));
+      route(typed('/join #dev'));
+      expect(record(route(typed('/topic')))).toEqual(['* #dev has no topic']);
+      route(typed('/lock'));
+      const set = route(typed('/topic release on Friday'));
+      expect(heard(set, '* server set the topic: release on Friday')).toEqual([2]);
+      expect(logged(set)).toContainEqual({ type: 'topic', from: 'server', text: 'release on Friday', room: '#dev' });
+      expect(record(route(typed('/topic')))).toEqual(['* topic of #dev: release on Friday (set by server)']);
+      expect(record(route(typed(`/topic ${'x'.repeat(1025)}`)))).toEqual([
+        '! a topic is at most 1024 bytes (this one is 1025); it was not set',
+      ]);
+    });
+
     it('/kick removes a member from its room, which hears it', () => {
       const route = server(3);
       route(lines(2, '/join #dev'));
