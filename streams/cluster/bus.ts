@@ -65,10 +65,12 @@ export type BusRequest =
   /**
    * After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`.
    * `missed`: room lines said here that never crossed (while apart), so the others tell their people.
+   * A member's `since`: when it took its nick while apart (this server's clock, ms); a nick held
+   * elsewhere too goes to whoever took it first.
    */
   | {
       type: 'sync';
-      members: readonly { conn: ConnId; nick: string; key: string; room: string; session?: string }[];
+      members: readonly { conn: ConnId; nick: string; key: string; room: string; session?: string; since?: number }[];
       lastSeq: number;
       missed?: number;
     }

@@ -96,10 +96,12 @@ describe('createRouter as a node of a cluster', () => {
       { seq: 8, time: 0, line: '<bob> later' },
     ];
 
-    it('syncs its members and last sequence number, and lists the remote members in /who', () => {
-      const route = createNode();
+    it('syncs its members (with when each took its nick, while apart) and last sequence number, and lists the remote members in /who', () => {
+      let now = 1000;
+      const route = createNode({ now: () => now });
       route(open(1));
       route(lines(1, '/nick alice'));
+      now = 2000;
       route(open(2));
       route(cap(2, 's2'));
       // The cluster still lists alice from this instance's last time up: not a remote member.
@@ -109,8 +111,8 @@ describe('createRouter as a node of a cluster', () => {
           type: 'sync',
           lastSeq: 8,
           members: [
-            { conn: 1, nick: 'alice', key: 'allce', room: '#lobby', session: undefined },
-            { conn: 2, nick: 'guest-2', key: 'guest-2', room: '#lobby', session: 's2' },
+            { conn: 1, nick: 'alice', key: 'allce', room: '#lobby', session: undefined, since: 1000 },
+            { conn: 2, nick: 'guest-2', key: 'guest-2', room: '#lobby', session: 's2', since: 2000 },
           ],
         },
       ]);
@@ -479,6 +481,21 @@ describe('createRouter as a node of a cluster', () => {
       const effects = route(up([elsewhere('bob')]));
       expect(story(effects)).toEqual(['bus sync', 'to 1: * back in the cluster: 2 online']);
     });
+
+    it('and comes back: a nick taken meanwhile is synced with when it was taken (whoever took it first keeps it); one the cluster gave, without', () => {
+      let now = 0;
+      const route = clusterRoom(2, [], { now: () => now });
+      route(lines(2, '/nick bea'));
+      route(claimed(2, 'bea'));
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      now = 5000;
+      route(lines(1, '/nick zed'));
+      const [sync] = requests(route(up()));
+      expect(sync.type === 'sync' && sync.members).toEqual([
+        { conn: 1, nick: 'zed', key: 'zed', room: '#lobby', session: undefined, since: 5000 },
+        { conn: 2, nick: 'bea', key: 'bea', room: '#lobby', session: undefined },
+      ]);
+    });
   });
 
   describe('back from apart', () => {
@@ -740,7 +757,7 @@ describe('createRouter as a node of a cluster', () => {
         }),
       );
       expect(requests(effects)).toEqual([
-        { type: 'sync', lastSeq: 3, members: [{ conn: 1, nick: 'guest-1', key: 'guest-l', room: '#dev', session: undefined }] },
+        { type: 'sync', lastSeq: 3, members: [{ conn: 1, nick: 'guest-1', key: 'guest-l', room: '#dev', session: undefined, since: 0 }] },
       ]);
       expect(inbox(route(lines(1, '/history')), 1)).toEqual(['* history: the last 1 line', '<bob> in dev', '* end of history']);
       expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* topic of #dev: ship it (set by bob)']);
