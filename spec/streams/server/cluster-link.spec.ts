@@ -323,7 +323,7 @@ describe('createRouter as a node of a cluster', () => {
   describe('private messages', () => {
     const bob = elsewhere('bob');
 
-    it('to a member on another node go through the cluster; one that cannot be sent is an error to the sender', () => {
+    it('to a member on another node go through the cluster; one that cannot be sent is an error to the sender, naming it', () => {
       const route = clusterRoom(2, [bob]);
       const effects = route(lines(1, '/msg BOB psst'));
       expect(effects).toEqual([
@@ -331,8 +331,22 @@ describe('createRouter as a node of a cluster', () => {
         { kind: 'send', to: [1], lines: ['*-> bob* psst'] },
       ]);
       expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
-        { kind: 'send', to: [1], lines: ['! bob is on another server that cannot be reached now'] },
+        { kind: 'send', to: [1], lines: ["! your private line to bob did not go out (bob's server cannot be reached now): psst"] },
       ]);
+    });
+
+    it('to a nick not here while apart from the cluster: it may be on a server that cannot be reached now, not "no such nick"', () => {
+      const route = clusterRoom(1, [bob]);
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      expect(inbox(route(lines(1, '/msg bob psst')), 1)).toEqual([
+        '! bob is not on this server, and may be on another that cannot be reached now',
+      ]);
+      const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
+      expect(logged(route(console('/msg bob psst')))).toEqual([
+        { type: 'error', text: 'bob is not on this server, and may be on another that cannot be reached now' },
+      ]);
+      route(up([bob]));
+      expect(inbox(route(lines(1, '/msg nobody psst')), 1)).toEqual(['! no such nick: nobody']);
     });
 
     it("from the console to a member on another node go through the cluster, signed with the console's name", () => {
@@ -344,7 +358,10 @@ describe('createRouter as a node of a cluster', () => {
         { kind: 'log', entries: [{ type: 'private', from: 'server', to: 'bob', text: 'from the desk' }] },
       ]);
       expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
-        { kind: 'log', entries: [{ type: 'error', text: 'bob is on another server that cannot be reached now' }] },
+        {
+          kind: 'log',
+          entries: [{ type: 'error', text: "your private line to bob did not go out (bob's server cannot be reached now): from the desk" }],
+        },
       ]);
       expect(logged(route(console('/who')))).toEqual([
         { type: 'notice', text: '1 connected, 1 on other nodes' },
