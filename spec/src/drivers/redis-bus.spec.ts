@@ -289,6 +289,20 @@ describe('redisBus', () => {
     expect(b.all('private')).toHaveLength(1);
   });
 
+  it("gives a nick a member took while apart (`since`, on this node's clock) to whoever took it first, on Redis's clock", async () => {
+    const a = await joined('a');
+    const b = await joined('b');
+    b.send(claim(1, 'ada'));
+    b.send(claim(2, 'amy'));
+    await Promise.all([answer(b, 1), answer(b, 2)]);
+    // a's ada was taken a minute before b's, its amy a minute after.
+    const ada = { ...member(1, 'ada'), since: Date.now() - 60_000 };
+    const amy = { ...member(2, 'amy'), since: Date.now() + 60_000 };
+    a.send({ type: 'sync', members: [ada, amy], lastSeq: 0 });
+    expect(await b.next('ousted')).toEqual({ type: 'ousted', nick: 'ada' });
+    expect(await a.next('refused')).toEqual({ type: 'refused', conns: [2] });
+  });
+
   it('says an instance that went silent is gone, and its nicks are free once its key expired', async () => {
     const a = await joined('a');
     const b = await joined('b');
