@@ -15,9 +15,9 @@ afterEach(async () => {
 
 const CLUSTER = 'apart-nicks';
 
-/** `tcpchat serve --cluster URL` as node `name`, once it has joined the cluster. */
-async function node(name: string, url: string): Promise<Server> {
-  const args = ['--rate', '0', '--cluster', url, '--cluster-name', CLUSTER, '--node', name, '--presence-ttl', '2'];
+/** `tcpchat serve --cluster URL` as node `name`, once it has joined the cluster (it notices a silent Redis within half the TTL). */
+async function node(name: string, url: string, ttl = 2): Promise<Server> {
+  const args = ['--rate', '0', '--cluster', url, '--cluster-name', CLUSTER, '--node', name, '--presence-ttl', String(ttl)];
   const server = await startServer(args, { name: `node ${name}` });
   await server.stdout.waitFor(new RegExp(`^\\* joined the cluster as node ${name}: `));
   return server;
@@ -80,4 +80,34 @@ describe('tcpchat serve --cluster, one nick taken on two nodes while Redis is st
     },
     40_000,
   );
+
+  it('taken on west first by a claim Redis never answered, on east later while apart: west, whose node learnt last, keeps it', async () => {
+    const redis = await startRedis();
+    const toRedis = await FaultProxy.start(redis.port);
+    // West notices a silent Redis within 3 s, east within 1 s: east's zed comes between west's ask and west's giving up.
+    const east = await node('east', redis.url);
+    const west = await node('west', `redis://127.0.0.1:${toRedis.port}`, 6);
+    const eve = await joined(east.port, 'eve');
+    const wes = await joined(west.port, 'wes');
+    redis.process.child.kill('SIGSTOP');
+    try {
+      wes.send('/nick zed\n'); // waits for Redis until west gives up on it
+      await east.stdout.waitFor(/^! lost the cluster: Redis has not answered/);
+      eve.send('/nick zed\n');
+      await eve.lines.waitFor('* you are now zed');
+      expect(wes.lines.all).not.toContain('* you are now zed');
+      await west.stdout.waitFor(/^! lost the cluster: Redis has not answered/);
+      await wes.lines.waitFor('* you are now zed');
+      toRedis.stall();
+    } finally {
+      redis.process.child.kill('SIGCONT');
+    }
+    await east.stdout.waitFor(/^\* rejoined the cluster as node east/, 10_000);
+    await heldInRedis(redis.url, 'zed');
+    toRedis.heal();
+    await eve.lines.waitFor(TOLD, 15_000);
+    wes.send('still here\n');
+    await eve.lines.waitFor('<zed> still here', 10_000);
+    expect(wes.lines.all.filter((line) => TOLD.test(line))).toEqual([]);
+  }, 40_000);
 });

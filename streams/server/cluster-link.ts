@@ -214,6 +214,8 @@ function unsent(model: ServerModel, cluster: ClusterState, request: BusRequest):
       const asked = conn?.claim;
       if (conn) conn.claim = undefined;
       const effects = conn?.phase === 'member' && asked?.nick !== undefined ? renameLocally(model, conn, asked.nick) : [];
+      // Taken when it was asked, which the bus knows (and times), not now that it is handed back.
+      if (conn && asked?.nick !== undefined && nickKey(conn.nick) === nickKey(asked.nick)) conn.nickSince = undefined;
       return [...effects, { kind: 'resume', id: request.conn }];
     }
     case 'private':

@@ -427,6 +427,21 @@ describe('redisBus', () => {
       await heard(a, 'heard again');
     });
 
+    it('holds a nick claim Redis never answered (handed back, taken here alone) since it was asked: an earlier ask keeps it once back', async () => {
+      const b = await joined('b');
+      const { bus: a, proxy } = await behindProxy('a');
+      proxy.blackHole();
+      a.send(claim(1, 'ada')); // a does not know yet that Redis is out of reach
+      expect((await a.next('unsent', undefined, 3000)).request).toMatchObject({ type: 'claim', nick: 'ada' });
+      b.send(claim(1, 'ada')); // asked later, granted by Redis
+      expect(await answer(b, 1)).toMatchObject({ ok: true });
+
+      proxy.heal();
+      await a.next('up', (event) => event.members.length > 0, TTL * 10);
+      a.send({ type: 'sync', members: [member(1, 'ada')], lastSeq: 0 });
+      expect(await b.next('ousted')).toEqual({ type: 'ousted', nick: 'ada' });
+    });
+
     it('refuses room lines a link it let go delivers late, after it joined again on another: they were handed back, unsent', async () => {
       const b = await joined('b');
       const { bus: a, proxy } = await behindProxy('a');

@@ -501,16 +501,20 @@ describe('createRouter as a node of a cluster', () => {
 
     it('and comes back: a nick taken meanwhile is synced with when it was taken (whoever took it first keeps it); one the cluster gave, without', () => {
       let now = 0;
-      const route = clusterRoom(2, [], { now: () => now });
+      const route = clusterRoom(3, [], { now: () => now });
       route(lines(2, '/nick bea'));
       route(claimed(2, 'bea'));
+      // A claim the bus hands back once down was timed by the bus when asked: not now.
+      const [cal] = requests(route(lines(3, '/nick cal')));
       route(bus({ type: 'down', reason: 'connection lost' }));
       now = 5000;
+      expect(inbox(route(bus({ type: 'unsent', request: cal })), 3)).toEqual(['* you are now cal']);
       route(lines(1, '/nick zed'));
       const [sync] = requests(route(up()));
       expect(sync.type === 'sync' && sync.members).toEqual([
         { conn: 1, nick: 'zed', key: 'zed', room: '#lobby', session: undefined, since: 5000 },
         { conn: 2, nick: 'bea', key: 'bea', room: '#lobby', session: undefined },
+        { conn: 3, nick: 'cal', key: 'cal', room: '#lobby', session: undefined },
       ]);
     });
   });
