@@ -40,6 +40,9 @@ export interface RedisBusOptions {
 /** How long Redis keeps that a kick was done, for a kicker's node cut off meanwhile to learn it once back. */
 const KICKED_KEPT_MS = 3_600_000;
 
+/** A heartbeat answered within this long tells how far Redis's clock is from this node's. */
+const CLOCK_ROUND_TRIP_MS = 1000;
+
 /** How long a node waits before asking to join again when Redis refused it (while connected). */
 const JOIN_RETRY_MS = 1000;
 
@@ -159,6 +162,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     let links = 0;
     /** Since when (Redis's ms) this node's members hold their nicks: the first holder keeps a nick after a split. */
     const heldSince = new Map<string, number>();
+    /**
+     * Redis's clock less this node's, as last measured (a heartbeat's answer): a nick taken while
+     * Redis cannot answer is timed by this node's clock put on Redis's, so nodes whose clocks differ
+     * agree on who took it first.
+     */
+    let redisAhead = 0;
     /** The reports of lines that never crossed that this node has heard (their ids): each is told once. */
     const heardMissed = new Set<string>();
     /** Batches handed back unsent since the last join: should Redis still run one late, this node has shown it already. */
@@ -509,7 +518,10 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         }
         case 'sync': {
           const members = request.members.map((member) => ({ ...member, key: member.key ?? '', room: member.room ?? firstRoom }));
-          const since = new Map(members.map(({ key }) => [key, heldSince.get(key) ?? 0]));
+          // Taken while apart: by this node's clock, put on Redis's.
+          const since = new Map(
+            members.map(({ key, since }) => [key, since === undefined ? (heldSince.get(key) ?? 0) : since + redisAhead]),
+          );
           heldSince.clear();
           for (const [key, ms] of since) if (ms > 0) heldSince.set(key, ms);
           const args = members.flatMap((member) => [member.nick, member.key, member.session ?? '', since.get(member.key)!, member.room]);
@@ -550,8 +562,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       }
     }
 
+    /** A nick claim Redis did not answer is taken here alone (`unsent`): held since it was asked, on Redis's clock. */
+    function takenHere(request: Request, asked: number): void {
+      if (request.type === 'claim' && request.key) heldSince.set(request.key, asked + redisAhead);
+    }
+
     function request(request: Request): void {
+      const asked = Date.now();
       if (state !== 'up') {
+        takenHere(request, asked);
         if (handedBack(request)) emit({ type: 'unsent', request });
         return;
       }
@@ -559,6 +578,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       perform(request).then(
         (event) => event && emit(event),
         (error: unknown) => {
+          takenHere(request, asked);
           if (handedBack(request)) emit({ type: 'unsent', request });
           if (link?.commands.isReady) tell(`cluster: ${request.type} failed: ${describe(error)}`);
         },
@@ -592,7 +612,14 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       const waited = now - selfHeard;
       if (waited > silentMs) return cutOff(`Redis has not answered for ${seconds(waited)}`);
       beaten = now;
-      void run(HEARTBEAT, [options.node, options.ttlMs]).catch(() => {});
+      void run(HEARTBEAT, [options.node, options.ttlMs]).then(
+        (redisNow) => {
+          // Redis answered at about halfway: a late answer (a busy Redis) would mislead more than it tells.
+          const answered = Date.now();
+          if (answered - now < CLOCK_ROUND_TRIP_MS) redisAhead = Number(redisNow) - Math.round((now + answered) / 2);
+        },
+        () => {},
+      );
     }, beatMs);
     const requests = request$.subscribe(request);
     open();

@@ -236,7 +236,7 @@ return 1
  * report is also kept (the last MISSED_KEPT, in `missed`, for a day), for the nodes apart now.
  * Rooms its members no longer are in, and nobody else either, are forgotten.
  * ARGV: prefix, instance, node, last sequence number, lines that never crossed, the first room,
- * then nick, key, session, since when held (ms, 0 for unknown) and room for each member.
+ * then nick, key, session, since when held (ms on Redis's clock, 0 for unknown) and room for each member.
  */
 export const SYNC = `${LIVE}${ROOMS}
 local MISSED_KEPT = ${MISSED_KEPT}
@@ -283,12 +283,15 @@ redis.call('PUBLISH', p .. 'bus', '{"type":"synced","instance":' .. cjson.encode
 return refused
 `;
 
-/** Still alive: the key that says so is renewed, and the others hear it. ARGV: prefix, instance, node, ttl ms. */
-export const HEARTBEAT = `
-local p, instance = ARGV[1], ARGV[2]
+/**
+ * Still alive: the key that says so is renewed, and the others hear it. Returns Redis's time (ms),
+ * for the node to time the nicks its people take while apart on the clock every node shares.
+ * ARGV: prefix, instance, node, ttl ms.
+ */
+export const HEARTBEAT = `${LIVE}
 redis.call('SET', p .. 'node:' .. instance, ARGV[3], 'PX', ARGV[4])
 redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'beat', instance = instance, node = ARGV[3] }))
-return 1
+return now
 `;
 
 /**

@@ -65,10 +65,13 @@ export type BusRequest =
   /**
    * After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`.
    * `missed`: room lines said here that never crossed (while apart), so the others tell their people.
+   * A member's `since`: when it took its nick while apart (this server's clock, ms); none when the
+   * bus gave it, or had it asked and handed the claim back (it timed that itself). A nick held
+   * elsewhere too goes to whoever took it first.
    */
   | {
       type: 'sync';
-      members: readonly { conn: ConnId; nick: string; key: string; room: string; session?: string }[];
+      members: readonly { conn: ConnId; nick: string; key: string; room: string; session?: string; since?: number }[];
       lastSeq: number;
       missed?: number;
     }

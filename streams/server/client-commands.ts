@@ -2,7 +2,7 @@ import { CLIENT_HELP, type ClientCommand } from '../protocol/client-command.js';
 import { invalidNickReason, nickKey, nickTakenReason, normalizeNick } from '../protocol/nick.js';
 import { formatError, formatNotice, formatPrivate, formatSent } from '../protocol/server-line.js';
 import { capability } from './capability.js';
-import { claimNick, clusterUp, privately } from './cluster-link.js';
+import { claimNick, clusterUp, noSuchNick, privately } from './cluster-link.js';
 import { log, type Effect } from './events.js';
 import { lastLines, linesSince, search } from './history-commands.js';
 import { announce, depart, inRoom, renameLocally } from './membership.js';
@@ -81,7 +81,7 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       if (target) return [...sendPrivate(model, target, line), ...reply(formatSent(target.nick, command.text))];
       const elsewhere = privately(model, id, command.to, line);
       if (elsewhere) return [...elsewhere.effects, ...reply(formatSent(elsewhere.to, command.text))];
-      return reply(formatError(`no such nick: ${command.to}`));
+      return reply(formatError(noSuchNick(model, command.to)));
     }
     case 'quit': {
       const reason = command.reason ? `quit: ${command.reason}` : 'quit';

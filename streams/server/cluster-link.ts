@@ -1,6 +1,6 @@
 import type { BusEvent, BusRequest, RoomBatch } from '../cluster/bus.js';
 import { nickKey, nickTakenReason } from '../protocol/nick.js';
-import { formatError, formatNotice } from '../protocol/server-line.js';
+import { formatError, formatNotice, parseServerLine } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
 import { addRemote, dropInstance, dropRemote } from './cluster-members.js';
 import { joined, lost, missedFrom } from './cluster-rejoin.js';
@@ -30,6 +30,18 @@ import { direct, directToRoom, numbered, sayHere } from './send.js';
  * While it is down the router works as a lone server, and says so. What the cluster's answers
  * lead to comes back as data: effects, and `resume` steps the router runs.
  */
+
+/** What a private line said, as its sender typed it. */
+function privateText(line: string): string {
+  const parsed = parseServerLine(line);
+  return parsed.kind === 'private' ? parsed.text : line;
+}
+
+/** Why a /msg finds nobody: while this server is apart from the cluster, the nick may be on another node. */
+export const noSuchNick = (model: ServerModel, nick: string): string =>
+  model.cluster && !model.cluster.up
+    ? `${nick} is not on this server, and may be on another that cannot be reached now`
+    : `no such nick: ${nick}`;
 
 /** After a claim is answered: handle what the connection sent meanwhile (and its close, if it came). */
 export type Next = Effect | { readonly kind: 'resume'; readonly id: ConnId };
@@ -203,13 +215,18 @@ function unsent(model: ServerModel, cluster: ClusterState, request: BusRequest):
       const asked = conn?.claim;
       if (conn) conn.claim = undefined;
       const effects = conn?.phase === 'member' && asked?.nick !== undefined ? renameLocally(model, conn, asked.nick) : [];
+      // Taken when it was asked, which the bus knows (and times), not now that it is handed back.
+      if (conn && asked?.nick !== undefined && nickKey(conn.nick) === nickKey(asked.nick)) conn.nickSince = undefined;
       return [...effects, { kind: 'resume', id: request.conn }];
     }
     case 'private':
     case 'kick': {
       // A kick unsent, or unanswered by the member's node (cut off from Redis), did not happen; a ban reaches that node once it is back.
-      const what = request.type === 'kick' ? `; ${request.to} was not kicked (a /ban holds there once it is back)` : '';
-      const error = `${request.to} is on another server that cannot be reached now${what}`;
+      // A private line is named, as said: its sender has seen it go (`*-> bob* ...`), and may send it again.
+      const error =
+        request.type === 'kick'
+          ? `${request.to} is on another server that cannot be reached now; ${request.to} was not kicked (a /ban holds there once it is back)`
+          : `your private line to ${request.to} did not go out (${request.to}'s server cannot be reached now): ${privateText(request.line)}`;
       return request.from === undefined ? [log({ type: 'error', text: error })] : direct(model, [request.from], formatError(error));
     }
     case 'fact':

@@ -54,7 +54,14 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
   for (const room of [...model.rooms.values()]) forgetIfEmpty(model, room);
   const text = `${rejoined ? 'rejoined' : 'joined'} the cluster as node ${cluster.self.node}: ${cluster.remote.size} elsewhere`;
   const lostText = "the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone";
-  const synced = here.map((m) => ({ conn: m.id, nick: m.nick, key: nickKey(m.nick), room: m.room!.name, session: m.session }));
+  const synced = here.map((m) => ({
+    conn: m.id,
+    nick: m.nick,
+    key: nickKey(m.nick),
+    room: m.room!.name,
+    session: m.session,
+    ...(m.nickSince === undefined ? {} : { since: m.nickSince }),
+  }));
   return [
     bus({ type: 'sync', members: synced, lastSeq: sequence.lastSeq, ...(missed > 0 ? { missed } : {}) }),
     ...(rejoined ? everyoneHere(model, formatNotice(`back in the cluster: ${cluster.remote.size + here.length} online`)) : []),

@@ -1,6 +1,6 @@
 import { CONSOLE_HELP, type ConsoleCommand } from '../protocol/console-command.js';
 import { formatMessage, formatPrivate } from '../protocol/server-line.js';
-import { privately } from './cluster-link.js';
+import { noSuchNick, privately } from './cluster-link.js';
 import { log, type Effect, type LogEntry } from './events.js';
 import { inRoom, roomLines } from './membership.js';
 import { moderate } from './moderation-commands.js';
@@ -47,7 +47,7 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
       if (target) return [...sendPrivate(model, target, line), sent(target.nick)];
       const elsewhere = privately(model, undefined, command.to, line);
       if (elsewhere) return [...elsewhere.effects, sent(command.to)];
-      return [log({ type: 'error', text: `no such nick: ${command.to}` })];
+      return [log({ type: 'error', text: noSuchNick(model, command.to) })];
     }
     case 'moderate':
       return moderate(model, undefined, command.command);

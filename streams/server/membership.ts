@@ -96,6 +96,7 @@ export function welcome(model: ServerModel, conn: Connection, nick?: string): Ef
   const rooms = model.mode === 'room';
   const earlier = rooms ? latest(room.history, DEFAULT_HISTORY_COUNT) : [];
   enter(model, conn, nickOrGuest(model, nick), room); // before its own join notice, which it never hears
+  timeNick(model, conn);
   const greeting = formatWelcome({ server: model.name, nick: conn.nick, ...(rooms ? { room: room.name } : {}) });
   return [
     ...(rooms ? arrival(model, conn, room, earlier, greeting) : direct(model, [conn.id], greeting)),
@@ -152,12 +153,18 @@ export function renameLocally(model: ServerModel, member: Connection, nick: stri
   const result = rename(model, member, nick);
   if (!result.ok) return direct(model, [id], formatError(result.error));
   if (result.before === result.after) return direct(model, [id], formatYouAre(result.after));
+  timeNick(model, member);
   const room = member.room!;
   return [
     ...direct(model, [id], formatRenamed(result.after, why)),
     ...announceMembership(model, room, id, `${result.before} is now ${result.after}`),
     log({ type: 'nick', id, from: result.before, to: result.after, ...inRoom(model, room) }),
   ];
+}
+
+/** A nick taken while this server is apart from the cluster is timed: once back, whoever took it first keeps it. */
+function timeNick(model: ServerModel, member: Connection): void {
+  member.nickSince = model.cluster && !model.cluster.up ? model.now() : undefined;
 }
 
 /** The member leaves, is told why, and its connection closes. */

@@ -60,6 +60,11 @@ export interface Connection {
   /** Heartbeat (tagged connections only): when it was last heard (none: not watched), and pings sent since. */
   heardAt: number | undefined;
   pinged: number;
+  /**
+   * When it took its nick while this server was apart from the cluster (the model's clock), so that
+   * once back the cluster can tell who took it first; none when the cluster gave it.
+   */
+  nickSince: number | undefined;
 }
 
 /** Who a room's lines go to, split by whether they take tags; rebuilt after a change. */
@@ -323,6 +328,7 @@ class Uncommon {
   identified: string | undefined;
   heardAt: number | undefined;
   pinged = 0;
+  nickSince: number | undefined;
 }
 
 /**
@@ -403,6 +409,12 @@ class ConnectionRecord implements Connection {
   }
   set pinged(pinged: number) {
     this.set('pinged', pinged);
+  }
+  get nickSince(): number | undefined {
+    return this.uncommon?.nickSince;
+  }
+  set nickSince(nickSince: number | undefined) {
+    this.set('nickSince', nickSince);
   }
 
   /** Sets an uncommon field; setting one to its default (none, or no pings) makes nothing. */

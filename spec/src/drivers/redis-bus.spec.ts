@@ -289,6 +289,20 @@ describe('redisBus', () => {
     expect(b.all('private')).toHaveLength(1);
   });
 
+  it("gives a nick a member took while apart (`since`, on this node's clock) to whoever took it first, on Redis's clock", async () => {
+    const a = await joined('a');
+    const b = await joined('b');
+    b.send(claim(1, 'ada'));
+    b.send(claim(2, 'amy'));
+    await Promise.all([answer(b, 1), answer(b, 2)]);
+    // a's ada was taken a minute before b's, its amy a minute after.
+    const ada = { ...member(1, 'ada'), since: Date.now() - 60_000 };
+    const amy = { ...member(2, 'amy'), since: Date.now() + 60_000 };
+    a.send({ type: 'sync', members: [ada, amy], lastSeq: 0 });
+    expect(await b.next('ousted')).toEqual({ type: 'ousted', nick: 'ada' });
+    expect(await a.next('refused')).toEqual({ type: 'refused', conns: [2] });
+  });
+
   it('says an instance that went silent is gone, and its nicks are free once its key expired', async () => {
     const a = await joined('a');
     const b = await joined('b');
@@ -411,6 +425,21 @@ describe('redisBus', () => {
       expect(await a.next('refused')).toEqual({ type: 'refused', conns: [3] });
       b.send(room(b, 'heard again'));
       await heard(a, 'heard again');
+    });
+
+    it('holds a nick claim Redis never answered (handed back, taken here alone) since it was asked: an earlier ask keeps it once back', async () => {
+      const b = await joined('b');
+      const { bus: a, proxy } = await behindProxy('a');
+      proxy.blackHole();
+      a.send(claim(1, 'ada')); // a does not know yet that Redis is out of reach
+      expect((await a.next('unsent', undefined, 3000)).request).toMatchObject({ type: 'claim', nick: 'ada' });
+      b.send(claim(1, 'ada')); // asked later, granted by Redis
+      expect(await answer(b, 1)).toMatchObject({ ok: true });
+
+      proxy.heal();
+      await a.next('up', (event) => event.members.length > 0, TTL * 10);
+      a.send({ type: 'sync', members: [member(1, 'ada')], lastSeq: 0 });
+      expect(await b.next('ousted')).toEqual({ type: 'ousted', nick: 'ada' });
     });
 
     it('refuses room lines a link it let go delivers late, after it joined again on another: they were handed back, unsent', async () => {

@@ -96,10 +96,12 @@ describe('createRouter as a node of a cluster', () => {
       { seq: 8, time: 0, line: '<bob> later' },
     ];
 
-    it('syncs its members and last sequence number, and lists the remote members in /who', () => {
-      const route = createNode();
+    it('syncs its members (with when each took its nick, while apart) and last sequence number, and lists the remote members in /who', () => {
+      let now = 1000;
+      const route = createNode({ now: () => now });
       route(open(1));
       route(lines(1, '/nick alice'));
+      now = 2000;
       route(open(2));
       route(cap(2, 's2'));
       // The cluster still lists alice from this instance's last time up: not a remote member.
@@ -109,8 +111,8 @@ describe('createRouter as a node of a cluster', () => {
           type: 'sync',
           lastSeq: 8,
           members: [
-            { conn: 1, nick: 'alice', key: 'allce', room: '#lobby', session: undefined },
-            { conn: 2, nick: 'guest-2', key: 'guest-2', room: '#lobby', session: 's2' },
+            { conn: 1, nick: 'alice', key: 'allce', room: '#lobby', session: undefined, since: 1000 },
+            { conn: 2, nick: 'guest-2', key: 'guest-2', room: '#lobby', session: 's2', since: 2000 },
           ],
         },
       ]);
@@ -321,7 +323,7 @@ describe('createRouter as a node of a cluster', () => {
   describe('private messages', () => {
     const bob = elsewhere('bob');
 
-    it('to a member on another node go through the cluster; one that cannot be sent is an error to the sender', () => {
+    it('to a member on another node go through the cluster; one that cannot be sent is an error to the sender, naming it', () => {
       const route = clusterRoom(2, [bob]);
       const effects = route(lines(1, '/msg BOB psst'));
       expect(effects).toEqual([
@@ -329,8 +331,22 @@ describe('createRouter as a node of a cluster', () => {
         { kind: 'send', to: [1], lines: ['*-> bob* psst'] },
       ]);
       expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
-        { kind: 'send', to: [1], lines: ['! bob is on another server that cannot be reached now'] },
+        { kind: 'send', to: [1], lines: ["! your private line to bob did not go out (bob's server cannot be reached now): psst"] },
       ]);
+    });
+
+    it('to a nick not here while apart from the cluster: it may be on a server that cannot be reached now, not "no such nick"', () => {
+      const route = clusterRoom(1, [bob]);
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      expect(inbox(route(lines(1, '/msg bob psst')), 1)).toEqual([
+        '! bob is not on this server, and may be on another that cannot be reached now',
+      ]);
+      const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
+      expect(logged(route(console('/msg bob psst')))).toEqual([
+        { type: 'error', text: 'bob is not on this server, and may be on another that cannot be reached now' },
+      ]);
+      route(up([bob]));
+      expect(inbox(route(lines(1, '/msg nobody psst')), 1)).toEqual(['! no such nick: nobody']);
     });
 
     it("from the console to a member on another node go through the cluster, signed with the console's name", () => {
@@ -342,7 +358,10 @@ describe('createRouter as a node of a cluster', () => {
         { kind: 'log', entries: [{ type: 'private', from: 'server', to: 'bob', text: 'from the desk' }] },
       ]);
       expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
-        { kind: 'log', entries: [{ type: 'error', text: 'bob is on another server that cannot be reached now' }] },
+        {
+          kind: 'log',
+          entries: [{ type: 'error', text: "your private line to bob did not go out (bob's server cannot be reached now): from the desk" }],
+        },
       ]);
       expect(logged(route(console('/who')))).toEqual([
         { type: 'notice', text: '1 connected, 1 on other nodes' },
@@ -488,6 +507,25 @@ describe('createRouter as a node of a cluster', () => {
       route(bus({ type: 'down', reason: 'connection lost' }));
       const effects = route(up([elsewhere('bob')]));
       expect(story(effects)).toEqual(['bus sync', 'to 1: * back in the cluster: 2 online']);
+    });
+
+    it('and comes back: a nick taken meanwhile is synced with when it was taken (whoever took it first keeps it); one the cluster gave, without', () => {
+      let now = 0;
+      const route = clusterRoom(3, [], { now: () => now });
+      route(lines(2, '/nick bea'));
+      route(claimed(2, 'bea'));
+      // A claim the bus hands back once down was timed by the bus when asked: not now.
+      const [cal] = requests(route(lines(3, '/nick cal')));
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      now = 5000;
+      expect(inbox(route(bus({ type: 'unsent', request: cal })), 3)).toEqual(['* you are now cal']);
+      route(lines(1, '/nick zed'));
+      const [sync] = requests(route(up()));
+      expect(sync.type === 'sync' && sync.members).toEqual([
+        { conn: 1, nick: 'zed', key: 'zed', room: '#lobby', session: undefined, since: 5000 },
+        { conn: 2, nick: 'bea', key: 'bea', room: '#lobby', session: undefined },
+        { conn: 3, nick: 'cal', key: 'cal', room: '#lobby', session: undefined },
+      ]);
     });
   });
 
@@ -750,7 +788,7 @@ describe('createRouter as a node of a cluster', () => {
         }),
       );
       expect(requests(effects)).toEqual([
-        { type: 'sync', lastSeq: 3, members: [{ conn: 1, nick: 'guest-1', key: 'guest-l', room: '#dev', session: undefined }] },
+        { type: 'sync', lastSeq: 3, members: [{ conn: 1, nick: 'guest-1', key: 'guest-l', room: '#dev', session: undefined, since: 0 }] },
       ]);
       expect(inbox(route(lines(1, '/history')), 1)).toEqual(['* history: the last 1 line', '<bob> in dev', '* end of history']);
       expect(inbox(route(lines(1, '/topic')), 1)).toEqual(['* topic of #dev: ship it (set by bob)']);
