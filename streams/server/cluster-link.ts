@@ -37,7 +37,7 @@ function privateText(line: string): string {
   return parsed.kind === 'private' ? parsed.text : line;
 }
 
-/** Why a /msg finds nobody: while this server is apart from the cluster, the nick may be on another node. */
+/** Why a /msg or a /kick finds nobody: while this server is apart from the cluster, the nick may be on another node. */
 export const noSuchNick = (model: ServerModel, nick: string): string =>
   model.cluster && !model.cluster.up
     ? `${nick} is not on this server, and may be on another that cannot be reached now`

@@ -4,7 +4,7 @@ import { formatKicked } from '../protocol/farewell.js';
 import { invalidNickReason, nickKey, normalizeNick } from '../protocol/nick.js';
 import { formatUntil } from '../protocol/until.js';
 import { banTarget, holds, turnAway } from './bans.js';
-import { kickElsewhere } from './cluster-link.js';
+import { kickElsewhere, noSuchNick } from './cluster-link.js';
 import type { Effect } from './events.js';
 import { applyFact, keep, type Fact } from './facts.js';
 import { dismiss } from './membership.js';
@@ -55,7 +55,7 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
         ];
       }
       // On another node: that node closes it and tells the room; the kicker hears from here once it says so (`kickedElsewhere`).
-      return kickElsewhere(model, actor?.id, command.name, line, reason) ?? act.fail(`no such nick: ${command.name}`);
+      return kickElsewhere(model, actor?.id, command.name, line, reason) ?? act.fail(noSuchNick(model, command.name));
     }
     case 'ban': {
       const named = banTarget(command.target);

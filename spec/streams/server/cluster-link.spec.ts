@@ -335,7 +335,7 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
-    it('to a nick not here while apart from the cluster: it may be on a server that cannot be reached now, not "no such nick"', () => {
+    it('to a nick not here while apart from the cluster (or a /kick): it may be on a server that cannot be reached now, not "no such nick"', () => {
       const route = clusterRoom(1, [bob]);
       route(bus({ type: 'down', reason: 'connection lost' }));
       expect(inbox(route(lines(1, '/msg bob psst')), 1)).toEqual([
@@ -343,6 +343,9 @@ describe('createRouter as a node of a cluster', () => {
       ]);
       const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
       expect(logged(route(console('/msg bob psst')))).toEqual([
+        { type: 'error', text: 'bob is not on this server, and may be on another that cannot be reached now' },
+      ]);
+      expect(logged(route(console('/kick bob')))).toEqual([
         { type: 'error', text: 'bob is not on this server, and may be on another that cannot be reached now' },
       ]);
       route(up([bob]));
