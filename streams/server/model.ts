@@ -6,6 +6,7 @@ import { createAdmission, release, type Admission, type AdmissionLimits, type Fa
 import { applyFact, keptTopic, type Fact, type MuteFact, type OpFact, type Registration, type TopicFact } from './facts.js';
 import type { Ban } from './bans.js';
 import type { PeerAddress } from './peer-address.js';
+import { NickTable } from './nick-table.js';
 import { createHistory, createSequence, reload, type History, type HistoryEntry, type Sequence } from './history.js';
 
 /** A connection's number, given by the shell when it accepts the connection. */
@@ -135,7 +136,7 @@ export interface ServerModel {
   /** The connections the heartbeat watches (tagged ones that have spoken; see `heard`). */
   readonly watched: Set<Connection>;
   /** Members by nick key, as `memberKey` writes it: no two nicks look alike. */
-  readonly nicks: Map<string | number, ConnId>;
+  readonly nicks: NickTable;
   readonly reservedKey: string;
   nextGuest: number;
   /** Every room that has members (here or, in a cluster, on another node), and the first room always. */
@@ -221,7 +222,7 @@ export function createModel(options: {
     announceMax: options.announceMax,
     conns: new Map(),
     watched: new Set(),
-    nicks: new Map(),
+    nicks: new NickTable(),
     reservedKey: nickKey(options.name),
     nextGuest: 1,
     rooms: new Map([[firstRoom.name, firstRoom]]),
