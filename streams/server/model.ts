@@ -6,6 +6,7 @@ import { createAdmission, release, type Admission, type AdmissionLimits, type Fa
 import { applyFact, keptTopic, type Fact, type MuteFact, type OpFact, type Registration, type TopicFact } from './facts.js';
 import type { Ban } from './bans.js';
 import type { PeerAddress } from './peer-address.js';
+import { AscendingMap } from '../ascending-map.js';
 import { NickTable } from './nick-table.js';
 import { createHistory, createSequence, reload, type History, type HistoryEntry, type Sequence } from './history.js';
 
@@ -132,7 +133,8 @@ export interface ServerModel {
   readonly mode: ServerMode;
   /** Joins, leaves and renames are announced while the room has at most this many members. */
   readonly announceMax: number;
-  readonly conns: Map<ConnId, Connection>;
+  /** Every connection here, by id (ids come in ascending order, mostly: see AscendingMap). */
+  readonly conns: AscendingMap<Connection>;
   /** The connections the heartbeat watches (tagged ones that have spoken; see `heard`). */
   readonly watched: Set<Connection>;
   /** Members by nick key, as `memberKey` writes it: no two nicks look alike. */
@@ -220,7 +222,7 @@ export function createModel(options: {
     name: options.name,
     mode: options.mode,
     announceMax: options.announceMax,
-    conns: new Map(),
+    conns: new AscendingMap(),
     watched: new Set(),
     nicks: new NickTable(),
     reservedKey: nickKey(options.name),
@@ -413,9 +415,9 @@ export function memberOf(model: ServerModel, id: ConnId): Connection | undefined
   return conn?.phase === 'member' ? conn : undefined;
 }
 
-/** Every member here, in join order. */
+/** Every member here, in the order they came (of their ids). */
 export function members(model: ServerModel): Connection[] {
-  return [...model.conns.values()].filter((conn) => conn.phase === 'member');
+  return model.conns.values().filter((conn) => conn.phase === 'member');
 }
 
 /** A key shaped like a guest nick's (`guest-6o2`): no `0` or `1` in it, as `nickKey` makes them `o` and `l`. */

@@ -1,0 +1,108 @@
+/**
+ * A Map from numbers given out one after another (connection ids, guest numbers) to values, for a
+ * table that holds one entry per client: a Map's entry costs some 46 bytes (its table grows in
+ * powers of two), one here some 17. Keys that come in ascending order are kept in a roll, found by
+ * a binary search: the keys in an Int32Array, the values beside them in an array, an entry that
+ * goes left vacant until half the roll is, then all swept out at once (so what is kept stays within
+ * twice what is there, and a search stays quick). A key that comes out of that order (an id whose
+ * connection opened late, a nick resumed), or that an Int32Array cannot hold, is kept in a Map.
+ *
+ * `values()` is a copy, in ascending order of keys (those out of order last): a table may change
+ * while its entries are visited. A value is never `undefined` (that marks a vacant entry).
+ */
+export class AscendingMap<V> {
+  /** Keys out of order. */
+  private readonly others = new Map<number, V>();
+  private keys = new Int32Array(MIN_ROLL);
+  /** Beside each key its value; undefined: vacant. */
+  private readonly held: (V | undefined)[] = [];
+  private vacant = 0;
+
+  get size(): number {
+    return this.others.size + this.held.length - this.vacant;
+  }
+
+  get(key: number): V | undefined {
+    const at = this.find(key);
+    return at === -1 ? this.others.get(key) : this.held[at];
+  }
+
+  has(key: number): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: number, value: V): this {
+    const at = this.find(key);
+    if (at !== -1) this.held[at] = value;
+    else if (this.follows(key)) this.append(key, value);
+    else this.others.set(key, value);
+    return this;
+  }
+
+  delete(key: number): boolean {
+    const at = this.find(key);
+    if (at === -1) return this.others.delete(key);
+    this.held[at] = undefined;
+    if (++this.vacant * 2 > this.held.length) this.sweep();
+    return true;
+  }
+
+  values(): V[] {
+    const values: V[] = [];
+    for (const value of this.held) if (value !== undefined) values.push(value);
+    for (const value of this.others.values()) values.push(value);
+    return values;
+  }
+
+  /** Where a key is in the roll (-1: not there, or vacant). */
+  private find(key: number): number {
+    const { keys } = this;
+    let low = 0;
+    let high = this.held.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const found = keys[middle];
+      if (found < key) low = middle + 1;
+      else if (found > key) high = middle - 1;
+      else return this.held[middle] === undefined ? -1 : middle;
+    }
+    return -1;
+  }
+
+  /** A key past every key in the roll, which the roll can hold. */
+  private follows(key: number): boolean {
+    const { length } = this.held;
+    return Number.isInteger(key) && key >= -0x80000000 && key <= 0x7fffffff && (length === 0 || key > this.keys[length - 1]);
+  }
+
+  private append(key: number, value: V): void {
+    const { length } = this.held;
+    if (length === this.keys.length) this.resize(2 * length);
+    this.keys[length] = key;
+    this.held.push(value);
+  }
+
+  /** Takes the vacant entries out, and gives back room the keys no longer need. */
+  private sweep(): void {
+    const { keys, held } = this;
+    let kept = 0;
+    for (let at = 0; at < held.length; at++) {
+      if (held[at] === undefined) continue;
+      keys[kept] = keys[at];
+      held[kept] = held[at];
+      kept++;
+    }
+    held.length = kept;
+    this.vacant = 0;
+    if (4 * kept < keys.length && keys.length > MIN_ROLL) this.resize(Math.max(MIN_ROLL, 2 * kept));
+  }
+
+  private resize(capacity: number): void {
+    const keys = new Int32Array(capacity);
+    keys.set(this.keys.subarray(0, this.held.length));
+    this.keys = keys;
+  }
+}
+
+/** Room for this many keys at first. */
+const MIN_ROLL = 16;
