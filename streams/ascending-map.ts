@@ -34,7 +34,7 @@ export class AscendingMap<V> {
   set(key: number, value: V): this {
     const at = this.find(key);
     if (at !== -1) this.held[at] = value;
-    else if (this.follows(key)) this.append(key, value);
+    else if (this.follows(key) && !this.others.has(key)) this.append(key, value); // (a sweep may have emptied the roll's end)
     else this.others.set(key, value);
     return this;
   }
@@ -54,11 +54,18 @@ export class AscendingMap<V> {
     return values;
   }
 
-  /** Where a key is in the roll (-1: not there, or vacant). */
+  /**
+   * Where a key is in the roll (-1: not there, or vacant). Keys are distinct integers, ascending,
+   * so one is at most as far from the first key as its place from the first place, and as much
+   * short of the last key as its place short of the last place: where few ids are missing (the
+   * usual roll), that leaves a place or two to look at.
+   */
   private find(key: number): number {
     const { keys } = this;
-    let low = 0;
-    let high = this.held.length - 1;
+    const last = this.held.length - 1;
+    if (last < 0) return -1;
+    let low = Math.max(0, last - (keys[last] - key));
+    let high = Math.min(last, key - keys[0]);
     while (low <= high) {
       const middle = (low + high) >>> 1;
       const found = keys[middle];

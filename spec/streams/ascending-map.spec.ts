@@ -67,6 +67,7 @@ describe('AscendingMap', () => {
         for (let n = -3; n <= 40; n++) expect(ours.get(n)).toBe(map.get(n));
         expect(ours.values().sort()).toEqual([...map.values()].sort());
       }),
+      { numRuns: 300 },
     );
   });
 });
