@@ -7,8 +7,7 @@
  * twice what is there, and a search stays quick). A key that comes out of that order (an id whose
  * connection opened late, a nick resumed), or that an Int32Array cannot hold, is kept in a Map.
  *
- * `values()` is a copy, in ascending order of keys (those out of order last): a table may change
- * while its entries are visited. A value is never `undefined` (that marks a vacant entry).
+ * A value is never `undefined` (that marks a vacant entry).
  */
 export class AscendingMap<V> {
   /** Keys out of order. */
@@ -17,6 +16,8 @@ export class AscendingMap<V> {
   /** Beside each key its value; undefined: vacant. */
   private readonly held: (V | undefined)[] = [];
   private vacant = 0;
+  /** Sweeps so far, so that a visit under way finds its place again after one. */
+  private sweeps = 0;
 
   get size(): number {
     return this.others.size + this.held.length - this.vacant;
@@ -47,11 +48,17 @@ export class AscendingMap<V> {
     return true;
   }
 
-  values(): V[] {
-    const values: V[] = [];
-    for (const value of this.held) if (value !== undefined) values.push(value);
-    for (const value of this.others.values()) values.push(value);
-    return values;
+  /** Its values, in ascending order of keys (those out of order last). It may change during the visit, as a Map may. */
+  *values(): IterableIterator<V> {
+    for (let at = 0; at < this.held.length; at++) {
+      const value = this.held[at];
+      if (value === undefined) continue;
+      const { sweeps } = this;
+      const key = this.keys[at];
+      yield value;
+      if (this.sweeps !== sweeps) at = this.placeAfter(key) - 1; // swept meanwhile: the places have moved
+    }
+    yield* this.others.values();
   }
 
   /**
@@ -74,6 +81,18 @@ export class AscendingMap<V> {
       else return this.held[middle] === undefined ? -1 : middle;
     }
     return -1;
+  }
+
+  /** The first place in the roll whose key is past `key`. */
+  private placeAfter(key: number): number {
+    let low = 0;
+    let high = this.held.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.keys[middle] <= key) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /** A key past every key in the roll, which the roll can hold. */
@@ -101,6 +120,7 @@ export class AscendingMap<V> {
     }
     held.length = kept;
     this.vacant = 0;
+    this.sweeps++;
     if (4 * kept < keys.length && keys.length > MIN_ROLL) this.resize(Math.max(MIN_ROLL, 2 * kept));
   }
 

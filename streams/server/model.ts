@@ -417,7 +417,7 @@ export function memberOf(model: ServerModel, id: ConnId): Connection | undefined
 
 /** Every member here, in the order they came (of their ids). */
 export function members(model: ServerModel): Connection[] {
-  return model.conns.values().filter((conn) => conn.phase === 'member');
+  return [...model.conns.values()].filter((conn) => conn.phase === 'member');
 }
 
 /** A key shaped like a guest nick's (`guest-6o2`): no `0` or `1` in it, as `nickKey` makes them `o` and `l`. */
