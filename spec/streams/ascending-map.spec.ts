@@ -4,7 +4,12 @@ import { AscendingMap } from '../../streams/ascending-map.js';
 describe('AscendingMap', () => {
   it('finds keys given in ascending order, and keys out of order as well', () => {
     const map = new AscendingMap<string>();
-    map.set(5, 'a').set(3, 'b').set(6, 'c').set(2 ** 40, 'd').set(-1, 'e');
+    map
+      .set(5, 'a')
+      .set(3, 'b')
+      .set(6, 'c')
+      .set(2 ** 40, 'd')
+      .set(-1, 'e');
     expect([map.get(3), map.get(5), map.get(6), map.get(2 ** 40), map.get(-1), map.get(4)]).toEqual(['b', 'a', 'c', 'd', 'e', undefined]);
     expect(map.size).toBe(5);
     expect([...map.values()]).toEqual(['a', 'c', 'b', 'd', 'e']); // the roll's, then those out of order

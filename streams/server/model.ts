@@ -415,7 +415,7 @@ export function memberOf(model: ServerModel, id: ConnId): Connection | undefined
   return conn?.phase === 'member' ? conn : undefined;
 }
 
-/** Every member here, in the order they came (of their ids). */
+/** Every member here, in the order of their ids (nearly the order they came in). */
 export function members(model: ServerModel): Connection[] {
   return [...model.conns.values()].filter((conn) => conn.phase === 'member');
 }
