@@ -3,6 +3,9 @@ import { metricsServer, type MetricsRoutes } from '../drivers/metrics-server.js'
 import type { ServerConnection } from '../drivers/server-connection.js';
 import type { ServeCounts } from './serve-counts.js';
 
+/** The connections open now (a Map, say). */
+type OpenConnections = { readonly size: number; values(): Iterable<ServerConnection> };
+
 /**
  * `--metrics HOST:PORT`: an HTTP server (emitting where it listens) for `/metrics` and `/healthz`
  * from the counts the server keeps. This module, node:http and prom-client are loaded only with
@@ -11,13 +14,13 @@ import type { ServeCounts } from './serve-counts.js';
 export async function serveMetrics(
   address: { readonly host: string; readonly port: number },
   counts: ServeCounts,
-  connections: ReadonlyMap<number, ServerConnection>,
+  connections: OpenConnections,
   cluster: boolean,
 ): Promise<Observable<{ host: string; port: number }>> {
   return metricsServer(address.host, address.port, await routes(counts, connections, cluster));
 }
 
-async function routes(counts: ServeCounts, connections: ReadonlyMap<number, ServerConnection>, cluster: boolean): Promise<MetricsRoutes> {
+async function routes(counts: ServeCounts, connections: OpenConnections, cluster: boolean): Promise<MetricsRoutes> {
   const { Counter, Gauge, Registry, collectDefaultMetrics } = await import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry }); // event-loop lag, memory, CPU, handles

@@ -6,6 +6,8 @@ import { createAdmission, release, type Admission, type AdmissionLimits, type Fa
 import { applyFact, keptTopic, type Fact, type MuteFact, type OpFact, type Registration, type TopicFact } from './facts.js';
 import type { Ban } from './bans.js';
 import type { PeerAddress } from './peer-address.js';
+import { AscendingMap } from '../ascending-map.js';
+import { NickTable } from './nick-table.js';
 import { createHistory, createSequence, reload, type History, type HistoryEntry, type Sequence } from './history.js';
 import type { PrivateStore } from './private-lines.js';
 
@@ -137,11 +139,12 @@ export interface ServerModel {
   readonly mode: ServerMode;
   /** Joins, leaves and renames are announced while the room has at most this many members. */
   readonly announceMax: number;
-  readonly conns: Map<ConnId, Connection>;
+  /** Every connection here, by id (ids come in ascending order, mostly: see AscendingMap). */
+  readonly conns: AscendingMap<Connection>;
   /** The connections the heartbeat watches (tagged ones that have spoken; see `heard`). */
   readonly watched: Set<Connection>;
   /** Members by nick key, as `memberKey` writes it: no two nicks look alike. */
-  readonly nicks: Map<string | number, ConnId>;
+  readonly nicks: NickTable;
   readonly reservedKey: string;
   nextGuest: number;
   /** Every room that has members (here or, in a cluster, on another node), and the first room always. */
@@ -229,9 +232,9 @@ export function createModel(options: {
     name: options.name,
     mode: options.mode,
     announceMax: options.announceMax,
-    conns: new Map(),
+    conns: new AscendingMap(),
     watched: new Set(),
-    nicks: new Map(),
+    nicks: new NickTable(),
     reservedKey: nickKey(options.name),
     nextGuest: 1,
     rooms: new Map([[firstRoom.name, firstRoom]]),
@@ -430,7 +433,7 @@ export function memberOf(model: ServerModel, id: ConnId): Connection | undefined
   return conn?.phase === 'member' ? conn : undefined;
 }
 
-/** Every member here, in join order. */
+/** Every member here, in the order of their ids (nearly the order they came in). */
 export function members(model: ServerModel): Connection[] {
   return [...model.conns.values()].filter((conn) => conn.phase === 'member');
 }

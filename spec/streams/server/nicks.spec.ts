@@ -216,7 +216,7 @@ describe('nick invariants', () => {
           expect(new Set(keys).size).toBe(keys.length);
           expect(keys).not.toContain(nickKey('server'));
           expect(model.nicks.size).toBe(model.conns.size);
-          for (const [id, member] of model.conns) expect(model.nicks.get(memberKey(member.nick))).toBe(id);
+          for (const member of model.conns.values()) expect(model.nicks.get(memberKey(member.nick))).toBe(member.id);
         }
       }),
     );
