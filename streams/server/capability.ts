@@ -29,7 +29,9 @@ export const TCPCHAT_CAPABILITY = 'tcpchat';
 export function capability(model: ServerModel, member: Connection, name: string, params: Readonly<Record<string, string>>): Effect[] {
   const { id } = member;
   if (name !== TCPCHAT_CAPABILITY) return direct(model, [id], formatError(`unknown capability ${name}`));
-  const session = params.session || `connection-${id}`;
+  // Without one the connection gets a session no client can name (a `/cap` word has no space), so
+  // none can resume it: a made-up one would be guessable, and who names a session takes it over.
+  const session = params.session || `connection ${id}`;
   const effects: Effect[] = [];
   const stale = sessionHolder(model, session, member);
   // A newer connection holds it: this is the one its client gave up on, its /cap held up on the way

@@ -179,4 +179,19 @@ describe('resuming with privates=RUN:N', () => {
       '* the server has restarted since; what was said before is gone, and a line sent as it went down may show twice',
     ]);
   });
+
+  it('of a connection that asked for tags without a session go to no one who names a session: none can take it over', () => {
+    const r: Router = routerOn(testModel());
+    r(open(1));
+    r(lines(1, '/nick vic', '/cap tcpchat'));
+    r(open(2));
+    r(lines(2, '/msg vic secret'));
+    r(open(3));
+    for (const guess of ['connection-1', 'connection', 'connection 1', '1', 'vic']) {
+      const effects = r(lines(3, `/cap tcpchat session=${guess} resume=${EPOCH}:0 privates=${EPOCH}:0`));
+      expect(inbox(effects, 3).filter((line) => line.includes('secret'))).toEqual([]);
+      expect(effects.filter((effect) => effect.kind === 'close')).toEqual([]);
+    }
+    expect(inbox(r(lines(2, '/msg vic still there?')), 1)).toEqual([`@pm=2;time=${TIME} *guest-2* still there?`]);
+  });
 });
