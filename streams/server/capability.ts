@@ -4,7 +4,7 @@ import type { Effect } from './events.js';
 import { linesGone, since } from './history.js';
 import { depart, moveTo } from './membership.js';
 import { invalidRoomReason, roomName } from './room-name.js';
-import { roomNamed, tag, type Connection, type ServerModel } from './model.js';
+import { roomNamed, tag, unnamedSession, type Connection, type ServerModel } from './model.js';
 import { missedPrivates, parsePrivatesPoint } from './private-lines.js';
 import { direct, raw, replay } from './send.js';
 
@@ -29,9 +29,7 @@ export const TCPCHAT_CAPABILITY = 'tcpchat';
 export function capability(model: ServerModel, member: Connection, name: string, params: Readonly<Record<string, string>>): Effect[] {
   const { id } = member;
   if (name !== TCPCHAT_CAPABILITY) return direct(model, [id], formatError(`unknown capability ${name}`));
-  // Without one the connection gets a session no client can name (a `/cap` word has no space), so
-  // none can resume it: a made-up one would be guessable, and who names a session takes it over.
-  const session = params.session || `connection ${id}`;
+  const session = params.session || unnamedSession(id);
   const effects: Effect[] = [];
   const stale = sessionHolder(model, session, member);
   // A newer connection holds it: this is the one its client gave up on, its /cap held up on the way

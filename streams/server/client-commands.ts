@@ -13,7 +13,7 @@ import { identify, register, unregister } from './registered-nicks.js';
 import { nickBan, nickBannedReason } from './bans.js';
 import { formatMuted, muteOn } from './moderation.js';
 import { moderate } from './moderation-commands.js';
-import { sendPrivate } from './private-lines.js';
+import { keepForReturn, keptForReturn, sendPrivate } from './private-lines.js';
 import { direct } from './send.js';
 
 /** What a member's command does (plain messages are batched by the router itself). */
@@ -81,6 +81,7 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       if (target) return [...sendPrivate(model, target, line), ...reply(formatSent(target.nick, command.text))];
       const elsewhere = privately(model, id, command.to, line);
       if (elsewhere) return [...elsewhere.effects, ...reply(formatSent(elsewhere.to, command.text))];
+      if (keepForReturn(model, command.to, line)) return reply(formatNotice(keptForReturn(command.to)));
       return reply(formatError(noSuchNick(model, command.to)));
     }
     case 'quit': {

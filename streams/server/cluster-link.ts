@@ -20,7 +20,7 @@ import {
   type ServerModel,
 } from './model.js';
 import { findByNick } from './nicks.js';
-import { sendPrivate } from './private-lines.js';
+import { keepForReturn, sendPrivate } from './private-lines.js';
 import { kickedElsewhere } from './moderation-commands.js';
 import { direct, directToRoom, numbered, sayHere } from './send.js';
 
@@ -290,7 +290,9 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
     }
     case 'private': {
       const member = findByNick(model, event.to);
-      return member ? sendPrivate(model, member, event.line) : [];
+      if (member) return sendPrivate(model, member, event.line);
+      keepForReturn(model, event.to, event.line); // its link lost here a moment ago: kept for its return, if it comes back here
+      return [];
     }
     case 'kick': {
       // Told to its room from here, the node that did it: every node hears it even should the kicker's never learn it was done.

@@ -8,7 +8,7 @@ import { givenRoom, NO_ROOMS, roomList, topic } from './room-commands.js';
 import { forgetIfEmpty, members, type Connection, type ServerModel } from './model.js';
 import type { ClusterMember } from '../cluster/bus.js';
 import { findByNick } from './nicks.js';
-import { sendPrivate } from './private-lines.js';
+import { keepForReturn, keptForReturn, sendPrivate } from './private-lines.js';
 import { unregisterFromConsole } from './registered-nicks.js';
 import { peerAddress } from './peer-address.js';
 
@@ -47,6 +47,7 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
       if (target) return [...sendPrivate(model, target, line), sent(target.nick)];
       const elsewhere = privately(model, undefined, command.to, line);
       if (elsewhere) return [...elsewhere.effects, sent(command.to)];
+      if (keepForReturn(model, command.to, line)) return [log({ type: 'notice', text: keptForReturn(command.to) })];
       return [log({ type: 'error', text: noSuchNick(model, command.to) })];
     }
     case 'moderate':

@@ -255,7 +255,7 @@ export function createModel(options: {
     seenIds: new Set(restored?.seenIds.slice(-REMEMBERED_IDS)),
     persist: restored !== undefined,
     dormant,
-    privates: { run: options.privatesRun ?? options.epoch, sessions: new Map(), highest: 0 },
+    privates: { run: options.privatesRun ?? options.epoch, sessions: new Map(), highest: 0, away: new Map() },
     cluster: options.cluster && {
       self: options.cluster,
       up: false,
@@ -505,6 +505,15 @@ function drop(model: ServerModel, conn: Connection): void {
   model.watched.delete(conn);
   release(model.admission, conn.ip);
 }
+
+/**
+ * The session of a connection whose client named none: one no client can name (a `/cap` word has
+ * no space), so none can resume it; a made-up name would be guessable, and who names a session takes it over.
+ */
+export const unnamedSession = (id: ConnId): string => `connection ${id}`;
+
+/** Whether a client can come back to this session (it named it). */
+export const resumable = (session: string | undefined): session is string => session !== undefined && !session.startsWith('connection ');
 
 /** The member's connection now takes tags (or another session): the room's recipient lists change. */
 export function tag(conn: Connection, session: string): void {

@@ -1,7 +1,8 @@
 import { formatNotice } from '../protocol/server-line.js';
+import { nickKey } from '../protocol/nick.js';
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
-import type { Connection, ServerModel } from './model.js';
+import { resumable, type Connection, type ServerModel } from './model.js';
 import { direct, time } from './send.js';
 
 /**
@@ -17,6 +18,8 @@ export const PRIVATE_LINES_KEPT = 100;
 export const PRIVATE_TEXT_KEPT = 16 * 1024;
 /** At most this many sessions' lines are kept; past it, those of the session written to longest ago go. */
 export const PRIVATE_SESSIONS_KEPT = 1000;
+/** How long a tagged member whose link was lost is taken to be reconnecting: private lines to its nick wait for it. */
+export const RETURN_WINDOW_MS = 10 * 60_000;
 
 interface PrivateLine {
   readonly pm: number;
@@ -44,6 +47,8 @@ export interface PrivateStore {
   readonly run: string;
   readonly sessions: Map<string, SessionLines>;
   highest: number;
+  /** By nick key, the sessions of tagged members whose link was lost, and when (see `awayFrom`). */
+  readonly away: Map<string, { readonly session: string; readonly since: number }>;
 }
 
 const tagged = (entry: PrivateLine, replay: boolean): string =>
@@ -53,6 +58,11 @@ const tagged = (entry: PrivateLine, replay: boolean): string =>
 export function sendPrivate(model: ServerModel, target: Connection, line: string): Effect[] {
   const { session } = target;
   if (session === undefined) return direct(model, [target.id], line);
+  return [{ kind: 'send', to: [target.id], lines: [tagged(keep(model, session, line), false)] }];
+}
+
+/** The line numbered and kept for `session`'s client. */
+function keep(model: ServerModel, session: string, line: string): PrivateLine {
   const store = model.privates;
   const { sessions } = store;
   const lines = sessions.get(session) ?? { start: store.highest, last: store.highest, kept: [], text: 0 };
@@ -65,7 +75,33 @@ export function sendPrivate(model: ServerModel, target: Connection, line: string
   lines.text += line.length;
   while (lines.kept.length > PRIVATE_LINES_KEPT || (lines.text > PRIVATE_TEXT_KEPT && lines.kept.length > 1))
     lines.text -= lines.kept.shift()!.line.length;
-  return [{ kind: 'send', to: [target.id], lines: [tagged(entry, false)] }];
+  return entry;
+}
+
+/**
+ * A tagged member whose link was lost (not one that quit or was sent away): for RETURN_WINDOW_MS,
+ * private lines to its nick are kept for its client, which is reconnecting, rather than refused.
+ */
+export function awayFrom(model: ServerModel, member: Connection): void {
+  const { session } = member;
+  if (!resumable(session)) return;
+  const { away } = model.privates;
+  const key = nickKey(member.nick);
+  away.delete(key); // set again: the last to leave is kept longest
+  away.set(key, { session, since: model.now() });
+  if (away.size > PRIVATE_SESSIONS_KEPT) away.delete(away.keys().next().value as string);
+}
+
+/** What the sender of a line `keepForReturn` kept is told. */
+export const keptForReturn = (nick: string): string =>
+  `${nick} lost its connection a moment ago; your private line is kept for when it is back`;
+
+/** A private line to a nick whose holder lost its link a moment ago (see `awayFrom`): kept for its return; whether it was. */
+export function keepForReturn(model: ServerModel, nick: string, line: string): boolean {
+  const away = model.privates.away.get(nickKey(nick));
+  if (!away || model.now() - away.since > RETURN_WINDOW_MS) return false;
+  keep(model, away.session, line);
+  return true;
 }
 
 /** `privates=RUN:N` of a client's `/cap`: the run its private numbers came from, and the last it showed. */
@@ -83,9 +119,7 @@ export function parsePrivatesPoint(value: string): { run: string; after: number 
  */
 export function missedPrivates(model: ServerModel, session: string, run: string, after: number): { notice?: string; lines: string[] } {
   const { run: thisRun, sessions } = model.privates;
-  // A client shown none yet hears nothing of another run's: every resume after a restart or a move would say it.
-  if (run !== thisRun)
-    return { notice: after > 0 ? unknownGone('they are kept only by the server that had you then') : undefined, lines: [] };
+  if (run !== thisRun) return { notice: unknownGone('they are kept only by the server that had you then'), lines: [] };
   const lines = sessions.get(session);
   const forgotten = after > 0 && (!lines || after < lines.start);
   if (!lines) return { notice: forgotten ? unknownGone(FORGOTTEN) : undefined, lines: [] };

@@ -34,6 +34,7 @@ import { invalidRoomReason, roomName } from './room-name.js';
 import { hashed, verified } from './registered-nicks.js';
 import { expire, formatMuted, muteOn } from './moderation.js';
 import { direct } from './send.js';
+import { awayFrom } from './private-lines.js';
 import { peerAddress, type PeerAddress } from './peer-address.js';
 
 export interface RouterOptions {
@@ -306,6 +307,7 @@ function closed(model: ServerModel, id: ConnId, reason: string): Effect[] {
     return [];
   }
   const toldToClose = conn.phase === 'leaving';
+  if (conn.phase === 'member') awayFrom(model, conn); // its client may be coming back
   const effects = conn.phase === 'member' ? depart(model, conn, reason) : [];
   if (!toldToClose) effects.push({ kind: 'close', id, reason });
   forget(model, id);
@@ -331,6 +333,7 @@ function checkHeartbeatsOf(model: ServerModel, intervalMs: number): Effect[] {
   for (const id of dead) {
     const member = memberOf(model, id);
     const reason = 'no answer to pings';
+    if (member) awayFrom(model, member); // its client is reconnecting, likely
     effects.push(...(member ? depart(model, member, reason) : []), { kind: 'close', id, reason });
   }
   return effects;

@@ -154,11 +154,6 @@ describe('resuming with privates=RUN:N', () => {
     expect(privates(received)).toEqual([{ pm: PRIVATE_SESSIONS_KEPT + 2, text: '*guest-2* after', replay: true }]);
   });
 
-  it("from another process's numbering says nothing to a client shown none yet (every resume after a restart would say it)", () => {
-    const { resume } = scene();
-    expect(notices(resume('an-older-process:0').received)).toEqual([]);
-  });
-
   it("from another process's numbering (a restart with --data, another node) says they cannot be replayed here", () => {
     const { msg, resume } = scene();
     msg('one');
@@ -193,5 +188,27 @@ describe('resuming with privates=RUN:N', () => {
       expect(effects.filter((effect) => effect.kind === 'close')).toEqual([]);
     }
     expect(inbox(r(lines(2, '/msg vic still there?')), 1)).toEqual([`@pm=2;time=${TIME} *guest-2* still there?`]);
+  });
+
+  it("to a nick whose client lost its link a moment ago are kept for its return, and the sender is told so, not 'no such nick'", () => {
+    let now = 0;
+    const { r, resume } = scene(testModel({ now: () => now }));
+    expect(inbox(r(lines(2, '/msg bb one')), 1)).toHaveLength(1);
+    r({ kind: 'closed', id: 1, reason: 'connection reset' });
+    expect(inbox(r(lines(2, '/msg bb two while away')), 2)).toEqual([
+      '* bb lost its connection a moment ago; your private line is kept for when it is back',
+    ]);
+    const { received } = resume(`${EPOCH}:1`);
+    expect(privates(received)).toEqual([{ pm: 2, text: '*guest-2* two while away', replay: true }]);
+    r({ kind: 'closed', id: 1001, reason: 'connection reset' });
+    now += 10 * 60_000 + 1; // long gone: no longer taken to be coming back
+    expect(inbox(r(lines(2, '/msg bb three')), 2)).toEqual(['! no such nick: bb']);
+  });
+
+  it('to a nick whose holder quit are refused as before: it is not coming back', () => {
+    const { r } = scene();
+    r(lines(1, '/quit'));
+    r({ kind: 'closed', id: 1, reason: 'connection closed' });
+    expect(inbox(r(lines(2, '/msg bb hello?')), 2)).toEqual(['! no such nick: bb']);
   });
 });
