@@ -54,10 +54,10 @@ export interface PrivateStore {
 const tagged = (entry: PrivateLine, replay: boolean): string =>
   formatTagged({ pm: String(entry.pm), time: time(entry.time), ...(replay ? { replay: '' } : {}) }, entry.line);
 
-/** A private line to `target`: numbered and kept for a tagged client's session, as it is for a plain one. */
+/** A private line to `target`: numbered and kept for a client that can resume its session; to any other, as it is. */
 export function sendPrivate(model: ServerModel, target: Connection, line: string): Effect[] {
   const { session } = target;
-  if (session === undefined) return direct(model, [target.id], line);
+  if (!resumable(session)) return direct(model, [target.id], line);
   return [{ kind: 'send', to: [target.id], lines: [tagged(keep(model, session, line), false)] }];
 }
 
