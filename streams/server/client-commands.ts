@@ -2,18 +2,18 @@ import { CLIENT_HELP, type ClientCommand } from '../protocol/client-command.js';
 import { invalidNickReason, nickKey, nickTakenReason, normalizeNick } from '../protocol/nick.js';
 import { formatError, formatNotice, formatPrivate, formatSent } from '../protocol/server-line.js';
 import { capability } from './capability.js';
-import { claimNick, clusterUp, noSuchNick, privately } from './cluster-link.js';
+import { claimNick, clusterUp } from './cluster-link.js';
 import { log, type Effect } from './events.js';
 import { lastLines, linesSince, search } from './history-commands.js';
 import { announce, depart, inRoom, renameLocally } from './membership.js';
 import { givenRoom, joinRoom, NO_ROOMS, roomList, topic, whoIsIn, whoIsOnline } from './room-commands.js';
 import type { Connection, ServerModel } from './model.js';
-import { findByNick, holderOf, mayTake, registeredReason } from './nicks.js';
+import { holderOf, mayTake, registeredReason } from './nicks.js';
 import { identify, register, unregister } from './registered-nicks.js';
 import { nickBan, nickBannedReason } from './bans.js';
 import { formatMuted, muteOn } from './moderation.js';
 import { moderate } from './moderation-commands.js';
-import { keepForReturn, keptForReturn, sendPrivate } from './private-lines.js';
+import { routePrivate } from './private-route.js';
 import { direct } from './send.js';
 
 /** What a member's command does (plain messages are batched by the router itself). */
@@ -75,14 +75,10 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
           ...reply(formatSent(model.name, command.text)),
         ];
       }
-      const target = findByNick(model, command.to);
-      const line = formatPrivate(member.nick, command.text);
+      const route = routePrivate(model, id, command.to, formatPrivate(member.nick, command.text));
       // The sender is told it went, and to whom, as IRC clients show their own private messages.
-      if (target) return [...sendPrivate(model, target, line), ...reply(formatSent(target.nick, command.text))];
-      const elsewhere = privately(model, id, command.to, line);
-      if (elsewhere) return [...elsewhere.effects, ...reply(formatSent(elsewhere.to, command.text))];
-      if (keepForReturn(model, command.to, line)) return reply(formatNotice(keptForReturn(command.to)));
-      return reply(formatError(noSuchNick(model, command.to)));
+      if ('sent' in route) return [...route.effects, ...reply(formatSent(route.sent, command.text))];
+      return reply('notice' in route ? formatNotice(route.notice) : formatError(route.error));
     }
     case 'quit': {
       const reason = command.reason ? `quit: ${command.reason}` : 'quit';

@@ -1,14 +1,12 @@
 import { CONSOLE_HELP, type ConsoleCommand } from '../protocol/console-command.js';
 import { formatMessage, formatPrivate } from '../protocol/server-line.js';
-import { noSuchNick, privately } from './cluster-link.js';
 import { log, type Effect, type LogEntry } from './events.js';
 import { inRoom, roomLines } from './membership.js';
 import { moderate } from './moderation-commands.js';
 import { givenRoom, NO_ROOMS, roomList, topic } from './room-commands.js';
 import { forgetIfEmpty, members, type Connection, type ServerModel } from './model.js';
 import type { ClusterMember } from '../cluster/bus.js';
-import { findByNick } from './nicks.js';
-import { keepForReturn, keptForReturn, sendPrivate } from './private-lines.js';
+import { routePrivate } from './private-route.js';
 import { unregisterFromConsole } from './registered-nicks.js';
 import { peerAddress } from './peer-address.js';
 
@@ -41,14 +39,9 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
       return [whoWithAddresses(model, members(model), [...(model.cluster?.remote.values() ?? [])], 'connected')];
     }
     case 'msg': {
-      const target = findByNick(model, command.to);
-      const line = formatPrivate(model.name, command.text);
-      const sent = (to: string): Effect => log({ type: 'private', from: model.name, to, text: command.text });
-      if (target) return [...sendPrivate(model, target, line), sent(target.nick)];
-      const elsewhere = privately(model, undefined, command.to, line);
-      if (elsewhere) return [...elsewhere.effects, sent(command.to)];
-      if (keepForReturn(model, command.to, line)) return [log({ type: 'notice', text: keptForReturn(command.to) })];
-      return [log({ type: 'error', text: noSuchNick(model, command.to) })];
+      const route = routePrivate(model, undefined, command.to, formatPrivate(model.name, command.text));
+      if ('sent' in route) return [...route.effects, log({ type: 'private', from: model.name, to: route.sent, text: command.text })];
+      return [log('notice' in route ? { type: 'notice', text: route.notice } : { type: 'error', text: route.error })];
     }
     case 'moderate':
       return moderate(model, undefined, command.command);

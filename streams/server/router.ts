@@ -307,8 +307,11 @@ function closed(model: ServerModel, id: ConnId, reason: string): Effect[] {
     return [];
   }
   const toldToClose = conn.phase === 'leaving';
-  if (conn.phase === 'member') awayFrom(model, conn); // its client may be coming back
-  const effects = conn.phase === 'member' ? depart(model, conn, reason) : [];
+  const effects: Effect[] = [];
+  if (conn.phase === 'member') {
+    awayFrom(model, conn); // its client may be coming back
+    effects.push(...depart(model, conn, reason));
+  }
   if (!toldToClose) effects.push({ kind: 'close', id, reason });
   forget(model, id);
   return effects;
