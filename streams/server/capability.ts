@@ -5,7 +5,7 @@ import { linesGone, since } from './history.js';
 import { depart, moveTo } from './membership.js';
 import { invalidRoomReason, roomName } from './room-name.js';
 import { roomNamed, tag, unnamedSession, type Connection, type ServerModel } from './model.js';
-import { missedPrivates, parsePrivatesPoint } from './private-lines.js';
+import { back, missedPrivates, parsePrivatesPoint } from './private-lines.js';
 import { direct, raw, replay } from './send.js';
 
 /**
@@ -37,6 +37,7 @@ export function capability(model: ServerModel, member: Connection, name: string,
   if (stale && stale.id > id) return [...depart(model, member, 'reconnected'), { kind: 'close', id, reason: 'reconnected' }];
   if (stale) effects.push(...depart(model, stale, 'reconnected'), { kind: 'close', id: stale.id, reason: 'reconnected' });
   tag(member, session);
+  back(model, session);
   const before = member.room;
   if (params.room !== undefined) effects.push(...resumeIn(model, member, params.room));
   const moved = member.room !== before;

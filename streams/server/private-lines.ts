@@ -92,6 +92,12 @@ export function awayFrom(model: ServerModel, member: Connection): void {
   if (away.size > PRIVATE_SESSIONS_KEPT) away.delete(away.keys().next().value as string);
 }
 
+/** A session's client is back (under its nick or another): lines to the nick it left are no longer kept for it. */
+export function back(model: ServerModel, session: string): void {
+  const { away } = model.privates;
+  for (const [key, left] of away) if (left.session === session) away.delete(key);
+}
+
 /** What the sender of a line `keepForReturn` kept is told. */
 export const keptForReturn = (nick: string): string =>
   `${nick} lost its connection a moment ago; your private line is kept for when it is back`;

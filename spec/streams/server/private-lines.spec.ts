@@ -214,4 +214,17 @@ describe('resuming with privates=RUN:N', () => {
     r({ kind: 'closed', id: 1, reason: 'connection closed' });
     expect(inbox(r(lines(2, '/msg bb hello?')), 2)).toEqual(['! no such nick: bb']);
   });
+
+  it('to the nick a client left are no longer kept for it once it is back, under that nick or another', () => {
+    const { r } = scene();
+    r({ kind: 'closed', id: 1, reason: 'connection reset' });
+    r(open(3));
+    r(lines(3, '/nick bb')); // someone else took bb meanwhile
+    r(open(4));
+    r(lines(4, '/cap tcpchat session=bb', '/nick bb')); // bb is back, as a guest
+    r(lines(3, '/quit'));
+    r({ kind: 'closed', id: 3, reason: 'connection closed' });
+    const effects = r(lines(2, '/msg bb anyone?'));
+    expect(inbox(effects, 2)).toEqual(['! no such nick: bb']);
+  });
 });
