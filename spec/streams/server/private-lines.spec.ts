@@ -227,4 +227,30 @@ describe('resuming with privates=RUN:N', () => {
     const effects = r(lines(2, '/msg bb anyone?'));
     expect(inbox(effects, 2)).toEqual(['! no such nick: bb']);
   });
+
+  it('to a nick whose client came back and then quit are refused: it is not coming back again', () => {
+    const { r, resume } = scene();
+    r({ kind: 'closed', id: 1, reason: 'connection reset' });
+    resume(`${EPOCH}:0`);
+    r(lines(1001, '/quit'));
+    r({ kind: 'closed', id: 1001, reason: 'connection closed' });
+    expect(inbox(r(lines(2, '/msg bb hi')), 2)).toEqual(['! no such nick: bb']);
+  });
+
+  it('to a nick two clients held in turn, both lost and both back, go to neither once its holder quits', () => {
+    const { r } = scene();
+    r({ kind: 'closed', id: 1, reason: 'connection reset' }); // bb away
+    r(open(3));
+    r(lines(3, '/cap tcpchat session=cc', '/nick bb')); // cc takes bb, then loses its link too
+    r({ kind: 'closed', id: 3, reason: 'connection reset' });
+    r(open(4));
+    r(lines(4, '/cap tcpchat session=bb', '/nick bb')); // bb back first, as bb
+    r(open(5));
+    r(lines(5, '/cap tcpchat session=cc', '/nick bb')); // cc back, as a guest
+    r(lines(4, '/quit'));
+    r({ kind: 'closed', id: 4, reason: 'connection closed' });
+    const effects = r(lines(2, '/msg bb after the quit'));
+    expect(inbox(effects, 2)).toEqual(['! no such nick: bb']);
+    expect(inbox(effects, 5)).toEqual([]);
+  });
 });
