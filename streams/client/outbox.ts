@@ -1,3 +1,5 @@
+import { utf8Length } from '../framing/utf8-length.js';
+
 /**
  * Lines the person typed that the server has not acknowledged yet: sent ones wait for their ack,
  * and while disconnected new ones wait here too. Bounded in lines and bytes; when full the
@@ -25,8 +27,7 @@ export interface Outbox {
 
 export const EMPTY_OUTBOX: Outbox = { items: [], bytes: 0 };
 
-const encoder = new TextEncoder();
-const size = (item: OutboxItem): number => encoder.encode(item.line).length;
+const size = (item: OutboxItem): number => utf8Length(item.line);
 
 /** Adds an item; returns the new outbox and the lines that had to be dropped to make room. */
 export function enqueue(outbox: Outbox, item: OutboxItem, limits: OutboxLimits): { outbox: Outbox; dropped: OutboxItem[] } {

@@ -1,21 +1,21 @@
+import { utf8Length } from '../framing/utf8-length.js';
+
 /**
  * A list of names as notice lines that each stay well below a client's `--max-line` (8 KiB by
- * default, and tcpchat's own client drops a longer line): a short list is one line, `HEAD` then
+ * default, 16 KiB for `connect`, which drops a longer line): a short list is one line, `HEAD` then
  * the names; a long one goes on over further lines, each starting with the same `HEAD`.
  */
 
 /** Bytes of one listing line at most (before the notice's `* ` and any tags). */
 export const LISTING_LINE_BYTES = 4096;
 
-const encoder = new TextEncoder();
-
 export function nameListing(head: string, names: readonly string[], maxBytes = LISTING_LINE_BYTES): string[] {
-  const headBytes = encoder.encode(head).length;
+  const headBytes = utf8Length(head);
   const lines: string[] = [];
   let line: string[] = [];
   let bytes = headBytes;
   for (const name of names) {
-    const nameBytes = encoder.encode(name).length;
+    const nameBytes = utf8Length(name);
     if (line.length > 0 && bytes + 2 + nameBytes > maxBytes) {
       lines.push(head + line.join(', '));
       line = [];

@@ -1,4 +1,5 @@
 import type { ClusterMember } from '../cluster/bus.js';
+import { utf8Length } from '../framing/utf8-length.js';
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { log, type Effect } from './events.js';
 import { inRoom, moveTo, roomLines, roomSize } from './membership.js';
@@ -30,12 +31,9 @@ export function joinRoom(model: ServerModel, member: Connection, given: string):
 
 /**
  * A topic's bytes at most: it goes into lines that carry more (`NICK set the topic: `, `/rooms`, a
- * newcomer's `you are now in`), which must stay well below a client's `--max-line` (8 KiB).
+ * newcomer's `you are now in`), which must stay well below a client's `--max-line`.
  */
 export const TOPIC_MAX_BYTES = 1024;
-
-const encoder = new TextEncoder();
-const utf8Length = (text: string): number => encoder.encode(text).length;
 
 /**
  * `/topic [TEXT]`: shows the topic of the member's room (the console's: the room it speaks in), or

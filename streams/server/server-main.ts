@@ -1,3 +1,4 @@
+import { utf8Length } from '../framing/utf8-length.js';
 import {
   asyncScheduler,
   defer,
@@ -194,11 +195,9 @@ type ConnectionInput = FramedBatch | IdleTimeoutError | Throttled<InputItem> | t
 
 const batchOf = (event: ConnectionEvent): readonly ConnectionEvent[] => [event];
 
-const encoder = new TextEncoder();
-
 /** What a console line asks for; one over --max-line is refused, as a client's is, and goes nowhere. */
 function consoleLine(line: string, maxLineBytes: number): ConsoleCommand {
-  return encoder.encode(line).length > maxLineBytes
+  return utf8Length(line) > maxLineBytes
     ? { kind: 'invalid', error: new LineTooLongError(maxLineBytes).message }
     : parseConsoleLine(sanitize(line));
 }
