@@ -1,10 +1,10 @@
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
-import { linesGone, since } from './history.js';
+import { linesGone, reattribute, since } from './history.js';
 import { depart, moveTo } from './membership.js';
 import { invalidRoomReason, roomName } from './room-name.js';
-import { roomNamed, tag, unnamedSession, type Connection, type ServerModel } from './model.js';
+import { joinAuthor, roomNamed, tag, unnamedSession, type Connection, type ServerModel } from './model.js';
 import { back, missedPrivates, parsePrivatesPoint } from './private-lines.js';
 import { direct, raw, replay } from './send.js';
 
@@ -36,6 +36,7 @@ export function capability(model: ServerModel, member: Connection, name: string,
   // (a link that stalled one way, then healed). It goes, not the live one.
   if (stale && stale.id > id) return [...depart(model, member, 'reconnected'), { kind: 'close', id, reason: 'reconnected' }];
   if (stale) effects.push(...depart(model, stale, 'reconnected'), { kind: 'close', id: stale.id, reason: 'reconnected' });
+  ownJoin(member, session);
   tag(member, session);
   back(model, session);
   const before = member.room;
@@ -85,6 +86,11 @@ export function capability(model: ServerModel, member: Connection, name: string,
   if (privates.notice) effects.push(...direct(model, [id], privates.notice));
   if (privates.lines.length > 0) effects.push({ kind: 'send', to: [id], lines: privates.lines });
   return effects;
+}
+
+/** A connection naming its session makes its join notice its session's own (see `joinAuthor`). */
+function ownJoin(member: Connection, session: string): void {
+  if (member.session === undefined) reattribute(member.room!.history, member.joinedAfter, joinAuthor(member.id), session);
 }
 
 /** The other member that holds `session`, if any: a connection its client has given up on. */

@@ -9,6 +9,7 @@ import { answer, unanswered } from './history-commands.js';
 import { busRequest as bus, depart, dismiss, inRoom, renameLocally, roomLines, roomSize, welcome } from './membership.js';
 import {
   forgetIfEmpty,
+  joinAuthor,
   memberOf,
   rememberId,
   roomNamed,
@@ -143,7 +144,10 @@ function roomBatch(model: ServerModel, cluster: ClusterState, batch: RoomBatch):
   const ours = batch.instance === cluster.self.instance;
   const room = roomOf(model, batch.room);
   // Never back to its author: the connection it came from, or the same client since moved here.
-  const { first: seq, time, author, lines } = batch;
+  const { first: seq, time, lines } = batch;
+  // A join back after its connection named its session is that session's own (see `joinAuthor`).
+  const named = ours && batch.conn !== undefined && batch.author === joinAuthor(batch.conn) ? model.conns.get(batch.conn)?.session : undefined;
+  const author = named ?? batch.author;
   const effects = numbered(model, room, ours ? batch.conn : undefined, { seq, time, author, lines });
   if (!ours) effects.push(log({ type: 'remote', node: batch.node, lines, ...inRoom(model, room) }));
   forgetIfEmpty(model, room);

@@ -122,6 +122,19 @@ export function linesGone(history: History, seq: number, upTo: number, author?: 
   return end - seq - said;
 }
 
+/**
+ * The lines after `seq` that `was` said are `author`'s (a connection's join, said before its client
+ * named its session): they are its own from now on, never replayed to it nor counted as lost to it.
+ */
+export function reattribute(history: History, seq: number, was: string, author: string): void {
+  const { items } = history;
+  for (let i = items.length - 1; i >= 0 && items[i].seq > seq; i--) if (items[i].author === was) items[i] = { ...items[i], author };
+  const dropped = history.droppedOwn?.get(was);
+  if (!dropped) return;
+  history.droppedOwn!.delete(was);
+  for (let i = 0; i < dropped.length; i += 2) dropOwn(history, author, dropped[i], dropped[i + 1]);
+}
+
 /** Notes that the ring no longer keeps lines `first`..`last`, said by `author` (nothing for lines no tagged client said). */
 function dropOwn(history: History, author: string | undefined, first: number, last: number): void {
   if (author === undefined || last < first) return;

@@ -5,7 +5,7 @@ import { formatHistoryEnd, formatHistoryStart, formatInRoom, formatRenamed, form
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { log, type Effect, type InRoom, type LogEntry } from './events.js';
 import { latest, type HistoryEntry } from './history.js';
-import { enter, forgetIfEmpty, join, leave, type Connection, type ConnId, type Room, type ServerModel } from './model.js';
+import { enter, forgetIfEmpty, join, joinAuthor, leave, type Connection, type ConnId, type Room, type ServerModel } from './model.js';
 import { nickOrGuest, rename } from './nicks.js';
 import { direct, replay, sayHere } from './send.js';
 import { peerAddress } from './peer-address.js';
@@ -35,10 +35,10 @@ export function roomLines(
   from: ConnId | undefined,
   lines: readonly string[],
   ids?: readonly string[],
+  author = from === undefined ? undefined : model.conns.get(from)?.session,
 ): Effect[] {
   const { cluster } = model;
-  if (!cluster?.up) return sayHere(model, room, from, lines);
-  const author = from === undefined ? undefined : model.conns.get(from)?.session;
+  if (!cluster?.up) return sayHere(model, room, from, lines, author);
   const { instance, node } = cluster.self;
   const batch = {
     time: model.now(),
@@ -54,8 +54,15 @@ export function roomLines(
 }
 
 /** A member's lines to its room; nothing on a console-only server, where only the console hears them. */
-export function announce(model: ServerModel, room: Room, from: ConnId, lines: readonly string[], ids?: readonly string[]): Effect[] {
-  return model.mode === 'room' ? roomLines(model, room, from, lines, ids) : [];
+export function announce(
+  model: ServerModel,
+  room: Room,
+  from: ConnId,
+  lines: readonly string[],
+  ids?: readonly string[],
+  author?: string,
+): Effect[] {
+  return model.mode === 'room' ? roomLines(model, room, from, lines, ids, author) : [];
 }
 
 /** How many are in the room, here and on the other nodes. */
@@ -64,8 +71,8 @@ export function roomSize(room: Room): number {
 }
 
 /** Joins, leaves and renames: announced like room lines, but only while the room is small enough. */
-function announceMembership(model: ServerModel, room: Room, from: ConnId, notice: string): Effect[] {
-  return roomSize(room) <= model.announceMax ? announce(model, room, from, [formatNotice(notice)]) : [];
+function announceMembership(model: ServerModel, room: Room, from: ConnId, notice: string, author?: string): Effect[] {
+  return roomSize(room) <= model.announceMax ? announce(model, room, from, [formatNotice(notice)], undefined, author) : [];
 }
 
 /** Earlier room lines for a member: marked as replayed for a tagged client, between history markers for a plain one. */
@@ -100,7 +107,7 @@ export function welcome(model: ServerModel, conn: Connection, nick?: string): Ef
   const greeting = formatWelcome({ server: model.name, nick: conn.nick, ...(rooms ? { room: room.name } : {}) });
   return [
     ...(rooms ? arrival(model, conn, room, earlier, greeting) : direct(model, [conn.id], greeting)),
-    ...announceMembership(model, room, conn.id, `${conn.nick} joined`),
+    ...announceMembership(model, room, conn.id, `${conn.nick} joined`, joinAuthor(conn.id)),
     log({ type: 'join', id: conn.id, from: conn.nick, address: peerAddress(conn), ...inRoom(model, room) }),
   ];
 }

@@ -512,6 +512,12 @@ function drop(model: ServerModel, conn: Connection): void {
  */
 export const unnamedSession = (id: ConnId): string => `connection ${id}`;
 
+/**
+ * Who said a connection's join notice: the connection, until its client names its session (then
+ * its session said it: see `ownJoin`). No client can name it (it has a space).
+ */
+export const joinAuthor = (id: ConnId): string => `joining ${id}`;
+
 /** Whether a client can come back to this session (it named it). */
 export const resumable = (session: string | undefined): session is string => session !== undefined && !session.startsWith('connection ');
 

@@ -57,8 +57,13 @@ function toRoom(
 }
 
 /** Lines said in the room by `from` (a member, or the console): numbered into its history, then sent to the others. */
-export function sayHere(model: ServerModel, room: Room, from: ConnId | undefined, lines: readonly string[]): Effect[] {
-  const author = from === undefined ? undefined : model.conns.get(from)?.session;
+export function sayHere(
+  model: ServerModel,
+  room: Room,
+  from: ConnId | undefined,
+  lines: readonly string[],
+  author = from === undefined ? undefined : model.conns.get(from)?.session,
+): Effect[] {
   const batch = record(room.history, lines, model.now(), author);
   const effects = toRoom(model, room, from, undefined, lines, () => entriesOf(batch).map((entry) => tagEntry(entry)));
   // Kept before anyone is sent them: a line someone saw is never lost to a crash.

@@ -208,6 +208,18 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
+    it("never come back on resume to the client whose earlier attempt joined with them, its session named after they were sent", () => {
+      const route = clusterRoom(1);
+      route(open(2));
+      const joinRequest = roomRequest(route(claimed(2, 'guest-7'))); // its join, said before /cap
+      route(lines(2, '/cap tcpchat session=s resume=E:0')); // the attempt's answer is lost with its link
+      route(roomEvent(1, joinRequest.batch));
+      route(open(3)); // the next attempt
+      route(roomEvent(2, roomRequest(route(claimed(3, 'guest-8'))).batch));
+      const replayed = inbox(route(lines(3, '/cap tcpchat session=s resume=E:0')), 3);
+      expect(replayed.filter((line) => line.includes('joined'))).toEqual([]);
+    });
+
     it('never reach their author, even a client that has since moved here from the node it said them on', () => {
       const bob = elsewhere('bob');
       const route = clusterRoom(2, [bob], { tagged: [1, 2] });
