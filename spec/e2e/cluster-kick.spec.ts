@@ -42,6 +42,12 @@ describe('tcpchat serve --cluster: /kick', () => {
     await ask(op, '/kick nobody', '! no such nick: nobody');
     a.write('/kick nobody\n');
     await a.stdout.waitFor('! no such nick: nobody');
+    // The kicking node's console shows each kick once (its record, with who did it), not b's notice to the
+    // room again: op, on a, had each notice before the last /kick, so a's console had it before that answer.
+    expect(a.stdout.all.filter((line) => line.includes(' was kicked by '))).toEqual([
+      '* farkid was kicked by server: bye',
+      '* kid was kicked by op: spam',
+    ]);
     await ask(stay, '/who', '* online in #lobby (3): server (b), stay (b), op (a)');
   });
 

@@ -10,6 +10,7 @@ import { busRequest as bus, depart, dismiss, inRoom, renameLocally, roomLines, r
 import {
   forgetIfEmpty,
   joinAuthor,
+  KICK_NOTICES,
   memberOf,
   rememberId,
   roomNamed,
@@ -109,9 +110,18 @@ export function kickElsewhere(
   line: string,
   reason: string,
 ): Effect[] | undefined {
-  const to = clusterUp(model)?.remote.get(nickKey(nick));
-  return to && [bus({ type: 'kick', from, instance: to.instance, to: to.nick, room: to.room, line, reason })];
+  const cluster = clusterUp(model);
+  const to = cluster?.remote.get(nickKey(nick));
+  if (!cluster || !to) return undefined;
+  const { kickNotices } = cluster;
+  kickNotices.add(kickNotice(to.instance, to.nick, reason));
+  if (kickNotices.size > KICK_NOTICES) kickNotices.delete(kickNotices.values().next().value as string);
+  return [bus({ type: 'kick', from, instance: to.instance, to: to.nick, room: to.room, line, reason })];
 }
+
+/** A kick's notice to the room, as the kicked member's node tells it (see `ClusterState.kickNotices`). */
+const kickNotice = (instance: string, nick: string, reason: string): string => `${instance} ${kickedLine(nick, reason)}`;
+const kickedLine = (nick: string, reason: string): string => formatNotice(`${nick} was ${reason}`);
 
 function claimed(model: ServerModel, id: ConnId, nick: string | undefined): Next[] {
   const conn = model.conns.get(id);
@@ -149,7 +159,9 @@ function roomBatch(model: ServerModel, cluster: ClusterState, batch: RoomBatch):
   const named = ours && batch.conn !== undefined && batch.author === joinAuthor(batch.conn) ? model.conns.get(batch.conn)?.session : undefined;
   const author = named ?? batch.author;
   const effects = numbered(model, room, ours ? batch.conn : undefined, { seq, time, author, lines });
-  if (!ours) effects.push(log({ type: 'remote', node: batch.node, lines, ...inRoom(model, room) }));
+  // A kick this node asked for is in its console's record already.
+  const recorded = !ours && lines.length === 1 && cluster.kickNotices.delete(`${batch.instance} ${lines[0]}`);
+  if (!ours && !recorded) effects.push(log({ type: 'remote', node: batch.node, lines, ...inRoom(model, room) }));
   forgetIfEmpty(model, room);
   return effects;
 }
@@ -303,7 +315,7 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
       const member = findByNick(model, event.to);
       if (member?.phase !== 'member') return [];
       const notice =
-        model.mode === 'room' ? roomLines(model, member.room!, undefined, [formatNotice(`${member.nick} was ${event.reason}`)]) : [];
+        model.mode === 'room' ? roomLines(model, member.room!, undefined, [kickedLine(member.nick, event.reason)]) : [];
       return [...dismiss(model, member, event.line, event.reason, false), ...notice];
     }
     case 'kicked':

@@ -112,7 +112,15 @@ export interface ClusterState {
   facts: Map<string, Fact>;
   /** Facts decided here while the cluster was out of reach, by `factKey`: sent when it is back. */
   readonly pending: Map<string, Fact>;
+  /**
+   * The room notices of kicks this node asked others to do (`INSTANCE LINE`), the latest
+   * `KICK_NOTICES`: the kicked member's node tells the room, but this node's console records the kick
+   * itself, with who did it (`kickedElsewhere`), so it does not show that notice again.
+   */
+  readonly kickNotices: Set<string>;
 }
+
+export const KICK_NOTICES = 64;
 
 /** What a data directory kept from earlier runs: the numbering's last number, each room's last lines, the acknowledged ids. */
 export interface Restored {
@@ -264,6 +272,7 @@ export function createModel(options: {
       remote: new Map(),
       facts: new Map(),
       pending: new Map(),
+      kickNotices: new Set(),
     },
     stopped: false,
     now: options.now,

@@ -441,6 +441,17 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
+    it("shows the kicker's console the kick once: its record, not the notice the member's node tells the room, which the members here get", () => {
+      const route = clusterRoom(1, [bob]);
+      const request = requests(route(console('/kick bob bye')))[0] as Extract<BusRequest, { type: 'kick' }>;
+      expect(logged(route(bus({ type: 'kicked', request })))).toHaveLength(1);
+      const notice = route(saidOn(bob, 9, ['* bob was kicked by server: bye']));
+      expect(story(notice)).toEqual(['to 1: * bob was kicked by server: bye']);
+      expect(logged(notice)).toEqual([]);
+      // Another notice alike (a kick from elsewhere, after this one) is shown as any line from another node.
+      expect(logged(route(saidOn(bob, 10, ['* bob was kicked by server: bye'])))).toHaveLength(1);
+    });
+
     it('of a member on a node that never says it has the kick (cut off from Redis) tells the kicker it was not kicked, and announces nothing', () => {
       const route = clusterRoom(1, [bob]);
       const request = requests(route(console('/kick bob bye')))[0];
