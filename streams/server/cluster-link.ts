@@ -1,4 +1,4 @@
-import type { BusEvent, BusRequest, RoomBatch } from '../cluster/bus.js';
+import type { BusEvent, BusRequest, ClusterMember, RoomBatch } from '../cluster/bus.js';
 import { nickKey, nickTakenReason } from '../protocol/nick.js';
 import { formatError, formatNotice, parseServerLine } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
@@ -156,7 +156,8 @@ function roomBatch(model: ServerModel, cluster: ClusterState, batch: RoomBatch):
   // Never back to its author: the connection it came from, or the same client since moved here.
   const { first: seq, time, lines } = batch;
   // A join back after its connection named its session is that session's own (see `joinAuthor`).
-  const named = ours && batch.conn !== undefined && batch.author === joinAuthor(batch.conn) ? model.conns.get(batch.conn)?.session : undefined;
+  const named =
+    ours && batch.conn !== undefined && batch.author === joinAuthor(batch.conn) ? model.conns.get(batch.conn)?.session : undefined;
   const author = named ?? batch.author;
   const effects = numbered(model, room, ours ? batch.conn : undefined, { seq, time, author, lines });
   // A kick this node asked for is in its console's record already.
@@ -191,25 +192,37 @@ function gone(model: ServerModel, cluster: ClusterState, instance: string, node:
 /**
  * Another instance says who all its members are (once it has joined, and again each time it is back
  * from apart). Those this server did not know of came in unheard here: while their node was apart, or
- * before this server took it for gone (and said they left). Each room here hears them join, once.
+ * before this server took it for gone (and said they left). Those it knew of and no longer has left it
+ * while it was apart. Each room here hears them leave and join, once.
  */
 function synced(model: ServerModel, cluster: ClusterState, event: Extract<BusEvent, { type: 'synced' }>): Effect[] {
-  const known = new Set(dropInstance(model, cluster, event.instance).map((member) => nickKey(member.nick)));
+  const known = dropInstance(model, cluster, event.instance);
   for (const member of event.members) addRemote(model, cluster, member);
-  const unheard = event.members.filter((member) => !known.has(nickKey(member.nick)));
-  const effects: Effect[] = [];
-  if (model.mode === 'room') {
-    for (const name of new Set(unheard.map((member) => member.room))) {
-      const room = model.rooms.get(name);
-      if (!room || roomSize(room) > model.announceMax) continue;
-      const notices = unheard.filter((member) => member.room === name).map((member) => formatNotice(`${member.nick} joined`));
-      effects.push(
-        ...direct(model, [...room.members], ...notices),
-        log({ type: 'remote', node: unheard[0].node, lines: notices, ...inRoom(model, room) }),
-      );
-    }
-  }
+  const keys = (list: readonly ClusterMember[]) => new Set(list.map((member) => nickKey(member.nick)));
+  const [knownKeys, nowKeys] = [keys(known), keys(event.members)];
+  const left = known.filter((member) => !nowKeys.has(nickKey(member.nick)));
+  const unheard = event.members.filter((member) => !knownKeys.has(nickKey(member.nick)));
+  const effects = [
+    ...toTheirRooms(model, left, (member) => `${member.nick} left (while node ${member.node} was apart from the cluster)`),
+    ...toTheirRooms(model, unheard, (member) => `${member.nick} joined`),
+  ];
   return event.missed ? [...effects, ...missedFrom(model, event.missed)] : effects;
+}
+
+/** A notice about each of these members of another node, to their room here (and its console), unless it is too large. */
+function toTheirRooms(model: ServerModel, who: readonly ClusterMember[], notice: (member: ClusterMember) => string): Effect[] {
+  if (model.mode !== 'room') return [];
+  const effects: Effect[] = [];
+  for (const name of new Set(who.map((member) => member.room))) {
+    const room = model.rooms.get(name);
+    if (!room || roomSize(room) > model.announceMax) continue;
+    const notices = who.filter((member) => member.room === name).map((member) => formatNotice(notice(member)));
+    effects.push(
+      ...direct(model, [...room.members], ...notices),
+      log({ type: 'remote', node: who[0].node, lines: notices, ...inRoom(model, room) }),
+    );
+  }
+  return effects;
 }
 
 /** A request the cluster never got: done here instead, as a lone server would. */
@@ -314,8 +327,7 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
       // Told to its room from here, the node that did it: every node hears it even should the kicker's never learn it was done.
       const member = findByNick(model, event.to);
       if (member?.phase !== 'member') return [];
-      const notice =
-        model.mode === 'room' ? roomLines(model, member.room!, undefined, [kickedLine(member.nick, event.reason)]) : [];
+      const notice = model.mode === 'room' ? roomLines(model, member.room!, undefined, [kickedLine(member.nick, event.reason)]) : [];
       return [...dismiss(model, member, event.line, event.reason, false), ...notice];
     }
     case 'kicked':

@@ -208,7 +208,7 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
-    it("never come back on resume to the client whose earlier attempt joined with them, its session named after they were sent", () => {
+    it('never come back on resume to the client whose earlier attempt joined with them, its session named after they were sent', () => {
       const route = clusterRoom(1);
       route(open(2));
       const joinRequest = roomRequest(route(claimed(2, 'guest-7'))); // its join, said before /cap
@@ -688,10 +688,23 @@ describe('createRouter as a node of a cluster', () => {
       expect(story(route(bus({ type: 'synced', instance: 'i2', members: [bob, carol, eve] })))).toEqual([]); // known now: said once
     });
 
-    it('back from apart before it was taken for gone, has only the members who came on it meanwhile join here', () => {
-      const eve = elsewhere('eve');
-      const route = clusterRoom(1, [bob, carol]);
-      expect(story(route(bus({ type: 'synced', instance: 'i2', members: [bob, eve] })))).toEqual(['to 1: * eve joined']);
+    it('back from apart before it was taken for gone, tells here who left it meanwhile and who came on it, once each', () => {
+      const [eve, fay] = [elsewhere('eve'), elsewhere('fay', 'n2', 'i2', '#dev')];
+      const route = clusterRoom(2, [bob, carol, dave, fay]);
+      route(lines(2, '/join #dev'));
+      const effects = route(bus({ type: 'synced', instance: 'i2', members: [bob, eve] }));
+      expect(story(effects)).toEqual([
+        'to 1: * carol left (while node n2 was apart from the cluster)',
+        'to 2: * fay left (while node n2 was apart from the cluster)',
+        'to 1: * eve joined',
+      ]);
+      expect(logged(effects)).toEqual([
+        { type: 'remote', node: 'n2', lines: ['* carol left (while node n2 was apart from the cluster)'], room: '#lobby' },
+        { type: 'remote', node: 'n2', lines: ['* fay left (while node n2 was apart from the cluster)'], room: '#dev', elsewhere: true },
+        { type: 'remote', node: 'n2', lines: ['* eve joined'], room: '#lobby' },
+      ]);
+      expect(who(route, 1)).toEqual(['* online in #lobby (5): server (n1), guest-1 (n1), dave (n3), bob (n2), eve (n2)']);
+      expect(story(route(bus({ type: 'synced', instance: 'i2', members: [bob, eve] })))).toEqual([]); // known now: said once
     });
 
     it('back again in a room too large to announce joins, sends nothing', () => {
