@@ -142,6 +142,17 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
       });
     });
 
+    it('a sync as a node stops holds none of its nicks and says it stops (its members did not leave while it was apart)', async () => {
+      await start();
+      const [a, b] = [await join('a'), await join('b')];
+      a.send(claim(1, 'x1'));
+      await answer(a, 1);
+      a.send({ type: 'sync', members: [], lastSeq: 5, stopping: true });
+      expect(await b.next('synced')).toEqual({ type: 'synced', instance: a.self.instance, members: [], stopping: true });
+      b.send(claim(1, 'x1'));
+      expect(await answer(b, 1)).toMatchObject({ ok: true });
+    });
+
     it("sync makes a node's members exactly those given (in their rooms), refuses nicks a live node holds, and raises the sequence", async () => {
       await start();
       const [a, b] = [await join('a'), await join('b')];

@@ -113,7 +113,13 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
     }
     for (const room of rooms) forgetIfEmpty(room);
     const missed = request.missed ? { missed: { node: self.node, lines: request.missed } } : {};
-    publish(self.instance, { type: 'synced', instance: self.instance, members, ...missed });
+    publish(self.instance, {
+      type: 'synced',
+      instance: self.instance,
+      members,
+      ...missed,
+      ...(request.stopping ? { stopping: true } : {}),
+    });
     return refused.length > 0 ? { type: 'refused', conns: refused } : undefined;
   }
 

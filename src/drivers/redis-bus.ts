@@ -403,7 +403,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           if (!sender || !Array.isArray(message.members)) return undefined;
           const members = message.members.flatMap((each) => memberOf(each, firstRoom) ?? []);
           const missed = unheard(message.missed);
-          return sender === self ? null : { type: 'synced', instance: sender, members, ...(missed ? { missed } : {}) };
+          const stopping = message.stopping === true ? { stopping: true as const } : {};
+          return sender === self ? null : { type: 'synced', instance: sender, members, ...(missed ? { missed } : {}), ...stopping };
         }
         case 'taken':
         case 'ousted':
@@ -525,7 +526,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           heldSince.clear();
           for (const [key, ms] of since) if (ms > 0) heldSince.set(key, ms);
           const args = members.flatMap((member) => [member.nick, member.key, member.session ?? '', since.get(member.key)!, member.room]);
-          return run(SYNC, [options.node, request.lastSeq, request.missed ?? 0, firstRoom, ...args]).then((refused) => {
+          const stopping = request.stopping ? 1 : 0;
+          return run(SYNC, [options.node, request.lastSeq, request.missed ?? 0, firstRoom, stopping, ...args]).then((refused) => {
             const conns = (refused as number[]).map((index) => request.members[index].conn);
             return conns.length > 0 ? { type: 'refused', conns } : undefined;
           });

@@ -235,8 +235,9 @@ return 1
  * room lines said on it never crossed (while it was apart), so they can tell their people; that
  * report is also kept (the last MISSED_KEPT, in `missed`, for a day), for the nodes apart now.
  * Rooms its members no longer are in, and nobody else either, are forgotten.
- * ARGV: prefix, instance, node, last sequence number, lines that never crossed, the first room,
- * then nick, key, session, since when held (ms on Redis's clock, 0 for unknown) and room for each member.
+ * ARGV: prefix, instance, node, last sequence number, lines that never crossed, the first room, 1 when
+ * the node stops (its members left with it) else 0, then nick, key, session, since when held (ms on
+ * Redis's clock, 0 for unknown) and room for each member.
  */
 export const SYNC = `${LIVE}${ROOMS}
 local MISSED_KEPT = ${MISSED_KEPT}
@@ -252,13 +253,13 @@ for i = 1, #all, 2 do
 end
 if tonumber(redis.call('GET', p .. 'seq') or '0') < tonumber(ARGV[4]) then redis.call('SET', p .. 'seq', ARGV[4]) end
 local refused, members = {}, {}
-for i = 7, #ARGV, 5 do
+for i = 8, #ARGV, 5 do
   local key, since, room = ARGV[i + 1], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local held = redis.call('HGET', p .. 'nicks', key)
   local owner = held and cjson.decode(held)
   local first = since > 0 and owner and owner.since and since < owner.since
   if owner and live(owner) and not first then
-    table.insert(refused, (i - 7) / 5)
+    table.insert(refused, (i - 8) / 5)
   else
     if owner and live(owner) then
       redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'ousted', nick = owner.nick, instance = owner.instance }))
@@ -279,7 +280,8 @@ if tonumber(ARGV[5]) > 0 then
   redis.call('LTRIM', p .. 'missed', -MISSED_KEPT, -1)
   redis.call('PEXPIRE', p .. 'missed', DAY)
 end
-redis.call('PUBLISH', p .. 'bus', '{"type":"synced","instance":' .. cjson.encode(instance) .. missed .. ',"members":[' .. table.concat(members, ',') .. ']}')
+local stopping = ARGV[7] == '1' and ',"stopping":true' or ''
+redis.call('PUBLISH', p .. 'bus', '{"type":"synced","instance":' .. cjson.encode(instance) .. missed .. stopping .. ',"members":[' .. table.concat(members, ',') .. ']}')
 return refused
 `;
 

@@ -67,13 +67,15 @@ export type BusRequest =
    * `missed`: room lines said here that never crossed (while apart), so the others tell their people.
    * A member's `since`: when it took its nick while apart (this server's clock, ms); none when the
    * bus gave it, or had it asked and handed the claim back (it timed that itself). A nick held
-   * elsewhere too goes to whoever took it first.
+   * elsewhere too goes to whoever took it first. `stopping`: none, as this server stops (it has told
+   * the rooms who left with it), not because they left while it was apart.
    */
   | {
       type: 'sync';
       members: readonly { conn: ConnId; nick: string; key: string; room: string; session?: string; since?: number }[];
       lastSeq: number;
       missed?: number;
+      stopping?: true;
     }
   /** A member moves to another room (`moved` to every node). */
   | { type: 'move'; conn: ConnId; nick: string; key: string; room: string }
@@ -128,8 +130,11 @@ export type BusEvent =
   | { type: 'renamed'; from: string; member: ClusterMember }
   /** A member moved from room `from` to `member.room`. */
   | { type: 'moved'; member: ClusterMember; from: string }
-  /** An instance says these are all its members (and, back from apart, how many of its room lines never crossed). */
-  | { type: 'synced'; instance: string; members: readonly ClusterMember[]; missed?: MissedLines }
+  /**
+   * An instance says these are all its members (and, back from apart, how many of its room lines never
+   * crossed); `stopping`: it stops, and has told the rooms who left with it.
+   */
+  | { type: 'synced'; instance: string; members: readonly ClusterMember[]; missed?: MissedLines; stopping?: true }
   /** A member of this instance was taken over by its own session on another node. */
   | { type: 'taken'; nick: string }
   /**

@@ -193,14 +193,14 @@ function gone(model: ServerModel, cluster: ClusterState, instance: string, node:
  * Another instance says who all its members are (once it has joined, and again each time it is back
  * from apart). Those this server did not know of came in unheard here: while their node was apart, or
  * before this server took it for gone (and said they left). Those it knew of and no longer has left it
- * while it was apart. Each room here hears them leave and join, once.
+ * while it was apart (unless it stops: it told the rooms). Each room here hears them leave and join, once.
  */
 function synced(model: ServerModel, cluster: ClusterState, event: Extract<BusEvent, { type: 'synced' }>): Effect[] {
   const known = dropInstance(model, cluster, event.instance);
   for (const member of event.members) addRemote(model, cluster, member);
   const keys = (list: readonly ClusterMember[]) => new Set(list.map((member) => nickKey(member.nick)));
   const [knownKeys, nowKeys] = [keys(known), keys(event.members)];
-  const left = known.filter((member) => !nowKeys.has(nickKey(member.nick)));
+  const left = event.stopping ? [] : known.filter((member) => !nowKeys.has(nickKey(member.nick)));
   const unheard = event.members.filter((member) => !knownKeys.has(nickKey(member.nick)));
   const effects = [
     ...toTheirRooms(model, left, (member) => `${member.nick} left (while node ${member.node} was apart from the cluster)`),
@@ -357,5 +357,5 @@ export function leaveCluster(model: ServerModel, leaving: readonly Connection[])
       notices.push(...roomLines(model, room, undefined, [formatNotice(`${who} left (node ${cluster.self.node} is shutting down)`)]));
     }
   }
-  return [...notices, bus({ type: 'sync', members: [], lastSeq: model.sequence.lastSeq })];
+  return [...notices, bus({ type: 'sync', members: [], lastSeq: model.sequence.lastSeq, stopping: true })];
 }

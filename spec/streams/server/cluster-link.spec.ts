@@ -707,6 +707,12 @@ describe('createRouter as a node of a cluster', () => {
       expect(story(route(bus({ type: 'synced', instance: 'i2', members: [bob, eve] })))).toEqual([]); // known now: said once
     });
 
+    it('stopping, has nobody told as left again: its node told the rooms who left with it', () => {
+      const route = clusterRoom(1, [bob, carol]);
+      expect(route(bus({ type: 'synced', instance: 'i2', members: [], stopping: true }))).toEqual([]);
+      expect(who(route, 1)).toEqual(['* online in #lobby (2): server (n1), guest-1 (n1)']);
+    });
+
     it('back again in a room too large to announce joins, sends nothing', () => {
       const route = clusterRoom(1, [bob, carol], { announceMax: 2 });
       route(bus({ type: 'gone', instance: 'i2', node: 'n2' }));
@@ -865,7 +871,7 @@ describe('createRouter as a node of a cluster', () => {
             author: undefined,
           },
         },
-        { type: 'sync', members: [], lastSeq: 40 },
+        { type: 'sync', members: [], lastSeq: 40, stopping: true }, // it told the room: the others do not again
       ]);
     });
 
