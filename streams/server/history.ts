@@ -82,10 +82,14 @@ export function append(history: History, items: readonly (HistoryEntry | Numbere
 /**
  * Replaces what a room keeps with a cluster's history. Sequence numbers never go back: this
  * server's clients have heard up to `lastSeq` and would take lower numbers for lines heard twice.
- * `droppedUpTo`: the newest of the room's lines no longer kept; by default any line numbered
- * before the first one given (as far as this room knows, they were its own).
+ * `droppedUpTo`: the newest of the room's lines no longer kept; by default see `lostBefore`.
  */
-export function reload(history: History, epoch: string, entries: readonly HistoryEntry[], droppedUpTo = (entries[0]?.seq ?? 1) - 1): void {
+export function reload(
+  history: History,
+  epoch: string,
+  entries: readonly HistoryEntry[],
+  droppedUpTo = lostBefore(history, entries),
+): void {
   history.sequence.epoch = epoch;
   history.items.length = 0;
   history.size = 0;
@@ -93,6 +97,23 @@ export function reload(history: History, epoch: string, entries: readonly Histor
   history.droppedOwn = undefined;
   keep(history, entries);
   history.sequence.lastSeq = Math.max(history.sequence.lastSeq, entries.at(-1)?.seq ?? 0);
+}
+
+/**
+ * The newest of the room's lines before the first of `entries` (a cluster's history of the room)
+ * that they leave out. A full history may have dropped the room's lines before its first: any
+ * number before it may have been one (at most that many). One not full has every line the cluster
+ * kept of the room: the numbers before its first were other rooms' lines, or never given (they
+ * jump when a node comes back from apart), but for the lines this ring had let go already and
+ * those it holds that the cluster never had (said here while apart from it).
+ */
+function lostBefore(history: History, entries: readonly HistoryEntry[]): number {
+  const first = entries[0]?.seq ?? Infinity;
+  if (entries.length > 0 && entries.length >= history.capacity) return first - 1;
+  const held = since(history, 0)
+    .filter((entry) => entry.seq < first)
+    .reduce((last, entry) => Math.max(last, entry.seq), 0);
+  return Math.min(Math.max(history.droppedUpTo, held), first - 1);
 }
 
 /** A batch's lines as entries, from its `from`th line on (added to `entries`). */

@@ -624,6 +624,41 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
+    it('tells a client resuming later of no lines gone before a history that is not full (other rooms, a jump), only of those it lost', () => {
+      const route = clusterRoom(2, [bob], { historySize: 3 });
+      route(cap(1, 'a'));
+      route(saidOn(bob, 3, ['<bob> before'])); // client a saw up to 3
+      route({ kind: 'closed', id: 1, reason: 'connection reset' });
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      route(up([bob], said(9, 'after a jump')));
+      route(open(3));
+      route(claimed(3, 'guest-3'));
+      const resumed = inbox(route(lines(3, '/cap tcpchat session=a resume=E:3')), 3);
+      expect(resumed.filter((line) => line.includes('can no longer be replayed'))).toEqual([]);
+      expect(resumed.filter((line) => line.includes('<bob>'))).toEqual([`@seq=9;time=${TIME};replay <bob> after a jump`]);
+      // A full history may have dropped lines of this room before its first: at most that many.
+      route(bus({ type: 'down', reason: 'again' }));
+      route(up([bob], said(20, 'one', 'two', 'three')));
+      route(open(4));
+      route(claimed(4, 'guest-4'));
+      const full = inbox(route(lines(4, '/cap tcpchat session=a resume=E:9')), 4);
+      expect(full).toContain(`@time=${TIME} * 10 lines you missed can no longer be replayed (too old for the history)`);
+    });
+
+    it("counts as gone for a client resuming later the room's lines said here while apart, which the cluster never had", () => {
+      const route = clusterRoom(2, [bob], { historySize: 3 });
+      route(cap(1, 'a'));
+      route(saidOn(bob, 3, ['<bob> before'])); // client a saw up to 3
+      route({ kind: 'closed', id: 1, reason: 'connection reset' });
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      route(lines(2, 'said here alone')); // 4, here only
+      route(up([bob], said(9, 'after a jump')));
+      route(open(3));
+      route(claimed(3, 'guest-3'));
+      const resumed = inbox(route(lines(3, '/cap tcpchat session=a resume=E:3')), 3);
+      expect(resumed).toContain(`@time=${TIME} * 1 line you missed can no longer be replayed (too old for the history)`);
+    });
+
     it("tells the people here how many lines another node's people said while it was apart", () => {
       const route = clusterRoom(1, [bob]);
       expect(route(bus({ type: 'synced', instance: 'i2', members: [bob], missed: { node: 'n2', lines: 4 } }))).toEqual([
