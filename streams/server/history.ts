@@ -144,21 +144,21 @@ export function linesGone(history: History, seq: number, upTo: number, author?: 
 }
 
 /**
- * The lines after `seq` that `was` said are `author`'s (a connection's join, said before its client
- * named its session): they are its own from now on, never replayed to it nor counted as lost to it.
+ * The lines kept after `seq` that `was` said are `author`'s (a connection's join, said before its
+ * client named its session): they are its own from now on, never replayed to it.
  */
 export function reattribute(history: History, seq: number, was: string, author: string): void {
   const { items } = history;
   for (let i = items.length - 1; i >= 0 && items[i].seq > seq; i--) if (items[i].author === was) items[i] = { ...items[i], author };
-  const dropped = history.droppedOwn?.get(was);
-  if (!dropped) return;
-  history.droppedOwn!.delete(was);
-  for (let i = 0; i < dropped.length; i += 2) dropOwn(history, author, dropped[i], dropped[i + 1]);
 }
 
-/** Notes that the ring no longer keeps lines `first`..`last`, said by `author` (nothing for lines no tagged client said). */
+/**
+ * Notes that the ring no longer keeps lines `first`..`last`, said by `author`: nothing for lines no
+ * tagged client said, nor for an author no client can come back as (a name with a space: a
+ * connection's own, or the join of one that had not named its session yet).
+ */
 function dropOwn(history: History, author: string | undefined, first: number, last: number): void {
-  if (author === undefined || last < first) return;
+  if (author === undefined || author.includes(' ') || last < first) return;
   const droppedOwn = (history.droppedOwn ??= new Map());
   const ranges = droppedOwn.get(author) ?? [];
   droppedOwn.delete(author); // set again below: the sessions that lost lines last are kept longest

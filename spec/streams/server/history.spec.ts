@@ -129,6 +129,14 @@ describe('history', () => {
       expect(linesGone(room, 299, 300, 's299')).toBe(0);
       expect(linesGone(room, 0, 1, 's0')).toBe(1); // forgotten: counted as gone, as before
     });
+
+    it('remembers none of the lines of an author no client can come back as (the joins of plain connections crowd out no session)', () => {
+      const room = createHistory(createSequence('e'), 1);
+      record(room, ['said'], 0, 's');
+      for (let i = 0; i < 300; i++) record(room, [`* guest-${i} joined`], 0, `joining ${i}`);
+      expect([...(room.droppedOwn?.keys() ?? [])]).toEqual(['s']);
+      expect(linesGone(room, 0, 301, 's')).toBe(299);
+    });
   });
 
   describe('latest', () => {
