@@ -624,39 +624,38 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
-    it('tells a client resuming later of no lines gone before a history that is not full (other rooms, a jump), only of those it lost', () => {
+    /** Client a (connection 1) saw up to 3, then lost its link; node n1 was apart meanwhile (`apart`: what was said here then). */
+    function awayThroughRejoin(apart: string[] = []): Router {
       const route = clusterRoom(2, [bob], { historySize: 3 });
       route(cap(1, 'a'));
-      route(saidOn(bob, 3, ['<bob> before'])); // client a saw up to 3
+      route(saidOn(bob, 3, ['<bob> before']));
       route({ kind: 'closed', id: 1, reason: 'connection reset' });
       route(bus({ type: 'down', reason: 'connection lost' }));
+      if (apart.length > 0) route(lines(2, ...apart));
       route(up([bob], said(9, 'after a jump')));
-      route(open(3));
-      route(claimed(3, 'guest-3'));
-      const resumed = inbox(route(lines(3, '/cap tcpchat session=a resume=E:3')), 3);
+      return route;
+    }
+    /** Client a back as connection `id`, resuming from `seq`: what it is sent. */
+    function resumeAs(route: Router, id: ConnId, seq: number): string[] {
+      route(open(id));
+      route(claimed(id, `guest-${id}`));
+      return inbox(route(lines(id, `/cap tcpchat session=a resume=E:${seq}`)), id);
+    }
+
+    it('tells a client resuming later of no lines gone before a history that is not full (other rooms, a jump), only of those it lost', () => {
+      const route = awayThroughRejoin();
+      const resumed = resumeAs(route, 3, 3);
       expect(resumed.filter((line) => line.includes('can no longer be replayed'))).toEqual([]);
       expect(resumed.filter((line) => line.includes('<bob>'))).toEqual([`@seq=9;time=${TIME};replay <bob> after a jump`]);
       // A full history may have dropped lines of this room before its first: at most that many.
       route(bus({ type: 'down', reason: 'again' }));
       route(up([bob], said(20, 'one', 'two', 'three')));
-      route(open(4));
-      route(claimed(4, 'guest-4'));
-      const full = inbox(route(lines(4, '/cap tcpchat session=a resume=E:9')), 4);
-      expect(full).toContain(`@time=${TIME} * 10 lines you missed can no longer be replayed (too old for the history)`);
+      expect(resumeAs(route, 4, 9)).toContain(`@time=${TIME} * 10 lines you missed can no longer be replayed (too old for the history)`);
     });
 
     it("counts as gone for a client resuming later the room's lines said here while apart, which the cluster never had", () => {
-      const route = clusterRoom(2, [bob], { historySize: 3 });
-      route(cap(1, 'a'));
-      route(saidOn(bob, 3, ['<bob> before'])); // client a saw up to 3
-      route({ kind: 'closed', id: 1, reason: 'connection reset' });
-      route(bus({ type: 'down', reason: 'connection lost' }));
-      route(lines(2, 'said here alone')); // 4, here only
-      route(up([bob], said(9, 'after a jump')));
-      route(open(3));
-      route(claimed(3, 'guest-3'));
-      const resumed = inbox(route(lines(3, '/cap tcpchat session=a resume=E:3')), 3);
-      expect(resumed).toContain(`@time=${TIME} * 1 line you missed can no longer be replayed (too old for the history)`);
+      const route = awayThroughRejoin(['said here alone']); // 4, here only
+      expect(resumeAs(route, 3, 3)).toContain(`@time=${TIME} * 1 line you missed can no longer be replayed (too old for the history)`);
     });
 
     it("tells the people here how many lines another node's people said while it was apart", () => {
