@@ -53,6 +53,7 @@ const FULL = {
   idle: '1000,10000,100000',
   'idle-timeout': '40',
   'idle-wait': '240',
+  'idle-base': '10',
   'startup-runs': '5',
   'slow-fast': '100',
   'slow-rate': '20000',
@@ -74,6 +75,7 @@ const QUICK = {
   idle: '200',
   'idle-timeout': '2',
   'idle-wait': '0',
+  'idle-base': '0',
   'startup-runs': '2',
   'slow-fast': '50',
   'slow-rate': '20000',
@@ -120,6 +122,9 @@ const HELP = `usage: node bench/run.mjs [options]
   --idle-wait S           then how long they idle before the RSS is read again, the figure reported
                           (default ${FULL['idle-wait']}: V8 gives back what a burst of arrivals grew once its
                           allocation rate looks low, or 100 s after its last full GC, and again later; 0: at once)
+  --idle-base PCT         first open this percentage of the connections and read the RSS once they have idled
+                          as long, then open the rest: what each further connection costs, and from it the
+                          figure at 100,000 where the hard ulimit -n stops the bench below (default ${FULL['idle-base']}; 0: off)
 
   startup: time to the listening line, and tcpchat --help
   --startup-runs N        (default ${FULL['startup-runs']})
@@ -164,6 +169,7 @@ const { values: flags } = parseArgs({
     idle: { type: 'string' },
     'idle-timeout': { type: 'string' },
     'idle-wait': { type: 'string' },
+    'idle-base': { type: 'string' },
     'startup-runs': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
@@ -707,48 +713,72 @@ async function idle(key, count) {
     await sleep(300);
     const rss0 = rssBytes(relay.pid);
     const timeoutMs = num('idle-timeout') * 1000;
-    const t0 = Date.now();
-    const opened = await pool.open(relay.port, count, {
-      timeoutMs: 10000,
-      deadlineMs: timeoutMs,
-      // one source address per 10,000: each has its own ~28,000 ephemeral ports to the relay's one
-      sources: Math.ceil(count / 10000),
-      backlog: defs[key].backlog,
-      gapMs: defs[key].connectGapMs ?? 0,
-    });
-    liveSenders = await openSenders(relay.port, 1).catch(() => []);
-    const wiring = liveSenders.length ? await wired(liveSenders[0], Math.max(1000, timeoutMs - (Date.now() - t0))) : { wired: false };
-    const settled = await quiesce(500, Math.max(1000, timeoutMs - (Date.now() - t0)));
-    const rss1 = rssBytes(relay.pid);
-    // Read again once the relay has idled a while: what it holds for idle connections, not the
-    // young generation a burst of arrivals grew (V8 shrinks it when its allocation rate is low).
     const waitMs = num('idle-wait') * 1000;
-    if (waitMs > 0 && !relay.exited) await sleep(waitMs);
-    const rss2 = waitMs > 0 ? rssBytes(relay.pid) : rss1;
+    const base = Math.floor((count * num('idle-base')) / 100);
+    /** Opens `n` more and waits until the relay has taken every one in and is quiet, within `--idle-timeout`. */
+    const openMore = async (n, opened) => {
+      const t0 = Date.now();
+      const left = () => Math.max(1000, timeoutMs - (Date.now() - t0));
+      const more = await pool.open(relay.port, n, {
+        timeoutMs: 10000,
+        deadlineMs: timeoutMs,
+        // one source address per 10,000: each has its own ~28,000 ephemeral ports to the relay's one
+        sources: Math.ceil(count / 10000),
+        backlog: defs[key].backlog,
+        gapMs: defs[key].connectGapMs ?? 0,
+      });
+      opened.connected += more.connected;
+      opened.failed += more.failed;
+      opened.ms += more.ms;
+      if (liveSenders.length === 0) liveSenders = await openSenders(relay.port, 1).catch(() => []);
+      opened.wired = liveSenders.length > 0 && (await wired(liveSenders[0], left())).wired;
+      opened.settled = await quiesce(500, left());
+    };
+    /** The RSS once the relay has idled `--idle-wait`: what it holds, not the young generation a burst of arrivals grew (V8 shrinks it when its allocation rate is low). */
+    const idledRss = async () => {
+      if (waitMs > 0 && !relay.exited) await sleep(waitMs);
+      return rssBytes(relay.pid);
+    };
+    const opened = { connected: 0, failed: 0, ms: 0 };
+    // With --idle-base, the first connections are measured on their own, so that what the rest
+    // cost is what each further connection costs, without what a relay pays once for its first.
+    const rssBase = base > 0 && base < count ? (await openMore(base, opened), await idledRss()) : undefined;
+    await openMore(count - opened.connected, opened);
+    const rss1 = rssBytes(relay.pid);
+    const rss2 = await idledRss();
     const snap = await pool.snapshot();
+    const open = Math.max(1, snap.open);
     const result = {
       connected: opened.connected,
       failed: opened.failed,
       openMs: opened.ms,
-      allAccepted: wiring.wired,
-      settled: settled.quiet,
-      settleMs: settled.ms,
+      allAccepted: opened.wired,
+      settled: opened.settled.quiet,
+      settleMs: opened.settled.ms,
       stillOpen: snap.open,
       rssBeforeMiB: rss0 / 2 ** 20,
       rssAfterMiB: rss1 / 2 ** 20,
       rssIdledMiB: rss2 / 2 ** 20,
-      kibPerConnectionAtOnce: (rss1 - rss0) / 1024 / Math.max(1, snap.open),
-      kibPerConnection: (rss2 - rss0) / 1024 / Math.max(1, snap.open),
+      kibPerConnectionAtOnce: (rss1 - rss0) / 1024 / open,
+      kibPerConnection: (rss2 - rss0) / 1024 / open,
       bytesReceivedPerConnection: snap.bytes / Math.max(1, opened.connected),
       relayExited: relay.exited,
       relayStderr: relay.stderrTail.slice(-3),
     };
+    if (rssBase !== undefined) {
+      result.base = base;
+      result.rssBaseMiB = rssBase / 2 ** 20;
+      // each connection beyond the first `base`, and so the figure at 100,000: what the relay paid
+      // for its first connections spread over 100,000 rather than over `count`
+      result.kibPerFurtherConnection = (rss2 - rssBase) / 1024 / Math.max(1, open - base);
+      result.kibPerConnectionAt100k = ((rss2 - rss0) / 1024 + result.kibPerFurtherConnection * (100000 - open)) / 100000;
+    }
     const seconds = num('idle-timeout');
     if (relay.exited) result.error = `relay exited (${JSON.stringify(relay.exited)})`;
     else if (opened.connected < count) result.error = `${opened.connected} of ${count} connected within ${seconds} s`;
     else if (snap.open < count) result.error = `${count - snap.open} of ${count} cut off`;
-    else if (!wiring.wired) result.error = `not all taken in within ${seconds} s`;
-    else if (!settled.quiet) result.error = `join notices still flowing after ${seconds} s`;
+    else if (!opened.wired) result.error = `not all taken in within ${seconds} s`;
+    else if (!opened.settled.quiet) result.error = `join notices still flowing after ${seconds} s`;
     result.held = !result.error;
     return result;
   });
@@ -1137,8 +1167,12 @@ async function main() {
           }
           const res = await attempt('idle', r, { connections: n, round }, () => idle(r, n));
           if (!res.error || res.connected !== undefined) {
+            const further =
+              res.base === undefined
+                ? ''
+                : `; ${res.kibPerFurtherConnection.toFixed(2)} each beyond the first ${res.base} (RSS ${res.rssBaseMiB.toFixed(1)} MiB then), so ${res.kibPerConnectionAt100k.toFixed(2)} at 100,000`;
             log(
-              `  ${labels[r]}: ${res.held ? 'held' : `NOT settled (${res.error})`}; ${(res.bytesReceivedPerConnection / 1024).toFixed(0)} KiB of notices per connection; ${res.kibPerConnection.toFixed(2)} KiB/connection after ${opt('idle-wait')} s idle, ${res.kibPerConnectionAtOnce.toFixed(2)} at once (RSS ${res.rssBeforeMiB.toFixed(1)} → ${res.rssAfterMiB.toFixed(1)} → ${res.rssIdledMiB.toFixed(1)} MiB); opened in ${res.openMs} ms, settled ${res.settled ? `in ${res.settleMs} ms` : 'NOT within the timeout'}`,
+              `  ${labels[r]}: ${res.held ? 'held' : `NOT settled (${res.error})`}; ${(res.bytesReceivedPerConnection / 1024).toFixed(0)} KiB of notices per connection; ${res.kibPerConnection.toFixed(2)} KiB/connection after ${opt('idle-wait')} s idle, ${res.kibPerConnectionAtOnce.toFixed(2)} at once (RSS ${res.rssBeforeMiB.toFixed(1)} → ${res.rssAfterMiB.toFixed(1)} → ${res.rssIdledMiB.toFixed(1)} MiB)${further}; opened in ${res.openMs} ms, settled ${res.settled ? `in ${res.settleMs} ms` : 'NOT within the timeout'}`,
             );
           }
         }
@@ -1482,16 +1516,34 @@ function report(fdLimit) {
             : '–';
         }),
       });
+      /** The median of `field` over the rounds that held `n`, where each has it. */
+      const held = (field) =>
+        byRelay((r) => {
+          const ok = runs.idle.filter((x) => x.relay === r && x.connections === n && x.held && x[field] !== undefined);
+          return ok.length ? median(ok.map((x) => x[field])) : '–';
+        });
       if (wait > 0)
         rows.push({
           label: `  read at once, when they had settled`,
           unit: 'KiB per connection',
           better: 'lower',
-          values: byRelay((r) => {
-            const ok = runs.idle.filter((x) => x.relay === r && x.connections === n && x.held);
-            return ok.length ? median(ok.map((x) => x.kibPerConnectionAtOnce)) : '–';
-          }),
+          values: held('kibPerConnectionAtOnce'),
         });
+      const base = runs.idle.find((x) => x.connections === n && x.base !== undefined)?.base;
+      if (base !== undefined) {
+        rows.push({
+          label: `  each beyond the first ${base}`,
+          unit: 'KiB per connection',
+          better: 'lower',
+          values: held('kibPerFurtherConnection'),
+        });
+        rows.push({
+          label: `  so at 100,000 (the first ${base} spread over them)`,
+          unit: 'KiB per connection',
+          better: 'lower',
+          values: held('kibPerConnectionAt100k'),
+        });
+      }
     }
   }
   if (scenarios.includes('cluster')) {
