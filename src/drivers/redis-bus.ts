@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type * as Redis from 'redis';
 import { Observable, Subject, type Subscription } from '../../streams/rx.js';
 import type { BusEvent as Event, ClusterMember, Fact, BusRequest as Request, MissedLines, RoomBatch } from '../../streams/cluster/bus.js';
-import { CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MISSED_KEPT, MOVE, RELEASE, ROOM, SYNC } from './redis-scripts.js';
+import { CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MISSED_KEPT, MOVE, PRIVATE, RELEASE, ROOM, SYNC } from './redis-scripts.js';
 import { KickLedger } from './kick-ledger.js';
 import { silentFor } from './silent-for.js';
 
@@ -168,6 +168,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
      * agree on who took it first.
      */
     let redisAhead = 0;
+    /** The number of the last private line to this instance's members it has handed on (see PRIVATE): each goes once. */
+    let privatesHeard = 0;
     /** The reports of lines that never crossed that this node has heard (their ids): each is told once. */
     const heardMissed = new Set<string>();
     /** Batches handed back unsent since the last join: should Redis still run one late, this node has shown it already. */
@@ -281,12 +283,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         ])) as [string, string[], string[], string, string[]];
         // Reports made while this node was apart, which it could not hear (one made since is heard twice: told once).
         const reports = await current.commands.lRange(`${prefix}missed`, 0, -1);
+        // Private lines to its members that a dead link did not bring (one heard already is not handed on again).
+        const privates = await current.commands.lRange(`${prefix}privates:${self}`, 0, -1);
         if (state !== 'joining' || link !== current) return;
         const [epoch, memberJson, batchJson, born, factJson] = reply;
         // Each is marked heard; a node that joins for the first time had nobody here while the others were apart.
         const reported = reports.flatMap((json) => unheard(parse(json)[0]) ?? []);
         const missed = known === undefined ? [] : reported;
         const historyLost = known !== undefined && known.born !== born;
+        if (historyLost) privatesHeard = 0; // its mailbox is numbered anew too
         known = { epoch, born };
         const members = memberJson.flatMap((json) => memberOf(parse(json)[0], firstRoom) ?? []);
         const kept = batchJson.flatMap((json) => parse(json) as BusMessage[]).sort((a, b) => Number(a.first) - Number(b.first));
@@ -318,6 +323,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         const last = history.at(-1)?.seq ?? 0;
         const heardMeanwhile = early;
         early = [];
+        catchUpPrivates(privates);
         for (const message of heardMeanwhile) if (!(message.type === 'room' && Number(message.first) <= last)) dispatch(message);
         void lateKicksDone(current);
       } catch (error) {
@@ -338,6 +344,18 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         const answer = done[index] != null && state === 'up' ? kicks.answered(id) : undefined;
         if (answer) emit({ type: 'kicked', ...answer });
       });
+    }
+
+    /**
+     * Hands on the private lines kept for this instance that it has not (its mailbox, oldest first);
+     * those no longer kept are reported, as nobody can be told whose they were.
+     */
+    function catchUpPrivates(kept: readonly string[]): void {
+      const messages = kept.flatMap((json) => (parse(json) as BusMessage[]).filter((message) => Number(message.n) > privatesHeard));
+      const gone = messages.length > 0 && privatesHeard > 0 ? Number(messages[0].n) - privatesHeard - 1 : 0;
+      if (gone > 0)
+        options.report(`cluster: ${gone} private lines to this node's members came while it was cut off and are no longer kept`);
+      for (const message of messages) dispatch(message);
     }
 
     /** Another node's report of lines that never crossed, unless this node has heard it already (by its id). */
@@ -413,7 +431,13 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'private':
           if (!sender || typeof message.target !== 'string' || typeof message.to !== 'string' || typeof message.line !== 'string')
             return undefined;
-          return message.target === self ? { type: 'private', to: message.to, line: message.line } : null;
+          if (message.target !== self) return null;
+          // Numbered in this instance's mailbox (a node of an older build does not number them).
+          if (typeof message.n === 'number') {
+            if (message.n <= privatesHeard) return null;
+            privatesHeard = message.n;
+          }
+          return { type: 'private', to: message.to, line: message.line };
         case 'kick': {
           const { target, to, line, reason, id } = message;
           if (!sender || typeof target !== 'string' || typeof to !== 'string' || typeof line !== 'string' || typeof reason !== 'string')
@@ -532,12 +556,10 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
             return conns.length > 0 ? { type: 'refused', conns } : undefined;
           });
         }
-        // Published on the commands' connection, after what was sent before.
+        // Numbered, kept and published on the commands' connection, after what was sent before.
         case 'private': {
           const { instance: target, to, line } = request;
-          return link!.commands
-            .publish(channel, JSON.stringify({ type: 'private', instance: self, target, to, line }))
-            .then(() => undefined);
+          return run(PRIVATE, [target, JSON.stringify({ type: 'private', instance: self, target, to, line })]).then(() => undefined);
         }
         case 'kick': {
           const id = kicks.send(request);
@@ -645,7 +667,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
 const sha1 = new Map<string, string>();
 
 /** Runs a script by its hash, sending it whole only when Redis does not know it yet. */
-const SCRIPTS = [CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MOVE, RELEASE, ROOM, SYNC];
+const SCRIPTS = [CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MOVE, PRIVATE, RELEASE, ROOM, SYNC];
 
 function loadScripts(client: Client): Promise<unknown> {
   return Promise.all(SCRIPTS.map((script) => client.sendCommand(['SCRIPT', 'LOAD', script])));

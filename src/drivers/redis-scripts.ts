@@ -14,14 +14,20 @@
  * `facts` (hash: fact key -> fact JSON) holds what the cluster keeps for good (registrations,
  * operators, bans, mutes, topics): it never expires. `link:INSTANCE` numbers the instance's latest
  * link to Redis that joined (for a day): room lines sent on an older link are refused.
+ * `privates:INSTANCE` (a list, for a day) keeps the latest private lines to the members of an
+ * instance, numbered by `privates:INSTANCE:n`, for when its link to Redis was dead as they came.
  */
 
 /** How many reports of lines that never crossed Redis keeps for the nodes apart when they were made. */
 export const MISSED_KEPT = 100;
 
+/** How many private lines to an instance's members Redis keeps for it (see PRIVATE). */
+export const PRIVATES_KEPT = 1000;
+
 /** Shared: is the instance that holds a member still alive? And the time now, in ms, to say since when a nick is held. */
 const LIVE = `
 local p, instance = ARGV[1], ARGV[2]
+local DAY = 86400000
 local function live(owner)
   return owner.instance == instance or redis.call('EXISTS', p .. 'node:' .. owner.instance) == 1
 end
@@ -35,7 +41,6 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
  * whether a room is still in use is found without reading every member.
  */
 const ROOMS = `
-local DAY = 86400000
 local function historyOf(room)
   return p .. 'history:' .. room
 end
@@ -286,12 +291,14 @@ return refused
 `;
 
 /**
- * Still alive: the key that says so is renewed, and the others hear it. Returns Redis's time (ms),
+ * Still alive: the key that says so is renewed, and the others hear it; so is the numbering of its
+ * mailbox (PRIVATE), which must not start again under a node that goes on counting. Returns Redis's time (ms),
  * for the node to time the nicks its people take while apart on the clock every node shares.
  * ARGV: prefix, instance, node, ttl ms.
  */
 export const HEARTBEAT = `${LIVE}
 redis.call('SET', p .. 'node:' .. instance, ARGV[3], 'PX', ARGV[4])
+redis.call('PEXPIRE', p .. 'privates:' .. instance .. ':n', DAY)
 redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'beat', instance = instance, node = ARGV[3] }))
 return now
 `;
@@ -333,4 +340,22 @@ else
 end
 redis.call('PUBLISH', p .. 'bus', '{"type":"fact","instance":' .. cjson.encode(instance) .. ',"fact":' .. fact .. '}')
 return ''
+`;
+
+/**
+ * A private line to a member of another instance: numbered in that instance's mailbox, kept there
+ * (the last PRIVATES_KEPT, for a day) and published. Pub/sub keeps nothing: an instance whose link
+ * to Redis had died unnoticed (a dead route) reads what it did not hear from there as it joins again.
+ * Returns its number. ARGV: prefix, instance, the target instance, the message as JSON without its number.
+ */
+export const PRIVATE = `${LIVE}
+local box = p .. 'privates:' .. ARGV[3]
+local n = redis.call('INCR', box .. ':n')
+local message = '{"n":' .. n .. ',' .. string.sub(ARGV[4], 2)
+redis.call('RPUSH', box, message)
+redis.call('LTRIM', box, -${PRIVATES_KEPT}, -1)
+redis.call('PEXPIRE', box, DAY)
+redis.call('PEXPIRE', box .. ':n', DAY)
+redis.call('PUBLISH', p .. 'bus', message)
+return n
 `;
