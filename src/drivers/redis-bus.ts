@@ -39,6 +39,8 @@ export interface RedisBusOptions {
 
 /** How long Redis keeps that a kick was done, for a kicker's node cut off meanwhile to learn it once back. */
 const KICKED_KEPT_MS = 3_600_000;
+/** Private lines handed back unsent that a node looks for in their mailboxes once it is back (see `latePrivatesWent`). */
+const UNSENT_PRIVATES_KEPT = 100;
 
 /** A heartbeat answered within this long tells how far Redis's clock is from this node's. */
 const CLOCK_ROUND_TRIP_MS = 1000;
@@ -61,6 +63,7 @@ type Client = ReturnType<typeof Redis.createClient>;
 /** A message on the cluster's channel (see redis-scripts.ts for who sends which). */
 type BusMessage = Record<string, unknown> & { type?: unknown };
 type KickRequest = Extract<Request, { type: 'kick' }>;
+type PrivateRequest = Extract<Request, { type: 'private' }>;
 
 /** The two connections to Redis of one attempt: a silent one is dropped whole and made anew. */
 interface Link {
@@ -170,6 +173,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     let redisAhead = 0;
     /** The number of the last private line to this instance's members it has handed on (see PRIVATE): each goes once. */
     let privatesHeard = 0;
+    let privatesSent = 0;
+    /** Private lines handed back unsent, by id (the last UNSENT_PRIVATES_KEPT): Redis may have taken them all the same. */
+    const unsentPrivates = new Map<string, PrivateRequest>();
     /** The reports of lines that never crossed that this node has heard (their ids): each is told once. */
     const heardMissed = new Set<string>();
     /** Batches handed back unsent since the last join: should Redis still run one late, this node has shown it already. */
@@ -326,6 +332,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         catchUpPrivates(privates);
         for (const message of heardMeanwhile) if (!(message.type === 'room' && Number(message.first) <= last)) dispatch(message);
         void lateKicksDone(current);
+        void latePrivatesWent(current);
       } catch (error) {
         if (state !== 'joining' || link !== current) return;
         state = 'down';
@@ -356,6 +363,19 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       if (gone > 0)
         options.report(`cluster: ${gone} private lines to this node's members came while it was cut off and are no longer kept`);
       for (const message of messages) dispatch(message);
+    }
+
+    /** Private lines handed back unsent that Redis took all the same (found in their nodes' mailboxes). */
+    async function latePrivatesWent(current: Link): Promise<void> {
+      for (const target of new Set([...unsentPrivates.values()].map((request) => request.instance))) {
+        const kept = (await current.commands.lRange(`${prefix}privates:${target}`, 0, -1).catch(() => [])) as string[];
+        for (const { id } of kept.flatMap((json) => parse(json) as BusMessage[])) {
+          const request = typeof id === 'string' ? unsentPrivates.get(id) : undefined;
+          if (!request || state !== 'up') continue;
+          unsentPrivates.delete(id as string);
+          emit({ type: 'went', request });
+        }
+      }
     }
 
     /** Another node's report of lines that never crossed, unless this node has heard it already (by its id). */
@@ -559,7 +579,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         // Numbered, kept and published on the commands' connection, after what was sent before.
         case 'private': {
           const { instance: target, to, line } = request;
-          return run(PRIVATE, [target, JSON.stringify({ type: 'private', instance: self, target, to, line })]).then(() => undefined);
+          const id = `${self}:${++privatesSent}`;
+          return run(PRIVATE, [target, JSON.stringify({ type: 'private', instance: self, target, to, line, id })]).then(
+            () => undefined,
+            (error: unknown) => {
+              unsentPrivates.set(id, request); // handed back as unsent for this failure (it may have gone all the same)
+              for (const old of unsentPrivates.keys()) if (unsentPrivates.size > UNSENT_PRIVATES_KEPT) unsentPrivates.delete(old);
+              throw error;
+            },
+          );
         }
         case 'kick': {
           const id = kicks.send(request);

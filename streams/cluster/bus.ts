@@ -150,6 +150,11 @@ export type BusEvent =
    * the kick back as `unsent` already (the kicker was told it was not done: it is told it was, after all).
    */
   | { type: 'kicked'; request: Extract<BusRequest, { type: 'kick' }>; late?: true }
+  /**
+   * A private line handed back as `unsent` (its sender was told it did not go out) that Redis took
+   * all the same (paused, not lost: the request was queued in it): it reaches its member.
+   */
+  | { type: 'went'; request: Extract<BusRequest, { type: 'private' }> }
   /** An instance went silent for longer than the presence TTL: its members are gone. */
   | { type: 'gone'; instance: string; node: string }
   /** A fact another node decided (never this node's own). */

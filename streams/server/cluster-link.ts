@@ -332,6 +332,11 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
     }
     case 'kicked':
       return kickedElsewhere(model, event.request, event.late === true);
+    case 'went': {
+      const { from, to, line } = event.request;
+      const notice = `your private line to ${to} went out after all (its server was slow to answer): ${privateText(line)}`;
+      return from === undefined ? [log({ type: 'notice', text: notice })] : direct(model, [from], formatNotice(notice));
+    }
     case 'gone':
       return gone(model, cluster, event.instance, event.node);
     case 'fact':
