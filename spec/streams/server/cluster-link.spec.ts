@@ -347,6 +347,19 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
+    it('handed back as not gone out, then taken all the same (Redis was paused, not lost), tells the sender, the console in its log', () => {
+      const route = clusterRoom(2, [bob]);
+      const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
+      const [member] = requests(route(lines(1, '/msg bob psst'))) as Extract<BusRequest, { type: 'private' }>[];
+      const [desk] = requests(route(console('/msg bob from the desk'))) as Extract<BusRequest, { type: 'private' }>[];
+      expect(route(bus({ type: 'went', request: member }))).toEqual([
+        { kind: 'send', to: [1], lines: ['* your private line to bob went out after all (its server was slow to answer): psst'] },
+      ]);
+      expect(logged(route(bus({ type: 'went', request: desk })))).toEqual([
+        { type: 'notice', text: 'your private line to bob went out after all (its server was slow to answer): from the desk' },
+      ]);
+    });
+
     it('to a nick not here while apart from the cluster (or a /kick): it may be on a server that cannot be reached now, not "no such nick"', () => {
       const route = clusterRoom(1, [bob]);
       route(bus({ type: 'down', reason: 'connection lost' }));
