@@ -51,4 +51,28 @@ describe('tcpchat serve --cluster, a node whose route to Redis dies and comes ba
       expect(since.indexOf('* bea joined')).toBeLessThan(since.indexOf('<bea> b 1'));
     }
   }, 40_000);
+
+  it('keeps the private lines Redis took for it while the route was dead: its member has each once, in order, when it is back', async () => {
+    const cluster = await testRedis();
+    const proxy = await FaultProxy.start(Number(new URL(cluster.url).port));
+    const east = await clusterNode('east', cluster, ARGS);
+    const west = await clusterNode('west', { ...cluster, url: `redis://127.0.0.1:${proxy.port}` }, ARGS);
+    const aa = await joined(east.port, 'aa');
+    const bb = await joined(west.port, 'bb');
+    aa.send('/msg bb pm 0\n');
+    await bb.lines.waitFor('*aa* pm 0');
+
+    // West's links to Redis go dead without a word: east still lists bb, and Redis takes the lines for west.
+    proxy.blackHole();
+    const sent = Array.from({ length: 20 }, (_, i) => `pm ${i + 1}`);
+    aa.send(sent.map((text) => `/msg bb ${text}\n`).join(''));
+    await aa.lines.waitFor('*-> bb* pm 20');
+    await west.stdout.waitFor(/^! lost the cluster: Redis has not answered/, TTL_MS);
+    proxy.reroute(); // new connections get through; the dead ones stay dead
+    await west.stdout.waitFor(/^\* rejoined the cluster as node west: /, TTL_MS * 2);
+    await bb.lines.waitFor('*aa* pm 20', TTL_MS);
+
+    expect(aa.lines.all.filter((line) => line.startsWith('! '))).toEqual([]);
+    expect(bb.lines.all.filter((line) => line.startsWith('*aa* '))).toEqual(['pm 0', ...sent].map((text) => `*aa* ${text}`));
+  }, 40_000);
 });
