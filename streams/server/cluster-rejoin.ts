@@ -5,6 +5,7 @@ import { addRemote, dropInstance } from './cluster-members.js';
 import { changes, toTheirRooms } from './cluster-news.js';
 import { log, type Effect } from './events.js';
 import { reload, type HistoryEntry } from './history.js';
+import { findByNick } from './nicks.js';
 import { busRequest as bus } from './membership.js';
 import { everyone, forgetIfEmpty, members, roomNamed, type ClusterState, type Room, type ServerModel } from './model.js';
 import { direct, replay } from './send.js';
@@ -126,14 +127,15 @@ function comeAndGone(
   emptied: boolean,
 ): Effect[] {
   const back = new Set(now.map((member) => member.instance));
-  cluster.awaited = emptied ? before.filter((member) => !back.has(member.instance)) : [];
-  const { left, came } = changes(
-    before.filter((member) => !cluster.awaited.includes(member)),
-    now,
-  );
+  const awaited = emptied ? before.filter((member) => !back.has(member.instance)) : [];
+  cluster.awaited = awaited;
+  const settled = before.filter((member) => !awaited.includes(member));
+  const { left, came } = changes(settled, now);
+  // One who came here meanwhile (a client back on this node) did not leave.
+  const gone = left.filter((member) => findByNick(model, member.nick)?.phase !== 'member');
   const meanwhile = 'while this server was apart from the cluster';
   return [
-    ...toTheirRooms(model, left, (member) => `${member.nick} left (${meanwhile})`),
+    ...toTheirRooms(model, gone, (member) => `${member.nick} left (${meanwhile})`),
     ...toTheirRooms(model, came, (member) => `${member.nick} joined (${meanwhile})`),
   ];
 }

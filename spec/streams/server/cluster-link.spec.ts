@@ -592,6 +592,14 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
+    it('does not tell as left one who came here meanwhile (a client back on this node)', () => {
+      const route = clusterRoom(1, [bob, carol]);
+      route(down);
+      route(open(2));
+      route(lines(2, '/nick bob'));
+      expect(story(route(up([carol])))).toEqual(['bus sync', 'to 1,2: * back in the cluster: 3 online']);
+    });
+
     it('in a room too large to announce who comes and goes, tells nobody', () => {
       const route = clusterRoom(1, [bob, carol], { announceMax: 2 });
       route(down);
