@@ -202,7 +202,7 @@ function synced(model: ServerModel, cluster: ClusterState, event: Extract<BusEve
   const known = [...dropInstance(model, cluster, event.instance), ...cluster.awaited.filter(ofIt)];
   cluster.awaited = cluster.awaited.filter((member) => !ofIt(member));
   for (const member of event.members) addRemote(model, cluster, member);
-  const { left, came } = changes(known, event.members);
+  const { left, came } = changes(model, known, event.members);
   const effects = [
     ...(event.stopping
       ? []

@@ -4,6 +4,7 @@ import { formatNotice } from '../protocol/server-line.js';
 import { log, type Effect } from './events.js';
 import { inRoom, roomSize } from './membership.js';
 import type { ServerModel } from './model.js';
+import { findByNick } from './nicks.js';
 import { direct } from './send.js';
 
 /**
@@ -13,10 +14,18 @@ import { direct } from './send.js';
 
 const where = (member: ClusterMember): string => `${nickKey(member.nick)} ${member.room}`;
 
-/** Who is no longer as before (gone, renamed, in another room), and who is new (or newly so). */
-export function changes(before: readonly ClusterMember[], now: readonly ClusterMember[]): { left: ClusterMember[]; came: ClusterMember[] } {
+/**
+ * Who is no longer as before (gone, renamed, in another room), and who is new (or newly so). One who
+ * is a member here now (a client back on this node) did not leave.
+ */
+export function changes(
+  model: ServerModel,
+  before: readonly ClusterMember[],
+  now: readonly ClusterMember[],
+): { left: ClusterMember[]; came: ClusterMember[] } {
   const [was, is] = [new Set(before.map(where)), new Set(now.map(where))];
-  return { left: before.filter((member) => !is.has(where(member))), came: now.filter((member) => !was.has(where(member))) };
+  const left = before.filter((member) => !is.has(where(member)) && findByNick(model, member.nick)?.phase !== 'member');
+  return { left, came: now.filter((member) => !was.has(where(member))) };
 }
 
 /**

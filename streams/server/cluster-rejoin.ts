@@ -5,7 +5,6 @@ import { addRemote, dropInstance } from './cluster-members.js';
 import { changes, toTheirRooms } from './cluster-news.js';
 import { log, type Effect } from './events.js';
 import { reload, type HistoryEntry } from './history.js';
-import { findByNick } from './nicks.js';
 import { busRequest as bus } from './membership.js';
 import { everyone, forgetIfEmpty, members, roomNamed, type ClusterState, type Room, type ServerModel } from './model.js';
 import { direct, replay } from './send.js';
@@ -130,12 +129,10 @@ function comeAndGone(
   const awaited = emptied ? before.filter((member) => !back.has(member.instance)) : [];
   cluster.awaited = awaited;
   const settled = before.filter((member) => !awaited.includes(member));
-  const { left, came } = changes(settled, now);
-  // One who came here meanwhile (a client back on this node) did not leave.
-  const gone = left.filter((member) => findByNick(model, member.nick)?.phase !== 'member');
+  const { left, came } = changes(model, settled, now);
   const meanwhile = 'while this server was apart from the cluster';
   return [
-    ...toTheirRooms(model, gone, (member) => `${member.nick} left (${meanwhile})`),
+    ...toTheirRooms(model, left, (member) => `${member.nick} left (${meanwhile})`),
     ...toTheirRooms(model, came, (member) => `${member.nick} joined (${meanwhile})`),
   ];
 }

@@ -814,6 +814,15 @@ describe('createRouter as a node of a cluster', () => {
       expect(story(route(bus({ type: 'synced', instance: 'i2', members: [bob, eve] })))).toEqual([]); // known now: said once
     });
 
+    it('back from apart, does not tell as left one who came here meanwhile (its client back on this node)', () => {
+      const route = clusterRoom(1, [bob, carol]);
+      route(open(2));
+      route(lines(2, '/nick bob'));
+      route(claimed(2, 'bob'));
+      const effects = route(bus({ type: 'synced', instance: 'i2', members: [] }));
+      expect(story(effects)).toEqual(['to 1,2: * carol left (while node n2 was apart from the cluster)']);
+    });
+
     it('stopping, has nobody told as left again: its node told the rooms who left with it', () => {
       const route = clusterRoom(1, [bob, carol]);
       expect(route(bus({ type: 'synced', instance: 'i2', members: [], stopping: true }))).toEqual([]);
