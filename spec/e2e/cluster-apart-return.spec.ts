@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { setTimeout as delay } from 'node:timers/promises';
-import { createClient } from 'redis';
 import { ask, joined } from './helpers/client.js';
+import { clusterNode } from './helpers/cluster-node.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
-import { startRedis } from './helpers/redis.js';
-import { startServer, type Server } from './helpers/server.js';
-import { within } from './helpers/within.js';
+import { heldInRedis, startRedis } from './helpers/redis.js';
+import type { Server } from './helpers/server.js';
 
 afterEach(async () => {
   await closeFaultProxies();
@@ -15,27 +13,9 @@ afterEach(async () => {
 
 const CLUSTER = 'apart-return';
 
-/** `tcpchat serve --cluster URL` as node `name`, once it has joined (it notices a silent Redis within a second). */
-async function node(name: string, url: string): Promise<Server> {
-  const args = ['--rate', '0', '--cluster', url, '--cluster-name', CLUSTER, '--node', name, '--presence-ttl', '2'];
-  const server = await startServer(args, { name: `node ${name}` });
-  await server.stdout.waitFor(new RegExp(`^\\* joined the cluster as node ${name}: `));
-  return server;
-}
-
-/** Resolves once Redis holds `nick` for a member (a node that rejoined has synced its people). */
-async function heldInRedis(url: string, nick: string): Promise<void> {
-  const watcher = createClient({ url });
-  await watcher.connect();
-  try {
-    const held = async (): Promise<void> => {
-      while (!(await watcher.hExists(`tcpchat:{${CLUSTER}}:nicks`, nick))) await delay(20);
-    };
-    await within(held(), `Redis to hold ${nick}`, 10_000);
-  } finally {
-    await watcher.quit();
-  }
-}
+/** Node `name` of the test's cluster through `url` (it notices a silent Redis within a second). */
+const node = (name: string, url: string): Promise<Server> =>
+  clusterNode(name, { url, cluster: CLUSTER }, ['--rate', '0', '--presence-ttl', '2']);
 
 const THIS_APART = '(while this server was apart from the cluster)';
 const EAST_APART = '(while node east was apart from the cluster)';
@@ -76,7 +56,7 @@ describe('tcpchat serve --cluster, the members of a node back from apart', () =>
       const again = stopped ? redis : await startRedis({ port: redis.port });
       const [firstBack, secondBack] = first === 'east' ? [east, west] : [west, east];
       await firstBack.stdout.waitFor(new RegExp(`^\\* rejoined the cluster as node ${first}`), 10_000);
-      await heldInRedis(again.url, first === 'east' ? 'dan' : 'wes');
+      await heldInRedis(again.url, CLUSTER, first === 'east' ? 'dan' : 'wes');
       toRedis.heal();
       await secondBack.stdout.waitFor(/^\* rejoined the cluster as node /, 10_000);
 
