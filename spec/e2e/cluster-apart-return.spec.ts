@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ask, joined } from './helpers/client.js';
 import { clusterNode } from './helpers/cluster-node.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
@@ -72,4 +73,26 @@ describe('tcpchat serve --cluster, the members of a node back from apart', () =>
     },
     40_000,
   );
+
+  it('Redis restarted empty after longer than the TTL, the other node killed meanwhile: are told its people left once it is gone (within the TTL)', async () => {
+    const redis = await startRedis();
+    const east = await node('east', redis.url);
+    const west = await node('west', redis.url);
+    await joined(east.port, 'eve');
+    await joined(east.port, 'carl');
+    const wes = await joined(west.port, 'wes');
+    await wes.lines.waitFor(/^\* guest-\d+ is now carl$/);
+
+    redis.process.child.kill('SIGKILL');
+    await Promise.all([east, west].map((server) => server.stdout.waitFor(/^! lost the cluster: /)));
+    east.child.kill('SIGKILL');
+    await delay(2500); // apart for longer than the presence TTL: west no longer waits to hear from east
+    await startRedis({ port: redis.port }); // it kept nothing
+    await west.stdout.waitFor(/^\* rejoined the cluster as node west/, 10_000);
+
+    const gone = ['* eve left (node east is gone)', '* carl left (node east is gone)'];
+    await Promise.all(gone.map((line) => wes.lines.waitFor(line, 10_000)));
+    await ask(wes, '/who', '* online in #lobby (2): server (west), wes (west)');
+    expect(wes.lines.all.filter((line) => / (left|joined) /.test(line) && !line.startsWith('* wes'))).toEqual(gone);
+  }, 30_000);
 });

@@ -1,8 +1,8 @@
-import type { BusEvent, BusRequest, ClusterMember, RoomBatch } from '../cluster/bus.js';
+import type { BusEvent, BusRequest, RoomBatch } from '../cluster/bus.js';
 import { nickKey, nickTakenReason } from '../protocol/nick.js';
 import { formatError, formatNotice, parseServerLine } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
-import { addRemote, dropInstance, dropRemote } from './cluster-members.js';
+import { addRemote, dropInstance, dropRemote, takeAwaited } from './cluster-members.js';
 import { changes, toTheirRooms } from './cluster-news.js';
 import { joined, lost, missedFrom } from './cluster-rejoin.js';
 import { log, type Effect } from './events.js';
@@ -175,7 +175,7 @@ function toGuest(model: ServerModel, id: ConnId | undefined, why: NonNullable<Cl
 }
 
 function gone(model: ServerModel, cluster: ClusterState, instance: string, node: string): Effect[] {
-  const left = dropInstance(model, cluster, instance);
+  const left = [...dropInstance(model, cluster, instance), ...takeAwaited(cluster, instance)];
   if (left.length === 0) return [];
   const reason = `node ${node} is gone`;
   const effects: Effect[] = [];
@@ -198,9 +198,7 @@ function gone(model: ServerModel, cluster: ClusterState, instance: string, node:
  * Known includes what this server had of it before it was apart itself, if Redis came back empty.
  */
 function synced(model: ServerModel, cluster: ClusterState, event: Extract<BusEvent, { type: 'synced' }>): Effect[] {
-  const ofIt = (member: ClusterMember): boolean => member.instance === event.instance;
-  const known = [...dropInstance(model, cluster, event.instance), ...cluster.awaited.filter(ofIt)];
-  cluster.awaited = cluster.awaited.filter((member) => !ofIt(member));
+  const known = [...dropInstance(model, cluster, event.instance), ...takeAwaited(cluster, event.instance)];
   for (const member of event.members) addRemote(model, cluster, member);
   const { left, came } = changes(model, known, event.members);
   const effects = [

@@ -619,6 +619,17 @@ describe('createRouter as a node of a cluster', () => {
       expect(who(route, 1)).toEqual(['* online in #lobby (6): server (n1), guest-1 (n1), dave (n3), gus (n3), bob (n2), eve (n2)']);
     });
 
+    it('in a Redis that came back empty, tells as gone the people of an awaited node that is gone', () => {
+      const route = clusterRoom(1, [bob, carol, dave]);
+      route(down);
+      route(bus({ type: 'up', epoch: 'E', history: [], members: [dave], facts: [], historyLost: true }));
+      expect(story(route(bus({ type: 'gone', instance: 'i2', node: 'n2' })))).toEqual([
+        'to 1: * bob left (node n2 is gone)',
+        'to 1: * carol left (node n2 is gone)',
+      ]);
+      expect(story(route(bus({ type: 'synced', instance: 'i2', members: [] })))).toEqual([]);
+    });
+
     it('cut off again before those nodes are back, counts what it awaited from them as known before', () => {
       const route = clusterRoom(1, [bob, carol]);
       route(down);
