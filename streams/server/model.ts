@@ -111,7 +111,8 @@ export interface ClusterState {
   readonly remote: Map<string, ClusterMember>;
   /**
    * Back in a Redis that came back empty: the members this server knew, before it was apart, of the
-   * instances that have not synced since (they may be on their way back): told as left or not then.
+   * instances that have not synced since (they may be on their way back): told as left when they
+   * sync without them, or when their instance is gone.
    */
   awaited: ClusterMember[];
   /** The facts this server holds as the cluster's, by `factKey`: at `up`, those the cluster no longer keeps are lifted here. */
