@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createClient } from 'redis';
 import { joined, type Client } from './helpers/client.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
-import { startRedis } from './helpers/redis.js';
+import { heldInRedis, startRedis } from './helpers/redis.js';
 import { startServer, type Server } from './helpers/server.js';
-import { within } from './helpers/within.js';
 
 afterEach(async () => {
   await closeFaultProxies();
@@ -21,20 +19,6 @@ async function node(name: string, url: string, ttl = 2): Promise<Server> {
   const server = await startServer(args, { name: `node ${name}` });
   await server.stdout.waitFor(new RegExp(`^\\* joined the cluster as node ${name}: `));
   return server;
-}
-
-/** Resolves once Redis holds `nick` for a member again (a node that rejoined has synced its people). */
-async function heldInRedis(url: string, nick: string): Promise<void> {
-  const watcher = createClient({ url });
-  await watcher.connect();
-  try {
-    const held = async (): Promise<void> => {
-      while (!(await watcher.hExists(`tcpchat:{${CLUSTER}}:nicks`, nick))) await delay(20);
-    };
-    await within(held(), `Redis to hold ${nick} again`, 10_000);
-  } finally {
-    await watcher.quit();
-  }
 }
 
 const TOLD = /^\* your nick zed (went to someone else while this server was apart|was held on another node since before you took it)/;
@@ -68,7 +52,7 @@ describe('tcpchat serve --cluster, one nick taken on two nodes while Redis is st
         redis.process.child.kill('SIGCONT');
       }
       await servers.east.stdout.waitFor(/^\* rejoined the cluster as node east/, 10_000);
-      await heldInRedis(redis.url, 'zed');
+      await heldInRedis(redis.url, CLUSTER, 'zed');
       toRedis.heal();
       await servers.west.stdout.waitFor(/^\* rejoined the cluster as node west/, 10_000);
 
@@ -103,7 +87,7 @@ describe('tcpchat serve --cluster, one nick taken on two nodes while Redis is st
       redis.process.child.kill('SIGCONT');
     }
     await east.stdout.waitFor(/^\* rejoined the cluster as node east/, 10_000);
-    await heldInRedis(redis.url, 'zed');
+    await heldInRedis(redis.url, CLUSTER, 'zed');
     toRedis.heal();
     await eve.lines.waitFor(TOLD, 15_000);
     wes.send('still here\n');

@@ -315,7 +315,10 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         problem = '';
         selfHeard = Date.now();
         lastSeq = Math.max(lastSeq, entries.at(-1)?.seq ?? 0);
-        for (const member of members) if (member.instance !== self) hear(member.instance, member.node);
+        for (const member of members) if (member.instance !== self) nodes.set(member.instance, member.node);
+        // Each instance known, from Redis or from before this node was apart, is watched anew: one that
+        // never speaks again is gone (a Redis that came back empty no longer lists it).
+        for (const [instance, node] of nodes) hear(instance, node);
         emit({
           type: 'up',
           epoch,
@@ -638,9 +641,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     }
 
     const liveness = heard.pipe(silentFor(options.ttlMs)).subscribe((instance) => {
+      if (state !== 'up') return; // silent while this node is apart: watched anew once it is back
       const node = nodes.get(instance) ?? instance;
       nodes.delete(instance); // a restarted node is a new instance: the old name need not be kept
-      if (state !== 'up') return;
       emit({ type: 'gone', instance, node });
       void run(FORGET, [instance, firstRoom]).catch(() => {});
     });

@@ -1,12 +1,13 @@
-import type { BusEvent, BusRequest, ClusterMember, RoomBatch } from '../cluster/bus.js';
+import type { BusEvent, BusRequest, RoomBatch } from '../cluster/bus.js';
 import { nickKey, nickTakenReason } from '../protocol/nick.js';
 import { formatError, formatNotice, parseServerLine } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
-import { addRemote, dropInstance, dropRemote } from './cluster-members.js';
+import { addRemote, dropInstance, dropRemote, takeAwaited } from './cluster-members.js';
+import { changes, toTheirRooms } from './cluster-news.js';
 import { joined, lost, missedFrom } from './cluster-rejoin.js';
 import { log, type Effect } from './events.js';
 import { answer, unanswered } from './history-commands.js';
-import { busRequest as bus, depart, dismiss, inRoom, renameLocally, roomLines, roomSize, welcome } from './membership.js';
+import { busRequest as bus, depart, dismiss, inRoom, renameLocally, roomLines, welcome } from './membership.js';
 import {
   forgetIfEmpty,
   joinAuthor,
@@ -174,7 +175,7 @@ function toGuest(model: ServerModel, id: ConnId | undefined, why: NonNullable<Cl
 }
 
 function gone(model: ServerModel, cluster: ClusterState, instance: string, node: string): Effect[] {
-  const left = dropInstance(model, cluster, instance);
+  const left = [...dropInstance(model, cluster, instance), ...takeAwaited(cluster, instance)];
   if (left.length === 0) return [];
   const reason = `node ${node} is gone`;
   const effects: Effect[] = [];
@@ -194,35 +195,19 @@ function gone(model: ServerModel, cluster: ClusterState, instance: string, node:
  * from apart). Those this server did not know of came in unheard here: while their node was apart, or
  * before this server took it for gone (and said they left). Those it knew of and no longer has left it
  * while it was apart (unless it stops: it told the rooms). Each room here hears them leave and join, once.
+ * Known includes what this server had of it before it was apart itself, if Redis came back empty.
  */
 function synced(model: ServerModel, cluster: ClusterState, event: Extract<BusEvent, { type: 'synced' }>): Effect[] {
-  const known = dropInstance(model, cluster, event.instance);
+  const known = [...dropInstance(model, cluster, event.instance), ...takeAwaited(cluster, event.instance)];
   for (const member of event.members) addRemote(model, cluster, member);
-  const keys = (list: readonly ClusterMember[]) => new Set(list.map((member) => nickKey(member.nick)));
-  const [knownKeys, nowKeys] = [keys(known), keys(event.members)];
-  const left = event.stopping ? [] : known.filter((member) => !nowKeys.has(nickKey(member.nick)));
-  const unheard = event.members.filter((member) => !knownKeys.has(nickKey(member.nick)));
+  const { left, came } = changes(model, known, event.members);
   const effects = [
-    ...toTheirRooms(model, left, (member) => `${member.nick} left (while node ${member.node} was apart from the cluster)`),
-    ...toTheirRooms(model, unheard, (member) => `${member.nick} joined`),
+    ...(event.stopping
+      ? []
+      : toTheirRooms(model, left, (member) => `${member.nick} left (while node ${member.node} was apart from the cluster)`)),
+    ...toTheirRooms(model, came, (member) => `${member.nick} joined`),
   ];
   return event.missed ? [...effects, ...missedFrom(model, event.missed)] : effects;
-}
-
-/** A notice about each of these members of another node, to their room here (and its console), unless it is too large. */
-function toTheirRooms(model: ServerModel, who: readonly ClusterMember[], notice: (member: ClusterMember) => string): Effect[] {
-  if (model.mode !== 'room') return [];
-  const effects: Effect[] = [];
-  for (const name of new Set(who.map((member) => member.room))) {
-    const room = model.rooms.get(name);
-    if (!room || roomSize(room) > model.announceMax) continue;
-    const notices = who.filter((member) => member.room === name).map((member) => formatNotice(notice(member)));
-    effects.push(
-      ...direct(model, [...room.members], ...notices),
-      log({ type: 'remote', node: who[0].node, lines: notices, ...inRoom(model, room) }),
-    );
-  }
-  return effects;
 }
 
 /** A request the cluster never got: done here instead, as a lone server would. */

@@ -31,3 +31,10 @@ export function dropInstance(model: ServerModel, cluster: ClusterState, instance
   for (const [key] of gone) dropRemote(model, cluster, key);
   return gone.map(([, member]) => member);
 }
+
+/** Forgets the members of an instance this server awaits (see `ClusterState.awaited`); returns who they were. */
+export function takeAwaited(cluster: ClusterState, instance: string): ClusterMember[] {
+  const taken = cluster.awaited.filter((member) => member.instance === instance);
+  cluster.awaited = cluster.awaited.filter((member) => member.instance !== instance);
+  return taken;
+}

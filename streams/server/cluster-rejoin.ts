@@ -1,7 +1,8 @@
-import type { BusEvent, MissedLines } from '../cluster/bus.js';
+import type { BusEvent, ClusterMember, MissedLines } from '../cluster/bus.js';
 import { nickKey } from '../protocol/nick.js';
 import { formatNotice } from '../protocol/server-line.js';
 import { addRemote, dropInstance } from './cluster-members.js';
+import { changes, toTheirRooms } from './cluster-news.js';
 import { log, type Effect } from './events.js';
 import { reload, type HistoryEntry } from './history.js';
 import { busRequest as bus } from './membership.js';
@@ -34,7 +35,9 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
   // Members of another run of this node are its killed run's, held in Redis until their presence
   // expires: nobody is there to count (a node's name is its own: HOSTNAME:PORT by default).
   const { instance, node } = cluster.self;
-  for (const member of event.members) if (member.instance !== instance && member.node !== node) addRemote(model, cluster, member);
+  const elsewhere = event.members.filter((member) => member.instance !== instance && member.node !== node);
+  for (const member of elsewhere) addRemote(model, cluster, member);
+  const meanwhile = cluster.apart.before ? comeAndGone(model, cluster, cluster.apart.before, elsewhere, event.historyLost === true) : [];
   const { sequence } = model;
   const said = cluster.apart.since === undefined ? 0 : sequence.lastSeq - cluster.apart.since;
   const missed = Math.max(0, cluster.apart.uncrossed + said - (event.late?.length ?? 0));
@@ -66,6 +69,7 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
     bus({ type: 'sync', members: synced, lastSeq: sequence.lastSeq, ...(missed > 0 ? { missed } : {}) }),
     ...(rejoined ? everyoneHere(model, formatNotice(`back in the cluster: ${cluster.remote.size + here.length} online`)) : []),
     ...(event.historyLost ? [...everyoneHere(model, formatNotice(lostText)), log({ type: 'notice', text: lostText })] : []),
+    ...meanwhile,
     ...missedElsewhere,
     ...(event.missed ?? []).flatMap((missed) => missedFrom(model, missed)),
     log({ type: 'notice', text }),
@@ -109,11 +113,36 @@ function tellRoom(model: ServerModel, room: Room, text: string, entries: readonl
   return [...direct(model, ids, formatNotice(text)), ...ids.flatMap((id) => replay(model, id, entries))];
 }
 
+/**
+ * Back from apart: who left the other nodes and who came on them meanwhile, as the cluster has them
+ * now, is told to their rooms here. In a Redis that came back empty, the nodes not back yet may be
+ * on their way: what they had is awaited (see `ClusterState.awaited`), not told as left.
+ */
+function comeAndGone(
+  model: ServerModel,
+  cluster: ClusterState,
+  before: readonly ClusterMember[],
+  now: readonly ClusterMember[],
+  emptied: boolean,
+): Effect[] {
+  const back = new Set(now.map((member) => member.instance));
+  const awaited = emptied ? before.filter((member) => !back.has(member.instance)) : [];
+  cluster.awaited = awaited;
+  const settled = before.filter((member) => !awaited.includes(member));
+  const { left, came } = changes(model, settled, now);
+  const meanwhile = 'while this server was apart from the cluster';
+  return [
+    ...toTheirRooms(model, left, (member) => `${member.nick} left (${meanwhile})`),
+    ...toTheirRooms(model, came, (member) => `${member.nick} joined (${meanwhile})`),
+  ];
+}
+
 export function lost(model: ServerModel, cluster: ClusterState, reason: string): Effect[] {
   if (!cluster.up) return [];
   cluster.up = false;
-  dropInstance(model, cluster);
-  cluster.apart = { ...cluster.apart, since: model.sequence.lastSeq };
+  const before = [...dropInstance(model, cluster), ...cluster.awaited];
+  cluster.awaited = [];
+  cluster.apart = { ...cluster.apart, since: model.sequence.lastSeq, before };
   return [
     ...everyoneHere(
       model,

@@ -104,10 +104,17 @@ export interface ClusterState {
    * Room lines said here that the cluster never got: `since`, the last sequence number heard
    * before this server was cut off (lines numbered here after it were said here alone), and
    * `uncrossed`, lines Redis refused while up. Told to the others when this server is back.
+   * `before`: who was on the other nodes when it was cut off, to tell who left and came meanwhile.
    */
-  apart: { since?: number; uncrossed: number };
+  apart: { since?: number; uncrossed: number; before?: readonly ClusterMember[] };
   /** Members on other nodes, by nick key. */
   readonly remote: Map<string, ClusterMember>;
+  /**
+   * Back in a Redis that came back empty: the members this server knew, before it was apart, of the
+   * instances that have not synced since (they may be on their way back): told as left when they
+   * sync without them, or when their instance is gone.
+   */
+  awaited: ClusterMember[];
   /** The facts this server holds as the cluster's, by `factKey`: at `up`, those the cluster no longer keeps are lifted here. */
   facts: Map<string, Fact>;
   /** Facts decided here while the cluster was out of reach, by `factKey`: sent when it is back. */
@@ -270,6 +277,7 @@ export function createModel(options: {
       everUp: false,
       apart: { uncrossed: 0 },
       remote: new Map(),
+      awaited: [],
       facts: new Map(),
       pending: new Map(),
       kickNotices: new Set(),

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createClient } from 'redis';
 import { closedPort } from './client.js';
 import { run, type Running } from './processes.js';
+import { within } from './within.js';
 
 /** A redis-server this test started, on a loopback port, keeping nothing on disk. */
 export interface RedisServer {
@@ -68,4 +71,18 @@ async function startRedisOn(chosen: number, options: RedisOptions): Promise<Redi
 export async function testRedis(): Promise<{ url: string; cluster: string }> {
   const url = process.env.TCPCHAT_TEST_REDIS || (await startRedis()).url;
   return { url, cluster: `test-${randomBytes(6).toString('hex')}` };
+}
+
+/** Resolves once Redis holds `nick` for a member of `cluster` (a node that rejoined has synced its people). */
+export async function heldInRedis(url: string, cluster: string, nick: string): Promise<void> {
+  const watcher = createClient({ url });
+  await watcher.connect();
+  try {
+    const held = async (): Promise<void> => {
+      while (!(await watcher.hExists(`tcpchat:{${cluster}}:nicks`, nick))) await delay(20);
+    };
+    await within(held(), `Redis to hold ${nick}`, 10_000);
+  } finally {
+    await watcher.quit();
+  }
 }

@@ -568,6 +568,90 @@ describe('createRouter as a node of a cluster', () => {
     });
   });
 
+  describe('back from apart, about the people on the other nodes', () => {
+    const [bob, carol, dave, fay] = [elsewhere('bob'), elsewhere('carol'), elsewhere('dave', 'n3'), elsewhere('fay', 'n2', 'i2', '#dev')];
+    const [eve, gus] = [elsewhere('eve'), elsewhere('gus', 'n3')];
+    const down = bus({ type: 'down', reason: 'connection lost' });
+    const meanwhile = '(while this server was apart from the cluster)';
+
+    it('tells each room who left the other nodes and who joined them meanwhile, once each, and nothing of those who stayed', () => {
+      const route = clusterRoom(2, [bob, carol, dave, fay]);
+      route(lines(2, '/join #dev'));
+      route(down);
+      const effects = route(up([bob, eve, dave, gus, { ...fay, room: '#lobby' }]));
+      expect(story(effects)).toEqual([
+        'bus sync',
+        'to 1,2: * back in the cluster: 7 online',
+        `to 1: * carol left ${meanwhile}`,
+        `to 2: * fay left ${meanwhile}`,
+        `to 1: * eve joined ${meanwhile}`,
+        `to 1: * fay joined ${meanwhile}`,
+        `to 1: * gus joined ${meanwhile}`,
+      ]);
+      // The console hears it from each node apart.
+      expect(logged(effects).filter((entry) => entry.type === 'remote')).toEqual([
+        { type: 'remote', node: 'n2', lines: [`* carol left ${meanwhile}`], room: '#lobby' },
+        { type: 'remote', node: 'n2', lines: [`* fay left ${meanwhile}`], room: '#dev', elsewhere: true },
+        { type: 'remote', node: 'n2', lines: [`* eve joined ${meanwhile}`, `* fay joined ${meanwhile}`], room: '#lobby' },
+        { type: 'remote', node: 'n3', lines: [`* gus joined ${meanwhile}`], room: '#lobby' },
+      ]);
+      expect(who(route, 1)).toEqual([
+        '* online in #lobby (7): server (n1), guest-1 (n1), bob (n2), eve (n2), dave (n3), gus (n3), fay (n2)',
+      ]);
+      route(down);
+      expect(story(route(up([bob, eve, dave, gus, { ...fay, room: '#lobby' }])))).toEqual([
+        'bus sync',
+        'to 1,2: * back in the cluster: 7 online',
+      ]);
+    });
+
+    it('does not tell as left one who came here meanwhile (a client back on this node)', () => {
+      const route = clusterRoom(1, [bob, carol]);
+      route(down);
+      route(open(2));
+      route(lines(2, '/nick bob'));
+      expect(story(route(up([carol])))).toEqual(['bus sync', 'to 1,2: * back in the cluster: 3 online']);
+    });
+
+    it('in a room too large to announce who comes and goes, tells nobody', () => {
+      const route = clusterRoom(1, [bob, carol], { announceMax: 2 });
+      route(down);
+      expect(story(route(up([bob, eve])))).toEqual(['bus sync', 'to 1: * back in the cluster: 3 online']);
+    });
+
+    it('in a Redis that came back empty, awaits the nodes not back yet: told by their sync, not as left when this one came back', () => {
+      const route = clusterRoom(1, [bob, carol, dave]);
+      route(down);
+      route(down); // said once: it was apart already
+      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [dave, gus], facts: [], historyLost: true }));
+      expect(story(effects).filter((line) => line.includes(' left ') || line.includes(' joined'))).toEqual([
+        `to 1: * gus joined ${meanwhile}`,
+      ]);
+      const back = route(bus({ type: 'synced', instance: 'i2', members: [bob, eve] }));
+      expect(story(back)).toEqual(['to 1: * carol left (while node n2 was apart from the cluster)', 'to 1: * eve joined']);
+      expect(who(route, 1)).toEqual(['* online in #lobby (6): server (n1), guest-1 (n1), dave (n3), gus (n3), bob (n2), eve (n2)']);
+    });
+
+    it('in a Redis that came back empty, tells as gone the people of an awaited node that is gone', () => {
+      const route = clusterRoom(1, [bob, carol, dave]);
+      route(down);
+      route(bus({ type: 'up', epoch: 'E', history: [], members: [dave], facts: [], historyLost: true }));
+      expect(story(route(bus({ type: 'gone', instance: 'i2', node: 'n2' })))).toEqual([
+        'to 1: * bob left (node n2 is gone)',
+        'to 1: * carol left (node n2 is gone)',
+      ]);
+      expect(story(route(bus({ type: 'synced', instance: 'i2', members: [] })))).toEqual([]);
+    });
+
+    it('cut off again before those nodes are back, counts what it awaited from them as known before', () => {
+      const route = clusterRoom(1, [bob, carol]);
+      route(down);
+      route(bus({ type: 'up', epoch: 'E', history: [], members: [], facts: [], historyLost: true }));
+      route(down);
+      expect(story(route(up([bob])))).toEqual(['bus sync', 'to 1: * back in the cluster: 2 online', `to 1: * carol left ${meanwhile}`]);
+    });
+  });
+
   describe('back from apart', () => {
     const bob = elsewhere('bob');
     const said = (first: number, ...texts: string[]): HistoryEntry[] =>
@@ -752,6 +836,15 @@ describe('createRouter as a node of a cluster', () => {
       ]);
       expect(who(route, 1)).toEqual(['* online in #lobby (5): server (n1), guest-1 (n1), dave (n3), bob (n2), eve (n2)']);
       expect(story(route(bus({ type: 'synced', instance: 'i2', members: [bob, eve] })))).toEqual([]); // known now: said once
+    });
+
+    it('back from apart, does not tell as left one who came here meanwhile (its client back on this node)', () => {
+      const route = clusterRoom(1, [bob, carol]);
+      route(open(2));
+      route(lines(2, '/nick bob'));
+      route(claimed(2, 'bob'));
+      const effects = route(bus({ type: 'synced', instance: 'i2', members: [] }));
+      expect(story(effects)).toEqual(['to 1,2: * carol left (while node n2 was apart from the cluster)']);
     });
 
     it('stopping, has nobody told as left again: its node told the rooms who left with it', () => {

@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ask, joined } from './helpers/client.js';
+import { clusterNode } from './helpers/cluster-node.js';
+import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
+import { cleanUp } from './helpers/leftovers.js';
+import { heldInRedis, startRedis } from './helpers/redis.js';
+import type { Server } from './helpers/server.js';
+
+afterEach(async () => {
+  await closeFaultProxies();
+  await cleanUp();
+});
+
+const CLUSTER = 'apart-return';
+
+/** Node `name` of the test's cluster through `url` (it notices a silent Redis within a second). */
+const node = (name: string, url: string): Promise<Server> =>
+  clusterNode(name, { url, cluster: CLUSTER }, ['--rate', '0', '--presence-ttl', '2']);
+
+const THIS_APART = '(while this server was apart from the cluster)';
+const EAST_APART = '(while node east was apart from the cluster)';
+
+describe('tcpchat serve --cluster, the members of a node back from apart', () => {
+  // West's members hear who left and joined east meanwhile, said from where west stands: east came
+  // back first (its people in Redis when west comes back), or west did (east's own sync tells them).
+  it.each([
+    ['stopped (SIGSTOP), east back first', 'east', [`* carl left ${THIS_APART}`, `* dan joined ${THIS_APART}`]],
+    ['restarted empty, west back first', 'west', [`* carl left ${EAST_APART}`, '* dan joined']],
+  ] as const)(
+    'Redis %s: are told once it is lost, and once back who left and who joined the other node meanwhile, not who stayed',
+    async (how, first, back) => {
+      const redis = await startRedis();
+      const toRedis = await FaultProxy.start(redis.port); // the way of the node back second
+      const proxied = `redis://127.0.0.1:${toRedis.port}`;
+      const [eastUrl, westUrl] = first === 'east' ? [redis.url, proxied] : [proxied, redis.url];
+      const east = await node('east', eastUrl);
+      const west = await node('west', westUrl);
+      const eve = await joined(east.port, 'eve');
+      const carl = await joined(east.port, 'carl');
+      const wes = await joined(west.port, 'wes');
+      await ask(wes, '/who', '* online in #lobby (4): server (west), wes (west), eve (east), carl (east)');
+
+      const stopped = how.startsWith('stopped');
+      redis.process.child.kill(stopped ? 'SIGSTOP' : 'SIGKILL');
+      try {
+        await Promise.all([east, west].map((server) => server.stdout.waitFor(/^! lost the cluster: /)));
+        await wes.lines.waitFor(/^\* lost touch with the rest of the cluster/);
+        await ask(wes, '/who', '* online in #lobby (2): server (west), wes (west)');
+        carl.send('/quit\n');
+        await eve.lines.waitFor('* carl left (quit)');
+        await joined(east.port, 'dan');
+        toRedis.stall();
+      } finally {
+        if (stopped) redis.process.child.kill('SIGCONT');
+      }
+      const again = stopped ? redis : await startRedis({ port: redis.port });
+      const [firstBack, secondBack] = first === 'east' ? [east, west] : [west, east];
+      await firstBack.stdout.waitFor(new RegExp(`^\\* rejoined the cluster as node ${first}`), 10_000);
+      await heldInRedis(again.url, CLUSTER, first === 'east' ? 'dan' : 'wes');
+      toRedis.heal();
+      await secondBack.stdout.waitFor(/^\* rejoined the cluster as node /, 10_000);
+
+      await Promise.all(back.map((line) => wes.lines.waitFor(line, 10_000)));
+      await ask(
+        wes,
+        '/who',
+        /^\* online in #lobby \(4\): server \(west\), wes \(west\), (eve \(east\), dan \(east\)|dan \(east\), eve \(east\))$/,
+      );
+      const about = (nick: string) => wes.lines.all.filter((line) => line.startsWith(`* ${nick} `));
+      expect([...about('carl'), ...about('dan'), ...about('eve')]).toEqual(back);
+      expect(wes.lines.all.filter((line) => line.startsWith('* lost touch'))).toHaveLength(1);
+    },
+    40_000,
+  );
+
+  it('Redis restarted empty after longer than the TTL, the other node killed meanwhile: are told its people left once it is gone (within the TTL)', async () => {
+    const redis = await startRedis();
+    const east = await node('east', redis.url);
+    const west = await node('west', redis.url);
+    await joined(east.port, 'eve');
+    await joined(east.port, 'carl');
+    const wes = await joined(west.port, 'wes');
+    await wes.lines.waitFor(/^\* guest-\d+ is now carl$/);
+
+    redis.process.child.kill('SIGKILL');
+    await Promise.all([east, west].map((server) => server.stdout.waitFor(/^! lost the cluster: /)));
+    east.child.kill('SIGKILL');
+    await delay(2500); // apart for longer than the presence TTL: west no longer waits to hear from east
+    await startRedis({ port: redis.port }); // it kept nothing
+    await west.stdout.waitFor(/^\* rejoined the cluster as node west/, 10_000);
+
+    const gone = ['* eve left (node east is gone)', '* carl left (node east is gone)'];
+    await Promise.all(gone.map((line) => wes.lines.waitFor(line, 10_000)));
+    await ask(wes, '/who', '* online in #lobby (2): server (west), wes (west)');
+    expect(wes.lines.all.filter((line) => / (left|joined) /.test(line) && !line.startsWith('* wes'))).toEqual(gone);
+  }, 30_000);
+});
