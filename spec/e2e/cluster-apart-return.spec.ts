@@ -95,4 +95,33 @@ describe('tcpchat serve --cluster, the members of a node back from apart', () =>
     await ask(wes, '/who', '* online in #lobby (2): server (west), wes (west)');
     expect(wes.lines.all.filter((line) => / (left|joined) /.test(line) && !line.startsWith('* wes'))).toEqual(gone);
   }, 30_000);
+
+  it('Redis paused for longer than the TTL: each node is told who left the other meanwhile, and nothing of those who stayed', async () => {
+    const redis = await startRedis();
+    const east = await node('east', redis.url);
+    const west = await node('west', redis.url);
+    const eve = await joined(east.port, 'eve');
+    const carl = await joined(east.port, 'carl');
+    const wes = await joined(west.port, 'wes');
+    await ask(wes, '/who', '* online in #lobby (4): server (west), wes (west), eve (east), carl (east)');
+    const [wesFrom, eveFrom] = [wes.lines.all.length, eve.lines.all.length];
+
+    redis.process.child.kill('SIGSTOP');
+    try {
+      await Promise.all([east, west].map((server) => server.stdout.waitFor(/^! lost the cluster: /)));
+      carl.send('/quit\n');
+      await eve.lines.waitFor('* carl left (quit)');
+      await delay(2500); // paused for longer than the presence TTL: every node's presence expires with it
+    } finally {
+      redis.process.child.kill('SIGCONT');
+    }
+    await Promise.all([east, west].map((server) => server.stdout.waitFor(/^\* rejoined the cluster as node /, 10_000)));
+    // Which node is back first decides who says it; either way carl left once, and eve and wes stayed.
+    await wes.lines.waitFor(/^\* carl left \(while (this server|node east) was apart from the cluster\)$/, 10_000);
+    await ask(wes, '/who', '* online in #lobby (3): server (west), wes (west), eve (east)');
+    await ask(eve, '/who', '* online in #lobby (3): server (east), eve (east), wes (west)');
+    const comings = (client: typeof wes, from: number) => client.lines.all.slice(from).filter((line) => / (left|joined)( |$)/.test(line));
+    expect(comings(wes, wesFrom)).toHaveLength(1);
+    expect(comings(eve, eveFrom)).toEqual(['* carl left (quit)']);
+  }, 30_000);
 });

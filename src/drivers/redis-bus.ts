@@ -286,13 +286,13 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           ...proposed,
           firstRoom,
           current.id,
-        ])) as [string, string[], string[], string, string[]];
+        ])) as [string, string[], string[], string, string[], string[] | undefined];
         // Reports made while this node was apart, which it could not hear (one made since is heard twice: told once).
         const reports = await current.commands.lRange(`${prefix}missed`, 0, -1);
         // Private lines to its members that a dead link did not bring (one heard already is not handed on again).
         const privates = await current.commands.lRange(`${prefix}privates:${self}`, 0, -1);
         if (state !== 'joining' || link !== current) return;
-        const [epoch, memberJson, batchJson, born, factJson] = reply;
+        const [epoch, memberJson, batchJson, born, factJson, expired = []] = reply;
         // Each is marked heard; a node that joins for the first time had nobody here while the others were apart.
         const reported = reports.flatMap((json) => unheard(parse(json)[0]) ?? []);
         const missed = known === undefined ? [] : reported;
@@ -326,6 +326,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           members,
           facts,
           ...(historyLost ? { historyLost } : {}),
+          ...(expired.length > 0 ? { expired } : {}),
           ...(late.length > 0 ? { late } : {}),
           ...(missed.length > 0 ? { missed } : {}),
         });

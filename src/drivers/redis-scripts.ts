@@ -91,7 +91,8 @@ end
 /**
  * Joining (again): mark this instance alive, name the history, and return { epoch, members of
  * live instances (JSON), the last room batches of every live room (JSON, each room's newest
- * first), born, every fact (JSON) }. A live room is the first room or one a live
+ * first), born, every fact (JSON), the instances whose members Redis still holds though their
+ * presence has expired (a pause of Redis longer than the TTL: they may be on their way back) }. A live room is the first room or one a live
  * member is in; the others are forgotten here (their members' nodes went while nobody was left to).
  * `born` names this Redis's copy of the cluster: made with the epoch, so a node that finds another
  * one than it knew is told the history was lost (a Redis restarted empty). A node that knew an
@@ -119,10 +120,16 @@ if not born then
   redis.call('SET', p .. 'born', born)
 end
 if tonumber(redis.call('GET', p .. 'seq') or '0') < tonumber(ARGV[8]) then redis.call('SET', p .. 'seq', ARGV[8]) end
-local members = {}
+local members, expired, listed = {}, {}, {}
 local all = redis.call('HGETALL', p .. 'nicks')
 for i = 1, #all, 2 do
-  if live(cjson.decode(all[i + 1])) then table.insert(members, all[i + 1]) end
+  local owner = cjson.decode(all[i + 1])
+  if live(owner) then
+    table.insert(members, all[i + 1])
+  elseif owner.instance and not listed[owner.instance] then
+    listed[owner.instance] = true
+    table.insert(expired, owner.instance)
+  end
 end
 local first, kept = ARGV[9], {}
 kept[first] = true
@@ -133,7 +140,7 @@ local batches = {}
 for room in pairs(kept) do
   for _, batch in ipairs(redis.call('LRANGE', historyOf(room), 0, tonumber(ARGV[5]) - 1)) do table.insert(batches, batch) end
 end
-return { epoch, members, batches, born, redis.call('HVALS', p .. 'facts') }
+return { epoch, members, batches, born, redis.call('HVALS', p .. 'facts'), expired }
 `;
 
 /**

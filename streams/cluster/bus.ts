@@ -109,6 +109,8 @@ export type BusEvent =
    * `facts`: every fact the cluster keeps (registrations, operators, bans, mutes, topics), each once.
    * `missed`: back from apart, what other nodes reported meanwhile of their room lines that never
    * crossed (each once: not those this node heard as `synced` before).
+   * `expired`: instances whose members the cluster still holds though their presence has expired
+   * (a pause of Redis longer than the TTL): they may be on their way back.
    */
   | {
       type: 'up';
@@ -117,6 +119,7 @@ export type BusEvent =
       members: readonly ClusterMember[];
       facts: readonly Fact[];
       historyLost?: boolean;
+      expired?: readonly string[];
       late?: readonly number[];
       missed?: readonly MissedLines[];
     }

@@ -37,7 +37,7 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
   const { instance, node } = cluster.self;
   const elsewhere = event.members.filter((member) => member.instance !== instance && member.node !== node);
   for (const member of elsewhere) addRemote(model, cluster, member);
-  const meanwhile = cluster.apart.before ? comeAndGone(model, cluster, cluster.apart.before, elsewhere, event.historyLost === true) : [];
+  const meanwhile = cluster.apart.before ? comeAndGone(model, cluster, cluster.apart.before, elsewhere, event) : [];
   const { sequence } = model;
   const said = cluster.apart.since === undefined ? 0 : sequence.lastSeq - cluster.apart.since;
   const missed = Math.max(0, cluster.apart.uncrossed + said - (event.late?.length ?? 0));
@@ -115,18 +115,19 @@ function tellRoom(model: ServerModel, room: Room, text: string, entries: readonl
 
 /**
  * Back from apart: who left the other nodes and who came on them meanwhile, as the cluster has them
- * now, is told to their rooms here. In a Redis that came back empty, the nodes not back yet may be
- * on their way: what they had is awaited (see `ClusterState.awaited`), not told as left.
+ * now, is told to their rooms here. The nodes not back yet may be on their way, in a Redis that came
+ * back empty or that lets their presence expire (paused longer than the TTL): what they had is
+ * awaited (see `ClusterState.awaited`), not told as left.
  */
 function comeAndGone(
   model: ServerModel,
   cluster: ClusterState,
   before: readonly ClusterMember[],
   now: readonly ClusterMember[],
-  emptied: boolean,
+  { historyLost, expired = [] }: Up,
 ): Effect[] {
   const back = new Set(now.map((member) => member.instance));
-  const awaited = emptied ? before.filter((member) => !back.has(member.instance)) : [];
+  const awaited = before.filter((member) => !back.has(member.instance) && (historyLost === true || expired.includes(member.instance)));
   cluster.awaited = awaited;
   const settled = before.filter((member) => !awaited.includes(member));
   const { left, came } = changes(model, settled, now);

@@ -632,6 +632,19 @@ describe('createRouter as a node of a cluster', () => {
       expect(who(route, 1)).toEqual(['* online in #lobby (6): server (n1), guest-1 (n1), dave (n3), gus (n3), bob (n2), eve (n2)']);
     });
 
+    it('in a Redis paused longer than the TTL, awaits the nodes whose presence expired: their sync tells nobody anything, unlike a node that lost its people', () => {
+      const route = clusterRoom(1, [bob, carol, dave, gus]);
+      route(down);
+      // n2 (i2) is on its way back; n3's (i3) people all left while this node was apart.
+      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [], facts: [], expired: ['i2'] }));
+      expect(story(effects).filter((line) => line.includes(' left ') || line.includes(' joined'))).toEqual([
+        `to 1: * dave left ${meanwhile}`,
+        `to 1: * gus left ${meanwhile}`,
+      ]);
+      expect(story(route(bus({ type: 'synced', instance: 'i2', members: [bob, carol] })))).toEqual([]);
+      expect(who(route, 1)).toEqual(['* online in #lobby (4): server (n1), guest-1 (n1), bob (n2), carol (n2)']);
+    });
+
     it('in a Redis that came back empty, tells as gone the people of an awaited node that is gone', () => {
       const route = clusterRoom(1, [bob, carol, dave]);
       route(down);
