@@ -75,4 +75,31 @@ describe('tcpchat serve --cluster, a node whose route to Redis dies and comes ba
     expect(aa.lines.all.filter((line) => line.startsWith('! '))).toEqual([]);
     expect(bb.lines.all.filter((line) => line.startsWith('*aa* '))).toEqual(['pm 0', ...sent].map((text) => `*aa* ${text}`));
   }, 40_000);
+
+  it('refuses the private lines it wrote into the dead route, that the route delivers late: each was named to its sender as not gone out', async () => {
+    const cluster = await testRedis();
+    const proxy = await FaultProxy.start(Number(new URL(cluster.url).port));
+    const a = await clusterNode('a', cluster, ARGS);
+    const b = await clusterNode('b', { ...cluster, url: `redis://127.0.0.1:${proxy.port}` }, ARGS);
+    const ada = await joined(a.port, 'ada');
+    const bea = await joined(b.port, 'bea');
+    bea.send('/msg ada r 0\n');
+    await ada.lines.waitFor('*bea* r 0');
+
+    proxy.holdExisting(); // b's links go dead; what b writes into them reaches Redis at heal()
+    bea.send(Array.from({ length: 10 }, (_, i) => `/msg ada r ${i + 1}\n`).join(''));
+    await bea.lines.waitFor('*-> ada* r 10');
+    await b.stdout.waitFor(/^\* rejoined the cluster as node b: /, TTL_MS * 2);
+    const unsent = bea.lines.all.filter((line) => line.startsWith('! your private line to ada did not go out'));
+    expect(unsent.length).toBeGreaterThan(0);
+    proxy.heal();
+    bea.send('/msg ada r 11\n');
+    await ada.lines.waitFor('*bea* r 11');
+
+    const heard = ada.lines.all.filter((line) => line.startsWith('*bea* ')).map((line) => line.slice('*bea* '.length));
+    const named = unsent.map((line) => line.slice(line.lastIndexOf(': ') + 2));
+    expect(heard.filter((text) => named.includes(text))).toEqual([]);
+    expect([...heard, ...named].sort()).toEqual(Array.from({ length: 12 }, (_, i) => `r ${i}`).sort());
+    expect(bea.lines.all.filter((line) => line.includes('went out after all'))).toEqual([]);
+  }, 40_000);
 });

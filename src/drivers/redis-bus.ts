@@ -584,8 +584,11 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'private': {
           const { instance: target, to, line } = request;
           const id = `${self}:${++privatesSent}`;
-          return run(PRIVATE, [target, JSON.stringify({ type: 'private', instance: self, target, to, line, id })]).then(
-            () => undefined,
+          return run(PRIVATE, [target, JSON.stringify({ type: 'private', instance: self, target, to, line, id }), link?.id ?? 0]).then(
+            (n) => {
+              if (Number(n) === 0) throw new Error('sent on a link that was let go');
+              return undefined;
+            },
             (error: unknown) => {
               unsentPrivates.set(id, request); // handed back as unsent for this failure (it may have gone all the same)
               for (const old of unsentPrivates.keys()) if (unsentPrivates.size > UNSENT_PRIVATES_KEPT) unsentPrivates.delete(old);

@@ -353,9 +353,12 @@ return ''
  * A private line to a member of another instance: numbered in that instance's mailbox, kept there
  * (the last PRIVATES_KEPT, for a day) and published. Pub/sub keeps nothing: an instance whose link
  * to Redis had died unnoticed (a dead route) reads what it did not hear from there as it joins again.
- * Returns its number. ARGV: prefix, instance, the target instance, the message as JSON without its number.
+ * One that comes on a link older than the one its sender joined on last is refused (0), as ROOM's
+ * lines are: the sender let go of that link and told its sender the line did not go out.
+ * Returns its number. ARGV: prefix, instance, the target instance, the message as JSON without its number, the link.
  */
 export const PRIVATE = `${LIVE}
+if tonumber(redis.call('GET', p .. 'link:' .. instance) or '0') > tonumber(ARGV[5]) then return 0 end
 local box = p .. 'privates:' .. ARGV[3]
 local n = redis.call('INCR', box .. ':n')
 local message = '{"n":' .. n .. ',' .. string.sub(ARGV[4], 2)

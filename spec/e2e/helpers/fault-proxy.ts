@@ -14,6 +14,8 @@ export async function closeFaultProxies(): Promise<void> {
 interface Link {
   readonly downstream: Socket;
   readonly upstream: Socket;
+  /** What the peer sent while the link was held (see `holdExisting`), for `heal()` to deliver. */
+  held?: Buffer[];
 }
 
 /**
@@ -30,6 +32,9 @@ interface Link {
  *   one way (the peer hears the room but is never heard);
  * - `stallExisting()`: a stall of the links open now alone, while new ones pass, as when a route
  *   dies and another is found: what the old links held arrives late, at `heal()`;
+ * - `holdExisting()`: the links open now go dead while new ones pass, and what their peers send
+ *   is held by the proxy, even past the peer's close, and delivered to the target at `heal()`: a
+ *   route that comes back late with what was written into it (the target's answers are dropped);
  * - `heal()`: forwards again (what a stall held is delivered; what a black hole ate is gone);
  * - `reroute()`: the links open now stay dead for good; new connections pass.
  * New connections are accepted in every mode, and join the mode the proxy is in.
@@ -86,14 +91,20 @@ export class FaultProxy {
       [upstream, downstream],
     ] as const) {
       from.on('data', (chunk: Buffer) => {
+        if (link.held) {
+          if (from === downstream) link.held.push(chunk);
+          else this.dropped += chunk.length;
+          return;
+        }
         if (this.mode === 'black-hole') {
           this.dropped += chunk.length;
           return;
         }
         if (!to.destroyed) to.write(chunk);
       });
-      from.once('end', () => to.end());
+      from.once('end', () => link.held || to.end());
       from.once('close', () => {
+        if (link.held && from === downstream) return; // delivered at heal(), then ended
         this.links.delete(link);
         if (!to.destroyed) to.destroy();
       });
@@ -138,9 +149,19 @@ export class FaultProxy {
     for (const { downstream } of this.links) downstream.pause();
   }
 
+  holdExisting(): void {
+    for (const link of this.links) link.held ??= [];
+  }
+
   heal(): void {
     this.mode = 'pass';
-    for (const { downstream, upstream } of this.links) {
+    for (const link of this.links) {
+      const { downstream, upstream, held } = link;
+      if (held) {
+        link.held = undefined;
+        for (const chunk of held) upstream.write(chunk);
+        if (downstream.destroyed) upstream.end();
+      }
       downstream.resume();
       upstream.resume();
     }
