@@ -179,7 +179,7 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
         if (held?.member.instance !== self.instance) return undefined;
         nicks.delete(key);
         forgetIfEmpty(held.member.room);
-        publish(self.instance, { type: 'left', member: held.member });
+        publish(self.instance, { type: 'left', member: held.member, ...(request.away ? { away: request.away } : {}) });
         return undefined;
       }
       case 'sync':

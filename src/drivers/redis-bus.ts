@@ -434,8 +434,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           return null;
         }
         case 'joined':
+          return member && (member.instance === self ? null : { type: 'joined', member });
         case 'left':
-          return member && (member.instance === self ? null : { type: message.type, member });
+          return member && (member.instance === self ? null : { type: 'left', member, ...(message.away === true ? { away: true } : {}) });
         case 'renamed':
           if (!member || typeof message.from !== 'string') return undefined;
           return member.instance === self ? null : { type: 'renamed', from: message.from, member };
@@ -563,7 +564,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'release': {
           const key = request.key ?? '';
           heldSince.delete(key);
-          return run(RELEASE, [key, firstRoom]).then(() => undefined);
+          return run(RELEASE, [key, firstRoom, request.away ? 1 : 0]).then(() => undefined);
         }
         case 'sync': {
           const members = request.members.map((member) => ({ ...member, key: member.key ?? '', room: member.room ?? firstRoom }));

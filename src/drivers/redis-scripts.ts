@@ -206,7 +206,10 @@ end
 return { nick, now, key }
 `;
 
-/** A member left: its nick is free, if this instance still holds it. ARGV: prefix, instance, nick key, the first room. */
+/**
+ * A member left: its nick is free, if this instance still holds it; `away` when its client lost its
+ * link. ARGV: prefix, instance, nick key, the first room, '1' when away.
+ */
 export const RELEASE = `${LIVE}${ROOMS}
 local key = ARGV[3]
 local held = redis.call('HGET', p .. 'nicks', key)
@@ -215,7 +218,7 @@ local owner = cjson.decode(held)
 if owner.instance ~= instance then return 0 end
 drop(key, owner)
 if owner.room then forgetEmpty({ [owner.room] = true }, ARGV[4]) end
-redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'left', member = { nick = owner.nick, node = owner.node, instance = instance, room = owner.room } }))
+redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'left', away = ARGV[5] == '1' or nil, member = { nick = owner.nick, node = owner.node, instance = instance, room = owner.room } }))
 return 1
 `;
 

@@ -61,7 +61,8 @@ export type BusRequest =
    * A new member (no `previous`) is in the cluster's first room (the bus is told which).
    */
   | { type: 'claim'; conn: ConnId; nick?: string; key?: string; previous?: string; previousKey?: string; session?: string }
-  | { type: 'release'; nick: string; key: string }
+  /** `away`: its tcpchat client lost its link (not a quit or a kick), and is likely reconnecting. */
+  | { type: 'release'; nick: string; key: string; away?: true }
   /**
    * After joining: hold exactly these nicks for this instance; sequence numbers go on after `lastSeq`.
    * `missed`: room lines said here that never crossed (while apart), so the others tell their people.
@@ -129,7 +130,8 @@ export type BusEvent =
   /** Nicks the cluster gave to others while this node was apart. */
   | { type: 'refused'; conns: readonly ConnId[] }
   | { type: 'joined'; member: ClusterMember }
-  | { type: 'left'; member: ClusterMember }
+  /** `away`: its client lost its link and is likely reconnecting (private lines to it are kept on its node). */
+  | { type: 'left'; member: ClusterMember; away?: true }
   | { type: 'renamed'; from: string; member: ClusterMember }
   /** A member moved from room `from` to `member.room`. */
   | { type: 'moved'; member: ClusterMember; from: string }

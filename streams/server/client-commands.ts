@@ -78,7 +78,7 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       const route = routePrivate(model, id, command.to, formatPrivate(member.nick, command.text));
       // The sender is told it went, and to whom, as IRC clients show their own private messages.
       if ('sent' in route) return [...route.effects, ...reply(formatSent(route.sent, command.text))];
-      return reply('notice' in route ? formatNotice(route.notice) : formatError(route.error));
+      return 'notice' in route ? [...route.effects, ...reply(formatNotice(route.notice))] : reply(formatError(route.error));
     }
     case 'quit': {
       const reason = command.reason ? `quit: ${command.reason}` : 'quit';

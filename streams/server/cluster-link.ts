@@ -1,4 +1,4 @@
-import type { BusEvent, BusRequest, RoomBatch } from '../cluster/bus.js';
+import type { BusEvent, BusRequest, ClusterMember, RoomBatch } from '../cluster/bus.js';
 import { nickKey, nickTakenReason } from '../protocol/nick.js';
 import { formatError, formatNotice, parseServerLine } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
@@ -23,7 +23,7 @@ import {
   type ServerModel,
 } from './model.js';
 import { findByNick } from './nicks.js';
-import { keepForReturn, sendPrivate } from './private-lines.js';
+import { keepForReturn, PRIVATE_SESSIONS_KEPT, RETURN_WINDOW_MS, sendPrivate } from './private-lines.js';
 import { kickedElsewhere } from './moderation-commands.js';
 import { direct, directToRoom, numbered, sayHere } from './send.js';
 
@@ -95,9 +95,24 @@ export function privately(
   from: ConnId | undefined,
   nick: string,
   line: string,
-): { effects: Effect[]; to: string } | undefined {
-  const to = clusterUp(model)?.remote.get(nickKey(nick));
-  return to && { effects: [bus({ type: 'private', from, instance: to.instance, to: to.nick, line })], to: to.nick };
+): { effects: Effect[]; to: string; away?: true } | undefined {
+  const cluster = clusterUp(model);
+  const key = nickKey(nick);
+  const here = cluster?.remote.get(key);
+  const away = here ? undefined : cluster?.awayElsewhere.get(key);
+  const to = here ?? (away && model.now() - away.since <= RETURN_WINDOW_MS ? away.member : undefined);
+  if (!to) return undefined;
+  const effects = [bus({ type: 'private', from, instance: to.instance, to: to.nick, line })];
+  return here ? { effects, to: to.nick } : { effects, to: to.nick, away: true };
+}
+
+/** A member of another node whose client lost its link: private lines to it go on to its node for a while (see `awayElsewhere`). */
+function awayElsewhere(model: ServerModel, cluster: ClusterState, member: ClusterMember): void {
+  const { awayElsewhere: away } = cluster;
+  const key = nickKey(member.nick);
+  away.delete(key); // set again: the last to leave is kept longest
+  away.set(key, { member, since: model.now() });
+  if (away.size > PRIVATE_SESSIONS_KEPT) away.delete(away.keys().next().value as string);
 }
 
 /**
@@ -287,6 +302,8 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
       return [];
     case 'left':
       dropRemote(model, cluster, nickKey(event.member.nick), event.member.instance);
+      if (event.away) awayElsewhere(model, cluster, event.member);
+      else cluster.awayElsewhere.delete(nickKey(event.member.nick)); // quit or kicked: nothing more is kept for it
       return [];
     case 'renamed':
     case 'moved':

@@ -41,7 +41,9 @@ export function consoleCommand(model: ServerModel, command: Exclude<ConsoleComma
     case 'msg': {
       const route = routePrivate(model, undefined, command.to, formatPrivate(model.name, command.text));
       if ('sent' in route) return [...route.effects, log({ type: 'private', from: model.name, to: route.sent, text: command.text })];
-      return [log('notice' in route ? { type: 'notice', text: route.notice } : { type: 'error', text: route.error })];
+      return 'notice' in route
+        ? [...route.effects, log({ type: 'notice', text: route.notice })]
+        : [log({ type: 'error', text: route.error })];
     }
     case 'moderate':
       return moderate(model, undefined, command.command);

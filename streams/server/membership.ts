@@ -143,6 +143,7 @@ export function depart(
   member: Connection,
   reason: string,
   notice: string | false = `${member.nick} left (${reason})`,
+  away = false,
 ): Effect[] {
   const { id, nick } = member;
   const room = member.room!;
@@ -150,7 +151,7 @@ export function depart(
   // Announced once it is out, so the notice is its own and never replayed to it.
   const announced = notice === false ? [] : announceMembership(model, room, id, notice);
   forgetIfEmpty(model, room);
-  const released = model.cluster?.up ? [busRequest({ type: 'release', nick, key: nickKey(nick) })] : [];
+  const released = model.cluster?.up ? [busRequest({ type: 'release', nick, key: nickKey(nick), ...(away ? { away } : {}) })] : [];
   return [...announced, ...released, log({ type: 'leave', id, from: nick, reason, ...inRoom(model, room) })];
 }
 

@@ -110,6 +110,12 @@ export interface ClusterState {
   /** Members on other nodes, by nick key. */
   readonly remote: Map<string, ClusterMember>;
   /**
+   * Members of other nodes whose tcpchat client lost its link (`left` with `away`), by nick key,
+   * when: a `/msg` to one goes on to its node, which keeps it for its client's return (see
+   * `awayFrom`). The latest PRIVATE_SESSIONS_KEPT.
+   */
+  readonly awayElsewhere: Map<string, { readonly member: ClusterMember; readonly since: number }>;
+  /**
    * Back in a Redis that came back empty: the members this server knew, before it was apart, of the
    * instances that have not synced since (they may be on their way back): told as left when they
    * sync without them, or when their instance is gone.
@@ -277,6 +283,7 @@ export function createModel(options: {
       everUp: false,
       apart: { uncrossed: 0 },
       remote: new Map(),
+      awayElsewhere: new Map(),
       awaited: [],
       facts: new Map(),
       pending: new Map(),

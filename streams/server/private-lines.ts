@@ -81,15 +81,17 @@ function keep(model: ServerModel, session: string, line: string): PrivateLine {
 /**
  * A tagged member whose link was lost (not one that quit or was sent away): for RETURN_WINDOW_MS,
  * private lines to its nick are kept for its client, which is reconnecting, rather than refused.
+ * Whether it was such a member.
  */
-export function awayFrom(model: ServerModel, member: Connection): void {
+export function awayFrom(model: ServerModel, member: Connection): boolean {
   const { session } = member;
-  if (!resumable(session)) return;
+  if (!resumable(session)) return false;
   const { away } = model.privates;
   const key = nickKey(member.nick);
   away.delete(key); // set again: the last to leave is kept longest
   away.set(key, { session, since: model.now() });
   if (away.size > PRIVATE_SESSIONS_KEPT) away.delete(away.keys().next().value as string);
+  return true;
 }
 
 /** A session's client is back (under its nick or another): lines to the nick it left are no longer kept for it. */

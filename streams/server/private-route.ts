@@ -9,13 +9,18 @@ import { keepForReturn, keptForReturn, sendPrivate } from './private-lines.js';
  * on another node (`sent`: the nick it reached), kept for a holder whose link was lost a moment ago
  * (`notice`: what the sender is told), or nowhere (`error`).
  */
-export type PrivateRoute = { readonly sent: string; readonly effects: Effect[] } | { readonly notice: string } | { readonly error: string };
+export type PrivateRoute =
+  | { readonly sent: string; readonly effects: Effect[] }
+  | { readonly notice: string; readonly effects: Effect[] }
+  | { readonly error: string };
 
 export function routePrivate(model: ServerModel, from: ConnId | undefined, to: string, line: string): PrivateRoute {
   const target = findByNick(model, to);
   if (target) return { sent: target.nick, effects: sendPrivate(model, target, line) };
   const elsewhere = privately(model, from, to, line);
+  // Kept by the node it lost its link on, for its return.
+  if (elsewhere?.away) return { notice: keptForReturn(elsewhere.to), effects: elsewhere.effects };
   if (elsewhere) return { sent: elsewhere.to, effects: elsewhere.effects };
-  if (keepForReturn(model, to, line)) return { notice: keptForReturn(to) };
+  if (keepForReturn(model, to, line)) return { notice: keptForReturn(to), effects: [] };
   return { error: noSuchNick(model, to) };
 }

@@ -309,8 +309,7 @@ function closed(model: ServerModel, id: ConnId, reason: string): Effect[] {
   const toldToClose = conn.phase === 'leaving';
   const effects: Effect[] = [];
   if (conn.phase === 'member') {
-    awayFrom(model, conn); // its client may be coming back
-    effects.push(...depart(model, conn, reason));
+    effects.push(...depart(model, conn, reason, undefined, awayFrom(model, conn))); // its client may be coming back
   }
   if (!toldToClose) effects.push({ kind: 'close', id, reason });
   forget(model, id);
@@ -336,8 +335,8 @@ function checkHeartbeatsOf(model: ServerModel, intervalMs: number): Effect[] {
   for (const id of dead) {
     const member = memberOf(model, id);
     const reason = 'no answer to pings';
-    if (member) awayFrom(model, member); // its client is reconnecting, likely
-    effects.push(...(member ? depart(model, member, reason) : []), { kind: 'close', id, reason });
+    // Its client is reconnecting, likely.
+    effects.push(...(member ? depart(model, member, reason, undefined, awayFrom(model, member)) : []), { kind: 'close', id, reason });
   }
   return effects;
 }

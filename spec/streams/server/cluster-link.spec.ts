@@ -7,6 +7,7 @@ import type { Effect, LogEntry, RouterEvent } from '../../../streams/server/even
 import type { HistoryEntry } from '../../../streams/server/history.js';
 import type { ConnId } from '../../../streams/server/model.js';
 import { createRouter, type Router, type RouterOptions } from '../../../streams/server/router.js';
+import { RETURN_WINDOW_MS } from '../../../streams/server/private-lines.js';
 import { KEPT_TOPICS } from '../../../streams/server/topic-lock.js';
 
 const TIME = '1970-01-01T00:00:00.000Z';
@@ -345,6 +346,45 @@ describe('createRouter as a node of a cluster', () => {
       expect(route(bus({ type: 'unsent', request: requests(effects)[0] }))).toEqual([
         { kind: 'send', to: [1], lines: ["! your private line to bob did not go out (bob's server cannot be reached now): psst"] },
       ]);
+    });
+
+    it('to a member of another node whose client lost its link a moment ago go on to its node, which keeps them for its return; the sender is told so', () => {
+      let now = 0;
+      const route = clusterRoom(2, [bob], { now: () => now });
+      const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
+      route(bus({ type: 'left', member: bob, away: true }));
+      const kept = '* bob lost its connection a moment ago; your private line is kept for when it is back';
+      expect(route(lines(1, '/msg bob psst'))).toEqual([
+        { kind: 'bus', request: { type: 'private', from: 1, instance: 'i2', to: 'bob', line: '*guest-1* psst' } },
+        { kind: 'send', to: [1], lines: [kept] },
+      ]);
+      expect(route(console('/msg bob from the desk'))).toEqual([
+        { kind: 'bus', request: { type: 'private', from: undefined, instance: 'i2', to: 'bob', line: '*server* from the desk' } },
+        { kind: 'log', entries: [{ type: 'notice', text: kept.slice(2) }] },
+      ]);
+      now = RETURN_WINDOW_MS + 1;
+      expect(inbox(route(lines(1, '/msg bob psst')), 1)).toEqual(['! no such nick: bob']);
+    });
+
+    it('to a member of another node that quit, or was kicked, after its link was lost are refused: nothing is kept for it', () => {
+      const route = clusterRoom(2, [bob]);
+      route(bus({ type: 'left', member: bob, away: true }));
+      route(bus({ type: 'joined', member: bob }));
+      route(bus({ type: 'left', member: bob }));
+      expect(inbox(route(lines(1, '/msg bob psst')), 1)).toEqual(['! no such nick: bob']);
+    });
+
+    it('a tagged member here whose link is lost leaves the cluster as away (its node keeps its lines); one that quits does not', () => {
+      const route = clusterRoom(2, [], { tagged: [1, 2] });
+      route(lines(1, '/nick ada'));
+      route(claimed(1, 'ada'));
+      route(lines(2, '/nick bea'));
+      route(claimed(2, 'bea'));
+      const release = (effects: readonly Effect[]) => requests(effects).filter((request) => request.type === 'release');
+      expect(release(route({ kind: 'closed', id: 1, reason: 'connection reset' }))).toEqual([
+        { type: 'release', nick: 'ada', key: 'ada', away: true },
+      ]);
+      expect(release(route(lines(2, '/quit')))).toEqual([{ type: 'release', nick: 'bea', key: 'bea' }]);
     });
 
     it('handed back as not gone out, then taken all the same (Redis was paused, not lost), tells the sender, the console in its log', () => {
