@@ -265,7 +265,9 @@ describe('mutes', () => {
     expect(inbox(msg, 2)).toEqual([MUTED]);
     expect(inbox(msg, 3)).toEqual([]);
     expect(inbox(route(lines(2, '/msg bob why?')), 1)).toEqual(['*ada* why?']);
-    expect(logged(route(lines(2, '/msg server why?')), 'private')).toEqual([{ type: 'private', id: 2, from: 'ada', to: 'server', text: 'why?' }]);
+    expect(logged(route(lines(2, '/msg server why?')), 'private')).toEqual([
+      { type: 'private', id: 2, from: 'ada', to: 'server', text: 'why?' },
+    ]);
     const quit = route(lines(2, '/quit BUY CHEAP STUFF'));
     expect(inbox(quit, 3)).toEqual(['* ada left (quit)']);
     expect(closed(quit)).toEqual([2]);
