@@ -110,8 +110,8 @@ describe('moderation', () => {
     await ask(bob, '/mute ada 1h', /^\* ada was muted by bob \(until .* UTC\)$/);
     await ask(ada, 'can you hear me', /^! you are muted \(until .* UTC\)$/);
     await ask(bob, '/lock', '* the topic of #lobby was locked by bob');
-    await ask(ada, '/topic mine', '! the topic of #lobby is locked: only operators may change it');
     await ask(bob, '/unmute ada', '* ada was unmuted by bob');
+    await ask(ada, '/topic mine', '! the topic of #lobby is locked: only operators may change it');
     ada.send('after\n');
     await carol.lines.waitFor('<ada> after');
     expect(carol.lines.all.filter((line) => line.includes('can you hear me'))).toEqual([]);

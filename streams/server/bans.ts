@@ -70,16 +70,25 @@ export const nickBannedReason = (nick: string, fact: BanFact): string => `nick $
 /** The sentence a banned connection is sent away with (its close reason too). */
 export const banReason = (fact: BanFact): string => bannedReason(fact.reason, fact.until);
 
+/** Whether an address or CIDR ban on `target` (as `banTarget` read it) would cover this address. */
+export const blockCovers = (target: string, ip: string): boolean => firstHolding([parseRule(target, '/ban')], ip) === 0;
+
 /** Whether the ban names this connection: its address, or (a member's) its nick. */
 function names(ban: Ban, conn: Connection): boolean {
   if (ban.block) return firstHolding([ban.block], conn.ip) === 0;
   return conn.phase === 'member' && nickKey(conn.nick) === ban.fact.target;
 }
 
-/** A connection the ban names is told why and closed (a member leaves its room, unannounced: the ban itself is). */
+/**
+ * A connection the ban names is told why and closed. A member leaves its room: a nick ban's own
+ * announcement names it; one an address ban sends away is named to its room, as a kick is.
+ */
 export function sendAway(model: ServerModel, conn: Connection, fact: BanFact): Effect[] {
   const reason = banReason(fact);
-  if (conn.phase === 'member') return dismiss(model, conn, formatError(reason), reason, false);
+  if (conn.phase === 'member') {
+    const notice = fact.nick === undefined && `${conn.nick} left (sent away by the ban on ${fact.target})`;
+    return dismiss(model, conn, formatError(reason), reason, notice);
+  }
   leave(model, conn); // counted in until its close comes
   return [...direct(model, [conn.id], formatError(reason)), { kind: 'close', id: conn.id, reason }];
 }

@@ -11,7 +11,7 @@ import type { Connection, ServerModel } from './model.js';
 import { holderOf, mayTake, registeredReason } from './nicks.js';
 import { identify, register, unregister } from './registered-nicks.js';
 import { nickBan, nickBannedReason } from './bans.js';
-import { formatMuted, muteOn } from './moderation.js';
+import { formatMuted, isOperatorNick, muteOn } from './moderation.js';
 import { moderate } from './moderation-commands.js';
 import { routePrivate } from './private-route.js';
 import { direct } from './send.js';
@@ -75,13 +75,17 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
           ...reply(formatSent(model.name, command.text)),
         ];
       }
+      // A mute stops a spammer's lines to each member too; the operators may still be asked why (and the console, above).
+      const mute = muteOn(model, member);
+      if (mute && !isOperatorNick(model, command.to)) return reply(formatMuted(mute));
       const route = routePrivate(model, id, command.to, formatPrivate(member.nick, command.text));
       // The sender is told it went, and to whom, as IRC clients show their own private messages.
       if ('sent' in route) return [...route.effects, ...reply(formatSent(route.sent, command.text))];
       return 'notice' in route ? [...route.effects, ...reply(formatNotice(route.notice))] : reply(formatError(route.error));
     }
     case 'quit': {
-      const reason = command.reason ? `quit: ${command.reason}` : 'quit';
+      // A muted member's reason would be its last line to the room: it leaves without one.
+      const reason = command.reason && !muteOn(model, member) ? `quit: ${command.reason}` : 'quit';
       return [...reply(formatNotice('bye')), ...depart(model, member, reason), { kind: 'close', id, reason }];
     }
     case 'history':

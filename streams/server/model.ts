@@ -67,6 +67,8 @@ export interface Connection {
    * once back the cluster can tell who took it first; none when the cluster gave it.
    */
   nickSince: number | undefined;
+  /** An address or block this operator was told its `/ban` would cover its own connection: the same `/ban` again confirms it. */
+  banToConfirm: string | undefined;
 }
 
 /** Who a room's lines go to, split by whether they take tags; rebuilt after a change. */
@@ -356,6 +358,7 @@ class Uncommon {
   heardAt: number | undefined;
   pinged = 0;
   nickSince: number | undefined;
+  banToConfirm: string | undefined;
 }
 
 /**
@@ -442,6 +445,12 @@ class ConnectionRecord implements Connection {
   }
   set nickSince(nickSince: number | undefined) {
     this.set('nickSince', nickSince);
+  }
+  get banToConfirm(): string | undefined {
+    return this.uncommon?.banToConfirm;
+  }
+  set banToConfirm(banToConfirm: string | undefined) {
+    this.set('banToConfirm', banToConfirm);
   }
 
   /** Sets an uncommon field; setting one to its default (none, or no pings) makes nothing. */

@@ -3,7 +3,7 @@ import type { ModerationCommand } from '../protocol/moderation-command.js';
 import { formatKicked } from '../protocol/farewell.js';
 import { invalidNickReason, nickKey, normalizeNick } from '../protocol/nick.js';
 import { formatUntil } from '../protocol/until.js';
-import { banTarget, holds, turnAway } from './bans.js';
+import { banTarget, blockCovers, holds, turnAway } from './bans.js';
 import { kickElsewhere, noSuchNick } from './cluster-link.js';
 import type { Effect } from './events.js';
 import { applyFact, keep, type Fact } from './facts.js';
@@ -60,6 +60,13 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
     case 'ban': {
       const named = banTarget(command.target);
       if ('error' in named) return act.fail(named.error);
+      // An operator who bans its own address is closed with the rest, and cannot come back to lift it: asked to confirm.
+      if (actor && named.nick === undefined && actor.banToConfirm !== named.target && blockCovers(named.target, actor.ip)) {
+        actor.banToConfirm = named.target;
+        return act.fail(
+          `that ban covers your own address ${actor.ip} (you would be closed with the rest); ban a narrower range, or send the same /ban again to confirm`,
+        );
+      }
       // A member's nick as it holds it; one not here, as given.
       const nick = named.nick === undefined ? {} : { nick: findByNick(model, named.nick)?.nick ?? normalizeNick(named.nick) };
       const fact: Fact = {

@@ -14,7 +14,13 @@ import type { Connection, ServerModel } from './model.js';
 
 export function isOperator(model: ServerModel, member: Connection): boolean {
   const key = member.identified;
-  return key !== undefined && key === nickKey(member.nick) && model.registered.has(key) && (model.operators.has(key) || model.ops.has(key));
+  return key !== undefined && key === nickKey(member.nick) && model.registered.has(key) && isOperatorNick(model, member.nick);
+}
+
+/** Whether a nick is an operator's (named by `--operator` or made with `/op`), whoever holds it now. */
+export function isOperatorNick(model: ServerModel, nick: string): boolean {
+  const key = nickKey(nick);
+  return model.operators.has(key) || model.ops.has(key);
 }
 
 /** The mute on this member's nick, if one holds. */

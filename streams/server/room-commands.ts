@@ -5,7 +5,7 @@ import { log, type Effect } from './events.js';
 import { inRoom, moveTo, roomLines, roomSize } from './membership.js';
 import { members, roomNamed, type Connection, type Room, type ServerModel } from './model.js';
 import { invalidRoomReason, roomName } from './room-name.js';
-import { isOperator } from './moderation.js';
+import { formatMuted, isOperator, muteOn } from './moderation.js';
 import { nameListing } from './name-listing.js';
 import { direct } from './send.js';
 import { Act } from './moderation-act.js';
@@ -44,6 +44,9 @@ export function topic(model: ServerModel, member: Connection | undefined, text: 
   const { room } = act;
   if (!text)
     return act.tell(room.topic ? `topic of ${room.name}: ${room.topic.text} (set by ${room.topic.by})` : `${room.name} has no topic`);
+  // Room-wide text with the author's name, shown to every arrival: a muted member's line by another way.
+  const mute = member && muteOn(model, member);
+  if (mute) return direct(model, [member.id], formatMuted(mute));
   if (member && isLocked(model, room.name) && !isOperator(model, member))
     return act.fail(`the topic of ${room.name} is locked: only operators may change it`);
   const bytes = utf8Length(text);

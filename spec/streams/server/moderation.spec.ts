@@ -157,13 +157,33 @@ describe('bans', () => {
     const effects = route(lines(1, '/ban 10.1.0.0/16 10m flood'));
     expect(closed(effects)).toEqual([4]);
     expect(inbox(effects, 4)).toEqual(['! banned: flood (until 2026-12-05 14:10 UTC)']);
-    expect(inbox(effects, 2)).toEqual(['* 10.1.0.0/16 was banned by bob (flood; until 2026-12-05 14:10 UTC)']);
+    expect(inbox(effects, 2)).toEqual([
+      '* guest-4 left (sent away by the ban on 10.1.0.0/16)',
+      '* 10.1.0.0/16 was banned by bob (flood; until 2026-12-05 14:10 UTC)',
+    ]);
     const refused = route(open(5, '::ffff:10.1.200.1'));
     expect(inbox(refused, 5)).toEqual(['! banned: flood (until 2026-12-05 14:10 UTC)']);
     expect(logged(refused, 'refused')).toEqual([
       { type: 'refused', id: 5, address: '[::ffff:10.1.200.1]:4000', reason: 'banned: flood (until 2026-12-05 14:10 UTC)' },
     ]);
     expect(closed(route(open(6, '10.2.0.1')))).toEqual([]);
+  });
+
+  it("by address or block covering the operator's own address: refused once with why, done when sent again; the console is not asked", () => {
+    const { route } = withOperator();
+    const asked = route(lines(1, '/ban 10.0.0.0/8 1m loopback ban'));
+    expect(inbox(asked, 1)).toEqual([
+      '! that ban covers your own address 10.0.0.1 (you would be closed with the rest); ban a narrower range, or send the same /ban again to confirm',
+    ]);
+    expect(closed(asked)).toEqual([]);
+    expect(inbox(asked, 2)).toEqual([]);
+    // Another ban in between asks again; a narrower one is done at once.
+    expect(inbox(route(lines(1, '/ban 10.0.0.1')), 1)).toEqual([expect.stringMatching(/^! that ban covers your own address 10\.0\.0\.1 /)]);
+    expect(closed(route(lines(1, '/ban 10.0.0.3')))).toEqual([3]);
+    expect(closed(route(lines(1, '/ban 10.0.0.0/8 1m loopback ban')))).toEqual([]);
+    expect(closed(route(lines(1, '/ban 10.0.0.0/8 1m loopback ban')))).toEqual([1, 2]);
+    const { route: other } = withOperator();
+    expect(closed(other(typed('/ban 10.0.0.0/8')))).toEqual([1, 2, 3]);
   });
 
   it('by address: only that one', () => {
@@ -230,6 +250,27 @@ describe('mutes', () => {
     expect(inbox(route(lines(2, '/nick ada2')), 2)).toEqual(['! you are muted (until 2026-12-05 14:10 UTC): you cannot change your nick']);
     clock.now += 10 * 60_000;
     expect(inbox(route(lines(2, 'back')), 3)).toEqual(['<ada> back']);
+  });
+
+  it('stop the other ways to the room: /topic refused, /quit without its reason, /msg to members (the operators and the console may still be asked)', () => {
+    const { route, model } = withOperator();
+    route(lines(1, '/mute ada 10m'));
+    const MUTED = '! you are muted (until 2026-12-05 14:10 UTC)';
+    const topic = route(lines(2, '/topic BUY CHEAP STUFF'));
+    expect(inbox(topic, 2)).toEqual([MUTED]);
+    expect(inbox(topic, 3)).toEqual([]);
+    expect(model.rooms.get('#lobby')!.topic).toBeUndefined();
+    expect(inbox(route(lines(2, '/topic')), 2)).toEqual(['* #lobby has no topic']);
+    const msg = route(lines(2, '/msg guest-3 BUY CHEAP STUFF'));
+    expect(inbox(msg, 2)).toEqual([MUTED]);
+    expect(inbox(msg, 3)).toEqual([]);
+    expect(inbox(route(lines(2, '/msg bob why?')), 1)).toEqual(['*ada* why?']);
+    expect(logged(route(lines(2, '/msg server why?')), 'private')).toEqual([
+      { type: 'private', id: 2, from: 'ada', to: 'server', text: 'why?' },
+    ]);
+    const quit = route(lines(2, '/quit BUY CHEAP STUFF'));
+    expect(inbox(quit, 3)).toEqual(['* ada left (quit)']);
+    expect(closed(quit)).toEqual([2]);
   });
 
   it('hold the nick (not the connection) until /unmute', () => {
@@ -304,6 +345,8 @@ describe('facts heard from another node (factHeld)', () => {
     expect(closed(factHeld(model, { kind: 'ban', target: 'ada', nick: 'ada', reason: '', by: 'zoe', time: T0 }))).toEqual([2]);
     expect(factHeld(model, { kind: 'mute', key: 'guest-3', nick: 'guest-3', by: 'zoe', time: T0 })).toEqual([]);
     expect(inbox(route(lines(3, 'hi')), 3)).toEqual(['! you are muted (until further notice)']);
+    expect(inbox(route(lines(3, '/topic spam')), 3)).toEqual(['! you are muted (until further notice)']);
+    expect(inbox(route(lines(3, '/msg bob spam')), 1)).toEqual(['*guest-3* spam']);
     factHeld(model, { kind: 'ban', target: '10.3.0.0/16', reason: 'spam', by: 'zoe', time: T0, lifted: true });
     expect(closed(route(open(5, '10.3.3.3')))).toEqual([]);
   });
