@@ -351,15 +351,23 @@ function release(state: ClientState, policy: ClientPolicy): Step {
   };
 }
 
-/** When leaving and nothing waits to be sent on this connection, half-close it. */
+/**
+ * When leaving and nothing waits to be sent on this connection, half-close it. A tcpchat server is
+ * told `/quit` first: to it a bare close looks like a lost link, and it keeps `/msg` lines for a
+ * client that is likely coming back.
+ */
 function finishSending(state: ClientState): Step {
   if (!state.leaving || state.ended || state.phase !== 'connected') return { state, effects: [] };
   // The outbox goes once /cap is answered (or the peer turns out to be plain), and once our nick is
   // answered: the half-close after it.
   const waiting = state.outbox.items.length > 0 && (!state.tagged || holding(state));
   if (waiting || (state.wasTagged && !state.tagged)) return { state, effects: [] };
-  return { state: { ...state, ended: true }, effects: [{ kind: 'end' }] };
+  const quit: ClientEffect[] = state.peer === 'tcpchat' ? [{ kind: 'send', lines: [QUIT] }] : [];
+  return { state: { ...state, ended: true }, effects: [...quit, { kind: 'end' }] };
 }
+
+/** What a client that leaves on purpose says last to a tcpchat server. */
+const QUIT = '/quit';
 
 function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Step {
   // Our side is closed (Ctrl-C while connected): a write now would fail, or, queued, make us
