@@ -2,7 +2,7 @@ import { describeConnectionError } from '../connection-error.js';
 import type { Framing } from '../framing/encode.js';
 import { ServerSpeaksTlsError } from '../errors.js';
 import { backoffDelay, type Backoff } from '../limits/backoff.js';
-import { parseFarewell } from '../protocol/farewell.js';
+import { isBye, parseFarewell } from '../protocol/farewell.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { parseServerLine, PASSWORD_PROMPT, type ServerLine } from '../protocol/server-line.js';
 import { isPing, MISSED_ANSWERS, PING, PONG } from '../protocol/ping.js';
@@ -362,12 +362,15 @@ function finishSending(state: ClientState): Step {
   // answered: the half-close after it.
   const waiting = state.outbox.items.length > 0 && (!state.tagged || holding(state));
   if (waiting || (state.wasTagged && !state.tagged)) return { state, effects: [] };
-  const quit: ClientEffect[] = state.peer === 'tcpchat' ? [{ kind: 'send', lines: [QUIT] }] : [];
-  return { state: { ...state, ended: true }, effects: [...quit, { kind: 'end' }] };
+  const next = { ...state, ended: true };
+  return { state: next, effects: [...(saidQuit(next) ? [{ kind: 'send' as const, lines: [QUIT] }] : []), { kind: 'end' }] };
 }
 
 /** What a client that leaves on purpose says last to a tcpchat server. */
 const QUIT = '/quit';
+
+/** Whether this connection's half-close came with our own `/quit` (see finishSending). */
+const saidQuit = (state: ClientState): boolean => state.ended && state.peer === 'tcpchat';
 
 function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Step {
   // Our side is closed (Ctrl-C while connected): a write now would fail, or, queued, make us
@@ -487,6 +490,7 @@ function receivedLines(state: ClientState, raw: readonly string[], policy: Clien
     const clean = sanitize(text);
     const parsed = parseServerLine(clean);
     if (policy.password !== undefined && isPasswordPrompt(parsed)) continue; // answered already
+    if (saidQuit(next) && isBye(parsed)) continue; // the answer to a /quit the person did not type
     spoke = true;
     // Sentences to us alone carry no sequence number: a room line that looks like one (`/me` of a nick `you`) is only shown.
     const toUs = tags.seq === undefined;

@@ -981,6 +981,21 @@ describe('stepClient', () => {
       expect(then(left, [closed]).effects).toEqual([{ kind: 'exit', code: 0 }]);
     });
 
+    it("says /quit to a tcpchat server as it leaves (a bare close is a lost link to it), and does not show that /quit's answer", () => {
+      const left = then(tagged(), [inputEnded]);
+      expect(left.effects).toEqual(QUIT_AND_END);
+      expect(then(left, [received(`@time=${T} * bye`)]).effects).toEqual([]);
+      // A /quit the person typed is answered for all to see.
+      expect(then(tagged(), [typed('/quit'), received('@ack=S.1', `@time=${T} * bye`)]).effects.at(-1)).toEqual({
+        kind: 'display',
+        lines: [{ kind: 'notice', text: 'bye', time: T }],
+      });
+    });
+
+    it('says no /quit to a plain peer as it leaves', () => {
+      expect(play([start, connected, inputEnded]).effects.slice(1)).toEqual([{ kind: 'end' }]);
+    });
+
     it('exits 0 on Ctrl-C while disconnected, saying how many lines were unsent', () => {
       const down = then(tagged(), [typed('a'), lost(), typed('b')]);
       expect(then(down, [leave]).effects).toEqual([{ kind: 'exit', code: 0, message: 'left with 2 lines unsent' }]);
