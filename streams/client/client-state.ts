@@ -285,10 +285,11 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
 /**
  * Whether typed lines on a new connection wait for the peer to show what it is: for the greeting
  * wait (see `ClientPolicy.greetingMs`), and with a secret for a nick, which goes to a tcpchat
- * server only, until the welcome. The raw framing never waits: it has no welcome.
+ * server only, until the welcome. With the raw framing too: a tcpchat server reads commands (and
+ * `//text`) as typed, the original programs only text (see rawTyped).
  */
 function waitsForPeer(state: ClientState, policy: ClientPolicy): boolean {
-  return policy.framing === 'line' && (Boolean(policy.greetingMs) || (policy.identity !== undefined && state.nick !== undefined));
+  return Boolean(policy.greetingMs) || (policy.framing === 'line' && policy.identity !== undefined && state.nick !== undefined);
 }
 
 /** The unknown peer turned out plain: what waited goes, as it is. */
@@ -302,11 +303,10 @@ function flushPlain(state: ClientState, policy: ClientPolicy): Step {
   const effects: ClientEffect[] = [...drops];
   let named = reported;
   if (state.outbox.items.length > 0) {
-    const plain = sendPlain(
-      reported,
-      state.outbox.items.map((item) => item.line),
-      policy,
-    );
+    const waited = state.outbox.items.map((item) => item.line);
+    const { texts, said } = policy.framing === 'raw' && state.peer === 'plain' ? asRawText(waited) : { texts: waited, said: [] };
+    effects.push(...said);
+    const plain = sendPlain(reported, texts, policy);
     named = plain.state;
     effects.push(...plain.effects);
   }
@@ -376,10 +376,13 @@ function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Ste
   // Our side is closed (Ctrl-C while connected): a write now would fail, or, queued, make us
   // reconnect after the person left.
   if (state.ended) return { state, effects: [] };
-  const raw = policy.framing === 'raw' ? rawTyped(typedLine) : undefined;
+  // The raw framing's own commands, unless the peer is a tcpchat server (it welcomed us), which reads
+  // them as typed. Lines that wait are read so once the peer is known (see flushPlain).
+  const raw = policy.framing === 'raw' && state.peer !== 'tcpchat' ? rawTyped(typedLine) : undefined;
   if (raw?.kind === 'quit') return quitRaw(state, policy);
-  if (raw?.kind === 'unavailable') return { state, effects: [{ kind: 'status', text: unavailableInRaw(raw.command) }] };
-  const line = raw?.kind === 'text' ? raw.text : typedLine;
+  const plainNow = state.phase === 'connected' && state.peer === 'plain';
+  if (raw?.kind === 'unavailable' && plainNow) return { state, effects: [{ kind: 'status', text: unavailableInRaw(raw.command) }] };
+  const line = raw?.kind === 'text' && plainNow ? raw.text : typedLine;
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
   const base = { ...state, leaving };
   const held = holding(state);
@@ -411,6 +414,18 @@ function reportDrops(state: ClientState): Step {
     state: { ...state, dropped: 0, lost: state.lost + state.dropped },
     effects: [{ kind: 'status', text: `outbox full: dropped the oldest ${lines(state.dropped)}` }],
   };
+}
+
+/** Typed lines that waited, as the raw framing sends them to a peer that is not tcpchat (see rawTyped). */
+function asRawText(typedLines: readonly string[]): { texts: string[]; said: ClientEffect[] } {
+  const texts: string[] = [];
+  const said: ClientEffect[] = [];
+  for (const typedLine of typedLines) {
+    const raw = rawTyped(typedLine);
+    if (raw.kind === 'text') texts.push(raw.text);
+    else if (raw.kind === 'unavailable') said.push({ kind: 'status', text: unavailableInRaw(raw.command) });
+  }
+  return { texts, said };
 }
 
 /** `/quit` with the raw framing: the server cannot be asked to close, so the client ends its side and exits. */
@@ -550,6 +565,12 @@ function receivedLines(state: ClientState, raw: readonly string[], policy: Clien
       effects.push({ kind: 'send', lines: [capCommand(next, policy), ...naming] });
       const claim = naming.length > 0 ? { nick: next.nick!, left: naming.length, as: welcome.nick, errors: [] } : next.claim;
       next = { ...next, capAsked: true, claim, held: next.epoch === undefined ? undefined : [] };
+    } else if (welcome && policy.framing === 'raw') {
+      // No /cap in the raw framing: what waited for the peer to show goes now, as typed.
+      flushShown();
+      const released = release(next, policy);
+      next = released.state;
+      effects.push(...released.effects);
     }
   }
   flushShown();

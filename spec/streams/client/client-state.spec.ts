@@ -338,9 +338,28 @@ describe('stepClient', () => {
       });
     });
 
-    it('sends at once with the raw framing, which never waits for a welcome', () => {
-      const policy: ClientPolicy = { ...GREETED, framing: 'raw' };
-      expect(sends(play([start, connected, typed('hi')], policy))).toEqual([send('/nick alice'), send('hi')]);
+    describe('with the raw framing', () => {
+      const RAW: ClientPolicy = { ...GREETED, framing: 'raw' };
+      const TYPED = [typed('hi'), typed('//slash text'), typed('/who')];
+
+      it('sends /nick at once and holds lines until the peer shows what it is', () => {
+        expect(sends(play([start, connected, ...TYPED], RAW))).toEqual([send('/nick alice')]);
+      });
+
+      it('to a tcpchat server (it welcomed us) sends lines as typed, before and after the welcome: it reads //text and commands itself', () => {
+        const welcomed = play([start, connected, ...TYPED, received(WELCOME)], RAW);
+        expect(sends(welcomed).slice(1)).toEqual([send('hi', '//slash text', '/who')]);
+        expect(sends(then(welcomed, [typed('//more'), typed('/who')], RAW))).toEqual([send('//more'), send('/who')]);
+      });
+
+      it('to a peer silent for the wait (the original programs) sends //text as /text and says a command is not available', () => {
+        const waited = play([start, connected, ...TYPED, quiet], RAW);
+        expect(waited.effects.slice(-2)).toEqual([
+          { kind: 'status', text: '/who is not available in raw mode: the server reads only text (//text sends /text, /quit leaves)' },
+          send('hi', '/slash text'),
+        ]);
+        expect(sends(then(waited, [typed('//more'), typed('/who')], RAW))).toEqual([send('/more')]);
+      });
     });
   });
 
