@@ -304,11 +304,18 @@ function flushPlain(state: ClientState, policy: ClientPolicy): Step {
   let named = reported;
   if (state.outbox.items.length > 0) {
     const waited = state.outbox.items.map((item) => item.line);
-    const { texts, said } = policy.framing === 'raw' && state.peer === 'plain' ? asRawText(waited) : { texts: waited, said: [] };
+    const { texts, said, quit } =
+      policy.framing === 'raw' && state.peer === 'plain' ? asRawText(waited) : { texts: waited, said: [], quit: false };
     effects.push(...said);
-    const plain = sendPlain(reported, texts, policy);
-    named = plain.state;
-    effects.push(...plain.effects);
+    if (texts.length > 0) {
+      const plain = sendPlain(reported, texts, policy);
+      named = plain.state;
+      effects.push(...plain.effects);
+    }
+    if (quit) {
+      const done = quitRaw({ ...named, outbox: EMPTY_OUTBOX }, policy);
+      return { state: done.state, effects: [...effects, ...done.effects] };
+    }
   }
   const next = finishSending({ ...named, outbox: EMPTY_OUTBOX });
   return { state: next.state, effects: [...effects, ...next.effects] };
@@ -376,11 +383,12 @@ function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Ste
   // Our side is closed (Ctrl-C while connected): a write now would fail, or, queued, make us
   // reconnect after the person left.
   if (state.ended) return { state, effects: [] };
-  // The raw framing's own commands, unless the peer is a tcpchat server (it welcomed us), which reads
-  // them as typed. Lines that wait are read so once the peer is known (see flushPlain).
-  const raw = policy.framing === 'raw' && state.peer !== 'tcpchat' ? rawTyped(typedLine) : undefined;
-  if (raw?.kind === 'quit') return quitRaw(state, policy);
+  // The raw framing's own commands, for a peer that is not a tcpchat server (which reads them as
+  // typed); lines that wait for the peer to show what it is are read so once it has (see flushPlain).
+  // Not connected, `/quit` leaves at once, saying what was unsent.
   const plainNow = state.phase === 'connected' && state.peer === 'plain';
+  const raw = policy.framing === 'raw' ? rawTyped(typedLine) : undefined;
+  if (raw?.kind === 'quit' && (plainNow || state.phase !== 'connected')) return quitRaw(state, policy);
   if (raw?.kind === 'unavailable' && plainNow) return { state, effects: [{ kind: 'status', text: unavailableInRaw(raw.command) }] };
   const line = raw?.kind === 'text' && plainNow ? raw.text : typedLine;
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
@@ -416,16 +424,17 @@ function reportDrops(state: ClientState): Step {
   };
 }
 
-/** Typed lines that waited, as the raw framing sends them to a peer that is not tcpchat (see rawTyped). */
-function asRawText(typedLines: readonly string[]): { texts: string[]; said: ClientEffect[] } {
+/** Typed lines that waited, as the raw framing sends them to a peer that is not tcpchat (see rawTyped), up to a `/quit`. */
+function asRawText(typedLines: readonly string[]): { texts: string[]; said: ClientEffect[]; quit: boolean } {
   const texts: string[] = [];
   const said: ClientEffect[] = [];
   for (const typedLine of typedLines) {
     const raw = rawTyped(typedLine);
+    if (raw.kind === 'quit') return { texts, said, quit: true };
     if (raw.kind === 'text') texts.push(raw.text);
-    else if (raw.kind === 'unavailable') said.push({ kind: 'status', text: unavailableInRaw(raw.command) });
+    else said.push({ kind: 'status', text: unavailableInRaw(raw.command) });
   }
-  return { texts, said };
+  return { texts, said, quit: false };
 }
 
 /** `/quit` with the raw framing: the server cannot be asked to close, so the client ends its side and exits. */

@@ -360,6 +360,20 @@ describe('stepClient', () => {
         ]);
         expect(sends(then(waited, [typed('//more'), typed('/who')], RAW))).toEqual([send('/more')]);
       });
+
+      it('a /quit that waited with the rest: to a silent peer the lines before it go, then it ends its side and exits 0; to tcpchat it goes as typed', () => {
+        const quitting = play([start, connected, typed('hi'), typed('/quit'), typed('after')], RAW);
+        expect(then(quitting, [quiet], RAW).effects).toEqual([send('hi'), { kind: 'end' }, { kind: 'exit', code: 0 }]);
+        expect(sends(then(quitting, [received(WELCOME)], RAW))[0]).toEqual(send('hi', '/quit', 'after'));
+      });
+
+      it('not connected, /quit leaves at once, saying what was unsent', () => {
+        expect(play([start, typed('hi'), typed('/quit')], RAW).effects.at(-1)).toEqual({
+          kind: 'exit',
+          code: 0,
+          message: 'left with 1 line unsent',
+        });
+      });
     });
   });
 
