@@ -17,7 +17,9 @@ export const retryOption = {
     try {
       return wholeNumber(value, '--retry', 0);
     } catch {
-      throw new Error(`--retry must be a whole number or "forever", not ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+      throw new Error(
+        `--retry must be a whole number or "forever", not ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+      );
     }
   },
 } as const;
