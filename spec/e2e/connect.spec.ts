@@ -38,7 +38,7 @@ describe('tcpchat connect with stdin as a pipe', () => {
     client.write('last words without a newline');
     client.endInput();
     await server.stdout.waitFor('<dave> last words without a newline');
-    await server.stdout.waitFor('* dave left (connection closed)');
+    await server.stdout.waitFor('* dave left (quit)');
     expect(await waitForExit(client)).toEqual({ code: 0, signal: null });
 
     expect(await client.stdout.end()).toEqual([
@@ -58,7 +58,7 @@ describe('tcpchat connect with stdin as a pipe', () => {
     await client.stdout.waitFor(/^\* welcome/);
     client.child.stdout!.destroy(); // nobody reads its output any more
     server.write('are you reading?\n'); // its next write to stdout fails with EPIPE
-    await server.stdout.waitFor('* guest-1 left (connection closed)');
+    await server.stdout.waitFor('* guest-1 left (quit)');
     expect(await waitForExit(client)).toEqual({ code: 0, signal: null });
     expect(await client.stderr.end()).toEqual([]);
   });
@@ -99,7 +99,7 @@ describe('tcpchat connect with stdin as a pipe', () => {
       { type: 'nick', time: expect.any(String), id: 1, from: 'guest-1', to: 'eve', room: '#lobby' },
       { type: 'message', time: expect.any(String), id: 1, from: 'eve', text: 'hi from eve', room: '#lobby' },
       { type: 'message', time: expect.any(String), from: 'server', text: 'hello eve', room: '#lobby' },
-      { type: 'leave', time: expect.any(String), id: 1, from: 'eve', reason: 'connection closed', room: '#lobby' },
+      { type: 'leave', time: expect.any(String), id: 1, from: 'eve', reason: 'quit', room: '#lobby' },
     ]);
     for (const { time } of [...clientObjects, ...serverObjects]) {
       expect(new Date(time as string).toISOString()).toBe(time);
@@ -120,7 +120,7 @@ describe('tcpchat connect with stdin as a pipe', () => {
         `* you are now ${nick}`,
       ]);
       expect(await client.stderr.end()).toEqual([]);
-      await server.stdout.waitFor(`* ${nick} left (connection closed)`);
+      await server.stdout.waitFor(`* ${nick} left (quit)`);
     }
   });
 

@@ -95,4 +95,35 @@ describe("--framing raw, with peers in the original programs' style", () => {
     expect(await waitForExit(python)).toEqual({ code: 0, signal: null });
     expect(await client.stdout.end()).toEqual([reply]);
   });
+
+  it('connect --framing raw to such a server: //text goes as /text, a command is not sent but said to be unavailable', async () => {
+    const python = run('python3', ['-c', PYTHON_SERVER, hex('/slash text'), hex('ok')], { name: 'python server' });
+    const port = Number(await python.stdout.waitFor(/^\d+$/));
+
+    const client = tcpchat(['connect', `127.0.0.1:${port}`, '--framing', 'raw'], { name: 'client' });
+    client.write('/who\n//slash text\n');
+
+    expect(JSON.parse(await python.stdout.waitFor(/^\{/))).toEqual({ first: '/slash text', all: '/slash text' });
+    await client.stdout.waitFor('ok');
+    client.endInput();
+    expect(await waitForExit(client)).toEqual({ code: 0, signal: null });
+    expect(client.stderr.all).toEqual([
+      'tcpchat: /who is not available in raw mode: the server reads only text (//text sends /text, /quit leaves)',
+    ]);
+  });
+});
+
+describe('--framing raw at both ends, tcpchat to tcpchat', () => {
+  it('the client sends lines as typed once welcomed: //text reaches the room as /text, /who is answered', async () => {
+    const server = await startServer(['--framing', 'raw']);
+    const client = tcpchat(['connect', `127.0.0.1:${server.port}`, '--framing', 'raw', '--nick', 'rr'], { name: 'client' });
+    client.write('//slash text\n/who\n');
+    client.endInput();
+
+    await server.stdout.waitFor('<rr> /slash text');
+    await client.stdout.waitFor('* online in #lobby (2): server, rr');
+    expect(await waitForExit(client)).toEqual({ code: 0, signal: null });
+    expect(client.stderr.all).toEqual([]);
+    await server.stdout.waitFor('* rr left (quit)');
+  });
 });

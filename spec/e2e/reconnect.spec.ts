@@ -225,7 +225,7 @@ describe('tcpchat connect with stdin a pipe', () => {
     ci.write('build finished\n');
     ci.endInput();
     expect(await waitForExit(ci)).toEqual({ code: 0, signal: null });
-    await bob.lines.waitFor('* ci left (connection closed)');
+    await bob.lines.waitFor('* ci left (quit)');
     expect(bob.lines.all.filter((line) => line.startsWith('<'))).toEqual(['<ci> build finished']);
   });
 });

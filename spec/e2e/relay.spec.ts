@@ -48,7 +48,7 @@ describe('serve --relay', () => {
     for (const client of [ada, bob, cat]) client.endInput();
     const exits = await Promise.all([ada, bob, cat].map((client) => waitForExit(client)));
     expect(exits.map((exit) => exit.code)).toEqual([0, 0, 0]);
-    await server.stdout.waitFor('* cat left (connection closed)');
+    await server.stdout.waitFor('* cat left (quit)');
   });
 
   it('cleans telnet input (CRLF, CR NUL, IAC negotiation and commands after it) before relaying it', async () => {

@@ -46,6 +46,9 @@ describe('usage errors: exit 2, one sentence on one line', () => {
     [['serve', '--framing', 'weird'], '--framing must be one of "line", "raw", not "weird"'],
     [['connect', '1.2.3.4:5:6'], '1.2.3.4:5:6 is not HOST:PORT or [IPV6]:PORT'],
     [['connect', 'host:0x50'], 'a port must be a whole number from 0 to 65535, not "0x50"'],
+    [['connect', '--retry', '0x3'], '--retry must be a whole number or "forever", not "0x3"'],
+    [['connect', '--retry', ''], '--retry must be a whole number or "forever", not ""'],
+    [['connect', '--no-retry', '--retry', '3'], '--no-retry and --retry cannot go together'],
     [
       ['serve', '--idle-timeout', 'soon'],
       '--idle-timeout takes a duration such as 30s, 5m, 2h or 500ms (a bare number is seconds), not "soon"',
@@ -64,6 +67,10 @@ describe('usage errors: exit 2, one sentence on one line', () => {
     expect(await outcome(['serve'], { TCPCHAT_PORT: 'http' })).toEqual({
       code: 2,
       stderr: [`tcpchat: --port must be a whole number from 0 to 65535, not "http"${HELP}`],
+    });
+    expect(await outcome(['connect'], { TCPCHAT_RETRY: '1e3' })).toEqual({
+      code: 2,
+      stderr: [`tcpchat: --retry must be a whole number or "forever", not "1e3"${HELP}`],
     });
     const unknown = join(dir, 'unknown.json');
     expect(await outcome(['serve', '--config', unknown])).toEqual({

@@ -59,9 +59,10 @@ export function main(args: readonly string[], hooks: StartHooks = {}): void {
           done(await runServer(config, io, stopSignals(), signal('SIGHUP')));
         },
         connect: async (config) => {
-          const { signal } = await streams();
+          const { stopSignals } = await streams();
           const { runClient } = await import('../run/connect.js');
-          done(await runClient(config, io, signal('SIGINT')));
+          // SIGTERM leaves as Ctrl-C does: saying /quit, so the server does not take it for a lost link.
+          done(await runClient(config, io, stopSignals()));
         },
       },
       version,

@@ -3,6 +3,7 @@ import { REMEMBERED_IDS, type Restored } from '../../streams/server/model.js';
 import type { ServerOutput } from '../../streams/server/server-main.js';
 import type { RouterEvent } from '../../streams/server/events.js';
 import { factKey, outlivesRun, type Fact } from '../../streams/server/facts.js';
+import { nativeModuleFailure, oneLine } from './native-module-failure.js';
 
 type Query = Extract<ServerOutput, { kind: 'query' }>;
 type Answer = Extract<RouterEvent, { kind: 'answer' }>;
@@ -111,5 +112,6 @@ function openFailure(error: unknown, dir: string): string {
   if (code === 'SQLITE_BUSY') return `cannot keep data in ${dir}: another tcpchat server is using it`;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
     return '--data needs the better-sqlite3 package, which is not installed: install tcpchat without --omit=optional, or run npm install better-sqlite3@12 in its folder';
-  return `cannot keep data in ${dir}: ${error instanceof Error ? error.message : String(error)}`;
+  const native = nativeModuleFailure(error, 'better-sqlite3');
+  return `cannot keep data in ${dir}: ${native ?? oneLine(error instanceof Error ? error.message : String(error))}`;
 }

@@ -120,7 +120,7 @@ export function clientMain(sources: ClientSources, options: ClientOptions): Obse
         subscriber.add(event$.subscribe(subscriber));
       });
     // A peer that says nothing for `greetingMs` after we connect is not tcpchat: the state takes it for plain.
-    const greetingMs = options.framing === 'line' ? (options.greetingMs ?? 0) : 0;
+    const greetingMs = options.greetingMs ?? 0;
     const quietUnlessGreeted = (event$: Observable<ClientEvent>): Observable<ClientEvent> =>
       greetingMs <= 0
         ? event$

@@ -2,7 +2,7 @@ import { describeConnectionError } from '../connection-error.js';
 import type { Framing } from '../framing/encode.js';
 import { ServerSpeaksTlsError } from '../errors.js';
 import { backoffDelay, type Backoff } from '../limits/backoff.js';
-import { parseFarewell } from '../protocol/farewell.js';
+import { isBye, parseFarewell } from '../protocol/farewell.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { parseServerLine, PASSWORD_PROMPT, type ServerLine } from '../protocol/server-line.js';
 import { isPing, MISSED_ANSWERS, PING, PONG } from '../protocol/ping.js';
@@ -285,10 +285,11 @@ function connected(state: ClientState, policy: ClientPolicy): Step {
 /**
  * Whether typed lines on a new connection wait for the peer to show what it is: for the greeting
  * wait (see `ClientPolicy.greetingMs`), and with a secret for a nick, which goes to a tcpchat
- * server only, until the welcome. The raw framing never waits: it has no welcome.
+ * server only, until the welcome. With the raw framing too: a tcpchat server reads commands (and
+ * `//text`) as typed, the original programs only text (see rawTyped).
  */
 function waitsForPeer(state: ClientState, policy: ClientPolicy): boolean {
-  return policy.framing === 'line' && (Boolean(policy.greetingMs) || (policy.identity !== undefined && state.nick !== undefined));
+  return Boolean(policy.greetingMs) || (policy.framing === 'line' && policy.identity !== undefined && state.nick !== undefined);
 }
 
 /** The unknown peer turned out plain: what waited goes, as it is. */
@@ -302,13 +303,19 @@ function flushPlain(state: ClientState, policy: ClientPolicy): Step {
   const effects: ClientEffect[] = [...drops];
   let named = reported;
   if (state.outbox.items.length > 0) {
-    const plain = sendPlain(
-      reported,
-      state.outbox.items.map((item) => item.line),
-      policy,
-    );
-    named = plain.state;
-    effects.push(...plain.effects);
+    const waited = state.outbox.items.map((item) => item.line);
+    const { texts, said, quit } =
+      policy.framing === 'raw' && state.peer === 'plain' ? asRawText(waited) : { texts: waited, said: [], quit: false };
+    effects.push(...said);
+    if (texts.length > 0) {
+      const plain = sendPlain(reported, texts, policy);
+      named = plain.state;
+      effects.push(...plain.effects);
+    }
+    if (quit) {
+      const done = quitRaw({ ...named, outbox: EMPTY_OUTBOX }, policy);
+      return { state: done.state, effects: [...effects, ...done.effects] };
+    }
   }
   const next = finishSending({ ...named, outbox: EMPTY_OUTBOX });
   return { state: next.state, effects: [...effects, ...next.effects] };
@@ -351,24 +358,39 @@ function release(state: ClientState, policy: ClientPolicy): Step {
   };
 }
 
-/** When leaving and nothing waits to be sent on this connection, half-close it. */
+/**
+ * When leaving and nothing waits to be sent on this connection, half-close it. A tcpchat server is
+ * told `/quit` first: to it a bare close looks like a lost link, and it keeps `/msg` lines for a
+ * client that is likely coming back.
+ */
 function finishSending(state: ClientState): Step {
   if (!state.leaving || state.ended || state.phase !== 'connected') return { state, effects: [] };
   // The outbox goes once /cap is answered (or the peer turns out to be plain), and once our nick is
   // answered: the half-close after it.
   const waiting = state.outbox.items.length > 0 && (!state.tagged || holding(state));
   if (waiting || (state.wasTagged && !state.tagged)) return { state, effects: [] };
-  return { state: { ...state, ended: true }, effects: [{ kind: 'end' }] };
+  const next = { ...state, ended: true };
+  return { state: next, effects: [...(saidQuit(next) ? [{ kind: 'send' as const, lines: [QUIT] }] : []), { kind: 'end' }] };
 }
+
+/** What a client that leaves on purpose says last to a tcpchat server. */
+const QUIT = '/quit';
+
+/** Whether this connection's half-close came with our own `/quit` (see finishSending). */
+const saidQuit = (state: ClientState): boolean => state.ended && state.peer === 'tcpchat';
 
 function typed(state: ClientState, typedLine: string, policy: ClientPolicy): Step {
   // Our side is closed (Ctrl-C while connected): a write now would fail, or, queued, make us
   // reconnect after the person left.
   if (state.ended) return { state, effects: [] };
+  // The raw framing's own commands, for a peer that is not a tcpchat server (which reads them as
+  // typed); lines that wait for the peer to show what it is are read so once it has (see flushPlain).
+  // Not connected, `/quit` leaves at once, saying what was unsent.
+  const plainNow = state.phase === 'connected' && state.peer === 'plain';
   const raw = policy.framing === 'raw' ? rawTyped(typedLine) : undefined;
-  if (raw?.kind === 'quit') return quitRaw(state, policy);
-  if (raw?.kind === 'unavailable') return { state, effects: [{ kind: 'status', text: unavailableInRaw(raw.command) }] };
-  const line = raw?.kind === 'text' ? raw.text : typedLine;
+  if (raw?.kind === 'quit' && (plainNow || state.phase !== 'connected')) return quitRaw(state, policy);
+  if (raw?.kind === 'unavailable' && plainNow) return { state, effects: [{ kind: 'status', text: unavailableInRaw(raw.command) }] };
+  const line = raw?.kind === 'text' && plainNow ? raw.text : typedLine;
   const leaving = state.leaving || /^\/quit(\s|$)/i.test(line);
   const base = { ...state, leaving };
   const held = holding(state);
@@ -400,6 +422,19 @@ function reportDrops(state: ClientState): Step {
     state: { ...state, dropped: 0, lost: state.lost + state.dropped },
     effects: [{ kind: 'status', text: `outbox full: dropped the oldest ${lines(state.dropped)}` }],
   };
+}
+
+/** Typed lines that waited, as the raw framing sends them to a peer that is not tcpchat (see rawTyped), up to a `/quit`. */
+function asRawText(typedLines: readonly string[]): { texts: string[]; said: ClientEffect[]; quit: boolean } {
+  const texts: string[] = [];
+  const said: ClientEffect[] = [];
+  for (const typedLine of typedLines) {
+    const raw = rawTyped(typedLine);
+    if (raw.kind === 'quit') return { texts, said, quit: true };
+    if (raw.kind === 'text') texts.push(raw.text);
+    else said.push({ kind: 'status', text: unavailableInRaw(raw.command) });
+  }
+  return { texts, said, quit: false };
 }
 
 /** `/quit` with the raw framing: the server cannot be asked to close, so the client ends its side and exits. */
@@ -479,6 +514,7 @@ function receivedLines(state: ClientState, raw: readonly string[], policy: Clien
     const clean = sanitize(text);
     const parsed = parseServerLine(clean);
     if (policy.password !== undefined && isPasswordPrompt(parsed)) continue; // answered already
+    if (saidQuit(next) && isBye(parsed)) continue; // the answer to a /quit the person did not type
     spoke = true;
     // Sentences to us alone carry no sequence number: a room line that looks like one (`/me` of a nick `you`) is only shown.
     const toUs = tags.seq === undefined;
@@ -538,6 +574,12 @@ function receivedLines(state: ClientState, raw: readonly string[], policy: Clien
       effects.push({ kind: 'send', lines: [capCommand(next, policy), ...naming] });
       const claim = naming.length > 0 ? { nick: next.nick!, left: naming.length, as: welcome.nick, errors: [] } : next.claim;
       next = { ...next, capAsked: true, claim, held: next.epoch === undefined ? undefined : [] };
+    } else if (welcome && policy.framing === 'raw') {
+      // No /cap in the raw framing: what waited for the peer to show goes now, as typed.
+      flushShown();
+      const released = release(next, policy);
+      next = released.state;
+      effects.push(...released.effects);
     }
   }
   flushShown();

@@ -17,9 +17,16 @@ export const formatKicked = (reason: string): string => formatNotice(`you were $
 export const bannedReason = (reason: string, until: number | undefined): string =>
   `${BANNED}${reason || 'no reason given'} (${formatUntil(until)})`;
 
+/** `* bye`: the answer to `/quit`, before the close. */
+export const formatBye = (): string => formatNotice(BYE);
+
+/** Whether `line` is the answer to `/quit`. */
+export const isBye = (line: ServerLine): boolean => line.kind === 'notice' && line.text === BYE;
+
 /** `* disconnected: idle for N seconds`. */
 export const formatDismissal = (reason: string): string => formatNotice(`${DISMISSED}${reason}`);
 
+const BYE = 'bye';
 const DISMISSED = 'disconnected: ';
 const BANNED = 'banned: ';
 const SENT_AWAY = /^you were (kicked|banned)\b/;

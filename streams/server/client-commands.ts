@@ -1,4 +1,5 @@
 import { CLIENT_HELP, type ClientCommand } from '../protocol/client-command.js';
+import { formatBye } from '../protocol/farewell.js';
 import { invalidNickReason, nickKey, nickTakenReason, normalizeNick } from '../protocol/nick.js';
 import { formatError, formatNotice, formatPrivate, formatSent } from '../protocol/server-line.js';
 import { capability } from './capability.js';
@@ -86,7 +87,7 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
     case 'quit': {
       // A muted member's reason would be its last line to the room: it leaves without one.
       const reason = command.reason && !muteOn(model, member) ? `quit: ${command.reason}` : 'quit';
-      return [...reply(formatNotice('bye')), ...depart(model, member, reason), { kind: 'close', id, reason }];
+      return [...reply(formatBye()), ...depart(model, member, reason), { kind: 'close', id, reason }];
     }
     case 'history':
       return lastLines(model, member, command.count);

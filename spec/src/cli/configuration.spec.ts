@@ -112,6 +112,15 @@ describe('where options come from: flag > TCPCHAT_* > --config FILE > default', 
     );
   });
 
+  it('checks connect\'s "retry" key as it checks --retry', async () => {
+    expect((await parse('connect', '--config', file({ retry: 'forever' }))).connect?.retries).toBe(Number.POSITIVE_INFINITY);
+    expect((await parse('connect', '--config', file({ retry: 2 }))).connect?.retries).toBe(2);
+    await expect(parse('connect', '--config', file({ retry: '0x3' }))).rejects.toThrow(
+      '--retry must be a whole number or "forever", not "0x3"',
+    );
+    await expect(parse('connect', '--config', file({ retry: '' }))).rejects.toThrow('--retry must be a whole number or "forever", not ""');
+  });
+
   it('checks values from the environment and the file as it checks flags', async () => {
     await expect(withEnv({ TCPCHAT_PORT: '0x50' }, () => parse('serve'))).rejects.toThrow(
       '--port must be a whole number from 0 to 65535, not "0x50"',

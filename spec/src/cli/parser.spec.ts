@@ -222,6 +222,28 @@ describe('tcpchat connect options', () => {
   });
 });
 
+describe('connect --retry', () => {
+  it('is 10 by default, plain decimal digits, "forever", or 0 with --no-retry (flag, TCPCHAT_RETRY or config key)', async () => {
+    expect((await parse('connect')).connect?.retries).toBe(10);
+    expect((await parse('connect', '--retry', '3')).connect?.retries).toBe(3);
+    expect((await parse('connect', '--retry', 'forever')).connect?.retries).toBe(Number.POSITIVE_INFINITY);
+    expect((await parse('connect', '--no-retry')).connect?.retries).toBe(0);
+    expect((await withEnv({ TCPCHAT_RETRY: '4' }, () => parse('connect'))).connect?.retries).toBe(4);
+    expect((await withEnv({ TCPCHAT_RETRY: '4' }, () => parse('connect', '--retry', '5'))).connect?.retries).toBe(5);
+  });
+
+  it.each(['0x3', '1e3', ' 3', '', '-1', '2.5', 'always'])('refuses %j as a flag and as TCPCHAT_RETRY with one sentence', async (value) => {
+    const sentence = `--retry must be a whole number or "forever", not ${JSON.stringify(value)}`;
+    await expect(parse('connect', '--retry', value)).rejects.toThrow(sentence);
+    await expect(withEnv({ TCPCHAT_RETRY: value }, () => parse('connect'))).rejects.toThrow(sentence);
+  });
+
+  it('refuses --no-retry with --retry N, either way round', async () => {
+    await expect(parse('connect', '--no-retry', '--retry', '3')).rejects.toThrow(/^--no-retry and --retry cannot go together$/);
+    await expect(parse('connect', '--retry', '3', '--no-retry')).rejects.toThrow(/^--no-retry and --retry cannot go together$/);
+  });
+});
+
 describe('tcpchat serve TLS and access options', () => {
   it('has neither TLS nor access rules by default', async () => {
     const { serve } = await parse('serve');

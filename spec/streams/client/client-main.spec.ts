@@ -43,6 +43,8 @@ function client(sources: ClientSources, options: Partial<ClientOptions> = {}): O
 
 const connectOut: Seen = { kind: 'connect' };
 const endOut: Seen = { kind: 'end' };
+/** Leaving a tcpchat server on purpose: said before the half-close. */
+const quitOut: Seen = { kind: 'send', text: '/quit\n' };
 const sent = (text: string): Seen => ({ kind: 'send', text });
 const status = (text: string): Seen => ({ kind: 'status', text });
 const shown = (...lines: DisplayLine[]): Seen => ({ kind: 'display', lines });
@@ -254,13 +256,14 @@ describe('clientMain', () => {
         const input$ = hot('                 --a|', { a: 'hi' });
 
         expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', greetingMs: 1000 })).toBe(
-          'c 3ms (dn) 6ms (yse) 15ms (x|)',
+          'c 3ms (dn) 6ms (ysqe) 14ms (x|)',
           {
             c: connectOut,
             d: shown(welcomeLine('guest-1')),
             n: sent('/cap tcpchat session=S\n/nick alice\n'),
             y: shown({ kind: 'notice', text: 'you are now alice', time: T }),
             s: sent('@id=S.1 hi\n'),
+            q: quitOut,
             e: endOut,
             x: exit(0),
           },
@@ -340,7 +343,7 @@ describe('clientMain', () => {
         const input$ = hot('                 --a|', { a: 'hi' });
 
         expectObservable(client({ input$, attempt$, leave$: hot('-') }, { nick: 'alice', identity: 'pw' })).toBe(
-          'c 4ms (wn) 1ms (dse) 1ms (x|)',
+          'c 4ms (wn) 1ms (dsqe) (x|)',
           {
             c: connectOut,
             w: shown(welcomeLine('guest-1')),
@@ -350,6 +353,7 @@ describe('clientMain', () => {
               { kind: 'notice', text: 'you are now alice', time: T },
             ),
             s: sent('@id=S.1 hi\n'),
+            q: quitOut,
             e: endOut,
             x: exit(0),
           },

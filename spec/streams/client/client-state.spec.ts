@@ -64,6 +64,8 @@ const then = (before: Played, events: readonly ClientEvent[], policy: ClientPoli
 const tagged = (policy: ClientPolicy = POLICY): Played => play([start, connected, received(WELCOME), received(cap('E', 4))], policy);
 
 const send = (...lines: string[]): ClientEffect => ({ kind: 'send', lines });
+/** A client leaving a tcpchat server on purpose says so before it half-closes (a bare close is a lost link to it). */
+const QUIT_AND_END: ClientEffect[] = [send('/quit'), { kind: 'end' }];
 const status = (text: string): ClientEffect => ({ kind: 'status', text });
 const ids = (state: ClientState): string[] => state.outbox.items.map((item) => `${item.id} ${item.line}`);
 
@@ -276,7 +278,7 @@ describe('stepClient', () => {
       const ended = play([start, connected, typed('hi'), inputEnded], GREETED);
       expect(ended.effects.some((effect) => effect.kind === 'end')).toBe(false);
       const { effects } = then(ended, [received(WELCOME, cap('E', 4), `@time=${T} * you are now alice`)], GREETED);
-      expect(effects.slice(-2)).toEqual([send('@id=S.1 hi'), { kind: 'end' }]);
+      expect(effects.slice(-3)).toEqual([send('@id=S.1 hi'), ...QUIT_AND_END]);
     });
 
     it('at the end of input with nothing typed, still waits for the peer: a welcome gets /cap and the nick, the half-close follows their answers', () => {
@@ -336,9 +338,42 @@ describe('stepClient', () => {
       });
     });
 
-    it('sends at once with the raw framing, which never waits for a welcome', () => {
-      const policy: ClientPolicy = { ...GREETED, framing: 'raw' };
-      expect(sends(play([start, connected, typed('hi')], policy))).toEqual([send('/nick alice'), send('hi')]);
+    describe('with the raw framing', () => {
+      const RAW: ClientPolicy = { ...GREETED, framing: 'raw' };
+      const TYPED = [typed('hi'), typed('//slash text'), typed('/who')];
+
+      it('sends /nick at once and holds lines until the peer shows what it is', () => {
+        expect(sends(play([start, connected, ...TYPED], RAW))).toEqual([send('/nick alice')]);
+      });
+
+      it('to a tcpchat server (it welcomed us) sends lines as typed, before and after the welcome: it reads //text and commands itself', () => {
+        const welcomed = play([start, connected, ...TYPED, received(WELCOME)], RAW);
+        expect(sends(welcomed).slice(1)).toEqual([send('hi', '//slash text', '/who')]);
+        expect(sends(then(welcomed, [typed('//more'), typed('/who')], RAW))).toEqual([send('//more'), send('/who')]);
+      });
+
+      it('to a peer silent for the wait (the original programs) sends //text as /text and says a command is not available', () => {
+        const waited = play([start, connected, ...TYPED, quiet], RAW);
+        expect(waited.effects.slice(-2)).toEqual([
+          { kind: 'status', text: '/who is not available in raw mode: the server reads only text (//text sends /text, /quit leaves)' },
+          send('hi', '/slash text'),
+        ]);
+        expect(sends(then(waited, [typed('//more'), typed('/who')], RAW))).toEqual([send('/more')]);
+      });
+
+      it('a /quit that waited with the rest: to a silent peer the lines before it go, then it ends its side and exits 0; to tcpchat it goes as typed', () => {
+        const quitting = play([start, connected, typed('hi'), typed('/quit'), typed('after')], RAW);
+        expect(then(quitting, [quiet], RAW).effects).toEqual([send('hi'), { kind: 'end' }, { kind: 'exit', code: 0 }]);
+        expect(sends(then(quitting, [received(WELCOME)], RAW))[0]).toEqual(send('hi', '/quit', 'after'));
+      });
+
+      it('not connected, /quit leaves at once, saying what was unsent', () => {
+        expect(play([start, typed('hi'), typed('/quit')], RAW).effects.at(-1)).toEqual({
+          kind: 'exit',
+          code: 0,
+          message: 'left with 1 line unsent',
+        });
+      });
     });
   });
 
@@ -351,7 +386,7 @@ describe('stepClient', () => {
       const reset = then(down, [connected, received(WELCOME), lost()]); // lost again before /cap was answered
       expect(reset.effects.at(-1)).toMatchObject({ kind: 'connect' });
       const back = then(reset, [connected, received(WELCOME, cap('F', 0))]);
-      expect(back.effects.slice(-2)).toEqual([send('@id=S.2 b', '@id=S.3 c'), { kind: 'end' }]);
+      expect(back.effects.slice(-3)).toEqual([send('@id=S.2 b', '@id=S.3 c'), ...QUIT_AND_END]);
       expect(then(back, [closed]).effects.at(-1)).toMatchObject({ kind: 'connect' }); // c is not acknowledged yet
       expect(then(back, [received('@ack=S.3'), closed]).effects).toEqual([{ kind: 'exit', code: 0 }]);
     });
@@ -823,7 +858,7 @@ describe('stepClient', () => {
           ],
         },
         send('@id=S.1 hi'),
-        { kind: 'end' },
+        ...QUIT_AND_END,
       ]);
       expect(then(answered, [received('@ack=S.1'), closed], identified).effects).toEqual([{ kind: 'exit', code: 0 }]);
     });
@@ -912,7 +947,7 @@ describe('stepClient', () => {
       const waiting = then(tagged(), [typed('a'), lost(), inputEnded]);
       expect(waiting.effects.some((effect) => effect.kind === 'exit')).toBe(false);
       const delivered = then(waiting, [connected, received(WELCOME), received(cap('E', 4))]);
-      expect(delivered.effects.slice(-2)).toEqual([send('@id=S.1 a'), { kind: 'end' }]);
+      expect(delivered.effects.slice(-3)).toEqual([send('@id=S.1 a'), ...QUIT_AND_END]);
     });
   });
 
@@ -974,9 +1009,24 @@ describe('stepClient', () => {
 
     it('half-closes on Ctrl-C while connected with tags, and exits 0 when the server closes', () => {
       const left = then(tagged(), [typed('hi'), leave]);
-      expect(left.effects).toEqual([send('@id=S.1 hi'), { kind: 'end' }]);
+      expect(left.effects).toEqual([send('@id=S.1 hi'), ...QUIT_AND_END]);
       expect(then(left, [typed('too late')]).effects).toEqual([]);
       expect(then(left, [closed]).effects).toEqual([{ kind: 'exit', code: 0 }]);
+    });
+
+    it("says /quit to a tcpchat server as it leaves (a bare close is a lost link to it), and does not show that /quit's answer", () => {
+      const left = then(tagged(), [inputEnded]);
+      expect(left.effects).toEqual(QUIT_AND_END);
+      expect(then(left, [received(`@time=${T} * bye`)]).effects).toEqual([]);
+      // A /quit the person typed is answered for all to see.
+      expect(then(tagged(), [typed('/quit'), received('@ack=S.1', `@time=${T} * bye`)]).effects.at(-1)).toEqual({
+        kind: 'display',
+        lines: [{ kind: 'notice', text: 'bye', time: T }],
+      });
+    });
+
+    it('says no /quit to a plain peer as it leaves', () => {
+      expect(play([start, connected, inputEnded]).effects.slice(1)).toEqual([{ kind: 'end' }]);
     });
 
     it('exits 0 on Ctrl-C while disconnected, saying how many lines were unsent', () => {
@@ -999,13 +1049,13 @@ describe('stepClient', () => {
 
     it('at the end of input half-closes at once, and resends what was not acknowledged if the connection drops first', () => {
       const ended = then(tagged(), [typed('a'), inputEnded]);
-      expect(ended.effects).toEqual([send('@id=S.1 a'), { kind: 'end' }]);
+      expect(ended.effects).toEqual([send('@id=S.1 a'), ...QUIT_AND_END]);
       const down = then(ended, [closed]);
       expect(down.effects.map((effect) => effect.kind)).toEqual(['status', 'connect']);
       const back = then(down, [connected, received(WELCOME)]);
       expect(back.effects.some((effect) => effect.kind === 'end')).toBe(false); // not before the outbox
       const resent = then(back, [received(cap('E', 4))]);
-      expect(resent.effects).toEqual([send('@id=S.1 a'), { kind: 'end' }]);
+      expect(resent.effects).toEqual([send('@id=S.1 a'), ...QUIT_AND_END]);
       expect(then(resent, [received('@ack=S.1'), closed]).effects).toEqual([{ kind: 'exit', code: 0 }]);
     });
 
@@ -1013,7 +1063,7 @@ describe('stepClient', () => {
       const down = then(tagged(), [lost(), typed('late'), inputEnded]);
       expect(down.effects.some((effect) => effect.kind === 'end')).toBe(false);
       const { effects } = then(down, [connected, received(WELCOME, cap('E', 4))]);
-      expect(effects.slice(-2)).toEqual([send('@id=S.1 late'), { kind: 'end' }]);
+      expect(effects.slice(-3)).toEqual([send('@id=S.1 late'), ...QUIT_AND_END]);
     });
 
     it('ignores everything once it has exited', () => {
@@ -1119,7 +1169,7 @@ describe('stepClient', () => {
                   reply.push(cap('E', 0));
                   continue;
                 }
-                if (line.startsWith('/nick ') || line.startsWith('/pass ')) continue;
+                if (line.startsWith('/nick ') || line.startsWith('/pass ') || line === '/quit') continue; // not typed lines
                 if (tag) {
                   expect(serverTagged).toBe(true);
                   const [, id, text] = tag;
