@@ -115,22 +115,26 @@ function tellRoom(model: ServerModel, room: Room, text: string, entries: readonl
 
 /**
  * Back from apart: who left the other nodes and who came on them meanwhile, as the cluster has them
- * now, is told to their rooms here. The nodes not back yet may be on their way, in a Redis that came
- * back empty or that lets their presence expire (paused longer than the TTL): what they had is
- * awaited (see `ClusterState.awaited`), not told as left.
+ * now, is told to their rooms here, where their own notices never crossed: from nodes that were
+ * apart too (they reported lines that never crossed), or all of them when the cluster's history was
+ * lost; the others' notices are among the lines said meanwhile, replayed here. The nodes not back yet
+ * may be on their way, in a Redis that came back empty or that lets their presence expire (paused
+ * longer than the TTL): what they had is awaited (see `ClusterState.awaited`), not told as left.
  */
 function comeAndGone(
   model: ServerModel,
   cluster: ClusterState,
   before: readonly ClusterMember[],
   now: readonly ClusterMember[],
-  { historyLost, expired = [] }: Up,
+  { historyLost, expired = [], missed = [] }: Up,
 ): Effect[] {
   const back = new Set(now.map((member) => member.instance));
   const awaited = before.filter((member) => !back.has(member.instance) && (historyLost === true || expired.includes(member.instance)));
   cluster.awaited = awaited;
   const settled = before.filter((member) => !awaited.includes(member));
-  const { left, came } = changes(model, settled, now);
+  const apartToo = new Set(missed.map((report) => report.node));
+  const untold = (member: ClusterMember): boolean => historyLost === true || apartToo.has(member.node);
+  const { left, came } = changes(model, settled.filter(untold), now.filter(untold));
   const meanwhile = 'while this server was apart from the cluster';
   return [
     ...toTheirRooms(model, left, (member) => `${member.nick} left (${meanwhile})`),

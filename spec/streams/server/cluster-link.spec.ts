@@ -613,15 +613,17 @@ describe('createRouter as a node of a cluster', () => {
     const [eve, gus] = [elsewhere('eve'), elsewhere('gus', 'n3')];
     const down = bus({ type: 'down', reason: 'connection lost' });
     const meanwhile = '(while this server was apart from the cluster)';
+    /** Back, with reports from `nodes` of lines that never crossed: they were apart too, and their people's own notices with them. */
+    const upApart = (members: ClusterMember[], ...nodes: string[]): RouterEvent =>
+      bus({ type: 'up', epoch: 'E', history: [], members, facts: [], missed: nodes.map((node) => ({ node, lines: 1 })) });
+    const comings = (effects: readonly Effect[]): string[] => story(effects).filter((line) => / (left|joined) /.test(line));
 
     it('tells each room who left the other nodes and who joined them meanwhile, once each, and nothing of those who stayed', () => {
       const route = clusterRoom(2, [bob, carol, dave, fay]);
       route(lines(2, '/join #dev'));
       route(down);
-      const effects = route(up([bob, eve, dave, gus, { ...fay, room: '#lobby' }]));
-      expect(story(effects)).toEqual([
-        'bus sync',
-        'to 1,2: * back in the cluster: 7 online',
+      const effects = route(upApart([bob, eve, dave, gus, { ...fay, room: '#lobby' }], 'n2', 'n3'));
+      expect(comings(effects)).toEqual([
         `to 1: * carol left ${meanwhile}`,
         `to 2: * fay left ${meanwhile}`,
         `to 1: * eve joined ${meanwhile}`,
@@ -639,10 +641,13 @@ describe('createRouter as a node of a cluster', () => {
         '* online in #lobby (7): server (n1), guest-1 (n1), bob (n2), eve (n2), dave (n3), gus (n3), fay (n2)',
       ]);
       route(down);
-      expect(story(route(up([bob, eve, dave, gus, { ...fay, room: '#lobby' }])))).toEqual([
-        'bus sync',
-        'to 1,2: * back in the cluster: 7 online',
-      ]);
+      expect(comings(route(upApart([bob, eve, dave, gus, { ...fay, room: '#lobby' }], 'n2', 'n3')))).toEqual([]);
+    });
+
+    it('tells nothing of the people of a node that was not apart: their own notices crossed, and are among the lines replayed here', () => {
+      const route = clusterRoom(1, [bob, carol, dave]);
+      route(down);
+      expect(comings(route(upApart([bob, eve, gus], 'n3')))).toEqual([`to 1: * dave left ${meanwhile}`, `to 1: * gus joined ${meanwhile}`]);
     });
 
     it('does not tell as left one who came here meanwhile (a client back on this node)', () => {
@@ -650,13 +655,13 @@ describe('createRouter as a node of a cluster', () => {
       route(down);
       route(open(2));
       route(lines(2, '/nick bob'));
-      expect(story(route(up([carol])))).toEqual(['bus sync', 'to 1,2: * back in the cluster: 3 online']);
+      expect(comings(route(upApart([carol], 'n2')))).toEqual([]);
     });
 
     it('in a room too large to announce who comes and goes, tells nobody', () => {
       const route = clusterRoom(1, [bob, carol], { announceMax: 2 });
       route(down);
-      expect(story(route(up([bob, eve])))).toEqual(['bus sync', 'to 1: * back in the cluster: 3 online']);
+      expect(comings(route(upApart([bob, eve], 'n2')))).toEqual([]);
     });
 
     it('in a Redis that came back empty, awaits the nodes not back yet: told by their sync, not as left when this one came back', () => {
@@ -676,7 +681,9 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(1, [bob, carol, dave, gus]);
       route(down);
       // n2 (i2) is on its way back; n3's (i3) people all left while this node was apart.
-      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [], facts: [], expired: ['i2'] }));
+      const effects = route(
+        bus({ type: 'up', epoch: 'E', history: [], members: [], facts: [], expired: ['i2'], missed: [{ node: 'n3', lines: 2 }] }),
+      );
       expect(story(effects).filter((line) => line.includes(' left ') || line.includes(' joined'))).toEqual([
         `to 1: * dave left ${meanwhile}`,
         `to 1: * gus left ${meanwhile}`,
@@ -701,7 +708,7 @@ describe('createRouter as a node of a cluster', () => {
       route(down);
       route(bus({ type: 'up', epoch: 'E', history: [], members: [], facts: [], historyLost: true }));
       route(down);
-      expect(story(route(up([bob])))).toEqual(['bus sync', 'to 1: * back in the cluster: 2 online', `to 1: * carol left ${meanwhile}`]);
+      expect(comings(route(upApart([bob], 'n2')))).toEqual([`to 1: * carol left ${meanwhile}`]);
     });
   });
 
