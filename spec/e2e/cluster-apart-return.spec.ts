@@ -124,4 +124,27 @@ describe('tcpchat serve --cluster, the members of a node back from apart', () =>
     expect(comings(wes, wesFrom)).toHaveLength(1);
     expect(comings(eve, eveFrom)).toEqual(['* carl left (quit)']);
   }, 30_000);
+
+  it("one node's route to Redis dead a while: its members have the other node's own notices of who left and joined, replayed once, not told again", async () => {
+    const redis = await startRedis();
+    const toRedis = await FaultProxy.start(redis.port);
+    const east = await node('east', redis.url);
+    const west = await node('west', `redis://127.0.0.1:${toRedis.port}`);
+    const carl = await joined(east.port, 'carl');
+    const wes = await joined(west.port, 'wes');
+    await ask(wes, '/who', '* online in #lobby (3): server (west), wes (west), carl (east)');
+    const from = wes.lines.all.length;
+
+    toRedis.blackHole();
+    await west.stdout.waitFor(/^! lost the cluster: /);
+    carl.send('/quit\n');
+    await joined(east.port, 'dan');
+    toRedis.reroute();
+    await west.stdout.waitFor(/^\* rejoined the cluster as node west/, 10_000);
+    await ask(wes, '/who', '* online in #lobby (3): server (west), wes (west), dan (east)');
+
+    const about = wes.lines.all.slice(from).filter((line) => /^(\(earlier\) )?\* (carl|dan|guest-\d+) /.test(line));
+    expect(about.filter((line) => line.includes('carl'))).toHaveLength(1);
+    expect(about.filter((line) => line.includes('apart'))).toEqual([]);
+  }, 30_000);
 });
