@@ -16,6 +16,17 @@ afterEach(async () => {
 const TTL_MS = 6000;
 const ARGS = ['--rate', '0', '--presence-ttl', String(TTL_MS / 1000)];
 
+/** Node a on Redis and node b through a fault proxy, ada a member of a and bea of b. */
+async function privateScene() {
+  const cluster = await testRedis();
+  const proxy = await FaultProxy.start(Number(new URL(cluster.url).port));
+  const a = await clusterNode('a', cluster, ARGS);
+  const b = await clusterNode('b', { ...cluster, url: `redis://127.0.0.1:${proxy.port}` }, ARGS);
+  const ada = await joined(a.port, 'ada');
+  const bea = await joined(b.port, 'bea');
+  return { proxy, b, ada, bea };
+}
+
 describe('tcpchat serve --cluster, a node whose route to Redis dies and comes back as a new one', () => {
   it('is back within half the TTL of the new route though its attempt to join went into the dead one; its people are seen back and its lines cross', async () => {
     const cluster = await testRedis();
@@ -53,36 +64,26 @@ describe('tcpchat serve --cluster, a node whose route to Redis dies and comes ba
   }, 40_000);
 
   it('keeps the private lines Redis took for it while the route was dead: its member has each once, in order, when it is back', async () => {
-    const cluster = await testRedis();
-    const proxy = await FaultProxy.start(Number(new URL(cluster.url).port));
-    const east = await clusterNode('east', cluster, ARGS);
-    const west = await clusterNode('west', { ...cluster, url: `redis://127.0.0.1:${proxy.port}` }, ARGS);
-    const aa = await joined(east.port, 'aa');
-    const bb = await joined(west.port, 'bb');
-    aa.send('/msg bb pm 0\n');
-    await bb.lines.waitFor('*aa* pm 0');
+    const { proxy, b, ada, bea } = await privateScene();
+    ada.send('/msg bea pm 0\n');
+    await bea.lines.waitFor('*ada* pm 0');
 
-    // West's links to Redis go dead without a word: east still lists bb, and Redis takes the lines for west.
+    // B's links to Redis go dead without a word: a still lists bea, and Redis takes the lines for b.
     proxy.blackHole();
     const sent = Array.from({ length: 20 }, (_, i) => `pm ${i + 1}`);
-    aa.send(sent.map((text) => `/msg bb ${text}\n`).join(''));
-    await aa.lines.waitFor('*-> bb* pm 20');
-    await west.stdout.waitFor(/^! lost the cluster: Redis has not answered/, TTL_MS);
+    ada.send(sent.map((text) => `/msg bea ${text}\n`).join(''));
+    await ada.lines.waitFor('*-> bea* pm 20');
+    await b.stdout.waitFor(/^! lost the cluster: Redis has not answered/, TTL_MS);
     proxy.reroute(); // new connections get through; the dead ones stay dead
-    await west.stdout.waitFor(/^\* rejoined the cluster as node west: /, TTL_MS * 2);
-    await bb.lines.waitFor('*aa* pm 20', TTL_MS);
+    await b.stdout.waitFor(/^\* rejoined the cluster as node b: /, TTL_MS * 2);
+    await bea.lines.waitFor('*ada* pm 20', TTL_MS);
 
-    expect(aa.lines.all.filter((line) => line.startsWith('! '))).toEqual([]);
-    expect(bb.lines.all.filter((line) => line.startsWith('*aa* '))).toEqual(['pm 0', ...sent].map((text) => `*aa* ${text}`));
+    expect(ada.lines.all.filter((line) => line.startsWith('! '))).toEqual([]);
+    expect(bea.lines.all.filter((line) => line.startsWith('*ada* '))).toEqual(['pm 0', ...sent].map((text) => `*ada* ${text}`));
   }, 40_000);
 
   it('refuses the private lines it wrote into the dead route, that the route delivers late: each was named to its sender as not gone out', async () => {
-    const cluster = await testRedis();
-    const proxy = await FaultProxy.start(Number(new URL(cluster.url).port));
-    const a = await clusterNode('a', cluster, ARGS);
-    const b = await clusterNode('b', { ...cluster, url: `redis://127.0.0.1:${proxy.port}` }, ARGS);
-    const ada = await joined(a.port, 'ada');
-    const bea = await joined(b.port, 'bea');
+    const { proxy, b, ada, bea } = await privateScene();
     bea.send('/msg ada r 0\n');
     await ada.lines.waitFor('*bea* r 0');
 
