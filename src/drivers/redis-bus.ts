@@ -756,7 +756,7 @@ function memberOf(value: unknown, firstRoom: string): ClusterMember | undefined 
   const member = value as Partial<ClusterMember> | undefined;
   const room = roomOf(member?.room, firstRoom);
   return typeof member?.nick === 'string' && typeof member.node === 'string' && typeof member.instance === 'string' && room !== undefined
-    ? { nick: member.nick, node: member.node, instance: member.instance, room }
+    ? { nick: member.nick, node: member.node, instance: member.instance, room, ...(member.session ? { session: member.session } : {}) }
     : undefined;
 }
 

@@ -26,6 +26,8 @@ export interface ClusterMember {
   readonly node: string;
   /** Names one run of a node: a restarted node is a new instance. */
   readonly instance: string;
+  /** Its client's session, when it named one (a tcpchat client): the same client under a new nick. */
+  readonly session?: string;
 }
 
 /** Room lines said on one node that never reached the others. */

@@ -3,7 +3,7 @@ import { nickKey, nickTakenReason } from '../protocol/nick.js';
 import { formatError, formatNotice, parseServerLine } from '../protocol/server-line.js';
 import { factRefused, factsAtUp, factUnsent, heardFact } from './cluster-facts.js';
 import { addRemote, dropInstance, dropRemote, takeAwaited } from './cluster-members.js';
-import { changes, toTheirRooms } from './cluster-news.js';
+import { changeNotices, toTheirRooms } from './cluster-news.js';
 import { joined, lost, missedFrom } from './cluster-rejoin.js';
 import { log, type Effect } from './events.js';
 import { answer, unanswered } from './history-commands.js';
@@ -215,13 +215,19 @@ function gone(model: ServerModel, cluster: ClusterState, instance: string, node:
 function synced(model: ServerModel, cluster: ClusterState, event: Extract<BusEvent, { type: 'synced' }>): Effect[] {
   const known = [...dropInstance(model, cluster, event.instance), ...takeAwaited(cluster, event.instance)];
   for (const member of event.members) addRemote(model, cluster, member);
-  const { left, came } = changes(model, known, event.members);
-  const effects = [
-    ...(event.stopping
-      ? []
-      : toTheirRooms(model, left, (member) => `${member.nick} left (while node ${member.node} was apart from the cluster)`)),
-    ...toTheirRooms(model, came, (member) => `${member.nick} joined`),
-  ];
+  // A node that stops has told the rooms who left with it.
+  const effects = event.stopping
+    ? []
+    : toTheirRooms(
+        model,
+        changeNotices(
+          model,
+          known,
+          event.members,
+          (member) => `while node ${member.node} was apart from the cluster`,
+          () => '',
+        ),
+      );
   return event.missed ? [...effects, ...missedFrom(model, event.missed)] : effects;
 }
 
@@ -336,7 +342,7 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
       return kickedElsewhere(model, event.request, event.late === true);
     case 'went': {
       const { from, to, line } = event.request;
-      const notice = `your private line to ${to} went out after all (its server was slow to answer): ${privateText(line)}`;
+      const notice = `your private line to ${to} went out after all (it reached the cluster late): ${privateText(line)}`;
       return from === undefined ? [log({ type: 'notice', text: notice })] : direct(model, [from], formatNotice(notice));
     }
     case 'gone':

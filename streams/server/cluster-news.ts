@@ -8,40 +8,73 @@ import { findByNick } from './nicks.js';
 import { direct } from './send.js';
 
 /**
- * What the people here are told of members of other nodes who came or went unseen: while this
- * server, or their node, was apart from the cluster.
+ * What the people here are told of members of other nodes who came, went, renamed or moved unseen:
+ * while this server, or their node, was apart from the cluster.
  */
 
-const where = (member: ClusterMember): string => `${nickKey(member.nick)} ${member.room}`;
-
-/**
- * Who is no longer as before (gone, renamed, in another room), and who is new (or newly so). One who
- * is a member here now (a client back on this node) did not leave.
- */
-export function changes(
-  model: ServerModel,
-  before: readonly ClusterMember[],
-  now: readonly ClusterMember[],
-): { left: ClusterMember[]; came: ClusterMember[] } {
-  const [was, is] = [new Set(before.map(where)), new Set(now.map(where))];
-  const left = before.filter((member) => !is.has(where(member)) && findByNick(model, member.nick)?.phase !== 'member');
-  return { left, came: now.filter((member) => !was.has(where(member))) };
+/** One member's change, as its notice to a room: `member` names the room and the node. */
+interface Notice {
+  readonly member: ClusterMember;
+  readonly text: string;
 }
 
 /**
- * A notice about each of these members of other nodes, to their room here, and to the console for
+ * How the members of other nodes changed from `before` to `now`, as notices, each ending in
+ * `(why)` (a join in `(joinedWhy)`, or as it is where that says nothing): gone, come, renamed (the same client, by its session: plain clients have none, and
+ * show as one gone and one come) or moved to another room (the room left hears where, the one
+ * joined that it came). One who is a member here now (a client back on this node) did not leave.
+ */
+export function changeNotices(
+  model: ServerModel,
+  before: readonly ClusterMember[],
+  now: readonly ClusterMember[],
+  why: (member: ClusterMember) => string,
+  joinedWhy = why,
+): Notice[] {
+  const byNick = (list: readonly ClusterMember[]) => new Map(list.map((member) => [nickKey(member.nick), member]));
+  const [was, is] = [byNick(before), byNick(now)];
+  const client = (member: ClusterMember) => (member.session ? `${member.instance} ${member.session}` : undefined);
+  const bySession = new Map(now.flatMap((member) => (client(member) ? [[client(member)!, member] as const] : [])));
+  const notices: Notice[] = [];
+  const said = (member: ClusterMember, what: string, because = why) => {
+    const reason = because(member);
+    notices.push({ member, text: reason ? `${what} (${reason})` : what });
+  };
+  const joined = (member: ClusterMember) => said(member, `${member.nick} joined`, joinedWhy);
+  const renamedTo = new Set<ClusterMember>();
+  for (const member of before) {
+    const still = is.get(nickKey(member.nick));
+    if (still) {
+      if (still.room === member.room) continue;
+      said(member, `${member.nick} left for ${still.room}`);
+      joined(still);
+      continue;
+    }
+    const renamed = client(member) && bySession.get(client(member)!);
+    if (renamed && !was.has(nickKey(renamed.nick))) {
+      renamedTo.add(renamed);
+      said(member, `${member.nick} is now ${renamed.nick}`);
+      if (renamed.room !== member.room) joined(renamed);
+    } else if (findByNick(model, member.nick)?.phase !== 'member') said(member, `${member.nick} left`);
+  }
+  for (const member of now) if (!was.has(nickKey(member.nick)) && !renamedTo.has(member)) joined(member);
+  return notices;
+}
+
+/**
+ * Notices about members of other nodes, each to its member's room here, and to the console for
  * each node, unless the room is too large to announce who comes and goes.
  */
-export function toTheirRooms(model: ServerModel, who: readonly ClusterMember[], notice: (member: ClusterMember) => string): Effect[] {
+export function toTheirRooms(model: ServerModel, notices: readonly Notice[]): Effect[] {
   if (model.mode !== 'room') return [];
   const effects: Effect[] = [];
-  for (const name of new Set(who.map((member) => member.room))) {
+  for (const name of new Set(notices.map(({ member }) => member.room))) {
     const room = model.rooms.get(name);
     if (!room || roomSize(room) > model.announceMax) continue;
-    const inIt = who.filter((member) => member.room === name);
-    for (const node of new Set(inIt.map((member) => member.node))) {
-      const notices = inIt.filter((member) => member.node === node).map((member) => formatNotice(notice(member)));
-      effects.push(...direct(model, [...room.members], ...notices), log({ type: 'remote', node, lines: notices, ...inRoom(model, room) }));
+    const inIt = notices.filter(({ member }) => member.room === name);
+    for (const node of new Set(inIt.map(({ member }) => member.node))) {
+      const lines = inIt.filter(({ member }) => member.node === node).map(({ text }) => formatNotice(text));
+      effects.push(...direct(model, [...room.members], ...lines), log({ type: 'remote', node, lines, ...inRoom(model, room) }));
     }
   }
   return effects;

@@ -2,7 +2,7 @@ import type { BusEvent, ClusterMember, MissedLines } from '../cluster/bus.js';
 import { nickKey } from '../protocol/nick.js';
 import { formatNotice } from '../protocol/server-line.js';
 import { addRemote, dropInstance } from './cluster-members.js';
-import { changes, toTheirRooms } from './cluster-news.js';
+import { changeNotices, toTheirRooms } from './cluster-news.js';
 import { log, type Effect } from './events.js';
 import { reload, type HistoryEntry } from './history.js';
 import { busRequest as bus } from './membership.js';
@@ -134,12 +134,10 @@ function comeAndGone(
   const settled = before.filter((member) => !awaited.includes(member));
   const apartToo = new Set(missed.map((report) => report.node));
   const untold = (member: ClusterMember): boolean => historyLost === true || apartToo.has(member.node);
-  const { left, came } = changes(model, settled.filter(untold), now.filter(untold));
-  const meanwhile = 'while this server was apart from the cluster';
-  return [
-    ...toTheirRooms(model, left, (member) => `${member.nick} left (${meanwhile})`),
-    ...toTheirRooms(model, came, (member) => `${member.nick} joined (${meanwhile})`),
-  ];
+  return toTheirRooms(
+    model,
+    changeNotices(model, settled.filter(untold), now.filter(untold), () => 'while this server was apart from the cluster'),
+  );
 }
 
 export function lost(model: ServerModel, cluster: ClusterState, reason: string): Effect[] {

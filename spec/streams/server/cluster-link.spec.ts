@@ -393,10 +393,10 @@ describe('createRouter as a node of a cluster', () => {
       const [member] = requests(route(lines(1, '/msg bob psst'))) as Extract<BusRequest, { type: 'private' }>[];
       const [desk] = requests(route(console('/msg bob from the desk'))) as Extract<BusRequest, { type: 'private' }>[];
       expect(route(bus({ type: 'went', request: member }))).toEqual([
-        { kind: 'send', to: [1], lines: ['* your private line to bob went out after all (its server was slow to answer): psst'] },
+        { kind: 'send', to: [1], lines: ['* your private line to bob went out after all (it reached the cluster late): psst'] },
       ]);
       expect(logged(route(bus({ type: 'went', request: desk })))).toEqual([
-        { type: 'notice', text: 'your private line to bob went out after all (its server was slow to answer): from the desk' },
+        { type: 'notice', text: 'your private line to bob went out after all (it reached the cluster late): from the desk' },
       ]);
     });
 
@@ -616,32 +616,54 @@ describe('createRouter as a node of a cluster', () => {
     /** Back, with reports from `nodes` of lines that never crossed: they were apart too, and their people's own notices with them. */
     const upApart = (members: ClusterMember[], ...nodes: string[]): RouterEvent =>
       bus({ type: 'up', epoch: 'E', history: [], members, facts: [], missed: nodes.map((node) => ({ node, lines: 1 })) });
-    const comings = (effects: readonly Effect[]): string[] => story(effects).filter((line) => / (left|joined) /.test(line));
+    const comings = (effects: readonly Effect[]): string[] => story(effects).filter((line) => / (left|joined|is now) /.test(line));
 
     it('tells each room who left the other nodes and who joined them meanwhile, once each, and nothing of those who stayed', () => {
       const route = clusterRoom(2, [bob, carol, dave, fay]);
       route(lines(2, '/join #dev'));
       route(down);
       const effects = route(upApart([bob, eve, dave, gus, { ...fay, room: '#lobby' }], 'n2', 'n3'));
+      // Fay moved from #dev to #lobby: #dev hears where she went, #lobby that she came.
       expect(comings(effects)).toEqual([
         `to 1: * carol left ${meanwhile}`,
-        `to 2: * fay left ${meanwhile}`,
-        `to 1: * eve joined ${meanwhile}`,
         `to 1: * fay joined ${meanwhile}`,
+        `to 1: * eve joined ${meanwhile}`,
         `to 1: * gus joined ${meanwhile}`,
+        `to 2: * fay left for #lobby ${meanwhile}`,
       ]);
       // The console hears it from each node apart.
       expect(logged(effects).filter((entry) => entry.type === 'remote')).toEqual([
-        { type: 'remote', node: 'n2', lines: [`* carol left ${meanwhile}`], room: '#lobby' },
-        { type: 'remote', node: 'n2', lines: [`* fay left ${meanwhile}`], room: '#dev', elsewhere: true },
-        { type: 'remote', node: 'n2', lines: [`* eve joined ${meanwhile}`, `* fay joined ${meanwhile}`], room: '#lobby' },
+        {
+          type: 'remote',
+          node: 'n2',
+          lines: [`* carol left ${meanwhile}`, `* fay joined ${meanwhile}`, `* eve joined ${meanwhile}`],
+          room: '#lobby',
+        },
         { type: 'remote', node: 'n3', lines: [`* gus joined ${meanwhile}`], room: '#lobby' },
+        { type: 'remote', node: 'n2', lines: [`* fay left for #lobby ${meanwhile}`], room: '#dev', elsewhere: true },
       ]);
       expect(who(route, 1)).toEqual([
         '* online in #lobby (7): server (n1), guest-1 (n1), bob (n2), eve (n2), dave (n3), gus (n3), fay (n2)',
       ]);
       route(down);
       expect(comings(route(upApart([bob, eve, dave, gus, { ...fay, room: '#lobby' }], 'n2', 'n3')))).toEqual([]);
+    });
+
+    it('tells a rename of a tcpchat client (by its session) as one, and a move as where it went; a plain client renamed shows as gone and come', () => {
+      const [ren, mov, pla] = [{ ...elsewhere('ren'), session: 's-ren' }, elsewhere('mov'), elsewhere('pla')];
+      const route = clusterRoom(1, [ren, mov, pla]);
+      route(down);
+      const after = [
+        { ...ren, nick: 'ren2' },
+        { ...mov, room: '#dev' },
+        { ...pla, nick: 'pla2' },
+      ];
+      expect(comings(route(upApart(after, 'n2')))).toEqual([
+        `to 1: * ren is now ren2 ${meanwhile}`,
+        `to 1: * mov left for #dev ${meanwhile}`,
+        `to 1: * pla left ${meanwhile}`,
+        `to 1: * pla2 joined ${meanwhile}`,
+      ]);
     });
 
     it('tells nothing of the people of a node that was not apart: their own notices crossed, and are among the lines replayed here', () => {
@@ -886,13 +908,12 @@ describe('createRouter as a node of a cluster', () => {
       const effects = route(bus({ type: 'synced', instance: 'i2', members: [bob, eve] }));
       expect(story(effects)).toEqual([
         'to 1: * carol left (while node n2 was apart from the cluster)',
-        'to 2: * fay left (while node n2 was apart from the cluster)',
         'to 1: * eve joined',
+        'to 2: * fay left (while node n2 was apart from the cluster)',
       ]);
       expect(logged(effects)).toEqual([
-        { type: 'remote', node: 'n2', lines: ['* carol left (while node n2 was apart from the cluster)'], room: '#lobby' },
+        { type: 'remote', node: 'n2', lines: ['* carol left (while node n2 was apart from the cluster)', '* eve joined'], room: '#lobby' },
         { type: 'remote', node: 'n2', lines: ['* fay left (while node n2 was apart from the cluster)'], room: '#dev', elsewhere: true },
-        { type: 'remote', node: 'n2', lines: ['* eve joined'], room: '#lobby' },
       ]);
       expect(who(route, 1)).toEqual(['* online in #lobby (5): server (n1), guest-1 (n1), dave (n3), bob (n2), eve (n2)']);
       expect(story(route(bus({ type: 'synced', instance: 'i2', members: [bob, eve] })))).toEqual([]); // known now: said once
