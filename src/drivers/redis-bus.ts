@@ -290,7 +290,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         // Reports made while this node was apart, which it could not hear (one made since is heard twice: told once).
         const reports = await current.commands.lRange(`${prefix}missed`, 0, -1);
         // Private lines to its members that a dead link did not bring (one heard already is not handed on again).
-        const privates = await current.commands.lRange(`${prefix}privates:${self}`, 0, -1);
+        const mailbox = await current.commands.lRange(`${prefix}privates:${self}`, 0, -1);
         if (state !== 'joining' || link !== current) return;
         const [epoch, memberJson, batchJson, born, factJson, expired = []] = reply;
         // Each is marked heard; a node that joins for the first time had nobody here while the others were apart.
@@ -298,6 +298,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         const missed = known === undefined ? [] : reported;
         const historyLost = known !== undefined && known.born !== born;
         if (historyLost) privatesHeard = 0; // its mailbox is numbered anew too
+        const privates = unheardPrivates(mailbox);
         known = { epoch, born };
         const members = memberJson.flatMap((json) => memberOf(parse(json)[0], firstRoom) ?? []);
         const kept = batchJson.flatMap((json) => parse(json) as BusMessage[]).sort((a, b) => Number(a.first) - Number(b.first));
@@ -327,13 +328,14 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           facts,
           ...(historyLost ? { historyLost } : {}),
           ...(expired.length > 0 ? { expired } : {}),
+          ...(privates.gone > 0 ? { privatesGone: privates.gone } : {}),
           ...(late.length > 0 ? { late } : {}),
           ...(missed.length > 0 ? { missed } : {}),
         });
         const last = history.at(-1)?.seq ?? 0;
         const heardMeanwhile = early;
         early = [];
-        catchUpPrivates(privates);
+        for (const message of privates.messages) dispatch(message);
         for (const message of heardMeanwhile) if (!(message.type === 'room' && Number(message.first) <= last)) dispatch(message);
         void lateKicksDone(current);
         void latePrivatesWent(current);
@@ -358,15 +360,12 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     }
 
     /**
-     * Hands on the private lines kept for this instance that it has not (its mailbox, oldest first);
-     * those no longer kept are reported, as nobody can be told whose they were.
+     * The private lines kept for this instance that it has not handed on (its mailbox, oldest first),
+     * and how many came before them that are no longer kept (past PRIVATES_KEPT).
      */
-    function catchUpPrivates(kept: readonly string[]): void {
+    function unheardPrivates(kept: readonly string[]): { messages: BusMessage[]; gone: number } {
       const messages = kept.flatMap((json) => (parse(json) as BusMessage[]).filter((message) => Number(message.n) > privatesHeard));
-      const gone = messages.length > 0 && privatesHeard > 0 ? Number(messages[0].n) - privatesHeard - 1 : 0;
-      if (gone > 0)
-        options.report(`cluster: ${gone} private lines to this node's members came while it was cut off and are no longer kept`);
-      for (const message of messages) dispatch(message);
+      return { messages, gone: messages.length > 0 && privatesHeard > 0 ? Number(messages[0].n) - privatesHeard - 1 : 0 };
     }
 
     /** Private lines handed back unsent that Redis took all the same (found in their nodes' mailboxes). */

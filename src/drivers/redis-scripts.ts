@@ -22,7 +22,7 @@
 export const MISSED_KEPT = 100;
 
 /** How many private lines to an instance's members Redis keeps for it (see PRIVATE). */
-export const PRIVATES_KEPT = 1000;
+export const PRIVATES_KEPT = 10_000;
 
 /** Shared: is the instance that holds a member still alive? And the time now, in ms, to say since when a nick is held. */
 const LIVE = `

@@ -114,6 +114,8 @@ export type BusEvent =
    * crossed (each once: not those this node heard as `synced` before).
    * `expired`: instances whose members the cluster still holds though their presence has expired
    * (a pause of Redis longer than the TTL): they may be on their way back.
+   * `privatesGone`: private lines to this node's members that came while it was cut off and are no
+   * longer kept (more came than Redis keeps for a node); whose they were is not known.
    */
   | {
       type: 'up';
@@ -123,6 +125,7 @@ export type BusEvent =
       facts: readonly Fact[];
       historyLost?: boolean;
       expired?: readonly string[];
+      privatesGone?: number;
       late?: readonly number[];
       missed?: readonly MissedLines[];
     }

@@ -69,6 +69,7 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
     bus({ type: 'sync', members: synced, lastSeq: sequence.lastSeq, ...(missed > 0 ? { missed } : {}) }),
     ...(rejoined ? everyoneHere(model, formatNotice(`back in the cluster: ${cluster.remote.size + here.length} online`)) : []),
     ...(event.historyLost ? [...everyoneHere(model, formatNotice(lostText)), log({ type: 'notice', text: lostText })] : []),
+    ...(event.privatesGone ? privatesGone(model, event.privatesGone) : []),
     ...meanwhile,
     ...missedElsewhere,
     ...(event.missed ?? []).flatMap((missed) => missedFrom(model, missed)),
@@ -138,6 +139,12 @@ function comeAndGone(
     model,
     changeNotices(model, settled.filter(untold), now.filter(untold), () => 'while this server was apart from the cluster'),
   );
+}
+
+/** Private lines to people here that the cluster no longer kept for this server: everyone is told, as whose they were is not known. */
+function privatesGone(model: ServerModel, count: number): Effect[] {
+  const text = `${count} private lines to people on this server came while it was cut off from the cluster and are no longer kept: if you were expecting one, it may be among them`;
+  return [...everyoneHere(model, formatNotice(text)), log({ type: 'notice', text })];
 }
 
 export function lost(model: ServerModel, cluster: ClusterState, reason: string): Effect[] {

@@ -666,6 +666,16 @@ describe('createRouter as a node of a cluster', () => {
       ]);
     });
 
+    it('tells everyone here how many private lines to people here the cluster no longer kept while it was cut off (whose is not known)', () => {
+      const route = clusterRoom(2, [bob]);
+      route(down);
+      const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [bob], facts: [], privatesGone: 200 }));
+      const text =
+        '200 private lines to people on this server came while it was cut off from the cluster and are no longer kept: if you were expecting one, it may be among them';
+      expect(story(effects)).toContain(`to 1,2: * ${text}`);
+      expect(logged(effects)).toContainEqual({ type: 'notice', text });
+    });
+
     it('tells nothing of the people of a node that was not apart: their own notices crossed, and are among the lines replayed here', () => {
       const route = clusterRoom(1, [bob, carol, dave]);
       route(down);
