@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Observable, Subscription } from 'rxjs';
 import { Subject } from 'rxjs';
@@ -70,7 +71,13 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
     const said = (at: Node, room: string, ...lines: string[]): void =>
       at.send({ type: 'room', batch: { time: 1000, lines, instance: at.self.instance, node: at.self.node, room } });
     const heard = (at: Node, line: string): Promise<Of<'room'>> => at.next('room', (event) => event.batch.lines.includes(line));
-    const member = (at: Node, nick: string, room = FIRST) => ({ nick, node: at.self.node, instance: at.self.instance, room });
+    const member = (at: Node, nick: string, room = FIRST, session?: string) => ({
+      nick,
+      node: at.self.node,
+      instance: at.self.instance,
+      room,
+      ...(session ? { client: createHash('sha1').update(session).digest('hex') } : {}),
+    });
 
     describe('claims', () => {
       it('gives each nick that three nodes claim at the same moment to exactly one of them, whatever its case', async () => {
@@ -170,11 +177,11 @@ export function busContract(name: string, makeCluster: (options: ContractOptions
       expect(await b.next('synced')).toEqual({
         type: 'synced',
         instance: a.self.instance,
-        members: [member(a, 'x1'), member(a, 'y1', '#dev')],
+        members: [member(a, 'x1'), member(a, 'y1', '#dev', 's-y')],
       });
 
       const c = await join('c');
-      expect(c.all('up')[0].members).toEqual(expect.arrayContaining([member(a, 'x1'), member(a, 'y1', '#dev'), member(b, 'bob')]));
+      expect(c.all('up')[0].members).toEqual(expect.arrayContaining([member(a, 'x1'), member(a, 'y1', '#dev', 's-y'), member(b, 'bob')]));
       expect(c.all('up')[0].members).toHaveLength(3);
       b.send(claim(2, 'x2')); // a gave it up
       b.send(claim(3, 'y1', { session: 'other' }));

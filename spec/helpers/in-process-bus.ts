@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Observable, Subject } from 'rxjs';
 import type {
   BusEvent as Event,
@@ -9,6 +10,10 @@ import type {
 } from '../../streams/cluster/bus.js';
 import type { HistoryEntry } from '../../streams/server/history.js';
 import { nickKey } from '../../streams/protocol/nick.js';
+
+/** A member's `client`, as Redis's scripts make it: a digest of its session, none for a plain client. */
+const clientOf = (session: string | undefined): { client?: string } =>
+  session ? { client: createHash('sha1').update(session).digest('hex') } : {};
 
 /** A message on the shared channel: to every instance but its sender (or to all, its sender too), or to one. */
 interface Delivery {
@@ -82,7 +87,7 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
     const previousKey = request.previous === undefined ? undefined : (request.previousKey ?? nickKey(request.previous));
     const before = previousKey === undefined ? undefined : nicks.get(previousKey);
     const mine = before?.member.instance === self.instance ? before : undefined;
-    const member = { nick, node: self.node, instance: self.instance, room: mine?.member.room ?? firstRoom };
+    const member = { nick, node: self.node, instance: self.instance, room: mine?.member.room ?? firstRoom, ...clientOf(request.session) };
     if (mine && previousKey !== key) nicks.delete(previousKey!);
     nicks.set(key, { member, session: request.session });
     publish(
@@ -107,7 +112,7 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
         refused.push(conn);
         continue;
       }
-      const member = { nick, node: self.node, instance: self.instance, room };
+      const member = { nick, node: self.node, instance: self.instance, room, ...clientOf(session) };
       nicks.set(keyOf({ nick, key }), { member, session });
       members.push(member);
     }

@@ -751,11 +751,19 @@ function parse(json: string): unknown[] {
 const roomOf = (room: unknown, firstRoom: string): string | undefined =>
   room === undefined ? firstRoom : typeof room === 'string' ? room : undefined;
 
+/** A member's `client`: as published, or made from the session a member held in Redis has (as the scripts' `clientOf`). */
+function clientOf(member: { client?: unknown; session?: unknown }): { client?: string } {
+  if (typeof member.client === 'string') return { client: member.client };
+  return typeof member.session === 'string' && member.session !== ''
+    ? { client: createHash('sha1').update(member.session).digest('hex') }
+    : {};
+}
+
 function memberOf(value: unknown, firstRoom: string): ClusterMember | undefined {
-  const member = value as Partial<ClusterMember> | undefined;
+  const member = value as (Partial<ClusterMember> & { session?: unknown }) | undefined;
   const room = roomOf(member?.room, firstRoom);
   return typeof member?.nick === 'string' && typeof member.node === 'string' && typeof member.instance === 'string' && room !== undefined
-    ? { nick: member.nick, node: member.node, instance: member.instance, room, ...(member.session ? { session: member.session } : {}) }
+    ? { nick: member.nick, node: member.node, instance: member.instance, room, ...clientOf(member) }
     : undefined;
 }
 

@@ -28,6 +28,11 @@ export const PRIVATES_KEPT = 10_000;
 const LIVE = `
 local p, instance = ARGV[1], ARGV[2]
 local DAY = 86400000
+-- Who a member's client is, for the other nodes: a digest of its session (none for a plain client).
+local function clientOf(session)
+  if session and session ~= '' then return redis.sha1hex(session) end
+  return nil
+end
 local function live(owner)
   return owner.instance == instance or redis.call('EXISTS', p .. 'node:' .. owner.instance) == 1
 end
@@ -196,7 +201,7 @@ if before and before.instance == instance then
   room = before.room or room
   if previousKey ~= key then drop(previousKey, before) end
 end
-local member = { nick = nick, node = node, instance = instance, room = room }
+local member = { nick = nick, node = node, instance = instance, room = room, client = clientOf(session) }
 hold(key, { nick = nick, node = node, instance = instance, room = room, session = session, since = now })
 if previous ~= '' then
   redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'renamed', from = previous, member = member }))
@@ -238,7 +243,7 @@ owner.room = room
 hold(key, owner)
 touch(room)
 forgetEmpty({ [from] = true }, ARGV[5])
-redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'moved', from = from, member = { nick = owner.nick, node = owner.node, instance = instance, room = room } }))
+redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'moved', from = from, member = { nick = owner.nick, node = owner.node, instance = instance, room = room, client = clientOf(owner.session) } }))
 return 1
 `;
 
@@ -281,7 +286,7 @@ for i = 8, #ARGV, 5 do
     end
     if since == 0 then since = now end
     hold(key, { nick = ARGV[i], node = node, instance = instance, room = room, session = ARGV[i + 2], since = since })
-    table.insert(members, cjson.encode({ nick = ARGV[i], node = node, instance = instance, room = room }))
+    table.insert(members, cjson.encode({ nick = ARGV[i], node = node, instance = instance, room = room, client = clientOf(ARGV[i + 2]) }))
     touch(room)
   end
 end

@@ -26,8 +26,11 @@ export interface ClusterMember {
   readonly node: string;
   /** Names one run of a node: a restarted node is a new instance. */
   readonly instance: string;
-  /** Its client's session, when it named one (a tcpchat client): the same client under a new nick. */
-  readonly session?: string;
+  /**
+   * A digest of its client's session, when it named one (a tcpchat client): the same client under a
+   * new nick. The session itself lets a client resume, and stays in Redis.
+   */
+  readonly client?: string;
 }
 
 /** Room lines said on one node that never reached the others. */

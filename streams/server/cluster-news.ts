@@ -20,9 +20,10 @@ interface Notice {
 
 /**
  * How the members of other nodes changed from `before` to `now`, as notices, each ending in
- * `(why)` (a join in `(joinedWhy)`, or as it is where that says nothing): gone, come, renamed (the same client, by its session: plain clients have none, and
- * show as one gone and one come) or moved to another room (the room left hears where, the one
- * joined that it came). One who is a member here now (a client back on this node) did not leave.
+ * `(why)` (a join in `(joinedWhy)`, or bare where that says nothing): gone, come, renamed (the
+ * same client, by its session: plain clients have none, and show as one gone and one come) or
+ * moved to another room (the room left hears where, the one joined that it came). One who is a
+ * member here now (a client back on this node) did not leave.
  */
 export function changeNotices(
   model: ServerModel,
@@ -33,8 +34,8 @@ export function changeNotices(
 ): Notice[] {
   const byNick = (list: readonly ClusterMember[]) => new Map(list.map((member) => [nickKey(member.nick), member]));
   const [was, is] = [byNick(before), byNick(now)];
-  const client = (member: ClusterMember) => (member.session ? `${member.instance} ${member.session}` : undefined);
-  const bySession = new Map(now.flatMap((member) => (client(member) ? [[client(member)!, member] as const] : [])));
+  const client = (member: ClusterMember): string => (member.client ? `${member.instance} ${member.client}` : '');
+  const bySession = new Map(now.filter(client).map((member) => [client(member), member]));
   const notices: Notice[] = [];
   const said = (member: ClusterMember, what: string, because = why) => {
     const reason = because(member);
@@ -50,7 +51,7 @@ export function changeNotices(
       joined(still);
       continue;
     }
-    const renamed = client(member) && bySession.get(client(member)!);
+    const renamed = client(member) ? bySession.get(client(member)) : undefined;
     if (renamed && !was.has(nickKey(renamed.nick))) {
       renamedTo.add(renamed);
       said(member, `${member.nick} is now ${renamed.nick}`);

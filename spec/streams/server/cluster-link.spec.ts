@@ -650,7 +650,7 @@ describe('createRouter as a node of a cluster', () => {
     });
 
     it('tells a rename of a tcpchat client (by its session) as one, and a move as where it went; a plain client renamed shows as gone and come', () => {
-      const [ren, mov, pla] = [{ ...elsewhere('ren'), session: 's-ren' }, elsewhere('mov'), elsewhere('pla')];
+      const [ren, mov, pla] = [{ ...elsewhere('ren'), client: 'c-ren' }, elsewhere('mov'), elsewhere('pla')];
       const route = clusterRoom(1, [ren, mov, pla]);
       route(down);
       const after = [
