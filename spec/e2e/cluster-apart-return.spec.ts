@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as delay } from 'node:timers/promises';
+import { chatter } from './helpers/chatter.js';
 import { ask, joined } from './helpers/client.js';
 import { clusterNode } from './helpers/cluster-node.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
@@ -146,5 +147,33 @@ describe('tcpchat serve --cluster, the members of a node back from apart', () =>
     const about = wes.lines.all.slice(from).filter((line) => /^(\(earlier\) )?\* (carl|dan|guest-\d+) /.test(line));
     expect(about.filter((line) => line.includes('carl'))).toHaveLength(1);
     expect(about.filter((line) => line.includes('apart'))).toEqual([]);
+  }, 30_000);
+
+  it('Redis paused: a tcpchat client that renamed and moved rooms on the other node meanwhile is told as renamed and moved, not as gone', async () => {
+    const redis = await startRedis();
+    const east = await node('east', redis.url);
+    const west = await node('west', redis.url);
+    const ren = await chatter(east.port, 'ren');
+    const wes = await joined(west.port, 'wes');
+    await ask(wes, '/who', '* online in #lobby (3): server (west), wes (west), ren (east)');
+    const from = wes.lines.all.length;
+
+    redis.process.child.kill('SIGSTOP');
+    try {
+      await Promise.all([east, west].map((server) => server.stdout.waitFor(/^! lost the cluster: /)));
+      ren.write('/nick ren2\n');
+      await ren.stdout.waitFor('* you are now ren2');
+      ren.write('/join #dev\n');
+      await ren.stdout.waitFor(/^\* you are now in #dev/);
+    } finally {
+      redis.process.child.kill('SIGCONT');
+    }
+    await Promise.all([east, west].map((server) => server.stdout.waitFor(/^\* rejoined the cluster as node /, 10_000)));
+    await wes.lines.waitFor('* ren is now ren2 (while node east was apart from the cluster)', 10_000);
+    await ask(wes, '/who #dev', '* online in #dev (1): ren2 (east)');
+    expect(wes.lines.all.slice(from).filter((line) => / (left|joined|is now) /.test(line))).toEqual([
+      '* ren is now ren2 (while node east was apart from the cluster)',
+      '* ren2 left for #dev (while node east was apart from the cluster)',
+    ]);
   }, 30_000);
 });

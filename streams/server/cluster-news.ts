@@ -55,7 +55,10 @@ export function changeNotices(
     if (renamed && !was.has(nickKey(renamed.nick))) {
       renamedTo.add(renamed);
       said(member, `${member.nick} is now ${renamed.nick}`);
-      if (renamed.room !== member.room) joined(renamed);
+      if (renamed.room !== member.room) {
+        said(member, `${renamed.nick} left for ${renamed.room}`);
+        joined(renamed);
+      }
     } else if (findByNick(model, member.nick)?.phase !== 'member') said(member, `${member.nick} left`);
   }
   for (const member of now) if (!was.has(nickKey(member.nick)) && !renamedTo.has(member)) joined(member);
