@@ -1,3 +1,4 @@
+import { keepLatest } from '../keep-latest.js';
 /**
  * Who may come in: a cap on all connections, a cap per address (loopback exempt unless the cap
  * was asked for), and a lockout for addresses that keep failing the password.
@@ -68,12 +69,8 @@ export function recordAuthFailure(admission: Failures, ip: string, now: number):
   const count =
     previous && previous.lockedUntil <= now && previous.count >= admission.limits.maxAuthFailures ? 1 : (previous?.count ?? 0) + 1;
   const lockedUntil = count >= admission.limits.maxAuthFailures ? now + admission.limits.lockoutMs : 0;
-  admission.failures.delete(ip);
-  admission.failures.set(ip, { count, lockedUntil });
-  // Many addresses failing once must not grow memory without bound: forget the oldest.
-  if (admission.failures.size > MAX_REMEMBERED_FAILURES) {
-    admission.failures.delete(admission.failures.keys().next().value as string);
-  }
+  // Many addresses failing once must not grow memory without bound: the oldest are forgotten.
+  keepLatest(admission.failures, ip, { count, lockedUntil }, MAX_REMEMBERED_FAILURES);
 }
 
 export function recordAuthSuccess(admission: Failures, ip: string): void {

@@ -26,6 +26,7 @@ import { findByNick } from './nicks.js';
 import { keepForReturn, PRIVATE_SESSIONS_KEPT, RETURN_WINDOW_MS, sendPrivate } from './private-lines.js';
 import { kickedElsewhere } from './moderation-commands.js';
 import { direct, directToRoom, numbered, sayHere } from './send.js';
+import { addLatest, keepLatest } from '../keep-latest.js';
 
 /**
  * The router's half of a cluster: while the bus is up, room lines, nick claims, moves, topics and
@@ -108,11 +109,7 @@ export function privately(
 
 /** A member of another node whose client lost its link: private lines to it go on to its node for a while (see `awayElsewhere`). */
 function awayElsewhere(model: ServerModel, cluster: ClusterState, member: ClusterMember): void {
-  const { awayElsewhere: away } = cluster;
-  const key = nickKey(member.nick);
-  away.delete(key); // set again: the last to leave is kept longest
-  away.set(key, { member, since: model.now() });
-  if (away.size > PRIVATE_SESSIONS_KEPT) away.delete(away.keys().next().value as string);
+  keepLatest(cluster.awayElsewhere, nickKey(member.nick), { member, since: model.now() }, PRIVATE_SESSIONS_KEPT);
 }
 
 /**
@@ -129,9 +126,7 @@ export function kickElsewhere(
   const cluster = clusterUp(model);
   const to = cluster?.remote.get(nickKey(nick));
   if (!cluster || !to) return undefined;
-  const { kickNotices } = cluster;
-  kickNotices.add(kickNotice(to.instance, to.nick, reason));
-  if (kickNotices.size > KICK_NOTICES) kickNotices.delete(kickNotices.values().next().value as string);
+  addLatest(cluster.kickNotices, kickNotice(to.instance, to.nick, reason), KICK_NOTICES);
   return [bus({ type: 'kick', from, instance: to.instance, to: to.nick, room: to.room, line, reason })];
 }
 

@@ -1,3 +1,4 @@
+import { keepLatest } from '../keep-latest.js';
 /**
  * The lines the server relayed to a room, numbered, so a client can resume where it left off
  * or ask for recent ones. A ring of at most `capacity` lines per room; the oldest go first.
@@ -161,12 +162,10 @@ function dropOwn(history: History, author: string | undefined, first: number, la
   if (author === undefined || author.includes(' ') || last < first) return;
   const droppedOwn = (history.droppedOwn ??= new Map());
   const ranges = droppedOwn.get(author) ?? [];
-  droppedOwn.delete(author); // set again below: the sessions that lost lines last are kept longest
   if (ranges.at(-1) === first - 1) ranges[ranges.length - 1] = last;
   else ranges.push(first, last);
   if (ranges.length > 2 * DROPPED_OWN_RANGES) ranges.splice(0, 2);
-  droppedOwn.set(author, ranges);
-  if (droppedOwn.size > DROPPED_OWN_SESSIONS) droppedOwn.delete(droppedOwn.keys().next().value as string);
+  keepLatest(droppedOwn, author, ranges, DROPPED_OWN_SESSIONS); // the sessions that lost lines last are kept longest
 }
 
 /** The last `count` lines kept that were said at `time` or later, oldest first. */

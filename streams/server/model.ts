@@ -10,6 +10,7 @@ import { AscendingMap } from '../ascending-map.js';
 import { NickTable } from './nick-table.js';
 import { createHistory, createSequence, reload, type History, type HistoryEntry, type Sequence } from './history.js';
 import type { PrivateStore } from './private-lines.js';
+import { addLatest, keepLatest } from '../keep-latest.js';
 
 /** A connection's number, given by the shell when it accepts the connection. */
 export type ConnId = number;
@@ -317,9 +318,7 @@ const DORMANT_ROOMS = 1000;
 
 /** An empty room's history, kept (within `DORMANT_ROOMS`) for when the room is made again. */
 function rest(dormant: Map<string, History>, name: string, history: History): void {
-  dormant.delete(name);
-  dormant.set(name, history);
-  if (dormant.size > DORMANT_ROOMS) dormant.delete(dormant.keys().next().value as string);
+  keepLatest(dormant, name, history, DORMANT_ROOMS);
 }
 
 /** A dormant room's history, taken out to be lived in again. */
@@ -575,8 +574,7 @@ export function recipientsOf(model: ServerModel, room: Room): Recipients {
 export const REMEMBERED_IDS = 10_000;
 
 export function rememberId(model: ServerModel, lineId: string): void {
-  model.seenIds.add(lineId);
-  if (model.seenIds.size > REMEMBERED_IDS) model.seenIds.delete(model.seenIds.values().next().value as string);
+  addLatest(model.seenIds, lineId, REMEMBERED_IDS);
 }
 
 /** Every member's connection, in every room. */

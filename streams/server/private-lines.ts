@@ -4,6 +4,7 @@ import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
 import { resumable, type Connection, type ServerModel } from './model.js';
 import { direct, time } from './send.js';
+import { keepLatest } from '../keep-latest.js';
 
 /**
  * Private lines to tcpchat's own client, numbered per session (`@pm=N`) and kept a while, so a
@@ -66,9 +67,7 @@ function keep(model: ServerModel, session: string, line: string): PrivateLine {
   const store = model.privates;
   const { sessions } = store;
   const lines = sessions.get(session) ?? { start: store.highest, last: store.highest, kept: [], text: 0 };
-  sessions.delete(session); // set again: the session written to last is kept longest
-  sessions.set(session, lines);
-  if (sessions.size > PRIVATE_SESSIONS_KEPT) sessions.delete(sessions.keys().next().value as string);
+  keepLatest(sessions, session, lines, PRIVATE_SESSIONS_KEPT); // the session written to last is kept longest
   const entry: PrivateLine = { pm: ++lines.last, time: model.now(), line };
   store.highest = Math.max(store.highest, lines.last);
   lines.kept.push(entry);
@@ -86,11 +85,8 @@ function keep(model: ServerModel, session: string, line: string): PrivateLine {
 export function awayFrom(model: ServerModel, member: Connection): boolean {
   const { session } = member;
   if (!resumable(session)) return false;
-  const { away } = model.privates;
-  const key = nickKey(member.nick);
-  away.delete(key); // set again: the last to leave is kept longest
-  away.set(key, { session, since: model.now() });
-  if (away.size > PRIVATE_SESSIONS_KEPT) away.delete(away.keys().next().value as string);
+  // The last to leave is kept longest.
+  keepLatest(model.privates.away, nickKey(member.nick), { session, since: model.now() }, PRIVATE_SESSIONS_KEPT);
   return true;
 }
 
