@@ -59,8 +59,7 @@ describe('tcpchat serve --cluster, /msg to another node while Redis is stopped',
     const got = bb.lines.all.filter((line) => line.startsWith('*aa*'));
     const went = got.filter((line) => line === '*aa* pm 2' || line === '*aa* pm 3').map((line) => line.slice('*aa* '.length));
     expect(got).toEqual(['*aa* pm 1', ...went.map((text) => `*aa* ${text}`), '*aa* pm 5']);
-    for (const text of went)
-      await aa.lines.waitFor(`* your private line to bb went out after all (it reached the cluster late): ${text}`);
+    for (const text of went) await aa.lines.waitFor(`* your private line to bb went out after all (it reached the cluster late): ${text}`);
     expect(aa.lines.all.filter((line) => line.includes('went out after all'))).toHaveLength(went.length);
   }, 40_000);
 });
