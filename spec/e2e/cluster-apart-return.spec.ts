@@ -5,7 +5,7 @@ import { ask, joined } from './helpers/client.js';
 import { clusterNode } from './helpers/cluster-node.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
-import { heldInRedis, startRedis } from './helpers/redis.js';
+import { heldInRedis, startRedis, type RedisServer } from './helpers/redis.js';
 import type { Server } from './helpers/server.js';
 
 afterEach(async () => {
@@ -21,6 +21,18 @@ const node = (name: string, url: string): Promise<Server> =>
 
 const THIS_APART = '(while this server was apart from the cluster)';
 const EAST_APART = '(while node east was apart from the cluster)';
+
+/** Redis paused (SIGSTOP) while both nodes know it is lost and `meanwhile` runs, then resumed until both are back. */
+async function pausedWhile(redis: RedisServer, nodes: readonly Server[], meanwhile: () => Promise<void>): Promise<void> {
+  redis.process.child.kill('SIGSTOP');
+  try {
+    await Promise.all(nodes.map((server) => server.stdout.waitFor(/^! lost the cluster: /)));
+    await meanwhile();
+  } finally {
+    redis.process.child.kill('SIGCONT');
+  }
+  await Promise.all(nodes.map((server) => server.stdout.waitFor(/^\* rejoined the cluster as node /, 10_000)));
+}
 
 describe('tcpchat serve --cluster, the members of a node back from apart', () => {
   // West's members hear who left and joined east meanwhile, said from where west stands: east came
@@ -107,16 +119,11 @@ describe('tcpchat serve --cluster, the members of a node back from apart', () =>
     await ask(wes, '/who', '* online in #lobby (4): server (west), wes (west), eve (east), carl (east)');
     const [wesFrom, eveFrom] = [wes.lines.all.length, eve.lines.all.length];
 
-    redis.process.child.kill('SIGSTOP');
-    try {
-      await Promise.all([east, west].map((server) => server.stdout.waitFor(/^! lost the cluster: /)));
+    await pausedWhile(redis, [east, west], async () => {
       carl.send('/quit\n');
       await eve.lines.waitFor('* carl left (quit)');
       await delay(2500); // paused for longer than the presence TTL: every node's presence expires with it
-    } finally {
-      redis.process.child.kill('SIGCONT');
-    }
-    await Promise.all([east, west].map((server) => server.stdout.waitFor(/^\* rejoined the cluster as node /, 10_000)));
+    });
     // Which node is back first decides who says it; either way carl left once, and eve and wes stayed.
     await wes.lines.waitFor(/^\* carl left \(while (this server|node east) was apart from the cluster\)$/, 10_000);
     await ask(wes, '/who', '* online in #lobby (3): server (west), wes (west), eve (east)');
@@ -158,17 +165,12 @@ describe('tcpchat serve --cluster, the members of a node back from apart', () =>
     await ask(wes, '/who', '* online in #lobby (3): server (west), wes (west), ren (east)');
     const from = wes.lines.all.length;
 
-    redis.process.child.kill('SIGSTOP');
-    try {
-      await Promise.all([east, west].map((server) => server.stdout.waitFor(/^! lost the cluster: /)));
+    await pausedWhile(redis, [east, west], async () => {
       ren.write('/nick ren2\n');
       await ren.stdout.waitFor('* you are now ren2');
       ren.write('/join #dev\n');
       await ren.stdout.waitFor(/^\* you are now in #dev/);
-    } finally {
-      redis.process.child.kill('SIGCONT');
-    }
-    await Promise.all([east, west].map((server) => server.stdout.waitFor(/^\* rejoined the cluster as node /, 10_000)));
+    });
     await wes.lines.waitFor('* ren is now ren2 (while node east was apart from the cluster)', 10_000);
     await ask(wes, '/who #dev', '* online in #dev (1): ren2 (east)');
     expect(wes.lines.all.slice(from).filter((line) => / (left|joined|is now) /.test(line))).toEqual([
