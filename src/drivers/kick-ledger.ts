@@ -1,4 +1,3 @@
-import { keepLatest } from '../../streams/keep-latest.js';
 /** Kicks handed back unanswered that a late answer is still matched to (one a minute for an hour). */
 const UNANSWERED_KEPT = 60;
 
@@ -66,7 +65,8 @@ export class KickLedger<Request> {
     if (!kick) return false;
     clearTimeout(kick.timer);
     this.waiting.delete(id);
-    keepLatest(this.unanswered, id, kick.request, UNANSWERED_KEPT);
+    this.unanswered.set(id, kick.request);
+    for (const old of this.unanswered.keys()) if (this.unanswered.size > UNANSWERED_KEPT) this.unanswered.delete(old);
     return true;
   }
 }

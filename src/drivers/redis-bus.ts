@@ -5,7 +5,6 @@ import type { BusEvent as Event, ClusterMember, Fact, BusRequest as Request, Mis
 import { CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MISSED_KEPT, MOVE, PRIVATE, RELEASE, ROOM, SYNC } from './redis-scripts.js';
 import { KickLedger } from './kick-ledger.js';
 import { silentFor } from './silent-for.js';
-import { keepLatest } from '../../streams/keep-latest.js';
 
 /** A line of history as the bus hands it on: always with its room. */
 interface Entry {
@@ -591,8 +590,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
               return undefined;
             },
             (error: unknown) => {
-              // Handed back as unsent for this failure (it may have gone all the same).
-              keepLatest(unsentPrivates, id, request, UNSENT_PRIVATES_KEPT);
+              unsentPrivates.set(id, request); // handed back as unsent for this failure (it may have gone all the same)
+              for (const old of unsentPrivates.keys()) if (unsentPrivates.size > UNSENT_PRIVATES_KEPT) unsentPrivates.delete(old);
               throw error;
             },
           );
