@@ -12,7 +12,7 @@ import type { Connection, ServerModel } from './model.js';
 import { holderOf, mayTake, registeredReason } from './nicks.js';
 import { identify, register, unregister } from './registered-nicks.js';
 import { nickBan, nickBannedReason } from './bans.js';
-import { formatMuted, isOperatorNick, muteOn } from './moderation.js';
+import { formatMuted, hearsTheMuted, muteOn } from './moderation.js';
 import { moderate } from './moderation-commands.js';
 import { routePrivate } from './private-route.js';
 import { direct } from './send.js';
@@ -78,7 +78,7 @@ export function clientCommand(model: ServerModel, member: Connection, command: E
       }
       // A mute stops a spammer's lines to each member too; the operators may still be asked why (and the console, above).
       const mute = muteOn(model, member);
-      if (mute && !isOperatorNick(model, command.to)) return reply(formatMuted(mute));
+      if (mute && !hearsTheMuted(model, command.to)) return reply(formatMuted(mute));
       const route = routePrivate(model, id, command.to, formatPrivate(member.nick, command.text));
       // The sender is told it went, and to whom, as IRC clients show their own private messages.
       if ('sent' in route) return [...route.effects, ...reply(formatSent(route.sent, command.text))];

@@ -60,12 +60,11 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
     case 'ban': {
       const named = banTarget(command.target);
       if ('error' in named) return act.fail(named.error);
-      // An operator who bans its own address is closed with the rest, and cannot come back to lift it: asked to confirm.
-      if (actor && named.nick === undefined && actor.banToConfirm !== named.target && blockCovers(named.target, actor.ip)) {
-        actor.banToConfirm = named.target;
-        return act.fail(
-          `that ban covers your own address ${actor.ip} (you would be closed with the rest); ban a narrower range, or send the same /ban again to confirm`,
-        );
+      // An operator who bans its own address or nick is closed, and cannot come back to lift it: asked to confirm.
+      const ownBan = actor && actor.banToConfirm !== named.target ? bansItself(actor, named) : undefined;
+      if (ownBan) {
+        actor!.banToConfirm = named.target;
+        return act.fail(`${ownBan}, or send the same /ban again to confirm`);
       }
       // A member's nick as it holds it; one not here, as given.
       const nick = named.nick === undefined ? {} : { nick: findByNick(model, named.nick)?.nick ?? normalizeNick(named.nick) };
@@ -170,4 +169,15 @@ export function moderate(model: ServerModel, actor: Connection | undefined, comm
       return act.tell(`operators (${nicks.length}): ${nicks.length > 0 ? nicks.join(', ') : 'none'}`);
     }
   }
+}
+
+/** Why a ban would close the operator who sends it, if it would. */
+function bansItself(actor: Connection, named: { target: string; nick?: string }): string | undefined {
+  if (named.nick !== undefined)
+    return nickKey(named.nick) === nickKey(actor.nick)
+      ? `that ban names your own nick ${actor.nick} (you would be closed, and kept out under it)`
+      : undefined;
+  return blockCovers(named.target, actor.ip)
+    ? `that ban covers your own address ${actor.ip} (you would be closed with the rest); ban a narrower range`
+    : undefined;
 }

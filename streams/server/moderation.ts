@@ -23,6 +23,14 @@ export function isOperatorNick(model: ServerModel, nick: string): boolean {
   return model.operators.has(key) || model.ops.has(key);
 }
 
+/**
+ * Whom a muted member may still ask why: an operator's nick that is registered, so only the
+ * operator holds it (an `--operator` nick nobody registered yet is anyone's to take).
+ */
+export function hearsTheMuted(model: ServerModel, nick: string): boolean {
+  return isOperatorNick(model, nick) && model.registered.has(nickKey(nick));
+}
+
 /** The mute on this member's nick, if one holds. */
 export function muteOn(model: ServerModel, member: Connection): MuteFact | undefined {
   if (model.mutes.size === 0) return undefined;

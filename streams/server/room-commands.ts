@@ -25,9 +25,15 @@ export function givenRoom(model: ServerModel, given: string, create: boolean): {
 
 /** `/join #ROOM` (or `/part`: the first room). */
 export function joinRoom(model: ServerModel, member: Connection, given: string): Effect[] {
-  const found = givenRoom(model, given, true);
+  // Opening a room puts its name in everyone's `/rooms`: a muted member's line by another way. Joining people is not.
+  const mute = muteOn(model, member);
+  const found = givenRoom(model, given, !mute);
+  if (mute && ('error' in found ? roomName(given) !== undefined : isEmpty(model, found.room)))
+    return direct(model, [member.id], formatMuted(mute, 'open a room nobody is in'));
   return 'error' in found ? direct(model, [member.id], formatError(found.error)) : moveTo(model, member, found.room);
 }
+
+const isEmpty = (model: ServerModel, room: Room): boolean => room !== model.firstRoom && roomSize(room) === 0;
 
 /**
  * A topic's bytes at most: it goes into lines that carry more (`NICK set the topic: `, `/rooms`, a

@@ -186,6 +186,16 @@ describe('bans', () => {
     expect(closed(other(typed('/ban 10.0.0.0/8')))).toEqual([1, 2, 3]);
   });
 
+  it("by the operator's own nick: refused once with why, done when sent again", () => {
+    const { route } = withOperator();
+    const asked = route(lines(1, '/ban BOB oops'));
+    expect(inbox(asked, 1)).toEqual([
+      '! that ban names your own nick bob (you would be closed, and kept out under it), or send the same /ban again to confirm',
+    ]);
+    expect(closed(asked)).toEqual([]);
+    expect(closed(route(lines(1, '/ban BOB oops')))).toEqual([1]);
+  });
+
   it('by address: only that one', () => {
     const { route } = withOperator();
     route(lines(1, '/ban 10.0.0.3'));
@@ -271,6 +281,28 @@ describe('mutes', () => {
     const quit = route(lines(2, '/quit BUY CHEAP STUFF'));
     expect(inbox(quit, 3)).toEqual(['* ada left (quit)']);
     expect(closed(quit)).toEqual([2]);
+  });
+
+  it("refuse opening a room (its name would show in /rooms) and /msg to an operator's nick nobody registered", () => {
+    const { route, model } = withOperator({ operators: ['bob', 'carol'] });
+    route(lines(1, '/mute ada 10m'));
+    const OPEN = '! you are muted (until 2026-12-05 14:10 UTC): you cannot open a room nobody is in';
+    expect(inbox(route(lines(2, '/join #buy-cheap-stuff')), 2)).toEqual([OPEN]);
+    expect(model.rooms.has('#buy-cheap-stuff')).toBe(false);
+    expect(inbox(route(lines(2, '/rooms')), 2)).toEqual(['* rooms (1):', '*   #lobby (3 here); no topic']);
+    // A room with people in it, and the first room, are open to a muted member: it only listens there.
+    route(lines(3, '/join #dev'));
+    expect(inbox(route(lines(2, '/join #dev')), 2)[0]).toBe('* you are now in #dev (2 here); no topic');
+    expect(inbox(route(lines(2, '/part')), 2)[0]).toMatch(/^\* you are now in #lobby /);
+    // A name that is no room's is told as it is to anyone.
+    const invalid = inbox(route(lines(1, '/join #a b')), 1);
+    expect(invalid[0]).toMatch(/^! /);
+    expect(inbox(route(lines(2, '/join #a b')), 2)).toEqual(invalid);
+    // carol is an operator's nick, but nobody registered it: guest-3 holds it, and is not an operator.
+    route(lines(3, '/nick carol'));
+    const msg = route(lines(2, '/msg carol BUY CHEAP STUFF'));
+    expect(inbox(msg, 2)).toEqual(['! you are muted (until 2026-12-05 14:10 UTC)']);
+    expect(inbox(msg, 3)).toEqual([]);
   });
 
   it('hold the nick (not the connection) until /unmute', () => {
