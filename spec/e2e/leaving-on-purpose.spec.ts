@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { createServer, type Socket } from 'node:net';
 import { chatter } from './helpers/chatter.js';
 import { ask, joined, type Client } from './helpers/client.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
-import { cleanUp } from './helpers/leftovers.js';
+import { cleanUp, trackSocket } from './helpers/leftovers.js';
+import { Lines } from './helpers/lines.js';
 import { tcpchat, waitForExit, type Running } from './helpers/processes.js';
 import { startServer } from './helpers/server.js';
+import { within } from './helpers/within.js';
 
 /**
  * The server keeps `/msg` lines for a tcpchat client that lost its link (it is likely coming
@@ -56,4 +59,33 @@ describe('tcpchat connect leaving on purpose is a quit, not a lost link', () => 
     expect(await ask(ada, '/msg eve are you there', /eve/)).toBe(KEPT('eve'));
     await waitForExit(eve);
   });
+
+  it('Ctrl-C while a tcpchat server has not yet answered its nick: the server is told /quit', async () => {
+    const slow = await slowToName();
+    const fay = tcpchat(['connect', `127.0.0.1:${slow.port}`, '--nick', 'fay'], { name: 'fay' });
+    const heard = await slow.connection;
+    await heard.waitFor('/nick fay');
+    fay.write('hello\n');
+    await fay.stdout.waitFor(/welcome to slow/);
+    fay.child.kill('SIGINT');
+    await heard.waitFor('/quit');
+    expect(await waitForExit(fay)).toEqual({ code: 0, signal: null });
+    expect(heard.all).not.toContain('hello');
+  });
 });
+
+/** A server that welcomes and answers /cap as tcpchat does, and never answers /nick (as a cluster's claim can be slow): what its one connection sent. */
+async function slowToName(): Promise<{ port: number; connection: Promise<Lines> }> {
+  let heard: (lines: Lines) => void = () => {};
+  const connection = within(new Promise<Lines>((resolve) => (heard = resolve)), 'a connection to the slow server');
+  const server = createServer((socket: Socket) => {
+    server.close();
+    trackSocket(socket).on('error', () => {});
+    const lines = new Lines(socket, 'the slow server');
+    socket.write('* welcome to slow, you are guest-1 in #lobby; /help lists commands\n');
+    void lines.waitFor(/^\/cap tcpchat /).then(() => socket.write('@cap=tcpchat;epoch=E;seq=0\n'));
+    heard(lines);
+  });
+  await within(new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined))), 'the slow server');
+  return { port: (server.address() as { port: number }).port, connection };
+}

@@ -241,7 +241,10 @@ function decide(state: ClientState, event: ClientEvent, policy: ClientPolicy): S
       if (state.phase === 'connected' && ((state.tagged && !holding(state)) || state.outbox.items.length === 0))
         return finishSending({ ...state, leaving: true, outbox: EMPTY_OUTBOX });
       const unsent = state.outbox.items.length;
-      return exit(state, 0, unsent > 0 ? `left with ${lines(unsent)} unsent` : undefined);
+      const left = exit(state, 0, unsent > 0 ? `left with ${lines(unsent)} unsent` : undefined);
+      // A tcpchat server that has not yet answered our nick is still told we leave on purpose (see finishSending).
+      const told = state.phase === 'connected' && state.peer === 'tcpchat' && !state.ended;
+      return told ? { state: left.state, effects: [{ kind: 'send', lines: [QUIT] }, ...left.effects] } : left;
     }
     case 'disconnected':
       return disconnected(state, event.error, policy);

@@ -1025,6 +1025,13 @@ describe('stepClient', () => {
       });
     });
 
+    it('says /quit on Ctrl-C before a tcpchat server answered our nick, and what waited unsent', () => {
+      const policy = { ...POLICY, nick: 'alice' };
+      const claiming = play([start, connected, received(WELCOME), received(cap('E', 4)), typed('hi')], policy);
+      expect(claiming.state.claim).toBeDefined();
+      expect(then(claiming, [leave], policy).effects).toEqual([send('/quit'), { kind: 'exit', code: 0, message: 'left with 1 line unsent' }]);
+    });
+
     it('says no /quit to a plain peer as it leaves', () => {
       expect(play([start, connected, inputEnded]).effects.slice(1)).toEqual([{ kind: 'end' }]);
     });
