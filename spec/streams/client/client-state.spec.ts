@@ -1029,7 +1029,10 @@ describe('stepClient', () => {
       const policy = { ...POLICY, nick: 'alice' };
       const claiming = play([start, connected, received(WELCOME), received(cap('E', 4)), typed('hi')], policy);
       expect(claiming.state.claim).toBeDefined();
-      expect(then(claiming, [leave], policy).effects).toEqual([send('/quit'), { kind: 'exit', code: 0, message: 'left with 1 line unsent' }]);
+      expect(then(claiming, [leave], policy).effects).toEqual([
+        send('/quit'),
+        { kind: 'exit', code: 0, message: 'left with 1 line unsent' },
+      ]);
     });
 
     it('says no /quit to a plain peer as it leaves', () => {
