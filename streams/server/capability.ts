@@ -4,8 +4,8 @@ import type { Effect } from './events.js';
 import { linesGone, reattribute, since } from './history.js';
 import { depart, moveTo } from './membership.js';
 import { invalidRoomReason, roomName } from './room-name.js';
-import { joinAuthor, roomNamed, tag, unnamedSession, type Connection, type ServerModel } from './model.js';
-import { back, missedPrivates, parsePrivatesPoint } from './private-lines.js';
+import { joinAuthor, roomNamed, sessionHolder, tag, unnamedSession, type Connection, type ServerModel } from './model.js';
+import { awayFrom, missedPrivates, parsePrivatesPoint } from './private-lines.js';
 import { direct, raw, replay } from './send.js';
 
 /**
@@ -31,14 +31,20 @@ export function capability(model: ServerModel, member: Connection, name: string,
   if (name !== TCPCHAT_CAPABILITY) return direct(model, [id], formatError(`unknown capability ${name}`));
   const session = params.session || unnamedSession(id);
   const effects: Effect[] = [];
+  // The other connection holding the session: one its client gave up on.
   const stale = sessionHolder(model, session, member);
   // A newer connection holds it: this is the one its client gave up on, its /cap held up on the way
   // (a link that stalled one way, then healed). It goes, not the live one.
   if (stale && stale.id > id) return [...depart(model, member, 'reconnected'), { kind: 'close', id, reason: 'reconnected' }];
-  if (stale) effects.push(...depart(model, stale, 'reconnected'), { kind: 'close', id: stale.id, reason: 'reconnected' });
+  // Its nick is away until this connection takes it again: private lines to it come here meanwhile (see `forReturn`).
+  if (stale)
+    effects.push(...depart(model, stale, 'reconnected', undefined, awayFrom(model, stale)), {
+      kind: 'close',
+      id: stale.id,
+      reason: 'reconnected',
+    });
   ownJoin(member, session);
   tag(member, session);
-  back(model, session);
   const before = member.room;
   if (params.room !== undefined) effects.push(...resumeIn(model, member, params.room));
   const moved = member.room !== before;
@@ -91,12 +97,6 @@ export function capability(model: ServerModel, member: Connection, name: string,
 /** A connection naming its session makes its join notice its session's own (see `joinAuthor`). */
 function ownJoin(member: Connection, session: string): void {
   if (member.session === undefined) reattribute(member.room!.history, member.joinedAfter, joinAuthor(member.id), session);
-}
-
-/** The other member that holds `session`, if any: a connection its client has given up on. */
-function sessionHolder(model: ServerModel, session: string, except: Connection): Connection | undefined {
-  for (const conn of model.conns.values()) if (conn.phase === 'member' && conn.session === session && conn !== except) return conn;
-  return undefined;
 }
 
 /** Back to the room a resuming client was in (none when it is there already or the server has no rooms). */

@@ -23,7 +23,7 @@ import {
   type ServerModel,
 } from './model.js';
 import { findByNick } from './nicks.js';
-import { keepForReturn, PRIVATE_SESSIONS_KEPT, RETURN_WINDOW_MS, sendPrivate } from './private-lines.js';
+import { forReturn, PRIVATE_SESSIONS_KEPT, RETURN_WINDOW_MS, sendPrivate } from './private-lines.js';
 import { kickedElsewhere } from './moderation-commands.js';
 import { direct, directToRoom, numbered, sayHere } from './send.js';
 import { addLatest, keepLatest } from '../keep-latest.js';
@@ -323,8 +323,8 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
     case 'private': {
       const member = findByNick(model, event.to);
       if (member) return sendPrivate(model, member, event.line);
-      keepForReturn(model, event.to, event.line); // its link lost here a moment ago: kept for its return, if it comes back here
-      return [];
+      // Its link lost here a moment ago: for its client if it is back here, or kept for its return.
+      return forReturn(model, event.to, event.line)?.effects ?? [];
     }
     case 'kick': {
       // Told to its room from here, the node that did it: every node hears it even should the kicker's never learn it was done.

@@ -5,7 +5,19 @@ import { formatHistoryEnd, formatHistoryStart, formatInRoom, formatRenamed, form
 import { formatError, formatNotice } from '../protocol/server-line.js';
 import { log, type Effect, type InRoom, type LogEntry } from './events.js';
 import { latest, type HistoryEntry } from './history.js';
-import { enter, forgetIfEmpty, join, joinAuthor, leave, type Connection, type ConnId, type Room, type ServerModel } from './model.js';
+import {
+  enter,
+  forgetIfEmpty,
+  join,
+  joinAuthor,
+  leave,
+  sessionHolder,
+  type Connection,
+  type ConnId,
+  type Room,
+  type ServerModel,
+} from './model.js';
+import { noLongerAway } from './private-lines.js';
 import { nickOrGuest, rename } from './nicks.js';
 import { direct, replay, sayHere } from './send.js';
 import { peerAddress } from './peer-address.js';
@@ -145,8 +157,10 @@ export function depart(
   notice: string | false = `${member.nick} left (${reason})`,
   away = false,
 ): Effect[] {
-  const { id, nick } = member;
+  const { id, nick, session } = member;
   const room = member.room!;
+  // Gone on purpose, or sent away: private lines to its nick are no longer for its client (see `forReturn`).
+  if (!away && session !== undefined && !sessionHolder(model, session, member)) noLongerAway(model, session);
   leave(model, member);
   // Announced once it is out, so the notice is its own and never replayed to it.
   const announced = notice === false ? [] : announceMembership(model, room, id, notice);

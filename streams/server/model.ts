@@ -465,6 +465,12 @@ export function memberOf(model: ServerModel, id: ConnId): Connection | undefined
   return conn?.phase === 'member' ? conn : undefined;
 }
 
+/** The member holding `session` (other than `except`), if any. */
+export function sessionHolder(model: ServerModel, session: string, except?: Connection): Connection | undefined {
+  for (const conn of model.conns.values()) if (conn.phase === 'member' && conn.session === session && conn !== except) return conn;
+  return undefined;
+}
+
 /** Every member here, in the order of their ids (nearly the order they came in). */
 export function members(model: ServerModel): Connection[] {
   return [...model.conns.values()].filter((conn) => conn.phase === 'member');

@@ -2,7 +2,7 @@ import { formatNotice } from '../protocol/server-line.js';
 import { nickKey } from '../protocol/nick.js';
 import { formatTagged } from '../protocol/tags.js';
 import type { Effect } from './events.js';
-import { resumable, type Connection, type ServerModel } from './model.js';
+import { resumable, sessionHolder, type Connection, type ServerModel } from './model.js';
 import { direct, time } from './send.js';
 import { keepLatest } from '../keep-latest.js';
 
@@ -79,33 +79,47 @@ function keep(model: ServerModel, session: string, line: string): PrivateLine {
 
 /**
  * A tagged member whose link was lost (not one that quit or was sent away): for RETURN_WINDOW_MS,
- * private lines to its nick are kept for its client, which is reconnecting, rather than refused.
- * Whether it was such a member.
+ * private lines to its nick are for its client, which is reconnecting, rather than refused (see
+ * `forReturn`). Whether it was such a member.
  */
 export function awayFrom(model: ServerModel, member: Connection): boolean {
   const { session } = member;
   if (!resumable(session)) return false;
+  noLongerAway(model, session); // a nick it held before this one is no longer its
   // The last to leave is kept longest.
   keepLatest(model.privates.away, nickKey(member.nick), { session, since: model.now() }, PRIVATE_SESSIONS_KEPT);
   return true;
 }
 
-/** A session's client is back (under its nick or another): lines to the nick it left are no longer kept for it. */
-export function back(model: ServerModel, session: string): void {
+/** A session's client left on purpose: lines to the nick it left with are no longer for it. */
+export function noLongerAway(model: ServerModel, session: string): void {
   const { away } = model.privates;
   for (const [key, left] of away) if (left.session === session) away.delete(key);
 }
 
-/** What the sender of a line `keepForReturn` kept is told. */
+/** What the sender of a line `forReturn` kept is told. */
 export const keptForReturn = (nick: string): string =>
   `${nick} lost its connection a moment ago; your private line is kept for when it is back`;
 
-/** A private line to a nick whose holder lost its link a moment ago (see `awayFrom`): kept for its return; whether it was. */
-export function keepForReturn(model: ServerModel, nick: string, line: string): boolean {
-  const away = model.privates.away.get(nickKey(nick));
-  if (!away || model.now() - away.since > RETURN_WINDOW_MS) return false;
+/**
+ * A private line to a nick whose holder lost its link a moment ago (see `awayFrom`). Its client
+ * back and taking that nick again (a cluster's claim is a round trip) gets it now (`sent`: the
+ * nick as addressed); not yet back, it is kept for the return. Undefined when neither: not away,
+ * away too long, or back and settled under another nick.
+ */
+export function forReturn(model: ServerModel, nick: string, line: string): { sent?: string; effects: Effect[] } | undefined {
+  const key = nickKey(nick);
+  const away = model.privates.away.get(key);
+  if (!away || model.now() - away.since > RETURN_WINDOW_MS) return undefined;
+  const returned = sessionHolder(model, away.session);
+  if (returned?.claim?.nick !== undefined && nickKey(returned.claim.nick) === key)
+    return { sent: nick, effects: sendPrivate(model, returned, line) };
+  if (returned) {
+    model.privates.away.delete(key);
+    return undefined;
+  }
   keep(model, away.session, line);
-  return true;
+  return { effects: [] };
 }
 
 /** `privates=RUN:N` of a client's `/cap`: the run its private numbers came from, and the last it showed. */

@@ -2,7 +2,7 @@ import { noSuchNick, privately } from './cluster-link.js';
 import type { Effect } from './events.js';
 import type { ConnId, ServerModel } from './model.js';
 import { findByNick } from './nicks.js';
-import { keepForReturn, keptForReturn, sendPrivate } from './private-lines.js';
+import { forReturn, keptForReturn, sendPrivate } from './private-lines.js';
 
 /**
  * Where a `/msg`'s line goes, from a member (`from`) or the console: to the nick's holder here or
@@ -21,6 +21,8 @@ export function routePrivate(model: ServerModel, from: ConnId | undefined, to: s
   // Kept by the node it lost its link on, for its return.
   if (elsewhere?.away) return { notice: keptForReturn(elsewhere.to), effects: elsewhere.effects };
   if (elsewhere) return { sent: elsewhere.to, effects: elsewhere.effects };
-  if (keepForReturn(model, to, line)) return { notice: keptForReturn(to), effects: [] };
+  const away = forReturn(model, to, line);
+  if (away?.sent !== undefined) return { sent: away.sent, effects: away.effects };
+  if (away) return { notice: keptForReturn(to), effects: away.effects };
   return { error: noSuchNick(model, to) };
 }

@@ -387,6 +387,37 @@ describe('createRouter as a node of a cluster', () => {
       expect(release(route(lines(2, '/quit')))).toEqual([{ type: 'release', nick: 'bea', key: 'bea' }]);
     });
 
+    it('to a nick whose client is back and taking it again (the claim in flight) reach that client at once, from here and from other nodes', () => {
+      const route = clusterRoom(2, [bob], { tagged: [1, 2] });
+      route(lines(1, '/nick ada'));
+      route(claimed(1, 'ada'));
+      route({ kind: 'closed', id: 1, reason: 'connection reset' });
+      route(open(3));
+      route(claimed(3, 'guest-3'));
+      route(lines(3, '/cap tcpchat session=s1', '/nick ada'));
+      const here = route(lines(2, '/msg ada psst'));
+      expect(inbox(here, 2)).toEqual([expect.stringMatching(/ \*-> ada\* psst$/)]);
+      expect(inbox(here, 3)).toEqual([expect.stringMatching(/^@pm=\d+;time=\S+ \*guest-2\* psst$/)]);
+      const fromBob = route(bus({ type: 'private', to: 'ada', line: '*bob* hi' }));
+      expect(inbox(fromBob, 3)).toEqual([expect.stringMatching(/ \*bob\* hi$/)]);
+      // Refused ada (someone else took it meanwhile), it settles under its guest nick: ada's lines are no longer for it.
+      route(claimed(3, 'ada', false));
+      expect(inbox(route(lines(2, '/msg ada psst')), 2)).toEqual([expect.stringMatching(/ ! no such nick: ada$/)]);
+    });
+
+    it('to a nick whose client came back before its old link was found dead reach the new link while it takes the nick again', () => {
+      const route = clusterRoom(2, [], { tagged: [1, 2] });
+      route(lines(1, '/nick ada'));
+      route(claimed(1, 'ada'));
+      route(open(3));
+      route(claimed(3, 'guest-3'));
+      const back = route(lines(3, '/cap tcpchat session=s1', '/nick ada'));
+      expect(requests(back).filter((request) => request.type === 'release')).toEqual([
+        { type: 'release', nick: 'ada', key: 'ada', away: true },
+      ]);
+      expect(inbox(route(lines(2, '/msg ada psst')), 3)).toEqual([expect.stringMatching(/ \*guest-2\* psst$/)]);
+    });
+
     it('handed back as not gone out, then taken all the same (Redis was paused, not lost), tells the sender, the console in its log', () => {
       const route = clusterRoom(2, [bob]);
       const console = (line: string): RouterEvent => ({ kind: 'console', command: parseConsoleLine(line) });
