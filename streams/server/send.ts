@@ -73,11 +73,15 @@ export function sayHere(
 
 /**
  * Room lines numbered by the cluster: kept, then sent to the room, never back to their author
- * (the connection `from`, or the same client since moved here: its session).
+ * (the connection `from`, or the same client since moved here: its session). Numbered at or below
+ * a number this server gave already (the cluster numbered them as this server came back from
+ * apart, before it learnt how far this server had numbered alone), they go marked as replayed:
+ * tagged clients take an unmarked number they have passed for a line heard twice.
  */
 export function numbered(model: ServerModel, room: Room, from: ConnId | undefined, batch: NumberedLines): Effect[] {
+  const late = batch.seq <= room.history.sequence.lastSeq;
   append(room.history, [batch]);
-  return toRoom(model, room, from, batch.author, batch.lines, () => entriesOf(batch).map((entry) => tagEntry(entry)));
+  return toRoom(model, room, from, batch.author, batch.lines, () => entriesOf(batch).map((entry) => tagEntry(entry, late)));
 }
 
 /** Earlier room lines for one connection, marked as replayed for a tagged one. */

@@ -619,6 +619,22 @@ describe('createRouter as a node of a cluster', () => {
       expect(story(effects)).toEqual(['bus sync', 'to 1: * back in the cluster: 2 online']);
     });
 
+    it('and comes back: lines the cluster numbered at or below what this server numbered alone meanwhile go marked as replayed (a tagged client drops an unmarked number it has passed)', () => {
+      const bob = elsewhere('bob');
+      const route = clusterRoom(2, [bob], { tagged: [1] });
+      route(saidOn(bob, 1, ['<bob> one']));
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      expect(inbox(route(lines(2, 'alone', 'here')), 1)).toEqual([
+        expect.stringMatching(/^@seq=3;\S+ <guest-2> alone$/),
+        expect.stringMatching(/^@seq=4;\S+ <guest-2> here$/),
+      ]);
+      route(up([bob], [{ seq: 1, time: 0, line: '<bob> one' }]));
+      const late = route(saidOn(bob, 2, ['<bob> two']));
+      expect(inbox(late, 1)).toEqual([expect.stringMatching(/^@seq=2;\S+;replay <bob> two$/)]);
+      expect(inbox(late, 2)).toEqual(['<bob> two']);
+      expect(inbox(route(saidOn(bob, 5, ['<bob> five'])), 1)).toEqual([expect.stringMatching(/^@seq=5;time=[^; ]+ <bob> five$/)]);
+    });
+
     it('and comes back: a nick taken meanwhile is synced with when it was taken (whoever took it first keeps it); one the cluster gave, without', () => {
       let now = 0;
       const route = clusterRoom(3, [], { now: () => now });
