@@ -99,6 +99,18 @@ describe('tcpchat connect whose piped input has ended', () => {
   });
 });
 
+describe('tcpchat connect --no-retry whose pipe is still open when its server dies', () => {
+  it('exits 1 saying the input was not read to its end (what the pipe still held was never sent)', async () => {
+    const server = await startServer();
+    const ada = await chatter(server.port, 'ada', ['--no-retry']);
+    ada.write(numbered(10));
+    await server.stdout.waitFor('<ada> 10');
+    await kill(server);
+    expect(await waitForExit(ada)).toEqual({ code: 1, signal: null });
+    expect(ada.stderr.all.at(-1)).toMatch(/^tcpchat: .*; the input was not read to its end$/);
+  });
+});
+
 describe('tcpchat connect fed a flood through a pipe, its server SIGKILLed mid-stream and restarted', () => {
   /** bob watches ada pipe the flood; the server is SIGKILLed at her line 5000 and restarted on its port; she exits 0, bob sees her last line. */
   async function floodThroughKill(args: readonly string[]): Promise<{ seen: number[]; second: Server }> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { BehaviorSubject, fromEvent, merge, Subject, take, type Observable, type Subscription } from '../../streams/rx.js';
+import { BehaviorSubject, fromEvent, merge, Subject, take, tap, type Observable, type Subscription } from '../../streams/rx.js';
 import { clientMain, GREETING_MS, type ConnectAttempt } from '../../streams/client/client-main.js';
 import type { DisplayLine } from '../../streams/client/client-state.js';
 import { DEFAULT_OUTBOX_LIMITS } from '../../streams/client/outbox.js';
@@ -65,16 +65,21 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     let interactive = false;
     /** The raw framing: each message a write of its own, spaced (see PacedWriter). */
     let paced: PacedWriter | undefined;
+    /** Piped input: whether a line of it was read, and whether its end was (see `unread`). */
+    const piped = { read: false, ended: false };
     const finish = (code: number, message?: string): void => {
       // On a terminal the last sentence takes the prompt's row, never its end.
       if (message && interactive) io.stdout.write('\r\x1b[K');
-      if (message) io.stderr.write(`tcpchat: ${message}\n`);
+      if (message) io.stderr.write(`tcpchat: ${message}${code === 0 ? '' : unread()}\n`);
       attempt?.unsubscribe();
       running?.unsubscribe();
       paced?.flush();
       socket?.destroy();
       void flushed(io.stdout).then(() => resolve(code));
     };
+
+    // Failing while a pipe was being sent, what it held after the lines read was never read: said, as unsent lines are.
+    const unread = (): string => (!io.stdin.isTTY && piped.read && !piped.ended ? '; the input was not read to its end' : '');
 
     let tls: ConnectTls | undefined;
     let certificateNotice: string | undefined;
@@ -170,7 +175,11 @@ export function runClient(config: ConnectConfig, io: ProcessIo, leave$: Observab
     }
 
     running = clientMain(
-      { input$: person.line$, attempt$, leave$: merge(leave$, outputClosed$) },
+      {
+        input$: person.line$.pipe(tap({ next: () => (piped.read = true), complete: () => (piped.ended = true) })),
+        attempt$,
+        leave$: merge(leave$, outputClosed$),
+      },
       {
         where,
         nick: config.nick,
