@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { joined } from './helpers/client.js';
 import { clusterNode } from './helpers/cluster-node.js';
 import { cleanUp } from './helpers/leftovers.js';
-import { testRedis } from './helpers/redis.js';
+import { startRedis, testRedis } from './helpers/redis.js';
 
 afterEach(cleanUp);
 
@@ -59,5 +59,26 @@ describe('tcpchat serve --cluster, a node that stands still for a while', () => 
     talker.send('after\n');
     await listener.lines.waitFor('<talker> after');
     expect(a.stdout.all.filter((line) => line.includes('Redis has not answered'))).toEqual([]);
+  }, 30_000);
+
+  it('late at every tick (a machine too busy for its timers), it still finds out a Redis that stopped answering', async () => {
+    // TTL 2 s: a beat every 0.5 s, Redis silent after 1 s. Stopped 0.9 s in every 1.1 s, each tick comes some
+    // 0.6 s late: each is taken for a stall, but only the time stood still is forgiven, not the whole silence.
+    const redis = await startRedis();
+    const a = await clusterNode('a', { url: redis.url, cluster: 'busy' }, ['--presence-ttl', '2']);
+    redis.process.child.kill('SIGSTOP');
+    try {
+      for (let cycle = 0; cycle < 10 && !a.stdout.all.some((line) => line.startsWith('! lost the cluster: ')); cycle++) {
+        a.child.kill('SIGSTOP');
+        await delay(900);
+        a.child.kill('SIGCONT');
+        await delay(200);
+      }
+      // Found out while still late at every tick (once the ticks come on time it would be anyway).
+      expect(a.stdout.all.filter((line) => line.startsWith('! lost the cluster: '))).toHaveLength(1);
+    } finally {
+      a.child.kill('SIGCONT');
+      redis.process.child.kill('SIGCONT');
+    }
   }, 30_000);
 });

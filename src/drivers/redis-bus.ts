@@ -657,15 +657,17 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     let beaten = Date.now();
     const heartbeat = setInterval(() => {
       const now = Date.now();
-      const stalled = now - ticked - beatMs > silentMs / 2;
+      const late = now - ticked - beatMs;
+      const stalled = late > silentMs / 2;
       ticked = now;
       if (!link || state !== 'up') return; // an attempt to join is bounded on its own (`bound`)
       // This process stood still (stopped, a frozen VM): the silence was its own, not Redis's. While
       // the others still count it alive (from its last beat, with a margin for the beat now to reach
-      // them) it beats at once and gives Redis a fresh window to answer; later it joins anew, as its
-      // members may be forgotten, and says why.
+      // them) it beats at once, and the time it stood still is not counted against Redis; later it
+      // joins anew, as its members may be forgotten, and says why. Only that time: on a machine so
+      // busy that every tick is late, a Redis that stopped answering is still found out.
       const sinceBeat = now - beaten;
-      if (stalled && sinceBeat < options.ttlMs - Math.min(beatMs, 500)) selfHeard = now;
+      if (stalled && sinceBeat < options.ttlMs - Math.min(beatMs, 500)) selfHeard = Math.min(now, selfHeard + late);
       else if (stalled)
         return cutOff(`this server stood still: its last heartbeat was ${seconds(sinceBeat)} ago, too near the presence TTL`);
       const waited = now - selfHeard;
