@@ -170,6 +170,8 @@ describe('tcpchat connect after its connection vanished (the server has not noti
     ]);
     expect(ada.stdout.all.filter((line) => line.includes('are you there?'))).toEqual(['(earlier) <bob> are you there?']);
     expect(saidBy(bob.lines, 'ada')).toEqual(['<ada> still me']);
+    // Its own old connection's leave is not news to ada.
+    expect(ada.stdout.all.filter((line) => / ada left /.test(` ${line}`))).toEqual([]);
   });
 });
 

@@ -36,15 +36,14 @@ export function capability(model: ServerModel, member: Connection, name: string,
   // A newer connection holds it: this is the one its client gave up on, its /cap held up on the way
   // (a link that stalled one way, then healed). It goes, not the live one.
   if (stale && stale.id > id) return [...depart(model, member, 'reconnected'), { kind: 'close', id, reason: 'reconnected' }];
-  // Its nick is away until this connection takes it again: private lines to it come here meanwhile (see `forReturn`).
-  if (stale)
-    effects.push(...depart(model, stale, 'reconnected', undefined, awayFrom(model, stale)), {
-      kind: 'close',
-      id: stale.id,
-      reason: 'reconnected',
-    });
   ownJoin(member, session);
   tag(member, session);
+  // Its nick is away until this connection takes it again: private lines to it come here meanwhile (see `forReturn`).
+  // Told to the room after the tag: the leave is the session's own line, no news to its client here.
+  if (stale) {
+    const away = awayFrom(model, stale);
+    effects.push(...depart(model, stale, 'reconnected', undefined, away), { kind: 'close', id: stale.id, reason: 'reconnected' });
+  }
   const before = member.room;
   if (params.room !== undefined) effects.push(...resumeIn(model, member, params.room));
   const moved = member.room !== before;

@@ -56,7 +56,10 @@ function toRoom(
   return sends(others(plain), others(tagged), lines, taggedLines);
 }
 
-/** Lines said in the room by `from` (a member, or the console): numbered into its history, then sent to the others. */
+/**
+ * Lines said in the room by `from` (a member, or the console): numbered into its history, then sent
+ * to the others, never back to their author (the connection, or its client's newer connection: its session).
+ */
 export function sayHere(
   model: ServerModel,
   room: Room,
@@ -65,7 +68,7 @@ export function sayHere(
   author = from === undefined ? undefined : model.conns.get(from)?.session,
 ): Effect[] {
   const batch = record(room.history, lines, model.now(), author);
-  const effects = toRoom(model, room, from, undefined, lines, () => entriesOf(batch).map((entry) => tagEntry(entry)));
+  const effects = toRoom(model, room, from, author, lines, () => entriesOf(batch).map((entry) => tagEntry(entry)));
   // Kept before anyone is sent them: a line someone saw is never lost to a crash.
   if (model.persist && lines.length > 0) effects.unshift({ kind: 'store', room: room.name, ...batch });
   return effects;

@@ -284,6 +284,8 @@ describe('a /cap with a session another connection holds', () => {
     expect(closes(effects)).toEqual([{ kind: 'close', id: 1, reason: 'reconnected' }]);
     expect(inbox(effects, 2)).toEqual(['* alice left (reconnected)']);
     expect(inbox(effects, 1)).toEqual([]);
+    // Its own old connection's leave is no news to the client back on connection 3.
+    expect(inbox(effects, 3).filter((line) => line.includes('left'))).toEqual([]);
     expect(effects).toContainEqual({
       kind: 'log',
       entries: [{ type: 'leave', id: 1, from: 'alice', reason: 'reconnected', room: '#lobby' }],
