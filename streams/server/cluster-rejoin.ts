@@ -4,7 +4,7 @@ import { formatNotice } from '../protocol/server-line.js';
 import { addRemote, dropInstance } from './cluster-members.js';
 import { changeNotices, toTheirRooms } from './cluster-news.js';
 import { log, type Effect } from './events.js';
-import { reload, type HistoryEntry } from './history.js';
+import { reload, since, type HistoryEntry } from './history.js';
 import { busRequest as bus } from './membership.js';
 import { everyone, forgetIfEmpty, members, roomNamed, type ClusterState, type Room, type ServerModel } from './model.js';
 import { direct, replay } from './send.js';
@@ -79,9 +79,12 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
 
 /**
  * Back from apart: the room lines the cluster numbered after the last one heard here were said
- * elsewhere and never reached the people here. Each room's members get their room's now, marked
- * as earlier, and are told how many more the cluster may no longer keep. This server's own lines
- * that a stopped Redis ran late, after it had given up on them, were shown here already.
+ * elsewhere and never reached the people here, and so were any it numbered before that which
+ * this server's ring lacks (said elsewhere as its link died: its own lines, numbered after them,
+ * were answered on another connection than the one that would have brought them). Each room's
+ * members get their room's now, marked as earlier, and are told how many more the cluster may no
+ * longer keep. This server's own lines that a stopped Redis ran late, after it had given up on
+ * them, were shown here already.
  */
 function catchUp(
   model: ServerModel,
@@ -94,7 +97,8 @@ function catchUp(
   const effects: Effect[] = [];
   for (const room of model.rooms.values()) {
     const kept = history.get(room.name) ?? [];
-    const after = kept.filter((entry) => entry.seq > heardUpTo);
+    const unheard = unheardBefore(room, heardUpTo);
+    const after = kept.filter((entry) => entry.seq > heardUpTo || unheard(entry.seq));
     // Numbers can jump (a node back from apart goes on after its own), so a gap before the first
     // line kept is only a loss when the history is full: at most that many lines were dropped.
     const full = kept.length >= room.history.capacity;
@@ -107,6 +111,14 @@ function catchUp(
     effects.push(...tellRoom(model, room, text, entries), log({ type: 'notice', text }));
   }
   return effects;
+}
+
+/** Whether a number up to `heardUpTo`, within what the room's ring still keeps, is missing from it. */
+function unheardBefore(room: Room, heardUpTo: number): (seq: number) => boolean {
+  const kept = since(room.history, 0);
+  const heard = new Set(kept.map((entry) => entry.seq));
+  const oldest = kept[0]?.seq ?? Infinity;
+  return (seq) => seq >= oldest && seq <= heardUpTo && !heard.has(seq);
 }
 
 function tellRoom(model: ServerModel, room: Room, text: string, entries: readonly HistoryEntry[]): Effect[] {

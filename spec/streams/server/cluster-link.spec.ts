@@ -849,6 +849,24 @@ describe('createRouter as a node of a cluster', () => {
       );
     });
 
+    it("gives the people here a line said elsewhere as its link died, numbered before this server's own last line it never heard", () => {
+      const route = clusterRoom(1, [bob]);
+      route(saidOn(bob, 3, ['<bob> before']));
+      // Its own line, numbered 5 (Redis answered on the command connection); bob's 4 died with the other one.
+      const { batch } = roomRequest(route(lines(1, 'mine')));
+      route(roomEvent(5, batch));
+      route(bus({ type: 'down', reason: 'Redis has not answered for 1.0 s' }));
+      const back = route(
+        up([bob], [...said(3, 'before'), ...said(4, 'as it died'), { seq: 5, time: 0, line: '<guest-1> mine' }, ...said(6, 'after')]),
+      );
+      expect(inbox(back, 1)).toEqual([
+        '* back in the cluster: 2 online',
+        '* while this server was apart from the cluster, 2 lines were said elsewhere',
+        '<bob> as it died',
+        '<bob> after',
+      ]);
+    });
+
     it('takes a gap in the numbers before a history that is not full for a jump, not a loss', () => {
       const route = clusterRoom(1, [bob]);
       route(saidOn(bob, 3, ['<bob> before']));
