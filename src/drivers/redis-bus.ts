@@ -419,7 +419,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       const event = eventOf(message, member, sender);
       if (event === undefined) return;
       if (sender === self) selfHeard = Date.now();
-      else if (sender) hear(sender, member?.node ?? (typeof message.node === 'string' ? message.node : (nodes.get(sender) ?? sender)));
+      // `taken` and `ousted` name the instance they are about, not their sender: no sign of its life (a killed node's, taken over).
+      else if (sender && message.type !== 'taken' && message.type !== 'ousted')
+        hear(sender, member?.node ?? (typeof message.node === 'string' ? message.node : (nodes.get(sender) ?? sender)));
       if (event) emit(event);
     }
 

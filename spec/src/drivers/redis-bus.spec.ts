@@ -331,6 +331,21 @@ describe('redisBus', () => {
     expect(await answer(a, 2)).toMatchObject({ ok: true });
   });
 
+  it('does not take a message about an instance (its nick taken, or ousted) for a sign of its life', async () => {
+    const a = await joined('a');
+    const c = await joined('c');
+    c.send(claim(1, 'cy'));
+    await a.next('joined', (event) => event.member.nick === 'cy');
+    crash(c);
+    // What another node's claim of a nick of c's publishes, again and again over three TTLs: c is gone all the same.
+    const about = (type: string): string => JSON.stringify({ type, nick: 'cy', instance: c.instance });
+    for (let i = 0; i < 12 && a.all('gone').length === 0; i++) {
+      await admin.publish(key('bus'), about(i % 2 === 0 ? 'taken' : 'ousted'));
+      await new Promise((resolve) => setTimeout(resolve, TTL / 4));
+    }
+    expect(a.all('gone')).toEqual([{ type: 'gone', instance: c.instance, node: 'c' }]);
+  });
+
   it("forgets a room only a gone instance's members were in, with its history, and lets the keys left expire", async () => {
     const a = await joined('a');
     const b = await joined('b');
