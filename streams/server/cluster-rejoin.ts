@@ -43,10 +43,11 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
   const missed = Math.max(0, cluster.apart.uncrossed + said - (event.late?.length ?? 0));
   const heardUpTo = cluster.apart.since;
   cluster.apart = { uncrossed: 0 };
-  // A cluster that lost its history (its Redis came back empty) has nothing to give: this
-  // server keeps its own, under the same epoch, so its clients resume as they were.
+  // A cluster that lost its history (its Redis came back empty) has only what was said since to
+  // give: this server keeps its own, under the same epoch, so its clients resume as they were.
   const history = byRoom(model, event.history);
-  const missedElsewhere = event.historyLost ? [] : catchUp(model, event, history, heardUpTo);
+  // A Redis that came back empty holds only what was said since, all of it while this server was apart.
+  const missedElsewhere = catchUp(model, event, history, event.historyLost && heardUpTo !== undefined ? 0 : heardUpTo);
   const here = members(model);
   if (!event.historyLost) {
     for (const name of history.keys()) roomNamed(model, name);

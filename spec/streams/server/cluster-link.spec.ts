@@ -933,6 +933,18 @@ describe('createRouter as a node of a cluster', () => {
       expect(inbox(effects, 1)).toContainEqual(notice);
       expect(inbox(route(lines(1, '/history')), 1)).toEqual(expect.arrayContaining(['<bob> one', '<bob> two']));
     });
+
+    it('when the cluster lost its history, gives the people here what was said in the new one meanwhile (all of it while this server was apart)', () => {
+      const route = clusterRoom(1, [bob]);
+      route(saidOn(bob, 1, ['<bob> one', '<bob> two']));
+      route(bus({ type: 'down', reason: 'connection lost' }));
+      const history = [{ seq: 7, time: 0, line: '<bob> into the new Redis' }];
+      const effects = route(bus({ type: 'up', epoch: 'E', history, members: [bob], facts: [], historyLost: true }));
+      expect(inbox(effects, 1).slice(-2)).toEqual([
+        '* while this server was apart from the cluster, 1 line was said elsewhere',
+        '<bob> into the new Redis',
+      ]);
+    });
   });
 
   describe('an instance gone silent', () => {
