@@ -68,7 +68,8 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
   }));
   return [
     bus({ type: 'sync', members: synced, lastSeq: sequence.lastSeq, ...(missed > 0 ? { missed } : {}) }),
-    ...(rejoined ? everyoneHere(model, formatNotice(`back in the cluster: ${cluster.remote.size + here.length} online`)) : []),
+    // Those here were told it was apart, or had not joined yet (see `apartNotice`).
+    ...everyoneHere(model, formatNotice(`${rejoined ? 'back in' : 'joined'} the cluster: ${cluster.remote.size + here.length} online`)),
     ...(event.historyLost ? [...everyoneHere(model, formatNotice(lostText)), log({ type: 'notice', text: lostText })] : []),
     ...(event.privatesGone ? privatesGone(model, event.privatesGone) : []),
     ...meanwhile,

@@ -117,11 +117,24 @@ export function welcome(model: ServerModel, conn: Connection, nick?: string): Ef
   enter(model, conn, nickOrGuest(model, nick), room); // before its own join notice, which it never hears
   timeNick(model, conn);
   const greeting = formatWelcome({ server: model.name, nick: conn.nick, ...(rooms ? { room: room.name } : {}) });
+  const apart = apartNotice(model);
   return [
     ...(rooms ? arrival(model, conn, room, earlier, greeting) : direct(model, [conn.id], greeting)),
+    ...(apart === undefined ? [] : direct(model, [conn.id], apart)),
     ...announceMembership(model, room, conn.id, `${conn.nick} joined`, joinAuthor(conn.id)),
     log({ type: 'join', id: conn.id, from: conn.nick, address: peerAddress(conn), ...inRoom(model, room) }),
   ];
+}
+
+/** What a newcomer to a node apart from its cluster (or not yet in it) is told: those already here were told as it happened. */
+function apartNotice(model: ServerModel): string | undefined {
+  const { cluster } = model;
+  if (!cluster || cluster.up) return undefined;
+  return formatNotice(
+    cluster.everUp
+      ? 'this server is apart from the rest of the cluster now: only the people on it hear you until it is back'
+      : 'this server has not joined its cluster yet: only the people on it hear you until it has',
+  );
 }
 
 /**

@@ -80,6 +80,7 @@ describe('createRouter as a node of a cluster', () => {
         to: [1],
         lines: ['* welcome to server, you are guest-1 in #lobby; /help lists commands', '* you are now in #lobby (1 here); no topic'],
       },
+      { kind: 'send', to: [1], lines: ['* this server has not joined its cluster yet: only the people on it hear you until it has'] },
       { kind: 'log', entries: [{ type: 'join', id: 1, from: 'guest-1', address: '10.0.0.1:4000', room: '#lobby' }] },
     ]);
     route(open(2));
@@ -88,6 +89,8 @@ describe('createRouter as a node of a cluster', () => {
       'to 1: * you are now alice',
       'to 2: * guest-1 is now alice',
     ]);
+    // Once it has joined, those it told it had not are told it has.
+    expect(inbox(route(up([elsewhere('bob')])), 1)).toEqual(['* joined the cluster: 3 online']);
   });
 
   describe('when the bus comes up', () => {
@@ -608,6 +611,7 @@ describe('createRouter as a node of a cluster', () => {
         'to 3: <guest-1> hi',
         'to 3: <guest-1> again',
         'to 3: * end of history',
+        'to 3: * this server is apart from the rest of the cluster now: only the people on it hear you until it is back',
         'to 1,2: * guest-3 joined',
       ]);
     });
