@@ -41,6 +41,8 @@ export interface RedisBusOptions {
 const KICKED_KEPT_MS = 3_600_000;
 /** Private lines handed back unsent that a node looks for in their mailboxes once it is back (see `latePrivatesWent`). */
 const UNSENT_PRIVATES_KEPT = 100;
+/** Private lines that Redis took watched for their instance to go silent before reading them (see `unreachedPrivates`). */
+const SENT_PRIVATES_WATCHED = 1000;
 
 /** A heartbeat answered within this long tells how far Redis's clock is from this node's. */
 const CLOCK_ROUND_TRIP_MS = 1000;
@@ -176,6 +178,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     let privatesSent = 0;
     /** Private lines handed back unsent, by id (the last UNSENT_PRIVATES_KEPT): Redis may have taken them all the same. */
     const unsentPrivates = new Map<string, PrivateRequest>();
+    /** Private lines Redis took, by id, with their number in their instance's mailbox: the latest SENT_PRIVATES_WATCHED. */
+    const sentPrivates = new Map<string, { request: PrivateRequest; n: number }>();
     /** The reports of lines that never crossed that this node has heard (their ids): each is told once. */
     const heardMissed = new Set<string>();
     /** Batches handed back unsent since the last join: should Redis still run one late, this node has shown it already. */
@@ -366,6 +370,18 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     function unheardPrivates(kept: readonly string[]): { messages: BusMessage[]; gone: number } {
       const messages = kept.flatMap((json) => (parse(json) as BusMessage[]).filter((message) => Number(message.n) > privatesHeard));
       return { messages, gone: messages.length > 0 && privatesHeard > 0 ? Number(messages[0].n) - privatesHeard - 1 : 0 };
+    }
+
+    /**
+     * Private lines Redis took for an instance now gone, numbered past what it said it had read by its
+     * last heartbeat: they may never have reached their members, and their senders are told.
+     */
+    async function unreachedPrivates(instance: string, node: string): Promise<void> {
+      const waiting = [...sentPrivates].filter(([, sent]) => sent.request.instance === instance);
+      if (waiting.length === 0) return;
+      for (const [id] of waiting) sentPrivates.delete(id);
+      const heard = await link?.commands.get(`${prefix}privates:${instance}:heard`).catch(() => null);
+      for (const [, sent] of waiting) if (sent.n > Number(heard ?? 0)) emit({ type: 'unreached', request: sent.request, node });
     }
 
     /** Private lines handed back unsent that Redis took all the same (found in their nodes' mailboxes). */
@@ -589,6 +605,9 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           return run(PRIVATE, [target, JSON.stringify({ type: 'private', instance: self, target, to, line, id }), link?.id ?? 0]).then(
             (n) => {
               if (Number(n) === 0) throw new Error('sent on a link that was let go');
+              // Watched until its instance reads it, as far as the senders can tell (see `unreachedPrivates`).
+              sentPrivates.set(id, { request, n: Number(n) });
+              if (sentPrivates.size > SENT_PRIVATES_WATCHED) sentPrivates.delete(sentPrivates.keys().next().value!);
               return undefined;
             },
             (error: unknown) => {
@@ -652,6 +671,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       nodes.delete(instance); // a restarted node is a new instance: the old name need not be kept
       emit({ type: 'gone', instance, node });
       void run(FORGET, [instance, firstRoom]).catch(() => {});
+      void unreachedPrivates(instance, node);
     });
     // The heartbeat keeps this node alive for the others, and tells it whether Redis still answers:
     // it does when this node hears itself on the channel. Silent too long, the link is made anew.
@@ -675,7 +695,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       const waited = now - selfHeard;
       if (waited > silentMs) return cutOff(`Redis has not answered for ${seconds(waited)}`);
       beaten = now;
-      void run(HEARTBEAT, [options.node, options.ttlMs]).then(
+      void run(HEARTBEAT, [options.node, options.ttlMs, privatesHeard]).then(
         (redisNow) => {
           // Redis answered at about halfway: a late answer (a busy Redis) would mislead more than it tells.
           const answered = Date.now();

@@ -307,13 +307,15 @@ return refused
 
 /**
  * Still alive: the key that says so is renewed, and the others hear it; so is the numbering of its
- * mailbox (PRIVATE), which must not start again under a node that goes on counting. Returns Redis's time (ms),
- * for the node to time the nicks its people take while apart on the clock every node shares.
- * ARGV: prefix, instance, node, ttl ms.
+ * mailbox (PRIVATE), which must not start again under a node that goes on counting, and how far it
+ * has read it (the senders of what it had not, should it go silent, are told). Returns Redis's time
+ * (ms), for the node to time the nicks its people take while apart on the clock every node shares.
+ * ARGV: prefix, instance, node, ttl ms, the last number of its mailbox it read.
  */
 export const HEARTBEAT = `${LIVE}
 redis.call('SET', p .. 'node:' .. instance, ARGV[3], 'PX', ARGV[4])
 redis.call('PEXPIRE', p .. 'privates:' .. instance .. ':n', DAY)
+redis.call('SET', p .. 'privates:' .. instance .. ':heard', ARGV[5], 'PX', DAY)
 redis.call('PUBLISH', p .. 'bus', cjson.encode({ type = 'beat', instance = instance, node = ARGV[3] }))
 return now
 `;

@@ -168,6 +168,11 @@ export type BusEvent =
    * all the same (paused, not lost: the request was queued in it): it reaches its member.
    */
   | { type: 'went'; request: Extract<BusRequest, { type: 'private' }> }
+  /**
+   * A private line Redis took for a member of an instance that then went silent (`gone`, node `node`)
+   * before saying it had read it (it says so with each heartbeat): it may never have reached its member.
+   */
+  | { type: 'unreached'; request: Extract<BusRequest, { type: 'private' }>; node: string }
   /** An instance went silent for longer than the presence TTL: its members are gone. */
   | { type: 'gone'; instance: string; node: string }
   /** A fact another node decided (never this node's own). */

@@ -340,6 +340,11 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
       const notice = `your private line to ${to} went out after all (it reached the cluster late): ${privateText(line)}`;
       return from === undefined ? [log({ type: 'notice', text: notice })] : direct(model, [from], formatNotice(notice));
     }
+    case 'unreached': {
+      const { from, to, line } = event.request;
+      const error = `your private line to ${to} may not have reached them: their server (node ${event.node}) is gone: ${privateText(line)}`;
+      return from === undefined ? [log({ type: 'error', text: error })] : direct(model, [from], formatError(error));
+    }
     case 'gone':
       return gone(model, cluster, event.instance, event.node);
     case 'fact':
