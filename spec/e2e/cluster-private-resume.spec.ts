@@ -41,4 +41,33 @@ describe('tcpchat serve --cluster, a /msg from another node to a member whose li
     expect(aa.lines.all.filter((line) => line === KEPT)).toHaveLength(2);
     expect(aa.lines.all.filter((line) => line.startsWith('! '))).toEqual([]);
   }, 30_000);
+
+  it('kept there for a client that comes back on the other node: that node asks for them, and the client has each once, in order', async () => {
+    const cluster = await testRedis();
+    const east = await clusterNode('east', cluster, ['--rate', '0']);
+    const west = await clusterNode('west', cluster, ['--rate', '0', '--heartbeat', '1s']);
+    const proxy = await FaultProxy.start(west.port);
+    const bb = await chatter(proxy.port, 'bb', ['--heartbeat', '1s']);
+    const aa = await joined(east.port, 'aa');
+    aa.send('/msg bb one\n');
+    await bb.stdout.waitFor('*aa* one');
+
+    proxy.blackHole();
+    await aa.lines.waitFor(/^\* bb left \((no answer to pings|connection closed)\)$/, 8000);
+    aa.send('/msg bb two\n/msg bb three\n');
+    await aa.lines.waitFor(KEPT);
+    // The route comes back leading to east: bb's client resumes there.
+    const from = mark(bb.stderr);
+    proxy.target = east.port;
+    proxy.reroute();
+    proxy.heal();
+    await bb.stderr.waitFor(/^tcpchat: reconnected to /, 8000, from);
+    await bb.stdout.waitFor('(earlier) *aa* three');
+    aa.send('/msg bb four\n');
+    await bb.stdout.waitFor('*aa* four');
+
+    const privates = bb.stdout.all.map((line) => line.replace(/^\(earlier\) /, '')).filter((line) => line.startsWith('*aa* '));
+    expect(privates).toEqual(['*aa* one', '*aa* two', '*aa* three', '*aa* four']);
+    expect(bb.stdout.all.filter((line) => line.includes('cannot be replayed'))).toEqual([]);
+  }, 30_000);
 });

@@ -203,6 +203,16 @@ export function createInProcessCluster(options: InProcessClusterOptions) {
         return fact(self, request);
       case 'query':
         return query(request);
+      case 'privates-ask': {
+        const { conn, session, after } = request;
+        publish(self.instance, { type: 'privates-asked', conn, instance: self.instance, session, after }, request.instance);
+        return undefined;
+      }
+      case 'privates-give': {
+        const { conn, session, lines, notice } = request;
+        publish(self.instance, { type: 'privates-given', conn, session, lines, ...(notice ? { notice } : {}) }, request.instance);
+        return undefined;
+      }
     }
   }
 

@@ -1,7 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type * as Redis from 'redis';
 import { Observable, Subject, type Subscription } from '../../streams/rx.js';
-import type { BusEvent as Event, ClusterMember, Fact, BusRequest as Request, MissedLines, RoomBatch } from '../../streams/cluster/bus.js';
+import type {
+  BusEvent as Event,
+  ClusterMember,
+  Fact,
+  KeptPrivate,
+  BusRequest as Request,
+  MissedLines,
+  RoomBatch,
+} from '../../streams/cluster/bus.js';
 import { CLAIM, FACT, FORGET, HEARTBEAT, JOIN, MISSED_KEPT, MOVE, PRIVATE, RELEASE, ROOM, SYNC } from './redis-scripts.js';
 import { KickLedger } from './kick-ledger.js';
 import { silentFor } from './silent-for.js';
@@ -384,6 +392,11 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       for (const [, sent] of waiting) if (sent.n > Number(heard ?? 0)) emit({ type: 'unreached', request: sent.request, node });
     }
 
+    const publish = (message: object): Promise<undefined> =>
+      link
+        ? link.commands.publish(channel, JSON.stringify(message)).then(() => undefined)
+        : Promise.reject(new Error('not connected to Redis'));
+
     /** Private lines handed back unsent that Redis took all the same (found in their nodes' mailboxes). */
     async function latePrivatesWent(current: Link): Promise<void> {
       for (const target of new Set([...unsentPrivates.values()].map((request) => request.instance))) {
@@ -492,6 +505,19 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
             void link.commands.publish(channel, JSON.stringify({ type: 'kicked', instance: self, target: sender, id })).catch(() => {});
           }
           return { type: 'kick', to, line, reason };
+        }
+        case 'privates-ask': {
+          const { target, conn, session, after } = message;
+          if (!sender || typeof target !== 'string' || typeof conn !== 'number' || typeof session !== 'string' || typeof after !== 'number')
+            return undefined;
+          return target === self ? { type: 'privates-asked', conn, instance: sender, session, after } : null;
+        }
+        case 'privates-give': {
+          const { target, conn, session, lines, notice } = message;
+          if (!sender || typeof target !== 'string' || typeof conn !== 'number' || typeof session !== 'string') return undefined;
+          const kept = Array.isArray(lines) ? lines.flatMap(keptPrivateOf) : [];
+          if (target !== self) return null;
+          return { type: 'privates-given', conn, session, lines: kept, ...(typeof notice === 'string' ? { notice } : {}) };
         }
         case 'kicked': {
           if (!sender || typeof message.id !== 'string') return undefined;
@@ -639,6 +665,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         }
         case 'query':
           return answerFrom(link!.commands, `${prefix}history:${request.room}`, request, firstRoom);
+        // A client's private lines, asked of the node that kept them and given back: for a client that is here now, or never.
+        case 'privates-ask': {
+          const { conn, instance: target, session, after } = request;
+          return publish({ type: 'privates-ask', instance: self, target, conn, session, after });
+        }
+        case 'privates-give': {
+          const { conn, instance: target, session, lines, notice } = request;
+          return publish({ type: 'privates-give', instance: self, target, conn, session, lines, ...(notice ? { notice } : {}) });
+        }
       }
     }
 
@@ -897,4 +932,10 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
+}
+
+/** A kept private line in another node's answer, if it is one. */
+function keptPrivateOf(value: unknown): KeptPrivate[] {
+  const kept = value as { line?: unknown; time?: unknown } | null;
+  return typeof kept?.line === 'string' && typeof kept.time === 'number' ? [{ line: kept.line, time: kept.time }] : [];
 }

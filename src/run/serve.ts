@@ -307,8 +307,9 @@ export async function runServer(
         cluster: bus?.self,
         // Names this run (or the data directory's history): a resuming client learns whether its sequence numbers still mean anything.
         epoch: data?.epoch ?? run,
-        // Private lines live in this process alone, whatever outlives it.
-        privatesRun: run,
+        // Private lines live in this process alone, whatever outlives it; in a cluster its instance
+        // names it, so that a node a client comes back to knows whom to ask for them.
+        privatesRun: bus?.self.instance ?? run,
         restored: data?.restored,
         operators: config.operators,
       },

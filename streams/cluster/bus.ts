@@ -34,6 +34,12 @@ export interface ClusterMember {
 }
 
 /** Room lines said on one node that never reached the others. */
+/** A private line a node kept for a client: its text and when it came (ms). */
+export interface KeptPrivate {
+  readonly line: string;
+  readonly time: number;
+}
+
 export interface MissedLines {
   readonly node: string;
   readonly lines: number;
@@ -102,7 +108,15 @@ export type BusRequest =
    */
   | { type: 'fact'; fact: Fact; key: string; first?: true }
   /** A member's `/history since` or `/search` in its room, from the cluster's history: `answer`, at most `limit` lines. */
-  | { type: 'query'; conn: ConnId; room: string; query: HistoryQuery; limit: number };
+  | { type: 'query'; conn: ConnId; room: string; query: HistoryQuery; limit: number }
+  /**
+   * A client back here resumes private lines that instance `instance` (its run, `privates=RUN:N`)
+   * kept for its session, after the one numbered `after`: that node answers (`privates-asked` there,
+   * `privates-given` here), or, unsent, the client is told they cannot be replayed here.
+   */
+  | { type: 'privates-ask'; conn: ConnId; instance: string; session: string; after: number }
+  /** The answer to a `privates-ask` from `instance`: what this node kept for the session, and the notice of what it no longer keeps. */
+  | { type: 'privates-give'; conn: ConnId; instance: string; session: string; lines: readonly KeptPrivate[]; notice?: string };
 
 export type BusEvent =
   /**
@@ -181,5 +195,9 @@ export type BusEvent =
   | { type: 'fact-refused'; fact: Fact; held: Fact }
   /** The cluster's answer to a `query`: its lines, oldest first. */
   | { type: 'answer'; conn: ConnId; query: HistoryQuery; entries: readonly HistoryEntry[] }
+  /** Another node's client came back there, and asks what this node kept of its private lines (see `privates-ask`). */
+  | { type: 'privates-asked'; conn: ConnId; instance: string; session: string; after: number }
+  /** What another node kept of the private lines of a client that came back here (see `privates-ask`). */
+  | { type: 'privates-given'; conn: ConnId; session: string; lines: readonly KeptPrivate[]; notice?: string }
   /** A request that did not reach the cluster: the router does it locally instead. */
   | { type: 'unsent'; request: BusRequest };

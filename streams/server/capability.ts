@@ -7,6 +7,7 @@ import { invalidRoomReason, roomName } from './room-name.js';
 import { joinAuthor, roomNamed, sessionHolder, tag, unnamedSession, type Connection, type ServerModel } from './model.js';
 import { awayFrom, missedPrivates, parsePrivatesPoint } from './private-lines.js';
 import { direct, raw, replay } from './send.js';
+import { askElsewhere } from './cluster-privates.js';
 
 /**
  * To a client resuming from an earlier run. That run's acknowledged ids went with it: a line whose
@@ -66,7 +67,9 @@ export function capability(model: ServerModel, member: Connection, name: string,
   // Private lines to this session: a client that names where it was in them (`privates=RUN:N`)
   // gets what it missed of them, in this run (after a restart, RESTARTED says it all).
   const point = sameRun && params.privates !== undefined ? parsePrivatesPoint(params.privates) : undefined;
-  const privates = point ? missedPrivates(model, session, point.run, point.after) : { lines: [] };
+  // Those of another run, on another node, are asked of it (see `askElsewhere`): they come after this answer.
+  const elsewhere = point !== undefined && point.run !== model.privates.run;
+  const privates = point && !elsewhere ? missedPrivates(model, session, point.run, point.after) : { lines: [] };
   // `missed=N`: the client holds the live lines it got before this answer until the N older ones are shown.
   const count = replayed.length + privates.lines.length;
   const answer = {
@@ -90,6 +93,7 @@ export function capability(model: ServerModel, member: Connection, name: string,
   effects.push(...replay(model, id, replayed));
   if (privates.notice) effects.push(...direct(model, [id], privates.notice));
   if (privates.lines.length > 0) effects.push({ kind: 'send', to: [id], lines: privates.lines });
+  if (elsewhere) effects.push(...askElsewhere(model, member, session, point.run, point.after));
   return effects;
 }
 

@@ -24,6 +24,7 @@ import {
 } from './model.js';
 import { findByNick } from './nicks.js';
 import { forReturn, PRIVATE_SESSIONS_KEPT, RETURN_WINDOW_MS, sendPrivate } from './private-lines.js';
+import { askUnsent, privatesAsked, privatesGiven } from './cluster-privates.js';
 import { kickedElsewhere } from './moderation-commands.js';
 import { direct, directToRoom, numbered, sayHere } from './send.js';
 import { addLatest, keepLatest } from '../keep-latest.js';
@@ -266,9 +267,12 @@ function unsent(model: ServerModel, cluster: ClusterState, request: BusRequest):
       const member = memberOf(model, request.conn);
       return member ? unanswered(model, member, request.query) : [];
     }
+    case 'privates-ask':
+      return askUnsent(model, request.conn);
     case 'release':
     case 'sync':
     case 'move':
+    case 'privates-give':
       return [];
   }
 }
@@ -345,6 +349,10 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
       const error = `your private line to ${to} may not have reached them: their server (node ${event.node}) is gone: ${privateText(line)}`;
       return from === undefined ? [log({ type: 'error', text: error })] : direct(model, [from], formatError(error));
     }
+    case 'privates-asked':
+      return privatesAsked(model, event);
+    case 'privates-given':
+      return privatesGiven(model, event);
     case 'gone':
       return gone(model, cluster, event.instance, event.node);
     case 'fact':

@@ -1,3 +1,4 @@
+import type { KeptPrivate } from '../cluster/bus.js';
 import { formatNotice } from '../protocol/server-line.js';
 import { nickKey } from '../protocol/nick.js';
 import { formatTagged } from '../protocol/tags.js';
@@ -22,10 +23,8 @@ export const PRIVATE_SESSIONS_KEPT = 1000;
 /** How long a tagged member whose link was lost is taken to be reconnecting: private lines to its nick wait for it. */
 export const RETURN_WINDOW_MS = 10 * 60_000;
 
-interface PrivateLine {
+interface PrivateLine extends KeptPrivate {
   readonly pm: number;
-  readonly time: number;
-  readonly line: string;
 }
 
 /**
@@ -63,12 +62,12 @@ export function sendPrivate(model: ServerModel, target: Connection, line: string
 }
 
 /** The line numbered and kept for `session`'s client. */
-function keep(model: ServerModel, session: string, line: string): PrivateLine {
+function keep(model: ServerModel, session: string, line: string, time = model.now()): PrivateLine {
   const store = model.privates;
   const { sessions } = store;
   const lines = sessions.get(session) ?? { start: store.highest, last: store.highest, kept: [], text: 0 };
   keepLatest(sessions, session, lines, PRIVATE_SESSIONS_KEPT); // the session written to last is kept longest
-  const entry: PrivateLine = { pm: ++lines.last, time: model.now(), line };
+  const entry: PrivateLine = { pm: ++lines.last, time, line };
   store.highest = Math.max(store.highest, lines.last);
   lines.kept.push(entry);
   lines.text += line.length;
@@ -136,18 +135,38 @@ export function parsePrivatesPoint(value: string): { run: string; after: number 
  * `PRIVATE_SESSIONS_KEPT`), that some may be gone.
  */
 export function missedPrivates(model: ServerModel, session: string, run: string, after: number): { notice?: string; lines: string[] } {
-  const { run: thisRun, sessions } = model.privates;
-  if (run !== thisRun) return { notice: unknownGone('they are kept only by the server that had you then'), lines: [] };
-  const lines = sessions.get(session);
+  if (run !== model.privates.run) return { notice: unknownGone(KEPT_ELSEWHERE), lines: [] };
+  const { notice, kept } = missedKept(model, session, after);
+  return { notice, lines: kept.map((entry) => tagged(entry, true)) };
+}
+
+/** The private lines this run keeps for `session` after the one numbered `after`, and the notice of those no longer kept. */
+export function missedKept(model: ServerModel, session: string, after: number): { notice?: string; kept: PrivateLine[] } {
+  const lines = model.privates.sessions.get(session);
   const forgotten = after > 0 && (!lines || after < lines.start);
-  if (!lines) return { notice: forgotten ? unknownGone(FORGOTTEN) : undefined, lines: [] };
+  if (!lines) return { notice: forgotten ? unknownGone(FORGOTTEN) : undefined, kept: [] };
   const firstKept = lines.kept[0].pm; // a record always keeps its last line
   const gone = firstKept - 1 - Math.max(after, lines.start);
   return {
     notice: forgotten ? unknownGone(FORGOTTEN) : gone > 0 ? countGone(gone) : undefined,
-    lines: lines.kept.filter((entry) => entry.pm > after).map((entry) => tagged(entry, true)),
+    kept: lines.kept.filter((entry) => entry.pm > after),
   };
 }
+
+/**
+ * Private lines another node kept for a client that came back here: numbered and kept here (at
+ * their own time), and sent marked as replayed, after the notice of any no longer kept.
+ */
+export function replayFromElsewhere(model: ServerModel, member: Connection, given: readonly KeptPrivate[], notice?: string): Effect[] {
+  const lines = given.map(({ line, time }) => tagged(keep(model, member.session!, line, time), true));
+  return [
+    ...(notice ? direct(model, [member.id], notice) : []),
+    ...(lines.length > 0 ? [{ kind: 'send' as const, to: [member.id], lines }] : []),
+  ];
+}
+
+/** Where a client that comes back on another node has its private lines kept. */
+export const KEPT_ELSEWHERE = 'they are kept only by the server that had you then';
 
 const FORGOTTEN = 'too many others were sent private lines since';
 
@@ -156,5 +175,5 @@ const countGone = (count: number): string =>
     `${count === 1 ? '1 private line' : `${count} private lines`} to you while you were away can no longer be replayed (more came than are kept for you)`,
   );
 
-const unknownGone = (why: string): string =>
+export const unknownGone = (why: string): string =>
   formatNotice(`private lines to you while you were away, if any, cannot be replayed here: ${why}`);

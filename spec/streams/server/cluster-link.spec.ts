@@ -951,6 +951,51 @@ describe('createRouter as a node of a cluster', () => {
     });
   });
 
+  describe('private lines of a client back from another node', () => {
+    const bob = elsewhere('bob');
+
+    it('are asked of the node that kept them, when the cluster knows it; else the client is told they cannot be replayed here', () => {
+      const route = clusterRoom(1, [bob], { privatesRun: 'i1' });
+      route(open(2));
+      route(claimed(2, 'guest-2'));
+      const asked = route(lines(2, '/cap tcpchat session=a resume=E:0 privates=i2:3'));
+      expect(requests(asked)).toContainEqual({ type: 'privates-ask', conn: 2, instance: 'i2', session: 'a', after: 3 });
+      expect(inbox(asked, 2).filter((line) => line.includes('cannot be replayed'))).toEqual([]);
+      route(open(3));
+      route(claimed(3, 'guest-3'));
+      const unknown = route(lines(3, '/cap tcpchat session=c resume=E:0 privates=i9:3'));
+      expect(requests(unknown).filter((request) => request.type === 'privates-ask')).toEqual([]);
+      expect(inbox(unknown, 3)).toContainEqual(
+        expect.stringMatching(/cannot be replayed here: they are kept only by the server that had you then$/),
+      );
+      // Given back: numbered here, marked as replayed, after the notice of those no longer kept; to that session only.
+      const notice = '* 1 private line to you while you were away can no longer be replayed (more came than are kept for you)';
+      const given = route(bus({ type: 'privates-given', conn: 2, session: 'a', lines: [{ line: '*bob* two', time: 0 }], notice }));
+      expect(inbox(given, 2)).toEqual([
+        expect.stringMatching(/ \* 1 private line to you/),
+        expect.stringMatching(/^@pm=1;time=\S+;replay \*bob\* two$/),
+      ]);
+      expect(route(bus({ type: 'privates-given', conn: 2, session: 'x', lines: [{ line: '*bob* no', time: 0 }] }))).toEqual([]);
+      // Unsent (the cluster out of reach), the client is told as when that node is not known.
+      const unsent = route(bus({ type: 'unsent', request: { type: 'privates-ask', conn: 2, instance: 'i2', session: 'a', after: 3 } }));
+      expect(inbox(unsent, 2)).toEqual([expect.stringMatching(/cannot be replayed here/)]);
+    });
+
+    it('kept here are given to the node that asks, after the last the client showed; and no longer kept for its return here', () => {
+      const route = clusterRoom(2, [bob], { tagged: [1, 2], privatesRun: 'i1' });
+      route(lines(1, '/nick ada'));
+      route(claimed(1, 'ada'));
+      route(lines(2, '/msg ada one'));
+      route({ kind: 'closed', id: 1, reason: 'connection reset' });
+      route(lines(2, '/msg ada two'));
+      const asked = route(bus({ type: 'privates-asked', conn: 7, instance: 'i2', session: 's1', after: 1 }));
+      expect(requests(asked)).toEqual([
+        { type: 'privates-give', conn: 7, instance: 'i2', session: 's1', lines: [{ line: '*guest-2* two', time: 0 }] },
+      ]);
+      expect(inbox(route(lines(2, '/msg ada three')), 2)).toEqual([expect.stringMatching(/ ! no such nick: ada$/)]);
+    });
+  });
+
   describe('an instance gone silent', () => {
     const [bob, carol, dave] = [elsewhere('bob'), elsewhere('carol'), elsewhere('dave', 'n3')];
 
