@@ -197,7 +197,7 @@ describe('tcpchat serve --cluster, when Redis fails', () => {
     await startRedis({ port: redis.port }); // it kept nothing
     await a.stdout.waitFor(/^\* rejoined the cluster as node a/);
     await listener.stdout.waitFor(
-      "* the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone",
+      "* the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone, and those said elsewhere that only Redis held are gone",
     );
 
     proxy.reset(); // the listener's connection dies; it reconnects and resumes

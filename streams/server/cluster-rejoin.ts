@@ -57,7 +57,8 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
   }
   for (const room of [...model.rooms.values()]) forgetIfEmpty(model, room);
   const text = `${rejoined ? 'rejoined' : 'joined'} the cluster as node ${cluster.self.node}: ${cluster.remote.size} elsewhere`;
-  const lostText = "the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone";
+  const lostText =
+    "the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone, and those said elsewhere that only Redis held are gone";
   const synced = here.map((m) => ({
     conn: m.id,
     nick: m.nick,

@@ -15,11 +15,11 @@ describe("the server's own output", () => {
     server.child.stdout!.pause(); // nobody reads the server's output from here on
     const before = memoryMiB(pid);
 
-    // 48 MiB of chat: as JSON records, more than 50 MiB would queue in the server. Passing the chat
-    // on leaves some garbage behind anyway (~30 MiB here), so the bound is the chat's own size.
+    // 96 MiB of chat: as JSON records, more than 100 MiB would queue in the server. Passing the chat
+    // on leaves some garbage behind anyway (~45 MiB here, however long it goes on), so the bound is the chat's own size.
     const line = 'x'.repeat(1000);
     const batch = `${line}\n`.repeat(256);
-    const batches = 192;
+    const batches = 384;
     // In steps that bob keeps up with, so that only the server's own output is stalled.
     for (let i = 0; i < batches; i++) {
       ada.send(`${batch}step ${i}\n`);

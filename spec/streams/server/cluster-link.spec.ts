@@ -933,7 +933,8 @@ describe('createRouter as a node of a cluster', () => {
       route(bus({ type: 'down', reason: 'connection lost' }));
       const effects = route(bus({ type: 'up', epoch: 'E', history: [], members: [bob], facts: [], historyLost: true }));
       expect(requests(effects).find((request) => request.type === 'sync')).toMatchObject({ lastSeq: 2 });
-      const notice = "* the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone";
+      const notice =
+        "* the cluster's history was lost (its Redis came back empty): lines said before now are kept on each server alone, and those said elsewhere that only Redis held are gone";
       expect(inbox(effects, 1)).toContainEqual(notice);
       expect(inbox(route(lines(1, '/history')), 1)).toEqual(expect.arrayContaining(['<bob> one', '<bob> two']));
     });
