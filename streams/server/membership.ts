@@ -182,7 +182,11 @@ export function depart(
   return [...announced, ...released, log({ type: 'leave', id, from: nick, reason, ...inRoom(model, room) })];
 }
 
-/** A member takes a nick this server may give on its own (`why` tells why, when the member did not ask). */
+/**
+ * A member takes a nick this server may give on its own (`why` tells why, when the member did not
+ * ask: a cluster gave its nick to another first). Then the room has heard of two with that nick:
+ * it is told which one this is.
+ */
 export function renameLocally(model: ServerModel, member: Connection, nick: string, why?: string): Effect[] {
   const { id } = member;
   const result = rename(model, member, nick);
@@ -190,9 +194,17 @@ export function renameLocally(model: ServerModel, member: Connection, nick: stri
   if (result.before === result.after) return direct(model, [id], formatYouAre(result.after));
   timeNick(model, member);
   const room = member.room!;
+  const node = model.cluster?.self.node;
   return [
     ...direct(model, [id], formatRenamed(result.after, why)),
-    ...announceMembership(model, room, id, `${result.before} is now ${result.after}`),
+    ...announceMembership(
+      model,
+      room,
+      id,
+      why && node
+        ? `${result.before} on node ${node} is now ${result.after} (another ${result.before} had the nick first)`
+        : `${result.before} is now ${result.after}`,
+    ),
     log({ type: 'nick', id, from: result.before, to: result.after, ...inRoom(model, room) }),
   ];
 }

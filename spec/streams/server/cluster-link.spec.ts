@@ -1102,7 +1102,7 @@ describe('createRouter as a node of a cluster', () => {
     expect(route(lines(1, 'hi'))).toEqual([]);
     expect(story(route(claimed(1, 'guest-9')))).toEqual([
       'to 1: * your nick alice went to someone else while this server was apart from the cluster; you are now guest-9',
-      'room: * alice is now guest-9',
+      'room: * alice on node n1 is now guest-9 (another alice had the nick first)',
       'room: <guest-9> hi',
     ]);
   });
