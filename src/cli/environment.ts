@@ -12,9 +12,9 @@ interface YargsOptions {
 /**
  * What yargs' `.env(ENV_PREFIX)` leaves to do, as a middleware run before validation and a check
  * that reports what it found:
- * - it turns every TCPCHAT_* variable into an argument, whether it names an option or not, and
- *   strict parsing would then refuse the others: TCPCHAT_PASSWORD (read on its own, see
- *   password-option.ts) or CI's TCPCHAT_TEST_REDIS. Those arguments are dropped.
+ * - it turns every TCPCHAT_* variable (and TCPCHAT) into an argument, whether it names an option
+ *   or not, and strict parsing would then refuse the others: TCPCHAT_PASSWORD (read on its own,
+ *   see password-option.ts) or CI's TCPCHAT_TEST_REDIS. Those arguments are dropped.
  * - it reads a boolean variable as true only when it says `true`, so a service's
  *   TCPCHAT_RELAY=1 would quietly mean false. 1/0, yes/no, on/off are read too, anything else
  *   is refused (unless a flag, which wins, was typed).
@@ -22,7 +22,9 @@ interface YargsOptions {
 export function environmentOptions(env: NodeJS.ProcessEnv, args: readonly string[]) {
   let problem: string | undefined;
   const middleware: Middleware = (argv, yargs) => {
-    const variables = Object.keys(env).filter((variable) => variable.startsWith(`${ENV_PREFIX}_`) && env[variable] !== undefined);
+    // TCPCHAT itself too: yargs makes an argument named "" of it (a script's path to the program, say).
+    const ours = (variable: string): boolean => variable === ENV_PREFIX || variable.startsWith(`${ENV_PREFIX}_`);
+    const variables = Object.keys(env).filter((variable) => ours(variable) && env[variable] !== undefined);
     if (variables.length === 0) return; // most starts: no table of the options' names to make
     const options = yargs.getOptions();
     const namesOf = (option: string): string[] => [option, ...(options.alias[option] ?? [])];

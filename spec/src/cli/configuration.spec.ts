@@ -136,6 +136,12 @@ describe('where options come from: flag > TCPCHAT_* > --config FILE > default', 
     expect((await withEnv(env, () => parse('connect'))).connect?.password).toBe('sesame');
   });
 
+  it('leaves a variable named TCPCHAT alone (a script keeping the path to the program there)', async () => {
+    const env = { TCPCHAT: './node_modules/.bin/tcpchat' };
+    expect((await withEnv(env, () => parse('serve', '--port', '2023'))).serve?.port).toBe(2023);
+    expect((await withEnv(env, () => parse('connect', '127.0.0.1:2023'))).connect?.port).toBe(2023);
+  });
+
   it.each([
     ['1', true],
     ['yes', true],
