@@ -12,6 +12,8 @@ export const WILL = 0xfb;
 export const WONT = 0xfc;
 export const DO = 0xfd;
 export const DONT = 0xfe;
+const LF = 0x0a;
+const CR = 0x0d;
 
 /** Where a scan of telnet bytes is: in data, after an IAC, before an option byte, inside a subnegotiation (or after an IAC there). */
 export const DATA = 0;
@@ -31,12 +33,14 @@ export class TelnetFilter {
   /** The peer has negotiated: from now on IAC starts a command. */
   private telnet = false;
   private state = DATA;
+  /** The WILL, WONT, DO or DONT before an option byte. */
+  private verb = 0;
 
   /** The data bytes of `chunk`: the chunk itself when nothing in it concerns telnet. */
   data(chunk: Uint8Array): Uint8Array {
     if (this.state === DATA && chunk.indexOf(IAC) === -1) return chunk;
-    // One more than the chunk: an IAC held from the last chunk may turn out to be data.
-    const out = new Uint8Array(chunk.length + 1);
+    // Two more than the chunk: an IAC and a verb held from the last chunk may turn out to be data.
+    const out = new Uint8Array(chunk.length + 2);
     let length = 0;
     for (const byte of chunk) {
       switch (this.state) {
@@ -46,9 +50,12 @@ export class TelnetFilter {
           break;
         case COMMAND:
           this.state = DATA;
-          if (byte === SB || (byte >= WILL && byte <= DONT)) {
+          if (byte === SB) {
             this.telnet = true;
-            this.state = byte === SB ? SUB : OPTION;
+            this.state = SUB;
+          } else if (byte >= WILL && byte <= DONT) {
+            this.verb = byte;
+            this.state = OPTION;
           } else if (this.telnet && byte >= SE) {
             if (byte === IAC) out[length++] = IAC; // IAC IAC: the data byte 0xFF; any other is a two-byte command (NOP, IP, GA...)
           } else {
@@ -60,6 +67,13 @@ export class TelnetFilter {
           break;
         case OPTION:
           this.state = DATA;
+          // No telnet sends a line's end for an option: before any negotiation, `\xff\xfe\n` from
+          // a plain peer (Latin-1 `ÿþ` ending a line) is text, and its newline ends the line.
+          if (!this.telnet && (byte === LF || byte === CR)) {
+            out[length++] = IAC;
+            out[length++] = this.verb;
+            out[length++] = byte;
+          } else this.telnet = true;
           break;
         default:
           this.state = inSubnegotiation(this.state, byte);
@@ -68,7 +82,7 @@ export class TelnetFilter {
     return out.subarray(0, length);
   }
 
-  /** What is still held at the end of the input: a last 0xFF that was no command. */
+  /** What is still held at the end of the input: a last 0xFF that was no command (a verb without its option is one cut short). */
   end(): Uint8Array {
     const held = this.state === COMMAND && !this.telnet;
     this.state = DATA;

@@ -43,6 +43,26 @@ describe('TelnetFilter', () => {
     });
   });
 
+  describe("0xFF, a verb's byte and a line's end (Latin-1 `ÿþ` ending a plain peer's line)", () => {
+    it('are text, and the line ends there: no telnet sends a line end for an option', () => {
+      for (const end of ['\n', '\r'])
+        expect(filtered([...text('one '), IAC, DONT, ...text(`${end}two\n`)])).toEqual([
+          ...text('one '),
+          IAC,
+          DONT,
+          ...text(`${end}two\n`),
+        ]);
+      // Split anywhere, the same.
+      expect(filtered([...text('one '), IAC], [DONT], text('\ntwo\n'))).toEqual([...text('one '), IAC, DONT, ...text('\ntwo\n')]);
+      // The peer has not negotiated by it: a real negotiation after it still counts.
+      expect(filtered([IAC, WILL, ...text('\n'), ...NEGOTIATION, ...text('x')])).toEqual([IAC, WILL, ...text('\nx')]);
+    });
+
+    it('once the peer has negotiated, are a command like any other', () => {
+      expect(filtered([...NEGOTIATION, IAC, DO, ...text('\nx')])).toEqual(text('x'));
+    });
+  });
+
   describe('once the peer negotiates', () => {
     it.each([
       ['WILL', WILL],
