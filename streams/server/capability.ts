@@ -37,7 +37,7 @@ export function capability(model: ServerModel, member: Connection, name: string,
   // A newer connection holds it: this is the one its client gave up on, its /cap held up on the way
   // (a link that stalled one way, then healed). It goes, not the live one.
   if (stale && stale.id > id) return [...depart(model, member, 'reconnected'), { kind: 'close', id, reason: 'reconnected' }];
-  ownJoin(member, session);
+  effects.push(...ownJoin(model, member, session));
   tag(member, session);
   // Its nick is away until this connection takes it again: private lines to it come here meanwhile (see `forReturn`).
   // Told to the room after the tag: the leave is the session's own line, no news to its client here.
@@ -97,9 +97,23 @@ export function capability(model: ServerModel, member: Connection, name: string,
   return effects;
 }
 
-/** A connection naming its session makes its join notice its session's own (see `joinAuthor`). */
-function ownJoin(member: Connection, session: string): void {
-  if (member.session === undefined) reattribute(member.room!.history, member.joinedAfter, joinAuthor(member.id), session);
+/**
+ * A connection naming its session makes its join notice its session's own (see `joinAuthor`);
+ * with `--data`, on disk too, so that it is not replayed to it after a restart either.
+ */
+function ownJoin(model: ServerModel, member: Connection, session: string): Effect[] {
+  if (member.session !== undefined) return [];
+  const room = member.room!;
+  const changed = reattribute(room.history, member.joinedAfter, joinAuthor(member.id), session);
+  if (!model.persist) return [];
+  return changed.map((item) => ({
+    kind: 'store',
+    room: room.name,
+    seq: item.seq,
+    time: item.time,
+    author: session,
+    lines: 'lines' in item ? item.lines : [item.line],
+  }));
 }
 
 /** Back to the room a resuming client was in (none when it is there already or the server has no rooms). */

@@ -146,11 +146,14 @@ export function linesGone(history: History, seq: number, upTo: number, author?: 
 
 /**
  * The lines kept after `seq` that `was` said are `author`'s (a connection's join, said before its
- * client named its session): they are its own from now on, never replayed to it.
+ * client named its session): they are its own from now on, never replayed to it. Returns them, as they are now.
  */
-export function reattribute(history: History, seq: number, was: string, author: string): void {
+export function reattribute(history: History, seq: number, was: string, author: string): (HistoryEntry | NumberedLines)[] {
   const { items } = history;
-  for (let i = items.length - 1; i >= 0 && items[i].seq > seq; i--) if (items[i].author === was) items[i] = { ...items[i], author };
+  const changed: (HistoryEntry | NumberedLines)[] = [];
+  for (let i = items.length - 1; i >= 0 && items[i].seq > seq; i--)
+    if (items[i].author === was) changed.push((items[i] = { ...items[i], author }));
+  return changed;
 }
 
 /**
