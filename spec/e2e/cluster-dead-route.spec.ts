@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mark } from './helpers/chatter.js';
-import { joined } from './helpers/client.js';
+import { joined, rawClient } from './helpers/client.js';
 import { clusterNode } from './helpers/cluster-node.js';
 import { closeFaultProxies, FaultProxy } from './helpers/fault-proxy.js';
 import { cleanUp } from './helpers/leftovers.js';
@@ -102,5 +102,29 @@ describe('tcpchat serve --cluster, a node whose route to Redis dies and comes ba
     expect(heard.filter((text) => named.includes(text))).toEqual([]);
     expect([...heard, ...named].sort()).toEqual(Array.from({ length: 12 }, (_, i) => `r ${i}`).sort());
     expect(bea.lines.all.filter((line) => line.includes('went out after all'))).toEqual([]);
+  }, 40_000);
+
+  it('refuses what the dead route delivers after the cluster let the node go: no line of its people after they were seen leave, no guest nobody saw join', async () => {
+    const { proxy, b, ada, bea } = await privateScene();
+    bea.send('before\n');
+    await ada.lines.waitFor('<bea> before');
+
+    proxy.holdExisting(); // what b writes into its links reaches Redis at heal(), before anything newer
+    proxy.blackHole(); // and its attempts to join meanwhile go nowhere
+    bea.send('late 1\nlate 2\nlate 3\n');
+    const newcomer = await rawClient(b.port, 'newcomer'); // its nick claimed from the cluster, through the dead route
+    await b.stdout.waitFor(/^! lost the cluster: /, TTL_MS);
+    await newcomer.lines.waitFor(/^\* welcome to /);
+    await ada.lines.waitFor('* bea left (node b is gone)', TTL_MS * 2);
+    const from = mark(ada.lines);
+    proxy.heal();
+    await b.stdout.waitFor(/^\* rejoined the cluster as node b: /, TTL_MS * 3);
+    await ada.lines.waitFor(/^\* \d+ lines? said on node b while it was apart from the cluster never reached this server$/, TTL_MS, from);
+    bea.send('after\n');
+    await ada.lines.waitFor('<bea> after', undefined, from);
+
+    const since = ada.lines.all.slice(from);
+    expect(since.filter((line) => line.startsWith('<bea> late'))).toEqual([]);
+    expect(since.filter((line) => / left /.test(line))).toEqual([]);
   }, 40_000);
 });

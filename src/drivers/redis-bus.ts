@@ -596,7 +596,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       switch (request.type) {
         case 'claim': {
           const { nick = '', previous = '', session = '', key = '', previousKey = '' } = request;
-          return run(CLAIM, [options.node, session, nick, key, previous, previousKey, firstRoom]).then((reply) => {
+          return run(CLAIM, [options.node, session, nick, key, previous, previousKey, firstRoom, link?.id ?? 0]).then((reply) => {
             if (!Array.isArray(reply)) return { type: 'claimed', conn: request.conn, nick, ok: false };
             const [given, since, givenKey] = reply as [string, number, string];
             if (previous) heldSince.delete(previousKey);
@@ -704,9 +704,15 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       if (state !== 'up') return; // silent while this node is apart: watched anew once it is back
       const node = nodes.get(instance) ?? instance;
       nodes.delete(instance); // a restarted node is a new instance: the old name need not be kept
-      emit({ type: 'gone', instance, node });
-      void run(FORGET, [instance, firstRoom]).catch(() => {});
-      void unreachedPrivates(instance, node);
+      // Redis lets its link go first (see FORGET): by the time its people are told gone here, what a
+      // dead route of its still carries is refused.
+      void run(FORGET, [instance, firstRoom])
+        .catch(() => {})
+        .then(() => {
+          if (state !== 'up') return;
+          emit({ type: 'gone', instance, node });
+          void unreachedPrivates(instance, node);
+        });
     });
     // The heartbeat keeps this node alive for the others, and tells it whether Redis still answers:
     // it does when this node hears itself on the channel. Silent too long, the link is made anew.
@@ -730,8 +736,11 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       const waited = now - selfHeard;
       if (waited > silentMs) return cutOff(`Redis has not answered for ${seconds(waited)}`);
       beaten = now;
-      void run(HEARTBEAT, [options.node, options.ttlMs, privatesHeard]).then(
+      const beating = link;
+      void run(HEARTBEAT, [options.node, options.ttlMs, privatesHeard, beating.id]).then(
         (redisNow) => {
+          // The cluster took this node for gone (it was silent too long) and let its link go: it joins anew.
+          if (Number(redisNow) === 0) return void (link === beating && state === 'up' && cutOff('the cluster took this server for gone'));
           // Redis answered at about halfway: a late answer (a busy Redis) would mislead more than it tells.
           const answered = Date.now();
           if (answered - now < CLOCK_ROUND_TRIP_MS) redisAhead = Number(redisNow) - Math.round((now + answered) / 2);

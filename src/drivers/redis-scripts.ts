@@ -38,6 +38,11 @@ local function live(owner)
 end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+-- Whether a request came on a link older than the one the instance is on (a dead route that came
+-- back late), or on the one the cluster forgot it on (see FORGET): it is refused.
+local function letGo(link)
+  return tonumber(redis.call('GET', p .. 'link:' .. instance) or '0') > tonumber(link or '0')
+end
 `;
 
 /**
@@ -156,7 +161,7 @@ return { epoch, members, batches, born, redis.call('HVALS', p .. 'facts'), expir
  * ARGV: prefix, instance, history size, line count, room, the batch as JSON without its first number, the link.
  */
 export const ROOM = `${LIVE}${ROOMS}
-if tonumber(redis.call('GET', p .. 'link:' .. instance) or '0') > tonumber(ARGV[7]) then return 0 end
+if letGo(ARGV[7]) then return 0 end
 local count, room = tonumber(ARGV[4]), ARGV[5]
 local last = redis.call('INCRBY', p .. 'seq', count)
 local message = '{"type":"room","first":' .. (last - count + 1) .. ',' .. string.sub(ARGV[6], 2)
@@ -173,9 +178,11 @@ return last
  * (the same session on another node is a client that moved: that node is told to let go), or
  * the next free guest nick. Gives up the member's previous nick, and stays in its room (a new
  * member is in the first room). Returns { nick, since when it is held (ms), its key }, or '' if taken.
- * ARGV: prefix, instance, node, session ('' for none), nick and key ('' for a guest), previous nick and key (''), the first room.
+ * One on a link let go is refused ('': a dead route delivering it late must not hold a nick nobody has).
+ * ARGV: prefix, instance, node, session ('' for none), nick and key ('' for a guest), previous nick and key (''), the first room, the link.
  */
 export const CLAIM = `${LIVE}${ROOMS}
+if letGo(ARGV[10]) then return '' end
 local node, session, nick, key, previous, previousKey = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 if nick == '' then
   repeat
@@ -310,9 +317,11 @@ return refused
  * mailbox (PRIVATE), which must not start again under a node that goes on counting, and how far it
  * has read it (the senders of what it had not, should it go silent, are told). Returns Redis's time
  * (ms), for the node to time the nicks its people take while apart on the clock every node shares.
- * ARGV: prefix, instance, node, ttl ms, the last number of its mailbox it read.
+ * One on a link let go is refused (0): a late beat would bring a forgotten node back to life.
+ * ARGV: prefix, instance, node, ttl ms, the last number of its mailbox it read, the link.
  */
 export const HEARTBEAT = `${LIVE}
+if letGo(ARGV[6]) then return 0 end
 redis.call('SET', p .. 'node:' .. instance, ARGV[3], 'PX', ARGV[4])
 redis.call('PEXPIRE', p .. 'privates:' .. instance .. ':n', DAY)
 redis.call('SET', p .. 'privates:' .. instance .. ':heard', ARGV[5], 'PX', DAY)
@@ -321,11 +330,17 @@ return now
 `;
 
 /**
- * An instance went silent: if its key has expired too, the nicks it held are free, and the rooms
- * only its members were in are forgotten. ARGV: prefix, instance, the silent one, the first room.
+ * An instance went silent: if its key has expired too, the nicks it held are free, the rooms only
+ * its members were in are forgotten, and the link it was on is let go (see LIVE's letGo).
+ * ARGV: prefix, instance, the silent one, the first room.
  */
 export const FORGET = `${LIVE}${ROOMS}
 local silent = ARGV[3]
+-- Its link is let go (its people were told it is gone, even should its key outlast the silence
+-- a little): what a dead route still carries of it (room lines, a nick claimed, a beat) is
+-- refused if it comes before the node joins again, on a newer link (its number is above this).
+local link = tonumber(redis.call('GET', p .. 'link:' .. silent) or '0')
+if link < math.floor(link) + 0.5 then redis.call('SET', p .. 'link:' .. silent, math.floor(link) + 0.5, 'PX', DAY) end
 if redis.call('EXISTS', p .. 'node:' .. silent) == 1 then return 0 end
 local all = redis.call('HGETALL', p .. 'nicks')
 local left = {}
@@ -368,7 +383,7 @@ return ''
  * Returns its number. ARGV: prefix, instance, the target instance, the message as JSON without its number, the link.
  */
 export const PRIVATE = `${LIVE}
-if tonumber(redis.call('GET', p .. 'link:' .. instance) or '0') > tonumber(ARGV[5]) then return 0 end
+if letGo(ARGV[5]) then return 0 end
 local box = p .. 'privates:' .. ARGV[3]
 local n = redis.call('INCR', box .. ':n')
 local message = '{"n":' .. n .. ',' .. string.sub(ARGV[4], 2)
