@@ -34,9 +34,14 @@ export function knownHostEntries(file: string, hostPort: string): KnownHost[] {
   });
 }
 
-/** Appends a pin, creating the folder (owner only) and the file (owner read/write) if needed. */
+/**
+ * Appends a pin, creating the folder (owner only) and the file (owner read/write) if needed. A pin
+ * there already (another client pinned the same server a moment ago) is not written twice: told to
+ * remove the line, one would do it and find the other still there.
+ */
 export function addKnownHost(file: string, hostPort: string, fingerprint: string): void {
   makeDirectory(dirname(file), 0o700);
+  if (knownHostEntries(file, hostPort).some((pin) => pin.fingerprint.toUpperCase() === fingerprint.toUpperCase())) return;
   let text = `${hostPort} ${fingerprint}\n`;
   try {
     const existing = readFileSync(file, 'utf8');

@@ -33,6 +33,13 @@ describe('known hosts file', () => {
     expect(knownHostEntries(file, '127.0.0.1:2024')).toEqual([{ fingerprint: 'EE:FF', line: 3 }]);
   });
 
+  it('writes a pin that is there already once (two clients pinning the same server at once)', () => {
+    const file = join(dir, 'known_hosts');
+    addKnownHost(file, '127.0.0.1:2023', 'AA:BB');
+    addKnownHost(file, '127.0.0.1:2023', 'aa:bb');
+    expect(readFileSync(file, 'utf8')).toBe('127.0.0.1:2023 AA:BB\n');
+  });
+
   it('skips comments and blank lines, and never glues a pin onto a last line without a newline', () => {
     const file = join(dir, 'known_hosts');
     writeFileSync(file, '# pinned by hand\n\n  host:1   11:22  \nhost:2 33:44');
