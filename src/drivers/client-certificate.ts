@@ -21,7 +21,18 @@ export function defaultClientCertificate(dir: string, now: Date): { readonly cer
   const files = defaultCertificateFiles(dir);
   const names = { cert: 'the client certificate', key: "the client certificate's key" };
   const made = !existsSync(files.keyFile) && make(dir, files, now);
+  // Another client started at the same moment made the key first and is writing its certificate.
+  if (!made) waitForFile(files.certFile, CERTIFICATE_WAIT_MS);
   return { certificate: readCredentials(files, names), made };
+}
+
+/** How long a client waits for the certificate of a key another client has just made (it writes it right after). */
+const CERTIFICATE_WAIT_MS = 1000;
+
+/** Waits, blocking (this is the client's start), until `file` exists or `ms` have passed. */
+function waitForFile(file: string, ms: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < ms && !existsSync(file); waited += 20) Atomics.wait(pause, 0, 0, 20);
 }
 
 /** False when another client made the key first (starting at the same moment): then its pair is the one. */

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,6 +91,16 @@ describe('defaultClientCertificate', () => {
     writeFileSync(file, '');
     const dir = join(file, 'tcpchat');
     expect(() => defaultClientCertificate(dir, new Date())).toThrow(`cannot make a client certificate in ${dir} (ENOTDIR)`);
+  });
+
+  it('waits a moment for the certificate of a key another client made first (both started at once)', () => {
+    const dir = tempDir();
+    const pair = selfSignedCertificate('x', new Date());
+    writeFileSync(join(dir, 'client-key.pem'), pair.key);
+    writeFileSync(join(dir, 'ready.pem'), pair.cert);
+    // The other client, writing the certificate a moment after the key (a process of its own: this one waits, blocked).
+    spawn('sh', ['-c', `sleep 0.2; mv ${join(dir, 'ready.pem')} ${join(dir, 'client-cert.pem')}`], { stdio: 'ignore' });
+    expect(defaultClientCertificate(dir, new Date()).made).toBe(false);
   });
 
   it('refuses a key left without its certificate, naming both', () => {
