@@ -33,13 +33,13 @@ export interface ClusterMember {
   readonly client?: string;
 }
 
-/** Room lines said on one node that never reached the others. */
 /** A private line a node kept for a client: its text and when it came (ms). */
 export interface KeptPrivate {
   readonly line: string;
   readonly time: number;
 }
 
+/** Room lines said on one node that never reached the others. */
 export interface MissedLines {
   readonly node: string;
   readonly lines: number;

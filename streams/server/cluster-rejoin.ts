@@ -44,9 +44,9 @@ export function joined(model: ServerModel, cluster: ClusterState, event: Up): Ef
   const heardUpTo = cluster.apart.since;
   cluster.apart = { uncrossed: 0 };
   // A cluster that lost its history (its Redis came back empty) has only what was said since to
-  // give: this server keeps its own, under the same epoch, so its clients resume as they were.
+  // give, all of it while this server was apart: this server keeps its own, under the same epoch,
+  // so its clients resume as they were.
   const history = byRoom(model, event.history);
-  // A Redis that came back empty holds only what was said since, all of it while this server was apart.
   const missedElsewhere = catchUp(model, event, history, event.historyLost && heardUpTo !== undefined ? 0 : heardUpTo);
   const here = members(model);
   if (!event.historyLost) {

@@ -90,7 +90,7 @@ export function awayFrom(model: ServerModel, member: Connection): boolean {
   return true;
 }
 
-/** A session's client left on purpose: lines to the nick it left with are no longer for it. */
+/** Lines to the nicks a session's client left are no longer for it: it left on purpose, lost its link under another nick, or is back elsewhere. */
 export function noLongerAway(model: ServerModel, session: string): void {
   const { away } = model.privates;
   for (const [key, left] of away) if (left.session === session) away.delete(key);
