@@ -392,6 +392,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
       for (const [, sent] of waiting) if (sent.n > Number(heard ?? 0)) emit({ type: 'unreached', request: sent.request, node });
     }
 
+    /** A message on the cluster's channel, on the link this node is on. */
     const publish = (message: object): Promise<undefined> =>
       link
         ? link.commands.publish(channel, JSON.stringify(message)).then(() => undefined)
@@ -502,7 +503,7 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           // for a kicker's node that was cut off meanwhile and asks once back (`lateKicksDone`).
           if (typeof id === 'string' && link) {
             void link.commands.sendCommand(['SET', `${prefix}kicked:${id}`, '1', 'PX', String(KICKED_KEPT_MS)]).catch(() => {});
-            void link.commands.publish(channel, JSON.stringify({ type: 'kicked', instance: self, target: sender, id })).catch(() => {});
+            void publish({ type: 'kicked', instance: self, target: sender, id }).catch(() => {});
           }
           return { type: 'kick', to, line, reason };
         }
@@ -646,13 +647,10 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'kick': {
           const id = kicks.send(request);
           const { instance: target, to, line, reason } = request;
-          return link!.commands.publish(channel, JSON.stringify({ type: 'kick', instance: self, target, to, line, reason, id })).then(
-            () => undefined,
-            (error: unknown) => {
-              kicks.failed(id); // handed back as unsent for this failure, once (it may have gone all the same)
-              throw error;
-            },
-          );
+          return publish({ type: 'kick', instance: self, target, to, line, reason, id }).catch((error: unknown) => {
+            kicks.failed(id); // handed back as unsent for this failure, once (it may have gone all the same)
+            throw error;
+          });
         }
         case 'move':
           return run(MOVE, [request.key, request.room, firstRoom]).then(() => undefined);
