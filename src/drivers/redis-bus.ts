@@ -157,6 +157,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
     let stopped = false;
     /** Messages heard while joining: they follow the snapshot the join returns. */
     let early: BusMessage[] = [];
+    /** The last room line the history of this node's last join held (see `dispatch`). */
+    let joinedThrough = 0;
     let problem = '';
     let retry: ReturnType<typeof setTimeout> | undefined;
     /** Ends the attempt to join under way if it has not joined within `silentMs`: it is dropped whole and made anew. */
@@ -344,11 +346,11 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
           ...(late.length > 0 ? { late } : {}),
           ...(missed.length > 0 ? { missed } : {}),
         });
-        const last = history.at(-1)?.seq ?? 0;
+        joinedThrough = history.at(-1)?.seq ?? 0;
         const heardMeanwhile = early;
         early = [];
         for (const message of privates.messages) dispatch(message);
-        for (const message of heardMeanwhile) if (!(message.type === 'room' && Number(message.first) <= last)) dispatch(message);
+        for (const message of heardMeanwhile) dispatch(message);
         void lateKicksDone(current);
         void latePrivatesWent(current);
       } catch (error) {
@@ -444,6 +446,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
 
     /** What another instance (or this one's own room lines) said, as events. A malformed message is not even heard. */
     function dispatch(message: BusMessage): void {
+      // Numbered before this node joined, it came with the join's history: heard meanwhile, or late on the channel, it is not heard twice.
+      if (message.type === 'room' && Number(message.first) <= joinedThrough) return;
       const member = memberOf(message.member, firstRoom);
       const sender = member?.instance ?? (typeof message.instance === 'string' ? message.instance : undefined);
       const event = eventOf(message, member, sender);

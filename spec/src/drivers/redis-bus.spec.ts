@@ -331,6 +331,19 @@ describe('redisBus', () => {
     expect(await answer(a, 2)).toMatchObject({ ok: true });
   });
 
+  it('does not hear twice a room line its join brought, should the channel bring it too, late', async () => {
+    const b = await joined('b');
+    b.send(room(b, 'before a joined'));
+    await heard(b, 'before a joined');
+    const a = await joined('a');
+    expect(a.all('up')[0]?.history.map((entry) => entry.line)).toEqual(['before a joined']);
+    const [kept] = await admin.lRange(key('history:#lobby'), 0, 0);
+    await admin.publish(key('bus'), kept!);
+    b.send(room(b, 'after'));
+    await heard(a, 'after');
+    expect(a.all('room').flatMap((event) => event.batch.lines)).toEqual(['after']);
+  });
+
   it('does not take a message about an instance (its nick taken, or ousted) for a sign of its life', async () => {
     const a = await joined('a');
     const c = await joined('c');
