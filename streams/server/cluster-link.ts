@@ -24,7 +24,7 @@ import {
 } from './model.js';
 import { findByNick } from './nicks.js';
 import { forReturn, PRIVATE_SESSIONS_KEPT, RETURN_WINDOW_MS, sendPrivate } from './private-lines.js';
-import { askUnsent, privatesAsked, privatesGiven } from './cluster-privates.js';
+import { askedOfGone, askUnsent, privatesAsked, privatesGiven } from './cluster-privates.js';
 import { kickedElsewhere } from './moderation-commands.js';
 import { direct, directToRoom, numbered, sayHere } from './send.js';
 import { addLatest, keepLatest } from '../keep-latest.js';
@@ -354,7 +354,7 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
     case 'privates-given':
       return privatesGiven(model, event);
     case 'gone':
-      return gone(model, cluster, event.instance, event.node);
+      return [...askedOfGone(model, event.instance), ...gone(model, cluster, event.instance, event.node)];
     case 'fact':
       return heardFact(model, cluster, event.fact);
     case 'fact-refused':

@@ -118,6 +118,8 @@ export interface ClusterState {
    * `awayFrom`). The latest PRIVATE_SESSIONS_KEPT.
    */
   readonly awayElsewhere: Map<string, { readonly member: ClusterMember; readonly since: number }>;
+  /** Clients back here whose private lines were asked of another instance, not yet answered: by connection, that instance. */
+  readonly privatesAsked: Map<ConnId, string>;
   /**
    * Back in a Redis that came back empty: the members this server knew, before it was apart, of the
    * instances that have not synced since (they may be on their way back): told as left when they
@@ -287,6 +289,7 @@ export function createModel(options: {
       apart: { uncrossed: 0 },
       remote: new Map(),
       awayElsewhere: new Map(),
+      privatesAsked: new Map(),
       awaited: [],
       facts: new Map(),
       pending: new Map(),

@@ -982,6 +982,16 @@ describe('createRouter as a node of a cluster', () => {
       expect(inbox(unsent, 2)).toEqual([expect.stringMatching(/cannot be replayed here/)]);
     });
 
+    it('asked of a node that is then gone, unanswered: the client is told they cannot be replayed here', () => {
+      const route = clusterRoom(1, [bob], { privatesRun: 'i1' });
+      route(open(2));
+      route(claimed(2, 'guest-2'));
+      route(lines(2, '/cap tcpchat session=a resume=E:0 privates=i2:3'));
+      expect(inbox(route(bus({ type: 'gone', instance: 'i2', node: 'n2' })), 2)).toContainEqual(
+        expect.stringMatching(/cannot be replayed here: they are kept only by the server that had you then$/),
+      );
+    });
+
     it('kept here are given to the node that asks, after the last the client showed; and no longer kept for its return here', () => {
       const route = clusterRoom(2, [bob], { tagged: [1, 2], privatesRun: 'i1' });
       route(lines(1, '/nick ada'));
