@@ -53,7 +53,7 @@ describe('tcpchat serve --cluster, private lines to a node that dies', () => {
     await pe.lines.waitFor('* wr left (node west is gone)', 10_000);
     await pe.lines.waitFor(/may not have reached/);
     expect(pe.lines.all.filter((line) => line.includes('may not have reached'))).toEqual([
-      '! your private line to wr may not have reached them: their server (node west) is gone: into the dead node',
+      '! your private line to wr may not have reached them: their server (node west) is gone (should it come back, they get it then): into the dead node',
     ]);
   });
 });

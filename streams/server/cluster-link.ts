@@ -346,7 +346,7 @@ export function handleBus(model: ServerModel, event: BusEvent): Next[] {
     }
     case 'unreached': {
       const { from, to, line } = event.request;
-      const error = `your private line to ${to} may not have reached them: their server (node ${event.node}) is gone: ${privateText(line)}`;
+      const error = `your private line to ${to} may not have reached them: their server (node ${event.node}) is gone (should it come back, they get it then): ${privateText(line)}`;
       return from === undefined ? [log({ type: 'error', text: error })] : direct(model, [from], formatError(error));
     }
     case 'privates-asked':
