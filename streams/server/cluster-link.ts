@@ -44,7 +44,7 @@ function privateText(line: string): string {
 
 /** Why a /msg or a /kick finds nobody: while this server is apart from the cluster, the nick may be on another node. */
 export const noSuchNick = (model: ServerModel, nick: string): string =>
-  model.cluster && !model.cluster.up
+  model.cluster && (!model.cluster.up || model.cluster.awaited.some((member) => nickKey(member.nick) === nickKey(nick)))
     ? `${nick} is not on this server, and may be on another that cannot be reached now`
     : `no such nick: ${nick}`;
 

@@ -779,6 +779,10 @@ describe('createRouter as a node of a cluster', () => {
       const route = clusterRoom(1, [bob, carol, dave]);
       route(down);
       route(bus({ type: 'up', epoch: 'E', history: [], members: [dave], facts: [], historyLost: true }));
+      // Awaited, not known gone: a /msg to one of them may find it once its node is back.
+      expect(inbox(route(lines(1, '/msg bob hi')), 1)).toEqual([
+        '! bob is not on this server, and may be on another that cannot be reached now',
+      ]);
       expect(story(route(bus({ type: 'gone', instance: 'i2', node: 'n2' })))).toEqual([
         'to 1: * bob left (node n2 is gone)',
         'to 1: * carol left (node n2 is gone)',
