@@ -28,6 +28,10 @@ export function knownHostEntries(file: string, hostPort: string): KnownHost[] {
     if (code === 'ENOENT' || code === 'ENOTDIR') return []; // no such file, so nothing pinned yet
     throw error;
   }
+  return entriesIn(text, hostPort);
+}
+
+function entriesIn(text: string, hostPort: string): KnownHost[] {
   return text.split('\n').flatMap((raw, index) => {
     const [name, fingerprint] = raw.trim().split(/\s+/);
     return name === hostPort && fingerprint ? [{ fingerprint, line: index + 1 }] : [];
@@ -41,13 +45,14 @@ export function knownHostEntries(file: string, hostPort: string): KnownHost[] {
  */
 export function addKnownHost(file: string, hostPort: string, fingerprint: string): void {
   makeDirectory(dirname(file), 0o700);
-  if (knownHostEntries(file, hostPort).some((pin) => pin.fingerprint.toUpperCase() === fingerprint.toUpperCase())) return;
-  let text = `${hostPort} ${fingerprint}\n`;
+  let existing = '';
   try {
-    const existing = readFileSync(file, 'utf8');
-    if (existing.length > 0 && !existing.endsWith('\n')) text = `\n${text}`; // never glue onto a hand-edited last line
+    existing = readFileSync(file, 'utf8');
   } catch {
     // no file yet: appendFileSync creates it
   }
-  appendFileSync(file, text, { mode: 0o600 });
+  if (entriesIn(existing, hostPort).some((pin) => pin.fingerprint.toUpperCase() === fingerprint.toUpperCase())) return;
+  const pin = `${hostPort} ${fingerprint}\n`;
+  // Never glued onto a hand-edited last line.
+  appendFileSync(file, existing.length > 0 && !existing.endsWith('\n') ? `\n${pin}` : pin, { mode: 0o600 });
 }

@@ -520,8 +520,8 @@ function busThrough(createClient: typeof Redis.createClient, options: RedisBusOp
         case 'privates-give': {
           const { target, conn, session, lines, notice } = message;
           if (!sender || typeof target !== 'string' || typeof conn !== 'number' || typeof session !== 'string') return undefined;
-          const kept = Array.isArray(lines) ? lines.flatMap(keptPrivateOf) : [];
           if (target !== self) return null;
+          const kept = Array.isArray(lines) ? lines.flatMap(keptPrivateOf) : [];
           return { type: 'privates-given', conn, session, lines: kept, ...(typeof notice === 'string' ? { notice } : {}) };
         }
         case 'kicked': {
